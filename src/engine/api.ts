@@ -1,0 +1,291 @@
+// The engine's public face, the same in Node, in a Web Worker and in an edge runtime: build a
+// cluster from a validated config and a seed, run it, step it, break it, and read it.
+//
+// Everything here is synchronous and deterministic: the same config, seed and inputs (faults at
+// simulated times) give the same trace hash on every host. User actions are applied at the
+// engine's current simulated time and recorded, so a run can be replayed exactly.
+
+import { buildCluster, type MemberView } from './cluster';
+import { checkSeed, resolveConfig, type EngineConfig } from './config';
+import { describeFault, parseFault, toNetworkFault, type Fault } from './faults';
+import { Network, type NetworkFault, type NetworkStats } from './net/network';
+import { Kernel, type ProcessInfo, type TraceEntry } from './sim/kernel';
+import { Prng } from './sim/prng';
+import type { TimeUs } from './sim/time';
+
+export { ValidationError } from './validation';
+export type { EngineConfigInput } from './config';
+export type { Fault, FaultInput } from './faults';
+export type { TraceEntry } from './sim/kernel';
+export type { MemberView } from './cluster';
+export type { PeerView, ProbeView } from './net/probe';
+
+/** Bound on the recorded inputs of one run (user and scenario actions, not events). */
+export const INPUTS_MAX = 100_000;
+/** Bound on trace entries returned in one snapshot. */
+export const SNAPSHOT_TRACE_MAX = 256;
+
+export interface RecordedInput {
+  readonly atUs: TimeUs;
+  readonly fault: Fault;
+}
+
+export interface ProcessSnapshot extends ProcessInfo {
+  readonly isolated: boolean;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  /** The process's own summary; null while crashed. */
+  readonly view: MemberView | null;
+}
+
+export interface Snapshot {
+  readonly seed: number;
+  readonly timeUs: TimeUs;
+  readonly events: number;
+  readonly pendingEvents: number;
+  readonly traceHash: string;
+  readonly zones: readonly { readonly id: string; readonly isolated: boolean }[];
+  readonly processes: readonly ProcessSnapshot[];
+  readonly network: NetworkStats & { readonly faults: readonly NetworkFault[] };
+  /** Notable events with index >= the `notableFrom` asked for (at most SNAPSHOT_TRACE_MAX, newest). */
+  readonly notable: readonly TraceEntry[];
+  /** All kinds of events with index >= `traceFrom` (at most SNAPSHOT_TRACE_MAX, newest). */
+  readonly recent: readonly TraceEntry[];
+}
+
+export interface Metrics {
+  readonly timeUs: TimeUs;
+  readonly events: number;
+  readonly messages: number;
+  readonly bytes: number;
+  readonly crossZoneBytes: number;
+  readonly droppedByPartition: number;
+  readonly droppedByLoss: number;
+  readonly lostToCrash: number;
+  readonly processesUp: number;
+  readonly processesCrashed: number;
+}
+
+export interface TraceExport {
+  readonly seed: number;
+  readonly traceHash: string;
+  readonly events: number;
+  readonly inputs: readonly RecordedInput[];
+  readonly recent: readonly TraceEntry[];
+}
+
+export interface RunLimits {
+  /** Stop after this many events even if simulated time remains (the clock stays at the last event). */
+  readonly maxEvents?: number;
+}
+
+export class Engine {
+  readonly config: EngineConfig;
+  readonly seed: number;
+  private readonly kernel: Kernel;
+  private readonly network: Network;
+  private readonly inputs: RecordedInput[] = [];
+
+  constructor(configInput: unknown, seed: number) {
+    this.seed = checkSeed(seed);
+    this.config = resolveConfig(configInput);
+    const prng = new Prng(this.seed);
+    this.network = new Network({ zones: this.config.zones, ...this.config.network }, prng.fork('network'));
+    this.kernel = new Kernel(this.network, prng.fork('kernel'));
+    buildCluster(this.kernel, this.config);
+  }
+
+  get nowUs(): TimeUs {
+    return this.kernel.nowUs;
+  }
+
+  get eventCount(): number {
+    return this.kernel.eventCount;
+  }
+
+  get traceHash(): string {
+    return this.kernel.traceHash;
+  }
+
+  /** Runs `durationUs` of simulated time (or until `maxEvents`). Returns the events processed. */
+  runFor(durationUs: TimeUs, limits: RunLimits = {}): number {
+    checkTime(durationUs, 'duration');
+    return this.kernel.runUntil(this.kernel.nowUs + durationUs, limits.maxEvents);
+  }
+
+  /** Runs until simulated time `timeUs` (or until `maxEvents`). Returns the events processed. */
+  runUntil(timeUs: TimeUs, limits: RunLimits = {}): number {
+    checkTime(timeUs, 'time');
+    return this.kernel.runUntil(timeUs, limits.maxEvents);
+  }
+
+  /**
+   * Runs event by event until `condition` holds, checking it after each event; gives up (returns
+   * false) at `maxTimeUs` of simulated time or after `maxEvents`.
+   */
+  runUntilCondition(condition: (engine: Engine) => boolean, bounds: { maxTimeUs: TimeUs; maxEvents?: number }): boolean {
+    const maxEvents = bounds.maxEvents ?? 10_000_000;
+    for (let processed = 0; processed < maxEvents; processed++) {
+      if (condition(this)) return true;
+      const next = this.kernel.nextEventTimeUs();
+      if (next === null || next > bounds.maxTimeUs) {
+        this.kernel.runUntil(Math.max(this.kernel.nowUs, bounds.maxTimeUs));
+        return condition(this);
+      }
+      this.kernel.step();
+    }
+    return condition(this);
+  }
+
+  /** Processes exactly one event and returns its trace entry, or null when nothing is pending. */
+  step(): TraceEntry | null {
+    const before = this.kernel.traceLength;
+    // Skipped stale timers leave no trace: keep stepping until something visible happened.
+    while (this.kernel.traceLength === before) {
+      if (!this.kernel.step()) return null;
+    }
+    return this.kernel.recentTrace(this.kernel.traceLength - 1, 1)[0] ?? null;
+  }
+
+  /** Applies a fault now. Throws a ValidationError or a plain Error naming what is wrong; nothing changes then. */
+  inject(input: unknown): Fault {
+    const fault = parseFault(input);
+    this.apply(fault);
+    return fault;
+  }
+
+  /** Schedules a fault at a future simulated time; it is validated now, and its targets when it runs. */
+  schedule(atUs: TimeUs, input: unknown): Fault {
+    checkTime(atUs, 'time');
+    const fault = parseFault(input);
+    this.checkTargets(fault);
+    this.kernel.schedule(atUs, describeFault(fault), () => this.apply(fault));
+    return fault;
+  }
+
+  recordedInputs(): readonly RecordedInput[] {
+    return this.inputs;
+  }
+
+  processes(): ProcessInfo[] {
+    return this.kernel.processes();
+  }
+
+  snapshot(options: { notableFrom?: number; traceFrom?: number } = {}): Snapshot {
+    const stats = this.network.stats();
+    return {
+      seed: this.seed,
+      timeUs: this.kernel.nowUs,
+      events: this.kernel.eventCount,
+      pendingEvents: this.kernel.pendingEvents,
+      traceHash: this.kernel.traceHash,
+      zones: this.config.zones.map((id) => ({ id, isolated: this.network.isIsolated(id) })),
+      processes: this.kernel.processes().map((info, index) => {
+        const bytes = this.network.endpointBytes(index);
+        return {
+          ...info,
+          isolated: this.network.isIsolated(info.id),
+          bytesSent: bytes.sent,
+          bytesReceived: bytes.received,
+          view: this.kernel.viewOf(info.id) as MemberView | null,
+        };
+      }),
+      network: { ...stats, faults: [...this.network.activeFaults()] },
+      notable: this.kernel.notableTrace(options.notableFrom ?? 0, SNAPSHOT_TRACE_MAX),
+      recent: this.kernel.recentTrace(options.traceFrom ?? 0, SNAPSHOT_TRACE_MAX),
+    };
+  }
+
+  metrics(): Metrics {
+    const stats = this.network.stats();
+    const processes = this.kernel.processes();
+    const up = processes.filter((process) => process.status === 'up').length;
+    return {
+      timeUs: this.kernel.nowUs,
+      events: this.kernel.eventCount,
+      messages: stats.messagesTotal,
+      bytes: stats.bytesTotal,
+      crossZoneBytes: stats.crossZoneBytes,
+      droppedByPartition: stats.droppedByPartition,
+      droppedByLoss: stats.droppedByLoss,
+      lostToCrash: this.kernel.lostToCrash,
+      processesUp: up,
+      processesCrashed: processes.length - up,
+    };
+  }
+
+  exportTrace(): TraceExport {
+    return {
+      seed: this.seed,
+      traceHash: this.kernel.traceHash,
+      events: this.kernel.eventCount,
+      inputs: [...this.inputs],
+      recent: this.kernel.recentTrace(),
+    };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private checkTargets(fault: Fault): void {
+    const needProcess = (id: string): void => {
+      if (!this.kernel.hasProcess(id)) {
+        const names = this.kernel.processes().map((process) => process.id);
+        throw new Error(`fault "${fault.kind}": no process "${id}"; processes are ${names.join(', ')}`);
+      }
+    };
+    switch (fault.kind) {
+      case 'crash':
+      case 'restart':
+      case 'isolate':
+        needProcess(fault.process);
+        return;
+      case 'isolate-zone':
+        if (!this.config.zones.includes(fault.zone)) {
+          throw new Error(`fault "isolate-zone": no zone "${fault.zone}"; zones are ${this.config.zones.join(', ')}`);
+        }
+        return;
+      case 'heal':
+        if (fault.target !== undefined && !this.kernel.hasProcess(fault.target) && !this.config.zones.includes(fault.target)) {
+          throw new Error(`fault "heal": "${fault.target}" is neither a process nor a zone; leave target out to heal everything`);
+        }
+        return;
+      default:
+        needProcess(fault.from);
+        needProcess(fault.to);
+    }
+  }
+
+  private apply(fault: Fault): void {
+    this.checkTargets(fault);
+    if (this.inputs.length >= INPUTS_MAX) {
+      throw new Error(`this run has recorded ${INPUTS_MAX} actions, the most it keeps; start a new run`);
+    }
+    switch (fault.kind) {
+      case 'crash':
+        this.kernel.crash(fault.process);
+        break;
+      case 'restart':
+        this.kernel.restart(fault.process);
+        break;
+      case 'heal':
+        this.network.heal(fault.target);
+        this.kernel.announce(describeFault(fault));
+        break;
+      default:
+        this.network.inject(toNetworkFault(fault)!);
+        this.kernel.announce(describeFault(fault));
+    }
+    this.inputs.push({ atUs: this.kernel.nowUs, fault });
+  }
+}
+
+function checkTime(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`${what}: got ${value}; expected a whole, non-negative number of microseconds`);
+  }
+}
+
+/** Builds an engine; throws a ValidationError naming every problem of the config. */
+export function createEngine(config: unknown = {}, seed = 1): Engine {
+  return new Engine(config, seed);
+}

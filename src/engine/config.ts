@@ -1,0 +1,118 @@
+// The engine's configuration: its schema, defaults and validation. A config either validates whole
+// or the engine is not built; each problem names the field, the value and what is allowed.
+//
+// Names: Kafka's own where Kafka has the setting (later layers add acks, min.insync.replicas, ...);
+// our own camelCase with the unit last where Kafka has none (crossZoneLatencyMs).
+
+import { z } from 'zod';
+import { US_PER_MS } from './sim/time';
+import { integerIn, numberIn, parseOrThrow, strictObject } from './validation';
+
+export const ZONES_MAX = 6;
+export const CONTROLLERS_MAX = 9;
+export const BROKERS_MAX = 64;
+export const SEED_MAX = 0xffff_ffff;
+
+const zoneName = z
+  .string({ error: 'a zone name' })
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'a zone name of lowercase letters, digits and dashes, like "zone-a"' });
+
+const networkSchema = strictObject({
+  intraZoneLatencyMs: numberIn(0, 1_000, 'ms').default(0.1),
+  crossZoneLatencyMs: numberIn(0, 1_000, 'ms').default(0.6),
+  regionalLatencyMs: numberIn(0, 1_000, 'ms').default(0.5),
+  jitterMs: numberIn(0, 1_000, 'ms').default(0.05),
+  nicGbps: numberIn(0.001, 400, 'Gbit/s').default(10),
+  lossPercent: numberIn(0, 100, '%').default(0),
+});
+
+const probeSchema = strictObject({
+  intervalMs: integerIn(10, 60_000, 'ms').default(1_000),
+  timeoutMs: integerIn(10, 600_000, 'ms').default(3_000),
+}).refine((probe) => probe.timeoutMs > probe.intervalMs, {
+  error: 'a timeoutMs longer than intervalMs, so that a peer has a chance to answer',
+  path: ['timeoutMs'],
+});
+
+export const engineConfigSchema = strictObject({
+  zones: z
+    .union([integerIn(1, ZONES_MAX), z.array(zoneName).min(1).max(ZONES_MAX)], {
+      error: `a zone count from 1 to ${ZONES_MAX}, or a list of 1 to ${ZONES_MAX} zone names`,
+    })
+    .default(3)
+    .refine((zones) => typeof zones === 'number' || new Set(zones).size === zones.length, {
+      error: 'zone names that are all different',
+    }),
+  controllers: integerIn(1, CONTROLLERS_MAX).default(3),
+  brokers: integerIn(1, BROKERS_MAX).default(6),
+  network: networkSchema.prefault({}),
+  probe: probeSchema.prefault({}),
+});
+
+export type EngineConfigInput = z.input<typeof engineConfigSchema>;
+type ParsedConfig = z.output<typeof engineConfigSchema>;
+
+export interface ProcessPlacement {
+  readonly id: string;
+  readonly role: 'controller' | 'broker';
+  readonly zone: string;
+}
+
+/** A validated config with every default filled in and every unit converted to µs or bytes. */
+export interface EngineConfig {
+  readonly zones: readonly string[];
+  readonly placements: readonly ProcessPlacement[];
+  readonly network: {
+    readonly intraZoneLatencyUs: number;
+    readonly crossZoneLatencyUs: number;
+    readonly regionalLatencyUs: number;
+    readonly jitterUs: number;
+    readonly nicBytesPerSecond: number;
+    readonly lossPerMillion: number;
+  };
+  readonly probe: { readonly intervalUs: number; readonly timeoutUs: number };
+  /** The input as validated, defaults included, for display and for sharing. */
+  readonly source: ParsedConfig;
+}
+
+/** "zone-a", "zone-b", ... */
+export function defaultZoneNames(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `zone-${String.fromCharCode(97 + index)}`);
+}
+
+/** Spreads processes of one role over the zones in turn: the first in zone-a, the second in zone-b. */
+function place(role: 'controller' | 'broker', count: number, zones: readonly string[]): ProcessPlacement[] {
+  return Array.from({ length: count }, (_, index) => ({
+    id: `${role}-${index + 1}`,
+    role,
+    zone: zones[index % zones.length]!,
+  }));
+}
+
+export function resolveConfig(input: unknown): EngineConfig {
+  const parsed = parseOrThrow(engineConfigSchema, input ?? {}, 'engine config');
+  const zones = typeof parsed.zones === 'number' ? defaultZoneNames(parsed.zones) : [...parsed.zones];
+  const net = parsed.network;
+  return {
+    zones,
+    placements: [...place('controller', parsed.controllers, zones), ...place('broker', parsed.brokers, zones)],
+    network: {
+      intraZoneLatencyUs: Math.round(net.intraZoneLatencyMs * US_PER_MS),
+      crossZoneLatencyUs: Math.round(net.crossZoneLatencyMs * US_PER_MS),
+      regionalLatencyUs: Math.round(net.regionalLatencyMs * US_PER_MS),
+      jitterUs: Math.round(net.jitterMs * US_PER_MS),
+      nicBytesPerSecond: Math.round((net.nicGbps * 1e9) / 8),
+      lossPerMillion: Math.round(net.lossPercent * 10_000),
+    },
+    probe: { intervalUs: parsed.probe.intervalMs * US_PER_MS, timeoutUs: parsed.probe.timeoutMs * US_PER_MS },
+    source: parsed,
+  };
+}
+
+/** Checks a seed: a whole number from 0 to 2^32 - 1, so it is the same in every host. */
+export function checkSeed(seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > SEED_MAX) {
+    throw new RangeError(`seed: got ${String(seed)}; expected an integer from 0 to ${SEED_MAX}`);
+  }
+  return seed;
+}

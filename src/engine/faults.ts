@@ -1,0 +1,100 @@
+// Faults a person, a scenario or a test can inject, in the units people use (ms, %, Mbit/s), with
+// validation that names what is wrong, and a plain sentence for the event log describing each.
+
+import { z } from 'zod';
+import type { NetworkFault } from './net/network';
+import { US_PER_MS } from './sim/time';
+import { numberIn, parseOrThrow, strictObject } from './validation';
+
+const processId = z.string({ error: 'a process name, like "broker-1"' }).min(1, { error: 'a process name, like "broker-1"' });
+const bothWays = z.boolean({ error: 'true or false' }).default(true);
+const link = { from: processId, to: processId, bothWays };
+
+export const faultSchema = z.discriminatedUnion(
+  'kind',
+  [
+    strictObject({ kind: z.literal('crash'), process: processId }),
+    strictObject({ kind: z.literal('restart'), process: processId }),
+    strictObject({ kind: z.literal('isolate'), process: processId }),
+    strictObject({ kind: z.literal('isolate-zone'), zone: z.string({ error: 'a zone name, like "zone-a"' }) }),
+    strictObject({ kind: z.literal('cut-link'), ...link }),
+    strictObject({ kind: z.literal('slow-link'), ...link, extraLatencyMs: numberIn(0, 60_000, 'ms') }),
+    strictObject({ kind: z.literal('lossy-link'), ...link, lossPercent: numberIn(0, 100, '%') }),
+    strictObject({ kind: z.literal('throttle-link'), ...link, mbps: numberIn(0.001, 400_000, 'Mbit/s') }),
+    strictObject({ kind: z.literal('heal'), target: z.string().optional() }),
+  ],
+  {
+    error:
+      'a fault kind: one of "crash", "restart", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal"',
+  },
+);
+
+export type FaultInput = z.input<typeof faultSchema>;
+export type Fault = z.output<typeof faultSchema>;
+
+export function parseFault(input: unknown): Fault {
+  return parseOrThrow(faultSchema, input, 'fault');
+}
+
+/** The network's form of a network fault; null for crash, restart and heal. */
+export function toNetworkFault(fault: Fault): NetworkFault | null {
+  switch (fault.kind) {
+    case 'isolate':
+      return { kind: 'isolate-process', process: fault.process };
+    case 'isolate-zone':
+      return { kind: 'isolate-zone', zone: fault.zone };
+    case 'cut-link':
+      return { kind: 'cut-link', from: fault.from, to: fault.to, bothWays: fault.bothWays };
+    case 'slow-link':
+      return {
+        kind: 'slow-link',
+        from: fault.from,
+        to: fault.to,
+        bothWays: fault.bothWays,
+        extraLatencyUs: Math.round(fault.extraLatencyMs * US_PER_MS),
+      };
+    case 'lossy-link':
+      return {
+        kind: 'lossy-link',
+        from: fault.from,
+        to: fault.to,
+        bothWays: fault.bothWays,
+        lossPerMillion: Math.round(fault.lossPercent * 10_000),
+      };
+    case 'throttle-link':
+      return {
+        kind: 'throttle-link',
+        from: fault.from,
+        to: fault.to,
+        bothWays: fault.bothWays,
+        bytesPerSecond: (fault.mbps * 1e6) / 8,
+      };
+    default:
+      return null;
+  }
+}
+
+/** A sentence for the event log. */
+export function describeFault(fault: Fault): string {
+  const arrow = (f: { from: string; to: string; bothWays: boolean }) => `${f.from} ${f.bothWays ? '↔' : '→'} ${f.to}`;
+  switch (fault.kind) {
+    case 'crash':
+      return `crash ${fault.process}`;
+    case 'restart':
+      return `restart ${fault.process}`;
+    case 'isolate':
+      return `isolate ${fault.process} from every other process`;
+    case 'isolate-zone':
+      return `cut ${fault.zone} off from the other zones`;
+    case 'cut-link':
+      return `cut the link ${arrow(fault)}`;
+    case 'slow-link':
+      return `slow the link ${arrow(fault)} by ${fault.extraLatencyMs}ms`;
+    case 'lossy-link':
+      return `lose ${fault.lossPercent}% of messages on ${arrow(fault)}`;
+    case 'throttle-link':
+      return `throttle the link ${arrow(fault)} to ${fault.mbps} Mbit/s`;
+    case 'heal':
+      return fault.target === undefined ? 'heal every network fault' : `heal the network faults of ${fault.target}`;
+  }
+}

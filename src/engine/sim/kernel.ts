@@ -1,0 +1,520 @@
+// The simulation kernel: a virtual clock, one queue of pending events, the processes, and the
+// trace. It is the only thing that advances time, and it does so only by taking the next event.
+//
+// Owns: process lives (start, crash, restart), timers, message delivery through the Network, the
+// rolling trace hash and two bounded trace rings (every event; notable events for people).
+// Never: reads the wall clock, awaits, or iterates anything whose order could differ between hosts.
+//
+// Event order is (timeUs, seq). A timer or message belongs to one life of its process (its
+// `incarnation`): a crash invalidates them all without searching the queue, and stale entries are
+// skipped when they surface, or swept out when they pile up (STALE_EVENTS_MAX).
+
+import { Refusal, type Network } from '../net/network';
+import { RollingHash, hashString32 } from './hash';
+import type { Effects, Message, ProcessLogic, ProcessSpec, Role } from './process';
+import type { Prng } from './prng';
+import { EventQueue } from './queue';
+import type { TimeUs } from './time';
+
+export const EventKind = {
+  Start: 0,
+  Deliver: 1,
+  Timer: 2,
+  Control: 3,
+  Crash: 4,
+  Restart: 5,
+  Note: 6,
+  Drop: 7,
+} as const;
+export type EventKindCode = (typeof EventKind)[keyof typeof EventKind];
+export const EVENT_KIND_NAMES = ['start', 'deliver', 'timer', 'control', 'crash', 'restart', 'note', 'drop'] as const;
+export type EventKindName = (typeof EVENT_KIND_NAMES)[number];
+
+/** Bound of the ring of recent events (all kinds). */
+export const TRACE_RING_CAPACITY = 4096;
+/** Bound of the ring of notable events (notes, crashes, restarts, control actions). */
+export const NOTABLE_RING_CAPACITY = 1024;
+/** Cancelled or superseded timers tolerated in the queue before a sweep. */
+export const STALE_EVENTS_MAX = 4096;
+/** Bound on processes, matching the network's endpoint bound. */
+export const PROCESSES_MAX = 1024;
+
+const NO_PROCESS = -1;
+
+interface SimEvent {
+  readonly timeUs: number;
+  readonly seq: number;
+  readonly kind: EventKindCode;
+  readonly target: number;
+  readonly source: number;
+  readonly incarnation: number;
+  readonly generation: number;
+  readonly label: string;
+  readonly message: Message | null;
+  readonly action: (() => void) | null;
+}
+
+export interface TraceEntry {
+  /** Position in the whole trace: the n-th traced event since time zero. */
+  readonly index: number;
+  readonly timeUs: TimeUs;
+  readonly kind: EventKindName;
+  readonly process: string | null;
+  readonly peer: string | null;
+  /** Message type, timer name, control label or note text. */
+  readonly label: string;
+}
+
+export type ProcessStatus = 'up' | 'crashed';
+
+interface ProcessSlot {
+  readonly index: number;
+  readonly spec: ProcessSpec<unknown, Message>;
+  readonly prng: Prng;
+  logic: ProcessLogic<Message> | null;
+  status: ProcessStatus;
+  incarnation: number;
+  /** Live timer generation per key; an event whose generation differs is stale. */
+  readonly timers: Map<string, number>;
+  effects: ProcessEffects | null;
+  crashes: number;
+}
+
+export interface ProcessInfo {
+  readonly id: string;
+  readonly role: Role;
+  readonly zone: string;
+  readonly status: ProcessStatus;
+  readonly incarnation: number;
+  readonly crashes: number;
+}
+
+class TraceRing {
+  private readonly mask: number;
+  private readonly timeUs: Float64Array;
+  private readonly kind: Uint8Array;
+  private readonly process: Int32Array;
+  private readonly peer: Int32Array;
+  private readonly label: string[];
+  private next = 0;
+
+  /** @param capacity a power of two */
+  constructor(readonly capacity: number) {
+    if ((capacity & (capacity - 1)) !== 0) throw new Error(`trace ring capacity ${capacity} is not a power of two`);
+    this.mask = capacity - 1;
+    this.timeUs = new Float64Array(capacity);
+    this.kind = new Uint8Array(capacity);
+    this.process = new Int32Array(capacity);
+    this.peer = new Int32Array(capacity);
+    this.label = new Array<string>(capacity).fill('');
+  }
+
+  /** How many entries were ever recorded (the index the next one gets). */
+  get total(): number {
+    return this.next;
+  }
+
+  record(timeUs: number, kind: number, process: number, peer: number, label: string): void {
+    const slot = this.next & this.mask;
+    this.timeUs[slot] = timeUs;
+    this.kind[slot] = kind;
+    this.process[slot] = process;
+    this.peer[slot] = peer;
+    this.label[slot] = label;
+    this.next++;
+  }
+
+  /** Entries with index >= `fromIndex` still in the ring, oldest first, at most `limit` (newest kept). */
+  read(fromIndex: number, limit: number, names: readonly string[]): TraceEntry[] {
+    const first = Math.max(fromIndex, this.next - this.capacity, this.next - limit, 0);
+    const entries: TraceEntry[] = [];
+    for (let index = first; index < this.next; index++) {
+      const slot = index & this.mask;
+      const process = this.process[slot]!;
+      const peer = this.peer[slot]!;
+      entries.push({
+        index,
+        timeUs: this.timeUs[slot]!,
+        kind: EVENT_KIND_NAMES[this.kind[slot]!]!,
+        process: process === NO_PROCESS ? null : names[process]!,
+        peer: peer === NO_PROCESS ? null : names[peer]!,
+        label: this.label[slot]!,
+      });
+    }
+    return entries;
+  }
+}
+
+/** The Effects a process is handed: one per life, refusing use after that life ended. */
+class ProcessEffects implements Effects<Message> {
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly slot: ProcessSlot,
+    private readonly incarnation: number,
+  ) {}
+
+  get nowUs(): TimeUs {
+    return this.kernel.nowUs;
+  }
+
+  get self(): string {
+    return this.slot.spec.id;
+  }
+
+  get prng(): Prng {
+    return this.slot.prng;
+  }
+
+  send(to: string, message: Message): void {
+    this.assertAlive('send');
+    this.kernel.sendFrom(this.slot, to, message);
+  }
+
+  setTimer(key: string, delayUs: TimeUs): void {
+    this.assertAlive('setTimer');
+    this.kernel.setTimerFor(this.slot, key, delayUs);
+  }
+
+  cancelTimer(key: string): void {
+    this.assertAlive('cancelTimer');
+    this.kernel.cancelTimerFor(this.slot, key);
+  }
+
+  note(text: string): void {
+    this.assertAlive('note');
+    this.kernel.recordNote(this.slot.index, NO_PROCESS, text);
+  }
+
+  private assertAlive(what: string): void {
+    if (this.slot.incarnation !== this.incarnation || this.slot.status !== 'up') {
+      throw new Error(`${this.slot.spec.id}: ${what}() called by a life that has ended (a crash discards all its state)`);
+    }
+  }
+}
+
+export class Kernel {
+  private now = 0;
+  private seq = 0;
+  private generation = 0;
+  private eventsProcessed = 0;
+  private staleEvents = 0;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly slots: ProcessSlot[] = [];
+  private readonly slotById = new Map<string, ProcessSlot>();
+  private readonly names: string[] = [];
+  private readonly hash = new RollingHash();
+  private readonly labelHashes = new Map<string, number>();
+  private readonly recent = new TraceRing(TRACE_RING_CAPACITY);
+  private readonly notable = new TraceRing(NOTABLE_RING_CAPACITY);
+  private deliveriesLostToCrash = 0;
+
+  constructor(
+    readonly network: Network,
+    private readonly prng: Prng,
+  ) {}
+
+  get nowUs(): TimeUs {
+    return this.now;
+  }
+
+  get eventCount(): number {
+    return this.eventsProcessed;
+  }
+
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+
+  /** The rolling hash of every event so far: equal hashes mean equal runs. */
+  get traceHash(): string {
+    return this.hash.hex();
+  }
+
+  get lostToCrash(): number {
+    return this.deliveriesLostToCrash;
+  }
+
+  // ---- processes ----------------------------------------------------------------------------
+
+  /** Adds a process and starts it now (its `start` runs as the next event at this time). */
+  addProcess<D, M extends Message>(spec: ProcessSpec<D, M>): void {
+    if (this.slotById.has(spec.id)) throw new Error(`kernel: a process named "${spec.id}" already exists`);
+    if (this.slots.length >= PROCESSES_MAX) throw new Error(`kernel: at most ${PROCESSES_MAX} processes`);
+    const index = this.network.addEndpoint(spec.id, spec.zone);
+    if (index !== this.slots.length) throw new Error('kernel: network endpoints and processes are out of step');
+    const slot: ProcessSlot = {
+      index,
+      spec: spec as unknown as ProcessSpec<unknown, Message>,
+      prng: this.prng.fork(`process:${spec.id}`),
+      logic: null,
+      status: 'crashed',
+      incarnation: 0,
+      timers: new Map(),
+      effects: null,
+      crashes: 0,
+    };
+    this.slots.push(slot);
+    this.slotById.set(spec.id, slot);
+    this.names.push(spec.id);
+    this.beginLife(slot);
+    this.push(EventKind.Start, index, NO_PROCESS, 'start', null, null, this.now, slot.incarnation);
+  }
+
+  hasProcess(id: string): boolean {
+    return this.slotById.has(id);
+  }
+
+  processes(): ProcessInfo[] {
+    return this.slots.map((slot) => ({
+      id: slot.spec.id,
+      role: slot.spec.role,
+      zone: slot.spec.zone,
+      status: slot.status,
+      incarnation: slot.incarnation,
+      crashes: slot.crashes,
+    }));
+  }
+
+  /** The process's own summary; null while it is crashed. */
+  viewOf(id: string): Record<string, unknown> | null {
+    const slot = this.slotOf(id);
+    return slot.logic === null ? null : slot.logic.view(this.now);
+  }
+
+  /** Crashes a process now: its volatile state, timers and unread messages are gone. */
+  crash(id: string): void {
+    const slot = this.slotOf(id);
+    if (slot.status === 'crashed') throw new Error(`${id} is already crashed; restart it first`);
+    this.staleEvents += slot.timers.size;
+    slot.timers.clear();
+    slot.logic = null;
+    slot.effects = null;
+    slot.status = 'crashed';
+    slot.incarnation++;
+    slot.crashes++;
+    slot.spec.onCrash?.(slot.spec.durable);
+    this.traceEvent(EventKind.Crash, slot.index, NO_PROCESS, 'crash');
+    this.notable.record(this.now, EventKind.Crash, slot.index, NO_PROCESS, `${id} crashed`);
+    this.sweepIfStale();
+  }
+
+  /** Restarts a crashed process now from its durable state. */
+  restart(id: string): void {
+    const slot = this.slotOf(id);
+    if (slot.status === 'up') throw new Error(`${id} is running; only a crashed process can be restarted`);
+    this.beginLife(slot);
+    this.traceEvent(EventKind.Restart, slot.index, NO_PROCESS, 'restart');
+    this.notable.record(this.now, EventKind.Restart, slot.index, NO_PROCESS, `${id} restarted`);
+    this.push(EventKind.Start, slot.index, NO_PROCESS, 'start', null, null, this.now, slot.incarnation);
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------------
+
+  /** Runs `action` at `atUs` (not before now), ordered with every other event; for faults and scripts. */
+  schedule(atUs: TimeUs, label: string, action: () => void): void {
+    if (!Number.isInteger(atUs) || atUs < this.now) {
+      throw new Error(`kernel: cannot schedule "${label}" at ${atUs}µs; now is ${this.now}µs`);
+    }
+    this.push(EventKind.Control, NO_PROCESS, NO_PROCESS, label, null, action, atUs, 0);
+  }
+
+  /** Records a line in the notable trace, attributed to a process or to no one. */
+  recordNote(process: number, peer: number, text: string): void {
+    this.traceEvent(EventKind.Note, process, peer, text);
+    this.notable.record(this.now, EventKind.Note, process, peer, text);
+  }
+
+  /** A note from outside any process (the API, a scenario), for the event log. */
+  announce(text: string): void {
+    this.recordNote(NO_PROCESS, NO_PROCESS, text);
+  }
+
+  // ---- running ------------------------------------------------------------------------------
+
+  /** Processes the next event. Returns false when the queue is empty. */
+  step(): boolean {
+    const event = this.queue.pop();
+    if (event === undefined) return false;
+    this.now = event.timeUs;
+    this.dispatch(event);
+    return true;
+  }
+
+  /**
+   * Processes every event due at or before `timeUs`, then sets the clock to `timeUs`. Stops early,
+   * with the clock at the last event, after `maxEvents`. Returns how many events ran.
+   */
+  runUntil(timeUs: TimeUs, maxEvents = Number.POSITIVE_INFINITY): number {
+    if (timeUs < this.now) throw new Error(`kernel: cannot run back to ${timeUs}µs; now is ${this.now}µs`);
+    let processed = 0;
+    const queue = this.queue;
+    while (processed < maxEvents) {
+      const next = queue.peek();
+      if (next === undefined || next.timeUs > timeUs) {
+        this.now = timeUs;
+        return processed;
+      }
+      queue.pop();
+      this.now = next.timeUs;
+      this.dispatch(next);
+      processed++;
+    }
+    return processed;
+  }
+
+  /** Time of the next pending event, or null. */
+  nextEventTimeUs(): TimeUs | null {
+    return this.queue.peek()?.timeUs ?? null;
+  }
+
+  // ---- trace --------------------------------------------------------------------------------
+
+  recentTrace(fromIndex = 0, limit = TRACE_RING_CAPACITY): TraceEntry[] {
+    return this.recent.read(fromIndex, limit, this.names);
+  }
+
+  notableTrace(fromIndex = 0, limit = NOTABLE_RING_CAPACITY): TraceEntry[] {
+    return this.notable.read(fromIndex, limit, this.names);
+  }
+
+  get traceLength(): number {
+    return this.recent.total;
+  }
+
+  get notableLength(): number {
+    return this.notable.total;
+  }
+
+  // ---- used by ProcessEffects ---------------------------------------------------------------
+
+  sendFrom(slot: ProcessSlot, to: string, message: Message): void {
+    const target = this.slotById.get(to);
+    if (target === undefined) throw new Error(`${slot.spec.id}: sent ${message.type} to unknown process "${to}"`);
+    if (target === slot) {
+      this.push(EventKind.Deliver, slot.index, slot.index, message.type, message, null, this.now, target.incarnation);
+      return;
+    }
+    const arrivalUs = this.network.route(slot.index, target.index, message.bytes, this.now);
+    if (arrivalUs === Refusal.Partitioned || arrivalUs === Refusal.Lost) return;
+    this.push(EventKind.Deliver, target.index, slot.index, message.type, message, null, arrivalUs, target.incarnation);
+  }
+
+  setTimerFor(slot: ProcessSlot, key: string, delayUs: TimeUs): void {
+    if (!Number.isInteger(delayUs) || delayUs < 0) {
+      throw new Error(`${slot.spec.id}: timer "${key}" needs a whole, non-negative delay in µs; got ${delayUs}`);
+    }
+    if (slot.timers.has(key)) this.staleEvents++;
+    const generation = ++this.generation;
+    slot.timers.set(key, generation);
+    this.push(EventKind.Timer, slot.index, NO_PROCESS, key, null, null, this.now + delayUs, slot.incarnation, generation);
+    this.sweepIfStale();
+  }
+
+  cancelTimerFor(slot: ProcessSlot, key: string): void {
+    if (slot.timers.delete(key)) {
+      this.staleEvents++;
+      this.sweepIfStale();
+    }
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private slotOf(id: string): ProcessSlot {
+    const slot = this.slotById.get(id);
+    if (slot === undefined) throw new Error(`no process "${id}"; processes are ${this.names.join(', ')}`);
+    return slot;
+  }
+
+  private beginLife(slot: ProcessSlot): void {
+    slot.incarnation++;
+    slot.status = 'up';
+    slot.effects = new ProcessEffects(this, slot, slot.incarnation);
+    slot.logic = slot.spec.create(slot.spec.durable);
+  }
+
+  private push(
+    kind: EventKindCode,
+    target: number,
+    source: number,
+    label: string,
+    message: Message | null,
+    action: (() => void) | null,
+    timeUs: number,
+    incarnation: number,
+    generation = 0,
+  ): void {
+    this.queue.push({ timeUs, seq: this.seq++, kind, target, source, incarnation, generation, label, message, action });
+  }
+
+  private dispatch(event: SimEvent): void {
+    if (event.kind === EventKind.Control) {
+      this.traceEvent(EventKind.Control, NO_PROCESS, NO_PROCESS, event.label);
+      event.action!();
+      return;
+    }
+    const slot = this.slots[event.target]!;
+    if (event.incarnation !== slot.incarnation || slot.logic === null) {
+      // The life this event belonged to has ended: its timers vanish, its mail is dropped.
+      if (event.kind === EventKind.Timer) this.staleEvents = Math.max(0, this.staleEvents - 1);
+      if (event.kind === EventKind.Deliver) {
+        this.deliveriesLostToCrash++;
+        this.traceEvent(EventKind.Drop, event.target, event.source, event.label);
+      }
+      return;
+    }
+    switch (event.kind) {
+      case EventKind.Start:
+        this.traceEvent(EventKind.Start, slot.index, NO_PROCESS, 'start');
+        slot.logic.start(slot.effects!);
+        return;
+      case EventKind.Deliver:
+        if (event.source !== slot.index && !this.network.canReach(event.source, slot.index)) {
+          // A partition began while the message was in flight.
+          this.network.countInFlightDrop();
+          this.traceEvent(EventKind.Drop, event.target, event.source, event.label);
+          return;
+        }
+        this.traceEvent(EventKind.Deliver, slot.index, event.source, event.label);
+        slot.logic.receive(this.names[event.source]!, event.message!, slot.effects!);
+        return;
+      case EventKind.Timer:
+        if (slot.timers.get(event.label) !== event.generation) {
+          this.staleEvents = Math.max(0, this.staleEvents - 1);
+          return;
+        }
+        slot.timers.delete(event.label);
+        this.traceEvent(EventKind.Timer, slot.index, NO_PROCESS, event.label);
+        slot.logic.timer(event.label, slot.effects!);
+        return;
+    }
+  }
+
+  private traceEvent(kind: EventKindCode, process: number, peer: number, label: string): void {
+    this.eventsProcessed++;
+    let labelHash = this.labelHashes.get(label);
+    if (labelHash === undefined) {
+      labelHash = hashString32(label);
+      if (this.labelHashes.size < 65_536) this.labelHashes.set(label, labelHash);
+    }
+    // Kind, process and peer packed in one word: processes are fewer than 2^12 (PROCESSES_MAX).
+    const hash = this.hash;
+    hash.mix(this.now);
+    hash.mixWord((kind << 24) | ((process + 1) << 12) | (peer + 1));
+    hash.mixWord(labelHash);
+    this.recent.record(this.now, kind, process, peer, label);
+  }
+
+  /**
+   * Removes cancelled and superseded timers from the queue once they outnumber the live events.
+   * Only timers: they leave no trace when skipped, so sweeping never changes the trace hash.
+   */
+  private sweepIfStale(): void {
+    if (this.staleEvents <= STALE_EVENTS_MAX || this.staleEvents * 2 < this.queue.size) return;
+    this.queue.retain((event) => {
+      if (event.kind !== EventKind.Timer) return true;
+      const slot = this.slots[event.target]!;
+      return event.incarnation === slot.incarnation && slot.timers.get(event.label) === event.generation;
+    });
+    this.staleEvents = 0;
+  }
+}

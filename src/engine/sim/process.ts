@@ -1,0 +1,60 @@
+// The shape of every simulated process (controller, broker, client, object store).
+//
+// A process is a sans-I/O state machine. The kernel calls it with one input at a time (it started,
+// a message arrived, a timer fired) and an `Effects` through which it states what it wants (send
+// this, wake me then). It never reads a clock, awaits, or touches storage: time arrives as
+// `fx.nowUs`, chance as `fx.prng`.
+//
+// Crash and restart are structural, not a convention: the volatile state is the `ProcessLogic`
+// object itself, which the kernel discards on a crash; the durable state (the process's disk) is a
+// separate object that survives and is handed to `create` for the next life. A spec may say what a
+// crash does to its disk (`onCrash`, for example dropping writes that were never flushed).
+
+import type { Prng } from './prng';
+import type { TimeUs } from './time';
+
+export type Role = 'controller' | 'broker' | 'client' | 'objectStore';
+
+/** Every message names its type (for traces and logs) and its size on the wire. */
+export interface Message {
+  readonly type: string;
+  readonly bytes: number;
+}
+
+export interface Effects<M extends Message = Message> {
+  /** Simulated time of the input being handled. */
+  readonly nowUs: TimeUs;
+  /** This process's id. */
+  readonly self: string;
+  /** This process's own stream of chance, continued across restarts. */
+  readonly prng: Prng;
+  /** Sends a message through the network; it may arrive late, or never. */
+  send(to: string, message: M): void;
+  /** Arms (or re-arms) the timer named `key` to fire `delayUs` from now. */
+  setTimer(key: string, delayUs: TimeUs): void;
+  cancelTimer(key: string): void;
+  /** A line for the event log: something a person watching would want to know. */
+  note(text: string): void;
+}
+
+export interface ProcessLogic<M extends Message = Message> {
+  /** Called once per life: at boot and after every restart. */
+  start(fx: Effects<M>): void;
+  receive(from: string, message: M, fx: Effects<M>): void;
+  timer(key: string, fx: Effects<M>): void;
+  /** A JSON-safe summary of this process for snapshots. */
+  view(nowUs: TimeUs): Record<string, unknown>;
+}
+
+export interface ProcessSpec<D = unknown, M extends Message = Message> {
+  readonly id: string;
+  readonly role: Role;
+  /** A zone name, or REGIONAL for regional services. */
+  readonly zone: string;
+  /** State that survives a crash (the process's disk). */
+  readonly durable: D;
+  /** Builds a fresh volatile state for a new life. */
+  create(durable: D): ProcessLogic<M>;
+  /** What a crash does to the disk; by default nothing is lost. */
+  onCrash?(durable: D): void;
+}
