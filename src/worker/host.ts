@@ -1,0 +1,327 @@
+// Hosts one engine and paces it against the wall clock; the only place where simulated time meets
+// real time. Runs inside a Web Worker in the page (and a worker_threads Worker in Node tests),
+// exposed with comlink by engine.worker.ts; it is plain TypeScript, so tests also drive it directly
+// with a fake clock and scheduler.
+//
+// Pacing: while playing at speed S, simulated time tracks S x the wall time since the last anchor;
+// when the engine cannot keep up, the host re-anchors rather than piling up debt, and says so
+// (`behind`). "max" runs as fast as the engine goes, in slices that leave the worker responsive.
+//
+// Frames: the host sends the page a compact frame, and the next one only after the page's
+// listener has resolved (it resolves once the frame is drawn): at most one frame per animation
+// frame, never one per event, and a slow page slows frames, not the simulation.
+//
+// Lifecycle (the page mirrors it in its session machine):
+//   empty --create--> paused --play--> playing --pause--> paused
+//   any --create--> paused (a new engine replaces the old one)
+
+import { createEngine, type Engine, type Snapshot, type TraceEntry } from '../engine/api';
+import { ValidationError, type ValidationProblem } from '../engine/validation';
+
+export type Speed = 1 | 10 | 100 | 'max';
+export const SPEEDS: readonly Speed[] = [1, 10, 100, 'max'];
+
+/** Events at most per slice of work before the host checks the wall clock again. */
+export const SLICE_EVENTS_MAX = 20_000;
+/** Wall time one slice of work may take before the host yields. */
+export const SLICE_WALL_MS = 12;
+/** Lag beyond which a paced run gives up catching up and re-anchors. */
+export const CATCH_UP_MAX_MS = 250;
+/** Entries of the full trace carried by one frame (the notable trace is carried whole). */
+export const FRAME_TRACE_MAX = 64;
+
+export interface Frame {
+  /** Increments with every frame sent. */
+  readonly sequence: number;
+  readonly playing: boolean;
+  readonly speed: Speed;
+  /** True while paced play cannot keep up with the chosen speed. */
+  readonly behind: boolean;
+  readonly rate: { readonly eventsPerWallSecond: number; readonly simulatedSecondsPerWallSecond: number };
+  readonly snapshot: Snapshot;
+}
+
+export type FrameListener = (frame: Frame) => Promise<void> | void;
+
+export type Outcome<T = undefined> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string; readonly problems: readonly ValidationProblem[] };
+
+export interface HostClock {
+  /** Wall time in milliseconds, monotonic. */
+  now(): number;
+}
+
+export interface HostScheduler {
+  /** Calls `task` after about `delayMs` (0: as soon as the host is free). */
+  schedule(task: () => void, delayMs: number): void;
+}
+
+const defaultClock: HostClock = { now: () => performance.now() };
+
+/**
+ * A 0 ms delay without the 4 ms clamp of nested timers: setImmediate in Node, a MessageChannel in
+ * browsers (where setImmediate does not exist), setTimeout as the last resort.
+ */
+function defaultScheduler(): HostScheduler {
+  const later = (task: () => void, delayMs: number): void => void setTimeout(task, delayMs);
+  if (typeof setImmediate === 'function') {
+    return { schedule: (task, delayMs) => (delayMs > 0 ? later(task, delayMs) : void setImmediate(task)) };
+  }
+  if (typeof MessageChannel === 'undefined') return { schedule: later };
+  const channel = new MessageChannel();
+  const queue: (() => void)[] = [];
+  channel.port1.onmessage = () => queue.shift()?.();
+  return {
+    schedule(task, delayMs) {
+      if (delayMs > 0) {
+        later(task, delayMs);
+        return;
+      }
+      queue.push(task);
+      channel.port2.postMessage(null);
+    },
+  };
+}
+
+function outcomeOf(error: unknown): Outcome<never> {
+  if (error instanceof ValidationError) return { ok: false, error: error.message, problems: error.problems };
+  return { ok: false, error: error instanceof Error ? error.message : String(error), problems: [] };
+}
+
+export class EngineHost {
+  private engine: Engine | null = null;
+  private listener: FrameListener | null = null;
+  private playing = false;
+  private speed: Speed = 1;
+  private behind = false;
+  private anchorWallMs = 0;
+  private anchorSimUs = 0;
+  private tickScheduled = false;
+  private generation = 0;
+
+  private frameSequence = 0;
+  private awaitingDraw = false;
+  private frameDirty = false;
+  private notableSent = 0;
+  private traceSent = 0;
+
+  private rateWindowWallMs = 0;
+  private rateWindowEvents = 0;
+  private rateWindowSimUs = 0;
+  private rate = { eventsPerWallSecond: 0, simulatedSecondsPerWallSecond: 0 };
+
+  constructor(
+    private readonly clock: HostClock = defaultClock,
+    private readonly scheduler: HostScheduler = defaultScheduler(),
+  ) {}
+
+  /** Replaces the engine with a new one built from `config` and `seed`; paused at time zero. */
+  create(config: unknown, seed: number): Outcome<{ zones: readonly string[]; processes: number }> {
+    let engine: Engine;
+    try {
+      engine = createEngine(config, seed);
+    } catch (error) {
+      return outcomeOf(error);
+    }
+    this.engine = engine;
+    this.generation++;
+    this.playing = false;
+    this.behind = false;
+    this.notableSent = 0;
+    this.traceSent = 0;
+    this.resetRate();
+    this.publish();
+    return { ok: true, value: { zones: engine.config.zones, processes: engine.config.placements.length } };
+  }
+
+  /** Registers the page's frame listener; the host awaits it before sending the next frame. */
+  subscribe(listener: FrameListener): void {
+    this.listener = listener;
+    this.awaitingDraw = false;
+    this.publish();
+  }
+
+  play(): void {
+    const engine = this.requireEngine();
+    if (this.playing) return;
+    this.playing = true;
+    this.anchor(engine);
+    this.resetRate();
+    this.scheduleTick(0);
+    this.publish();
+  }
+
+  pause(): void {
+    this.playing = false;
+    this.behind = false;
+    this.publish();
+  }
+
+  setSpeed(speed: Speed): void {
+    if (!SPEEDS.includes(speed)) {
+      throw new RangeError(`speed: got ${String(speed)}; expected one of ${SPEEDS.join(', ')}`);
+    }
+    this.speed = speed;
+    if (this.engine !== null) this.anchor(this.engine);
+    this.resetRate();
+    this.publish();
+  }
+
+  /** Processes one event (pausing first); returns it, or null when nothing is pending. */
+  step(): TraceEntry | null {
+    const engine = this.requireEngine();
+    this.playing = false;
+    const entry = engine.step();
+    this.publish();
+    return entry;
+  }
+
+  /** Runs a stretch of simulated time at once, whatever the speed (tests, "skip ahead"). */
+  runFor(durationUs: number): Outcome<number> {
+    try {
+      const engine = this.requireEngine();
+      const events = engine.runFor(durationUs);
+      if (this.playing) this.anchor(engine);
+      this.publish();
+      return { ok: true, value: events };
+    } catch (error) {
+      return outcomeOf(error);
+    }
+  }
+
+  /** Applies a fault at the current simulated time; a bad fault changes nothing and says why. */
+  inject(fault: unknown): Outcome<string> {
+    try {
+      const applied = this.requireEngine().inject(fault);
+      this.publish();
+      return { ok: true, value: applied.kind };
+    } catch (error) {
+      return outcomeOf(error);
+    }
+  }
+
+  /** The full current state, outside the frame stream. */
+  snapshot(): Snapshot {
+    return this.requireEngine().snapshot();
+  }
+
+  traceHash(): string {
+    return this.requireEngine().traceHash;
+  }
+
+  // ---- pacing -------------------------------------------------------------------------------
+
+  private anchor(engine: Engine): void {
+    this.anchorWallMs = this.clock.now();
+    this.anchorSimUs = engine.nowUs;
+  }
+
+  private scheduleTick(delayMs: number): void {
+    if (this.tickScheduled) return;
+    this.tickScheduled = true;
+    const generation = this.generation;
+    this.scheduler.schedule(() => {
+      this.tickScheduled = false;
+      if (generation === this.generation) this.tick();
+    }, delayMs);
+  }
+
+  /** One slice of work: advance the engine toward where the wall clock says it should be. */
+  tick(): void {
+    const engine = this.engine;
+    if (engine === null || !this.playing) return;
+    const sliceStartMs = this.clock.now();
+    if (this.speed === 'max') {
+      // 10 ms of simulated time or SLICE_EVENTS_MAX events per step, until the slice is used up.
+      do {
+        engine.runFor(10_000, { maxEvents: SLICE_EVENTS_MAX });
+      } while (this.clock.now() - sliceStartMs < SLICE_WALL_MS);
+      this.behind = false;
+      this.measureRate(engine);
+      this.publish();
+      this.scheduleTick(0);
+      return;
+    }
+    const speed = this.speed;
+    let targetUs = this.anchorSimUs + Math.floor((sliceStartMs - this.anchorWallMs) * 1_000 * speed);
+    // At least one chunk per slice, so a slow clock cannot starve the simulation.
+    let caughtUp = false;
+    do {
+      engine.runUntil(targetUs, { maxEvents: SLICE_EVENTS_MAX });
+      caughtUp = engine.nowUs >= targetUs;
+    } while (!caughtUp && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
+    if (!caughtUp) {
+      const lagMs = (targetUs - engine.nowUs) / 1_000 / speed;
+      if (lagMs > CATCH_UP_MAX_MS) {
+        // Give up on the debt: simulated time continues from here at the chosen speed.
+        this.anchor(engine);
+        targetUs = engine.nowUs;
+      }
+    }
+    this.behind = !caughtUp;
+    this.measureRate(engine);
+    this.publish();
+    // Sleep until the next frame is due; never longer than a frame, so controls stay snappy.
+    this.scheduleTick(caughtUp ? 16 : 0);
+  }
+
+  private resetRate(): void {
+    this.rateWindowWallMs = this.clock.now();
+    this.rateWindowEvents = this.engine?.eventCount ?? 0;
+    this.rateWindowSimUs = this.engine?.nowUs ?? 0;
+    this.rate = { eventsPerWallSecond: 0, simulatedSecondsPerWallSecond: 0 };
+  }
+
+  private measureRate(engine: Engine): void {
+    const elapsedMs = this.clock.now() - this.rateWindowWallMs;
+    if (elapsedMs < 500) return;
+    this.rate = {
+      eventsPerWallSecond: ((engine.eventCount - this.rateWindowEvents) * 1_000) / elapsedMs,
+      simulatedSecondsPerWallSecond: (engine.nowUs - this.rateWindowSimUs) / 1_000 / elapsedMs,
+    };
+    this.rateWindowWallMs = this.clock.now();
+    this.rateWindowEvents = engine.eventCount;
+    this.rateWindowSimUs = engine.nowUs;
+  }
+
+  // ---- frames -------------------------------------------------------------------------------
+
+  /** Sends a frame now if the page has drawn the last one; otherwise right after it has. */
+  private publish(): void {
+    const engine = this.engine;
+    const listener = this.listener;
+    if (engine === null || listener === null) return;
+    if (this.awaitingDraw) {
+      this.frameDirty = true;
+      return;
+    }
+    const snapshot = engine.snapshot({ notableFrom: this.notableSent, traceFrom: this.traceSent });
+    const lastNotable = snapshot.notable.at(-1);
+    if (lastNotable !== undefined) this.notableSent = lastNotable.index + 1;
+    const frameTrace = snapshot.recent.slice(-FRAME_TRACE_MAX);
+    const lastTrace = frameTrace.at(-1);
+    if (lastTrace !== undefined) this.traceSent = lastTrace.index + 1;
+    const frame: Frame = {
+      sequence: ++this.frameSequence,
+      playing: this.playing,
+      speed: this.speed,
+      behind: this.behind,
+      rate: this.rate,
+      snapshot: { ...snapshot, recent: frameTrace },
+    };
+    this.awaitingDraw = true;
+    this.frameDirty = false;
+    const drawn = (): void => {
+      if (this.listener !== listener) return;
+      this.awaitingDraw = false;
+      if (this.frameDirty) this.publish();
+    };
+    Promise.resolve(listener(frame)).then(drawn, drawn);
+  }
+
+  private requireEngine(): Engine {
+    if (this.engine === null) throw new Error('no engine yet: call create(config, seed) first');
+    return this.engine;
+  }
+}
