@@ -465,6 +465,9 @@ export class Kernel {
     switch (event.kind) {
       case EventKind.Start:
         this.traceEvent(EventKind.Start, slot.index, NO_PROCESS, 'start');
+        if (slot.incarnation === 1) {
+          this.notable.record(this.now, EventKind.Start, slot.index, NO_PROCESS, `${slot.spec.id} started in ${slot.spec.zone}`);
+        }
         slot.logic.start(slot.effects!);
         return;
       case EventKind.Deliver:

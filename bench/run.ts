@@ -1,0 +1,44 @@
+// `npm run bench`: speed figures, printed, never asserted (tests assert behaviour; benchmarks
+// report). Each figure is the median of several runs after a warm-up, on one core.
+//
+//   kernel    the synthetic message-passing workload of bench/kernel.ts (12 processes, 3 zones):
+//             kernel events per wall second (target: at least 3,000,000) and simulated seconds
+//             per wall second.
+//   cluster   the default engine (3 controllers, 6 brokers, network probes) for one simulated
+//             hour: how long an hour of cluster time takes headless.
+import { createEngine } from '../src/engine/api';
+import { runKernelBench } from './kernel';
+
+const REPEATS = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function format(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+console.log(`Kora Playground benchmarks · Node ${process.version} · ${process.arch}\n`);
+
+runKernelBench(1); // warm-up: let the JIT compile the hot paths
+const kernelRuns = Array.from({ length: REPEATS }, () => runKernelBench(5));
+const hashes = new Set(kernelRuns.map((run) => run.traceHash));
+console.log('kernel: synthetic message passing, 12 processes in 3 zones, 5 simulated seconds per run');
+console.log(`  events per wall second        ${format(median(kernelRuns.map((run) => run.eventsPerWallSecond)))}   (target ≥ 3,000,000)`);
+console.log(`  simulated s per wall second   ${median(kernelRuns.map((run) => run.simulatedSecondsPerWallSecond)).toFixed(2)}`);
+console.log(`  events per run                ${format(kernelRuns[0]!.events)}, trace hash ${[...hashes].join(', ')} (${hashes.size === 1 ? 'identical in every run' : 'DIFFERS between runs: determinism is broken'})`);
+
+const clusterRuns = Array.from({ length: 3 }, () => {
+  const engine = createEngine({}, 1);
+  const started = performance.now();
+  engine.runFor(3_600_000_000);
+  return { wallMs: performance.now() - started, events: engine.eventCount };
+});
+const clusterWallMs = median(clusterRuns.map((run) => run.wallMs));
+console.log('\ncluster: default engine (3 controllers, 6 brokers, network probes), 1 simulated hour');
+console.log(`  wall time                     ${(clusterWallMs / 1000).toFixed(2)} s`);
+console.log(`  simulated s per wall second   ${format(3_600_000 / clusterWallMs)}`);
+console.log(`  events                        ${format(clusterRuns[0]!.events)}`);
+if (hashes.size !== 1) process.exitCode = 1;

@@ -1,0 +1,60 @@
+import { useState } from 'react';
+import type { TraceEntry } from '../../engine/api';
+import { formatClock } from '../../engine/sim/time';
+
+interface Props {
+  readonly log: readonly TraceEntry[];
+  readonly trace: readonly TraceEntry[];
+}
+
+function describe(entry: TraceEntry): string {
+  switch (entry.kind) {
+    case 'deliver':
+      return `${entry.peer} → ${entry.process}: ${entry.label}`;
+    case 'timer':
+      return `${entry.process}: timer ${entry.label}`;
+    case 'drop':
+      return `${entry.label} from ${entry.peer} to ${entry.process} dropped`;
+    default:
+      return entry.label;
+  }
+}
+
+/** Notable events, newest first; optionally every message and timer as well. */
+export function EventLog({ log, trace }: Props) {
+  const [showMessages, setShowMessages] = useState(false);
+  const entries = showMessages ? mergeByTime(log, trace) : log;
+  const newestFirst = [...entries].reverse();
+  return (
+    <section className="panel log" aria-label="Event log">
+      <header className="panel-head">
+        <h2>Events</h2>
+        <label className="toggle">
+          <input type="checkbox" checked={showMessages} onChange={(event) => setShowMessages(event.target.checked)} />
+          messages &amp; timers
+        </label>
+      </header>
+      {newestFirst.length === 0 ? (
+        <p className="empty">Nothing has happened yet. Press Play to start the cluster.</p>
+      ) : (
+        <ol className="log-list" data-testid="event-log">
+          {newestFirst.map((entry) => (
+            <li key={`${entry.kind}-${entry.index}`} className={`log-${entry.kind}`}>
+              <time>{formatClock(entry.timeUs)}</time>
+              <span>{describe(entry)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+/** Kinds that only the raw trace carries; the others are already in the notable log. */
+const RAW_ONLY = new Set<TraceEntry['kind']>(['deliver', 'timer', 'drop']);
+
+/** Notable and raw entries come from two rings with their own indices; order them by time. */
+function mergeByTime(log: readonly TraceEntry[], trace: readonly TraceEntry[]): TraceEntry[] {
+  const raw = trace.filter((entry) => RAW_ONLY.has(entry.kind));
+  return [...log, ...raw].sort((a, b) => a.timeUs - b.timeUs);
+}

@@ -1,0 +1,52 @@
+import type { Snapshot } from '../../engine/api';
+import { ProcessCard } from './ProcessCard';
+
+interface Props {
+  readonly snapshot: Snapshot;
+  readonly ready: boolean;
+  readonly onFault: (fault: unknown) => void;
+}
+
+/** The physical cluster: one column per availability zone, controllers above brokers. */
+export function ZoneBoard({ snapshot, ready, onFault }: Props) {
+  return (
+    <section className="zones" aria-label="Availability zones" style={{ gridTemplateColumns: `repeat(${snapshot.zones.length}, minmax(0, 1fr))` }}>
+      {snapshot.zones.map((zone) => {
+        const members = snapshot.processes.filter((process) => process.zone === zone.id);
+        const ordered = [...members.filter((p) => p.role === 'controller'), ...members.filter((p) => p.role !== 'controller')];
+        return (
+          <div key={zone.id} className={zone.isolated ? 'zone zone-isolated' : 'zone'} data-testid={`zone-${zone.id}`}>
+            <header className="zone-head">
+              <div>
+                <h2>{zone.id}</h2>
+                <span className="zone-sub">
+                  {zone.isolated ? 'cut off from the other zones' : `availability zone · ${members.length} processes`}
+                </span>
+              </div>
+              {zone.isolated ? (
+                <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: zone.id })}>
+                  Reconnect zone
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  className="btn btn-small btn-warn"
+                  disabled={!ready}
+                  onClick={() => onFault({ kind: 'isolate-zone', zone: zone.id })}
+                  aria-label={`Cut ${zone.id} off from the other zones`}
+                >
+                  Cut off
+                </button>
+              )}
+            </header>
+            <div className="zone-body">
+              {ordered.map((process) => (
+                <ProcessCard key={process.id} process={process} ready={ready} onFault={onFault} />
+              ))}
+            </div>
+          </div>
+        );
+      })}
+    </section>
+  );
+}

@@ -1,0 +1,34 @@
+// Formatting for people: bytes, rates and the cloud cost of cross-zone traffic.
+
+/** Cross-zone data transfer price assumed for cost figures (AWS: $0.01/GB in each direction). */
+export const CROSS_ZONE_USD_PER_GB = 0.01;
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatCount(count: number): string {
+  if (count < 1_000) return String(Math.round(count));
+  if (count < 1_000_000) return `${(count / 1_000).toFixed(count < 10_000 ? 1 : 0)}k`;
+  return `${(count / 1_000_000).toFixed(count < 10_000_000 ? 2 : 1)}M`;
+}
+
+/** Cost of cross-zone bytes, billed on both sides (out of one zone, into the other). */
+export function crossZoneCostUsd(bytes: number): number {
+  return (bytes / 1e9) * CROSS_ZONE_USD_PER_GB * 2;
+}
+
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  if (usd < 0.000001) return '< $0.000001';
+  if (usd < 0.01) return `$${usd.toFixed(6)}`;
+  return `$${usd.toFixed(2)}`;
+}

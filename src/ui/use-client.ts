@@ -1,0 +1,12 @@
+import { useSyncExternalStore } from 'react';
+import type { ClientState, EngineClient } from './engine-client';
+
+const EMPTY: ClientState = { frame: null, log: [], trace: [], largestFrameBytes: 0 };
+const noSubscribe = () => () => undefined;
+const noVersion = () => -1;
+
+/** Re-renders when the worker delivers a frame; the store's snapshot is a version number. */
+export function useClientState(client: EngineClient | null): ClientState {
+  useSyncExternalStore(client?.subscribe ?? noSubscribe, client?.getVersion ?? noVersion);
+  return client?.current ?? EMPTY;
+}

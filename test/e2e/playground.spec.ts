@@ -1,0 +1,117 @@
+// The first page, driven as a person would in real Chromium: it opens on a paused cluster laid
+// out by zone; Play makes the simulated clock run and events appear; a crash and a cut-off zone
+// show on the cards and in the log; a bad link or a refused action gets a message, not a crash.
+import { expect, test, type Page } from '@playwright/test';
+
+async function clockMs(page: Page): Promise<number> {
+  const text = (await page.getByTestId('sim-clock').textContent()) ?? '';
+  const match = /^(?:(\d+):)?(\d+):(\d+)\.(\d+)$/.exec(text.trim());
+  if (match === null) throw new Error(`the clock shows "${text}", not m:ss.mmm`);
+  const [, hours, minutes, seconds, millis] = match;
+  return ((Number(hours ?? 0) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 + Number(millis);
+}
+
+test.beforeEach(async ({ page }) => {
+  page.on('pageerror', (error) => {
+    throw new Error(`the page threw: ${error.message}`);
+  });
+});
+
+test('opens on a paused cluster, laid out by zone', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByRole('heading', { name: 'Kora Playground' })).toBeVisible();
+  for (const zone of ['zone-a', 'zone-b', 'zone-c']) {
+    await expect(page.getByTestId(`zone-${zone}`)).toBeVisible();
+  }
+  await expect(page.getByTestId('zone-zone-a').getByTestId('process-controller-1')).toBeVisible();
+  await expect(page.getByTestId('zone-zone-b').getByTestId('process-broker-2')).toBeVisible();
+  await expect(page.getByTestId('sim-clock')).toHaveText('0:00.000');
+});
+
+test('play advances the clock and events appear; step runs one event', async ({ page }) => {
+  await page.goto('./');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect.poll(() => clockMs(page), { timeout: 10_000 }).toBeGreaterThan(1_500);
+  await page.getByRole('checkbox', { name: /messages/ }).check();
+  await expect(page.getByTestId('event-log').locator('li').first()).toBeVisible();
+  await expect(page.getByTestId('event-log')).toContainText('ProbePing');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const paused = await clockMs(page);
+  await page.waitForTimeout(400);
+  expect(await clockMs(page)).toBe(paused);
+  const events = await page.getByTestId('event-count').textContent();
+  await page.getByRole('button', { name: 'Step one event' }).click();
+  await expect(page.getByTestId('event-count')).not.toHaveText(events ?? '');
+  await page.screenshot({ path: 'artifacts/screenshots/playground-running.png', fullPage: true });
+});
+
+test('crashing a broker and cutting a zone off show on the cards and in the log', async ({ page }) => {
+  await page.goto('./');
+  await page.getByRole('radio', { name: '10×' }).click();
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect.poll(() => clockMs(page)).toBeGreaterThan(3_000);
+
+  const broker = page.getByTestId('process-broker-3');
+  await broker.getByRole('button', { name: 'Crash' }).click();
+  await expect(page.getByTestId('status-broker-3')).toHaveText('Crashed');
+  await expect(page.getByTestId('event-log')).toContainText('broker-3 crashed');
+
+  await page.getByRole('button', { name: 'Cut zone-b off from the other zones' }).click();
+  await expect(page.getByTestId('zone-zone-b')).toContainText('cut off from the other zones');
+  await expect(page.getByTestId('event-log')).toContainText('lost contact with', { timeout: 15_000 });
+  await page.screenshot({ path: 'artifacts/screenshots/playground-faults.png', fullPage: true });
+
+  await page.getByRole('button', { name: /Heal all/ }).click();
+  await broker.getByRole('button', { name: 'Restart' }).click();
+  await expect(page.getByTestId('status-broker-3')).toHaveText('Up');
+  await expect(page.getByTestId('event-log')).toContainText('reached', { timeout: 15_000 });
+});
+
+test('a link with a bad seed explains itself and opens the default cluster', async ({ page }) => {
+  await page.goto('./?seed=banana');
+  await expect(page.getByRole('status')).toContainText('The link\'s seed "banana" is not a whole number');
+  await expect(page.getByTestId('process-broker-1')).toBeVisible();
+});
+
+test('the same seed gives the same run in the browser as in Node', async ({ page }) => {
+  await page.goto('./?seed=42');
+  await expect(page.getByTestId('process-broker-1')).toBeVisible();
+  // Step a fixed number of events; the trace hash must equal the Node engine's for seed 42.
+  const { createEngine } = await import('../../src/engine/api');
+  const engine = createEngine({}, 42);
+  for (let i = 0; i < 50; i++) {
+    await page.getByRole('button', { name: 'Step one event' }).click();
+    engine.step();
+  }
+  // Frames trail commands by up to one paint: wait for the last one.
+  await expect(page.getByTestId('trace-hash')).toHaveText(engine.traceHash);
+});
+
+for (const viewport of [
+  { width: 1280, height: 720 },
+  { width: 2560, height: 1440 },
+  { width: 390, height: 844 },
+]) {
+  test(`the layout holds at ${viewport.width}x${viewport.height}: nothing overflows sideways`, async ({ page }) => {
+    await page.setViewportSize(viewport);
+    await page.goto('./');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await expect.poll(() => clockMs(page)).toBeGreaterThan(1_200);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    // Every card sits inside its zone column.
+    const escaped = await page.evaluate(() =>
+      [...document.querySelectorAll('.zone')].flatMap((zone) => {
+        const box = zone.getBoundingClientRect();
+        return [...zone.querySelectorAll('.card')]
+          .filter((card) => {
+            const inner = card.getBoundingClientRect();
+            return inner.left < box.left - 0.5 || inner.right > box.right + 0.5;
+          })
+          .map((card) => card.getAttribute('data-testid'));
+      }),
+    );
+    expect(escaped).toEqual([]);
+    await page.screenshot({ path: `artifacts/screenshots/playground-${viewport.width}x${viewport.height}.png`, fullPage: true });
+  });
+}
