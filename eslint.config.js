@@ -35,6 +35,12 @@ export const enginePurityRules = {
       'Promise',
       'Worker',
       'postMessage',
+      // Intl reads the host's locale and time zone; weak references depend on the garbage collector.
+      'Intl',
+      'WeakRef',
+      'FinalizationRegistry',
+      'eval',
+      'Function',
     ].map((name) => ({ name, message: `${name} ${forbiddenInEngine}` })),
   ],
   'no-restricted-properties': [
@@ -50,6 +56,9 @@ export const enginePurityRules = {
     { selector: 'ArrowFunctionExpression[async=true]', message: `async functions ${forbiddenInEngine}` },
     { selector: 'FunctionExpression[async=true]', message: `async functions ${forbiddenInEngine}` },
     { selector: 'ImportExpression', message: `dynamic import ${forbiddenInEngine}` },
+    { selector: 'ForOfStatement[await=true]', message: `for await ${forbiddenInEngine}; the engine is synchronous` },
+    { selector: 'VariableDeclarator[init.type="Identifier"][init.name="Math"]', message: `aliasing Math ${forbiddenInEngine}; call Math's pure functions directly` },
+    { selector: 'CallExpression[callee.property.name="toLocaleString"]', message: `toLocaleString ${forbiddenInEngine}: it depends on the host's locale` },
   ],
   'no-restricted-imports': [
     'error',

@@ -154,12 +154,23 @@ export class Engine {
     return fault;
   }
 
-  /** Schedules a fault at a future simulated time; it is validated now, and its targets when it runs. */
+  /**
+   * Schedules a fault at a future simulated time. It is validated now; if it no longer applies when
+   * its time comes (crashing a process that is already down), it is skipped with a note in the log.
+   */
   schedule(atUs: TimeUs, input: unknown): Fault {
     checkTime(atUs, 'time');
     const fault = parseFault(input);
     this.checkTargets(fault);
-    this.kernel.schedule(atUs, describeFault(fault), () => this.apply(fault));
+    this.kernel.schedule(atUs, describeFault(fault), () => {
+      // The world may have moved on since scheduling (the process already crashed): say so and go
+      // on, rather than stopping the run halfway through an event.
+      try {
+        this.apply(fault);
+      } catch (error) {
+        this.kernel.announce(`skipped "${describeFault(fault)}": ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
     return fault;
   }
 

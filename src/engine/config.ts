@@ -29,9 +29,15 @@ const networkSchema = strictObject({
 const probeSchema = strictObject({
   intervalMs: integerIn(10, 60_000, 'ms').default(1_000),
   timeoutMs: integerIn(10, 600_000, 'ms').default(3_000),
-}).refine((probe) => probe.timeoutMs > probe.intervalMs, {
-  error: 'a timeoutMs longer than intervalMs, so that a peer has a chance to answer',
-  path: ['timeoutMs'],
+}).superRefine((probe, ctx) => {
+  // An explicit input: a refine with a path would report the whole probe object as the value.
+  if (probe.timeoutMs > probe.intervalMs) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['timeoutMs'],
+    input: probe.timeoutMs,
+    message: `a timeoutMs longer than intervalMs (${probe.intervalMs}), so that a peer has a chance to answer`,
+  });
 });
 
 export const engineConfigSchema = strictObject({
@@ -40,8 +46,15 @@ export const engineConfigSchema = strictObject({
       error: `a zone count from 1 to ${ZONES_MAX}, or a list of 1 to ${ZONES_MAX} zone names`,
     })
     .default(3)
-    .refine((zones) => typeof zones === 'number' || new Set(zones).size === zones.length, {
-      error: 'zone names that are all different',
+    .superRefine((zones, ctx) => {
+      if (typeof zones === 'number') return;
+      const repeated = zones.filter((zone, index) => zones.indexOf(zone) !== index);
+      if (repeated.length === 0) return;
+      ctx.addIssue({
+        code: 'custom',
+        input: repeated[0],
+        message: 'zone names that are all different; this one is listed more than once',
+      });
     }),
   controllers: integerIn(1, CONTROLLERS_MAX).default(3),
   brokers: integerIn(1, BROKERS_MAX).default(6),

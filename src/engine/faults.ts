@@ -85,7 +85,7 @@ export function describeFault(fault: Fault): string {
     case 'isolate':
       return `isolate ${fault.process} from every other process`;
     case 'isolate-zone':
-      return `cut ${fault.zone} off from the other zones`;
+      return `cut ${fault.zone} off from the rest of the network`;
     case 'cut-link':
       return `cut the link ${arrow(fault)}`;
     case 'slow-link':

@@ -56,10 +56,22 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], prefix: readonly Proper
       problems.push(...problemsOf(issue.errors[0]!, fullPath));
       continue;
     }
-    const input = (issue as { input?: unknown }).input;
+    const input = valueAtIssue(issue);
     problems.push({ path: formatPath(fullPath), message: `got ${describeValue(input)}; expected ${issue.message}` });
   }
   return problems;
+}
+
+/**
+ * The value the issue is about. A discriminated union reports a bad discriminator at the key's path
+ * ("kind") but with the whole object as input; describe the key's value, not "an object".
+ */
+function valueAtIssue(issue: z.core.$ZodIssue): unknown {
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === 'invalid_union' && issue.discriminator !== undefined && typeof input === 'object' && input !== null) {
+    return (input as Record<string, unknown>)[issue.discriminator];
+  }
+  return input;
 }
 
 /** Parses `input` with `schema`, or throws a ValidationError listing every problem. */

@@ -378,6 +378,6 @@ function faultNames(fault: NetworkFault, target: string): boolean {
     case 'isolate-zone':
       return fault.zone === target;
     default:
-      return fault.from === target || fault.to === target || `${fault.from}<->${fault.to}` === target;
+      return fault.from === target || fault.to === target;
   }
 }

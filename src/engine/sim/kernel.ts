@@ -6,7 +6,9 @@
 // Never: reads the wall clock, awaits, or iterates anything whose order could differ between hosts.
 //
 // Event order is (timeUs, seq). A timer or message belongs to one life of its process (its
-// `incarnation`): a crash invalidates them all without searching the queue, and stale entries are
+// `incarnation`, which counts lives: 1 for the first): a crash ends that life, and a restart
+// begins the next, so every timer and message of the old life is recognised as stale without
+// searching the queue; and stale entries are
 // skipped when they surface, or swept out when they pile up (STALE_EVENTS_MAX).
 
 import { Refusal, type Network } from '../net/network';
@@ -290,7 +292,6 @@ export class Kernel {
     slot.logic = null;
     slot.effects = null;
     slot.status = 'crashed';
-    slot.incarnation++;
     slot.crashes++;
     slot.spec.onCrash?.(slot.spec.durable);
     this.traceEvent(EventKind.Crash, slot.index, NO_PROCESS, 'crash');
@@ -395,7 +396,11 @@ export class Kernel {
       return;
     }
     const arrivalUs = this.network.route(slot.index, target.index, message.bytes, this.now);
-    if (arrivalUs === Refusal.Partitioned || arrivalUs === Refusal.Lost) return;
+    if (arrivalUs === Refusal.Partitioned || arrivalUs === Refusal.Lost) {
+      // Refused by a partition or lost on the wire: traced like a drop in flight.
+      this.traceEvent(EventKind.Drop, target.index, slot.index, message.type);
+      return;
+    }
     this.push(EventKind.Deliver, target.index, slot.index, message.type, message, null, arrivalUs, target.incarnation);
   }
 

@@ -17,8 +17,10 @@ export class Prng {
   private s2: number;
   private s3: number;
   // The rejection limit of the last bound: most callers draw with the same bound again and again.
-  private lastBound = 0;
-  private lastLimit = 0;
+  // It starts as the valid pair for bound 1, never 0: a cached bound skips validation, so caching
+  // an invalid one would let int(0) through to the sampling loop.
+  private lastBound = 1;
+  private lastLimit = UINT32_RANGE;
 
   /** @param seed an integer; only its low 32 bits and the label matter. */
   constructor(

@@ -51,7 +51,9 @@ export class EventQueue<E extends Queued> {
   retain(keep: (event: E) => boolean): number {
     const before = this.heap.length;
     this.heap = this.heap.filter(keep);
-    for (let index = (this.heap.length >> 2); index >= 0; index--) {
+    // Heapify from the last parent, (length - 2) >> 2, which is -1 for 0 or 1 events: sifting
+    // index 0 of an empty heap would write `undefined` into it.
+    for (let index = (this.heap.length - 2) >> 2; index >= 0; index--) {
       this.siftDown(this.heap[index]!, index);
     }
     return before - this.heap.length;

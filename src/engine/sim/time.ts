@@ -60,15 +60,22 @@ export function formatClock(us: TimeUs): string {
   return hours > 0 ? `${hours}:${clock}` : clock;
 }
 
-/** Formats a short span for people: "420µs", "1.25ms", "3.2s", "4m 05s". */
+/**
+ * Formats a span for people with about three significant digits and no trailing zeros:
+ * "420µs", "1.25ms", "3s", "3.2s", "4m 05s", "2h 00m". The unit steps up where rounding would
+ * otherwise print "1000ms" or "60s".
+ */
 export function formatSpan(us: TimeUs): string {
-  if (us < US_PER_MS) return `${Math.round(us)}µs`;
-  if (us < US_PER_SECOND) return `${trimNumber(us / US_PER_MS)}ms`;
-  if (us < 60 * US_PER_SECOND) return `${trimNumber(us / US_PER_SECOND)}s`;
+  if (us < 999.5) return `${Math.round(us)}µs`;
+  if (us < 999_500) return `${trimNumber(us / US_PER_MS)}ms`;
+  if (us < 59_500_000) return `${trimNumber(us / US_PER_SECOND)}s`;
   const seconds = Math.round(us / US_PER_SECOND);
-  return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
+  if (seconds < 3_600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 function trimNumber(value: number): string {
-  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+  const fixed = value >= 99.95 ? value.toFixed(0) : value >= 9.995 ? value.toFixed(1) : value.toFixed(2);
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }

@@ -20,7 +20,7 @@ export function ZoneBoard({ snapshot, ready, onFault }: Props) {
               <div>
                 <h2>{zone.id}</h2>
                 <span className="zone-sub">
-                  {zone.isolated ? 'cut off from the other zones' : `availability zone · ${members.length} processes`}
+                  {zone.isolated ? 'cut off from the rest of the network' : `availability zone · ${members.length} processes`}
                 </span>
               </div>
               {zone.isolated ? (
@@ -33,7 +33,7 @@ export function ZoneBoard({ snapshot, ready, onFault }: Props) {
                   className="btn btn-small btn-warn"
                   disabled={!ready}
                   onClick={() => onFault({ kind: 'isolate-zone', zone: zone.id })}
-                  aria-label={`Cut ${zone.id} off from the other zones`}
+                  aria-label={`Cut ${zone.id} off from the rest of the network`}
                 >
                   Cut off
                 </button>
