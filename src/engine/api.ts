@@ -174,12 +174,47 @@ export class Engine {
     return fault;
   }
 
+  /**
+   * Runs `script` at `atUs`, ordered with every other event (time, then scheduling order). For
+   * scenario runners and tests: the script must be as deterministic as the engine, reading only
+   * the engine it is given. `label` names it in the trace (and so in the trace hash).
+   */
+  scheduleScript(atUs: TimeUs, label: string, script: (engine: Engine) => void): void {
+    checkTime(atUs, 'time');
+    this.kernel.schedule(atUs, label, () => script(this));
+  }
+
+  /** Makes the current run call return right after the event being handled. */
+  requestStop(): void {
+    this.kernel.requestStop();
+  }
+
+  /** The notable events still kept (the newest NOTABLE_RING_CAPACITY), oldest first. */
+  notableLog(): TraceEntry[] {
+    return this.kernel.notableTrace();
+  }
+
+  /** Adds a line to the event log (and so to the trace), attributed to no process. */
+  announce(text: string): void {
+    this.kernel.announce(text);
+  }
+
   recordedInputs(): readonly RecordedInput[] {
     return this.inputs;
   }
 
   processes(): ProcessInfo[] {
     return this.kernel.processes();
+  }
+
+  /** Each running process's own summary (crashed processes have none). Cheaper than a snapshot. */
+  processViews(): { readonly id: string; readonly view: MemberView }[] {
+    const views: { id: string; view: MemberView }[] = [];
+    for (const info of this.kernel.processes()) {
+      const view = this.kernel.viewOf(info.id);
+      if (view !== null) views.push({ id: info.id, view: view as MemberView });
+    }
+    return views;
   }
 
   snapshot(options: { notableFrom?: number; traceFrom?: number } = {}): Snapshot {

@@ -209,6 +209,7 @@ export class Kernel {
   private readonly recent = new TraceRing(TRACE_RING_CAPACITY);
   private readonly notable = new TraceRing(NOTABLE_RING_CAPACITY);
   private deliveriesLostToCrash = 0;
+  private stopRequested = false;
 
   constructor(
     readonly network: Network,
@@ -332,6 +333,14 @@ export class Kernel {
 
   // ---- running ------------------------------------------------------------------------------
 
+  /**
+   * Asks the current runUntil to return right after the event being handled (a presenter's
+   * pause). The clock stays at that event's time; the next runUntil continues from there.
+   */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
   /** Processes the next event. Returns false when the queue is empty. */
   step(): boolean {
     const event = this.queue.pop();
@@ -343,7 +352,8 @@ export class Kernel {
 
   /**
    * Processes every event due at or before `timeUs`, then sets the clock to `timeUs`. Stops early,
-   * with the clock at the last event, after `maxEvents`. Returns how many events ran.
+   * with the clock at the last event, after `maxEvents` events taken off the queue (skipped stale
+   * timers included) or when an event requested a stop. Returns how many events were taken.
    */
   runUntil(timeUs: TimeUs, maxEvents = Number.POSITIVE_INFINITY): number {
     if (timeUs < this.now) throw new Error(`kernel: cannot run back to ${timeUs}µs; now is ${this.now}µs`);
@@ -359,6 +369,10 @@ export class Kernel {
       this.now = next.timeUs;
       this.dispatch(next);
       processed++;
+      if (this.stopRequested) {
+        this.stopRequested = false;
+        return processed;
+      }
     }
     return processed;
   }

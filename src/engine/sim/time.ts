@@ -28,7 +28,7 @@ const DURATION_UNITS_US: ReadonlyMap<string, number> = new Map([
   ['h', 3_600 * US_PER_SECOND],
 ]);
 
-const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)$/;
+export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)$/;
 
 /**
  * Parses a human duration such as "90s", "15m", "250ms" or "1.5h" into microseconds.
