@@ -1,21 +1,24 @@
-// Hosts one engine and paces it against the wall clock; the only place where simulated time meets
-// real time. Runs inside a Web Worker in the page (and a worker_threads Worker in Node tests),
-// exposed with comlink by engine.worker.ts; it is plain TypeScript, so tests also drive it directly
-// with a fake clock and scheduler.
+// Hosts one engine, free or driven by a scenario, and paces it against the wall clock: the only
+// place where simulated time meets real time. Runs inside a Web Worker in the page (and a
+// worker_threads Worker in Node tests), exposed with comlink by engine.worker.ts; it is plain
+// TypeScript, so tests also drive it directly with a fake clock and scheduler.
 //
 // Pacing: while playing at speed S, simulated time tracks S x the wall time since the last anchor;
 // when the engine cannot keep up, the host re-anchors rather than piling up debt, and says so
 // (`behind`). "max" runs as fast as the engine goes, in slices that leave the worker responsive.
+// A scenario's presenter pause, or its end, pauses playback by itself.
 //
 // Frames: the host sends the page a compact frame, and the next one only after the page's
 // listener has resolved (it resolves once the frame is drawn): at most one frame per animation
 // frame, never one per event, and a slow page slows frames, not the simulation.
 //
 // Lifecycle (the page mirrors it in its session machine):
-//   empty --create--> paused --play--> playing --pause--> paused
-//   any --create--> paused (a new engine replaces the old one)
+//   empty --create / loadScenario--> paused --play--> playing --pause, presenter pause, end--> paused
+//   any --create / loadScenario--> paused (a new engine replaces the old one)
 
 import { createEngine, type Engine, type Snapshot, type TraceEntry } from '../engine/api';
+import { ScenarioRun, type ExpectationResult, type Moment, type ScenarioReport } from '../engine/scenario/runner';
+import { parseScenario, parseScenarioText } from '../engine/scenario/validate';
 import { ValidationError, type ValidationProblem } from '../engine/validation';
 
 export type Speed = 1 | 10 | 100 | 'max';
@@ -30,6 +33,27 @@ export const CATCH_UP_MAX_MS = 250;
 /** Entries of the full trace carried by one frame (the notable trace is carried whole). */
 export const FRAME_TRACE_MAX = 64;
 
+export interface ScenarioInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly seed: number;
+  readonly durationUs: number;
+  /** Times of the timeline's "at" steps, for markers on a progress bar. */
+  readonly stepTimesUs: readonly number[];
+}
+
+export interface ScenarioFrame {
+  readonly info: ScenarioInfo;
+  /** Moments (captions, pauses, actions, checks) not carried by an earlier frame. */
+  readonly moments: readonly Moment[];
+  readonly expectations: readonly ExpectationResult[];
+  /** The presenter's note while playback is stopped at a pause step. */
+  readonly pausedFor: string | null;
+  readonly done: boolean;
+  /** The final report, once the run reached its end. */
+  readonly report: ScenarioReport | null;
+}
+
 export interface Frame {
   /** Increments with every frame sent. */
   readonly sequence: number;
@@ -39,6 +63,8 @@ export interface Frame {
   readonly behind: boolean;
   readonly rate: { readonly eventsPerWallSecond: number; readonly simulatedSecondsPerWallSecond: number };
   readonly snapshot: Snapshot;
+  /** Present when a scenario drives the engine. */
+  readonly scenario: ScenarioFrame | null;
 }
 
 export type FrameListener = (frame: Frame) => Promise<void> | void;
@@ -91,6 +117,9 @@ function outcomeOf(error: unknown): Outcome<never> {
 
 export class EngineHost {
   private engine: Engine | null = null;
+  private run: ScenarioRun | null = null;
+  private scenarioInfo: ScenarioInfo | null = null;
+  private pausedFor: string | null = null;
   private listener: FrameListener | null = null;
   private playing = false;
   private speed: Speed = 1;
@@ -116,7 +145,7 @@ export class EngineHost {
     private readonly scheduler: HostScheduler = defaultScheduler(),
   ) {}
 
-  /** Replaces the engine with a new one built from `config` and `seed`; paused at time zero. */
+  /** Replaces the engine with a free one built from `config` and `seed`; paused at time zero. */
   create(config: unknown, seed: number): Outcome<{ zones: readonly string[]; processes: number }> {
     let engine: Engine;
     try {
@@ -124,15 +153,24 @@ export class EngineHost {
     } catch (error) {
       return outcomeOf(error);
     }
-    this.engine = engine;
-    this.generation++;
-    this.playing = false;
-    this.behind = false;
-    this.notableSent = 0;
-    this.traceSent = 0;
-    this.resetRate();
-    this.publish();
+    this.install(engine, null);
     return { ok: true, value: { zones: engine.config.zones, processes: engine.config.placements.length } };
+  }
+
+  /**
+   * Replaces the engine with a scenario's, paused at time zero. `source` is the file's text or its
+   * parsed JSON; a bad scenario changes nothing and every problem is returned.
+   */
+  loadScenario(source: unknown, options: { seed?: number } = {}): Outcome<ScenarioInfo> {
+    let run: ScenarioRun;
+    try {
+      const valid = typeof source === 'string' ? parseScenarioText(source) : parseScenario(source);
+      run = new ScenarioRun(valid, { ...options, pauses: 'stop' });
+    } catch (error) {
+      return outcomeOf(error);
+    }
+    this.install(run.engine, run);
+    return { ok: true, value: this.scenarioInfo! };
   }
 
   /** Registers the page's frame listener; the host awaits it before sending the next frame. */
@@ -145,7 +183,9 @@ export class EngineHost {
   play(): void {
     const engine = this.requireEngine();
     if (this.playing) return;
+    if (this.run?.done === true) return; // a finished scenario stays at its end
     this.playing = true;
+    this.pausedFor = null;
     this.anchor(engine);
     this.resetRate();
     this.scheduleTick(0);
@@ -168,11 +208,12 @@ export class EngineHost {
     this.publish();
   }
 
-  /** Processes one event (pausing first); returns it, or null when nothing is pending. */
+  /** Processes one event (pausing first); returns it, or null when nothing is pending or the scenario ended. */
   step(): TraceEntry | null {
     const engine = this.requireEngine();
     this.playing = false;
-    const entry = engine.step();
+    this.pausedFor = null;
+    const entry = this.run?.done === true ? null : engine.step();
     this.publish();
     return entry;
   }
@@ -181,10 +222,17 @@ export class EngineHost {
   runFor(durationUs: number): Outcome<number> {
     try {
       const engine = this.requireEngine();
-      const events = engine.runFor(durationUs);
+      const before = engine.eventCount;
+      if (this.run !== null) {
+        // Skipping ahead runs through presenter pauses; it stops at the scenario's end.
+        const targetUs = engine.nowUs + durationUs;
+        while (!this.run.done && engine.nowUs < targetUs) this.run.advance(targetUs);
+      } else {
+        engine.runFor(durationUs);
+      }
       if (this.playing) this.anchor(engine);
       this.publish();
-      return { ok: true, value: events };
+      return { ok: true, value: engine.eventCount - before };
     } catch (error) {
       return outcomeOf(error);
     }
@@ -210,7 +258,35 @@ export class EngineHost {
     return this.requireEngine().traceHash;
   }
 
+  /** The scenario's report so far (final once it is done); null in free play. */
+  scenarioReport(): ScenarioReport | null {
+    return this.run?.report() ?? null;
+  }
+
   // ---- pacing -------------------------------------------------------------------------------
+
+  private install(engine: Engine, run: ScenarioRun | null): void {
+    this.engine = engine;
+    this.run = run;
+    this.scenarioInfo =
+      run === null
+        ? null
+        : {
+            name: run.scenario.name,
+            description: run.scenario.description,
+            seed: run.seed,
+            durationUs: run.durationUs,
+            stepTimesUs: run.scenario.timeline.flatMap((step) => (step.at === undefined ? [] : [step.at])),
+          };
+    this.pausedFor = null;
+    this.generation++;
+    this.playing = false;
+    this.behind = false;
+    this.notableSent = 0;
+    this.traceSent = 0;
+    this.resetRate();
+    this.publish();
+  }
 
   private anchor(engine: Engine): void {
     this.anchorWallMs = this.clock.now();
@@ -227,43 +303,66 @@ export class EngineHost {
     }, delayMs);
   }
 
+  /**
+   * Runs toward `targetUs` for at most SLICE_EVENTS_MAX events. Returns false when playback must
+   * stop: the scenario reached a presenter pause or its end.
+   */
+  private advance(engine: Engine, targetUs: number): boolean {
+    const run = this.run;
+    if (run === null) {
+      engine.runUntil(targetUs, { maxEvents: SLICE_EVENTS_MAX });
+      return true;
+    }
+    const stopped = run.advance(targetUs, SLICE_EVENTS_MAX);
+    if (stopped) {
+      const moments = run.allMoments();
+      let note = 'The presenter paused here.';
+      for (let i = moments.length - 1; i >= 0; i--) {
+        if (moments[i]!.kind === 'pause') {
+          note = moments[i]!.text;
+          break;
+        }
+      }
+      this.pausedFor = note;
+    }
+    return !stopped && !run.done;
+  }
+
   /** One slice of work: advance the engine toward where the wall clock says it should be. */
   tick(): void {
     const engine = this.engine;
     if (engine === null || !this.playing) return;
     const sliceStartMs = this.clock.now();
+    let keepPlaying = true;
     if (this.speed === 'max') {
       // 10 ms of simulated time or SLICE_EVENTS_MAX events per step, until the slice is used up.
       do {
-        engine.runFor(10_000, { maxEvents: SLICE_EVENTS_MAX });
-      } while (this.clock.now() - sliceStartMs < SLICE_WALL_MS);
+        keepPlaying = this.advance(engine, engine.nowUs + 10_000);
+      } while (keepPlaying && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
       this.behind = false;
-      this.measureRate(engine);
-      this.publish();
-      this.scheduleTick(0);
-      return;
-    }
-    const speed = this.speed;
-    let targetUs = this.anchorSimUs + Math.floor((sliceStartMs - this.anchorWallMs) * 1_000 * speed);
-    // At least one chunk per slice, so a slow clock cannot starve the simulation.
-    let caughtUp = false;
-    do {
-      engine.runUntil(targetUs, { maxEvents: SLICE_EVENTS_MAX });
-      caughtUp = engine.nowUs >= targetUs;
-    } while (!caughtUp && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
-    if (!caughtUp) {
-      const lagMs = (targetUs - engine.nowUs) / 1_000 / speed;
-      if (lagMs > CATCH_UP_MAX_MS) {
+    } else {
+      const speed = this.speed;
+      const targetUs = this.anchorSimUs + Math.floor((sliceStartMs - this.anchorWallMs) * 1_000 * speed);
+      // At least one chunk per slice, so a slow clock cannot starve the simulation.
+      let caughtUp = false;
+      do {
+        keepPlaying = this.advance(engine, targetUs);
+        caughtUp = engine.nowUs >= targetUs;
+      } while (keepPlaying && !caughtUp && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
+      if (!caughtUp && (targetUs - engine.nowUs) / 1_000 / speed > CATCH_UP_MAX_MS) {
         // Give up on the debt: simulated time continues from here at the chosen speed.
         this.anchor(engine);
-        targetUs = engine.nowUs;
       }
+      this.behind = keepPlaying && !caughtUp;
     }
-    this.behind = !caughtUp;
     this.measureRate(engine);
+    if (!keepPlaying) {
+      this.playing = false;
+      this.behind = false;
+    }
     this.publish();
     // Sleep until the next frame is due; never longer than a frame, so controls stay snappy.
-    this.scheduleTick(caughtUp ? 16 : 0);
+    if (this.playing) this.scheduleTick(this.speed === 'max' || this.behind ? 0 : 16);
   }
 
   private resetRate(): void {
@@ -287,6 +386,19 @@ export class EngineHost {
 
   // ---- frames -------------------------------------------------------------------------------
 
+  private scenarioFrame(): ScenarioFrame | null {
+    const run = this.run;
+    if (run === null || this.scenarioInfo === null) return null;
+    return {
+      info: this.scenarioInfo,
+      moments: run.drainMoments(),
+      expectations: run.expectations(),
+      pausedFor: this.pausedFor,
+      done: run.done,
+      report: run.done ? run.report() : null,
+    };
+  }
+
   /** Sends a frame now if the page has drawn the last one; otherwise right after it has. */
   private publish(): void {
     const engine = this.engine;
@@ -309,6 +421,7 @@ export class EngineHost {
       behind: this.behind,
       rate: this.rate,
       snapshot: { ...snapshot, recent: frameTrace },
+      scenario: this.scenarioFrame(),
     };
     this.awaitingDraw = true;
     this.frameDirty = false;
@@ -321,7 +434,7 @@ export class EngineHost {
   }
 
   private requireEngine(): Engine {
-    if (this.engine === null) throw new Error('no engine yet: call create(config, seed) first');
+    if (this.engine === null) throw new Error('no engine yet: call create(config, seed) or loadScenario(file) first');
     return this.engine;
   }
 }

@@ -1,6 +1,7 @@
 // The host's pacing and frame flow, with a fake wall clock and a hand-run scheduler, so the
 // figures are exact: at speed S, simulated time follows S x wall time; a page that has not drawn
 // gets no new frame; a host that cannot keep up re-anchors and says it is behind.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EngineHost, type Frame, type HostClock, type HostScheduler } from '../../src/worker/host';
 
@@ -150,5 +151,70 @@ describe('EngineHost pacing', () => {
     expect(() => host.play()).toThrow(/no engine yet: call create/);
     host.create({}, 1);
     expect(() => host.setSpeed(3 as never)).toThrow(/speed: got 3; expected one of 1, 10, 100, max/);
+  });
+});
+
+describe('EngineHost with a scenario', () => {
+  const zoneOutage = readFileSync('public/scenarios/zone-outage.json', 'utf8');
+  const golden = JSON.parse(readFileSync('test/golden/zone-outage.golden.json', 'utf8')) as { traceHash: string };
+
+  it('refuses a bad scenario whole, listing every problem, and keeps the engine it had', () => {
+    const { host } = setUp();
+    host.create({}, 1);
+    const before = host.traceHash();
+    const bad = host.loadScenario({ name: 'x', duration: '10', timeline: [{ at: '5s', action: { kind: 'crash', process: 'broker-9' } }] });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.map((problem) => problem.path)).toEqual(['duration']);
+    const worse = host.loadScenario({ name: 'x', duration: '10s', timeline: [{ at: '5s', action: { kind: 'crash', process: 'broker-9' } }, { at: '20s', caption: 'late' }] });
+    expect(worse.ok).toBe(false);
+    if (!worse.ok) expect(worse.problems.map((problem) => problem.path)).toEqual(['timeline[0].action.process', 'timeline[1].at']);
+    expect(host.traceHash()).toBe(before);
+  });
+
+  it('stops at the presenter pause, then plays on to the end with the golden trace', async () => {
+    const { world, host, frames, draw } = setUp();
+    const loaded = host.loadScenario(zoneOutage);
+    expect(loaded.ok && loaded.value.name).toBe('A zone goes dark');
+    host.setSpeed('max');
+    host.play();
+    for (let i = 0; i < 200 && host.snapshot().timeUs < 15_000_000; i++) {
+      world.advance(20);
+      draw();
+      await settle();
+    }
+    draw();
+    await settle();
+    // Stopped exactly at the pause step, with the presenter's note in the frame.
+    expect(host.snapshot().timeUs).toBe(15_000_000);
+    const paused = frames.at(-1)!;
+    expect(paused.playing).toBe(false);
+    expect(paused.scenario?.pausedFor).toMatch(/^Ask the room/);
+
+    host.play();
+    for (let i = 0; i < 400 && !frames.at(-1)!.scenario!.done; i++) {
+      world.advance(20);
+      draw();
+      await settle();
+    }
+    const last = frames.at(-1)!;
+    expect(last.scenario!.done).toBe(true);
+    expect(last.playing).toBe(false);
+    expect(last.snapshot.timeUs).toBe(40_000_000);
+    expect(last.scenario!.report!.passed).toBe(true);
+    expect(host.traceHash()).toBe(golden.traceHash);
+    // Every caption reached the page exactly once, in order.
+    const captions = frames.flatMap((frame) => frame.scenario!.moments).filter((moment) => moment.kind === 'caption');
+    expect(captions.map((moment) => moment.atUs)).toEqual([0, 10_000_000, 13_100_000, 25_000_000]);
+    // A finished scenario does not play again.
+    host.play();
+    expect(frames.at(-1)!.playing).toBe(false);
+  });
+
+  it('a seed override gives another run of the same scenario', () => {
+    const { host } = setUp();
+    host.loadScenario(zoneOutage, { seed: 12345 });
+    host.runFor(40_000_000);
+    expect(host.traceHash()).not.toBe(golden.traceHash);
+    expect(host.scenarioReport()!.seed).toBe(12345);
   });
 });

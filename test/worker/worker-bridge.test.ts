@@ -4,6 +4,7 @@
 // backpressure (never a second frame before the first is acknowledged), and that bad input
 // comes back as a named error without breaking the worker.
 import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Comlink from 'comlink';
@@ -75,6 +76,18 @@ describe('engine worker over comlink (worker_threads)', { timeout: 20_000 }, () 
     const traced = frames.flatMap((frame) => frame.snapshot.recent.map((entry) => entry.index));
     expect(new Set(traced).size).toBe(traced.length);
     expect(traced).toEqual([...traced].sort((a, b) => a - b));
+  });
+
+  it('runs a library scenario in the worker to the same trace as its golden digest', async () => {
+    const text = readFileSync('public/scenarios/broker-crash.json', 'utf8');
+    const golden = JSON.parse(readFileSync('test/golden/broker-crash.golden.json', 'utf8')) as { traceHash: string };
+    const loaded = await host.loadScenario(text);
+    expect(loaded.ok).toBe(true);
+    await host.runFor(30_000_000);
+    expect(await host.traceHash()).toBe(golden.traceHash);
+    const report = await host.scenarioReport();
+    expect(report?.passed).toBe(true);
+    expect(report?.complete).toBe(true);
   });
 
   it('answers bad input with a named error and keeps working', async () => {

@@ -111,6 +111,7 @@ export class ScenarioRun {
   private readonly holdingSinceUs = new Map<string, TimeUs | null>();
   private readonly expectationNames: string[] = [];
   private finished = false;
+  private pausesReached = 0;
 
   constructor(valid: ValidScenario, options: RunOptions = {}) {
     this.scenario = valid.scenario;
@@ -137,10 +138,10 @@ export class ScenarioRun {
    */
   advance(untilUs: TimeUs, maxEvents?: number): boolean {
     const targetUs = Math.min(Math.max(untilUs, this.engine.nowUs), this.durationUs);
-    const before = this.moments.length;
+    const pausesBefore = this.pausesReached;
     this.engine.runUntil(targetUs, maxEvents === undefined ? {} : { maxEvents });
-    const pausedAt = this.moments.slice(before).some((moment) => moment.kind === 'pause');
-    return this.pauses === 'stop' && pausedAt && this.engine.nowUs < targetUs;
+    // A pause during this call stops it, even when the pause fell exactly on the target time.
+    return this.pauses === 'stop' && this.pausesReached > pausesBefore;
   }
 
   /** Runs to the end (or to `untilUs`), calling `progress` between slices; for headless hosts. */
@@ -265,6 +266,7 @@ export class ScenarioRun {
       this.moment('check', `${name}: ${verdict.detail}`, index, verdict.passed === true);
     }
     if (step.pause !== undefined) {
+      this.pausesReached++;
       this.moment('pause', step.pause === true ? 'The presenter paused here.' : step.pause, index);
       if (this.pauses === 'stop') this.engine.requestStop();
     }
