@@ -1,24 +1,45 @@
 import { useActorRef, useSelector } from '@xstate/react';
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import type { Speed } from '../worker/host';
 import { EventLog } from './components/EventLog';
 import { FailurePanel } from './components/FailurePanel';
+import { LessonPicker } from './components/LessonPicker';
 import { NetworkPanel } from './components/NetworkPanel';
+import { ScenarioPanel } from './components/ScenarioPanel';
 import { TopBar } from './components/TopBar';
 import { ZoneBoard } from './components/ZoneBoard';
+import type { Setup } from './engine-client';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
-import type { PageParams } from './url-params';
+import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 
 export function App({ params }: { params: PageParams }) {
-  const session = useActorRef(sessionMachine, { input: { config: {}, seed: params.seed }, systemId: SESSION_SYSTEM_ID });
+  const session = useActorRef(sessionMachine, { input: { params }, systemId: SESSION_SYSTEM_ID });
   const state = useSelector(session, (snapshot) => snapshot);
-  const { frame, log, trace } = useClientState(state.context.client);
+  const { frame, log, trace, moments } = useClientState(state.context.client);
   const ready = state.matches('ready');
   const playing = state.matches({ ready: 'playing' });
+  const { setup, library } = state.context;
+  const lessonId = setup.kind === 'scenario' ? setup.id : null;
+  const seed = frame?.snapshot.seed ?? (setup.kind === 'free' ? setup.seed : (setup.seed ?? DEFAULT_SEED));
+
+  // The address bar always holds a link that reopens what is on screen.
+  useEffect(() => {
+    const link = linkFor({ scenario: lessonId, seed: setup.kind === 'free' && setup.seed === DEFAULT_SEED ? null : setup.seed });
+    window.history.replaceState(null, '', link);
+  }, [lessonId, setup]);
 
   const onFault = useCallback((fault: unknown) => session.send({ type: 'INJECT', fault }), [session]);
   const onSpeed = useCallback((speed: Speed) => session.send({ type: 'SET_SPEED', speed }), [session]);
+  const open = useCallback(
+    (id: string | null) => {
+      const entry = library.find((candidate) => candidate.id === id);
+      const next: Setup =
+        entry === undefined ? { kind: 'free', config: {}, seed: DEFAULT_SEED } : { kind: 'scenario', id: entry.id, text: entry.text, seed: null };
+      session.send({ type: 'OPEN', setup: next });
+    },
+    [library, session],
+  );
 
   return (
     <div className="app">
@@ -27,13 +48,21 @@ export function App({ params }: { params: PageParams }) {
         ready={ready}
         playing={playing}
         speed={state.context.speed}
-        seed={params.seed}
+        seed={seed}
         onPlay={() => session.send({ type: 'PLAY' })}
         onPause={() => session.send({ type: 'PAUSE' })}
         onStep={() => session.send({ type: 'STEP' })}
         onSpeed={onSpeed}
       />
-      {params.problems.map((problem) => (
+      <nav className="subbar" aria-label="Lessons">
+        <LessonPicker library={library} current={lessonId} disabled={state.matches('loadingLibrary') || state.matches('booting')} onOpen={open} />
+        <span className="muted">
+          {state.context.scenario !== null
+            ? 'A scripted lesson: press Play and follow the captions. You can still break things yourself.'
+            : 'Free play: press Play, then crash a broker or cut a zone off and watch the others notice.'}
+        </span>
+      </nav>
+      {state.context.problems.map((problem) => (
         <p key={problem} className="banner banner-warn" role="status">
           {problem}
         </p>
@@ -48,11 +77,15 @@ export function App({ params }: { params: PageParams }) {
       )}
       {state.matches('failed') ? (
         <main className="main main-failed">
-          <FailurePanel message={state.context.error ?? 'Unknown failure'} onRestart={() => session.send({ type: 'RESTART' })} />
+          <FailurePanel
+            message={state.context.error ?? 'Unknown failure'}
+            onRestart={() => session.send({ type: 'RESTART' })}
+            onOpenDefault={setup.kind === 'scenario' ? () => open(null) : null}
+          />
         </main>
       ) : frame === null ? (
         <main className="main main-loading" aria-busy="true">
-          <p className="loading">Starting the simulation worker…</p>
+          <p className="loading">{state.matches('loadingLibrary') ? 'Loading the lessons…' : 'Starting the simulation worker…'}</p>
         </main>
       ) : (
         <main className="main">
@@ -60,7 +93,19 @@ export function App({ params }: { params: PageParams }) {
             <ZoneBoard snapshot={frame.snapshot} ready={ready} onFault={onFault} />
             <NetworkPanel snapshot={frame.snapshot} ready={ready} onFault={onFault} />
           </div>
-          <EventLog log={log} trace={trace} />
+          <aside className="sidebar">
+            {frame.scenario !== null && (
+              <ScenarioPanel
+                scenario={frame.scenario}
+                timeUs={frame.snapshot.timeUs}
+                moments={moments}
+                ready={ready}
+                onContinue={() => session.send({ type: 'PLAY' })}
+                onReplay={() => session.send({ type: 'OPEN', setup })}
+              />
+            )}
+            <EventLog log={log} trace={trace} />
+          </aside>
         </main>
       )}
       <footer className="footnote">

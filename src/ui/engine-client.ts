@@ -9,17 +9,33 @@
 
 import * as Comlink from 'comlink';
 import type { TraceEntry } from '../engine/api';
-import type { EngineHost, Frame, Outcome, Speed } from '../worker/host';
+import type { Moment } from '../engine/scenario/runner';
+import type { EngineHost, Frame, Outcome, ScenarioInfo, Speed } from '../worker/host';
 
 /** Bound on notable log entries kept by the page. */
 export const LOG_ENTRIES_MAX = 500;
 /** Bound on raw trace entries (messages, timers) kept by the page. */
 export const TRACE_ENTRIES_MAX = 200;
+/** Bound on scenario moments (captions, actions, checks) kept by the page. */
+export const MOMENTS_MAX = 500;
+
+/** What the worker runs: a free cluster, or a scenario file. */
+export type Setup =
+  | { readonly kind: 'free'; readonly config: unknown; readonly seed: number }
+  | { readonly kind: 'scenario'; readonly id: string; readonly text: string; readonly seed: number | null };
+
+export interface ClientCallbacks {
+  /** The worker failed or refused a command: the session cannot go on. */
+  readonly onFailure: (message: string) => void;
+  /** The worker started or stopped playing (it stops by itself at a presenter pause or the end). */
+  readonly onPlaying: (playing: boolean) => void;
+}
 
 export interface ClientState {
   readonly frame: Frame | null;
   readonly log: readonly TraceEntry[];
   readonly trace: readonly TraceEntry[];
+  readonly moments: readonly Moment[];
   /** The largest frame seen so far, in bytes of JSON: what crosses the worker boundary. */
   readonly largestFrameBytes: number;
 }
@@ -31,12 +47,12 @@ function nextPaint(): Promise<void> {
 export class EngineClient {
   private readonly worker: Worker;
   private readonly remote: Comlink.Remote<EngineHost>;
-  private state: ClientState = { frame: null, log: [], trace: [], largestFrameBytes: 0 };
+  private state: ClientState = EMPTY_STATE;
   private version = 0;
   private readonly listeners = new Set<() => void>();
   private disposed = false;
 
-  constructor(private readonly onFailure: (message: string) => void) {
+  constructor(private readonly callbacks: ClientCallbacks) {
     this.worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), {
       type: 'module',
       name: 'kora-engine',
@@ -64,12 +80,17 @@ export class EngineClient {
 
   // ---- commands -----------------------------------------------------------------------------
 
-  async start(config: unknown, seed: number): Promise<Outcome<{ zones: readonly string[]; processes: number }>> {
+  /** Builds the engine for `setup` in the worker; a refused config or scenario comes back as an Outcome. */
+  async start(setup: Setup): Promise<Outcome<ScenarioInfo | null>> {
     await this.remote.subscribe(Comlink.proxy((frame: Frame) => this.receive(frame)));
-    this.state = { frame: null, log: [], trace: [], largestFrameBytes: 0 };
-    // Comlink's Remote<> splits a union return type; the worker returns exactly this Outcome.
-    type Created = Outcome<{ zones: readonly string[]; processes: number }>;
-    return this.call(() => this.remote.create(config, seed) as Promise<Created>);
+    this.state = EMPTY_STATE;
+    // Comlink's Remote<> splits a union return type; the worker returns exactly these Outcomes.
+    if (setup.kind === 'free') {
+      const created = await this.call(() => this.remote.create(setup.config, setup.seed) as Promise<Outcome<unknown>>);
+      return created.ok ? { ok: true, value: null } : created;
+    }
+    const options = setup.seed === null ? {} : { seed: setup.seed };
+    return this.call(() => this.remote.loadScenario(setup.text, options) as Promise<Outcome<ScenarioInfo>>);
   }
 
   play(): Promise<void> {
@@ -112,7 +133,7 @@ export class EngineClient {
 
   private fail(message: string): void {
     if (this.disposed) return;
-    this.onFailure(message);
+    this.callbacks.onFailure(message);
   }
 
   private receive(frame: Frame): Promise<void> {
@@ -123,13 +144,17 @@ export class EngineClient {
       frame,
       log: appendBounded(previous.log, frame.snapshot.notable, LOG_ENTRIES_MAX),
       trace: appendBounded(previous.trace, frame.snapshot.recent, TRACE_ENTRIES_MAX),
+      moments: appendBounded(previous.moments, frame.scenario?.moments ?? [], MOMENTS_MAX),
       largestFrameBytes: Math.max(previous.largestFrameBytes, frameBytes),
     };
+    if (previous.frame?.playing !== frame.playing) this.callbacks.onPlaying(frame.playing);
     this.version++;
     for (const listener of this.listeners) listener();
     return nextPaint();
   }
 }
+
+const EMPTY_STATE: ClientState = { frame: null, log: [], trace: [], moments: [], largestFrameBytes: 0 };
 
 function appendBounded<T>(existing: readonly T[], added: readonly T[], max: number): readonly T[] {
   if (added.length === 0) return existing;

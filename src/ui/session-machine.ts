@@ -1,30 +1,43 @@
 // The page's session lifecycle as a statechart:
 //
-//   booting --engine created--> ready.paused <--PLAY/PAUSE--> ready.playing
-//   booting --bad config or worker error--> failed --RESTART--> booting
-//   ready.* --WORKER_FAILED--> failed
+//   loadingLibrary --library fetched (or not)--> booting
+//   booting --engine built--> ready.paused <--worker starts / stops playing--> ready.playing
+//   booting --refused config or scenario, or worker error--> failed --RESTART--> booting
+//   ready.* --OPEN another lesson--> booting;  ready.* --WORKER_FAILED--> failed
 //
-// Commands arriving in the wrong state (PLAY while booting, STEP while failed) are simply not
-// accepted by the chart, so a click at the wrong time cannot reach a worker that is not ready.
+// ready.paused and ready.playing follow the worker's own frames (PLAYBACK), not the buttons: the
+// worker stops by itself at a presenter's pause and at a scenario's end, and the page shows what
+// the worker does. Commands arriving in a state that cannot take them (PLAY while booting, STEP
+// while failed) are not accepted by the chart, so a click at the wrong time reaches no worker.
 // The machine owns the EngineClient: each boot starts a fresh worker and disposes of the old one.
 
 import { assign, fromPromise, setup } from 'xstate';
-import type { Speed } from '../worker/host';
-import { EngineClient } from './engine-client';
+import type { Speed, ScenarioInfo } from '../worker/host';
+import { EngineClient, type Setup } from './engine-client';
+import { fetchLibrary, type LibraryEntry } from './library';
+import { DEFAULT_SEED, type PageParams } from './url-params';
 
 /** The session actor's id in its system: start it with createActor(sessionMachine, { systemId }). */
 export const SESSION_SYSTEM_ID = 'session';
 
 export interface SessionInput {
-  readonly config: unknown;
-  readonly seed: number;
+  readonly params: PageParams;
+  /** Where the library lives; tests may point elsewhere. */
+  readonly libraryBase?: string;
 }
 
-export interface SessionContext extends SessionInput {
+export interface SessionContext {
+  readonly params: PageParams;
+  readonly libraryBase: string;
+  library: readonly LibraryEntry[];
+  /** Problems with the link or the library, shown as banners; the page still works. */
+  problems: readonly string[];
+  setup: Setup;
+  scenario: ScenarioInfo | null;
   client: EngineClient | null;
   speed: Speed;
   error: string | null;
-  /** The last refused action (a bad fault), shown to the person until the next action. */
+  /** The last refused action (a bad fault), shown until the next action. */
   notice: string | null;
 }
 
@@ -35,8 +48,27 @@ export type SessionEvent =
   | { type: 'SET_SPEED'; speed: Speed }
   | { type: 'INJECT'; fault: unknown }
   | { type: 'NOTICE'; message: string | null }
+  | { type: 'PLAYBACK'; playing: boolean }
+  | { type: 'OPEN'; setup: Setup }
   | { type: 'WORKER_FAILED'; message: string }
   | { type: 'RESTART' };
+
+const FREE_SETUP: Setup = { kind: 'free', config: {}, seed: DEFAULT_SEED };
+
+/** The setup a link asks for, and what is wrong with the link if it cannot be honoured. */
+export function setupFromLink(params: PageParams, library: readonly LibraryEntry[]): { setup: Setup; problems: string[] } {
+  const seed = params.seed;
+  if (params.scenario === null) return { setup: { ...FREE_SETUP, seed: seed ?? DEFAULT_SEED }, problems: [] };
+  const entry = library.find((candidate) => candidate.id === params.scenario);
+  if (entry === undefined) {
+    const known = library.map((candidate) => candidate.id).join(', ') || 'none could be loaded';
+    return {
+      setup: { ...FREE_SETUP, seed: seed ?? DEFAULT_SEED },
+      problems: [`The link's scenario "${params.scenario}" is not in the library (lessons: ${known}); the default cluster is open instead.`],
+    };
+  }
+  return { setup: { kind: 'scenario', id: entry.id, text: entry.text, seed }, problems: [] };
+}
 
 export const sessionMachine = setup({
   types: {
@@ -45,35 +77,77 @@ export const sessionMachine = setup({
     input: {} as SessionInput,
   },
   actors: {
-    boot: fromPromise<EngineClient, SessionInput & { previous: EngineClient | null; speed: Speed }>(async ({ input, system, signal }) => {
-      input.previous?.dispose();
-      let failure: string | null = null;
-      const client = new EngineClient((message) => {
-        failure = message;
-        system.get(SESSION_SYSTEM_ID)?.send({ type: 'WORKER_FAILED', message });
-      });
-      // A boot abandoned midway (the page unmounted, or a restart came first) frees its worker.
-      signal.addEventListener('abort', () => client.dispose());
-      const created = await client.start(input.config, input.seed);
-      if (!created.ok) {
-        client.dispose();
-        throw new Error(created.error);
-      }
-      if (failure !== null) throw new Error(failure);
-      await client.setSpeed(input.speed);
-      return client;
-    }),
+    library: fromPromise<LibraryEntry[], { base: string }>(({ input }) => fetchLibrary(input.base)),
+    boot: fromPromise<{ client: EngineClient; scenario: ScenarioInfo | null }, { setup: Setup; previous: EngineClient | null; speed: Speed }>(
+      async ({ input, system, signal }) => {
+        input.previous?.dispose();
+        let failure: string | null = null;
+        const session = () => system.get(SESSION_SYSTEM_ID);
+        const client = new EngineClient({
+          onFailure: (message) => {
+            failure = message;
+            session()?.send({ type: 'WORKER_FAILED', message });
+          },
+          onPlaying: (playing) => session()?.send({ type: 'PLAYBACK', playing }),
+        });
+        // A boot abandoned midway (the page unmounted, or another lesson was opened) frees its worker.
+        signal.addEventListener('abort', () => client.dispose());
+        const started = await client.start(input.setup);
+        if (!started.ok) {
+          client.dispose();
+          throw new Error(started.error);
+        }
+        if (failure !== null) throw new Error(failure);
+        await client.setSpeed(input.speed);
+        return { client, scenario: started.value };
+      },
+    ),
   },
 }).createMachine({
   id: 'session',
-  context: ({ input }) => ({ ...input, client: null, speed: 1, error: null, notice: null }),
-  initial: 'booting',
+  context: ({ input }) => ({
+    params: input.params,
+    libraryBase: input.libraryBase ?? './scenarios/',
+    library: [],
+    problems: input.params.problems,
+    setup: FREE_SETUP,
+    scenario: null,
+    client: null,
+    speed: 1,
+    error: null,
+    notice: null,
+  }),
+  initial: 'loadingLibrary',
   states: {
+    loadingLibrary: {
+      invoke: {
+        src: 'library',
+        input: ({ context }) => ({ base: context.libraryBase }),
+        onDone: {
+          target: 'booting',
+          actions: assign(({ context, event }) => {
+            const { setup: chosen, problems } = setupFromLink(context.params, event.output);
+            return { library: event.output, setup: chosen, problems: [...context.problems, ...problems] };
+          }),
+        },
+        onError: {
+          target: 'booting',
+          actions: assign(({ context, event }) => {
+            const reason = event.error instanceof Error ? event.error.message : String(event.error);
+            const { setup: chosen, problems } = setupFromLink(context.params, []);
+            return { setup: chosen, problems: [...context.problems, `The lessons could not be loaded: ${reason}.`, ...problems] };
+          }),
+        },
+      },
+    },
     booting: {
       invoke: {
         src: 'boot',
-        input: ({ context }) => ({ config: context.config, seed: context.seed, previous: context.client, speed: context.speed }),
-        onDone: { target: 'ready', actions: assign({ client: ({ event }) => event.output, error: null }) },
+        input: ({ context }) => ({ setup: context.setup, previous: context.client, speed: context.speed }),
+        onDone: {
+          target: 'ready',
+          actions: assign({ client: ({ event }) => event.output.client, scenario: ({ event }) => event.output.scenario, error: null }),
+        },
         onError: {
           target: 'failed',
           actions: assign({ client: null, error: ({ event }) => (event.error instanceof Error ? event.error.message : String(event.error)) }),
@@ -84,6 +158,7 @@ export const sessionMachine = setup({
       initial: 'paused',
       on: {
         WORKER_FAILED: { target: 'failed', actions: assign({ error: ({ event }) => event.message }) },
+        OPEN: { target: 'booting', actions: assign({ setup: ({ event }) => event.setup, scenario: null, notice: null }) },
         SET_SPEED: {
           actions: [assign({ speed: ({ event }) => event.speed }), ({ context, event }) => void context.client?.setSpeed(event.speed)],
         },
@@ -95,24 +170,28 @@ export const sessionMachine = setup({
           },
         },
         NOTICE: { actions: assign({ notice: ({ event }) => event.message }) },
+        STEP: { actions: ({ context }) => void context.client?.step() },
       },
       states: {
         paused: {
           on: {
-            PLAY: { target: 'playing', actions: ({ context }) => void context.client?.play() },
-            STEP: { actions: ({ context }) => void context.client?.step() },
+            PLAY: { actions: ({ context }) => void context.client?.play() },
+            PLAYBACK: { guard: ({ event }) => event.playing, target: 'playing' },
           },
         },
         playing: {
           on: {
-            PAUSE: { target: 'paused', actions: ({ context }) => void context.client?.pause() },
-            STEP: { target: 'paused', actions: ({ context }) => void context.client?.step() },
+            PAUSE: { actions: ({ context }) => void context.client?.pause() },
+            PLAYBACK: { guard: ({ event }) => !event.playing, target: 'paused' },
           },
         },
       },
     },
     failed: {
-      on: { RESTART: 'booting' },
+      on: {
+        RESTART: 'booting',
+        OPEN: { target: 'booting', actions: assign({ setup: ({ event }) => event.setup, scenario: null }) },
+      },
     },
   },
 });

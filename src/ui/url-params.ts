@@ -3,7 +3,10 @@
 import { SEED_MAX } from '../engine/config';
 
 export interface PageParams {
-  readonly seed: number;
+  /** Seed from the link, or null for the default (the scenario's own seed, or DEFAULT_SEED). */
+  readonly seed: number | null;
+  /** Scenario id from the link ("zone-outage"), checked against the library once it is loaded. */
+  readonly scenario: string | null;
   readonly problems: readonly string[];
 }
 
@@ -12,7 +15,7 @@ export const DEFAULT_SEED = 1;
 export function readPageParams(search: string): PageParams {
   const params = new URLSearchParams(search);
   const problems: string[] = [];
-  let seed = DEFAULT_SEED;
+  let seed: number | null = null;
   const seedText = params.get('seed');
   if (seedText !== null) {
     const value = Number(seedText);
@@ -20,9 +23,20 @@ export function readPageParams(search: string): PageParams {
       seed = value;
     } else {
       problems.push(
-        `The link's seed "${seedText}" is not a whole number from 0 to ${SEED_MAX}; the default seed ${DEFAULT_SEED} is used. Fix the link with, for example, ?seed=42.`,
+        `The link's seed "${seedText}" is not a whole number from 0 to ${SEED_MAX}; the default seed is used. Fix the link with, for example, ?seed=42.`,
       );
     }
   }
-  return { seed, problems };
+  const scenarioText = params.get('scenario');
+  const scenario = scenarioText === null || scenarioText.trim() === '' ? null : scenarioText.trim();
+  return { seed, scenario, problems };
+}
+
+/** The link that reopens a setup: ?scenario=zone-outage&seed=7 (only what differs from the defaults). */
+export function linkFor(setup: { scenario: string | null; seed: number | null }): string {
+  const params = new URLSearchParams();
+  if (setup.scenario !== null) params.set('scenario', setup.scenario);
+  if (setup.seed !== null) params.set('seed', String(setup.seed));
+  const query = params.toString();
+  return query === '' ? '?' : `?${query}`;
 }

@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import type { ClientState, EngineClient } from './engine-client';
 
-const EMPTY: ClientState = { frame: null, log: [], trace: [], largestFrameBytes: 0 };
+const EMPTY: ClientState = { frame: null, log: [], trace: [], moments: [], largestFrameBytes: 0 };
 const noSubscribe = () => () => undefined;
 const noVersion = () => -1;
 

@@ -1,6 +1,7 @@
 // The first page, driven as a person would in real Chromium: it opens on a paused cluster laid
 // out by zone; Play makes the simulated clock run and events appear; a crash and a cut-off zone
 // show on the cards and in the log; a bad link or a refused action gets a message, not a crash.
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 
 async function clockMs(page: Page): Promise<number> {
@@ -30,7 +31,7 @@ test('opens on a paused cluster, laid out by zone', async ({ page }) => {
 
 test('play advances the clock and events appear; step runs one event', async ({ page }) => {
   await page.goto('./');
-  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
   await expect.poll(() => clockMs(page), { timeout: 10_000 }).toBeGreaterThan(1_500);
   await page.getByRole('checkbox', { name: /messages/ }).check();
   await expect(page.getByTestId('event-log').locator('li').first()).toBeVisible();
@@ -48,7 +49,7 @@ test('play advances the clock and events appear; step runs one event', async ({ 
 test('crashing a broker and cutting a zone off show on the cards and in the log', async ({ page }) => {
   await page.goto('./');
   await page.getByRole('radio', { name: '10×' }).click();
-  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
   await expect.poll(() => clockMs(page)).toBeGreaterThan(3_000);
 
   const broker = page.getByTestId('process-broker-3');
@@ -95,7 +96,7 @@ for (const viewport of [
   test(`the layout holds at ${viewport.width}x${viewport.height}: nothing overflows sideways`, async ({ page }) => {
     await page.setViewportSize(viewport);
     await page.goto('./');
-    await page.getByRole('button', { name: 'Play' }).click();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
     await expect.poll(() => clockMs(page)).toBeGreaterThan(1_200);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
@@ -115,3 +116,39 @@ for (const viewport of [
     await page.screenshot({ path: `artifacts/screenshots/playground-${viewport.width}x${viewport.height}.png`, fullPage: true });
   });
 }
+
+test('a lesson from the picker: captions, the presenter pause, and the golden run to the end', async ({ page }) => {
+  const golden = JSON.parse(readFileSync('test/golden/zone-outage.golden.json', 'utf8')) as { traceHash: string };
+  await page.goto('./');
+  await page.getByRole('combobox', { name: 'Open a lesson' }).selectOption({ label: 'A zone goes dark' });
+  await expect(page.getByTestId('scenario-panel')).toContainText('A zone goes dark');
+  await expect(page).toHaveURL(/\?scenario=zone-outage$/);
+  await page.getByRole('radio', { name: 'Max' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+
+  // The presenter's pause at 15 s stops the run, with the note for the presenter.
+  await expect(page.getByTestId('presenter-pause')).toContainText('Ask the room', { timeout: 20_000 });
+  await expect(page.getByTestId('sim-clock')).toHaveText('0:15.000');
+  await expect(page.getByTestId('caption')).toContainText('The first process has given up');
+  await expect(page.getByTestId('zone-zone-b')).toContainText('cut off from the rest of the network');
+  await page.screenshot({ path: 'artifacts/screenshots/lesson-paused.png', fullPage: true });
+
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByTestId('lesson-done')).toContainText('Finished: all 4 expectations held', { timeout: 20_000 });
+  await expect(page.getByTestId('sim-clock')).toHaveText('0:40.000');
+  await expect(page.getByTestId('trace-hash')).toHaveText(golden.traceHash);
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
+  await page.screenshot({ path: 'artifacts/screenshots/lesson-done.png', fullPage: true });
+});
+
+test('a link opens its lesson; a link to a lesson that does not exist says so and opens the default cluster', async ({ page }) => {
+  await page.goto('./?scenario=broker-crash');
+  await expect(page.getByTestId('scenario-panel')).toContainText('A broker crashes and comes back');
+  await expect(page.getByRole('combobox', { name: 'Open a lesson' })).toHaveValue('broker-crash');
+
+  await page.goto('./?scenario=no-such-lesson');
+  await expect(page.getByRole('status').first()).toContainText('The link\'s scenario "no-such-lesson" is not in the library');
+  await expect(page.getByRole('status').first()).toContainText('zone-outage');
+  await expect(page.getByTestId('process-broker-1')).toBeVisible();
+  await expect(page.getByTestId('scenario-panel')).toHaveCount(0);
+});

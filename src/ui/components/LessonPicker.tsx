@@ -1,0 +1,30 @@
+import type { LibraryEntry } from '../library';
+
+interface Props {
+  readonly library: readonly LibraryEntry[];
+  /** The open lesson's id, or null in free play. */
+  readonly current: string | null;
+  readonly disabled: boolean;
+  readonly onOpen: (id: string | null) => void;
+}
+
+export function LessonPicker({ library, current, disabled, onOpen }: Props) {
+  return (
+    <label className="picker">
+      <span>Lesson</span>
+      <select
+        value={current ?? ''}
+        disabled={disabled}
+        onChange={(event) => onOpen(event.target.value === '' ? null : event.target.value)}
+        aria-label="Open a lesson"
+      >
+        <option value="">Free play: the default cluster</option>
+        {library.map((entry) => (
+          <option key={entry.id} value={entry.id}>
+            {entry.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
