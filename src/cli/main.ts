@@ -68,7 +68,7 @@ function parseRunArgs(args: string[]): RunArgs {
     else if (arg === '--seed') {
       const text = value();
       const parsed = Number(text);
-      if (text.trim() === '' || !Number.isInteger(parsed) || parsed < 0 || parsed > SEED_MAX) {
+      if (!/^\d+$/.test(text) || parsed > SEED_MAX) {
         throw new UsageError(`--seed: got "${text}"; expected a whole number from 0 to ${SEED_MAX}`);
       }
       seed = parsed;
@@ -157,11 +157,13 @@ function formatReport(report: ScenarioReport, file: string, wallMs: number): str
   const failed = report.expectations.filter((expectation) => expectation.passed === false).length;
   const held = report.expectations.filter((expectation) => expectation.passed === true).length;
   const undecided = report.expectations.length - failed - held;
+  // At the end of a whole run, only the check of a "when" step whose condition never held is left.
+  const whyUndecided = report.complete ? 'the condition of their "when" step never held' : 'the run stopped early';
   lines.push('');
   lines.push(
     failed > 0
       ? `FAILED: ${failed} of ${report.expectations.length} expectations did not hold.`
-      : `PASSED: ${held} of ${report.expectations.length} expectations held${undecided > 0 ? ` (${undecided} not decided: the run stopped early)` : ''}.`,
+      : `PASSED: ${held} of ${report.expectations.length} expectations held${undecided > 0 ? ` (${undecided} not decided: ${whyUndecided})` : ''}.`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -202,11 +204,13 @@ export function main(argv: readonly string[], io: CliIo): number {
       case 'validate':
         return validateCommand(rest, io);
       case undefined:
+        io.err(`kora-playground: name a command\n\n${USAGE}\n`);
+        return EXIT_BAD_INPUT;
       case 'help':
       case '--help':
       case '-h':
         io.out(`${USAGE}\n`);
-        return command === undefined ? EXIT_BAD_INPUT : EXIT_OK;
+        return EXIT_OK;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

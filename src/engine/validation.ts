@@ -51,15 +51,30 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], prefix: readonly Proper
       }
       continue;
     }
-    if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.message === 'Invalid input') {
-      // No custom message was given: report the first alternative's problems.
-      problems.push(...problemsOf(issue.errors[0]!, fullPath));
-      continue;
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // The one alternative whose type fits the value (its problems lie inside it, like a fault
+      // object with an unknown "kind" given where "a fault, or a list of faults" is allowed) is the
+      // one the person meant: its problems name the field to fix. Failing that, a custom message
+      // says what is allowed; without one, report the first alternative's problems.
+      const fitting = issue.errors.filter((alternative) => alternative.length > 0 && alternative.every(isInside));
+      if (fitting.length === 1) {
+        problems.push(...problemsOf(fitting[0]!, fullPath));
+        continue;
+      }
+      if (issue.message === 'Invalid input') {
+        problems.push(...problemsOf(issue.errors[0]!, fullPath));
+        continue;
+      }
     }
     const input = valueAtIssue(issue);
     problems.push({ path: formatPath(fullPath), message: `got ${describeValue(input)}; expected ${issue.message}` });
   }
   return problems;
+}
+
+/** True when an issue is about something inside the value, not the value's own type. */
+function isInside(issue: z.core.$ZodIssue): boolean {
+  return issue.path.length > 0 || issue.code === 'unrecognized_keys';
 }
 
 /**

@@ -35,17 +35,30 @@ export function digestOf(run: ScenarioRun, scenarioFile: string): GoldenDigest {
   };
 }
 
-/** Lines that differ between two digests, as "- old" / "+ new", for a person to review. */
+/**
+ * Lines that differ between two digests, as "- old" / "+ new", for a person to review; empty only
+ * when the digests are equal. The same lines in another order (two processes noticing a crash in
+ * the other order) are a change too, shown as "~".
+ */
 export function diffDigests(before: GoldenDigest, after: GoldenDigest): string[] {
   const lines: string[] = [];
-  for (const key of ['seed', 'traceHash', 'events', 'simulatedMs'] as const) {
+  for (const key of ['scenario', 'seed', 'traceHash', 'events', 'simulatedMs'] as const) {
     if (before[key] !== after[key]) lines.push(`  ${key}: ${String(before[key])} → ${String(after[key])}`);
   }
   for (const key of ['story', 'expectations'] as const) {
     const old = new Set(before[key]);
     const fresh = new Set(after[key]);
-    for (const line of before[key]) if (!fresh.has(line)) lines.push(`  - ${key}: ${line}`);
-    for (const line of after[key]) if (!old.has(line)) lines.push(`  + ${key}: ${line}`);
+    const removed = before[key].filter((line) => !fresh.has(line));
+    const added = after[key].filter((line) => !old.has(line));
+    for (const line of removed) lines.push(`  - ${key}: ${line}`);
+    for (const line of added) lines.push(`  + ${key}: ${line}`);
+    if (removed.length === 0 && added.length === 0) {
+      const index = before[key].findIndex((line, i) => line !== after[key][i]);
+      const moved = index === -1 && before[key].length !== after[key].length ? before[key].length : index;
+      if (moved !== -1) {
+        lines.push(`  ~ ${key}: the same lines in another order, from line ${moved + 1}: ${before[key][moved] ?? '(none)'} → ${after[key][moved] ?? '(none)'}`);
+      }
+    }
   }
   return lines;
 }

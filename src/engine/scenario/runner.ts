@@ -110,8 +110,13 @@ export class ScenarioRun {
   /** For "by" expectations: since when the condition has held without a break (null: not holding). */
   private readonly holdingSinceUs = new Map<string, TimeUs | null>();
   private readonly expectationNames: string[] = [];
+  /** The name each step check and expectation is reported under (unique, see declare). */
+  private readonly stepCheckNames = new Map<string, string>();
+  private readonly expectationKeys = new Map<Expectation, string>();
   private finished = false;
   private pausesReached = 0;
+  /** Simulated time up to which every event due has run (-1: none yet). */
+  private settledUs = -1;
 
   constructor(valid: ValidScenario, options: RunOptions = {}) {
     this.scenario = valid.scenario;
@@ -128,8 +133,12 @@ export class ScenarioRun {
     return this.engine.nowUs;
   }
 
+  /**
+   * True once every event due at or before the end has run. The clock alone does not say so: a
+   * slice cut short by maxEvents, or by a pause, at exactly the end time leaves events due then.
+   */
   get done(): boolean {
-    return this.engine.nowUs >= this.durationUs;
+    return this.settledUs >= this.durationUs || this.engine.nowUs > this.durationUs;
   }
 
   /**
@@ -139,16 +148,18 @@ export class ScenarioRun {
   advance(untilUs: TimeUs, maxEvents?: number): boolean {
     const targetUs = Math.min(Math.max(untilUs, this.engine.nowUs), this.durationUs);
     const pausesBefore = this.pausesReached;
-    this.engine.runUntil(targetUs, maxEvents === undefined ? {} : { maxEvents });
+    const processed = this.engine.runUntil(targetUs, maxEvents === undefined ? {} : { maxEvents });
     // A pause during this call stops it, even when the pause fell exactly on the target time.
-    return this.pauses === 'stop' && this.pausesReached > pausesBefore;
+    const paused = this.pauses === 'stop' && this.pausesReached > pausesBefore;
+    if (!paused && (maxEvents === undefined || processed < maxEvents)) this.settledUs = targetUs;
+    return paused;
   }
 
   /** Runs to the end (or to `untilUs`), calling `progress` between slices; for headless hosts. */
   runToEnd(options: { untilUs?: TimeUs; sliceUs?: TimeUs; progress?: (run: ScenarioRun) => void } = {}): ScenarioReport {
     const endUs = Math.min(options.untilUs ?? this.durationUs, this.durationUs);
     const sliceUs = options.sliceUs ?? 1_000_000;
-    while (this.engine.nowUs < endUs) {
+    while (this.settledUs < endUs) {
       this.advance(Math.min(this.engine.nowUs + sliceUs, endUs));
       options.progress?.(this);
     }
@@ -215,9 +226,10 @@ export class ScenarioRun {
   }
 
   private registerStepChecks(step: ScenarioStep, index: number): void {
-    for (const predicate of this.stepChecks(step)) {
-      this.declare(this.stepCheckName(step, index, predicate), step.at === undefined ? 'its condition never held' : 'its time was not reached');
-    }
+    this.stepChecks(step).forEach((predicate, checkIndex) => {
+      const undecided = step.at === undefined ? 'its condition never held' : 'its time was not reached';
+      this.stepCheckNames.set(`${index}/${checkIndex}`, this.declare(this.stepCheckName(step, index, predicate), undecided));
+    });
   }
 
   private stepChecks(step: ScenarioStep): Predicate[] {
@@ -226,21 +238,29 @@ export class ScenarioRun {
 
   private scheduleExpectations(): void {
     for (const expectation of this.scenario.expectations) {
-      this.declare(expectation.name, expectation.at !== undefined || expectation.by !== undefined ? 'its time was not reached' : 'the run did not reach its end');
+      const name = this.declare(expectation.name, expectation.at !== undefined || expectation.by !== undefined ? 'its time was not reached' : 'the run did not reach its end');
+      this.expectationKeys.set(expectation, name);
       if (expectation.at !== undefined) {
         this.engine.scheduleScript(expectation.at, `scenario:expect ${expectation.name}`, () => this.decideAt(expectation));
       }
       if (expectation.by !== undefined) {
-        // The deadline itself is a check, after every event due then.
+        // The deadline itself is a check, ordered with the events due then by scheduling order
+        // (it was scheduled first, so it runs before timers and messages that fall due at that instant).
         this.engine.scheduleScript(expectation.by, `scenario:deadline ${expectation.name}`, () => this.decideBy(expectation));
       }
     }
   }
 
-  private declare(name: string, undecided: string): void {
+  /** Registers a check as undecided; returns the name it is reported under (made unique). */
+  private declare(name: string, undecided: string): string {
     if (this.verdicts.has(name)) name = `${name} (${this.expectationNames.length + 1})`;
     this.expectationNames.push(name);
     this.verdicts.set(name, { passed: null, detail: `not checked: ${undecided}` });
+    return name;
+  }
+
+  private nameOf(expectation: Expectation): string {
+    return this.expectationKeys.get(expectation)!;
   }
 
   // ---- running ------------------------------------------------------------------------------
@@ -259,12 +279,12 @@ export class ScenarioRun {
       }
     }
     if (step.caption !== undefined) this.moment('caption', step.caption, index);
-    for (const predicate of this.stepChecks(step)) {
-      const name = this.stepCheckName(step, index, predicate);
+    this.stepChecks(step).forEach((predicate, checkIndex) => {
+      const name = this.stepCheckNames.get(`${index}/${checkIndex}`)!;
       const verdict = this.evaluate(predicate);
       this.verdicts.set(name, verdict);
       this.moment('check', `${name}: ${verdict.detail}`, index, verdict.passed === true);
-    }
+    });
     if (step.pause !== undefined) {
       this.pausesReached++;
       this.moment('pause', step.pause === true ? 'The presenter paused here.' : step.pause, index);
@@ -304,8 +324,8 @@ export class ScenarioRun {
 
   private decideAt(expectation: Expectation): void {
     const verdict = this.evaluate(expectation);
-    this.verdicts.set(expectation.name, verdict);
-    this.moment('check', `${expectation.name}: ${verdict.detail}`, undefined, verdict.passed === true);
+    this.verdicts.set(this.nameOf(expectation), verdict);
+    this.moment('check', `${this.nameOf(expectation)}: ${verdict.detail}`, undefined, verdict.passed === true);
   }
 
   /** Before the deadline: remember since when the condition has held without a break. */
@@ -322,19 +342,19 @@ export class ScenarioRun {
     const decided: Verdict = verdict.passed
       ? { passed: true, detail: `held since ${formatSpan(since ?? this.engine.nowUs)}: ${verdict.detail}` }
       : { passed: false, detail: `did not hold by ${formatSpan(expectation.by!)}: ${verdict.detail}` };
-    this.verdicts.set(expectation.name, decided);
-    this.moment('check', `${expectation.name}: ${decided.detail}`, undefined, decided.passed === true);
+    this.verdicts.set(this.nameOf(expectation), decided);
+    this.moment('check', `${this.nameOf(expectation)}: ${decided.detail}`, undefined, decided.passed === true);
   }
 
   private decideAlways(expectation: Expectation, atEnd = false): void {
-    if (this.verdicts.get(expectation.name)?.passed === false) return; // the first violation stands
+    if (this.verdicts.get(this.nameOf(expectation))?.passed === false) return; // the first violation stands
     const verdict = this.evaluate(expectation);
     if (!verdict.passed) {
-      this.verdicts.set(expectation.name, { passed: false, detail: `broken: ${verdict.detail}` });
-      this.moment('check', `${expectation.name}: broken: ${verdict.detail}`, undefined, false);
+      this.verdicts.set(this.nameOf(expectation), { passed: false, detail: `broken: ${verdict.detail}` });
+      this.moment('check', `${this.nameOf(expectation)}: broken: ${verdict.detail}`, undefined, false);
     } else {
       const span = atEnd ? 'held at every check, to the end' : 'held at every check so far';
-      this.verdicts.set(expectation.name, { passed: true, detail: `${span} (last: ${verdict.detail})` });
+      this.verdicts.set(this.nameOf(expectation), { passed: true, detail: `${span} (last: ${verdict.detail})` });
     }
   }
 
@@ -347,8 +367,13 @@ export class ScenarioRun {
         continue;
       }
       const verdict = this.evaluate(expectation);
-      this.verdicts.set(expectation.name, verdict);
-      this.moment('check', `${expectation.name}: ${verdict.detail}`, undefined, verdict.passed === true);
+      this.verdicts.set(this.nameOf(expectation), verdict);
+      this.moment('check', `${this.nameOf(expectation)}: ${verdict.detail}`, undefined, verdict.passed === true);
+    }
+    // At the end of a complete run nothing may stay undecided: a check on a "when" step whose
+    // condition never held did not run, and a silent pass would hide that the story went otherwise.
+    for (const [name, verdict] of this.verdicts) {
+      if (verdict.passed === null) this.verdicts.set(name, { passed: false, detail: verdict.detail.replace(/^not checked/, 'never checked') });
     }
   }
 

@@ -160,23 +160,128 @@ export function parseScenario(input: unknown, subject = 'scenario'): ValidScenar
 
 /**
  * Parses scenario text (JSON). A syntax error is reported with its line and column, as a
- * ValidationError, like any other problem of the file.
+ * ValidationError, like any other problem of the file. JSON.parse does not always say where it
+ * stopped (a trailing comma gives "Unexpected token ']'" and a snippet, no position), so the place
+ * and the reason come from locateJsonError; a byte-order mark, as some editors save, is ignored.
  */
 export function parseScenarioText(text: string, subject = 'scenario'): ValidScenario {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(body);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(message);
-    let where = '(file)';
-    if (position !== null) {
-      const before = text.slice(0, Number(position[1]));
-      const line = before.split('\n').length;
-      const column = before.length - before.lastIndexOf('\n');
-      where = `line ${line}, column ${column}`;
-    }
-    throw new ValidationError(subject, [{ path: where, message: `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}` }]);
+    const found = locateJsonError(body);
+    const fallback = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    const where = found === null ? '(file)' : lineAndColumn(body, found.offset);
+    throw new ValidationError(subject, [{ path: where, message: `not valid JSON: ${found?.reason ?? fallback}` }]);
   }
   return parseScenario(json, subject);
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return `line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+}
+
+/** Bound on nesting while locating a syntax error (the scanner recurses). */
+const JSON_DEPTH_MAX = 500;
+
+class JsonSyntaxError {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {}
+}
+
+/**
+ * Where JSON text first breaks the grammar, and why, in words for a person; null if it is valid.
+ * Only called once JSON.parse has failed, to say what JSON.parse does not.
+ */
+export function locateJsonError(text: string): { offset: number; reason: string } | null {
+  let i = 0;
+  const shown = (): string => (i >= text.length ? 'the end of the file' : JSON.stringify(text[i]));
+  const fail = (reason: string, offset = i): never => {
+    throw new JsonSyntaxError(offset, reason);
+  };
+  const space = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const string = (): void => {
+    const start = i++;
+    for (;;) {
+      if (i >= text.length) fail('a string that never ends; close it with "', start);
+      const ch = text[i]!;
+      if (ch === '"') {
+        i++;
+        return;
+      }
+      if (ch === '\\') {
+        const escape = text[i + 1] ?? '';
+        const known = escape === 'u' ? /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6)) : escape !== '' && '"\\/bfnrt'.includes(escape);
+        if (!known) fail('an unknown escape in a string; write \\\\ for a backslash');
+        i += escape === 'u' ? 6 : 2;
+        continue;
+      }
+      if (ch < ' ') fail('a line break or tab inside a string; write \\n or \\t instead');
+      i++;
+    }
+  };
+  const list = (close: '}' | ']', depth: number): void => {
+    i++;
+    space();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      space();
+      if (close === '}') {
+        if (text[i] !== '"') fail(`expected a "quoted" key, found ${shown()}`);
+        string();
+        space();
+        if (text[i] !== ':') fail(`expected ":" after the key, found ${shown()}`);
+        i++;
+      }
+      value(depth + 1);
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      if (text[i] !== ',') fail(`expected "," or "${close}" after a value, found ${shown()}`);
+      const comma = i++;
+      space();
+      if (text[i] === close) fail(`a comma before "${close}": JSON allows no comma after the last item`, comma);
+    }
+  };
+  const value = (depth: number): void => {
+    if (depth > JSON_DEPTH_MAX) fail(`nested more than ${JSON_DEPTH_MAX} deep`);
+    space();
+    const ch = text[i];
+    if (ch === '{') return list('}', depth);
+    if (ch === '[') return list(']', depth);
+    if (ch === '"') return string();
+    const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    number.lastIndex = i;
+    if (ch !== undefined && /[-\d]/.test(ch) && number.test(text)) {
+      i = number.lastIndex;
+      return;
+    }
+    for (const word of ['true', 'false', 'null']) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return;
+      }
+    }
+    fail(`expected a value (text in "quotes", a number, true, false, null, {...} or [...]), found ${shown()}`);
+  };
+  try {
+    value(0);
+    space();
+    if (i < text.length) fail(`${shown()} after the end of the JSON; is a "{" or "[" missing at the start?`);
+    return null;
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return { offset: error.offset, reason: error.reason };
+    throw error;
+  }
 }
