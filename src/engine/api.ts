@@ -7,7 +7,8 @@
 
 import { buildCluster, type MemberView } from './cluster';
 import { checkSeed, resolveConfig, type EngineConfig } from './config';
-import { describeFault, parseFault, toNetworkFault, type Fault } from './faults';
+import type { ShutdownCommand } from './controller/messages';
+import { ACTIVE_CONTROLLER, describeFault, parseFault, toNetworkFault, type Fault } from './faults';
 import { Network, type NetworkFault, type NetworkStats } from './net/network';
 import { Kernel, type ProcessInfo, type TraceEntry } from './sim/kernel';
 import { Prng } from './sim/prng';
@@ -274,6 +275,7 @@ export class Engine {
 
   private checkTargets(fault: Fault): void {
     const needProcess = (id: string): void => {
+      if (id === ACTIVE_CONTROLLER) return; // resolved when the fault applies
       if (!this.kernel.hasProcess(id)) {
         const names = this.kernel.processes().map((process) => process.id);
         throw new Error(`fault "${fault.kind}": no process "${id}"; processes are ${names.join(', ')}`);
@@ -285,6 +287,14 @@ export class Engine {
       case 'isolate':
         needProcess(fault.process);
         return;
+      case 'shutdown': {
+        needProcess(fault.process);
+        const role = this.kernel.processes().find((process) => process.id === fault.process)?.role;
+        if (role !== undefined && role !== 'broker') {
+          throw new Error(`fault "shutdown": ${fault.process} is a ${role}; a controlled shutdown is for brokers (crash or isolate a controller instead)`);
+        }
+        return;
+      }
       case 'isolate-zone':
         if (!this.config.zones.includes(fault.zone)) {
           throw new Error(`fault "isolate-zone": no zone "${fault.zone}"; zones are ${this.config.zones.join(', ')}`);
@@ -301,7 +311,22 @@ export class Engine {
     }
   }
 
-  private apply(fault: Fault): void {
+  /** The id of the active controller now, or null while none is active (an election is on). */
+  activeController(): string | null {
+    for (const { id, view } of this.processViews()) if (view.controller?.active === true) return id;
+    return null;
+  }
+
+  /** Replaces "@active-controller" with the process it means now. */
+  private resolve(fault: Fault): Fault {
+    if (!('process' in fault) || fault.process !== ACTIVE_CONTROLLER) return fault;
+    const active = this.activeController();
+    if (active === null) throw new Error(`fault "${fault.kind}": no controller is active right now (an election is under way); try again in a moment`);
+    return { ...fault, process: active };
+  }
+
+  private apply(requested: Fault): void {
+    const fault = this.resolve(requested);
     this.checkTargets(fault);
     if (this.inputs.length >= INPUTS_MAX) {
       throw new Error(`this run has recorded ${INPUTS_MAX} actions, the most it keeps; start a new run`);
@@ -313,6 +338,12 @@ export class Engine {
       case 'restart':
         this.kernel.restart(fault.process);
         break;
+      case 'shutdown': {
+        const command: ShutdownCommand = { type: 'ControlledShutdown', bytes: 0 };
+        this.kernel.command(fault.process, command);
+        this.kernel.announce(describeFault(fault));
+        break;
+      }
       case 'heal':
         this.network.heal(fault.target);
         this.kernel.announce(describeFault(fault));

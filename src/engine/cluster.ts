@@ -1,50 +1,178 @@
-// Builds the physical cluster from a validated config: one process per controller and broker,
-// placed in zones. Each process's logic routes every input to the component that owns it; today
-// that is the network probe, and the KRaft and replication layers join here as components too.
+// Builds the physical cluster from a validated config: controllers and brokers placed in zones.
+// Each process's logic routes every input to the component that owns it:
+//   controller  network probe + KRaft voter (RaftNode) + QuorumController
+//   broker      network probe + KRaft observer (RaftNode) following the metadata log into its
+//               own MetadataImage + BrokerLifecycle (registration, heartbeats, shutdown, ISR)
+// A process's disk holds its copy of the metadata log (and snapshots, epoch, vote).
 
+import { BrokerLifecycle, type LifecycleView } from './broker/lifecycle';
 import type { EngineConfig } from './config';
+import { QuorumController, type ControllerView } from './controller/controller';
+import { MetadataImage, type ImageData } from './controller/image';
+import { isControllerRequest, isControllerResponse } from './controller/messages';
+import type { MetadataRecord } from './controller/records';
+import { recordBytes } from './controller/records';
 import { NetworkProbe, PROBE_TIMER, isProbeMessage, type ProbeView } from './net/probe';
-import type { Kernel } from './sim/kernel';
+import { RaftLog, type LogEntry } from './raft/log';
+import { isRaftMessage, type RaftMessage } from './raft/messages';
+import { RaftNode, type RaftConfig, type RaftDisk, type RaftView } from './raft/node';
+import { OPERATOR, type Kernel } from './sim/kernel';
 import type { Effects, Message, ProcessLogic } from './sim/process';
+import { US_PER_MS } from './sim/time';
 
 export interface MemberView extends Record<string, unknown> {
   readonly probe: ProbeView;
+  readonly raft: RaftView;
+  /** Controllers only. */
+  readonly controller?: ControllerView;
+  /** Brokers only. */
+  readonly broker?: LifecycleView;
 }
 
-/** The disk of a controller or broker. Nothing is stored on it yet; a crash keeps it whole. */
+/** The disk of a controller or broker: its copy of the metadata log and quorum state. */
 export interface MemberDisk {
   readonly id: string;
+  readonly raft: RaftDisk<MetadataRecord, ImageData>;
 }
 
-class ClusterMember implements ProcessLogic<Message> {
-  private readonly probe: NetworkProbe;
+type MetadataMessage = RaftMessage<MetadataRecord, ImageData>;
 
-  constructor(probeConfig: EngineConfig['probe'], peers: readonly string[]) {
-    this.probe = new NetworkProbe(probeConfig, peers);
+export function raftConfigOf(config: EngineConfig): RaftConfig {
+  const kafka = config.kafka;
+  return {
+    voters: config.placements.filter((placement) => placement.role === 'controller').map((placement) => placement.id),
+    electionTimeoutUs: kafka['controller.quorum.election.timeout.ms'] * US_PER_MS,
+    electionBackoffMaxUs: kafka['controller.quorum.election.backoff.max.ms'] * US_PER_MS,
+    fetchTimeoutUs: kafka['controller.quorum.fetch.timeout.ms'] * US_PER_MS,
+    requestTimeoutUs: kafka['controller.quorum.request.timeout.ms'] * US_PER_MS,
+    fetchMaxWaitUs: 500 * US_PER_MS,
+    fetchMaxBytes: 1024 * 1024,
+    snapshotEveryRecords: config.metadataSnapshotEveryRecords,
+  };
+}
+
+function leaderChange(epoch: number, leader: string, voters: readonly string[]): { record: MetadataRecord; bytes: number } {
+  const record: MetadataRecord = { type: 'LeaderChange', epoch, leader, voters };
+  return { record, bytes: recordBytes(record) };
+}
+
+class ControllerMember implements ProcessLogic<Message> {
+  private readonly probe: NetworkProbe;
+  readonly raft: RaftNode<MetadataRecord, ImageData>;
+  readonly controller: QuorumController;
+
+  constructor(id: string, config: EngineConfig, peers: readonly string[], disk: MemberDisk) {
+    this.probe = new NetworkProbe(config.probe, peers);
+    const kafka = config.kafka;
+    this.controller = new QuorumController(
+      id,
+      {
+        brokerSessionTimeoutUs: kafka['broker.session.timeout.ms'] * US_PER_MS,
+        idleIntervalUs: kafka['metadata.max.idle.interval.ms'] * US_PER_MS,
+        uncleanLeaderElection: kafka['unclean.leader.election.enable'],
+        topics: config.topics,
+        expectedBrokers: config.placements.filter((placement) => placement.role === 'broker').length,
+      },
+      (records, fx) => this.raft.append(records, fx),
+    );
+    const image = this.controller.image;
+    this.raft = new RaftNode<MetadataRecord, ImageData>(
+      id,
+      raftConfigOf(config),
+      disk.raft,
+      {
+        apply: (entry: LogEntry<MetadataRecord>, fx) => this.controller.applyCommitted(entry, fx),
+        load: (snapshot) => image.load(snapshot.data, snapshot.endOffset),
+        snapshot: () => image.snapshot(),
+      },
+      leaderChange,
+      {
+        onBecomeLeader: (epoch) => this.controller.onBecomeLeader(epoch),
+        onResign: (_epoch, fx) => this.controller.onResign(fx),
+      },
+    );
   }
 
   start(fx: Effects<Message>): void {
     this.probe.start(fx);
+    this.raft.start(fx);
   }
 
   receive(from: string, message: Message, fx: Effects<Message>): void {
-    if (isProbeMessage(message)) {
-      this.probe.handleMessage(from, message, fx);
-      return;
-    }
+    if (isRaftMessage(message)) return this.raft.handleMessage(from, message as MetadataMessage, fx);
+    if (isControllerRequest(message)) return this.controller.handleRequest(from, message, fx);
+    if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
   }
 
   timer(key: string, fx: Effects<Message>): void {
-    if (key === PROBE_TIMER) {
-      this.probe.handleTimer(fx);
-      return;
-    }
+    if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
+    if (this.raft.handleTimer(key, fx)) return;
+    if (this.controller.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
   }
 
   view(): MemberView {
-    return { probe: this.probe.view() };
+    return { probe: this.probe.view(), raft: this.raft.view(), controller: this.controller.view() };
+  }
+}
+
+class BrokerMember implements ProcessLogic<Message> {
+  private readonly probe: NetworkProbe;
+  readonly image = new MetadataImage();
+  readonly raft: RaftNode<MetadataRecord, ImageData>;
+  readonly lifecycle: BrokerLifecycle;
+
+  constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], disk: MemberDisk) {
+    this.probe = new NetworkProbe(config.probe, peers);
+    const image = this.image;
+    this.lifecycle = new BrokerLifecycle(
+      id,
+      {
+        rack: zone,
+        heartbeatIntervalUs: config.kafka['broker.heartbeat.interval.ms'] * US_PER_MS,
+        requestTimeoutUs: config.kafka['controller.quorum.request.timeout.ms'] * US_PER_MS,
+      },
+      image,
+      () => this.raft.view().appliedOffset,
+    );
+    this.raft = new RaftNode<MetadataRecord, ImageData>(
+      id,
+      raftConfigOf(config),
+      disk.raft,
+      {
+        apply: (entry) => image.replay(entry.record, entry.offset),
+        load: (snapshot) => image.load(snapshot.data, snapshot.endOffset),
+        snapshot: () => image.snapshot(),
+      },
+      leaderChange,
+      { onLeaderChange: (leader, _epoch, fx) => this.lifecycle.onControllerChange(leader, fx) },
+    );
+  }
+
+  start(fx: Effects<Message>): void {
+    this.probe.start(fx);
+    this.lifecycle.start(fx);
+    this.raft.start(fx);
+  }
+
+  receive(from: string, message: Message, fx: Effects<Message>): void {
+    if (isRaftMessage(message)) return this.raft.handleMessage(from, message as MetadataMessage, fx);
+    if (isControllerResponse(message)) return this.lifecycle.handleResponse(from, message, fx);
+    if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
+    if (from === OPERATOR && message.type === 'ControlledShutdown') return this.lifecycle.requestShutdown(fx);
+    throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
+  }
+
+  timer(key: string, fx: Effects<Message>): void {
+    if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
+    if (this.raft.handleTimer(key, fx)) return;
+    if (this.lifecycle.handleTimer(key, fx)) return;
+    throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  view(): MemberView {
+    return { probe: this.probe.view(), raft: this.raft.view(), broker: this.lifecycle.view() };
   }
 }
 
@@ -52,13 +180,19 @@ export function buildCluster(kernel: Kernel, config: EngineConfig): void {
   const ids = config.placements.map((placement) => placement.id);
   for (const placement of config.placements) {
     const peers = ids.filter((id) => id !== placement.id);
-    const disk: MemberDisk = { id: placement.id };
+    const disk: MemberDisk = {
+      id: placement.id,
+      raft: { log: new RaftLog<MetadataRecord, ImageData>(), quorum: { epoch: 0, votedFor: null } },
+    };
     kernel.addProcess<MemberDisk, Message>({
       id: placement.id,
       role: placement.role,
       zone: placement.zone,
       durable: disk,
-      create: () => new ClusterMember(config.probe, peers),
+      create: (saved) =>
+        placement.role === 'controller'
+          ? new ControllerMember(placement.id, config, peers, saved)
+          : new BrokerMember(placement.id, placement.zone, config, peers, saved),
     });
   }
 }

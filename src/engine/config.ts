@@ -40,6 +40,31 @@ const probeSchema = strictObject({
   });
 });
 
+/**
+ * Kafka's own settings, by Kafka's names, with Kafka's defaults. Only settings the engine models
+ * are accepted: a setting that would silently do nothing is refused by name.
+ */
+export const kafkaConfigSchema = strictObject({
+  'controller.quorum.election.timeout.ms': integerIn(10, 600_000, 'ms').default(1_000),
+  'controller.quorum.election.backoff.max.ms': integerIn(0, 600_000, 'ms').default(1_000),
+  'controller.quorum.fetch.timeout.ms': integerIn(10, 600_000, 'ms').default(2_000),
+  'controller.quorum.request.timeout.ms': integerIn(10, 600_000, 'ms').default(2_000),
+  'broker.heartbeat.interval.ms': integerIn(10, 600_000, 'ms').default(2_000),
+  'broker.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(9_000),
+  'metadata.max.idle.interval.ms': integerIn(10, 600_000, 'ms').default(500),
+  'unclean.leader.election.enable': z.boolean({ error: 'true or false' }).default(false),
+});
+
+export const TOPIC_PARTITIONS_MAX = 100_000;
+
+const topicSchema = strictObject({
+  name: z
+    .string({ error: 'a topic name' })
+    .regex(/^[a-zA-Z0-9._-]{1,249}$/, { error: 'a topic name of 1 to 249 letters, digits, dots, dashes or underscores (as Kafka allows)' }),
+  partitions: integerIn(1, TOPIC_PARTITIONS_MAX),
+  replicationFactor: integerIn(1, BROKERS_MAX),
+});
+
 export const engineConfigSchema = strictObject({
   zones: z
     .union([integerIn(1, ZONES_MAX), z.array(zoneName).min(1).max(ZONES_MAX)], {
@@ -60,9 +85,35 @@ export const engineConfigSchema = strictObject({
   brokers: integerIn(1, BROKERS_MAX).default(6),
   network: networkSchema.prefault({}),
   probe: probeSchema.prefault({}),
+  config: kafkaConfigSchema.prefault({}),
+  topics: z.array(topicSchema).max(1_000).default([]),
+  /** Metadata log records between snapshots (Kafka counts bytes: metadata.log.max.record.bytes.between.snapshots). */
+  metadataSnapshotEveryRecords: integerIn(10, 10_000_000).default(20_000),
+}).superRefine((config, ctx) => {
+  const names = new Set<string>();
+  let partitions = 0;
+  config.topics.forEach((topic, index) => {
+    if (topic.replicationFactor > config.brokers) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topics', index, 'replicationFactor'],
+        input: topic.replicationFactor,
+        message: `at most the number of brokers (${config.brokers}): each replica needs its own broker`,
+      });
+    }
+    if (names.has(topic.name)) {
+      ctx.addIssue({ code: 'custom', path: ['topics', index, 'name'], input: topic.name, message: 'a name no other topic has' });
+    }
+    names.add(topic.name);
+    partitions += topic.partitions;
+  });
+  if (partitions > TOPIC_PARTITIONS_MAX) {
+    ctx.addIssue({ code: 'custom', path: ['topics'], input: partitions, message: `at most ${TOPIC_PARTITIONS_MAX} partitions in all` });
+  }
 });
 
 export type EngineConfigInput = z.input<typeof engineConfigSchema>;
+export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
 type ParsedConfig = z.output<typeof engineConfigSchema>;
 
 export interface ProcessPlacement {
@@ -84,6 +135,10 @@ export interface EngineConfig {
     readonly lossPerMillion: number;
   };
   readonly probe: { readonly intervalUs: number; readonly timeoutUs: number };
+  /** Kafka's settings, validated, with defaults filled in. */
+  readonly kafka: KafkaConfig;
+  readonly topics: ParsedConfig['topics'];
+  readonly metadataSnapshotEveryRecords: number;
   /** The input as validated, defaults included, for display and for sharing. */
   readonly source: ParsedConfig;
 }
@@ -118,6 +173,9 @@ export function resolveConfig(input: unknown): EngineConfig {
       lossPerMillion: Math.round(net.lossPercent * 10_000),
     },
     probe: { intervalUs: parsed.probe.intervalMs * US_PER_MS, timeoutUs: parsed.probe.timeoutMs * US_PER_MS },
+    kafka: parsed.config,
+    topics: parsed.topics,
+    metadataSnapshotEveryRecords: parsed.metadataSnapshotEveryRecords,
     source: parsed,
   };
 }

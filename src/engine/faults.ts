@@ -7,6 +7,9 @@ import { US_PER_MS } from './sim/time';
 import { numberIn, parseOrThrow, strictObject } from './validation';
 
 const processId = z.string({ error: 'a process name, like "broker-1"' }).min(1, { error: 'a process name, like "broker-1"' });
+
+/** A target resolved when the fault applies: whichever controller is active at that moment. */
+export const ACTIVE_CONTROLLER = '@active-controller';
 const bothWays = z.boolean({ error: 'true or false' }).default(true);
 const link = { from: processId, to: processId, bothWays };
 
@@ -15,6 +18,7 @@ export const faultSchema = z.discriminatedUnion(
   [
     strictObject({ kind: z.literal('crash'), process: processId }),
     strictObject({ kind: z.literal('restart'), process: processId }),
+    strictObject({ kind: z.literal('shutdown'), process: processId }),
     strictObject({ kind: z.literal('isolate'), process: processId }),
     strictObject({ kind: z.literal('isolate-zone'), zone: z.string({ error: 'a zone name, like "zone-a"' }) }),
     strictObject({ kind: z.literal('cut-link'), ...link }),
@@ -25,7 +29,7 @@ export const faultSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'a fault kind: one of "crash", "restart", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal"',
+      'a fault kind: one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal"',
   },
 );
 
@@ -82,6 +86,8 @@ export function describeFault(fault: Fault): string {
       return `crash ${fault.process}`;
     case 'restart':
       return `restart ${fault.process}`;
+    case 'shutdown':
+      return `controlled shutdown of ${fault.process}`;
     case 'isolate':
       return `isolate ${fault.process} from every other process`;
     case 'isolate-zone':

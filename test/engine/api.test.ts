@@ -404,7 +404,7 @@ describe('bad faults', () => {
     ['a link to itself', { kind: 'cut-link', from: 'broker-1', to: 'broker-1' }, 'network: a link joins two processes; got "broker-1" twice'],
     ['a heal of nothing known', { kind: 'heal', target: 'zone-q' }, 'fault "heal": "zone-q" is neither a process nor a zone'],
     ['crashing a crashed process', { kind: 'crash', process: 'broker-3' }, 'broker-3 is already crashed; restart it first'],
-    ['restarting a running process', { kind: 'restart', process: 'broker-2' }, 'broker-2 is running; only a crashed process can be restarted'],
+    ['restarting a running process', { kind: 'restart', process: 'broker-2' }, 'broker-2 is running; only a crashed or stopped process can be restarted'],
   ];
 
   it.each(refusals)('%s is refused and leaves the engine unchanged', (_name, fault, message) => {

@@ -131,6 +131,7 @@ describe('the scenario JSON Schema', () => {
     expect(faults.map((fault) => fault.properties.kind.const)).toEqual([
       'crash',
       'restart',
+      'shutdown',
       'isolate',
       'isolate-zone',
       'cut-link',

@@ -21,6 +21,22 @@ function processView(engine: Engine, id: string): MemberView | null {
   return probeViews(engine).find((entry) => entry.id === id)?.view ?? null;
 }
 
+/**
+ * The controller whose committed metadata speaks for the cluster: the active one; while none is
+ * active (an election), the running controller that has applied the most. Kafka reports these
+ * metrics from the active controller only; a simulation can tell the truth during failover too.
+ */
+function authoritative(engine: Engine): NonNullable<MemberView['controller']> | null {
+  let best: NonNullable<MemberView['controller']> | null = null;
+  for (const { view } of engine.processViews()) {
+    const controller = view.controller;
+    if (controller === undefined) continue;
+    if (controller.active) return controller;
+    if (best === null || controller.appliedOffset > best.appliedOffset) best = controller;
+  }
+  return best;
+}
+
 const definitions: MetricDefinition[] = [
   {
     name: 'processes.up',
@@ -119,6 +135,79 @@ const definitions: MetricDefinition[] = [
       }
       return max / 1_000;
     },
+  },
+  {
+    name: 'ActiveControllerCount',
+    description: 'controllers acting as the active controller (Kafka: kafka.controller ActiveControllerCount, summed); 1 when healthy',
+    unit: 'controllers',
+    perProcess: false,
+    read: (engine) => engine.processViews().filter(({ view }) => view.controller?.active === true).length,
+  },
+  {
+    name: 'OfflinePartitionsCount',
+    description: 'partitions without a leader, in the committed metadata (Kafka: OfflinePartitionsCount)',
+    unit: 'partitions',
+    perProcess: false,
+    read: (engine) => authoritative(engine)?.offlinePartitions ?? 0,
+  },
+  {
+    name: 'FencedBrokerCount',
+    description: 'registered brokers that are fenced (Kafka: FencedBrokerCount)',
+    unit: 'brokers',
+    perProcess: false,
+    read: (engine) => authoritative(engine)?.fencedBrokers ?? 0,
+  },
+  {
+    name: 'ActiveBrokerCount',
+    description: 'registered brokers that are not fenced (Kafka: ActiveBrokerCount)',
+    unit: 'brokers',
+    perProcess: false,
+    read: (engine) => {
+      const controller = authoritative(engine);
+      return controller === null ? 0 : controller.brokers - controller.fencedBrokers;
+    },
+  },
+  {
+    name: 'GlobalTopicCount',
+    description: 'topics in the committed metadata (Kafka: GlobalTopicCount)',
+    unit: 'topics',
+    perProcess: false,
+    read: (engine) => authoritative(engine)?.topics ?? 0,
+  },
+  {
+    name: 'GlobalPartitionCount',
+    description: 'partitions in the committed metadata (Kafka: GlobalPartitionCount)',
+    unit: 'partitions',
+    perProcess: false,
+    read: (engine) => authoritative(engine)?.partitions ?? 0,
+  },
+  {
+    name: 'raft.epoch',
+    description: 'the highest quorum epoch any running controller has reached',
+    unit: 'epoch',
+    perProcess: false,
+    read: (engine) => Math.max(0, ...engine.processViews().filter(({ view }) => view.raft.isVoter).map(({ view }) => view.raft.epoch)),
+  },
+  {
+    name: 'raft.leaders',
+    description: 'running controllers in the leader role (more than one means a stale leader has not yet stepped down)',
+    unit: 'controllers',
+    perProcess: false,
+    read: (engine) => engine.processViews().filter(({ view }) => view.raft.role === 'leader').length,
+  },
+  {
+    name: 'raft.highWatermark',
+    description: 'the highest committed offset of the metadata log known to any running process',
+    unit: 'offset',
+    perProcess: false,
+    read: (engine) => Math.max(0, ...engine.processViews().map(({ view }) => view.raft.highWatermark)),
+  },
+  {
+    name: 'broker.fenced',
+    description: '1 while the named broker is fenced (or unregistered) in its own view, 0 while it runs',
+    unit: '0 or 1',
+    perProcess: true,
+    read: (engine, process) => (processView(engine, process!)?.broker?.fenced === false ? 0 : 1),
   },
   {
     name: 'events',

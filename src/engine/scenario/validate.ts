@@ -4,7 +4,7 @@
 // so a person fixes the whole file in one go; a scenario with any problem never runs.
 
 import { resolveConfig, type EngineConfig } from '../config';
-import type { Fault } from '../faults';
+import { ACTIVE_CONTROLLER, type Fault } from '../faults';
 import { formatSpan } from '../sim/time';
 import { ValidationError, check, formatPath, type ValidationProblem } from '../validation';
 import { METRICS, metricNames } from './metrics';
@@ -61,8 +61,16 @@ class Checker {
       case 'crash':
       case 'restart':
       case 'isolate':
-        this.process([...path, 'process'], fault.process);
+        if (fault.process !== ACTIVE_CONTROLLER) this.process([...path, 'process'], fault.process);
         return;
+      case 'shutdown': {
+        const placement = this.config.placements.find((candidate) => candidate.id === fault.process);
+        if (placement === undefined) this.process([...path, 'process'], fault.process);
+        else if (placement.role !== 'broker') {
+          this.add([...path, 'process'], `${fault.process} is a ${placement.role}; a controlled shutdown is for brokers (crash or isolate a controller instead)`);
+        }
+        return;
+      }
       case 'isolate-zone':
         this.zone([...path, 'zone'], fault.zone);
         return;

@@ -42,6 +42,8 @@ export const STALE_EVENTS_MAX = 4096;
 export const PROCESSES_MAX = 1024;
 
 const NO_PROCESS = -1;
+/** The sender of commands given with Kernel.command. */
+export const OPERATOR = 'operator';
 
 interface SimEvent {
   readonly timeUs: number;
@@ -67,7 +69,8 @@ export interface TraceEntry {
   readonly label: string;
 }
 
-export type ProcessStatus = 'up' | 'crashed';
+/** up: running; crashed: died, memory lost; stopped: exited cleanly (a controlled shutdown). */
+export type ProcessStatus = 'up' | 'crashed' | 'stopped';
 
 interface ProcessSlot {
   readonly index: number;
@@ -187,6 +190,11 @@ class ProcessEffects implements Effects<Message> {
     this.kernel.recordNote(this.slot.index, NO_PROCESS, text);
   }
 
+  exit(reason: string): void {
+    this.assertAlive('exit');
+    this.kernel.stopProcess(this.slot, reason);
+  }
+
   private assertAlive(what: string): void {
     if (this.slot.incarnation !== this.incarnation || this.slot.status !== 'up') {
       throw new Error(`${this.slot.spec.id}: ${what}() called by a life that has ended (a crash discards all its state)`);
@@ -287,12 +295,8 @@ export class Kernel {
   /** Crashes a process now: its volatile state, timers and unread messages are gone. */
   crash(id: string): void {
     const slot = this.slotOf(id);
-    if (slot.status === 'crashed') throw new Error(`${id} is already crashed; restart it first`);
-    this.staleEvents += slot.timers.size;
-    slot.timers.clear();
-    slot.logic = null;
-    slot.effects = null;
-    slot.status = 'crashed';
+    if (slot.status !== 'up') throw new Error(`${id} is already ${slot.status}; restart it first`);
+    this.endLife(slot, 'crashed');
     slot.crashes++;
     slot.spec.onCrash?.(slot.spec.durable);
     this.traceEvent(EventKind.Crash, slot.index, NO_PROCESS, 'crash');
@@ -300,10 +304,36 @@ export class Kernel {
     this.sweepIfStale();
   }
 
-  /** Restarts a crashed process now from its durable state. */
+  /** A process exits cleanly (its own decision): like a crash for its memory, but its disk is whole. */
+  stopProcess(slot: ProcessSlot, reason: string): void {
+    this.endLife(slot, 'stopped');
+    this.traceEvent(EventKind.Crash, slot.index, NO_PROCESS, 'exit');
+    this.notable.record(this.now, EventKind.Crash, slot.index, NO_PROCESS, `${slot.spec.id} stopped: ${reason}`);
+    this.sweepIfStale();
+  }
+
+  private endLife(slot: ProcessSlot, status: ProcessStatus): void {
+    this.staleEvents += slot.timers.size;
+    slot.timers.clear();
+    slot.logic = null;
+    slot.effects = null;
+    slot.status = status;
+  }
+
+  /**
+   * Delivers an operator's command to a process now, from outside the network (it cannot be
+   * partitioned away). The process receives it from "operator".
+   */
+  command(id: string, message: Message): void {
+    const slot = this.slotOf(id);
+    if (slot.status !== 'up') throw new Error(`${id} is ${slot.status}; a command needs a running process`);
+    this.push(EventKind.Deliver, slot.index, NO_PROCESS, message.type, message, null, this.now, slot.incarnation);
+  }
+
+  /** Restarts a crashed or stopped process now from its durable state. */
   restart(id: string): void {
     const slot = this.slotOf(id);
-    if (slot.status === 'up') throw new Error(`${id} is running; only a crashed process can be restarted`);
+    if (slot.status === 'up') throw new Error(`${id} is running; only a crashed or stopped process can be restarted`);
     this.beginLife(slot);
     this.traceEvent(EventKind.Restart, slot.index, NO_PROCESS, 'restart');
     this.notable.record(this.now, EventKind.Restart, slot.index, NO_PROCESS, `${id} restarted`);
@@ -490,6 +520,11 @@ export class Kernel {
         slot.logic.start(slot.effects!);
         return;
       case EventKind.Deliver:
+        if (event.source === NO_PROCESS) {
+          this.traceEvent(EventKind.Deliver, slot.index, NO_PROCESS, event.label);
+          slot.logic.receive(OPERATOR, event.message!, slot.effects!);
+          return;
+        }
         if (event.source !== slot.index && !this.network.canReach(event.source, slot.index)) {
           // A partition began while the message was in flight.
           this.network.countInFlightDrop();

@@ -35,6 +35,8 @@ export interface Effects<M extends Message = Message> {
   cancelTimer(key: string): void;
   /** A line for the event log: something a person watching would want to know. */
   note(text: string): void;
+  /** Ends this life cleanly (a controlled shutdown); the last thing a handler does. */
+  exit(reason: string): void;
 }
 
 export interface ProcessLogic<M extends Message = Message> {

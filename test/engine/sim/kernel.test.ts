@@ -349,7 +349,7 @@ describe('crash and restart', () => {
     const { kernel } = makeKernel();
     kernel.addProcess(spec('a', 'zone-a', {}, []));
     kernel.addProcess(spec('b', 'zone-a', {}, []));
-    expect(() => kernel.restart('a')).toThrow('a is running; only a crashed process can be restarted');
+    expect(() => kernel.restart('a')).toThrow('a is running; only a crashed or stopped process can be restarted');
     kernel.crash('a');
     const hash = kernel.traceHash;
     expect(() => kernel.crash('a')).toThrow('a is already crashed; restart it first');

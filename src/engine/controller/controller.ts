@@ -1,0 +1,428 @@
+// The quorum controller, one per controller process (Kafka's QuorumController with its
+// ClusterControlManager, BrokerHeartbeatManager and ReplicationControlManager, in one component).
+//
+// Every controller replays committed metadata records into its image (standby controllers are
+// hot). The one whose raft node leads the quorum becomes active once its LeaderChange record is
+// committed (so it has replayed everything earlier): it copies the committed image into an
+// active image, and from then on each operation appends records to the metadata log and replays
+// them into the active image at once (Kafka replays on append and reverts on resignation; here
+// the active image is simply dropped). Replies wait until their records are committed.
+//
+// Rules, as Kafka's:
+//   registration   a new RegisterBroker record per broker incarnation; the broker epoch is its
+//                  offset; a new registration starts fenced.
+//   unfencing      a fenced broker that heartbeats with a metadata offset at or past its
+//                  registration record is unfenced; offline partitions whose ISR holds it, it leads.
+//   fencing        a broker silent for broker.session.timeout.ms is fenced, removed from every
+//                  ISR (an ISR never becomes empty: its last member stays, KIP-841) and loses
+//                  leadership to the next in-sync, usable replica, or to none (offline) unless
+//                  unclean.leader.election.enable lets any usable replica lead.
+//   shutdown       a broker asking to shut down leaves every ISR and leadership first, then is
+//                  told it may stop, and is fenced.
+//   sessions       a newly active controller gives every broker a full session from its start.
+
+import type { Effects, Message } from '../sim/process';
+import type { TimeUs } from '../sim/time';
+import type { LogEntry } from '../raft/log';
+import { MetadataImage, type PartitionState } from './image';
+import type {
+  AlterPartitionRequest,
+  AlterPartitionResponse,
+  BrokerHeartbeatRequest,
+  BrokerHeartbeatResponse,
+  BrokerRegistrationRequest,
+  BrokerRegistrationResponse,
+  ControllerRequest,
+} from './messages';
+import { placeReplicas } from './placement';
+import { recordBytes, type LeaderId, type MetadataRecord, type PartitionChangeRecord } from './records';
+
+const TIMER_FENCE_CHECK = 'controller:fence-check';
+const TIMER_IDLE = 'controller:noop';
+/** How often the active controller looks for brokers whose session expired. */
+export const FENCE_CHECK_INTERVAL_US = 250_000;
+/** Bytes of a controller RPC header. */
+const RPC_BYTES = 64;
+
+export interface ControllerSettings {
+  readonly brokerSessionTimeoutUs: TimeUs;
+  /** metadata.max.idle.interval.ms: the active controller writes a NoOp when idle this long. */
+  readonly idleIntervalUs: TimeUs;
+  readonly uncleanLeaderElection: boolean;
+  /** Topics the cluster starts with, created once every configured broker is up. */
+  readonly topics: readonly { readonly name: string; readonly partitions: number; readonly replicationFactor: number }[];
+  /** Brokers in the configuration: the cluster is "formed" when all are usable. */
+  readonly expectedBrokers: number;
+}
+
+/** Appends records to the metadata log; returns the offset after the last, or null when not leader. */
+export type MetadataWriter = (records: readonly { record: MetadataRecord; bytes: number }[], fx: Effects<Message>) => number | null;
+
+interface PendingReply {
+  readonly offset: number;
+  readonly to: string;
+  readonly message: Message;
+}
+
+interface ActiveState {
+  readonly epoch: number;
+  readonly image: MetadataImage;
+  /** Last heartbeat per broker, in simulated time. */
+  readonly lastContactUs: Map<string, TimeUs>;
+  pending: PendingReply[];
+  lastWriteUs: TimeUs;
+}
+
+export interface ControllerView {
+  readonly active: boolean;
+  readonly activeEpoch: number | null;
+  readonly brokers: number;
+  readonly fencedBrokers: number;
+  readonly topics: number;
+  readonly partitions: number;
+  readonly offlinePartitions: number;
+  readonly appliedOffset: number;
+}
+
+export class QuorumController {
+  /** Committed state, the same on every controller. */
+  readonly image = new MetadataImage();
+  private active: ActiveState | null = null;
+  /** Set when this member leads the quorum but has not yet seen its LeaderChange committed. */
+  private claimingEpoch: number | null = null;
+
+  constructor(
+    private readonly self: string,
+    private readonly settings: ControllerSettings,
+    private readonly write: MetadataWriter,
+  ) {}
+
+  get isActive(): boolean {
+    return this.active !== null;
+  }
+
+  /** The image operations read: the active one (with uncommitted writes) or the committed one. */
+  get currentImage(): MetadataImage {
+    return this.active?.image ?? this.image;
+  }
+
+  // ---- raft callbacks -------------------------------------------------------------------------
+
+  /** A committed record, in offset order. */
+  applyCommitted(entry: LogEntry<MetadataRecord>, fx: Effects<Message>): void {
+    this.image.replay(entry.record, entry.offset);
+    const record = entry.record;
+    if (record.type === 'LeaderChange' && record.leader === this.self && record.epoch === this.claimingEpoch) {
+      this.activate(record.epoch, fx);
+    }
+    if (this.active !== null) this.flushReplies(entry.offset + 1, fx);
+  }
+
+  onBecomeLeader(epoch: number): void {
+    this.claimingEpoch = epoch;
+  }
+
+  onResign(fx: Effects<Message>): void {
+    this.claimingEpoch = null;
+    if (this.active === null) return;
+    const pending = this.active.pending;
+    this.active = null;
+    fx.cancelTimer(TIMER_FENCE_CHECK);
+    fx.cancelTimer(TIMER_IDLE);
+    for (const reply of pending) fx.send(reply.to, notController(reply.message));
+  }
+
+  private activate(epoch: number, fx: Effects<Message>): void {
+    this.claimingEpoch = null;
+    const image = this.image.clone();
+    const lastContactUs = new Map<string, TimeUs>();
+    for (const id of image.brokers.keys()) lastContactUs.set(id, fx.nowUs);
+    this.active = { epoch, image, lastContactUs, pending: [], lastWriteUs: fx.nowUs };
+    fx.note(`${this.self} is the active controller (epoch ${epoch}), with ${image.brokers.size} brokers and ${image.partitionCount} partitions already in memory`);
+    fx.setTimer(TIMER_FENCE_CHECK, FENCE_CHECK_INTERVAL_US);
+    fx.setTimer(TIMER_IDLE, this.settings.idleIntervalUs);
+    this.maybeCreateTopics(fx);
+  }
+
+  // ---- timers ---------------------------------------------------------------------------------
+
+  handleTimer(key: string, fx: Effects<Message>): boolean {
+    if (key === TIMER_FENCE_CHECK) {
+      if (this.active !== null) {
+        this.fenceStaleBrokers(fx);
+        fx.setTimer(TIMER_FENCE_CHECK, FENCE_CHECK_INTERVAL_US);
+      }
+      return true;
+    }
+    if (key === TIMER_IDLE) {
+      const active = this.active;
+      if (active !== null) {
+        if (fx.nowUs - active.lastWriteUs >= this.settings.idleIntervalUs) this.append([{ type: 'NoOp' }], fx);
+        fx.setTimer(TIMER_IDLE, this.settings.idleIntervalUs);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // ---- requests -------------------------------------------------------------------------------
+
+  handleRequest(from: string, request: ControllerRequest, fx: Effects<Message>): void {
+    if (this.active === null) {
+      fx.send(from, notController(request));
+      return;
+    }
+    switch (request.type) {
+      case 'BrokerRegistration':
+        return this.handleBrokerRegistration(from, request, fx);
+      case 'BrokerHeartbeat':
+        return this.handleBrokerHeartbeat(from, request, fx);
+      case 'AlterPartition':
+        return this.handleAlterPartition(from, request, fx);
+    }
+  }
+
+  private handleBrokerRegistration(from: string, request: BrokerRegistrationRequest, fx: Effects<Message>): void {
+    const active = this.active!;
+    const existing = active.image.brokers.get(request.brokerId);
+    active.lastContactUs.set(request.brokerId, fx.nowUs);
+    if (existing !== undefined && existing.incarnation === request.incarnation) {
+      // A retry of a registration already written: answer once it is committed.
+      this.replyAfter(existing.registeredAtOffset + 1, from, registrationResponse('NONE', existing.brokerEpoch), fx);
+      return;
+    }
+    const brokerEpoch = this.nextOffset();
+    const offset = this.append([{ type: 'RegisterBroker', brokerId: request.brokerId, brokerEpoch, rack: request.rack, incarnation: request.incarnation }], fx);
+    if (offset === null) return;
+    fx.note(`${this.self} registered ${request.brokerId} (broker epoch ${brokerEpoch}); it stays fenced until it has caught up`);
+    this.replyAfter(offset, from, registrationResponse('NONE', brokerEpoch), fx);
+  }
+
+  private handleBrokerHeartbeat(from: string, request: BrokerHeartbeatRequest, fx: Effects<Message>): void {
+    const active = this.active!;
+    const broker = active.image.brokers.get(request.brokerId);
+    if (broker === undefined || broker.brokerEpoch !== request.brokerEpoch) {
+      fx.send(from, heartbeatResponse('STALE_BROKER_EPOCH', false, true, false));
+      return;
+    }
+    active.lastContactUs.set(request.brokerId, fx.nowUs);
+    const caughtUp = request.metadataOffset >= broker.registeredAtOffset + 1;
+    let offset = this.nextOffset();
+    if (request.wantShutdown) {
+      if (!broker.fenced && !broker.inControlledShutdown) {
+        const changes = this.moveAway(request.brokerId, 'controlled shutdown');
+        offset = this.append([{ type: 'BrokerRegistrationChange', brokerId: broker.id, brokerEpoch: broker.brokerEpoch, inControlledShutdown: true }, ...changes], fx) ?? offset;
+        fx.note(`${this.self}: ${broker.id} asked to shut down; ${changes.length} partition change${changes.length === 1 ? '' : 's'} move leadership and ISR away from it`);
+      }
+      const leadsNothing = ![...active.image.partitions()].some((partition) => partition.leader === broker.id);
+      if (leadsNothing && !broker.fenced) {
+        offset = this.append([{ type: 'FenceBroker', brokerId: broker.id, brokerEpoch: broker.brokerEpoch, reason: 'controlled shutdown complete' }], fx) ?? offset;
+      }
+      this.replyAfter(offset, from, heartbeatResponse('NONE', caughtUp, true, leadsNothing), fx);
+      return;
+    }
+    if (broker.fenced && caughtUp) {
+      const changes = this.electForReturningBroker(broker.id);
+      offset = this.append([{ type: 'UnfenceBroker', brokerId: broker.id, brokerEpoch: broker.brokerEpoch }, ...changes], fx) ?? offset;
+      fx.note(`${this.self} unfenced ${broker.id}: it has caught up with the metadata log${changes.length > 0 ? `; it now leads ${changes.length} partition${changes.length === 1 ? '' : 's'} that had no leader` : ''}`);
+      this.replyAfter(offset, from, heartbeatResponse('NONE', true, false, false), fx);
+      this.maybeCreateTopics(fx);
+      return;
+    }
+    fx.send(from, heartbeatResponse('NONE', caughtUp, broker.fenced, false));
+  }
+
+  private handleAlterPartition(from: string, request: AlterPartitionRequest, fx: Effects<Message>): void {
+    const image = this.active!.image;
+    const broker = image.brokers.get(request.brokerId);
+    const state = image.partition(request.topic, request.partition);
+    const respond = (error: AlterPartitionResponse['error']): void => {
+      fx.send(from, alterResponse(error, request));
+    };
+    if (broker === undefined || broker.brokerEpoch !== request.brokerEpoch) return respond('STALE_BROKER_EPOCH');
+    if (state === undefined) return respond('UNKNOWN_TOPIC_OR_PARTITION');
+    if (state.leader !== request.brokerId) return respond('NOT_LEADER_OR_FOLLOWER');
+    if (state.leaderEpoch !== request.leaderEpoch) return respond('FENCED_LEADER_EPOCH');
+    if (state.partitionEpoch !== request.partitionEpoch) return respond('INVALID_UPDATE_VERSION');
+    // KIP-841: only unfenced brokers, not shutting down, may join an ISR.
+    if (request.newIsr.some((id) => !state.isr.includes(id) && !image.isUsableBroker(id))) return respond('INELIGIBLE_REPLICA');
+    const offset = this.append([{ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, isr: request.newIsr, reason: `AlterPartition from leader ${request.brokerId}` }], fx);
+    if (offset === null) return respond('NOT_CONTROLLER');
+    this.replyAfter(offset, from, alterResponse('NONE', request), fx);
+  }
+
+  // ---- fencing and elections ------------------------------------------------------------------
+
+  private fenceStaleBrokers(fx: Effects<Message>): void {
+    const active = this.active!;
+    for (const broker of [...active.image.brokers.values()]) {
+      if (broker.fenced) continue;
+      const lastUs = active.lastContactUs.get(broker.id) ?? fx.nowUs;
+      if (fx.nowUs - lastUs <= this.settings.brokerSessionTimeoutUs) continue;
+      const silentMs = Math.round((fx.nowUs - lastUs) / 1000);
+      const changes = this.moveAway(broker.id, `${broker.id} fenced`);
+      this.append([{ type: 'FenceBroker', brokerId: broker.id, brokerEpoch: broker.brokerEpoch, reason: `no heartbeat for ${silentMs}ms` }, ...changes], fx);
+      const offline = changes.filter((change) => change.leader === null).length;
+      fx.note(
+        `${this.self} fenced ${broker.id}: no heartbeat for ${silentMs}ms (broker.session.timeout.ms ${Math.round(this.settings.brokerSessionTimeoutUs / 1000)}); ` +
+          `${changes.length} partition change${changes.length === 1 ? '' : 's'}${offline > 0 ? `, ${offline} partition${offline === 1 ? '' : 's'} left without a leader` : ''}`,
+      );
+    }
+  }
+
+  /** Partition changes that take `brokerId` out of every ISR and leadership. */
+  private moveAway(brokerId: string, reason: string): PartitionChangeRecord[] {
+    const image = this.active!.image;
+    const changes: PartitionChangeRecord[] = [];
+    for (const state of image.partitions()) {
+      if (!state.isr.includes(brokerId) && state.leader !== brokerId) continue;
+      const isr = state.isr.length > 1 ? state.isr.filter((id) => id !== brokerId) : state.isr;
+      const change: { isr?: readonly string[]; leader?: LeaderId } = {};
+      if (isr !== state.isr) change.isr = isr;
+      if (state.leader === brokerId) change.leader = this.electLeader(state, isr, brokerId);
+      if (change.isr === undefined && change.leader === undefined) continue;
+      changes.push({ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, ...change, reason });
+    }
+    return changes;
+  }
+
+  /** The first replica, in replica order, that is in the ISR and usable; with unclean election, any usable replica. */
+  private electLeader(state: PartitionState, isr: readonly string[], excluded: string | null): LeaderId {
+    const image = this.active!.image;
+    const usable = (id: string): boolean => id !== excluded && image.isUsableBroker(id);
+    const clean = state.replicas.find((id) => isr.includes(id) && usable(id));
+    if (clean !== undefined) return clean;
+    if (this.settings.uncleanLeaderElection) return state.replicas.find(usable) ?? null;
+    return null;
+  }
+
+  /** When a broker is unfenced: offline partitions it can lead get it as leader. */
+  private electForReturningBroker(brokerId: string): PartitionChangeRecord[] {
+    const image = this.active!.image;
+    const changes: PartitionChangeRecord[] = [];
+    for (const state of image.partitions()) {
+      if (state.leader !== null || !state.replicas.includes(brokerId)) continue;
+      if (state.isr.includes(brokerId)) {
+        changes.push({ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, leader: brokerId, reason: `${brokerId} is back and in the ISR` });
+      } else if (this.settings.uncleanLeaderElection) {
+        changes.push({
+          type: 'PartitionChange',
+          topicId: state.topicId,
+          partition: state.partition,
+          leader: brokerId,
+          isr: [brokerId],
+          reason: `unclean election: ${brokerId} was not in the ISR`,
+        });
+      }
+    }
+    return changes;
+  }
+
+  // ---- topics ---------------------------------------------------------------------------------
+
+  /** Creates the configured topics once the initial brokers are all up (as an operator would). */
+  private maybeCreateTopics(fx: Effects<Message>): void {
+    const active = this.active;
+    if (active === null) return;
+    const missing = this.settings.topics.filter((topic) => !active.image.topicsByName.has(topic.name));
+    if (missing.length === 0) return;
+    const usable = [...active.image.brokers.values()].filter((broker) => !broker.fenced && !broker.inControlledShutdown);
+    if (usable.length < this.settings.expectedBrokers) return;
+    const records: MetadataRecord[] = [];
+    for (const topic of missing) {
+      // Kafka starts each topic's striping at a random broker; so does this, from the controller's PRNG.
+      const start = fx.prng.int(usable.length);
+      const assignments = placeReplicas(usable, topic.partitions, topic.replicationFactor, start);
+      records.push({ type: 'Topic', name: topic.name, topicId: topic.name });
+      assignments.forEach((replicas, partition) => {
+        records.push({ type: 'Partition', topicId: topic.name, partition, replicas, isr: replicas, leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0 });
+      });
+    }
+    this.append(records, fx);
+    const partitions = missing.reduce((sum, topic) => sum + topic.partitions, 0);
+    fx.note(`${this.self} created ${missing.map((topic) => topic.name).join(', ')}: ${partitions} partitions placed across racks`);
+  }
+
+  // ---- writing --------------------------------------------------------------------------------
+
+  private nextOffset(): number {
+    return this.currentImage.nextOffset;
+  }
+
+  /** Appends records and replays them into the active image. Returns the offset after the last. */
+  private append(records: readonly MetadataRecord[], fx: Effects<Message>): number | null {
+    const active = this.active;
+    if (active === null || records.length === 0) return null;
+    const start = active.image.nextOffset;
+    const end = this.write(
+      records.map((record) => ({ record, bytes: recordBytes(record) })),
+      fx,
+    );
+    if (end === null) return null;
+    if (end !== start + records.length) {
+      throw new Error(`${this.self}: the active image expected the log to end at ${start + records.length}, it ends at ${end}`);
+    }
+    records.forEach((record, index) => active.image.replay(record, start + index));
+    active.lastWriteUs = fx.nowUs;
+    return end;
+  }
+
+  private replyAfter(offset: number, to: string, message: Message, fx: Effects<Message>): void {
+    const active = this.active!;
+    if (this.image.nextOffset >= offset) {
+      fx.send(to, message);
+      return;
+    }
+    active.pending.push({ offset, to, message });
+  }
+
+  private flushReplies(committedEnd: number, fx: Effects<Message>): void {
+    const active = this.active!;
+    if (active.pending.length === 0) return;
+    const ready = active.pending.filter((reply) => reply.offset <= committedEnd);
+    if (ready.length === 0) return;
+    active.pending = active.pending.filter((reply) => reply.offset > committedEnd);
+    for (const reply of ready) fx.send(reply.to, reply.message);
+  }
+
+  view(): ControllerView {
+    const image = this.image;
+    let fenced = 0;
+    for (const broker of image.brokers.values()) if (broker.fenced) fenced++;
+    return {
+      active: this.active !== null,
+      activeEpoch: this.active?.epoch ?? null,
+      brokers: image.brokers.size,
+      fencedBrokers: fenced,
+      topics: image.topicsByName.size,
+      partitions: image.partitionCount,
+      offlinePartitions: image.offlinePartitions,
+      appliedOffset: image.nextOffset,
+    };
+  }
+}
+
+function registrationResponse(error: BrokerRegistrationResponse['error'], brokerEpoch: number): BrokerRegistrationResponse {
+  return { type: 'BrokerRegistrationResponse', bytes: RPC_BYTES, error, brokerEpoch };
+}
+
+function heartbeatResponse(error: BrokerHeartbeatResponse['error'], isCaughtUp: boolean, isFenced: boolean, shouldShutDown: boolean): BrokerHeartbeatResponse {
+  return { type: 'BrokerHeartbeatResponse', bytes: RPC_BYTES, error, isCaughtUp, isFenced, shouldShutDown };
+}
+
+function alterResponse(error: AlterPartitionResponse['error'], request: { topic: string; partition: number }): AlterPartitionResponse {
+  return { type: 'AlterPartitionResponse', bytes: RPC_BYTES, error, topic: request.topic, partition: request.partition };
+}
+
+function notController(request: Message): Message {
+  switch (request.type) {
+    case 'BrokerRegistration':
+    case 'BrokerRegistrationResponse':
+      return registrationResponse('NOT_CONTROLLER', -1);
+    case 'AlterPartition':
+    case 'AlterPartitionResponse':
+      return alterResponse('NOT_CONTROLLER', request as AlterPartitionRequest);
+    default:
+      return heartbeatResponse('NOT_CONTROLLER', false, true, false);
+  }
+}

@@ -1,0 +1,78 @@
+// The broker-to-controller RPCs of KRaft (Kafka's BrokerRegistration, BrokerHeartbeat and
+// AlterPartition APIs, KIP-631 and KIP-497), with Kafka's error names.
+
+import type { Message } from '../sim/process';
+
+export type ControllerError =
+  | 'NONE'
+  | 'NOT_CONTROLLER'
+  | 'STALE_BROKER_EPOCH'
+  | 'INVALID_UPDATE_VERSION'
+  | 'FENCED_LEADER_EPOCH'
+  | 'INELIGIBLE_REPLICA'
+  | 'NOT_LEADER_OR_FOLLOWER'
+  | 'UNKNOWN_TOPIC_OR_PARTITION';
+
+export interface BrokerRegistrationRequest extends Message {
+  readonly type: 'BrokerRegistration';
+  readonly brokerId: string;
+  readonly rack: string;
+  readonly incarnation: number;
+}
+
+export interface BrokerRegistrationResponse extends Message {
+  readonly type: 'BrokerRegistrationResponse';
+  readonly error: ControllerError;
+  readonly brokerEpoch: number;
+}
+
+export interface BrokerHeartbeatRequest extends Message {
+  readonly type: 'BrokerHeartbeat';
+  readonly brokerId: string;
+  readonly brokerEpoch: number;
+  /** The offset of the metadata log this broker has applied. */
+  readonly metadataOffset: number;
+  readonly wantShutdown: boolean;
+}
+
+export interface BrokerHeartbeatResponse extends Message {
+  readonly type: 'BrokerHeartbeatResponse';
+  readonly error: ControllerError;
+  readonly isCaughtUp: boolean;
+  readonly isFenced: boolean;
+  readonly shouldShutDown: boolean;
+}
+
+export interface AlterPartitionRequest extends Message {
+  readonly type: 'AlterPartition';
+  readonly brokerId: string;
+  readonly brokerEpoch: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly newIsr: readonly string[];
+}
+
+export interface AlterPartitionResponse extends Message {
+  readonly type: 'AlterPartitionResponse';
+  readonly error: ControllerError;
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export type ControllerRequest = BrokerRegistrationRequest | BrokerHeartbeatRequest | AlterPartitionRequest;
+export type ControllerResponse = BrokerRegistrationResponse | BrokerHeartbeatResponse | AlterPartitionResponse;
+
+export function isControllerRequest(message: Message): message is ControllerRequest {
+  return message.type === 'BrokerRegistration' || message.type === 'BrokerHeartbeat' || message.type === 'AlterPartition';
+}
+
+export function isControllerResponse(message: Message): message is ControllerResponse {
+  return message.type === 'BrokerRegistrationResponse' || message.type === 'BrokerHeartbeatResponse' || message.type === 'AlterPartitionResponse';
+}
+
+/** Operator commands, delivered to a process from outside the network (kernel.command). */
+export interface ShutdownCommand extends Message {
+  readonly type: 'ControlledShutdown';
+}
