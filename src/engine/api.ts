@@ -5,7 +5,8 @@
 // simulated times) give the same trace hash on every host. User actions are applied at the
 // engine's current simulated time and recorded, so a run can be replayed exactly.
 
-import { buildCluster, type MemberView } from './cluster';
+import { buildCluster, type MemberDisk, type MemberView } from './cluster';
+import { describeRecord } from './controller/records';
 import { checkSeed, resolveConfig, type EngineConfig } from './config';
 import type { ShutdownCommand } from './controller/messages';
 import { ACTIVE_CONTROLLER, describeFault, parseFault, toNetworkFault, type Fault } from './faults';
@@ -25,6 +26,27 @@ export type { PeerView, ProbeView } from './net/probe';
 export const INPUTS_MAX = 100_000;
 /** Bound on trace entries returned in one snapshot. */
 export const SNAPSHOT_TRACE_MAX = 256;
+/** Metadata log entries carried by one snapshot (the newest). */
+export const SNAPSHOT_METADATA_LOG_MAX = 30;
+
+export interface MetadataLogEntry {
+  readonly offset: number;
+  readonly epoch: number;
+  readonly text: string;
+  readonly bytes: number;
+  /** Below the high watermark of the controller it was read from. */
+  readonly committed: boolean;
+}
+
+export interface MetadataLogView {
+  /** The controller whose log this is: the quorum leader, else the running controller with the longest log. */
+  readonly source: string | null;
+  readonly logStartOffset: number;
+  readonly endOffset: number;
+  readonly highWatermark: number;
+  readonly snapshotEndOffset: number | null;
+  readonly entries: readonly MetadataLogEntry[];
+}
 
 export interface RecordedInput {
   readonly atUs: TimeUs;
@@ -48,6 +70,7 @@ export interface Snapshot {
   readonly zones: readonly { readonly id: string; readonly isolated: boolean }[];
   readonly processes: readonly ProcessSnapshot[];
   readonly network: NetworkStats & { readonly faults: readonly NetworkFault[] };
+  readonly metadataLog: MetadataLogView;
   /** Notable events with index >= the `notableFrom` asked for (at most SNAPSHOT_TRACE_MAX, newest). */
   readonly notable: readonly TraceEntry[];
   /** All kinds of events with index >= `traceFrom` (at most SNAPSHOT_TRACE_MAX, newest). */
@@ -238,6 +261,7 @@ export class Engine {
         };
       }),
       network: { ...stats, faults: [...this.network.activeFaults()] },
+      metadataLog: this.metadataLog(SNAPSHOT_METADATA_LOG_MAX),
       notable: this.kernel.notableTrace(options.notableFrom ?? 0, SNAPSHOT_TRACE_MAX),
       recent: this.kernel.recentTrace(options.traceFrom ?? 0, SNAPSHOT_TRACE_MAX),
     };
@@ -309,6 +333,36 @@ export class Engine {
         needProcess(fault.from);
         needProcess(fault.to);
     }
+  }
+
+  /** The newest entries of the metadata log, as the quorum leader (or the most advanced controller) has it. */
+  metadataLog(limit: number): MetadataLogView {
+    let source: { id: string; view: MemberView } | null = null;
+    for (const entry of this.processViews()) {
+      if (!entry.view.raft.isVoter) continue;
+      if (entry.view.raft.role === 'leader') {
+        source = entry;
+        break;
+      }
+      if (source === null || entry.view.raft.logEndOffset > source.view.raft.logEndOffset) source = entry;
+    }
+    if (source === null) return { source: null, logStartOffset: 0, endOffset: 0, highWatermark: 0, snapshotEndOffset: null, entries: [] };
+    const log = (this.kernel.durableOf(source.id) as MemberDisk).raft.log;
+    const highWatermark = source.view.raft.highWatermark;
+    return {
+      source: source.id,
+      logStartOffset: log.logStartOffset,
+      endOffset: log.endOffset,
+      highWatermark,
+      snapshotEndOffset: log.snapshot?.endOffset ?? null,
+      entries: log.tail(limit).map((entry) => ({
+        offset: entry.offset,
+        epoch: entry.epoch,
+        text: describeRecord(entry.record),
+        bytes: entry.bytes,
+        committed: entry.offset < highWatermark,
+      })),
+    };
   }
 
   /** The id of the active controller now, or null while none is active (an election is on). */

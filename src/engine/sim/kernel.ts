@@ -286,6 +286,11 @@ export class Kernel {
     }));
   }
 
+  /** The process's durable state (its disk), whether it runs or not. */
+  durableOf(id: string): unknown {
+    return this.slotOf(id).spec.durable;
+  }
+
   /** The process's own summary; null while it is crashed. */
   viewOf(id: string): Record<string, unknown> | null {
     const slot = this.slotOf(id);
