@@ -73,8 +73,17 @@ interface ActiveState {
   lastWriteUs: TimeUs;
 }
 
+export interface RegistrationView {
+  readonly id: string;
+  readonly brokerEpoch: number;
+  readonly fenced: boolean;
+  readonly inControlledShutdown: boolean;
+}
+
 export interface ControllerView {
   readonly active: boolean;
+  /** Every registered broker as the committed metadata has it. */
+  readonly registrations: readonly RegistrationView[];
   readonly activeEpoch: number | null;
   readonly brokers: number;
   readonly fencedBrokers: number;
@@ -391,6 +400,12 @@ export class QuorumController {
     for (const broker of image.brokers.values()) if (broker.fenced) fenced++;
     return {
       active: this.active !== null,
+      registrations: [...image.brokers.values()].map((broker) => ({
+        id: broker.id,
+        brokerEpoch: broker.brokerEpoch,
+        fenced: broker.fenced,
+        inControlledShutdown: broker.inControlledShutdown,
+      })),
       activeEpoch: this.active?.epoch ?? null,
       brokers: image.brokers.size,
       fencedBrokers: fenced,
