@@ -35,6 +35,8 @@ export function compareOffsetAndEpoch(a: OffsetAndEpoch, b: OffsetAndEpoch): num
 export class RaftLog<R, S = unknown> {
   private entries: LogEntry<R>[] = [];
   private startOffset = 0;
+  /** Epoch of the entry just before the log start (0 at offset 0): it outlives the snapshot that covered it. */
+  private startEpoch = 0;
   private snapshotValue: Snapshot<S> | null = null;
 
   get logStartOffset(): number {
@@ -97,6 +99,9 @@ export class RaftLog<R, S = unknown> {
 
   /** Entries from `offset`, up to `maxBytes` (at least one entry when any is there). */
   read(offset: number, maxBytes: number): LogEntry<R>[] {
+    if (offset < this.startOffset) {
+      throw new Error(`raft log: cannot read from ${offset}, below the log start ${this.startOffset}; that prefix is in the snapshot`);
+    }
     const result: LogEntry<R>[] = [];
     let bytes = 0;
     for (let index = offset - this.startOffset; index < this.entries.length; index++) {
@@ -122,12 +127,14 @@ export class RaftLog<R, S = unknown> {
     }
     const snapshot = this.snapshotValue;
     if (snapshot !== null && snapshot.epoch <= epoch) return { epoch: snapshot.epoch, offset: snapshot.endOffset };
+    if (this.startEpoch <= epoch) return { epoch: this.startEpoch, offset: this.startOffset };
     return { epoch: 0, offset: this.startOffset };
   }
 
-  /** Epoch of the entry just before `offset`, from the log or the snapshot; null if unknown. */
+  /** Epoch of the entry just before `offset`, from the log, its start or the snapshot; null if unknown. */
   epochBefore(offset: number): number | null {
     if (offset === 0) return 0;
+    if (offset === this.startOffset) return this.startEpoch;
     const entry = offset - 1 >= this.startOffset ? this.entryAt(offset - 1) : undefined;
     if (entry !== undefined) return entry.epoch;
     if (this.snapshotValue !== null && this.snapshotValue.endOffset === offset) return this.snapshotValue.epoch;
@@ -147,6 +154,7 @@ export class RaftLog<R, S = unknown> {
     const snapshotEnd = this.snapshotValue?.endOffset ?? 0;
     if (offset > snapshotEnd) throw new Error(`raft log: cannot drop entries below ${offset}; the snapshot ends at ${snapshotEnd}`);
     if (offset <= this.startOffset) return;
+    this.startEpoch = this.entryAt(offset - 1)!.epoch;
     this.entries = this.entries.slice(offset - this.startOffset);
     this.startOffset = offset;
   }
@@ -155,6 +163,7 @@ export class RaftLog<R, S = unknown> {
   installSnapshot(snapshot: Snapshot<S>): void {
     this.entries = [];
     this.startOffset = snapshot.endOffset;
+    this.startEpoch = snapshot.epoch;
     this.snapshotValue = snapshot;
   }
 

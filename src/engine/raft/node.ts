@@ -11,16 +11,19 @@
 //   leader --no fetch from a majority for 1.5 x fetch timeout (check quorum)--> resigned
 //   resigned --election timeout--> candidate
 //   any --a message with a higher epoch--> unattached (or follower if it names the leader)
+// A fetch answer from an older epoch is ignored (it is about a leadership already over).
 // Observers (brokers) never vote: they are unattached or follower, and look for the leader by
 // fetching from any voter, which answers NOT_LEADER_OR_FOLLOWER with the leader it knows.
 //
 // Replication is pulled: followers send Fetch(fetchOffset, lastFetchedEpoch). The leader checks
 // the pair against its log and answers with entries, or with the diverging epoch and its end
 // offset (the follower truncates its uncommitted suffix and fetches again), or with a snapshot id
-// when the offset is below its log start. A caught-up fetch waits at the leader up to
-// fetchMaxWait (long polling). The high watermark is the end offset a majority of voters has
-// reached (the leader included), and only once it passes this epoch's first record, the
-// LeaderChange control record the new leader appends (LeaderState.maybeUpdateHighWatermark).
+// when the offset is below its log start (a fetched snapshot replaces the log only if it is ahead
+// of it). A follower takes the high watermark only from an answer that accepted its fetch offset,
+// capped at its log end. A caught-up fetch waits at the leader up to fetchMaxWait (long
+// polling). The high watermark is the end offset a majority of voters has reached (the leader
+// included), and only once it passes this epoch's first record, the LeaderChange control record
+// the new leader appends (LeaderState.maybeUpdateHighWatermark).
 //
 // Durable (survives a crash): the log, snapshots, the current epoch and the vote. Volatile: the
 // role, the leader, the high watermark, what has been applied to the state machine.
@@ -164,7 +167,10 @@ export class RaftNode<R, S> {
   private progress = new Map<string, LeaderProgress>();
   /** The high watermark last sent to each observer, so their caught-up fetches can wait too. */
   private observerSentHighWatermark = new Map<string, number>();
+  /** Voters that fetched since a majority last did (LeaderState.fetchedVoters). */
   private fetchedSinceCheck = new Set<string>();
+  /** When a majority of voters (this leader included) last fetched: check quorum counts from here. */
+  private quorumContactUs: TimeUs = 0;
   private parked = new Map<string, ParkedFetch>();
 
   readonly isVoter: boolean;
@@ -246,6 +252,7 @@ export class RaftNode<R, S> {
       case 'RaftBeginQuorumEpoch':
         return this.handleBeginQuorumEpoch(from, message, fx);
       case 'RaftBeginQuorumEpochResponse':
+        if (message.epoch > this.epoch) return this.becomeUnattached(message.epoch, fx);
         if (this.role === 'leader' && message.epoch === this.epoch) this.progressOf(from).acknowledged = true;
         return;
       case 'RaftEndQuorumEpoch':
@@ -393,6 +400,7 @@ export class RaftNode<R, S> {
     this.parked.clear();
     this.observerSentHighWatermark.clear();
     this.fetchedSinceCheck.clear();
+    this.quorumContactUs = fx.nowUs;
     fx.note(`${this.self} is the leader of epoch ${this.epoch} with votes from ${[...this.votes].join(', ')}`);
     const control = this.leaderChangeRecord(this.epoch, this.self, this.config.voters);
     log.append([{ offset: log.endOffset, epoch: this.epoch, record: control.record, bytes: control.bytes }]);
@@ -440,16 +448,27 @@ export class RaftNode<R, S> {
 
   private onCheckQuorumTimeout(fx: Effects<Message>): void {
     if (this.role !== 'leader') return;
-    const majorityOfOthers = Math.floor(this.config.voters.length / 2);
-    if (this.fetchedSinceCheck.size >= majorityOfOthers) {
-      this.fetchedSinceCheck.clear();
-      fx.setTimer(TIMER_CHECK_QUORUM, this.checkQuorumTimeoutUs());
+    // As LeaderState's checkQuorumTimer: it expires 1.5 x fetch timeout after a majority last
+    // fetched (noteVoterFetch restarts it), not at fixed intervals. A quorum of one never expires.
+    if (this.config.voters.length === 1) this.quorumContactUs = fx.nowUs;
+    const expiresUs = this.quorumContactUs + this.checkQuorumTimeoutUs();
+    if (fx.nowUs < expiresUs) {
+      fx.setTimer(TIMER_CHECK_QUORUM, expiresUs - fx.nowUs);
       return;
     }
     fx.note(
       `${this.self} resigns as leader of epoch ${this.epoch}: no fetch from a majority of voters for ${Math.round(this.checkQuorumTimeoutUs() / 1000)}ms`,
     );
     this.resign(fx);
+  }
+
+  /** LeaderState.updateCheckQuorumForFollowingVoter: a majority (this leader included) restarts the check. */
+  private noteVoterFetch(replica: string, fx: Effects<Message>): void {
+    this.fetchedSinceCheck.add(replica);
+    if (this.fetchedSinceCheck.size >= Math.floor(this.config.voters.length / 2)) {
+      this.fetchedSinceCheck.clear();
+      this.quorumContactUs = fx.nowUs;
+    }
   }
 
   private resign(fx: Effects<Message>): void {
@@ -470,6 +489,7 @@ export class RaftNode<R, S> {
   /** A higher epoch was seen: forget the leader and the vote; wait (voters) or look (observers). */
   private becomeUnattached(epoch: number, fx: Effects<Message>): void {
     const wasLeader = this.role === 'leader';
+    const ledEpoch = this.epoch;
     this.disk.quorum.epoch = epoch;
     this.disk.quorum.votedFor = null;
     this.role = 'unattached';
@@ -479,7 +499,7 @@ export class RaftNode<R, S> {
       this.answerAllParked(fx);
       fx.cancelTimer(TIMER_CHECK_QUORUM);
       fx.cancelTimer(TIMER_BEGIN_EPOCH);
-      this.listener.onResign?.(epoch, fx);
+      this.listener.onResign?.(ledEpoch, fx);
     }
     if (this.isVoter) this.armElectionTimer(fx);
   }
@@ -551,17 +571,12 @@ export class RaftNode<R, S> {
 
   private handleFetchResponse(from: string, response: FetchResponse<R>, fx: Effects<Message>): void {
     if (from !== this.fetchTarget) return; // an answer to a fetch we gave up on
+    // An answer from an older epoch says nothing about this one (Kafka ignores it too): taking it
+    // would make a voter that has since voted in a newer epoch follow the old leader in it.
+    if (response.epoch < this.epoch) return;
     this.fetchInFlight = false;
     fx.cancelTimer(TIMER_REQUEST);
-    if (response.epoch > this.epoch) {
-      if (response.leader !== null) this.becomeFollower(response.epoch, response.leader, fx);
-      else this.becomeUnattached(response.epoch, fx);
-      if (!this.isVoter && this.role !== 'follower') {
-        this.fetchTarget = null;
-        this.sendFetch(fx);
-      }
-      return;
-    }
+    if (response.epoch > this.epoch) return this.onNewerEpochAnswer(response.epoch, response.leader, fx);
     if (response.error !== 'NONE') {
       if (response.leader !== null && response.leader !== this.self && response.epoch === this.epoch) {
         this.becomeFollower(response.epoch, response.leader, fx);
@@ -583,6 +598,10 @@ export class RaftNode<R, S> {
       const truncateTo = Math.min(response.divergingEpoch.offset, ours.offset, log.endOffset);
       const removed = log.truncateTo(Math.max(truncateTo, this.highWatermark));
       if (removed > 0) fx.note(`${this.self} truncated ${removed} uncommitted record${removed === 1 ? '' : 's'} that diverged from leader ${from}`);
+      // No high watermark from this answer: what is left may still diverge further back (Kafka
+      // updates it only from an answer that accepted the fetch offset).
+      this.sendFetch(fx);
+      return;
     } else if (response.snapshotId !== null) {
       const request: FetchSnapshotRequest = {
         type: 'RaftFetchSnapshot',
@@ -602,11 +621,25 @@ export class RaftNode<R, S> {
     this.sendFetch(fx);
   }
 
+  /** A fetch or snapshot answer from a newer epoch: follow the leader it names, or wait (voters) or look (observers). */
+  private onNewerEpochAnswer(epoch: number, leader: string | null, fx: Effects<Message>): void {
+    if (leader !== null) this.becomeFollower(epoch, leader, fx);
+    else this.becomeUnattached(epoch, fx);
+    if (!this.isVoter && this.role !== 'follower') {
+      this.fetchTarget = null;
+      this.sendFetch(fx);
+    }
+  }
+
   private handleFetchSnapshotResponse(from: string, response: FetchSnapshotResponse<S>, fx: Effects<Message>): void {
     if (from !== this.fetchTarget) return;
     this.fetchInFlight = false;
     fx.cancelTimer(TIMER_REQUEST);
-    if (response.error === 'NONE' && response.snapshot !== null) {
+    if (response.epoch > this.epoch) return this.onNewerEpochAnswer(response.epoch, response.leader, fx);
+    // Only a snapshot ahead of our log replaces it (Kafka's truncateToLatestSnapshot): a late answer
+    // to a fetch sent again after a timeout may carry one we have already passed, and loading it
+    // would take the state machine back in time.
+    if (response.error === 'NONE' && response.snapshot !== null && response.snapshot.endOffset > this.disk.log.endOffset) {
       const snapshot = response.snapshot;
       this.disk.log.installSnapshot(snapshot);
       this.machine.load(snapshot);
@@ -634,7 +667,7 @@ export class RaftNode<R, S> {
     const state = this.progress.get(request.replica);
     if (state !== undefined) {
       // A voter: its fetch offset is its log end, checked against ours below before it counts.
-      this.fetchedSinceCheck.add(request.replica);
+      this.noteVoterFetch(request.replica, fx);
       state.acknowledged = true;
       state.lastFetchUs = fx.nowUs;
     }
@@ -708,6 +741,7 @@ export class RaftNode<R, S> {
   }
 
   private handleFetchSnapshotRequest(from: string, request: FetchSnapshotRequest, fx: Effects<Message>): void {
+    if (request.epoch > this.epoch) this.becomeUnattached(request.epoch, fx);
     const snapshot = this.disk.log.snapshot;
     const ok = this.role === 'leader' && request.epoch === this.epoch && snapshot !== null && snapshot.endOffset === request.snapshotId.offset;
     const response: FetchSnapshotResponse<S> = {
