@@ -6,7 +6,10 @@
 //             per wall second.
 //   cluster   the default engine (3 controllers, 6 brokers, network probes) for one simulated
 //             hour: how long an hour of cluster time takes headless.
+//   failover  bench/failover.ts: KRaft against the ZooKeeper-era controller, 100 to 10,000
+//             partitions, in simulated time (the README's table), and the wall time it takes.
 import { createEngine } from '../src/engine/api';
+import { failoverTable, formatFailoverTable } from './failover';
 import { runKernelBench } from './kernel';
 
 const REPEATS = 5;
@@ -41,4 +44,11 @@ console.log('\ncluster: default engine (3 controllers, 6 brokers, network probes
 console.log(`  wall time                     ${(clusterWallMs / 1000).toFixed(2)} s`);
 console.log(`  simulated s per wall second   ${format(3_600_000 / clusterWallMs)}`);
 console.log(`  events                        ${format(clusterRuns[0]!.events)}`);
+console.log('\ncontroller failover, simulated time (6 brokers, RF 3; the machine of the active controller dies at 30 s)');
+const failover = failoverTable();
+console.log(formatFailoverTable(failover));
+const kraft10k = failover.find((row) => row.label.startsWith('KRaft (dedicated') && row.partitions === 10_000)!;
+const settleAndFailUs = 30_000_000 + kraft10k.controllerBackMs * 1_000;
+console.log(`  simulation speed, KRaft with 10,000 partitions: ${(settleAndFailUs / 1_000 / kraft10k.wallMs).toFixed(0)} simulated s per wall s (${Math.round(kraft10k.wallMs)} ms wall for ${(settleAndFailUs / 1e6).toFixed(1)} s simulated, cluster formation and topic creation included)`);
+
 if (hashes.size !== 1) process.exitCode = 1;

@@ -6,6 +6,7 @@
 // engine's current simulated time and recorded, so a run can be replayed exactly.
 
 import { buildCluster, type MemberDisk, type MemberView } from './cluster';
+import type { MetadataImage } from './controller/image';
 import { describeRecord } from './controller/records';
 import { checkSeed, resolveConfig, type EngineConfig } from './config';
 import type { ShutdownCommand } from './controller/messages';
@@ -171,11 +172,12 @@ export class Engine {
     return this.kernel.recentTrace(this.kernel.traceLength - 1, 1)[0] ?? null;
   }
 
-  /** Applies a fault now. Throws a ValidationError or a plain Error naming what is wrong; nothing changes then. */
+  /**
+   * Applies a fault now and returns it as applied ("@active-controller" replaced by the process it
+   * meant). Throws a ValidationError or a plain Error naming what is wrong; nothing changes then.
+   */
   inject(input: unknown): Fault {
-    const fault = parseFault(input);
-    this.apply(fault);
-    return fault;
+    return this.apply(parseFault(input));
   }
 
   /**
@@ -335,20 +337,31 @@ export class Engine {
     }
   }
 
+  /**
+   * The committed metadata a running KRaft controller or broker has applied (null while it is
+   * down, and in ZooKeeper mode). For tests and inspection: its image is live, do not change it.
+   */
+  metadataOf(id: string): MetadataImage | null {
+    const logic = this.kernel.logicOf(id) as { metadata?: () => MetadataImage } | null;
+    return logic?.metadata?.() ?? null;
+  }
+
   /** The newest entries of the metadata log, as the quorum leader (or the most advanced controller) has it. */
   metadataLog(limit: number): MetadataLogView {
-    let source: { id: string; view: MemberView } | null = null;
-    for (const entry of this.processViews()) {
-      if (!entry.view.raft.isVoter) continue;
-      if (entry.view.raft.role === 'leader') {
-        source = entry;
+    let source: { id: string; raft: NonNullable<MemberView['raft']> } | null = null;
+    for (const { id, view } of this.processViews()) {
+      const raft = view.raft;
+      if (raft === undefined || !raft.isVoter) continue;
+      if (raft.role === 'leader') {
+        source = { id, raft };
         break;
       }
-      if (source === null || entry.view.raft.logEndOffset > source.view.raft.logEndOffset) source = entry;
+      if (source === null || raft.logEndOffset > source.raft.logEndOffset) source = { id, raft };
     }
+    // ZooKeeper mode has no metadata log; neither does a quorum with every controller down.
     if (source === null) return { source: null, logStartOffset: 0, endOffset: 0, highWatermark: 0, snapshotEndOffset: null, entries: [] };
     const log = (this.kernel.durableOf(source.id) as MemberDisk).raft.log;
-    const highWatermark = source.view.raft.highWatermark;
+    const highWatermark = source.raft.highWatermark;
     return {
       source: source.id,
       logStartOffset: log.logStartOffset,
@@ -365,10 +378,18 @@ export class Engine {
     };
   }
 
-  /** The id of the active controller now, or null while none is active (an election is on). */
+  /**
+   * The id of the active controller now (in ZooKeeper mode, the broker holding the role), or null
+   * while none is active. A leader cut off from the quorum may still believe it is active until it
+   * resigns; the controller of the newest epoch is the real one.
+   */
   activeController(): string | null {
-    for (const { id, view } of this.processViews()) if (view.controller?.active === true) return id;
-    return null;
+    let best: { id: string; epoch: number } | null = null;
+    for (const { id, view } of this.processViews()) {
+      const epoch = view.controller?.active === true ? view.controller.activeEpoch! : view.legacy?.controllerState === 'active' ? view.legacy.controllerEpoch : null;
+      if (epoch !== null && (best === null || epoch > best.epoch)) best = { id, epoch };
+    }
+    return best?.id ?? null;
   }
 
   /** Replaces "@active-controller" with the process it means now. */
@@ -379,7 +400,7 @@ export class Engine {
     return { ...fault, process: active };
   }
 
-  private apply(requested: Fault): void {
+  private apply(requested: Fault): Fault {
     const fault = this.resolve(requested);
     this.checkTargets(fault);
     if (this.inputs.length >= INPUTS_MAX) {
@@ -407,6 +428,7 @@ export class Engine {
         this.kernel.announce(describeFault(fault));
     }
     this.inputs.push({ atUs: this.kernel.nowUs, fault });
+    return fault;
   }
 }
 

@@ -4,6 +4,8 @@
 //   broker      network probe + KRaft observer (RaftNode) following the metadata log into its
 //               own MetadataImage + BrokerLifecycle (registration, heartbeats, shutdown, ISR)
 // A process's disk holds its copy of the metadata log (and snapshots, epoch, vote).
+// In controllerMode "zookeeper" (the contrast): one ZooKeeper server, and brokers that each run a
+// LegacyBroker (session, the race for /controller, the controller role when they win it).
 
 import { BrokerLifecycle, type LifecycleView } from './broker/lifecycle';
 import type { EngineConfig } from './config';
@@ -12,6 +14,8 @@ import { MetadataImage, type ImageData } from './controller/image';
 import { isControllerRequest, isControllerResponse } from './controller/messages';
 import type { MetadataRecord } from './controller/records';
 import { recordBytes } from './controller/records';
+import { LegacyBroker, isLegacyUpdate, type LegacyBrokerView } from './legacy/broker';
+import { ZooKeeperServer, isZkMessage, type ZooKeeperDisk, type ZooKeeperView } from './legacy/zookeeper';
 import { NetworkProbe, PROBE_TIMER, isProbeMessage, type ProbeView } from './net/probe';
 import { RaftLog, type LogEntry } from './raft/log';
 import { isRaftMessage, type RaftMessage } from './raft/messages';
@@ -22,7 +26,12 @@ import { US_PER_MS } from './sim/time';
 
 export interface MemberView extends Record<string, unknown> {
   readonly probe: ProbeView;
-  readonly raft: RaftView;
+  /** KRaft mode only. */
+  readonly raft?: RaftView;
+  /** ZooKeeper mode: a broker's session and controller role. */
+  readonly legacy?: LegacyBrokerView;
+  /** ZooKeeper mode: the ZooKeeper server. */
+  readonly zookeeper?: ZooKeeperView;
   /** Controllers only. */
   readonly controller?: ControllerView;
   /** Brokers only. */
@@ -115,6 +124,11 @@ class ControllerMember implements ProcessLogic<Message> {
   view(): MemberView {
     return { probe: this.probe.view(), raft: this.raft.view(), controller: this.controller.view() };
   }
+
+  /** The committed metadata this controller has applied. */
+  metadata(): MetadataImage {
+    return this.controller.image;
+  }
 }
 
 class BrokerMember implements ProcessLogic<Message> {
@@ -174,9 +188,112 @@ class BrokerMember implements ProcessLogic<Message> {
   view(): MemberView {
     return { probe: this.probe.view(), raft: this.raft.view(), broker: this.lifecycle.view() };
   }
+
+  /** The committed metadata this broker has applied. */
+  metadata(): MetadataImage {
+    return this.image;
+  }
+}
+
+class LegacyBrokerMember implements ProcessLogic<Message> {
+  private readonly probe: NetworkProbe;
+  private readonly broker: LegacyBroker;
+
+  constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[]) {
+    this.probe = new NetworkProbe(config.probe, peers);
+    this.broker = new LegacyBroker(id, {
+      rack: zone,
+      sessionTimeoutUs: config.kafka['zookeeper.session.timeout.ms'] * US_PER_MS,
+      uncleanLeaderElection: config.kafka['unclean.leader.election.enable'],
+      topics: config.topics,
+      expectedBrokers: config.placements.filter((placement) => placement.role === 'broker').length,
+    });
+  }
+
+  start(fx: Effects<Message>): void {
+    this.probe.start(fx);
+    this.broker.start(fx);
+  }
+
+  receive(from: string, message: Message, fx: Effects<Message>): void {
+    if (isZkMessage(message)) return this.broker.handleZk(message, fx);
+    if (isLegacyUpdate(message)) return this.broker.handleUpdate(message);
+    if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
+    throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
+  }
+
+  timer(key: string, fx: Effects<Message>): void {
+    if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
+    if (this.broker.handleTimer(key, fx)) return;
+    throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  view(): MemberView {
+    return { probe: this.probe.view(), legacy: this.broker.view() };
+  }
+}
+
+class ZooKeeperMember implements ProcessLogic<Message> {
+  private readonly probe: NetworkProbe;
+  private readonly server: ZooKeeperServer;
+
+  constructor(config: EngineConfig, peers: readonly string[], disk: ZooKeeperDisk) {
+    this.probe = new NetworkProbe(config.probe, peers);
+    this.server = new ZooKeeperServer(config.kafka['zookeeper.session.timeout.ms'] * US_PER_MS, disk);
+  }
+
+  start(fx: Effects<Message>): void {
+    this.probe.start(fx);
+    this.server.start(fx);
+  }
+
+  receive(from: string, message: Message, fx: Effects<Message>): void {
+    if (isZkMessage(message)) return this.server.handleMessage(from, message, fx);
+    if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
+    throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
+  }
+
+  timer(key: string, fx: Effects<Message>): void {
+    if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
+    if (this.server.handleTimer(key, fx)) return;
+    throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  view(nowUs: number): MemberView {
+    return { probe: this.probe.view(), zookeeper: this.server.view(nowUs) };
+  }
+}
+
+function buildLegacyCluster(kernel: Kernel, config: EngineConfig): void {
+  const ids = config.placements.map((placement) => placement.id);
+  for (const placement of config.placements) {
+    const peers = ids.filter((id) => id !== placement.id);
+    if (placement.role === 'zookeeper') {
+      const disk: ZooKeeperDisk = { controllerEpoch: 0, partitions: new Map(), racks: new Map() };
+      kernel.addProcess<ZooKeeperDisk, Message>({
+        id: placement.id,
+        role: 'zookeeper',
+        zone: placement.zone,
+        durable: disk,
+        create: (saved) => new ZooKeeperMember(config, peers, saved),
+      });
+    } else {
+      kernel.addProcess<Record<string, never>, Message>({
+        id: placement.id,
+        role: 'broker',
+        zone: placement.zone,
+        durable: {},
+        create: () => new LegacyBrokerMember(placement.id, placement.zone, config, peers),
+      });
+    }
+  }
 }
 
 export function buildCluster(kernel: Kernel, config: EngineConfig): void {
+  if (config.controllerMode === 'zookeeper') {
+    buildLegacyCluster(kernel, config);
+    return;
+  }
   const ids = config.placements.map((placement) => placement.id);
   for (const placement of config.placements) {
     const peers = ids.filter((id) => id !== placement.id);
@@ -186,7 +303,7 @@ export function buildCluster(kernel: Kernel, config: EngineConfig): void {
     };
     kernel.addProcess<MemberDisk, Message>({
       id: placement.id,
-      role: placement.role,
+      role: placement.role === 'controller' ? 'controller' : 'broker',
       zone: placement.zone,
       durable: disk,
       create: (saved) =>

@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { US_PER_MS } from './sim/time';
-import { integerIn, numberIn, parseOrThrow, strictObject } from './validation';
+import { integerIn, numberIn, oneOf, parseOrThrow, strictObject } from './validation';
 
 export const ZONES_MAX = 6;
 export const CONTROLLERS_MAX = 9;
@@ -53,11 +53,13 @@ export const kafkaConfigSchema = strictObject({
   'broker.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(9_000),
   'metadata.max.idle.interval.ms': integerIn(10, 600_000, 'ms').default(500),
   'unclean.leader.election.enable': z.boolean({ error: 'true or false' }).default(false),
+  /** Only in controllerMode "zookeeper". */
+  'zookeeper.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(18_000),
 });
 
 export const TOPIC_PARTITIONS_MAX = 100_000;
 
-const topicSchema = strictObject({
+export const topicSchema = strictObject({
   name: z
     .string({ error: 'a topic name' })
     .regex(/^[a-zA-Z0-9._-]{1,249}$/, { error: 'a topic name of 1 to 249 letters, digits, dots, dashes or underscores (as Kafka allows)' }),
@@ -86,6 +88,8 @@ export const engineConfigSchema = strictObject({
   network: networkSchema.prefault({}),
   probe: probeSchema.prefault({}),
   config: kafkaConfigSchema.prefault({}),
+  /** "kraft": a Raft quorum of controllers; "zookeeper": the legacy controller inside a broker, elected through ZooKeeper. */
+  controllerMode: oneOf(['kraft', 'zookeeper']).default('kraft'),
   topics: z.array(topicSchema).max(1_000).default([]),
   /** Metadata log records between snapshots (Kafka counts bytes: metadata.log.max.record.bytes.between.snapshots). */
   metadataSnapshotEveryRecords: integerIn(10, 10_000_000).default(20_000),
@@ -118,7 +122,7 @@ type ParsedConfig = z.output<typeof engineConfigSchema>;
 
 export interface ProcessPlacement {
   readonly id: string;
-  readonly role: 'controller' | 'broker';
+  readonly role: 'controller' | 'broker' | 'zookeeper';
   readonly zone: string;
 }
 
@@ -139,6 +143,7 @@ export interface EngineConfig {
   readonly kafka: KafkaConfig;
   readonly topics: ParsedConfig['topics'];
   readonly metadataSnapshotEveryRecords: number;
+  readonly controllerMode: 'kraft' | 'zookeeper';
   /** The input as validated, defaults included, for display and for sharing. */
   readonly source: ParsedConfig;
 }
@@ -150,6 +155,7 @@ export function defaultZoneNames(count: number): string[] {
 
 /** Spreads processes of one role over the zones in turn: the first in zone-a, the second in zone-b. */
 function place(role: 'controller' | 'broker', count: number, zones: readonly string[]): ProcessPlacement[] {
+  // Every role is spread over the zones in turn.
   return Array.from({ length: count }, (_, index) => ({
     id: `${role}-${index + 1}`,
     role,
@@ -163,7 +169,12 @@ export function resolveConfig(input: unknown): EngineConfig {
   const net = parsed.network;
   return {
     zones,
-    placements: [...place('controller', parsed.controllers, zones), ...place('broker', parsed.brokers, zones)],
+    // In ZooKeeper mode the controller role lives in a broker and one ZooKeeper server replaces the quorum.
+    placements:
+      parsed.controllerMode === 'kraft'
+        ? [...place('controller', parsed.controllers, zones), ...place('broker', parsed.brokers, zones)]
+        : [{ id: 'zookeeper', role: 'zookeeper', zone: zones[0]! }, ...place('broker', parsed.brokers, zones)],
+    controllerMode: parsed.controllerMode,
     network: {
       intraZoneLatencyUs: Math.round(net.intraZoneLatencyMs * US_PER_MS),
       crossZoneLatencyUs: Math.round(net.crossZoneLatencyMs * US_PER_MS),

@@ -16,7 +16,7 @@ import { ValidationError, type ValidationProblem } from '../../src/engine/valida
 const BAD_DIR = fileURLToPath(new URL('./bad/', import.meta.url));
 
 const METRIC_LIST =
-  'metrics are processes.up, processes.crashed, process.up, network.messages, network.bytes, network.crossZoneBytes, network.crossZonePercent, network.dropped, probe.unreachablePairs, probe.reachablePairs, probe.unreachablePeers, probe.rttMsMax, ActiveControllerCount, OfflinePartitionsCount, FencedBrokerCount, ActiveBrokerCount, GlobalTopicCount, GlobalPartitionCount, raft.epoch, raft.leaders, raft.highWatermark, broker.fenced, events';
+  'metrics are processes.up, processes.crashed, process.up, network.messages, network.bytes, network.crossZoneBytes, network.crossZonePercent, network.dropped, probe.unreachablePairs, probe.reachablePairs, probe.unreachablePeers, probe.rttMsMax, ActiveControllerCount, OfflinePartitionsCount, UnavailablePartitionsCount, FencedBrokerCount, ActiveBrokerCount, GlobalTopicCount, GlobalPartitionCount, raft.epoch, raft.leaders, raft.highWatermark, broker.fenced, events';
 const DURATION_HELP = 'expected a duration: a number and a unit, like "250ms", "90s", "15m" or "1h"';
 const FAULT_KINDS = 'one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal"';
 
@@ -26,7 +26,7 @@ type Line = readonly [path: string, message: string];
 /** Every file of the corpus, and every problem it must produce, in order. */
 const CORPUS: Readonly<Record<string, readonly Line[]>> = {
   'unknown-top-level-key.json': [
-    ['seeed', 'this key is not known here; allowed keys are $schema, name, description, seed, duration, cluster, timeline, expectations'],
+    ['seeed', 'this key is not known here; allowed keys are $schema, name, description, seed, duration, cluster, topics, timeline, expectations'],
   ],
   'unknown-step-key.json': [['timeline[0].captoin', 'this key is not known here; allowed keys are at, when, action, caption, pause, expect']],
   'duration-without-unit.json': [['duration', `got "90"; ${DURATION_HELP}`]],
@@ -51,6 +51,13 @@ const CORPUS: Readonly<Record<string, readonly Line[]>> = {
   'expectation-at-and-by.json': [['expectations[0]', 'give at most one of "at", "by" or "always"; with none, it is checked at the end']],
   'duplicate-expectation-names.json': [['expectations[1].name', '"all good" is used twice; give each expectation its own name']],
   'no-brokers.json': [['cluster.brokers', 'got 0; expected an integer from 1 to 64']],
+  // Top-level topics join the cluster's, and are blamed where the author wrote them.
+  // Every problem at once: the topics are impossible, and a controlled shutdown is for brokers.
+  'impossible-topics.json': [
+    ['topics[0].replicationFactor', 'got 4; expected at most the number of brokers (3): each replica needs its own broker'],
+    ['topics[1].name', 'got "audit"; expected a name no other topic has'],
+    ['timeline[0].action.process', 'controller-1 is a controller; a controlled shutdown is for brokers (crash or isolate a controller instead)'],
+  ],
   'probe-timeout-shorter-than-interval.json': [
     ['cluster.probe.timeoutMs', 'got 500; expected a timeoutMs longer than intervalMs (1000), so that a peer has a chance to answer'],
   ],

@@ -90,6 +90,8 @@ export interface ControllerView {
   readonly topics: number;
   readonly partitions: number;
   readonly offlinePartitions: number;
+  /** Partitions led by each broker, as the committed metadata has it. */
+  readonly leaderCounts: Readonly<Record<string, number>>;
   readonly appliedOffset: number;
 }
 
@@ -412,6 +414,7 @@ export class QuorumController {
       topics: image.topicsByName.size,
       partitions: image.partitionCount,
       offlinePartitions: image.offlinePartitions,
+      leaderCounts: Object.fromEntries(image.leaderCounts()),
       appliedOffset: image.nextOffset,
     };
   }

@@ -54,6 +54,23 @@ export class MetadataImage {
   /** Offset of the next record to replay. */
   nextOffset = 0;
   private offline = 0;
+  /** Partitions led per broker, kept as records are replayed. */
+  private readonly ledBy = new Map<string, number>();
+
+  /** How many partitions each broker leads (brokers leading none are absent). */
+  leaderCounts(): ReadonlyMap<string, number> {
+    return this.ledBy;
+  }
+
+  private countLeader(leader: LeaderId, delta: number): void {
+    if (leader === null) {
+      this.offline += delta;
+      return;
+    }
+    const count = (this.ledBy.get(leader) ?? 0) + delta;
+    if (count === 0) this.ledBy.delete(leader);
+    else this.ledBy.set(leader, count);
+  }
 
   /** Partitions without a leader (Kafka's OfflinePartitionsCount), kept as records are replayed. */
   get offlinePartitions(): number {
@@ -116,7 +133,7 @@ export class MetadataImage {
           leaderEpoch: record.leaderEpoch,
           partitionEpoch: record.partitionEpoch,
         };
-        if (record.leader === null) this.offline++;
+        this.countLeader(record.leader, 1);
         return;
       }
       case 'PartitionChange': {
@@ -124,8 +141,8 @@ export class MetadataImage {
         if (state === undefined) throw new Error(`metadata: PartitionChangeRecord for unknown partition ${record.topicId}-${record.partition} at offset ${offset}`);
         if (record.isr !== undefined) state.isr = record.isr;
         if (record.leader !== undefined && record.leader !== state.leader) {
-          if (state.leader === null) this.offline--;
-          if (record.leader === null) this.offline++;
+          this.countLeader(state.leader, -1);
+          this.countLeader(record.leader, 1);
           state.leader = record.leader;
           state.leaderEpoch++;
         }
@@ -179,12 +196,13 @@ export class MetadataImage {
     this.topicsById.clear();
     this.configs.clear();
     this.offline = 0;
+    this.ledBy.clear();
     for (const broker of data.brokers) this.brokers.set(broker.id, { ...broker });
     for (const topic of data.topics) {
       const state: TopicState = { name: topic.name, topicId: topic.topicId, partitions: topic.partitions.map((p) => ({ ...p })) };
       this.topicsByName.set(topic.name, state);
       this.topicsById.set(topic.topicId, state);
-      for (const partition of state.partitions) if (partition.leader === null) this.offline++;
+      for (const partition of state.partitions) this.countLeader(partition.leader, 1);
     }
     for (const [key, value] of data.configs) this.configs.set(key, value);
     this.controllerEpoch = data.leaderEpoch;

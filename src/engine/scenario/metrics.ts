@@ -21,20 +21,60 @@ function processView(engine: Engine, id: string): MemberView | null {
   return probeViews(engine).find((entry) => entry.id === id)?.view ?? null;
 }
 
+/** What the metadata says about the cluster, whichever controller design runs it. */
+interface ClusterTruth {
+  readonly activeControllers: number;
+  readonly brokers: number;
+  readonly fencedBrokers: number;
+  readonly topics: number;
+  readonly partitions: number;
+  readonly offlinePartitions: number;
+  /** Partitions led per broker. */
+  readonly leaderCounts: Readonly<Record<string, number>>;
+}
+
 /**
- * The controller whose committed metadata speaks for the cluster: the active one; while none is
- * active (an election), the running controller that has applied the most. Kafka reports these
- * metrics from the active controller only; a simulation can tell the truth during failover too.
+ * KRaft: the committed metadata of the active controller; while none is active (an election), of
+ * the running controller that has applied the most. Kafka reports these metrics from the active
+ * controller only; a simulation can tell the truth during a failover too.
+ * ZooKeeper mode: the partition states stored in ZooKeeper, and the brokers with a live session.
  */
-function authoritative(engine: Engine): NonNullable<MemberView['controller']> | null {
+function clusterTruth(engine: Engine): ClusterTruth | null {
+  const views = engine.processViews();
+  const activeControllers = views.filter(({ view }) => view.controller?.active === true || view.legacy?.controllerState === 'active').length;
+  const zookeeper = views.find(({ view }) => view.zookeeper !== undefined)?.view.zookeeper;
+  if (zookeeper !== undefined) {
+    const brokers = engine.processes().filter((process) => process.role === 'broker').length;
+    return {
+      activeControllers,
+      brokers,
+      fencedBrokers: brokers - zookeeper.liveBrokers.length,
+      topics: 0,
+      partitions: zookeeper.partitions,
+      offlinePartitions: zookeeper.offlinePartitions,
+      leaderCounts: zookeeper.leaderCounts,
+    };
+  }
   let best: NonNullable<MemberView['controller']> | null = null;
-  for (const { view } of engine.processViews()) {
+  for (const { view } of views) {
     const controller = view.controller;
     if (controller === undefined) continue;
-    if (controller.active) return controller;
+    if (controller.active) {
+      best = controller;
+      break;
+    }
     if (best === null || controller.appliedOffset > best.appliedOffset) best = controller;
   }
-  return best;
+  if (best === null) return null;
+  return {
+    activeControllers,
+    brokers: best.brokers,
+    fencedBrokers: best.fencedBrokers,
+    topics: best.topics,
+    partitions: best.partitions,
+    offlinePartitions: best.offlinePartitions,
+    leaderCounts: best.leaderCounts,
+  };
 }
 
 const definitions: MetricDefinition[] = [
@@ -141,21 +181,36 @@ const definitions: MetricDefinition[] = [
     description: 'controllers acting as the active controller (Kafka: kafka.controller ActiveControllerCount, summed); 1 when healthy',
     unit: 'controllers',
     perProcess: false,
-    read: (engine) => engine.processViews().filter(({ view }) => view.controller?.active === true).length,
+    read: (engine) => clusterTruth(engine)?.activeControllers ?? 0,
   },
   {
     name: 'OfflinePartitionsCount',
     description: 'partitions without a leader, in the committed metadata (Kafka: OfflinePartitionsCount)',
     unit: 'partitions',
     perProcess: false,
-    read: (engine) => authoritative(engine)?.offlinePartitions ?? 0,
+    read: (engine) => clusterTruth(engine)?.offlinePartitions ?? 0,
+  },
+  {
+    name: 'UnavailablePartitionsCount',
+    description:
+      'partitions that cannot be written now: no leader, or a leader whose broker is not running (the metadata may not know yet); the truth a client sees',
+    unit: 'partitions',
+    perProcess: false,
+    read: (engine) => {
+      const truth = clusterTruth(engine);
+      if (truth === null) return 0;
+      const up = new Set(engine.processes().filter((process) => process.status === 'up').map((process) => process.id));
+      let unavailable = truth.offlinePartitions;
+      for (const [broker, count] of Object.entries(truth.leaderCounts)) if (!up.has(broker)) unavailable += count;
+      return unavailable;
+    },
   },
   {
     name: 'FencedBrokerCount',
-    description: 'registered brokers that are fenced (Kafka: FencedBrokerCount)',
+    description: 'registered brokers that are fenced (Kafka: FencedBrokerCount); in ZooKeeper mode, brokers without a live session',
     unit: 'brokers',
     perProcess: false,
-    read: (engine) => authoritative(engine)?.fencedBrokers ?? 0,
+    read: (engine) => clusterTruth(engine)?.fencedBrokers ?? 0,
   },
   {
     name: 'ActiveBrokerCount',
@@ -163,8 +218,8 @@ const definitions: MetricDefinition[] = [
     unit: 'brokers',
     perProcess: false,
     read: (engine) => {
-      const controller = authoritative(engine);
-      return controller === null ? 0 : controller.brokers - controller.fencedBrokers;
+      const truth = clusterTruth(engine);
+      return truth === null ? 0 : truth.brokers - truth.fencedBrokers;
     },
   },
   {
@@ -172,35 +227,35 @@ const definitions: MetricDefinition[] = [
     description: 'topics in the committed metadata (Kafka: GlobalTopicCount)',
     unit: 'topics',
     perProcess: false,
-    read: (engine) => authoritative(engine)?.topics ?? 0,
+    read: (engine) => clusterTruth(engine)?.topics ?? 0,
   },
   {
     name: 'GlobalPartitionCount',
     description: 'partitions in the committed metadata (Kafka: GlobalPartitionCount)',
     unit: 'partitions',
     perProcess: false,
-    read: (engine) => authoritative(engine)?.partitions ?? 0,
+    read: (engine) => clusterTruth(engine)?.partitions ?? 0,
   },
   {
     name: 'raft.epoch',
     description: 'the highest quorum epoch any running controller has reached',
     unit: 'epoch',
     perProcess: false,
-    read: (engine) => Math.max(0, ...engine.processViews().filter(({ view }) => view.raft.isVoter).map(({ view }) => view.raft.epoch)),
+    read: (engine) => Math.max(0, ...engine.processViews().filter(({ view }) => view.raft?.isVoter === true).map(({ view }) => view.raft!.epoch)),
   },
   {
     name: 'raft.leaders',
     description: 'running controllers in the leader role (more than one means a stale leader has not yet stepped down)',
     unit: 'controllers',
     perProcess: false,
-    read: (engine) => engine.processViews().filter(({ view }) => view.raft.role === 'leader').length,
+    read: (engine) => engine.processViews().filter(({ view }) => view.raft?.role === 'leader').length,
   },
   {
     name: 'raft.highWatermark',
     description: 'the highest committed offset of the metadata log known to any running process',
     unit: 'offset',
     perProcess: false,
-    read: (engine) => Math.max(0, ...engine.processViews().map(({ view }) => view.raft.highWatermark)),
+    read: (engine) => Math.max(0, ...engine.processViews().map(({ view }) => view.raft?.highWatermark ?? 0)),
   },
   {
     name: 'broker.fenced',

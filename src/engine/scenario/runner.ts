@@ -269,8 +269,8 @@ export class ScenarioRun {
     const actions: Fault[] = step.action === undefined ? [] : Array.isArray(step.action) ? step.action : [step.action];
     for (const fault of actions) {
       try {
-        this.engine.inject(fault);
-        this.moment('action', describeFault(fault), index);
+        const applied = this.engine.inject(fault);
+        this.moment('action', describeFault(applied), index);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         const text = `skipped "${describeFault(fault)}": ${reason}`;

@@ -5,7 +5,7 @@
 // (public/scenarios/scenario.schema.json, written by `npm run schema`).
 
 import { z } from 'zod';
-import { SEED_MAX, engineConfigSchema } from '../config';
+import { SEED_MAX, engineConfigSchema, topicSchema } from '../config';
 import { faultSchema } from '../faults';
 import { DURATION_PATTERN, parseDuration } from '../sim/time';
 import { integerIn, oneOf, strictObject } from '../validation';
@@ -75,6 +75,8 @@ export const scenarioSchema = strictObject({
   seed: integerIn(0, SEED_MAX).default(1),
   duration,
   cluster: engineConfigSchema.prefault({}),
+  /** Topics the cluster starts with (added to any in "cluster.topics"). */
+  topics: z.array(topicSchema).max(1_000).default([]),
   timeline: z.array(stepSchema).max(TIMELINE_STEPS_MAX).default([]),
   expectations: z.array(expectationSchema).max(EXPECTATIONS_MAX).default([]),
 });

@@ -144,19 +144,32 @@ class Checker {
 export function checkScenario(input: unknown): { ok: true; value: ValidScenario } | { ok: false; problems: ValidationProblem[] } {
   const shape = check(scenarioSchema, input);
   if (!shape.ok) return shape;
+  // Top-level topics join the cluster's; a problem with one is reported where the author wrote it.
+  const ownTopics = shape.value.cluster.topics.length;
+  const scenario = { ...shape.value, cluster: { ...shape.value.cluster, topics: [...shape.value.cluster.topics, ...shape.value.topics] } };
   let config: EngineConfig;
+  let clusterProblems: ValidationProblem[] = [];
   try {
-    config = resolveConfig(shape.value.cluster);
+    config = resolveConfig(scenario.cluster);
   } catch (error) {
-    if (error instanceof ValidationError) {
-      return { ok: false, problems: error.problems.map((problem) => ({ ...problem, path: `cluster.${problem.path}` })) };
+    if (!(error instanceof ValidationError)) throw error;
+    clusterProblems = error.problems.map((problem) => {
+      const topic = /^topics\[(\d+)\](.*)$/.exec(problem.path);
+      if (topic !== null && Number(topic[1]) >= ownTopics) return { ...problem, path: `topics[${Number(topic[1]) - ownTopics}]${topic[2]}` };
+      return { ...problem, path: `cluster.${problem.path}` };
+    });
+    // When only the topics are wrong, the cluster itself still stands: check the rest against it too.
+    try {
+      config = resolveConfig({ ...scenario.cluster, topics: [] });
+    } catch {
+      return { ok: false, problems: clusterProblems };
     }
-    throw error;
   }
-  const checker = new Checker(shape.value, config);
+  const checker = new Checker(scenario, config);
   checker.run();
-  if (checker.problems.length > 0) return { ok: false, problems: checker.problems };
-  return { ok: true, value: { scenario: shape.value, config } };
+  const problems = [...clusterProblems, ...checker.problems];
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: { scenario, config } };
 }
 
 /** Validates, or throws a ValidationError naming every problem. */

@@ -286,6 +286,11 @@ export class Kernel {
     }));
   }
 
+  /** The live logic of a process (null while it is down): for the engine's own inspection, never for protocol code. */
+  logicOf(id: string): ProcessLogic<Message> | null {
+    return this.slotOf(id).logic;
+  }
+
   /** The process's durable state (its disk), whether it runs or not. */
   durableOf(id: string): unknown {
     return this.slotOf(id).spec.durable;

@@ -13,7 +13,7 @@
 import type { Prng } from './prng';
 import type { TimeUs } from './time';
 
-export type Role = 'controller' | 'broker' | 'client' | 'objectStore';
+export type Role = 'controller' | 'broker' | 'client' | 'objectStore' | 'zookeeper';
 
 /** Every message names its type (for traces and logs) and its size on the wire. */
 export interface Message {
