@@ -1,14 +1,17 @@
 import { useActorRef, useSelector } from '@xstate/react';
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import type { Speed } from '../worker/host';
 import { EventLog } from './components/EventLog';
 import { FailurePanel } from './components/FailurePanel';
 import { LessonPicker } from './components/LessonPicker';
+import { MetadataLogPanel } from './components/MetadataLogPanel';
 import { NetworkPanel } from './components/NetworkPanel';
+import { QuorumPanel } from './components/QuorumPanel';
 import { ScenarioPanel } from './components/ScenarioPanel';
 import { TopBar } from './components/TopBar';
 import { ZoneBoard } from './components/ZoneBoard';
 import type { Setup } from './engine-client';
+import { authoritativeController, quorumOf } from './kraft';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
 import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
@@ -16,7 +19,10 @@ import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 export function App({ params }: { params: PageParams }) {
   const session = useActorRef(sessionMachine, { input: { params }, systemId: SESSION_SYSTEM_ID });
   const state = useSelector(session, (snapshot) => snapshot);
-  const { frame, log, trace, moments } = useClientState(state.context.client);
+  const { frame, log, trace, moments, metadataLog } = useClientState(state.context.client);
+  const snapshot = frame?.snapshot ?? null;
+  const quorum = useMemo(() => (snapshot === null ? null : quorumOf(snapshot)), [snapshot]);
+  const authority = useMemo(() => (snapshot === null ? null : authoritativeController(snapshot)), [snapshot]);
   const ready = state.matches('ready');
   const playing = state.matches({ ready: 'playing' });
   const { setup, library } = state.context;
@@ -59,7 +65,7 @@ export function App({ params }: { params: PageParams }) {
         <span className="muted">
           {state.context.scenario !== null
             ? 'A scripted lesson: press Play and follow the captions. You can still break things yourself.'
-            : 'Free play: press Play, then crash a broker or cut a zone off and watch the others notice.'}
+            : 'Free play: press Play, then crash a broker or the active controller, or cut a zone off, and watch the others notice.'}
         </span>
       </nav>
       {state.context.problems.map((problem) => (
@@ -83,14 +89,20 @@ export function App({ params }: { params: PageParams }) {
             onOpenDefault={setup.kind === 'scenario' ? () => open(null) : null}
           />
         </main>
-      ) : frame === null ? (
+      ) : frame === null || quorum === null ? (
         <main className="main main-loading" aria-busy="true">
           <p className="loading">{state.matches('loadingLibrary') ? 'Loading the lessons…' : 'Starting the simulation worker…'}</p>
         </main>
       ) : (
         <main className="main">
           <div className="stage">
-            <ZoneBoard snapshot={frame.snapshot} ready={ready} onFault={onFault} />
+            <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+            {quorum.voters.length > 0 && (
+              <div className="kraft">
+                <QuorumPanel snapshot={frame.snapshot} quorum={quorum} ready={ready} onFault={onFault} />
+                <MetadataLogPanel log={metadataLog} quorum={quorum} />
+              </div>
+            )}
             <NetworkPanel snapshot={frame.snapshot} ready={ready} onFault={onFault} />
           </div>
           <aside className="sidebar">

@@ -5,12 +5,14 @@
 // faster than the page draws.
 //
 // The client accumulates the event log (notable entries and, when asked, raw trace entries) in
-// bounded arrays, so the page can show history that single frames do not carry.
+// bounded arrays, so the page can show history that single frames do not carry; likewise the
+// metadata log records it has seen (a frame carries only the newest few).
 
 import * as Comlink from 'comlink';
 import type { TraceEntry } from '../engine/api';
 import type { Moment } from '../engine/scenario/runner';
 import type { EngineHost, Frame, Outcome, ScenarioInfo, Speed } from '../worker/host';
+import { EMPTY_LOG, mergeLog, type SeenLog } from './kraft';
 
 /** Bound on notable log entries kept by the page. */
 export const LOG_ENTRIES_MAX = 500;
@@ -36,6 +38,8 @@ export interface ClientState {
   readonly log: readonly TraceEntry[];
   readonly trace: readonly TraceEntry[];
   readonly moments: readonly Moment[];
+  /** The metadata log as seen across frames (bounded: METADATA_LOG_KEPT_MAX records). */
+  readonly metadataLog: SeenLog;
   /** The largest frame seen so far, in bytes of JSON: what crosses the worker boundary. */
   readonly largestFrameBytes: number;
 }
@@ -145,6 +149,7 @@ export class EngineClient {
       log: appendBounded(previous.log, frame.snapshot.notable, LOG_ENTRIES_MAX),
       trace: appendBounded(previous.trace, frame.snapshot.recent, TRACE_ENTRIES_MAX),
       moments: appendBounded(previous.moments, frame.scenario?.moments ?? [], MOMENTS_MAX),
+      metadataLog: mergeLog(previous.metadataLog, frame.snapshot.metadataLog),
       largestFrameBytes: Math.max(previous.largestFrameBytes, frameBytes),
     };
     if (previous.frame?.playing !== frame.playing) this.callbacks.onPlaying(frame.playing);
@@ -154,7 +159,7 @@ export class EngineClient {
   }
 }
 
-const EMPTY_STATE: ClientState = { frame: null, log: [], trace: [], moments: [], largestFrameBytes: 0 };
+const EMPTY_STATE: ClientState = { frame: null, log: [], trace: [], moments: [], metadataLog: EMPTY_LOG, largestFrameBytes: 0 };
 
 function appendBounded<T>(existing: readonly T[], added: readonly T[], max: number): readonly T[] {
   if (added.length === 0) return existing;

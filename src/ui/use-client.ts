@@ -1,7 +1,8 @@
 import { useSyncExternalStore } from 'react';
 import type { ClientState, EngineClient } from './engine-client';
+import { EMPTY_LOG } from './kraft';
 
-const EMPTY: ClientState = { frame: null, log: [], trace: [], moments: [], largestFrameBytes: 0 };
+const EMPTY: ClientState = { frame: null, log: [], trace: [], moments: [], metadataLog: EMPTY_LOG, largestFrameBytes: 0 };
 const noSubscribe = () => () => undefined;
 const noVersion = () => -1;
 

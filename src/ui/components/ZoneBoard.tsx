@@ -1,14 +1,18 @@
 import type { Snapshot } from '../../engine/api';
+import type { ControllerView } from '../../engine/controller/controller';
+import type { Quorum } from '../kraft';
 import { ProcessCard } from './ProcessCard';
 
 interface Props {
   readonly snapshot: Snapshot;
+  readonly quorum: Quorum;
+  readonly authority: { readonly id: string; readonly view: ControllerView } | null;
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
 }
 
 /** The physical cluster: one column per availability zone, controllers above brokers. */
-export function ZoneBoard({ snapshot, ready, onFault }: Props) {
+export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props) {
   return (
     <section className="zones" aria-label="Availability zones" style={{ gridTemplateColumns: `repeat(${snapshot.zones.length}, minmax(0, 1fr))` }}>
       {snapshot.zones.map((zone) => {
@@ -41,7 +45,7 @@ export function ZoneBoard({ snapshot, ready, onFault }: Props) {
             </header>
             <div className="zone-body">
               {ordered.map((process) => (
-                <ProcessCard key={process.id} process={process} ready={ready} onFault={onFault} />
+                <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
               ))}
             </div>
           </div>

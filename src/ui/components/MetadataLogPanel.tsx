@@ -1,0 +1,196 @@
+import type { MetadataLogEntry } from '../../engine/api';
+import type { Quorum, SeenLog } from '../kraft';
+
+interface Props {
+  readonly log: SeenLog;
+  readonly quorum: Quorum;
+}
+
+/** Rows drawn at most (newest first); older records stay in memory, bounded, but off screen. */
+const ROWS_MAX = 120;
+
+const RECORD_HELP: Record<string, string> = {
+  LeaderChange: 'The first record of every epoch, written by its new leader. Once it is committed, that leader is the active controller.',
+  RegisterBroker: 'A broker registered with the controller. Its broker epoch is this record’s offset; it starts fenced.',
+  UnfenceBroker: 'The broker caught up with the metadata log: it is unfenced and may lead partitions.',
+  FenceBroker: 'The broker is fenced: it sent no heartbeat within broker.session.timeout.ms, or its controlled shutdown finished.',
+  BrokerRegistrationChange: 'The broker’s registration changed, for example it began a controlled shutdown.',
+  Topic: 'A topic was created.',
+  Partition: 'A partition was created, with its replicas and first leader.',
+  PartitionChange: 'A partition’s leader or in-sync replicas changed.',
+  Config: 'A configuration value was set.',
+  NoOp: 'Written by the active controller when it has nothing else to write (metadata.max.idle.interval.ms), so everyone sees the log advance.',
+};
+
+type Row =
+  | { readonly kind: 'record'; readonly key: string; readonly entry: MetadataLogEntry }
+  | { readonly kind: 'noops'; readonly key: string; readonly first: number; readonly last: number; readonly epoch: number; readonly committed: boolean }
+  | { readonly kind: 'gap'; readonly key: string; readonly from: number; readonly to: number }
+  | { readonly kind: 'hw'; readonly key: string };
+
+/** Newest first; runs of NoOps folded into one row; the high watermark as a line between rows. */
+function rowsOf(entries: readonly MetadataLogEntry[], highWatermark: number): Row[] {
+  const rows: Row[] = [];
+  let hwPlaced = false;
+  let newer: MetadataLogEntry | null = null;
+  for (let i = entries.length - 1; i >= 0 && rows.length < ROWS_MAX; i--) {
+    const entry = entries[i]!;
+    if (newer !== null && newer.offset - entry.offset > 1) {
+      rows.push({ kind: 'gap', key: `gap-${entry.offset}`, from: entry.offset + 1, to: newer.offset - 1 });
+    }
+    if (!hwPlaced && entry.offset < highWatermark) {
+      rows.push({ kind: 'hw', key: 'hw' });
+      hwPlaced = true;
+    }
+    const last = rows.at(-1);
+    const isNoOp = entry.text === 'NoOp';
+    if (isNoOp && last?.kind === 'noops' && last.epoch === entry.epoch && last.committed === entry.committed && last.first === entry.offset + 1) {
+      rows[rows.length - 1] = { ...last, first: entry.offset, key: `noop-${entry.offset}` };
+    } else if (isNoOp) {
+      rows.push({ kind: 'noops', key: `noop-${entry.offset}`, first: entry.offset, last: entry.offset, epoch: entry.epoch, committed: entry.committed });
+    } else {
+      rows.push({ kind: 'record', key: `rec-${entry.offset}-${entry.epoch}`, entry });
+    }
+    newer = entry;
+  }
+  if (!hwPlaced && entries.length > 0) rows.push({ kind: 'hw', key: 'hw' });
+  return rows;
+}
+
+function RecordText({ text }: { text: string }) {
+  const match = /^(\w+)(.*)$/.exec(text);
+  if (match === null) return <span className="mlog-text">{text}</span>;
+  return (
+    <span className="mlog-text" title={RECORD_HELP[match[1]!]}>
+      <b>{match[1]}</b>
+      {match[2]}
+    </span>
+  );
+}
+
+function Mark({ committed }: { committed: boolean }) {
+  return committed ? (
+    <span className="mlog-mark mlog-mark-yes" title="Committed: a majority of controllers has it">
+      <span aria-hidden="true">✓</span>
+      <span className="visually-hidden">committed</span>
+    </span>
+  ) : (
+    <span className="mlog-mark mlog-mark-no" title="Appended by the leader, not yet stored by a majority: a new leader could still drop it">
+      uncommitted
+    </span>
+  );
+}
+
+/** The metadata log as the leader has it: records arriving, and the high watermark passing them. */
+export function MetadataLogPanel({ log, quorum }: Props) {
+  const view = log.view;
+  const rows = rowsOf(log.entries, view.highWatermark);
+  const sourceRole = quorum.voters.find((voter) => voter.id === view.source)?.raft?.role;
+  const sourceNote =
+    view.source === quorum.leader?.id
+      ? ' (leader)'
+      : sourceRole === 'leader'
+        ? ' (old leader, cut off)'
+        : ' (no leader: the longest log)';
+  const sourceHelp =
+    view.source === null
+      ? 'Every controller is down: no copy of the log to show.'
+      : sourceRole === 'leader' && view.source !== quorum.leader?.id
+        ? `${view.source} still believes it leads an old epoch. Records it appended past the high watermark were never committed: the new leader’s log wins, and ${view.source} will drop them when it rejoins.`
+        : view.source === quorum.leader?.id
+          ? 'The leader’s copy: every other copy converges to it.'
+          : 'No leader right now: this is the longest copy among the running controllers.';
+  const notShown = log.entries.length > 0 ? log.entries[0]!.offset - view.logStartOffset : 0;
+  return (
+    <section className="panel mlog" aria-label="Metadata log">
+      <header className="panel-head">
+        <h2>Metadata log</h2>
+        <span className="muted mlog-source" data-testid="metadata-log-source" title={sourceHelp}>
+          {view.source === null ? 'no controller running' : `${view.source}’s copy${sourceNote}`}
+        </span>
+      </header>
+      <dl className="figures figures-4">
+        <div title="The first offset still in the log; everything before it is summarised in a snapshot.">
+          <dt>Log start</dt>
+          <dd>{view.logStartOffset}</dd>
+        </div>
+        <div title="A snapshot replaces the log up to this offset with the state it produced, so the log stays bounded.">
+          <dt>Snapshot</dt>
+          <dd>{view.snapshotEndOffset === null ? 'none yet' : `to ${view.snapshotEndOffset}`}</dd>
+        </div>
+        <div title="High watermark: records below it are stored by a majority of controllers, so they are committed.">
+          <dt>High watermark</dt>
+          <dd data-testid="metadata-hw">{view.highWatermark}</dd>
+        </div>
+        <div title="The offset the next record will get.">
+          <dt>Log end</dt>
+          <dd>{view.endOffset}</dd>
+        </div>
+      </dl>
+      <p className="helper">
+        Every change to the cluster is a record in this log, written by the active controller. <b>Committed</b> records (solid) are on a
+        majority of controllers and survive any one failure; <i>uncommitted</i> ones (hatched) are appended but not yet safe.
+      </p>
+      {rows.length === 0 ? (
+        <p className="empty mlog-empty">The log is empty: the controllers have not elected a leader yet. Press Play.</p>
+      ) : (
+        <ol className="mlog-list" data-testid="metadata-log" aria-label="Metadata log records, newest first">
+          {rows.map((row) => {
+            switch (row.kind) {
+              case 'hw':
+                return (
+                  <li key={row.key} className="mlog-hw" aria-label={`High watermark ${view.highWatermark}: records below are committed`}>
+                    <span>
+                      high watermark {view.highWatermark} · committed below
+                    </span>
+                  </li>
+                );
+              case 'gap':
+                return (
+                  <li key={row.key} className="mlog-gap">
+                    ⋯ offsets {row.from}–{row.to} went by between two frames
+                  </li>
+                );
+              case 'noops':
+                return (
+                  <li
+                    key={row.key}
+                    className={row.committed ? 'mlog-row mlog-noop mlog-committed' : 'mlog-row mlog-noop mlog-pending'}
+                    data-committed={row.committed}
+                    data-offset={row.last}
+                  >
+                    <span className="mlog-offset">{row.first === row.last ? row.last : `${row.first}–${row.last}`}</span>
+                    <span className="mlog-epoch" title={`Written in epoch ${row.epoch}`}>
+                      e{row.epoch}
+                    </span>
+                    <span className="mlog-text" title={RECORD_HELP.NoOp}>
+                      <b>NoOp</b>
+                      {row.first === row.last ? '' : ` ×${row.last - row.first + 1}`}
+                    </span>
+                    <Mark committed={row.committed} />
+                  </li>
+                );
+              case 'record':
+                return (
+                  <li
+                    key={row.key}
+                    className={row.entry.committed ? 'mlog-row mlog-committed' : 'mlog-row mlog-pending'}
+                    data-committed={row.entry.committed}
+                    data-offset={row.entry.offset}
+                  >
+                    <span className="mlog-offset">{row.entry.offset}</span>
+                    <span className="mlog-epoch" title={`Written in epoch ${row.entry.epoch}`}>
+                      e{row.entry.epoch}
+                    </span>
+                    <RecordText text={row.entry.text} />
+                    <Mark committed={row.entry.committed} />
+                  </li>
+                );
+            }
+          })}
+          {notShown > 0 && <li className="mlog-gap">⋯ {notShown} older records not shown</li>}
+        </ol>
+      )}
+    </section>
+  );
+}
