@@ -11,6 +11,7 @@ import { ScenarioPanel } from './components/ScenarioPanel';
 import { TopBar } from './components/TopBar';
 import { ZoneBoard } from './components/ZoneBoard';
 import type { Setup } from './engine-client';
+import { FREE_PLAY_CONFIG } from './free-play';
 import { authoritativeController, quorumOf } from './kraft';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
@@ -41,7 +42,7 @@ export function App({ params }: { params: PageParams }) {
     (id: string | null) => {
       const entry = library.find((candidate) => candidate.id === id);
       const next: Setup =
-        entry === undefined ? { kind: 'free', config: {}, seed: DEFAULT_SEED } : { kind: 'scenario', id: entry.id, text: entry.text, seed: null };
+        entry === undefined ? { kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED } : { kind: 'scenario', id: entry.id, text: entry.text, seed: null };
       session.send({ type: 'OPEN', setup: next });
     },
     [library, session],

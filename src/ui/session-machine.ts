@@ -14,6 +14,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { Speed, ScenarioInfo } from '../worker/host';
 import { EngineClient, type Setup } from './engine-client';
+import { FREE_PLAY_CONFIG } from './free-play';
 import { fetchLibrary, type LibraryEntry } from './library';
 import { DEFAULT_SEED, type PageParams } from './url-params';
 
@@ -53,7 +54,7 @@ export type SessionEvent =
   | { type: 'WORKER_FAILED'; message: string }
   | { type: 'RESTART' };
 
-const FREE_SETUP: Setup = { kind: 'free', config: {}, seed: DEFAULT_SEED };
+const FREE_SETUP: Setup = { kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED };
 
 /** The setup a link asks for, and what is wrong with the link if it cannot be honoured. */
 export function setupFromLink(params: PageParams, library: readonly LibraryEntry[]): { setup: Setup; problems: string[] } {

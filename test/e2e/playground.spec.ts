@@ -79,7 +79,8 @@ test('the same seed gives the same run in the browser as in Node', async ({ page
   await expect(page.getByTestId('process-broker-1')).toBeVisible();
   // Step a fixed number of events; the trace hash must equal the Node engine's for seed 42.
   const { createEngine } = await import('../../src/engine/api');
-  const engine = createEngine({}, 42);
+  const { FREE_PLAY_CONFIG } = await import('../../src/ui/free-play');
+  const engine = createEngine(FREE_PLAY_CONFIG, 42);
   for (let i = 0; i < 50; i++) {
     await page.getByRole('button', { name: 'Step one event' }).click();
     engine.step();
