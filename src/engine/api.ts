@@ -9,7 +9,7 @@ import { buildCluster, type MemberDisk, type MemberView } from './cluster';
 import type { MetadataImage } from './controller/image';
 import { describeRecord } from './controller/records';
 import { checkSeed, resolveConfig, type EngineConfig } from './config';
-import type { ShutdownCommand } from './controller/messages';
+import type { AlterConfigsCommand, ShutdownCommand } from './controller/messages';
 import { ACTIVE_CONTROLLER, describeFault, parseFault, toNetworkFault, type Fault } from './faults';
 import { Network, type NetworkFault, type NetworkStats } from './net/network';
 import { Kernel, type ProcessInfo, type TraceEntry } from './sim/kernel';
@@ -326,6 +326,14 @@ export class Engine {
           throw new Error(`fault "isolate-zone": no zone "${fault.zone}"; zones are ${this.config.zones.join(', ')}`);
         }
         return;
+      case 'alter-config':
+        if (this.config.controllerMode !== 'kraft') {
+          throw new Error('fault "alter-config": dynamic configs go through the KRaft controller; this cluster runs in ZooKeeper mode');
+        }
+        if (fault.topic !== undefined && !this.config.topics.some((topic) => topic.name === fault.topic)) {
+          throw new Error(`fault "alter-config": no topic "${fault.topic}"; topics are ${this.config.topics.map((topic) => topic.name).join(', ') || 'none'}`);
+        }
+        return;
       case 'heal':
         if (fault.target !== undefined && !this.kernel.hasProcess(fault.target) && !this.config.zones.includes(fault.target)) {
           throw new Error(`fault "heal": "${fault.target}" is neither a process nor a zone; leave target out to heal everything`);
@@ -413,6 +421,20 @@ export class Engine {
       case 'restart':
         this.kernel.restart(fault.process);
         break;
+      case 'alter-config': {
+        const controller = this.activeController();
+        if (controller === null) throw new Error('fault "alter-config": no controller is active right now (an election is under way); try again in a moment');
+        const command: AlterConfigsCommand = {
+          type: 'IncrementalAlterConfigs',
+          bytes: 0,
+          resource: fault.topic === undefined ? 'cluster' : `topic:${fault.topic}`,
+          name: fault.name,
+          value: fault.value === null ? null : String(fault.value),
+        };
+        this.kernel.command(controller, command);
+        this.kernel.announce(describeFault(fault));
+        break;
+      }
       case 'shutdown': {
         const command: ShutdownCommand = { type: 'ControlledShutdown', bytes: 0 };
         this.kernel.command(fault.process, command);

@@ -11,7 +11,7 @@ import { BrokerLifecycle, type LifecycleView } from './broker/lifecycle';
 import type { EngineConfig } from './config';
 import { QuorumController, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
-import { isControllerRequest, isControllerResponse } from './controller/messages';
+import { isControllerRequest, isControllerResponse, type AlterConfigsCommand } from './controller/messages';
 import type { MetadataRecord } from './controller/records';
 import { recordBytes } from './controller/records';
 import { LegacyBroker, isLegacyUpdate, type LegacyBrokerView } from './legacy/broker';
@@ -111,6 +111,7 @@ class ControllerMember implements ProcessLogic<Message> {
     if (isRaftMessage(message)) return this.raft.handleMessage(from, message as MetadataMessage, fx);
     if (isControllerRequest(message)) return this.controller.handleRequest(from, message, fx);
     if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
+    if (from === OPERATOR && message.type === 'IncrementalAlterConfigs') return this.controller.handleAlterConfigs(message as AlterConfigsCommand, fx);
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
   }
 

@@ -4,9 +4,12 @@
 import { z } from 'zod';
 import type { NetworkFault } from './net/network';
 import { US_PER_MS } from './sim/time';
-import { numberIn, parseOrThrow, strictObject } from './validation';
+import { numberIn, oneOf, parseOrThrow, strictObject } from './validation';
 
 const processId = z.string({ error: 'a process name, like "broker-1"' }).min(1, { error: 'a process name, like "broker-1"' });
+
+/** Kafka settings that can be changed while the cluster runs (IncrementalAlterConfigs). */
+export const DYNAMIC_CONFIGS = ['unclean.leader.election.enable'] as const;
 
 /** A target resolved when the fault applies: whichever controller is active at that moment. */
 export const ACTIVE_CONTROLLER = '@active-controller';
@@ -26,10 +29,18 @@ export const faultSchema = z.discriminatedUnion(
     strictObject({ kind: z.literal('lossy-link'), ...link, lossPercent: numberIn(0, 100, '%') }),
     strictObject({ kind: z.literal('throttle-link'), ...link, mbps: numberIn(0.001, 400_000, 'Mbit/s') }),
     strictObject({ kind: z.literal('heal'), target: z.string().optional() }),
+    strictObject({
+      kind: z.literal('alter-config'),
+      /** A topic's own setting; without it, the cluster-wide default (Kafka's broker default). */
+      topic: z.string({ error: 'a topic name' }).optional(),
+      name: oneOf(DYNAMIC_CONFIGS),
+      /** null removes the setting, so the next level applies again. */
+      value: z.union([z.boolean(), z.null()], { error: 'true, false, or null to remove the setting' }),
+    }),
   ],
   {
     error:
-      'a fault kind: one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal"',
+      'a fault kind: one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal", "alter-config"',
   },
 );
 
@@ -102,5 +113,7 @@ export function describeFault(fault: Fault): string {
       return `throttle the link ${arrow(fault)} to ${fault.mbps} Mbit/s`;
     case 'heal':
       return fault.target === undefined ? 'heal every network fault' : `heal the network faults of ${fault.target}`;
+    case 'alter-config':
+      return `${fault.value === null ? `remove ${fault.name}` : `set ${fault.name}=${fault.value}`} ${fault.topic === undefined ? 'for the cluster' : `on topic ${fault.topic}`}`;
   }
 }

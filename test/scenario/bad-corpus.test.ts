@@ -18,7 +18,7 @@ const BAD_DIR = fileURLToPath(new URL('./bad/', import.meta.url));
 const METRIC_LIST =
   'metrics are processes.up, processes.crashed, process.up, network.messages, network.bytes, network.crossZoneBytes, network.crossZonePercent, network.dropped, probe.unreachablePairs, probe.reachablePairs, probe.unreachablePeers, probe.rttMsMax, ActiveControllerCount, OfflinePartitionsCount, UnavailablePartitionsCount, FencedBrokerCount, ActiveBrokerCount, GlobalTopicCount, GlobalPartitionCount, raft.epoch, raft.leaders, raft.highWatermark, broker.fenced, events';
 const DURATION_HELP = 'expected a duration: a number and a unit, like "250ms", "90s", "15m" or "1h"';
-const FAULT_KINDS = 'one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal"';
+const FAULT_KINDS = 'one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal", "alter-config"';
 
 /** One expected problem: its exact path, and text its message must contain. */
 type Line = readonly [path: string, message: string];

@@ -139,6 +139,7 @@ describe('the scenario JSON Schema', () => {
       'lossy-link',
       'throttle-link',
       'heal',
+      'alter-config',
     ]);
   });
 

@@ -26,6 +26,7 @@ import type { TimeUs } from '../sim/time';
 import type { LogEntry } from '../raft/log';
 import { MetadataImage, type PartitionState } from './image';
 import type {
+  AlterConfigsCommand,
   AlterPartitionRequest,
   AlterPartitionResponse,
   BrokerHeartbeatRequest,
@@ -262,6 +263,47 @@ export class QuorumController {
     this.replyAfter(offset, from, alterResponse('NONE', request), fx);
   }
 
+  // ---- dynamic configuration ------------------------------------------------------------------
+
+  /**
+   * IncrementalAlterConfigs from an admin: a Config record. When unclean election becomes
+   * allowed, offline partitions it now covers get a leader at once (as KRaft does since KIP-704).
+   */
+  handleAlterConfigs(command: AlterConfigsCommand, fx: Effects<Message>): void {
+    if (this.active === null) {
+      fx.note(`${this.self} cannot set ${command.name}: it is not the active controller any more`);
+      return;
+    }
+    const changes: MetadataRecord[] = [{ type: 'Config', resource: command.resource, name: command.name, value: command.value }];
+    this.append(changes, fx);
+    const elected = this.electOfflineUnclean();
+    this.append(elected, fx);
+    fx.note(
+      `${this.self} set ${command.name}=${command.value ?? '(default)'} for ${command.resource === 'cluster' ? 'the cluster' : command.resource.replace('topic:', 'topic ')}` +
+        (elected.length > 0 ? `; ${elected.length} offline partition${elected.length === 1 ? '' : 's'} got a leader by unclean election` : ''),
+    );
+  }
+
+  /** unclean.leader.election.enable for a topic: its own setting, else the cluster's, else the static config. */
+  private uncleanAllowed(topic: string): boolean {
+    const configs = this.currentImage.configs;
+    const value = configs.get(`topic:${topic}/unclean.leader.election.enable`) ?? configs.get('cluster/unclean.leader.election.enable');
+    return value === undefined ? this.settings.uncleanLeaderElection : value === 'true';
+  }
+
+  private electOfflineUnclean(): PartitionChangeRecord[] {
+    const image = this.active!.image;
+    const changes: PartitionChangeRecord[] = [];
+    for (const state of image.partitions()) {
+      if (state.leader !== null || !this.uncleanAllowed(state.topic)) continue;
+      if (state.replicas.some((id) => state.isr.includes(id) && image.isUsableBroker(id))) continue; // a clean choice will come
+      const leader = state.replicas.find((id) => image.isUsableBroker(id));
+      if (leader === undefined) continue;
+      changes.push({ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, leader, isr: [leader], reason: `unclean election: ${leader} was not in the ISR` });
+    }
+    return changes;
+  }
+
   // ---- fencing and elections ------------------------------------------------------------------
 
   private fenceStaleBrokers(fx: Effects<Message>): void {
@@ -303,7 +345,7 @@ export class QuorumController {
     const usable = (id: string): boolean => id !== excluded && image.isUsableBroker(id);
     const clean = state.replicas.find((id) => isr.includes(id) && usable(id));
     if (clean !== undefined) return clean;
-    if (this.settings.uncleanLeaderElection) return state.replicas.find(usable) ?? null;
+    if (this.uncleanAllowed(state.topic)) return state.replicas.find(usable) ?? null;
     return null;
   }
 
@@ -315,7 +357,7 @@ export class QuorumController {
       if (state.leader !== null || !state.replicas.includes(brokerId)) continue;
       if (state.isr.includes(brokerId)) {
         changes.push({ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, leader: brokerId, reason: `${brokerId} is back and in the ISR` });
-      } else if (this.settings.uncleanLeaderElection) {
+      } else if (this.uncleanAllowed(state.topic)) {
         changes.push({
           type: 'PartitionChange',
           topicId: state.topicId,

@@ -76,3 +76,12 @@ export function isControllerResponse(message: Message): message is ControllerRes
 export interface ShutdownCommand extends Message {
   readonly type: 'ControlledShutdown';
 }
+
+/** An admin's IncrementalAlterConfigs, handed to the active controller. */
+export interface AlterConfigsCommand extends Message {
+  readonly type: 'IncrementalAlterConfigs';
+  /** "topic:<name>" or "cluster" (Kafka's default broker config resource). */
+  readonly resource: string;
+  readonly name: string;
+  readonly value: string | null;
+}

@@ -74,6 +74,12 @@ class Checker {
       case 'isolate-zone':
         this.zone([...path, 'zone'], fault.zone);
         return;
+      case 'alter-config':
+        if (this.config.controllerMode !== 'kraft') this.add([...path, 'kind'], 'dynamic configs go through the KRaft controller; this scenario runs in ZooKeeper mode');
+        if (fault.topic !== undefined && !this.config.topics.some((topic) => topic.name === fault.topic)) {
+          this.add([...path, 'topic'], `no topic "${fault.topic}"; topics are ${this.config.topics.map((topic) => topic.name).join(', ') || 'none (add them under "topics")'}`);
+        }
+        return;
       case 'heal':
         if (fault.target !== undefined && !this.processIds.has(fault.target) && !this.config.zones.includes(fault.target)) {
           this.add([...path, 'target'], `"${fault.target}" is neither a process nor a zone; leave "target" out to heal every network fault`);

@@ -158,6 +158,32 @@ describe('partition leader election', () => {
     expect(partition()).toMatchObject({ leader: null, isr: [second] });
   });
 
+  it('enabling unclean election for the topic while it is offline elects the returning replica at once (KIP-704)', () => {
+    const { engine, partition, first } = lastReplicaScenario(false);
+    expect(partition().leader).toBeNull();
+    engine.inject({ kind: 'alter-config', topic: 'orders', name: 'unclean.leader.election.enable', value: true });
+    engine.runFor(SECOND);
+    expect(partition()).toMatchObject({ leader: first, isr: [first] });
+    const texts = engine.metadataLog(30).entries.map((entry) => entry.text);
+    expect(texts).toContain('Config topic:orders unclean.leader.election.enable=true');
+    expect(engine.metadataOf(engine.activeController()!)!.configs.get('topic:orders/unclean.leader.election.enable')).toBe('true');
+    // Removing the setting returns to the static default; the record says so.
+    engine.inject({ kind: 'alter-config', topic: 'orders', name: 'unclean.leader.election.enable', value: null });
+    engine.runFor(SECOND);
+    expect(engine.metadataLog(30).entries.map((entry) => entry.text)).toContain('Config topic:orders unclean.leader.election.enable=(deleted)');
+    expect(engine.metadataOf(engine.activeController()!)!.configs.has('topic:orders/unclean.leader.election.enable')).toBe(false);
+  });
+
+  it('refuses alter-config for an unknown topic or a setting that cannot change at run time, by name', () => {
+    const engine = createEngine(withTopic(), 2);
+    engine.runFor(10 * SECOND);
+    expect(() => engine.inject({ kind: 'alter-config', topic: 'nope', name: 'unclean.leader.election.enable', value: true })).toThrow('no topic "nope"; topics are orders');
+    expect(() => engine.inject({ kind: 'alter-config', name: 'min.insync.replicas', value: true })).toThrow(/name: got "min.insync.replicas"; expected one of "unclean.leader.election.enable"/);
+    const legacy = createEngine({ controllerMode: 'zookeeper' }, 2);
+    legacy.runFor(5 * SECOND);
+    expect(() => legacy.inject({ kind: 'alter-config', name: 'unclean.leader.election.enable', value: true })).toThrow('this cluster runs in ZooKeeper mode');
+  });
+
   it('unclean election (unclean.leader.election.enable): the returning replica leads, alone in the ISR', () => {
     const { engine, partition, first } = lastReplicaScenario(true);
     expect(partition()).toMatchObject({ leader: first, isr: [first] });
