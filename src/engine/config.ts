@@ -5,6 +5,7 @@
 // our own camelCase with the unit last where Kafka has none (crossZoneLatencyMs).
 
 import { z } from 'zod';
+import type { NetworkConfig } from './net/network';
 import { US_PER_MS } from './sim/time';
 import { integerIn, numberIn, oneOf, parseOrThrow, strictObject } from './validation';
 
@@ -130,14 +131,8 @@ export interface ProcessPlacement {
 export interface EngineConfig {
   readonly zones: readonly string[];
   readonly placements: readonly ProcessPlacement[];
-  readonly network: {
-    readonly intraZoneLatencyUs: number;
-    readonly crossZoneLatencyUs: number;
-    readonly regionalLatencyUs: number;
-    readonly jitterUs: number;
-    readonly nicBytesPerSecond: number;
-    readonly lossPerMillion: number;
-  };
+  /** The network's settings, converted to µs and bytes (the zones are above). */
+  readonly network: Omit<NetworkConfig, 'zones'>;
   readonly probe: { readonly intervalUs: number; readonly timeoutUs: number };
   /** Kafka's settings, validated, with defaults filled in. */
   readonly kafka: KafkaConfig;

@@ -199,12 +199,9 @@ export class BrokerLifecycle {
   }
 
   view(): LifecycleView {
-    let leaderOf = 0;
-    let followerOf = 0;
-    for (const state of this.image.partitions()) {
-      if (state.leader === this.self) leaderOf++;
-      else if (state.replicas.includes(this.self)) followerOf++;
-    }
+    // Counts the image keeps as it replays: a view is taken every frame, so no walk of every partition.
+    const leaderOf = this.image.leaderCounts().get(this.self) ?? 0;
+    const followerOf = this.image.replicaCount(this.self) - leaderOf;
     return {
       state: this.state,
       brokerEpoch: this.brokerEpoch,

@@ -56,6 +56,13 @@ export class MetadataImage {
   private offline = 0;
   /** Partitions led per broker, kept as records are replayed. */
   private readonly ledBy = new Map<string, number>();
+  /** Replicas hosted per broker (replica lists do not change once placed). */
+  private readonly hostedBy = new Map<string, number>();
+
+  /** How many partitions have a replica on this broker (led or followed). */
+  replicaCount(broker: string): number {
+    return this.hostedBy.get(broker) ?? 0;
+  }
 
   /** How many partitions each broker leads (brokers leading none are absent). */
   leaderCounts(): ReadonlyMap<string, number> {
@@ -134,6 +141,7 @@ export class MetadataImage {
           partitionEpoch: record.partitionEpoch,
         };
         this.countLeader(record.leader, 1);
+        for (const replica of record.replicas) this.hostedBy.set(replica, (this.hostedBy.get(replica) ?? 0) + 1);
         return;
       }
       case 'PartitionChange': {
@@ -197,12 +205,16 @@ export class MetadataImage {
     this.configs.clear();
     this.offline = 0;
     this.ledBy.clear();
+    this.hostedBy.clear();
     for (const broker of data.brokers) this.brokers.set(broker.id, { ...broker });
     for (const topic of data.topics) {
       const state: TopicState = { name: topic.name, topicId: topic.topicId, partitions: topic.partitions.map((p) => ({ ...p })) };
       this.topicsByName.set(topic.name, state);
       this.topicsById.set(topic.topicId, state);
-      for (const partition of state.partitions) this.countLeader(partition.leader, 1);
+      for (const partition of state.partitions) {
+        this.countLeader(partition.leader, 1);
+        for (const replica of partition.replicas) this.hostedBy.set(replica, (this.hostedBy.get(replica) ?? 0) + 1);
+      }
     }
     for (const [key, value] of data.configs) this.configs.set(key, value);
     this.controllerEpoch = data.leaderEpoch;

@@ -3,6 +3,7 @@
 // replication, storage) adds its metrics here, with Kafka's names where Kafka has one.
 
 import type { Engine, MemberView } from '../api';
+import type { ControllerView } from '../controller/controller';
 
 export interface MetricDefinition {
   readonly name: string;
@@ -22,16 +23,9 @@ function processView(engine: Engine, id: string): MemberView | null {
 }
 
 /** What the metadata says about the cluster, whichever controller design runs it. */
-interface ClusterTruth {
+type ClusterTruth = Pick<ControllerView, 'brokers' | 'fencedBrokers' | 'topics' | 'partitions' | 'offlinePartitions' | 'leaderCounts'> & {
   readonly activeControllers: number;
-  readonly brokers: number;
-  readonly fencedBrokers: number;
-  readonly topics: number;
-  readonly partitions: number;
-  readonly offlinePartitions: number;
-  /** Partitions led per broker. */
-  readonly leaderCounts: Readonly<Record<string, number>>;
-}
+};
 
 /**
  * KRaft: the committed metadata of the active controller; while none is active (an election), of
@@ -55,7 +49,7 @@ function clusterTruth(engine: Engine): ClusterTruth | null {
       leaderCounts: zookeeper.leaderCounts,
     };
   }
-  let best: NonNullable<MemberView['controller']> | null = null;
+  let best: ControllerView | null = null;
   for (const { view } of views) {
     const controller = view.controller;
     if (controller === undefined) continue;
@@ -66,15 +60,7 @@ function clusterTruth(engine: Engine): ClusterTruth | null {
     if (best === null || controller.appliedOffset > best.appliedOffset) best = controller;
   }
   if (best === null) return null;
-  return {
-    activeControllers,
-    brokers: best.brokers,
-    fencedBrokers: best.fencedBrokers,
-    topics: best.topics,
-    partitions: best.partitions,
-    offlinePartitions: best.offlinePartitions,
-    leaderCounts: best.leaderCounts,
-  };
+  return { ...best, activeControllers };
 }
 
 const definitions: MetricDefinition[] = [

@@ -69,3 +69,14 @@ describe('MetadataImage.replay', () => {
     expect(image.brokers.get('broker-2')!.fenced).toBe(false);
   });
 });
+
+describe('MetadataImage counts', () => {
+  it('keeps replicas per broker through replay and snapshots', () => {
+    const image = imageOf(base);
+    expect(image.replicaCount('broker-1')).toBe(2);
+    expect(image.replicaCount('broker-3')).toBe(0);
+    const restored = new MetadataImage();
+    restored.load(image.snapshot().data, image.nextOffset);
+    expect(restored.replicaCount('broker-2')).toBe(2);
+  });
+});
