@@ -37,6 +37,9 @@ test('play advances the clock and events appear; step runs one event', async ({ 
   await expect(page.getByTestId('event-log').locator('li').first()).toBeVisible();
   await expect(page.getByTestId('event-log')).toContainText('ProbePing');
   await page.getByRole('button', { name: 'Pause' }).click();
+  // Frames trail commands by up to one paint: the Play button returns with the worker's own frame
+  // saying it stopped, which carries the clock at the pause.
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
   const paused = await clockMs(page);
   await page.waitForTimeout(400);
   expect(await clockMs(page)).toBe(paused);
