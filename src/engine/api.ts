@@ -11,6 +11,7 @@ import { describeRecord } from './controller/records';
 import { checkSeed, resolveConfig, type EngineConfig } from './config';
 import type { AlterConfigsCommand, ShutdownCommand } from './controller/messages';
 import { ACTIVE_CONTROLLER, describeFault, parseFault, toNetworkFault, type Fault } from './faults';
+import { DurabilityOracle, type DurabilityStatus, type PartitionTruth } from './check/durability';
 import { Network, type NetworkFault, type NetworkStats } from './net/network';
 import { Kernel, type ProcessInfo, type TraceEntry } from './sim/kernel';
 import { Prng } from './sim/prng';
@@ -27,6 +28,8 @@ export type { PeerView, ProbeView } from './net/probe';
 export const INPUTS_MAX = 100_000;
 /** Bound on trace entries returned in one snapshot. */
 export const SNAPSHOT_TRACE_MAX = 256;
+/** Loss reports carried by one snapshot (the first ones; all are counted). */
+export const SNAPSHOT_LOSSES_MAX = 5;
 /** Metadata log entries carried by one snapshot (the newest). */
 export const SNAPSHOT_METADATA_LOG_MAX = 30;
 
@@ -72,6 +75,8 @@ export interface Snapshot {
   readonly processes: readonly ProcessSnapshot[];
   readonly network: NetworkStats & { readonly faults: readonly NetworkFault[] };
   readonly metadataLog: MetadataLogView;
+  /** The durability oracle's findings: acknowledged records, and any lost (the first few, with their cause). */
+  readonly durability: DurabilityStatus;
   /** Notable events with index >= the `notableFrom` asked for (at most SNAPSHOT_TRACE_MAX, newest). */
   readonly notable: readonly TraceEntry[];
   /** All kinds of events with index >= `traceFrom` (at most SNAPSHOT_TRACE_MAX, newest). */
@@ -110,6 +115,8 @@ export class Engine {
   private readonly kernel: Kernel;
   private readonly network: Network;
   private readonly inputs: RecordedInput[] = [];
+  /** Watches every acknowledged batch, outside the protocol. */
+  private readonly oracle = new DurabilityOracle();
 
   constructor(configInput: unknown, seed: number) {
     this.seed = checkSeed(seed);
@@ -117,7 +124,7 @@ export class Engine {
     const prng = new Prng(this.seed);
     this.network = new Network({ zones: this.config.zones, ...this.config.network }, prng.fork('network'));
     this.kernel = new Kernel(this.network, prng.fork('kernel'));
-    buildCluster(this.kernel, this.config);
+    buildCluster(this.kernel, this.config, this.oracle);
   }
 
   get nowUs(): TimeUs {
@@ -264,6 +271,7 @@ export class Engine {
       }),
       network: { ...stats, faults: [...this.network.activeFaults()] },
       metadataLog: this.metadataLog(SNAPSHOT_METADATA_LOG_MAX),
+      durability: this.durabilityForSnapshot(),
       notable: this.kernel.notableTrace(options.notableFrom ?? 0, SNAPSHOT_TRACE_MAX),
       recent: this.kernel.recentTrace(options.traceFrom ?? 0, SNAPSHOT_TRACE_MAX),
     };
@@ -352,6 +360,49 @@ export class Engine {
   metadataOf(id: string): MetadataImage | null {
     const logic = this.kernel.logicOf(id) as { metadata?: () => MetadataImage } | null;
     return logic?.metadata?.() ?? null;
+  }
+
+  /**
+   * What the durability oracle found so far: acknowledged records, and every one lost with its
+   * cause. Checks partitions whose leadership changed since the last call.
+   */
+  durability(): DurabilityStatus {
+    this.oracle.check(this.kernel.nowUs, (topic, partition) => this.partitionTruth(topic, partition));
+    return this.oracle.status();
+  }
+
+  private durabilityForSnapshot(): Snapshot['durability'] {
+    const status = this.durability();
+    return { ...status, losses: status.losses.slice(0, SNAPSHOT_LOSSES_MAX) };
+  }
+
+  /** A partition as the committed metadata has it, with its leader's log if the leader is running. */
+  private partitionTruth(topic: string, partition: number): PartitionTruth | null {
+    const controller = this.activeController() ?? this.mostAdvancedController();
+    const image = controller === null ? null : this.metadataOf(controller);
+    const state = image?.partition(topic, partition);
+    if (image === null || image === undefined || state === undefined) return null;
+    const leaderUp = state.leader !== null && this.kernel.processes().some((process) => process.id === state.leader && process.status === 'up');
+    const disk = leaderUp ? (this.kernel.durableOf(state.leader!) as MemberDisk) : null;
+    const staticMinIsr = this.config.kafka['min.insync.replicas'];
+    const minIsr = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');
+    return {
+      leader: leaderUp ? state.leader : null,
+      leaderEpoch: state.leaderEpoch,
+      log: disk?.data.logs.get(`${topic}-${partition}`) ?? null,
+      minInsyncReplicas: minIsr === undefined ? staticMinIsr : Number(minIsr),
+      uncleanElection: state.leaderRecoveryState === 'RECOVERING',
+      isr: state.isr,
+    };
+  }
+
+  private mostAdvancedController(): string | null {
+    let best: { id: string; offset: number } | null = null;
+    for (const { id, view } of this.processViews()) {
+      const applied = view.controller?.appliedOffset;
+      if (applied !== undefined && (best === null || applied > best.offset)) best = { id, offset: applied };
+    }
+    return best?.id ?? null;
   }
 
   /** The newest entries of the metadata log, as the quorum leader (or the most advanced controller) has it. */

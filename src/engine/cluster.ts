@@ -8,10 +8,20 @@
 // LegacyBroker (session, the race for /controller, the controller role when they win it).
 
 import { BrokerLifecycle, type LifecycleView } from './broker/lifecycle';
-import type { EngineConfig } from './config';
+import { isDataRequest, type ReplicaFetchResponse } from './broker/protocol';
+import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
+import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
+import { normalizeAcks, type EngineConfig } from './config';
 import { QuorumController, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
-import { isControllerRequest, isControllerResponse, type AlterConfigsCommand } from './controller/messages';
+import {
+  isControllerRequest,
+  isControllerResponse,
+  type AlterConfigsCommand,
+  type AlterPartitionResponse,
+  type BrokerHeartbeatResponse,
+  type BrokerRegistrationResponse,
+} from './controller/messages';
 import type { MetadataRecord } from './controller/records';
 import { recordBytes } from './controller/records';
 import { LegacyBroker, isLegacyUpdate, type LegacyBrokerView } from './legacy/broker';
@@ -25,7 +35,10 @@ import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
 
 export interface MemberView extends Record<string, unknown> {
-  readonly probe: ProbeView;
+  /** Cluster members (controllers, brokers, ZooKeeper) probe each other; clients do not. */
+  readonly probe?: ProbeView;
+  /** Producers only. */
+  readonly producer?: ProducerView;
   /** KRaft mode only. */
   readonly raft?: RaftView;
   /** ZooKeeper mode: a broker's session and controller role. */
@@ -36,12 +49,24 @@ export interface MemberView extends Record<string, unknown> {
   readonly controller?: ControllerView;
   /** Brokers only. */
   readonly broker?: LifecycleView;
+  /** Brokers only: the partitions it hosts, as leader and follower. */
+  readonly replicas?: ReplicaView;
 }
 
 /** The disk of a controller or broker: its copy of the metadata log and quorum state. */
 export interface MemberDisk {
   readonly id: string;
   readonly raft: RaftDisk<MetadataRecord, ImageData>;
+  /** Brokers: their partition logs. */
+  readonly data: DataDisk;
+}
+
+/** min.insync.replicas for a topic: its own Config record, else the cluster's, else the static setting. */
+function minInsyncReplicasOf(image: MetadataImage, staticValue: number): (topic: string) => number {
+  return (topic) => {
+    const value = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');
+    return value === undefined ? staticValue : Number(value);
+  };
 }
 
 type MetadataMessage = RaftMessage<MetadataRecord, ImageData>;
@@ -137,10 +162,25 @@ class BrokerMember implements ProcessLogic<Message> {
   readonly image = new MetadataImage();
   readonly raft: RaftNode<MetadataRecord, ImageData>;
   readonly lifecycle: BrokerLifecycle;
+  readonly replicas: ReplicaManager;
 
   constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], disk: MemberDisk) {
     this.probe = new NetworkProbe(config.probe, peers);
     const image = this.image;
+    const kafka = config.kafka;
+    this.replicas = new ReplicaManager(
+      id,
+      {
+        replicaLagMaxUs: kafka['replica.lag.time.max.ms'] * US_PER_MS,
+        fetchMaxWaitUs: kafka['replica.fetch.wait.max.ms'] * US_PER_MS,
+        fetchMaxBytes: kafka['replica.fetch.max.bytes'],
+        fetchTimeoutUs: kafka['replica.socket.timeout.ms'] * US_PER_MS,
+        minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
+      },
+      disk.data,
+      image,
+      () => this.lifecycle.view().brokerEpoch,
+    );
     this.lifecycle = new BrokerLifecycle(
       id,
       {
@@ -156,24 +196,42 @@ class BrokerMember implements ProcessLogic<Message> {
       raftConfigOf(config),
       disk.raft,
       {
-        apply: (entry) => image.replay(entry.record, entry.offset),
+        apply: (entry, fx) => {
+          image.replay(entry.record, entry.offset);
+          const record = entry.record;
+          if (record.type === 'Partition' || record.type === 'PartitionChange') {
+            const state = image.topicsById.get(record.topicId)?.partitions[record.partition];
+            if (state !== undefined && state.replicas.includes(id)) this.replicas.onPartitionState(state, fx);
+          }
+        },
         load: (snapshot) => image.load(snapshot.data, snapshot.endOffset),
         snapshot: () => image.snapshot(),
       },
       leaderChange,
-      { onLeaderChange: (leader, _epoch, fx) => this.lifecycle.onControllerChange(leader, fx) },
+      {
+        onLeaderChange: (leader, _epoch, fx) => {
+          this.replicas.controller = leader;
+          this.lifecycle.onControllerChange(leader, fx);
+        },
+      },
     );
   }
 
   start(fx: Effects<Message>): void {
     this.probe.start(fx);
     this.lifecycle.start(fx);
+    this.replicas.start(fx);
     this.raft.start(fx);
+    // A snapshot loaded at start holds partitions no record will replay: take their roles now.
+    for (const state of this.image.partitions()) if (state.replicas.includes(fx.self)) this.replicas.onPartitionState(state, fx);
   }
 
   receive(from: string, message: Message, fx: Effects<Message>): void {
     if (isRaftMessage(message)) return this.raft.handleMessage(from, message as MetadataMessage, fx);
-    if (isControllerResponse(message)) return this.lifecycle.handleResponse(from, message, fx);
+    if (isDataRequest(message)) return this.replicas.handleRequest(from, message, fx);
+    if (message.type === 'ReplicaFetchResponse') return this.replicas.handleReplicaFetchResponse(from, message as ReplicaFetchResponse, fx);
+    if (message.type === 'AlterPartitionResponse') return this.replicas.handleAlterPartitionResponse(message as AlterPartitionResponse);
+    if (isControllerResponse(message)) return this.lifecycle.handleResponse(from, message as BrokerRegistrationResponse | BrokerHeartbeatResponse, fx);
     if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
     if (from === OPERATOR && message.type === 'ControlledShutdown') return this.lifecycle.requestShutdown(fx);
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
@@ -183,11 +241,12 @@ class BrokerMember implements ProcessLogic<Message> {
     if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
     if (this.raft.handleTimer(key, fx)) return;
     if (this.lifecycle.handleTimer(key, fx)) return;
+    if (this.replicas.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
   }
 
   view(): MemberView {
-    return { probe: this.probe.view(), raft: this.raft.view(), broker: this.lifecycle.view() };
+    return { probe: this.probe.view(), raft: this.raft.view(), broker: this.lifecycle.view(), replicas: this.replicas.view() };
   }
 
   /** The committed metadata this broker has applied. */
@@ -290,23 +349,90 @@ function buildLegacyCluster(kernel: Kernel, config: EngineConfig): void {
   }
 }
 
-export function buildCluster(kernel: Kernel, config: EngineConfig): void {
+class ProducerMember implements ProcessLogic<Message> {
+  private readonly producer: Producer;
+
+  constructor(producer: Producer) {
+    this.producer = producer;
+  }
+
+  start(fx: Effects<Message>): void {
+    this.producer.start(fx);
+  }
+
+  receive(from: string, message: Message, fx: Effects<Message>): void {
+    if (this.producer.handleMessage(from, message, fx)) return;
+    throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
+  }
+
+  timer(key: string, fx: Effects<Message>): void {
+    if (this.producer.handleTimer(key, fx)) return;
+    throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  view(): MemberView {
+    return { producer: this.producer.view() };
+  }
+}
+
+function buildProducer(config: EngineConfig, index: number, id: string, ledger: ProducerLedger): Producer {
+  const settings = config.producers[index]!;
+  const acks = normalizeAcks(settings.acks);
+  return new Producer(
+    {
+      id,
+      topic: settings.topic,
+      bootstrap: config.placements.filter((placement) => placement.role === 'broker').map((placement) => placement.id),
+      acks,
+      recordsPerSecond: settings.recordsPerSecond,
+      recordBytes: settings.recordBytes,
+      lingerUs: settings['linger.ms'] * US_PER_MS,
+      batchBytes: settings['batch.size'],
+      deliveryTimeoutUs: settings['delivery.timeout.ms'] * US_PER_MS,
+      requestTimeoutUs: settings['request.timeout.ms'] * US_PER_MS,
+      retryBackoffUs: settings['retry.backoff.ms'] * US_PER_MS,
+      // Kafka 3.x turns idempotence on by default, which needs acks=all.
+      idempotence: settings['enable.idempotence'] ?? acks === -1,
+      maxInFlight: settings['max.in.flight.requests.per.connection'],
+      startUs: settings.startMs * US_PER_MS,
+      stopUs: settings.stopMs === undefined ? null : settings.stopMs * US_PER_MS,
+    },
+    ledger,
+  );
+}
+
+export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: ProducerLedger): void {
   if (config.controllerMode === 'zookeeper') {
     buildLegacyCluster(kernel, config);
     return;
   }
-  const ids = config.placements.map((placement) => placement.id);
+  const ids = config.placements.filter((placement) => placement.role !== 'client').map((placement) => placement.id);
+  let producerIndex = 0;
   for (const placement of config.placements) {
+    if (placement.role === 'client') {
+      const index = producerIndex++;
+      kernel.addProcess<Record<string, never>, Message>({
+        id: placement.id,
+        role: 'client',
+        zone: placement.zone,
+        durable: {},
+        create: () => new ProducerMember(buildProducer(config, index, placement.id, ledger)),
+      });
+      continue;
+    }
     const peers = ids.filter((id) => id !== placement.id);
     const disk: MemberDisk = {
       id: placement.id,
       raft: { log: new RaftLog<MetadataRecord, ImageData>(), quorum: { epoch: 0, votedFor: null } },
+      data: { logs: new Map(), producerIdCounter: 0 },
     };
     kernel.addProcess<MemberDisk, Message>({
       id: placement.id,
       role: placement.role === 'controller' ? 'controller' : 'broker',
       zone: placement.zone,
       durable: disk,
+      // A crash loses what the OS had not written back of the partition logs (Kafka does not fsync).
+      onCrash: (saved) => ReplicaManager.onCrash(saved.data),
       create: (saved) =>
         placement.role === 'controller'
           ? new ControllerMember(placement.id, config, peers, saved)

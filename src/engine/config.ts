@@ -54,6 +54,11 @@ export const kafkaConfigSchema = strictObject({
   'broker.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(9_000),
   'metadata.max.idle.interval.ms': integerIn(10, 600_000, 'ms').default(500),
   'unclean.leader.election.enable': z.boolean({ error: 'true or false' }).default(false),
+  'min.insync.replicas': integerIn(1, BROKERS_MAX).default(1),
+  'replica.lag.time.max.ms': integerIn(10, 3_600_000, 'ms').default(30_000),
+  'replica.fetch.wait.max.ms': integerIn(0, 600_000, 'ms').default(500),
+  'replica.fetch.max.bytes': integerIn(1_024, 1_073_741_824, 'bytes').default(1_048_576),
+  'replica.socket.timeout.ms': integerIn(10, 3_600_000, 'ms').default(30_000),
   /** Only in controllerMode "zookeeper". */
   'zookeeper.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(18_000),
 });
@@ -66,6 +71,35 @@ export const topicSchema = strictObject({
     .regex(/^[a-zA-Z0-9._-]{1,249}$/, { error: 'a topic name of 1 to 249 letters, digits, dots, dashes or underscores (as Kafka allows)' }),
   partitions: integerIn(1, TOPIC_PARTITIONS_MAX),
   replicationFactor: integerIn(1, BROKERS_MAX),
+  /** Topic-level settings, Kafka's names; they override the cluster's. */
+  config: strictObject({
+    'min.insync.replicas': integerIn(1, BROKERS_MAX).optional(),
+    'unclean.leader.election.enable': z.boolean({ error: 'true or false' }).optional(),
+  }).prefault({}),
+});
+
+/** A producer client, with Kafka's producer config names and defaults (Kafka 3.x). */
+export const producerSchema = strictObject({
+  /** Defaults to producer-1, producer-2, ... in order. */
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'a process name of lowercase letters, digits and dashes, like "producer-1"' }).optional(),
+  topic: z.string({ error: 'the name of a topic of the cluster' }),
+  /** Defaults to the zones in turn. */
+  zone: z.string().optional(),
+  recordsPerSecond: numberIn(0.001, 10_000_000, 'records/s'),
+  recordBytes: integerIn(1, 10_485_760, 'bytes').default(1_024),
+  acks: z.union([z.literal('all'), z.literal(-1), z.literal(1), z.literal(0), z.literal('1'), z.literal('0'), z.literal('-1')], {
+    error: 'one of "all" (or -1), 1, or 0',
+  }).default('all'),
+  'linger.ms': integerIn(0, 600_000, 'ms').default(0),
+  'batch.size': integerIn(1, 67_108_864, 'bytes').default(16_384),
+  'delivery.timeout.ms': integerIn(1, 86_400_000, 'ms').default(120_000),
+  'request.timeout.ms': integerIn(1, 3_600_000, 'ms').default(30_000),
+  'retry.backoff.ms': integerIn(0, 600_000, 'ms').default(100),
+  /** Kafka 3.x enables idempotence by default; it needs acks=all, so it is on only with acks=all unless set. */
+  'enable.idempotence': z.boolean({ error: 'true or false' }).optional(),
+  'max.in.flight.requests.per.connection': integerIn(1, 100).default(5),
+  startMs: integerIn(0, 86_400_000, 'ms').default(0),
+  stopMs: integerIn(0, 86_400_000, 'ms').optional(),
 });
 
 export const engineConfigSchema = strictObject({
@@ -92,6 +126,7 @@ export const engineConfigSchema = strictObject({
   /** "kraft": a Raft quorum of controllers; "zookeeper": the legacy controller inside a broker, elected through ZooKeeper. */
   controllerMode: oneOf(['kraft', 'zookeeper']).default('kraft'),
   topics: z.array(topicSchema).max(1_000).default([]),
+  producers: z.array(producerSchema).max(100).default([]),
   /** Metadata log records between snapshots (Kafka counts bytes: metadata.log.max.record.bytes.between.snapshots). */
   metadataSnapshotEveryRecords: integerIn(10, 10_000_000).default(20_000),
 }).superRefine((config, ctx) => {
@@ -106,12 +141,44 @@ export const engineConfigSchema = strictObject({
         message: `at most the number of brokers (${config.brokers}): each replica needs its own broker`,
       });
     }
+    const minIsr = topic.config['min.insync.replicas'];
+    if (minIsr !== undefined && minIsr > topic.replicationFactor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topics', index, 'config', 'min.insync.replicas'],
+        input: minIsr,
+        message: `at most the replication factor (${topic.replicationFactor}); otherwise no acks=all write could ever succeed`,
+      });
+    }
     if (names.has(topic.name)) {
       ctx.addIssue({ code: 'custom', path: ['topics', index, 'name'], input: topic.name, message: 'a name no other topic has' });
     }
     names.add(topic.name);
     partitions += topic.partitions;
   });
+  const zoneNames = typeof config.zones === 'number' ? defaultZoneNames(config.zones) : config.zones;
+  const ids = new Set<string>();
+  config.producers.forEach((producer, index) => {
+    if (!names.has(producer.topic)) {
+      ctx.addIssue({ code: 'custom', path: ['producers', index, 'topic'], input: producer.topic, message: `a topic of the cluster (${[...names].join(', ') || 'none: add one under "topics"'})` });
+    }
+    if (producer.zone !== undefined && !zoneNames.includes(producer.zone)) {
+      ctx.addIssue({ code: 'custom', path: ['producers', index, 'zone'], input: producer.zone, message: `one of the zones (${zoneNames.join(', ')})` });
+    }
+    const id = producer.id ?? `producer-${index + 1}`;
+    if (ids.has(id)) ctx.addIssue({ code: 'custom', path: ['producers', index, 'id'], input: id, message: 'a name no other producer has' });
+    ids.add(id);
+    const acks = normalizeAcks(producer.acks);
+    if (producer['enable.idempotence'] === true && acks !== -1) {
+      ctx.addIssue({ code: 'custom', path: ['producers', index, 'enable.idempotence'], input: true, message: 'false with acks 0 or 1 (Kafka requires acks=all for idempotence)' });
+    }
+    if (producer.stopMs !== undefined && producer.stopMs <= producer.startMs) {
+      ctx.addIssue({ code: 'custom', path: ['producers', index, 'stopMs'], input: producer.stopMs, message: `a time after startMs (${producer.startMs})` });
+    }
+  });
+  if (config.controllerMode === 'zookeeper' && config.producers.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['producers'], input: config.producers.length, message: 'no producers in ZooKeeper mode: it models only the controller, for the failover contrast' });
+  }
   if (partitions > TOPIC_PARTITIONS_MAX) {
     ctx.addIssue({ code: 'custom', path: ['topics'], input: partitions, message: `at most ${TOPIC_PARTITIONS_MAX} partitions in all` });
   }
@@ -123,7 +190,7 @@ type ParsedConfig = z.output<typeof engineConfigSchema>;
 
 export interface ProcessPlacement {
   readonly id: string;
-  readonly role: 'controller' | 'broker' | 'zookeeper';
+  readonly role: 'controller' | 'broker' | 'zookeeper' | 'client';
   readonly zone: string;
 }
 
@@ -137,10 +204,16 @@ export interface EngineConfig {
   /** Kafka's settings, validated, with defaults filled in. */
   readonly kafka: KafkaConfig;
   readonly topics: ParsedConfig['topics'];
+  readonly producers: ParsedConfig['producers'];
   readonly metadataSnapshotEveryRecords: number;
   readonly controllerMode: 'kraft' | 'zookeeper';
   /** The input as validated, defaults included, for display and for sharing. */
   readonly source: ParsedConfig;
+}
+
+/** Kafka's acks values, as the protocol carries them: -1 for "all". */
+export function normalizeAcks(acks: 'all' | -1 | 1 | 0 | '1' | '0' | '-1'): -1 | 1 | 0 {
+  return acks === 'all' || acks === -1 || acks === '-1' ? -1 : acks === 1 || acks === '1' ? 1 : 0;
 }
 
 /** "zone-a", "zone-b", ... */
@@ -167,7 +240,15 @@ export function resolveConfig(input: unknown): EngineConfig {
     // In ZooKeeper mode the controller role lives in a broker and one ZooKeeper server replaces the quorum.
     placements:
       parsed.controllerMode === 'kraft'
-        ? [...place('controller', parsed.controllers, zones), ...place('broker', parsed.brokers, zones)]
+        ? [
+            ...place('controller', parsed.controllers, zones),
+            ...place('broker', parsed.brokers, zones),
+            ...parsed.producers.map((producer, index) => ({
+              id: producer.id ?? `producer-${index + 1}`,
+              role: 'client' as const,
+              zone: producer.zone ?? zones[index % zones.length]!,
+            })),
+          ]
         : [{ id: 'zookeeper', role: 'zookeeper', zone: zones[0]! }, ...place('broker', parsed.brokers, zones)],
     controllerMode: parsed.controllerMode,
     network: {
@@ -181,6 +262,7 @@ export function resolveConfig(input: unknown): EngineConfig {
     probe: { intervalUs: parsed.probe.intervalMs * US_PER_MS, timeoutUs: parsed.probe.timeoutMs * US_PER_MS },
     kafka: parsed.config,
     topics: parsed.topics,
+    producers: parsed.producers,
     metadataSnapshotEveryRecords: parsed.metadataSnapshotEveryRecords,
     source: parsed,
   };

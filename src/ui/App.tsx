@@ -74,6 +74,15 @@ export function App({ params }: { params: PageParams }) {
           {problem}
         </p>
       ))}
+      {frame !== null && frame.snapshot.durability.lostRecords > 0 && (
+        <div className="banner banner-loss" role="alert" data-testid="data-loss">
+          <strong>
+            Data loss: {frame.snapshot.durability.lostRecords.toLocaleString('en-US')} acknowledged record
+            {frame.snapshot.durability.lostRecords === 1 ? '' : 's'} lost
+          </strong>
+          <span>{frame.snapshot.durability.losses[0]?.cause}</span>
+        </div>
+      )}
       {state.context.notice !== null && (
         <p className="banner banner-bad" role="alert">
           {state.context.notice}

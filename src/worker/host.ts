@@ -389,13 +389,15 @@ export class EngineHost {
   private scenarioFrame(): ScenarioFrame | null {
     const run = this.run;
     if (run === null || this.scenarioInfo === null) return null;
+    // The report first: at the end it decides the end-of-run expectations the list must show.
+    const report = run.done ? run.report() : null;
     return {
       info: this.scenarioInfo,
       moments: run.drainMoments(),
-      expectations: run.expectations(),
+      expectations: report?.expectations ?? run.expectations(),
       pausedFor: this.pausedFor,
       done: run.done,
-      report: run.done ? run.report() : null,
+      report,
     };
   }
 

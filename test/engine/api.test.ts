@@ -21,7 +21,7 @@ function peersOf(engine: Engine, observer: string): Map<string, PeerView['health
   const process = engine.snapshot().processes.find((candidate) => candidate.id === observer);
   const view = process?.view as MemberView | null | undefined;
   if (view === null || view === undefined) throw new Error(`${observer} has no view (crashed?)`);
-  return new Map(view.probe.peers.map((peer) => [peer.id, peer.health]));
+  return new Map(view.probe!.peers.map((peer) => [peer.id, peer.health]));
 }
 
 function healthOf(engine: Engine, observer: string, peers: readonly string[]): PeerView['health'][] {
@@ -180,9 +180,9 @@ describe('network probes', () => {
     engine.runFor(5 * SECOND_US);
     for (const process of engine.snapshot().processes) {
       const view = process.view!;
-      expect(view.probe.peers.map((peer) => peer.id)).toEqual(PLACEMENT_ORDER.filter((id) => id !== process.id));
+      expect(view.probe!.peers.map((peer) => peer.id)).toEqual(PLACEMENT_ORDER.filter((id) => id !== process.id));
       expect(view.probe).toMatchObject({ reachable: 8, unreachable: 0 });
-      for (const peer of view.probe.peers) {
+      for (const peer of view.probe!.peers) {
         expect(peer.health, `${process.id} -> ${peer.id}`).toBe('reachable');
         expect(peer.rttUs).toBeGreaterThan(0);
         expect(peer.rttUs).toBeLessThan(5_000); // at most two cross-zone hops with jitter

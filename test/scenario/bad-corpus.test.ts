@@ -16,7 +16,7 @@ import { ValidationError, type ValidationProblem } from '../../src/engine/valida
 const BAD_DIR = fileURLToPath(new URL('./bad/', import.meta.url));
 
 const METRIC_LIST =
-  'metrics are processes.up, processes.crashed, process.up, network.messages, network.bytes, network.crossZoneBytes, network.crossZonePercent, network.dropped, probe.unreachablePairs, probe.reachablePairs, probe.unreachablePeers, probe.rttMsMax, ActiveControllerCount, OfflinePartitionsCount, UnavailablePartitionsCount, FencedBrokerCount, ActiveBrokerCount, GlobalTopicCount, GlobalPartitionCount, raft.epoch, raft.leaders, raft.highWatermark, broker.fenced, events';
+  'metrics are processes.up, processes.crashed, process.up, network.messages, network.bytes, network.crossZoneBytes, network.crossZonePercent, network.dropped, probe.unreachablePairs, probe.reachablePairs, probe.unreachablePeers, probe.rttMsMax, ActiveControllerCount, OfflinePartitionsCount, UnavailablePartitionsCount, FencedBrokerCount, ActiveBrokerCount, GlobalTopicCount, GlobalPartitionCount, raft.epoch, raft.leaders, raft.highWatermark, broker.fenced, UnderReplicatedPartitions, UnderMinIsrPartitionCount, IsrShrinks, IsrExpands, TruncatedRecords, producer.recordsAcked, producer.recordsFailed, producer.latencyMsP99, durability.lostRecords, durability.acknowledgedRecords, events';
 const DURATION_HELP = 'expected a duration: a number and a unit, like "250ms", "90s", "15m" or "1h"';
 const FAULT_KINDS = 'one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal", "alter-config"';
 
@@ -26,7 +26,7 @@ type Line = readonly [path: string, message: string];
 /** Every file of the corpus, and every problem it must produce, in order. */
 const CORPUS: Readonly<Record<string, readonly Line[]>> = {
   'unknown-top-level-key.json': [
-    ['seeed', 'this key is not known here; allowed keys are $schema, name, description, seed, duration, cluster, topics, timeline, expectations'],
+    ['seeed', 'this key is not known here; allowed keys are $schema, name, description, seed, duration, cluster, topics, load, timeline, expectations'],
   ],
   'unknown-step-key.json': [['timeline[0].captoin', 'this key is not known here; allowed keys are at, when, action, caption, pause, expect']],
   'duration-without-unit.json': [['duration', `got "90"; ${DURATION_HELP}`]],

@@ -123,7 +123,7 @@ describe('the scenario JSON Schema', () => {
     expect(schemaOnDisk.title).toBe('Kora Playground scenario');
     expect(schemaOnDisk.required).toEqual(['name', 'duration']);
     expect(schemaOnDisk.additionalProperties).toBe(false);
-    expect(Object.keys(properties)).toEqual(['$schema', 'name', 'description', 'seed', 'duration', 'cluster', 'topics', 'timeline', 'expectations']);
+    expect(Object.keys(properties)).toEqual(['$schema', 'name', 'description', 'seed', 'duration', 'cluster', 'topics', 'load', 'timeline', 'expectations']);
     // Durations are the text people write, not the microseconds they become.
     expect(properties.duration).toEqual({ type: 'string', pattern: '^(\\d+(?:\\.\\d+)?)\\s*(us|µs|ms|s|m|h)$' });
     const step = (properties.timeline as { items: { properties: Record<string, JsonSchema> } }).items;

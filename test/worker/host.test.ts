@@ -218,3 +218,24 @@ describe('EngineHost with a scenario', () => {
     expect(host.scenarioReport()!.seed).toBe(12345);
   });
 });
+
+describe('the final frame of a scenario', () => {
+  it('shows every expectation decided, end-of-run ones included', async () => {
+    const { world, host, frames, draw } = setUp();
+    host.loadScenario({
+      name: 'end checks',
+      duration: '3s',
+      expectations: [{ name: 'everyone up at the end', metric: 'processes.crashed', op: '==', value: 0 }],
+    });
+    host.setSpeed('max');
+    host.play();
+    for (let i = 0; i < 100 && !(frames.at(-1)?.scenario?.done ?? false); i++) {
+      world.advance(20);
+      draw();
+      await settle();
+    }
+    const last = frames.at(-1)!.scenario!;
+    expect(last.done).toBe(true);
+    expect(last.expectations.map((expectation) => expectation.passed)).toEqual([true]);
+  });
+});

@@ -10,18 +10,15 @@
 // registers once per life (a new incarnation each start), and heartbeats every
 // broker.heartbeat.interval.ms with the metadata offset it has applied.
 //
-// ISR: a partition leader asks the controller to add back replicas whose brokers are usable and
-// missing from the ISR. Until replicas copy data (the replication layer), a usable replica counts
-// as caught up at once; the replication layer will require it to reach the high watermark.
+// ISR changes are the replica manager's (replica-manager.ts): it asks the controller with
+// AlterPartition when a follower falls behind or catches up.
 
 import type { MetadataImage } from '../controller/image';
 import type {
-  AlterPartitionRequest,
   BrokerHeartbeatRequest,
   BrokerHeartbeatResponse,
   BrokerRegistrationRequest,
   BrokerRegistrationResponse,
-  ControllerResponse,
 } from '../controller/messages';
 import type { Effects, Message } from '../sim/process';
 import type { TimeUs } from '../sim/time';
@@ -30,8 +27,6 @@ export type BrokerState = 'STARTING' | 'RECOVERY' | 'RUNNING' | 'PENDING_CONTROL
 
 const TIMER_HEARTBEAT = 'broker:heartbeat';
 const RPC_BYTES = 64;
-/** AlterPartition requests a leader keeps in flight at most (bounded work per heartbeat). */
-export const ALTER_PARTITION_INFLIGHT_MAX = 500;
 
 export interface LifecycleSettings {
   readonly rack: string;
@@ -59,7 +54,6 @@ export class BrokerLifecycle {
   private wantShutdown = false;
   private inFlightSinceUs: TimeUs | null = null;
   private lastHeartbeatAckUs: TimeUs | null = null;
-  private readonly alterInFlight = new Set<string>();
 
   constructor(
     private readonly self: string,
@@ -78,7 +72,6 @@ export class BrokerLifecycle {
   onControllerChange(controller: string | null, fx: Effects<Message>): void {
     this.controller = controller;
     this.inFlightSinceUs = null;
-    this.alterInFlight.clear();
     if (controller !== null) this.communicate(fx);
   }
 
@@ -94,7 +87,6 @@ export class BrokerLifecycle {
   handleTimer(key: string, fx: Effects<Message>): boolean {
     if (key !== TIMER_HEARTBEAT) return false;
     this.communicate(fx);
-    this.maybeExpandIsr(fx);
     fx.setTimer(TIMER_HEARTBEAT, this.settings.heartbeatIntervalUs);
     return true;
   }
@@ -126,11 +118,8 @@ export class BrokerLifecycle {
     fx.send(this.controller, request);
   }
 
-  handleResponse(from: string, response: ControllerResponse, fx: Effects<Message>): void {
-    if (response.type === 'AlterPartitionResponse') {
-      this.alterInFlight.delete(`${response.topic}-${response.partition}`);
-      return;
-    }
+  /** Registration and heartbeat answers (AlterPartition answers go to the replica manager). */
+  handleResponse(from: string, response: BrokerRegistrationResponse | BrokerHeartbeatResponse, fx: Effects<Message>): void {
     if (from !== this.controller) return;
     this.inFlightSinceUs = null;
     if (response.error === 'NOT_CONTROLLER') return; // the next heartbeat goes to the new leader
@@ -169,32 +158,6 @@ export class BrokerLifecycle {
     } else if (this.fenced && !wasFenced && this.state === 'RUNNING') {
       this.state = 'RECOVERY';
       fx.note(`${this.self} learned it was fenced; it heartbeats on to be unfenced`);
-    }
-  }
-
-  /** As a partition leader, asks to add back replicas that are usable but missing from the ISR. */
-  private maybeExpandIsr(fx: Effects<Message>): void {
-    if (this.controller === null || this.brokerEpoch === null || this.state !== 'RUNNING') return;
-    for (const state of this.image.partitions()) {
-      if (this.alterInFlight.size >= ALTER_PARTITION_INFLIGHT_MAX) return;
-      if (state.leader !== this.self) continue;
-      const key = `${state.topic}-${state.partition}`;
-      if (this.alterInFlight.has(key)) continue;
-      const missing = state.replicas.filter((id) => !state.isr.includes(id) && this.image.isUsableBroker(id));
-      if (missing.length === 0) continue;
-      const request: AlterPartitionRequest = {
-        type: 'AlterPartition',
-        bytes: RPC_BYTES + 32,
-        brokerId: this.self,
-        brokerEpoch: this.brokerEpoch,
-        topic: state.topic,
-        partition: state.partition,
-        leaderEpoch: state.leaderEpoch,
-        partitionEpoch: state.partitionEpoch,
-        newIsr: state.replicas.filter((id) => state.isr.includes(id) || missing.includes(id)),
-      };
-      this.alterInFlight.add(key);
-      fx.send(this.controller, request);
     }
   }
 

@@ -51,7 +51,12 @@ export interface ControllerSettings {
   readonly idleIntervalUs: TimeUs;
   readonly uncleanLeaderElection: boolean;
   /** Topics the cluster starts with, created once every configured broker is up. */
-  readonly topics: readonly { readonly name: string; readonly partitions: number; readonly replicationFactor: number }[];
+  readonly topics: readonly {
+    readonly name: string;
+    readonly partitions: number;
+    readonly replicationFactor: number;
+    readonly config?: Readonly<Record<string, number | boolean | undefined>>;
+  }[];
   /** Brokers in the configuration: the cluster is "formed" when all are usable. */
   readonly expectedBrokers: number;
 }
@@ -204,7 +209,10 @@ export class QuorumController {
       return;
     }
     const brokerEpoch = this.nextOffset();
-    const offset = this.append([{ type: 'RegisterBroker', brokerId: request.brokerId, brokerEpoch, rack: request.rack, incarnation: request.incarnation }], fx);
+    // A new incarnation of a registered broker restarted, maybe after losing unflushed writes: its old
+    // life leaves every ISR and leadership first, as when fenced (Kafka's unclean shutdown handling, KIP-966).
+    const restarted = existing !== undefined ? this.moveAway(request.brokerId, `${request.brokerId} restarted (new incarnation)`) : [];
+    const offset = this.append([...restarted, { type: 'RegisterBroker', brokerId: request.brokerId, brokerEpoch, rack: request.rack, incarnation: request.incarnation }], fx);
     if (offset === null) return;
     fx.note(`${this.self} registered ${request.brokerId} (broker epoch ${brokerEpoch}); it stays fenced until it has caught up`);
     this.replyAfter(offset, from, registrationResponse('NONE', brokerEpoch), fx);
@@ -299,7 +307,15 @@ export class QuorumController {
       if (state.replicas.some((id) => state.isr.includes(id) && image.isUsableBroker(id))) continue; // a clean choice will come
       const leader = state.replicas.find((id) => image.isUsableBroker(id));
       if (leader === undefined) continue;
-      changes.push({ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, leader, isr: [leader], reason: `unclean election: ${leader} was not in the ISR` });
+      changes.push({
+        type: 'PartitionChange',
+        topicId: state.topicId,
+        partition: state.partition,
+        leader,
+        isr: [leader],
+        leaderRecoveryState: 'RECOVERING',
+        reason: `unclean election: ${leader} was not in the ISR`,
+      });
     }
     return changes;
   }
@@ -330,9 +346,16 @@ export class QuorumController {
     for (const state of image.partitions()) {
       if (!state.isr.includes(brokerId) && state.leader !== brokerId) continue;
       const isr = state.isr.length > 1 ? state.isr.filter((id) => id !== brokerId) : state.isr;
-      const change: { isr?: readonly string[]; leader?: LeaderId } = {};
+      const change: { isr?: readonly string[]; leader?: LeaderId; leaderRecoveryState?: 'RECOVERING' } = {};
       if (isr !== state.isr) change.isr = isr;
-      if (state.leader === brokerId) change.leader = this.electLeader(state, isr, brokerId);
+      if (state.leader === brokerId) {
+        change.leader = this.electLeader(state, isr, brokerId);
+        if (change.leader !== null && !isr.includes(change.leader)) {
+          // Unclean: the new leader was not in sync; it alone is the ISR now (KIP-704).
+          change.isr = [change.leader];
+          change.leaderRecoveryState = 'RECOVERING';
+        }
+      }
       if (change.isr === undefined && change.leader === undefined) continue;
       changes.push({ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, ...change, reason });
     }
@@ -364,6 +387,7 @@ export class QuorumController {
           partition: state.partition,
           leader: brokerId,
           isr: [brokerId],
+          leaderRecoveryState: 'RECOVERING',
           reason: `unclean election: ${brokerId} was not in the ISR`,
         });
       }
@@ -387,6 +411,9 @@ export class QuorumController {
       const start = fx.prng.int(usable.length);
       const assignments = placeReplicas(usable, topic.partitions, topic.replicationFactor, start);
       records.push({ type: 'Topic', name: topic.name, topicId: topic.name });
+      for (const [name, value] of Object.entries(topic.config ?? {})) {
+        if (value !== undefined) records.push({ type: 'Config', resource: `topic:${topic.name}`, name, value: String(value) });
+      }
       assignments.forEach((replicas, partition) => {
         records.push({ type: 'Partition', topicId: topic.name, partition, replicas, isr: replicas, leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0 });
       });

@@ -28,6 +28,8 @@ export interface PartitionState {
   leader: LeaderId;
   leaderEpoch: number;
   partitionEpoch: number;
+  /** RECOVERING while the leader came from an unclean election (KIP-704). */
+  leaderRecoveryState?: 'RECOVERED' | 'RECOVERING';
 }
 
 export interface TopicState {
@@ -153,6 +155,7 @@ export class MetadataImage {
           this.countLeader(record.leader, 1);
           state.leader = record.leader;
           state.leaderEpoch++;
+          state.leaderRecoveryState = record.leaderRecoveryState ?? 'RECOVERED';
         }
         state.partitionEpoch++;
         return;

@@ -70,6 +70,8 @@ export interface PartitionChangeRecord {
   readonly isr?: readonly string[];
   /** Present when the leader changes (null: no leader, the partition is offline). */
   readonly leader?: LeaderId;
+  /** Kafka's LeaderRecoveryState (KIP-704): RECOVERING after an unclean election, RECOVERED otherwise. */
+  readonly leaderRecoveryState?: 'RECOVERED' | 'RECOVERING';
   /** Why, for people reading the log. */
   readonly reason: string;
 }

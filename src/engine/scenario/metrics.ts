@@ -14,12 +14,25 @@ export interface MetricDefinition {
   read(engine: Engine, process: string | undefined): number;
 }
 
-function probeViews(engine: Engine): readonly { readonly id: string; readonly view: MemberView }[] {
-  return engine.processViews();
+/** The probe of every running cluster member (clients do not probe). */
+function probeViews(engine: Engine): { readonly id: string; readonly probe: NonNullable<MemberView['probe']> }[] {
+  return engine.processViews().flatMap(({ id, view }) => (view.probe === undefined ? [] : [{ id, probe: view.probe }]));
 }
 
 function processView(engine: Engine, id: string): MemberView | null {
-  return probeViews(engine).find((entry) => entry.id === id)?.view ?? null;
+  return engine.processViews().find((entry) => entry.id === id)?.view ?? null;
+}
+
+function sumReplicas(engine: Engine, pick: (view: NonNullable<MemberView['replicas']>) => number): number {
+  let total = 0;
+  for (const { view } of engine.processViews()) if (view.replicas !== undefined) total += pick(view.replicas);
+  return total;
+}
+
+function sumProducers(engine: Engine, pick: (view: NonNullable<MemberView['producer']>) => number): number {
+  let total = 0;
+  for (const { view } of engine.processViews()) if (view.producer !== undefined) total += pick(view.producer);
+  return total;
 }
 
 /** What the metadata says about the cluster, whichever controller design runs it. */
@@ -131,21 +144,21 @@ const definitions: MetricDefinition[] = [
     description: 'pairs (running process, peer) where the process has had no probe reply for probe.timeoutMs',
     unit: 'pairs',
     perProcess: false,
-    read: (engine) => probeViews(engine).reduce((sum, entry) => sum + entry.view.probe.unreachable, 0),
+    read: (engine) => probeViews(engine).reduce((sum, entry) => sum + entry.probe.unreachable, 0),
   },
   {
     name: 'probe.reachablePairs',
     description: 'pairs (running process, peer) where the process hears the peer',
     unit: 'pairs',
     perProcess: false,
-    read: (engine) => probeViews(engine).reduce((sum, entry) => sum + entry.view.probe.reachable, 0),
+    read: (engine) => probeViews(engine).reduce((sum, entry) => sum + entry.probe.reachable, 0),
   },
   {
     name: 'probe.unreachablePeers',
     description: 'peers the named process cannot hear (0 while it is crashed)',
     unit: 'peers',
     perProcess: true,
-    read: (engine, process) => processView(engine, process!)?.probe.unreachable ?? 0,
+    read: (engine, process) => processView(engine, process!)?.probe?.unreachable ?? 0,
   },
   {
     name: 'probe.rttMsMax',
@@ -155,7 +168,7 @@ const definitions: MetricDefinition[] = [
     read: (engine) => {
       let max = 0;
       for (const entry of probeViews(engine)) {
-        for (const peer of entry.view.probe.peers) {
+        for (const peer of entry.probe.peers) {
           if (peer.health === 'reachable' && peer.rttUs !== null) max = Math.max(max, peer.rttUs);
         }
       }
@@ -249,6 +262,76 @@ const definitions: MetricDefinition[] = [
     unit: '0 or 1',
     perProcess: true,
     read: (engine, process) => (processView(engine, process!)?.broker?.fenced === false ? 0 : 1),
+  },
+  {
+    name: 'UnderReplicatedPartitions',
+    description: 'partitions whose ISR is smaller than their replica set, summed over leaders (Kafka: UnderReplicatedPartitions)',
+    unit: 'partitions',
+    perProcess: false,
+    read: (engine) => sumReplicas(engine, (view) => view.underReplicated),
+  },
+  {
+    name: 'UnderMinIsrPartitionCount',
+    description: 'partitions whose ISR is below min.insync.replicas: acks=all writes are refused (Kafka: UnderMinIsrPartitionCount)',
+    unit: 'partitions',
+    perProcess: false,
+    read: (engine) => sumReplicas(engine, (view) => view.underMinIsr),
+  },
+  {
+    name: 'IsrShrinks',
+    description: 'ISR shrinks so far, summed over brokers (Kafka: IsrShrinksPerSec, as a count)',
+    unit: 'shrinks',
+    perProcess: false,
+    read: (engine) => sumReplicas(engine, (view) => view.isrShrinks),
+  },
+  {
+    name: 'IsrExpands',
+    description: 'ISR expansions so far, summed over brokers (Kafka: IsrExpandsPerSec, as a count)',
+    unit: 'expansions',
+    perProcess: false,
+    read: (engine) => sumReplicas(engine, (view) => view.isrExpands),
+  },
+  {
+    name: 'TruncatedRecords',
+    description: 'records followers removed from their logs because they diverged from a new leader',
+    unit: 'records',
+    perProcess: false,
+    read: (engine) => sumReplicas(engine, (view) => view.truncatedRecords),
+  },
+  {
+    name: 'producer.recordsAcked',
+    description: 'records producers were told are written, summed',
+    unit: 'records',
+    perProcess: false,
+    read: (engine) => sumProducers(engine, (view) => view.recordsAcked),
+  },
+  {
+    name: 'producer.recordsFailed',
+    description: 'records producers gave up on (delivery.timeout.ms, a non-retriable error, or a full buffer), summed',
+    unit: 'records',
+    perProcess: false,
+    read: (engine) => sumProducers(engine, (view) => view.recordsFailed),
+  },
+  {
+    name: 'producer.latencyMsP99',
+    description: 'the 99th percentile of produce latency (first record created to acknowledged), the worst producer',
+    unit: 'ms',
+    perProcess: false,
+    read: (engine) => Math.max(0, ...engine.processViews().flatMap(({ view }) => (view.producer === undefined ? [] : [view.producer.latencyUs.p99 / 1_000]))),
+  },
+  {
+    name: 'durability.lostRecords',
+    description: 'acknowledged records no longer in their partition leader\'s log: lost for good (the durability oracle)',
+    unit: 'records',
+    perProcess: false,
+    read: (engine) => engine.durability().lostRecords,
+  },
+  {
+    name: 'durability.acknowledgedRecords',
+    description: 'records acknowledged with acks=1 or all, which the durability oracle watches',
+    unit: 'records',
+    perProcess: false,
+    read: (engine) => engine.durability().acknowledgedRecords,
   },
   {
     name: 'events',

@@ -5,7 +5,7 @@
 // (public/scenarios/scenario.schema.json, written by `npm run schema`).
 
 import { z } from 'zod';
-import { SEED_MAX, engineConfigSchema, topicSchema } from '../config';
+import { SEED_MAX, engineConfigSchema, producerSchema, topicSchema } from '../config';
 import { faultSchema } from '../faults';
 import { DURATION_PATTERN, parseDuration } from '../sim/time';
 import { integerIn, oneOf, strictObject } from '../validation';
@@ -68,6 +68,18 @@ export const expectationSchema = strictObject({
   always: z.boolean({ error: 'true or false' }).optional(),
 });
 
+/** A producer of the scenario's load: the engine's producer settings, with start and stop as durations. */
+export const loadProducerSchema = producerSchema.omit({ startMs: true, stopMs: true }).extend({
+  /** When it starts producing (default: at once). */
+  start: duration.optional(),
+  /** When it stops (default: never). */
+  stop: duration.optional(),
+});
+
+export const loadSchema = strictObject({
+  producers: z.array(loadProducerSchema).max(100).default([]),
+});
+
 export const scenarioSchema = strictObject({
   $schema: z.string().optional(),
   name: z.string({ error: 'a title' }).min(1, { error: 'a title' }).max(120, { error: 'a title of at most 120 characters' }),
@@ -77,6 +89,8 @@ export const scenarioSchema = strictObject({
   cluster: engineConfigSchema.prefault({}),
   /** Topics the cluster starts with (added to any in "cluster.topics"). */
   topics: z.array(topicSchema).max(1_000).default([]),
+  /** Clients driving traffic, starting and stopping at given times. */
+  load: loadSchema.prefault({}),
   timeline: z.array(stepSchema).max(TIMELINE_STEPS_MAX).default([]),
   expectations: z.array(expectationSchema).max(EXPECTATIONS_MAX).default([]),
 });

@@ -152,7 +152,20 @@ export function checkScenario(input: unknown): { ok: true; value: ValidScenario 
   if (!shape.ok) return shape;
   // Top-level topics join the cluster's; a problem with one is reported where the author wrote it.
   const ownTopics = shape.value.cluster.topics.length;
-  const scenario = { ...shape.value, cluster: { ...shape.value.cluster, topics: [...shape.value.cluster.topics, ...shape.value.topics] } };
+  const ownProducers = shape.value.cluster.producers.length;
+  const loadProducers = shape.value.load.producers.map(({ start, stop, ...producer }) => ({
+    ...producer,
+    startMs: Math.round((start ?? 0) / 1_000),
+    ...(stop === undefined ? {} : { stopMs: Math.round(stop / 1_000) }),
+  }));
+  const scenario = {
+    ...shape.value,
+    cluster: {
+      ...shape.value.cluster,
+      topics: [...shape.value.cluster.topics, ...shape.value.topics],
+      producers: [...shape.value.cluster.producers, ...loadProducers],
+    },
+  };
   let config: EngineConfig;
   let clusterProblems: ValidationProblem[] = [];
   try {
@@ -162,11 +175,16 @@ export function checkScenario(input: unknown): { ok: true; value: ValidScenario 
     clusterProblems = error.problems.map((problem) => {
       const topic = /^topics\[(\d+)\](.*)$/.exec(problem.path);
       if (topic !== null && Number(topic[1]) >= ownTopics) return { ...problem, path: `topics[${Number(topic[1]) - ownTopics}]${topic[2]}` };
+      const producer = /^producers\[(\d+)\](.*)$/.exec(problem.path);
+      if (producer !== null && Number(producer[1]) >= ownProducers) {
+        const rest = producer[2]!.replace(/^\.stopMs/, '.stop').replace(/^\.startMs/, '.start');
+        return { ...problem, path: `load.producers[${Number(producer[1]) - ownProducers}]${rest}` };
+      }
       return { ...problem, path: `cluster.${problem.path}` };
     });
     // When only the topics are wrong, the cluster itself still stands: check the rest against it too.
     try {
-      config = resolveConfig({ ...scenario.cluster, topics: [] });
+      config = resolveConfig({ ...scenario.cluster, topics: [], producers: [] });
     } catch {
       return { ok: false, problems: clusterProblems };
     }

@@ -3,7 +3,7 @@ import type { PeerView, ProcessSnapshot } from '../../engine/api';
 import type { BrokerState, LifecycleView } from '../../engine/broker/lifecycle';
 import type { ControllerView, RegistrationView } from '../../engine/controller/controller';
 import { formatSpan } from '../../engine/sim/time';
-import { formatBytes } from '../format';
+import { formatBytes, formatCount } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum } from '../kraft';
 
 interface Props {
@@ -227,6 +227,30 @@ function LegacyBody({ process }: { process: ProcessSnapshot }) {
   );
 }
 
+/** A producer: what it has had acknowledged, what failed, how long acknowledgements take, and its last error. */
+function ProducerBody({ process }: { process: ProcessSnapshot }) {
+  const producer = process.view?.producer;
+  if (producer === undefined) return null;
+  const p99 = producer.latencyUs.count > 0 ? formatSpan(producer.latencyUs.p99) : '—';
+  return (
+    <>
+      <dl className="card-figures" data-testid={`producer-figures-${process.id}`}>
+        <Figure label="Acked" value={formatCount(producer.recordsAcked)} help="Records the brokers acknowledged (with this producer's acks setting)." />
+        <Figure label="Failed" value={formatCount(producer.recordsFailed)} help="Records given up on: delivery.timeout.ms passed, a non-retriable error, or a full buffer." />
+        <Figure label="p99" value={p99} help="99th percentile of produce latency: from a batch's first record to its acknowledgement." />
+      </dl>
+      <div className="stat-row muted">
+        <span>{producer.metadataKnown ? `${formatCount(producer.queuedRecords)} queued · ${producer.requestsInFlight} in flight` : 'waiting for metadata'}</span>
+      </div>
+      {producer.lastError !== null && (
+        <p className="card-hint" title={producer.lastError.detail}>
+          {producer.lastError.detail.length > 140 ? `${producer.lastError.detail.slice(0, 140)}…` : producer.lastError.detail}
+        </p>
+      )}
+    </>
+  );
+}
+
 function DownBody({ process }: { process: ProcessSnapshot }) {
   if (process.status === 'stopped') {
     return (
@@ -270,6 +294,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
       <div className="card-body">
         {!up && <DownBody process={process} />}
         {up && process.role === 'controller' && <ControllerBody process={process} quorum={quorum} />}
+        {up && process.role === 'client' && <ProducerBody process={process} />}
         {up && !kraft && <LegacyBody process={process} />}
         {up && broker !== undefined && (
           <BrokerBody process={process} broker={broker} appliedOffset={process.view?.raft?.appliedOffset ?? null} registration={registrationChip} />

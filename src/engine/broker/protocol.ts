@@ -1,0 +1,165 @@
+// The data plane's RPCs, with Kafka's API and error names: Metadata, InitProducerId, Produce and
+// Fetch (replica fetches from followers; consumer fetches later). Records travel as batches of
+// metadata (offsets, sizes, producer id, sequence, leader epoch), never as payload bytes.
+
+import type { Message } from '../sim/process';
+import type { TimeUs } from '../sim/time';
+
+export type ErrorCode =
+  | 'NONE'
+  | 'NOT_LEADER_OR_FOLLOWER'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'NOT_ENOUGH_REPLICAS'
+  | 'NOT_ENOUGH_REPLICAS_AFTER_APPEND'
+  | 'REQUEST_TIMED_OUT'
+  | 'FENCED_LEADER_EPOCH'
+  | 'UNKNOWN_LEADER_EPOCH'
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  | 'OFFSET_OUT_OF_RANGE';
+
+/** Errors a producer retries (after refreshing metadata where the leader may have moved). */
+export const RETRIABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([
+  'NOT_LEADER_OR_FOLLOWER',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'REQUEST_TIMED_OUT',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+]);
+
+/** Acks as Kafka's producer config: 0 (fire and forget), 1 (leader wrote it), -1 (= "all": the ISR has it). */
+export type Acks = 0 | 1 | -1;
+
+/** A batch as produced: what the producer sends and the oracle tracks. */
+export interface ProducedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly producerId: number;
+  /** Sequence of the batch's first record for this producer and partition (idempotence). */
+  readonly baseSequence: number;
+  readonly records: number;
+  readonly bytes: number;
+  /** Unique across the run: "producer-1/7". */
+  readonly batchId: string;
+  readonly createdUs: TimeUs;
+}
+
+/** A batch as a log holds it. */
+export interface LogBatch {
+  readonly baseOffset: number;
+  readonly records: number;
+  readonly bytes: number;
+  /** Leader epoch of the leader that appended it. */
+  readonly epoch: number;
+  readonly producerId: number;
+  readonly baseSequence: number;
+  readonly batchId: string;
+  readonly appendedUs: TimeUs;
+  readonly createdUs: TimeUs;
+}
+
+export interface PartitionMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  readonly leader: string | null;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly string[];
+  readonly isr: readonly string[];
+}
+
+export interface MetadataRequest extends Message {
+  readonly type: 'Metadata';
+  readonly topics: readonly string[];
+}
+
+export interface MetadataResponse extends Message {
+  readonly type: 'MetadataResponse';
+  readonly brokers: readonly string[];
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+export interface InitProducerIdRequest extends Message {
+  readonly type: 'InitProducerId';
+}
+
+export interface InitProducerIdResponse extends Message {
+  readonly type: 'InitProducerIdResponse';
+  readonly error: ErrorCode;
+  readonly producerId: number;
+}
+
+export interface ProduceRequest extends Message {
+  readonly type: 'Produce';
+  /** Client-chosen id echoed in the response (Kafka's correlation id). */
+  readonly correlationId: number;
+  readonly acks: Acks;
+  /** How long the leader may wait for the ISR with acks=all (request.timeout.ms on the broker side). */
+  readonly timeoutUs: TimeUs;
+  readonly batches: readonly ProducedBatch[];
+}
+
+export interface ProducePartitionResult {
+  readonly topic: string;
+  readonly partition: number;
+  readonly batchId: string;
+  readonly error: ErrorCode;
+  /** Offset of the batch's first record when written. */
+  readonly baseOffset: number;
+  /** A sentence for people: why, with the cause at that moment. */
+  readonly detail: string;
+}
+
+export interface ProduceResponse extends Message {
+  readonly type: 'ProduceResponse';
+  readonly correlationId: number;
+  readonly results: readonly ProducePartitionResult[];
+}
+
+export interface FetchPartitionRequest {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  /** Epoch of the last batch the fetcher has (Kafka's lastFetchedEpoch, KIP-320 truncation detection). */
+  readonly lastFetchedEpoch: number;
+  readonly currentLeaderEpoch: number;
+}
+
+export interface ReplicaFetchRequest extends Message {
+  readonly type: 'ReplicaFetch';
+  readonly replicaId: string;
+  readonly brokerEpoch: number;
+  readonly partitions: readonly FetchPartitionRequest[];
+}
+
+export interface FetchPartitionResponse {
+  readonly topic: string;
+  readonly partition: number;
+  readonly error: ErrorCode;
+  readonly highWatermark: number;
+  readonly batches: readonly LogBatch[];
+  /** Set when the fetcher's log diverges: truncate to this end offset of this epoch, then fetch again. */
+  readonly divergingEpoch: { readonly epoch: number; readonly endOffset: number } | null;
+}
+
+export interface ReplicaFetchResponse extends Message {
+  readonly type: 'ReplicaFetchResponse';
+  readonly partitions: readonly FetchPartitionResponse[];
+}
+
+export type DataRequest = MetadataRequest | InitProducerIdRequest | ProduceRequest | ReplicaFetchRequest;
+export type DataResponse = MetadataResponse | InitProducerIdResponse | ProduceResponse | ReplicaFetchResponse;
+
+const REQUESTS = new Set(['Metadata', 'InitProducerId', 'Produce', 'ReplicaFetch']);
+const RESPONSES = new Set(['MetadataResponse', 'InitProducerIdResponse', 'ProduceResponse', 'ReplicaFetchResponse']);
+
+export function isDataRequest(message: Message): message is DataRequest {
+  return REQUESTS.has(message.type);
+}
+
+export function isDataResponse(message: Message): message is DataResponse {
+  return RESPONSES.has(message.type);
+}
+
+/** Bytes of a request or response header. */
+export const DATA_HEADER_BYTES = 64;

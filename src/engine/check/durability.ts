@@ -1,0 +1,185 @@
+// The durability oracle: outside the protocol, it watches every batch a producer was told was
+// written (acks=1 or all) and reports any that the partition's log no longer holds: the leader's
+// log is the truth consumers read, so an acknowledged batch missing from it, or replaced by other
+// records at its offset, is lost for good (followers will truncate to match the leader).
+//
+// Efficient by construction: with one leader in one leader epoch, nothing that leader acknowledged
+// can vanish; so a partition's acknowledged batches are checked again only when its leader or
+// leader epoch changes. Each loss is explained with the cause the configuration allowed.
+
+import type { ErrorCode, Acks, ProducedBatch } from '../broker/protocol';
+import type { PartitionLog } from '../broker/partition-log';
+import { formatSpan, type TimeUs } from '../sim/time';
+
+/** Acknowledged batches tracked at most; the oldest are forgotten (and counted) beyond it. */
+export const TRACKED_BATCHES_MAX = 1_000_000;
+/** Loss reports kept at most (all losses are counted). */
+export const LOSS_REPORTS_MAX = 1_000;
+
+export interface AckedBatch {
+  readonly batch: ProducedBatch;
+  readonly baseOffset: number;
+  readonly acks: Acks;
+  readonly ackedUs: TimeUs;
+}
+
+export interface LossReport {
+  readonly batchId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly baseOffset: number;
+  readonly records: number;
+  readonly acks: Acks;
+  readonly ackedUs: TimeUs;
+  readonly detectedUs: TimeUs;
+  /** One sentence: what happened and which setting allowed it. */
+  readonly cause: string;
+}
+
+/** What the oracle needs to know of a partition now. */
+export interface PartitionTruth {
+  readonly leader: string | null;
+  readonly leaderEpoch: number;
+  /** The leader's log (its disk), or null when there is no leader. */
+  readonly log: PartitionLog | null;
+  readonly minInsyncReplicas: number;
+  /** True when the current leader was chosen by unclean election. */
+  readonly uncleanElection: boolean;
+  /** The ISR when the leader was elected, as far as the metadata says. */
+  readonly isr: readonly string[];
+}
+
+export interface DurabilityStatus {
+  readonly acknowledgedBatches: number;
+  readonly acknowledgedRecords: number;
+  readonly failedBatches: number;
+  readonly lostBatches: number;
+  readonly lostRecords: number;
+  readonly losses: readonly LossReport[];
+  readonly forgottenBatches: number;
+}
+
+interface PartitionWatch {
+  readonly batches: AckedBatch[];
+  verifiedLeader: string | null;
+  verifiedEpoch: number;
+}
+
+export class DurabilityOracle {
+  private readonly partitions = new Map<string, PartitionWatch>();
+  private tracked = 0;
+  private forgotten = 0;
+  private acknowledgedRecords = 0;
+  private failedCount = 0;
+  private lostRecords = 0;
+  private lostBatches = 0;
+  private readonly losses: LossReport[] = [];
+  private readonly lostIds = new Set<string>();
+
+  // ---- the producer's ledger ------------------------------------------------------------------
+
+  sent(_batch: ProducedBatch, _atUs: TimeUs): void {}
+
+  acknowledged(batch: ProducedBatch, baseOffset: number, acks: Acks, atUs: TimeUs): void {
+    if (acks === 0) return; // acks=0 promises nothing: there is nothing to lose
+    const key = `${batch.topic}-${batch.partition}`;
+    let watch = this.partitions.get(key);
+    if (watch === undefined) {
+      watch = { batches: [], verifiedLeader: null, verifiedEpoch: -1 };
+      this.partitions.set(key, watch);
+    }
+    watch.batches.push({ batch, baseOffset, acks, ackedUs: atUs });
+    this.acknowledgedRecords += batch.records;
+    this.tracked++;
+    if (this.tracked > TRACKED_BATCHES_MAX) this.forgetOldest();
+  }
+
+  failed(_batch: ProducedBatch, _error: ErrorCode, _detail: string, _atUs: TimeUs): void {
+    this.failedCount++;
+  }
+
+  // ---- checking -------------------------------------------------------------------------------
+
+  /** Checks every partition whose leadership changed since its last check. */
+  check(nowUs: TimeUs, truthOf: (topic: string, partition: number) => PartitionTruth | null): void {
+    for (const [key, watch] of this.partitions) {
+      if (watch.batches.length === 0) continue;
+      const sample = watch.batches[0]!.batch;
+      const truth = truthOf(sample.topic, sample.partition);
+      if (truth === null || truth.leader === null || truth.log === null) continue; // unavailable is not lost
+      if (truth.leader === watch.verifiedLeader && truth.leaderEpoch === watch.verifiedEpoch) continue;
+      watch.verifiedLeader = truth.leader;
+      watch.verifiedEpoch = truth.leaderEpoch;
+      this.verify(key, watch, truth, nowUs);
+    }
+  }
+
+  private verify(key: string, watch: PartitionWatch, truth: PartitionTruth, nowUs: TimeUs): void {
+    const log = truth.log!;
+    const kept: AckedBatch[] = [];
+    for (const acked of watch.batches) {
+      const held = acked.baseOffset < log.logStartOffset ? acked : log.batchAt(acked.baseOffset);
+      if (held === acked || (held !== undefined && 'batchId' in held && held.batchId === acked.batch.batchId)) {
+        kept.push(acked);
+        continue;
+      }
+      this.lostBatches++;
+      this.lostRecords += acked.batch.records;
+      if (this.losses.length < LOSS_REPORTS_MAX && !this.lostIds.has(acked.batch.batchId)) {
+        this.lostIds.add(acked.batch.batchId);
+        this.losses.push({
+          batchId: acked.batch.batchId,
+          topic: acked.batch.topic,
+          partition: acked.batch.partition,
+          baseOffset: acked.baseOffset,
+          records: acked.batch.records,
+          acks: acked.acks,
+          ackedUs: acked.ackedUs,
+          detectedUs: nowUs,
+          cause: this.explain(key, acked, truth, held === undefined ? `its log ends at ${log.endOffset}` : `another batch is at offset ${acked.baseOffset}`),
+        });
+      }
+    }
+    this.tracked -= watch.batches.length - kept.length;
+    watch.batches.length = 0;
+    watch.batches.push(...kept);
+  }
+
+  private explain(key: string, acked: AckedBatch, truth: PartitionTruth, what: string): string {
+    const lost = `batch ${acked.batch.batchId} (${key}, offsets ${acked.baseOffset}..${acked.baseOffset + acked.batch.records - 1}), acknowledged at ${formatSpan(acked.ackedUs)}`;
+    const now = `${truth.leader} now leads leader epoch ${truth.leaderEpoch} and does not have it (${what})`;
+    if (acked.acks === 1) {
+      return `${lost} with acks=1, was lost: the leader acknowledged it before any follower had copied it, then lost leadership; ${now}`;
+    }
+    if (truth.uncleanElection) {
+      return `${lost} with acks=all, was lost: unclean.leader.election.enable let ${truth.leader}, which was not in the ISR, become leader; ${now}`;
+    }
+    if (truth.minInsyncReplicas <= 1) {
+      return `${lost} with acks=all, was lost: min.insync.replicas=${truth.minInsyncReplicas} let the leader acknowledge it while it was the only in-sync replica, and that copy was lost; ${now}`;
+    }
+    return `${lost} with acks=all and min.insync.replicas=${truth.minInsyncReplicas}, was lost with no setting to allow it: this is a bug in the simulation; ${now}`;
+  }
+
+  private forgetOldest(): void {
+    let oldest: PartitionWatch | null = null;
+    for (const watch of this.partitions.values()) {
+      if (watch.batches.length > 0 && (oldest === null || watch.batches[0]!.ackedUs < oldest.batches[0]!.ackedUs)) oldest = watch;
+    }
+    if (oldest === null) return;
+    oldest.batches.shift();
+    this.tracked--;
+    this.forgotten++;
+  }
+
+  status(): DurabilityStatus {
+    return {
+      acknowledgedBatches: this.tracked + this.lostBatches + this.forgotten,
+      acknowledgedRecords: this.acknowledgedRecords,
+      failedBatches: this.failedCount,
+      lostBatches: this.lostBatches,
+      lostRecords: this.lostRecords,
+      losses: this.losses,
+      forgottenBatches: this.forgotten,
+    };
+  }
+}
