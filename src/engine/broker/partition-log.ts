@@ -136,6 +136,8 @@ export class PartitionLog {
   /** Epoch of the record just before `offset` (0 at the log start of an empty history). */
   epochBefore(offset: number): number | null {
     if (offset === 0) return 0;
+    const last = this.batches.at(-1);
+    if (last !== undefined && offset === last.baseOffset + last.records) return last.epoch; // the common case: the log end
     const batch = this.batchAt(offset - 1);
     if (batch !== undefined) return batch.epoch;
     return offset === this.startOffset ? this.epochAtOrBefore(offset - 1) : null;

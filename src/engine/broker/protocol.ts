@@ -119,6 +119,8 @@ export interface ProduceResponse extends Message {
 export interface FetchPartitionRequest {
   readonly topic: string;
   readonly partition: number;
+  /** "topic-partition", computed once by the fetcher (a fetch names the same partitions again and again). */
+  readonly key: string;
   readonly fetchOffset: number;
   /** Epoch of the last batch the fetcher has (Kafka's lastFetchedEpoch, KIP-320 truncation detection). */
   readonly lastFetchedEpoch: number;

@@ -79,6 +79,7 @@ interface LeaderPartition {
   readonly key: string;
   readonly topic: string;
   readonly partition: number;
+  readonly log: PartitionLog;
   leaderEpoch: number;
   partitionEpoch: number;
   /** The committed ISR (from metadata). */
@@ -98,6 +99,7 @@ interface FollowerPartition {
   readonly key: string;
   readonly topic: string;
   readonly partition: number;
+  readonly log: PartitionLog;
   leader: string;
   leaderEpoch: number;
   highWatermark: number;
@@ -133,6 +135,12 @@ export interface ReplicaView {
 
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}-${partition}`;
+}
+
+const NO_BATCHES: readonly LogBatch[] = [];
+
+function fetchError(part: FetchPartitionRequest, error: ErrorCode): FetchPartitionResponse {
+  return { topic: part.topic, partition: part.partition, error, highWatermark: -1, batches: NO_BATCHES, divergingEpoch: null };
 }
 
 export class ReplicaManager {
@@ -214,6 +222,7 @@ export class ReplicaManager {
       key,
       topic: state.topic,
       partition: state.partition,
+      log,
       leaderEpoch: state.leaderEpoch,
       partitionEpoch: state.partitionEpoch,
       isr: state.isr,
@@ -239,6 +248,7 @@ export class ReplicaManager {
       key,
       topic: state.topic,
       partition: state.partition,
+      log: this.logOf(state.topic, state.partition),
       leader: state.leader!,
       leaderEpoch: state.leaderEpoch,
       highWatermark: Math.min(existing?.highWatermark ?? wasLeader?.highWatermark ?? 0, this.logOf(state.topic, state.partition).endOffset),
@@ -354,10 +364,15 @@ export class ReplicaManager {
         answer('NONE', 'written by the leader', written.baseOffset);
       }
     }
-    for (const leader of new Set(request.batches.map((batch) => this.leaders.get(partitionKey(batch.topic, batch.partition))))) {
-      if (leader !== undefined) this.maybeAdvanceHighWatermark(leader, fx);
+    const grown = new Set<LeaderPartition>();
+    for (const batch of request.batches) {
+      const leader = this.leaders.get(partitionKey(batch.topic, batch.partition));
+      if (leader !== undefined) grown.add(leader);
     }
-    this.wakeParkedFetches(fx);
+    for (const leader of grown) {
+      this.maybeAdvanceHighWatermark(leader, fx);
+      this.wakeParkedFetches(fx, leader);
+    }
     if (request.acks === 0) return; // fire and forget: Kafka sends no response
     const parked: ParkedProduce = { from, request, results, requiredOffsets: required, deadlineUs: fx.nowUs + request.timeoutUs };
     if (!this.tryCompleteProduce(parked, fx)) {
@@ -454,23 +469,32 @@ export class ReplicaManager {
   // ---- replica fetch, leader side -------------------------------------------------------------
 
   private handleReplicaFetch(from: string, request: ReplicaFetchRequest, fx: Effects<Message>): void {
-    const responses: FetchPartitionResponse[] = [];
-    let anything = false;
-    for (const part of request.partitions) {
-      const response = this.answerPartitionFetch(request.replicaId, part, fx);
-      if (response.error !== 'NONE' || response.batches.length > 0 || response.divergingEpoch !== null) anything = true;
-      const leader = this.leaders.get(partitionKey(part.topic, part.partition));
-      const progress = leader?.followers.get(request.replicaId);
-      if (progress !== undefined && progress.sentHighWatermark !== leader!.highWatermark) anything = true;
-      responses.push(response);
-    }
-    if (!anything && request.partitions.length > 0) {
+    const responses = this.answerFetch(request, fx);
+    if (responses.length === 0 && request.partitions.length > 0) {
       // Long poll: nothing new for this follower; hold the fetch until something is, or the wait ends.
       this.parkedFetches.set(request.replicaId, { from, request });
       fx.setTimer(`${TIMER_FETCH_PARK}${request.replicaId}`, this.settings.fetchMaxWaitUs);
       return;
     }
     this.sendFetchResponse(from, request.replicaId, responses, fx);
+  }
+
+  /**
+   * Answers each partition of a follower's fetch, leaving out the ones with nothing new for it:
+   * no records, no divergence, no error, and a high watermark it already has (as Kafka's
+   * incremental fetch sessions do, KIP-227).
+   */
+  private answerFetch(request: ReplicaFetchRequest, fx: Effects<Message>): FetchPartitionResponse[] {
+    const responses: FetchPartitionResponse[] = [];
+    for (const part of request.partitions) {
+      const response = this.answerPartitionFetch(request.replicaId, part, fx);
+      if (response.error === 'NONE' && response.batches.length === 0 && response.divergingEpoch === null) {
+        const progress = this.leaders.get(part.key)?.followers.get(request.replicaId);
+        if (progress !== undefined && progress.sentHighWatermark === response.highWatermark) continue;
+      }
+      responses.push(response);
+    }
+    return responses;
   }
 
   private sendFetchResponse(to: string, replicaId: string, partitions: FetchPartitionResponse[], fx: Effects<Message>): void {
@@ -487,15 +511,13 @@ export class ReplicaManager {
   }
 
   private answerPartitionFetch(replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse {
-    const key = partitionKey(part.topic, part.partition);
-    const leader = this.leaders.get(key);
-    const empty = (error: ErrorCode): FetchPartitionResponse => ({ topic: part.topic, partition: part.partition, error, highWatermark: -1, batches: [], divergingEpoch: null });
-    if (leader === undefined) return empty('NOT_LEADER_OR_FOLLOWER');
-    if (part.currentLeaderEpoch < leader.leaderEpoch) return empty('FENCED_LEADER_EPOCH');
-    if (part.currentLeaderEpoch > leader.leaderEpoch) return empty('UNKNOWN_LEADER_EPOCH');
-    const log = this.logOf(part.topic, part.partition);
+    const leader = this.leaders.get(part.key);
+    if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
+    if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
+    if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
+    const log = leader.log;
     const progress = leader.followers.get(replicaId);
-    if (progress === undefined) return empty('NOT_LEADER_OR_FOLLOWER');
+    if (progress === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     // KIP-320: the follower's last epoch must end where the leader's log says it does.
     if (part.fetchOffset > log.endOffset || log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch) {
       const diverging = log.endOffsetForEpoch(part.lastFetchedEpoch);
@@ -511,33 +533,33 @@ export class ReplicaManager {
     progress.leo = part.fetchOffset;
     this.maybeExpandIsr(leader, replicaId, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
-    const batches = log.read(part.fetchOffset, this.settings.fetchMaxBytes);
+    const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
     return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, batches, divergingEpoch: null };
   }
 
-  private wakeParkedFetches(fx: Effects<Message>): void {
+  /** Answers parked fetches: those of `only`'s followers, or all of them. */
+  private wakeParkedFetches(fx: Effects<Message>, only?: LeaderPartition): void {
     if (this.parkedFetches.size === 0) return;
-    const parked = [...this.parkedFetches.values()];
-    this.parkedFetches.clear();
-    for (const fetch of parked) {
-      fx.cancelTimer(`${TIMER_FETCH_PARK}${fetch.request.replicaId}`);
-      this.sendFetchResponse(fetch.from, fetch.request.replicaId, fetch.request.partitions.map((part) => this.answerPartitionFetch(fetch.request.replicaId, part, fx)), fx);
+    const ids = only === undefined ? [...this.parkedFetches.keys()] : [...only.followers.keys()].filter((id) => this.parkedFetches.has(id));
+    for (const id of ids) {
+      const fetch = this.parkedFetches.get(id)!;
+      this.parkedFetches.delete(id);
+      fx.cancelTimer(`${TIMER_FETCH_PARK}${id}`);
+      this.sendFetchResponse(fetch.from, id, this.answerFetch(fetch.request, fx), fx);
     }
   }
 
   /** The high watermark: the smallest log end among the ISR (and replicas being added to it). */
   private maybeAdvanceHighWatermark(leader: LeaderPartition, fx: Effects<Message>): void {
-    const log = this.logOf(leader.topic, leader.partition);
-    let candidate = log.endOffset;
-    for (const id of new Set([...leader.isr, ...leader.pendingAdds])) {
-      if (id === this.self) continue;
-      const leo = leader.followers.get(id)?.leo ?? null;
-      candidate = Math.min(candidate, leo ?? -1);
+    let candidate = leader.log.endOffset;
+    for (const id of leader.isr) {
+      if (id !== this.self) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
     }
+    for (const id of leader.pendingAdds) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
     if (candidate > leader.highWatermark) {
       leader.highWatermark = candidate;
       this.completeParkedProduces(fx);
-      this.wakeParkedFetches(fx);
+      this.wakeParkedFetches(fx, leader);
     }
   }
 
@@ -616,10 +638,11 @@ export class ReplicaManager {
     const partitions: FetchPartitionRequest[] = [];
     for (const follower of this.followers.values()) {
       if (follower.leader !== leaderId) continue;
-      const log = this.logOf(follower.topic, follower.partition);
+      const log = follower.log;
       partitions.push({
         topic: follower.topic,
         partition: follower.partition,
+        key: follower.key,
         fetchOffset: log.endOffset,
         lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
         currentLeaderEpoch: follower.leaderEpoch,
@@ -642,7 +665,7 @@ export class ReplicaManager {
       const key = partitionKey(part.topic, part.partition);
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from || part.error !== 'NONE') continue;
-      const log = this.logOf(part.topic, part.partition);
+      const log = follower.log;
       if (part.divergingEpoch !== null) {
         const ours = log.endOffsetForEpoch(part.divergingEpoch.epoch);
         const to = Math.min(part.divergingEpoch.endOffset, ours.endOffset);
@@ -680,7 +703,7 @@ export class ReplicaManager {
       const parked = this.parkedFetches.get(replicaId);
       if (parked !== undefined) {
         this.parkedFetches.delete(replicaId);
-        this.sendFetchResponse(parked.from, replicaId, parked.request.partitions.map((part) => this.answerPartitionFetch(replicaId, part, fx)), fx);
+        this.sendFetchResponse(parked.from, replicaId, this.answerFetch(parked.request, fx), fx);
       }
     } else if (key.startsWith(TIMER_FETCH_RETRY)) {
       const leaderId = key.slice(TIMER_FETCH_RETRY.length);
