@@ -151,8 +151,9 @@ function formatReport(report: ScenarioReport, file: string, wallMs: number): str
     }
   }
   lines.push('', 'Metrics at the end');
+  const width = Math.max(...Object.keys(report.metrics).map((name) => name.length)) + 2;
   for (const [name, value] of Object.entries(report.metrics)) {
-    lines.push(`  ${name.padEnd(26)} ${Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(2)}`);
+    lines.push(`  ${name.padEnd(width)}${Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(2)}`);
   }
   const failed = report.expectations.filter((expectation) => expectation.passed === false).length;
   const held = report.expectations.filter((expectation) => expectation.passed === true).length;
