@@ -6,6 +6,7 @@
 // engine's current simulated time and recorded, so a run can be replayed exactly.
 
 import { buildCluster, type MemberDisk, type MemberView } from './cluster';
+import type { ReplicaManager } from './broker/replica-manager';
 import type { MetadataImage } from './controller/image';
 import { describeRecord } from './controller/records';
 import { checkSeed, resolveConfig, type EngineConfig } from './config';
@@ -382,7 +383,14 @@ export class Engine {
     const image = controller === null ? null : this.metadataOf(controller);
     const state = image?.partition(topic, partition);
     if (image === null || image === undefined || state === undefined) return null;
-    const leaderUp = state.leader !== null && this.kernel.processes().some((process) => process.id === state.leader && process.status === 'up');
+    const running = state.leader !== null && this.kernel.processes().some((process) => process.id === state.leader && process.status === 'up');
+    // The leader's log is the truth once it leads this leader epoch itself (until then it may still
+    // copy from the old leader) and is the incarnation the metadata registered (a restarted broker
+    // replays its old leadership before the controller moves it away).
+    const logic = running ? (this.kernel.logicOf(state.leader!) as { replicas?: ReplicaManager } | null) : null;
+    const leadership = logic?.replicas?.leadership(topic, partition) ?? null;
+    const leaderUp =
+      leadership !== null && leadership.leaderEpoch === state.leaderEpoch && leadership.brokerEpoch === (image.brokers.get(state.leader!)?.brokerEpoch ?? null);
     const disk = leaderUp ? (this.kernel.durableOf(state.leader!) as MemberDisk) : null;
     const staticMinIsr = this.config.kafka['min.insync.replicas'];
     const minIsr = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');

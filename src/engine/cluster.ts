@@ -190,6 +190,7 @@ class BrokerMember implements ProcessLogic<Message> {
       },
       image,
       () => this.raft.view().appliedOffset,
+      (fx) => this.replicas.startServing(fx),
     );
     this.raft = new RaftNode<MetadataRecord, ImageData>(
       id,
@@ -222,8 +223,6 @@ class BrokerMember implements ProcessLogic<Message> {
     this.lifecycle.start(fx);
     this.replicas.start(fx);
     this.raft.start(fx);
-    // A snapshot loaded at start holds partitions no record will replay: take their roles now.
-    for (const state of this.image.partitions()) if (state.replicas.includes(fx.self)) this.replicas.onPartitionState(state, fx);
   }
 
   receive(from: string, message: Message, fx: Effects<Message>): void {

@@ -61,6 +61,8 @@ export class BrokerLifecycle {
     private readonly image: MetadataImage,
     /** The offset of the metadata log this broker has applied. */
     private readonly appliedOffset: () => number,
+    /** Called once per life, when the broker first becomes RUNNING. */
+    private readonly onRunning: (fx: Effects<Message>) => void = () => undefined,
   ) {}
 
   start(fx: Effects<Message>): void {
@@ -155,6 +157,7 @@ export class BrokerLifecycle {
     if (!this.fenced && this.state !== 'RUNNING') {
       this.state = 'RUNNING';
       fx.note(`${this.self} is RUNNING: unfenced by the controller`);
+      this.onRunning(fx);
     } else if (this.fenced && !wasFenced && this.state === 'RUNNING') {
       this.state = 'RECOVERY';
       fx.note(`${this.self} learned it was fenced; it heartbeats on to be unfenced`);

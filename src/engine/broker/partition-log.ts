@@ -42,6 +42,7 @@ export class PartitionLog {
   /** Per producer id, its newest batches (Kafka's producer state, rebuilt from the log after a truncation). */
   private producers = new Map<number, ProducerBatchRef[]>();
   private totalBytes = 0;
+  private recordsLostToCrashes = 0;
 
   constructor(
     readonly topic: string,
@@ -101,6 +102,11 @@ export class PartitionLog {
   append(batch: LogBatch): void {
     if (batch.baseOffset !== this.endOffset) {
       throw new Error(`${this.topic}-${this.partition}: append at ${batch.baseOffset}, but the log ends at ${this.endOffset}`);
+    }
+    if (batch.epoch < this.latestEpoch) {
+      // A follower copying older-epoch batches past an epoch it led without writing in it: that
+      // empty epoch goes (Kafka's LeaderEpochFileCache.assign drops non-monotonic entries).
+      this.epochs = this.epochs.filter((entry) => entry.epoch <= batch.epoch || entry.startOffset < batch.baseOffset);
     }
     this.assignEpoch(batch.epoch);
     this.batches.push(batch);
@@ -194,7 +200,14 @@ export class PartitionLog {
 
   /** A crash: what the OS had not written back is gone. Returns the records lost. */
   loseUnflushed(): number {
-    return this.truncateTo(this.flushedOffset);
+    const lost = this.truncateTo(this.flushedOffset);
+    this.recordsLostToCrashes += lost;
+    return lost;
+  }
+
+  /** Records this replica ever lost to crashes (unflushed writes). */
+  get lostToCrashes(): number {
+    return this.recordsLostToCrashes;
   }
 
   private epochAtOrBefore(offset: number): number {

@@ -43,6 +43,8 @@ const TIMER_WRITEBACK = 'rm:writeback';
 const TIMER_PRODUCE_TIMEOUT = 'rm:produce-timeout';
 const TIMER_FETCH_PARK = 'rm:fetch-park:';
 const TIMER_FETCH_RETRY = 'rm:fetch-retry:';
+/** An AlterPartition without an answer this long is given up and retried at the next ISR check. */
+export const ALTER_PARTITION_RETRY_US = 10_000_000;
 /** Produce requests waiting for the ISR, at most (Kafka's purgatory is bounded by memory). */
 export const PARKED_PRODUCES_MAX = 100_000;
 
@@ -91,6 +93,8 @@ interface LeaderPartition {
   /** Followers being added to the ISR by an AlterPartition not yet committed (KIP-497: counted for the HW). */
   readonly pendingAdds: Set<string>;
   alterInFlight: boolean;
+  /** When the AlterPartition in flight was sent: without an answer by ALTER_PARTITION_RETRY_US it is given up and retried. */
+  alterSentUs: TimeUs;
   /** The last follower dropped from the ISR, for people reading an error. */
   lastShrink: { readonly broker: string; readonly atUs: TimeUs } | null;
 }
@@ -153,6 +157,14 @@ export class ReplicaManager {
   private isrShrinks = 0;
   private isrExpands = 0;
   private truncatedRecords = 0;
+  /**
+   * False until the broker has registered and caught up with the metadata as of its registration
+   * (it is RUNNING). Before that its metadata may be stale: a broker restarted after losing its
+   * unflushed writes would otherwise act as a leader it no longer is, and make its followers
+   * truncate committed records. Kafka's broker likewise publishes metadata to its ReplicaManager
+   * only after that catch-up.
+   */
+  private serving = false;
 
   constructor(
     private readonly self: string,
@@ -184,8 +196,16 @@ export class ReplicaManager {
 
   // ---- roles from metadata --------------------------------------------------------------------
 
+  /** The broker is RUNNING: take the role the (now current) metadata gives each hosted partition. */
+  startServing(fx: Effects<Message>): void {
+    if (this.serving) return;
+    this.serving = true;
+    for (const state of this.image.partitions()) if (state.replicas.includes(this.self)) this.onPartitionState(state, fx);
+  }
+
   /** A partition's committed metadata changed (or was replayed at start): take the role it gives. */
   onPartitionState(state: PartitionState, fx: Effects<Message>): void {
+    if (!this.serving) return;
     const key = partitionKey(state.topic, state.partition);
     const hosted = state.replicas.includes(this.self);
     if (state.leader === this.self) {
@@ -232,6 +252,7 @@ export class ReplicaManager {
       epochStartOffset: log.endOffset,
       pendingAdds: new Set(),
       alterInFlight: false,
+      alterSentUs: 0,
       lastShrink: null,
     });
   }
@@ -578,7 +599,13 @@ export class ReplicaManager {
 
   private checkIsrExpiry(fx: Effects<Message>): void {
     for (const leader of this.leaders.values()) {
-      if (leader.alterInFlight) continue;
+      if (leader.alterInFlight) {
+        // The request or its answer was lost (a controller failover, a cut link): try again, as
+        // Kafka's AlterPartitionManager does, rather than freezing this partition's ISR.
+        if (fx.nowUs - leader.alterSentUs < ALTER_PARTITION_RETRY_US) continue;
+        leader.alterInFlight = false;
+        leader.pendingAdds.clear();
+      }
       const lagging = leader.isr.filter((id) => {
         if (id === this.self) return false;
         const progress = leader.followers.get(id);
@@ -600,6 +627,7 @@ export class ReplicaManager {
       return;
     }
     leader.alterInFlight = true;
+    leader.alterSentUs = fx.nowUs;
     const request: AlterPartitionRequest = {
       type: 'AlterPartition',
       bytes: DATA_HEADER_BYTES + 32,
@@ -716,6 +744,12 @@ export class ReplicaManager {
   }
 
   // ---- views ----------------------------------------------------------------------------------
+
+  /** The leader epoch this broker leads a partition in (null: it does not lead it), with the broker epoch it registered with. */
+  leadership(topic: string, partition: number): { readonly leaderEpoch: number; readonly brokerEpoch: number | null } | null {
+    const leader = this.leaders.get(partitionKey(topic, partition));
+    return leader === undefined ? null : { leaderEpoch: leader.leaderEpoch, brokerEpoch: this.brokerEpoch() };
+  }
 
   leaderHighWatermark(topic: string, partition: number): number | null {
     return this.leaders.get(partitionKey(topic, partition))?.highWatermark ?? null;

@@ -5,7 +5,9 @@
 //
 // Efficient by construction: with one leader in one leader epoch, nothing that leader acknowledged
 // can vanish; so a partition's acknowledged batches are checked again only when its leader or
-// leader epoch changes. Each loss is explained with the cause the configuration allowed.
+// leader epoch changes, and batches acknowledged since the last check are checked once (an old
+// leader that has not learnt it was replaced still acknowledges acks=1 writes the new leader will
+// never have). Each loss is explained with the cause the configuration allowed.
 
 import type { ErrorCode, Acks, ProducedBatch } from '../broker/protocol';
 import type { PartitionLog } from '../broker/partition-log';
@@ -61,6 +63,8 @@ export interface DurabilityStatus {
 
 interface PartitionWatch {
   readonly batches: AckedBatch[];
+  /** How many of `batches`, from the front, were checked against verifiedLeader in verifiedEpoch. */
+  verifiedCount: number;
   verifiedLeader: string | null;
   verifiedEpoch: number;
 }
@@ -85,7 +89,7 @@ export class DurabilityOracle {
     const key = `${batch.topic}-${batch.partition}`;
     let watch = this.partitions.get(key);
     if (watch === undefined) {
-      watch = { batches: [], verifiedLeader: null, verifiedEpoch: -1 };
+      watch = { batches: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };
       this.partitions.set(key, watch);
     }
     watch.batches.push({ batch, baseOffset, acks, ackedUs: atUs });
@@ -107,20 +111,24 @@ export class DurabilityOracle {
       const sample = watch.batches[0]!.batch;
       const truth = truthOf(sample.topic, sample.partition);
       if (truth === null || truth.leader === null || truth.log === null) continue; // unavailable is not lost
-      if (truth.leader === watch.verifiedLeader && truth.leaderEpoch === watch.verifiedEpoch) continue;
+      const sameLeadership = truth.leader === watch.verifiedLeader && truth.leaderEpoch === watch.verifiedEpoch;
+      if (sameLeadership && watch.verifiedCount === watch.batches.length) continue;
       watch.verifiedLeader = truth.leader;
       watch.verifiedEpoch = truth.leaderEpoch;
-      this.verify(key, watch, truth, nowUs);
+      this.verify(key, watch, truth, nowUs, sameLeadership ? watch.verifiedCount : 0);
     }
   }
 
-  private verify(key: string, watch: PartitionWatch, truth: PartitionTruth, nowUs: TimeUs): void {
+  private verify(key: string, watch: PartitionWatch, truth: PartitionTruth, nowUs: TimeUs, from: number): void {
     const log = truth.log!;
-    const kept: AckedBatch[] = [];
-    for (const acked of watch.batches) {
+    // Compacts in place from `from`: batches before it were checked already, under this leadership.
+    const batches = watch.batches;
+    let kept = from;
+    for (let index = from; index < batches.length; index++) {
+      const acked = batches[index]!;
       const held = acked.baseOffset < log.logStartOffset ? acked : log.batchAt(acked.baseOffset);
       if (held === acked || (held !== undefined && 'batchId' in held && held.batchId === acked.batch.batchId)) {
-        kept.push(acked);
+        batches[kept++] = acked;
         continue;
       }
       this.lostBatches++;
@@ -140,9 +148,9 @@ export class DurabilityOracle {
         });
       }
     }
-    this.tracked -= watch.batches.length - kept.length;
-    watch.batches.length = 0;
-    watch.batches.push(...kept);
+    this.tracked -= batches.length - kept;
+    batches.length = kept;
+    watch.verifiedCount = kept;
   }
 
   private explain(key: string, acked: AckedBatch, truth: PartitionTruth, what: string): string {
@@ -153,6 +161,13 @@ export class DurabilityOracle {
     }
     if (truth.uncleanElection) {
       return `${lost} with acks=all, was lost: unclean.leader.election.enable let ${truth.leader}, which was not in the ISR, become leader; ${now}`;
+    }
+    if (truth.log !== null && truth.log.lostToCrashes > 0) {
+      return (
+        `${lost} with acks=all, was lost: its leader crashed while it was the only in-sync replica and lost the writes its operating system had not flushed ` +
+        `(Kafka does not fsync by default); it stayed the only eligible leader, and the copies on former ISR members could not be used ` +
+        `(Kafka's unclean-shutdown gap, closed by KIP-966 Eligible Leader Replicas); ${now}`
+      );
     }
     if (truth.minInsyncReplicas <= 1) {
       return `${lost} with acks=all, was lost: min.insync.replicas=${truth.minInsyncReplicas} let the leader acknowledge it while it was the only in-sync replica, and that copy was lost; ${now}`;
@@ -167,6 +182,7 @@ export class DurabilityOracle {
     }
     if (oldest === null) return;
     oldest.batches.shift();
+    oldest.verifiedCount = Math.max(0, oldest.verifiedCount - 1);
     this.tracked--;
     this.forgotten++;
   }

@@ -155,3 +155,23 @@ describe('replication', () => {
     expect(engine.durability().lostRecords).toBe(0);
   });
 });
+
+describe('AlterPartition lost on the way', () => {
+  it('is retried: the ISR still shrinks when the request reached a controller that died', () => {
+    const engine = cluster({ acks: 'all', lagMs: 4_000 });
+    engine.runFor(12 * SECOND);
+    const state = partitionState(engine);
+    const follower = state.replicas.find((id) => id !== state.leader)!;
+    engine.inject({ kind: 'cut-link', from: state.leader!, to: follower });
+    // The moment the leader decides to drop the follower, the active controller dies: the request is lost.
+    const decided = engine.runUntilCondition(
+      (e) => e.notableLog().some((entry) => entry.label.startsWith(`${state.leader} drops ${follower} from the ISR`)),
+      { maxTimeUs: engine.nowUs + 20 * SECOND },
+    );
+    expect(decided).toBe(true);
+    engine.inject({ kind: 'crash', process: '@active-controller' });
+    engine.runFor(30 * SECOND);
+    expect(partitionState(engine).isr).not.toContain(follower);
+    expect(partitionState(engine).leader).toBe(state.leader);
+  });
+});

@@ -1,0 +1,118 @@
+// Issue 5's promise, as a swarm test: with replication factor 3, min.insync.replicas=2, acks=all
+// and clean elections, no acknowledged record is lost under random fault schedules with at most one
+// broker down at a time (crashes that lose the page cache, restarts, slow links, controller crashes).
+// One seed draws the schedule; the failure message names it.
+//
+// Isolations are left out of the property, deliberately: this network model drops a message sent
+// across a cut, where TCP would retransmit it once a short partition heals. A follower whose fetch
+// was dropped waits replica.socket.timeout.ms (30 s) before asking again, so an isolation of one
+// second takes followers out of the ISR long after it ended, and "one broker down at a time" no
+// longer holds. What that leads to is a real Kafka outcome, kept as a named regression test below:
+// the ISR shrinks to the leader, the leader crashes and loses its unflushed writes, and comes back
+// as the only eligible leader (the unclean-shutdown gap that KIP-966 closes).
+// After the chaos, everything is healed and restarted: every acknowledged record must still be in
+// its partition leader's log, and each partition's in-sync replicas must agree below the high
+// watermark. A control run with acks=1 and lagging followers shows the checker can fail.
+import { describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../../src/engine/api';
+import type { MemberDisk } from '../../../src/engine/cluster';
+import { Prng } from '../../../src/engine/sim/prng';
+
+const SECOND = 1_000_000;
+const BROKERS = ['broker-1', 'broker-2', 'broker-3', 'broker-4', 'broker-5', 'broker-6'];
+
+function logs(engine: Engine, broker: string) {
+  return (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel.durableOf(broker).data.logs;
+}
+
+function runSwarm(seed: number, options: { isolations: boolean } = { isolations: false }): Engine {
+  const prng = new Prng(seed, 'durability-swarm');
+  const engine = createEngine(
+    {
+      config: { 'replica.lag.time.max.ms': 8_000 },
+      topics: [{ name: 'orders', partitions: 4, replicationFactor: 3, config: { 'min.insync.replicas': 2 } }],
+      producers: [{ topic: 'orders', recordsPerSecond: 800, acks: 'all', 'linger.ms': 5, 'delivery.timeout.ms': 300_000 }],
+    },
+    seed,
+  );
+  const status = (id: string) => engine.processes().find((process) => process.id === id)!.status;
+  engine.runFor(8 * SECOND);
+  // At most one broker impaired at a time: crashed, or cut off from everyone. Slow links and
+  // controller crashes come on top; they do not take a replica away.
+  let impaired: { broker: string; how: 'crash' | 'isolate' } | null = null;
+  while (engine.nowUs < 70 * SECOND) {
+    const roll = prng.int(100);
+    if (roll < 40) {
+      if (impaired === null) {
+        const broker = prng.pick(BROKERS);
+        const how = options.isolations && prng.int(2) !== 0 ? 'isolate' : 'crash';
+        engine.inject(how === 'crash' ? { kind: 'crash', process: broker } : { kind: 'isolate', process: broker });
+        impaired = { broker, how };
+      } else {
+        engine.inject(impaired.how === 'crash' ? { kind: 'restart', process: impaired.broker } : { kind: 'heal', target: impaired.broker });
+        impaired = null;
+      }
+    } else if (roll < 55) {
+      const [a, b] = [prng.pick(BROKERS), prng.pick(BROKERS)];
+      if (a !== b) engine.inject({ kind: 'slow-link', from: a, to: b, extraLatencyMs: prng.range(5, 400) });
+    } else if (roll < 62) {
+      if (engine.activeController() !== null) engine.inject({ kind: 'crash', process: '@active-controller' });
+    } else if (roll < 80) {
+      // Heal the slow links (and the impaired broker's isolation, if that is what it is).
+      engine.inject({ kind: 'heal' });
+      if (impaired?.how === 'isolate') impaired = null;
+      for (const id of ['controller-1', 'controller-2', 'controller-3']) if (status(id) !== 'up') engine.inject({ kind: 'restart', process: id });
+    }
+    engine.runFor((prng.int(5) + 1) * SECOND);
+  }
+  engine.inject({ kind: 'heal' });
+  for (const id of engine.processes().map((process) => process.id)) if (status(id) !== 'up') engine.inject({ kind: 'restart', process: id });
+  engine.runFor(40 * SECOND);
+
+  const durability = engine.durability();
+  expect(durability.acknowledgedRecords, `seed ${seed}: records were acknowledged`).toBeGreaterThan(10_000);
+  if (options.isolations) return engine;
+  expect(durability.losses.map((loss) => loss.cause), `seed ${seed}: no acknowledged record lost`).toEqual([]);
+  // The in-sync replicas of each partition agree below the high watermark.
+  const image = engine.metadataOf(engine.activeController()!)!;
+  for (const state of image.partitions()) {
+    const leaderLog = logs(engine, state.leader!).get(`orders-${state.partition}`)!;
+    const upTo = leaderLog.endOffset - 2_000;
+    const ids = (broker: string) =>
+      logs(engine, broker)
+        .get(`orders-${state.partition}`)!
+        .read(0, Number.POSITIVE_INFINITY)
+        .filter((batch) => batch.baseOffset < upTo)
+        .map((batch) => `${batch.baseOffset}:${batch.batchId}`);
+    for (const replica of state.isr) expect(ids(replica), `seed ${seed}: ${replica} agrees with leader ${state.leader} on orders-${state.partition}`).toEqual(ids(state.leader!));
+  }
+  return engine;
+}
+
+describe('no acknowledged record is lost with RF=3, min.insync.replicas=2, acks=all and clean elections', () => {
+  it.each(Array.from({ length: 10 }, (_, index) => 500 + index * 11).filter((seed) => process.env.ONLY_SEED === undefined || String(seed) === process.env.ONLY_SEED))('seed %i', (seed) => {
+    runSwarm(seed);
+  });
+
+  it('regression, seed 555 with isolations: the last in-sync replica crashes with unflushed writes, and the loss is explained (KIP-966)', () => {
+    const engine = runSwarm(555, { isolations: true });
+    const losses = engine.durability().losses;
+    expect(losses.length).toBeGreaterThan(0);
+    expect(losses[0]!.cause).toMatch(/its leader crashed while it was the only in-sync replica and lost the writes its operating system had not flushed/);
+    expect(losses[0]!.cause).toMatch(/KIP-966/);
+  });
+
+  it('the checker can fail: acks=1 with lagging followers and a leader crash loses records', () => {
+    const engine = createEngine(
+      { topics: [{ name: 'orders', partitions: 1, replicationFactor: 3 }], producers: [{ topic: 'orders', recordsPerSecond: 2_000, acks: 1, 'linger.ms': 5 }] },
+      21,
+    );
+    engine.runFor(12 * SECOND);
+    const leader = engine.metadataOf(engine.activeController()!)!.partition('orders', 0)!.leader!;
+    for (const broker of BROKERS.filter((id) => id !== leader)) engine.inject({ kind: 'slow-link', from: leader, to: broker, extraLatencyMs: 300, bothWays: false });
+    engine.runFor(4 * SECOND);
+    engine.inject({ kind: 'crash', process: leader });
+    engine.runFor(20 * SECOND);
+    expect(engine.durability().lostRecords).toBeGreaterThan(0);
+  });
+});
