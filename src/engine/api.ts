@@ -29,6 +29,31 @@ export type { PeerView, ProbeView } from './net/probe';
 export const INPUTS_MAX = 100_000;
 /** Bound on trace entries returned in one snapshot. */
 export const SNAPSHOT_TRACE_MAX = 256;
+/** Partitions carried by one snapshot (the first ones, topic by topic). */
+export const SNAPSHOT_PARTITIONS_MAX = 120;
+
+export interface ReplicaSnapshot {
+  readonly broker: string;
+  /** Its log end offset (records appended), from its disk; null when it has no log for the partition yet. */
+  readonly logEndOffset: number | null;
+  /** How much of that log is on disk for sure (the rest is in the page cache). */
+  readonly flushedOffset: number | null;
+  readonly inIsr: boolean;
+  readonly running: boolean;
+}
+
+export interface PartitionSnapshot {
+  readonly topic: string;
+  readonly partition: number;
+  readonly leader: string | null;
+  readonly leaderEpoch: number;
+  /** The leader's high watermark: what consumers may read. */
+  readonly highWatermark: number | null;
+  readonly replicas: readonly ReplicaSnapshot[];
+  /** RECOVERING after an unclean election (KIP-704). */
+  readonly unclean: boolean;
+}
+
 /** Loss reports carried by one snapshot (the first ones; all are counted). */
 export const SNAPSHOT_LOSSES_MAX = 5;
 /** Metadata log entries carried by one snapshot (the newest). */
@@ -76,6 +101,10 @@ export interface Snapshot {
   readonly processes: readonly ProcessSnapshot[];
   readonly network: NetworkStats & { readonly faults: readonly NetworkFault[] };
   readonly metadataLog: MetadataLogView;
+  /** Partitions as the committed metadata and the brokers' disks have them (at most SNAPSHOT_PARTITIONS_MAX). */
+  readonly partitions: readonly PartitionSnapshot[];
+  /** All partitions, when there are more than the snapshot carries. */
+  readonly partitionsTotal: number;
   /** The durability oracle's findings: acknowledged records, and any lost (the first few, with their cause). */
   readonly durability: DurabilityStatus;
   /** Notable events with index >= the `notableFrom` asked for (at most SNAPSHOT_TRACE_MAX, newest). */
@@ -272,6 +301,7 @@ export class Engine {
       }),
       network: { ...stats, faults: [...this.network.activeFaults()] },
       metadataLog: this.metadataLog(SNAPSHOT_METADATA_LOG_MAX),
+      ...this.partitionsForSnapshot(),
       durability: this.durabilityForSnapshot(),
       notable: this.kernel.notableTrace(options.notableFrom ?? 0, SNAPSHOT_TRACE_MAX),
       recent: this.kernel.recentTrace(options.traceFrom ?? 0, SNAPSHOT_TRACE_MAX),
@@ -370,6 +400,39 @@ export class Engine {
   durability(): DurabilityStatus {
     this.oracle.check(this.kernel.nowUs, (topic, partition) => this.partitionTruth(topic, partition));
     return this.oracle.status();
+  }
+
+  private partitionsForSnapshot(): { partitions: PartitionSnapshot[]; partitionsTotal: number } {
+    const controller = this.activeController() ?? this.mostAdvancedController();
+    const image = controller === null ? null : this.metadataOf(controller);
+    if (image === null) return { partitions: [], partitionsTotal: 0 };
+    const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
+    const partitions: PartitionSnapshot[] = [];
+    for (const state of image.partitions()) {
+      if (partitions.length >= SNAPSHOT_PARTITIONS_MAX) break;
+      const key = `${state.topic}-${state.partition}`;
+      const replicas = state.replicas.map((broker) => {
+        const log = (this.kernel.durableOf(broker) as MemberDisk).data.logs.get(key);
+        return {
+          broker,
+          logEndOffset: log?.endOffset ?? null,
+          flushedOffset: log?.flushedEndOffset ?? null,
+          inIsr: state.isr.includes(broker),
+          running: running.has(broker),
+        };
+      });
+      const leaderLogic = state.leader === null ? null : (this.kernel.logicOf(state.leader) as { replicas?: { leaderHighWatermark(topic: string, partition: number): number | null } } | null);
+      partitions.push({
+        topic: state.topic,
+        partition: state.partition,
+        leader: state.leader,
+        leaderEpoch: state.leaderEpoch,
+        highWatermark: leaderLogic?.replicas?.leaderHighWatermark(state.topic, state.partition) ?? null,
+        replicas,
+        unclean: state.leaderRecoveryState === 'RECOVERING',
+      });
+    }
+    return { partitions, partitionsTotal: image.partitionCount };
   }
 
   private durabilityForSnapshot(): Snapshot['durability'] {
