@@ -6,6 +6,7 @@ import { FailurePanel } from './components/FailurePanel';
 import { LessonPicker } from './components/LessonPicker';
 import { MetadataLogPanel } from './components/MetadataLogPanel';
 import { NetworkPanel } from './components/NetworkPanel';
+import { PartitionsPanel } from './components/PartitionsPanel';
 import { QuorumPanel } from './components/QuorumPanel';
 import { ScenarioPanel } from './components/ScenarioPanel';
 import { TopBar } from './components/TopBar';
@@ -113,6 +114,7 @@ export function App({ params }: { params: PageParams }) {
                 <MetadataLogPanel log={metadataLog} quorum={quorum} />
               </div>
             )}
+            {frame.snapshot.partitions.length > 0 && <PartitionsPanel partitions={frame.snapshot.partitions} total={frame.snapshot.partitionsTotal} />}
             <NetworkPanel snapshot={frame.snapshot} ready={ready} onFault={onFault} />
           </div>
           <aside className="sidebar">

@@ -1,0 +1,173 @@
+import type { PartitionSnapshot, ReplicaSnapshot } from '../../engine/api';
+
+interface Props {
+  readonly partitions: readonly PartitionSnapshot[];
+  readonly total: number;
+}
+
+type ReplicaState = 'leader' | 'isr' | 'out' | 'down';
+
+const STATE_HELP: Record<ReplicaState, string> = {
+  leader: 'The leader: producers write to it and consumers read from it; the followers copy its log by fetching.',
+  isr: 'In sync: this follower has fetched everything recently, so it could take over as leader without losing a committed record.',
+  out: 'Out of the ISR: this follower fell behind (or was down) and must catch up before it counts again. It cannot become leader in a clean election.',
+  down: 'Not running: it neither stores nor serves records until it restarts.',
+};
+
+const count = (value: number): string => value.toLocaleString('en-US');
+
+function stateOf(replica: ReplicaSnapshot, partition: PartitionSnapshot): ReplicaState {
+  if (!replica.running) return 'down';
+  if (replica.broker === partition.leader) return 'leader';
+  return replica.inIsr ? 'isr' : 'out';
+}
+
+function stateLabel(state: ReplicaState, replica: ReplicaSnapshot, partition: PartitionSnapshot): string {
+  switch (state) {
+    case 'leader':
+      return 'leader';
+    case 'isr':
+      return 'ISR';
+    case 'out':
+      return 'out of ISR';
+    case 'down':
+      return replica.broker === partition.leader ? 'down · still leader' : replica.inIsr ? 'down · still in ISR' : 'down';
+  }
+}
+
+function stateHelp(state: ReplicaState, replica: ReplicaSnapshot, partition: PartitionSnapshot): string {
+  if (state !== 'down') return STATE_HELP[state];
+  if (replica.broker === partition.leader) return `${STATE_HELP.down} The controller has not noticed yet: it still names ${replica.broker} the leader until its session times out.`;
+  if (replica.inIsr) return `${STATE_HELP.down} The leader has not dropped it from the ISR yet.`;
+  return STATE_HELP.down;
+}
+
+/** One replica's log on the row's scale: committed (solid) up to the HW, appended (hatched) beyond, a mark where the disk ends. */
+function ReplicaBar({ replica, hw, max }: { replica: ReplicaSnapshot; hw: number | null; max: number }) {
+  const at = (offset: number) => Math.max(0, Math.min(100, (offset / max) * 100));
+  const end = replica.logEndOffset;
+  const committed = end === null ? null : hw === null ? 0 : Math.min(end, hw);
+  const label =
+    end === null
+      ? `${replica.broker} has no log for this partition yet`
+      : `${replica.broker}: log end ${count(end)}${committed !== null && end > committed ? `, ${count(end - committed)} not committed yet` : ', everything committed'}${
+          replica.flushedOffset !== null ? `; on disk for sure up to ${count(replica.flushedOffset)}, the rest only in the page cache` : ''
+        }`;
+  return (
+    <div className={end === null ? 'pbar pbar-empty' : 'pbar'} role="img" aria-label={label} title={label}>
+      {committed !== null && committed > 0 && <span className="pbar-fill" style={{ width: `${at(committed)}%` }} />}
+      {end !== null && committed !== null && end > committed && (
+        <span className="pbar-pending" style={{ left: `${at(committed)}%`, width: `${at(end) - at(committed)}%` }} />
+      )}
+      {end !== null && replica.flushedOffset !== null && <span className="pbar-flush" style={{ left: `${at(replica.flushedOffset)}%` }} />}
+      {hw !== null && <span className="pbar-hw" style={{ left: `${at(hw)}%` }} />}
+    </div>
+  );
+}
+
+function PartitionRow({ partition }: { partition: PartitionSnapshot }) {
+  const name = `${partition.topic}-${partition.partition}`;
+  const hw = partition.highWatermark;
+  const max = Math.max(1, hw ?? 0, ...partition.replicas.map((replica) => replica.logEndOffset ?? 0));
+  const isr = partition.replicas.filter((replica) => replica.inIsr).length;
+  const leaderDown = partition.leader !== null && partition.replicas.some((replica) => replica.broker === partition.leader && !replica.running);
+  return (
+    <li className={partition.leader === null ? 'part part-offline' : 'part'} data-testid={`partition-${name}`}>
+      <div className="part-head">
+        <span className="part-name">{name}</span>
+        {partition.leader === null ? (
+          <span
+            className="chip chip-down"
+            data-testid={`partition-leader-${name}`}
+            title="Offline: no replica leads it, so nobody can write to it or read from it until an in-sync replica comes back."
+          >
+            ✕ offline: no leader
+          </span>
+        ) : (
+          <span className="part-leader" title="The broker that serves this partition now, and the epoch it leads in: the epoch goes up by one at each new leader.">
+            leader <strong data-testid={`partition-leader-${name}`}>{partition.leader}</strong>
+            {leaderDown && <span className="muted"> (down)</span>} · epoch <strong>{partition.leaderEpoch}</strong>
+          </span>
+        )}
+        {partition.unclean && (
+          <span
+            className="chip chip-warn"
+            title="Unclean election: a replica that was not in sync became leader. Records that only the old leader had are gone."
+          >
+            ⚠ unclean
+          </span>
+        )}
+        <span className="part-figures" title="High watermark: consumers may read below it. ISR: how many replicas are in sync.">
+          HW <strong>{hw === null ? '—' : count(hw)}</strong> · ISR <strong>{isr}</strong>/{partition.replicas.length}
+        </span>
+      </div>
+      <ul className="replicas" aria-label={`Replicas of ${name}`}>
+        {partition.replicas.map((replica) => {
+          const state = stateOf(replica, partition);
+          return (
+            <li key={replica.broker} className={`replica replica-${state}`} data-testid={`replica-${name}-${replica.broker}`}>
+              <span className="replica-broker">
+                {partition.leader === replica.broker && (
+                  <span className="chip-star" aria-hidden="true">
+                    ★{' '}
+                  </span>
+                )}
+                {replica.broker}
+              </span>
+              <span
+                className={`chip replica-state chip-${state === 'leader' ? 'leader' : state === 'isr' ? 'good' : state === 'out' ? 'warn' : 'down'}`}
+                data-testid={`replica-state-${name}-${replica.broker}`}
+                title={stateHelp(state, replica, partition)}
+              >
+                {stateLabel(state, replica, partition)}
+              </span>
+              <ReplicaBar replica={replica} hw={hw} max={max} />
+              <span className="replica-end" title="Log end offset: how many records this replica has appended.">
+                {replica.logEndOffset === null ? 'no log' : count(replica.logEndOffset)}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </li>
+  );
+}
+
+/** The data plane's partitions: each one's replicas, leader, ISR, and how far each log has got. */
+export function PartitionsPanel({ partitions, total }: Props) {
+  return (
+    <section className="panel partitions" aria-label="Partitions" data-testid="partitions-panel">
+      <header className="panel-head">
+        <h2>Partitions</h2>
+        <span className="muted" data-testid="partitions-count">
+          {total > partitions.length ? `showing ${partitions.length} of ${total} partitions` : `${total} partition${total === 1 ? '' : 's'}`}
+        </span>
+      </header>
+      <p className="helper">
+        Each partition is copied to several brokers. The <b>leader</b> takes the writes; followers fetch from it. The <b>ISR</b> (in-sync
+        replicas) are the copies that are caught up: only they may become leader. The <b>high watermark</b> is how far every ISR replica has
+        got: records below it are committed, and only those are shown to consumers.
+      </p>
+      <ol className="parts" aria-label="Partitions and their replicas">
+        {partitions.map((partition) => (
+          <PartitionRow key={`${partition.topic}-${partition.partition}`} partition={partition} />
+        ))}
+      </ol>
+      <div className="qlegend" aria-hidden="true">
+        <span>each bar: offsets 0 to the partition’s longest log</span>
+        <span>
+          <i className="key pkey-committed" /> committed (below the HW)
+        </span>
+        <span>
+          <i className="key pkey-pending" /> appended, not yet committed
+        </span>
+        <span>
+          <i className="key key-hw" /> high watermark
+        </span>
+        <span>
+          <i className="pkey-flush" /> on disk up to here (the rest in the page cache)
+        </span>
+      </div>
+    </section>
+  );
+}
