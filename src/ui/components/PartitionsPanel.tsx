@@ -54,13 +54,13 @@ function ReplicaBar({ replica, hw, max }: { replica: ReplicaSnapshot; hw: number
           replica.flushedOffset !== null ? `; on disk for sure up to ${count(replica.flushedOffset)}, the rest only in the page cache` : ''
         }`;
   return (
-    <div className={end === null ? 'pbar pbar-empty' : 'pbar'} role="img" aria-label={label} title={label}>
-      {committed !== null && committed > 0 && <span className="pbar-fill" style={{ width: `${at(committed)}%` }} />}
+    <div className={end === null ? 'logbar logbar-broker logbar-empty' : 'logbar logbar-broker'} role="img" aria-label={label} title={label}>
+      {committed !== null && committed > 0 && <span className="logbar-fill" style={{ width: `${at(committed)}%` }} />}
       {end !== null && committed !== null && end > committed && (
-        <span className="pbar-pending" style={{ left: `${at(committed)}%`, width: `${at(end) - at(committed)}%` }} />
+        <span className="logbar-pending" style={{ left: `${at(committed)}%`, width: `${at(end) - at(committed)}%` }} />
       )}
-      {end !== null && replica.flushedOffset !== null && <span className="pbar-flush" style={{ left: `${at(replica.flushedOffset)}%` }} />}
-      {hw !== null && <span className="pbar-hw" style={{ left: `${at(hw)}%` }} />}
+      {end !== null && replica.flushedOffset !== null && <span className="logbar-flush" style={{ left: `${at(replica.flushedOffset)}%` }} />}
+      {hw !== null && <span className="logbar-hw" style={{ left: `${at(hw)}%` }} />}
     </div>
   );
 }

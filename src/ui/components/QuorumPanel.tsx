@@ -39,16 +39,16 @@ function LogBar({ voter, quorum, scale, seen }: { voter: Voter; quorum: Quorum; 
       ? `${voter.id}: log end ${end}, ${end > hw ? `${end - hw} record${end - hw === 1 ? '' : 's'} not committed yet` : 'everything committed'}`
       : `${voter.id} is down${seen?.endOffset != null ? `; the leader last saw its log end at ${seen.endOffset}` : ''}`;
   return (
-    <div className="qbar" role="img" aria-label={label} title={label}>
-      {committedEnd !== null && <span className="qbar-fill" style={{ width: `${scale.at(committedEnd)}%` }} />}
+    <div className="logbar" role="img" aria-label={label} title={label}>
+      {committedEnd !== null && <span className="logbar-fill" style={{ width: `${scale.at(committedEnd)}%` }} />}
       {end !== null && committedEnd !== null && end > committedEnd && (
-        <span className="qbar-pending" style={{ left: `${scale.at(committedEnd)}%`, width: `${scale.at(end) - scale.at(committedEnd)}%` }} />
+        <span className="logbar-pending" style={{ left: `${scale.at(committedEnd)}%`, width: `${scale.at(end) - scale.at(committedEnd)}%` }} />
       )}
-      {end === null && seen?.endOffset != null && <span className="qbar-ghost" style={{ width: `${scale.at(seen.endOffset)}%` }} />}
+      {end === null && seen?.endOffset != null && <span className="logbar-ghost" style={{ width: `${scale.at(seen.endOffset)}%` }} />}
       {seen?.endOffset != null && end !== null && (
-        <span className="qbar-seen" style={{ left: `${scale.at(seen.endOffset)}%` }} title={`The leader saw ${voter.id} reach ${seen.endOffset}`} />
+        <span className="logbar-seen" style={{ left: `${scale.at(seen.endOffset)}%` }} title={`The leader saw ${voter.id} reach ${seen.endOffset}`} />
       )}
-      <span className="qbar-hw" style={{ left: `${scale.at(hw)}%` }} />
+      <span className="logbar-hw" style={{ left: `${scale.at(hw)}%` }} />
     </div>
   );
 }
