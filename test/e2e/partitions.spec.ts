@@ -3,6 +3,7 @@
 // replica's place in (or out of) the ISR, and its log on a bar; after the crash another in-sync
 // replica leads, and by the end broker-1 is back in the ISR.
 import { expect, test, type Page } from '@playwright/test';
+import { clockMs } from './clock';
 
 const REPLICAS = ['broker-1', 'broker-2', 'broker-3'];
 
@@ -11,14 +12,6 @@ test.beforeEach(async ({ page }) => {
     throw new Error(`the page threw: ${error.message}`);
   });
 });
-
-async function clockMs(page: Page): Promise<number> {
-  const text = (await page.getByTestId('sim-clock').textContent()) ?? '';
-  const match = /^(?:(\d+):)?(\d+):(\d+)\.(\d+)$/.exec(text.trim());
-  if (match === null) throw new Error(`the clock shows "${text}", not m:ss.mmm`);
-  const [, hours, minutes, seconds, millis] = match;
-  return ((Number(hours ?? 0) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 + Number(millis);
-}
 
 async function pause(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Pause' }).click();

@@ -2,15 +2,8 @@
 // out by zone; Play makes the simulated clock run and events appear; a crash and a cut-off zone
 // show on the cards and in the log; a bad link or a refused action gets a message, not a crash.
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
-
-async function clockMs(page: Page): Promise<number> {
-  const text = (await page.getByTestId('sim-clock').textContent()) ?? '';
-  const match = /^(?:(\d+):)?(\d+):(\d+)\.(\d+)$/.exec(text.trim());
-  if (match === null) throw new Error(`the clock shows "${text}", not m:ss.mmm`);
-  const [, hours, minutes, seconds, millis] = match;
-  return ((Number(hours ?? 0) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 + Number(millis);
-}
+import { expect, test } from '@playwright/test';
+import { clockMs } from './clock';
 
 test.beforeEach(async ({ page }) => {
   page.on('pageerror', (error) => {
