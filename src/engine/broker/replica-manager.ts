@@ -606,10 +606,15 @@ export class ReplicaManager {
         leader.alterInFlight = false;
         leader.pendingAdds.clear();
       }
+      // Kafka's ReplicaState.isCaughtUp (core/.../cluster/Replica.scala): a follower whose log
+      // ends where the leader's does is in sync however long ago it fetched, so an idle
+      // partition keeps a silent follower; fencing by the controller is what removes a dead one.
+      const leaderEnd = leader.log.endOffset;
       const lagging = leader.isr.filter((id) => {
         if (id === this.self) return false;
         const progress = leader.followers.get(id);
-        return progress === undefined || fx.nowUs - progress.lastCaughtUpUs > this.settings.replicaLagMaxUs;
+        if (progress === undefined) return true;
+        return progress.leo !== leaderEnd && fx.nowUs - progress.lastCaughtUpUs > this.settings.replicaLagMaxUs;
       });
       if (lagging.length === 0) continue;
       leader.lastShrink = { broker: lagging[0]!, atUs: fx.nowUs };

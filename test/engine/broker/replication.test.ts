@@ -104,6 +104,31 @@ describe('replication', () => {
     expect(producerView(engine).recordsAcked).toBeGreaterThan(acked);
   });
 
+  it('an idle partition keeps a silent follower in the ISR; the first write it misses drops it', () => {
+    // Kafka's ReplicaState.isCaughtUp: a follower whose log ends where the leader's does is in
+    // sync, however long ago it last fetched. Only once the leader's log moves on does
+    // replica.lag.time.max.ms start to count against it.
+    const engine = createEngine(
+      {
+        config: { 'replica.lag.time.max.ms': 5_000 },
+        topics: [{ name: 'orders', partitions: 1, replicationFactor: 3 }],
+        producers: [{ topic: 'orders', recordsPerSecond: 200, acks: 1, startMs: 40_000 }],
+      },
+      21,
+    );
+    engine.runFor(10 * SECOND);
+    const state = partitionState(engine);
+    const follower = state.replicas.find((id) => id !== state.leader)!;
+    engine.inject({ kind: 'cut-link', from: state.leader!, to: follower });
+    engine.runFor(28 * SECOND); // to 38 s: 28 s without a fetch, more than five times the lag limit
+    expect(partitionState(engine).isr).toContain(follower);
+    expect(metric(engine, 'IsrShrinks')).toBe(0);
+    engine.runFor(12 * SECOND); // the producer starts at 40 s; the follower cannot follow
+    expect(partitionState(engine).isr).not.toContain(follower);
+    expect(partitionState(engine).isr).toHaveLength(2);
+    expect(metric(engine, 'IsrShrinks')).toBe(1);
+  });
+
   it('a returning leader truncates the suffix that diverged from the new leader, then matches it', () => {
     const engine = cluster({ acks: 1, rate: 2_000 });
     engine.runFor(12 * SECOND);
