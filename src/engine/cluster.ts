@@ -175,6 +175,7 @@ class BrokerMember implements ProcessLogic<Message> {
         fetchMaxWaitUs: kafka['replica.fetch.wait.max.ms'] * US_PER_MS,
         fetchMaxBytes: kafka['replica.fetch.max.bytes'],
         fetchTimeoutUs: kafka['replica.socket.timeout.ms'] * US_PER_MS,
+        fetchBackoffUs: kafka['replica.fetch.backoff.ms'] * US_PER_MS,
         minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
       },
       disk.data,

@@ -59,6 +59,7 @@ export const kafkaConfigSchema = strictObject({
   'replica.fetch.wait.max.ms': integerIn(0, 600_000, 'ms').default(500),
   'replica.fetch.max.bytes': integerIn(1_024, 1_073_741_824, 'bytes').default(1_048_576),
   'replica.socket.timeout.ms': integerIn(10, 3_600_000, 'ms').default(30_000),
+  'replica.fetch.backoff.ms': integerIn(0, 600_000, 'ms').default(1_000),
   /** Only in controllerMode "zookeeper". */
   'zookeeper.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(18_000),
 });

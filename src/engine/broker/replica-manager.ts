@@ -43,6 +43,7 @@ const TIMER_WRITEBACK = 'rm:writeback';
 const TIMER_PRODUCE_TIMEOUT = 'rm:produce-timeout';
 const TIMER_FETCH_PARK = 'rm:fetch-park:';
 const TIMER_FETCH_RETRY = 'rm:fetch-retry:';
+const TIMER_FETCH_BACKOFF = 'rm:fetch-backoff:';
 /** An AlterPartition without an answer this long is given up and retried at the next ISR check. */
 export const ALTER_PARTITION_RETRY_US = 10_000_000;
 /** Produce requests waiting for the ISR, at most (Kafka's purgatory is bounded by memory). */
@@ -57,6 +58,8 @@ export interface ReplicaSettings {
   readonly fetchMaxBytes: number;
   /** replica.socket.timeout.ms (30000): a fetch without an answer is sent again. */
   readonly fetchTimeoutUs: TimeUs;
+  /** replica.fetch.backoff.ms (1000): a partition whose fetch failed waits this long before it is fetched again. */
+  readonly fetchBackoffUs: TimeUs;
   /** min.insync.replicas for a topic (topic config, else the broker default). */
   readonly minInsyncReplicas: (topic: string) => number;
 }
@@ -107,6 +110,8 @@ interface FollowerPartition {
   leader: string;
   leaderEpoch: number;
   highWatermark: number;
+  /** Not fetched before this time: its last fetch failed (replica.fetch.backoff.ms). */
+  delayedUntilUs: TimeUs;
 }
 
 interface ParkedProduce {
@@ -273,6 +278,7 @@ export class ReplicaManager {
       leader: state.leader!,
       leaderEpoch: state.leaderEpoch,
       highWatermark: Math.min(existing?.highWatermark ?? wasLeader?.highWatermark ?? 0, this.logOf(state.topic, state.partition).endOffset),
+      delayedUntilUs: 0,
     });
     this.sendFetch(state.leader!, fx);
   }
@@ -669,8 +675,13 @@ export class ReplicaManager {
     // A restarted broker follows before it has registered again: its fetches carry no broker epoch yet (-1).
     const brokerEpoch = this.brokerEpoch() ?? -1;
     const partitions: FetchPartitionRequest[] = [];
+    let delayedUntilUs = Number.POSITIVE_INFINITY;
     for (const follower of this.followers.values()) {
       if (follower.leader !== leaderId) continue;
+      if (follower.delayedUntilUs > fx.nowUs) {
+        delayedUntilUs = Math.min(delayedUntilUs, follower.delayedUntilUs);
+        continue;
+      }
       const log = follower.log;
       partitions.push({
         topic: follower.topic,
@@ -683,6 +694,8 @@ export class ReplicaManager {
     }
     if (partitions.length === 0) {
       this.fetchInFlight.delete(leaderId);
+      // Kafka's fetcher thread waits out the back-off when nothing is fetchable.
+      if (delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(`${TIMER_FETCH_BACKOFF}${leaderId}`, delayedUntilUs - fx.nowUs);
       return;
     }
     this.fetchInFlight.set(leaderId, fx.nowUs);
@@ -697,7 +710,14 @@ export class ReplicaManager {
     for (const part of response.partitions) {
       const key = partitionKey(part.topic, part.partition);
       const follower = this.followers.get(key);
-      if (follower === undefined || follower.leader !== from || part.error !== 'NONE') continue;
+      if (follower === undefined || follower.leader !== from) continue;
+      if (part.error !== 'NONE') {
+        // Kafka's AbstractFetcherThread delays a partition whose fetch failed (a leader that is no
+        // longer one, an epoch this broker has not seen yet) by replica.fetch.backoff.ms, rather
+        // than asking again at once while its metadata catches up.
+        follower.delayedUntilUs = fx.nowUs + this.settings.fetchBackoffUs;
+        continue;
+      }
       const log = follower.log;
       if (part.divergingEpoch !== null) {
         const ours = log.endOffsetForEpoch(part.divergingEpoch.epoch);
@@ -738,6 +758,8 @@ export class ReplicaManager {
         this.parkedFetches.delete(replicaId);
         this.sendFetchResponse(parked.from, replicaId, this.answerFetch(parked.request, fx), fx);
       }
+    } else if (key.startsWith(TIMER_FETCH_BACKOFF)) {
+      this.sendFetch(key.slice(TIMER_FETCH_BACKOFF.length), fx);
     } else if (key.startsWith(TIMER_FETCH_RETRY)) {
       const leaderId = key.slice(TIMER_FETCH_RETRY.length);
       this.fetchInFlight.set(leaderId, null);

@@ -129,6 +129,32 @@ describe('replication', () => {
     expect(metric(engine, 'IsrShrinks')).toBe(1);
   });
 
+  it('a follower whose fetch fails waits replica.fetch.backoff.ms before asking that broker again', () => {
+    // Follower A cannot reach the controllers, so its metadata stays at the old leader L. L crashes,
+    // B takes over, L restarts as a follower: A's fetches to L now fail (NOT_LEADER_OR_FOLLOWER).
+    // Kafka's fetcher delays the partition by replica.fetch.backoff.ms instead of asking at once.
+    const engine = createEngine({ topics: [{ name: 'orders', partitions: 1, replicationFactor: 3 }] }, 21);
+    engine.runFor(10 * SECOND);
+    const state = partitionState(engine);
+    const [leader, follower] = [state.leader!, state.replicas.find((id) => id !== state.leader)!];
+    for (const controller of ['controller-1', 'controller-2', 'controller-3']) engine.inject({ kind: 'cut-link', from: follower, to: controller });
+    engine.inject({ kind: 'crash', process: leader });
+    engine.runFor(15 * SECOND);
+    expect(partitionState(engine).leader).not.toBe(leader);
+    engine.inject({ kind: 'restart', process: leader });
+    engine.runFor(30 * SECOND); // A's fetch to the crashed L times out (replica.socket.timeout.ms) and is sent again
+    let fetches = 0;
+    const until = engine.nowUs + 10 * SECOND;
+    while (engine.nowUs < until) {
+      const entry = engine.step();
+      if (entry === null) break;
+      if (entry.kind === 'deliver' && entry.process === leader && entry.peer === follower && entry.label === 'ReplicaFetch') fetches++;
+    }
+    // One fetch a second (replica.fetch.backoff.ms = 1000), not one per round trip.
+    expect(fetches).toBeGreaterThanOrEqual(8);
+    expect(fetches).toBeLessThanOrEqual(11);
+  });
+
   it('a returning leader truncates the suffix that diverged from the new leader, then matches it', () => {
     const engine = cluster({ acks: 1, rate: 2_000 });
     engine.runFor(12 * SECOND);
