@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 // `npm run test:e2e` builds the page first; the web server serves the built files, as a static
 // host would.
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// E2E_PORT lets two checkouts run their browser tests at once (each serves its own dist/).
+const port = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -14,7 +16,7 @@ export default defineConfig({
   timeout: 60_000,
   reporter: [['list'], ['json', { outputFile: '.playwright-results.json' }]],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${port}`,
     viewport: { width: 1440, height: 900 },
     screenshot: 'only-on-failure',
     trace: 'off',
@@ -32,8 +34,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
-    url: 'http://127.0.0.1:4173',
+    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    url: `http://127.0.0.1:${port}`,
     reuseExistingServer: false,
     timeout: 60_000,
   },
