@@ -26,7 +26,7 @@
 // Never: reads a clock, draws chance other than from fx.prng, or lets the ledger (an observer)
 // change what it does. Every queue is bounded: partition queues by buffer.memory (each batch holds
 // batch.size of it), requests in flight by max.in.flight.requests.per.connection per broker and
-// KNOWN_BROKERS_MAX brokers, partitions by PARTITIONS_MAX, latencies by a fixed histogram.
+// KNOWN_BROKERS_MAX brokers, partitions by PARTITIONS_MAX, latencies by a fixed histogram (metrics/histogram.ts).
 
 import {
   DATA_HEADER_BYTES,
@@ -41,6 +41,7 @@ import {
   type ProduceResponse,
   type ProducedBatch,
 } from '../broker/protocol';
+import { LatencyHistogram, type LatencyView } from '../metrics/histogram';
 import type { Effects, Message } from '../sim/process';
 import { US_PER_SECOND, formatSpan, type TimeUs } from '../sim/time';
 
@@ -118,16 +119,6 @@ export interface ProducerErrorView {
   readonly atUs: TimeUs;
 }
 
-export interface LatencyView {
-  /** Ack time minus the batch's creation time (its first record), in µs, about 3% precision. */
-  readonly p50: TimeUs;
-  readonly p99: TimeUs;
-  readonly p999: TimeUs;
-  readonly max: TimeUs;
-  /** Batches measured; the percentiles are 0 until there is one. */
-  readonly count: number;
-}
-
 export interface ProducerView {
   readonly metadataKnown: boolean;
   /** -1 without idempotence; null while an idempotent producer waits for InitProducerId. */
@@ -147,6 +138,7 @@ export interface ProducerView {
   /** Each error met, by code: per batch for broker and timeout errors, per record for BUFFER_EXHAUSTED. */
   readonly errors: Readonly<Record<string, number>>;
   readonly lastError: ProducerErrorView | null;
+  /** Ack time minus the batch's creation time (its first record). */
   readonly latencyUs: LatencyView;
 }
 
@@ -271,62 +263,6 @@ function validate(s: ProducerSettings): void {
       `delivery.timeout.ms (${formatSpan(s.deliveryTimeoutUs)}) must be at least linger.ms + request.timeout.ms ` +
         `(${formatSpan(s.lingerUs)} + ${formatSpan(s.requestTimeoutUs)}); raise delivery.timeout.ms or lower the others`,
     );
-  }
-}
-
-// ---- latency histogram --------------------------------------------------------------------------
-
-/** Linear sub-buckets per power of two: 32 gives about 3% precision (HdrHistogram's layout). */
-const SUB_BUCKETS = 32;
-const SUB_BUCKET_BITS = 5;
-/** Values below this have a bucket each. */
-const LINEAR_LIMIT = 2 * SUB_BUCKETS;
-/** Exponents 6 to 30 get SUB_BUCKETS buckets each: up to 2^31 µs (35 minutes); longer lands in the last bucket. */
-const HISTOGRAM_BUCKETS = LINEAR_LIMIT + (31 - 6) * SUB_BUCKETS;
-const HISTOGRAM_VALUE_MAX = 2 ** 31 - 1;
-
-function bucketOf(valueUs: number): number {
-  if (valueUs < LINEAR_LIMIT) return valueUs;
-  if (valueUs > HISTOGRAM_VALUE_MAX) return HISTOGRAM_BUCKETS - 1;
-  const exponent = 31 - Math.clz32(valueUs);
-  const shift = exponent - SUB_BUCKET_BITS;
-  return LINEAR_LIMIT + (exponent - SUB_BUCKET_BITS - 1) * SUB_BUCKETS + (Math.floor(valueUs / 2 ** shift) - SUB_BUCKETS);
-}
-
-/** The largest value that lands in `bucket` (HdrHistogram's highestEquivalentValue). */
-function bucketTopUs(bucket: number): number {
-  if (bucket < LINEAR_LIMIT) return bucket;
-  const exponent = SUB_BUCKET_BITS + 1 + Math.floor((bucket - LINEAR_LIMIT) / SUB_BUCKETS);
-  const sub = SUB_BUCKETS + ((bucket - LINEAR_LIMIT) % SUB_BUCKETS);
-  return (sub + 1) * 2 ** (exponent - SUB_BUCKET_BITS) - 1;
-}
-
-class LatencyHistogram {
-  private readonly counts = new Float64Array(HISTOGRAM_BUCKETS);
-  private total = 0;
-  private maxUs = 0;
-
-  record(valueUs: TimeUs): void {
-    const value = Math.max(0, Math.floor(valueUs));
-    this.counts[bucketOf(value)]! += 1;
-    this.total++;
-    if (value > this.maxUs) this.maxUs = value;
-  }
-
-  /** The value at `perMille` thousandths of the samples, reported as its bucket's top, never above the max. */
-  percentile(perMille: number): TimeUs {
-    if (this.total === 0) return 0;
-    const rank = Math.max(1, Math.ceil((this.total * perMille) / 1000));
-    let seen = 0;
-    for (let bucket = 0; bucket < HISTOGRAM_BUCKETS; bucket++) {
-      seen += this.counts[bucket]!;
-      if (seen >= rank) return Math.min(bucketTopUs(bucket), this.maxUs);
-    }
-    return this.maxUs;
-  }
-
-  view(): LatencyView {
-    return { p50: this.percentile(500), p99: this.percentile(990), p999: this.percentile(999), max: this.maxUs, count: this.total };
   }
 }
 
