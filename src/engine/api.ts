@@ -5,18 +5,18 @@
 // simulated times) give the same trace hash on every host. User actions are applied at the
 // engine's current simulated time and recorded, so a run can be replayed exactly.
 
-import { buildCluster, type MemberDisk, type MemberView } from './cluster';
+import { buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberView, type ProducerDisk } from './cluster';
 import type { ReplicaManager } from './broker/replica-manager';
 import type { MetadataImage } from './controller/image';
 import { describeRecord } from './controller/records';
-import { checkSeed, resolveConfig, type EngineConfig } from './config';
+import { checkSeed, producerId, resolveConfig, type EngineConfig } from './config';
 import type { AlterConfigsCommand, ShutdownCommand } from './controller/messages';
-import { ACTIVE_CONTROLLER, describeFault, parseFault, toNetworkFault, type Fault } from './faults';
+import { ACTIVE_CONTROLLER, describeFault, parseFault, targetProblem, toNetworkFault, type Fault } from './faults';
 import { DurabilityOracle, type DurabilityStatus, type PartitionTruth } from './check/durability';
 import { Network, type NetworkFault, type NetworkStats } from './net/network';
 import { Kernel, type ProcessInfo, type TraceEntry } from './sim/kernel';
 import { Prng } from './sim/prng';
-import type { TimeUs } from './sim/time';
+import { US_PER_MS, type TimeUs } from './sim/time';
 
 export { ValidationError } from './validation';
 export type { EngineConfigInput } from './config';
@@ -352,12 +352,14 @@ export class Engine {
       case 'isolate':
         needProcess(fault.process);
         return;
-      case 'shutdown': {
+      case 'shutdown':
+      case 'slow-disk':
+      case 'change-load': {
         needProcess(fault.process);
-        const role = this.kernel.processes().find((process) => process.id === fault.process)?.role;
-        if (role !== undefined && role !== 'broker') {
-          throw new Error(`fault "shutdown": ${fault.process} is a ${role}; a controlled shutdown is for brokers (crash or isolate a controller instead)`);
-        }
+        const role = this.kernel.processes().find((process) => process.id === fault.process)!.role;
+        const isProducer = this.config.producers.some((producer, index) => producerId(producer, index) === fault.process);
+        const problem = targetProblem(fault, { role, isProducer }, this.config.controllerMode);
+        if (problem !== null) throw new Error(`fault "${fault.kind}": ${problem}`);
         return;
       }
       case 'isolate-zone':
@@ -522,6 +524,15 @@ export class Engine {
     return best?.id ?? null;
   }
 
+  /** Restores the disks of the brokers `target` names (one broker, a zone's brokers, or all). */
+  private healDisks(target: string | undefined): void {
+    for (const process of this.kernel.processes()) {
+      if (process.role !== 'broker' || this.config.controllerMode !== 'kraft') continue;
+      if (target !== undefined && target !== process.id && target !== process.zone) continue;
+      (this.kernel.durableOf(process.id) as MemberDisk).device.restore();
+    }
+  }
+
   /** Replaces "@active-controller" with the process it means now. */
   private resolve(fault: Fault): Fault {
     if (!('process' in fault) || fault.process !== ACTIVE_CONTROLLER) return fault;
@@ -563,8 +574,27 @@ export class Engine {
         this.kernel.announce(describeFault(fault));
         break;
       }
+      case 'slow-disk':
+        (this.kernel.durableOf(fault.process) as MemberDisk).device.degrade({
+          extraLatencyUs: Math.round(fault.extraLatencyMs * US_PER_MS),
+          bytesPerSecond: fault.throughputMBps === undefined ? null : fault.throughputMBps * 1e6,
+        });
+        this.kernel.announce(describeFault(fault));
+        break;
+      case 'change-load': {
+        // The producer's machine keeps the new rate, so a restart does not undo the change.
+        (this.kernel.durableOf(fault.process) as ProducerDisk).recordsPerSecond = fault.recordsPerSecond;
+        const running = this.kernel.processes().find((process) => process.id === fault.process)!.status === 'up';
+        if (running) {
+          const command: ChangeLoadCommand = { type: 'ChangeLoad', bytes: 0, recordsPerSecond: fault.recordsPerSecond };
+          this.kernel.command(fault.process, command);
+        }
+        this.kernel.announce(describeFault(fault));
+        break;
+      }
       case 'heal':
         this.network.heal(fault.target);
+        this.healDisks(fault.target);
         this.kernel.announce(describeFault(fault));
         break;
       default:

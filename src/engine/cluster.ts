@@ -33,6 +33,7 @@ import { RaftNode, type RaftConfig, type RaftDisk, type RaftView } from './raft/
 import { OPERATOR, type Kernel } from './sim/kernel';
 import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
+import { DISK_WRITE_TIMER, DiskDevice, DiskWriteQueue, type DiskQueueView } from './storage/disk';
 
 export interface MemberView extends Record<string, unknown> {
   /** Cluster members (controllers, brokers, ZooKeeper) probe each other; clients do not. */
@@ -51,6 +52,8 @@ export interface MemberView extends Record<string, unknown> {
   readonly broker?: LifecycleView;
   /** Brokers only: the partitions it hosts, as leader and follower. */
   readonly replicas?: ReplicaView;
+  /** Brokers only: the disk its logs are written to, and the writes waiting on it. */
+  readonly disk?: DiskQueueView;
 }
 
 /** The disk of a controller or broker: its copy of the metadata log and quorum state. */
@@ -59,6 +62,8 @@ export interface MemberDisk {
   readonly raft: RaftDisk<MetadataRecord, ImageData>;
   /** Brokers: their partition logs. */
   readonly data: DataDisk;
+  /** Brokers: the device the logs are written to (a slow-disk fault degrades it). */
+  readonly device: DiskDevice;
 }
 
 /** min.insync.replicas for a topic: its own Config record, else the cluster's, else the static setting. */
@@ -163,9 +168,12 @@ class BrokerMember implements ProcessLogic<Message> {
   readonly raft: RaftNode<MetadataRecord, ImageData>;
   readonly lifecycle: BrokerLifecycle;
   readonly replicas: ReplicaManager;
+  /** Requests that write to the logs wait here while the disk is slow. */
+  private readonly writes: DiskWriteQueue;
 
   constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], disk: MemberDisk) {
     this.probe = new NetworkProbe(config.probe, peers);
+    this.writes = new DiskWriteQueue(disk.device);
     const image = this.image;
     const kafka = config.kafka;
     this.replicas = new ReplicaManager(
@@ -227,6 +235,12 @@ class BrokerMember implements ProcessLogic<Message> {
   }
 
   receive(from: string, message: Message, fx: Effects<Message>): void {
+    // What writes to the logs (a leader's produce, a follower's fetched batches) waits for the disk.
+    if ((message.type === 'Produce' || message.type === 'ReplicaFetchResponse') && this.writes.submit(from, message, fx)) return;
+    this.dispatch(from, message, fx);
+  }
+
+  private dispatch(from: string, message: Message, fx: Effects<Message>): void {
     if (isRaftMessage(message)) return this.raft.handleMessage(from, message as MetadataMessage, fx);
     if (isDataRequest(message)) return this.replicas.handleRequest(from, message, fx);
     if (message.type === 'ReplicaFetchResponse') return this.replicas.handleReplicaFetchResponse(from, message as ReplicaFetchResponse, fx);
@@ -239,14 +253,15 @@ class BrokerMember implements ProcessLogic<Message> {
 
   timer(key: string, fx: Effects<Message>): void {
     if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
+    if (key === DISK_WRITE_TIMER) return this.writes.handleTimer(fx, (from, message) => this.dispatch(from, message, fx));
     if (this.raft.handleTimer(key, fx)) return;
     if (this.lifecycle.handleTimer(key, fx)) return;
     if (this.replicas.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
   }
 
-  view(): MemberView {
-    return { probe: this.probe.view(), raft: this.raft.view(), broker: this.lifecycle.view(), replicas: this.replicas.view() };
+  view(nowUs: number): MemberView {
+    return { probe: this.probe.view(), raft: this.raft.view(), broker: this.lifecycle.view(), replicas: this.replicas.view(), disk: this.writes.view(nowUs) };
   }
 
   /** The committed metadata this broker has applied. */
@@ -349,6 +364,17 @@ function buildLegacyCluster(kernel: Kernel, config: EngineConfig): void {
   }
 }
 
+/** A load change for a client, from outside (the change-load fault). */
+export interface ChangeLoadCommand extends Message {
+  readonly type: 'ChangeLoad';
+  readonly recordsPerSecond: number;
+}
+
+/** What a producer's machine keeps across a restart: the load it was last told to make. */
+export interface ProducerDisk {
+  recordsPerSecond: number | null;
+}
+
 class ProducerMember implements ProcessLogic<Message> {
   private readonly producer: Producer;
 
@@ -361,6 +387,7 @@ class ProducerMember implements ProcessLogic<Message> {
   }
 
   receive(from: string, message: Message, fx: Effects<Message>): void {
+    if (from === OPERATOR && message.type === 'ChangeLoad') return this.producer.setRate((message as ChangeLoadCommand).recordsPerSecond, fx);
     if (this.producer.handleMessage(from, message, fx)) return;
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
   }
@@ -375,7 +402,7 @@ class ProducerMember implements ProcessLogic<Message> {
   }
 }
 
-function buildProducer(config: EngineConfig, index: number, id: string, ledger: ProducerLedger): Producer {
+function buildProducer(config: EngineConfig, index: number, id: string, ledger: ProducerLedger, disk: ProducerDisk): Producer {
   const settings = config.producers[index]!;
   const acks = normalizeAcks(settings.acks);
   return new Producer(
@@ -384,7 +411,7 @@ function buildProducer(config: EngineConfig, index: number, id: string, ledger: 
       topic: settings.topic,
       bootstrap: config.placements.filter((placement) => placement.role === 'broker').map((placement) => placement.id),
       acks,
-      recordsPerSecond: settings.recordsPerSecond,
+      recordsPerSecond: disk.recordsPerSecond ?? settings.recordsPerSecond,
       recordBytes: settings.recordBytes,
       lingerUs: settings['linger.ms'] * US_PER_MS,
       batchBytes: settings['batch.size'],
@@ -411,12 +438,12 @@ export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: Produ
   for (const placement of config.placements) {
     if (placement.role === 'client') {
       const index = producerIndex++;
-      kernel.addProcess<Record<string, never>, Message>({
+      kernel.addProcess<ProducerDisk, Message>({
         id: placement.id,
         role: 'client',
         zone: placement.zone,
-        durable: {},
-        create: () => new ProducerMember(buildProducer(config, index, placement.id, ledger)),
+        durable: { recordsPerSecond: null },
+        create: (saved) => new ProducerMember(buildProducer(config, index, placement.id, ledger, saved)),
       });
       continue;
     }
@@ -425,6 +452,7 @@ export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: Produ
       id: placement.id,
       raft: { log: new RaftLog<MetadataRecord, ImageData>(), quorum: { epoch: 0, votedFor: null } },
       data: { logs: new Map(), producerIdCounter: 0 },
+      device: new DiskDevice(),
     };
     kernel.addProcess<MemberDisk, Message>({
       id: placement.id,

@@ -166,7 +166,7 @@ export const engineConfigSchema = strictObject({
     if (producer.zone !== undefined && !zoneNames.includes(producer.zone)) {
       ctx.addIssue({ code: 'custom', path: ['producers', index, 'zone'], input: producer.zone, message: `one of the zones (${zoneNames.join(', ')})` });
     }
-    const id = producer.id ?? `producer-${index + 1}`;
+    const id = producerId(producer, index);
     if (ids.has(id)) ctx.addIssue({ code: 'custom', path: ['producers', index, 'id'], input: id, message: 'a name no other producer has' });
     ids.add(id);
     const acks = normalizeAcks(producer.acks);
@@ -217,6 +217,11 @@ export function normalizeAcks(acks: 'all' | -1 | 1 | 0 | '1' | '0' | '-1'): -1 |
   return acks === 'all' || acks === -1 || acks === '-1' ? -1 : acks === 1 || acks === '1' ? 1 : 0;
 }
 
+/** A producer's process name: its own, else producer-1, producer-2, ... by its place in the list. */
+export function producerId(producer: { readonly id?: string | undefined }, index: number): string {
+  return producer.id ?? `producer-${index + 1}`;
+}
+
 /** "zone-a", "zone-b", ... */
 export function defaultZoneNames(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `zone-${String.fromCharCode(97 + index)}`);
@@ -245,7 +250,7 @@ export function resolveConfig(input: unknown): EngineConfig {
             ...place('controller', parsed.controllers, zones),
             ...place('broker', parsed.brokers, zones),
             ...parsed.producers.map((producer, index) => ({
-              id: producer.id ?? `producer-${index + 1}`,
+              id: producerId(producer, index),
               role: 'client' as const,
               zone: producer.zone ?? zones[index % zones.length]!,
             })),

@@ -28,6 +28,21 @@ export const faultSchema = z.discriminatedUnion(
     strictObject({ kind: z.literal('slow-link'), ...link, extraLatencyMs: numberIn(0, 60_000, 'ms') }),
     strictObject({ kind: z.literal('lossy-link'), ...link, lossPercent: numberIn(0, 100, '%') }),
     strictObject({ kind: z.literal('throttle-link'), ...link, mbps: numberIn(0.001, 400_000, 'Mbit/s') }),
+    strictObject({
+      kind: z.literal('slow-disk'),
+      process: processId,
+      /** Added to every write the broker's disk takes. */
+      extraLatencyMs: numberIn(0, 60_000, 'ms'),
+      /** The disk's bandwidth while slow; without it, only the latency is added. */
+      throughputMBps: numberIn(0.001, 100_000, 'MB/s').optional(),
+    }),
+    strictObject({
+      kind: z.literal('change-load'),
+      /** A producer of the cluster. */
+      process: processId,
+      /** The new rate; 0 pauses the producer. */
+      recordsPerSecond: numberIn(0, 10_000_000, 'records/s'),
+    }),
     strictObject({ kind: z.literal('heal'), target: z.string().optional() }),
     strictObject({
       kind: z.literal('alter-config'),
@@ -40,7 +55,7 @@ export const faultSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'a fault kind: one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal", "alter-config"',
+      'a fault kind: one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "heal", "alter-config"',
   },
 );
 
@@ -51,7 +66,7 @@ export function parseFault(input: unknown): Fault {
   return parseOrThrow(faultSchema, input, 'fault');
 }
 
-/** The network's form of a network fault; null for crash, restart and heal. */
+/** The network's form of a network fault; null for the others (crash, restart, slow-disk, change-load, heal, ...). */
 export function toNetworkFault(fault: Fault): NetworkFault | null {
   switch (fault.kind) {
     case 'isolate':
@@ -111,9 +126,32 @@ export function describeFault(fault: Fault): string {
       return `lose ${fault.lossPercent}% of messages on ${arrow(fault)}`;
     case 'throttle-link':
       return `throttle the link ${arrow(fault)} to ${fault.mbps} Mbit/s`;
+    case 'slow-disk':
+      return `slow ${fault.process}'s disk: +${fault.extraLatencyMs}ms a write${fault.throughputMBps === undefined ? '' : `, ${fault.throughputMBps} MB/s`}`;
+    case 'change-load':
+      return fault.recordsPerSecond === 0 ? `pause ${fault.process} (0 records/s)` : `${fault.process} now produces ${fault.recordsPerSecond} records/s`;
     case 'heal':
-      return fault.target === undefined ? 'heal every network fault' : `heal the network faults of ${fault.target}`;
+      return fault.target === undefined ? 'heal every network and disk fault' : `heal the network and disk faults of ${fault.target}`;
     case 'alter-config':
       return `${fault.value === null ? `remove ${fault.name}` : `set ${fault.name}=${fault.value}`} ${fault.topic === undefined ? 'for the cluster' : `on topic ${fault.topic}`}`;
+  }
+}
+
+/** What a fault asks of the process it targets, beyond existing; null when that process will do. */
+export function targetProblem(
+  fault: Fault,
+  target: { readonly role: string; readonly isProducer: boolean },
+  controllerMode: 'kraft' | 'zookeeper',
+): string | null {
+  switch (fault.kind) {
+    case 'shutdown':
+      return target.role === 'broker' ? null : `${fault.process} is a ${target.role}; a controlled shutdown is for brokers (crash or isolate a controller instead)`;
+    case 'slow-disk':
+      if (controllerMode !== 'kraft') return 'ZooKeeper mode models only the controller, not the brokers\' logs; slow a disk in a KRaft cluster';
+      return target.role === 'broker' ? null : `${fault.process} is a ${target.role}; slow-disk is for brokers, whose partition logs are written to disk`;
+    case 'change-load':
+      return target.isProducer ? null : `${fault.process} is a ${target.role === 'client' ? 'client that does not produce' : target.role}; change-load is for producers`;
+    default:
+      return null;
   }
 }

@@ -297,7 +297,7 @@ describe('scheduled faults', () => {
     expect(() => engine.schedule(2 * SECOND_US, { kind: 'crash', process: 'broker-42' })).toThrow(/fault "crash": no process "broker-42"/);
     expect(() => engine.schedule(2 * SECOND_US, { kind: 'isolate-zone', zone: 'zone-q' })).toThrow(/no zone "zone-q"/);
     expect(() => engine.schedule(2 * SECOND_US, { kind: 'teleport' })).toThrow(ValidationError);
-    expect(() => engine.schedule(SECOND_US - 1, { kind: 'heal' })).toThrow('kernel: cannot schedule "heal every network fault" at 999999µs; now is 1000000µs');
+    expect(() => engine.schedule(SECOND_US - 1, { kind: 'heal' })).toThrow('kernel: cannot schedule "heal every network and disk fault" at 999999µs; now is 1000000µs');
     expect(() => engine.schedule(-5, { kind: 'heal' })).toThrow('time: got -5; expected a whole, non-negative number of microseconds');
     expect(fingerprint(engine)).toEqual(before);
   });

@@ -18,7 +18,7 @@ const BAD_DIR = fileURLToPath(new URL('./bad/', import.meta.url));
 const METRIC_LIST =
   'metrics are processes.up, processes.crashed, process.up, network.messages, network.bytes, network.crossZoneBytes, network.crossZonePercent, network.dropped, probe.unreachablePairs, probe.reachablePairs, probe.unreachablePeers, probe.rttMsMax, ActiveControllerCount, OfflinePartitionsCount, UnavailablePartitionsCount, FencedBrokerCount, ActiveBrokerCount, GlobalTopicCount, GlobalPartitionCount, raft.epoch, raft.leaders, raft.highWatermark, broker.fenced, UnderReplicatedPartitions, UnderMinIsrPartitionCount, IsrShrinks, IsrExpands, TruncatedRecords, producer.recordsAcked, producer.recordsFailed, producer.latencyMsP99, durability.lostRecords, durability.acknowledgedRecords, events';
 const DURATION_HELP = 'expected a duration: a number and a unit, like "250ms", "90s", "15m" or "1h"';
-const FAULT_KINDS = 'one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "heal", "alter-config"';
+const FAULT_KINDS = 'one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "heal", "alter-config"';
 
 /** One expected problem: its exact path, and text its message must contain. */
 type Line = readonly [path: string, message: string];
@@ -41,7 +41,7 @@ const CORPUS: Readonly<Record<string, readonly Line[]>> = {
   ],
   'unknown-zone.json': [['timeline[0].action.zone', 'no zone "zone-d"; zones are zone-a, zone-b, zone-c']],
   'heal-unknown-target.json': [
-    ['timeline[1].action.target', '"zone-z" is neither a process nor a zone; leave "target" out to heal every network fault'],
+    ['timeline[1].action.target', '"zone-z" is neither a process nor a zone; leave "target" out to heal every network and disk fault'],
   ],
   'unknown-metric.json': [['expectations[0].metric', `no metric "partitions.underReplicated"; ${METRIC_LIST}`]],
   'per-process-metric-without-process.json': [
@@ -62,6 +62,12 @@ const CORPUS: Readonly<Record<string, readonly Line[]>> = {
     ['cluster.probe.timeoutMs', 'got 500; expected a timeoutMs longer than intervalMs (1000), so that a peer has a chance to answer'],
   ],
   // The fault is named down to the field: not just "a fault, or a list of faults".
+  'wrong-fault-targets.json': [
+    ['timeline[0].action.process', 'controller-1 is a controller; slow-disk is for brokers, whose partition logs are written to disk'],
+    ['timeline[1].action.process', 'broker-2 is a broker; change-load is for producers'],
+    ['timeline[2].action.process', 'no process "producer-2"; brokers are broker-1..broker-6, controllers are controller-1..controller-3, clients are producer-1'],
+  ],
+  'slow-disk-without-bandwidth.json': [['timeline[0].action.throughputMBps', 'got 0; expected a number from 0.001 to 100000 MB/s']],
   'bad-fault-kind.json': [['timeline[0].action.kind', `got "explode"; expected a fault kind: ${FAULT_KINDS}`]],
   'fault-missing-field.json': [['timeline[0].action[1].extraLatencyMs', 'got nothing; expected a number from 0 to 60000 ms']],
   'bad-comparison.json': [['timeline[0].expect.op', 'got "="; expected one of "<", "<=", "==", "!=", ">=", ">"']],

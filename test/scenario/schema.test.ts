@@ -138,6 +138,8 @@ describe('the scenario JSON Schema', () => {
       'slow-link',
       'lossy-link',
       'throttle-link',
+      'slow-disk',
+      'change-load',
       'heal',
       'alter-config',
     ]);

@@ -120,6 +120,8 @@ export interface ProducerErrorView {
 }
 
 export interface ProducerView {
+  /** The rate records are made at now (the configured one until a change-load). */
+  readonly recordsPerSecond: number;
   readonly metadataKnown: boolean;
   /** -1 without idempotence; null while an idempotent producer waits for InitProducerId. */
   readonly producerId: number | null;
@@ -279,6 +281,10 @@ export class Producer {
   private batchIdPrefix: string;
   /** Records generated so far (accepted, pending or refused): the index of the next record. */
   private nextRecordIndex = 0;
+  /** records per second now: the configured rate until a change-load sets another. */
+  private rate: number;
+  /** Records made before the current rate took effect at originUs (0 until a change). */
+  private rateBaseIndex = 0;
   /** Records generated before the first metadata, not yet in a batch: indices [0, pendingRecords). */
   private pendingRecords = 0;
 
@@ -328,6 +334,25 @@ export class Producer {
     this.batchAllocationBytes = Math.max(settings.batchBytes, BATCH_HEADER_BYTES + settings.recordBytes);
     this.producerId = settings.idempotence ? null : -1;
     this.batchIdPrefix = settings.id;
+    this.rate = settings.recordsPerSecond;
+  }
+
+  /**
+   * The load changes: from now on records are made at `recordsPerSecond` (0 pauses the producer).
+   * Records made so far keep their times; what is batched or in flight goes on as before.
+   */
+  setRate(recordsPerSecond: number, fx: Effects<Message>): void {
+    if (!Number.isFinite(recordsPerSecond) || recordsPerSecond < 0) throw new RangeError(`recordsPerSecond must be a number ≥ 0; got ${recordsPerSecond}`);
+    this.advance(fx);
+    this.rateBaseIndex = this.nextRecordIndex;
+    // The next record is made after this moment, never at it: the old rate made the records up to now.
+    this.originUs = Math.max(this.settings.startUs, fx.nowUs + 1);
+    this.rate = recordsPerSecond;
+    this.act(fx);
+  }
+
+  get recordsPerSecond(): number {
+    return this.rate;
   }
 
   start(fx: Effects<Message>): void {
@@ -369,6 +394,7 @@ export class Producer {
     const errors: Record<string, number> = {};
     for (const code of [...this.errors.keys()].sort()) errors[code] = this.errors.get(code)!;
     return {
+      recordsPerSecond: this.rate,
       metadataKnown: this.metadataKnown,
       producerId: this.producerId,
       recordsSent: this.recordsSent,
@@ -406,7 +432,7 @@ export class Producer {
 
   /** Records in [origin, origin + spanUs]: record k is at the first µs where this passes k. */
   private recordsWithin(spanUs: number): number {
-    const rate = this.settings.recordsPerSecond;
+    const rate = this.rate;
     const seconds = Math.floor(spanUs / US_PER_SECOND);
     const restUs = spanUs - seconds * US_PER_SECOND;
     // Whole seconds and the rest apart, so that integer rates stay exact over hours of records.
@@ -416,16 +442,20 @@ export class Producer {
 
   /** How many records exist by `timeUs` (inclusive). */
   private recordsGeneratedBy(timeUs: TimeUs): number {
-    if (!this.started || this.settings.recordsPerSecond === 0) return 0;
+    if (!this.started || this.rate === 0) return this.rateBaseIndex;
     const lastUs = this.settings.stopUs === null ? timeUs : Math.min(timeUs, this.settings.stopUs - 1);
-    if (lastUs < this.originUs) return 0;
-    return this.recordsWithin(lastUs - this.originUs);
+    if (lastUs < this.originUs) return this.rateBaseIndex;
+    return this.rateBaseIndex + this.recordsWithin(lastUs - this.originUs);
   }
 
   /** When record `index` is generated, or null if it never is (after stopUs). */
-  private recordTimeUs(index: number): TimeUs | null {
-    const rate = this.settings.recordsPerSecond;
+  private recordTimeUs(recordIndex: number): TimeUs | null {
+    const rate = this.rate;
     if (rate === 0) return null;
+    // A record made before the last rate change (held while metadata was unknown): its time is not
+    // kept; it was made by the change, so the change's moment stands in for it.
+    if (recordIndex < this.rateBaseIndex) return this.originUs - 1;
+    const index = recordIndex - this.rateBaseIndex;
     // An estimate, then corrected against recordsWithin so both always agree (floating point may be off by one).
     let spanUs = Math.ceil((index * US_PER_SECOND) / rate);
     for (let step = 0; step < 4 && spanUs > 0 && this.recordsWithin(spanUs - 1) > index; step++) spanUs--;

@@ -3,8 +3,8 @@
 // right kind of target, each step says when and what. Every problem is collected, with its path,
 // so a person fixes the whole file in one go; a scenario with any problem never runs.
 
-import { resolveConfig, type EngineConfig } from '../config';
-import { ACTIVE_CONTROLLER, type Fault } from '../faults';
+import { producerId, resolveConfig, type EngineConfig } from '../config';
+import { ACTIVE_CONTROLLER, targetProblem, type Fault } from '../faults';
 import { formatSpan } from '../sim/time';
 import { ValidationError, check, formatPath, type ValidationProblem } from '../validation';
 import { METRICS, metricNames } from './metrics';
@@ -39,7 +39,9 @@ class Checker {
   private processList(): string {
     const count = (role: string) => this.config.placements.filter((placement) => placement.role === role).length;
     const range = (role: string, n: number) => (n === 1 ? `${role}-1` : `${role}-1..${role}-${n}`);
-    return `brokers are ${range('broker', count('broker'))}, controllers are ${range('controller', count('controller'))}`;
+    const clients = this.config.placements.filter((placement) => placement.role === 'client').map((placement) => placement.id);
+    const servers = `brokers are ${range('broker', count('broker'))}, controllers are ${range('controller', count('controller'))}`;
+    return clients.length === 0 ? servers : `${servers}, clients are ${clients.join(', ')}`;
   }
 
   process(path: Path, id: string): void {
@@ -63,12 +65,17 @@ class Checker {
       case 'isolate':
         if (fault.process !== ACTIVE_CONTROLLER) this.process([...path, 'process'], fault.process);
         return;
-      case 'shutdown': {
+      case 'shutdown':
+      case 'slow-disk':
+      case 'change-load': {
         const placement = this.config.placements.find((candidate) => candidate.id === fault.process);
-        if (placement === undefined) this.process([...path, 'process'], fault.process);
-        else if (placement.role !== 'broker') {
-          this.add([...path, 'process'], `${fault.process} is a ${placement.role}; a controlled shutdown is for brokers (crash or isolate a controller instead)`);
+        if (placement === undefined) {
+          this.process([...path, 'process'], fault.process);
+          return;
         }
+        const isProducer = this.config.producers.some((producer, index) => producerId(producer, index) === fault.process);
+        const problem = targetProblem(fault, { role: placement.role, isProducer }, this.config.controllerMode);
+        if (problem !== null) this.add([...path, fault.kind === 'slow-disk' && this.config.controllerMode !== 'kraft' ? 'kind' : 'process'], problem);
         return;
       }
       case 'isolate-zone':
@@ -82,7 +89,7 @@ class Checker {
         return;
       case 'heal':
         if (fault.target !== undefined && !this.processIds.has(fault.target) && !this.config.zones.includes(fault.target)) {
-          this.add([...path, 'target'], `"${fault.target}" is neither a process nor a zone; leave "target" out to heal every network fault`);
+          this.add([...path, 'target'], `"${fault.target}" is neither a process nor a zone; leave "target" out to heal every network and disk fault`);
         }
         return;
       default:

@@ -188,9 +188,30 @@ function BrokerBody({ process, broker, appliedOffset, registration }: BrokerBody
           testId={`applied-${process.id}`}
         />
       </dl>
+      <DiskLine process={process} />
     </>
   );
 }
+
+/** A slow disk, when there is one: what it costs each write, and the writes waiting on it. */
+function DiskLine({ process }: { process: ProcessSnapshot }) {
+  const disk = process.view?.disk;
+  if (disk === undefined || (!disk.degraded && disk.queuedWrites === 0)) return null;
+  const speed = disk.throughputMBps === null ? '' : `, ${disk.throughputMBps} MB/s`;
+  return (
+    <p
+      className="card-hint"
+      data-testid={`disk-${process.id}`}
+      title="Log writes wait for the disk: a leader answers producers late, a follower fetches late. With acks=all the whole partition slows to the straggler's pace."
+    >
+      {disk.degraded ? `Slow disk: +${disk.extraLatencyMs} ms a write${speed}` : 'Disk healed, draining'} · {formatCount(disk.queuedWrites)} {disk.queuedWrites === 1 ? 'write' : 'writes'} waiting
+      {disk.backlogMs > 0 ? ` (${formatSpan(Math.round(disk.backlogMs * 1_000))} behind)` : ''}
+    </p>
+  );
+}
+
+/** Rates a person can step a producer through from its card. */
+const RATE_STEPS = [0, 100, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
 
 /** ZooKeeper mode (the contrast): the controller role lives in one broker, elected through ZooKeeper. */
 function LegacyBody({ process }: { process: ProcessSnapshot }) {
@@ -240,6 +261,7 @@ function ProducerBody({ process }: { process: ProcessSnapshot }) {
         <Figure label="p99" value={p99} help="99th percentile of produce latency: from a batch's first record to its acknowledgement." />
       </dl>
       <div className="stat-row muted">
+        <span data-testid={`producer-rate-${process.id}`}>{formatCount(producer.recordsPerSecond)} records/s</span>
         <span>{producer.metadataKnown ? `${formatCount(producer.queuedRecords)} queued · ${producer.requestsInFlight} in flight` : 'waiting for metadata'}</span>
       </div>
       {producer.lastError !== null && (
@@ -249,6 +271,12 @@ function ProducerBody({ process }: { process: ProcessSnapshot }) {
       )}
     </>
   );
+}
+
+/** The next rate up or down the steps from `rate` (which may lie between steps). */
+function stepRate(rate: number, direction: 1 | -1): number {
+  if (direction > 0) return RATE_STEPS.find((step) => step > rate) ?? RATE_STEPS.at(-1)!;
+  return [...RATE_STEPS].reverse().find((step) => step < rate) ?? 0;
 }
 
 function DownBody({ process }: { process: ProcessSnapshot }) {
@@ -272,6 +300,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
   const registration = isBroker ? registrationOf(authority?.view ?? null, process.id) : null;
   const registrationChip =
     isBroker && kraft ? <RegistrationChip id={process.id} registration={registration} authority={authority?.id ?? null} /> : null;
+  const producerRate = up ? (process.view?.producer?.recordsPerSecond ?? null) : null;
   const canShutDown = up && broker !== undefined && (broker.state === 'STARTING' || broker.state === 'RECOVERY' || broker.state === 'RUNNING');
   return (
     <article
@@ -329,6 +358,52 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
           <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'isolate', process: process.id })}>
             Isolate
           </button>
+        )}
+        {isBroker && kraft && (process.view?.disk?.degraded === true ? (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!ready}
+            onClick={() => onFault({ kind: 'heal', target: process.id })}
+            title="Heal this broker: its disk is fast again (and any network fault of it is healed too)"
+          >
+            Heal disk
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!ready}
+            onClick={() => onFault({ kind: 'slow-disk', process: process.id, extraLatencyMs: 40, throughputMBps: 0.2 })}
+            title="Slow this broker's disk to 40 ms a write and 200 KB/s: it becomes a straggler"
+          >
+            Slow disk
+          </button>
+        ))}
+        {producerRate !== null && (
+          <span className="rate-step" role="group" aria-label={`${process.id}'s rate`}>
+            <span className="muted">Rate</span>
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!ready || producerRate <= RATE_STEPS[0]!}
+              onClick={() => onFault({ kind: 'change-load', process: process.id, recordsPerSecond: stepRate(producerRate, -1) })}
+              title="Produce less: the next lower rate"
+              aria-label={`Lower ${process.id}'s rate`}
+            >
+              −
+            </button>
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!ready || producerRate >= RATE_STEPS.at(-1)!}
+              onClick={() => onFault({ kind: 'change-load', process: process.id, recordsPerSecond: stepRate(producerRate, 1) })}
+              title="Produce more: the next higher rate"
+              aria-label={`Raise ${process.id}'s rate`}
+            >
+              +
+            </button>
+          </span>
         )}
         {canShutDown && (
           <button
