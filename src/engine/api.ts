@@ -11,7 +11,8 @@ import type { MetadataImage } from './controller/image';
 import { describeRecord } from './controller/records';
 import { checkSeed, producerId, resolveConfig, type EngineConfig } from './config';
 import type { AlterConfigsCommand, ShutdownCommand } from './controller/messages';
-import { ACTIVE_CONTROLLER, describeFault, parseFault, targetProblem, toNetworkFault, type Fault } from './faults';
+import { ACTIVE_CONTROLLER, describeFault, objectStoreProblem, parseFault, targetProblem, toNetworkFault, type Fault } from './faults';
+import { OBJECT_STORE_ID, type ObjectStoreDisk } from './storage/object-store';
 import { DurabilityOracle, type DurabilityStatus, type PartitionTruth } from './check/durability';
 import { Network, type NetworkFault, type NetworkStats } from './net/network';
 import { Kernel, type ProcessInfo, type TraceEntry } from './sim/kernel';
@@ -380,6 +381,12 @@ export class Engine {
           throw new Error(`fault "heal": "${fault.target}" is neither a process nor a zone; leave target out to heal everything`);
         }
         return;
+      case 'object-store-outage':
+      case 'slow-object-store': {
+        const problem = objectStoreProblem(this.kernel.hasProcess(OBJECT_STORE_ID));
+        if (problem !== null) throw new Error(`fault "${fault.kind}": ${problem}`);
+        return;
+      }
       default:
         needProcess(fault.from);
         needProcess(fault.to);
@@ -524,8 +531,13 @@ export class Engine {
     return best?.id ?? null;
   }
 
-  /** Restores the disks of the brokers `target` names (one broker, a zone's brokers, or all). */
+  /** Restores the disks of the brokers `target` names (one broker, a zone's brokers, or all), and the object store. */
   private healDisks(target: string | undefined): void {
+    if (this.kernel.hasProcess(OBJECT_STORE_ID) && (target === undefined || target === OBJECT_STORE_ID)) {
+      const store = this.kernel.durableOf(OBJECT_STORE_ID) as ObjectStoreDisk;
+      store.outage = false;
+      store.extraLatencyUs = 0;
+    }
     for (const process of this.kernel.processes()) {
       if (process.role !== 'broker' || this.config.controllerMode !== 'kraft') continue;
       if (target !== undefined && target !== process.id && target !== process.zone) continue;
@@ -592,6 +604,14 @@ export class Engine {
         this.kernel.announce(describeFault(fault));
         break;
       }
+      case 'object-store-outage':
+        (this.kernel.durableOf(OBJECT_STORE_ID) as ObjectStoreDisk).outage = true;
+        this.kernel.announce(describeFault(fault));
+        break;
+      case 'slow-object-store':
+        (this.kernel.durableOf(OBJECT_STORE_ID) as ObjectStoreDisk).extraLatencyUs = Math.round(fault.extraLatencyMs * US_PER_MS);
+        this.kernel.announce(describeFault(fault));
+        break;
       case 'heal':
         this.network.heal(fault.target);
         this.healDisks(fault.target);

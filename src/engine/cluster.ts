@@ -34,6 +34,7 @@ import { OPERATOR, type Kernel } from './sim/kernel';
 import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
 import { DISK_WRITE_TIMER, DiskDevice, DiskWriteQueue, type DiskQueueView } from './storage/disk';
+import { ObjectStore, isObjectRequest, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
 
 export interface MemberView extends Record<string, unknown> {
   /** Cluster members (controllers, brokers, ZooKeeper) probe each other; clients do not. */
@@ -54,6 +55,8 @@ export interface MemberView extends Record<string, unknown> {
   readonly replicas?: ReplicaView;
   /** Brokers only: the disk its logs are written to, and the writes waiting on it. */
   readonly disk?: DiskQueueView;
+  /** The object store only. */
+  readonly objectStore?: ObjectStoreView;
 }
 
 /** The disk of a controller or broker: its copy of the metadata log and quorum state. */
@@ -364,6 +367,28 @@ function buildLegacyCluster(kernel: Kernel, config: EngineConfig): void {
   }
 }
 
+class ObjectStoreMember implements ProcessLogic<Message> {
+  constructor(private readonly store: ObjectStore) {}
+
+  start(fx: Effects<Message>): void {
+    this.store.start(fx);
+  }
+
+  receive(from: string, message: Message, fx: Effects<Message>): void {
+    if (isObjectRequest(message)) return this.store.handleRequest(from, message, fx);
+    throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
+  }
+
+  timer(key: string, fx: Effects<Message>): void {
+    if (this.store.handleTimer(key, fx)) return;
+    throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  view(nowUs: number): MemberView {
+    return { objectStore: this.store.view(nowUs) };
+  }
+}
+
 /** A load change for a client, from outside (the change-load fault). */
 export interface ChangeLoadCommand extends Message {
   readonly type: 'ChangeLoad';
@@ -433,9 +458,20 @@ export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: Produ
     buildLegacyCluster(kernel, config);
     return;
   }
-  const ids = config.placements.filter((placement) => placement.role !== 'client').map((placement) => placement.id);
+  // Controllers and brokers probe each other; clients and the object store do not take part.
+  const ids = config.placements.filter((placement) => placement.role === 'controller' || placement.role === 'broker').map((placement) => placement.id);
   let producerIndex = 0;
   for (const placement of config.placements) {
+    if (placement.role === 'objectStore') {
+      kernel.addProcess<ObjectStoreDisk, Message>({
+        id: placement.id,
+        role: 'objectStore',
+        zone: placement.zone,
+        durable: { objects: new Map(), bytes: 0, outage: false, extraLatencyUs: 0 },
+        create: (saved) => new ObjectStoreMember(new ObjectStore(config.objectStore, saved)),
+      });
+      continue;
+    }
     if (placement.role === 'client') {
       const index = producerIndex++;
       kernel.addProcess<ProducerDisk, Message>({

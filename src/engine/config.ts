@@ -5,7 +5,8 @@
 // our own camelCase with the unit last where Kafka has none (crossZoneLatencyMs).
 
 import { z } from 'zod';
-import type { NetworkConfig } from './net/network';
+import { REGIONAL, type NetworkConfig } from './net/network';
+import { OBJECT_STORE_ID } from './storage/object-store';
 import { US_PER_MS } from './sim/time';
 import { integerIn, numberIn, oneOf, parseOrThrow, strictObject } from './validation';
 
@@ -25,6 +26,14 @@ const networkSchema = strictObject({
   jitterMs: numberIn(0, 1_000, 'ms').default(0.05),
   nicGbps: numberIn(0.001, 400, 'Gbit/s').default(10),
   lossPercent: numberIn(0, 100, '%').default(0),
+});
+
+/** The emulated object store (S3-like), present when remote.log.storage.system.enable is true. */
+const objectStoreSchema = strictObject({
+  /** First-byte latency of a request (S3 is typically tens of ms). */
+  requestLatencyMs: numberIn(0, 60_000, 'ms').default(20),
+  /** Bytes per second one request moves (one S3 connection gives about 100 MB/s). */
+  throughputMBps: numberIn(0.001, 100_000, 'MB/s').default(100),
 });
 
 const probeSchema = strictObject({
@@ -60,6 +69,8 @@ export const kafkaConfigSchema = strictObject({
   'replica.fetch.max.bytes': integerIn(1_024, 1_073_741_824, 'bytes').default(1_048_576),
   'replica.socket.timeout.ms': integerIn(10, 3_600_000, 'ms').default(30_000),
   'replica.fetch.backoff.ms': integerIn(0, 600_000, 'ms').default(1_000),
+  /** KIP-405: brokers may keep older segments in remote storage; here, the object store process. */
+  'remote.log.storage.system.enable': z.boolean({ error: 'true or false' }).default(false),
   /** Only in controllerMode "zookeeper". */
   'zookeeper.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(18_000),
 });
@@ -123,6 +134,7 @@ export const engineConfigSchema = strictObject({
   brokers: integerIn(1, BROKERS_MAX).default(6),
   network: networkSchema.prefault({}),
   probe: probeSchema.prefault({}),
+  objectStore: objectStoreSchema.prefault({}),
   config: kafkaConfigSchema.prefault({}),
   /** "kraft": a Raft quorum of controllers; "zookeeper": the legacy controller inside a broker, elected through ZooKeeper. */
   controllerMode: oneOf(['kraft', 'zookeeper']).default('kraft'),
@@ -177,6 +189,9 @@ export const engineConfigSchema = strictObject({
       ctx.addIssue({ code: 'custom', path: ['producers', index, 'stopMs'], input: producer.stopMs, message: `a time after startMs (${producer.startMs})` });
     }
   });
+  if (config.controllerMode === 'zookeeper' && config.config['remote.log.storage.system.enable']) {
+    ctx.addIssue({ code: 'custom', path: ['config', 'remote.log.storage.system.enable'], input: true, message: 'false in ZooKeeper mode: it models only the controller, for the failover contrast' });
+  }
   if (config.controllerMode === 'zookeeper' && config.producers.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['producers'], input: config.producers.length, message: 'no producers in ZooKeeper mode: it models only the controller, for the failover contrast' });
   }
@@ -191,7 +206,7 @@ type ParsedConfig = z.output<typeof engineConfigSchema>;
 
 export interface ProcessPlacement {
   readonly id: string;
-  readonly role: 'controller' | 'broker' | 'zookeeper' | 'client';
+  readonly role: 'controller' | 'broker' | 'zookeeper' | 'client' | 'objectStore';
   readonly zone: string;
 }
 
@@ -202,6 +217,8 @@ export interface EngineConfig {
   /** The network's settings, converted to µs and bytes (the zones are above). */
   readonly network: Omit<NetworkConfig, 'zones'>;
   readonly probe: { readonly intervalUs: number; readonly timeoutUs: number };
+  /** The object store's service levels, converted (it exists only with remote.log.storage.system.enable). */
+  readonly objectStore: { readonly requestLatencyUs: number; readonly bytesPerSecond: number };
   /** Kafka's settings, validated, with defaults filled in. */
   readonly kafka: KafkaConfig;
   readonly topics: ParsedConfig['topics'];
@@ -249,6 +266,8 @@ export function resolveConfig(input: unknown): EngineConfig {
         ? [
             ...place('controller', parsed.controllers, zones),
             ...place('broker', parsed.brokers, zones),
+            // A regional service, in no zone: every broker reaches it at the regional latency.
+            ...(parsed.config['remote.log.storage.system.enable'] ? [{ id: OBJECT_STORE_ID, role: 'objectStore' as const, zone: REGIONAL }] : []),
             ...parsed.producers.map((producer, index) => ({
               id: producerId(producer, index),
               role: 'client' as const,
@@ -266,6 +285,10 @@ export function resolveConfig(input: unknown): EngineConfig {
       lossPerMillion: Math.round(net.lossPercent * 10_000),
     },
     probe: { intervalUs: parsed.probe.intervalMs * US_PER_MS, timeoutUs: parsed.probe.timeoutMs * US_PER_MS },
+    objectStore: {
+      requestLatencyUs: Math.round(parsed.objectStore.requestLatencyMs * US_PER_MS),
+      bytesPerSecond: parsed.objectStore.throughputMBps * 1e6,
+    },
     kafka: parsed.config,
     topics: parsed.topics,
     producers: parsed.producers,

@@ -43,6 +43,9 @@ export const faultSchema = z.discriminatedUnion(
       /** The new rate; 0 pauses the producer. */
       recordsPerSecond: numberIn(0, 10_000_000, 'records/s'),
     }),
+    /** The object store answers every request 503 ServiceUnavailable until healed. */
+    strictObject({ kind: z.literal('object-store-outage') }),
+    strictObject({ kind: z.literal('slow-object-store'), extraLatencyMs: numberIn(0, 600_000, 'ms') }),
     strictObject({ kind: z.literal('heal'), target: z.string().optional() }),
     strictObject({
       kind: z.literal('alter-config'),
@@ -55,7 +58,7 @@ export const faultSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'a fault kind: one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "heal", "alter-config"',
+      'a fault kind: one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"',
   },
 );
 
@@ -130,6 +133,10 @@ export function describeFault(fault: Fault): string {
       return `slow ${fault.process}'s disk: +${fault.extraLatencyMs}ms a write${fault.throughputMBps === undefined ? '' : `, ${fault.throughputMBps} MB/s`}`;
     case 'change-load':
       return fault.recordsPerSecond === 0 ? `pause ${fault.process} (0 records/s)` : `${fault.process} now produces ${fault.recordsPerSecond} records/s`;
+    case 'object-store-outage':
+      return 'the object store goes down: every request is answered 503 ServiceUnavailable';
+    case 'slow-object-store':
+      return `the object store slows down: +${fault.extraLatencyMs}ms a request`;
     case 'heal':
       return fault.target === undefined ? 'heal every network and disk fault' : `heal the network and disk faults of ${fault.target}`;
     case 'alter-config':
@@ -154,4 +161,9 @@ export function targetProblem(
     default:
       return null;
   }
+}
+
+/** Object store faults need one: it exists only with remote.log.storage.system.enable. */
+export function objectStoreProblem(hasObjectStore: boolean): string | null {
+  return hasObjectStore ? null : 'this cluster has no object store; set "remote.log.storage.system.enable": true in the cluster config to give it one';
 }

@@ -11,14 +11,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkScenario, locateJsonError, parseScenarioText } from '../../src/engine/scenario/validate';
+import { metricNames } from '../../src/engine/scenario/metrics';
 import { ValidationError, type ValidationProblem } from '../../src/engine/validation';
 
 const BAD_DIR = fileURLToPath(new URL('./bad/', import.meta.url));
 
-const METRIC_LIST =
-  'metrics are processes.up, processes.crashed, process.up, network.messages, network.bytes, network.crossZoneBytes, network.crossZonePercent, network.dropped, probe.unreachablePairs, probe.reachablePairs, probe.unreachablePeers, probe.rttMsMax, ActiveControllerCount, OfflinePartitionsCount, UnavailablePartitionsCount, FencedBrokerCount, ActiveBrokerCount, GlobalTopicCount, GlobalPartitionCount, raft.epoch, raft.leaders, raft.highWatermark, broker.fenced, UnderReplicatedPartitions, UnderMinIsrPartitionCount, IsrShrinks, IsrExpands, TruncatedRecords, producer.recordsAcked, producer.recordsFailed, producer.latencyMsP99, durability.lostRecords, durability.acknowledgedRecords, events';
+// Every registered metric, in registry order (each layer adds its own).
+const METRIC_LIST = `metrics are ${metricNames().join(', ')}`;
 const DURATION_HELP = 'expected a duration: a number and a unit, like "250ms", "90s", "15m" or "1h"';
-const FAULT_KINDS = 'one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "heal", "alter-config"';
+const FAULT_KINDS = 'one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"';
 
 /** One expected problem: its exact path, and text its message must contain. */
 type Line = readonly [path: string, message: string];

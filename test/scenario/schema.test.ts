@@ -140,6 +140,8 @@ describe('the scenario JSON Schema', () => {
       'throttle-link',
       'slow-disk',
       'change-load',
+      'object-store-outage',
+      'slow-object-store',
       'heal',
       'alter-config',
     ]);

@@ -29,6 +29,11 @@ function sumReplicas(engine: Engine, pick: (view: NonNullable<MemberView['replic
   return total;
 }
 
+function objectStoreView(engine: Engine): NonNullable<MemberView['objectStore']> | null {
+  for (const { view } of engine.processViews()) if (view.objectStore !== undefined) return view.objectStore;
+  return null;
+}
+
 function sumProducers(engine: Engine, pick: (view: NonNullable<MemberView['producer']>) => number): number {
   let total = 0;
   for (const { view } of engine.processViews()) if (view.producer !== undefined) total += pick(view.producer);
@@ -332,6 +337,37 @@ const definitions: MetricDefinition[] = [
     unit: 'records',
     perProcess: false,
     read: (engine) => engine.durability().acknowledgedRecords,
+  },
+  {
+    name: 'objectStore.objects',
+    description: 'objects the object store holds (0 without one)',
+    unit: 'objects',
+    perProcess: false,
+    read: (engine) => objectStoreView(engine)?.objects ?? 0,
+  },
+  {
+    name: 'objectStore.bytes',
+    description: 'bytes the object store holds',
+    unit: 'bytes',
+    perProcess: false,
+    read: (engine) => objectStoreView(engine)?.bytes ?? 0,
+  },
+  {
+    name: 'objectStore.errors',
+    description: 'object store requests answered with an error (503 during an outage, 404 for a missing key)',
+    unit: 'requests',
+    perProcess: false,
+    read: (engine) => objectStoreView(engine)?.errors ?? 0,
+  },
+  {
+    name: 'objectStore.dollarsPerMonth',
+    description: 'what the object store costs a month at S3 Standard list prices: the bytes held now, plus requests at their rate so far',
+    unit: 'dollars',
+    perProcess: false,
+    read: (engine) => {
+      const view = objectStoreView(engine);
+      return view === null ? 0 : view.storageDollarsPerMonth + view.requestDollarsPerMonth;
+    },
   },
   {
     name: 'events',

@@ -4,7 +4,8 @@
 // so a person fixes the whole file in one go; a scenario with any problem never runs.
 
 import { producerId, resolveConfig, type EngineConfig } from '../config';
-import { ACTIVE_CONTROLLER, targetProblem, type Fault } from '../faults';
+import { ACTIVE_CONTROLLER, objectStoreProblem, targetProblem, type Fault } from '../faults';
+import { OBJECT_STORE_ID } from '../storage/object-store';
 import { formatSpan } from '../sim/time';
 import { ValidationError, check, formatPath, type ValidationProblem } from '../validation';
 import { METRICS, metricNames } from './metrics';
@@ -39,7 +40,7 @@ class Checker {
   private processList(): string {
     const count = (role: string) => this.config.placements.filter((placement) => placement.role === role).length;
     const range = (role: string, n: number) => (n === 1 ? `${role}-1` : `${role}-1..${role}-${n}`);
-    const clients = this.config.placements.filter((placement) => placement.role === 'client').map((placement) => placement.id);
+    const clients = this.config.placements.filter((placement) => placement.role === 'client' || placement.role === 'objectStore').map((placement) => placement.id);
     const servers = `brokers are ${range('broker', count('broker'))}, controllers are ${range('controller', count('controller'))}`;
     return clients.length === 0 ? servers : `${servers}, clients are ${clients.join(', ')}`;
   }
@@ -92,6 +93,12 @@ class Checker {
           this.add([...path, 'target'], `"${fault.target}" is neither a process nor a zone; leave "target" out to heal every network and disk fault`);
         }
         return;
+      case 'object-store-outage':
+      case 'slow-object-store': {
+        const problem = objectStoreProblem(this.processIds.has(OBJECT_STORE_ID));
+        if (problem !== null) this.add([...path, 'kind'], problem);
+        return;
+      }
       default:
         this.process([...path, 'from'], fault.from);
         this.process([...path, 'to'], fault.to);
