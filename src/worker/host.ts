@@ -12,6 +12,12 @@
 // listener has resolved (it resolves once the frame is drawn): at most one frame per animation
 // frame, never one per event, and a slow page slows frames, not the simulation.
 //
+// Sessions: with a SessionStore (IndexedDB in the browser), every run is saved as it goes: what
+// runs, the seed, each action the person takes at its exact moment, and the progress every
+// SAVE_EVERY_WALL_MS. Writes happen behind the run and never hold it up; a failed write is shown
+// (`Frame.session`), the run goes on in memory. resumeSession rebuilds a saved run by replaying its
+// actions at their moments, so a page reload continues where it was.
+//
 // Lifecycle (the page mirrors it in its session machine):
 //   empty --create / loadScenario--> paused --play--> playing --pause, presenter pause, end--> paused
 //   any --create / loadScenario--> paused (a new engine replaces the old one)
@@ -20,6 +26,7 @@ import { createEngine, type Engine, type Snapshot, type TraceEntry } from '../en
 import { ScenarioRun, type ExpectationResult, type Moment, type ScenarioReport } from '../engine/scenario/runner';
 import { parseScenario, parseScenarioText } from '../engine/scenario/validate';
 import { ValidationError, type ValidationProblem } from '../engine/validation';
+import { DamagedSessionError, MissingSessionError, describeStorageFailure, type SessionInput, type SessionMeta, type SessionSource, type SessionStore } from './sessions';
 
 export type Speed = 1 | 10 | 100 | 'max';
 export const SPEEDS: readonly Speed[] = [1, 10, 100, 'max'];
@@ -32,6 +39,18 @@ export const SLICE_WALL_MS = 12;
 export const CATCH_UP_MAX_MS = 250;
 /** Entries of the full trace carried by one frame (the notable trace is carried whole). */
 export const FRAME_TRACE_MAX = 64;
+
+/** Progress is saved at most this often while a run moves (and whenever it pauses). */
+export const SAVE_EVERY_WALL_MS = 1_000;
+
+/** Where the current run is saved, as the page shows it. */
+export interface SessionFrame {
+  /** Null when nothing is saved (no store, or storage unavailable). */
+  readonly id: string | null;
+  readonly status: 'saving' | 'saved' | 'failed' | 'off';
+  /** What went wrong, or what resuming found, in words for the page. */
+  readonly message: string | null;
+}
 
 export interface ScenarioInfo {
   readonly name: string;
@@ -65,6 +84,7 @@ export interface Frame {
   readonly snapshot: Snapshot;
   /** Present when a scenario drives the engine. */
   readonly scenario: ScenarioFrame | null;
+  readonly session: SessionFrame;
 }
 
 export type FrameListener = (frame: Frame) => Promise<void> | void;
@@ -140,9 +160,18 @@ export class EngineHost {
   private rateWindowSimUs = 0;
   private rate = { eventsPerWallSecond: 0, simulatedSecondsPerWallSecond: 0 };
 
+  /** The saved session of the current run; null when nothing is saved. */
+  private session: { meta: SessionMeta; inputs: number; lastSavedWallMs: number; savedEvents: number } | null = null;
+  private sessionStatus: SessionFrame = { id: null, status: 'off', message: null };
+  /** Store writes, one after another, behind the run. */
+  private writes: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly clock: HostClock = defaultClock,
     private readonly scheduler: HostScheduler = defaultScheduler(),
+    private readonly store: SessionStore | null = null,
+    /** Wall-clock time for session names and ids (ms since 1970); the pacing clock is monotonic, not this. */
+    private readonly wallTime: () => number = () => Date.now(),
   ) {}
 
   /** Replaces the engine with a free one built from `config` and `seed`; paused at time zero. */
@@ -154,6 +183,7 @@ export class EngineHost {
       return outcomeOf(error);
     }
     this.install(engine, null);
+    this.startSession({ kind: 'free', config }, seed, 'Free play');
     return { ok: true, value: { zones: engine.config.zones, processes: engine.config.placements.length } };
   }
 
@@ -161,16 +191,152 @@ export class EngineHost {
    * Replaces the engine with a scenario's, paused at time zero. `source` is the file's text or its
    * parsed JSON; a bad scenario changes nothing and every problem is returned.
    */
-  loadScenario(source: unknown, options: { seed?: number } = {}): Outcome<ScenarioInfo> {
+  loadScenario(source: unknown, options: { seed?: number; id?: string } = {}): Outcome<ScenarioInfo> {
     let run: ScenarioRun;
     try {
       const valid = typeof source === 'string' ? parseScenarioText(source) : parseScenario(source);
-      run = new ScenarioRun(valid, { ...options, pauses: 'stop' });
+      run = new ScenarioRun(valid, { ...(options.seed === undefined ? {} : { seed: options.seed }), pauses: 'stop' });
     } catch (error) {
       return outcomeOf(error);
     }
     this.install(run.engine, run);
+    const text = typeof source === 'string' ? source : JSON.stringify(source);
+    this.startSession({ kind: 'scenario', id: options.id ?? null, text }, run.seed, run.scenario.name);
     return { ok: true, value: this.scenarioInfo! };
+  }
+
+  // ---- sessions -----------------------------------------------------------------------------
+
+  /** The saved sessions, newest first (none without a store). */
+  async listSessions(): Promise<Outcome<readonly SessionMeta[]>> {
+    if (this.store === null) return { ok: true, value: [] };
+    try {
+      return { ok: true, value: await this.store.list() };
+    } catch (error) {
+      return { ok: false, error: describeStorageFailure(error), problems: [] };
+    }
+  }
+
+  async deleteSession(id: string): Promise<Outcome> {
+    if (this.store === null) return { ok: true, value: undefined };
+    if (this.session?.meta.id === id) return { ok: false, error: 'this session is the one running; open another before deleting it', problems: [] };
+    try {
+      await this.store.remove(id);
+      return { ok: true, value: undefined };
+    } catch (error) {
+      return { ok: false, error: describeStorageFailure(error), problems: [] };
+    }
+  }
+
+  /**
+   * Rebuilds a saved run: the same source and seed, each saved action replayed at its moment, up to
+   * the moment last saved; paused there. A missing or damaged session changes nothing and says why.
+   */
+  async resumeSession(id: string): Promise<Outcome<{ readonly source: SessionSource; readonly seed: number; readonly scenario: ScenarioInfo | null }>> {
+    if (this.store === null) return { ok: false, error: 'sessions are not saved in this host', problems: [] };
+    let saved: { meta: SessionMeta; inputs: SessionInput[] };
+    try {
+      saved = await this.store.load(id);
+    } catch (error) {
+      const known = error instanceof MissingSessionError || error instanceof DamagedSessionError;
+      return { ok: false, error: known ? error.message : describeStorageFailure(error), problems: [] };
+    }
+    const { meta, inputs } = saved;
+    let engine: Engine;
+    let run: ScenarioRun | null = null;
+    try {
+      if (meta.source.kind === 'free') {
+        engine = createEngine(meta.source.config, meta.seed);
+      } else {
+        run = new ScenarioRun(parseScenarioText(meta.source.text), { seed: meta.seed, pauses: 'stop' });
+        engine = run.engine;
+      }
+      const moveTo = (events: number, atUs: number): void => {
+        // Exactly to `events` events, then to the time if it lies beyond the last of them.
+        while (engine.eventCount < events) {
+          const before = engine.eventCount;
+          if (run !== null) run.advance(atUs, events - engine.eventCount);
+          else engine.runUntil(atUs, { maxEvents: events - engine.eventCount });
+          if (engine.eventCount === before && (run?.done === true || engine.nowUs >= atUs)) break;
+        }
+        if (engine.nowUs < atUs) {
+          if (run !== null) run.advance(atUs);
+          else engine.runUntil(atUs);
+        }
+      };
+      for (const input of inputs) {
+        moveTo(input.events, input.atUs);
+        engine.inject(input.fault);
+      }
+      moveTo(meta.events, meta.simulatedUs);
+    } catch (error) {
+      return { ok: false, error: `the saved session ${id} could not be replayed: ${error instanceof Error ? error.message : String(error)}`, problems: [] };
+    }
+    this.install(engine, run);
+    this.session = { meta, inputs: inputs.length, lastSavedWallMs: this.clock.now(), savedEvents: engine.eventCount };
+    const same = engine.traceHash === meta.traceHash;
+    this.sessionStatus = {
+      id,
+      status: 'saved',
+      message: same ? null : `Resumed, but the replay differs from the saved run (trace ${engine.traceHash}, saved ${meta.traceHash}): the simulation has changed since it was saved.`,
+    };
+    this.publish();
+    return { ok: true, value: { source: meta.source, seed: meta.seed, scenario: this.scenarioInfo } };
+  }
+
+  private startSession(source: SessionSource, seed: number, name: string): void {
+    this.session = null;
+    const store = this.store;
+    if (store === null) {
+      this.sessionStatus = { id: null, status: 'off', message: null };
+      return;
+    }
+    const createdAtMs = this.wallTime();
+    const id = `${createdAtMs.toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+    const engine = this.requireEngine();
+    const meta: SessionMeta = { id, name, createdAtMs, savedAtMs: createdAtMs, source, seed, simulatedUs: engine.nowUs, events: engine.eventCount, traceHash: engine.traceHash, inputs: 0 };
+    this.session = { meta, inputs: 0, lastSavedWallMs: this.clock.now(), savedEvents: engine.eventCount };
+    this.sessionStatus = { id, status: 'saving', message: null };
+    this.write(() => store.create(meta));
+  }
+
+  /** Queues a store write behind the others; a failure stops saving for this run and says why. */
+  private write(task: () => Promise<void>): void {
+    const session = this.session;
+    if (session === null || this.sessionStatus.status === 'failed') return;
+    this.sessionStatus = { ...this.sessionStatus, status: 'saving' };
+    this.writes = this.writes
+      .then(task)
+      .then(
+        () => {
+          if (this.session !== session || this.sessionStatus.status !== 'saving') return;
+          this.sessionStatus = { ...this.sessionStatus, status: 'saved' };
+          if (!this.playing) this.publish(); // while playing, the next tick's frame carries it
+        },
+        (error: unknown) => {
+          if (this.session !== session) return;
+          this.sessionStatus = { id: session.meta.id, status: 'failed', message: describeStorageFailure(error) };
+          this.publish();
+        },
+      );
+  }
+
+  /** Saves how far the run has got, at most every SAVE_EVERY_WALL_MS unless `now`. */
+  private saveProgress(engine: Engine, now: boolean): void {
+    const session = this.session;
+    const store = this.store;
+    if (session === null || store === null || session.savedEvents === engine.eventCount) return;
+    const wallMs = this.clock.now();
+    if (!now && wallMs - session.lastSavedWallMs < SAVE_EVERY_WALL_MS) return;
+    session.lastSavedWallMs = wallMs;
+    session.savedEvents = engine.eventCount;
+    const progress = { savedAtMs: this.wallTime(), simulatedUs: engine.nowUs, events: engine.eventCount, traceHash: engine.traceHash, inputs: session.inputs };
+    this.write(() => store.saveProgress(session.meta.id, progress));
+  }
+
+  /** Resolves once every write queued so far is done (tests, and the page before it reloads). */
+  flushSessions(): Promise<void> {
+    return this.writes;
   }
 
   /** Registers the page's frame listener; the host awaits it before sending the next frame. */
@@ -195,6 +361,7 @@ export class EngineHost {
   pause(): void {
     this.playing = false;
     this.behind = false;
+    if (this.engine !== null) this.saveProgress(this.engine, true);
     this.publish();
   }
 
@@ -241,7 +408,16 @@ export class EngineHost {
   /** Applies a fault at the current simulated time; a bad fault changes nothing and says why. */
   inject(fault: unknown): Outcome<string> {
     try {
-      const applied = this.requireEngine().inject(fault);
+      const engine = this.requireEngine();
+      const input: SessionInput = { atUs: engine.nowUs, events: engine.eventCount, fault };
+      const applied = engine.inject(fault);
+      const session = this.session;
+      const store = this.store;
+      if (session !== null && store !== null) {
+        const position = session.inputs++;
+        this.write(() => store.appendInput(session.meta.id, position, input));
+        this.saveProgress(engine, true);
+      }
       this.publish();
       return { ok: true, value: applied.kind };
     } catch (error) {
@@ -266,6 +442,9 @@ export class EngineHost {
   // ---- pacing -------------------------------------------------------------------------------
 
   private install(engine: Engine, run: ScenarioRun | null): void {
+    // The caller starts or resumes the new run's session right after.
+    this.session = null;
+    this.sessionStatus = { id: null, status: 'off', message: null };
     this.engine = engine;
     this.run = run;
     this.scenarioInfo =
@@ -405,7 +584,9 @@ export class EngineHost {
   private publish(): void {
     const engine = this.engine;
     const listener = this.listener;
-    if (engine === null || listener === null) return;
+    if (engine === null) return;
+    this.saveProgress(engine, !this.playing);
+    if (listener === null) return;
     if (this.awaitingDraw) {
       this.frameDirty = true;
       return;
@@ -424,6 +605,7 @@ export class EngineHost {
       rate: this.rate,
       snapshot: { ...snapshot, recent: frameTrace },
       scenario: this.scenarioFrame(),
+      session: this.sessionStatus,
     };
     this.awaitingDraw = true;
     this.frameDirty = false;
