@@ -9,6 +9,7 @@ import { NetworkPanel } from './components/NetworkPanel';
 import { PartitionsPanel } from './components/PartitionsPanel';
 import { QuorumPanel } from './components/QuorumPanel';
 import { ScenarioPanel } from './components/ScenarioPanel';
+import { SessionsMenu } from './components/SessionsMenu';
 import { TopBar } from './components/TopBar';
 import { ZoneBoard } from './components/ZoneBoard';
 import type { Setup } from './engine-client';
@@ -29,13 +30,16 @@ export function App({ params }: { params: PageParams }) {
   const playing = state.matches({ ready: 'playing' });
   const { setup, library } = state.context;
   const lessonId = setup.kind === 'scenario' ? setup.id : null;
-  const seed = frame?.snapshot.seed ?? (setup.kind === 'free' ? setup.seed : (setup.seed ?? DEFAULT_SEED));
+  const setupSeed = setup.kind === 'free' ? setup.seed : setup.kind === 'scenario' ? (setup.seed ?? DEFAULT_SEED) : DEFAULT_SEED;
+  const seed = frame?.snapshot.seed ?? setupSeed;
+  const savedAs = frame?.session.id ?? null;
 
-  // The address bar always holds a link that reopens what is on screen.
+  // The address bar always holds a link that reopens what is on screen (and, on reload, resumes it).
   useEffect(() => {
-    const link = linkFor({ scenario: lessonId, seed: setup.kind === 'free' && setup.seed === DEFAULT_SEED ? null : setup.seed });
-    window.history.replaceState(null, '', link);
-  }, [lessonId, setup]);
+    if (setup.kind === 'resume') return; // until it has booted
+    const linkSeed = setup.kind === 'free' && setup.seed === DEFAULT_SEED ? null : setup.seed;
+    window.history.replaceState(null, '', linkFor({ scenario: lessonId, seed: linkSeed, session: savedAs }));
+  }, [lessonId, setup, savedAs]);
 
   const onFault = useCallback((fault: unknown) => session.send({ type: 'INJECT', fault }), [session]);
   const onSpeed = useCallback((speed: Speed) => session.send({ type: 'SET_SPEED', speed }), [session]);
@@ -47,6 +51,14 @@ export function App({ params }: { params: PageParams }) {
       session.send({ type: 'OPEN', setup: next });
     },
     [library, session],
+  );
+
+  const resume = useCallback(
+    (id: string) => {
+      const fallback = state.context.setup.kind === 'resume' ? state.context.setup.fallback : state.context.setup;
+      session.send({ type: 'OPEN', setup: { kind: 'resume', id, fallback } });
+    },
+    [session, state.context.setup],
   );
 
   return (
@@ -64,6 +76,7 @@ export function App({ params }: { params: PageParams }) {
       />
       <nav className="subbar" aria-label="Lessons">
         <LessonPicker library={library} current={lessonId} disabled={state.matches('loadingLibrary') || state.matches('booting')} onOpen={open} />
+        <SessionsMenu client={state.context.client} saving={frame?.session ?? null} disabled={!ready} onResume={resume} />
         <span className="muted">
           {state.context.scenario !== null
             ? 'A scripted lesson: press Play and follow the captions. You can still break things yourself.'
@@ -83,6 +96,11 @@ export function App({ params }: { params: PageParams }) {
           </strong>
           <span>{frame.snapshot.durability.losses[0]?.cause}</span>
         </div>
+      )}
+      {frame !== null && frame.session.message !== null && (
+        <p className="banner banner-warn" role="status" data-testid="save-problem">
+          {frame.session.message}
+        </p>
       )}
       {state.context.notice !== null && (
         <p className="banner banner-bad" role="alert">

@@ -12,6 +12,7 @@ import * as Comlink from 'comlink';
 import type { TraceEntry } from '../engine/api';
 import type { Moment } from '../engine/scenario/runner';
 import type { EngineHost, Frame, Outcome, ScenarioInfo, Speed } from '../worker/host';
+import type { SessionMeta, SessionSource } from '../worker/sessions';
 import { EMPTY_LOG, mergeLog, type SeenLog } from './kraft';
 
 /** Bound on notable log entries kept by the page. */
@@ -21,10 +22,18 @@ export const TRACE_ENTRIES_MAX = 200;
 /** Bound on scenario moments (captions, actions, checks) kept by the page. */
 export const MOMENTS_MAX = 500;
 
-/** What the worker runs: a free cluster, or a scenario file. */
+/** What the worker runs: a free cluster, a scenario file, or a saved session (and what to open if it cannot be resumed). */
 export type Setup =
   | { readonly kind: 'free'; readonly config: unknown; readonly seed: number }
-  | { readonly kind: 'scenario'; readonly id: string; readonly text: string; readonly seed: number | null };
+  | { readonly kind: 'scenario'; readonly id: string; readonly text: string; readonly seed: number | null }
+  | { readonly kind: 'resume'; readonly id: string; readonly fallback: Setup };
+
+/** What a start ended with: the setup that runs (a resumed session's own), and a problem to show, if any. */
+export interface Started {
+  readonly setup: Exclude<Setup, { kind: 'resume' }>;
+  readonly scenario: ScenarioInfo | null;
+  readonly problem: string | null;
+}
 
 export interface ClientCallbacks {
   /** The worker failed or refused a command: the session cannot go on. */
@@ -84,17 +93,37 @@ export class EngineClient {
 
   // ---- commands -----------------------------------------------------------------------------
 
-  /** Builds the engine for `setup` in the worker; a refused config or scenario comes back as an Outcome. */
-  async start(setup: Setup): Promise<Outcome<ScenarioInfo | null>> {
+  /**
+   * Builds the engine for `setup` in the worker; a refused config or scenario comes back as an
+   * Outcome. A session that cannot be resumed opens its fallback instead, with the reason.
+   */
+  async start(setup: Setup): Promise<Outcome<Started>> {
     await this.remote.subscribe(Comlink.proxy((frame: Frame) => this.receive(frame)));
     this.state = EMPTY_STATE;
+    if (setup.kind === 'resume') {
+      const resumed = await this.call(() => this.remote.resumeSession(setup.id) as Promise<Outcome<{ source: SessionSource; seed: number; scenario: ScenarioInfo | null }>>);
+      if (resumed.ok) return { ok: true, value: { setup: setupOf(resumed.value.source, resumed.value.seed), scenario: resumed.value.scenario, problem: null } };
+      const fallback = await this.start(setup.fallback);
+      const problem = `The saved session could not be resumed: ${resumed.error}. ${setup.fallback.kind === 'scenario' ? 'The lesson starts again' : 'A new run starts'} instead.`;
+      return fallback.ok ? { ok: true, value: { ...fallback.value, problem } } : fallback;
+    }
     // Comlink's Remote<> splits a union return type; the worker returns exactly these Outcomes.
     if (setup.kind === 'free') {
       const created = await this.call(() => this.remote.create(setup.config, setup.seed) as Promise<Outcome<unknown>>);
-      return created.ok ? { ok: true, value: null } : created;
+      return created.ok ? { ok: true, value: { setup, scenario: null, problem: null } } : created;
     }
-    const options = setup.seed === null ? {} : { seed: setup.seed };
-    return this.call(() => this.remote.loadScenario(setup.text, options) as Promise<Outcome<ScenarioInfo>>);
+    const options = setup.seed === null ? { id: setup.id } : { seed: setup.seed, id: setup.id };
+    const loaded = await this.call(() => this.remote.loadScenario(setup.text, options) as Promise<Outcome<ScenarioInfo>>);
+    return loaded.ok ? { ok: true, value: { setup, scenario: loaded.value, problem: null } } : loaded;
+  }
+
+  /** The sessions saved in this browser, newest first. */
+  listSessions(): Promise<Outcome<readonly SessionMeta[]>> {
+    return this.call(() => this.remote.listSessions() as Promise<Outcome<readonly SessionMeta[]>>);
+  }
+
+  deleteSession(id: string): Promise<Outcome> {
+    return this.call(() => this.remote.deleteSession(id) as Promise<Outcome>);
   }
 
   play(): Promise<void> {
@@ -157,6 +186,11 @@ export class EngineClient {
     for (const listener of this.listeners) listener();
     return nextPaint();
   }
+}
+
+/** The setup that reopens a saved session's source. */
+function setupOf(source: SessionSource, seed: number): Exclude<Setup, { kind: 'resume' }> {
+  return source.kind === 'free' ? { kind: 'free', config: source.config, seed } : { kind: 'scenario', id: source.id ?? 'custom', text: source.text, seed };
 }
 
 const EMPTY_STATE: ClientState = { frame: null, log: [], trace: [], moments: [], metadataLog: EMPTY_LOG, largestFrameBytes: 0 };

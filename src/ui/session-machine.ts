@@ -13,7 +13,7 @@
 
 import { assign, fromPromise, setup } from 'xstate';
 import type { Speed, ScenarioInfo } from '../worker/host';
-import { EngineClient, type Setup } from './engine-client';
+import { EngineClient, type Setup, type Started } from './engine-client';
 import { FREE_PLAY_CONFIG } from './free-play';
 import { fetchLibrary, type LibraryEntry } from './library';
 import { DEFAULT_SEED, type PageParams } from './url-params';
@@ -54,10 +54,19 @@ export type SessionEvent =
   | { type: 'WORKER_FAILED'; message: string }
   | { type: 'RESTART' };
 
-const FREE_SETUP: Setup = { kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED };
+const FREE_SETUP: Extract<Setup, { kind: 'free' }> = { kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED };
 
-/** The setup a link asks for, and what is wrong with the link if it cannot be honoured. */
+/**
+ * The setup a link asks for, and what is wrong with the link if it cannot be honoured. A link with
+ * a session (a reload) resumes it, falling back to what the rest of the link says.
+ */
 export function setupFromLink(params: PageParams, library: readonly LibraryEntry[]): { setup: Setup; problems: string[] } {
+  const fresh = freshSetupFromLink(params, library);
+  if (params.session === null) return fresh;
+  return { setup: { kind: 'resume', id: params.session, fallback: fresh.setup }, problems: fresh.problems };
+}
+
+function freshSetupFromLink(params: PageParams, library: readonly LibraryEntry[]): { setup: Setup; problems: string[] } {
   const seed = params.seed;
   if (params.scenario === null) return { setup: { ...FREE_SETUP, seed: seed ?? DEFAULT_SEED }, problems: [] };
   const entry = library.find((candidate) => candidate.id === params.scenario);
@@ -79,7 +88,7 @@ export const sessionMachine = setup({
   },
   actors: {
     library: fromPromise<LibraryEntry[], { base: string }>(({ input }) => fetchLibrary(input.base)),
-    boot: fromPromise<{ client: EngineClient; scenario: ScenarioInfo | null }, { setup: Setup; previous: EngineClient | null; speed: Speed }>(
+    boot: fromPromise<{ client: EngineClient; started: Started }, { setup: Setup; previous: EngineClient | null; speed: Speed }>(
       async ({ input, system, signal }) => {
         input.previous?.dispose();
         let failure: string | null = null;
@@ -100,7 +109,7 @@ export const sessionMachine = setup({
         }
         if (failure !== null) throw new Error(failure);
         await client.setSpeed(input.speed);
-        return { client, scenario: started.value };
+        return { client, started: started.value };
       },
     ),
   },
@@ -147,7 +156,10 @@ export const sessionMachine = setup({
         input: ({ context }) => ({ setup: context.setup, previous: context.client, speed: context.speed }),
         onDone: {
           target: 'ready',
-          actions: assign({ client: ({ event }) => event.output.client, scenario: ({ event }) => event.output.scenario, error: null }),
+          actions: assign(({ context, event }) => {
+            const { setup: running, scenario, problem } = event.output.started;
+            return { client: event.output.client, setup: running, scenario, error: null, problems: problem === null ? context.problems : [...context.problems, problem] };
+          }),
         },
         onError: {
           target: 'failed',

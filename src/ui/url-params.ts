@@ -7,6 +7,8 @@ export interface PageParams {
   readonly seed: number | null;
   /** Scenario id from the link ("zone-outage"), checked against the library once it is loaded. */
   readonly scenario: string | null;
+  /** A saved session to resume (a reload of a page that was running one). */
+  readonly session: string | null;
   readonly problems: readonly string[];
 }
 
@@ -29,14 +31,20 @@ export function readPageParams(search: string): PageParams {
   }
   const scenarioText = params.get('scenario');
   const scenario = scenarioText === null || scenarioText.trim() === '' ? null : scenarioText.trim();
-  return { seed, scenario, problems };
+  const sessionText = params.get('session');
+  const session = sessionText === null || sessionText.trim() === '' ? null : sessionText.trim();
+  return { seed, scenario, session, problems };
 }
 
-/** The link that reopens a setup: ?scenario=zone-outage&seed=7 (only what differs from the defaults). */
-export function linkFor(setup: { scenario: string | null; seed: number | null }): string {
+/**
+ * The link that reopens a setup: ?scenario=zone-outage&seed=7 (only what differs from the
+ * defaults), and &session=... so that a reload resumes the saved run rather than starting again.
+ */
+export function linkFor(setup: { scenario: string | null; seed: number | null; session?: string | null }): string {
   const params = new URLSearchParams();
   if (setup.scenario !== null) params.set('scenario', setup.scenario);
   if (setup.seed !== null) params.set('seed', String(setup.seed));
+  if (setup.session !== undefined && setup.session !== null) params.set('session', setup.session);
   const query = params.toString();
   return query === '' ? '?' : `?${query}`;
 }
