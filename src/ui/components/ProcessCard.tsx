@@ -3,7 +3,8 @@ import type { PeerView, ProcessSnapshot } from '../../engine/api';
 import type { BrokerState, LifecycleView } from '../../engine/broker/lifecycle';
 import type { ControllerView, RegistrationView } from '../../engine/controller/controller';
 import { formatSpan } from '../../engine/sim/time';
-import { formatBytes, formatCount } from '../format';
+import type { ObjectStoreView } from '../../engine/storage/object-store';
+import { formatBytes, formatCount, formatUsd } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum } from '../kraft';
 
 interface Props {
@@ -273,10 +274,63 @@ function ProducerBody({ process }: { process: ProcessSnapshot }) {
   );
 }
 
+/** The object store: what it holds, what it has been asked, and what that costs at S3's list prices. */
+function ObjectStoreBody({ process }: { process: ProcessSnapshot }) {
+  const store = process.view?.objectStore;
+  if (store === undefined) return null;
+  const requests = store.requests.PutObject + store.requests.GetObject + store.requests.ListObjectsV2 + store.requests.DeleteObject;
+  return (
+    <>
+      <dl className="card-figures" data-testid={`object-store-figures-${process.id}`}>
+        <Figure label="Objects" value={formatCount(store.objects)} help="Objects held: closed log segments uploaded by partition leaders." />
+        <Figure label="Stored" value={formatBytes(store.bytes)} help="Bytes held in the object store." />
+        <Figure
+          label="$/month"
+          value={formatUsd(store.storageDollarsPerMonth + store.requestDollarsPerMonth)}
+          help="At AWS S3 Standard list prices: $0.023 per GB-month stored, $0.005 per 1,000 PUT/LIST, $0.0004 per 1,000 GET; requests at their rate so far."
+        />
+      </dl>
+      <div className="stat-row muted">
+        <span>
+          {formatCount(requests)} requests ({formatCount(store.requests.PutObject)} PUT, {formatCount(store.requests.GetObject)} GET) · {store.inFlight} in flight
+        </span>
+      </div>
+      {(store.outage || store.extraLatencyMs > 0 || store.errors > 0) && (
+        <p className="card-hint" data-testid={`object-store-state-${process.id}`}>
+          {store.outage ? 'Outage: every request is answered 503 ServiceUnavailable.' : store.extraLatencyMs > 0 ? `Slow: +${store.extraLatencyMs} ms a request.` : ''}
+          {store.errors > 0 ? ` ${formatCount(store.errors)} requests failed so far.` : ''}
+        </p>
+      )}
+    </>
+  );
+}
+
 /** The next rate up or down the steps from `rate` (which may lie between steps). */
 function stepRate(rate: number, direction: 1 | -1): number {
   if (direction > 0) return RATE_STEPS.find((step) => step > rate) ?? RATE_STEPS.at(-1)!;
   return [...RATE_STEPS].reverse().find((step) => step < rate) ?? 0;
+}
+
+/** A managed service is not crashed or isolated by hand: it has outages and slow periods. */
+function ObjectStoreActions({ store, ready, onFault }: { store: ObjectStoreView | null; ready: boolean; onFault: (fault: unknown) => void }) {
+  if (store === null) return null;
+  if (store.outage || store.extraLatencyMs > 0) {
+    return (
+      <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: 'object-store' })}>
+        End the {store.outage ? 'outage' : 'slow period'}
+      </button>
+    );
+  }
+  return (
+    <>
+      <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'object-store-outage' })} title="Every request is answered 503 ServiceUnavailable until the outage ends">
+        Outage
+      </button>
+      <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'slow-object-store', extraLatencyMs: 500 })} title="Every request takes 500 ms longer">
+        Slow down
+      </button>
+    </>
+  );
 }
 
 function DownBody({ process }: { process: ProcessSnapshot }) {
@@ -324,6 +378,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
         {!up && <DownBody process={process} />}
         {up && process.role === 'controller' && <ControllerBody process={process} quorum={quorum} />}
         {up && process.role === 'client' && <ProducerBody process={process} />}
+        {up && process.role === 'objectStore' && <ObjectStoreBody process={process} />}
         {up && !kraft && <LegacyBody process={process} />}
         {up && broker !== undefined && (
           <BrokerBody process={process} broker={broker} appliedOffset={process.view?.raft?.appliedOffset ?? null} registration={registrationChip} />
@@ -341,80 +396,86 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
         {up && <NetworkLine process={process} />}
       </div>
       <footer className="card-actions">
-        {process.status === 'up' ? (
-          <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'crash', process: process.id })}>
-            Crash
-          </button>
+        {process.role === 'objectStore' ? (
+          <ObjectStoreActions store={process.view?.objectStore ?? null} ready={ready} onFault={onFault} />
         ) : (
-          <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'restart', process: process.id })}>
-            Restart
-          </button>
-        )}
-        {process.isolated ? (
-          <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: process.id })}>
-            Reconnect
-          </button>
-        ) : (
-          <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'isolate', process: process.id })}>
-            Isolate
-          </button>
-        )}
-        {isBroker && kraft && (process.view?.disk?.degraded === true ? (
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={!ready}
-            onClick={() => onFault({ kind: 'heal', target: process.id })}
-            title="Heal this broker: its disk is fast again (and any network fault of it is healed too)"
-          >
-            Heal disk
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={!ready}
-            onClick={() => onFault({ kind: 'slow-disk', process: process.id, extraLatencyMs: 40, throughputMBps: 0.2 })}
-            title="Slow this broker's disk to 40 ms a write and 200 KB/s: it becomes a straggler"
-          >
-            Slow disk
-          </button>
-        ))}
-        {producerRate !== null && (
-          <span className="rate-step" role="group" aria-label={`${process.id}'s rate`}>
-            <span className="muted">Rate</span>
-            <button
-              type="button"
-              className="btn btn-small"
-              disabled={!ready || producerRate <= RATE_STEPS[0]!}
-              onClick={() => onFault({ kind: 'change-load', process: process.id, recordsPerSecond: stepRate(producerRate, -1) })}
-              title="Produce less: the next lower rate"
-              aria-label={`Lower ${process.id}'s rate`}
-            >
-              −
-            </button>
-            <button
-              type="button"
-              className="btn btn-small"
-              disabled={!ready || producerRate >= RATE_STEPS.at(-1)!}
-              onClick={() => onFault({ kind: 'change-load', process: process.id, recordsPerSecond: stepRate(producerRate, 1) })}
-              title="Produce more: the next higher rate"
-              aria-label={`Raise ${process.id}'s rate`}
-            >
-              +
-            </button>
-          </span>
-        )}
-        {canShutDown && (
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={!ready}
-            onClick={() => onFault({ kind: 'shutdown', process: process.id })}
-            title="Controlled shutdown: the broker asks the controller to move its partition leadership away, then stops cleanly"
-          >
-            Shut down
-          </button>
+          <>
+            {process.status === 'up' ? (
+              <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'crash', process: process.id })}>
+                Crash
+              </button>
+            ) : (
+              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'restart', process: process.id })}>
+                Restart
+              </button>
+            )}
+            {process.isolated ? (
+              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: process.id })}>
+                Reconnect
+              </button>
+            ) : (
+              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'isolate', process: process.id })}>
+                Isolate
+              </button>
+            )}
+            {isBroker && kraft && (process.view?.disk?.degraded === true ? (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'heal', target: process.id })}
+                title="Heal this broker: its disk is fast again (and any network fault of it is healed too)"
+              >
+                Heal disk
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'slow-disk', process: process.id, extraLatencyMs: 40, throughputMBps: 0.2 })}
+                title="Slow this broker's disk to 40 ms a write and 200 KB/s: it becomes a straggler"
+              >
+                Slow disk
+              </button>
+            ))}
+            {producerRate !== null && (
+              <span className="rate-step" role="group" aria-label={`${process.id}'s rate`}>
+                <span className="muted">Rate</span>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={!ready || producerRate <= RATE_STEPS[0]!}
+                  onClick={() => onFault({ kind: 'change-load', process: process.id, recordsPerSecond: stepRate(producerRate, -1) })}
+                  title="Produce less: the next lower rate"
+                  aria-label={`Lower ${process.id}'s rate`}
+                >
+                  −
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={!ready || producerRate >= RATE_STEPS.at(-1)!}
+                  onClick={() => onFault({ kind: 'change-load', process: process.id, recordsPerSecond: stepRate(producerRate, 1) })}
+                  title="Produce more: the next higher rate"
+                  aria-label={`Raise ${process.id}'s rate`}
+                >
+                  +
+                </button>
+              </span>
+            )}
+            {canShutDown && (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'shutdown', process: process.id })}
+                title="Controlled shutdown: the broker asks the controller to move its partition leadership away, then stops cleanly"
+              >
+                Shut down
+              </button>
+            )}
+          </>
         )}
       </footer>
     </article>

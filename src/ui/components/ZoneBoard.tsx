@@ -1,5 +1,6 @@
 import type { Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
+import { REGIONAL } from '../../engine/net/network';
 import type { Quorum } from '../kraft';
 import { ProcessCard } from './ProcessCard';
 
@@ -11,46 +12,64 @@ interface Props {
   readonly onFault: (fault: unknown) => void;
 }
 
-/** The physical cluster: one column per availability zone, controllers above brokers. */
+/** The physical cluster: one column per availability zone, controllers above brokers; regional services below. */
 export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props) {
+  const regional = snapshot.processes.filter((process) => process.zone === REGIONAL);
   return (
-    <section className="zones" aria-label="Availability zones" style={{ gridTemplateColumns: `repeat(${snapshot.zones.length}, minmax(0, 1fr))` }}>
-      {snapshot.zones.map((zone) => {
-        const members = snapshot.processes.filter((process) => process.zone === zone.id);
-        const ordered = [...members.filter((p) => p.role === 'controller'), ...members.filter((p) => p.role !== 'controller')];
-        return (
-          <div key={zone.id} className={zone.isolated ? 'zone zone-isolated' : 'zone'} data-testid={`zone-${zone.id}`}>
-            <header className="zone-head">
-              <div>
-                <h2>{zone.id}</h2>
-                <span className="zone-sub">
-                  {zone.isolated ? 'cut off from the rest of the network' : `availability zone · ${members.length} processes`}
-                </span>
+    <>
+      <section className="zones" aria-label="Availability zones" style={{ gridTemplateColumns: `repeat(${snapshot.zones.length}, minmax(0, 1fr))` }}>
+        {snapshot.zones.map((zone) => {
+          const members = snapshot.processes.filter((process) => process.zone === zone.id);
+          const ordered = [...members.filter((p) => p.role === 'controller'), ...members.filter((p) => p.role !== 'controller')];
+          return (
+            <div key={zone.id} className={zone.isolated ? 'zone zone-isolated' : 'zone'} data-testid={`zone-${zone.id}`}>
+              <header className="zone-head">
+                <div>
+                  <h2>{zone.id}</h2>
+                  <span className="zone-sub">
+                    {zone.isolated ? 'cut off from the rest of the network' : `availability zone · ${members.length} processes`}
+                  </span>
+                </div>
+                {zone.isolated ? (
+                  <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: zone.id })}>
+                    Reconnect zone
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="btn btn-small btn-warn"
+                    disabled={!ready}
+                    onClick={() => onFault({ kind: 'isolate-zone', zone: zone.id })}
+                    aria-label={`Cut ${zone.id} off from the rest of the network`}
+                  >
+                    Cut off
+                  </button>
+                )}
+              </header>
+              <div className="zone-body">
+                {ordered.map((process) => (
+                  <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+                ))}
               </div>
-              {zone.isolated ? (
-                <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: zone.id })}>
-                  Reconnect zone
-                </button>
-              ) : (
-                <button
-                  type="button"
-                  className="btn btn-small btn-warn"
-                  disabled={!ready}
-                  onClick={() => onFault({ kind: 'isolate-zone', zone: zone.id })}
-                  aria-label={`Cut ${zone.id} off from the rest of the network`}
-                >
-                  Cut off
-                </button>
-              )}
-            </header>
-            <div className="zone-body">
-              {ordered.map((process) => (
-                <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
-              ))}
             </div>
+          );
+        })}
+      </section>
+      {regional.length > 0 && (
+        <section className="region" aria-label="Regional services" data-testid="region">
+          <header className="zone-head">
+            <div>
+              <h2>Region</h2>
+              <span className="zone-sub">regional services, in no zone: every broker reaches them</span>
+            </div>
+          </header>
+          <div className="region-body">
+            {regional.map((process) => (
+              <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+            ))}
           </div>
-        );
-      })}
-    </section>
+        </section>
+      )}
+    </>
   );
 }
