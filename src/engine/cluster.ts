@@ -21,6 +21,8 @@ import {
   type AlterPartitionResponse,
   type BrokerHeartbeatResponse,
   type BrokerRegistrationResponse,
+  type ReplicaLogEndRequest,
+  type ReplicaLogEndResponse,
 } from './controller/messages';
 import type { MetadataRecord } from './controller/records';
 import { recordBytes } from './controller/records';
@@ -104,6 +106,7 @@ class ControllerMember implements ProcessLogic<Message> {
         brokerSessionTimeoutUs: kafka['broker.session.timeout.ms'] * US_PER_MS,
         idleIntervalUs: kafka['metadata.max.idle.interval.ms'] * US_PER_MS,
         uncleanLeaderElection: kafka['unclean.leader.election.enable'],
+        dataReplication: config.dataReplication,
         topics: config.topics,
         expectedBrokers: config.placements.filter((placement) => placement.role === 'broker').length,
       },
@@ -135,6 +138,7 @@ class ControllerMember implements ProcessLogic<Message> {
   receive(from: string, message: Message, fx: Effects<Message>): void {
     if (isRaftMessage(message)) return this.raft.handleMessage(from, message as MetadataMessage, fx);
     if (isControllerRequest(message)) return this.controller.handleRequest(from, message, fx);
+    if (message.type === 'ReplicaLogEndResponse') return this.controller.handleReplicaLogEndResponse(message as ReplicaLogEndResponse, fx);
     if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
     if (from === OPERATOR && message.type === 'IncrementalAlterConfigs') return this.controller.handleAlterConfigs(message as AlterConfigsCommand, fx);
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
@@ -177,6 +181,7 @@ class BrokerMember implements ProcessLogic<Message> {
         fetchTimeoutUs: kafka['replica.socket.timeout.ms'] * US_PER_MS,
         fetchBackoffUs: kafka['replica.fetch.backoff.ms'] * US_PER_MS,
         minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
+        dataReplication: config.dataReplication,
       },
       disk.data,
       image,
@@ -231,6 +236,7 @@ class BrokerMember implements ProcessLogic<Message> {
     if (isDataRequest(message)) return this.replicas.handleRequest(from, message, fx);
     if (message.type === 'ReplicaFetchResponse') return this.replicas.handleReplicaFetchResponse(from, message as ReplicaFetchResponse, fx);
     if (message.type === 'AlterPartitionResponse') return this.replicas.handleAlterPartitionResponse(message as AlterPartitionResponse);
+    if (message.type === 'ReplicaLogEnd') return this.replicas.handleReplicaLogEnd(from, message as ReplicaLogEndRequest, fx);
     if (isControllerResponse(message)) return this.lifecycle.handleResponse(from, message as BrokerRegistrationResponse | BrokerHeartbeatResponse, fx);
     if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
     if (from === OPERATOR && message.type === 'ControlledShutdown') return this.lifecycle.requestShutdown(fx);

@@ -126,6 +126,13 @@ export const engineConfigSchema = strictObject({
   config: kafkaConfigSchema.prefault({}),
   /** "kraft": a Raft quorum of controllers; "zookeeper": the legacy controller inside a broker, elected through ZooKeeper. */
   controllerMode: oneOf(['kraft', 'zookeeper']).default('kraft'),
+  /**
+   * How data partitions commit (our name: Kafka has only "isr"). "isr": Kafka's rule, a record is
+   * committed when every in-sync replica has it, acks=all also needs min.insync.replicas.
+   * "quorum": the contrast (Raft, BookKeeper's ack quorum): committed when a majority of the
+   * replicas has it, leaders elected by a majority; min.insync.replicas does not apply.
+   */
+  dataReplication: oneOf(['isr', 'quorum']).default('isr'),
   topics: z.array(topicSchema).max(1_000).default([]),
   producers: z.array(producerSchema).max(100).default([]),
   /** Metadata log records between snapshots (Kafka counts bytes: metadata.log.max.record.bytes.between.snapshots). */
@@ -177,6 +184,9 @@ export const engineConfigSchema = strictObject({
       ctx.addIssue({ code: 'custom', path: ['producers', index, 'stopMs'], input: producer.stopMs, message: `a time after startMs (${producer.startMs})` });
     }
   });
+  if (config.dataReplication === 'quorum' && config.controllerMode === 'zookeeper') {
+    ctx.addIssue({ code: 'custom', path: ['dataReplication'], input: 'quorum', message: '"isr" in ZooKeeper mode: the majority-quorum contrast runs on the KRaft controller' });
+  }
   if (config.controllerMode === 'zookeeper' && config.producers.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['producers'], input: config.producers.length, message: 'no producers in ZooKeeper mode: it models only the controller, for the failover contrast' });
   }
@@ -208,9 +218,13 @@ export interface EngineConfig {
   readonly producers: ParsedConfig['producers'];
   readonly metadataSnapshotEveryRecords: number;
   readonly controllerMode: 'kraft' | 'zookeeper';
+  /** How data partitions commit and elect leaders: Kafka's ISR, or a majority quorum (the contrast). */
+  readonly dataReplication: DataReplication;
   /** The input as validated, defaults included, for display and for sharing. */
   readonly source: ParsedConfig;
 }
+
+export type DataReplication = 'isr' | 'quorum';
 
 /** Kafka's acks values, as the protocol carries them: -1 for "all". */
 export function normalizeAcks(acks: 'all' | -1 | 1 | 0 | '1' | '0' | '-1'): -1 | 1 | 0 {
@@ -252,6 +266,7 @@ export function resolveConfig(input: unknown): EngineConfig {
           ]
         : [{ id: 'zookeeper', role: 'zookeeper', zone: zones[0]! }, ...place('broker', parsed.brokers, zones)],
     controllerMode: parsed.controllerMode,
+    dataReplication: parsed.dataReplication,
     network: {
       intraZoneLatencyUs: Math.round(net.intraZoneLatencyMs * US_PER_MS),
       crossZoneLatencyUs: Math.round(net.crossZoneLatencyMs * US_PER_MS),
