@@ -226,8 +226,11 @@ function parseSettingValue(text: string): unknown {
 function parseSetting(text: string): Setting {
   const match = /^([A-Za-z0-9_.$-]+)=(.+)$/.exec(text);
   if (match === null) throw new UsageError(`--set: got "${text}"; expected PATH=VALUE[,VALUE...], like dataReplication=isr,quorum`);
-  const segments = match[1]!.split('.');
-  if (segments.some((segment) => segment === '')) throw new UsageError(`--set: "${match[1]}" has an empty segment; expected a dotted path like cluster.brokers`);
+  const dotted = match[1]!.split('.');
+  if (dotted.some((segment) => segment === '')) throw new UsageError(`--set: "${match[1]}" has an empty segment; expected a dotted path like cluster.brokers`);
+  // Kafka's setting names have dots of their own: under a "config" object the rest is one name.
+  const configAt = dotted.indexOf('config');
+  const segments = configAt < 0 || configAt === dotted.length - 1 ? dotted : [...dotted.slice(0, configAt + 1), dotted.slice(configAt + 1).join('.')];
   // A bare name that is not a field of the file is a cluster setting (the usual case).
   const topLevel = Object.keys(scenarioSchema.shape);
   const path = topLevel.includes(segments[0]!) ? segments : ['cluster', ...segments];
@@ -242,7 +245,8 @@ function withSetting(input: unknown, path: readonly string[], value: unknown): u
   for (const segment of path.slice(0, -1)) {
     const next = node[segment];
     if (next === undefined) node[segment] = {};
-    else if (typeof next !== 'object' || next === null || Array.isArray(next)) throw new UsageError(`--set ${path.join('.')}: "${segment}" in the file is not an object`);
+    else if (typeof next !== 'object' || next === null) throw new UsageError(`--set ${path.join('.')}: "${segment}" in the file is not an object or a list`);
+    // A list is indexed by number (topics.0.partitions), as an object by name.
     node = node[segment] as Record<string, unknown>;
   }
   node[path.at(-1)!] = value;

@@ -36,6 +36,15 @@ const SMALL = JSON.stringify({
   expectations: [{ name: 'two brokers are active', metric: 'ActiveBrokerCount', op: '==', value: 2, by: '3s' }],
 });
 
+const STRAGGLER_SMALL = 'small-topic.json';
+const SMALL_WITH_TOPIC = JSON.stringify({
+  name: 'Three brokers and a topic',
+  seed: 4,
+  duration: '2s',
+  cluster: { zones: 1, controllers: 1, brokers: 3 },
+  topics: [{ name: 'orders', partitions: 1, replicationFactor: 1 }],
+});
+
 describe('kora-playground compare', () => {
   it('runs the straggler lesson with ISR and with a majority quorum, side by side', () => {
     const { code, stdout } = cli(['compare', STRAGGLER, '--set', 'dataReplication=isr,quorum']);
@@ -73,6 +82,22 @@ describe('kora-playground compare', () => {
     const parsed = JSON.parse(stdout) as { variants: { label: string; report: { seed: number } }[] };
     expect(parsed.variants.map((variant) => variant.label)).toEqual(['brokers=2 seed=4', 'brokers=2 seed=5', 'brokers=3 seed=4', 'brokers=3 seed=5']);
     expect(parsed.variants.map((variant) => variant.report.seed)).toEqual([4, 5, 4, 5]);
+  });
+
+  it('takes Kafka setting names whole under "config", and list items by index', () => {
+    const { code, stdout } = cli(
+      ['compare', STRAGGLER_SMALL, '--set', 'config.replica.lag.time.max.ms=5000,20000', '--set', 'topics.0.replicationFactor=3', '--json'],
+      { [STRAGGLER_SMALL]: SMALL_WITH_TOPIC },
+    );
+    expect(code).toBe(EXIT_OK);
+    const parsed = JSON.parse(stdout) as { variants: { label: string }[] };
+    expect(parsed.variants.map((variant) => variant.label)).toEqual([
+      'config.replica.lag.time.max.ms=5000 topics.0.replicationFactor=3',
+      'config.replica.lag.time.max.ms=20000 topics.0.replicationFactor=3',
+    ]);
+    const tooMany = cli(['compare', STRAGGLER_SMALL, '--set', 'topics.0.replicationFactor=4'], { [STRAGGLER_SMALL]: SMALL_WITH_TOPIC });
+    expect(tooMany.code).toBe(EXIT_BAD_INPUT);
+    expect(tooMany.stderr).toContain('topics[0].replicationFactor');
   });
 
   it('refuses a --set without values, a value the scenario does not allow, or too many variants, with exit 2', () => {
