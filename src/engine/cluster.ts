@@ -11,7 +11,7 @@ import { BrokerLifecycle, type LifecycleView } from './broker/lifecycle';
 import { isDataRequest, type ReplicaFetchResponse } from './broker/protocol';
 import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
-import { normalizeAcks, type EngineConfig } from './config';
+import { dataReplicationOf, normalizeAcks, type EngineConfig } from './config';
 import { QuorumController, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
 import {
@@ -106,7 +106,7 @@ class ControllerMember implements ProcessLogic<Message> {
         brokerSessionTimeoutUs: kafka['broker.session.timeout.ms'] * US_PER_MS,
         idleIntervalUs: kafka['metadata.max.idle.interval.ms'] * US_PER_MS,
         uncleanLeaderElection: kafka['unclean.leader.election.enable'],
-        dataReplication: config.dataReplication,
+        dataReplication: dataReplicationOf(config),
         topics: config.topics,
         expectedBrokers: config.placements.filter((placement) => placement.role === 'broker').length,
       },
@@ -181,7 +181,7 @@ class BrokerMember implements ProcessLogic<Message> {
         fetchTimeoutUs: kafka['replica.socket.timeout.ms'] * US_PER_MS,
         fetchBackoffUs: kafka['replica.fetch.backoff.ms'] * US_PER_MS,
         minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
-        dataReplication: config.dataReplication,
+        dataReplication: dataReplicationOf(config),
       },
       disk.data,
       image,

@@ -72,6 +72,8 @@ export const topicSchema = strictObject({
     .regex(/^[a-zA-Z0-9._-]{1,249}$/, { error: 'a topic name of 1 to 249 letters, digits, dots, dashes or underscores (as Kafka allows)' }),
   partitions: integerIn(1, TOPIC_PARTITIONS_MAX),
   replicationFactor: integerIn(1, BROKERS_MAX),
+  /** This topic's replication rule (our name, see the cluster's dataReplication); default: the cluster's. */
+  dataReplication: oneOf(['isr', 'quorum']).optional(),
   /** Topic-level settings, Kafka's names; they override the cluster's. */
   config: strictObject({
     'min.insync.replicas': integerIn(1, BROKERS_MAX).optional(),
@@ -158,6 +160,9 @@ export const engineConfigSchema = strictObject({
         message: `at most the replication factor (${topic.replicationFactor}); otherwise no acks=all write could ever succeed`,
       });
     }
+    if (topic.dataReplication === 'quorum' && config.controllerMode === 'zookeeper') {
+      ctx.addIssue({ code: 'custom', path: ['topics', index, 'dataReplication'], input: 'quorum', message: '"isr" in ZooKeeper mode: the majority-quorum contrast runs on the KRaft controller' });
+    }
     if (names.has(topic.name)) {
       ctx.addIssue({ code: 'custom', path: ['topics', index, 'name'], input: topic.name, message: 'a name no other topic has' });
     }
@@ -225,6 +230,13 @@ export interface EngineConfig {
 }
 
 export type DataReplication = 'isr' | 'quorum';
+
+/** Each topic's replication rule: its own dataReplication, else the cluster's. */
+export function dataReplicationOf(config: Pick<EngineConfig, 'dataReplication' | 'topics'>): (topic: string) => DataReplication {
+  const byTopic = new Map<string, DataReplication>();
+  for (const topic of config.topics) byTopic.set(topic.name, topic.dataReplication ?? config.dataReplication);
+  return (topic) => byTopic.get(topic) ?? config.dataReplication;
+}
 
 /** Kafka's acks values, as the protocol carries them: -1 for "all". */
 export function normalizeAcks(acks: 'all' | -1 | 1 | 0 | '1' | '0' | '-1'): -1 | 1 | 0 {

@@ -13,7 +13,7 @@
 //   follower  fetches from its leader (one fetch in flight per leader broker, long-polled there),
 //             appends what it gets, truncates on divergence, and takes the leader's high watermark.
 //
-// Majority-quorum mode (config "dataReplication": "quorum", the contrast with Raft and BookKeeper;
+// Majority-quorum mode (config "dataReplication": "quorum", for the cluster or a topic; the contrast with Raft and BookKeeper;
 // Kafka has no such mode): the high watermark is the largest offset a majority of the replicas
 // (the leader included) has, whatever the ISR, and it moves only once a majority has a record of
 // the leader's own epoch (KRaft's LeaderState.maybeUpdateHighWatermark: an older epoch's records
@@ -77,8 +77,8 @@ export interface ReplicaSettings {
   readonly fetchBackoffUs: TimeUs;
   /** min.insync.replicas for a topic (topic config, else the broker default). */
   readonly minInsyncReplicas: (topic: string) => number;
-  /** "isr" (Kafka) or "quorum" (commit by a majority of the replicas; see the header). */
-  readonly dataReplication: DataReplication;
+  /** Per topic: "isr" (Kafka) or "quorum" (commit by a majority of the replicas; see the header). */
+  readonly dataReplication: (topic: string) => DataReplication;
 }
 
 /** What a broker keeps on disk for the data plane. */
@@ -308,7 +308,7 @@ export class ReplicaManager {
       lastShrink: null,
     };
     this.leaders.set(key, leader);
-    if (this.quorum) this.appendLeaderControlBatch(leader, fx);
+    if (this.quorum(state.topic)) this.appendLeaderControlBatch(leader, fx);
   }
 
   /** Quorum mode: the new epoch's first record, so the majority rule can commit what older epochs left (see the header). */
@@ -409,7 +409,7 @@ export class ReplicaManager {
         continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
-      if (request.acks === -1 && leader.isr.length < minIsr && !this.quorum) {
+      if (request.acks === -1 && leader.isr.length < minIsr && !this.quorum(batch.topic)) {
         answer('NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr));
         continue;
       }
@@ -450,7 +450,7 @@ export class ReplicaManager {
         createdUs: batch.createdUs,
       };
       log.append(written);
-      if (this.quorum) log.flush();
+      if (this.quorum(batch.topic)) log.flush();
       if (request.acks === -1) {
         results.push(null);
         required.push(written.baseOffset + written.records);
@@ -505,14 +505,14 @@ export class ReplicaManager {
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
       const written = this.logOf(batch.topic, batch.partition).batchAt(required - 1);
       parked.results[index] =
-        this.quorum || leader.isr.length >= minIsr
+        this.quorum(batch.topic) || leader.isr.length >= minIsr
           ? {
               topic: batch.topic,
               partition: batch.partition,
               batchId: batch.batchId,
               error: 'NONE',
               baseOffset: written?.baseOffset ?? required - batch.records,
-              detail: this.quorum ? 'written by a majority of the replicas' : 'written by every in-sync replica',
+              detail: this.quorum(batch.topic) ? 'written by a majority of the replicas' : 'written by every in-sync replica',
             }
           : {
               topic: batch.topic,
@@ -650,8 +650,8 @@ export class ReplicaManager {
     }
   }
 
-  private get quorum(): boolean {
-    return this.settings.dataReplication === 'quorum';
+  private quorum(topic: string): boolean {
+    return this.settings.dataReplication(topic) === 'quorum';
   }
 
   /**
@@ -660,7 +660,7 @@ export class ReplicaManager {
    * epoch's first record (see the header).
    */
   private maybeAdvanceHighWatermark(leader: LeaderPartition, fx: Effects<Message>): void {
-    if (this.quorum) {
+    if (this.quorum(leader.topic)) {
       const candidate = majorityHighWatermark(leader.log.endOffset, [...leader.followers.values()].map((progress) => progress.leo ?? -1));
       if (candidate > leader.epochStartOffset) this.setHighWatermark(leader, candidate, fx);
       return;
@@ -849,7 +849,7 @@ export class ReplicaManager {
         continue;
       }
       for (const batch of part.batches) if (batch.baseOffset === log.endOffset) log.append(batch);
-      if (this.quorum) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
+      if (this.quorum(part.topic)) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
     }
     this.sendFetch(from, fx);
@@ -907,7 +907,7 @@ export class ReplicaManager {
     let underMinIsr = 0;
     for (const leader of this.leaders.values()) {
       if (leader.isr.length < leader.replicas.length) underReplicated++;
-      if (!this.quorum && leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
+      if (!this.quorum(leader.topic) && leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
     }
     let records = 0;
     let bytes = 0;

@@ -21,7 +21,8 @@
 //                  told it may stop, and is fenced.
 //   sessions       a newly active controller gives every broker a full session from its start.
 //
-// Majority-quorum mode (config "dataReplication": "quorum", the contrast; Kafka has no such mode):
+// Majority-quorum mode (config "dataReplication": "quorum", for the cluster or a topic; the
+// contrast, Kafka has no such mode):
 //   a leader that is fenced, restarts or shuts down leaves its partitions leaderless; every
 //   FENCE_CHECK_INTERVAL_US the controller runs an election for each leaderless partition. It asks
 //   each usable replica where its log ends (ReplicaLogEnd, the fields of a Raft Vote request,
@@ -69,8 +70,8 @@ export interface ControllerSettings {
   /** metadata.max.idle.interval.ms: the active controller writes a NoOp when idle this long. */
   readonly idleIntervalUs: TimeUs;
   readonly uncleanLeaderElection: boolean;
-  /** "isr" (Kafka) or "quorum" (leaders elected by a majority of the replicas; see the header). */
-  readonly dataReplication: DataReplication;
+  /** Per topic: "isr" (Kafka) or "quorum" (leaders elected by a majority of the replicas; see the header). */
+  readonly dataReplication: (topic: string) => DataReplication;
   /** Topics the cluster starts with, created once every configured broker is up. */
   readonly topics: readonly {
     readonly name: string;
@@ -202,7 +203,7 @@ export class QuorumController {
     if (key === TIMER_FENCE_CHECK) {
       if (this.active !== null) {
         this.fenceStaleBrokers(fx);
-        if (this.settings.dataReplication === 'quorum') this.runMajorityElections(fx);
+        this.runMajorityElections(fx);
         fx.setTimer(TIMER_FENCE_CHECK, FENCE_CHECK_INTERVAL_US);
       }
       return true;
@@ -338,9 +339,9 @@ export class QuorumController {
   private electOfflineUnclean(): PartitionChangeRecord[] {
     const image = this.active!.image;
     const changes: PartitionChangeRecord[] = [];
-    if (this.settings.dataReplication === 'quorum') return changes; // no unclean election with a majority rule
     for (const state of image.partitions()) {
       if (state.leader !== null || !this.uncleanAllowed(state.topic)) continue;
+      if (this.quorum(state.topic)) continue; // no unclean election with a majority rule
       if (state.replicas.some((id) => state.isr.includes(id) && image.isUsableBroker(id))) continue; // a clean choice will come
       const leader = state.replicas.find((id) => image.isUsableBroker(id));
       if (leader === undefined) continue;
@@ -385,7 +386,7 @@ export class QuorumController {
       const isr = state.isr.length > 1 ? state.isr.filter((id) => id !== brokerId) : state.isr;
       const change: { isr?: readonly string[]; leader?: LeaderId; leaderRecoveryState?: 'RECOVERING' } = {};
       if (isr !== state.isr) change.isr = isr;
-      if (state.leader === brokerId && this.settings.dataReplication === 'quorum') {
+      if (state.leader === brokerId && this.quorum(state.topic)) {
         change.leader = null; // a majority election follows (runMajorityElections)
       } else if (state.leader === brokerId) {
         change.leader = this.electLeader(state, isr, brokerId);
@@ -415,9 +416,9 @@ export class QuorumController {
   private electForReturningBroker(brokerId: string): PartitionChangeRecord[] {
     const image = this.active!.image;
     const changes: PartitionChangeRecord[] = [];
-    if (this.settings.dataReplication === 'quorum') return changes; // leaderless partitions wait for a majority election
     for (const state of image.partitions()) {
       if (state.leader !== null || !state.replicas.includes(brokerId)) continue;
+      if (this.quorum(state.topic)) continue; // leaderless, it waits for a majority election
       if (state.isr.includes(brokerId)) {
         changes.push({ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, leader: brokerId, reason: `${brokerId} is back and in the ISR` });
       } else if (this.uncleanAllowed(state.topic)) {
@@ -444,8 +445,9 @@ export class QuorumController {
       const state = this.partitionByKey(key);
       if (state === undefined || state.leader !== null || state.leaderEpoch !== election.leaderEpoch) active.elections.delete(key);
     }
+    if (active.image.offlinePartitions === 0) return;
     for (const state of active.image.partitions()) {
-      if (state.leader !== null) continue;
+      if (state.leader !== null || !this.quorum(state.topic)) continue;
       const key = `${state.topic}-${state.partition}`;
       const running = active.elections.get(key);
       if (running !== undefined && fx.nowUs - running.sentUs < MAJORITY_ELECTION_RETRY_US) continue;
@@ -491,6 +493,10 @@ export class QuorumController {
     const asked = [...election.answers.entries()].map(([id, answer]) => `${id} (epoch ${answer.lastEpoch}, offset ${answer.logEndOffset})`).join(', ');
     this.append([{ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, leader: winner!, isr, reason: `majority election: ${asked}` }], fx);
     fx.note(`${this.self} elected ${winner} leader of ${key} by majority: ${election.answers.size} of ${state.replicas.length} replicas answered (${asked}); its log is the most up to date`);
+  }
+
+  private quorum(topic: string): boolean {
+    return this.settings.dataReplication(topic) === 'quorum';
   }
 
   private partitionByKey(key: string): PartitionState | undefined {

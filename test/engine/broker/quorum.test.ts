@@ -5,7 +5,7 @@
 // at chosen times, asserting on the metadata, the producer's view, broker logs and the oracle.
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
-import { majorityHighWatermark } from '../../../src/engine/broker/replica-manager';
+import { isControlBatch, majorityHighWatermark } from '../../../src/engine/broker/replica-manager';
 import type { MemberDisk } from '../../../src/engine/cluster';
 import { resolveConfig } from '../../../src/engine/config';
 import { compareLogEnds, majorityOf } from '../../../src/engine/controller/controller';
@@ -194,3 +194,39 @@ describe('leader election by majority', () => {
     expect(producerView(engine).recordsAcked).toBeGreaterThan(acked + 4_000);
   });
 });
+
+describe('a topic may choose its own rule', () => {
+  it('one cluster, two topics on the same three brokers: with two down, the ISR topic has a leader, the quorum topic none', () => {
+    const engine = createEngine(
+      {
+        brokers: 3,
+        topics: [
+          { name: 'orders', partitions: 1, replicationFactor: 3 },
+          { name: 'payments', partitions: 1, replicationFactor: 3, dataReplication: 'quorum' },
+        ],
+        producers: [
+          { topic: 'orders', recordsPerSecond: 500, acks: 'all', 'linger.ms': 5, startMs: 6_000 },
+          { topic: 'payments', recordsPerSecond: 500, acks: 'all', 'linger.ms': 5, startMs: 6_000 },
+        ],
+      },
+      3,
+    );
+    engine.runFor(10 * SECOND);
+    const image = () => engine.metadataOf(engine.activeController()!)!;
+    const kernel = (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel;
+    const firstBatch = (topic: string) => kernel.durableOf(image().partition(topic, 0)!.leader!).data.logs.get(`${topic}-0`)!.read(0, 1)[0]!;
+    // Only the quorum topic's leader wrote a leader-change control batch at the start of its epoch.
+    expect(isControlBatch(firstBatch('payments'))).toBe(true);
+    expect(isControlBatch(firstBatch('orders'))).toBe(false);
+    for (const broker of ['broker-1', 'broker-2']) engine.inject({ kind: 'crash', process: broker });
+    engine.runFor(20 * SECOND);
+    expect(image().partition('orders', 0)!.leader).toBe('broker-3');
+    expect(image().partition('payments', 0)!.leader).toBeNull();
+    expect(engine.durability().lostRecords).toBe(0);
+  });
+
+  it('refuses a quorum topic in ZooKeeper mode, naming the topic', () => {
+    expect(() => resolveConfig({ controllerMode: 'zookeeper', topics: [{ name: 't', partitions: 1, replicationFactor: 1, dataReplication: 'quorum' }] })).toThrow(/topics\[0\]\.dataReplication/);
+  });
+});
+
