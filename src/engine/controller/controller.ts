@@ -448,6 +448,11 @@ export class QuorumController {
     if (active.image.offlinePartitions === 0) return;
     for (const state of active.image.partitions()) {
       if (state.leader !== null || !this.quorum(state.topic)) continue;
+      // Ask only once the leaderless epoch is committed: answering fences a replica against the
+      // older epochs, and an uncommitted change lost in a controller failover could leave the old
+      // leader in place with followers that no longer follow it.
+      const committed = this.image.partition(state.topic, state.partition);
+      if (committed === undefined || committed.leader !== null || committed.leaderEpoch !== state.leaderEpoch) continue;
       const key = `${state.topic}-${state.partition}`;
       const running = active.elections.get(key);
       if (running !== undefined && fx.nowUs - running.sentUs < MAJORITY_ELECTION_RETRY_US) continue;
