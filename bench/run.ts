@@ -9,10 +9,13 @@
 //   failover  bench/failover.ts: KRaft against the ZooKeeper-era controller, 100 to 10,000
 //             partitions, in simulated time (the README's table), and the wall time it takes.
 //   dataplane bench/dataplane.ts: issue 5's reference load (producers and replication so far).
+//   quorum    bench/quorum.ts: ISR against a majority quorum (dataReplication), a straggler and
+//             then two of three replicas down, in simulated time (the README's table).
 import { createEngine } from '../src/engine/api';
 import { runDataplaneBench } from './dataplane';
 import { failoverTable, formatFailoverTable } from './failover';
 import { runKernelBench } from './kernel';
+import { formatQuorumContrast, runQuorumContrast } from './quorum';
 
 const REPEATS = 5;
 
@@ -58,5 +61,10 @@ console.log('\ndata plane: 6 brokers, 100 partitions RF 3, 20 MB/s of 1 KB recor
 console.log(`  simulated s per wall second   ${(dataplane.simulatedSeconds / (dataplane.wallMs / 1000)).toFixed(1)}   (issue 5's target with consumers: ≥ 50)`);
 console.log(`  wall time                     ${(dataplane.wallMs / 1000).toFixed(1)} s for ${dataplane.simulatedSeconds} simulated s; ${format(dataplane.events)} events; ${format(dataplane.recordsAcked)} records acknowledged`);
 console.log(`  heap after each minute (MB)   ${dataplane.heapMbPerMinute.join(' ')}`);
+
+const contrast = [runQuorumContrast('isr'), runQuorumContrast('quorum')];
+console.log('\nISR vs majority quorum, simulated time (6 brokers, orders-0 RF 3, 1,000 records/s acks=all; a follower 6 s each way from the leader 12-30 s; the leader crashes at 40 s, the next at 60 s)');
+console.log(formatQuorumContrast(contrast));
+console.log(`  wall time                     ${contrast.map((row) => `${row.mode} ${(row.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
 
 if (hashes.size !== 1) process.exitCode = 1;

@@ -2,15 +2,19 @@
 //
 //   kora-playground run FILE [--seed N] [--json] [--until 30s]
 //   kora-playground validate FILE
+//   kora-playground compare FILE --set PATH=A,B[,...] [--set ...] [--seed N] [--json]
 //
-// Exit codes: 0 every expectation held (or the file is valid); 1 an expectation failed; 2 the
-// file or the command line is wrong (every problem is listed). Progress goes to stderr, shown only
+// Exit codes: 0 every expectation held (or the file is valid, or a comparison ran); 1 an
+// expectation failed; 2 the file or the command line is wrong (every problem is listed). A
+// comparison exits 0 even when a variant breaks an expectation: showing where the variants differ
+// is its purpose, and the table marks each verdict. Progress goes to stderr, shown only
 // when a run takes more than a second; the report (or the JSON) goes to stdout.
 
 import { readFileSync } from 'node:fs';
 import { SEED_MAX } from '../engine/config';
 import { ScenarioRun, type ScenarioReport } from '../engine/scenario/runner';
-import { parseScenarioText, type ValidScenario } from '../engine/scenario/validate';
+import { scenarioSchema } from '../engine/scenario/schema';
+import { parseScenario, parseScenarioText, type ValidScenario } from '../engine/scenario/validate';
 import { formatClock, formatSpan, parseDuration } from '../engine/sim/time';
 import { ValidationError } from '../engine/validation';
 
@@ -40,6 +44,11 @@ const USAGE = `Usage:
       --until T    stop at simulated time T (a duration like "30s"); later checks are not decided
   kora-playground validate FILE
       Checks a scenario file and lists every problem; exits 2 if there is one.
+  kora-playground compare FILE --set PATH=A,B[,...] [--set ...] [--seed N] [--json]
+      Runs the scenario once per value (every combination, with several --set) and prints the
+      expectations and key metrics side by side. PATH is a field of the file ("seed",
+      "cluster.brokers"); a name that is not a top-level field is taken under "cluster", so
+      --set dataReplication=isr,quorum sets cluster.dataReplication.
 
 Scenario files: public/scenarios/*.json (the JSON Schema is public/scenarios/scenario.schema.json).`;
 
@@ -186,6 +195,148 @@ function runCommand(args: string[], io: CliIo): number {
   return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;
 }
 
+/** Variants a comparison runs at most (the product of every --set's values). */
+export const COMPARE_VARIANTS_MAX = 8;
+/** Metrics a comparison prints, when the report has them: latency, throughput, availability, loss. */
+const COMPARE_METRICS = [
+  'producer.latencyMsP99',
+  'producer.recordsAcked',
+  'producer.recordsFailed',
+  'OfflinePartitionsCount',
+  'UnderReplicatedPartitions',
+  'IsrShrinks',
+  'IsrExpands',
+  'durability.lostRecords',
+] as const;
+
+interface Setting {
+  /** The path in the scenario file, as segments. */
+  readonly path: readonly string[];
+  readonly values: readonly unknown[];
+}
+
+/** "3" → 3, "true" → true, anything else stays text. */
+function parseSettingValue(text: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (text === 'null') return null;
+  return text;
+}
+
+function parseSetting(text: string): Setting {
+  const match = /^([A-Za-z0-9_.$-]+)=(.+)$/.exec(text);
+  if (match === null) throw new UsageError(`--set: got "${text}"; expected PATH=VALUE[,VALUE...], like dataReplication=isr,quorum`);
+  const dotted = match[1]!.split('.');
+  if (dotted.some((segment) => segment === '')) throw new UsageError(`--set: "${match[1]}" has an empty segment; expected a dotted path like cluster.brokers`);
+  // Kafka's setting names have dots of their own: under a "config" object the rest is one name.
+  const configAt = dotted.indexOf('config');
+  const segments = configAt < 0 || configAt === dotted.length - 1 ? dotted : [...dotted.slice(0, configAt + 1), dotted.slice(configAt + 1).join('.')];
+  // A bare name that is not a field of the file is a cluster setting (the usual case).
+  const topLevel = Object.keys(scenarioSchema.shape);
+  const path = topLevel.includes(segments[0]!) ? segments : ['cluster', ...segments];
+  const values = match[2]!.split(',').map((value) => value.trim());
+  if (values.some((value) => value === '')) throw new UsageError(`--set ${match[1]}: an empty value in "${match[2]}"`);
+  return { path, values: values.map(parseSettingValue) };
+}
+
+function withSetting(input: unknown, path: readonly string[], value: unknown): unknown {
+  const root = structuredClone(input) as Record<string, unknown>;
+  let node = root;
+  for (const segment of path.slice(0, -1)) {
+    const next = node[segment];
+    if (next === undefined) node[segment] = {};
+    else if (typeof next !== 'object' || next === null) throw new UsageError(`--set ${path.join('.')}: "${segment}" in the file is not an object or a list`);
+    // A list is indexed by number (topics.0.partitions), as an object by name.
+    node = node[segment] as Record<string, unknown>;
+  }
+  node[path.at(-1)!] = value;
+  return root;
+}
+
+interface CompareVariant {
+  readonly label: string;
+  readonly report: ScenarioReport;
+}
+
+function observed(detail: string): string {
+  return /\bwas (\S+) at /.exec(detail)?.[1] ?? '';
+}
+
+function formatComparison(file: string, variants: readonly CompareVariant[]): string {
+  const first = variants[0]!.report;
+  const rows: string[][] = [['', ...variants.map((variant) => variant.label)]];
+  for (const [index, expectation] of first.expectations.entries()) {
+    rows.push([
+      expectation.name,
+      ...variants.map(({ report }) => {
+        const result = report.expectations[index]!;
+        const mark = result.passed === true ? '✓' : result.passed === false ? '✗' : '·';
+        const value = observed(result.detail);
+        return value === '' ? mark : `${mark} ${value}`;
+      }),
+    ]);
+  }
+  const metrics = COMPARE_METRICS.filter((name) => name in first.metrics);
+  if (metrics.length > 0) rows.push(['metrics at the end', ...variants.map(() => '')]);
+  for (const name of metrics) {
+    rows.push([
+      `  ${name}`,
+      ...variants.map(({ report }) => {
+        const value = report.metrics[name] ?? 0;
+        return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(1);
+      }),
+    ]);
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = [`Comparison: ${first.name}  (${file}), seed ${first.seed}`, ''];
+  for (const row of rows) lines.push(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!))).join('   ').trimEnd());
+  lines.push('', '✓ held  ✗ did not hold  · not decided; a value is what the expectation saw when it was checked.');
+  return `${lines.join('\n')}\n`;
+}
+
+function compareCommand(args: string[], io: CliIo): number {
+  const settings: Setting[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--set') {
+      const text = args[++i];
+      if (text === undefined) throw new UsageError('--set needs a value, like dataReplication=isr,quorum');
+      settings.push(parseSetting(text));
+    } else rest.push(args[i]!);
+  }
+  if (settings.length === 0) throw new UsageError('compare needs at least one --set PATH=A,B');
+  const options = parseRunArgs(rest);
+  if (options.untilUs !== undefined) throw new UsageError('compare runs every variant to its end; --until is for run');
+  load(options.file, io); // the file as written must be valid: its problems are reported against it
+  const text = io.readFile(options.file);
+  const input: unknown = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  let combos: { label: string; input: unknown }[] = [{ label: '', input }];
+  for (const setting of settings) {
+    combos = combos.flatMap((combo) =>
+      setting.values.map((value) => ({
+        label: `${combo.label}${combo.label === '' ? '' : ' '}${setting.path[0] === 'cluster' ? setting.path.slice(1).join('.') : setting.path.join('.')}=${String(value)}`,
+        input: withSetting(combo.input, setting.path, value),
+      })),
+    );
+  }
+  if (combos.length > COMPARE_VARIANTS_MAX) throw new UsageError(`compare runs at most ${COMPARE_VARIANTS_MAX} variants; these --set values make ${combos.length}`);
+  const variants: CompareVariant[] = [];
+  for (const combo of combos) {
+    const valid = parseScenario(combo.input, `${options.file} with ${combo.label}`);
+    const run = new ScenarioRun(valid, { ...(options.seed === undefined ? {} : { seed: options.seed }), pauses: 'record' });
+    const progress = new Progress(io);
+    const report = run.runToEnd({ progress: (current) => progress.update(current, run.durationUs) });
+    progress.done();
+    variants.push({ label: combo.label, report });
+  }
+  if (options.json) {
+    io.out(`${JSON.stringify({ file: options.file, variants: variants.map(({ label, report }) => ({ label, report })) })}\n`);
+  } else {
+    io.out(formatComparison(options.file, variants));
+  }
+  return EXIT_OK;
+}
+
 function validateCommand(args: string[], io: CliIo): number {
   if (args.length !== 1 || args[0]!.startsWith('-')) throw new UsageError('validate takes one scenario file');
   const valid = load(args[0]!, io);
@@ -204,6 +355,8 @@ export function main(argv: readonly string[], io: CliIo): number {
         return runCommand(rest, io);
       case 'validate':
         return validateCommand(rest, io);
+      case 'compare':
+        return compareCommand(rest, io);
       case undefined:
         io.err(`kora-playground: name a command\n\n${USAGE}\n`);
         return EXIT_BAD_INPUT;

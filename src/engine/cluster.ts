@@ -11,7 +11,7 @@ import { BrokerLifecycle, type LifecycleView } from './broker/lifecycle';
 import { isDataRequest, type ReplicaFetchResponse } from './broker/protocol';
 import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
-import { normalizeAcks, type EngineConfig } from './config';
+import { dataReplicationOf, normalizeAcks, type EngineConfig } from './config';
 import { QuorumController, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
 import {
@@ -21,6 +21,8 @@ import {
   type AlterPartitionResponse,
   type BrokerHeartbeatResponse,
   type BrokerRegistrationResponse,
+  type ReplicaLogEndRequest,
+  type ReplicaLogEndResponse,
 } from './controller/messages';
 import type { MetadataRecord } from './controller/records';
 import { recordBytes } from './controller/records';
@@ -112,6 +114,7 @@ class ControllerMember implements ProcessLogic<Message> {
         brokerSessionTimeoutUs: kafka['broker.session.timeout.ms'] * US_PER_MS,
         idleIntervalUs: kafka['metadata.max.idle.interval.ms'] * US_PER_MS,
         uncleanLeaderElection: kafka['unclean.leader.election.enable'],
+        dataReplication: dataReplicationOf(config),
         topics: config.topics,
         expectedBrokers: config.placements.filter((placement) => placement.role === 'broker').length,
       },
@@ -143,6 +146,7 @@ class ControllerMember implements ProcessLogic<Message> {
   receive(from: string, message: Message, fx: Effects<Message>): void {
     if (isRaftMessage(message)) return this.raft.handleMessage(from, message as MetadataMessage, fx);
     if (isControllerRequest(message)) return this.controller.handleRequest(from, message, fx);
+    if (message.type === 'ReplicaLogEndResponse') return this.controller.handleReplicaLogEndResponse(message as ReplicaLogEndResponse, fx);
     if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
     if (from === OPERATOR && message.type === 'IncrementalAlterConfigs') return this.controller.handleAlterConfigs(message as AlterConfigsCommand, fx);
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
@@ -188,6 +192,7 @@ class BrokerMember implements ProcessLogic<Message> {
         fetchTimeoutUs: kafka['replica.socket.timeout.ms'] * US_PER_MS,
         fetchBackoffUs: kafka['replica.fetch.backoff.ms'] * US_PER_MS,
         minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
+        dataReplication: dataReplicationOf(config),
       },
       disk.data,
       image,
@@ -248,6 +253,7 @@ class BrokerMember implements ProcessLogic<Message> {
     if (isDataRequest(message)) return this.replicas.handleRequest(from, message, fx);
     if (message.type === 'ReplicaFetchResponse') return this.replicas.handleReplicaFetchResponse(from, message as ReplicaFetchResponse, fx);
     if (message.type === 'AlterPartitionResponse') return this.replicas.handleAlterPartitionResponse(message as AlterPartitionResponse);
+    if (message.type === 'ReplicaLogEnd') return this.replicas.handleReplicaLogEnd(from, message as ReplicaLogEndRequest, fx);
     if (isControllerResponse(message)) return this.lifecycle.handleResponse(from, message as BrokerRegistrationResponse | BrokerHeartbeatResponse, fx);
     if (isProbeMessage(message)) return this.probe.handleMessage(from, message, fx);
     if (from === OPERATOR && message.type === 'ControlledShutdown') return this.lifecycle.requestShutdown(fx);

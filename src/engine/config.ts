@@ -83,6 +83,8 @@ export const topicSchema = strictObject({
     .regex(/^[a-zA-Z0-9._-]{1,249}$/, { error: 'a topic name of 1 to 249 letters, digits, dots, dashes or underscores (as Kafka allows)' }),
   partitions: integerIn(1, TOPIC_PARTITIONS_MAX),
   replicationFactor: integerIn(1, BROKERS_MAX),
+  /** This topic's replication rule (our name, see the cluster's dataReplication); default: the cluster's. */
+  dataReplication: oneOf(['isr', 'quorum']).optional(),
   /** Topic-level settings, Kafka's names; they override the cluster's. */
   config: strictObject({
     'min.insync.replicas': integerIn(1, BROKERS_MAX).optional(),
@@ -138,6 +140,13 @@ export const engineConfigSchema = strictObject({
   config: kafkaConfigSchema.prefault({}),
   /** "kraft": a Raft quorum of controllers; "zookeeper": the legacy controller inside a broker, elected through ZooKeeper. */
   controllerMode: oneOf(['kraft', 'zookeeper']).default('kraft'),
+  /**
+   * How data partitions commit (our name: Kafka has only "isr"). "isr": Kafka's rule, a record is
+   * committed when every in-sync replica has it, acks=all also needs min.insync.replicas.
+   * "quorum": the contrast (Raft, BookKeeper's ack quorum): committed when a majority of the
+   * replicas has it, leaders elected by a majority; min.insync.replicas does not apply.
+   */
+  dataReplication: oneOf(['isr', 'quorum']).default('isr'),
   topics: z.array(topicSchema).max(1_000).default([]),
   producers: z.array(producerSchema).max(100).default([]),
   /** Metadata log records between snapshots (Kafka counts bytes: metadata.log.max.record.bytes.between.snapshots). */
@@ -162,6 +171,9 @@ export const engineConfigSchema = strictObject({
         input: minIsr,
         message: `at most the replication factor (${topic.replicationFactor}); otherwise no acks=all write could ever succeed`,
       });
+    }
+    if (topic.dataReplication === 'quorum' && config.controllerMode === 'zookeeper') {
+      ctx.addIssue({ code: 'custom', path: ['topics', index, 'dataReplication'], input: 'quorum', message: '"isr" in ZooKeeper mode: the majority-quorum contrast runs on the KRaft controller' });
     }
     if (names.has(topic.name)) {
       ctx.addIssue({ code: 'custom', path: ['topics', index, 'name'], input: topic.name, message: 'a name no other topic has' });
@@ -191,6 +203,9 @@ export const engineConfigSchema = strictObject({
   });
   if (config.controllerMode === 'zookeeper' && config.config['remote.log.storage.system.enable']) {
     ctx.addIssue({ code: 'custom', path: ['config', 'remote.log.storage.system.enable'], input: true, message: 'false in ZooKeeper mode: it models only the controller, for the failover contrast' });
+  }
+  if (config.dataReplication === 'quorum' && config.controllerMode === 'zookeeper') {
+    ctx.addIssue({ code: 'custom', path: ['dataReplication'], input: 'quorum', message: '"isr" in ZooKeeper mode: the majority-quorum contrast runs on the KRaft controller' });
   }
   if (config.controllerMode === 'zookeeper' && config.producers.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['producers'], input: config.producers.length, message: 'no producers in ZooKeeper mode: it models only the controller, for the failover contrast' });
@@ -225,8 +240,19 @@ export interface EngineConfig {
   readonly producers: ParsedConfig['producers'];
   readonly metadataSnapshotEveryRecords: number;
   readonly controllerMode: 'kraft' | 'zookeeper';
+  /** How data partitions commit and elect leaders: Kafka's ISR, or a majority quorum (the contrast). */
+  readonly dataReplication: DataReplication;
   /** The input as validated, defaults included, for display and for sharing. */
   readonly source: ParsedConfig;
+}
+
+export type DataReplication = 'isr' | 'quorum';
+
+/** Each topic's replication rule: its own dataReplication, else the cluster's. */
+export function dataReplicationOf(config: Pick<EngineConfig, 'dataReplication' | 'topics'>): (topic: string) => DataReplication {
+  const byTopic = new Map<string, DataReplication>();
+  for (const topic of config.topics) byTopic.set(topic.name, topic.dataReplication ?? config.dataReplication);
+  return (topic) => byTopic.get(topic) ?? config.dataReplication;
 }
 
 /** Kafka's acks values, as the protocol carries them: -1 for "all". */
@@ -276,6 +302,7 @@ export function resolveConfig(input: unknown): EngineConfig {
           ]
         : [{ id: 'zookeeper', role: 'zookeeper', zone: zones[0]! }, ...place('broker', parsed.brokers, zones)],
     controllerMode: parsed.controllerMode,
+    dataReplication: parsed.dataReplication,
     network: {
       intraZoneLatencyUs: Math.round(net.intraZoneLatencyMs * US_PER_MS),
       crossZoneLatencyUs: Math.round(net.crossZoneLatencyMs * US_PER_MS),

@@ -13,12 +13,27 @@
 //   follower  fetches from its leader (one fetch in flight per leader broker, long-polled there),
 //             appends what it gets, truncates on divergence, and takes the leader's high watermark.
 //
+// Majority-quorum mode (config "dataReplication": "quorum", for the cluster or a topic; the contrast with Raft and BookKeeper;
+// Kafka has no such mode): the high watermark is the largest offset a majority of the replicas
+// (the leader included) has, whatever the ISR, and it moves only once a majority has a record of
+// the leader's own epoch (KRaft's LeaderState.maybeUpdateHighWatermark: an older epoch's records
+// are committed by a newer one, Raft thesis §3.6.2). So that it can, a new leader first appends a
+// one-record control batch of its epoch, as KRaft's leader appends its LeaderChange message
+// (KafkaRaftClient.onBecomeLeader); consumers skip it, as they skip Kafka's transaction markers
+// (isControlBatch). acks=all answers at that high watermark, and
+// min.insync.replicas does not apply. Every append is flushed before it counts (Raft persists
+// before it acknowledges; BookKeeper's journal fsyncs): a majority rule trusts a restarted
+// replica's log, so the log must survive the crash. The ISR is still shrunk and expanded, for
+// display only. Answering a controller's ReplicaLogEnd (a majority election) fences this replica
+// against older leader epochs of that partition until the metadata names a newer leader.
+//
 // Logs and the producer-id counter are on the broker's disk; the rest is volatile and rebuilt from
 // metadata after a restart. Idempotence: a batch whose producer id and sequence the log already
 // has is answered with its first offset, not written twice.
 
 import type { MetadataImage, PartitionState } from '../controller/image';
-import type { AlterPartitionRequest, AlterPartitionResponse } from '../controller/messages';
+import type { DataReplication } from '../config';
+import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndRequest, ReplicaLogEndResponse } from '../controller/messages';
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
 import { OS_WRITEBACK_INTERVAL_US, PartitionLog } from './partition-log';
@@ -62,6 +77,8 @@ export interface ReplicaSettings {
   readonly fetchBackoffUs: TimeUs;
   /** min.insync.replicas for a topic (topic config, else the broker default). */
   readonly minInsyncReplicas: (topic: string) => number;
+  /** Per topic: "isr" (Kafka) or "quorum" (commit by a majority of the replicas; see the header). */
+  readonly dataReplication: (topic: string) => DataReplication;
 }
 
 /** What a broker keeps on disk for the data plane. */
@@ -142,6 +159,24 @@ export interface ReplicaView {
   readonly parkedProduces: number;
 }
 
+/**
+ * The majority rule: the largest offset that a majority of the replicas (the leader, whose log
+ * ends at `leaderEnd`, and its followers, -1 for one not heard from) has reached.
+ */
+export function majorityHighWatermark(leaderEnd: number, followerEnds: readonly number[]): number {
+  const ends = [leaderEnd, ...followerEnds].sort((a, b) => b - a);
+  return ends[Math.floor(ends.length / 2)]!;
+}
+
+const CONTROL_BATCH_PREFIX = 'leader-change:';
+/** A control batch's size: a record batch header and one small record (Kafka's control records are tens of bytes). */
+const CONTROL_BATCH_BYTES = 80;
+
+/** A batch a leader wrote for the protocol, not a producer's (quorum mode's leader-change record): consumers skip it. */
+export function isControlBatch(batch: LogBatch): boolean {
+  return batch.producerId < 0 && batch.batchId.startsWith(CONTROL_BATCH_PREFIX);
+}
+
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
@@ -162,6 +197,13 @@ export class ReplicaManager {
   private isrShrinks = 0;
   private isrExpands = 0;
   private truncatedRecords = 0;
+  /**
+   * Quorum mode: partition key -> the leader epoch a controller's election was answered for.
+   * Metadata with an older leader epoch is ignored, so this replica cannot follow (or be) the
+   * old leader again after promising not to. At most one entry per hosted partition; an entry
+   * goes once the metadata reaches its epoch.
+   */
+  private readonly electionFences = new Map<string, number>();
   /**
    * False until the broker has registered and caught up with the metadata as of its registration
    * (it is RUNNING). Before that its metadata may be stale: a broker restarted after losing its
@@ -213,6 +255,11 @@ export class ReplicaManager {
     if (!this.serving) return;
     const key = partitionKey(state.topic, state.partition);
     const hosted = state.replicas.includes(this.self);
+    const fence = this.electionFences.get(key);
+    if (fence !== undefined) {
+      if (state.leaderEpoch < fence) return;
+      this.electionFences.delete(key);
+    }
     if (state.leader === this.self) {
       this.becomeLeader(key, state, fx);
     } else if (hosted && state.leader !== null && this.image.isUsableBroker(state.leader)) {
@@ -243,7 +290,7 @@ export class ReplicaManager {
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
       followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1 });
     }
-    this.leaders.set(key, {
+    const leader: LeaderPartition = {
       key,
       topic: state.topic,
       partition: state.partition,
@@ -259,7 +306,26 @@ export class ReplicaManager {
       alterInFlight: false,
       alterSentUs: 0,
       lastShrink: null,
+    };
+    this.leaders.set(key, leader);
+    if (this.quorum(state.topic)) this.appendLeaderControlBatch(leader, fx);
+  }
+
+  /** Quorum mode: the new epoch's first record, so the majority rule can commit what older epochs left (see the header). */
+  private appendLeaderControlBatch(leader: LeaderPartition, fx: Effects<Message>): void {
+    const log = leader.log;
+    log.append({
+      baseOffset: log.endOffset,
+      records: 1,
+      bytes: CONTROL_BATCH_BYTES,
+      epoch: leader.leaderEpoch,
+      producerId: -1,
+      baseSequence: -1,
+      batchId: `${CONTROL_BATCH_PREFIX}${leader.key}@${leader.leaderEpoch}`,
+      appendedUs: fx.nowUs,
+      createdUs: fx.nowUs,
     });
+    log.flush();
   }
 
   private becomeFollower(key: string, state: PartitionState, fx: Effects<Message>): void {
@@ -343,7 +409,7 @@ export class ReplicaManager {
         continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
-      if (request.acks === -1 && leader.isr.length < minIsr) {
+      if (request.acks === -1 && leader.isr.length < minIsr && !this.quorum(batch.topic)) {
         answer('NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr));
         continue;
       }
@@ -384,6 +450,7 @@ export class ReplicaManager {
         createdUs: batch.createdUs,
       };
       log.append(written);
+      if (this.quorum(batch.topic)) log.flush();
       if (request.acks === -1) {
         results.push(null);
         required.push(written.baseOffset + written.records);
@@ -438,8 +505,15 @@ export class ReplicaManager {
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
       const written = this.logOf(batch.topic, batch.partition).batchAt(required - 1);
       parked.results[index] =
-        leader.isr.length >= minIsr
-          ? { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error: 'NONE', baseOffset: written?.baseOffset ?? required - batch.records, detail: 'written by every in-sync replica' }
+        this.quorum(batch.topic) || leader.isr.length >= minIsr
+          ? {
+              topic: batch.topic,
+              partition: batch.partition,
+              batchId: batch.batchId,
+              error: 'NONE',
+              baseOffset: written?.baseOffset ?? required - batch.records,
+              detail: this.quorum(batch.topic) ? 'written by a majority of the replicas' : 'written by every in-sync replica',
+            }
           : {
               topic: batch.topic,
               partition: batch.partition,
@@ -576,18 +650,63 @@ export class ReplicaManager {
     }
   }
 
-  /** The high watermark: the smallest log end among the ISR (and replicas being added to it). */
+  private quorum(topic: string): boolean {
+    return this.settings.dataReplication(topic) === 'quorum';
+  }
+
+  /**
+   * The high watermark. ISR mode: the smallest log end among the ISR (and replicas being added to
+   * it). Quorum mode: the largest offset a majority of the replicas has, once that passes this
+   * epoch's first record (see the header).
+   */
   private maybeAdvanceHighWatermark(leader: LeaderPartition, fx: Effects<Message>): void {
+    if (this.quorum(leader.topic)) {
+      const candidate = majorityHighWatermark(leader.log.endOffset, [...leader.followers.values()].map((progress) => progress.leo ?? -1));
+      if (candidate > leader.epochStartOffset) this.setHighWatermark(leader, candidate, fx);
+      return;
+    }
     let candidate = leader.log.endOffset;
     for (const id of leader.isr) {
       if (id !== this.self) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
     }
     for (const id of leader.pendingAdds) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
-    if (candidate > leader.highWatermark) {
-      leader.highWatermark = candidate;
-      this.completeParkedProduces(fx);
-      this.wakeParkedFetches(fx, leader);
+    this.setHighWatermark(leader, candidate, fx);
+  }
+
+  private setHighWatermark(leader: LeaderPartition, candidate: number, fx: Effects<Message>): void {
+    if (candidate <= leader.highWatermark) return;
+    leader.highWatermark = candidate;
+    this.completeParkedProduces(fx);
+    this.wakeParkedFetches(fx, leader);
+  }
+
+  // ---- majority elections (quorum mode) -------------------------------------------------------
+
+  /**
+   * The controller asks where this replica's log ends, for a majority election. Answering fences:
+   * this broker stops leading or following the partition in any older leader epoch (as a Raft
+   * voter that granted a vote rejects the old term's appends), so its answer stays true.
+   */
+  handleReplicaLogEnd(from: string, request: ReplicaLogEndRequest, fx: Effects<Message>): void {
+    const key = partitionKey(request.topic, request.partition);
+    const led = this.leaders.get(key);
+    const followed = this.followers.get(key);
+    if ((led !== undefined && led.leaderEpoch <= request.leaderEpoch) || (followed !== undefined && followed.leaderEpoch <= request.leaderEpoch)) {
+      this.stopReplica(key, fx);
     }
+    this.electionFences.set(key, Math.max(this.electionFences.get(key) ?? 0, request.leaderEpoch + 1));
+    const log = this.logOf(request.topic, request.partition);
+    const response: ReplicaLogEndResponse = {
+      type: 'ReplicaLogEndResponse',
+      bytes: DATA_HEADER_BYTES + 24,
+      brokerId: this.self,
+      topic: request.topic,
+      partition: request.partition,
+      leaderEpoch: request.leaderEpoch,
+      lastEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
+      logEndOffset: log.endOffset,
+    };
+    fx.send(from, response);
   }
 
   // ---- ISR changes ----------------------------------------------------------------------------
@@ -730,6 +849,7 @@ export class ReplicaManager {
         continue;
       }
       for (const batch of part.batches) if (batch.baseOffset === log.endOffset) log.append(batch);
+      if (this.quorum(part.topic)) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
     }
     this.sendFetch(from, fx);
@@ -787,7 +907,7 @@ export class ReplicaManager {
     let underMinIsr = 0;
     for (const leader of this.leaders.values()) {
       if (leader.isr.length < leader.replicas.length) underReplicated++;
-      if (leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
+      if (!this.quorum(leader.topic) && leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
     }
     let records = 0;
     let bytes = 0;

@@ -20,7 +20,23 @@
 //   shutdown       a broker asking to shut down leaves every ISR and leadership first, then is
 //                  told it may stop, and is fenced.
 //   sessions       a newly active controller gives every broker a full session from its start.
+//
+// Majority-quorum mode (config "dataReplication": "quorum", for the cluster or a topic; the
+// contrast, Kafka has no such mode):
+//   a leader that is fenced, restarts or shuts down leaves its partitions leaderless; every
+//   FENCE_CHECK_INTERVAL_US the controller runs an election for each leaderless partition. It asks
+//   each usable replica where its log ends (ReplicaLogEnd, the fields of a Raft Vote request,
+//   KIP-595); answering fences the replica against the old leader epoch. Once a majority of the
+//   replicas has answered, the one with the largest (last epoch, log end offset) leads: every
+//   committed record is on a majority, that majority meets the one that answered, and the Raft
+//   up-to-date rule (Raft thesis §3.6.1) picks a log holding them all. Fewer than a majority
+//   usable: the partition stays offline (the price of the majority rule). Unclean election does
+//   not exist in this mode. The controller asks rather than keeping log ends from heartbeats: a
+//   heartbeat's figure is stale by the time an election needs it, and a stale figure can pick a
+//   replica that misses a committed record. Unanswered elections are asked again after
+//   MAJORITY_ELECTION_RETRY_US; a newly active controller starts its own.
 
+import type { DataReplication } from '../config';
 import type { Effects, Message } from '../sim/process';
 import type { TimeUs } from '../sim/time';
 import type { LogEntry } from '../raft/log';
@@ -34,6 +50,8 @@ import type {
   BrokerRegistrationRequest,
   BrokerRegistrationResponse,
   ControllerRequest,
+  ReplicaLogEndRequest,
+  ReplicaLogEndResponse,
 } from './messages';
 import { placeReplicas } from './placement';
 import { recordBytes, type LeaderId, type MetadataRecord, type PartitionChangeRecord } from './records';
@@ -42,6 +60,8 @@ const TIMER_FENCE_CHECK = 'controller:fence-check';
 const TIMER_IDLE = 'controller:noop';
 /** How often the active controller looks for brokers whose session expired. */
 export const FENCE_CHECK_INTERVAL_US = 250_000;
+/** Majority-quorum mode: an election without a majority of answers this long is asked again. */
+export const MAJORITY_ELECTION_RETRY_US = 1_000_000;
 /** Bytes of a controller RPC header. */
 const RPC_BYTES = 64;
 
@@ -50,6 +70,8 @@ export interface ControllerSettings {
   /** metadata.max.idle.interval.ms: the active controller writes a NoOp when idle this long. */
   readonly idleIntervalUs: TimeUs;
   readonly uncleanLeaderElection: boolean;
+  /** Per topic: "isr" (Kafka) or "quorum" (leaders elected by a majority of the replicas; see the header). */
+  readonly dataReplication: (topic: string) => DataReplication;
   /** Topics the cluster starts with, created once every configured broker is up. */
   readonly topics: readonly {
     readonly name: string;
@@ -77,6 +99,20 @@ interface ActiveState {
   readonly lastContactUs: Map<string, TimeUs>;
   pending: PendingReply[];
   lastWriteUs: TimeUs;
+  /** Majority-quorum mode: elections waiting for answers, by partition key (at most one per leaderless partition). */
+  readonly elections: Map<string, MajorityElection>;
+}
+
+interface LogEndAnswer {
+  readonly lastEpoch: number;
+  readonly logEndOffset: number;
+}
+
+interface MajorityElection {
+  /** The leader epoch the partition is leaderless in: answers for another epoch are stale. */
+  readonly leaderEpoch: number;
+  readonly sentUs: TimeUs;
+  readonly answers: Map<string, LogEndAnswer>;
 }
 
 export interface RegistrationView {
@@ -154,7 +190,7 @@ export class QuorumController {
     const image = this.image.clone();
     const lastContactUs = new Map<string, TimeUs>();
     for (const id of image.brokers.keys()) lastContactUs.set(id, fx.nowUs);
-    this.active = { epoch, image, lastContactUs, pending: [], lastWriteUs: fx.nowUs };
+    this.active = { epoch, image, lastContactUs, pending: [], lastWriteUs: fx.nowUs, elections: new Map() };
     fx.note(`${this.self} is the active controller (epoch ${epoch}), with ${image.brokers.size} brokers and ${image.partitionCount} partitions already in memory`);
     fx.setTimer(TIMER_FENCE_CHECK, FENCE_CHECK_INTERVAL_US);
     fx.setTimer(TIMER_IDLE, this.settings.idleIntervalUs);
@@ -167,6 +203,7 @@ export class QuorumController {
     if (key === TIMER_FENCE_CHECK) {
       if (this.active !== null) {
         this.fenceStaleBrokers(fx);
+        this.runMajorityElections(fx);
         fx.setTimer(TIMER_FENCE_CHECK, FENCE_CHECK_INTERVAL_US);
       }
       return true;
@@ -304,6 +341,7 @@ export class QuorumController {
     const changes: PartitionChangeRecord[] = [];
     for (const state of image.partitions()) {
       if (state.leader !== null || !this.uncleanAllowed(state.topic)) continue;
+      if (this.quorum(state.topic)) continue; // no unclean election with a majority rule
       if (state.replicas.some((id) => state.isr.includes(id) && image.isUsableBroker(id))) continue; // a clean choice will come
       const leader = state.replicas.find((id) => image.isUsableBroker(id));
       if (leader === undefined) continue;
@@ -348,7 +386,9 @@ export class QuorumController {
       const isr = state.isr.length > 1 ? state.isr.filter((id) => id !== brokerId) : state.isr;
       const change: { isr?: readonly string[]; leader?: LeaderId; leaderRecoveryState?: 'RECOVERING' } = {};
       if (isr !== state.isr) change.isr = isr;
-      if (state.leader === brokerId) {
+      if (state.leader === brokerId && this.quorum(state.topic)) {
+        change.leader = null; // a majority election follows (runMajorityElections)
+      } else if (state.leader === brokerId) {
         change.leader = this.electLeader(state, isr, brokerId);
         if (change.leader !== null && !isr.includes(change.leader)) {
           // Unclean: the new leader was not in sync; it alone is the ISR now (KIP-704).
@@ -378,6 +418,7 @@ export class QuorumController {
     const changes: PartitionChangeRecord[] = [];
     for (const state of image.partitions()) {
       if (state.leader !== null || !state.replicas.includes(brokerId)) continue;
+      if (this.quorum(state.topic)) continue; // leaderless, it waits for a majority election
       if (state.isr.includes(brokerId)) {
         changes.push({ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, leader: brokerId, reason: `${brokerId} is back and in the ISR` });
       } else if (this.uncleanAllowed(state.topic)) {
@@ -393,6 +434,79 @@ export class QuorumController {
       }
     }
     return changes;
+  }
+
+  // ---- majority elections (dataReplication "quorum") ----------------------------------------
+
+  /** Asks the usable replicas of each leaderless partition where their logs end (again, if unanswered too long). */
+  private runMajorityElections(fx: Effects<Message>): void {
+    const active = this.active!;
+    for (const [key, election] of [...active.elections]) {
+      const state = this.partitionByKey(key);
+      if (state === undefined || state.leader !== null || state.leaderEpoch !== election.leaderEpoch) active.elections.delete(key);
+    }
+    if (active.image.offlinePartitions === 0) return;
+    for (const state of active.image.partitions()) {
+      if (state.leader !== null || !this.quorum(state.topic)) continue;
+      // Ask only once the leaderless epoch is committed: answering fences a replica against the
+      // older epochs, and an uncommitted change lost in a controller failover could leave the old
+      // leader in place with followers that no longer follow it.
+      const committed = this.image.partition(state.topic, state.partition);
+      if (committed === undefined || committed.leader !== null || committed.leaderEpoch !== state.leaderEpoch) continue;
+      const key = `${state.topic}-${state.partition}`;
+      const running = active.elections.get(key);
+      if (running !== undefined && fx.nowUs - running.sentUs < MAJORITY_ELECTION_RETRY_US) continue;
+      const usable = state.replicas.filter((id) => active.image.isUsableBroker(id));
+      if (usable.length < majorityOf(state.replicas.length)) {
+        active.elections.delete(key);
+        continue; // unavailable until a majority is back: the price of the majority rule
+      }
+      active.elections.set(key, { leaderEpoch: state.leaderEpoch, sentUs: fx.nowUs, answers: new Map() });
+      const request: ReplicaLogEndRequest = { type: 'ReplicaLogEnd', bytes: RPC_BYTES + 16, topic: state.topic, partition: state.partition, leaderEpoch: state.leaderEpoch };
+      for (const id of usable) fx.send(id, request);
+    }
+  }
+
+  /** A replica's log end: once a majority of the replicas answered, the most up-to-date of them leads. */
+  handleReplicaLogEndResponse(response: ReplicaLogEndResponse, fx: Effects<Message>): void {
+    const active = this.active;
+    if (active === null) return;
+    const key = `${response.topic}-${response.partition}`;
+    const election = active.elections.get(key);
+    const state = active.image.partition(response.topic, response.partition);
+    if (election === undefined || state === undefined || state.leader !== null || election.leaderEpoch !== response.leaderEpoch) return;
+    if (response.leaderEpoch !== state.leaderEpoch || !state.replicas.includes(response.brokerId) || !active.image.isUsableBroker(response.brokerId)) return;
+    election.answers.set(response.brokerId, { lastEpoch: response.lastEpoch, logEndOffset: response.logEndOffset });
+    if (election.answers.size < majorityOf(state.replicas.length)) return;
+    // Replica order breaks ties, so the same answers elect the same leader.
+    let winner: string | null = null;
+    let best: LogEndAnswer | null = null;
+    for (const id of state.replicas) {
+      const answer = election.answers.get(id);
+      if (answer === undefined) continue;
+      if (best === null || compareLogEnds(answer, best) > 0) {
+        winner = id;
+        best = answer;
+      }
+    }
+    active.elections.delete(key);
+    // The ISR is only shown in this mode: the winner and the answers whose logs end where its does.
+    const isr = state.replicas.filter((id) => {
+      const answer = election.answers.get(id);
+      return id === winner || (answer !== undefined && compareLogEnds(answer, best!) === 0);
+    });
+    const asked = [...election.answers.entries()].map(([id, answer]) => `${id} (epoch ${answer.lastEpoch}, offset ${answer.logEndOffset})`).join(', ');
+    this.append([{ type: 'PartitionChange', topicId: state.topicId, partition: state.partition, leader: winner!, isr, reason: `majority election: ${asked}` }], fx);
+    fx.note(`${this.self} elected ${winner} leader of ${key} by majority: ${election.answers.size} of ${state.replicas.length} replicas answered (${asked}); its log is the most up to date`);
+  }
+
+  private quorum(topic: string): boolean {
+    return this.settings.dataReplication(topic) === 'quorum';
+  }
+
+  private partitionByKey(key: string): PartitionState | undefined {
+    const cut = key.lastIndexOf('-');
+    return this.active!.image.partition(key.slice(0, cut), Number(key.slice(cut + 1)));
   }
 
   // ---- topics ---------------------------------------------------------------------------------
@@ -487,6 +601,16 @@ export class QuorumController {
       appliedOffset: image.nextOffset,
     };
   }
+}
+
+/** The smallest number of replicas that is more than half of `replicas`. */
+export function majorityOf(replicas: number): number {
+  return Math.floor(replicas / 2) + 1;
+}
+
+/** Raft's up-to-date order (thesis §3.6.1): the later last epoch wins, then the longer log. */
+export function compareLogEnds(a: LogEndAnswer, b: LogEndAnswer): number {
+  return a.lastEpoch !== b.lastEpoch ? a.lastEpoch - b.lastEpoch : a.logEndOffset - b.logEndOffset;
 }
 
 function registrationResponse(error: BrokerRegistrationResponse['error'], brokerEpoch: number): BrokerRegistrationResponse {

@@ -85,3 +85,30 @@ export interface AlterConfigsCommand extends Message {
   readonly name: string;
   readonly value: string | null;
 }
+
+/**
+ * Majority-quorum mode only (config "dataReplication": "quorum"; Kafka has no such RPC): the
+ * active controller asks a replica of a leaderless partition where its log ends, as a Raft
+ * candidate's Vote request carries (KIP-595's VoteRequest: LastOffsetEpoch, LastOffset), but asked
+ * by the controller, which owns elections here. Answering is a promise, as a Raft vote is: the
+ * replica stops following any leader of an epoch below `leaderEpoch`, so its log cannot grow
+ * behind the election's back.
+ */
+export interface ReplicaLogEndRequest extends Message {
+  readonly type: 'ReplicaLogEnd';
+  readonly topic: string;
+  readonly partition: number;
+  /** The partition's leader epoch as the controller has it (leaderless since this epoch). */
+  readonly leaderEpoch: number;
+}
+
+export interface ReplicaLogEndResponse extends Message {
+  readonly type: 'ReplicaLogEndResponse';
+  readonly brokerId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  /** The leader epoch of the replica's last record (0 for an empty log). */
+  readonly lastEpoch: number;
+  readonly logEndOffset: number;
+}
