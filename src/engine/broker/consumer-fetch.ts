@@ -1,0 +1,201 @@
+// A broker's answer to consumers' Fetch and ListOffsets (Kafka's ReplicaManager.fetchMessages with a
+// consumer's FetchParams, DelayedFetch and handleListOffsetRequest). A consumer reads from the
+// partition's leader and never past the high watermark (FetchIsolation.HIGH_WATERMARK): records
+// the ISR does not all have yet may still be truncated away, so a consumer must not see them.
+//
+//   errors   NOT_LEADER_OR_FOLLOWER (this broker does not lead it), FENCED_LEADER_EPOCH (the
+//            consumer's leader epoch is older than the leader's), UNKNOWN_LEADER_EPOCH (newer),
+//            OFFSET_OUT_OF_RANGE (below the log start, or above the high watermark: Kafka's
+//            Partition.fetchRecords checks against the log end, but a consumer's fetch range ends
+//            at the high watermark), UNKNOWN_TOPIC_OR_PARTITION.
+//   long poll  a fetch with fewer than fetch.min.bytes available waits up to fetch.max.wait.ms;
+//            any high watermark advance on one of its partitions answers it (DelayedFetch.tryComplete).
+//
+// Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
+// walks all parked fetches on a high watermark advance (they are indexed by partition).
+
+import type { Effects, Message } from '../sim/process';
+import {
+  EARLIEST_TIMESTAMP,
+  type ConsumerFetchPartition,
+  type ConsumerFetchPartitionResponse,
+  type ConsumerFetchRequest,
+  type ConsumerFetchResponse,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+} from './group-protocol';
+import type { MetadataImage } from '../controller/image';
+import type { PartitionLog } from './partition-log';
+import { DATA_HEADER_BYTES, type ErrorCode, type LogBatch } from './protocol';
+import type { ReplicaManager } from './replica-manager';
+
+const TIMER_PARK = 'cf:park:';
+/** Consumer fetches waiting on one broker at most; beyond it a fetch is answered at once, empty. */
+export const PARKED_CONSUMER_FETCHES_MAX = 10_000;
+/** Bytes a partition's entry adds to a fetch response, besides its batches. */
+const PARTITION_RESPONSE_BYTES = 32;
+
+const NO_BATCHES: readonly LogBatch[] = [];
+
+interface ParkedConsumerFetch {
+  readonly id: number;
+  readonly from: string;
+  readonly request: ConsumerFetchRequest;
+}
+
+export interface ConsumerFetchView {
+  readonly fetchesServed: number;
+  readonly fetchesParked: number;
+  readonly bytesServed: number;
+  /** Batches left out of an answer because they were above the high watermark (written, not yet committed). */
+  readonly batchesHeldBack: number;
+}
+
+export class ConsumerFetchHandler {
+  private readonly parked = new Map<number, ParkedConsumerFetch>();
+  /** Partition key -> ids of parked fetches naming it (answered when its high watermark moves). */
+  private readonly parkedByPartition = new Map<string, Set<number>>();
+  private nextParkId = 1;
+  private served = 0;
+  private bytesServed = 0;
+  private batchesHeldBack = 0;
+
+  constructor(
+    private readonly replicas: ReplicaManager,
+    private readonly image: MetadataImage,
+  ) {}
+
+  handleFetch(from: string, request: ConsumerFetchRequest, fx: Effects<Message>): void {
+    const answer = this.answer(request);
+    if (answer.bytes >= request.minBytes || answer.hasError || request.maxWaitUs === 0 || this.parked.size >= PARKED_CONSUMER_FETCHES_MAX) {
+      this.respond(from, request, answer.partitions, answer.bytes, fx);
+      return;
+    }
+    const id = this.nextParkId++;
+    this.parked.set(id, { id, from, request });
+    for (const part of request.partitions) {
+      let set = this.parkedByPartition.get(part.key);
+      if (set === undefined) this.parkedByPartition.set(part.key, (set = new Set()));
+      set.add(id);
+    }
+    fx.setTimer(`${TIMER_PARK}${id}`, request.maxWaitUs);
+  }
+
+  /** The high watermark of a led partition moved: parked fetches on it are answered if they now have fetch.min.bytes. */
+  onHighWatermark(key: string, fx: Effects<Message>): void {
+    const ids = this.parkedByPartition.get(key);
+    if (ids === undefined) return;
+    for (const id of [...ids]) {
+      const parked = this.parked.get(id);
+      if (parked === undefined) continue;
+      const answer = this.answer(parked.request);
+      if (answer.bytes < parked.request.minBytes && !answer.hasError) continue;
+      this.unpark(parked);
+      fx.cancelTimer(`${TIMER_PARK}${id}`);
+      this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
+    }
+  }
+
+  handleTimer(key: string, fx: Effects<Message>): boolean {
+    if (!key.startsWith(TIMER_PARK)) return false;
+    const parked = this.parked.get(Number(key.slice(TIMER_PARK.length)));
+    if (parked !== undefined) {
+      this.unpark(parked);
+      const answer = this.answer(parked.request);
+      this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
+    }
+    return true;
+  }
+
+  handleListOffsets(from: string, request: ListOffsetsRequest, fx: Effects<Message>): void {
+    const partitions = request.partitions.map((part) => {
+      const leader = this.replicas.leaderRead(`${part.topic}-${part.partition}`);
+      if (leader === null) {
+        const error: ErrorCode = this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER';
+        return { topic: part.topic, partition: part.partition, error, offset: -1, leaderEpoch: -1 };
+      }
+      // Earliest: the log start. Latest, for a read_uncommitted consumer: the high watermark
+      // (Kafka's Partition.fetchOffsetForTimestamp answers the HW, not the log end).
+      const offset = part.timestamp === EARLIEST_TIMESTAMP ? leader.log.logStartOffset : leader.highWatermark;
+      return { topic: part.topic, partition: part.partition, error: 'NONE' as const, offset, leaderEpoch: leader.leaderEpoch };
+    });
+    const response: ListOffsetsResponse = { type: 'ListOffsetsResponse', bytes: DATA_HEADER_BYTES + partitions.length * 24, correlationId: request.correlationId, partitions };
+    fx.send(from, response);
+  }
+
+  view(): ConsumerFetchView {
+    return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack };
+  }
+
+  private unpark(parked: ParkedConsumerFetch): void {
+    this.parked.delete(parked.id);
+    for (const part of parked.request.partitions) {
+      const set = this.parkedByPartition.get(part.key);
+      if (set === undefined) continue;
+      set.delete(parked.id);
+      if (set.size === 0) this.parkedByPartition.delete(part.key);
+    }
+  }
+
+  private answer(request: ConsumerFetchRequest): { partitions: ConsumerFetchPartitionResponse[]; bytes: number; hasError: boolean } {
+    const partitions: ConsumerFetchPartitionResponse[] = [];
+    let bytes = 0;
+    let hasError = false;
+    for (const part of request.partitions) {
+      const response = this.answerPartition(part, request.partitionMaxBytes);
+      if (response.error !== 'NONE') hasError = true;
+      for (const batch of response.batches) bytes += batch.bytes;
+      partitions.push(response);
+    }
+    return { partitions, bytes, hasError };
+  }
+
+  private answerPartition(part: ConsumerFetchPartition, maxBytes: number): ConsumerFetchPartitionResponse {
+    const leader = this.replicas.leaderRead(part.key);
+    const fail = (error: ErrorCode, highWatermark = -1, leaderEpoch = -1): ConsumerFetchPartitionResponse => ({
+      topic: part.topic,
+      partition: part.partition,
+      error,
+      highWatermark,
+      logStartOffset: -1,
+      leaderEpoch,
+      batches: NO_BATCHES,
+    });
+    if (leader === null) return fail(this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER');
+    if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) return fail('FENCED_LEADER_EPOCH', -1, leader.leaderEpoch);
+    if (part.currentLeaderEpoch > leader.leaderEpoch) return fail('UNKNOWN_LEADER_EPOCH', -1, leader.leaderEpoch);
+    const log = leader.log;
+    const highWatermark = leader.highWatermark;
+    if (part.fetchOffset < log.logStartOffset || part.fetchOffset > highWatermark) {
+      return { ...fail('OFFSET_OUT_OF_RANGE', highWatermark, leader.leaderEpoch), logStartOffset: log.logStartOffset };
+    }
+    let batches = NO_BATCHES;
+    if (part.fetchOffset < highWatermark) {
+      const read = this.readFrom(log, part.fetchOffset, maxBytes);
+      // Only batches wholly below the high watermark (a batch is committed as a whole).
+      let keep = read.length;
+      while (keep > 0 && read[keep - 1]!.baseOffset + read[keep - 1]!.records > highWatermark) keep--;
+      if (keep < read.length) this.batchesHeldBack += read.length - keep;
+      batches = keep === read.length ? read : read.slice(0, keep);
+    }
+    return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset: log.logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
+  }
+
+  /** Reads from the batch holding `offset` (a committed offset may fall inside a batch). */
+  private readFrom(log: PartitionLog, offset: number, maxBytes: number): LogBatch[] {
+    const holding = log.batchAt(offset);
+    return log.read(holding === undefined ? offset : holding.baseOffset, maxBytes);
+  }
+
+  private respond(to: string, request: ConsumerFetchRequest, partitions: ConsumerFetchPartitionResponse[], bytes: number, fx: Effects<Message>): void {
+    this.served++;
+    this.bytesServed += bytes;
+    const response: ConsumerFetchResponse = {
+      type: 'FetchResponse',
+      bytes: DATA_HEADER_BYTES + partitions.length * PARTITION_RESPONSE_BYTES + bytes,
+      correlationId: request.correlationId,
+      partitions,
+    };
+    fx.send(to, response);
+  }
+}
