@@ -64,6 +64,8 @@ const TIMER_TIMEOUT = 'consumer:timeout:';
 export const PARTITIONS_MAX = 10_000;
 /** Kafka's JoinGroup request waits the rebalance timeout plus this (AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE). */
 const JOIN_GROUP_TIMEOUT_LAPSE_US = 5_000_000;
+/** socket.connection.setup.timeout.ms (10000, KIP-601). */
+const CONNECTION_SETUP_TIMEOUT_US = 10_000_000;
 /** The records-per-second figure is measured over windows this long. */
 const RATE_WINDOW_US = US_PER_SECOND;
 
@@ -202,6 +204,8 @@ export class Consumer {
   private metadataInFlight: InFlight | null = null;
   private metadataWanted = true;
   private coordinator: string | null = null;
+  /** The coordinator last found, for notes only when it changes. */
+  private lastCoordinator: string | null = null;
   private findInFlight: InFlight | null = null;
   private memberId = '';
   private generationId = -1;
@@ -216,6 +220,12 @@ export class Consumer {
   private backoffUntilUs: TimeUs = 0;
   private correlationId = 0;
   private bootstrapIndex = 0;
+  /** Brokers whose last request timed out: asked for metadata or a coordinator only when no other is left (Kafka's leastLoadedNode skips disconnected nodes). */
+  private readonly suspects = new Set<string>();
+  /** Brokers that answered at least once in this life (bounded by the bootstrap list and the cluster's brokers). */
+  private readonly connected = new Set<string>();
+  /** When the coordinator last answered a heartbeat (Kafka's Heartbeat.sessionTimeoutExpired counts from here). */
+  private lastHeartbeatOkUs: TimeUs = 0;
 
   private recordsConsumed = 0;
   private rebalances = 0;
@@ -258,6 +268,13 @@ export class Consumer {
     else if (!this.running) return true;
     else if (key === TIMER_HEARTBEAT) {
       fx.setTimer(TIMER_HEARTBEAT, this.settings.heartbeatIntervalUs);
+      if (this.phase === 'stable' && this.coordinator !== null && fx.nowUs - this.lastHeartbeatOkUs > this.settings.sessionTimeoutUs) {
+        // The coordinator has surely given up on this member: find it again rather than wait for request.timeout.ms.
+        this.error('SESSION_TIMED_OUT', `no heartbeat answered by ${this.coordinator} for session.timeout.ms (${formatSpan(this.settings.sessionTimeoutUs)})`, fx);
+        if (this.heartbeatInFlight !== null) this.suspects.add(this.heartbeatInFlight.to);
+        this.coordinatorUnknown(fx);
+        this.act(fx);
+      }
       this.sendHeartbeat(fx);
     } else if (key === TIMER_COMMIT) {
       fx.setTimer(TIMER_COMMIT, this.settings.autoCommitIntervalUs);
@@ -273,6 +290,8 @@ export class Consumer {
   /** Returns false for a message this component does not handle. */
   handleMessage(from: string, message: Message, fx: Effects<Message>): boolean {
     if (!this.running) return CONSUMER_MESSAGES.has(message.type);
+    this.suspects.delete(from);
+    this.connected.add(from);
     switch (message.type) {
       case 'MetadataResponse':
         this.handleMetadataResponse(from, message as MetadataResponse, fx);
@@ -335,7 +354,10 @@ export class Consumer {
 
   private send(to: string, kind: string, request: Message, timeoutUs: TimeUs, fx: Effects<Message>): InFlight {
     fx.send(to, request);
-    fx.setTimer(`${TIMER_TIMEOUT}${kind}`, timeoutUs);
+    // A broker never heard from in this life has no connection yet: KIP-601's
+    // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
+    const waitUs = this.connected.has(to) ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
+    fx.setTimer(`${TIMER_TIMEOUT}${kind}`, waitUs);
     return { correlationId: this.correlationId, to };
   }
 
@@ -344,13 +366,18 @@ export class Consumer {
   }
 
   private requestTimedOut(kind: string, fx: Effects<Message>): void {
-    this.error('REQUEST_TIMED_OUT', `no answer to ${kind} within request.timeout.ms (${formatSpan(this.settings.requestTimeoutUs)})`, fx);
+    const to = this.inFlightOf(kind)?.to;
+    if (to !== undefined) this.suspects.add(to);
+    const waited = to !== undefined && !this.connected.has(to) ? `socket.connection.setup.timeout.ms (${formatSpan(CONNECTION_SETUP_TIMEOUT_US)})` : `request.timeout.ms (${formatSpan(this.settings.requestTimeoutUs)})`;
+    this.error('REQUEST_TIMED_OUT', `no answer from ${to ?? 'the broker'} to ${kind} within ${waited}`, fx);
     if (kind === 'metadata') {
       this.metadataInFlight = null;
-      this.bootstrapIndex++;
     } else if (kind.startsWith('fetch:')) {
       this.fetchInFlight.delete(kind.slice('fetch:'.length));
       this.metadataWanted = true;
+    } else if (kind === 'find-coordinator') {
+      this.findInFlight = null;
+      this.backOff(fx);
     } else if (kind === 'list-offsets') {
       this.listOffsetsInFlight = null;
       this.metadataWanted = true;
@@ -361,6 +388,32 @@ export class Consumer {
     this.act(fx);
   }
 
+  private inFlightOf(kind: string): InFlight | null | undefined {
+    if (kind.startsWith('fetch:')) return this.fetchInFlight.get(kind.slice('fetch:'.length));
+    const byKind: Record<string, InFlight | null> = {
+      metadata: this.metadataInFlight,
+      'find-coordinator': this.findInFlight,
+      'join-group': this.groupInFlight,
+      'sync-group': this.groupInFlight,
+      heartbeat: this.heartbeatInFlight,
+      'offset-commit': this.commitInFlight,
+      'offset-fetch': this.offsetFetchInFlight,
+      'list-offsets': this.listOffsetsInFlight,
+    };
+    return byKind[kind];
+  }
+
+  /** A broker to ask for metadata or the coordinator: the next bootstrap broker not suspected, if any. */
+  private nextBootstrap(): string {
+    const brokers = this.settings.bootstrap;
+    for (let tries = 0; tries < brokers.length; tries++) {
+      const broker = brokers[this.bootstrapIndex++ % brokers.length]!;
+      if (!this.suspects.has(broker)) return broker;
+    }
+    this.suspects.clear();
+    return brokers[this.bootstrapIndex++ % brokers.length]!;
+  }
+
   private error(code: string, detail: string, fx: Effects<Message>): void {
     this.lastError = { code, detail, atUs: fx.nowUs };
   }
@@ -368,8 +421,7 @@ export class Consumer {
   // ---- metadata ---------------------------------------------------------------------------------
 
   private sendMetadata(fx: Effects<Message>): void {
-    const brokers = this.settings.bootstrap;
-    const to = brokers[this.bootstrapIndex % brokers.length]!;
+    const to = this.nextBootstrap();
     const request: MetadataRequest = { type: 'Metadata', bytes: DATA_HEADER_BYTES, topics: [this.settings.topic] };
     this.metadataInFlight = this.send(to, 'metadata', request, this.settings.requestTimeoutUs, fx);
   }
@@ -394,8 +446,7 @@ export class Consumer {
   // ---- the coordinator and the group -------------------------------------------------------------
 
   private sendFindCoordinator(fx: Effects<Message>): void {
-    const brokers = this.settings.bootstrap;
-    const to = brokers[this.bootstrapIndex++ % brokers.length]!;
+    const to = this.nextBootstrap();
     const request: FindCoordinatorRequest = { type: 'FindCoordinator', bytes: DATA_HEADER_BYTES, key: this.settings.groupId };
     this.findInFlight = this.send(to, 'find-coordinator', request, this.settings.requestTimeoutUs, fx);
   }
@@ -409,8 +460,11 @@ export class Consumer {
       this.backOff(fx);
       return;
     }
-    if (this.coordinator !== response.coordinator) fx.note(`${this.settings.id}: group ${this.settings.groupId}'s coordinator is ${response.coordinator}`);
+    if (this.lastCoordinator !== response.coordinator) fx.note(`${this.settings.id}: group ${this.settings.groupId}'s coordinator is ${response.coordinator}`);
     this.coordinator = response.coordinator;
+    this.lastCoordinator = response.coordinator;
+    // A new session clock with a newly found coordinator (AbstractCoordinator resets its heartbeat timer).
+    this.lastHeartbeatOkUs = fx.nowUs;
   }
 
   /** AbstractCoordinator.markCoordinatorUnknown: requests to it are abandoned and the group is joined again. */
@@ -483,6 +537,7 @@ export class Consumer {
     this.answered('sync-group', fx);
     if (response.error !== 'NONE') return this.groupError(response.error, 'SyncGroup', fx);
     this.phase = 'stable';
+    this.lastHeartbeatOkUs = fx.nowUs;
     this.rebalances++;
     const assigned = new Set(response.partitions);
     const revoked = [...this.owned.keys()].filter((partition) => !assigned.has(partition));
@@ -558,12 +613,13 @@ export class Consumer {
     if (this.heartbeatInFlight?.to !== from) return;
     this.heartbeatInFlight = null;
     this.answered('heartbeat', fx);
-    if (response.error !== 'NONE' && this.phase === 'stable') this.groupError(response.error, 'Heartbeat', fx);
+    if (response.error === 'NONE') this.lastHeartbeatOkUs = fx.nowUs;
+    else if (this.phase === 'stable') this.groupError(response.error, 'Heartbeat', fx);
   }
 
   private close(fx: Effects<Message>): void {
     if (this.running && this.coordinator !== null && this.memberId !== '') {
-      this.commitPositions(fx);
+      this.commitPositions(fx, undefined, true);
       const request: LeaveGroupRequest = { type: 'LeaveGroup', bytes: DATA_HEADER_BYTES, groupId: this.settings.groupId, memberId: this.memberId };
       fx.send(this.coordinator, request);
       fx.note(`${this.settings.id} leaves group ${this.settings.groupId}`);
@@ -576,8 +632,9 @@ export class Consumer {
   // ---- offsets ----------------------------------------------------------------------------------
 
   /** OffsetCommit of the positions that moved (all owned partitions, or `only`). */
-  private commitPositions(fx: Effects<Message>, only?: readonly number[]): void {
-    if (!this.settings.autoCommit || this.coordinator === null || this.commitInFlight !== null) return;
+  private commitPositions(fx: Effects<Message>, only?: readonly number[], force = false): void {
+    // One commit in flight, except on close, which commits whatever else is in flight (Kafka's close commits synchronously).
+    if (!this.settings.autoCommit || this.coordinator === null || (this.commitInFlight !== null && !force)) return;
     if (this.phase !== 'stable' && this.phase !== 'unjoined') return;
     const offsets: CommittedOffset[] = [];
     for (const partition of only ?? [...this.owned.keys()]) {
