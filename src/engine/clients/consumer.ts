@@ -158,6 +158,8 @@ export interface ConsumerView {
   readonly rebalances: number;
   readonly commits: number;
   readonly lastError: ConsumerErrorView | null;
+  /** When it last got an assignment (a completed rebalance): an error older than this is history. */
+  readonly assignedAtUs: TimeUs | null;
   /** Consume time minus the batch's creation time. */
   readonly e2eLatencyUs: LatencyView;
 }
@@ -234,6 +236,7 @@ export class Consumer {
   private windowRecords = 0;
   private lastRatePerSecond = 0;
   private lastError: ConsumerErrorView | null = null;
+  private assignedAtUs: TimeUs | null = null;
   private readonly latency = new LatencyHistogram();
 
   constructor(
@@ -538,6 +541,7 @@ export class Consumer {
     if (response.error !== 'NONE') return this.groupError(response.error, 'SyncGroup', fx);
     this.phase = 'stable';
     this.lastHeartbeatOkUs = fx.nowUs;
+    this.assignedAtUs = fx.nowUs;
     this.rebalances++;
     const assigned = new Set(response.partitions);
     const revoked = [...this.owned.keys()].filter((partition) => !assigned.has(partition));
@@ -876,6 +880,7 @@ export class Consumer {
       rebalances: this.rebalances,
       commits: this.commits,
       lastError: this.lastError,
+      assignedAtUs: this.assignedAtUs,
       e2eLatencyUs: this.latency.view(),
     };
   }
