@@ -207,7 +207,7 @@ class BrokerMember implements ProcessLogic<Message> {
       image,
     );
     this.replicas.onHighWatermark = (key, highWatermark, fx) => {
-      this.consumerFetch.onHighWatermark(key, fx);
+      this.consumerFetch.onHighWatermark(key, highWatermark, fx);
       this.coordinator.onHighWatermark(key, highWatermark, fx);
     };
     this.lifecycle = new BrokerLifecycle(

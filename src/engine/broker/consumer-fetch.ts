@@ -37,6 +37,10 @@ const PARTITION_RESPONSE_BYTES = 32;
 
 const NO_BATCHES: readonly LogBatch[] = [];
 
+function failure(part: ConsumerFetchPartition, error: ErrorCode, highWatermark: number, logStartOffset: number, leaderEpoch: number): ConsumerFetchPartitionResponse {
+  return { topic: part.topic, partition: part.partition, error, highWatermark, logStartOffset, leaderEpoch, batches: NO_BATCHES };
+}
+
 interface ParkedConsumerFetch {
   readonly id: number;
   readonly from: string;
@@ -53,8 +57,8 @@ export interface ConsumerFetchView {
 
 export class ConsumerFetchHandler {
   private readonly parked = new Map<number, ParkedConsumerFetch>();
-  /** Partition key -> ids of parked fetches naming it (answered when its high watermark moves). */
-  private readonly parkedByPartition = new Map<string, Set<number>>();
+  /** Partition key -> ids of parked fetches naming it (answered when its high watermark moves); ids of answered fetches linger until the next look. */
+  private readonly parkedByPartition = new Map<string, number[]>();
   private nextParkId = 1;
   private served = 0;
   private bytesServed = 0;
@@ -74,33 +78,48 @@ export class ConsumerFetchHandler {
     const id = this.nextParkId++;
     this.parked.set(id, { id, from, request });
     for (const part of request.partitions) {
-      let set = this.parkedByPartition.get(part.key);
-      if (set === undefined) this.parkedByPartition.set(part.key, (set = new Set()));
-      set.add(id);
+      const ids = this.parkedByPartition.get(part.key);
+      if (ids === undefined) this.parkedByPartition.set(part.key, [id]);
+      else ids.push(id);
     }
     fx.setTimer(`${TIMER_PARK}${id}`, request.maxWaitUs);
   }
 
-  /** The high watermark of a led partition moved: parked fetches on it are answered if they now have fetch.min.bytes. */
-  onHighWatermark(key: string, fx: Effects<Message>): void {
+  /**
+   * The high watermark of a led partition moved: parked fetches on it are answered if they now
+   * have fetch.min.bytes. Cheap first: a fetch whose offset on this partition is still at the high
+   * watermark gained nothing. The index is cleaned lazily: ids of fetches already answered are dropped here.
+   */
+  onHighWatermark(key: string, highWatermark: number, fx: Effects<Message>): void {
     const ids = this.parkedByPartition.get(key);
     if (ids === undefined) return;
-    for (const id of [...ids]) {
+    let kept = 0;
+    for (const id of ids) {
       const parked = this.parked.get(id);
       if (parked === undefined) continue;
+      const part = parked.request.partitions.find((candidate) => candidate.key === key);
+      if (part === undefined || part.fetchOffset >= highWatermark) {
+        ids[kept++] = id;
+        continue;
+      }
       const answer = this.answer(parked.request);
-      if (answer.bytes < parked.request.minBytes && !answer.hasError) continue;
-      this.unpark(parked);
+      if (answer.bytes < parked.request.minBytes && !answer.hasError) {
+        ids[kept++] = id;
+        continue;
+      }
+      this.parked.delete(id);
       fx.cancelTimer(`${TIMER_PARK}${id}`);
       this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
     }
+    if (kept === 0) this.parkedByPartition.delete(key);
+    else ids.length = kept;
   }
 
   handleTimer(key: string, fx: Effects<Message>): boolean {
     if (!key.startsWith(TIMER_PARK)) return false;
     const parked = this.parked.get(Number(key.slice(TIMER_PARK.length)));
     if (parked !== undefined) {
-      this.unpark(parked);
+      this.parked.delete(parked.id);
       const answer = this.answer(parked.request);
       this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
     }
@@ -127,16 +146,6 @@ export class ConsumerFetchHandler {
     return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack };
   }
 
-  private unpark(parked: ParkedConsumerFetch): void {
-    this.parked.delete(parked.id);
-    for (const part of parked.request.partitions) {
-      const set = this.parkedByPartition.get(part.key);
-      if (set === undefined) continue;
-      set.delete(parked.id);
-      if (set.size === 0) this.parkedByPartition.delete(part.key);
-    }
-  }
-
   private answer(request: ConsumerFetchRequest): { partitions: ConsumerFetchPartitionResponse[]; bytes: number; hasError: boolean } {
     const partitions: ConsumerFetchPartitionResponse[] = [];
     let bytes = 0;
@@ -144,6 +153,7 @@ export class ConsumerFetchHandler {
     for (const part of request.partitions) {
       const response = this.answerPartition(part, request.partitionMaxBytes);
       if (response.error !== 'NONE') hasError = true;
+      else if (response.batches.length === 0) continue; // nothing new: left out, as Kafka's fetch sessions do (KIP-227)
       for (const batch of response.batches) bytes += batch.bytes;
       partitions.push(response);
     }
@@ -152,22 +162,13 @@ export class ConsumerFetchHandler {
 
   private answerPartition(part: ConsumerFetchPartition, maxBytes: number): ConsumerFetchPartitionResponse {
     const leader = this.replicas.leaderRead(part.key);
-    const fail = (error: ErrorCode, highWatermark = -1, leaderEpoch = -1): ConsumerFetchPartitionResponse => ({
-      topic: part.topic,
-      partition: part.partition,
-      error,
-      highWatermark,
-      logStartOffset: -1,
-      leaderEpoch,
-      batches: NO_BATCHES,
-    });
-    if (leader === null) return fail(this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER');
-    if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) return fail('FENCED_LEADER_EPOCH', -1, leader.leaderEpoch);
-    if (part.currentLeaderEpoch > leader.leaderEpoch) return fail('UNKNOWN_LEADER_EPOCH', -1, leader.leaderEpoch);
+    if (leader === null) return failure(part, this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER', -1, -1, -1);
+    if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) return failure(part, 'FENCED_LEADER_EPOCH', -1, -1, leader.leaderEpoch);
+    if (part.currentLeaderEpoch > leader.leaderEpoch) return failure(part, 'UNKNOWN_LEADER_EPOCH', -1, -1, leader.leaderEpoch);
     const log = leader.log;
     const highWatermark = leader.highWatermark;
     if (part.fetchOffset < log.logStartOffset || part.fetchOffset > highWatermark) {
-      return { ...fail('OFFSET_OUT_OF_RANGE', highWatermark, leader.leaderEpoch), logStartOffset: log.logStartOffset };
+      return failure(part, 'OFFSET_OUT_OF_RANGE', highWatermark, log.logStartOffset, leader.leaderEpoch);
     }
     let batches = NO_BATCHES;
     if (part.fetchOffset < highWatermark) {
