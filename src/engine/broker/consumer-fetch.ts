@@ -53,6 +53,8 @@ export interface ConsumerFetchView {
   readonly bytesServed: number;
   /** Batches left out of an answer because they were above the high watermark (written, not yet committed). */
   readonly batchesHeldBack: number;
+  /** Entries in the wake-up index (partition, parked fetch): bounded by the parked fetches' partitions. */
+  readonly indexedEntries: number;
 }
 
 export class ConsumerFetchHandler {
@@ -120,6 +122,14 @@ export class ConsumerFetchHandler {
     const parked = this.parked.get(Number(key.slice(TIMER_PARK.length)));
     if (parked !== undefined) {
       this.parked.delete(parked.id);
+      // Out of the index too: a partition whose high watermark never moves would otherwise keep its id forever.
+      for (const part of parked.request.partitions) {
+        const ids = this.parkedByPartition.get(part.key);
+        if (ids === undefined) continue;
+        const at = ids.indexOf(parked.id);
+        if (at >= 0) ids.splice(at, 1);
+        if (ids.length === 0) this.parkedByPartition.delete(part.key);
+      }
       const answer = this.answer(parked.request);
       this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
     }
@@ -143,7 +153,9 @@ export class ConsumerFetchHandler {
   }
 
   view(): ConsumerFetchView {
-    return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack };
+    let indexedEntries = 0;
+    for (const ids of this.parkedByPartition.values()) indexedEntries += ids.length;
+    return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack, indexedEntries };
   }
 
   private answer(request: ConsumerFetchRequest): { partitions: ConsumerFetchPartitionResponse[]; bytes: number; hasError: boolean } {

@@ -47,6 +47,8 @@ export class ConsumptionChecker implements ConsumerLedger {
   private recordsChecked = 0;
   private violationCount = 0;
   private readonly reports: ConsumptionViolation[] = [];
+  /** "consumer-1 (group billing)", built once per consumer and shared by every read it records. */
+  private readonly labels = new Map<string, string>();
 
   constructor(private readonly recorder: ReadRecorder | null = null) {}
 
@@ -68,7 +70,11 @@ export class ConsumptionChecker implements ConsumerLedger {
       last.nextOffset = end;
       last.leaderEpoch = event.leaderEpoch;
     }
-    this.recorder?.read(batch.batchId, `${event.consumer} (group ${event.groupId})`);
+    if (this.recorder !== null) {
+      let label = this.labels.get(event.consumer);
+      if (label === undefined) this.labels.set(event.consumer, (label = `${event.consumer} (group ${event.groupId})`));
+      this.recorder.read(batch.batchId, label);
+    }
   }
 
   positioned(consumer: string, topic: string, partition: number): void {

@@ -85,17 +85,19 @@ export class DurabilityOracle {
   private lostBatches = 0;
   private readonly losses: LossReport[] = [];
   private readonly lostIds = new Set<string>();
-  /** Batch id -> consumers that read it (fed by the consumption checker), oldest first. */
-  private readonly readers = new Map<string, string[]>();
+  /** Batch id -> the consumer that read it, or the consumers (most batches have one reader per group), oldest first. */
+  private readonly readers = new Map<string, string | string[]>();
 
   /** A consumer read this batch (check/consumption.ts): a loss report will say so. */
   read(batchId: string, reader: string): void {
-    const list = this.readers.get(batchId);
-    if (list === undefined) {
-      this.readers.set(batchId, [reader]);
+    const known = this.readers.get(batchId);
+    if (known === undefined) {
+      this.readers.set(batchId, reader);
       if (this.readers.size > READ_BATCHES_MAX) this.readers.delete(this.readers.keys().next().value!);
-    } else if (list.length < READERS_PER_BATCH_MAX && !list.includes(reader)) {
-      list.push(reader);
+    } else if (typeof known === 'string') {
+      if (known !== reader) this.readers.set(batchId, [known, reader]);
+    } else if (known.length < READERS_PER_BATCH_MAX && !known.includes(reader)) {
+      known.push(reader);
     }
   }
 
@@ -154,7 +156,8 @@ export class DurabilityOracle {
       this.lostRecords += acked.batch.records;
       if (this.losses.length < LOSS_REPORTS_MAX && !this.lostIds.has(acked.batch.batchId)) {
         this.lostIds.add(acked.batch.batchId);
-        const readBy = this.readers.get(acked.batch.batchId) ?? [];
+        const known = this.readers.get(acked.batch.batchId);
+        const readBy = known === undefined ? [] : typeof known === 'string' ? [known] : known;
         const cause = this.explain(key, acked, truth, held === undefined ? `its log ends at ${log.endOffset}` : `another batch is at offset ${acked.baseOffset}`);
         this.losses.push({
           batchId: acked.batch.batchId,

@@ -164,6 +164,16 @@ describe('a consumer group on the real engine', () => {
     expect(status.violations).toBe(0);
   });
 
+  it('keeps its long-poll index bounded on idle partitions: fetches that expire leave it', () => {
+    const engine = createEngine({ ...base, producers: [{ topic: 'orders', recordsPerSecond: 100, stopMs: 5_000 }], consumers: [member(), member()] }, 5);
+    engine.runUntil(60 * S);
+    const views = engine.processViews().flatMap(({ view }) => (view.consumerFetch === undefined ? [] : [view.consumerFetch]));
+    // Fetches have expired about every fetch.max.wait.ms (500 ms) for 50 s on every broker.
+    expect(views.reduce((sum, view) => sum + view.fetchesServed, 0)).toBeGreaterThan(200);
+    // At most the partitions of the fetches parked right now: 2 consumers x 6 partitions.
+    for (const view of views) expect(view.indexedEntries).toBeLessThanOrEqual(12);
+  });
+
   it('fans out: two groups on one topic each read every record', () => {
     const engine = createEngine(
       {
