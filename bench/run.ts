@@ -57,9 +57,9 @@ const settleAndFailUs = 30_000_000 + kraft10k.controllerBackMs * 1_000;
 console.log(`  simulation speed, KRaft with 10,000 partitions: ${(settleAndFailUs / 1_000 / kraft10k.wallMs).toFixed(0)} simulated s per wall s (${Math.round(kraft10k.wallMs)} ms wall for ${(settleAndFailUs / 1e6).toFixed(1)} s simulated, cluster formation and topic creation included)`);
 
 const dataplane = runDataplaneBench(10);
-console.log('\ndata plane: 6 brokers, 100 partitions RF 3, 20 MB/s of 1 KB records, acks=all, 10 simulated minutes (producers only: consumers are not built yet)');
+console.log('\ndata plane: 6 brokers, 100 partitions RF 3, 20 MB/s of 1 KB records, acks=all, 3 consumer groups of 2 consumers, 10 simulated minutes');
 console.log(`  simulated s per wall second   ${(dataplane.simulatedSeconds / (dataplane.wallMs / 1000)).toFixed(1)}   (issue 5's target with consumers: ≥ 50)`);
-console.log(`  wall time                     ${(dataplane.wallMs / 1000).toFixed(1)} s for ${dataplane.simulatedSeconds} simulated s; ${format(dataplane.events)} events; ${format(dataplane.recordsAcked)} records acknowledged`);
+console.log(`  wall time                     ${(dataplane.wallMs / 1000).toFixed(1)} s for ${dataplane.simulatedSeconds} simulated s; ${format(dataplane.events)} events; ${format(dataplane.recordsAcked)} records acknowledged, ${format(dataplane.recordsConsumed)} consumed`);
 console.log(`  heap after each minute (MB)   ${dataplane.heapMbPerMinute.join(' ')}`);
 
 const contrast = [runQuorumContrast('isr'), runQuorumContrast('quorum')];

@@ -13,6 +13,7 @@ import { checkSeed, producerId, resolveConfig, type EngineConfig } from './confi
 import type { AlterConfigsCommand, ShutdownCommand } from './controller/messages';
 import { ACTIVE_CONTROLLER, describeFault, objectStoreProblem, parseFault, targetProblem, toNetworkFault, type Fault } from './faults';
 import { OBJECT_STORE_ID, type ObjectStoreDisk } from './storage/object-store';
+import { ConsumptionChecker, type ConsumptionStatus } from './check/consumption';
 import { DurabilityOracle, type DurabilityStatus, type PartitionTruth } from './check/durability';
 import { Network, type NetworkFault, type NetworkStats } from './net/network';
 import { Kernel, type ProcessInfo, type TraceEntry } from './sim/kernel';
@@ -148,6 +149,8 @@ export class Engine {
   private readonly inputs: RecordedInput[] = [];
   /** Watches every acknowledged batch, outside the protocol. */
   private readonly oracle = new DurabilityOracle();
+  /** Watches what every consumer reads, outside the protocol; tells the oracle which batches were read. */
+  private readonly consumption = new ConsumptionChecker(this.oracle);
 
   constructor(configInput: unknown, seed: number) {
     this.seed = checkSeed(seed);
@@ -155,7 +158,7 @@ export class Engine {
     const prng = new Prng(this.seed);
     this.network = new Network({ zones: this.config.zones, ...this.config.network }, prng.fork('network'));
     this.kernel = new Kernel(this.network, prng.fork('kernel'));
-    buildCluster(this.kernel, this.config, this.oracle);
+    buildCluster(this.kernel, this.config, this.oracle, this.consumption);
   }
 
   get nowUs(): TimeUs {
@@ -406,6 +409,11 @@ export class Engine {
    * What the durability oracle found so far: acknowledged records, and every one lost with its
    * cause. Checks partitions whose leadership changed since the last call.
    */
+  /** What the consumption checker found: records read by consumers, and any read backwards or above the high watermark. */
+  consumptionStatus(): ConsumptionStatus {
+    return this.consumption.status();
+  }
+
   durability(): DurabilityStatus {
     this.oracle.check(this.kernel.nowUs, (topic, partition) => this.partitionTruth(topic, partition));
     return this.oracle.status();

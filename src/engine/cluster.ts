@@ -8,8 +8,12 @@
 // LegacyBroker (session, the race for /controller, the controller role when they win it).
 
 import { BrokerLifecycle, type LifecycleView } from './broker/lifecycle';
+import { ConsumerFetchHandler, type ConsumerFetchView } from './broker/consumer-fetch';
+import { GroupCoordinator, type CoordinatorView } from './broker/group-coordinator';
+import { isGroupRequest, type ConsumerFetchRequest, type ListOffsetsRequest } from './broker/group-protocol';
 import { isDataRequest, type ReplicaFetchResponse } from './broker/protocol';
 import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
+import { Consumer, type ConsumerLedger, type ConsumerView } from './clients/consumer';
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
 import { dataReplicationOf, normalizeAcks, type EngineConfig } from './config';
 import { QuorumController, type ControllerView } from './controller/controller';
@@ -43,6 +47,12 @@ export interface MemberView extends Record<string, unknown> {
   readonly probe?: ProbeView;
   /** Producers only. */
   readonly producer?: ProducerView;
+  /** Consumers only. */
+  readonly consumer?: ConsumerView;
+  /** Brokers only: the groups it coordinates. */
+  readonly coordinator?: CoordinatorView;
+  /** Brokers only: consumer fetches served. */
+  readonly consumerFetch?: ConsumerFetchView;
   /** KRaft mode only. */
   readonly raft?: RaftView;
   /** ZooKeeper mode: a broker's session and controller role. */
@@ -177,6 +187,8 @@ class BrokerMember implements ProcessLogic<Message> {
   readonly replicas: ReplicaManager;
   /** Requests that write to the logs wait here while the disk is slow. */
   private readonly writes: DiskWriteQueue;
+  readonly consumerFetch: ConsumerFetchHandler;
+  readonly coordinator: GroupCoordinator;
 
   constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], disk: MemberDisk) {
     this.probe = new NetworkProbe(config.probe, peers);
@@ -198,6 +210,22 @@ class BrokerMember implements ProcessLogic<Message> {
       image,
       () => this.lifecycle.view().brokerEpoch,
     );
+    this.consumerFetch = new ConsumerFetchHandler(this.replicas, image);
+    this.coordinator = new GroupCoordinator(
+      id,
+      {
+        offsetsTopicPartitions: kafka['offsets.topic.num.partitions'],
+        offsetsTopicReplicationFactor: kafka['offsets.topic.replication.factor'],
+        initialRebalanceDelayUs: kafka['group.initial.rebalance.delay.ms'] * US_PER_MS,
+        offsetCommitTimeoutUs: kafka['offsets.commit.timeout.ms'] * US_PER_MS,
+      },
+      this.replicas,
+      image,
+    );
+    this.replicas.onHighWatermark = (key, highWatermark, fx) => {
+      this.consumerFetch.onHighWatermark(key, highWatermark, fx);
+      this.coordinator.onHighWatermark(key, highWatermark, fx);
+    };
     this.lifecycle = new BrokerLifecycle(
       id,
       {
@@ -251,6 +279,9 @@ class BrokerMember implements ProcessLogic<Message> {
   private dispatch(from: string, message: Message, fx: Effects<Message>): void {
     if (isRaftMessage(message)) return this.raft.handleMessage(from, message as MetadataMessage, fx);
     if (isDataRequest(message)) return this.replicas.handleRequest(from, message, fx);
+    if (message.type === 'Fetch') return this.consumerFetch.handleFetch(from, message as ConsumerFetchRequest, fx);
+    if (message.type === 'ListOffsets') return this.consumerFetch.handleListOffsets(from, message as ListOffsetsRequest, fx);
+    if (isGroupRequest(message)) return this.coordinator.handleRequest(from, message, fx);
     if (message.type === 'ReplicaFetchResponse') return this.replicas.handleReplicaFetchResponse(from, message as ReplicaFetchResponse, fx);
     if (message.type === 'AlterPartitionResponse') return this.replicas.handleAlterPartitionResponse(message as AlterPartitionResponse);
     if (message.type === 'ReplicaLogEnd') return this.replicas.handleReplicaLogEnd(from, message as ReplicaLogEndRequest, fx);
@@ -266,11 +297,23 @@ class BrokerMember implements ProcessLogic<Message> {
     if (this.raft.handleTimer(key, fx)) return;
     if (this.lifecycle.handleTimer(key, fx)) return;
     if (this.replicas.handleTimer(key, fx)) return;
+    if (this.consumerFetch.handleTimer(key, fx)) return;
+    if (this.coordinator.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
   }
 
   view(nowUs: number): MemberView {
-    return { probe: this.probe.view(), raft: this.raft.view(), broker: this.lifecycle.view(), replicas: this.replicas.view(), disk: this.writes.view(nowUs) };
+    const coordinator = this.coordinator.view();
+    return {
+      probe: this.probe.view(),
+      raft: this.raft.view(),
+      broker: this.lifecycle.view(),
+      replicas: this.replicas.view(),
+      disk: this.writes.view(nowUs),
+      // Only brokers that ever coordinated a group say so: views of clusters without consumers stay as they were.
+      ...(coordinator.loads > 0 ? { coordinator } : {}),
+      ...(this.consumerFetch.view().fetchesServed > 0 ? { consumerFetch: this.consumerFetch.view() } : {}),
+    };
   }
 
   /** The committed metadata this broker has applied. */
@@ -459,7 +502,59 @@ function buildProducer(config: EngineConfig, index: number, id: string, ledger: 
   );
 }
 
-export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: ProducerLedger): void {
+class ConsumerMember implements ProcessLogic<Message> {
+  constructor(private readonly consumer: Consumer) {}
+
+  start(fx: Effects<Message>): void {
+    this.consumer.start(fx);
+  }
+
+  receive(from: string, message: Message, fx: Effects<Message>): void {
+    if (this.consumer.handleMessage(from, message, fx)) return;
+    throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
+  }
+
+  timer(key: string, fx: Effects<Message>): void {
+    if (this.consumer.handleTimer(key, fx)) return;
+    throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  view(nowUs: number): MemberView {
+    return { consumer: this.consumer.view(nowUs) };
+  }
+}
+
+function buildConsumer(config: EngineConfig, index: number, id: string, ledger: ConsumerLedger): Consumer {
+  const settings = config.consumers[index]!;
+  return new Consumer(
+    {
+      id,
+      groupId: settings['group.id'],
+      topic: settings.topic,
+      bootstrap: config.placements.filter((placement) => placement.role === 'broker').map((placement) => placement.id),
+      assignmentStrategy: settings['partition.assignment.strategy'],
+      sessionTimeoutUs: settings['session.timeout.ms'] * US_PER_MS,
+      heartbeatIntervalUs: settings['heartbeat.interval.ms'] * US_PER_MS,
+      rebalanceTimeoutUs: settings['max.poll.interval.ms'] * US_PER_MS,
+      autoCommit: settings['enable.auto.commit'],
+      autoCommitIntervalUs: settings['auto.commit.interval.ms'] * US_PER_MS,
+      autoOffsetReset: settings['auto.offset.reset'],
+      fetchMaxWaitUs: settings['fetch.max.wait.ms'] * US_PER_MS,
+      fetchMinBytes: settings['fetch.min.bytes'],
+      maxPartitionFetchBytes: settings['max.partition.fetch.bytes'],
+      requestTimeoutUs: settings['request.timeout.ms'] * US_PER_MS,
+      retryBackoffUs: settings['retry.backoff.ms'] * US_PER_MS,
+      startUs: settings.startMs * US_PER_MS,
+      stopUs: settings.stopMs === undefined ? null : settings.stopMs * US_PER_MS,
+    },
+    ledger,
+  );
+}
+
+/** A consumer ledger that watches nothing. */
+const NO_CONSUMER_LEDGER: ConsumerLedger = { consumed: () => undefined, positioned: () => undefined };
+
+export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: ProducerLedger, consumerLedger: ConsumerLedger = NO_CONSUMER_LEDGER): void {
   if (config.controllerMode === 'zookeeper') {
     buildLegacyCluster(kernel, config);
     return;
@@ -479,13 +574,19 @@ export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: Produ
       continue;
     }
     if (placement.role === 'client') {
+      // Clients are placed producers first, then consumers (resolveConfig).
       const index = producerIndex++;
+      const isProducer = index < config.producers.length;
       kernel.addProcess<ProducerDisk, Message>({
         id: placement.id,
         role: 'client',
         zone: placement.zone,
+        // A producer's machine keeps its last load change; a consumer's keeps nothing.
         durable: { recordsPerSecond: null },
-        create: (saved) => new ProducerMember(buildProducer(config, index, placement.id, ledger, saved)),
+        create: (saved) =>
+          isProducer
+            ? new ProducerMember(buildProducer(config, index, placement.id, ledger, saved))
+            : new ConsumerMember(buildConsumer(config, index - config.producers.length, placement.id, consumerLedger)),
       });
       continue;
     }

@@ -71,6 +71,11 @@ export const kafkaConfigSchema = strictObject({
   'replica.fetch.backoff.ms': integerIn(0, 600_000, 'ms').default(1_000),
   /** KIP-405: brokers may keep older segments in remote storage; here, the object store process. */
   'remote.log.storage.system.enable': z.boolean({ error: 'true or false' }).default(false),
+  /** The group coordinator's settings (Kafka's broker defaults). */
+  'offsets.topic.num.partitions': integerIn(1, 1_000).default(50),
+  'offsets.topic.replication.factor': integerIn(1, BROKERS_MAX).default(3),
+  'offsets.commit.timeout.ms': integerIn(1, 600_000, 'ms').default(5_000),
+  'group.initial.rebalance.delay.ms': integerIn(0, 600_000, 'ms').default(3_000),
   /** Only in controllerMode "zookeeper". */
   'zookeeper.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(18_000),
 });
@@ -116,6 +121,34 @@ export const producerSchema = strictObject({
   stopMs: integerIn(0, 86_400_000, 'ms').optional(),
 });
 
+/**
+ * A consumer client in a group, with Kafka's consumer config names and defaults (Kafka 3.x, the
+ * classic group protocol). It does not model an application's poll loop, so max.poll.interval.ms
+ * is only the rebalance timeout it sends.
+ */
+export const consumerSchema = strictObject({
+  /** Defaults to consumer-1, consumer-2, ... in order. */
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'a process name of lowercase letters, digits and dashes, like "consumer-1"' }).optional(),
+  topic: z.string({ error: 'the name of a topic of the cluster' }),
+  'group.id': z.string({ error: 'a group id' }).regex(/^[a-zA-Z0-9._-]{1,249}$/, { error: 'a group id of 1 to 249 letters, digits, dots, dashes or underscores' }),
+  /** Defaults to the zones in turn. */
+  zone: z.string().optional(),
+  'partition.assignment.strategy': oneOf(['range', 'cooperative-sticky']).default('range'),
+  'session.timeout.ms': integerIn(1_000, 3_600_000, 'ms').default(45_000),
+  'heartbeat.interval.ms': integerIn(1, 3_600_000, 'ms').default(3_000),
+  'max.poll.interval.ms': integerIn(1_000, 3_600_000, 'ms').default(300_000),
+  'enable.auto.commit': z.boolean({ error: 'true or false' }).default(true),
+  'auto.commit.interval.ms': integerIn(1, 3_600_000, 'ms').default(5_000),
+  'auto.offset.reset': oneOf(['latest', 'earliest', 'none']).default('latest'),
+  'fetch.max.wait.ms': integerIn(0, 600_000, 'ms').default(500),
+  'fetch.min.bytes': integerIn(1, 104_857_600, 'bytes').default(1),
+  'max.partition.fetch.bytes': integerIn(1, 104_857_600, 'bytes').default(1_048_576),
+  'request.timeout.ms': integerIn(1, 3_600_000, 'ms').default(30_000),
+  'retry.backoff.ms': integerIn(0, 600_000, 'ms').default(100),
+  startMs: integerIn(0, 86_400_000, 'ms').default(0),
+  stopMs: integerIn(0, 86_400_000, 'ms').optional(),
+});
+
 export const engineConfigSchema = strictObject({
   zones: z
     .union([integerIn(1, ZONES_MAX), z.array(zoneName).min(1).max(ZONES_MAX)], {
@@ -149,6 +182,7 @@ export const engineConfigSchema = strictObject({
   dataReplication: oneOf(['isr', 'quorum']).default('isr'),
   topics: z.array(topicSchema).max(1_000).default([]),
   producers: z.array(producerSchema).max(100).default([]),
+  consumers: z.array(consumerSchema).max(100).default([]),
   /** Metadata log records between snapshots (Kafka counts bytes: metadata.log.max.record.bytes.between.snapshots). */
   metadataSnapshotEveryRecords: integerIn(10, 10_000_000).default(20_000),
 }).superRefine((config, ctx) => {
@@ -201,6 +235,31 @@ export const engineConfigSchema = strictObject({
       ctx.addIssue({ code: 'custom', path: ['producers', index, 'stopMs'], input: producer.stopMs, message: `a time after startMs (${producer.startMs})` });
     }
   });
+  config.consumers.forEach((consumer, index) => {
+    if (!names.has(consumer.topic)) {
+      ctx.addIssue({ code: 'custom', path: ['consumers', index, 'topic'], input: consumer.topic, message: `a topic of the cluster (${[...names].join(', ') || 'none: add one under "topics"'})` });
+    }
+    if (consumer.zone !== undefined && !zoneNames.includes(consumer.zone)) {
+      ctx.addIssue({ code: 'custom', path: ['consumers', index, 'zone'], input: consumer.zone, message: `one of the zones (${zoneNames.join(', ')})` });
+    }
+    const id = consumer.id ?? `consumer-${index + 1}`;
+    if (ids.has(id)) ctx.addIssue({ code: 'custom', path: ['consumers', index, 'id'], input: id, message: 'a name no other producer or consumer has' });
+    ids.add(id);
+    if (consumer['heartbeat.interval.ms'] >= consumer['session.timeout.ms']) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consumers', index, 'heartbeat.interval.ms'],
+        input: consumer['heartbeat.interval.ms'],
+        message: `less than session.timeout.ms (${consumer['session.timeout.ms']}), as Kafka requires (typically a third of it)`,
+      });
+    }
+    if (consumer.stopMs !== undefined && consumer.stopMs <= consumer.startMs) {
+      ctx.addIssue({ code: 'custom', path: ['consumers', index, 'stopMs'], input: consumer.stopMs, message: `a time after startMs (${consumer.startMs})` });
+    }
+  });
+  if (config.controllerMode === 'zookeeper' && config.consumers.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['consumers'], input: config.consumers.length, message: 'no consumers in ZooKeeper mode: it models only the controller, for the failover contrast' });
+  }
   if (config.controllerMode === 'zookeeper' && config.config['remote.log.storage.system.enable']) {
     ctx.addIssue({ code: 'custom', path: ['config', 'remote.log.storage.system.enable'], input: true, message: 'false in ZooKeeper mode: it models only the controller, for the failover contrast' });
   }
@@ -238,6 +297,7 @@ export interface EngineConfig {
   readonly kafka: KafkaConfig;
   readonly topics: ParsedConfig['topics'];
   readonly producers: ParsedConfig['producers'];
+  readonly consumers: ParsedConfig['consumers'];
   readonly metadataSnapshotEveryRecords: number;
   readonly controllerMode: 'kraft' | 'zookeeper';
   /** How data partitions commit and elect leaders: Kafka's ISR, or a majority quorum (the contrast). */
@@ -299,6 +359,11 @@ export function resolveConfig(input: unknown): EngineConfig {
               role: 'client' as const,
               zone: producer.zone ?? zones[index % zones.length]!,
             })),
+            ...parsed.consumers.map((consumer, index) => ({
+              id: consumer.id ?? `consumer-${index + 1}`,
+              role: 'client' as const,
+              zone: consumer.zone ?? zones[index % zones.length]!,
+            })),
           ]
         : [{ id: 'zookeeper', role: 'zookeeper', zone: zones[0]! }, ...place('broker', parsed.brokers, zones)],
     controllerMode: parsed.controllerMode,
@@ -319,6 +384,7 @@ export function resolveConfig(input: unknown): EngineConfig {
     kafka: parsed.config,
     topics: parsed.topics,
     producers: parsed.producers,
+    consumers: parsed.consumers,
     metadataSnapshotEveryRecords: parsed.metadataSnapshotEveryRecords,
     source: parsed,
   };

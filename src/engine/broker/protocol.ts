@@ -57,6 +57,13 @@ export interface LogBatch {
   readonly batchId: string;
   readonly appendedUs: TimeUs;
   readonly createdUs: TimeUs;
+  /** Internal topics only (__consumer_offsets): the record's content, which the coordinator reloads on failover. */
+  readonly payload?: InternalRecord;
+}
+
+/** What an internal record says (Kafka's OffsetCommit and GroupMetadata record values, see group-protocol.ts). */
+export interface InternalRecord {
+  readonly kind: string;
 }
 
 export interface PartitionMetadata {

@@ -44,6 +44,7 @@ import {
   type FetchPartitionRequest,
   type FetchPartitionResponse,
   type InitProducerIdResponse,
+  type InternalRecord,
   type LogBatch,
   type MetadataResponse,
   type ProducePartitionResult,
@@ -678,6 +679,7 @@ export class ReplicaManager {
     leader.highWatermark = candidate;
     this.completeParkedProduces(fx);
     this.wakeParkedFetches(fx, leader);
+    this.onHighWatermark?.(leader.key, leader.highWatermark, fx);
   }
 
   // ---- majority elections (quorum mode) -------------------------------------------------------
@@ -888,6 +890,32 @@ export class ReplicaManager {
       return false;
     }
     return true;
+  }
+
+  // ---- consumers and the group coordinator (consumer-fetch.ts, group-coordinator.ts) -----------
+
+  /** Called when a led partition's high watermark advances: consumer fetches and offset commits wait for it. */
+  onHighWatermark: ((key: string, highWatermark: number, fx: Effects<Message>) => void) | null = null;
+
+  /** A partition this broker leads, as consumers read it: its log, leader epoch and high watermark; null if it does not lead it. */
+  leaderRead(key: string): { readonly log: PartitionLog; readonly leaderEpoch: number; readonly highWatermark: number } | null {
+    return this.leaders.get(key) ?? null;
+  }
+
+  /**
+   * Appends an internal record (the group coordinator's offset commits and group metadata) to a
+   * partition this broker leads, as a one-record batch in its leader epoch. Returns the offset the
+   * high watermark must pass for the record to be committed (acks=all), or null if it does not lead it.
+   */
+  appendInternal(topic: string, partition: number, payload: InternalRecord, bytes: number, fx: Effects<Message>): number | null {
+    const leader = this.leaders.get(partitionKey(topic, partition));
+    if (leader === undefined) return null;
+    const log = leader.log;
+    const baseOffset = log.endOffset;
+    log.append({ baseOffset, records: 1, bytes, epoch: leader.leaderEpoch, producerId: -1, baseSequence: -1, batchId: `${this.self}/internal/${baseOffset}`, appendedUs: fx.nowUs, createdUs: fx.nowUs, payload });
+    this.maybeAdvanceHighWatermark(leader, fx);
+    this.wakeParkedFetches(fx, leader);
+    return baseOffset + 1;
   }
 
   // ---- views ----------------------------------------------------------------------------------

@@ -17,6 +17,10 @@ import { formatSpan, type TimeUs } from '../sim/time';
 export const TRACKED_BATCHES_MAX = 1_000_000;
 /** Loss reports kept at most (all losses are counted). */
 export const LOSS_REPORTS_MAX = 1_000;
+/** Batches remembered as read by consumers at most (the oldest are forgotten first). */
+export const READ_BATCHES_MAX = 1_000_000;
+/** Readers named per batch at most. */
+const READERS_PER_BATCH_MAX = 8;
 
 export interface AckedBatch {
   readonly batch: ProducedBatch;
@@ -36,6 +40,8 @@ export interface LossReport {
   readonly detectedUs: TimeUs;
   /** One sentence: what happened and which setting allowed it. */
   readonly cause: string;
+  /** Consumers that had read the batch before it vanished (empty: none did). */
+  readonly readBy: readonly string[];
 }
 
 /** What the oracle needs to know of a partition now. */
@@ -79,6 +85,21 @@ export class DurabilityOracle {
   private lostBatches = 0;
   private readonly losses: LossReport[] = [];
   private readonly lostIds = new Set<string>();
+  /** Batch id -> the consumer that read it, or the consumers (most batches have one reader per group), oldest first. */
+  private readonly readers = new Map<string, string | string[]>();
+
+  /** A consumer read this batch (check/consumption.ts): a loss report will say so. */
+  read(batchId: string, reader: string): void {
+    const known = this.readers.get(batchId);
+    if (known === undefined) {
+      this.readers.set(batchId, reader);
+      if (this.readers.size > READ_BATCHES_MAX) this.readers.delete(this.readers.keys().next().value!);
+    } else if (typeof known === 'string') {
+      if (known !== reader) this.readers.set(batchId, [known, reader]);
+    } else if (known.length < READERS_PER_BATCH_MAX && !known.includes(reader)) {
+      known.push(reader);
+    }
+  }
 
   // ---- the producer's ledger ------------------------------------------------------------------
 
@@ -135,6 +156,9 @@ export class DurabilityOracle {
       this.lostRecords += acked.batch.records;
       if (this.losses.length < LOSS_REPORTS_MAX && !this.lostIds.has(acked.batch.batchId)) {
         this.lostIds.add(acked.batch.batchId);
+        const known = this.readers.get(acked.batch.batchId);
+        const readBy = known === undefined ? [] : typeof known === 'string' ? [known] : known;
+        const cause = this.explain(key, acked, truth, held === undefined ? `its log ends at ${log.endOffset}` : `another batch is at offset ${acked.baseOffset}`);
         this.losses.push({
           batchId: acked.batch.batchId,
           topic: acked.batch.topic,
@@ -144,7 +168,8 @@ export class DurabilityOracle {
           acks: acked.acks,
           ackedUs: acked.ackedUs,
           detectedUs: nowUs,
-          cause: this.explain(key, acked, truth, held === undefined ? `its log ends at ${log.endOffset}` : `another batch is at offset ${acked.baseOffset}`),
+          cause: readBy.length === 0 ? cause : `${cause}; consumers had already read it: ${readBy.join(', ')}`,
+          readBy: [...readBy],
         });
       }
     }

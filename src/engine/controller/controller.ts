@@ -50,6 +50,7 @@ import type {
   BrokerRegistrationRequest,
   BrokerRegistrationResponse,
   ControllerRequest,
+  CreateTopicsRequest,
   ReplicaLogEndRequest,
   ReplicaLogEndResponse,
 } from './messages';
@@ -222,6 +223,7 @@ export class QuorumController {
   // ---- requests -------------------------------------------------------------------------------
 
   handleRequest(from: string, request: ControllerRequest, fx: Effects<Message>): void {
+    if (request.type === 'CreateTopics') return this.handleCreateTopics(request, fx);
     if (this.active === null) {
       fx.send(from, notController(request));
       return;
@@ -535,6 +537,27 @@ export class QuorumController {
     this.append(records, fx);
     const partitions = missing.reduce((sum, topic) => sum + topic.partitions, 0);
     fx.note(`${this.self} created ${missing.map((topic) => topic.name).join(', ')}: ${partitions} partitions placed across racks`);
+  }
+
+  /**
+   * An internal topic a broker needs (__consumer_offsets): created once, with the replication
+   * factor capped at the usable brokers (Kafka enforces offsets.topic.replication.factor strictly;
+   * a playground with fewer brokers would otherwise never get its groups). Not active, or the topic
+   * exists: nothing to do; the broker asks again if it still lacks it.
+   */
+  private handleCreateTopics(request: CreateTopicsRequest, fx: Effects<Message>): void {
+    const active = this.active;
+    if (active === null || active.image.topicsByName.has(request.name)) return;
+    const usable = [...active.image.brokers.values()].filter((broker) => !broker.fenced && !broker.inControlledShutdown);
+    if (usable.length === 0) return;
+    const replicationFactor = Math.min(request.replicationFactor, usable.length);
+    const assignments = placeReplicas(usable, request.partitions, replicationFactor, fx.prng.int(usable.length));
+    const records: MetadataRecord[] = [{ type: 'Topic', name: request.name, topicId: request.name }];
+    assignments.forEach((replicas, partition) => {
+      records.push({ type: 'Partition', topicId: request.name, partition, replicas, isr: replicas, leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0 });
+    });
+    this.append(records, fx);
+    fx.note(`${this.self} created ${request.name} (${request.partitions} partitions, replication factor ${replicationFactor}) for the group coordinator`);
   }
 
   // ---- writing --------------------------------------------------------------------------------

@@ -61,11 +61,24 @@ export interface AlterPartitionResponse extends Message {
   readonly partition: number;
 }
 
-export type ControllerRequest = BrokerRegistrationRequest | BrokerHeartbeatRequest | AlterPartitionRequest;
+/**
+ * A broker's CreateTopics for an internal topic it needs (the group coordinator creates
+ * __consumer_offsets on the first FindCoordinator, as Kafka's AutoTopicCreationManager does).
+ * No answer: the broker sees the topic appear in the metadata log, or asks again.
+ */
+export interface CreateTopicsRequest extends Message {
+  readonly type: 'CreateTopics';
+  readonly name: string;
+  readonly partitions: number;
+  /** Capped by the controller at the usable broker count. */
+  readonly replicationFactor: number;
+}
+
+export type ControllerRequest = BrokerRegistrationRequest | BrokerHeartbeatRequest | AlterPartitionRequest | CreateTopicsRequest;
 export type ControllerResponse = BrokerRegistrationResponse | BrokerHeartbeatResponse | AlterPartitionResponse;
 
 export function isControllerRequest(message: Message): message is ControllerRequest {
-  return message.type === 'BrokerRegistration' || message.type === 'BrokerHeartbeat' || message.type === 'AlterPartition';
+  return message.type === 'BrokerRegistration' || message.type === 'BrokerHeartbeat' || message.type === 'AlterPartition' || message.type === 'CreateTopics';
 }
 
 export function isControllerResponse(message: Message): message is ControllerResponse {

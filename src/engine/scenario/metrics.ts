@@ -40,6 +40,15 @@ function sumProducers(engine: Engine, pick: (view: NonNullable<MemberView['produ
   return total;
 }
 
+function consumerViews(engine: Engine): NonNullable<MemberView['consumer']>[] {
+  return engine.processViews().flatMap(({ view }) => (view.consumer === undefined ? [] : [view.consumer]));
+}
+
+/** The groups coordinators hold now (each group is held by the leader of its __consumer_offsets partition). */
+function groupViews(engine: Engine): NonNullable<MemberView['coordinator']>['groups'][number][] {
+  return engine.processViews().flatMap(({ view }) => view.coordinator?.groups ?? []);
+}
+
 /** What the metadata says about the cluster, whichever controller design runs it. */
 type ClusterTruth = Pick<ControllerView, 'brokers' | 'fencedBrokers' | 'topics' | 'partitions' | 'offlinePartitions' | 'leaderCounts'> & {
   readonly activeControllers: number;
@@ -323,6 +332,55 @@ const definitions: MetricDefinition[] = [
     unit: 'ms',
     perProcess: false,
     read: (engine) => Math.max(0, ...engine.processViews().flatMap(({ view }) => (view.producer === undefined ? [] : [view.producer.latencyUs.p99 / 1_000]))),
+  },
+  {
+    name: 'consumer.recordsConsumed',
+    description: 'records consumers have read, summed (a record read again after a rebalance counts again)',
+    unit: 'records',
+    perProcess: false,
+    read: (engine) => consumerViews(engine).reduce((sum, view) => sum + view.recordsConsumed, 0),
+  },
+  {
+    name: 'records-lag-max',
+    description: "Kafka's consumer metric: the largest lag (high watermark - position) of any partition a consumer owns, over all consumers",
+    unit: 'records',
+    perProcess: false,
+    read: (engine) => Math.max(0, ...consumerViews(engine).map((view) => view.recordsLagMax)),
+  },
+  {
+    name: 'consumer.e2eLatencyMsP99',
+    description: 'the 99th percentile of end-to-end latency (batch created by the producer to read by a consumer), the worst consumer',
+    unit: 'ms',
+    perProcess: false,
+    read: (engine) => Math.max(0, ...consumerViews(engine).map((view) => view.e2eLatencyUs.p99 / 1_000)),
+  },
+  {
+    name: 'consumer.rebalances',
+    description: "rebalances consumers completed (an assignment received), summed (Kafka's consumer metric rebalance-total)",
+    unit: 'rebalances',
+    perProcess: false,
+    read: (engine) => consumerViews(engine).reduce((sum, view) => sum + view.rebalances, 0),
+  },
+  {
+    name: 'consumer.invariantViolations',
+    description: 'records a consumer read backwards within a leader epoch, or above the high watermark (the consumption checker; 0 unless there is a bug)',
+    unit: 'violations',
+    perProcess: false,
+    read: (engine) => engine.consumptionStatus().violations,
+  },
+  {
+    name: 'group.members',
+    description: 'members of consumer groups as their coordinators hold them, summed over groups',
+    unit: 'members',
+    perProcess: false,
+    read: (engine) => groupViews(engine).reduce((sum, group) => sum + group.members.length, 0),
+  },
+  {
+    name: 'group.stable',
+    description: 'consumer groups in the Stable state',
+    unit: 'groups',
+    perProcess: false,
+    read: (engine) => groupViews(engine).filter((group) => group.state === 'Stable').length,
   },
   {
     name: 'durability.lostRecords',

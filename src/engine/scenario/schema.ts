@@ -5,7 +5,7 @@
 // (public/scenarios/scenario.schema.json, written by `npm run schema`).
 
 import { z } from 'zod';
-import { SEED_MAX, engineConfigSchema, producerSchema, topicSchema } from '../config';
+import { SEED_MAX, consumerSchema, engineConfigSchema, producerSchema, topicSchema } from '../config';
 import { faultSchema } from '../faults';
 import { DURATION_PATTERN, parseDuration } from '../sim/time';
 import { integerIn, oneOf, strictObject } from '../validation';
@@ -76,8 +76,17 @@ export const loadProducerSchema = producerSchema.omit({ startMs: true, stopMs: t
   stop: duration.optional(),
 });
 
+/** A consumer of the scenario's load: the engine's consumer settings, with start and stop as durations. */
+export const loadConsumerSchema = consumerSchema.omit({ startMs: true, stopMs: true }).extend({
+  /** When it starts (default: at once). */
+  start: duration.optional(),
+  /** When it closes: commits, then leaves its group (default: never). */
+  stop: duration.optional(),
+});
+
 export const loadSchema = strictObject({
   producers: z.array(loadProducerSchema).max(100).default([]),
+  consumers: z.array(loadConsumerSchema).max(100).default([]),
 });
 
 export const scenarioSchema = strictObject({

@@ -172,12 +172,19 @@ export function checkScenario(input: unknown): { ok: true; value: ValidScenario 
     startMs: Math.round((start ?? 0) / 1_000),
     ...(stop === undefined ? {} : { stopMs: Math.round(stop / 1_000) }),
   }));
+  const ownConsumers = shape.value.cluster.consumers.length;
+  const loadConsumers = shape.value.load.consumers.map(({ start, stop, ...consumer }) => ({
+    ...consumer,
+    startMs: Math.round((start ?? 0) / 1_000),
+    ...(stop === undefined ? {} : { stopMs: Math.round(stop / 1_000) }),
+  }));
   const scenario = {
     ...shape.value,
     cluster: {
       ...shape.value.cluster,
       topics: [...shape.value.cluster.topics, ...shape.value.topics],
       producers: [...shape.value.cluster.producers, ...loadProducers],
+      consumers: [...shape.value.cluster.consumers, ...loadConsumers],
     },
   };
   let config: EngineConfig;
@@ -194,11 +201,16 @@ export function checkScenario(input: unknown): { ok: true; value: ValidScenario 
         const rest = producer[2]!.replace(/^\.stopMs/, '.stop').replace(/^\.startMs/, '.start');
         return { ...problem, path: `load.producers[${Number(producer[1]) - ownProducers}]${rest}` };
       }
+      const consumer = /^consumers\[(\d+)\](.*)$/.exec(problem.path);
+      if (consumer !== null && Number(consumer[1]) >= ownConsumers) {
+        const rest = consumer[2]!.replace(/^\.stopMs/, '.stop').replace(/^\.startMs/, '.start');
+        return { ...problem, path: `load.consumers[${Number(consumer[1]) - ownConsumers}]${rest}` };
+      }
       return { ...problem, path: `cluster.${problem.path}` };
     });
     // When only the topics are wrong, the cluster itself still stands: check the rest against it too.
     try {
-      config = resolveConfig({ ...scenario.cluster, topics: [], producers: [] });
+      config = resolveConfig({ ...scenario.cluster, topics: [], producers: [], consumers: [] });
     } catch {
       return { ok: false, problems: clusterProblems };
     }

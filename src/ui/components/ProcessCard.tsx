@@ -305,6 +305,57 @@ function ObjectStoreBody({ process }: { process: ProcessSnapshot }) {
   );
 }
 
+/** Kafka's error codes a consumer meets, in plain words for the card. */
+const CONSUMER_ERRORS: Record<string, string> = {
+  COORDINATOR_NOT_AVAILABLE: 'The group has no coordinator yet (its __consumer_offsets partition has no leader, or the topic is being created).',
+  COORDINATOR_LOAD_IN_PROGRESS: 'A new coordinator is still loading the group from __consumer_offsets.',
+  NOT_COORDINATOR: 'The broker it asked is no longer the group coordinator; it looks for the new one.',
+  REBALANCE_IN_PROGRESS: 'The group is rebalancing: the consumer joins again to get its partitions.',
+  UNKNOWN_MEMBER_ID: 'The coordinator no longer knows this member (its session expired): it lost its partitions and joins as a new member.',
+  ILLEGAL_GENERATION: 'The group moved on to a newer generation without this member: it lost its partitions and joins again.',
+  SESSION_TIMED_OUT: 'No heartbeat was answered for session.timeout.ms: it looks for the coordinator again.',
+  REQUEST_TIMED_OUT: 'A broker did not answer in time (crashed or cut off); it tries another.',
+  NOT_LEADER_OR_FOLLOWER: 'The partition leader moved; it refreshes metadata and fetches from the new leader.',
+  FENCED_LEADER_EPOCH: 'Its metadata named an older leader epoch; it refreshes metadata.',
+  OFFSET_OUT_OF_RANGE: 'Its position is no longer in the log (truncated or deleted): it resets with auto.offset.reset.',
+};
+
+/** A consumer: its group and generation, the partitions it owns, how far behind it is, and its last error. */
+function ConsumerBody({ process }: { process: ProcessSnapshot }) {
+  const consumer = process.view?.consumer;
+  if (consumer === undefined) return null;
+  const p99 = consumer.e2eLatencyUs.count > 0 ? formatSpan(consumer.e2eLatencyUs.p99) : '—';
+  const owned = consumer.partitions.map((p) => p.partition);
+  const phase = consumer.phase === 'stable' ? `generation ${consumer.generationId}` : consumer.phase === 'left' ? 'left the group' : `${consumer.phase}…`;
+  // An error from before its last assignment is history once it is reading again.
+  const error = consumer.lastError !== null && (consumer.phase !== 'stable' || consumer.assignedAtUs === null || consumer.lastError.atUs > consumer.assignedAtUs) ? consumer.lastError : null;
+  return (
+    <>
+      <div className="card-state" data-testid={`consumer-group-${process.id}`}>
+        <span className="chip chip-role" title={`group.id; its coordinator is ${consumer.coordinator ?? 'not known yet'}. Strategy: ${consumer.strategy}.`}>
+          group {consumer.groupId}
+        </span>
+        <span className="muted">{phase}</span>
+      </div>
+      <div className="stat-row" data-testid={`consumer-partitions-${process.id}`} title="Partitions of the topic this consumer owns in the current generation">
+        <span>
+          {consumer.topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${owned.join(', ')}`}
+        </span>
+      </div>
+      <dl className="card-figures" data-testid={`consumer-figures-${process.id}`}>
+        <Figure label="Lag" value={formatCount(consumer.recordsLagMax)} help="records-lag-max: the largest high watermark - position among its partitions." />
+        <Figure label="Rate" value={`${formatCount(consumer.recordsPerSecond)}/s`} help="Records read in the last whole second." />
+        <Figure label="e2e p99" value={p99} help="99th percentile of end-to-end latency: from a batch's creation by the producer to its reading here." />
+      </dl>
+      {error !== null && (
+        <p className="card-hint" title={error.detail}>
+          {CONSUMER_ERRORS[error.code] ?? (error.detail.length > 140 ? `${error.detail.slice(0, 140)}…` : error.detail)}
+        </p>
+      )}
+    </>
+  );
+}
+
 /** The next rate up or down the steps from `rate` (which may lie between steps). */
 function stepRate(rate: number, direction: 1 | -1): number {
   if (direction > 0) return RATE_STEPS.find((step) => step > rate) ?? RATE_STEPS.at(-1)!;
@@ -378,6 +429,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
         {!up && <DownBody process={process} />}
         {up && process.role === 'controller' && <ControllerBody process={process} quorum={quorum} />}
         {up && process.role === 'client' && <ProducerBody process={process} />}
+        {up && process.role === 'client' && <ConsumerBody process={process} />}
         {up && process.role === 'objectStore' && <ObjectStoreBody process={process} />}
         {up && !kraft && <LegacyBody process={process} />}
         {up && broker !== undefined && (

@@ -1,0 +1,214 @@
+// A broker's answer to consumers' Fetch and ListOffsets (Kafka's ReplicaManager.fetchMessages with a
+// consumer's FetchParams, DelayedFetch and handleListOffsetRequest). A consumer reads from the
+// partition's leader and never past the high watermark (FetchIsolation.HIGH_WATERMARK): records
+// the ISR does not all have yet may still be truncated away, so a consumer must not see them.
+//
+//   errors   NOT_LEADER_OR_FOLLOWER (this broker does not lead it), FENCED_LEADER_EPOCH (the
+//            consumer's leader epoch is older than the leader's), UNKNOWN_LEADER_EPOCH (newer),
+//            OFFSET_OUT_OF_RANGE (below the log start, or above the high watermark: Kafka's
+//            Partition.fetchRecords checks against the log end, but a consumer's fetch range ends
+//            at the high watermark), UNKNOWN_TOPIC_OR_PARTITION.
+//   long poll  a fetch with fewer than fetch.min.bytes available waits up to fetch.max.wait.ms;
+//            any high watermark advance on one of its partitions answers it (DelayedFetch.tryComplete).
+//
+// Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
+// walks all parked fetches on a high watermark advance (they are indexed by partition).
+
+import type { Effects, Message } from '../sim/process';
+import {
+  EARLIEST_TIMESTAMP,
+  type ConsumerFetchPartition,
+  type ConsumerFetchPartitionResponse,
+  type ConsumerFetchRequest,
+  type ConsumerFetchResponse,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+} from './group-protocol';
+import type { MetadataImage } from '../controller/image';
+import type { PartitionLog } from './partition-log';
+import { DATA_HEADER_BYTES, type ErrorCode, type LogBatch } from './protocol';
+import type { ReplicaManager } from './replica-manager';
+
+const TIMER_PARK = 'cf:park:';
+/** Consumer fetches waiting on one broker at most; beyond it a fetch is answered at once, empty. */
+export const PARKED_CONSUMER_FETCHES_MAX = 10_000;
+/** Bytes a partition's entry adds to a fetch response, besides its batches. */
+const PARTITION_RESPONSE_BYTES = 32;
+
+const NO_BATCHES: readonly LogBatch[] = [];
+
+function failure(part: ConsumerFetchPartition, error: ErrorCode, highWatermark: number, logStartOffset: number, leaderEpoch: number): ConsumerFetchPartitionResponse {
+  return { topic: part.topic, partition: part.partition, error, highWatermark, logStartOffset, leaderEpoch, batches: NO_BATCHES };
+}
+
+interface ParkedConsumerFetch {
+  readonly id: number;
+  readonly from: string;
+  readonly request: ConsumerFetchRequest;
+}
+
+export interface ConsumerFetchView {
+  readonly fetchesServed: number;
+  readonly fetchesParked: number;
+  readonly bytesServed: number;
+  /** Batches left out of an answer because they were above the high watermark (written, not yet committed). */
+  readonly batchesHeldBack: number;
+  /** Entries in the wake-up index (partition, parked fetch): bounded by the parked fetches' partitions. */
+  readonly indexedEntries: number;
+}
+
+export class ConsumerFetchHandler {
+  private readonly parked = new Map<number, ParkedConsumerFetch>();
+  /** Partition key -> ids of parked fetches naming it (answered when its high watermark moves); ids of answered fetches linger until the next look. */
+  private readonly parkedByPartition = new Map<string, number[]>();
+  private nextParkId = 1;
+  private served = 0;
+  private bytesServed = 0;
+  private batchesHeldBack = 0;
+
+  constructor(
+    private readonly replicas: ReplicaManager,
+    private readonly image: MetadataImage,
+  ) {}
+
+  handleFetch(from: string, request: ConsumerFetchRequest, fx: Effects<Message>): void {
+    const answer = this.answer(request);
+    if (answer.bytes >= request.minBytes || answer.hasError || request.maxWaitUs === 0 || this.parked.size >= PARKED_CONSUMER_FETCHES_MAX) {
+      this.respond(from, request, answer.partitions, answer.bytes, fx);
+      return;
+    }
+    const id = this.nextParkId++;
+    this.parked.set(id, { id, from, request });
+    for (const part of request.partitions) {
+      const ids = this.parkedByPartition.get(part.key);
+      if (ids === undefined) this.parkedByPartition.set(part.key, [id]);
+      else ids.push(id);
+    }
+    fx.setTimer(`${TIMER_PARK}${id}`, request.maxWaitUs);
+  }
+
+  /**
+   * The high watermark of a led partition moved: parked fetches on it are answered if they now
+   * have fetch.min.bytes. Cheap first: a fetch whose offset on this partition is still at the high
+   * watermark gained nothing. The index is cleaned lazily: ids of fetches already answered are dropped here.
+   */
+  onHighWatermark(key: string, highWatermark: number, fx: Effects<Message>): void {
+    const ids = this.parkedByPartition.get(key);
+    if (ids === undefined) return;
+    let kept = 0;
+    for (const id of ids) {
+      const parked = this.parked.get(id);
+      if (parked === undefined) continue;
+      const part = parked.request.partitions.find((candidate) => candidate.key === key);
+      if (part === undefined || part.fetchOffset >= highWatermark) {
+        ids[kept++] = id;
+        continue;
+      }
+      const answer = this.answer(parked.request);
+      if (answer.bytes < parked.request.minBytes && !answer.hasError) {
+        ids[kept++] = id;
+        continue;
+      }
+      this.parked.delete(id);
+      fx.cancelTimer(`${TIMER_PARK}${id}`);
+      this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
+    }
+    if (kept === 0) this.parkedByPartition.delete(key);
+    else ids.length = kept;
+  }
+
+  handleTimer(key: string, fx: Effects<Message>): boolean {
+    if (!key.startsWith(TIMER_PARK)) return false;
+    const parked = this.parked.get(Number(key.slice(TIMER_PARK.length)));
+    if (parked !== undefined) {
+      this.parked.delete(parked.id);
+      // Out of the index too: a partition whose high watermark never moves would otherwise keep its id forever.
+      for (const part of parked.request.partitions) {
+        const ids = this.parkedByPartition.get(part.key);
+        if (ids === undefined) continue;
+        const at = ids.indexOf(parked.id);
+        if (at >= 0) ids.splice(at, 1);
+        if (ids.length === 0) this.parkedByPartition.delete(part.key);
+      }
+      const answer = this.answer(parked.request);
+      this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
+    }
+    return true;
+  }
+
+  handleListOffsets(from: string, request: ListOffsetsRequest, fx: Effects<Message>): void {
+    const partitions = request.partitions.map((part) => {
+      const leader = this.replicas.leaderRead(`${part.topic}-${part.partition}`);
+      if (leader === null) {
+        const error: ErrorCode = this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER';
+        return { topic: part.topic, partition: part.partition, error, offset: -1, leaderEpoch: -1 };
+      }
+      // Earliest: the log start. Latest, for a read_uncommitted consumer: the high watermark
+      // (Kafka's Partition.fetchOffsetForTimestamp answers the HW, not the log end).
+      const offset = part.timestamp === EARLIEST_TIMESTAMP ? leader.log.logStartOffset : leader.highWatermark;
+      return { topic: part.topic, partition: part.partition, error: 'NONE' as const, offset, leaderEpoch: leader.leaderEpoch };
+    });
+    const response: ListOffsetsResponse = { type: 'ListOffsetsResponse', bytes: DATA_HEADER_BYTES + partitions.length * 24, correlationId: request.correlationId, partitions };
+    fx.send(from, response);
+  }
+
+  view(): ConsumerFetchView {
+    let indexedEntries = 0;
+    for (const ids of this.parkedByPartition.values()) indexedEntries += ids.length;
+    return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack, indexedEntries };
+  }
+
+  private answer(request: ConsumerFetchRequest): { partitions: ConsumerFetchPartitionResponse[]; bytes: number; hasError: boolean } {
+    const partitions: ConsumerFetchPartitionResponse[] = [];
+    let bytes = 0;
+    let hasError = false;
+    for (const part of request.partitions) {
+      const response = this.answerPartition(part, request.partitionMaxBytes);
+      if (response.error !== 'NONE') hasError = true;
+      else if (response.batches.length === 0) continue; // nothing new: left out, as Kafka's fetch sessions do (KIP-227)
+      for (const batch of response.batches) bytes += batch.bytes;
+      partitions.push(response);
+    }
+    return { partitions, bytes, hasError };
+  }
+
+  private answerPartition(part: ConsumerFetchPartition, maxBytes: number): ConsumerFetchPartitionResponse {
+    const leader = this.replicas.leaderRead(part.key);
+    if (leader === null) return failure(part, this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER', -1, -1, -1);
+    if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) return failure(part, 'FENCED_LEADER_EPOCH', -1, -1, leader.leaderEpoch);
+    if (part.currentLeaderEpoch > leader.leaderEpoch) return failure(part, 'UNKNOWN_LEADER_EPOCH', -1, -1, leader.leaderEpoch);
+    const log = leader.log;
+    const highWatermark = leader.highWatermark;
+    if (part.fetchOffset < log.logStartOffset || part.fetchOffset > highWatermark) {
+      return failure(part, 'OFFSET_OUT_OF_RANGE', highWatermark, log.logStartOffset, leader.leaderEpoch);
+    }
+    let batches = NO_BATCHES;
+    if (part.fetchOffset < highWatermark) {
+      const read = this.readFrom(log, part.fetchOffset, maxBytes);
+      // Only batches wholly below the high watermark (a batch is committed as a whole).
+      let keep = read.length;
+      while (keep > 0 && read[keep - 1]!.baseOffset + read[keep - 1]!.records > highWatermark) keep--;
+      if (keep < read.length) this.batchesHeldBack += read.length - keep;
+      batches = keep === read.length ? read : read.slice(0, keep);
+    }
+    return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset: log.logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
+  }
+
+  /** Reads from the batch holding `offset` (a committed offset may fall inside a batch). */
+  private readFrom(log: PartitionLog, offset: number, maxBytes: number): LogBatch[] {
+    const holding = log.batchAt(offset);
+    return log.read(holding === undefined ? offset : holding.baseOffset, maxBytes);
+  }
+
+  private respond(to: string, request: ConsumerFetchRequest, partitions: ConsumerFetchPartitionResponse[], bytes: number, fx: Effects<Message>): void {
+    this.served++;
+    this.bytesServed += bytes;
+    const response: ConsumerFetchResponse = {
+      type: 'FetchResponse',
+      bytes: DATA_HEADER_BYTES + partitions.length * PARTITION_RESPONSE_BYTES + bytes,
+      correlationId: request.correlationId,
+      partitions,
+    };
+    fx.send(to, response);
+  }
+}

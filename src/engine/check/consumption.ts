@@ -1,0 +1,100 @@
+// The consumption checker: outside the protocol, fed by every consumer (ConsumerLedger), it checks
+// what consumers read against Kafka's promises, and tells the durability oracle which batches were
+// read, so a batch that later vanishes from the log (an unclean election) is reported as read.
+//
+//   no offset backwards   within one leader epoch, a consumer's reads of a partition only move
+//                         forward, unless its position was set anew (assignment, reset), which the
+//                         consumer reports (Kafka's at-least-once re-reads after a rebalance are legal).
+//   never above the HW    every record read is below the high watermark the leader answered with.
+//
+// Never: changes what a consumer does; keeps more than VIOLATIONS_MAX reports or TRACKED_READERS_MAX
+// (consumer, partition) pairs.
+
+import type { ConsumedEvent, ConsumerLedger } from '../clients/consumer';
+import { formatSpan, type TimeUs } from '../sim/time';
+
+export const VIOLATIONS_MAX = 1_000;
+export const TRACKED_READERS_MAX = 1_000_000;
+
+export interface ConsumptionViolation {
+  readonly kind: 'offset-backwards' | 'above-high-watermark';
+  readonly consumer: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly atUs: TimeUs;
+  readonly detail: string;
+}
+
+export interface ConsumptionStatus {
+  readonly recordsChecked: number;
+  readonly violations: number;
+  readonly reports: readonly ConsumptionViolation[];
+}
+
+/** Where the durability oracle learns which batches were read, and by whom. */
+export interface ReadRecorder {
+  read(batchId: string, reader: string): void;
+}
+
+interface ReaderState {
+  /** The offset after the last record read. */
+  nextOffset: number;
+  leaderEpoch: number;
+}
+
+export class ConsumptionChecker implements ConsumerLedger {
+  private readonly readers = new Map<string, ReaderState>();
+  private recordsChecked = 0;
+  private violationCount = 0;
+  private readonly reports: ConsumptionViolation[] = [];
+  /** "consumer-1 (group billing)", built once per consumer and shared by every read it records. */
+  private readonly labels = new Map<string, string>();
+
+  constructor(private readonly recorder: ReadRecorder | null = null) {}
+
+  consumed(event: ConsumedEvent): void {
+    const { batch } = event;
+    const end = batch.baseOffset + batch.records;
+    this.recordsChecked += end - event.fromOffset;
+    const key = `${event.consumer}\u0000${event.topic}-${event.partition}`;
+    const last = this.readers.get(key);
+    if (last !== undefined && last.leaderEpoch === event.leaderEpoch && event.fromOffset < last.nextOffset) {
+      this.violate(event, 'offset-backwards', `read offset ${event.fromOffset} after ${last.nextOffset - 1}, in the same leader epoch ${event.leaderEpoch}, without its position being set anew`);
+    }
+    if (end > event.highWatermark) {
+      this.violate(event, 'above-high-watermark', `read up to offset ${end - 1}, but the leader's high watermark was ${event.highWatermark}: records not yet on every in-sync replica`);
+    }
+    if (last === undefined) {
+      if (this.readers.size < TRACKED_READERS_MAX) this.readers.set(key, { nextOffset: end, leaderEpoch: event.leaderEpoch });
+    } else {
+      last.nextOffset = end;
+      last.leaderEpoch = event.leaderEpoch;
+    }
+    if (this.recorder !== null) {
+      let label = this.labels.get(event.consumer);
+      if (label === undefined) this.labels.set(event.consumer, (label = `${event.consumer} (group ${event.groupId})`));
+      this.recorder.read(batch.batchId, label);
+    }
+  }
+
+  positioned(consumer: string, topic: string, partition: number): void {
+    this.readers.delete(`${consumer}\u0000${topic}-${partition}`);
+  }
+
+  private violate(event: ConsumedEvent, kind: ConsumptionViolation['kind'], what: string): void {
+    this.violationCount++;
+    if (this.reports.length >= VIOLATIONS_MAX) return;
+    this.reports.push({
+      kind,
+      consumer: event.consumer,
+      topic: event.topic,
+      partition: event.partition,
+      atUs: event.atUs,
+      detail: `${event.consumer} ${what} (${event.topic}-${event.partition}, at ${formatSpan(event.atUs)})`,
+    });
+  }
+
+  status(): ConsumptionStatus {
+    return { recordsChecked: this.recordsChecked, violations: this.violationCount, reports: this.reports };
+  }
+}
