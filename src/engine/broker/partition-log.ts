@@ -35,6 +35,8 @@ export interface EpochEntry {
 export class PartitionLog {
   private batches: LogBatch[] = [];
   private startOffset = 0;
+  /** The offset the next batch gets (kept, not recomputed: followers and fetches ask for it constantly). */
+  private end = 0;
   /** Everything below this offset is on disk for sure; above it lives in the page cache. */
   private flushedOffset = 0;
   /** The leader epoch cache: the first offset written in each epoch, ascending. */
@@ -54,8 +56,7 @@ export class PartitionLog {
   }
 
   get endOffset(): number {
-    const last = this.batches.at(-1);
-    return last === undefined ? this.startOffset : last.baseOffset + last.records;
+    return this.end;
   }
 
   get flushedEndOffset(): number {
@@ -110,6 +111,7 @@ export class PartitionLog {
     }
     this.assignEpoch(batch.epoch);
     this.batches.push(batch);
+    this.end = batch.baseOffset + batch.records;
     this.totalBytes += batch.bytes;
     this.remember(batch);
     if (this.batches.length > BATCHES_MAX) {
@@ -142,8 +144,8 @@ export class PartitionLog {
   /** Epoch of the record just before `offset` (0 at the log start of an empty history). */
   epochBefore(offset: number): number | null {
     if (offset === 0) return 0;
-    const last = this.batches.at(-1);
-    if (last !== undefined && offset === last.baseOffset + last.records) return last.epoch; // the common case: the log end
+    const last = this.batches.length === 0 ? undefined : this.batches[this.batches.length - 1]!;
+    if (last !== undefined && offset === this.end) return last.epoch; // the common case: the log end
     const batch = this.batchAt(offset - 1);
     if (batch !== undefined) return batch.epoch;
     return offset === this.startOffset ? this.epochAtOrBefore(offset - 1) : null;
@@ -173,6 +175,8 @@ export class PartitionLog {
       // A truncation point inside a batch drops the whole batch: batches are atomic.
       for (const batch of this.batches.slice(keep)) this.totalBytes -= batch.bytes;
       this.batches.length = keep;
+      const last = this.batches.at(-1);
+      this.end = last === undefined ? this.startOffset : last.baseOffset + last.records;
       // Producer state is rebuilt from what is left (Kafka reloads it from the log after a truncation).
       this.producers = new Map();
       for (const batch of this.batches.slice(Math.max(0, this.batches.length - 10_000))) this.remember(batch);

@@ -107,7 +107,7 @@ interface FollowerPartition {
   readonly topic: string;
   readonly partition: number;
   readonly log: PartitionLog;
-  leader: string;
+  readonly leader: string;
   leaderEpoch: number;
   highWatermark: number;
   /** Not fetched before this time: its last fetch failed (replica.fetch.backoff.ms). */
@@ -147,6 +147,7 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 const NO_BATCHES: readonly LogBatch[] = [];
+const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode): FetchPartitionResponse {
   return { topic: part.topic, partition: part.partition, error, highWatermark: -1, batches: NO_BATCHES, divergingEpoch: null };
@@ -155,6 +156,8 @@ function fetchError(part: FetchPartitionRequest, error: ErrorCode): FetchPartiti
 export class ReplicaManager {
   private readonly leaders = new Map<string, LeaderPartition>();
   private readonly followers = new Map<string, FollowerPartition>();
+  /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
+  private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
   private parkedProduces: ParkedProduce[] = [];
   private readonly parkedFetches = new Map<string, ParkedFetch>();
   /** Leader broker -> when the fetch to it was sent (null: none in flight). */
@@ -234,7 +237,7 @@ export class ReplicaManager {
       return;
     }
     const follower = this.followers.get(key);
-    this.followers.delete(key);
+    if (this.followers.delete(key)) this.followersByLeaderCache = null;
     const log = this.logOf(state.topic, state.partition);
     log.assignEpoch(state.leaderEpoch);
     const followers = new Map<string, FollowerProgress>();
@@ -270,6 +273,7 @@ export class ReplicaManager {
     }
     const existing = this.followers.get(key);
     if (existing !== undefined && existing.leaderEpoch === state.leaderEpoch && existing.leader === state.leader) return;
+    this.followersByLeaderCache = null;
     this.followers.set(key, {
       key,
       topic: state.topic,
@@ -285,7 +289,7 @@ export class ReplicaManager {
 
   private stopReplica(key: string, fx: Effects<Message>): void {
     if (this.leaders.delete(key)) this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} no longer leads ${key}`, fx);
-    this.followers.delete(key);
+    if (this.followers.delete(key)) this.followersByLeaderCache = null;
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -503,7 +507,7 @@ export class ReplicaManager {
       fx.setTimer(`${TIMER_FETCH_PARK}${request.replicaId}`, this.settings.fetchMaxWaitUs);
       return;
     }
-    this.sendFetchResponse(from, request.replicaId, responses, fx);
+    this.sendFetchResponse(from, responses, fx);
   }
 
   /**
@@ -514,31 +518,31 @@ export class ReplicaManager {
   private answerFetch(request: ReplicaFetchRequest, fx: Effects<Message>): FetchPartitionResponse[] {
     const responses: FetchPartitionResponse[] = [];
     for (const part of request.partitions) {
-      const response = this.answerPartitionFetch(request.replicaId, part, fx);
+      const leader = this.leaders.get(part.key);
+      const response = this.answerPartitionFetch(leader, request.replicaId, part, fx);
+      // Every answer built here is sent at once (an empty list is parked instead, and sends nothing),
+      // so the high watermark each follower was sent is recorded here.
+      const progress = leader?.followers.get(request.replicaId);
       if (response.error === 'NONE' && response.batches.length === 0 && response.divergingEpoch === null) {
-        const progress = this.leaders.get(part.key)?.followers.get(request.replicaId);
         if (progress !== undefined && progress.sentHighWatermark === response.highWatermark) continue;
       }
+      if (progress !== undefined) progress.sentHighWatermark = response.highWatermark;
       responses.push(response);
     }
     return responses;
   }
 
-  private sendFetchResponse(to: string, replicaId: string, partitions: FetchPartitionResponse[], fx: Effects<Message>): void {
+  private sendFetchResponse(to: string, partitions: FetchPartitionResponse[], fx: Effects<Message>): void {
     let bytes = DATA_HEADER_BYTES;
     for (const part of partitions) {
       bytes += 24;
       for (const batch of part.batches) bytes += batch.bytes;
-      const leader = this.leaders.get(partitionKey(part.topic, part.partition));
-      const progress = leader?.followers.get(replicaId);
-      if (progress !== undefined) progress.sentHighWatermark = part.highWatermark;
     }
     const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes, partitions };
     fx.send(to, response);
   }
 
-  private answerPartitionFetch(replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse {
-    const leader = this.leaders.get(part.key);
+  private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse {
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
     if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
@@ -572,13 +576,14 @@ export class ReplicaManager {
       const fetch = this.parkedFetches.get(id)!;
       this.parkedFetches.delete(id);
       fx.cancelTimer(`${TIMER_FETCH_PARK}${id}`);
-      this.sendFetchResponse(fetch.from, id, this.answerFetch(fetch.request, fx), fx);
+      this.sendFetchResponse(fetch.from, this.answerFetch(fetch.request, fx), fx);
     }
   }
 
   /** The high watermark: the smallest log end among the ISR (and replicas being added to it). */
   private maybeAdvanceHighWatermark(leader: LeaderPartition, fx: Effects<Message>): void {
     let candidate = leader.log.endOffset;
+    if (candidate <= leader.highWatermark) return; // it cannot pass the leader's own log end
     for (const id of leader.isr) {
       if (id !== this.self) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
     }
@@ -669,6 +674,20 @@ export class ReplicaManager {
 
   // ---- replica fetch, follower side -----------------------------------------------------------
 
+  /** The partitions this broker follows from `leaderId`, in the order of `followers` (so fetches list them the same way every run). */
+  private followersOf(leaderId: string): readonly FollowerPartition[] {
+    if (this.followersByLeaderCache === null) {
+      const byLeader = new Map<string, FollowerPartition[]>();
+      for (const follower of this.followers.values()) {
+        const list = byLeader.get(follower.leader);
+        if (list === undefined) byLeader.set(follower.leader, [follower]);
+        else list.push(follower);
+      }
+      this.followersByLeaderCache = byLeader;
+    }
+    return this.followersByLeaderCache.get(leaderId) ?? NO_FOLLOWERS;
+  }
+
   private sendFetch(leaderId: string, fx: Effects<Message>): void {
     const inFlight = this.fetchInFlight.get(leaderId) ?? null;
     if (inFlight !== null && fx.nowUs - inFlight < this.settings.fetchTimeoutUs) return;
@@ -676,8 +695,7 @@ export class ReplicaManager {
     const brokerEpoch = this.brokerEpoch() ?? -1;
     const partitions: FetchPartitionRequest[] = [];
     let delayedUntilUs = Number.POSITIVE_INFINITY;
-    for (const follower of this.followers.values()) {
-      if (follower.leader !== leaderId) continue;
+    for (const follower of this.followersOf(leaderId)) {
       if (follower.delayedUntilUs > fx.nowUs) {
         delayedUntilUs = Math.min(delayedUntilUs, follower.delayedUntilUs);
         continue;
@@ -756,7 +774,7 @@ export class ReplicaManager {
       const parked = this.parkedFetches.get(replicaId);
       if (parked !== undefined) {
         this.parkedFetches.delete(replicaId);
-        this.sendFetchResponse(parked.from, replicaId, this.answerFetch(parked.request, fx), fx);
+        this.sendFetchResponse(parked.from, this.answerFetch(parked.request, fx), fx);
       }
     } else if (key.startsWith(TIMER_FETCH_BACKOFF)) {
       this.sendFetch(key.slice(TIMER_FETCH_BACKOFF.length), fx);
