@@ -11,7 +11,8 @@ import { BrokerLifecycle, type LifecycleView } from './broker/lifecycle';
 import { isDataRequest, type ReplicaFetchResponse } from './broker/protocol';
 import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
-import { normalizeAcks, type EngineConfig } from './config';
+import { logConfigOf, normalizeAcks, type EngineConfig } from './config';
+import type { LogConfig } from './broker/partition-log';
 import { QuorumController, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
 import {
@@ -67,6 +68,14 @@ function minInsyncReplicasOf(image: MetadataImage, staticValue: number): (topic:
     const value = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');
     return value === undefined ? staticValue : Number(value);
   };
+}
+
+/** Segment and retention settings per topic: the topic's own (static config), else the broker's log.* defaults. */
+function logConfigsOf(config: EngineConfig): (topic: string) => LogConfig {
+  const byTopic = new Map<string, LogConfig>();
+  for (const topic of config.topics) byTopic.set(topic.name, logConfigOf(config.kafka, topic.config));
+  const fallback = logConfigOf(config.kafka, undefined);
+  return (topic) => byTopic.get(topic) ?? fallback;
 }
 
 type MetadataMessage = RaftMessage<MetadataRecord, ImageData>;
@@ -177,6 +186,8 @@ class BrokerMember implements ProcessLogic<Message> {
         fetchTimeoutUs: kafka['replica.socket.timeout.ms'] * US_PER_MS,
         fetchBackoffUs: kafka['replica.fetch.backoff.ms'] * US_PER_MS,
         minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
+        logConfig: logConfigsOf(config),
+        retentionCheckIntervalUs: kafka['log.retention.check.interval.ms'] * US_PER_MS,
       },
       disk.data,
       image,

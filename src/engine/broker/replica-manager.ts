@@ -21,7 +21,7 @@ import type { MetadataImage, PartitionState } from '../controller/image';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../controller/messages';
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
-import { OS_WRITEBACK_INTERVAL_US, PartitionLog } from './partition-log';
+import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type LogConfig } from './partition-log';
 import {
   DATA_HEADER_BYTES,
   type DataRequest,
@@ -40,6 +40,9 @@ import {
 
 const TIMER_ISR_CHECK = 'rm:isr-check';
 const TIMER_WRITEBACK = 'rm:writeback';
+const TIMER_RETENTION = 'rm:retention';
+/** Kafka's LogManager starts its retention task this long after startup (InitialTaskDelayMs, 30 s). */
+export const RETENTION_INITIAL_DELAY_US = 30_000_000;
 const TIMER_PRODUCE_TIMEOUT = 'rm:produce-timeout';
 const TIMER_FETCH_PARK = 'rm:fetch-park:';
 const TIMER_FETCH_RETRY = 'rm:fetch-retry:';
@@ -62,7 +65,14 @@ export interface ReplicaSettings {
   readonly fetchBackoffUs: TimeUs;
   /** min.insync.replicas for a topic (topic config, else the broker default). */
   readonly minInsyncReplicas: (topic: string) => number;
+  /** A topic's segment and retention settings (topic config, else the broker's log.* defaults). */
+  readonly logConfig?: (topic: string) => LogConfig;
+  /** log.retention.check.interval.ms (300000). */
+  readonly retentionCheckIntervalUs?: TimeUs;
 }
+
+/** log.retention.check.interval.ms's default (Kafka's ServerLogConfigs). */
+export const RETENTION_CHECK_INTERVAL_DEFAULT_US = 300_000_000;
 
 /** What a broker keeps on disk for the data plane. */
 export interface DataDisk {
@@ -78,6 +88,8 @@ interface FollowerProgress {
   /** The leader's log end when this follower last fetched (Kafka's lastFetchLeaderLogEndOffset). */
   lastFetchLeaderLeo: number;
   sentHighWatermark: number;
+  /** The log start offset last sent to it: a change is news too (Kafka's fetch sessions send it). */
+  sentLogStartOffset: number;
 }
 
 interface LeaderPartition {
@@ -140,6 +152,11 @@ export interface ReplicaView {
   readonly isrExpands: number;
   readonly truncatedRecords: number;
   readonly parkedProduces: number;
+  /** Log segments (all replicas on this broker) and records deleted by retention so far. */
+  readonly retentionDeletedSegments: number;
+  readonly retentionDeletedRecords: number;
+  /** Follower partitions that fell below their leader's log start and restarted there (OFFSET_OUT_OF_RANGE). */
+  readonly outOfRangeResets: number;
 }
 
 export function partitionKey(topic: string, partition: number): string {
@@ -149,8 +166,8 @@ export function partitionKey(topic: string, partition: number): string {
 const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
-function fetchError(part: FetchPartitionRequest, error: ErrorCode): FetchPartitionResponse {
-  return { topic: part.topic, partition: part.partition, error, highWatermark: -1, batches: NO_BATCHES, divergingEpoch: null };
+function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
+  return { topic: part.topic, partition: part.partition, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
 }
 
 export class ReplicaManager {
@@ -165,6 +182,9 @@ export class ReplicaManager {
   private isrShrinks = 0;
   private isrExpands = 0;
   private truncatedRecords = 0;
+  private retentionDeletedSegments = 0;
+  private retentionDeletedRecords = 0;
+  private outOfRangeResets = 0;
   /**
    * False until the broker has registered and caught up with the metadata as of its registration
    * (it is RUNNING). Before that its metadata may be stale: a broker restarted after losing its
@@ -185,6 +205,7 @@ export class ReplicaManager {
   start(fx: Effects<Message>): void {
     fx.setTimer(TIMER_ISR_CHECK, Math.round(this.settings.replicaLagMaxUs / 2));
     fx.setTimer(TIMER_WRITEBACK, OS_WRITEBACK_INTERVAL_US);
+    fx.setTimer(TIMER_RETENTION, RETENTION_INITIAL_DELAY_US);
   }
 
   /** The broker's durable logs lose what the OS had not written back (a crash). */
@@ -196,7 +217,7 @@ export class ReplicaManager {
     const key = partitionKey(topic, partition);
     let log = this.disk.logs.get(key);
     if (log === undefined) {
-      log = new PartitionLog(topic, partition);
+      log = new PartitionLog(topic, partition, this.settings.logConfig?.(topic));
       this.disk.logs.set(key, log);
     }
     return log;
@@ -244,7 +265,7 @@ export class ReplicaManager {
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1 });
+      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1, sentLogStartOffset: -1 });
     }
     this.leaders.set(key, {
       key,
@@ -256,7 +277,8 @@ export class ReplicaManager {
       isr: state.isr,
       replicas: state.replicas,
       followers,
-      highWatermark: Math.min(follower?.highWatermark ?? existing?.highWatermark ?? 0, log.endOffset),
+      // Never below the log start (Kafka's UnifiedLog keeps the high watermark at or above it).
+      highWatermark: Math.max(log.logStartOffset, Math.min(follower?.highWatermark ?? existing?.highWatermark ?? 0, log.endOffset)),
       epochStartOffset: log.endOffset,
       pendingAdds: new Set(),
       alterInFlight: false,
@@ -281,7 +303,10 @@ export class ReplicaManager {
       log: this.logOf(state.topic, state.partition),
       leader: state.leader!,
       leaderEpoch: state.leaderEpoch,
-      highWatermark: Math.min(existing?.highWatermark ?? wasLeader?.highWatermark ?? 0, this.logOf(state.topic, state.partition).endOffset),
+      highWatermark: Math.max(
+        this.logOf(state.topic, state.partition).logStartOffset,
+        Math.min(existing?.highWatermark ?? wasLeader?.highWatermark ?? 0, this.logOf(state.topic, state.partition).endOffset),
+      ),
       delayedUntilUs: 0,
     });
     this.sendFetch(state.leader!, fx);
@@ -524,9 +549,12 @@ export class ReplicaManager {
       // so the high watermark each follower was sent is recorded here.
       const progress = leader?.followers.get(request.replicaId);
       if (response.error === 'NONE' && response.batches.length === 0 && response.divergingEpoch === null) {
-        if (progress !== undefined && progress.sentHighWatermark === response.highWatermark) continue;
+        if (progress !== undefined && progress.sentHighWatermark === response.highWatermark && progress.sentLogStartOffset === response.logStartOffset) continue;
       }
-      if (progress !== undefined) progress.sentHighWatermark = response.highWatermark;
+      if (progress !== undefined) {
+        progress.sentHighWatermark = response.highWatermark;
+        progress.sentLogStartOffset = response.logStartOffset;
+      }
       responses.push(response);
     }
     return responses;
@@ -549,10 +577,13 @@ export class ReplicaManager {
     const log = leader.log;
     const progress = leader.followers.get(replicaId);
     if (progress === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
-    // KIP-320: the follower's last epoch must end where the leader's log says it does.
-    if (part.fetchOffset > log.endOffset || log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch) {
+    // Below the log start: those records were deleted by retention (Kafka's checkFetchOffsetRange).
+    if (part.fetchOffset < log.logStartOffset) return { ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark };
+    // KIP-320: the follower's last epoch must end where the leader's log says it does (a follower
+    // that restarted empty at the log start knows no epoch yet: -1, nothing to check).
+    if (part.fetchOffset > log.endOffset || (part.lastFetchedEpoch >= 0 && log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch)) {
       const diverging = log.endOffsetForEpoch(part.lastFetchedEpoch);
-      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, batches: [], divergingEpoch: diverging };
+      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging };
     }
     // Kafka's Replica.updateFetchState: caught up if it reached the leader's end now, or the end
     // the leader had when it last fetched.
@@ -565,7 +596,7 @@ export class ReplicaManager {
     this.maybeExpandIsr(leader, replicaId, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
     const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
-    return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, batches, divergingEpoch: null };
+    return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
@@ -729,6 +760,10 @@ export class ReplicaManager {
       const key = partitionKey(part.topic, part.partition);
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from) continue;
+      if (part.error === 'OFFSET_OUT_OF_RANGE') {
+        this.handleOutOfRange(follower, part.logStartOffset, from, fx);
+        continue;
+      }
       if (part.error !== 'NONE') {
         // Kafka's AbstractFetcherThread delays a partition whose fetch failed (a leader that is no
         // longer one, an epoch this broker has not seen yet) by replica.fetch.backoff.ms, rather
@@ -749,8 +784,47 @@ export class ReplicaManager {
       }
       for (const batch of part.batches) if (batch.baseOffset === log.endOffset) log.append(batch);
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
+      // Kafka's ReplicaFetcherThread.processPartitionData: the follower takes the leader's log start
+      // (log.maybeIncrementLogStartOffset(leaderLogStartOffset, LeaderOffsetIncremented)).
+      log.maybeIncrementLogStartOffset(part.logStartOffset, follower.highWatermark);
     }
     this.sendFetch(from, fx);
+  }
+
+  /**
+   * The leader no longer has the records this follower would fetch next: retention deleted them.
+   * Kafka's AbstractFetcherThread.handleOutOfRangeError / fetchOffsetAndTruncate: when the leader's
+   * log start is past this replica's log end, truncate fully and start at the leader's log start.
+   * (Kafka asks the leader's earliest and latest offsets with ListOffsets; here the error answer
+   * carries the leader's log start, as Fetch responses carry log_start_offset.)
+   */
+  private handleOutOfRange(follower: FollowerPartition, leaderStartOffset: number, from: string, fx: Effects<Message>): void {
+    const log = follower.log;
+    if (leaderStartOffset <= log.endOffset) return; // the next fetch, from our log end, is in range again
+    const endBefore = log.endOffset;
+    const removed = log.truncateFullyAndStartAt(leaderStartOffset);
+    follower.highWatermark = leaderStartOffset;
+    this.outOfRangeResets++;
+    this.truncatedRecords += removed;
+    fx.note(
+      `${this.self} fell behind the log start of ${follower.key} on leader ${from} (OFFSET_OUT_OF_RANGE: it fetched from ${endBefore}, retention deleted everything before ${leaderStartOffset}): ` +
+        `it dropped its ${removed} record${removed === 1 ? '' : 's'} and restarts at ${leaderStartOffset}`,
+    );
+  }
+
+  /**
+   * Kafka's LogManager.cleanupLogs, every log.retention.check.interval.ms: each log this broker
+   * leads or follows deletes its old segments, below its high watermark (the leader's, or what the
+   * follower was told).
+   */
+  private checkRetention(fx: Effects<Message>): void {
+    const apply = (log: PartitionLog, highWatermark: number): void => {
+      const deleted = log.deleteOldSegments(fx.nowUs, highWatermark);
+      this.retentionDeletedSegments += deleted.segments;
+      this.retentionDeletedRecords += deleted.records;
+    };
+    for (const leader of this.leaders.values()) apply(leader.log, leader.highWatermark);
+    for (const follower of this.followers.values()) apply(follower.log, follower.highWatermark);
   }
 
   // ---- timers ---------------------------------------------------------------------------------
@@ -762,6 +836,9 @@ export class ReplicaManager {
     } else if (key === TIMER_WRITEBACK) {
       for (const log of this.disk.logs.values()) log.writeBack(fx.nowUs);
       fx.setTimer(TIMER_WRITEBACK, OS_WRITEBACK_INTERVAL_US);
+    } else if (key === TIMER_RETENTION) {
+      this.checkRetention(fx);
+      fx.setTimer(TIMER_RETENTION, this.settings.retentionCheckIntervalUs ?? RETENTION_CHECK_INTERVAL_DEFAULT_US);
     } else if (key === TIMER_PRODUCE_TIMEOUT) {
       const expired = this.parkedProduces.filter((parked) => parked.deadlineUs <= fx.nowUs);
       this.parkedProduces = this.parkedProduces.filter((parked) => parked.deadlineUs > fx.nowUs);
@@ -827,6 +904,9 @@ export class ReplicaManager {
       isrExpands: this.isrExpands,
       truncatedRecords: this.truncatedRecords,
       parkedProduces: this.parkedProduces.length,
+      retentionDeletedSegments: this.retentionDeletedSegments,
+      retentionDeletedRecords: this.retentionDeletedRecords,
+      outOfRangeResets: this.outOfRangeResets,
     };
   }
 }
