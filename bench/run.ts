@@ -8,13 +8,14 @@
 //             hour: how long an hour of cluster time takes headless.
 //   failover  bench/failover.ts: KRaft against the ZooKeeper-era controller, 100 to 10,000
 //             partitions, in simulated time (the README's table), and the wall time it takes.
-//   dataplane bench/dataplane.ts: issue 5's reference load (producers and replication so far).
+//   dataplane bench/dataplane.ts: issue 5's reference load (producers, replication and retention so far).
 import { createEngine } from '../src/engine/api';
 import { runDataplaneBench } from './dataplane';
 import { failoverTable, formatFailoverTable } from './failover';
 import { runKernelBench } from './kernel';
 
 const REPEATS = 5;
+const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -53,10 +54,11 @@ const kraft10k = failover.find((row) => row.label.startsWith('KRaft (dedicated')
 const settleAndFailUs = 30_000_000 + kraft10k.controllerBackMs * 1_000;
 console.log(`  simulation speed, KRaft with 10,000 partitions: ${(settleAndFailUs / 1_000 / kraft10k.wallMs).toFixed(0)} simulated s per wall s (${Math.round(kraft10k.wallMs)} ms wall for ${(settleAndFailUs / 1e6).toFixed(1)} s simulated, cluster formation and topic creation included)`);
 
-const dataplane = runDataplaneBench(10);
-console.log('\ndata plane: 6 brokers, 100 partitions RF 3, 20 MB/s of 1 KB records, acks=all, 10 simulated minutes (producers only: consumers are not built yet)');
+const dataplane = runDataplaneBench({ minutes: 10 });
+console.log('\ndata plane: 6 brokers, 100 partitions RF 3, 20 MB/s of 1 KB records, acks=all, retention.ms 2 min in 4 MiB segments, 10 simulated minutes (producers only: consumers are not built yet)');
 console.log(`  simulated s per wall second   ${(dataplane.simulatedSeconds / (dataplane.wallMs / 1000)).toFixed(1)}   (issue 5's target with consumers: ≥ 50)`);
-console.log(`  wall time                     ${(dataplane.wallMs / 1000).toFixed(1)} s for ${dataplane.simulatedSeconds} simulated s; ${format(dataplane.events)} events; ${format(dataplane.recordsAcked)} records acknowledged`);
-console.log(`  heap after each minute (MB)   ${dataplane.heapMbPerMinute.join(' ')}`);
+console.log(`  wall time                     ${(dataplane.wallMs / 1000).toFixed(1)} s for ${dataplane.simulatedSeconds} simulated s; ${format(dataplane.events)} events; ${format(dataplane.recordsAcked)} records acknowledged, ${format(dataplane.lostRecords)} lost`);
+console.log(`  heap after each minute (MB)   ${dataplane.heapMbPerMinute.join(' ')}${gcAvailable ? ' (after a full GC)' : ' (run node with --expose-gc for heap after GC)'}; peak ${dataplane.heapPeakMb} MB`);
+console.log(`  retention                     ${format(dataplane.batchesHeld)} batches held by all replicas at the end; ${format(dataplane.retiredBatches)} acknowledged batches deleted by retention`);
 
 if (hashes.size !== 1) process.exitCode = 1;

@@ -147,6 +147,9 @@ export interface ReplicaView {
   readonly underMinIsr: number;
   readonly records: number;
   readonly bytes: number;
+  /** Batches and segments held by this broker's logs (bounded by retention). */
+  readonly batches: number;
+  readonly segments: number;
   readonly unflushedRecords: number;
   readonly isrShrinks: number;
   readonly isrExpands: number;
@@ -887,7 +890,11 @@ export class ReplicaManager {
     let records = 0;
     let bytes = 0;
     let unflushed = 0;
+    let batches = 0;
+    let segments = 0;
     for (const log of this.disk.logs.values()) {
+      batches += log.batchCount;
+      segments += log.segmentViews().length;
       records += log.endOffset - log.logStartOffset;
       unflushed += log.endOffset - log.flushedEndOffset;
       bytes += log.bytes;
@@ -899,6 +906,8 @@ export class ReplicaManager {
       underMinIsr,
       records,
       bytes,
+      batches,
+      segments,
       unflushedRecords: unflushed,
       isrShrinks: this.isrShrinks,
       isrExpands: this.isrExpands,
