@@ -22,6 +22,8 @@ export interface DataplaneOptions {
 export interface DataplaneResult {
   readonly simulatedSeconds: number;
   readonly wallMs: number;
+  /** CPU time of this process over the run (user + system), without the forced collections: on a shared machine, the fairer figure. */
+  readonly cpuMs: number;
   /** Heap used after each simulated minute (after a full GC when available), MB. */
   readonly heapMbPerMinute: readonly number[];
   /** The largest heap used seen, sampled every 10 simulated seconds (garbage included), MB. */
@@ -71,6 +73,7 @@ export function runDataplaneBench(options: DataplaneOptions = {}): DataplaneResu
   let peak = heapMb();
   let gcMs = 0;
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   for (let minute = 0; minute < minutes; minute++) {
     for (let slice = 0; slice < 6; slice++) {
       engine.runFor(10_000_000);
@@ -83,11 +86,14 @@ export function runDataplaneBench(options: DataplaneOptions = {}): DataplaneResu
     heap.push(heapMb());
   }
   const wallMs = performance.now() - started - gcMs; // the forced collections are the bench's, not the engine's
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuMs = (cpu.user + cpu.system) / 1000 - gcMs;
   const producer = engine.processViews().find(({ id }) => id === 'producer-1')!.view.producer!;
   const durability = engine.durability();
   return {
     simulatedSeconds: minutes * 60,
     wallMs,
+    cpuMs,
     heapMbPerMinute: heap,
     heapPeakMb: peak,
     recordsAcked: producer.recordsAcked,

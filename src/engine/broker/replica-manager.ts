@@ -124,6 +124,9 @@ interface FollowerPartition {
   highWatermark: number;
   /** Not fetched before this time: its last fetch failed (replica.fetch.backoff.ms). */
   delayedUntilUs: TimeUs;
+  /** The fetch entry last sent, reused while the log neither grew, shrank nor moved its start (it is immutable). */
+  lastRequest: FetchPartitionRequest | null;
+  lastRequestLogStart: number;
 }
 
 interface ParkedProduce {
@@ -168,6 +171,15 @@ export function partitionKey(topic: string, partition: number): string {
 
 const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FOLLOWERS: readonly FollowerPartition[] = [];
+
+/** Records what a follower is being sent (answers are sent as soon as they are built). */
+function sent(progress: FollowerProgress | undefined, response: FetchPartitionResponse): FetchPartitionResponse {
+  if (progress !== undefined) {
+    progress.sentHighWatermark = response.highWatermark;
+    progress.sentLogStartOffset = response.logStartOffset;
+  }
+  return response;
+}
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
   return { topic: part.topic, partition: part.partition, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
@@ -311,6 +323,8 @@ export class ReplicaManager {
         Math.min(existing?.highWatermark ?? wasLeader?.highWatermark ?? 0, this.logOf(state.topic, state.partition).endOffset),
       ),
       delayedUntilUs: 0,
+      lastRequest: null,
+      lastRequestLogStart: -1,
     });
     this.sendFetch(state.leader!, fx);
   }
@@ -546,19 +560,8 @@ export class ReplicaManager {
   private answerFetch(request: ReplicaFetchRequest, fx: Effects<Message>): FetchPartitionResponse[] {
     const responses: FetchPartitionResponse[] = [];
     for (const part of request.partitions) {
-      const leader = this.leaders.get(part.key);
-      const response = this.answerPartitionFetch(leader, request.replicaId, part, fx);
-      // Every answer built here is sent at once (an empty list is parked instead, and sends nothing),
-      // so the high watermark each follower was sent is recorded here.
-      const progress = leader?.followers.get(request.replicaId);
-      if (response.error === 'NONE' && response.batches.length === 0 && response.divergingEpoch === null) {
-        if (progress !== undefined && progress.sentHighWatermark === response.highWatermark && progress.sentLogStartOffset === response.logStartOffset) continue;
-      }
-      if (progress !== undefined) {
-        progress.sentHighWatermark = response.highWatermark;
-        progress.sentLogStartOffset = response.logStartOffset;
-      }
-      responses.push(response);
+      const response = this.answerPartitionFetch(this.leaders.get(part.key), request.replicaId, part, fx);
+      if (response !== null) responses.push(response);
     }
     return responses;
   }
@@ -573,20 +576,26 @@ export class ReplicaManager {
     fx.send(to, response);
   }
 
-  private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse {
+  /**
+   * One partition of a follower's fetch, or null when there is nothing new for it: no records, no
+   * divergence, no error, and the high watermark and log start it was last sent. Every answer
+   * returned is sent at once (an empty list is parked instead), so what the follower was sent is
+   * recorded here.
+   */
+  private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse | null {
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
-    if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
-    if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
-    const log = leader.log;
     const progress = leader.followers.get(replicaId);
+    if (part.currentLeaderEpoch < leader.leaderEpoch) return sent(progress, fetchError(part, 'FENCED_LEADER_EPOCH'));
+    if (part.currentLeaderEpoch > leader.leaderEpoch) return sent(progress, fetchError(part, 'UNKNOWN_LEADER_EPOCH'));
+    const log = leader.log;
     if (progress === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     // Below the log start: those records were deleted by retention (Kafka's checkFetchOffsetRange).
-    if (part.fetchOffset < log.logStartOffset) return { ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark };
+    if (part.fetchOffset < log.logStartOffset) return sent(progress, { ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark });
     // KIP-320: the follower's last epoch must end where the leader's log says it does (a follower
     // that restarted empty at the log start knows no epoch yet: -1, nothing to check).
     if (part.fetchOffset > log.endOffset || (part.lastFetchedEpoch >= 0 && log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch)) {
       const diverging = log.endOffsetForEpoch(part.lastFetchedEpoch);
-      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging };
+      return sent(progress, { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging });
     }
     // Kafka's Replica.updateFetchState: caught up if it reached the leader's end now, or the end
     // the leader had when it last fetched.
@@ -599,7 +608,9 @@ export class ReplicaManager {
     this.maybeExpandIsr(leader, replicaId, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
     const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
-    return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
+    // Nothing new (KIP-227's incremental fetch leaves such partitions out).
+    if (batches.length === 0 && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
+    return sent(progress, { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null });
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
@@ -735,14 +746,20 @@ export class ReplicaManager {
         continue;
       }
       const log = follower.log;
-      partitions.push({
-        topic: follower.topic,
-        partition: follower.partition,
-        key: follower.key,
-        fetchOffset: log.endOffset,
-        lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
-        currentLeaderEpoch: follower.leaderEpoch,
-      });
+      let entry = follower.lastRequest;
+      if (entry === null || entry.fetchOffset !== log.endOffset || follower.lastRequestLogStart !== log.logStartOffset) {
+        entry = {
+          topic: follower.topic,
+          partition: follower.partition,
+          key: follower.key,
+          fetchOffset: log.endOffset,
+          lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
+          currentLeaderEpoch: follower.leaderEpoch,
+        };
+        follower.lastRequest = entry;
+        follower.lastRequestLogStart = log.logStartOffset;
+      }
+      partitions.push(entry);
     }
     if (partitions.length === 0) {
       this.fetchInFlight.delete(leaderId);
