@@ -149,6 +149,8 @@ export class PartitionLog {
   private epochBeforeStart = 0;
   /** The offset the next batch gets (kept, not recomputed: followers and fetches ask for it constantly). */
   private end = 0;
+  /** Epoch of the last batch, or null while the log holds none (kept for epochBefore(end), asked at every fetch). */
+  private lastBatchEpoch: number | null = null;
   /** Everything below this offset is on disk for sure; above it lives in the page cache. */
   private flushedOffset = 0;
   /** The leader epoch cache: the first offset written in each epoch, ascending. */
@@ -251,6 +253,7 @@ export class PartitionLog {
     if (this.active.shouldRoll(batch, this.config)) this.roll();
     this.active.push(batch);
     this.end = batch.baseOffset + batch.records;
+    this.lastBatchEpoch = batch.epoch;
     this.totalBytes += batch.bytes;
     this.totalBatches++;
     this.remember(batch);
@@ -301,8 +304,7 @@ export class PartitionLog {
    */
   epochBefore(offset: number): number | null {
     if (offset === 0) return 0;
-    const batches = this.active.batches;
-    if (offset === this.end && batches.length > 0) return batches[batches.length - 1]!.epoch; // the common case: the log end
+    if (offset === this.end && this.lastBatchEpoch !== null) return this.lastBatchEpoch; // the common case: the log end
     const batch = this.batchAt(offset - 1);
     if (batch !== undefined) return batch.epoch;
     return offset === this.startOffset ? this.epochBeforeStart : null;
@@ -348,6 +350,7 @@ export class PartitionLog {
       this.segments.push(this.newSegment(last.endOffset)); // the cut fell on a segment boundary: a new active segment opens there
     }
     this.end = this.active.batches.length > 0 ? this.active.endOffset : this.active.baseOffset;
+    this.lastBatchEpoch = this.batchAt(this.end - 1)?.epoch ?? null;
     // Producer state is rebuilt from what is left (Kafka reloads it from the log after a truncation).
     this.producers = new Map();
     for (const batch of this.newestBatches(10_000)) this.remember(batch);
@@ -369,6 +372,7 @@ export class PartitionLog {
     this.startOffset = offset;
     this.epochBeforeStart = -1;
     this.end = offset;
+    this.lastBatchEpoch = null;
     this.flushedOffset = offset;
     this.epochs = []; // Kafka's leaderEpochCache.clearAndFlush
     this.producers = new Map();

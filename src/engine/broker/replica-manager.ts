@@ -194,6 +194,8 @@ export class ReplicaManager {
   private readonly parkedFetches = new Map<string, ParkedFetch>();
   /** Leader broker -> when the fetch to it was sent (null: none in flight). */
   private readonly fetchInFlight = new Map<string, TimeUs | null>();
+  /** Per-peer timer keys, built once: a fresh string per call would be hashed again at every timer set and cancel. */
+  private readonly timerKeys = new Map<string, Map<string, string>>();
   private isrShrinks = 0;
   private isrExpands = 0;
   private truncatedRecords = 0;
@@ -236,6 +238,20 @@ export class ReplicaManager {
       this.disk.logs.set(key, log);
     }
     return log;
+  }
+
+  private timerKey(prefix: string, peer: string): string {
+    let byPeer = this.timerKeys.get(prefix);
+    if (byPeer === undefined) {
+      byPeer = new Map();
+      this.timerKeys.set(prefix, byPeer);
+    }
+    let key = byPeer.get(peer);
+    if (key === undefined) {
+      key = `${prefix}${peer}`;
+      byPeer.set(peer, key);
+    }
+    return key;
   }
 
   // ---- roles from metadata --------------------------------------------------------------------
@@ -546,7 +562,7 @@ export class ReplicaManager {
     if (responses.length === 0 && request.partitions.length > 0) {
       // Long poll: nothing new for this follower; hold the fetch until something is, or the wait ends.
       this.parkedFetches.set(request.replicaId, { from, request });
-      fx.setTimer(`${TIMER_FETCH_PARK}${request.replicaId}`, this.settings.fetchMaxWaitUs);
+      fx.setTimer(this.timerKey(TIMER_FETCH_PARK, request.replicaId), this.settings.fetchMaxWaitUs);
       return;
     }
     this.sendFetchResponse(from, responses, fx);
@@ -620,7 +636,7 @@ export class ReplicaManager {
     for (const id of ids) {
       const fetch = this.parkedFetches.get(id)!;
       this.parkedFetches.delete(id);
-      fx.cancelTimer(`${TIMER_FETCH_PARK}${id}`);
+      fx.cancelTimer(this.timerKey(TIMER_FETCH_PARK, id));
       this.sendFetchResponse(fetch.from, this.answerFetch(fetch.request, fx), fx);
     }
   }
@@ -764,18 +780,18 @@ export class ReplicaManager {
     if (partitions.length === 0) {
       this.fetchInFlight.delete(leaderId);
       // Kafka's fetcher thread waits out the back-off when nothing is fetchable.
-      if (delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(`${TIMER_FETCH_BACKOFF}${leaderId}`, delayedUntilUs - fx.nowUs);
+      if (delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(this.timerKey(TIMER_FETCH_BACKOFF, leaderId), delayedUntilUs - fx.nowUs);
       return;
     }
     this.fetchInFlight.set(leaderId, fx.nowUs);
     const request: ReplicaFetchRequest = { type: 'ReplicaFetch', bytes: DATA_HEADER_BYTES + partitions.length * 32, replicaId: this.self, brokerEpoch, partitions };
     fx.send(leaderId, request);
-    fx.setTimer(`${TIMER_FETCH_RETRY}${leaderId}`, this.settings.fetchTimeoutUs);
+    fx.setTimer(this.timerKey(TIMER_FETCH_RETRY, leaderId), this.settings.fetchTimeoutUs);
   }
 
   handleReplicaFetchResponse(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
     this.fetchInFlight.set(from, null);
-    fx.cancelTimer(`${TIMER_FETCH_RETRY}${from}`);
+    fx.cancelTimer(this.timerKey(TIMER_FETCH_RETRY, from));
     for (const part of response.partitions) {
       const key = partitionKey(part.topic, part.partition);
       const follower = this.followers.get(key);
