@@ -186,7 +186,8 @@ export class PartitionLog {
   }
 
   get latestEpoch(): number {
-    return this.epochs.at(-1)?.epoch ?? 0;
+    const epochs = this.epochs;
+    return epochs.length === 0 ? 0 : epochs[epochs.length - 1]!.epoch;
   }
 
   get batchCount(): number {
@@ -226,15 +227,19 @@ export class PartitionLog {
 
   private remember(batch: LogBatch): void {
     if (batch.producerId < 0) return;
-    const list = this.producers.get(batch.producerId) ?? [];
-    list.push({ baseSequence: batch.baseSequence, records: batch.records, baseOffset: batch.baseOffset });
+    // The batch itself serves as the reference (it carries the sequence, count and offset): no copy per append.
+    const list = this.producers.get(batch.producerId);
+    if (list === undefined) {
+      this.producers.set(batch.producerId, [batch]);
+      return;
+    }
+    list.push(batch);
     if (list.length > PRODUCER_BATCHES_KEPT) list.shift();
-    this.producers.set(batch.producerId, list);
   }
 
   /** As a new leader: the epoch starts at the current end (Kafka's leaderEpochCache.assign on become-leader). */
   assignEpoch(epoch: number): void {
-    const last = this.epochs.at(-1);
+    const last = this.epochs.length === 0 ? undefined : this.epochs[this.epochs.length - 1]!;
     if (last !== undefined && last.epoch >= epoch) return;
     this.epochs.push({ epoch, startOffset: this.endOffset });
   }

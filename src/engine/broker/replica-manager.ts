@@ -196,6 +196,7 @@ export class ReplicaManager {
   private readonly fetchInFlight = new Map<string, TimeUs | null>();
   /** Per-peer timer keys, built once: a fresh string per call would be hashed again at every timer set and cancel. */
   private readonly timerKeys = new Map<string, Map<string, string>>();
+  private readonly keysByTopic = new Map<string, string[]>();
   private isrShrinks = 0;
   private isrExpands = 0;
   private truncatedRecords = 0;
@@ -238,6 +239,16 @@ export class ReplicaManager {
       this.disk.logs.set(key, log);
     }
     return log;
+  }
+
+  /** "topic-partition", built once per partition: produce and fetch paths ask for it per batch. */
+  private keyOf(topic: string, partition: number): string {
+    let keys = this.keysByTopic.get(topic);
+    if (keys === undefined) {
+      keys = [];
+      this.keysByTopic.set(topic, keys);
+    }
+    return (keys[partition] ??= partitionKey(topic, partition));
   }
 
   private timerKey(prefix: string, peer: string): string {
@@ -392,7 +403,7 @@ export class ReplicaManager {
     const results: (ProducePartitionResult | null)[] = [];
     const required: number[] = [];
     for (const batch of request.batches) {
-      const key = partitionKey(batch.topic, batch.partition);
+      const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
       const answer = (error: ErrorCode, detail: string, baseOffset = -1): void => {
         results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
@@ -455,7 +466,7 @@ export class ReplicaManager {
     }
     const grown = new Set<LeaderPartition>();
     for (const batch of request.batches) {
-      const leader = this.leaders.get(partitionKey(batch.topic, batch.partition));
+      const leader = this.leaders.get(this.keyOf(batch.topic, batch.partition));
       if (leader !== undefined) grown.add(leader);
     }
     for (const leader of grown) {
@@ -486,7 +497,7 @@ export class ReplicaManager {
     parked.request.batches.forEach((batch, index) => {
       const required = parked.requiredOffsets[index]!;
       if (required < 0) return;
-      const key = partitionKey(batch.topic, batch.partition);
+      const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
       if (leader === undefined) {
         parked.results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1, detail: `NOT_LEADER_OR_FOLLOWER: ${this.self} lost the leadership of ${key} before the ISR had the batch` };
@@ -546,7 +557,7 @@ export class ReplicaManager {
     if (this.parkedProduces.length === 0) return;
     for (const parked of this.parkedProduces) {
       parked.request.batches.forEach((batch, index) => {
-        if (parked.requiredOffsets[index]! >= 0 && partitionKey(batch.topic, batch.partition) === key) {
+        if (parked.requiredOffsets[index]! >= 0 && this.keyOf(batch.topic, batch.partition) === key) {
           parked.results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset: -1, detail };
           parked.requiredOffsets[index] = -1;
         }
@@ -632,9 +643,10 @@ export class ReplicaManager {
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
   private wakeParkedFetches(fx: Effects<Message>, only?: LeaderPartition): void {
     if (this.parkedFetches.size === 0) return;
-    const ids = only === undefined ? [...this.parkedFetches.keys()] : [...only.followers.keys()].filter((id) => this.parkedFetches.has(id));
+    const ids = only === undefined ? [...this.parkedFetches.keys()] : only.followers.keys();
     for (const id of ids) {
-      const fetch = this.parkedFetches.get(id)!;
+      const fetch = this.parkedFetches.get(id);
+      if (fetch === undefined) continue;
       this.parkedFetches.delete(id);
       fx.cancelTimer(this.timerKey(TIMER_FETCH_PARK, id));
       this.sendFetchResponse(fetch.from, this.answerFetch(fetch.request, fx), fx);
@@ -793,7 +805,7 @@ export class ReplicaManager {
     this.fetchInFlight.set(from, null);
     fx.cancelTimer(this.timerKey(TIMER_FETCH_RETRY, from));
     for (const part of response.partitions) {
-      const key = partitionKey(part.topic, part.partition);
+      const key = this.keyOf(part.topic, part.partition);
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from) continue;
       if (part.error === 'OFFSET_OUT_OF_RANGE') {
