@@ -422,7 +422,7 @@ export class PartitionLog {
       sizeOverBytes -= segment.bytes;
       batchesOver -= segment.batches.length;
       count++;
-      records += segment.endOffset - Math.max(segment.baseOffset, this.startOffset);
+      records += Math.max(0, segment.endOffset - Math.max(segment.baseOffset, this.startOffset)); // below the start: already gone from the log
       bytes += segment.bytes;
       this.dropSegment(segment);
       this.segments.shift();
