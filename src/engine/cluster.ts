@@ -64,8 +64,15 @@ export interface MemberDisk {
 
 /** min.insync.replicas for a topic: its own Config record, else the cluster's, else the static setting. */
 function minInsyncReplicasOf(image: MetadataImage, staticValue: number): (topic: string) => number {
+  // The config keys are built once per topic: this is asked for every produced batch.
+  const keys = new Map<string, string>();
   return (topic) => {
-    const value = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');
+    let key = keys.get(topic);
+    if (key === undefined) {
+      key = `topic:${topic}/min.insync.replicas`;
+      keys.set(topic, key);
+    }
+    const value = image.configs.get(key) ?? image.configs.get('cluster/min.insync.replicas');
     return value === undefined ? staticValue : Number(value);
   };
 }
