@@ -11,7 +11,11 @@
 //             replica.lag.time.max.ms and expands it when they catch up to the high watermark, by
 //             AlterPartition to the controller (the change takes effect when committed).
 //   follower  fetches from its leader (one fetch in flight per leader broker, long-polled there),
-//             appends what it gets, truncates on divergence, and takes the leader's high watermark.
+//             appends what it gets, truncates on divergence, and takes the leader's high watermark
+//             and log start offset; below the leader's log start (OFFSET_OUT_OF_RANGE) it
+//             truncates fully and restarts there (Kafka's ReplicaFetcherThread).
+//   both      delete old log segments every log.retention.check.interval.ms (Kafka's
+//             LogManager.cleanupLogs), below their high watermark.
 //
 // Logs and the producer-id counter are on the broker's disk; the rest is volatile and rebuilt from
 // metadata after a restart. Idempotence: a batch whose producer id and sequence the log already
