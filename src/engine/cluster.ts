@@ -15,7 +15,8 @@ import { isDataRequest, type ReplicaFetchResponse } from './broker/protocol';
 import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
 import { Consumer, type ConsumerLedger, type ConsumerView } from './clients/consumer';
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
-import { dataReplicationOf, normalizeAcks, type EngineConfig } from './config';
+import { dataReplicationOf, logConfigOf, normalizeAcks, type EngineConfig } from './config';
+import type { LogConfig } from './broker/partition-log';
 import { QuorumController, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
 import {
@@ -83,10 +84,25 @@ export interface MemberDisk {
 
 /** min.insync.replicas for a topic: its own Config record, else the cluster's, else the static setting. */
 function minInsyncReplicasOf(image: MetadataImage, staticValue: number): (topic: string) => number {
+  // The config keys are built once per topic: this is asked for every produced batch.
+  const keys = new Map<string, string>();
   return (topic) => {
-    const value = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');
+    let key = keys.get(topic);
+    if (key === undefined) {
+      key = `topic:${topic}/min.insync.replicas`;
+      keys.set(topic, key);
+    }
+    const value = image.configs.get(key) ?? image.configs.get('cluster/min.insync.replicas');
     return value === undefined ? staticValue : Number(value);
   };
+}
+
+/** Segment and retention settings per topic: the topic's own (static config), else the broker's log.* defaults. */
+function logConfigsOf(config: EngineConfig): (topic: string) => LogConfig {
+  const byTopic = new Map<string, LogConfig>();
+  for (const topic of config.topics) byTopic.set(topic.name, logConfigOf(config.kafka, topic.config));
+  const fallback = logConfigOf(config.kafka, undefined);
+  return (topic) => byTopic.get(topic) ?? fallback;
 }
 
 type MetadataMessage = RaftMessage<MetadataRecord, ImageData>;
@@ -205,6 +221,8 @@ class BrokerMember implements ProcessLogic<Message> {
         fetchBackoffUs: kafka['replica.fetch.backoff.ms'] * US_PER_MS,
         minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
         dataReplication: dataReplicationOf(config),
+        logConfig: logConfigsOf(config),
+        retentionCheckIntervalUs: kafka['log.retention.check.interval.ms'] * US_PER_MS,
       },
       disk.data,
       image,

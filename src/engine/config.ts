@@ -5,6 +5,7 @@
 // our own camelCase with the unit last where Kafka has none (crossZoneLatencyMs).
 
 import { z } from 'zod';
+import type { LogConfig } from './broker/partition-log';
 import { REGIONAL, type NetworkConfig } from './net/network';
 import { OBJECT_STORE_ID } from './storage/object-store';
 import { US_PER_MS } from './sim/time';
@@ -50,6 +51,13 @@ const probeSchema = strictObject({
   });
 });
 
+/** Kafka's floor for segment.bytes: LegacyRecord.RECORD_OVERHEAD_V0 (14). */
+export const LOG_SEGMENT_BYTES_MIN = 14;
+const INT32_MAX = 2_147_483_647;
+/** Longest log time setting accepted: 100 years, so that it converts to µs exactly. */
+const LOG_MS_MAX = 3_153_600_000_000;
+const LOG_HOURS_MAX = 876_000;
+
 /**
  * Kafka's own settings, by Kafka's names, with Kafka's defaults. Only settings the engine models
  * are accepted: a setting that would silently do nothing is refused by name.
@@ -76,6 +84,15 @@ export const kafkaConfigSchema = strictObject({
   'offsets.topic.replication.factor': integerIn(1, BROKERS_MAX).default(3),
   'offsets.commit.timeout.ms': integerIn(1, 600_000, 'ms').default(5_000),
   'group.initial.rebalance.delay.ms': integerIn(0, 600_000, 'ms').default(3_000),
+  // Log segments and retention (Kafka's LogConfig / ServerLogConfigs). The *.ms setting wins over
+  // *.hours when both are given, as in Kafka (log.retention.ms > log.retention.hours).
+  'log.segment.bytes': integerIn(LOG_SEGMENT_BYTES_MIN, INT32_MAX, 'bytes').default(1_073_741_824),
+  'log.roll.ms': integerIn(1, LOG_MS_MAX, 'ms').optional(),
+  'log.roll.hours': integerIn(1, LOG_HOURS_MAX, 'h').default(168),
+  'log.retention.ms': integerIn(-1, LOG_MS_MAX, 'ms (-1: no limit)').optional(),
+  'log.retention.hours': integerIn(-1, LOG_HOURS_MAX, 'h (-1: no limit)').default(168),
+  'log.retention.bytes': integerIn(-1, Number.MAX_SAFE_INTEGER, 'bytes (-1: no limit)').default(-1),
+  'log.retention.check.interval.ms': integerIn(1, LOG_MS_MAX, 'ms').default(300_000),
   /** Only in controllerMode "zookeeper". */
   'zookeeper.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(18_000),
 });
@@ -94,6 +111,10 @@ export const topicSchema = strictObject({
   config: strictObject({
     'min.insync.replicas': integerIn(1, BROKERS_MAX).optional(),
     'unclean.leader.election.enable': z.boolean({ error: 'true or false' }).optional(),
+    'segment.bytes': integerIn(LOG_SEGMENT_BYTES_MIN, INT32_MAX, 'bytes').optional(),
+    'segment.ms': integerIn(1, LOG_MS_MAX, 'ms').optional(),
+    'retention.ms': integerIn(-1, LOG_MS_MAX, 'ms (-1: no limit)').optional(),
+    'retention.bytes': integerIn(-1, Number.MAX_SAFE_INTEGER, 'bytes (-1: no limit)').optional(),
   }).prefault({}),
 });
 
@@ -276,6 +297,7 @@ export const engineConfigSchema = strictObject({
 
 export type EngineConfigInput = z.input<typeof engineConfigSchema>;
 export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
+export type TopicConfig = z.output<typeof topicSchema>['config'];
 type ParsedConfig = z.output<typeof engineConfigSchema>;
 
 export interface ProcessPlacement {
@@ -313,6 +335,23 @@ export function dataReplicationOf(config: Pick<EngineConfig, 'dataReplication' |
   const byTopic = new Map<string, DataReplication>();
   for (const topic of config.topics) byTopic.set(topic.name, topic.dataReplication ?? config.dataReplication);
   return (topic) => byTopic.get(topic) ?? config.dataReplication;
+}
+
+/**
+ * A topic's log settings: its own, else the broker's log.* defaults (Kafka's LogConfig, with
+ * log.roll.ms over log.roll.hours and log.retention.ms over log.retention.hours), in µs and bytes.
+ */
+export function logConfigOf(kafka: KafkaConfig, topic: TopicConfig | undefined): LogConfig {
+  const own = topic ?? {};
+  const rollMs = own['segment.ms'] ?? kafka['log.roll.ms'] ?? kafka['log.roll.hours'] * 3_600_000;
+  const brokerRetentionMs = kafka['log.retention.ms'] ?? (kafka['log.retention.hours'] < 0 ? -1 : kafka['log.retention.hours'] * 3_600_000);
+  const retentionMs = own['retention.ms'] ?? brokerRetentionMs;
+  return {
+    segmentBytes: own['segment.bytes'] ?? kafka['log.segment.bytes'],
+    segmentUs: rollMs * US_PER_MS,
+    retentionUs: retentionMs < 0 ? -1 : retentionMs * US_PER_MS,
+    retentionBytes: own['retention.bytes'] ?? kafka['log.retention.bytes'],
+  };
 }
 
 /** Kafka's acks values, as the protocol carries them: -1 for "all". */

@@ -1,12 +1,26 @@
-// One replica's log of one partition, on one broker's disk: batches at offsets, the leader epoch
-// that wrote each, and the leader epoch cache Kafka keeps beside it (leader-epoch-checkpoint) to
-// answer "where did epoch E end in your log?" (KIP-101), which finds a follower's divergence.
+// One replica's log of one partition, on one broker's disk: a list of segments holding batches at
+// offsets, the leader epoch that wrote each, and the leader epoch cache Kafka keeps beside it
+// (leader-epoch-checkpoint) to answer "where did epoch E end in your log?" (KIP-101), which finds a
+// follower's divergence.
+//
+// Segments, as Kafka's LogSegment: the last segment is the active one, the only one written. It
+// rolls (is closed, and a new one opens at the log end) when the next batch would overflow
+// segment.bytes, or when that batch's timestamp is more than segment.ms after the segment's first
+// batch (LogSegment.shouldRoll / timeWaitedForRoll, KIP-33). A closed segment is immutable and
+// known by its base offset (Kafka names its files by it): tiered storage (issue 6) uploads closed
+// segments. Only a truncation below a closed segment's end replaces it, by a new active segment.
+//
+// Retention, as Kafka's UnifiedLog.deleteOldSegments, run by the broker every
+// log.retention.check.interval.ms: whole segments go from the oldest, while past retention.ms (by
+// the largest timestamp in the segment) or beyond retention.bytes, never at or past the high
+// watermark, never the active segment; the log start offset moves to the first segment left.
+// Timestamps are the producer's (message.timestamp.type=CreateTime, Kafka's default).
 //
 // Durability, as Kafka's defaults have it: Kafka never fsyncs (flush.messages and flush.ms are
 // unbounded) and leaves writeback to the operating system, which writes back pages that have been
 // dirty for 30 s, every 5 s (Linux dirty_expire_centisecs / dirty_writeback_centisecs). A crash
 // loses what was not written back; replication, not the disk, is what protects acknowledged data.
-// Bounded by the retention of the layers above (for now, a cap on batches kept: BATCHES_MAX).
+// This file never reads a clock: times arrive as arguments.
 
 import type { TimeUs } from '../sim/time';
 import type { LogBatch } from './protocol';
@@ -15,11 +29,33 @@ import type { LogBatch } from './protocol';
 export const OS_DIRTY_EXPIRE_US = 30_000_000;
 /** Linux's dirty_writeback_centisecs (500): the writeback thread wakes this often. */
 export const OS_WRITEBACK_INTERVAL_US = 5_000_000;
-/** Batches one replica keeps at most until retention exists (the oldest are dropped). */
+/**
+ * A safety bound, not Kafka's: batches one replica keeps at most. Retention is what bounds a log;
+ * with Kafka's defaults (7 days, 1 GiB segments) a long session at high rate would still fill the
+ * host's memory, so the retention check also deletes the oldest closed segments (below the high
+ * watermark) while the log holds more than this. Counted apart (`deletedBySafetyBound`).
+ */
 export const BATCHES_MAX = 200_000;
 
 /** Kafka keeps the last 5 batches per producer to recognise retried duplicates (ProducerStateEntry). */
 export const PRODUCER_BATCHES_KEPT = 5;
+
+const HOUR_US = 3_600_000_000;
+
+/** A topic's log settings (topic config, else the broker's log.* default), in µs and bytes. */
+export interface LogConfig {
+  /** segment.bytes (log.segment.bytes, 1 GiB). */
+  readonly segmentBytes: number;
+  /** segment.ms (log.roll.ms / log.roll.hours, 168 h). */
+  readonly segmentUs: TimeUs;
+  /** retention.ms (log.retention.ms / log.retention.hours, 168 h); negative: no limit. */
+  readonly retentionUs: TimeUs;
+  /** retention.bytes (log.retention.bytes, -1); negative: no limit. */
+  readonly retentionBytes: number;
+}
+
+/** Kafka's defaults: 1 GiB segments rolled after 7 days, kept 7 days, no size limit. */
+export const DEFAULT_LOG_CONFIG: LogConfig = { segmentBytes: 1_073_741_824, segmentUs: 168 * HOUR_US, retentionUs: 168 * HOUR_US, retentionBytes: -1 };
 
 export interface ProducerBatchRef {
   readonly baseSequence: number;
@@ -32,9 +68,89 @@ export interface EpochEntry {
   readonly startOffset: number;
 }
 
+/** A segment as others may see it: read-only. Closed segments never change. */
+export interface SegmentView {
+  /** "topic-partition@baseOffset", as Kafka names segment files by base offset. */
+  readonly id: string;
+  readonly baseOffset: number;
+  /** The offset after its last batch. */
+  readonly endOffset: number;
+  readonly bytes: number;
+  readonly batchCount: number;
+  /** Timestamp of its first batch (Kafka's rollingBasedTimestamp), or null while empty. */
+  readonly firstTimestampUs: TimeUs | null;
+  /** The largest batch timestamp in it (retention.ms counts from this), or null while empty. */
+  readonly largestTimestampUs: TimeUs | null;
+  readonly closed: boolean;
+  readonly batches: readonly LogBatch[];
+}
+
+class Segment implements SegmentView {
+  readonly batches: LogBatch[] = [];
+  bytes = 0;
+  endOffset: number;
+  firstTimestampUs: TimeUs | null = null;
+  largestTimestampUs: TimeUs | null = null;
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly baseOffset: number,
+  ) {
+    this.endOffset = baseOffset;
+  }
+
+  get batchCount(): number {
+    return this.batches.length;
+  }
+
+  push(batch: LogBatch): void {
+    this.batches.push(batch);
+    this.bytes += batch.bytes;
+    this.endOffset = batch.baseOffset + batch.records;
+    if (this.firstTimestampUs === null) this.firstTimestampUs = batch.createdUs;
+    if (this.largestTimestampUs === null || batch.createdUs > this.largestTimestampUs) this.largestTimestampUs = batch.createdUs;
+  }
+
+  /** Kafka's LogSegment.shouldRoll for the next batch (index limits aside: there are no index files here). */
+  shouldRoll(batch: LogBatch, config: LogConfig): boolean {
+    if (this.batches.length === 0) return false;
+    return this.bytes > config.segmentBytes - batch.bytes || batch.createdUs - this.firstTimestampUs! > config.segmentUs;
+  }
+
+  /** Index of the batch containing `offset`, by binary search; -1 if none. */
+  indexContaining(offset: number): number {
+    const batches = this.batches;
+    let low = 0;
+    let high = batches.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const batch = batches[mid]!;
+      if (offset < batch.baseOffset) high = mid - 1;
+      else if (offset >= batch.baseOffset + batch.records) low = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+}
+
+/** What one retention check deleted. */
+export interface RetentionResult {
+  readonly segments: number;
+  readonly records: number;
+  readonly bytes: number;
+}
+
 export class PartitionLog {
-  private batches: LogBatch[] = [];
+  /** Oldest first; never empty: the last is the active segment. */
+  private segments: Segment[];
   private startOffset = 0;
+  /** Epoch of the record just before the log start (0 at offset 0; -1 after a full truncation: unknown). */
+  private epochBeforeStart = 0;
+  /** The offset the next batch gets (kept, not recomputed: followers and fetches ask for it constantly). */
+  private end = 0;
+  /** Epoch of the last batch, or null while the log holds none (kept for epochBefore(end), asked at every fetch). */
+  private lastBatchEpoch: number | null = null;
   /** Everything below this offset is on disk for sure; above it lives in the page cache. */
   private flushedOffset = 0;
   /** The leader epoch cache: the first offset written in each epoch, ascending. */
@@ -42,20 +158,27 @@ export class PartitionLog {
   /** Per producer id, its newest batches (Kafka's producer state, rebuilt from the log after a truncation). */
   private producers = new Map<number, ProducerBatchRef[]>();
   private totalBytes = 0;
+  private totalBatches = 0;
   private recordsLostToCrashes = 0;
+  private rolls = 0;
+  private deletedSegments = 0;
+  private deletedRecords = 0;
+  private deletedBySafety = 0;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
-  ) {}
+    readonly config: LogConfig = DEFAULT_LOG_CONFIG,
+  ) {
+    this.segments = [this.newSegment(0)];
+  }
 
   get logStartOffset(): number {
     return this.startOffset;
   }
 
   get endOffset(): number {
-    const last = this.batches.at(-1);
-    return last === undefined ? this.startOffset : last.baseOffset + last.records;
+    return this.end;
   }
 
   get flushedEndOffset(): number {
@@ -63,15 +186,26 @@ export class PartitionLog {
   }
 
   get latestEpoch(): number {
-    return this.epochs.at(-1)?.epoch ?? 0;
+    const epochs = this.epochs;
+    return epochs.length === 0 ? 0 : epochs[epochs.length - 1]!.epoch;
   }
 
   get batchCount(): number {
-    return this.batches.length;
+    return this.totalBatches;
   }
 
   get bytes(): number {
     return this.totalBytes;
+  }
+
+  /** The segments, oldest first; the last is the active one. */
+  segmentViews(): readonly SegmentView[] {
+    return this.segments;
+  }
+
+  /** Segments rolled, and segments and records deleted by retention (and the safety bound) in this log's life on disk. */
+  get stats(): { readonly rolls: number; readonly deletedSegments: number; readonly deletedRecords: number; readonly deletedBySafetyBound: number } {
+    return { rolls: this.rolls, deletedSegments: this.deletedSegments, deletedRecords: this.deletedRecords, deletedBySafetyBound: this.deletedBySafety };
   }
 
   epochCache(): readonly EpochEntry[] {
@@ -83,25 +217,37 @@ export class PartitionLog {
     return this.producers.get(producerId) ?? [];
   }
 
+  private newSegment(baseOffset: number): Segment {
+    return new Segment(`${this.topic}-${this.partition}@${baseOffset}`, baseOffset);
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
   private remember(batch: LogBatch): void {
     if (batch.producerId < 0) return;
-    const list = this.producers.get(batch.producerId) ?? [];
-    list.push({ baseSequence: batch.baseSequence, records: batch.records, baseOffset: batch.baseOffset });
+    // The batch itself serves as the reference (it carries the sequence, count and offset): no copy per append.
+    const list = this.producers.get(batch.producerId);
+    if (list === undefined) {
+      this.producers.set(batch.producerId, [batch]);
+      return;
+    }
+    list.push(batch);
     if (list.length > PRODUCER_BATCHES_KEPT) list.shift();
-    this.producers.set(batch.producerId, list);
   }
 
   /** As a new leader: the epoch starts at the current end (Kafka's leaderEpochCache.assign on become-leader). */
   assignEpoch(epoch: number): void {
-    const last = this.epochs.at(-1);
+    const last = this.epochs.length === 0 ? undefined : this.epochs[this.epochs.length - 1]!;
     if (last !== undefined && last.epoch >= epoch) return;
     this.epochs.push({ epoch, startOffset: this.endOffset });
   }
 
-  /** Appends a batch at exactly the log end (the leader assigns the offset; a follower copies it). */
+  /** Appends a batch at exactly the log end (the leader assigns the offset; a follower copies it), rolling first if due. */
   append(batch: LogBatch): void {
-    if (batch.baseOffset !== this.endOffset) {
-      throw new Error(`${this.topic}-${this.partition}: append at ${batch.baseOffset}, but the log ends at ${this.endOffset}`);
+    if (batch.baseOffset !== this.end) {
+      throw new Error(`${this.topic}-${this.partition}: append at ${batch.baseOffset}, but the log ends at ${this.end}`);
     }
     if (batch.epoch < this.latestEpoch) {
       // A follower copying older-epoch batches past an epoch it led without writing in it: that
@@ -109,44 +255,64 @@ export class PartitionLog {
       this.epochs = this.epochs.filter((entry) => entry.epoch <= batch.epoch || entry.startOffset < batch.baseOffset);
     }
     this.assignEpoch(batch.epoch);
-    this.batches.push(batch);
+    if (this.active.shouldRoll(batch, this.config)) this.roll();
+    this.active.push(batch);
+    this.end = batch.baseOffset + batch.records;
+    this.lastBatchEpoch = batch.epoch;
     this.totalBytes += batch.bytes;
+    this.totalBatches++;
     this.remember(batch);
-    if (this.batches.length > BATCHES_MAX) {
-      const dropped = this.batches.shift()!;
-      this.totalBytes -= dropped.bytes;
-      this.startOffset = dropped.baseOffset + dropped.records;
-    }
+  }
+
+  /** Closes the active segment and opens a new one at the log end (Kafka's UnifiedLog.roll). */
+  roll(): void {
+    if (this.active.batches.length === 0) return; // an empty active segment stays the active one
+    this.active.closed = true;
+    this.segments.push(this.newSegment(this.end));
+    this.rolls++;
   }
 
   /** Batches from `offset` (which must start a batch or be the end), up to `maxBytes` (at least one batch). */
   read(offset: number, maxBytes: number): LogBatch[] {
     const result: LogBatch[] = [];
-    let index = this.indexOf(offset);
+    if (offset < this.startOffset || offset >= this.end) return result;
+    let segmentIndex = this.segmentIndexOf(offset);
+    if (segmentIndex < 0) return result;
+    let index = this.segments[segmentIndex]!.indexContaining(offset);
+    if (index < 0 || this.segments[segmentIndex]!.batches[index]!.baseOffset !== offset) return result;
     let bytes = 0;
-    for (; index >= 0 && index < this.batches.length; index++) {
-      const batch = this.batches[index]!;
-      if (result.length > 0 && bytes + batch.bytes > maxBytes) break;
-      result.push(batch);
-      bytes += batch.bytes;
+    for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
+      const batches = this.segments[segmentIndex]!.batches;
+      for (; index < batches.length; index++) {
+        const batch = batches[index]!;
+        if (result.length > 0 && bytes + batch.bytes > maxBytes) return result;
+        result.push(batch);
+        bytes += batch.bytes;
+      }
     }
     return result;
   }
 
-  /** The batch holding `offset`, if this log has it. */
+  /** The batch holding `offset`, if this log has it (nothing below the log start). */
   batchAt(offset: number): LogBatch | undefined {
-    const index = this.indexContaining(offset);
-    return index < 0 ? undefined : this.batches[index];
+    if (offset < this.startOffset) return undefined;
+    const segmentIndex = this.segmentIndexOf(offset);
+    if (segmentIndex < 0) return undefined;
+    const segment = this.segments[segmentIndex]!;
+    const index = segment.indexContaining(offset);
+    return index < 0 ? undefined : segment.batches[index];
   }
 
-  /** Epoch of the record just before `offset` (0 at the log start of an empty history). */
+  /**
+   * Epoch of the record just before `offset` (0 at the start of an empty history; at the log start,
+   * the epoch of the last record deleted, or -1 when unknown after a full truncation).
+   */
   epochBefore(offset: number): number | null {
     if (offset === 0) return 0;
-    const last = this.batches.at(-1);
-    if (last !== undefined && offset === last.baseOffset + last.records) return last.epoch; // the common case: the log end
+    if (offset === this.end && this.lastBatchEpoch !== null) return this.lastBatchEpoch; // the common case: the log end
     const batch = this.batchAt(offset - 1);
     if (batch !== undefined) return batch.epoch;
-    return offset === this.startOffset ? this.epochAtOrBefore(offset - 1) : null;
+    return offset === this.startOffset ? this.epochBeforeStart : null;
   }
 
   /**
@@ -166,30 +332,120 @@ export class PartitionLog {
 
   /** Removes every record at or after `offset`; returns how many records went. */
   truncateTo(offset: number): number {
-    if (offset >= this.endOffset) return 0;
-    const endBefore = this.endOffset;
-    const keep = this.batches.findIndex((batch) => batch.baseOffset + batch.records > offset);
+    if (offset >= this.end) return 0;
+    const endBefore = this.end;
+    const target = Math.max(offset, this.startOffset);
+    // Segments that start at or past the point go whole; the one holding it keeps the batches before it.
+    while (this.segments.length > 1 && this.active.baseOffset >= target) this.dropSegment(this.segments.pop()!);
+    const last = this.active;
+    const keep = last.batches.findIndex((batch) => batch.baseOffset + batch.records > target);
     if (keep >= 0) {
-      // A truncation point inside a batch drops the whole batch: batches are atomic.
-      for (const batch of this.batches.slice(keep)) this.totalBytes -= batch.bytes;
-      this.batches.length = keep;
-      // Producer state is rebuilt from what is left (Kafka reloads it from the log after a truncation).
-      this.producers = new Map();
-      for (const batch of this.batches.slice(Math.max(0, this.batches.length - 10_000))) this.remember(batch);
+      // A truncation point inside a batch drops the whole batch: batches are atomic. A closed
+      // segment is never changed: its kept batches move to a new active segment.
+      const kept = last.batches.slice(0, keep);
+      const replacement = this.newSegment(last.baseOffset);
+      this.dropSegment(last);
+      for (const batch of kept) {
+        replacement.push(batch);
+        this.totalBytes += batch.bytes;
+        this.totalBatches++;
+      }
+      this.segments[this.segments.length - 1] = replacement;
+    } else if (last.closed) {
+      this.segments.push(this.newSegment(last.endOffset)); // the cut fell on a segment boundary: a new active segment opens there
     }
+    this.end = this.active.batches.length > 0 ? this.active.endOffset : this.active.baseOffset;
+    this.lastBatchEpoch = this.batchAt(this.end - 1)?.epoch ?? null;
+    // Producer state is rebuilt from what is left (Kafka reloads it from the log after a truncation).
+    this.producers = new Map();
+    for (const batch of this.newestBatches(10_000)) this.remember(batch);
     // Kafka's LeaderEpochFileCache.truncateFromEnd: epochs that start at or after the new end go.
-    const end = this.endOffset;
+    const end = this.end;
     this.epochs = this.epochs.filter((entry) => entry.startOffset < end);
-    this.flushedOffset = Math.min(this.flushedOffset, this.endOffset);
-    return endBefore - this.endOffset;
+    this.flushedOffset = Math.min(this.flushedOffset, this.end);
+    return endBefore - this.end;
+  }
+
+  /**
+   * Kafka's truncateFullyAndStartAt: everything goes and the log restarts empty at `offset` (a
+   * follower that fell below its leader's log start). Returns the records removed.
+   */
+  truncateFullyAndStartAt(offset: number): number {
+    const removed = this.end - this.startOffset;
+    for (const segment of this.segments) this.dropSegment(segment);
+    this.segments = [this.newSegment(offset)];
+    this.startOffset = offset;
+    this.epochBeforeStart = -1;
+    this.end = offset;
+    this.lastBatchEpoch = null;
+    this.flushedOffset = offset;
+    this.epochs = []; // Kafka's leaderEpochCache.clearAndFlush
+    this.producers = new Map();
+    return removed;
+  }
+
+  /**
+   * Kafka's maybeIncrementLogStartOffset: records below `offset` are no longer readable (a follower
+   * takes its leader's log start); whole segments below it go at the next retention check
+   * (deleteLogStartOffsetBreachedSegments). Never past `highWatermark`. Returns whether it moved.
+   */
+  maybeIncrementLogStartOffset(offset: number, highWatermark: number): boolean {
+    if (offset <= this.startOffset || offset > highWatermark || offset > this.end) return false;
+    this.setStart(offset);
+    return true;
+  }
+
+  /**
+   * One retention check (Kafka's UnifiedLog.deleteOldSegments): deletes, oldest first, closed
+   * segments whose whole content is below `highWatermark` and that are past retention.ms by their
+   * largest timestamp, beyond retention.bytes, entirely below the log start offset, or beyond the
+   * safety bound BATCHES_MAX. Stops at the first segment that must stay. Moves the log start.
+   */
+  deleteOldSegments(nowUs: TimeUs, highWatermark: number): RetentionResult {
+    const { retentionUs, retentionBytes } = this.config;
+    let sizeOverBytes = retentionBytes < 0 ? 0 : this.totalBytes - retentionBytes;
+    let batchesOver = this.totalBatches - BATCHES_MAX;
+    let count = 0;
+    let records = 0;
+    let bytes = 0;
+    while (this.segments.length > 1) {
+      const segment = this.segments[0]!;
+      const next = this.segments[1]!;
+      // Never at or past the high watermark, so the log start never passes it (deletableSegments' upper bound).
+      if (next.baseOffset > highWatermark) break;
+      const pastTime = retentionUs >= 0 && segment.largestTimestampUs !== null && nowUs - segment.largestTimestampUs > retentionUs;
+      const pastSize = sizeOverBytes - segment.bytes >= 0;
+      const belowStart = next.baseOffset <= this.startOffset;
+      const pastSafety = batchesOver > 0;
+      if (!pastTime && !pastSize && !belowStart && !pastSafety) break;
+      if (!pastTime && !pastSize && !belowStart) this.deletedBySafety++;
+      sizeOverBytes -= segment.bytes;
+      batchesOver -= segment.batches.length;
+      count++;
+      records += Math.max(0, segment.endOffset - Math.max(segment.baseOffset, this.startOffset)); // below the start: already gone from the log
+      bytes += segment.bytes;
+      this.dropSegment(segment);
+      this.segments.shift();
+      this.setStart(Math.max(this.startOffset, next.baseOffset));
+    }
+    this.deletedSegments += count;
+    this.deletedRecords += records;
+    return { segments: count, records, bytes };
   }
 
   /** The OS writes back batches dirty for OS_DIRTY_EXPIRE_US (called every OS_WRITEBACK_INTERVAL_US). */
   writeBack(nowUs: TimeUs): void {
-    for (let index = this.indexContaining(this.flushedOffset); index >= 0 && index < this.batches.length; index++) {
-      const batch = this.batches[index]!;
-      if (nowUs - batch.appendedUs < OS_DIRTY_EXPIRE_US) break;
-      this.flushedOffset = batch.baseOffset + batch.records;
+    if (this.flushedOffset >= this.end) return;
+    let segmentIndex = this.segmentIndexOf(Math.max(this.flushedOffset, this.startOffset));
+    if (segmentIndex < 0) return;
+    let index = this.segments[segmentIndex]!.indexContaining(Math.max(this.flushedOffset, this.startOffset));
+    for (; segmentIndex < this.segments.length && index >= 0; segmentIndex++, index = 0) {
+      const batches = this.segments[segmentIndex]!.batches;
+      for (; index < batches.length; index++) {
+        const batch = batches[index]!;
+        if (nowUs - batch.appendedUs < OS_DIRTY_EXPIRE_US) return;
+        this.flushedOffset = batch.baseOffset + batch.records;
+      }
     }
   }
 
@@ -210,30 +466,58 @@ export class PartitionLog {
     return this.recordsLostToCrashes;
   }
 
+  private setStart(offset: number): void {
+    if (offset === this.startOffset) return;
+    this.epochBeforeStart = this.batchAt(offset - 1)?.epoch ?? this.epochAtOrBefore(offset - 1);
+    this.startOffset = offset;
+    if (this.flushedOffset < offset) this.flushedOffset = offset;
+    // Kafka's LeaderEpochFileCache.truncateFromStart: entries before the new start go, except the
+    // latest of them, which now starts at the log start.
+    let firstKept = 0;
+    while (firstKept + 1 < this.epochs.length && this.epochs[firstKept + 1]!.startOffset <= offset) firstKept++;
+    const first = this.epochs[firstKept];
+    if (first !== undefined && first.startOffset < offset) {
+      this.epochs = [{ epoch: first.epoch, startOffset: offset }, ...this.epochs.slice(firstKept + 1)];
+    } else if (firstKept > 0) {
+      this.epochs = this.epochs.slice(firstKept);
+    }
+  }
+
+  private dropSegment(segment: Segment): void {
+    this.totalBytes -= segment.bytes;
+    this.totalBatches -= segment.batches.length;
+  }
+
+  private newestBatches(count: number): LogBatch[] {
+    const result: LogBatch[] = [];
+    for (let index = this.segments.length - 1; index >= 0 && result.length < count; index--) {
+      const batches = this.segments[index]!.batches;
+      for (let inner = batches.length - 1; inner >= 0 && result.length < count; inner--) result.push(batches[inner]!);
+    }
+    return result.reverse();
+  }
+
   private epochAtOrBefore(offset: number): number {
     let epoch = 0;
     for (const entry of this.epochs) if (entry.startOffset <= offset) epoch = entry.epoch;
     return epoch;
   }
 
-  /** Index of the batch starting exactly at `offset`; the batch count when `offset` is the end; else -1. */
-  private indexOf(offset: number): number {
-    if (offset === this.endOffset) return this.batches.length;
-    const index = this.indexContaining(offset);
-    return index >= 0 && this.batches[index]!.baseOffset === offset ? index : -1;
-  }
-
-  /** Index of the batch containing `offset`, by binary search; -1 if none. */
-  private indexContaining(offset: number): number {
+  /** Index of the segment whose range may hold `offset` (the last with baseOffset <= offset); -1 if none. */
+  private segmentIndexOf(offset: number): number {
+    const segments = this.segments;
     let low = 0;
-    let high = this.batches.length - 1;
+    let high = segments.length - 1;
+    let found = -1;
     while (low <= high) {
       const mid = (low + high) >> 1;
-      const batch = this.batches[mid]!;
-      if (offset < batch.baseOffset) high = mid - 1;
-      else if (offset >= batch.baseOffset + batch.records) low = mid + 1;
-      else return mid;
+      if (segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
     }
-    return -1;
+    return found;
   }
 }

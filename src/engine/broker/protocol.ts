@@ -146,6 +146,8 @@ export interface FetchPartitionResponse {
   readonly partition: number;
   readonly error: ErrorCode;
   readonly highWatermark: number;
+  /** The leader's log start offset (Kafka's FetchResponse log_start_offset): followers delete below it. -1 when unknown. */
+  readonly logStartOffset: number;
   readonly batches: readonly LogBatch[];
   /** Set when the fetcher's log diverges: truncate to this end offset of this epoch, then fetch again. */
   readonly divergingEpoch: { readonly epoch: number; readonly endOffset: number } | null;

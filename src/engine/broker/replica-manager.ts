@@ -11,7 +11,11 @@
 //             replica.lag.time.max.ms and expands it when they catch up to the high watermark, by
 //             AlterPartition to the controller (the change takes effect when committed).
 //   follower  fetches from its leader (one fetch in flight per leader broker, long-polled there),
-//             appends what it gets, truncates on divergence, and takes the leader's high watermark.
+//             appends what it gets, truncates on divergence, and takes the leader's high watermark
+//             and log start offset; below the leader's log start (OFFSET_OUT_OF_RANGE) it
+//             truncates fully and restarts there (Kafka's ReplicaFetcherThread).
+//   both      delete old log segments every log.retention.check.interval.ms (Kafka's
+//             LogManager.cleanupLogs), below their high watermark.
 //
 // Majority-quorum mode (config "dataReplication": "quorum", for the cluster or a topic; the contrast with Raft and BookKeeper;
 // Kafka has no such mode): the high watermark is the largest offset a majority of the replicas
@@ -36,7 +40,7 @@ import type { DataReplication } from '../config';
 import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndRequest, ReplicaLogEndResponse } from '../controller/messages';
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
-import { OS_WRITEBACK_INTERVAL_US, PartitionLog } from './partition-log';
+import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type LogConfig } from './partition-log';
 import {
   DATA_HEADER_BYTES,
   type DataRequest,
@@ -56,6 +60,9 @@ import {
 
 const TIMER_ISR_CHECK = 'rm:isr-check';
 const TIMER_WRITEBACK = 'rm:writeback';
+const TIMER_RETENTION = 'rm:retention';
+/** Kafka's LogManager starts its retention task this long after startup (InitialTaskDelayMs, 30 s). */
+export const RETENTION_INITIAL_DELAY_US = 30_000_000;
 const TIMER_PRODUCE_TIMEOUT = 'rm:produce-timeout';
 const TIMER_FETCH_PARK = 'rm:fetch-park:';
 const TIMER_FETCH_RETRY = 'rm:fetch-retry:';
@@ -80,7 +87,14 @@ export interface ReplicaSettings {
   readonly minInsyncReplicas: (topic: string) => number;
   /** Per topic: "isr" (Kafka) or "quorum" (commit by a majority of the replicas; see the header). */
   readonly dataReplication: (topic: string) => DataReplication;
+  /** A topic's segment and retention settings (topic config, else the broker's log.* defaults). */
+  readonly logConfig?: (topic: string) => LogConfig;
+  /** log.retention.check.interval.ms (300000). */
+  readonly retentionCheckIntervalUs?: TimeUs;
 }
+
+/** log.retention.check.interval.ms's default (Kafka's ServerLogConfigs). */
+export const RETENTION_CHECK_INTERVAL_DEFAULT_US = 300_000_000;
 
 /** What a broker keeps on disk for the data plane. */
 export interface DataDisk {
@@ -96,6 +110,8 @@ interface FollowerProgress {
   /** The leader's log end when this follower last fetched (Kafka's lastFetchLeaderLogEndOffset). */
   lastFetchLeaderLeo: number;
   sentHighWatermark: number;
+  /** The log start offset last sent to it: a change is news too (Kafka's fetch sessions send it). */
+  sentLogStartOffset: number;
 }
 
 interface LeaderPartition {
@@ -125,11 +141,14 @@ interface FollowerPartition {
   readonly topic: string;
   readonly partition: number;
   readonly log: PartitionLog;
-  leader: string;
+  readonly leader: string;
   leaderEpoch: number;
   highWatermark: number;
   /** Not fetched before this time: its last fetch failed (replica.fetch.backoff.ms). */
   delayedUntilUs: TimeUs;
+  /** The fetch entry last sent, reused while the log neither grew, shrank nor moved its start (it is immutable). */
+  lastRequest: FetchPartitionRequest | null;
+  lastRequestLogStart: number;
 }
 
 interface ParkedProduce {
@@ -153,11 +172,19 @@ export interface ReplicaView {
   readonly underMinIsr: number;
   readonly records: number;
   readonly bytes: number;
+  /** Batches and segments held by this broker's logs (bounded by retention). */
+  readonly batches: number;
+  readonly segments: number;
   readonly unflushedRecords: number;
   readonly isrShrinks: number;
   readonly isrExpands: number;
   readonly truncatedRecords: number;
   readonly parkedProduces: number;
+  /** Log segments (all replicas on this broker) and records deleted by retention so far. */
+  readonly retentionDeletedSegments: number;
+  readonly retentionDeletedRecords: number;
+  /** Follower partitions that fell below their leader's log start and restarted there (OFFSET_OUT_OF_RANGE). */
+  readonly outOfRangeResets: number;
 }
 
 /**
@@ -183,21 +210,39 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 const NO_BATCHES: readonly LogBatch[] = [];
+const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
-function fetchError(part: FetchPartitionRequest, error: ErrorCode): FetchPartitionResponse {
-  return { topic: part.topic, partition: part.partition, error, highWatermark: -1, batches: NO_BATCHES, divergingEpoch: null };
+/** Records what a follower is being sent (answers are sent as soon as they are built). */
+function sent(progress: FollowerProgress | undefined, response: FetchPartitionResponse): FetchPartitionResponse {
+  if (progress !== undefined) {
+    progress.sentHighWatermark = response.highWatermark;
+    progress.sentLogStartOffset = response.logStartOffset;
+  }
+  return response;
+}
+
+function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
+  return { topic: part.topic, partition: part.partition, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
 }
 
 export class ReplicaManager {
   private readonly leaders = new Map<string, LeaderPartition>();
   private readonly followers = new Map<string, FollowerPartition>();
+  /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
+  private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
   private parkedProduces: ParkedProduce[] = [];
   private readonly parkedFetches = new Map<string, ParkedFetch>();
   /** Leader broker -> when the fetch to it was sent (null: none in flight). */
   private readonly fetchInFlight = new Map<string, TimeUs | null>();
+  /** Per-peer timer keys, built once: a fresh string per call would be hashed again at every timer set and cancel. */
+  private readonly timerKeys = new Map<string, Map<string, string>>();
+  private readonly keysByTopic = new Map<string, string[]>();
   private isrShrinks = 0;
   private isrExpands = 0;
   private truncatedRecords = 0;
+  private retentionDeletedSegments = 0;
+  private retentionDeletedRecords = 0;
+  private outOfRangeResets = 0;
   /**
    * Quorum mode: partition key -> the leader epoch a controller's election was answered for.
    * Metadata with an older leader epoch is ignored, so this replica cannot follow (or be) the
@@ -225,6 +270,7 @@ export class ReplicaManager {
   start(fx: Effects<Message>): void {
     fx.setTimer(TIMER_ISR_CHECK, Math.round(this.settings.replicaLagMaxUs / 2));
     fx.setTimer(TIMER_WRITEBACK, OS_WRITEBACK_INTERVAL_US);
+    fx.setTimer(TIMER_RETENTION, RETENTION_INITIAL_DELAY_US);
   }
 
   /** The broker's durable logs lose what the OS had not written back (a crash). */
@@ -236,10 +282,34 @@ export class ReplicaManager {
     const key = partitionKey(topic, partition);
     let log = this.disk.logs.get(key);
     if (log === undefined) {
-      log = new PartitionLog(topic, partition);
+      log = new PartitionLog(topic, partition, this.settings.logConfig?.(topic));
       this.disk.logs.set(key, log);
     }
     return log;
+  }
+
+  /** "topic-partition", built once per partition: produce and fetch paths ask for it per batch. */
+  private keyOf(topic: string, partition: number): string {
+    let keys = this.keysByTopic.get(topic);
+    if (keys === undefined) {
+      keys = [];
+      this.keysByTopic.set(topic, keys);
+    }
+    return (keys[partition] ??= partitionKey(topic, partition));
+  }
+
+  private timerKey(prefix: string, peer: string): string {
+    let byPeer = this.timerKeys.get(prefix);
+    if (byPeer === undefined) {
+      byPeer = new Map();
+      this.timerKeys.set(prefix, byPeer);
+    }
+    let key = byPeer.get(peer);
+    if (key === undefined) {
+      key = `${prefix}${peer}`;
+      byPeer.set(peer, key);
+    }
+    return key;
   }
 
   // ---- roles from metadata --------------------------------------------------------------------
@@ -282,14 +352,14 @@ export class ReplicaManager {
       return;
     }
     const follower = this.followers.get(key);
-    this.followers.delete(key);
+    if (this.followers.delete(key)) this.followersByLeaderCache = null;
     const log = this.logOf(state.topic, state.partition);
     log.assignEpoch(state.leaderEpoch);
     const followers = new Map<string, FollowerProgress>();
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1 });
+      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1, sentLogStartOffset: -1 });
     }
     const leader: LeaderPartition = {
       key,
@@ -301,7 +371,8 @@ export class ReplicaManager {
       isr: state.isr,
       replicas: state.replicas,
       followers,
-      highWatermark: Math.min(follower?.highWatermark ?? existing?.highWatermark ?? 0, log.endOffset),
+      // Never below the log start (Kafka's UnifiedLog keeps the high watermark at or above it).
+      highWatermark: Math.max(log.logStartOffset, Math.min(follower?.highWatermark ?? existing?.highWatermark ?? 0, log.endOffset)),
       epochStartOffset: log.endOffset,
       pendingAdds: new Set(),
       alterInFlight: false,
@@ -337,6 +408,7 @@ export class ReplicaManager {
     }
     const existing = this.followers.get(key);
     if (existing !== undefined && existing.leaderEpoch === state.leaderEpoch && existing.leader === state.leader) return;
+    this.followersByLeaderCache = null;
     this.followers.set(key, {
       key,
       topic: state.topic,
@@ -344,15 +416,20 @@ export class ReplicaManager {
       log: this.logOf(state.topic, state.partition),
       leader: state.leader!,
       leaderEpoch: state.leaderEpoch,
-      highWatermark: Math.min(existing?.highWatermark ?? wasLeader?.highWatermark ?? 0, this.logOf(state.topic, state.partition).endOffset),
+      highWatermark: Math.max(
+        this.logOf(state.topic, state.partition).logStartOffset,
+        Math.min(existing?.highWatermark ?? wasLeader?.highWatermark ?? 0, this.logOf(state.topic, state.partition).endOffset),
+      ),
       delayedUntilUs: 0,
+      lastRequest: null,
+      lastRequestLogStart: -1,
     });
     this.sendFetch(state.leader!, fx);
   }
 
   private stopReplica(key: string, fx: Effects<Message>): void {
     if (this.leaders.delete(key)) this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} no longer leads ${key}`, fx);
-    this.followers.delete(key);
+    if (this.followers.delete(key)) this.followersByLeaderCache = null;
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -397,7 +474,7 @@ export class ReplicaManager {
     const results: (ProducePartitionResult | null)[] = [];
     const required: number[] = [];
     for (const batch of request.batches) {
-      const key = partitionKey(batch.topic, batch.partition);
+      const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
       const answer = (error: ErrorCode, detail: string, baseOffset = -1): void => {
         results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
@@ -461,7 +538,7 @@ export class ReplicaManager {
     }
     const grown = new Set<LeaderPartition>();
     for (const batch of request.batches) {
-      const leader = this.leaders.get(partitionKey(batch.topic, batch.partition));
+      const leader = this.leaders.get(this.keyOf(batch.topic, batch.partition));
       if (leader !== undefined) grown.add(leader);
     }
     for (const leader of grown) {
@@ -492,7 +569,7 @@ export class ReplicaManager {
     parked.request.batches.forEach((batch, index) => {
       const required = parked.requiredOffsets[index]!;
       if (required < 0) return;
-      const key = partitionKey(batch.topic, batch.partition);
+      const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
       if (leader === undefined) {
         parked.results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1, detail: `NOT_LEADER_OR_FOLLOWER: ${this.self} lost the leadership of ${key} before the ISR had the batch` };
@@ -559,7 +636,7 @@ export class ReplicaManager {
     if (this.parkedProduces.length === 0) return;
     for (const parked of this.parkedProduces) {
       parked.request.batches.forEach((batch, index) => {
-        if (parked.requiredOffsets[index]! >= 0 && partitionKey(batch.topic, batch.partition) === key) {
+        if (parked.requiredOffsets[index]! >= 0 && this.keyOf(batch.topic, batch.partition) === key) {
           parked.results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset: -1, detail };
           parked.requiredOffsets[index] = -1;
         }
@@ -575,10 +652,10 @@ export class ReplicaManager {
     if (responses.length === 0 && request.partitions.length > 0) {
       // Long poll: nothing new for this follower; hold the fetch until something is, or the wait ends.
       this.parkedFetches.set(request.replicaId, { from, request });
-      fx.setTimer(`${TIMER_FETCH_PARK}${request.replicaId}`, this.settings.fetchMaxWaitUs);
+      fx.setTimer(this.timerKey(TIMER_FETCH_PARK, request.replicaId), this.settings.fetchMaxWaitUs);
       return;
     }
-    this.sendFetchResponse(from, request.replicaId, responses, fx);
+    this.sendFetchResponse(from, responses, fx);
   }
 
   /**
@@ -589,41 +666,42 @@ export class ReplicaManager {
   private answerFetch(request: ReplicaFetchRequest, fx: Effects<Message>): FetchPartitionResponse[] {
     const responses: FetchPartitionResponse[] = [];
     for (const part of request.partitions) {
-      const response = this.answerPartitionFetch(request.replicaId, part, fx);
-      if (response.error === 'NONE' && response.batches.length === 0 && response.divergingEpoch === null) {
-        const progress = this.leaders.get(part.key)?.followers.get(request.replicaId);
-        if (progress !== undefined && progress.sentHighWatermark === response.highWatermark) continue;
-      }
-      responses.push(response);
+      const response = this.answerPartitionFetch(this.leaders.get(part.key), request.replicaId, part, fx);
+      if (response !== null) responses.push(response);
     }
     return responses;
   }
 
-  private sendFetchResponse(to: string, replicaId: string, partitions: FetchPartitionResponse[], fx: Effects<Message>): void {
+  private sendFetchResponse(to: string, partitions: FetchPartitionResponse[], fx: Effects<Message>): void {
     let bytes = DATA_HEADER_BYTES;
     for (const part of partitions) {
       bytes += 24;
       for (const batch of part.batches) bytes += batch.bytes;
-      const leader = this.leaders.get(partitionKey(part.topic, part.partition));
-      const progress = leader?.followers.get(replicaId);
-      if (progress !== undefined) progress.sentHighWatermark = part.highWatermark;
     }
     const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes, partitions };
     fx.send(to, response);
   }
 
-  private answerPartitionFetch(replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse {
-    const leader = this.leaders.get(part.key);
+  /**
+   * One partition of a follower's fetch, or null when there is nothing new for it: no records, no
+   * divergence, no error, and the high watermark and log start it was last sent. Every answer
+   * returned is sent at once (an empty list is parked instead), so what the follower was sent is
+   * recorded here.
+   */
+  private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse | null {
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
-    if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
-    if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
-    const log = leader.log;
     const progress = leader.followers.get(replicaId);
+    if (part.currentLeaderEpoch < leader.leaderEpoch) return sent(progress, fetchError(part, 'FENCED_LEADER_EPOCH'));
+    if (part.currentLeaderEpoch > leader.leaderEpoch) return sent(progress, fetchError(part, 'UNKNOWN_LEADER_EPOCH'));
+    const log = leader.log;
     if (progress === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
-    // KIP-320: the follower's last epoch must end where the leader's log says it does.
-    if (part.fetchOffset > log.endOffset || log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch) {
+    // Below the log start: those records were deleted by retention (Kafka's checkFetchOffsetRange).
+    if (part.fetchOffset < log.logStartOffset) return sent(progress, { ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark });
+    // KIP-320: the follower's last epoch must end where the leader's log says it does (a follower
+    // that restarted empty at the log start knows no epoch yet: -1, nothing to check).
+    if (part.fetchOffset > log.endOffset || (part.lastFetchedEpoch >= 0 && log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch)) {
       const diverging = log.endOffsetForEpoch(part.lastFetchedEpoch);
-      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, batches: [], divergingEpoch: diverging };
+      return sent(progress, { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging });
     }
     // Kafka's Replica.updateFetchState: caught up if it reached the leader's end now, or the end
     // the leader had when it last fetched.
@@ -636,18 +714,21 @@ export class ReplicaManager {
     this.maybeExpandIsr(leader, replicaId, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
     const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
-    return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, batches, divergingEpoch: null };
+    // Nothing new (KIP-227's incremental fetch leaves such partitions out).
+    if (batches.length === 0 && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
+    return sent(progress, { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null });
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
   private wakeParkedFetches(fx: Effects<Message>, only?: LeaderPartition): void {
     if (this.parkedFetches.size === 0) return;
-    const ids = only === undefined ? [...this.parkedFetches.keys()] : [...only.followers.keys()].filter((id) => this.parkedFetches.has(id));
+    const ids = only === undefined ? [...this.parkedFetches.keys()] : only.followers.keys();
     for (const id of ids) {
-      const fetch = this.parkedFetches.get(id)!;
+      const fetch = this.parkedFetches.get(id);
+      if (fetch === undefined) continue;
       this.parkedFetches.delete(id);
-      fx.cancelTimer(`${TIMER_FETCH_PARK}${id}`);
-      this.sendFetchResponse(fetch.from, id, this.answerFetch(fetch.request, fx), fx);
+      fx.cancelTimer(this.timerKey(TIMER_FETCH_PARK, id));
+      this.sendFetchResponse(fetch.from, this.answerFetch(fetch.request, fx), fx);
     }
   }
 
@@ -667,6 +748,7 @@ export class ReplicaManager {
       return;
     }
     let candidate = leader.log.endOffset;
+    if (candidate <= leader.highWatermark) return; // it cannot pass the leader's own log end
     for (const id of leader.isr) {
       if (id !== this.self) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
     }
@@ -790,6 +872,20 @@ export class ReplicaManager {
 
   // ---- replica fetch, follower side -----------------------------------------------------------
 
+  /** The partitions this broker follows from `leaderId`, in the order of `followers` (so fetches list them the same way every run). */
+  private followersOf(leaderId: string): readonly FollowerPartition[] {
+    if (this.followersByLeaderCache === null) {
+      const byLeader = new Map<string, FollowerPartition[]>();
+      for (const follower of this.followers.values()) {
+        const list = byLeader.get(follower.leader);
+        if (list === undefined) byLeader.set(follower.leader, [follower]);
+        else list.push(follower);
+      }
+      this.followersByLeaderCache = byLeader;
+    }
+    return this.followersByLeaderCache.get(leaderId) ?? NO_FOLLOWERS;
+  }
+
   private sendFetch(leaderId: string, fx: Effects<Message>): void {
     const inFlight = this.fetchInFlight.get(leaderId) ?? null;
     if (inFlight !== null && fx.nowUs - inFlight < this.settings.fetchTimeoutUs) return;
@@ -797,41 +893,50 @@ export class ReplicaManager {
     const brokerEpoch = this.brokerEpoch() ?? -1;
     const partitions: FetchPartitionRequest[] = [];
     let delayedUntilUs = Number.POSITIVE_INFINITY;
-    for (const follower of this.followers.values()) {
-      if (follower.leader !== leaderId) continue;
+    for (const follower of this.followersOf(leaderId)) {
       if (follower.delayedUntilUs > fx.nowUs) {
         delayedUntilUs = Math.min(delayedUntilUs, follower.delayedUntilUs);
         continue;
       }
       const log = follower.log;
-      partitions.push({
-        topic: follower.topic,
-        partition: follower.partition,
-        key: follower.key,
-        fetchOffset: log.endOffset,
-        lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
-        currentLeaderEpoch: follower.leaderEpoch,
-      });
+      let entry = follower.lastRequest;
+      if (entry === null || entry.fetchOffset !== log.endOffset || follower.lastRequestLogStart !== log.logStartOffset) {
+        entry = {
+          topic: follower.topic,
+          partition: follower.partition,
+          key: follower.key,
+          fetchOffset: log.endOffset,
+          lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
+          currentLeaderEpoch: follower.leaderEpoch,
+        };
+        follower.lastRequest = entry;
+        follower.lastRequestLogStart = log.logStartOffset;
+      }
+      partitions.push(entry);
     }
     if (partitions.length === 0) {
       this.fetchInFlight.delete(leaderId);
       // Kafka's fetcher thread waits out the back-off when nothing is fetchable.
-      if (delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(`${TIMER_FETCH_BACKOFF}${leaderId}`, delayedUntilUs - fx.nowUs);
+      if (delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(this.timerKey(TIMER_FETCH_BACKOFF, leaderId), delayedUntilUs - fx.nowUs);
       return;
     }
     this.fetchInFlight.set(leaderId, fx.nowUs);
     const request: ReplicaFetchRequest = { type: 'ReplicaFetch', bytes: DATA_HEADER_BYTES + partitions.length * 32, replicaId: this.self, brokerEpoch, partitions };
     fx.send(leaderId, request);
-    fx.setTimer(`${TIMER_FETCH_RETRY}${leaderId}`, this.settings.fetchTimeoutUs);
+    fx.setTimer(this.timerKey(TIMER_FETCH_RETRY, leaderId), this.settings.fetchTimeoutUs);
   }
 
   handleReplicaFetchResponse(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
     this.fetchInFlight.set(from, null);
-    fx.cancelTimer(`${TIMER_FETCH_RETRY}${from}`);
+    fx.cancelTimer(this.timerKey(TIMER_FETCH_RETRY, from));
     for (const part of response.partitions) {
-      const key = partitionKey(part.topic, part.partition);
+      const key = this.keyOf(part.topic, part.partition);
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from) continue;
+      if (part.error === 'OFFSET_OUT_OF_RANGE') {
+        this.handleOutOfRange(follower, part.logStartOffset, from, fx);
+        continue;
+      }
       if (part.error !== 'NONE') {
         // Kafka's AbstractFetcherThread delays a partition whose fetch failed (a leader that is no
         // longer one, an epoch this broker has not seen yet) by replica.fetch.backoff.ms, rather
@@ -853,8 +958,47 @@ export class ReplicaManager {
       for (const batch of part.batches) if (batch.baseOffset === log.endOffset) log.append(batch);
       if (this.quorum(part.topic)) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
+      // Kafka's ReplicaFetcherThread.processPartitionData: the follower takes the leader's log start
+      // (log.maybeIncrementLogStartOffset(leaderLogStartOffset, LeaderOffsetIncremented)).
+      log.maybeIncrementLogStartOffset(part.logStartOffset, follower.highWatermark);
     }
     this.sendFetch(from, fx);
+  }
+
+  /**
+   * The leader no longer has the records this follower would fetch next: retention deleted them.
+   * Kafka's AbstractFetcherThread.handleOutOfRangeError / fetchOffsetAndTruncate: when the leader's
+   * log start is past this replica's log end, truncate fully and start at the leader's log start.
+   * (Kafka asks the leader's earliest and latest offsets with ListOffsets; here the error answer
+   * carries the leader's log start, as Fetch responses carry log_start_offset.)
+   */
+  private handleOutOfRange(follower: FollowerPartition, leaderStartOffset: number, from: string, fx: Effects<Message>): void {
+    const log = follower.log;
+    if (leaderStartOffset <= log.endOffset) return; // the next fetch, from our log end, is in range again
+    const endBefore = log.endOffset;
+    const removed = log.truncateFullyAndStartAt(leaderStartOffset);
+    follower.highWatermark = leaderStartOffset;
+    this.outOfRangeResets++;
+    this.truncatedRecords += removed;
+    fx.note(
+      `${this.self} fell behind the log start of ${follower.key} on leader ${from} (OFFSET_OUT_OF_RANGE: it fetched from ${endBefore}, retention deleted everything before ${leaderStartOffset}): ` +
+        `it dropped its ${removed} record${removed === 1 ? '' : 's'} and restarts at ${leaderStartOffset}`,
+    );
+  }
+
+  /**
+   * Kafka's LogManager.cleanupLogs, every log.retention.check.interval.ms: each log this broker
+   * leads or follows deletes its old segments, below its high watermark (the leader's, or what the
+   * follower was told).
+   */
+  private checkRetention(fx: Effects<Message>): void {
+    const apply = (log: PartitionLog, highWatermark: number): void => {
+      const deleted = log.deleteOldSegments(fx.nowUs, highWatermark);
+      this.retentionDeletedSegments += deleted.segments;
+      this.retentionDeletedRecords += deleted.records;
+    };
+    for (const leader of this.leaders.values()) apply(leader.log, leader.highWatermark);
+    for (const follower of this.followers.values()) apply(follower.log, follower.highWatermark);
   }
 
   // ---- timers ---------------------------------------------------------------------------------
@@ -866,6 +1010,9 @@ export class ReplicaManager {
     } else if (key === TIMER_WRITEBACK) {
       for (const log of this.disk.logs.values()) log.writeBack(fx.nowUs);
       fx.setTimer(TIMER_WRITEBACK, OS_WRITEBACK_INTERVAL_US);
+    } else if (key === TIMER_RETENTION) {
+      this.checkRetention(fx);
+      fx.setTimer(TIMER_RETENTION, this.settings.retentionCheckIntervalUs ?? RETENTION_CHECK_INTERVAL_DEFAULT_US);
     } else if (key === TIMER_PRODUCE_TIMEOUT) {
       const expired = this.parkedProduces.filter((parked) => parked.deadlineUs <= fx.nowUs);
       this.parkedProduces = this.parkedProduces.filter((parked) => parked.deadlineUs > fx.nowUs);
@@ -878,7 +1025,7 @@ export class ReplicaManager {
       const parked = this.parkedFetches.get(replicaId);
       if (parked !== undefined) {
         this.parkedFetches.delete(replicaId);
-        this.sendFetchResponse(parked.from, replicaId, this.answerFetch(parked.request, fx), fx);
+        this.sendFetchResponse(parked.from, this.answerFetch(parked.request, fx), fx);
       }
     } else if (key.startsWith(TIMER_FETCH_BACKOFF)) {
       this.sendFetch(key.slice(TIMER_FETCH_BACKOFF.length), fx);
@@ -940,7 +1087,11 @@ export class ReplicaManager {
     let records = 0;
     let bytes = 0;
     let unflushed = 0;
+    let batches = 0;
+    let segments = 0;
     for (const log of this.disk.logs.values()) {
+      batches += log.batchCount;
+      segments += log.segmentViews().length;
       records += log.endOffset - log.logStartOffset;
       unflushed += log.endOffset - log.flushedEndOffset;
       bytes += log.bytes;
@@ -952,11 +1103,16 @@ export class ReplicaManager {
       underMinIsr,
       records,
       bytes,
+      batches,
+      segments,
       unflushedRecords: unflushed,
       isrShrinks: this.isrShrinks,
       isrExpands: this.isrExpands,
       truncatedRecords: this.truncatedRecords,
       parkedProduces: this.parkedProduces.length,
+      retentionDeletedSegments: this.retentionDeletedSegments,
+      retentionDeletedRecords: this.retentionDeletedRecords,
+      outOfRangeResets: this.outOfRangeResets,
     };
   }
 }

@@ -8,6 +8,10 @@
 // leader epoch changes, and batches acknowledged since the last check are checked once (an old
 // leader that has not learnt it was replaced still acknowledges acks=1 writes the new leader will
 // never have). Each loss is explained with the cause the configuration allowed.
+//
+// Retention is not loss: records below the leader's log start offset were deleted on purpose
+// (retention.ms / retention.bytes, only ever below the high watermark). At every check, batches
+// wholly below it are retired: counted, and no longer tracked, which also bounds the ledger.
 
 import type { ErrorCode, Acks, ProducedBatch } from '../broker/protocol';
 import type { PartitionLog } from '../broker/partition-log';
@@ -65,6 +69,8 @@ export interface DurabilityStatus {
   readonly lostRecords: number;
   readonly losses: readonly LossReport[];
   readonly forgottenBatches: number;
+  /** Acknowledged batches deleted by retention (below the leader's log start): kept as long as promised, not lost. */
+  readonly retiredBatches: number;
 }
 
 interface PartitionWatch {
@@ -79,6 +85,7 @@ export class DurabilityOracle {
   private readonly partitions = new Map<string, PartitionWatch>();
   private tracked = 0;
   private forgotten = 0;
+  private retired = 0;
   private acknowledgedRecords = 0;
   private failedCount = 0;
   private lostRecords = 0;
@@ -132,12 +139,26 @@ export class DurabilityOracle {
       const sample = watch.batches[0]!.batch;
       const truth = truthOf(sample.topic, sample.partition);
       if (truth === null || truth.leader === null || truth.log === null) continue; // unavailable is not lost
+      this.retire(watch, truth.log.logStartOffset);
+      if (watch.batches.length === 0) continue;
       const sameLeadership = truth.leader === watch.verifiedLeader && truth.leaderEpoch === watch.verifiedEpoch;
       if (sameLeadership && watch.verifiedCount === watch.batches.length) continue;
       watch.verifiedLeader = truth.leader;
       watch.verifiedEpoch = truth.leaderEpoch;
       this.verify(key, watch, truth, nowUs, sameLeadership ? watch.verifiedCount : 0);
     }
+  }
+
+  /** Batches wholly below the leader's log start were deleted by retention: they leave the ledger. */
+  private retire(watch: PartitionWatch, logStartOffset: number): void {
+    const batches = watch.batches;
+    let count = 0;
+    while (count < batches.length && batches[count]!.baseOffset + batches[count]!.batch.records <= logStartOffset) count++;
+    if (count === 0) return;
+    batches.splice(0, count);
+    watch.verifiedCount = Math.max(0, watch.verifiedCount - count);
+    this.tracked -= count;
+    this.retired += count;
   }
 
   private verify(key: string, watch: PartitionWatch, truth: PartitionTruth, nowUs: TimeUs, from: number): void {
@@ -214,13 +235,14 @@ export class DurabilityOracle {
 
   status(): DurabilityStatus {
     return {
-      acknowledgedBatches: this.tracked + this.lostBatches + this.forgotten,
+      acknowledgedBatches: this.tracked + this.lostBatches + this.forgotten + this.retired,
       acknowledgedRecords: this.acknowledgedRecords,
       failedBatches: this.failedCount,
       lostBatches: this.lostBatches,
       lostRecords: this.lostRecords,
       losses: this.losses,
       forgottenBatches: this.forgotten,
+      retiredBatches: this.retired,
     };
   }
 }

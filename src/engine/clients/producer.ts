@@ -534,12 +534,33 @@ export class Producer {
 
   /** A partition with a known leader, other than the last one when there is a choice (KIP-480). */
   private chooseStickyPartition(fx: Effects<Message>): PartitionState {
-    let candidates = this.partitions.filter((p) => p.leader !== null && p.index !== this.stickyPartition);
-    if (candidates.length === 0) candidates = this.partitions.filter((p) => p.leader !== null);
-    if (candidates.length === 0) candidates = this.partitions;
-    const chosen = fx.prng.pick(candidates);
+    // The same draw as picking uniformly from the filtered list, without building the list (once per batch).
+    const sticky = this.stickyPartition;
+    let withLeader = 0;
+    let stickyHasLeader = false;
+    for (const p of this.partitions) {
+      if (p.leader === null) continue;
+      withLeader++;
+      if (p.index === sticky) stickyHasLeader = true;
+    }
+    const others = withLeader - (stickyHasLeader ? 1 : 0);
+    let chosen: PartitionState;
+    if (others > 0) chosen = this.nthPartition(fx.prng.int(others), (p) => p.leader !== null && p.index !== sticky);
+    else if (withLeader > 0) chosen = this.nthPartition(fx.prng.int(withLeader), (p) => p.leader !== null);
+    else chosen = fx.prng.pick(this.partitions);
     this.stickyPartition = chosen.index;
     return chosen;
+  }
+
+  /** The n-th partition (from 0) that `matches`, in partition order. */
+  private nthPartition(n: number, matches: (p: PartitionState) => boolean): PartitionState {
+    let seen = 0;
+    for (const p of this.partitions) {
+      if (!matches(p)) continue;
+      if (seen === n) return p;
+      seen++;
+    }
+    throw new Error(`${this.settings.id}: no partition ${n} among the candidates`);
   }
 
   private refuse(records: number, fx: Effects<Message>): void {
