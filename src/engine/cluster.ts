@@ -33,6 +33,7 @@ import { RaftNode, type RaftConfig, type RaftDisk, type RaftView } from './raft/
 import { OPERATOR, type Kernel } from './sim/kernel';
 import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
+import type { LatencyHistogram } from './metrics/histogram';
 
 export interface MemberView extends Record<string, unknown> {
   /** Cluster members (controllers, brokers, ZooKeeper) probe each other; clients do not. */
@@ -372,6 +373,11 @@ class ProducerMember implements ProcessLogic<Message> {
 
   view(): MemberView {
     return { producer: this.producer.view() };
+  }
+
+  /** Latency histograms by family, read by the metrics layer (see metrics/series.ts, HistogramSource). */
+  histograms(): ReadonlyMap<string, LatencyHistogram> {
+    return new Map([['produce', this.producer.latencyHistogram()]]);
   }
 }
 

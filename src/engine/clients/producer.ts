@@ -113,6 +113,9 @@ export interface ProducerLedger {
   refused?(records: number, detail: string, atUs: TimeUs): void;
 }
 
+/** Bound on the errors a producer's view explains: the newest of each code, newest first. */
+export const RECENT_ERRORS_MAX = 4;
+
 export interface ProducerErrorView {
   readonly code: ProducerErrorCode;
   readonly detail: string;
@@ -138,6 +141,8 @@ export interface ProducerView {
   /** Each error met, by code: per batch for broker and timeout errors, per record for BUFFER_EXHAUSTED. */
   readonly errors: Readonly<Record<string, number>>;
   readonly lastError: ProducerErrorView | null;
+  /** The newest error of each kind met, newest first (at most RECENT_ERRORS_MAX), each with its cause then. */
+  readonly recentErrors: readonly ProducerErrorView[];
   /** Ack time minus the batch's creation time (its first record). */
   readonly latencyUs: LatencyView;
 }
@@ -314,6 +319,7 @@ export class Producer {
   private refusing = false;
   private readonly errors = new Map<ProducerErrorCode, number>();
   private lastError: ProducerErrorView | null = null;
+  private recentErrors: ProducerErrorView[] = [];
   private readonly latency = new LatencyHistogram();
   private lastFailureNoteUs: TimeUs | null = null;
   private failuresNotNoted = 0;
@@ -381,6 +387,7 @@ export class Producer {
       bufferBytes: this.bufferUsedBytes,
       errors,
       lastError: this.lastError,
+      recentErrors: this.recentErrors,
       latencyUs: this.latency.view(),
     };
   }
@@ -906,7 +913,7 @@ export class Producer {
     batch.state = 'done';
     this.bufferUsedBytes -= this.batchAllocationBytes;
     this.recordsFailed += batch.records;
-    this.lastError = { code: error, detail, atUs: fx.nowUs };
+    this.rememberError({ code: error, detail, atUs: fx.nowUs });
     const stamp = batch.stamp ?? this.unsentStamp(batch);
     if (this.settings.idempotence && batch.stamp !== null && batch.stamp.producerId === this.producerId) {
       this.producerIdResetPending = true;
@@ -943,7 +950,18 @@ export class Producer {
 
   private countError(code: ProducerErrorCode, detail: string, atUs: TimeUs, times: number): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + times);
-    this.lastError = { code, detail, atUs };
+    this.rememberError({ code, detail, atUs });
+  }
+
+  /** The newest error, and the newest of each code (a new array: views handed out stay as they were). */
+  private rememberError(error: ProducerErrorView): void {
+    this.lastError = error;
+    this.recentErrors = [error, ...this.recentErrors.filter((seen) => seen.code !== error.code)].slice(0, RECENT_ERRORS_MAX);
+  }
+
+  /** The produce latency histogram since this life began, for the metrics layer to read (never to change). */
+  latencyHistogram(): LatencyHistogram {
+    return this.latency;
   }
 
   private removeInFlight(batch: Batch): void {
