@@ -62,6 +62,8 @@ export const KNOWN_BROKERS_MAX = 1_024;
 export const IDEMPOTENT_IN_FLIGHT_MAX = 5;
 /** At most one "failed for good" note per this span; the next one counts the failures it skipped. */
 const FAILURE_NOTE_INTERVAL_US = US_PER_SECOND;
+/** A producer retrying through the same error says so in the log at most this often (a new error is said at once). */
+const RETRY_NOTE_INTERVAL_US = 10 * US_PER_SECOND;
 /** Leader changes listed in one note; more are counted. */
 const LEADER_CHANGES_NOTED_MAX = 5;
 
@@ -322,6 +324,8 @@ export class Producer {
   private recentErrors: ProducerErrorView[] = [];
   private readonly latency = new LatencyHistogram();
   private lastFailureNoteUs: TimeUs | null = null;
+  /** When each retriable error was last told in the event log (bounded by the error codes). */
+  private readonly retryNotedUs = new Map<ErrorCode, TimeUs>();
   private failuresNotNoted = 0;
 
   constructor(
@@ -892,6 +896,7 @@ export class Producer {
       this.fail(batch, error, `${detail} (gave up after ${batch.attempts} attempts: ${timeout})`, fx);
       return;
     }
+    this.noteRetry(error, detail, fx);
     batch.state = 'queued';
     batch.retryAtUs = fx.nowUs + this.settings.retryBackoffUs;
     batch.lastError = error;
@@ -946,6 +951,18 @@ export class Producer {
     fx.note(`${this.settings.id} gave up on batch ${stamp.batchId} (${count(stamp.records, 'record')} for ${stamp.topic}-${stamp.partition}): ${reason}${more}`);
     this.lastFailureNoteUs = fx.nowUs;
     this.failuresNotNoted = 0;
+  }
+
+  /**
+   * Tells the event log why the producer is retrying, with the broker's explanation at that moment:
+   * at once for an error not told in the last RETRY_NOTE_INTERVAL_US, so each error at most that often.
+   */
+  private noteRetry(error: ErrorCode, detail: string, fx: Effects<Message>): void {
+    const last = this.retryNotedUs.get(error);
+    if (last !== undefined && fx.nowUs - last < RETRY_NOTE_INTERVAL_US) return;
+    const reason = detail.startsWith(error) ? detail : `${error}: ${detail}`;
+    fx.note(`${this.settings.id} retries: ${reason}`);
+    this.retryNotedUs.set(error, fx.nowUs);
   }
 
   private countError(code: ProducerErrorCode, detail: string, atUs: TimeUs, times: number): void {

@@ -19,13 +19,9 @@ import { METRICS } from '../scenario/metrics';
 import type { LatencyHistogram } from './histogram';
 import type { GaugeSeries, LatencySeries, RateSeries, SampleContext, SeriesDefinition } from './series';
 
-/**
- * Assumed price of traffic between availability zones: AWS bills inter-AZ data transfer at
- * $0.01/GB in each direction (the sender's side and the receiver's), so a byte that crosses zones
- * costs twice this. GB = 10^9 bytes.
- */
-export const CROSS_ZONE_USD_PER_GB_EACH_WAY = 0.01;
-export const CROSS_ZONE_USD_PER_BYTE = (2 * CROSS_ZONE_USD_PER_GB_EACH_WAY) / 1e9;
+import { CROSS_ZONE_USD_PER_BYTE, CROSS_ZONE_USD_PER_GB_EACH_WAY } from './pricing';
+
+export { CROSS_ZONE_USD_PER_BYTE, CROSS_ZONE_USD_PER_GB_EACH_WAY } from './pricing';
 
 /** What every series reads at one sample: the views are built once, whatever the number of series. */
 export interface ClusterSample {

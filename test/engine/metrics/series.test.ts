@@ -103,7 +103,7 @@ describe('the series recorder', () => {
 
 describe("the kernel's observer", () => {
   function kernelWithTicks(observe = true): { kernel: Kernel; seen: string[] } {
-    const kernel = new Kernel(new Network({ zones: ['zone-a'] }, new Prng(1).fork('network')), new Prng(1).fork('kernel'));
+    const kernel = new Kernel(new Network({ zones: ['zone-a'], intraZoneLatencyUs: 100, crossZoneLatencyUs: 1_000, regionalLatencyUs: 500, jitterUs: 0, nicBytesPerSecond: 1_000_000_000, lossPerMillion: 0 }, new Prng(1).fork('network')), new Prng(1).fork('kernel'));
     const seen: string[] = [];
     let ticks = 0;
     // Events at 0.5 s, 1 s (exactly on a boundary) and 2.5 s.
