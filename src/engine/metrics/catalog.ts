@@ -15,7 +15,7 @@
 import type { Engine, MemberView } from '../api';
 import type { ProcessInfo } from '../sim/kernel';
 import type { TimeUs } from '../sim/time';
-import { METRICS } from '../scenario/metrics';
+import { clusterTruth } from '../scenario/metrics';
 import type { LatencyHistogram } from './histogram';
 import type { GaugeSeries, LatencySeries, RateSeries, SampleContext, SeriesDefinition } from './series';
 
@@ -103,7 +103,9 @@ const STOPS_TRACKED_MAX = 1024;
  * sample period). Elections away from a running broker (shutdown, an ISR change) count without a time.
  */
 class ElectionTracker {
-  private readonly leaders = new Map<string, string | null>();
+  /** By topic, each partition's leader at the last sample (index = partition). */
+  private readonly leaders = new Map<string, (string | null)[]>();
+  private trackedPartitions = 0;
   private readonly stoppedAtUs = new Map<string, TimeUs>();
   private notableFrom = 0;
   private updatedForUs = -1;
@@ -124,27 +126,44 @@ class ElectionTracker {
     }
     const up = new Set(sample.processes.filter((info) => info.status === 'up').map((info) => info.id));
     for (const id of [...this.stoppedAtUs.keys()]) if (up.has(id)) this.stoppedAtUs.delete(id);
-    const controller = engine.activeController();
+    const controller = activeControllerOf(sample);
     const image = controller === null ? null : engine.metadataOf(controller);
     if (image === null) return;
-    for (const state of image.partitions()) {
-      const key = `${state.topic}-${state.partition}`;
-      const before = this.leaders.get(key);
-      if (before === undefined && this.leaders.size >= ELECTION_TRACKED_PARTITIONS_MAX) continue;
-      this.leaders.set(key, state.leader);
-      // The first sight of a partition (its creation) is not an election.
-      if (before === undefined || state.leader === null || state.leader === before) continue;
-      this.elections++;
-      const stoppedUs = before === null ? undefined : this.stoppedAtUs.get(before);
-      if (stoppedUs !== undefined) this.timeMsMax = Math.max(this.timeMsMax, (sample.boundaryUs - stoppedUs) / 1_000);
+    for (const [name, topic] of image.topicsByName) {
+      let leaders = this.leaders.get(name);
+      if (leaders === undefined) {
+        // The first sight of a topic (its creation) is not an election.
+        if (this.trackedPartitions + topic.partitions.length > ELECTION_TRACKED_PARTITIONS_MAX) continue;
+        leaders = topic.partitions.map((state) => state.leader);
+        this.trackedPartitions += leaders.length;
+        this.leaders.set(name, leaders);
+        continue;
+      }
+      for (const state of topic.partitions) {
+        const before = leaders[state.partition];
+        leaders[state.partition] = state.leader;
+        if (before === undefined || state.leader === null || state.leader === before) continue;
+        this.elections++;
+        const stoppedUs = before === null ? undefined : this.stoppedAtUs.get(before);
+        if (stoppedUs !== undefined) this.timeMsMax = Math.max(this.timeMsMax, (sample.boundaryUs - stoppedUs) / 1_000);
+      }
     }
   }
+}
+
+/** The active KRaft controller in the sample's views (the newest epoch wins, as Engine.activeController), or null. */
+function activeControllerOf(sample: ClusterSample): string | null {
+  let best: { id: string; epoch: number } | null = null;
+  for (const { id, view } of sample.views) {
+    const controller = view.controller;
+    if (controller?.active === true && (best === null || controller.activeEpoch! > best.epoch)) best = { id, epoch: controller.activeEpoch! };
+  }
+  return best?.id ?? null;
 }
 
 /** The engine's series, fresh for one engine (the election tracker keeps state). */
 export function kafkaSeries(): SeriesDefinition<ClusterSample>[] {
   const elections = new ElectionTracker();
-  const metric = (name: string) => (sample: ClusterSample) => METRICS.get(name)!.read(sample.engine, undefined);
   return [
     rate('BytesInPerSec', 'bytes/s', 'bytes producers wrote to partition leaders, per second (Kafka: BrokerTopicMetrics BytesInPerSec, summed over brokers)', (sample) =>
       perLife(sample, (view) => view.replicas?.bytesIn),
@@ -170,7 +189,9 @@ export function kafkaSeries(): SeriesDefinition<ClusterSample>[] {
     gauge('UnderReplicatedPartitions', 'partitions', 'partitions whose ISR is smaller than their replica set, summed over leaders (Kafka: UnderReplicatedPartitions)', (sample) =>
       sumViews(sample, (view) => view.replicas?.underReplicated),
     ),
-    gauge('OfflinePartitionsCount', 'partitions', 'partitions without a leader in the committed metadata (Kafka: OfflinePartitionsCount)', metric('OfflinePartitionsCount')),
+    gauge('OfflinePartitionsCount', 'partitions', 'partitions without a leader in the committed metadata (Kafka: OfflinePartitionsCount)', (sample) =>
+      clusterTruth(sample.engine, sample.views)?.offlinePartitions ?? 0,
+    ),
     rate('LeaderElectionRateAndTimeMs', 'elections/s', 'partition leader elections per second, seen in the committed metadata (Kafka: ControllerStats LeaderElectionRateAndTimeMs, its rate)', (sample) => {
       elections.update(sample);
       return [['cluster', elections.elections]];

@@ -46,8 +46,7 @@ type ClusterTruth = Pick<ControllerView, 'brokers' | 'fencedBrokers' | 'topics' 
  * controller only; a simulation can tell the truth during a failover too.
  * ZooKeeper mode: the partition states stored in ZooKeeper, and the brokers with a live session.
  */
-function clusterTruth(engine: Engine): ClusterTruth | null {
-  const views = engine.processViews();
+export function clusterTruth(engine: Engine, views: readonly { readonly id: string; readonly view: MemberView }[] = engine.processViews()): ClusterTruth | null {
   const activeControllers = views.filter(({ view }) => view.controller?.active === true || view.legacy?.controllerState === 'active').length;
   const zookeeper = views.find(({ view }) => view.zookeeper !== undefined)?.view.zookeeper;
   if (zookeeper !== undefined) {
