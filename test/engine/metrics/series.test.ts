@@ -13,6 +13,8 @@ import { CROSS_ZONE_USD_PER_BYTE, CROSS_ZONE_USD_PER_GB_EACH_WAY } from '../../.
 import { LatencyHistogram } from '../../../src/engine/metrics/histogram';
 import { COARSE_POINTS_MAX, COARSE_SAMPLES, SAMPLE_PERIOD_US, SERIES_POINTS_MAX, SeriesRecorder } from '../../../src/engine/metrics/series';
 import { METRICS } from '../../../src/engine/scenario/metrics';
+import { ScenarioRun } from '../../../src/engine/scenario/runner';
+import { parseScenario } from '../../../src/engine/scenario/validate';
 import { Kernel } from '../../../src/engine/sim/kernel';
 import { Network } from '../../../src/engine/net/network';
 import { Prng } from '../../../src/engine/sim/prng';
@@ -243,5 +245,31 @@ describe('series of a whole cluster', () => {
     expect(next.values.every((values) => values.length === 1)).toBe(true);
     // Without seriesFrom, a snapshot carries no points.
     expect(engine.snapshot().series!.timesUs).toEqual([]);
+  });
+});
+
+describe('windowed metrics in a scenario', () => {
+  it('lets expectations speak of the last second: latency, records in, refused writes', () => {
+    const scenario = parseScenario({
+      name: 'windowed metrics',
+      duration: '15s',
+      cluster: { zones: 3, controllers: 3, brokers: 3 },
+      topics: [{ name: 'orders', partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': 2 } }],
+      load: { producers: [{ topic: 'orders', recordsPerSecond: 1000, acks: 'all', 'linger.ms': 5, start: '5s' }] },
+      timeline: [],
+      expectations: [
+        { name: 'fast before the crash', metric: 'producer.latencyMsP99', op: '<', value: 50, by: '10s' },
+        { name: 'a second of 1,000 records/s', metric: 'MessagesInPerSec', op: '>', value: 900, by: '10s' },
+        { name: 'a claim of slowness fails', metric: 'producer.latencyMsP99', op: '>', value: 1000, by: '12s' },
+        { name: 'no write refused', metric: 'FailedProduceRequestsPerSec', op: '==', value: 0, always: true },
+      ],
+    });
+    const report = new ScenarioRun(scenario).runToEnd();
+    expect(report.expectations.map((verdict) => [verdict.name, verdict.passed])).toEqual([
+      ['fast before the crash', true],
+      ['a second of 1,000 records/s', true],
+      ['a claim of slowness fails', false],
+      ['no write refused', true],
+    ]);
   });
 });
