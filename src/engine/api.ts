@@ -19,6 +19,9 @@ import { Network, type NetworkFault, type NetworkStats } from './net/network';
 import { Kernel, type ProcessInfo, type TraceEntry } from './sim/kernel';
 import { Prng } from './sim/prng';
 import { US_PER_MS, type TimeUs } from './sim/time';
+import type { LatencyHistogram } from './metrics/histogram';
+import { buildSample, kafkaSeries, type ClusterSample } from './metrics/catalog';
+import { SAMPLE_PERIOD_US, SeriesRecorder, type SeriesFrame, type SeriesPoints } from './metrics/series';
 
 export { ValidationError } from './validation';
 export type { EngineConfigInput } from './config';
@@ -26,6 +29,16 @@ export type { Fault, FaultInput } from './faults';
 export type { TraceEntry } from './sim/kernel';
 export type { MemberView } from './cluster';
 export type { PeerView, ProbeView } from './net/probe';
+export type { SeriesFrame, SeriesMeta, SeriesPoints } from './metrics/series';
+export { CROSS_ZONE_USD_PER_GB_EACH_WAY } from './metrics/catalog';
+
+export interface EngineOptions {
+  /**
+   * Record metrics as time series, sampled every simulated second (default true). Sampling only
+   * reads: the trace is the same without it; only `series()` and windowed metrics need it.
+   */
+  readonly series?: boolean;
+}
 
 /** Bound on the recorded inputs of one run (user and scenario actions, not events). */
 export const INPUTS_MAX = 100_000;
@@ -113,6 +126,8 @@ export interface Snapshot {
   readonly notable: readonly TraceEntry[];
   /** All kinds of events with index >= `traceFrom` (at most SNAPSHOT_TRACE_MAX, newest). */
   readonly recent: readonly TraceEntry[];
+  /** Time-series points with sample index >= `seriesFrom` (null when series are off). */
+  readonly series: SeriesFrame | null;
 }
 
 export interface Metrics {
@@ -151,14 +166,23 @@ export class Engine {
   private readonly oracle = new DurabilityOracle();
   /** Watches what every consumer reads, outside the protocol; tells the oracle which batches were read. */
   private readonly consumption = new ConsumptionChecker(this.oracle);
+  /** Metrics over time, fed by the kernel's read-only observer; null when options.series is false. */
+  private readonly recorder: SeriesRecorder<ClusterSample> | null;
 
-  constructor(configInput: unknown, seed: number) {
+  constructor(configInput: unknown, seed: number, options: EngineOptions = {}) {
     this.seed = checkSeed(seed);
     this.config = resolveConfig(configInput);
     const prng = new Prng(this.seed);
     this.network = new Network({ zones: this.config.zones, ...this.config.network }, prng.fork('network'));
     this.kernel = new Kernel(this.network, prng.fork('kernel'));
     buildCluster(this.kernel, this.config, this.oracle, this.consumption);
+    if (options.series === false) {
+      this.recorder = null;
+    } else {
+      const recorder = new SeriesRecorder<ClusterSample>(kafkaSeries());
+      this.recorder = recorder;
+      this.kernel.observeEvery(SAMPLE_PERIOD_US, (boundaryUs) => recorder.sample(buildSample(this, boundaryUs), boundaryUs));
+    }
   }
 
   get nowUs(): TimeUs {
@@ -284,7 +308,8 @@ export class Engine {
     return views;
   }
 
-  snapshot(options: { notableFrom?: number; traceFrom?: number } = {}): Snapshot {
+  /** `seriesFrom`: the first series sample to carry (the frame's nextIndex last time); by default none. */
+  snapshot(options: { notableFrom?: number; traceFrom?: number; seriesFrom?: number } = {}): Snapshot {
     const stats = this.network.stats();
     return {
       seed: this.seed,
@@ -309,7 +334,38 @@ export class Engine {
       durability: this.durabilityForSnapshot(),
       notable: this.kernel.notableTrace(options.notableFrom ?? 0, SNAPSHOT_TRACE_MAX),
       recent: this.kernel.recentTrace(options.traceFrom ?? 0, SNAPSHOT_TRACE_MAX),
+      series: this.recorder === null ? null : this.recorder.frame(options.seriesFrom ?? this.recorder.samples),
     };
+  }
+
+  /** The names of the recorded series (empty when series are off). */
+  seriesNames(): string[] {
+    return this.recorder?.names() ?? [];
+  }
+
+  /**
+   * A series' points, oldest first: one per simulated second for the last 10 minutes ('fine'), or
+   * one per 10 s for the last 2 hours ('coarse'). Throws naming the series that exist.
+   */
+  series(name: string, resolution: 'fine' | 'coarse' = 'fine'): SeriesPoints {
+    if (this.recorder === null) throw new Error(`series "${name}": this engine records no series (created with { series: false })`);
+    return this.recorder.points(name, resolution);
+  }
+
+  /** The newest value of a series (its last completed second), or null before the first sample or without series. */
+  seriesLatest(name: string): number | null {
+    return this.recorder?.has(name) === true ? this.recorder.latest(name) : null;
+  }
+
+  /** A process's latency histograms by family ("produce"), for the metrics layer; null when it has none or is down. */
+  latencyHistograms(id: string): ReadonlyMap<string, LatencyHistogram> | null {
+    const logic = this.kernel.logicOf(id) as { histograms?: () => ReadonlyMap<string, LatencyHistogram> } | null;
+    return logic?.histograms?.() ?? null;
+  }
+
+  /** Notable entries with index >= fromIndex still kept, oldest first. */
+  notableSince(fromIndex: number): TraceEntry[] {
+    return this.kernel.notableTrace(fromIndex);
   }
 
   metrics(): Metrics {
@@ -641,6 +697,6 @@ function checkTime(value: number, what: string): void {
 }
 
 /** Builds an engine; throws a ValidationError naming every problem of the config. */
-export function createEngine(config: unknown = {}, seed = 1): Engine {
-  return new Engine(config, seed);
+export function createEngine(config: unknown = {}, seed = 1, options: EngineOptions = {}): Engine {
+  return new Engine(config, seed, options);
 }

@@ -42,6 +42,7 @@ import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
 import { DISK_WRITE_TIMER, DiskDevice, DiskWriteQueue, type DiskQueueView } from './storage/disk';
 import { ObjectStore, isObjectRequest, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
+import type { LatencyHistogram } from './metrics/histogram';
 
 export interface MemberView extends Record<string, unknown> {
   /** Cluster members (controllers, brokers, ZooKeeper) probe each other; clients do not. */
@@ -491,6 +492,11 @@ class ProducerMember implements ProcessLogic<Message> {
 
   view(): MemberView {
     return { producer: this.producer.view() };
+  }
+
+  /** Latency histograms by family, read by the metrics layer (see metrics/series.ts, HistogramSource). */
+  histograms(): ReadonlyMap<string, LatencyHistogram> {
+    return new Map([['produce', this.producer.latencyHistogram()]]);
   }
 }
 

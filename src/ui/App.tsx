@@ -5,6 +5,7 @@ import { EventLog } from './components/EventLog';
 import { FailurePanel } from './components/FailurePanel';
 import { LessonPicker } from './components/LessonPicker';
 import { MetadataLogPanel } from './components/MetadataLogPanel';
+import { MetricsPanel } from './components/MetricsPanel';
 import { NetworkPanel } from './components/NetworkPanel';
 import { PartitionsPanel } from './components/PartitionsPanel';
 import { QuorumPanel } from './components/QuorumPanel';
@@ -22,7 +23,7 @@ import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 export function App({ params }: { params: PageParams }) {
   const session = useActorRef(sessionMachine, { input: { params }, systemId: SESSION_SYSTEM_ID });
   const state = useSelector(session, (snapshot) => snapshot);
-  const { frame, log, trace, moments, metadataLog } = useClientState(state.context.client);
+  const { frame, log, trace, moments, metadataLog, series } = useClientState(state.context.client);
   const snapshot = frame?.snapshot ?? null;
   const quorum = useMemo(() => (snapshot === null ? null : quorumOf(snapshot)), [snapshot]);
   const authority = useMemo(() => (snapshot === null ? null : authoritativeController(snapshot)), [snapshot]);
@@ -133,6 +134,7 @@ export function App({ params }: { params: PageParams }) {
               </div>
             )}
             {frame.snapshot.partitions.length > 0 && <PartitionsPanel partitions={frame.snapshot.partitions} total={frame.snapshot.partitionsTotal} />}
+            {series.meta.length > 0 && <MetricsPanel data={series} />}
             <NetworkPanel snapshot={frame.snapshot} ready={ready} onFault={onFault} />
           </div>
           <aside className="sidebar">

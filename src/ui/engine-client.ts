@@ -14,6 +14,7 @@ import type { Moment } from '../engine/scenario/runner';
 import type { EngineHost, Frame, Outcome, ScenarioInfo, Speed } from '../worker/host';
 import type { SessionMeta, SessionSource } from '../worker/sessions';
 import { EMPTY_LOG, mergeLog, type SeenLog } from './kraft';
+import { EMPTY_CHART_DATA, mergeSeries, type ChartData } from './series-store';
 
 /** Bound on notable log entries kept by the page. */
 export const LOG_ENTRIES_MAX = 500;
@@ -49,6 +50,8 @@ export interface ClientState {
   readonly moments: readonly Moment[];
   /** The metadata log as seen across frames (bounded: METADATA_LOG_KEPT_MAX records). */
   readonly metadataLog: SeenLog;
+  /** Metrics over simulated time, grown from each frame's new points (bounded: CHART_POINTS_MAX). */
+  readonly series: ChartData;
   /** The largest frame seen so far, in bytes of JSON: what crosses the worker boundary. */
   readonly largestFrameBytes: number;
 }
@@ -179,6 +182,7 @@ export class EngineClient {
       trace: appendBounded(previous.trace, frame.snapshot.recent, TRACE_ENTRIES_MAX),
       moments: appendBounded(previous.moments, frame.scenario?.moments ?? [], MOMENTS_MAX),
       metadataLog: mergeLog(previous.metadataLog, frame.snapshot.metadataLog),
+      series: mergeSeries(previous.series, frame.snapshot.series),
       largestFrameBytes: Math.max(previous.largestFrameBytes, frameBytes),
     };
     if (previous.frame?.playing !== frame.playing) this.callbacks.onPlaying(frame.playing);
@@ -193,7 +197,7 @@ function setupOf(source: SessionSource, seed: number): Exclude<Setup, { kind: 'r
   return source.kind === 'free' ? { kind: 'free', config: source.config, seed } : { kind: 'scenario', id: source.id ?? 'custom', text: source.text, seed };
 }
 
-const EMPTY_STATE: ClientState = { frame: null, log: [], trace: [], moments: [], metadataLog: EMPTY_LOG, largestFrameBytes: 0 };
+const EMPTY_STATE: ClientState = { frame: null, log: [], trace: [], moments: [], metadataLog: EMPTY_LOG, series: EMPTY_CHART_DATA, largestFrameBytes: 0 };
 
 function appendBounded<T>(existing: readonly T[], added: readonly T[], max: number): readonly T[] {
   if (added.length === 0) return existing;

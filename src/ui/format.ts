@@ -1,7 +1,9 @@
 // Formatting for people: bytes, rates and the cloud cost of cross-zone traffic.
 
-/** Cross-zone data transfer price assumed for cost figures (AWS: $0.01/GB in each direction). */
-export const CROSS_ZONE_USD_PER_GB = 0.01;
+import { CROSS_ZONE_USD_PER_GB_EACH_WAY } from '../engine/metrics/pricing';
+
+/** Cross-zone data transfer price assumed for cost figures (AWS: $0.01/GB in each direction), the engine's own (metrics/pricing.ts). */
+export const CROSS_ZONE_USD_PER_GB = CROSS_ZONE_USD_PER_GB_EACH_WAY;
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${Math.round(bytes)} B`;

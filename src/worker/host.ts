@@ -154,6 +154,8 @@ export class EngineHost {
   private frameDirty = false;
   private notableSent = 0;
   private traceSent = 0;
+  /** The next time-series sample index to send (frames carry only new points). */
+  private seriesSent = 0;
 
   private rateWindowWallMs = 0;
   private rateWindowEvents = 0;
@@ -463,6 +465,7 @@ export class EngineHost {
     this.behind = false;
     this.notableSent = 0;
     this.traceSent = 0;
+    this.seriesSent = 0;
     this.resetRate();
     this.publish();
   }
@@ -591,7 +594,10 @@ export class EngineHost {
       this.frameDirty = true;
       return;
     }
-    const snapshot = engine.snapshot({ notableFrom: this.notableSent, traceFrom: this.traceSent });
+    const snapshot = engine.snapshot({ notableFrom: this.notableSent, traceFrom: this.traceSent, seriesFrom: this.seriesSent });
+    // Series names and units travel once, with the first points of a run; later frames carry only new points.
+    const series = snapshot.series === null ? null : this.seriesSent === 0 ? snapshot.series : { ...snapshot.series, meta: [] };
+    if (snapshot.series !== null) this.seriesSent = snapshot.series.nextIndex;
     const lastNotable = snapshot.notable.at(-1);
     if (lastNotable !== undefined) this.notableSent = lastNotable.index + 1;
     const frameTrace = snapshot.recent.slice(-FRAME_TRACE_MAX);
@@ -603,7 +609,7 @@ export class EngineHost {
       speed: this.speed,
       behind: this.behind,
       rate: this.rate,
-      snapshot: { ...snapshot, recent: frameTrace },
+      snapshot: { ...snapshot, recent: frameTrace, series },
       scenario: this.scenarioFrame(),
       session: this.sessionStatus,
     };

@@ -146,6 +146,28 @@ describe('EngineHost pacing', () => {
     expect(notes.some((entry) => entry.label.includes('lost contact'))).toBe(true);
   });
 
+  it('carries each time-series point in frames exactly once, and the series names only with the first', async () => {
+    const { world, host, frames, draw } = setUp();
+    host.create({}, 1);
+    host.setSpeed(10);
+    host.play();
+    for (let i = 0; i < 30; i++) {
+      world.advance(100);
+      draw();
+      await settle();
+    }
+    const carried = frames.flatMap((frame) => frame.snapshot.series?.timesUs ?? []);
+    // 30 x 100 ms of wall time at 10x: about 30 simulated seconds, one point each, none twice.
+    expect(carried.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(carried).size).toBe(carried.length);
+    expect(carried).toEqual([...carried].sort((a, b) => a - b));
+    const withNames = frames.filter((frame) => (frame.snapshot.series?.meta.length ?? 0) > 0);
+    expect(withNames.length).toBeGreaterThanOrEqual(1);
+    expect(withNames.at(-1)!.snapshot.series!.timesUs.length).toBeGreaterThan(0);
+    const firstPointFrame = frames.findIndex((frame) => (frame.snapshot.series?.timesUs.length ?? 0) > 0);
+    expect(frames.slice(firstPointFrame + 1).every((frame) => frame.snapshot.series!.meta.length === 0)).toBe(true);
+  });
+
   it('refuses a bad speed and commands before an engine exists, by name', () => {
     const host = new EngineHost(new FakeWorld(), new FakeWorld());
     expect(() => host.play()).toThrow(/no engine yet: call create/);

@@ -180,6 +180,16 @@ export interface ReplicaView {
   readonly isrExpands: number;
   readonly truncatedRecords: number;
   readonly parkedProduces: number;
+  /**
+   * Kafka's BrokerTopicMetrics as counts since this life began (kafka.server.ReplicaManager
+   * appendToLocalLog marks them): bytes and records leaders appended for producers (BytesInPerSec,
+   * MessagesInPerSec), partition appends refused (FailedProduceRequestsPerSec), and record bytes
+   * sent to followers (ReplicationBytesOutPerSec). The metrics layer turns them into rates.
+   */
+  readonly bytesIn: number;
+  readonly messagesIn: number;
+  readonly failedProduceRequests: number;
+  readonly replicationBytesOut: number;
   /** Log segments (all replicas on this broker) and records deleted by retention so far. */
   readonly retentionDeletedSegments: number;
   readonly retentionDeletedRecords: number;
@@ -250,6 +260,11 @@ export class ReplicaManager {
    * goes once the metadata reaches its epoch.
    */
   private readonly electionFences = new Map<string, number>();
+  /** BrokerTopicMetrics counters (see ReplicaView): one addition per batch or response, never per record. */
+  private bytesIn = 0;
+  private messagesIn = 0;
+  private failedProduceRequests = 0;
+  private replicationBytesOut = 0;
   /**
    * False until the broker has registered and caught up with the metadata as of its registration
    * (it is RUNNING). Before that its metadata may be stale: a broker restarted after losing its
@@ -477,6 +492,7 @@ export class ReplicaManager {
       const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
       const answer = (error: ErrorCode, detail: string, baseOffset = -1): void => {
+        if (error !== 'NONE') this.failedProduceRequests++;
         results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
         required.push(-1);
       };
@@ -529,6 +545,8 @@ export class ReplicaManager {
       };
       log.append(written);
       if (this.quorum(batch.topic)) log.flush();
+      this.bytesIn += written.bytes;
+      this.messagesIn += written.records;
       if (request.acks === -1) {
         results.push(null);
         required.push(written.baseOffset + written.records);
@@ -678,6 +696,7 @@ export class ReplicaManager {
       bytes += 24;
       for (const batch of part.batches) bytes += batch.bytes;
     }
+    this.replicationBytesOut += bytes - DATA_HEADER_BYTES - 24 * partitions.length;
     const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes, partitions };
     fx.send(to, response);
   }
@@ -1109,6 +1128,10 @@ export class ReplicaManager {
       isrShrinks: this.isrShrinks,
       isrExpands: this.isrExpands,
       truncatedRecords: this.truncatedRecords,
+      bytesIn: this.bytesIn,
+      messagesIn: this.messagesIn,
+      failedProduceRequests: this.failedProduceRequests,
+      replicationBytesOut: this.replicationBytesOut,
       parkedProduces: this.parkedProduces.length,
       retentionDeletedSegments: this.retentionDeletedSegments,
       retentionDeletedRecords: this.retentionDeletedRecords,

@@ -62,6 +62,8 @@ export const KNOWN_BROKERS_MAX = 1_024;
 export const IDEMPOTENT_IN_FLIGHT_MAX = 5;
 /** At most one "failed for good" note per this span; the next one counts the failures it skipped. */
 const FAILURE_NOTE_INTERVAL_US = US_PER_SECOND;
+/** A producer retrying through the same error says so in the log at most this often (a new error is said at once). */
+const RETRY_NOTE_INTERVAL_US = 10 * US_PER_SECOND;
 /** Leader changes listed in one note; more are counted. */
 const LEADER_CHANGES_NOTED_MAX = 5;
 
@@ -113,6 +115,9 @@ export interface ProducerLedger {
   refused?(records: number, detail: string, atUs: TimeUs): void;
 }
 
+/** Bound on the errors a producer's view explains: the newest of each code, newest first. */
+export const RECENT_ERRORS_MAX = 4;
+
 export interface ProducerErrorView {
   readonly code: ProducerErrorCode;
   readonly detail: string;
@@ -140,6 +145,8 @@ export interface ProducerView {
   /** Each error met, by code: per batch for broker and timeout errors, per record for BUFFER_EXHAUSTED. */
   readonly errors: Readonly<Record<string, number>>;
   readonly lastError: ProducerErrorView | null;
+  /** The newest error of each kind met, newest first (at most RECENT_ERRORS_MAX), each with its cause then. */
+  readonly recentErrors: readonly ProducerErrorView[];
   /** Ack time minus the batch's creation time (its first record). */
   readonly latencyUs: LatencyView;
 }
@@ -320,8 +327,11 @@ export class Producer {
   private refusing = false;
   private readonly errors = new Map<ProducerErrorCode, number>();
   private lastError: ProducerErrorView | null = null;
+  private recentErrors: ProducerErrorView[] = [];
   private readonly latency = new LatencyHistogram();
   private lastFailureNoteUs: TimeUs | null = null;
+  /** When each retriable error was last told in the event log (bounded by the error codes). */
+  private readonly retryNotedUs = new Map<ErrorCode, TimeUs>();
   private failuresNotNoted = 0;
 
   constructor(
@@ -407,6 +417,7 @@ export class Producer {
       bufferBytes: this.bufferUsedBytes,
       errors,
       lastError: this.lastError,
+      recentErrors: this.recentErrors,
       latencyUs: this.latency.view(),
     };
   }
@@ -936,6 +947,7 @@ export class Producer {
       this.fail(batch, error, `${detail} (gave up after ${batch.attempts} attempts: ${timeout})`, fx);
       return;
     }
+    this.noteRetry(error, detail, fx);
     batch.state = 'queued';
     batch.retryAtUs = fx.nowUs + this.settings.retryBackoffUs;
     batch.lastError = error;
@@ -957,7 +969,7 @@ export class Producer {
     batch.state = 'done';
     this.bufferUsedBytes -= this.batchAllocationBytes;
     this.recordsFailed += batch.records;
-    this.lastError = { code: error, detail, atUs: fx.nowUs };
+    this.rememberError({ code: error, detail, atUs: fx.nowUs });
     const stamp = batch.stamp ?? this.unsentStamp(batch);
     if (this.settings.idempotence && batch.stamp !== null && batch.stamp.producerId === this.producerId) {
       this.producerIdResetPending = true;
@@ -992,9 +1004,32 @@ export class Producer {
     this.failuresNotNoted = 0;
   }
 
+  /**
+   * Tells the event log why the producer is retrying, with the broker's explanation at that moment:
+   * at once for an error not told in the last RETRY_NOTE_INTERVAL_US, so each error at most that often.
+   */
+  private noteRetry(error: ErrorCode, detail: string, fx: Effects<Message>): void {
+    const last = this.retryNotedUs.get(error);
+    if (last !== undefined && fx.nowUs - last < RETRY_NOTE_INTERVAL_US) return;
+    const reason = detail.startsWith(error) ? detail : `${error}: ${detail}`;
+    fx.note(`${this.settings.id} retries: ${reason}`);
+    this.retryNotedUs.set(error, fx.nowUs);
+  }
+
   private countError(code: ProducerErrorCode, detail: string, atUs: TimeUs, times: number): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + times);
-    this.lastError = { code, detail, atUs };
+    this.rememberError({ code, detail, atUs });
+  }
+
+  /** The newest error, and the newest of each code (a new array: views handed out stay as they were). */
+  private rememberError(error: ProducerErrorView): void {
+    this.lastError = error;
+    this.recentErrors = [error, ...this.recentErrors.filter((seen) => seen.code !== error.code)].slice(0, RECENT_ERRORS_MAX);
+  }
+
+  /** The produce latency histogram since this life began, for the metrics layer to read (never to change). */
+  latencyHistogram(): LatencyHistogram {
+    return this.latency;
   }
 
   private removeInFlight(batch: Batch): void {

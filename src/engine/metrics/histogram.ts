@@ -66,6 +66,41 @@ export class LatencyHistogram {
     return this.maxUs;
   }
 
+  /** Buckets in every histogram: the size of the array `addDeltaSince` keeps. */
+  static readonly BUCKETS = HISTOGRAM_BUCKETS;
+
+  /**
+   * Windowed percentiles without a second histogram per client: adds to `window` what this
+   * histogram counted since `previous` (its counts at the last call, HISTOGRAM_BUCKETS long), then
+   * stores the counts into `previous`. A histogram that restarted (fewer samples than before: a
+   * new life of its client) counts from zero.
+   */
+  addDeltaSince(previous: Float64Array, window: LatencyHistogram): void {
+    let previousTotal = 0;
+    for (let bucket = 0; bucket < HISTOGRAM_BUCKETS; bucket++) previousTotal += previous[bucket]!;
+    const restarted = previousTotal > this.total;
+    for (let bucket = 0; bucket < HISTOGRAM_BUCKETS; bucket++) {
+      const now = this.counts[bucket]!;
+      const added = restarted ? now : now - previous[bucket]!;
+      if (added > 0) window.addToBucket(bucket, added);
+      previous[bucket] = now;
+    }
+  }
+
+  /** Empties the histogram (a window starting again). */
+  clear(): void {
+    this.counts.fill(0);
+    this.total = 0;
+    this.maxUs = 0;
+  }
+
+  private addToBucket(bucket: number, count: number): void {
+    this.counts[bucket]! += count;
+    this.total += count;
+    // The exact values are not known here: the bucket's top bounds them (about 3% above).
+    this.maxUs = Math.max(this.maxUs, bucketTopUs(bucket));
+  }
+
   view(): LatencyView {
     return { p50: this.percentile(500), p99: this.percentile(990), p999: this.percentile(999), max: this.maxUs, count: this.total };
   }

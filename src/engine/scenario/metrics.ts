@@ -60,8 +60,7 @@ type ClusterTruth = Pick<ControllerView, 'brokers' | 'fencedBrokers' | 'topics' 
  * controller only; a simulation can tell the truth during a failover too.
  * ZooKeeper mode: the partition states stored in ZooKeeper, and the brokers with a live session.
  */
-function clusterTruth(engine: Engine): ClusterTruth | null {
-  const views = engine.processViews();
+export function clusterTruth(engine: Engine, views: readonly { readonly id: string; readonly view: MemberView }[] = engine.processViews()): ClusterTruth | null {
   const activeControllers = views.filter(({ view }) => view.controller?.active === true || view.legacy?.controllerState === 'active').length;
   const zookeeper = views.find(({ view }) => view.zookeeper !== undefined)?.view.zookeeper;
   if (zookeeper !== undefined) {
@@ -88,6 +87,24 @@ function clusterTruth(engine: Engine): ClusterTruth | null {
   }
   if (best === null) return null;
   return { ...best, activeControllers };
+}
+
+/**
+ * Metrics read from the engine's time series (metrics/catalog.ts): the value of the last completed
+ * simulated second, so an expectation can say "p99 under 50 ms" about now rather than since the
+ * start. An engine created without series reads 0.
+ */
+function windowed(entries: readonly (readonly [name: string, unit: string, description: string])[]): MetricDefinition[] {
+  return entries.map(([name, unit, description]) => ({
+    name,
+    unit,
+    description,
+    perProcess: false,
+    read: (engine: Engine) => {
+      const value = engine.seriesLatest(name);
+      return value === null || Number.isNaN(value) ? 0 : value;
+    },
+  }));
 }
 
 const definitions: MetricDefinition[] = [
@@ -327,12 +344,27 @@ const definitions: MetricDefinition[] = [
     read: (engine) => sumProducers(engine, (view) => view.recordsFailed),
   },
   {
-    name: 'producer.latencyMsP99',
-    description: 'the 99th percentile of produce latency (first record created to acknowledged), the worst producer',
+    name: 'producer.latencyMsP99Cumulative',
+    description: 'the 99th percentile of produce latency (first record created to acknowledged) since each producer started, the worst producer',
     unit: 'ms',
     perProcess: false,
     read: (engine) => Math.max(0, ...engine.processViews().flatMap(({ view }) => (view.producer === undefined ? [] : [view.producer.latencyUs.p99 / 1_000]))),
   },
+  ...windowed([
+    ['producer.latencyMsP50', 'ms', 'the median produce latency over the last simulated second, all producers merged (0 when nothing was acknowledged)'],
+    ['producer.latencyMsP99', 'ms', 'the 99th percentile of produce latency over the last simulated second, all producers merged (0 when nothing was acknowledged)'],
+    ['producer.latencyMsP999', 'ms', 'the 99.9th percentile of produce latency over the last simulated second, all producers merged (0 when nothing was acknowledged)'],
+    ['BytesInPerSec', 'bytes/s', 'bytes producers wrote to partition leaders over the last second (Kafka: BytesInPerSec)'],
+    ['MessagesInPerSec', 'records/s', 'records appended by leaders for producers over the last second (Kafka: MessagesInPerSec)'],
+    ['ReplicationBytesOutPerSec', 'bytes/s', 'record bytes leaders sent to followers over the last second (Kafka: ReplicationBytesOutPerSec)'],
+    ['FailedProduceRequestsPerSec', 'requests/s', 'partition writes refused by leaders over the last second (Kafka: FailedProduceRequestsPerSec)'],
+    ['IsrShrinksPerSec', 'shrinks/s', 'ISR shrinks over the last second (Kafka: IsrShrinksPerSec)'],
+    ['IsrExpandsPerSec', 'expansions/s', 'ISR expansions over the last second (Kafka: IsrExpandsPerSec)'],
+    ['LeaderElectionRateAndTimeMs', 'elections/s', 'partition leader elections over the last second (Kafka: LeaderElectionRateAndTimeMs, its rate)'],
+    ['LeaderElectionTimeMsMax', 'ms', 'the longest time a partition elected in the last second had been without its crashed leader (to within 1 s)'],
+    ['crossZone.bytesPerSec', 'bytes/s', 'bytes that crossed from one zone to another over the last second'],
+    ['crossZone.costUsdPerHour', 'USD/h', 'the hourly cost of the last second\'s cross-zone traffic at $0.01/GB each way'],
+  ]),
   {
     name: 'consumer.recordsConsumed',
     description: 'records consumers have read, summed (a record read again after a rebalance counts again)',

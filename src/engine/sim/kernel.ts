@@ -218,6 +218,11 @@ export class Kernel {
   private readonly notable = new TraceRing(NOTABLE_RING_CAPACITY);
   private deliveriesLostToCrash = 0;
   private stopRequested = false;
+  /** A read-only observer called as the clock reaches each multiple of its period (see observeEvery). */
+  private observer: ((boundaryUs: TimeUs) => void) | null = null;
+  private observePeriodUs = 0;
+  /** The next boundary the observer has not seen; +Infinity without an observer (one compare per event). */
+  private nextObserveUs = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly network: Network,
@@ -381,10 +386,36 @@ export class Kernel {
     this.stopRequested = true;
   }
 
+  /**
+   * Calls `observer(boundaryUs)` once per multiple of `periodUs` as the clock reaches it: after
+   * every event before the boundary and before any event (or outside action) at or after it, so
+   * however a host slices a run the observer sees the same states. The observer must only read: it
+   * is not an event, never enters the trace, and must not schedule, send or change anything.
+   * Boundaries already passed (the observer arrives late) are not replayed.
+   */
+  observeEvery(periodUs: TimeUs, observer: (boundaryUs: TimeUs) => void): void {
+    if (!Number.isInteger(periodUs) || periodUs <= 0) throw new RangeError(`kernel: observer period: got ${periodUs}; expected a positive whole number of µs`);
+    if (this.observer !== null) throw new Error('kernel: an observer is already attached');
+    this.observer = observer;
+    this.observePeriodUs = periodUs;
+    this.nextObserveUs = (Math.floor(this.now / periodUs) + 1) * periodUs;
+  }
+
+  /** Lets the observer see every boundary at or before `timeUs` it has not seen. */
+  private observeUpTo(timeUs: TimeUs): void {
+    while (this.nextObserveUs <= timeUs) {
+      const boundaryUs = this.nextObserveUs;
+      this.nextObserveUs += this.observePeriodUs;
+      this.now = boundaryUs; // the clock reaches the boundary; nothing happens at it before the observer looks
+      this.observer!(boundaryUs);
+    }
+  }
+
   /** Processes the next event. Returns false when the queue is empty. */
   step(): boolean {
     const event = this.queue.pop();
     if (event === undefined) return false;
+    if (event.timeUs >= this.nextObserveUs) this.observeUpTo(event.timeUs);
     this.now = event.timeUs;
     this.dispatch(event);
     return true;
@@ -402,10 +433,12 @@ export class Kernel {
     while (processed < maxEvents) {
       const next = queue.peek();
       if (next === undefined || next.timeUs > timeUs) {
+        if (timeUs >= this.nextObserveUs) this.observeUpTo(timeUs);
         this.now = timeUs;
         return processed;
       }
       queue.pop();
+      if (next.timeUs >= this.nextObserveUs) this.observeUpTo(next.timeUs);
       this.now = next.timeUs;
       this.dispatch(next);
       processed++;

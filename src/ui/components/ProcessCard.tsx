@@ -265,10 +265,15 @@ function ProducerBody({ process }: { process: ProcessSnapshot }) {
         <span data-testid={`producer-rate-${process.id}`}>{formatCount(producer.recordsPerSecond)} records/s</span>
         <span>{producer.metadataKnown ? `${formatCount(producer.queuedRecords)} queued · ${producer.requestsInFlight} in flight` : 'waiting for metadata'}</span>
       </div>
-      {producer.lastError !== null && (
-        <p className="card-hint" title={producer.lastError.detail}>
-          {producer.lastError.detail.length > 140 ? `${producer.lastError.detail.slice(0, 140)}…` : producer.lastError.detail}
-        </p>
+      {producer.recentErrors.length > 0 && (
+        <ul className="producer-errors" aria-label={`${process.id}'s latest errors`} data-testid={`producer-errors-${process.id}`}>
+          {producer.recentErrors.map((error) => (
+            <li key={error.code} title={error.detail}>
+              <time>{formatSpan(error.atUs)}</time>
+              {error.detail.length > 160 ? `${error.detail.slice(0, 160)}…` : error.detail}
+            </li>
+          ))}
+        </ul>
       )}
     </>
   );

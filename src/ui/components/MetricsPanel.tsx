@@ -1,0 +1,270 @@
+// Metrics over simulated time: produce latency percentiles, throughput, partition health, and
+// cross-zone traffic with its cost, drawn with uPlot (canvas, tiny, fast for time series).
+//
+// Owns: one uPlot per chart, created once when the chart mounts and fed with setData when a frame
+// brings new points (never re-created per frame, never updated per event); a screen-reader table
+// of the newest points per chart, which the browser tests read too.
+// Never: computes a metric (the engine does), or keeps points of its own (series-store.ts does).
+
+import { useEffect, useMemo, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { column, type ChartData } from '../series-store';
+import { CROSS_ZONE_USD_PER_GB } from '../format';
+
+/** Seconds of simulated time a chart shows (the newest ones). */
+export const CHART_WINDOW_S = 180;
+/** Rows in each chart's table of newest points. */
+const TABLE_ROWS = 5;
+
+/** Okabe-Ito colours (distinguishable with colour blindness), plus dashes so lines differ without colour too. */
+const BLUE = '#0072b2';
+const ORANGE = '#e69f00';
+const VERMILLION = '#d55e00';
+const GREEN = '#009e73';
+const PURPLE = '#cc79a7';
+
+interface LineSpec {
+  readonly series: string;
+  readonly label: string;
+  readonly color: string;
+  readonly dash?: number[];
+  /** Engine value to plotted value (bytes/s to MB/s). */
+  readonly scale?: number;
+  /** The right-hand axis. */
+  readonly right?: boolean;
+  /** Draw as steps (counts). */
+  readonly stepped?: boolean;
+  readonly digits: number;
+}
+
+interface ChartSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly yLabel: string;
+  readonly yRightLabel?: string;
+  readonly log?: boolean;
+  /** Counts: the axis starts at 0 and shows at least 0..1. */
+  readonly counts?: boolean;
+  readonly lines: readonly LineSpec[];
+  /** A sentence under the title from the newest points. */
+  readonly summary?: (data: ChartData) => string | null;
+}
+
+const MB = 1 / 1_000_000;
+
+const CHARTS: readonly ChartSpec[] = [
+  {
+    id: 'latency',
+    title: 'Produce latency, per second',
+    yLabel: 'ms (log scale)',
+    log: true,
+    lines: [
+      { series: 'producer.latencyMsP50', label: 'p50', color: BLUE, digits: 1 },
+      { series: 'producer.latencyMsP99', label: 'p99', color: ORANGE, dash: [6, 3], digits: 1 },
+      { series: 'producer.latencyMsP999', label: 'p99.9', color: VERMILLION, dash: [2, 3], digits: 1 },
+    ],
+  },
+  {
+    id: 'throughput',
+    title: 'Throughput',
+    yLabel: 'MB/s',
+    lines: [
+      { series: 'BytesInPerSec', label: 'BytesInPerSec', color: BLUE, scale: MB, digits: 2 },
+      { series: 'ReplicationBytesOutPerSec', label: 'ReplicationBytesOutPerSec', color: GREEN, dash: [6, 3], scale: MB, digits: 2 },
+    ],
+  },
+  {
+    id: 'partitions',
+    title: 'Partition health',
+    yLabel: 'partitions · elections/s',
+    counts: true,
+    lines: [
+      { series: 'UnderReplicatedPartitions', label: 'UnderReplicatedPartitions', color: ORANGE, stepped: true, digits: 0 },
+      { series: 'OfflinePartitionsCount', label: 'OfflinePartitionsCount', color: VERMILLION, dash: [6, 3], stepped: true, digits: 0 },
+      { series: 'LeaderElectionRateAndTimeMs', label: 'Leader elections/s', color: PURPLE, dash: [2, 3], stepped: true, digits: 0 },
+    ],
+  },
+  {
+    id: 'cross-zone',
+    title: 'Cross-zone traffic and its cost',
+    yLabel: 'MB/s',
+    yRightLabel: 'USD so far',
+    lines: [
+      { series: 'crossZone.bytesPerSec', label: 'cross-zone MB/s', color: BLUE, scale: MB, digits: 2 },
+      { series: 'crossZone.costUsd', label: 'USD so far', color: VERMILLION, dash: [6, 3], right: true, digits: 6 },
+    ],
+    summary: (data) => {
+      const perHour = column(data, 'crossZone.costUsdPerHour').at(-1);
+      return perHour === null || perHour === undefined ? null : `at the last second's rate: $${perHour.toFixed(4)} per hour`;
+    },
+  },
+];
+
+interface Props {
+  readonly data: ChartData;
+}
+
+export function MetricsPanel({ data }: Props) {
+  return (
+    <section className="panel metrics" aria-label="Metrics">
+      <header className="panel-head">
+        <h2>Metrics</h2>
+        <span className="muted">
+          sampled every simulated second · cross-zone priced at ${CROSS_ZONE_USD_PER_GB}/GB each way (AWS)
+        </span>
+      </header>
+      <div className="charts">
+        {CHARTS.map((spec) => (
+          <TimeChart key={spec.id} spec={spec} data={data} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+type Aligned = [number[], ...(number | null)[][]];
+
+function alignedOf(spec: ChartSpec, data: ChartData): Aligned {
+  const lines = spec.lines.map((line) => column(data, line.series).map((value) => (value === null ? null : spec.log && value <= 0 ? null : value * (line.scale ?? 1))));
+  return [data.times as number[], ...lines];
+}
+
+function powersOfTen(_u: uPlot, splits: number[]): (number | null)[] {
+  return splits.map((split) => (Number.isInteger(Math.round(Math.log10(split) * 1e6) / 1e6) ? split : null));
+}
+
+function optionsFor(spec: ChartSpec, width: number): uPlot.Options {
+  const axisFont = '11px system-ui, sans-serif';
+  const seconds = (_: uPlot, splits: number[]) => splits.map((split) => `${Math.round(split)} s`);
+  const window = (_: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.max(0, max - CHART_WINDOW_S), Math.max(max, 1)];
+  const countRange = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, Math.ceil(max * 1.15))];
+  return {
+    width,
+    height: 190,
+    pxAlign: 0,
+    cursor: { drag: { x: false, y: false } },
+    legend: { show: true, live: true },
+    scales: {
+      x: { time: false, range: window },
+      y: spec.log ? { distr: 3, log: 10 } : spec.counts ? { range: countRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
+      ...(spec.yRightLabel !== undefined ? { usd: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.15 : 0.01] } } : {}),
+    },
+    axes: [
+      { label: 'simulated time', labelSize: 14, labelGap: 0, size: 26, font: axisFont, labelFont: axisFont, values: seconds, stroke: '#4a5568' },
+      {
+        label: spec.yLabel,
+        labelSize: 18,
+        font: axisFont,
+        labelFont: axisFont,
+        stroke: '#4a5568',
+        size: 52,
+        // Counts step by whole numbers.
+        ...(spec.counts === true ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000] } : {}),
+        // A log axis labels and rules powers of ten only (1, 10, 100 ms...), not every step between.
+        ...(spec.log === true ? { filter: powersOfTen, grid: { filter: powersOfTen, stroke: '#e6eaf0', width: 1 }, ticks: { filter: powersOfTen } } : {}),
+      },
+      ...(spec.yRightLabel !== undefined ? [{ scale: 'usd', side: 1 as const, label: spec.yRightLabel, labelSize: 18, font: axisFont, labelFont: axisFont, stroke: '#4a5568', size: 60, grid: { show: false } }] : []),
+    ],
+    series: [
+      { label: 'time', value: (_u, value: number | null | undefined) => (value === null || value === undefined ? '—' : `${value} s`) },
+      ...spec.lines.map((line) => ({
+        label: line.label,
+        stroke: line.color,
+        width: 2,
+        ...(line.dash === undefined ? {} : { dash: line.dash }),
+        ...(line.right === true ? { scale: 'usd' } : {}),
+        ...(line.stepped === true ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
+        spanGaps: false,
+        points: { show: false },
+        value: (_u: uPlot, value: number | null | undefined) => (value === null || value === undefined ? '—' : value.toFixed(line.digits)),
+      })),
+    ],
+  };
+}
+
+/** The largest value kept (for tests and screen readers: "at worst"); '' when none. */
+function maxOf(values: readonly (number | null)[]): number | '' {
+  let max: number | null = null;
+  for (const value of values) if (value !== null && (max === null || value > max)) max = value;
+  return max ?? '';
+}
+
+function TimeChart({ spec, data }: { spec: ChartSpec; data: ChartData }) {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const aligned = useMemo(() => alignedOf(spec, data), [spec, data]);
+  const latest = useRef(aligned);
+  latest.current = aligned;
+
+  // One uPlot for the chart's life; its width follows the panel.
+  useEffect(() => {
+    const element = host.current;
+    if (element === null) return;
+    const chart = new uPlot(optionsFor(spec, Math.max(200, element.clientWidth)), latest.current, element);
+    plot.current = chart;
+    if (latest.current[0].length > 0) chart.setLegend({ idx: latest.current[0].length - 1 });
+    const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height: 190 }));
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+  }, [spec]);
+
+  // New points from a frame: redraw with the same chart.
+  // The legend shows the newest values unless the pointer is over the chart.
+  useEffect(() => {
+    const chart = plot.current;
+    if (chart === null) return;
+    chart.setData(aligned);
+    const newest = aligned[0].length - 1;
+    if (newest >= 0 && (chart.cursor.left === undefined || chart.cursor.left < 0)) chart.setLegend({ idx: newest });
+  }, [aligned]);
+
+  const summary = spec.summary?.(data) ?? null;
+  const times = aligned[0];
+  const rows = times.length;
+  const first = Math.max(0, rows - TABLE_ROWS);
+  return (
+    <figure className="chart" data-testid={`chart-${spec.id}`} data-points={rows} data-last-time-s={rows === 0 ? '' : times[rows - 1]}>
+      <figcaption>
+        {spec.title}
+        {summary !== null && <span className="chart-summary"> · {summary}</span>}
+      </figcaption>
+      <div ref={host} className="chart-canvas" aria-hidden="true" />
+      {/* A table ignores the 1px box of .visually-hidden: a wrapper holds it. */}
+      <div className="visually-hidden">
+        <table data-testid={`chart-table-${spec.id}`}>
+          <caption>{spec.title}: the newest points</caption>
+          <thead>
+            <tr>
+              <th scope="col">simulated s</th>
+              {spec.lines.map((line, index) => (
+                <th key={line.series} scope="col" data-series={line.series} data-max={maxOf(aligned[index + 1]!)}>
+                  {line.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {times.slice(first).map((time, offset) => (
+              <tr key={time}>
+                <th scope="row">{time}</th>
+                {spec.lines.map((line, index) => {
+                  const value = aligned[index + 1]![first + offset];
+                  return (
+                    <td key={line.series} data-series={line.series} data-value={value ?? ''}>
+                      {value === null || value === undefined ? '—' : value.toFixed(line.digits)}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </figure>
+  );
+}
