@@ -199,7 +199,7 @@ function runCommand(args: string[], io: CliIo): number {
 export const COMPARE_VARIANTS_MAX = 8;
 /** Metrics a comparison prints, when the report has them: latency, throughput, availability, loss. */
 const COMPARE_METRICS = [
-  'producer.latencyMsP99',
+  'producer.latencyMsP99Cumulative',
   'producer.recordsAcked',
   'producer.recordsFailed',
   'OfflinePartitionsCount',
