@@ -543,6 +543,11 @@ class ConsumerMember implements ProcessLogic<Message> {
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
   }
 
+  /** Latency histograms by family, read by the metrics layer (see metrics/series.ts). */
+  histograms(): ReadonlyMap<string, LatencyHistogram> {
+    return new Map([['end-to-end', this.consumer.latencyHistogram()]]);
+  }
+
   view(nowUs: number): MemberView {
     return { consumer: this.consumer.view(nowUs) };
   }

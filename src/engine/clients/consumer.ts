@@ -862,6 +862,11 @@ export class Consumer {
 
   // ---- views ------------------------------------------------------------------------------------
 
+  /** The end-to-end latency histogram (record created to read here), for the metrics layer. */
+  latencyHistogram(): LatencyHistogram {
+    return this.latency;
+  }
+
   view(nowUs?: TimeUs): ConsumerView {
     if (nowUs !== undefined) this.countRate(0, nowUs);
     const partitions: ConsumerPartitionView[] = [];

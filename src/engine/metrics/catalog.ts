@@ -6,11 +6,8 @@
 // (which diffs the committed metadata once per sample).
 // Never: reads anything but the sample it is given, or keeps an unbounded history.
 //
-// Consumers plug in with one registration each (the lead wires them after the `consumers` branch
-// merges), e.g. in kafkaSeries():
-//   rate('records-consumed-rate', 'records/s', '...', (sample) => perLife(sample, (view) => view.consumer?.recordsConsumed)),
-//   gauge('records-lag-max', 'records', '...', (sample) => max over view.consumer?.recordsLagMax),
-//   latency('consumer.e2eLatencyMsP99', 990, 'end-to-end', '...')   // a logic's histograms() returns Map([['end-to-end', h]])
+// A client's latency series read the histograms its process logic returns from histograms(), by
+// family: "produce" (producers), "end-to-end" (consumers).
 
 import type { Engine, MemberView } from '../api';
 import type { ProcessInfo } from '../sim/kernel';
@@ -208,6 +205,15 @@ export function kafkaSeries(): SeriesDefinition<ClusterSample>[] {
     latency('producer.latencyMsP50', 500, 'produce', 'the median produce latency (first record created to acknowledged) over the last second, all producers'),
     latency('producer.latencyMsP99', 990, 'produce', 'the 99th percentile of produce latency over the last second, all producers'),
     latency('producer.latencyMsP999', 999, 'produce', 'the 99.9th percentile of produce latency over the last second, all producers'),
+    rate('records-consumed-rate', 'records/s', 'records consumers read, per second, all consumers (Kafka consumer metric records-consumed-rate, summed)', (sample) =>
+      perLife(sample, (view) => view.consumer?.recordsConsumed),
+    ),
+    gauge('records-lag-max', 'records', 'the largest lag of any consumer on any partition: high watermark minus its position (Kafka consumer metric records-lag-max)', (sample) => {
+      let max = 0;
+      for (const { view } of sample.views) max = Math.max(max, view.consumer?.recordsLagMax ?? 0);
+      return max;
+    }),
+    latency('consumer.e2eLatencyMsP99', 990, 'end-to-end', 'the 99th percentile of end-to-end latency (record created to read by a consumer) over the last second, all consumers'),
     rate('crossZone.bytesPerSec', 'bytes/s', 'bytes sent from one availability zone to another, per second', (sample) => [['network', sample.crossZoneBytes]]),
     rate(
       'crossZone.costUsdPerHour',

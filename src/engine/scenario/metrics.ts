@@ -364,6 +364,8 @@ const definitions: MetricDefinition[] = [
     ['LeaderElectionTimeMsMax', 'ms', 'the longest time a partition elected in the last second had been without its crashed leader (to within 1 s)'],
     ['crossZone.bytesPerSec', 'bytes/s', 'bytes that crossed from one zone to another over the last second'],
     ['crossZone.costUsdPerHour', 'USD/h', 'the hourly cost of the last second\'s cross-zone traffic at $0.01/GB each way'],
+    ['records-consumed-rate', 'records/s', 'records consumers read over the last second, all consumers (Kafka: records-consumed-rate, summed)'],
+    ['consumer.e2eLatencyMsP99', 'ms', 'the 99th percentile of end-to-end latency (record created to read) over the last second, all consumers merged'],
   ]),
   {
     name: 'consumer.recordsConsumed',
@@ -380,8 +382,8 @@ const definitions: MetricDefinition[] = [
     read: (engine) => Math.max(0, ...consumerViews(engine).map((view) => view.recordsLagMax)),
   },
   {
-    name: 'consumer.e2eLatencyMsP99',
-    description: 'the 99th percentile of end-to-end latency (batch created by the producer to read by a consumer), the worst consumer',
+    name: 'consumer.e2eLatencyMsP99Cumulative',
+    description: 'the 99th percentile of end-to-end latency (batch created by the producer to read by a consumer) since each consumer started, the worst consumer',
     unit: 'ms',
     perProcess: false,
     read: (engine) => Math.max(0, ...consumerViews(engine).map((view) => view.e2eLatencyUs.p99 / 1_000)),
