@@ -481,7 +481,10 @@ export class Engine {
     if (image === null) return { partitions: [], partitionsTotal: 0 };
     const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
     const partitions: PartitionSnapshot[] = [];
-    for (const state of image.partitions()) {
+    // The person's topics first; internal ones (__consumer_offsets) only in the room left.
+    const all = [...image.partitions()];
+    const ordered = [...all.filter((state) => !state.topic.startsWith('__')), ...all.filter((state) => state.topic.startsWith('__'))];
+    for (const state of ordered) {
       if (partitions.length >= SNAPSHOT_PARTITIONS_MAX) break;
       const key = `${state.topic}-${state.partition}`;
       const replicas = state.replicas.map((broker) => {

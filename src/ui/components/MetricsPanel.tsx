@@ -47,6 +47,8 @@ interface ChartSpec {
   /** Counts: the axis starts at 0 and shows at least 0..1. */
   readonly counts?: boolean;
   readonly lines: readonly LineSpec[];
+  /** Shown only once this series has a point that is not 0 (the consumers chart, in runs with consumers). */
+  readonly onlyWith?: string;
   /** A sentence under the title from the newest points. */
   readonly summary?: (data: ChartData) => string | null;
 }
@@ -56,13 +58,14 @@ const MB = 1 / 1_000_000;
 const CHARTS: readonly ChartSpec[] = [
   {
     id: 'latency',
-    title: 'Produce latency, per second',
+    title: 'Produce and end-to-end latency, per second',
     yLabel: 'ms (log scale)',
     log: true,
     lines: [
       { series: 'producer.latencyMsP50', label: 'p50', color: BLUE, digits: 1 },
       { series: 'producer.latencyMsP99', label: 'p99', color: ORANGE, dash: [6, 3], digits: 1 },
       { series: 'producer.latencyMsP999', label: 'p99.9', color: VERMILLION, dash: [2, 3], digits: 1 },
+      { series: 'consumer.e2eLatencyMsP99', label: 'end-to-end p99', color: PURPLE, dash: [1, 2], digits: 1 },
     ],
   },
   {
@@ -99,6 +102,17 @@ const CHARTS: readonly ChartSpec[] = [
       return perHour === null || perHour === undefined ? null : `at the last second's rate: $${perHour.toFixed(4)} per hour`;
     },
   },
+  {
+    id: 'consumers',
+    title: 'Consumers',
+    yLabel: 'records · records/s',
+    counts: true,
+    onlyWith: 'records-consumed-rate',
+    lines: [
+      { series: 'records-lag-max', label: 'records-lag-max', color: ORANGE, stepped: true, digits: 0 },
+      { series: 'records-consumed-rate', label: 'records consumed/s', color: GREEN, dash: [6, 3], digits: 0 },
+    ],
+  },
 ];
 
 interface Props {
@@ -115,7 +129,7 @@ export function MetricsPanel({ data }: Props) {
         </span>
       </header>
       <div className="charts">
-        {CHARTS.map((spec) => (
+        {CHARTS.filter((spec) => spec.onlyWith === undefined || column(data, spec.onlyWith).some((value) => value !== null && value > 0)).map((spec) => (
           <TimeChart key={spec.id} spec={spec} data={data} />
         ))}
       </div>
