@@ -155,6 +155,8 @@ export class DurabilityOracle {
     let count = 0;
     while (count < batches.length && batches[count]!.baseOffset + batches[count]!.batch.records <= logStartOffset) count++;
     if (count === 0) return;
+    // What consumers read of them is of no more use either: a deleted batch cannot be lost.
+    if (this.readers.size > 0) for (let index = 0; index < count; index++) this.readers.delete(batches[index]!.batch.batchId);
     batches.splice(0, count);
     watch.verifiedCount = Math.max(0, watch.verifiedCount - count);
     this.tracked -= count;
