@@ -17,9 +17,10 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
 import type { MemberDisk } from '../../../src/engine/cluster';
 import { Prng } from '../../../src/engine/sim/prng';
+import { SWARM_BROKERS, runFaultSchedule } from './fault-schedule';
 
 const SECOND = 1_000_000;
-const BROKERS = ['broker-1', 'broker-2', 'broker-3', 'broker-4', 'broker-5', 'broker-6'];
+const BROKERS = SWARM_BROKERS;
 
 function logs(engine: Engine, broker: string) {
   return (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel.durableOf(broker).data.logs;
@@ -35,38 +36,10 @@ function runSwarm(seed: number, options: { isolations: boolean } = { isolations:
     },
     seed,
   );
-  const status = (id: string) => engine.processes().find((process) => process.id === id)!.status;
   engine.runFor(8 * SECOND);
   // At most one broker impaired at a time: crashed, or cut off from everyone. Slow links and
   // controller crashes come on top; they do not take a replica away.
-  let impaired: { broker: string; how: 'crash' | 'isolate' } | null = null;
-  while (engine.nowUs < 70 * SECOND) {
-    const roll = prng.int(100);
-    if (roll < 40) {
-      if (impaired === null) {
-        const broker = prng.pick(BROKERS);
-        const how = options.isolations && prng.int(2) !== 0 ? 'isolate' : 'crash';
-        engine.inject(how === 'crash' ? { kind: 'crash', process: broker } : { kind: 'isolate', process: broker });
-        impaired = { broker, how };
-      } else {
-        engine.inject(impaired.how === 'crash' ? { kind: 'restart', process: impaired.broker } : { kind: 'heal', target: impaired.broker });
-        impaired = null;
-      }
-    } else if (roll < 55) {
-      const [a, b] = [prng.pick(BROKERS), prng.pick(BROKERS)];
-      if (a !== b) engine.inject({ kind: 'slow-link', from: a, to: b, extraLatencyMs: prng.range(5, 400) });
-    } else if (roll < 62) {
-      if (engine.activeController() !== null) engine.inject({ kind: 'crash', process: '@active-controller' });
-    } else if (roll < 80) {
-      // Heal the slow links (and the impaired broker's isolation, if that is what it is).
-      engine.inject({ kind: 'heal' });
-      if (impaired?.how === 'isolate') impaired = null;
-      for (const id of ['controller-1', 'controller-2', 'controller-3']) if (status(id) !== 'up') engine.inject({ kind: 'restart', process: id });
-    }
-    engine.runFor((prng.int(5) + 1) * SECOND);
-  }
-  engine.inject({ kind: 'heal' });
-  for (const id of engine.processes().map((process) => process.id)) if (status(id) !== 'up') engine.inject({ kind: 'restart', process: id });
+  runFaultSchedule(engine, prng, { isolates: options.isolations ? (draw) => draw.int(2) !== 0 : null, slowLinkMsMax: 400 });
   engine.runFor(40 * SECOND);
 
   const durability = engine.durability();

@@ -13,9 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
 import type { MemberDisk } from '../../../src/engine/cluster';
 import { Prng } from '../../../src/engine/sim/prng';
+import { SWARM_BROKERS, runFaultSchedule } from './fault-schedule';
 
 const SECOND = 1_000_000;
-const BROKERS = ['broker-1', 'broker-2', 'broker-3', 'broker-4', 'broker-5', 'broker-6'];
+const BROKERS = SWARM_BROKERS;
 
 function logs(engine: Engine, broker: string) {
   return (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel.durableOf(broker).data.logs;
@@ -36,35 +37,8 @@ function runQuorumSwarm(seed: number): { engine: Engine; elections: number } {
     },
     seed,
   );
-  const status = (id: string) => engine.processes().find((process) => process.id === id)!.status;
   engine.runFor(8 * SECOND);
-  let impaired: { broker: string; how: 'crash' | 'isolate' } | null = null;
-  while (engine.nowUs < 70 * SECOND) {
-    const roll = prng.int(100);
-    if (roll < 40) {
-      if (impaired === null) {
-        const broker = prng.pick(BROKERS);
-        const how = prng.int(3) === 0 ? 'isolate' : 'crash';
-        engine.inject(how === 'crash' ? { kind: 'crash', process: broker } : { kind: 'isolate', process: broker });
-        impaired = { broker, how };
-      } else {
-        engine.inject(impaired.how === 'crash' ? { kind: 'restart', process: impaired.broker } : { kind: 'heal', target: impaired.broker });
-        impaired = null;
-      }
-    } else if (roll < 55) {
-      const [a, b] = [prng.pick(BROKERS), prng.pick(BROKERS)];
-      if (a !== b) engine.inject({ kind: 'slow-link', from: a, to: b, extraLatencyMs: prng.range(5, 3_000) });
-    } else if (roll < 62) {
-      if (engine.activeController() !== null) engine.inject({ kind: 'crash', process: '@active-controller' });
-    } else if (roll < 80) {
-      engine.inject({ kind: 'heal' });
-      if (impaired?.how === 'isolate') impaired = null;
-      for (const id of ['controller-1', 'controller-2', 'controller-3']) if (status(id) !== 'up') engine.inject({ kind: 'restart', process: id });
-    }
-    engine.runFor((prng.int(5) + 1) * SECOND);
-  }
-  engine.inject({ kind: 'heal' });
-  for (const id of engine.processes().map((process) => process.id)) if (status(id) !== 'up') engine.inject({ kind: 'restart', process: id });
+  runFaultSchedule(engine, prng, { isolates: (draw) => draw.int(3) === 0, slowLinkMsMax: 3_000 });
   engine.runFor(40 * SECOND);
   const ackedAfterHeal = ackedRecords(engine);
   engine.runFor(20 * SECOND);
