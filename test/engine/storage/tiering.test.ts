@@ -88,4 +88,113 @@ describe('tiered storage (KIP-405)', () => {
     expect(engine.durability().lostRecords).toBe(0);
     expect(engine.durability().acknowledgedRecords).toBeGreaterThan(50_000);
   });
+
+  it('total retention deletes remote segments (DeleteObject) and moves the log start; local retention only the local start', () => {
+    const engine = cluster({ retentionMs: 20_000 });
+    engine.runFor(70 * SECOND);
+    const leader = partitionState(engine).leader!;
+    const log = logOf(engine, leader);
+    const store = viewOf(engine, 'object-store').objectStore!;
+    expect(store.requests.DeleteObject).toBeGreaterThan(5);
+    expect(viewOf(engine, leader).remoteLog!.segmentsDeleted).toBeGreaterThan(5);
+    // The log start moved (records older than ~20 s are gone from both tiers); the local start is later still.
+    expect(log.logStartOffset).toBeGreaterThan(30_000);
+    expect(log.localLogStartOffset).toBeGreaterThan(log.logStartOffset);
+    expect(log.remoteSegments()[0]!.baseOffset).toBeLessThanOrEqual(log.logStartOffset);
+    // The store holds about retention.ms of segments, not everything ever written.
+    expect(store.objects).toBeLessThan(20);
+    expect(engine.durability().lostRecords).toBe(0);
+    expect(engine.durability().retiredBatches).toBeGreaterThan(0);
+    // Followers take the new log start from fetch answers.
+    for (const broker of partitionState(engine).replicas) expect(logOf(engine, broker).logStartOffset, broker).toBeGreaterThan(25_000);
+  });
+
+  it('an object store outage backs uploads up (local disk grows, retries with back-off), and they resume after it heals', () => {
+    const engine = cluster();
+    engine.runFor(40 * SECOND); // past the first retention check (30 s): the local disk is down to its retention
+    const leader = partitionState(engine).leader!;
+    engine.inject({ kind: 'object-store-outage' });
+    const copiedBefore = viewOf(engine, leader).remoteLog!.segmentsCopied;
+    const localBefore = logOf(engine, leader).endOffset - logOf(engine, leader).localLogStartOffset;
+    engine.runFor(30 * SECOND);
+    const during = viewOf(engine, leader).remoteLog!;
+    expect(during.segmentsCopied).toBe(copiedBefore);
+    expect(during.copyFailures).toBeGreaterThan(3); // retried, with back-off
+    expect(during.partitionsBackingOff).toBe(1);
+    const log = logOf(engine, leader);
+    const localDuring = log.endOffset - log.localLogStartOffset;
+    expect(localDuring).toBeGreaterThan(localBefore + 25_000); // nothing can be deleted locally: it was not uploaded
+    expect(engine.notableLog().some((entry) => entry.label.includes('could not upload') && entry.label.includes('ServiceUnavailable'))).toBe(true);
+    engine.inject({ kind: 'heal' });
+    engine.runFor(40 * SECOND);
+    const after = viewOf(engine, leader).remoteLog!;
+    expect(after.segmentsCopied).toBeGreaterThan(copiedBefore + 10);
+    expect(after.partitionsBackingOff).toBe(0);
+    expect(log.endOffset - log.localLogStartOffset).toBeLessThan(12_000); // drained back to the local retention
+    expect(engine.durability().lostRecords).toBe(0);
+  });
+
+  it('a consumer of old offsets reads them from the object store (GetObject through the cache) and gets every record', () => {
+    const engine = cluster({ consumers: true });
+    engine.runFor(90 * SECOND);
+    const leader = partitionState(engine).leader!;
+    const remote = viewOf(engine, leader).remoteLog!;
+    expect(remote.remoteReads).toBeGreaterThan(5); // offsets 0.. were only in the object store when it started at 50 s
+    expect(remote.cacheHits).toBeGreaterThan(remote.remoteReads);
+    expect(remote.cachedSegments).toBeLessThanOrEqual(8);
+    expect(viewOf(engine, 'object-store').objectStore!.requests.GetObject).toBeGreaterThanOrEqual(remote.remoteReads);
+    const consumption = engine.consumptionStatus();
+    expect(consumption.violations).toBe(0);
+    expect(viewOf(engine, 'consumer-1').consumer!.recordsConsumed).toBeGreaterThan(60_000); // from offset 0: the tiered part included
+  });
+
+  it('a follower below the leader\'s local log start gets OFFSET_MOVED_TO_TIERED_STORAGE and restarts at it, its epoch cache rebuilt', () => {
+    const engine = cluster();
+    engine.runFor(15 * SECOND);
+    const leader = partitionState(engine).leader!;
+    const follower = partitionState(engine).replicas.find((id) => id !== leader)!;
+    engine.inject({ kind: 'shutdown', process: follower });
+    engine.runFor(30 * SECOND);
+    const followerEnd = logOf(engine, follower).endOffset;
+    expect(logOf(engine, leader).localLogStartOffset).toBeGreaterThan(followerEnd); // the leader keeps only what came after
+    engine.inject({ kind: 'restart', process: follower });
+    engine.runFor(20 * SECOND);
+    expect(viewOf(engine, follower).replicas!.movedToTieredResets).toBeGreaterThanOrEqual(1);
+    expect(engine.notableLog().some((entry) => entry.label.includes('OFFSET_MOVED_TO_TIERED_STORAGE') && entry.label.startsWith(follower))).toBe(true);
+    const log = logOf(engine, follower);
+    expect(log.logStartOffset).toBe(0); // the log still starts at 0: the remote tier holds it
+    expect(log.localLogStartOffset).toBeGreaterThan(followerEnd);
+    expect(log.epochCache().length).toBeGreaterThan(0);
+    expect(log.epochCache()[0]!.startOffset).toBeLessThan(log.localLogStartOffset); // rebuilt from the remote segments' epochs
+    expect(partitionState(engine).isr).toContain(follower); // caught up from the local tail alone
+    expect(engine.durability().lostRecords).toBe(0);
+  });
+
+  it('the same seed gives the same trace, the object store included', () => {
+    const run = (): string => {
+      const engine = cluster({ consumers: true, retentionMs: 30_000 });
+      engine.runFor(70 * SECOND);
+      return engine.traceHash;
+    };
+    expect(run()).toBe(run());
+  });
 });
+
+describe('tiered storage settings', () => {
+  const base = (topicConfig: Record<string, unknown>, systemEnable = true) => ({
+    config: { 'remote.log.storage.system.enable': systemEnable },
+    topics: [{ name: 'orders', partitions: 1, replicationFactor: 1, config: topicConfig }],
+  });
+
+  it('remote.storage.enable needs the broker switch remote.log.storage.system.enable', () => {
+    expect(() => resolveConfig(base({ 'remote.storage.enable': true }, false))).toThrow(/topics\[0\]\.config\.remote\.storage\.enable.*remote\.log\.storage\.system\.enable/s);
+  });
+
+  it('local retention may not exceed total retention (Kafka\'s LogConfig checks), -2 meaning "as retention"', () => {
+    expect(() => resolveConfig(base({ 'remote.storage.enable': true, 'retention.ms': 10_000, 'local.retention.ms': 20_000 }))).toThrow(/local\.retention\.ms.*at most retention\.ms \(10000\)/s);
+    expect(() => resolveConfig(base({ 'remote.storage.enable': true, 'retention.bytes': 1_000_000, 'local.retention.bytes': 2_000_000 }))).toThrow(/local\.retention\.bytes.*at most retention\.bytes/s);
+    const config = resolveConfig(base({ 'remote.storage.enable': true, 'retention.ms': 10_000 }));
+    expect(config.topics[0]!.config['local.retention.ms']).toBeUndefined();
+  });
+});
+
