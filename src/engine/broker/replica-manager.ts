@@ -196,6 +196,8 @@ export interface ReplicaView {
   readonly messagesIn: number;
   readonly failedProduceRequests: number;
   readonly replicationBytesOut: number;
+  /** Record bytes this broker's followers appended from their leaders (Kafka's ReplicationBytesInPerSec), since this life began. */
+  readonly replicationBytesIn: number;
   /** Log segments (all replicas on this broker) and records deleted by retention so far. */
   readonly retentionDeletedSegments: number;
   readonly retentionDeletedRecords: number;
@@ -275,6 +277,7 @@ export class ReplicaManager {
   private messagesIn = 0;
   private failedProduceRequests = 0;
   private replicationBytesOut = 0;
+  private replicationBytesIn = 0;
   /**
    * False until the broker has registered and caught up with the metadata as of its registration
    * (it is RUNNING). Before that its metadata may be stale: a broker restarted after losing its
@@ -1001,7 +1004,11 @@ export class ReplicaManager {
         }
         continue;
       }
-      for (const batch of part.batches) if (batch.baseOffset === log.endOffset) log.append(batch);
+      for (const batch of part.batches) {
+        if (batch.baseOffset !== log.endOffset) continue;
+        log.append(batch);
+        this.replicationBytesIn += batch.bytes;
+      }
       if (this.quorum(part.topic)) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
       // Kafka's ReplicaFetcherThread.processPartitionData: the follower takes the leader's log start
@@ -1194,6 +1201,7 @@ export class ReplicaManager {
       messagesIn: this.messagesIn,
       failedProduceRequests: this.failedProduceRequests,
       replicationBytesOut: this.replicationBytesOut,
+      replicationBytesIn: this.replicationBytesIn,
       parkedProduces: this.parkedProduces.length,
       retentionDeletedSegments: this.retentionDeletedSegments,
       retentionDeletedRecords: this.retentionDeletedRecords,

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
 import type { MemberDisk } from '../../../src/engine/cluster';
 import { resolveConfig } from '../../../src/engine/config';
+import { runReplacement } from '../../../bench/replacement';
 
 const SECOND = 1_000_000;
 
@@ -198,3 +199,16 @@ describe('tiered storage settings', () => {
   });
 });
 
+
+describe('broker replacement with and without tiering (bench/replacement.ts)', () => {
+  it('a replaced broker re-copies only the local tail when the topic is tiered, and catches up in both cases', () => {
+    // Short load (1 min) to keep the test quick; `npm run bench` runs 3 min and prints the ratio.
+    const off = runReplacement({ tiering: false, loadMinutes: 1 });
+    const on = runReplacement({ tiering: true, loadMinutes: 1 });
+    expect(off.timeToFullReplicationMs).not.toBeNull();
+    expect(on.timeToFullReplicationMs).not.toBeNull();
+    expect(off.bytesMoved).toBeGreaterThan(50e6); // a minute of 1 MB/s, all kept by retention
+    expect(on.bytesMoved).toBeLessThan(off.bytesMoved / 1.5); // ~30 s of local retention plus open segments
+    expect(on.objectStoreBytes).toBeGreaterThan(0);
+  });
+});
