@@ -229,7 +229,8 @@ describe('tiered storage (KIP-405)', () => {
     engine.inject({ kind: 'crash', process: second });
     engine.runFor(10 * SECOND);
     engine.inject({ kind: 'restart', process: second });
-    engine.runFor(20 * SECOND);
+    // Long enough for the producer to wait out request.timeout.ms (30 s) on the crashed leader and deliver again.
+    engine.runFor(40 * SECOND);
     const status = engine.durability();
     expect(status.acknowledgedRecords, `seed ${seed}`).toBeGreaterThan(50_000);
     expect(status.lostRecords, `seed ${seed}: ${status.losses[0]?.cause ?? ''}`).toBe(0);
