@@ -9,6 +9,8 @@
 //   failover  bench/failover.ts: KRaft against the ZooKeeper-era controller, 100 to 10,000
 //             partitions, in simulated time (the README's table), and the wall time it takes.
 //   dataplane bench/dataplane.ts: issue 5's reference load (producers, replication, retention and 3 consumer groups).
+//   replace   bench/replacement.ts: a broker's disk replaced, with and without tiered storage
+//             (KIP-405): bytes re-copied and time to full replication, and their ratio (README).
 //   quorum    bench/quorum.ts: ISR against a majority quorum (dataReplication), a straggler and
 //             then two of three replicas down, in simulated time (the README's table).
 import { createEngine } from '../src/engine/api';
@@ -16,6 +18,7 @@ import { runDataplaneBench } from './dataplane';
 import { failoverTable, formatFailoverTable } from './failover';
 import { runKernelBench } from './kernel';
 import { formatQuorumContrast, runQuorumContrast } from './quorum';
+import { formatReplacement, runReplacement } from './replacement';
 
 const REPEATS = 5;
 const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function';
@@ -68,5 +71,11 @@ const contrast = [runQuorumContrast('isr'), runQuorumContrast('quorum')];
 console.log('\nISR vs majority quorum, simulated time (6 brokers, orders-0 RF 3, 1,000 records/s acks=all; a follower 6 s each way from the leader 12-30 s; the leader crashes at 40 s, the next at 60 s)');
 console.log(formatQuorumContrast(contrast));
 console.log(`  wall time                     ${contrast.map((row) => `${row.mode} ${(row.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
+
+const replacementOff = runReplacement({ tiering: false });
+const replacementOn = runReplacement({ tiering: true });
+console.log('\nbroker replacement, tiered storage off and on (3 brokers, 3 partitions RF 3, 1,000 records/s of 1 KiB for 3 min; broker-3\'s disk replaced, restarted 15 s later)');
+console.log(formatReplacement(replacementOff, replacementOn));
+console.log(`  wall time                     off ${(replacementOff.wallMs / 1000).toFixed(2)} s, on ${(replacementOn.wallMs / 1000).toFixed(2)} s`);
 
 if (hashes.size !== 1) process.exitCode = 1;

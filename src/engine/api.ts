@@ -413,6 +413,7 @@ export class Engine {
         needProcess(fault.process);
         return;
       case 'shutdown':
+      case 'replace-disk':
       case 'slow-disk':
       case 'change-load': {
         needProcess(fault.process);
@@ -630,6 +631,16 @@ export class Engine {
       case 'crash':
         this.kernel.crash(fault.process);
         break;
+      case 'replace-disk': {
+        // The machine dies (a crash) and its data disk is a new, empty one: every partition log is
+        // gone, so on restart its replicas copy again from their leaders. The metadata log
+        // (metadata.log.dir, often its own volume) is kept: the broker replays it as before; what
+        // this fault measures is the data the replicas re-copy.
+        if (this.kernel.processes().find((process) => process.id === fault.process)!.status === 'up') this.kernel.crash(fault.process);
+        (this.kernel.durableOf(fault.process) as MemberDisk).data.logs.clear();
+        this.kernel.announce(describeFault(fault));
+        break;
+      }
       case 'restart':
         this.kernel.restart(fault.process);
         break;

@@ -41,7 +41,8 @@ import { OPERATOR, type Kernel } from './sim/kernel';
 import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
 import { DISK_WRITE_TIMER, DiskDevice, DiskWriteQueue, type DiskQueueView } from './storage/disk';
-import { ObjectStore, isObjectRequest, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
+import { ObjectStore, isObjectRequest, type ObjectResponse, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
+import { RemoteLogManager, type RemoteLogView } from './broker/remote-log-manager';
 import type { LatencyHistogram } from './metrics/histogram';
 
 export interface MemberView extends Record<string, unknown> {
@@ -55,6 +56,8 @@ export interface MemberView extends Record<string, unknown> {
   readonly coordinator?: CoordinatorView;
   /** Brokers only: consumer fetches served. */
   readonly consumerFetch?: ConsumerFetchView;
+  /** Brokers with remote.log.storage.system.enable: KIP-405 uploads, remote deletes and remote reads. */
+  readonly remoteLog?: RemoteLogView;
   /** KRaft mode only. */
   readonly raft?: RaftView;
   /** ZooKeeper mode: a broker's session and controller role. */
@@ -206,6 +209,8 @@ class BrokerMember implements ProcessLogic<Message> {
   private readonly writes: DiskWriteQueue;
   readonly consumerFetch: ConsumerFetchHandler;
   readonly coordinator: GroupCoordinator;
+  /** KIP-405's RemoteLogManager: only when remote.log.storage.system.enable is true. */
+  readonly remoteLog: RemoteLogManager | null;
 
   constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], disk: MemberDisk) {
     this.probe = new NetworkProbe(config.probe, peers);
@@ -229,7 +234,11 @@ class BrokerMember implements ProcessLogic<Message> {
       image,
       () => this.lifecycle.view().brokerEpoch,
     );
-    this.consumerFetch = new ConsumerFetchHandler(this.replicas, image);
+    const replicas = this.replicas;
+    this.remoteLog = kafka['remote.log.storage.system.enable']
+      ? new RemoteLogManager(id, { taskIntervalUs: kafka['remote.log.manager.task.interval.ms'] * US_PER_MS }, () => replicas.ledPartitions())
+      : null;
+    this.consumerFetch = new ConsumerFetchHandler(this.replicas, image, this.remoteLog);
     this.coordinator = new GroupCoordinator(
       id,
       {
@@ -241,6 +250,12 @@ class BrokerMember implements ProcessLogic<Message> {
       this.replicas,
       image,
     );
+    if (this.remoteLog !== null) {
+      this.remoteLog.onRemoteData = (key, fx) => {
+        const leader = replicas.leaderRead(key);
+        if (leader !== null) this.consumerFetch.onHighWatermark(key, leader.highWatermark, fx);
+      };
+    }
     this.replicas.onHighWatermark = (key, highWatermark, fx) => {
       this.consumerFetch.onHighWatermark(key, highWatermark, fx);
       this.coordinator.onHighWatermark(key, highWatermark, fx);
@@ -286,6 +301,7 @@ class BrokerMember implements ProcessLogic<Message> {
     this.probe.start(fx);
     this.lifecycle.start(fx);
     this.replicas.start(fx);
+    this.remoteLog?.start(fx);
     this.raft.start(fx);
   }
 
@@ -302,6 +318,7 @@ class BrokerMember implements ProcessLogic<Message> {
     if (message.type === 'ListOffsets') return this.consumerFetch.handleListOffsets(from, message as ListOffsetsRequest, fx);
     if (isGroupRequest(message)) return this.coordinator.handleRequest(from, message, fx);
     if (message.type === 'ReplicaFetchResponse') return this.replicas.handleReplicaFetchResponse(from, message as ReplicaFetchResponse, fx);
+    if (message.type === 'ObjectStoreResponse' && this.remoteLog !== null) return this.remoteLog.handleResponse(message as ObjectResponse, fx);
     if (message.type === 'AlterPartitionResponse') return this.replicas.handleAlterPartitionResponse(message as AlterPartitionResponse);
     if (message.type === 'ReplicaLogEnd') return this.replicas.handleReplicaLogEnd(from, message as ReplicaLogEndRequest, fx);
     if (isControllerResponse(message)) return this.lifecycle.handleResponse(from, message as BrokerRegistrationResponse | BrokerHeartbeatResponse, fx);
@@ -316,6 +333,7 @@ class BrokerMember implements ProcessLogic<Message> {
     if (this.raft.handleTimer(key, fx)) return;
     if (this.lifecycle.handleTimer(key, fx)) return;
     if (this.replicas.handleTimer(key, fx)) return;
+    if (this.remoteLog?.handleTimer(key, fx) === true) return;
     if (this.consumerFetch.handleTimer(key, fx)) return;
     if (this.coordinator.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
@@ -332,6 +350,7 @@ class BrokerMember implements ProcessLogic<Message> {
       // Only brokers that ever coordinated a group say so: views of clusters without consumers stay as they were.
       ...(coordinator.loads > 0 ? { coordinator } : {}),
       ...(this.consumerFetch.view().fetchesServed > 0 ? { consumerFetch: this.consumerFetch.view() } : {}),
+      ...(this.remoteLog !== null ? { remoteLog: this.remoteLog.view() } : {}),
     };
   }
 

@@ -79,6 +79,8 @@ export const kafkaConfigSchema = strictObject({
   'replica.fetch.backoff.ms': integerIn(0, 600_000, 'ms').default(1_000),
   /** KIP-405: brokers may keep older segments in remote storage; here, the object store process. */
   'remote.log.storage.system.enable': z.boolean({ error: 'true or false' }).default(false),
+  /** KIP-405 (RemoteLogManagerConfig): how often each leader's RLMTask copies segments and expires remote ones (30 s). */
+  'remote.log.manager.task.interval.ms': integerIn(1, LOG_MS_MAX, 'ms').default(30_000),
   /** The group coordinator's settings (Kafka's broker defaults). */
   'offsets.topic.num.partitions': integerIn(1, 1_000).default(50),
   'offsets.topic.replication.factor': integerIn(1, BROKERS_MAX).default(3),
@@ -115,6 +117,12 @@ export const topicSchema = strictObject({
     'segment.ms': integerIn(1, LOG_MS_MAX, 'ms').optional(),
     'retention.ms': integerIn(-1, LOG_MS_MAX, 'ms (-1: no limit)').optional(),
     'retention.bytes': integerIn(-1, Number.MAX_SAFE_INTEGER, 'bytes (-1: no limit)').optional(),
+    /** KIP-405: tier this topic's closed segments to the object store (needs remote.log.storage.system.enable). */
+    'remote.storage.enable': z.boolean({ error: 'true or false' }).optional(),
+    /** KIP-405: how long segments stay on local disk once uploaded; -2 (default): retention.ms (RemoteLogManagerConfig's log.local.retention.ms). */
+    'local.retention.ms': integerIn(-2, LOG_MS_MAX, 'ms (-2: as retention.ms, -1: no limit)').optional(),
+    /** KIP-405: local bytes kept per partition once uploaded; -2 (default): retention.bytes. */
+    'local.retention.bytes': integerIn(-2, Number.MAX_SAFE_INTEGER, 'bytes (-2: as retention.bytes, -1: no limit)').optional(),
   }).prefault({}),
 });
 
@@ -227,6 +235,7 @@ export const engineConfigSchema = strictObject({
         message: `at most the replication factor (${topic.replicationFactor}); otherwise no acks=all write could ever succeed`,
       });
     }
+    checkTieredStorage(config, topic, index, ctx);
     if (topic.dataReplication === 'quorum' && config.controllerMode === 'zookeeper') {
       ctx.addIssue({ code: 'custom', path: ['topics', index, 'dataReplication'], input: 'quorum', message: '"isr" in ZooKeeper mode: the majority-quorum contrast runs on the KRaft controller' });
     }
@@ -295,6 +304,38 @@ export const engineConfigSchema = strictObject({
   }
 });
 
+/**
+ * KIP-405's topic checks (Kafka's LogConfig.validateRemoteStorageOnlyIfSystemEnabled and
+ * validateRemoteStorageRetentionSize / validateRemoteStorageRetentionTime): remote.storage.enable
+ * needs the broker's remote.log.storage.system.enable, and the local retention (time and size) may
+ * not exceed the total retention unless that is unlimited (-1).
+ */
+function checkTieredStorage(config: { config: KafkaConfig }, topic: z.output<typeof topicSchema>, index: number, ctx: z.RefinementCtx): void {
+  const own = topic.config;
+  if (own['remote.storage.enable'] && !config.config['remote.log.storage.system.enable']) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['topics', index, 'config', 'remote.storage.enable'],
+      input: true,
+      message: 'false unless the cluster sets config."remote.log.storage.system.enable": true (Kafka refuses tiered topics on brokers without remote storage)',
+    });
+  }
+  const kafka = config.config;
+  const retentionMs = own['retention.ms'] ?? kafka['log.retention.ms'] ?? (kafka['log.retention.hours'] < 0 ? -1 : kafka['log.retention.hours'] * 3_600_000);
+  const localMs = own['local.retention.ms'] ?? -2;
+  if (localMs >= 0 && retentionMs >= 0 && localMs > retentionMs) {
+    ctx.addIssue({ code: 'custom', path: ['topics', index, 'config', 'local.retention.ms'], input: localMs, message: `at most retention.ms (${retentionMs}), or -2 to use it: local segments cannot outlive the log` });
+  }
+  if (localMs === -1 && retentionMs >= 0) {
+    ctx.addIssue({ code: 'custom', path: ['topics', index, 'config', 'local.retention.ms'], input: localMs, message: `a limit at most retention.ms (${retentionMs}), or -2 to use it: -1 (no limit) would outlive the log` });
+  }
+  const retentionBytes = own['retention.bytes'] ?? kafka['log.retention.bytes'];
+  const localBytes = own['local.retention.bytes'] ?? -2;
+  if (retentionBytes >= 0 && (localBytes === -1 || localBytes > retentionBytes)) {
+    ctx.addIssue({ code: 'custom', path: ['topics', index, 'config', 'local.retention.bytes'], input: localBytes, message: `at most retention.bytes (${retentionBytes}), or -2 to use it: local segments cannot outgrow the log` });
+  }
+}
+
 export type EngineConfigInput = z.input<typeof engineConfigSchema>;
 export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
 export type TopicConfig = z.output<typeof topicSchema>['config'];
@@ -346,12 +387,18 @@ export function logConfigOf(kafka: KafkaConfig, topic: TopicConfig | undefined):
   const rollMs = own['segment.ms'] ?? kafka['log.roll.ms'] ?? kafka['log.roll.hours'] * 3_600_000;
   const brokerRetentionMs = kafka['log.retention.ms'] ?? (kafka['log.retention.hours'] < 0 ? -1 : kafka['log.retention.hours'] * 3_600_000);
   const retentionMs = own['retention.ms'] ?? brokerRetentionMs;
-  return {
+  const retentionBytes = own['retention.bytes'] ?? kafka['log.retention.bytes'];
+  const base: LogConfig = {
     segmentBytes: own['segment.bytes'] ?? kafka['log.segment.bytes'],
     segmentUs: rollMs * US_PER_MS,
     retentionUs: retentionMs < 0 ? -1 : retentionMs * US_PER_MS,
-    retentionBytes: own['retention.bytes'] ?? kafka['log.retention.bytes'],
+    retentionBytes,
   };
+  if (topic?.['remote.storage.enable'] !== true || !kafka['remote.log.storage.system.enable']) return base;
+  // KIP-405: -2 means "as the total retention" (UnifiedLog.localRetentionMs / localRetentionSize).
+  const localMs = (topic['local.retention.ms'] ?? -2) === -2 ? retentionMs : topic['local.retention.ms']!;
+  const localBytes = (topic['local.retention.bytes'] ?? -2) === -2 ? retentionBytes : topic['local.retention.bytes']!;
+  return { ...base, remoteStorageEnable: true, localRetentionUs: localMs < 0 ? -1 : localMs * US_PER_MS, localRetentionBytes: localBytes };
 }
 
 /** Kafka's acks values, as the protocol carries them: -1 for "all". */

@@ -20,6 +20,8 @@ export const faultSchema = z.discriminatedUnion(
   'kind',
   [
     strictObject({ kind: z.literal('crash'), process: processId }),
+    /** A broker's machine dies and is replaced: it stays down, its partition logs gone, until restarted (KIP-405's replacement story). */
+    strictObject({ kind: z.literal('replace-disk'), process: processId }),
     strictObject({ kind: z.literal('restart'), process: processId }),
     strictObject({ kind: z.literal('shutdown'), process: processId }),
     strictObject({ kind: z.literal('isolate'), process: processId }),
@@ -58,7 +60,7 @@ export const faultSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'a fault kind: one of "crash", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"',
+      'a fault kind: one of "crash", "replace-disk", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"',
   },
 );
 
@@ -113,6 +115,8 @@ export function describeFault(fault: Fault): string {
   switch (fault.kind) {
     case 'crash':
       return `crash ${fault.process}`;
+    case 'replace-disk':
+      return `${fault.process}'s machine fails and is replaced: it stays down with empty partition logs until restarted, then copies its replicas again`;
     case 'restart':
       return `restart ${fault.process}`;
     case 'shutdown':
@@ -153,6 +157,9 @@ export function targetProblem(
   switch (fault.kind) {
     case 'shutdown':
       return target.role === 'broker' ? null : `${fault.process} is a ${target.role}; a controlled shutdown is for brokers (crash or isolate a controller instead)`;
+    case 'replace-disk':
+      if (controllerMode !== 'kraft') return 'ZooKeeper mode models only the controller, not the brokers\' logs; replace a broker\'s disk in a KRaft cluster';
+      return target.role === 'broker' ? null : `${fault.process} is a ${target.role}; replace-disk is for brokers, whose partition logs are on that disk`;
     case 'slow-disk':
       if (controllerMode !== 'kraft') return 'ZooKeeper mode models only the controller, not the brokers\' logs; slow a disk in a KRaft cluster';
       return target.role === 'broker' ? null : `${fault.process} is a ${target.role}; slow-disk is for brokers, whose partition logs are written to disk`;

@@ -130,6 +130,7 @@ describe('the scenario JSON Schema', () => {
     const faults = (step.properties.action!.anyOf as JsonSchema[])[0]!.oneOf as { properties: { kind: { const: string } } }[];
     expect(faults.map((fault) => fault.properties.kind.const)).toEqual([
       'crash',
+      'replace-disk',
       'restart',
       'shutdown',
       'isolate',

@@ -11,6 +11,12 @@
 //   long poll  a fetch with fewer than fetch.min.bytes available waits up to fetch.max.wait.ms;
 //            any high watermark advance on one of its partitions answers it (DelayedFetch.tryComplete).
 //
+//   remote   on a tiered topic (KIP-405) an offset below the leader's local log start is read
+//            from the object store through the RemoteLogManager (Kafka's RemoteLogReader): a
+//            cached segment answers at once; otherwise the fetch is parked (DelayedRemoteFetch)
+//            until the object arrives or fetch.max.wait.ms passes (then it is answered empty and
+//            the consumer asks again).
+//
 // Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
 // walks all parked fetches on a high watermark advance (they are indexed by partition).
 
@@ -28,6 +34,7 @@ import type { MetadataImage } from '../controller/image';
 import type { PartitionLog } from './partition-log';
 import { DATA_HEADER_BYTES, type ErrorCode, type LogBatch } from './protocol';
 import type { ReplicaManager } from './replica-manager';
+import type { RemoteLogManager } from './remote-log-manager';
 
 const TIMER_PARK = 'cf:park:';
 /** Consumer fetches waiting on one broker at most; beyond it a fetch is answered at once, empty. */
@@ -69,10 +76,11 @@ export class ConsumerFetchHandler {
   constructor(
     private readonly replicas: ReplicaManager,
     private readonly image: MetadataImage,
+    private readonly remote: RemoteLogManager | null = null,
   ) {}
 
   handleFetch(from: string, request: ConsumerFetchRequest, fx: Effects<Message>): void {
-    const answer = this.answer(request);
+    const answer = this.answer(request, fx);
     if (answer.bytes >= request.minBytes || answer.hasError || request.maxWaitUs === 0 || this.parked.size >= PARKED_CONSUMER_FETCHES_MAX) {
       this.respond(from, request, answer.partitions, answer.bytes, fx);
       return;
@@ -104,7 +112,7 @@ export class ConsumerFetchHandler {
         ids[kept++] = id;
         continue;
       }
-      const answer = this.answer(parked.request);
+      const answer = this.answer(parked.request, fx);
       if (answer.bytes < parked.request.minBytes && !answer.hasError) {
         ids[kept++] = id;
         continue;
@@ -130,7 +138,7 @@ export class ConsumerFetchHandler {
         if (at >= 0) ids.splice(at, 1);
         if (ids.length === 0) this.parkedByPartition.delete(part.key);
       }
-      const answer = this.answer(parked.request);
+      const answer = this.answer(parked.request, fx);
       this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
     }
     return true;
@@ -158,12 +166,12 @@ export class ConsumerFetchHandler {
     return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack, indexedEntries };
   }
 
-  private answer(request: ConsumerFetchRequest): { partitions: ConsumerFetchPartitionResponse[]; bytes: number; hasError: boolean } {
+  private answer(request: ConsumerFetchRequest, fx: Effects<Message>): { partitions: ConsumerFetchPartitionResponse[]; bytes: number; hasError: boolean } {
     const partitions: ConsumerFetchPartitionResponse[] = [];
     let bytes = 0;
     let hasError = false;
     for (const part of request.partitions) {
-      const response = this.answerPartition(part, request.partitionMaxBytes);
+      const response = this.answerPartition(part, request.partitionMaxBytes, fx);
       if (response.error !== 'NONE') hasError = true;
       else if (response.batches.length === 0) continue; // nothing new: left out, as Kafka's fetch sessions do (KIP-227)
       for (const batch of response.batches) bytes += batch.bytes;
@@ -172,7 +180,7 @@ export class ConsumerFetchHandler {
     return { partitions, bytes, hasError };
   }
 
-  private answerPartition(part: ConsumerFetchPartition, maxBytes: number): ConsumerFetchPartitionResponse {
+  private answerPartition(part: ConsumerFetchPartition, maxBytes: number, fx: Effects<Message>): ConsumerFetchPartitionResponse {
     const leader = this.replicas.leaderRead(part.key);
     if (leader === null) return failure(part, this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER', -1, -1, -1);
     if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) return failure(part, 'FENCED_LEADER_EPOCH', -1, -1, leader.leaderEpoch);
@@ -183,7 +191,10 @@ export class ConsumerFetchHandler {
       return failure(part, 'OFFSET_OUT_OF_RANGE', highWatermark, log.logStartOffset, leader.leaderEpoch);
     }
     let batches = NO_BATCHES;
-    if (part.fetchOffset < highWatermark) {
+    if (part.fetchOffset < log.localLogStartOffset && this.remote !== null) {
+      // KIP-405: only in the object store. Null: being fetched; the fetch parks (nothing to answer yet).
+      batches = this.remote.read(part.key, log, part.fetchOffset, maxBytes, fx) ?? NO_BATCHES;
+    } else if (part.fetchOffset < highWatermark) {
       const read = this.readFrom(log, part.fetchOffset, maxBytes);
       // Only batches wholly below the high watermark (a batch is committed as a whole).
       let keep = read.length;

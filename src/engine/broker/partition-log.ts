@@ -16,6 +16,15 @@
 // watermark, never the active segment; the log start offset moves to the first segment left.
 // Timestamps are the producer's (message.timestamp.type=CreateTime, Kafka's default).
 //
+// Tiered storage (KIP-405, Kafka's UnifiedLog with remote storage): with remote.storage.enable
+// the log has two starts. The log start offset is where the whole log begins, remote part included;
+// the local log start offset is where this disk's segments begin. Local retention
+// (local.retention.ms / .bytes) deletes a closed segment only once the remote tier holds it
+// (its last offset at or below highestOffsetInRemoteStorage, UnifiedLog.deleteOldSegments'
+// isSegmentEligibleForDeletion); that moves only the local log start. The remote tier's segment
+// metadata (RemoteLogSegmentMetadata) is kept here too, as each broker's cache of Kafka's
+// __remote_log_metadata topic: see remote-log-manager.ts for how it travels.
+//
 // Durability, as Kafka's defaults have it: Kafka never fsyncs (flush.messages and flush.ms are
 // unbounded) and leaves writeback to the operating system, which writes back pages that have been
 // dirty for 30 s, every 5 s (Linux dirty_expire_centisecs / dirty_writeback_centisecs). A crash
@@ -52,10 +61,38 @@ export interface LogConfig {
   readonly retentionUs: TimeUs;
   /** retention.bytes (log.retention.bytes, -1); negative: no limit. */
   readonly retentionBytes: number;
+  /** KIP-405 remote.storage.enable: closed segments are uploaded and local retention applies (absent: false). */
+  readonly remoteStorageEnable?: boolean;
+  /** KIP-405 local.retention.ms, resolved (-2 already replaced by retention.ms); negative: no limit. */
+  readonly localRetentionUs?: TimeUs;
+  /** KIP-405 local.retention.bytes, resolved (-2 already replaced by retention.bytes); negative: no limit. */
+  readonly localRetentionBytes?: number;
 }
 
 /** Kafka's defaults: 1 GiB segments rolled after 7 days, kept 7 days, no size limit. */
 export const DEFAULT_LOG_CONFIG: LogConfig = { segmentBytes: 1_073_741_824, segmentUs: 168 * HOUR_US, retentionUs: 168 * HOUR_US, retentionBytes: -1 };
+
+/** RemoteLogSegmentMetadata's states (KIP-405 RemoteLogSegmentState), in the order a segment goes through them. */
+export type RemoteSegmentState = 'COPY_SEGMENT_STARTED' | 'COPY_SEGMENT_FINISHED' | 'DELETE_SEGMENT_STARTED' | 'DELETE_SEGMENT_FINISHED';
+
+/** KIP-405's RemoteLogSegmentMetadata: one segment in the remote tier. Immutable: a state change makes a new one. */
+export interface RemoteLogSegmentMetadata {
+  /** The object's key: "topic-partition/baseOffset-leaderEpoch.log". */
+  readonly objectKey: string;
+  readonly baseOffset: number;
+  /** The segment's last offset, inclusive (as Kafka's RemoteLogSegmentMetadata.endOffset). */
+  readonly endOffset: number;
+  /** The leader epoch of the broker that copied it. */
+  readonly leaderEpoch: number;
+  /** The leader epochs in the segment and where each starts (segmentLeaderEpochs). */
+  readonly segmentLeaderEpochs: readonly EpochEntry[];
+  readonly segmentSizeInBytes: number;
+  /** The largest batch timestamp in it (total retention.ms counts from this). */
+  readonly maxTimestampUs: TimeUs;
+  readonly state: RemoteSegmentState;
+}
+
+const NO_REMOTE_SEGMENTS: readonly RemoteLogSegmentMetadata[] = [];
 
 export interface ProducerBatchRef {
   readonly baseSequence: number;
@@ -144,7 +181,12 @@ export interface RetentionResult {
 export class PartitionLog {
   /** Oldest first; never empty: the last is the active segment. */
   private segments: Segment[];
+  /** The local log start offset: the first offset on this disk (KIP-405's localLogStartOffset). */
   private startOffset = 0;
+  /** The log start offset, remote tier included; equal to startOffset unless the log is tiered. */
+  private globalStart = 0;
+  /** The remote tier's segments, oldest first, as this broker knows them (replaced whole, never changed in place). */
+  private remote: readonly RemoteLogSegmentMetadata[] = NO_REMOTE_SEGMENTS;
   /** Epoch of the record just before the log start (0 at offset 0; -1 after a full truncation: unknown). */
   private epochBeforeStart = 0;
   /** The offset the next batch gets (kept, not recomputed: followers and fetches ask for it constantly). */
@@ -173,8 +215,35 @@ export class PartitionLog {
     this.segments = [this.newSegment(0)];
   }
 
+  /** The log start offset (Kafka's logStartOffset): the whole log's, remote tier included. */
   get logStartOffset(): number {
+    return this.globalStart;
+  }
+
+  /** The local log start offset (KIP-405): the first offset still on this disk. */
+  get localLogStartOffset(): number {
     return this.startOffset;
+  }
+
+  get tiered(): boolean {
+    return this.config.remoteStorageEnable === true;
+  }
+
+  /** The remote tier's segments as this broker knows them, oldest first. */
+  remoteSegments(): readonly RemoteLogSegmentMetadata[] {
+    return this.remote;
+  }
+
+  /** Replaces this broker's copy of the remote segment metadata (the leader's RemoteLogManager, or a follower learning it). */
+  setRemoteSegments(segments: readonly RemoteLogSegmentMetadata[]): void {
+    this.remote = segments;
+  }
+
+  /** KIP-405's highestOffsetInRemoteStorage: the last offset of the last copied segment, or -1. */
+  get highestOffsetInRemoteStorage(): number {
+    let highest = -1;
+    for (const segment of this.remote) if (segment.state === 'COPY_SEGMENT_FINISHED' && segment.endOffset > highest) highest = segment.endOffset;
+    return highest;
   }
 
   get endOffset(): number {
@@ -375,6 +444,7 @@ export class PartitionLog {
     for (const segment of this.segments) this.dropSegment(segment);
     this.segments = [this.newSegment(offset)];
     this.startOffset = offset;
+    this.globalStart = offset;
     this.epochBeforeStart = -1;
     this.end = offset;
     this.lastBatchEpoch = null;
@@ -390,9 +460,32 @@ export class PartitionLog {
    * (deleteLogStartOffsetBreachedSegments). Never past `highWatermark`. Returns whether it moved.
    */
   maybeIncrementLogStartOffset(offset: number, highWatermark: number): boolean {
-    if (offset <= this.startOffset || offset > highWatermark || offset > this.end) return false;
-    this.setStart(offset);
+    if (offset <= this.globalStart || offset > highWatermark || offset > this.end) return false;
+    this.globalStart = offset;
+    if (offset > this.startOffset) this.setStart(offset);
+    else this.truncateEpochsFromStart(offset); // tiered: only the remote part moved (the epoch cache covers the whole log)
     return true;
+  }
+
+  /**
+   * KIP-405's follower path after OFFSET_MOVED_TO_TIERED_STORAGE (Kafka's
+   * TierStateMachine.buildRemoteLogAuxState): everything local goes; the log restarts empty at the
+   * leader's local log start, its log start is the leader's, and the leader epoch cache is rebuilt
+   * from the remote segments' epochs up to the local start. Returns the records removed.
+   */
+  restartTieredAt(localLogStart: number, logStart: number, remoteEpochs: readonly EpochEntry[]): number {
+    const removed = this.truncateFullyAndStartAt(localLogStart);
+    this.globalStart = Math.min(logStart, localLogStart);
+    const epochs: EpochEntry[] = [];
+    for (const entry of remoteEpochs) {
+      if (entry.startOffset >= localLogStart) break;
+      const last = epochs[epochs.length - 1];
+      if (last !== undefined && last.epoch >= entry.epoch) continue;
+      epochs.push(entry);
+    }
+    this.epochs = epochs;
+    this.epochBeforeStart = epochs.length === 0 ? -1 : epochs[epochs.length - 1]!.epoch;
+    return removed;
   }
 
   /**
@@ -402,7 +495,11 @@ export class PartitionLog {
    * safety bound BATCHES_MAX. Stops at the first segment that must stay. Moves the log start.
    */
   deleteOldSegments(nowUs: TimeUs, highWatermark: number): RetentionResult {
-    const { retentionUs, retentionBytes } = this.config;
+    // Tiered (KIP-405): local retention applies, and only to segments the remote tier holds.
+    const tiered = this.tiered;
+    const retentionUs = tiered ? (this.config.localRetentionUs ?? this.config.retentionUs) : this.config.retentionUs;
+    const retentionBytes = tiered ? (this.config.localRetentionBytes ?? this.config.retentionBytes) : this.config.retentionBytes;
+    const highestRemote = tiered ? this.highestOffsetInRemoteStorage : -1;
     let sizeOverBytes = retentionBytes < 0 ? 0 : this.totalBytes - retentionBytes;
     let batchesOver = this.totalBatches - BATCHES_MAX;
     let count = 0;
@@ -413,20 +510,26 @@ export class PartitionLog {
       const next = this.segments[1]!;
       // Never at or past the high watermark, so the log start never passes it (deletableSegments' upper bound).
       if (next.baseOffset > highWatermark) break;
-      const pastTime = retentionUs >= 0 && segment.largestTimestampUs !== null && nowUs - segment.largestTimestampUs > retentionUs;
-      const pastSize = sizeOverBytes - segment.bytes >= 0;
-      const belowStart = next.baseOffset <= this.startOffset;
+      const uploaded = tiered && segment.endOffset - 1 <= highestRemote;
+      const pastTime = (!tiered || uploaded) && retentionUs >= 0 && segment.largestTimestampUs !== null && nowUs - segment.largestTimestampUs > retentionUs;
+      const pastSize = (!tiered || uploaded) && sizeOverBytes - segment.bytes >= 0;
+      const belowStart = next.baseOffset <= this.globalStart;
       const pastSafety = batchesOver > 0;
       if (!pastTime && !pastSize && !belowStart && !pastSafety) break;
       if (!pastTime && !pastSize && !belowStart) this.deletedBySafety++;
       sizeOverBytes -= segment.bytes;
       batchesOver -= segment.batches.length;
       count++;
-      records += Math.max(0, segment.endOffset - Math.max(segment.baseOffset, this.startOffset)); // below the start: already gone from the log
+      // Below the start: already gone from the log. Uploaded: still in the log, in the remote tier.
+      if (!uploaded) records += Math.max(0, segment.endOffset - Math.max(segment.baseOffset, this.globalStart));
       bytes += segment.bytes;
       this.dropSegment(segment);
       this.segments.shift();
       this.setStart(Math.max(this.startOffset, next.baseOffset));
+      if (tiered && !uploaded && next.baseOffset > this.globalStart) {
+        this.globalStart = next.baseOffset; // the safety bound deleted what no tier holds: the log itself starts later
+        this.truncateEpochsFromStart(next.baseOffset);
+      }
     }
     this.deletedSegments += count;
     this.deletedRecords += records;
@@ -471,8 +574,16 @@ export class PartitionLog {
     this.epochBeforeStart = this.batchAt(offset - 1)?.epoch ?? this.epochAtOrBefore(offset - 1);
     this.startOffset = offset;
     if (this.flushedOffset < offset) this.flushedOffset = offset;
-    // Kafka's LeaderEpochFileCache.truncateFromStart: entries before the new start go, except the
-    // latest of them, which now starts at the log start.
+    if (this.tiered) return; // the log start did not move: the epoch cache still covers the remote tier
+    this.globalStart = offset;
+    this.truncateEpochsFromStart(offset);
+  }
+
+  /**
+   * Kafka's LeaderEpochFileCache.truncateFromStart: entries before the new log start go, except the
+   * latest of them, which now starts at the log start.
+   */
+  private truncateEpochsFromStart(offset: number): void {
     let firstKept = 0;
     while (firstKept + 1 < this.epochs.length && this.epochs[firstKept + 1]!.startOffset <= offset) firstKept++;
     const first = this.epochs[firstKept];

@@ -2,6 +2,7 @@
 // Fetch (replica fetches from followers; consumer fetches later). Records travel as batches of
 // metadata (offsets, sizes, producer id, sequence, leader epoch), never as payload bytes.
 
+import type { RemoteLogSegmentMetadata } from './partition-log';
 import type { Message } from '../sim/process';
 import type { TimeUs } from '../sim/time';
 
@@ -15,7 +16,9 @@ export type ErrorCode =
   | 'FENCED_LEADER_EPOCH'
   | 'UNKNOWN_LEADER_EPOCH'
   | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
-  | 'OFFSET_OUT_OF_RANGE';
+  | 'OFFSET_OUT_OF_RANGE'
+  /** KIP-405: a follower fetched below the leader's local log start; those records are only in the remote tier. */
+  | 'OFFSET_MOVED_TO_TIERED_STORAGE';
 
 /** Errors a producer retries (after refreshing metadata where the leader may have moved). */
 export const RETRIABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([
@@ -151,6 +154,10 @@ export interface FetchPartitionResponse {
   readonly batches: readonly LogBatch[];
   /** Set when the fetcher's log diverges: truncate to this end offset of this epoch, then fetch again. */
   readonly divergingEpoch: { readonly epoch: number; readonly endOffset: number } | null;
+  /** KIP-405, tiered topics: the leader's local log start (with OFFSET_MOVED_TO_TIERED_STORAGE: where to restart). */
+  readonly localLogStartOffset?: number;
+  /** KIP-405, tiered topics: the leader's remote segment metadata when it changed since this follower last heard it (see remote-log-manager.ts). */
+  readonly remoteSegments?: readonly RemoteLogSegmentMetadata[];
 }
 
 export interface ReplicaFetchResponse extends Message {

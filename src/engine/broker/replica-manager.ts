@@ -13,7 +13,11 @@
 //   follower  fetches from its leader (one fetch in flight per leader broker, long-polled there),
 //             appends what it gets, truncates on divergence, and takes the leader's high watermark
 //             and log start offset; below the leader's log start (OFFSET_OUT_OF_RANGE) it
-//             truncates fully and restarts there (Kafka's ReplicaFetcherThread).
+//             truncates fully and restarts there (Kafka's ReplicaFetcherThread). On a tiered topic
+//             (KIP-405) it fetches only the local tail: below the leader's local log start it is
+//             answered OFFSET_MOVED_TO_TIERED_STORAGE and restarts at that local start, its epoch
+//             cache rebuilt from the remote segment metadata (TierStateMachine). It takes the
+//             leader's remote segment metadata from fetch answers (remote-log-manager.ts).
 //   both      delete old log segments every log.retention.check.interval.ms (Kafka's
 //             LogManager.cleanupLogs), below their high watermark.
 //
@@ -40,7 +44,7 @@ import type { DataReplication } from '../config';
 import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndRequest, ReplicaLogEndResponse } from '../controller/messages';
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
-import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type LogConfig } from './partition-log';
+import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type RemoteLogSegmentMetadata } from './partition-log';
 import {
   DATA_HEADER_BYTES,
   type DataRequest,
@@ -112,6 +116,8 @@ interface FollowerProgress {
   sentHighWatermark: number;
   /** The log start offset last sent to it: a change is news too (Kafka's fetch sessions send it). */
   sentLogStartOffset: number;
+  /** Tiered topics: the remote segment metadata last sent to it (by identity: the list is replaced whole on a change). */
+  sentRemoteSegments: readonly RemoteLogSegmentMetadata[] | null;
 }
 
 interface LeaderPartition {
@@ -190,11 +196,15 @@ export interface ReplicaView {
   readonly messagesIn: number;
   readonly failedProduceRequests: number;
   readonly replicationBytesOut: number;
+  /** Record bytes this broker's followers appended from their leaders (Kafka's ReplicationBytesInPerSec), since this life began. */
+  readonly replicationBytesIn: number;
   /** Log segments (all replicas on this broker) and records deleted by retention so far. */
   readonly retentionDeletedSegments: number;
   readonly retentionDeletedRecords: number;
   /** Follower partitions that fell below their leader's log start and restarted there (OFFSET_OUT_OF_RANGE). */
   readonly outOfRangeResets: number;
+  /** KIP-405: follower partitions that fell below their leader's local log start and restarted there (OFFSET_MOVED_TO_TIERED_STORAGE). */
+  readonly movedToTieredResets: number;
 }
 
 /**
@@ -227,6 +237,7 @@ function sent(progress: FollowerProgress | undefined, response: FetchPartitionRe
   if (progress !== undefined) {
     progress.sentHighWatermark = response.highWatermark;
     progress.sentLogStartOffset = response.logStartOffset;
+    if (response.remoteSegments !== undefined) progress.sentRemoteSegments = response.remoteSegments;
   }
   return response;
 }
@@ -253,6 +264,7 @@ export class ReplicaManager {
   private retentionDeletedSegments = 0;
   private retentionDeletedRecords = 0;
   private outOfRangeResets = 0;
+  private movedToTieredResets = 0;
   /**
    * Quorum mode: partition key -> the leader epoch a controller's election was answered for.
    * Metadata with an older leader epoch is ignored, so this replica cannot follow (or be) the
@@ -265,6 +277,7 @@ export class ReplicaManager {
   private messagesIn = 0;
   private failedProduceRequests = 0;
   private replicationBytesOut = 0;
+  private replicationBytesIn = 0;
   /**
    * False until the broker has registered and caught up with the metadata as of its registration
    * (it is RUNNING). Before that its metadata may be stale: a broker restarted after losing its
@@ -374,7 +387,7 @@ export class ReplicaManager {
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1, sentLogStartOffset: -1 });
+      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1, sentLogStartOffset: -1, sentRemoteSegments: null });
     }
     const leader: LeaderPartition = {
       key,
@@ -716,6 +729,16 @@ export class ReplicaManager {
     if (progress === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     // Below the log start: those records were deleted by retention (Kafka's checkFetchOffsetRange).
     if (part.fetchOffset < log.logStartOffset) return sent(progress, { ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark });
+    // KIP-405: followers copy only the local tail. Below the local log start the records are only
+    // in the remote tier (Kafka's ReplicaManager answers a follower OFFSET_MOVED_TO_TIERED_STORAGE).
+    if (log.tiered && part.fetchOffset < log.localLogStartOffset) {
+      return sent(progress, {
+        ...fetchError(part, 'OFFSET_MOVED_TO_TIERED_STORAGE', log.logStartOffset),
+        highWatermark: leader.highWatermark,
+        localLogStartOffset: log.localLogStartOffset,
+        remoteSegments: log.remoteSegments(),
+      });
+    }
     // KIP-320: the follower's last epoch must end where the leader's log says it does (a follower
     // that restarted empty at the log start knows no epoch yet: -1, nothing to check).
     if (part.fetchOffset > log.endOffset || (part.lastFetchedEpoch >= 0 && log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch)) {
@@ -734,8 +757,10 @@ export class ReplicaManager {
     this.maybeAdvanceHighWatermark(leader, fx);
     const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
     // Nothing new (KIP-227's incremental fetch leaves such partitions out).
-    if (batches.length === 0 && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
-    return sent(progress, { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null });
+    const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
+    if (batches.length === 0 && !remoteNews && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
+    const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
+    return sent(progress, remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response);
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
@@ -952,8 +977,13 @@ export class ReplicaManager {
       const key = this.keyOf(part.topic, part.partition);
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from) continue;
+      if (part.remoteSegments !== undefined) follower.log.setRemoteSegments(part.remoteSegments);
       if (part.error === 'OFFSET_OUT_OF_RANGE') {
         this.handleOutOfRange(follower, part.logStartOffset, from, fx);
+        continue;
+      }
+      if (part.error === 'OFFSET_MOVED_TO_TIERED_STORAGE') {
+        this.handleMovedToTieredStorage(follower, part, from, fx);
         continue;
       }
       if (part.error !== 'NONE') {
@@ -974,7 +1004,11 @@ export class ReplicaManager {
         }
         continue;
       }
-      for (const batch of part.batches) if (batch.baseOffset === log.endOffset) log.append(batch);
+      for (const batch of part.batches) {
+        if (batch.baseOffset !== log.endOffset) continue;
+        log.append(batch);
+        this.replicationBytesIn += batch.bytes;
+      }
       if (this.quorum(part.topic)) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
       // Kafka's ReplicaFetcherThread.processPartitionData: the follower takes the leader's log start
@@ -1002,6 +1036,36 @@ export class ReplicaManager {
     fx.note(
       `${this.self} fell behind the log start of ${follower.key} on leader ${from} (OFFSET_OUT_OF_RANGE: it fetched from ${endBefore}, retention deleted everything before ${leaderStartOffset}): ` +
         `it dropped its ${removed} record${removed === 1 ? '' : 's'} and restarts at ${leaderStartOffset}`,
+    );
+  }
+
+  /**
+   * KIP-405's follower path: the leader has the records this follower would fetch next only in the
+   * remote tier. Kafka's ReplicaFetcherTierStateMachine.start / buildRemoteLogAuxState: the
+   * follower asks the leader's earliest local offset (ListOffsets EARLIEST_LOCAL_TIMESTAMP; here the
+   * error answer carries it), rebuilds its leader epoch cache from the remote segments' epochs,
+   * truncates fully, and fetches from the leader's local log start, with the leader's log start.
+   */
+  private handleMovedToTieredStorage(follower: FollowerPartition, part: FetchPartitionResponse, from: string, fx: Effects<Message>): void {
+    const log = follower.log;
+    const localStart = part.localLogStartOffset ?? part.logStartOffset;
+    if (log.endOffset >= localStart) return; // it moved on meanwhile: its next fetch, from its log end, is local on the leader
+    const epochs: EpochEntry[] = [];
+    for (const segment of log.remoteSegments()) {
+      if (segment.state !== 'COPY_SEGMENT_FINISHED') continue;
+      for (const entry of segment.segmentLeaderEpochs) {
+        const last = epochs[epochs.length - 1];
+        if (last === undefined || entry.epoch > last.epoch) epochs.push(entry);
+      }
+    }
+    const endBefore = log.endOffset;
+    const removed = log.restartTieredAt(localStart, part.logStartOffset, epochs);
+    follower.highWatermark = localStart;
+    this.movedToTieredResets++;
+    this.truncatedRecords += removed;
+    fx.note(
+      `${this.self} fetched ${follower.key} from ${endBefore}, below leader ${from}'s local log start ${localStart} (OFFSET_MOVED_TO_TIERED_STORAGE, KIP-405): ` +
+        `the records before it are in the object store; it restarts its local log at ${localStart}, log start ${part.logStartOffset}, epoch cache rebuilt from ${epochs.length} remote epoch entr${epochs.length === 1 ? 'y' : 'ies'}`,
     );
   }
 
@@ -1092,6 +1156,11 @@ export class ReplicaManager {
     return leader === undefined ? null : { leaderEpoch: leader.leaderEpoch, brokerEpoch: this.brokerEpoch() };
   }
 
+  /** The partitions this broker leads now, as the RemoteLogManager copies and expires them. */
+  ledPartitions(): IterableIterator<{ readonly key: string; readonly topic: string; readonly partition: number; readonly log: PartitionLog; readonly leaderEpoch: number; readonly highWatermark: number }> {
+    return this.leaders.values();
+  }
+
   leaderHighWatermark(topic: string, partition: number): number | null {
     return this.leaders.get(partitionKey(topic, partition))?.highWatermark ?? null;
   }
@@ -1111,7 +1180,7 @@ export class ReplicaManager {
     for (const log of this.disk.logs.values()) {
       batches += log.batchCount;
       segments += log.segmentViews().length;
-      records += log.endOffset - log.logStartOffset;
+      records += log.endOffset - log.localLogStartOffset; // held on this disk (a tiered log's older records are in the object store)
       unflushed += log.endOffset - log.flushedEndOffset;
       bytes += log.bytes;
     }
@@ -1132,10 +1201,12 @@ export class ReplicaManager {
       messagesIn: this.messagesIn,
       failedProduceRequests: this.failedProduceRequests,
       replicationBytesOut: this.replicationBytesOut,
+      replicationBytesIn: this.replicationBytesIn,
       parkedProduces: this.parkedProduces.length,
       retentionDeletedSegments: this.retentionDeletedSegments,
       retentionDeletedRecords: this.retentionDeletedRecords,
       outOfRangeResets: this.outOfRangeResets,
+      movedToTieredResets: this.movedToTieredResets,
     };
   }
 }

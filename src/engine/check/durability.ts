@@ -12,6 +12,11 @@
 // Retention is not loss: records below the leader's log start offset were deleted on purpose
 // (retention.ms / retention.bytes, only ever below the high watermark). At every check, batches
 // wholly below it are retired: counted, and no longer tracked, which also bounds the ledger.
+//
+// Tiering is not loss either (KIP-405): on a tiered topic, a batch below the leader's local log
+// start whose offsets a remote segment holds (COPY_SEGMENT_FINISHED in the leader's remote segment
+// metadata) is still in the log, in the object store, which never loses an acknowledged PUT; it
+// is checked again, like any batch, until total retention moves the log start past it.
 
 import type { ErrorCode, Acks, ProducedBatch } from '../broker/protocol';
 import type { PartitionLog } from '../broker/partition-log';
@@ -79,6 +84,17 @@ interface PartitionWatch {
   verifiedCount: number;
   verifiedLeader: string | null;
   verifiedEpoch: number;
+}
+
+/** KIP-405: the log's remote tier holds these offsets (a copied segment), below its local log start. */
+function inRemoteTier(log: PartitionLog, baseOffset: number, records: number): boolean {
+  if (!log.tiered || baseOffset >= log.localLogStartOffset) return false;
+  const last = baseOffset + records - 1;
+  for (const segment of log.remoteSegments()) {
+    if (segment.state !== 'COPY_SEGMENT_FINISHED' && segment.state !== 'DELETE_SEGMENT_STARTED') continue;
+    if (segment.baseOffset <= baseOffset && last <= segment.endOffset) return true;
+  }
+  return false;
 }
 
 export class DurabilityOracle {
@@ -170,7 +186,7 @@ export class DurabilityOracle {
     let kept = from;
     for (let index = from; index < batches.length; index++) {
       const acked = batches[index]!;
-      const held = acked.baseOffset < log.logStartOffset ? acked : log.batchAt(acked.baseOffset);
+      const held = acked.baseOffset < log.logStartOffset || inRemoteTier(log, acked.baseOffset, acked.batch.records) ? acked : log.batchAt(acked.baseOffset);
       if (held === acked || (held !== undefined && 'batchId' in held && held.batchId === acked.batch.batchId)) {
         batches[kept++] = acked;
         continue;

@@ -29,6 +29,12 @@ function sumReplicas(engine: Engine, pick: (view: NonNullable<MemberView['replic
   return total;
 }
 
+function sumRemote(engine: Engine, pick: (view: NonNullable<MemberView['remoteLog']>) => number): number {
+  let total = 0;
+  for (const { view } of engine.processViews()) if (view.remoteLog !== undefined) total += pick(view.remoteLog);
+  return total;
+}
+
 function objectStoreView(engine: Engine): NonNullable<MemberView['objectStore']> | null {
   for (const { view } of engine.processViews()) if (view.objectStore !== undefined) return view.objectStore;
   return null;
@@ -429,6 +435,41 @@ const definitions: MetricDefinition[] = [
     unit: 'records',
     perProcess: false,
     read: (engine) => engine.durability().acknowledgedRecords,
+  },
+  {
+    name: 'RemoteCopyRequests',
+    description: 'segments uploaded to the object store by partition leaders so far (KIP-405; Kafka: RemoteCopyRequestsPerSec, as a count of successes)',
+    unit: 'segments',
+    perProcess: false,
+    read: (engine) => sumRemote(engine, (view) => view.segmentsCopied),
+  },
+  {
+    name: 'RemoteCopyErrors',
+    description: 'segment uploads that failed so far, to be retried with back-off (Kafka: RemoteCopyErrorsPerSec, as a count)',
+    unit: 'uploads',
+    perProcess: false,
+    read: (engine) => sumRemote(engine, (view) => view.copyFailures),
+  },
+  {
+    name: 'RemoteFetchRequests',
+    description: 'remote segments read from the object store for consumers of old offsets (Kafka: RemoteFetchRequestsPerSec, as a count of GetObjects answered)',
+    unit: 'reads',
+    perProcess: false,
+    read: (engine) => sumRemote(engine, (view) => view.remoteReads),
+  },
+  {
+    name: 'broker.localBytes',
+    description: 'bytes of partition logs on broker disks, summed over brokers (with tiering: only the local tail)',
+    unit: 'bytes',
+    perProcess: false,
+    read: (engine) => sumReplicas(engine, (view) => view.bytes),
+  },
+  {
+    name: 'ReplicationBytesIn',
+    description: 'record bytes the named broker\'s followers copied from their leaders in its current life (Kafka: ReplicationBytesInPerSec, as a count)',
+    unit: 'bytes',
+    perProcess: true,
+    read: (engine, process) => processView(engine, process!)?.replicas?.replicationBytesIn ?? 0,
   },
   {
     name: 'objectStore.objects',

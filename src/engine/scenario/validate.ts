@@ -68,6 +68,7 @@ class Checker {
         return;
       case 'shutdown':
       case 'slow-disk':
+      case 'replace-disk':
       case 'change-load': {
         const placement = this.config.placements.find((candidate) => candidate.id === fault.process);
         if (placement === undefined) {
@@ -76,7 +77,7 @@ class Checker {
         }
         const isProducer = this.config.producers.some((producer, index) => producerId(producer, index) === fault.process);
         const problem = targetProblem(fault, { role: placement.role, isProducer }, this.config.controllerMode);
-        if (problem !== null) this.add([...path, fault.kind === 'slow-disk' && this.config.controllerMode !== 'kraft' ? 'kind' : 'process'], problem);
+        if (problem !== null) this.add([...path, (fault.kind === 'slow-disk' || fault.kind === 'replace-disk') && this.config.controllerMode !== 'kraft' ? 'kind' : 'process'], problem);
         return;
       }
       case 'isolate-zone':

@@ -190,7 +190,40 @@ function BrokerBody({ process, broker, appliedOffset, registration }: BrokerBody
         />
       </dl>
       <DiskLine process={process} />
+      <TieringLine process={process} />
     </>
+  );
+}
+
+/**
+ * Tiered storage (KIP-405), on clusters with an object store: the bytes this broker's partition
+ * logs hold on its disk, what its leaders uploaded and how much of it is still in the object
+ * store, and remote reads. The arrows light while a request is in flight.
+ */
+function TieringLine({ process }: { process: ProcessSnapshot }) {
+  const remote = process.view?.remoteLog;
+  const replicas = process.view?.replicas;
+  if (remote === undefined || replicas === undefined) return null;
+  const uploading = remote.inFlight > 0;
+  return (
+    <div
+      className="stat-row tier-row muted"
+      data-testid={`tiering-${process.id}`}
+      title="Tiered storage (KIP-405): this broker's leaders upload closed segments to the object store; a segment leaves the local disk once uploaded and older than local.retention.ms. Consumers of older offsets are served from the object store."
+    >
+      <span data-testid={`local-bytes-${process.id}`}>Disk {formatBytes(replicas.bytes)}</span>
+      <span data-testid={`uploaded-${process.id}`}>
+        <span className={uploading ? 'tier-arrow tier-arrow-active' : 'tier-arrow'} aria-hidden="true">
+          ↑
+        </span>
+        {formatCount(remote.segmentsCopied)} uploaded ({formatBytes(remote.bytesCopied)}){remote.copyFailures > 0 ? ` · ${formatCount(remote.copyFailures)} failed` : ''}
+      </span>
+      {(remote.remoteReads > 0 || remote.remoteReadFailures > 0) && (
+        <span data-testid={`remote-reads-${process.id}`}>
+          ↓ {formatCount(remote.remoteReads)} remote reads{remote.remoteReadFailures > 0 ? ` · ${formatCount(remote.remoteReadFailures)} failed` : ''}
+        </span>
+      )}
+    </div>
   );
 }
 
