@@ -95,12 +95,12 @@ export interface ReplayTarget {
  */
 export function* replayTo(engine: Engine, run: ScenarioRun | null, inputs: readonly SessionInput[], target: ReplayTarget): Generator<void, void> {
   for (const input of inputs) {
-    yield* moveToEvents(engine, run, input.events, input.atUs);
+    yield* moveToEvents(engine, input.events, input.atUs);
     yield* moveToTime(engine, run, input.atUs, false);
     engine.inject(input.fault);
   }
   if (target.events !== undefined) {
-    yield* moveToEvents(engine, run, target.events, target.atUs);
+    yield* moveToEvents(engine, target.events, target.atUs);
     yield* moveToTime(engine, run, target.atUs, false);
   } else {
     yield* moveToTime(engine, run, target.atUs, true);
@@ -114,14 +114,17 @@ export function replayAll(replay: Generator<void, void>): void {
   }
 }
 
-/** Exactly to `events` events (never past `atUs`). */
-function* moveToEvents(engine: Engine, run: ScenarioRun | null, events: number, atUs: number): Generator<void, void> {
+/**
+ * Exactly to `events` events (never past `atUs`). The engine is driven directly, also under a
+ * scenario (ScenarioRun.advance only adds its end-of-run bookkeeping, which moveToTime does): its
+ * return value counts the queue entries popped, skipped stale timers included, which the event
+ * count leaves out. So a slice that popped nothing means nothing is due by `atUs`; one that popped
+ * only stale timers is no reason to stop (stopping there replayed an action one event early).
+ */
+function* moveToEvents(engine: Engine, events: number, atUs: number): Generator<void, void> {
   while (engine.eventCount < events) {
-    const before = engine.eventCount;
-    const budget = Math.min(events - engine.eventCount, REPLAY_SLICE_EVENTS);
-    if (run !== null) run.advance(atUs, budget);
-    else engine.runUntil(atUs, { maxEvents: budget });
-    if (engine.eventCount === before && (run?.done === true || engine.nowUs >= atUs)) return;
+    const popped = engine.runUntil(Math.max(atUs, engine.nowUs), { maxEvents: Math.min(events - engine.eventCount, REPLAY_SLICE_EVENTS) });
+    if (popped === 0) return;
     yield;
   }
 }

@@ -203,6 +203,26 @@ describe('rewind', () => {
     expect(last(after.frames).timeline.rewound!.laterActions.map((action) => action.text)).toEqual([words({ kind: 'isolate', process: 'broker-2' })]);
   });
 
+  it('a lesson resumes exactly when an action was taken at a moment where a stale timer was skipped', async () => {
+    // Regression: at 2 s of broker-crash, the 407th event shares its moment with a cancelled timer
+    // that the kernel skips. The replay stopped at the 406th event when a slice popped only that
+    // timer, and replayed the action one event early: a different run after every reload.
+    const store = new IdbSessionStore();
+    for (const session of await store.list()) await store.remove(session.id);
+    const text = readFileSync('public/scenarios/broker-crash.json', 'utf8');
+    const before = setUp(store);
+    before.host.loadScenario(text, { id: 'broker-crash' });
+    before.host.runFor(2 * SECOND);
+    expect(before.host.snapshot().events).toBe(407);
+    before.host.inject({ kind: 'crash', process: 'broker-1' });
+    before.host.runFor(3 * SECOND);
+    before.host.pause();
+    await before.host.flushSessions();
+    const after = setUp(store);
+    expect((await after.host.resumeSession(last(before.frames).session.id!)).ok).toBe(true);
+    expect(after.host.traceHash()).toBe(before.host.traceHash());
+  });
+
   it('rewinding a lesson shows the captions of the moment, and its trace is the lesson run straight to it', async () => {
     const text = readFileSync('public/scenarios/broker-crash.json', 'utf8');
     const { world, host, frames } = setUp();
