@@ -15,6 +15,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardE
 import { formatClock } from '../../engine/sim/time';
 import type { TimelineFrame } from '../../worker/host';
 import { MARKER_KINDS, type MarkerKind, type TimelineMarker } from '../../worker/timeline';
+import './timeline.css';
 
 interface Props {
   readonly timeline: TimelineFrame;
