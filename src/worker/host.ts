@@ -204,6 +204,8 @@ export class EngineHost {
   private generation = 0;
 
   private frameSequence = 0;
+  /** The next frame carries every moment the run kept, not only new ones (a new engine was put in place). */
+  private momentsFromStart = false;
   private awaitingDraw = false;
   private frameDirty = false;
   private notableSent = 0;
@@ -559,12 +561,17 @@ export class EngineHost {
       this.publish();
       return Promise.resolve({ ok: true, value: { completed: true, atUs: engine.nowUs, events: engine.eventCount, traceHash: engine.traceHash, atHead: true } });
     }
+    // Forward while rewound, the engine shown lies on the recorded history: it goes on from where it
+    // is (the same deterministic continuation a rebuild from zero would reach), replaying only the
+    // actions between. Backward, or while another rebuild runs, a fresh engine starts from zero.
+    const continuing = this.head !== null && this.rebuild === null && atUs >= engine.nowUs;
     let built: { engine: Engine; run: ScenarioRun | null };
     try {
-      built = buildFrom(origin.source, origin.seed);
+      built = continuing ? { engine, run: this.run } : buildFrom(origin.source, origin.seed);
     } catch (error) {
       return Promise.resolve(outcomeOf(error));
     }
+    const replayedFrom = continuing ? this.appliedInputs : 0;
     this.cancelRebuild();
     this.saveProgress(engine, true); // the furthest moment, before the run goes back in time
     this.playing = false;
@@ -572,7 +579,7 @@ export class EngineHost {
     this.generation++; // no tick of the old engine runs any more
     const applied = toHead ? this.inputs.length : countInputsUpTo(this.inputs, atUs);
     const target: ReplayTarget = toHead ? { atUs: head.atUs, events: head.events } : { atUs };
-    const replay = replayTo(built.engine, built.run, this.inputs.slice(0, applied), target);
+    const replay = replayTo(built.engine, built.run, this.inputs.slice(replayedFrom, applied), target);
     const token = ++this.rebuildToken;
     return new Promise((resolve) => {
       this.rebuild = { token, targetUs: atUs, engine: built.engine, finish: resolve };
@@ -734,6 +741,7 @@ export class EngineHost {
   /** Puts `engine` in place, paused; the page gets its log, moments and series from the start. */
   private swapEngine(engine: Engine, run: ScenarioRun | null): void {
     this.runNumber++;
+    this.momentsFromStart = true;
     this.engine = engine;
     this.run = run;
     this.scenarioInfo =
@@ -862,12 +870,20 @@ export class EngineHost {
     const report = run.done ? run.report() : null;
     return {
       info: this.scenarioInfo,
-      moments: run.drainMoments(),
+      moments: this.takeMoments(run),
       expectations: report?.expectations ?? run.expectations(),
       pausedFor: this.pausedFor,
       done: run.done,
       report,
     };
+  }
+
+  /** The moments the page has not had from this engine: all of them after a swap (the page starts afresh). */
+  private takeMoments(run: ScenarioRun): readonly Moment[] {
+    const fresh = run.drainMoments();
+    if (!this.momentsFromStart) return fresh;
+    this.momentsFromStart = false;
+    return [...run.allMoments()];
   }
 
   /** Sends a frame now if the page has drawn the last one; otherwise right after it has. */

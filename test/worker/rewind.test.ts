@@ -264,6 +264,40 @@ describe('rewind', () => {
     expect(last(frames).timeline.rebuilding).toBeNull();
   });
 
+  it('forward while rewound, the engine shown goes on (no rebuild from zero), to the same state', async () => {
+    const { world, host, frames } = setUp();
+    host.create(CONFIG, 9);
+    host.runFor(16 * SECOND);
+    host.inject({ kind: 'crash', process: 'broker-6' });
+    host.runFor(2 * SECOND);
+    const at18 = { hash: host.traceHash(), snapshot: host.snapshot() };
+    host.runFor(2 * SECOND);
+    world.costPerReadMs = 4;
+    const back = await world.until(host.seek(15 * SECOND));
+    const forward = await world.until(host.seek(18 * SECOND));
+    // 3 s replayed instead of 18 s: far fewer slices than the rebuild from zero to 15 s took.
+    expect(forward.slices * 3).toBeLessThan(back.slices);
+    expect(forward.value.ok && forward.value.value.traceHash).toBe(at18.hash);
+    expect(host.snapshot()).toEqual(at18.snapshot);
+    expect(statusOf(host, 'broker-6')).toBe('crashed');
+    expect(last(frames).timeline.rewound!.laterActions).toEqual([]);
+  });
+
+  it('a lesson rewound forward still shows every caption up to its moment', async () => {
+    const text = readFileSync('public/scenarios/broker-crash.json', 'utf8');
+    const { world, host, frames } = setUp();
+    host.loadScenario(text, { id: 'broker-crash' });
+    host.runFor(25 * SECOND);
+    await seek(world, host, 5 * SECOND);
+    await settle();
+    const before = last(frames).run;
+    await seek(world, host, 12 * SECOND);
+    await settle();
+    const rebuilt = frames.filter((frame) => frame.run !== before && frame.run === last(frames).run);
+    const captions = rebuilt.flatMap((frame) => frame.scenario?.moments ?? []).filter((moment) => moment.kind === 'caption');
+    expect(captions.map((moment) => moment.atUs)).toEqual([2 * SECOND, 10 * SECOND]);
+  });
+
   it('a second rewind takes over from one still rebuilding', async () => {
     const { world, host } = setUp();
     host.create(CONFIG, 9);
