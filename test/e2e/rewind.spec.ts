@@ -143,3 +143,28 @@ test('filters hide and show a kind of marker; markers are reached with the keybo
   await expect.poll(() => clockMs(page), { timeout: 20_000 }).toBe(atUs / 1_000);
   await page.screenshot({ path: 'artifacts/screenshots/timeline-keyboard.png' });
 });
+
+test('a long rewind shows its progress and the page stays responsive while the worker rebuilds', async ({ page }) => {
+  // consumer-fan-out is the heaviest lesson (about 140,000 events in 60 s): a rebuild to 55 s takes
+  // the worker a second or more, long enough to see.
+  await page.goto('./?scenario=consumer-fan-out');
+  await page.getByRole('radio', { name: 'Max' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect(page.getByTestId('sim-clock')).toHaveText('1:00.000', { timeout: 30_000 });
+  const slider = page.getByRole('slider', { name: /Moment shown/ });
+  await slider.focus();
+  await slider.press('PageDown');
+  await slider.press('Enter');
+  const rebuilding = page.getByTestId('rebuilding');
+  await expect(rebuilding).toContainText('Rebuilding the moment 0:50.000');
+  const progress = rebuilding.getByRole('progressbar', { name: 'Rebuilding the earlier moment' });
+  await expect(progress).toBeVisible();
+  // The page answers while the worker works: a filter toggles at once.
+  const checks = page.getByTestId('timeline').getByRole('checkbox', { name: /Checks/ });
+  await checks.check();
+  await expect(checks).toBeChecked();
+  await page.screenshot({ path: 'artifacts/screenshots/timeline-rebuilding.png' });
+  await expect(page.getByTestId('sim-clock')).toHaveText('0:50.000', { timeout: 30_000 });
+  await expect(rebuilding).toHaveCount(0);
+  await expect(page.getByTestId('rewound')).toContainText('Rewound to 0:50.000 of a run that reached 1:00.000');
+});
