@@ -52,6 +52,9 @@ export const CATCH_UP_MAX_MS = 250;
 /** Entries of the full trace carried by one frame (the notable trace is carried whole). */
 export const FRAME_TRACE_MAX = 64;
 
+/** Later actions a rewound frame names at most (it counts them all). */
+export const LATER_ACTIONS_SENT_MAX = 10;
+
 /** Progress is saved at most this often while a run moves (and whenever it pauses). */
 export const SAVE_EVERY_WALL_MS = 1_000;
 
@@ -102,8 +105,10 @@ export interface TimelineFrame {
   /** Set while the page shows an earlier moment than the furthest reached. */
   readonly rewound: {
     readonly atUs: number;
-    /** The person's actions after the moment: dropped if they play on or act from here. */
+    /** The person's actions after the moment (the first LATER_ACTIONS_SENT_MAX): dropped if they play on or act from here. */
     readonly laterActions: readonly { readonly atUs: number; readonly text: string }[];
+    /** How many actions lie after the moment in all. */
+    readonly laterActionCount: number;
   } | null;
   /** Set while a rewind rebuilds its moment. */
   readonly rebuilding: { readonly targetUs: number; readonly reachedUs: number } | null;
@@ -710,7 +715,13 @@ export class EngineHost {
       rewound:
         head === null
           ? null
-          : { atUs: engine.nowUs, laterActions: this.inputs.slice(this.appliedInputs).map((input) => ({ atUs: input.atUs, text: describeInput(input.fault) })) },
+          : {
+              atUs: engine.nowUs,
+              laterActions: this.inputs
+                .slice(this.appliedInputs, this.appliedInputs + LATER_ACTIONS_SENT_MAX)
+                .map((input) => ({ atUs: input.atUs, text: describeInput(input.fault) })),
+              laterActionCount: this.inputs.length - this.appliedInputs,
+            },
       rebuilding: this.rebuild === null ? null : { targetUs: this.rebuild.targetUs, reachedUs: this.rebuild.engine.nowUs },
       branched: this.branched,
     };

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { describeFault, parseFault } from '../../src/engine/faults';
 import { ScenarioRun } from '../../src/engine/scenario/runner';
 import { parseScenarioText } from '../../src/engine/scenario/validate';
-import { EngineHost, type Frame, type HostClock, type HostScheduler, type Outcome, type SeekResult } from '../../src/worker/host';
+import { EngineHost, LATER_ACTIONS_SENT_MAX, type Frame, type HostClock, type HostScheduler, type Outcome, type SeekResult } from '../../src/worker/host';
 import { IdbSessionStore, type SessionStore } from '../../src/worker/sessions';
 
 const SECOND = 1_000_000;
@@ -87,7 +87,7 @@ describe('rewind', () => {
     expect(back).toMatchObject({ completed: true, atUs: 3 * SECOND, traceHash: at3.hash, atHead: false });
     expect(host.snapshot()).toEqual(at3.snapshot);
     expect(statusOf(host, 'broker-2')).toBe('up');
-    expect(last(frames).timeline.rewound).toEqual({ atUs: 3 * SECOND, laterActions: [{ atUs: 4 * SECOND, text: words({ kind: 'crash', process: 'broker-2' }) }] });
+    expect(last(frames).timeline.rewound).toEqual({ atUs: 3 * SECOND, laterActions: [{ atUs: 4 * SECOND, text: words({ kind: 'crash', process: 'broker-2' }) }], laterActionCount: 1 });
     expect(last(frames).timeline.headUs).toBe(10 * SECOND);
 
     // The action taken at 4 s belongs to the moment 4 s: it is replayed, at its event count.
@@ -155,6 +155,20 @@ describe('rewind', () => {
     direct.host.runFor(2 * SECOND);
     expect(host.traceHash()).toBe(direct.host.traceHash());
     expect(statusOf(host, 'broker-4')).toBe('crashed');
+  });
+
+  it('a frame names at most LATER_ACTIONS_SENT_MAX later actions, and counts them all', async () => {
+    const { world, host, frames } = setUp();
+    host.create(CONFIG, 4);
+    host.runFor(1 * SECOND);
+    for (let index = 0; index < LATER_ACTIONS_SENT_MAX + 2; index++) {
+      host.inject({ kind: index % 2 === 0 ? 'crash' : 'restart', process: 'broker-3' });
+      host.runFor(SECOND / 10);
+    }
+    await seek(world, host, SECOND / 2);
+    const rewound = last(frames).timeline.rewound!;
+    expect(rewound.laterActions).toHaveLength(LATER_ACTIONS_SENT_MAX);
+    expect(rewound.laterActionCount).toBe(LATER_ACTIONS_SENT_MAX + 2);
   });
 
   it('the saved session follows the branch and a reload resumes it exactly', async () => {

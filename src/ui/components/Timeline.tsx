@@ -216,11 +216,11 @@ export function Timeline({ timeline, markers, nowUs, durationUs, ready, onSeek }
           <p>
             <strong>Rewound to {formatClock(rewound.atUs)}</strong> of a run that reached {formatClock(headUs)}. Playing on, stepping or acting
             starts a new future from here
-            {rewound.laterActions.length === 0
+            {rewound.laterActionCount === 0
               ? '.'
-              : `, and drops your ${rewound.laterActions.length === 1 ? 'action' : `${rewound.laterActions.length} actions`} after this moment: ${rewound.laterActions
+              : `, and drops your ${rewound.laterActionCount === 1 ? 'action' : `${rewound.laterActionCount} actions`} after this moment: ${rewound.laterActions
                   .map((action) => `${action.text} at ${formatClock(action.atUs)}`)
-                  .join('; ')}.`}
+                  .join('; ')}${rewound.laterActionCount > rewound.laterActions.length ? '; …' : ''}.`}
           </p>
           <button type="button" className="btn btn-small" onClick={() => commit(headUs)} disabled={!ready} data-testid="timeline-return">
             Back to {formatClock(headUs)}
