@@ -11,6 +11,7 @@ import { PartitionsPanel } from './components/PartitionsPanel';
 import { QuorumPanel } from './components/QuorumPanel';
 import { ScenarioPanel } from './components/ScenarioPanel';
 import { SessionsMenu } from './components/SessionsMenu';
+import { Timeline } from './components/Timeline';
 import { TopBar } from './components/TopBar';
 import { ZoneBoard } from './components/ZoneBoard';
 import type { Setup } from './engine-client';
@@ -23,7 +24,7 @@ import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 export function App({ params }: { params: PageParams }) {
   const session = useActorRef(sessionMachine, { input: { params }, systemId: SESSION_SYSTEM_ID });
   const state = useSelector(session, (snapshot) => snapshot);
-  const { frame, log, trace, moments, metadataLog, series } = useClientState(state.context.client);
+  const { frame, log, trace, moments, metadataLog, series, timeline } = useClientState(state.context.client);
   const snapshot = frame?.snapshot ?? null;
   const quorum = useMemo(() => (snapshot === null ? null : quorumOf(snapshot)), [snapshot]);
   const authority = useMemo(() => (snapshot === null ? null : authoritativeController(snapshot)), [snapshot]);
@@ -44,6 +45,7 @@ export function App({ params }: { params: PageParams }) {
 
   const onFault = useCallback((fault: unknown) => session.send({ type: 'INJECT', fault }), [session]);
   const onSpeed = useCallback((speed: Speed) => session.send({ type: 'SET_SPEED', speed }), [session]);
+  const onSeek = useCallback((atUs: number) => session.send({ type: 'SEEK', atUs }), [session]);
   const open = useCallback(
     (id: string | null) => {
       const entry = library.find((candidate) => candidate.id === id);
@@ -124,33 +126,43 @@ export function App({ params }: { params: PageParams }) {
           <p className="loading">{state.matches('loadingLibrary') ? 'Loading the lessons…' : 'Starting the simulation worker…'}</p>
         </main>
       ) : (
-        <main className="main">
-          <div className="stage">
-            <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
-            {quorum.voters.length > 0 && (
-              <div className="kraft">
-                <QuorumPanel snapshot={frame.snapshot} quorum={quorum} ready={ready} onFault={onFault} />
-                <MetadataLogPanel log={metadataLog} quorum={quorum} />
-              </div>
-            )}
-            {frame.snapshot.partitions.length > 0 && <PartitionsPanel partitions={frame.snapshot.partitions} total={frame.snapshot.partitionsTotal} />}
-            {series.meta.length > 0 && <MetricsPanel data={series} />}
-            <NetworkPanel snapshot={frame.snapshot} ready={ready} onFault={onFault} />
-          </div>
-          <aside className="sidebar">
-            {frame.scenario !== null && (
-              <ScenarioPanel
-                scenario={frame.scenario}
-                timeUs={frame.snapshot.timeUs}
-                moments={moments}
-                ready={ready}
-                onContinue={() => session.send({ type: 'PLAY' })}
-                onReplay={() => session.send({ type: 'OPEN', setup })}
-              />
-            )}
-            <EventLog log={log} trace={trace} />
-          </aside>
-        </main>
+        <>
+          <Timeline
+            timeline={frame.timeline}
+            markers={timeline.markers}
+            nowUs={frame.snapshot.timeUs}
+            durationUs={frame.scenario?.info.durationUs ?? null}
+            ready={ready && frame.timeline.rebuilding === null}
+            onSeek={onSeek}
+          />
+          <main className="main">
+            <div className="stage">
+              <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+              {quorum.voters.length > 0 && (
+                <div className="kraft">
+                  <QuorumPanel snapshot={frame.snapshot} quorum={quorum} ready={ready} onFault={onFault} />
+                  <MetadataLogPanel log={metadataLog} quorum={quorum} />
+                </div>
+              )}
+              {frame.snapshot.partitions.length > 0 && <PartitionsPanel partitions={frame.snapshot.partitions} total={frame.snapshot.partitionsTotal} />}
+              {series.meta.length > 0 && <MetricsPanel data={series} />}
+              <NetworkPanel snapshot={frame.snapshot} ready={ready} onFault={onFault} />
+            </div>
+            <aside className="sidebar">
+              {frame.scenario !== null && (
+                <ScenarioPanel
+                  scenario={frame.scenario}
+                  timeUs={frame.snapshot.timeUs}
+                  moments={moments}
+                  ready={ready}
+                  onContinue={() => session.send({ type: 'PLAY' })}
+                  onReplay={() => session.send({ type: 'OPEN', setup })}
+                />
+              )}
+              <EventLog log={log} trace={trace} />
+            </aside>
+          </main>
+        </>
       )}
       <footer className="footnote">
         Trace hash <code data-testid="trace-hash">{frame?.snapshot.traceHash ?? '—'}</code> · same seed, same run, on every machine

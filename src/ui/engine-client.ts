@@ -6,12 +6,15 @@
 //
 // The client accumulates the event log (notable entries and, when asked, raw trace entries) in
 // bounded arrays, so the page can show history that single frames do not carry; likewise the
-// metadata log records it has seen (a frame carries only the newest few).
+// metadata log records it has seen (a frame carries only the newest few). A frame of a new engine
+// (another run, a resume, a rewind: `frame.run` changes) carries those from the start, so they start
+// afresh; the timeline's markers start afresh when their epoch changes (a new run, a branch).
 
 import * as Comlink from 'comlink';
 import type { TraceEntry } from '../engine/api';
 import type { Moment } from '../engine/scenario/runner';
-import type { EngineHost, Frame, Outcome, ScenarioInfo, Speed } from '../worker/host';
+import type { EngineHost, Frame, Outcome, ScenarioInfo, SeekResult, Speed } from '../worker/host';
+import { TIMELINE_MARKERS_MAX, type TimelineMarker } from '../worker/timeline';
 import type { SessionMeta, SessionSource } from '../worker/sessions';
 import { EMPTY_LOG, mergeLog, type SeenLog } from './kraft';
 import { EMPTY_CHART_DATA, mergeSeries, type ChartData } from './series-store';
@@ -54,6 +57,8 @@ export interface ClientState {
   readonly series: ChartData;
   /** The largest frame seen so far, in bytes of JSON: what crosses the worker boundary. */
   readonly largestFrameBytes: number;
+  /** The run's timeline markers (bounded by the host's TIMELINE_MARKERS_MAX). */
+  readonly timeline: { readonly epoch: number; readonly markers: readonly TimelineMarker[] };
 }
 
 function nextPaint(): Promise<void> {
@@ -149,6 +154,11 @@ export class EngineClient {
     return this.call(() => this.remote.inject(fault) as Promise<Outcome<string>>);
   }
 
+  /** Rewinds (or returns) to the moment `atUs`; resolves once the worker shows it. */
+  seek(atUs: number): Promise<Outcome<SeekResult>> {
+    return this.call(() => this.remote.seek(atUs) as Promise<Outcome<SeekResult>>);
+  }
+
   dispose(): void {
     this.disposed = true;
     this.remote[Comlink.releaseProxy]();
@@ -174,10 +184,17 @@ export class EngineClient {
 
   private receive(frame: Frame): Promise<void> {
     if (this.disposed) return Promise.resolve();
-    const previous = this.state;
+    const kept = this.state;
+    // A new engine's first frame carries its log, moments and series from the start.
+    const previous = kept.frame !== null && kept.frame.run !== frame.run ? { ...EMPTY_STATE, largestFrameBytes: kept.largestFrameBytes, timeline: kept.timeline } : kept;
     const frameBytes = JSON.stringify(frame).length;
+    const sameEpoch = previous.timeline.epoch === frame.timeline.epoch;
     this.state = {
       frame,
+      timeline: {
+        epoch: frame.timeline.epoch,
+        markers: sameEpoch ? appendBounded(previous.timeline.markers, frame.timeline.markers, TIMELINE_MARKERS_MAX) : frame.timeline.markers,
+      },
       log: appendBounded(previous.log, frame.snapshot.notable, LOG_ENTRIES_MAX),
       trace: appendBounded(previous.trace, frame.snapshot.recent, TRACE_ENTRIES_MAX),
       moments: appendBounded(previous.moments, frame.scenario?.moments ?? [], MOMENTS_MAX),
@@ -185,7 +202,7 @@ export class EngineClient {
       series: mergeSeries(previous.series, frame.snapshot.series),
       largestFrameBytes: Math.max(previous.largestFrameBytes, frameBytes),
     };
-    if (previous.frame?.playing !== frame.playing) this.callbacks.onPlaying(frame.playing);
+    if (kept.frame?.playing !== frame.playing) this.callbacks.onPlaying(frame.playing);
     this.version++;
     for (const listener of this.listeners) listener();
     return nextPaint();
@@ -197,7 +214,16 @@ function setupOf(source: SessionSource, seed: number): Exclude<Setup, { kind: 'r
   return source.kind === 'free' ? { kind: 'free', config: source.config, seed } : { kind: 'scenario', id: source.id ?? 'custom', text: source.text, seed };
 }
 
-const EMPTY_STATE: ClientState = { frame: null, log: [], trace: [], moments: [], metadataLog: EMPTY_LOG, series: EMPTY_CHART_DATA, largestFrameBytes: 0 };
+export const EMPTY_STATE: ClientState = {
+  frame: null,
+  log: [],
+  trace: [],
+  moments: [],
+  metadataLog: EMPTY_LOG,
+  series: EMPTY_CHART_DATA,
+  largestFrameBytes: 0,
+  timeline: { epoch: -1, markers: [] },
+};
 
 function appendBounded<T>(existing: readonly T[], added: readonly T[], max: number): readonly T[] {
   if (added.length === 0) return existing;

@@ -4,6 +4,8 @@
 //   booting --engine built--> ready.paused <--worker starts / stops playing--> ready.playing
 //   booting --refused config or scenario, or worker error--> failed --RESTART--> booting
 //   ready.* --OPEN another lesson--> booting;  ready.* --WORKER_FAILED--> failed
+//   ready.* --SEEK a moment--> ready.paused (the worker rebuilds the moment and shows it paused;
+//            playing on, stepping or injecting from there branches a new future, in the worker)
 //
 // ready.paused and ready.playing follow the worker's own frames (PLAYBACK), not the buttons: the
 // worker stops by itself at a presenter's pause and at a scenario's end, and the page shows what
@@ -48,6 +50,7 @@ export type SessionEvent =
   | { type: 'STEP' }
   | { type: 'SET_SPEED'; speed: Speed }
   | { type: 'INJECT'; fault: unknown }
+  | { type: 'SEEK'; atUs: number }
   | { type: 'NOTICE'; message: string | null }
   | { type: 'PLAYBACK'; playing: boolean }
   | { type: 'OPEN'; setup: Setup }
@@ -179,6 +182,13 @@ export const sessionMachine = setup({
           actions: ({ context, event, self }) => {
             void context.client?.inject(event.fault).then((outcome) => {
               self.send({ type: 'NOTICE', message: outcome.ok ? null : outcome.error });
+            });
+          },
+        },
+        SEEK: {
+          actions: ({ context, event, self }) => {
+            void context.client?.seek(event.atUs).then((outcome) => {
+              if (!outcome.ok) self.send({ type: 'NOTICE', message: outcome.error });
             });
           },
         },

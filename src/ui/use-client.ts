@@ -1,9 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import type { ClientState, EngineClient } from './engine-client';
-import { EMPTY_LOG } from './kraft';
-import { EMPTY_CHART_DATA } from './series-store';
-
-const EMPTY: ClientState = { frame: null, log: [], trace: [], moments: [], metadataLog: EMPTY_LOG, series: EMPTY_CHART_DATA, largestFrameBytes: 0 };
+import { EMPTY_STATE as EMPTY, type ClientState, type EngineClient } from './engine-client';
 const noSubscribe = () => () => undefined;
 const noVersion = () => -1;
 

@@ -18,15 +18,27 @@
 // (`Frame.session`), the run goes on in memory. resumeSession rebuilds a saved run by replaying its
 // actions at their moments, so a page reload continues where it was.
 //
+// Timeline and rewind: the host marks what happened when (timeline.ts) and sends the markers once
+// each. `seek` rebuilds an earlier moment in a fresh engine, replaying the actions taken up to it
+// (in slices, with progress in the frames, so the worker keeps answering); the run stays *rewound*,
+// its later actions kept, until the person plays on, steps or acts: that *branches*, dropping the
+// actions and markers after the moment, and the saved session follows the new branch. Seeking back
+// to the furthest moment returns to the run as it was. While rewound, progress is not saved: a
+// reload resumes the run as it was before the rewind.
+//
 // Lifecycle (the page mirrors it in its session machine):
 //   empty --create / loadScenario--> paused --play--> playing --pause, presenter pause, end--> paused
 //   any --create / loadScenario--> paused (a new engine replaces the old one)
+//   paused|playing --seek--> rebuilding --done--> paused (rewound, or at the furthest moment again)
+//   rewound --play / step / runFor / inject--> branched: a new future from the moment
 
 import { createEngine, type Engine, type Snapshot, type TraceEntry } from '../engine/api';
 import { ScenarioRun, type ExpectationResult, type Moment, type ScenarioReport } from '../engine/scenario/runner';
 import { parseScenario, parseScenarioText } from '../engine/scenario/validate';
+import { describeFault, parseFault } from '../engine/faults';
 import { ValidationError, type ValidationProblem } from '../engine/validation';
-import { DamagedSessionError, MissingSessionError, describeStorageFailure, type SessionInput, type SessionMeta, type SessionSource, type SessionStore } from './sessions';
+import { FRAME_MARKERS_MAX, TIMELINE_MARKERS_MAX, markerOfMoment, markerOfNotable, replayAll, replayTo, type MarkerKind, type ReplayTarget, type TimelineMarker } from './timeline';
+import { SESSION_INPUTS_MAX, DamagedSessionError, MissingSessionError, describeStorageFailure, type SessionInput, type SessionMeta, type SessionSource, type SessionStore } from './sessions';
 
 export type Speed = 1 | 10 | 100 | 'max';
 export const SPEEDS: readonly Speed[] = [1, 10, 100, 'max'];
@@ -39,6 +51,9 @@ export const SLICE_WALL_MS = 12;
 export const CATCH_UP_MAX_MS = 250;
 /** Entries of the full trace carried by one frame (the notable trace is carried whole). */
 export const FRAME_TRACE_MAX = 64;
+
+/** Later actions a rewound frame names at most (it counts them all). */
+export const LATER_ACTIONS_SENT_MAX = 10;
 
 /** Progress is saved at most this often while a run moves (and whenever it pauses). */
 export const SAVE_EVERY_WALL_MS = 1_000;
@@ -73,9 +88,52 @@ export interface ScenarioFrame {
   readonly report: ScenarioReport | null;
 }
 
+/** The furthest moment a run reached: where a rewound run can return to. */
+export interface RunMoment {
+  readonly atUs: number;
+  readonly events: number;
+  readonly traceHash: string;
+}
+
+export interface TimelineFrame {
+  /** Changes when markers were dropped (a new run, a branch): the page replaces its markers then. */
+  readonly epoch: number;
+  /** Markers not carried by an earlier frame of this epoch, oldest first. */
+  readonly markers: readonly TimelineMarker[];
+  /** The furthest simulated time this run reached (the end of the timeline). */
+  readonly headUs: number;
+  /** Set while the page shows an earlier moment than the furthest reached. */
+  readonly rewound: {
+    readonly atUs: number;
+    /** The person's actions after the moment (the first LATER_ACTIONS_SENT_MAX): dropped if they play on or act from here. */
+    readonly laterActions: readonly { readonly atUs: number; readonly text: string }[];
+    /** How many actions lie after the moment in all. */
+    readonly laterActionCount: number;
+  } | null;
+  /** Set while a rewind rebuilds its moment. */
+  readonly rebuilding: { readonly targetUs: number; readonly reachedUs: number } | null;
+  /** The last branch: where it started and how many later actions it dropped. */
+  readonly branched: { readonly atUs: number; readonly droppedActions: number } | null;
+}
+
+export interface SeekResult {
+  /** False when a later seek or a new run took over before this one finished. */
+  readonly completed: boolean;
+  readonly atUs: number;
+  readonly events: number;
+  readonly traceHash: string;
+  /** True when the moment is the furthest the run reached (no longer rewound). */
+  readonly atHead: boolean;
+}
+
 export interface Frame {
   /** Increments with every frame sent. */
   readonly sequence: number;
+  /**
+   * Changes whenever a new engine is installed (a new run, a resume, a rewind): the page starts its
+   * accumulated log, moments and series afresh, as this frame carries them from the start.
+   */
+  readonly run: number;
   readonly playing: boolean;
   readonly speed: Speed;
   /** True while paced play cannot keep up with the chosen speed. */
@@ -85,6 +143,7 @@ export interface Frame {
   /** Present when a scenario drives the engine. */
   readonly scenario: ScenarioFrame | null;
   readonly session: SessionFrame;
+  readonly timeline: TimelineFrame;
 }
 
 export type FrameListener = (frame: Frame) => Promise<void> | void;
@@ -150,6 +209,8 @@ export class EngineHost {
   private generation = 0;
 
   private frameSequence = 0;
+  /** The next frame carries every moment the run kept, not only new ones (a new engine was put in place). */
+  private momentsFromStart = false;
   private awaitingDraw = false;
   private frameDirty = false;
   private notableSent = 0;
@@ -168,6 +229,28 @@ export class EngineHost {
   /** Store writes, one after another, behind the run. */
   private writes: Promise<void> = Promise.resolve();
 
+  // ---- timeline and rewind ----
+  /** What the current run is built from: a rewind rebuilds it from here. */
+  private origin: { source: SessionSource; seed: number } | null = null;
+  /** The person's actions up to the furthest moment (bounded by SESSION_INPUTS_MAX). */
+  private inputs: SessionInput[] = [];
+  /** How many of `inputs` the current engine has applied (all of them unless rewound). */
+  private appliedInputs = 0;
+  /** The furthest moment reached, while the engine shows an earlier one; null when at it. */
+  private head: RunMoment | null = null;
+  private runNumber = 0;
+  private markers: TimelineMarker[] = [];
+  private markerId = 0;
+  private markersSentId = 0;
+  private timelineEpoch = 0;
+  /** Cursors of what was already marked: trace index of notable entries, moment index, records lost. */
+  private markedTraceIndex = -1;
+  private markedMomentIndex = -1;
+  private lostRecordsSeen = 0;
+  private branched: TimelineFrame['branched'] = null;
+  private rebuild: { token: number; targetUs: number; engine: Engine; finish: (result: Outcome<SeekResult>) => void } | null = null;
+  private rebuildToken = 0;
+
   constructor(
     private readonly clock: HostClock = defaultClock,
     private readonly scheduler: HostScheduler = defaultScheduler(),
@@ -185,6 +268,7 @@ export class EngineHost {
       return outcomeOf(error);
     }
     this.install(engine, null);
+    this.origin = { source: { kind: 'free', config }, seed };
     this.startSession({ kind: 'free', config }, seed, 'Free play');
     return { ok: true, value: { zones: engine.config.zones, processes: engine.config.placements.length } };
   }
@@ -203,6 +287,7 @@ export class EngineHost {
     }
     this.install(run.engine, run);
     const text = typeof source === 'string' ? source : JSON.stringify(source);
+    this.origin = { source: { kind: 'scenario', id: options.id ?? null, text }, seed: run.seed };
     this.startSession({ kind: 'scenario', id: options.id ?? null, text }, run.seed, run.scenario.name);
     return { ok: true, value: this.scenarioInfo! };
   }
@@ -247,34 +332,18 @@ export class EngineHost {
     let engine: Engine;
     let run: ScenarioRun | null = null;
     try {
-      if (meta.source.kind === 'free') {
-        engine = createEngine(meta.source.config, meta.seed);
-      } else {
-        run = new ScenarioRun(parseScenarioText(meta.source.text), { seed: meta.seed, pauses: 'stop' });
-        engine = run.engine;
-      }
-      const moveTo = (events: number, atUs: number): void => {
-        // Exactly to `events` events, then to the time if it lies beyond the last of them.
-        while (engine.eventCount < events) {
-          const before = engine.eventCount;
-          if (run !== null) run.advance(atUs, events - engine.eventCount);
-          else engine.runUntil(atUs, { maxEvents: events - engine.eventCount });
-          if (engine.eventCount === before && (run?.done === true || engine.nowUs >= atUs)) break;
-        }
-        if (engine.nowUs < atUs) {
-          if (run !== null) run.advance(atUs);
-          else engine.runUntil(atUs);
-        }
-      };
-      for (const input of inputs) {
-        moveTo(input.events, input.atUs);
-        engine.inject(input.fault);
-      }
-      moveTo(meta.events, meta.simulatedUs);
+      ({ engine, run } = buildFrom(meta.source, meta.seed));
+      // Each action at its exact moment (its event count, then its time), then to the saved moment.
+      replayAll(replayTo(engine, run, inputs, { atUs: meta.simulatedUs, events: meta.events }));
     } catch (error) {
       return { ok: false, error: `the saved session ${id} could not be replayed: ${error instanceof Error ? error.message : String(error)}`, problems: [] };
     }
     this.install(engine, run);
+    this.origin = { source: meta.source, seed: meta.seed };
+    this.inputs = [...inputs];
+    this.appliedInputs = inputs.length;
+    // The person's earlier actions go back on the timeline; the engine's own markers follow from its rings.
+    for (const input of inputs) this.addMarker('you', input.atUs, describeInput(input.fault));
     this.session = { meta, inputs: inputs.length, lastSavedWallMs: this.clock.now(), savedEvents: engine.eventCount };
     const same = engine.traceHash === meta.traceHash;
     this.sessionStatus = {
@@ -328,6 +397,8 @@ export class EngineHost {
     const session = this.session;
     const store = this.store;
     if (session === null || store === null || session.savedEvents === engine.eventCount) return;
+    // A rewound run is not saved until it branches: a reload resumes the run as it was.
+    if (this.head !== null || this.rebuild !== null) return;
     const wallMs = this.clock.now();
     if (!now && wallMs - session.lastSavedWallMs < SAVE_EVERY_WALL_MS) return;
     session.lastSavedWallMs = wallMs;
@@ -350,8 +421,9 @@ export class EngineHost {
 
   play(): void {
     const engine = this.requireEngine();
-    if (this.playing) return;
+    if (this.playing || this.rebuild !== null) return;
     if (this.run?.done === true) return; // a finished scenario stays at its end
+    this.branch(engine);
     this.playing = true;
     this.pausedFor = null;
     this.anchor(engine);
@@ -380,9 +452,15 @@ export class EngineHost {
   /** Processes one event (pausing first); returns it, or null when nothing is pending or the scenario ended. */
   step(): TraceEntry | null {
     const engine = this.requireEngine();
+    if (this.rebuild !== null) return null;
     this.playing = false;
     this.pausedFor = null;
-    const entry = this.run?.done === true ? null : engine.step();
+    if (this.run?.done === true) {
+      this.publish();
+      return null;
+    }
+    this.branch(engine);
+    const entry = engine.step();
     this.publish();
     return entry;
   }
@@ -391,6 +469,8 @@ export class EngineHost {
   runFor(durationUs: number): Outcome<number> {
     try {
       const engine = this.requireEngine();
+      if (this.rebuild !== null) return { ok: false, error: 'a rewind is rebuilding its moment; wait until it is shown', problems: [] };
+      this.branch(engine);
       const before = engine.eventCount;
       if (this.run !== null) {
         // Skipping ahead runs through presenter pauses; it stops at the scenario's end.
@@ -411,8 +491,15 @@ export class EngineHost {
   inject(fault: unknown): Outcome<string> {
     try {
       const engine = this.requireEngine();
+      if (this.rebuild !== null) return { ok: false, error: 'a rewind is rebuilding its moment; act once it is shown', problems: [] };
       const input: SessionInput = { atUs: engine.nowUs, events: engine.eventCount, fault };
       const applied = engine.inject(fault);
+      this.branch(engine);
+      if (this.inputs.length < SESSION_INPUTS_MAX) {
+        this.inputs.push(input);
+        this.appliedInputs = this.inputs.length;
+      }
+      this.addMarker('you', input.atUs, describeFault(applied));
       const session = this.session;
       const store = this.store;
       if (session !== null && store !== null) {
@@ -441,12 +528,231 @@ export class EngineHost {
     return this.run?.report() ?? null;
   }
 
+  // ---- timeline and rewind -------------------------------------------------------------------
+
+  /** The furthest moment this run reached. */
+  headMoment(): RunMoment {
+    const engine = this.requireEngine();
+    return this.head ?? { atUs: engine.nowUs, events: engine.eventCount, traceHash: engine.traceHash };
+  }
+
+  /**
+   * Shows the moment `atUs` (µs of simulated time, 0 up to the furthest reached): rebuilds it in a
+   * fresh engine, in slices, replaying the actions taken up to it; paused there. Resolves once it is
+   * shown (or another seek or run took over: `completed` false). The furthest moment itself is
+   * rebuilt exactly, event count and all. Nothing is dropped until the run branches.
+   */
+  seek(atUs: number): Promise<Outcome<SeekResult>> {
+    let engine: Engine;
+    try {
+      engine = this.requireEngine();
+    } catch (error) {
+      return Promise.resolve(outcomeOf(error));
+    }
+    const head = this.headMoment();
+    if (typeof atUs !== 'number' || !Number.isInteger(atUs) || atUs < 0 || atUs > head.atUs) {
+      return Promise.resolve({
+        ok: false,
+        error: `seek: got ${JSON.stringify(atUs)}; expected a whole number of microseconds from 0 to ${head.atUs} (the furthest moment this run reached)`,
+        problems: [],
+      });
+    }
+    const origin = this.origin;
+    if (origin === null) return Promise.resolve({ ok: false, error: 'seek: this run cannot be rebuilt (it has no recorded source)', problems: [] });
+    const toHead = atUs === head.atUs;
+    if (this.head === null && toHead && this.rebuild === null) {
+      // Already there.
+      this.playing = false;
+      this.publish();
+      return Promise.resolve({ ok: true, value: { completed: true, atUs: engine.nowUs, events: engine.eventCount, traceHash: engine.traceHash, atHead: true } });
+    }
+    // Forward while rewound, the engine shown lies on the recorded history: it goes on from where it
+    // is (the same deterministic continuation a rebuild from zero would reach), replaying only the
+    // actions between. Backward, or while another rebuild runs, a fresh engine starts from zero.
+    const continuing = this.head !== null && this.rebuild === null && atUs >= engine.nowUs;
+    let built: { engine: Engine; run: ScenarioRun | null };
+    try {
+      built = continuing ? { engine, run: this.run } : buildFrom(origin.source, origin.seed);
+    } catch (error) {
+      return Promise.resolve(outcomeOf(error));
+    }
+    const replayedFrom = continuing ? this.appliedInputs : 0;
+    this.cancelRebuild();
+    this.saveProgress(engine, true); // the furthest moment, before the run goes back in time
+    this.playing = false;
+    this.behind = false;
+    this.generation++; // no tick of the old engine runs any more
+    const applied = toHead ? this.inputs.length : countInputsUpTo(this.inputs, atUs);
+    const target: ReplayTarget = toHead ? { atUs: head.atUs, events: head.events } : { atUs };
+    const replay = replayTo(built.engine, built.run, this.inputs.slice(replayedFrom, applied), target);
+    const token = ++this.rebuildToken;
+    return new Promise((resolve) => {
+      this.rebuild = { token, targetUs: atUs, engine: built.engine, finish: resolve };
+      const slice = (): void => {
+        if (this.rebuild?.token !== token) return;
+        const startMs = this.clock.now();
+        let done = false;
+        try {
+          do done = replay.next().done === true;
+          while (!done && this.clock.now() - startMs < SLICE_WALL_MS);
+        } catch (error) {
+          this.rebuild = null;
+          this.publish();
+          resolve({ ok: false, error: `the rewind could not rebuild its moment: ${error instanceof Error ? error.message : String(error)}`, problems: [] });
+          return;
+        }
+        if (!done) {
+          this.publish();
+          this.scheduler.schedule(slice, 0);
+          return;
+        }
+        this.rebuild = null;
+        this.finishSeek(built.engine, built.run, { applied, head, toHead });
+        const moment = built.engine;
+        resolve({ ok: true, value: { completed: true, atUs: moment.nowUs, events: moment.eventCount, traceHash: moment.traceHash, atHead: toHead } });
+      };
+      this.publish();
+      this.scheduler.schedule(slice, 0);
+    });
+  }
+
+  private finishSeek(engine: Engine, run: ScenarioRun | null, how: { applied: number; head: RunMoment; toHead: boolean }): void {
+    // Set before the swap publishes: a rewound moment is neither saved nor marked.
+    this.appliedInputs = how.applied;
+    this.head = how.toHead ? null : how.head;
+    this.swapEngine(engine, run);
+    if (how.toHead && engine.traceHash !== how.head.traceHash) {
+      this.sessionStatus = {
+        ...this.sessionStatus,
+        message: `The rebuilt run differs from the original at its furthest moment (trace ${engine.traceHash}, was ${how.head.traceHash}): please report this.`,
+      };
+    }
+    this.publish();
+  }
+
+  /** Ends a rebuild in progress (a new seek or a new run took over). */
+  private cancelRebuild(): void {
+    const rebuild = this.rebuild;
+    if (rebuild === null) return;
+    this.rebuild = null;
+    rebuild.finish({ ok: true, value: { completed: false, atUs: rebuild.engine.nowUs, events: rebuild.engine.eventCount, traceHash: rebuild.engine.traceHash, atHead: false } });
+  }
+
+  /**
+   * A rewound run moves on: the future starts here. The actions and markers after this moment are
+   * dropped, and the saved session follows (its action count shrinks; later records are ignored
+   * when loading and overwritten by the next actions).
+   */
+  private branch(engine: Engine): void {
+    if (this.head === null) return;
+    const dropped = this.inputs.length - this.appliedInputs;
+    this.inputs.length = this.appliedInputs;
+    this.head = null;
+    this.branched = { atUs: engine.nowUs, droppedActions: dropped };
+    this.markers = this.markers.filter((marker) => marker.atUs <= engine.nowUs);
+    this.timelineEpoch++;
+    this.markersSentId = 0;
+    // What is marked so far is what the rebuilt engine has seen: its cursors continue from here.
+    this.markedTraceIndex = engine.notableLog().at(-1)?.index ?? -1;
+    this.markedMomentIndex = this.run?.allMoments().at(-1)?.index ?? -1;
+    const session = this.session;
+    if (session !== null) {
+      session.inputs = this.inputs.length;
+      session.savedEvents = -1; // save the branch point now, even if no event ran since
+      this.saveProgress(engine, true);
+    }
+  }
+
+  private addMarker(kind: MarkerKind, atUs: number, text: string, passed?: boolean): void {
+    this.markers.push({ id: ++this.markerId, kind, atUs, text, ...(passed === undefined ? {} : { passed }) });
+    if (this.markers.length > TIMELINE_MARKERS_MAX) this.markers.splice(0, this.markers.length - TIMELINE_MARKERS_MAX);
+  }
+
+  /** Marks what the engine did since the last call; only at the furthest moment (earlier ones are marked). */
+  private collectMarkers(engine: Engine): void {
+    if (this.head !== null || this.rebuild !== null) return;
+    for (const entry of engine.notableSince(this.markedTraceIndex + 1)) {
+      this.markedTraceIndex = entry.index;
+      const marker = markerOfNotable(entry);
+      if (marker !== null) this.addMarker(marker.kind, entry.timeUs, marker.text);
+    }
+    const run = this.run;
+    if (run === null) return;
+    const moments = run.allMoments();
+    // Moments are kept in order of their index; read from the end back to the first unmarked one.
+    let first = moments.length;
+    while (first > 0 && moments[first - 1]!.index > this.markedMomentIndex) first--;
+    for (let i = first; i < moments.length; i++) {
+      const moment = moments[i]!;
+      this.markedMomentIndex = moment.index;
+      const marker = markerOfMoment(moment);
+      this.addMarker(marker.kind, moment.atUs, marker.text, marker.passed);
+    }
+  }
+
+  private timelineFrame(engine: Engine, lostRecords: number, lossCause: string | undefined): TimelineFrame {
+    if (this.head === null && this.rebuild === null && lostRecords > this.lostRecordsSeen) {
+      const lost = lostRecords - this.lostRecordsSeen;
+      this.addMarker('loss', engine.nowUs, `${lost} acknowledged record${lost === 1 ? '' : 's'} lost${lossCause === undefined ? '' : `: ${lossCause}`}`);
+    }
+    this.lostRecordsSeen = lostRecords;
+    const fresh: TimelineMarker[] = [];
+    for (const marker of this.markers) {
+      if (marker.id <= this.markersSentId) continue;
+      if (fresh.length >= FRAME_MARKERS_MAX) {
+        this.frameDirty = true; // the rest go with the next frame
+        break;
+      }
+      fresh.push(marker);
+    }
+    const lastSent = fresh.at(-1);
+    if (lastSent !== undefined) this.markersSentId = lastSent.id;
+    const head = this.head;
+    return {
+      epoch: this.timelineEpoch,
+      markers: fresh,
+      headUs: head?.atUs ?? engine.nowUs,
+      rewound:
+        head === null
+          ? null
+          : {
+              atUs: engine.nowUs,
+              laterActions: this.inputs
+                .slice(this.appliedInputs, this.appliedInputs + LATER_ACTIONS_SENT_MAX)
+                .map((input) => ({ atUs: input.atUs, text: describeInput(input.fault) })),
+              laterActionCount: this.inputs.length - this.appliedInputs,
+            },
+      rebuilding: this.rebuild === null ? null : { targetUs: this.rebuild.targetUs, reachedUs: this.rebuild.engine.nowUs },
+      branched: this.branched,
+    };
+  }
+
   // ---- pacing -------------------------------------------------------------------------------
 
+  /** A new run: its session, inputs and timeline start afresh (the caller sets origin and session). */
   private install(engine: Engine, run: ScenarioRun | null): void {
     // The caller starts or resumes the new run's session right after.
     this.session = null;
     this.sessionStatus = { id: null, status: 'off', message: null };
+    this.cancelRebuild();
+    this.origin = null;
+    this.inputs = [];
+    this.appliedInputs = 0;
+    this.head = null;
+    this.markers = [];
+    this.markersSentId = 0;
+    this.timelineEpoch++;
+    this.markedTraceIndex = -1;
+    this.markedMomentIndex = -1;
+    this.lostRecordsSeen = 0;
+    this.branched = null;
+    this.swapEngine(engine, run);
+  }
+
+  /** Puts `engine` in place, paused; the page gets its log, moments and series from the start. */
+  private swapEngine(engine: Engine, run: ScenarioRun | null): void {
+    this.runNumber++;
+    this.momentsFromStart = true;
     this.engine = engine;
     this.run = run;
     this.scenarioInfo =
@@ -575,12 +881,20 @@ export class EngineHost {
     const report = run.done ? run.report() : null;
     return {
       info: this.scenarioInfo,
-      moments: run.drainMoments(),
+      moments: this.takeMoments(run),
       expectations: report?.expectations ?? run.expectations(),
       pausedFor: this.pausedFor,
       done: run.done,
       report,
     };
+  }
+
+  /** The moments the page has not had from this engine: all of them after a swap (the page starts afresh). */
+  private takeMoments(run: ScenarioRun): readonly Moment[] {
+    const fresh = run.drainMoments();
+    if (!this.momentsFromStart) return fresh;
+    this.momentsFromStart = false;
+    return [...run.allMoments()];
   }
 
   /** Sends a frame now if the page has drawn the last one; otherwise right after it has. */
@@ -589,6 +903,7 @@ export class EngineHost {
     const listener = this.listener;
     if (engine === null) return;
     this.saveProgress(engine, !this.playing);
+    this.collectMarkers(engine);
     if (listener === null) return;
     if (this.awaitingDraw) {
       this.frameDirty = true;
@@ -603,8 +918,11 @@ export class EngineHost {
     const frameTrace = snapshot.recent.slice(-FRAME_TRACE_MAX);
     const lastTrace = frameTrace.at(-1);
     if (lastTrace !== undefined) this.traceSent = lastTrace.index + 1;
+    this.frameDirty = false;
+    const timeline = this.timelineFrame(engine, snapshot.durability.lostRecords, snapshot.durability.losses[0]?.cause);
     const frame: Frame = {
       sequence: ++this.frameSequence,
+      run: this.runNumber,
       playing: this.playing,
       speed: this.speed,
       behind: this.behind,
@@ -612,9 +930,11 @@ export class EngineHost {
       snapshot: { ...snapshot, recent: frameTrace, series },
       scenario: this.scenarioFrame(),
       session: this.sessionStatus,
+      timeline,
     };
+    const moreMarkers = this.frameDirty;
     this.awaitingDraw = true;
-    this.frameDirty = false;
+    this.frameDirty = moreMarkers;
     const drawn = (): void => {
       if (this.listener !== listener) return;
       this.awaitingDraw = false;
@@ -626,5 +946,28 @@ export class EngineHost {
   private requireEngine(): Engine {
     if (this.engine === null) throw new Error('no engine yet: call create(config, seed) or loadScenario(file) first');
     return this.engine;
+  }
+}
+
+/** A fresh engine (and scenario run) for a run's source and seed. */
+function buildFrom(source: SessionSource, seed: number): { engine: Engine; run: ScenarioRun | null } {
+  if (source.kind === 'free') return { engine: createEngine(source.config, seed), run: null };
+  const run = new ScenarioRun(parseScenarioText(source.text), { seed, pauses: 'stop' });
+  return { engine: run.engine, run };
+}
+
+/** How many of the (time-ordered) actions were taken at or before `atUs`. */
+function countInputsUpTo(inputs: readonly SessionInput[], atUs: number): number {
+  let count = 0;
+  while (count < inputs.length && inputs[count]!.atUs <= atUs) count++;
+  return count;
+}
+
+/** An action in words, as the event log says it; a saved one that no longer parses is shown raw. */
+function describeInput(fault: unknown): string {
+  try {
+    return describeFault(parseFault(fault));
+  } catch {
+    return JSON.stringify(fault);
   }
 }
