@@ -6,7 +6,7 @@
 // Owns: presenting a CompareSession and both its clients' stores. Never: talks to a worker itself
 // (the session does, so that a fault reaches both sides or neither).
 
-import { useSyncExternalStore } from 'react';
+import { useMemo, useSyncExternalStore } from 'react';
 import { formatClock } from '../../engine/sim/time';
 import type { Frame } from '../../worker/host';
 import { sideLabel, specPath } from '../compare';
@@ -58,8 +58,10 @@ export function CompareView({ session, lessonName, onLeave, onRestart }: Props) 
   const a = useSide(session.clients[0]);
   const b = useSide(session.clients[1]);
   const spec = session.plan.spec;
-  const names = [sideLabel(spec, 0), sideLabel(spec, 1)] as const;
+  // Stable identities: a new pair per render would rebuild every chart (uPlot is created per line set).
+  const names = useMemo(() => [sideLabel(spec, 0), sideLabel(spec, 1)] as const, [spec]);
   const sides = [a, b] as const;
+  const series = useMemo(() => [a.series, b.series] as const, [a.series, b.series]);
   const ready = state.status === 'paused' || state.status === 'playing' || state.status === 'ended';
 
   return (
@@ -110,7 +112,7 @@ export function CompareView({ session, lessonName, onLeave, onRestart }: Props) 
         <>
           <CompareFaults session={session} sides={sides} disabled={!ready} faults={state.faults} />
           <KeyFigures sides={sides} names={names} />
-          <CompareCharts sides={[a.series, b.series]} sideNames={names} />
+          <CompareCharts sides={series} sideNames={names} />
         </>
       )}
     </main>
