@@ -31,6 +31,8 @@ export interface ComparePreset {
 export const COMPARE_PRESETS: readonly ComparePreset[] = [
   { id: 'replication', label: 'ISR vs majority quorum (dataReplication)', spec: { path: ['cluster', 'dataReplication'], values: ['isr', 'quorum'] } },
   { id: 'controller', label: 'KRaft vs ZooKeeper controller (controllerMode)', spec: { path: ['cluster', 'controllerMode'], values: ['kraft', 'zookeeper'] } },
+  // Tiered storage (KIP-405): closed segments go to the object store; its broker switch, false by default.
+  { id: 'tiering', label: 'Tiered storage off vs on (remote.log.storage.system.enable)', spec: { path: ['cluster', 'config', 'remote.log.storage.system.enable'], values: [false, true] } },
   { id: 'lag', label: 'replica.lag.time.max.ms 30000 vs 5000', spec: { path: ['cluster', 'config', 'replica.lag.time.max.ms'], values: [30_000, 5_000] } },
 ];
 

@@ -60,6 +60,8 @@ test('a compare link runs ISR and quorum side by side: different p99, one fault 
   await expect.poll(() => clockMs(page), { timeout: 60_000, intervals: [250] }).toBeGreaterThan(33_000);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   expect(await clockMs(page)).toBeLessThan(40_000);
+  // The lesson's captions follow the shared clock.
+  await expect(page.getByTestId('compare-caption')).toContainText('The link heals');
 
   // ISR waits for the straggler until replica.lag.time.max.ms drops it; the quorum does not.
   const isrMs = await p99Max(page, 'A');

@@ -56,12 +56,13 @@ function conductor(plan: ComparePlan, costs: readonly [number, number] = [1, 1])
   return { clock, hosts, session };
 }
 
-function planFor(base: Exclude<Setup, { kind: 'resume' }>, presetIndex: number): ComparePlan {
-  const plan = compareSetups(base, COMPARE_PRESETS[presetIndex]!.spec);
+function planFor(base: Exclude<Setup, { kind: 'resume' }>, presetId: string): ComparePlan {
+  const plan = compareSetups(base, preset(presetId));
   if (!plan.ok) throw new Error(plan.error);
   return plan.value;
 }
 
+const preset = (id: string) => COMPARE_PRESETS.find((candidate) => candidate.id === id)!.spec;
 const lesson = (id: string) => ({ kind: 'scenario' as const, id, text: readFileSync(`public/scenarios/${id}.json`, 'utf8'), seed: null });
 
 async function until(condition: () => boolean, roundsMax = 20_000): Promise<void> {
@@ -71,7 +72,7 @@ async function until(condition: () => boolean, roundsMax = 20_000): Promise<void
 
 describe('compare mode drives two engines in lock-step', () => {
   it('ISR and quorum reach every moment together, the slower side named, and both stop at the lesson end', async () => {
-    const { hosts, session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 0), [20, 60]);
+    const { hosts, session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 'replication'), [20, 60]);
     await session.start();
     expect(session.current.status).toBe('paused');
     session.setSpeed('max');
@@ -98,7 +99,7 @@ describe('compare mode drives two engines in lock-step', () => {
   });
 
   it('at 1x, a side slower than real time sets the pace, and the page is told which', async () => {
-    const { session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 0), [100, 3_000]);
+    const { session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 'replication'), [100, 3_000]);
     await session.start();
     session.play();
     await until(() => session.current.pacedBy !== null);
@@ -108,7 +109,7 @@ describe('compare mode drives two engines in lock-step', () => {
   });
 
   it('a step moves side A one event and brings side B to the same moment', async () => {
-    const { hosts, session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 0));
+    const { hosts, session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 'replication'));
     await session.start();
     // The first events all happen at time zero; step until simulated time moves.
     for (let i = 0; i < 500 && session.current.timeUs === 0; i++) await session.step();
@@ -119,7 +120,7 @@ describe('compare mode drives two engines in lock-step', () => {
   });
 
   it("stops both sides at the lesson's presenter pause, with the presenter's note", async () => {
-    const { hosts, session } = conductor(planFor(lesson('zone-outage'), 2));
+    const { hosts, session } = conductor(planFor(lesson('zone-outage'), 'lag'));
     await session.start();
     session.setSpeed('max');
     session.play();
@@ -133,7 +134,7 @@ describe('compare mode drives two engines in lock-step', () => {
 
 describe('a fault in compare mode reaches both sides or neither', () => {
   it('a crash reaches both engines at the same simulated moment', async () => {
-    const { hosts, session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 0));
+    const { hosts, session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 'replication'));
     await session.start();
     session.setSpeed('max');
     session.play();
@@ -146,7 +147,7 @@ describe('a fault in compare mode reaches both sides or neither', () => {
   });
 
   it('a fault one side cannot take changes neither, and the notice names the side and the reason', async () => {
-    const { hosts, session } = conductor(planFor({ kind: 'free', config: FREE_PLAY_CONFIG, seed: 1 }, 1));
+    const { hosts, session } = conductor(planFor({ kind: 'free', config: FREE_PLAY_CONFIG, seed: 1 }, 'controller'));
     await session.start();
     await session.step();
     const before = hosts.map((host) => host.traceHash());

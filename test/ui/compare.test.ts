@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { COMPARE_PRESETS, compareParamOf, compareSetups, parseCompareInput, parseCompareParam } from '../../src/ui/compare';
 import { FREE_PLAY_CONFIG } from '../../src/ui/free-play';
 
+const preset = (id: string) => COMPARE_PRESETS.find((candidate) => candidate.id === id)!.spec;
 const lesson = (id: string) => ({ kind: 'scenario' as const, id, text: readFileSync(`public/scenarios/${id}.json`, 'utf8'), seed: null });
 const free = { kind: 'free' as const, config: FREE_PLAY_CONFIG, seed: 1 };
 
@@ -30,7 +31,7 @@ describe('the setting a person types or a link carries', () => {
 
 describe('both sides of a comparison', () => {
   it('runs the straggler lesson once with ISR and once with the quorum, the rest of the file the same', () => {
-    const plan = compareSetups(lesson('isr-vs-quorum-straggler'), COMPARE_PRESETS[0]!.spec);
+    const plan = compareSetups(lesson('isr-vs-quorum-straggler'), preset('replication'));
     expect(plan.ok).toBe(true);
     if (!plan.ok) return;
     const [a, b] = plan.value.sides.map((side) => (side.kind === 'scenario' ? JSON.parse(side.text) : null));
@@ -43,7 +44,7 @@ describe('both sides of a comparison', () => {
   });
 
   it("keeps the lesson's presenter pauses, so both sides stop there together", () => {
-    const plan = compareSetups(lesson('zone-outage'), COMPARE_PRESETS[2]!.spec);
+    const plan = compareSetups(lesson('zone-outage'), preset('lag'));
     expect(plan.ok && plan.value.pauses.length).toBeGreaterThan(0);
     if (plan.ok) expect(plan.value.pauses[0]).toEqual({ atUs: 15_000_000, text: expect.stringContaining('Ask the room') });
   });
@@ -56,12 +57,18 @@ describe('both sides of a comparison', () => {
   });
 
   it('refuses a quorum in ZooKeeper mode, as the engine does (the contrasts do not combine)', () => {
-    const plan = compareSetups(lesson('isr-vs-quorum-straggler'), COMPARE_PRESETS[1]!.spec);
+    const plan = compareSetups(lesson('isr-vs-quorum-straggler'), preset('controller'));
     expect(plan).toEqual({ ok: false, error: expect.stringContaining('Side B (controllerMode=zookeeper) cannot run') });
   });
 
+  it('offers every contrast the issue names, each valid on a library lesson that has what it needs', () => {
+    expect(COMPARE_PRESETS.map((candidate) => candidate.id)).toEqual(['replication', 'controller', 'tiering', 'lag']);
+    expect(compareSetups(lesson('isr-vs-quorum-straggler'), preset('tiering')).ok).toBe(true);
+    expect(compareSetups(lesson('controller-failover'), preset('controller')).ok).toBe(true);
+  });
+
   it('varies free play through its engine config: a cluster setting is a field of it', () => {
-    const plan = compareSetups(free, COMPARE_PRESETS[1]!.spec);
+    const plan = compareSetups(free, preset('controller'));
     expect(plan.ok).toBe(true);
     if (!plan.ok) return;
     expect(plan.value.sides.map((side) => (side.kind === 'free' ? (side.config as { controllerMode: string }).controllerMode : null))).toEqual(['kraft', 'zookeeper']);

@@ -82,6 +82,7 @@ export function CompareView({ session, lessonName, onLeave, onRestart }: Props) 
         </button>
       </section>
       <Pace state={state} names={names} />
+      <Caption moments={a.moments} />
       {state.pausedFor !== null && (
         <p className="banner banner-warn" role="status">
           The presenter paused here: {state.pausedFor} Press Play to go on.
@@ -116,6 +117,20 @@ export function CompareView({ session, lessonName, onLeave, onRestart }: Props) 
         </>
       )}
     </main>
+  );
+}
+
+/** The lesson's newest caption (the timeline is the same on both sides; side A's moments are read). */
+function Caption({ moments }: { moments: ClientState['moments'] }) {
+  let caption: ClientState['moments'][number] | undefined;
+  for (let i = moments.length - 1; i >= 0 && caption === undefined; i--) if (moments[i]!.kind === 'caption') caption = moments[i];
+  if (caption === undefined) return null;
+  return (
+    <p className="banner banner-caption" role="status" data-testid="compare-caption">
+      <span>
+        <strong>{formatClock(caption.atUs)}</strong> {caption.text}
+      </span>
+    </p>
   );
 }
 
