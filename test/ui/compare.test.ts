@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMPARE_PRESETS, compareParamOf, compareSetups, parseCompareInput, parseCompareParam } from '../../src/ui/compare';
 import { FREE_PLAY_CONFIG } from '../../src/ui/free-play';
+import { linkFor, readPageParams } from '../../src/ui/url-params';
 
 const preset = (id: string) => COMPARE_PRESETS.find((candidate) => candidate.id === id)!.spec;
 const lesson = (id: string) => ({ kind: 'scenario' as const, id, text: readFileSync(`public/scenarios/${id}.json`, 'utf8'), seed: null });
@@ -26,6 +27,19 @@ describe('the setting a person types or a link carries', () => {
     expect(parseCompareInput('seed', '1,2')).toEqual({ ok: false, error: expect.stringContaining('The seed cannot be varied') });
     expect(parseCompareInput('  ', '1,2')).toEqual({ ok: false, error: expect.stringContaining('Name the setting to vary') });
     expect(parseCompareInput('data replication', 'isr,quorum')).toEqual({ ok: false, error: expect.stringContaining('characters a path cannot have') });
+  });
+});
+
+describe('the compare link', () => {
+  it('round-trips through the address bar: the page reads what linkFor wrote', () => {
+    const link = linkFor({ scenario: 'isr-vs-quorum-straggler', seed: null, compare: 'dataReplication:isr,quorum' });
+    expect(link).toBe('?scenario=isr-vs-quorum-straggler&compare=dataReplication%3Aisr%2Cquorum');
+    const params = readPageParams(link);
+    expect(params.compare).toBe('dataReplication:isr,quorum');
+    expect(params.problems).toEqual([]);
+    expect(parseCompareParam(params.compare!).ok).toBe(true);
+    expect(readPageParams('?compare=%20').compare).toBeNull();
+    expect(readPageParams('?scenario=zone-outage').compare).toBeNull();
   });
 });
 
