@@ -139,10 +139,13 @@ function Pace({ state, names }: { state: CompareState; names: readonly [string, 
   const side = state.pacedBy;
   const pace = state.wallMsPerSimSecond;
   const perSecond = (ms: number | null) => (ms === null ? '—' : `${ms.toFixed(0)} ms`);
+  // Within a fifth of each other, neither side really leads: say so rather than name one.
+  const even = pace[0] !== null && pace[1] !== null && Math.max(pace[0], pace[1]) < 1.2 * Math.min(pace[0], pace[1]);
+  const who = even ? 'Both workers take about as long' : `Side ${side === 0 ? 'A' : 'B'} (${names[side]}) is the slower worker`;
   const text =
     state.speed === 'max'
-      ? `Side ${side === 0 ? 'A' : 'B'} (${names[side]}) sets the pace at Max: both advance together, as fast as the slower worker goes.`
-      : `Behind the chosen ${state.speed}× speed: side ${side === 0 ? 'A' : 'B'} (${names[side]}) is the slower worker and sets the pace; the other waits for it.`;
+      ? `${who}: at Max both advance together, as fast as the slower one goes.`
+      : `Behind the chosen ${state.speed}× speed. ${who}; it sets the pace and the other waits for it.`;
   return (
     <p className="banner banner-warn" role="status" data-testid="compare-pace">
       <span>
