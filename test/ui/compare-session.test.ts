@@ -8,6 +8,8 @@ import { compareSetups, COMPARE_PRESETS, type ComparePlan } from '../../src/ui/c
 import { CompareSession, type CompareClient, type CompareClock } from '../../src/ui/compare-session';
 import type { Setup } from '../../src/ui/engine-client';
 import { FREE_PLAY_CONFIG } from '../../src/ui/free-play';
+import { ScenarioRun } from '../../src/engine/scenario/runner';
+import { parseScenarioText } from '../../src/engine/scenario/validate';
 import { EngineHost } from '../../src/worker/host';
 
 class FakeClock implements CompareClock {
@@ -72,7 +74,8 @@ async function until(condition: () => boolean, roundsMax = 20_000): Promise<void
 
 describe('compare mode drives two engines in lock-step', () => {
   it('ISR and quorum reach every moment together, the slower side named, and both stop at the lesson end', async () => {
-    const { hosts, session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 'replication'), [20, 60]);
+    const plan = planFor(lesson('isr-vs-quorum-straggler'), 'replication');
+    const { hosts, session } = conductor(plan, [20, 60]);
     await session.start();
     expect(session.current.status).toBe('paused');
     session.setSpeed('max');
@@ -96,6 +99,12 @@ describe('compare mode drives two engines in lock-step', () => {
     // The lesson's point, seen by the conductor's two runs: the straggler costs ISR, not the quorum.
     const p99 = (host: EngineHost) => host.scenarioReport()!.expectations.find((expectation) => expectation.name.startsWith('produce p99'))!.passed;
     expect([p99(hosts[0]), p99(hosts[1])]).toEqual([false, true]);
+    // However the conductor sliced the run, each side is the run its file gives on its own (as the CLI runs it).
+    plan.sides.forEach((side, index) => {
+      if (side.kind !== 'scenario') throw new Error('a lesson side');
+      const alone = new ScenarioRun(parseScenarioText(side.text), { pauses: 'record' }).runToEnd();
+      expect(hosts[index]!.traceHash()).toBe(alone.traceHash);
+    });
   });
 
   it('at 1x, a side slower than real time sets the pace, and the page is told which', async () => {
