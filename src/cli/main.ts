@@ -13,8 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { SEED_MAX } from '../engine/config';
 import { ScenarioRun, type ScenarioReport } from '../engine/scenario/runner';
-import { scenarioSchema } from '../engine/scenario/schema';
 import { parseScenario, parseScenarioText, type ValidScenario } from '../engine/scenario/validate';
+import { parseSetting, SettingError, variantsOf, type Setting } from '../engine/scenario/variants';
 import { formatClock, formatSpan, parseDuration } from '../engine/sim/time';
 import { ValidationError } from '../engine/validation';
 
@@ -209,50 +209,6 @@ const COMPARE_METRICS = [
   'durability.lostRecords',
 ] as const;
 
-interface Setting {
-  /** The path in the scenario file, as segments. */
-  readonly path: readonly string[];
-  readonly values: readonly unknown[];
-}
-
-/** "3" → 3, "true" → true, anything else stays text. */
-function parseSettingValue(text: string): unknown {
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  if (text === 'true' || text === 'false') return text === 'true';
-  if (text === 'null') return null;
-  return text;
-}
-
-function parseSetting(text: string): Setting {
-  const match = /^([A-Za-z0-9_.$-]+)=(.+)$/.exec(text);
-  if (match === null) throw new UsageError(`--set: got "${text}"; expected PATH=VALUE[,VALUE...], like dataReplication=isr,quorum`);
-  const dotted = match[1]!.split('.');
-  if (dotted.some((segment) => segment === '')) throw new UsageError(`--set: "${match[1]}" has an empty segment; expected a dotted path like cluster.brokers`);
-  // Kafka's setting names have dots of their own: under a "config" object the rest is one name.
-  const configAt = dotted.indexOf('config');
-  const segments = configAt < 0 || configAt === dotted.length - 1 ? dotted : [...dotted.slice(0, configAt + 1), dotted.slice(configAt + 1).join('.')];
-  // A bare name that is not a field of the file is a cluster setting (the usual case).
-  const topLevel = Object.keys(scenarioSchema.shape);
-  const path = topLevel.includes(segments[0]!) ? segments : ['cluster', ...segments];
-  const values = match[2]!.split(',').map((value) => value.trim());
-  if (values.some((value) => value === '')) throw new UsageError(`--set ${match[1]}: an empty value in "${match[2]}"`);
-  return { path, values: values.map(parseSettingValue) };
-}
-
-function withSetting(input: unknown, path: readonly string[], value: unknown): unknown {
-  const root = structuredClone(input) as Record<string, unknown>;
-  let node = root;
-  for (const segment of path.slice(0, -1)) {
-    const next = node[segment];
-    if (next === undefined) node[segment] = {};
-    else if (typeof next !== 'object' || next === null) throw new UsageError(`--set ${path.join('.')}: "${segment}" in the file is not an object or a list`);
-    // A list is indexed by number (topics.0.partitions), as an object by name.
-    node = node[segment] as Record<string, unknown>;
-  }
-  node[path.at(-1)!] = value;
-  return root;
-}
-
 interface CompareVariant {
   readonly label: string;
   readonly report: ScenarioReport;
@@ -301,7 +257,12 @@ function compareCommand(args: string[], io: CliIo): number {
     if (args[i] === '--set') {
       const text = args[++i];
       if (text === undefined) throw new UsageError('--set needs a value, like dataReplication=isr,quorum');
-      settings.push(parseSetting(text));
+      try {
+        settings.push(parseSetting(text));
+      } catch (error) {
+        if (error instanceof SettingError) throw new UsageError(`--set: ${error.message}`);
+        throw error;
+      }
     } else rest.push(args[i]!);
   }
   if (settings.length === 0) throw new UsageError('compare needs at least one --set PATH=A,B');
@@ -310,16 +271,15 @@ function compareCommand(args: string[], io: CliIo): number {
   load(options.file, io); // the file as written must be valid: its problems are reported against it
   const text = io.readFile(options.file);
   const input: unknown = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
-  let combos: { label: string; input: unknown }[] = [{ label: '', input }];
-  for (const setting of settings) {
-    combos = combos.flatMap((combo) =>
-      setting.values.map((value) => ({
-        label: `${combo.label}${combo.label === '' ? '' : ' '}${setting.path[0] === 'cluster' ? setting.path.slice(1).join('.') : setting.path.join('.')}=${String(value)}`,
-        input: withSetting(combo.input, setting.path, value),
-      })),
-    );
+  const count = settings.reduce((product, setting) => product * setting.values.length, 1);
+  if (count > COMPARE_VARIANTS_MAX) throw new UsageError(`compare runs at most ${COMPARE_VARIANTS_MAX} variants; these --set values make ${count}`);
+  let combos: { label: string; input: unknown }[];
+  try {
+    combos = variantsOf(input, settings, COMPARE_VARIANTS_MAX);
+  } catch (error) {
+    if (error instanceof SettingError) throw new UsageError(`--set: ${error.message}`);
+    throw error;
   }
-  if (combos.length > COMPARE_VARIANTS_MAX) throw new UsageError(`compare runs at most ${COMPARE_VARIANTS_MAX} variants; these --set values make ${combos.length}`);
   const variants: CompareVariant[] = [];
   for (const combo of combos) {
     const valid = parseScenario(combo.input, `${options.file} with ${combo.label}`);

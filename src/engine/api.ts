@@ -246,6 +246,23 @@ export class Engine {
   }
 
   /**
+   * Checks a fault exactly as `inject` would refuse it (its shape, its targets, a crash of a process
+   * that is down, a restart of one that is up) and returns it as it would apply, changing nothing.
+   * Compare mode asks both engines first, so a fault one side cannot take is applied to neither.
+   */
+  check(input: unknown): Fault {
+    const fault = this.resolve(parseFault(input));
+    this.checkTargets(fault);
+    if (fault.kind === 'crash' || fault.kind === 'restart') {
+      const status = this.kernel.processes().find((process) => process.id === fault.process)!.status;
+      if (fault.kind === 'crash' && status !== 'up') throw new Error(`${fault.process} is already ${status}; restart it first`);
+      if (fault.kind === 'restart' && status === 'up') throw new Error(`${fault.process} is running; only a crashed or stopped process can be restarted`);
+    }
+    if (this.inputs.length >= INPUTS_MAX) throw new Error(`this run has recorded ${INPUTS_MAX} actions, the most it keeps; start a new run`);
+    return fault;
+  }
+
+  /**
    * Schedules a fault at a future simulated time. It is validated now; if it no longer applies when
    * its time comes (crashing a process that is already down), it is skipped with a note in the log.
    */

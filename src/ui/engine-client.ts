@@ -159,6 +159,16 @@ export class EngineClient {
     return this.call(() => this.remote.seek(atUs) as Promise<Outcome<SeekResult>>);
   }
 
+  /** Runs a stretch of simulated time at once, the host paused (compare mode drives two hosts in lock-step). */
+  runFor(durationUs: number): Promise<Outcome<number>> {
+    return this.call(() => this.remote.runFor(durationUs) as Promise<Outcome<number>>);
+  }
+
+  /** Whether the worker would take this fault now; nothing changes. */
+  checkFault(fault: unknown): Promise<Outcome<string>> {
+    return this.call(() => this.remote.checkFault(fault) as Promise<Outcome<string>>);
+  }
+
   dispose(): void {
     this.disposed = true;
     this.remote[Comlink.releaseProxy]();

@@ -9,6 +9,8 @@ export interface PageParams {
   readonly scenario: string | null;
   /** A saved session to resume (a reload of a page that was running one). */
   readonly session: string | null;
+  /** Compare mode's setting and two values, as the link wrote it ("dataReplication:isr,quorum"); read by compare.ts. */
+  readonly compare: string | null;
   readonly problems: readonly string[];
 }
 
@@ -33,18 +35,21 @@ export function readPageParams(search: string): PageParams {
   const scenario = scenarioText === null || scenarioText.trim() === '' ? null : scenarioText.trim();
   const sessionText = params.get('session');
   const session = sessionText === null || sessionText.trim() === '' ? null : sessionText.trim();
-  return { seed, scenario, session, problems };
+  const compareText = params.get('compare');
+  const compare = compareText === null || compareText.trim() === '' ? null : compareText.trim();
+  return { seed, scenario, session, compare, problems };
 }
 
 /**
  * The link that reopens a setup: ?scenario=zone-outage&seed=7 (only what differs from the
  * defaults), and &session=... so that a reload resumes the saved run rather than starting again.
  */
-export function linkFor(setup: { scenario: string | null; seed: number | null; session?: string | null }): string {
+export function linkFor(setup: { scenario: string | null; seed: number | null; session?: string | null; compare?: string | null }): string {
   const params = new URLSearchParams();
   if (setup.scenario !== null) params.set('scenario', setup.scenario);
   if (setup.seed !== null) params.set('seed', String(setup.seed));
   if (setup.session !== undefined && setup.session !== null) params.set('session', setup.session);
+  if (setup.compare !== undefined && setup.compare !== null) params.set('compare', setup.compare);
   const query = params.toString();
   return query === '' ? '?' : `?${query}`;
 }

@@ -514,6 +514,15 @@ export class EngineHost {
     }
   }
 
+  /** Whether `inject` would take this fault now (nothing changes); compare mode asks both sides first. */
+  checkFault(fault: unknown): Outcome<string> {
+    try {
+      return { ok: true, value: this.requireEngine().check(fault).kind };
+    } catch (error) {
+      return outcomeOf(error);
+    }
+  }
+
   /** The full current state, outside the frame stream. */
   snapshot(): Snapshot {
     return this.requireEngine().snapshot();

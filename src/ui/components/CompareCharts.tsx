@@ -1,0 +1,265 @@
+// Compare mode's charts: each chart overlays both runs, side A solid and side B dashed, in
+// Okabe-Ito colours, with a legend naming the side ("p99 · A: dataReplication=isr"). Drawn with
+// uPlot, like the single view's MetricsPanel: one uPlot per chart for its life, fed with setData.
+//
+// Owns: aligning the two sides' points on one time axis (both sample every simulated second, so the
+// times coincide; a second one side has not reached yet is a gap), and a screen-reader table per
+// chart of the newest points with each series' maximum (`data-max`), which the browser test reads.
+// Never: computes a metric (the engines do) or keeps points of its own (series-store.ts does).
+
+import { useEffect, useMemo, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { column, type ChartData } from '../series-store';
+import { CHART_WINDOW_S } from './MetricsPanel';
+
+/** Rows in each chart's table of newest points. */
+const TABLE_ROWS = 5;
+const CHART_HEIGHT_PX = 200;
+
+/** Okabe-Ito: per metric, side A's colour and side B's; B also dashes, so sides differ without colour. */
+const PAIRS = [
+  ['#0072b2', '#d55e00'],
+  ['#009e73', '#e69f00'],
+] as const;
+const SIDE_B_DASH = [7, 4];
+const MB = 1 / 1_000_000;
+
+interface MetricSpec {
+  readonly series: string;
+  readonly label: string;
+  readonly scale?: number;
+  readonly stepped?: boolean;
+  readonly digits: number;
+}
+
+interface OverlaySpec {
+  readonly id: string;
+  readonly title: string;
+  readonly yLabel: string;
+  readonly log?: boolean;
+  readonly counts?: boolean;
+  readonly metrics: readonly MetricSpec[];
+  /** Shown only once either side has a non-zero point of this series. */
+  readonly onlyWith?: string;
+}
+
+export const OVERLAYS: readonly OverlaySpec[] = [
+  { id: 'latency', title: 'Produce latency p99, per second', yLabel: 'ms (log scale)', log: true, metrics: [{ series: 'producer.latencyMsP99', label: 'produce p99', digits: 1 }] },
+  { id: 'throughput', title: 'Throughput in (BytesInPerSec)', yLabel: 'MB/s', metrics: [{ series: 'BytesInPerSec', label: 'BytesInPerSec', scale: MB, digits: 2 }] },
+  {
+    id: 'partitions',
+    title: 'Partition health',
+    yLabel: 'partitions',
+    counts: true,
+    metrics: [
+      { series: 'UnderReplicatedPartitions', label: 'UnderReplicatedPartitions', stepped: true, digits: 0 },
+      { series: 'OfflinePartitionsCount', label: 'OfflinePartitionsCount', stepped: true, digits: 0 },
+    ],
+  },
+  {
+    id: 'consumers',
+    title: 'Consumer lag (records-lag-max)',
+    yLabel: 'records',
+    counts: true,
+    onlyWith: 'records-consumed-rate',
+    metrics: [{ series: 'records-lag-max', label: 'records-lag-max', stepped: true, digits: 0 }],
+  },
+];
+
+interface Line {
+  /** "producer.latencyMsP99@A". */
+  readonly key: string;
+  readonly label: string;
+  readonly color: string;
+  readonly dash?: number[];
+  readonly stepped: boolean;
+  readonly digits: number;
+}
+
+type Aligned = [number[], ...(number | null)[][]];
+
+/** Both sides' points on one time axis: the union of their sample times, a gap where a side has none. */
+export function alignSides(spec: OverlaySpec, sides: readonly [ChartData, ChartData]): Aligned {
+  const times = [...new Set([...sides[0].times, ...sides[1].times])].sort((a, b) => a - b);
+  const lines: (number | null)[][] = [];
+  for (const metric of spec.metrics) {
+    for (const data of sides) {
+      const values = column(data, metric.series);
+      const byTime = new Map<number, number | null>();
+      data.times.forEach((time, index) => byTime.set(time, values[index] ?? null));
+      lines.push(
+        times.map((time) => {
+          const value = byTime.get(time);
+          if (value === null || value === undefined) return null;
+          if (spec.log === true && value <= 0) return null;
+          return value * (metric.scale ?? 1);
+        }),
+      );
+    }
+  }
+  return [times, ...lines];
+}
+
+function linesOf(spec: OverlaySpec, sideNames: readonly [string, string]): Line[] {
+  return spec.metrics.flatMap((metric, index) =>
+    ([0, 1] as const).map((side) => ({
+      key: `${metric.series}@${side === 0 ? 'A' : 'B'}`,
+      label: `${metric.label} · ${side === 0 ? 'A' : 'B'}: ${sideNames[side]}`,
+      color: PAIRS[index % PAIRS.length]![side],
+      ...(side === 1 ? { dash: SIDE_B_DASH } : {}),
+      stepped: metric.stepped === true,
+      digits: metric.digits,
+    })),
+  );
+}
+
+function powersOfTen(_u: uPlot, splits: number[]): (number | null)[] {
+  return splits.map((split) => (Number.isInteger(Math.round(Math.log10(split) * 1e6) / 1e6) ? split : null));
+}
+
+function optionsFor(spec: OverlaySpec, lines: readonly Line[], width: number): uPlot.Options {
+  const axisFont = '11px system-ui, sans-serif';
+  const seconds = (_: uPlot, splits: number[]) => splits.map((split) => `${Math.round(split)} s`);
+  const window = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [Math.max(0, max - CHART_WINDOW_S), Math.max(max, 1)];
+  const countRange = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, Math.ceil(max * 1.15))];
+  return {
+    width,
+    height: CHART_HEIGHT_PX,
+    pxAlign: 0,
+    cursor: { drag: { x: false, y: false } },
+    legend: { show: true, live: true },
+    scales: {
+      x: { time: false, range: window },
+      y: spec.log ? { distr: 3, log: 10 } : spec.counts ? { range: countRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
+    },
+    axes: [
+      { label: 'simulated time', labelSize: 14, labelGap: 0, size: 26, font: axisFont, labelFont: axisFont, values: seconds, stroke: '#4a5568' },
+      {
+        label: spec.yLabel,
+        labelSize: 18,
+        font: axisFont,
+        labelFont: axisFont,
+        stroke: '#4a5568',
+        size: 56,
+        ...(spec.counts === true ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000] } : {}),
+        ...(spec.log === true ? { filter: powersOfTen, grid: { filter: powersOfTen, stroke: '#e6eaf0', width: 1 }, ticks: { filter: powersOfTen } } : {}),
+      },
+    ],
+    series: [
+      { label: 'time', value: (_u, value: number | null | undefined) => (value === null || value === undefined ? '—' : `${value} s`) },
+      ...lines.map((line) => ({
+        label: line.label,
+        stroke: line.color,
+        width: 2,
+        ...(line.dash === undefined ? {} : { dash: line.dash }),
+        ...(line.stepped ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
+        spanGaps: false,
+        points: { show: false },
+        value: (_u: uPlot, value: number | null | undefined) => (value === null || value === undefined ? '—' : value.toFixed(line.digits)),
+      })),
+    ],
+  };
+}
+
+function maxOf(values: readonly (number | null)[]): number | '' {
+  let max: number | null = null;
+  for (const value of values) if (value !== null && (max === null || value > max)) max = value;
+  return max ?? '';
+}
+
+interface Props {
+  readonly sides: readonly [ChartData, ChartData];
+  readonly sideNames: readonly [string, string];
+}
+
+export function CompareCharts({ sides, sideNames }: Props) {
+  const shown = OVERLAYS.filter(
+    (spec) => spec.onlyWith === undefined || sides.some((data) => column(data, spec.onlyWith!).some((value) => value !== null && value > 0)),
+  );
+  return (
+    <section className="panel metrics" aria-label="Both runs' metrics">
+      <header className="panel-head">
+        <h2>Both runs</h2>
+        <span className="muted">solid: side A ({sideNames[0]}) · dashed: side B ({sideNames[1]}) · sampled every simulated second</span>
+      </header>
+      <div className="charts">
+        {shown.map((spec) => (
+          <OverlayChart key={spec.id} spec={spec} sides={sides} sideNames={sideNames} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function OverlayChart({ spec, sides, sideNames }: { spec: OverlaySpec; sides: readonly [ChartData, ChartData]; sideNames: readonly [string, string] }) {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const lines = useMemo(() => linesOf(spec, sideNames), [spec, sideNames]);
+  const aligned = useMemo(() => alignSides(spec, sides), [spec, sides]);
+  const latest = useRef(aligned);
+  latest.current = aligned;
+
+  useEffect(() => {
+    const element = host.current;
+    if (element === null) return;
+    const chart = new uPlot(optionsFor(spec, lines, Math.max(200, element.clientWidth)), latest.current, element);
+    plot.current = chart;
+    if (latest.current[0].length > 0) chart.setLegend({ idx: latest.current[0].length - 1 });
+    const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height: CHART_HEIGHT_PX }));
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+  }, [spec, lines]);
+
+  useEffect(() => {
+    const chart = plot.current;
+    if (chart === null) return;
+    chart.setData(aligned);
+    const newest = aligned[0].length - 1;
+    if (newest >= 0 && (chart.cursor.left === undefined || chart.cursor.left < 0)) chart.setLegend({ idx: newest });
+  }, [aligned]);
+
+  const times = aligned[0];
+  const rows = times.length;
+  const first = Math.max(0, rows - TABLE_ROWS);
+  return (
+    <figure className="chart" data-testid={`compare-chart-${spec.id}`} data-points={rows}>
+      <figcaption>{spec.title}</figcaption>
+      <div ref={host} className="chart-canvas" aria-hidden="true" />
+      <div className="visually-hidden">
+        <table data-testid={`compare-table-${spec.id}`}>
+          <caption>{spec.title}, both runs: the newest points</caption>
+          <thead>
+            <tr>
+              <th scope="col">simulated s</th>
+              {lines.map((line, index) => (
+                <th key={line.key} scope="col" data-series={line.key} data-max={maxOf(aligned[index + 1]!)}>
+                  {line.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {times.slice(first).map((time, offset) => (
+              <tr key={time}>
+                <th scope="row">{time}</th>
+                {lines.map((line, index) => {
+                  const value = aligned[index + 1]![first + offset];
+                  return (
+                    <td key={line.key} data-series={line.key} data-value={value ?? ''}>
+                      {value === null || value === undefined ? '—' : value.toFixed(line.digits)}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </figure>
+  );
+}
