@@ -7,14 +7,13 @@
 // chart of the newest points with each series' maximum (`data-max`), which the browser test reads.
 // Never: computes a metric (the engines do) or keeps points of its own (series-store.ts does).
 
-import { useEffect, useMemo, useRef } from 'react';
+import { useCallback, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
 import { CHART_WINDOW_S } from './MetricsPanel';
+import { ChartTable, powersOfTen, useUplot, type Aligned } from './chart-parts';
 
-/** Rows in each chart's table of newest points. */
-const TABLE_ROWS = 5;
 const CHART_HEIGHT_PX = 200;
 
 /** Okabe-Ito: per metric, side A's colour and side B's; B also dashes, so sides differ without colour. */
@@ -77,7 +76,6 @@ interface Line {
   readonly digits: number;
 }
 
-type Aligned = [number[], ...(number | null)[][]];
 
 /** Both sides' points on one time axis: the union of their sample times, a gap where a side has none. */
 export function alignSides(spec: OverlaySpec, sides: readonly [ChartData, ChartData]): Aligned {
@@ -112,10 +110,6 @@ function linesOf(spec: OverlaySpec, sideNames: readonly [string, string]): Line[
       digits: metric.digits,
     })),
   );
-}
-
-function powersOfTen(_u: uPlot, splits: number[]): (number | null)[] {
-  return splits.map((split) => (Number.isInteger(Math.round(Math.log10(split) * 1e6) / 1e6) ? split : null));
 }
 
 function optionsFor(spec: OverlaySpec, lines: readonly Line[], width: number): uPlot.Options {
@@ -162,12 +156,6 @@ function optionsFor(spec: OverlaySpec, lines: readonly Line[], width: number): u
   };
 }
 
-function maxOf(values: readonly (number | null)[]): number | '' {
-  let max: number | null = null;
-  for (const value of values) if (value !== null && (max === null || value > max)) max = value;
-  return max ?? '';
-}
-
 interface Props {
   readonly sides: readonly [ChartData, ChartData];
   readonly sideNames: readonly [string, string];
@@ -194,72 +182,15 @@ export function CompareCharts({ sides, sideNames }: Props) {
 
 function OverlayChart({ spec, sides, sideNames }: { spec: OverlaySpec; sides: readonly [ChartData, ChartData]; sideNames: readonly [string, string] }) {
   const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const lines = useMemo(() => linesOf(spec, sideNames), [spec, sideNames]);
   const aligned = useMemo(() => alignSides(spec, sides), [spec, sides]);
-  const latest = useRef(aligned);
-  latest.current = aligned;
-
-  useEffect(() => {
-    const element = host.current;
-    if (element === null) return;
-    const chart = new uPlot(optionsFor(spec, lines, Math.max(200, element.clientWidth)), latest.current, element);
-    plot.current = chart;
-    if (latest.current[0].length > 0) chart.setLegend({ idx: latest.current[0].length - 1 });
-    const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height: CHART_HEIGHT_PX }));
-    observer.observe(element);
-    return () => {
-      observer.disconnect();
-      chart.destroy();
-      plot.current = null;
-    };
-  }, [spec, lines]);
-
-  useEffect(() => {
-    const chart = plot.current;
-    if (chart === null) return;
-    chart.setData(aligned);
-    const newest = aligned[0].length - 1;
-    if (newest >= 0 && (chart.cursor.left === undefined || chart.cursor.left < 0)) chart.setLegend({ idx: newest });
-  }, [aligned]);
-
-  const times = aligned[0];
-  const rows = times.length;
-  const first = Math.max(0, rows - TABLE_ROWS);
+  const options = useCallback((width: number) => optionsFor(spec, lines, width), [spec, lines]);
+  useUplot(host, options, aligned, CHART_HEIGHT_PX);
   return (
-    <figure className="chart" data-testid={`compare-chart-${spec.id}`} data-points={rows}>
+    <figure className="chart" data-testid={`compare-chart-${spec.id}`} data-points={aligned[0].length}>
       <figcaption>{spec.title}</figcaption>
       <div ref={host} className="chart-canvas" aria-hidden="true" />
-      <div className="visually-hidden">
-        <table data-testid={`compare-table-${spec.id}`}>
-          <caption>{spec.title}, both runs: the newest points</caption>
-          <thead>
-            <tr>
-              <th scope="col">simulated s</th>
-              {lines.map((line, index) => (
-                <th key={line.key} scope="col" data-series={line.key} data-max={maxOf(aligned[index + 1]!)}>
-                  {line.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {times.slice(first).map((time, offset) => (
-              <tr key={time}>
-                <th scope="row">{time}</th>
-                {lines.map((line, index) => {
-                  const value = aligned[index + 1]![first + offset];
-                  return (
-                    <td key={line.key} data-series={line.key} data-value={value ?? ''}>
-                      {value === null || value === undefined ? '—' : value.toFixed(line.digits)}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ChartTable testId={`compare-table-${spec.id}`} caption={`${spec.title}, both runs: the newest points`} columns={lines} aligned={aligned} />
     </figure>
   );
 }

@@ -6,16 +6,15 @@
 // of the newest points per chart, which the browser tests read too.
 // Never: computes a metric (the engine does), or keeps points of its own (series-store.ts does).
 
-import { useEffect, useMemo, useRef } from 'react';
+import { useCallback, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
 import { CROSS_ZONE_USD_PER_GB } from '../format';
+import { ChartTable, powersOfTen, useUplot, type Aligned } from './chart-parts';
 
 /** Seconds of simulated time a chart shows (the newest ones). */
 export const CHART_WINDOW_S = 180;
-/** Rows in each chart's table of newest points. */
-const TABLE_ROWS = 5;
 
 /** Okabe-Ito colours (distinguishable with colour blindness), plus dashes so lines differ without colour too. */
 const BLUE = '#0072b2';
@@ -137,15 +136,10 @@ export function MetricsPanel({ data }: Props) {
   );
 }
 
-type Aligned = [number[], ...(number | null)[][]];
 
 function alignedOf(spec: ChartSpec, data: ChartData): Aligned {
   const lines = spec.lines.map((line) => column(data, line.series).map((value) => (value === null ? null : spec.log && value <= 0 ? null : value * (line.scale ?? 1))));
   return [data.times as number[], ...lines];
-}
-
-function powersOfTen(_u: uPlot, splits: number[]): (number | null)[] {
-  return splits.map((split) => (Number.isInteger(Math.round(Math.log10(split) * 1e6) / 1e6) ? split : null));
 }
 
 function optionsFor(spec: ChartSpec, width: number): uPlot.Options {
@@ -197,50 +191,16 @@ function optionsFor(spec: ChartSpec, width: number): uPlot.Options {
   };
 }
 
-/** The largest value kept (for tests and screen readers: "at worst"); '' when none. */
-function maxOf(values: readonly (number | null)[]): number | '' {
-  let max: number | null = null;
-  for (const value of values) if (value !== null && (max === null || value > max)) max = value;
-  return max ?? '';
-}
-
 function TimeChart({ spec, data }: { spec: ChartSpec; data: ChartData }) {
   const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const aligned = useMemo(() => alignedOf(spec, data), [spec, data]);
-  const latest = useRef(aligned);
-  latest.current = aligned;
-
-  // One uPlot for the chart's life; its width follows the panel.
-  useEffect(() => {
-    const element = host.current;
-    if (element === null) return;
-    const chart = new uPlot(optionsFor(spec, Math.max(200, element.clientWidth)), latest.current, element);
-    plot.current = chart;
-    if (latest.current[0].length > 0) chart.setLegend({ idx: latest.current[0].length - 1 });
-    const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height: 190 }));
-    observer.observe(element);
-    return () => {
-      observer.disconnect();
-      chart.destroy();
-      plot.current = null;
-    };
-  }, [spec]);
-
-  // New points from a frame: redraw with the same chart.
-  // The legend shows the newest values unless the pointer is over the chart.
-  useEffect(() => {
-    const chart = plot.current;
-    if (chart === null) return;
-    chart.setData(aligned);
-    const newest = aligned[0].length - 1;
-    if (newest >= 0 && (chart.cursor.left === undefined || chart.cursor.left < 0)) chart.setLegend({ idx: newest });
-  }, [aligned]);
-
+  // One uPlot for the chart's life (spec is a constant); new points redraw the same chart.
+  const options = useCallback((width: number) => optionsFor(spec, width), [spec]);
+  useUplot(host, options, aligned, 190);
   const summary = spec.summary?.(data) ?? null;
   const times = aligned[0];
   const rows = times.length;
-  const first = Math.max(0, rows - TABLE_ROWS);
+  const columns = useMemo(() => spec.lines.map((line) => ({ key: line.series, label: line.label, digits: line.digits })), [spec]);
   return (
     <figure className="chart" data-testid={`chart-${spec.id}`} data-points={rows} data-last-time-s={rows === 0 ? '' : times[rows - 1]}>
       <figcaption>
@@ -248,37 +208,7 @@ function TimeChart({ spec, data }: { spec: ChartSpec; data: ChartData }) {
         {summary !== null && <span className="chart-summary"> · {summary}</span>}
       </figcaption>
       <div ref={host} className="chart-canvas" aria-hidden="true" />
-      {/* A table ignores the 1px box of .visually-hidden: a wrapper holds it. */}
-      <div className="visually-hidden">
-        <table data-testid={`chart-table-${spec.id}`}>
-          <caption>{spec.title}: the newest points</caption>
-          <thead>
-            <tr>
-              <th scope="col">simulated s</th>
-              {spec.lines.map((line, index) => (
-                <th key={line.series} scope="col" data-series={line.series} data-max={maxOf(aligned[index + 1]!)}>
-                  {line.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {times.slice(first).map((time, offset) => (
-              <tr key={time}>
-                <th scope="row">{time}</th>
-                {spec.lines.map((line, index) => {
-                  const value = aligned[index + 1]![first + offset];
-                  return (
-                    <td key={line.series} data-series={line.series} data-value={value ?? ''}>
-                      {value === null || value === undefined ? '—' : value.toFixed(line.digits)}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ChartTable testId={`chart-table-${spec.id}`} caption={`${spec.title}: the newest points`} columns={columns} aligned={aligned} />
     </figure>
   );
 }
