@@ -15,16 +15,11 @@
 // watermark. A control run with acks=1 and lagging followers shows the checker can fail.
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
-import type { MemberDisk } from '../../../src/engine/cluster';
 import { Prng } from '../../../src/engine/sim/prng';
-import { SWARM_BROKERS, runFaultSchedule } from './fault-schedule';
+import { SWARM_BROKERS, expectReplicasAgree, runFaultSchedule } from './fault-schedule';
 
 const SECOND = 1_000_000;
 const BROKERS = SWARM_BROKERS;
-
-function logs(engine: Engine, broker: string) {
-  return (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel.durableOf(broker).data.logs;
-}
 
 function runSwarm(seed: number, options: { isolations: boolean } = { isolations: false }): Engine {
   const prng = new Prng(seed, 'durability-swarm');
@@ -49,15 +44,7 @@ function runSwarm(seed: number, options: { isolations: boolean } = { isolations:
   // The in-sync replicas of each partition agree below the high watermark.
   const image = engine.metadataOf(engine.activeController()!)!;
   for (const state of image.partitions()) {
-    const leaderLog = logs(engine, state.leader!).get(`orders-${state.partition}`)!;
-    const upTo = leaderLog.endOffset - 2_000;
-    const ids = (broker: string) =>
-      logs(engine, broker)
-        .get(`orders-${state.partition}`)!
-        .read(0, Number.POSITIVE_INFINITY)
-        .filter((batch) => batch.baseOffset < upTo)
-        .map((batch) => `${batch.baseOffset}:${batch.batchId}`);
-    for (const replica of state.isr) expect(ids(replica), `seed ${seed}: ${replica} agrees with leader ${state.leader} on orders-${state.partition}`).toEqual(ids(state.leader!));
+    expectReplicasAgree(engine, seed, state, state.isr);
   }
   return engine;
 }

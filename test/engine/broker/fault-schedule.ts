@@ -2,7 +2,10 @@
 // most one broker impaired at a time (crashed, or isolated when `isolates` draws it), slow
 // links between brokers, crashes of the active controller, and heals; then everything healed and
 // restarted. The caller's PRNG draws it, so one seed names one schedule.
+import { expect } from 'vitest';
 import type { Engine } from '../../../src/engine/api';
+import type { PartitionState } from '../../../src/engine/controller/image';
+import type { MemberDisk } from '../../../src/engine/cluster';
 import type { Prng } from '../../../src/engine/sim/prng';
 
 const SECOND = 1_000_000;
@@ -45,4 +48,25 @@ export function runFaultSchedule(engine: Engine, prng: Prng, options: FaultSched
   }
   engine.inject({ kind: 'heal' });
   for (const id of engine.processes().map((process) => process.id)) if (status(id) !== 'up') engine.inject({ kind: 'restart', process: id });
+}
+
+/** A broker's partition logs, read from its disk (whether it runs or not). */
+export function logsOf(engine: Engine, broker: string) {
+  return (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel.durableOf(broker).data.logs;
+}
+
+/**
+ * The given replicas of a partition hold the same batches as its leader below the leader's log end
+ * minus `slackOffsets` (past that, followers may still be fetching).
+ */
+export function expectReplicasAgree(engine: Engine, seed: number, state: PartitionState, replicas: readonly string[], slackOffsets = 2_000): void {
+  const key = `${state.topic}-${state.partition}`;
+  const upTo = logsOf(engine, state.leader!).get(key)!.endOffset - slackOffsets;
+  const ids = (broker: string) =>
+    logsOf(engine, broker)
+      .get(key)!
+      .read(0, Number.POSITIVE_INFINITY)
+      .filter((batch) => batch.baseOffset < upTo)
+      .map((batch) => `${batch.baseOffset}:${batch.batchId}`);
+  for (const replica of replicas) expect(ids(replica), `seed ${seed}: ${replica} agrees with leader ${state.leader} on ${key}`).toEqual(ids(state.leader!));
 }

@@ -11,16 +11,11 @@
 // have made progress after the heal (liveness).
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
-import type { MemberDisk } from '../../../src/engine/cluster';
 import { Prng } from '../../../src/engine/sim/prng';
-import { SWARM_BROKERS, runFaultSchedule } from './fault-schedule';
+import { SWARM_BROKERS, expectReplicasAgree, runFaultSchedule } from './fault-schedule';
 
 const SECOND = 1_000_000;
 const BROKERS = SWARM_BROKERS;
-
-function logs(engine: Engine, broker: string) {
-  return (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel.durableOf(broker).data.logs;
-}
 
 function ackedRecords(engine: Engine): number {
   return engine.processViews().find(({ id }) => id === 'producer-1')!.view.producer!.recordsAcked;
@@ -50,15 +45,7 @@ function runQuorumSwarm(seed: number): { engine: Engine; elections: number } {
   const image = engine.metadataOf(engine.activeController()!)!;
   for (const state of image.partitions()) {
     expect(state.leader, `seed ${seed}: orders-${state.partition} has a leader after the heal`).not.toBeNull();
-    const leaderLog = logs(engine, state.leader!).get(`orders-${state.partition}`)!;
-    const upTo = leaderLog.endOffset - 2_000;
-    const ids = (broker: string) =>
-      logs(engine, broker)
-        .get(`orders-${state.partition}`)!
-        .read(0, Number.POSITIVE_INFINITY)
-        .filter((batch) => batch.baseOffset < upTo)
-        .map((batch) => `${batch.baseOffset}:${batch.batchId}`);
-    for (const replica of state.replicas) expect(ids(replica), `seed ${seed}: ${replica} agrees with leader ${state.leader} on orders-${state.partition}`).toEqual(ids(state.leader!));
+    expectReplicasAgree(engine, seed, state, state.replicas);
   }
   const elections = engine.notableLog().filter((entry) => entry.label.includes('by majority')).length;
   return { engine, elections };
