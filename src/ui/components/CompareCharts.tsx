@@ -11,8 +11,7 @@ import { useCallback, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
-import { CHART_WINDOW_S } from './MetricsPanel';
-import { ChartTable, powersOfTen, useUplot, type Aligned } from './chart-parts';
+import { ChartTable, timeChartOptions, useUplot, type Aligned } from './chart-parts';
 
 const CHART_HEIGHT_PX = 200;
 
@@ -113,47 +112,7 @@ function linesOf(spec: OverlaySpec, sideNames: readonly [string, string]): Line[
 }
 
 function optionsFor(spec: OverlaySpec, lines: readonly Line[], width: number): uPlot.Options {
-  const axisFont = '11px system-ui, sans-serif';
-  const seconds = (_: uPlot, splits: number[]) => splits.map((split) => `${Math.round(split)} s`);
-  const window = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [Math.max(0, max - CHART_WINDOW_S), Math.max(max, 1)];
-  const countRange = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, Math.ceil(max * 1.15))];
-  return {
-    width,
-    height: CHART_HEIGHT_PX,
-    pxAlign: 0,
-    cursor: { drag: { x: false, y: false } },
-    legend: { show: true, live: true },
-    scales: {
-      x: { time: false, range: window },
-      y: spec.log ? { distr: 3, log: 10 } : spec.counts ? { range: countRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
-    },
-    axes: [
-      { label: 'simulated time', labelSize: 14, labelGap: 0, size: 26, font: axisFont, labelFont: axisFont, values: seconds, stroke: '#4a5568' },
-      {
-        label: spec.yLabel,
-        labelSize: 18,
-        font: axisFont,
-        labelFont: axisFont,
-        stroke: '#4a5568',
-        size: 56,
-        ...(spec.counts === true ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000] } : {}),
-        ...(spec.log === true ? { filter: powersOfTen, grid: { filter: powersOfTen, stroke: '#e6eaf0', width: 1 }, ticks: { filter: powersOfTen } } : {}),
-      },
-    ],
-    series: [
-      { label: 'time', value: (_u, value: number | null | undefined) => (value === null || value === undefined ? '—' : `${value} s`) },
-      ...lines.map((line) => ({
-        label: line.label,
-        stroke: line.color,
-        width: 2,
-        ...(line.dash === undefined ? {} : { dash: line.dash }),
-        ...(line.stepped ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
-        spanGaps: false,
-        points: { show: false },
-        value: (_u: uPlot, value: number | null | undefined) => (value === null || value === undefined ? '—' : value.toFixed(line.digits)),
-      })),
-    ],
-  };
+  return timeChartOptions({ heightPx: CHART_HEIGHT_PX, yAxisPx: 56, ...spec }, lines, width);
 }
 
 interface Props {

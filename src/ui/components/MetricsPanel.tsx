@@ -11,10 +11,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
 import { CROSS_ZONE_USD_PER_GB } from '../format';
-import { ChartTable, powersOfTen, useUplot, type Aligned } from './chart-parts';
+import { ChartTable, timeChartOptions, useUplot, type Aligned } from './chart-parts';
 
-/** Seconds of simulated time a chart shows (the newest ones). */
-export const CHART_WINDOW_S = 180;
+export { CHART_WINDOW_S } from './chart-parts';
 
 /** Okabe-Ito colours (distinguishable with colour blindness), plus dashes so lines differ without colour too. */
 const BLUE = '#0072b2';
@@ -143,52 +142,12 @@ function alignedOf(spec: ChartSpec, data: ChartData): Aligned {
 }
 
 function optionsFor(spec: ChartSpec, width: number): uPlot.Options {
-  const axisFont = '11px system-ui, sans-serif';
-  const seconds = (_: uPlot, splits: number[]) => splits.map((split) => `${Math.round(split)} s`);
-  const window = (_: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.max(0, max - CHART_WINDOW_S), Math.max(max, 1)];
-  const countRange = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, Math.ceil(max * 1.15))];
-  return {
-    width,
-    height: 190,
-    pxAlign: 0,
-    cursor: { drag: { x: false, y: false } },
-    legend: { show: true, live: true },
-    scales: {
-      x: { time: false, range: window },
-      y: spec.log ? { distr: 3, log: 10 } : spec.counts ? { range: countRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
-      ...(spec.yRightLabel !== undefined ? { usd: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.15 : 0.01] } } : {}),
-    },
-    axes: [
-      { label: 'simulated time', labelSize: 14, labelGap: 0, size: 26, font: axisFont, labelFont: axisFont, values: seconds, stroke: '#4a5568' },
-      {
-        label: spec.yLabel,
-        labelSize: 18,
-        font: axisFont,
-        labelFont: axisFont,
-        stroke: '#4a5568',
-        size: 52,
-        // Counts step by whole numbers.
-        ...(spec.counts === true ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000] } : {}),
-        // A log axis labels and rules powers of ten only (1, 10, 100 ms...), not every step between.
-        ...(spec.log === true ? { filter: powersOfTen, grid: { filter: powersOfTen, stroke: '#e6eaf0', width: 1 }, ticks: { filter: powersOfTen } } : {}),
-      },
-      ...(spec.yRightLabel !== undefined ? [{ scale: 'usd', side: 1 as const, label: spec.yRightLabel, labelSize: 18, font: axisFont, labelFont: axisFont, stroke: '#4a5568', size: 60, grid: { show: false } }] : []),
-    ],
-    series: [
-      { label: 'time', value: (_u, value: number | null | undefined) => (value === null || value === undefined ? '—' : `${value} s`) },
-      ...spec.lines.map((line) => ({
-        label: line.label,
-        stroke: line.color,
-        width: 2,
-        ...(line.dash === undefined ? {} : { dash: line.dash }),
-        ...(line.right === true ? { scale: 'usd' } : {}),
-        ...(line.stepped === true ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
-        spanGaps: false,
-        points: { show: false },
-        value: (_u: uPlot, value: number | null | undefined) => (value === null || value === undefined ? '—' : value.toFixed(line.digits)),
-      })),
-    ],
-  };
+  const lines = spec.lines.map((line) => ({ ...line, ...(line.right === true ? { axisScale: 'usd' } : {}) }));
+  if (spec.yRightLabel === undefined) return timeChartOptions({ heightPx: 190, yAxisPx: 52, ...spec }, lines, width);
+  return timeChartOptions({ heightPx: 190, yAxisPx: 52, ...spec }, lines, width, {
+    scales: { usd: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.15 : 0.01] } },
+    axes: [{ scale: 'usd', side: 1, label: spec.yRightLabel, size: 60, grid: { show: false } }],
+  });
 }
 
 function TimeChart({ spec, data }: { spec: ChartSpec; data: ChartData }) {

@@ -1,5 +1,5 @@
 // What the single view's charts (MetricsPanel) and compare mode's overlays (CompareCharts) share:
-// a uPlot kept for the chart's life and fed with setData, a log axis's ticks, and the
+// a uPlot kept for the chart's life and fed with setData, the options of a time chart, and the
 // screen-reader table of the newest points with each series' maximum (`data-max`, which the
 // browser tests read).
 //
@@ -13,6 +13,89 @@ export type Aligned = [number[], ...(number | null)[][]];
 
 /** Rows in each chart's table of newest points. */
 const TABLE_ROWS = 5;
+/** Seconds of simulated time a chart shows (the newest ones). */
+export const CHART_WINDOW_S = 180;
+const AXIS_FONT = '11px system-ui, sans-serif';
+
+/** What shapes a chart's time axis and left axis. */
+export interface ChartFrame {
+  readonly heightPx: number;
+  readonly yLabel: string;
+  readonly yAxisPx: number;
+  /** A log scale with powers of ten labelled. */
+  readonly log?: boolean;
+  /** Counts: the axis starts at 0, shows at least 0..1, and steps by whole numbers. */
+  readonly counts?: boolean;
+}
+
+/** A line as uPlot draws it. */
+export interface LineStyle {
+  readonly label: string;
+  readonly color: string;
+  readonly dash?: number[];
+  readonly stepped?: boolean;
+  readonly digits: number;
+  /** A uPlot scale other than the left axis's ("y"), for a right-hand axis. */
+  readonly axisScale?: string;
+}
+
+/**
+ * The options every time chart here shares: the last CHART_WINDOW_S simulated seconds, the left
+ * axis (linear from 0, counts, or log), the legend showing values, and one series per line.
+ * `extraScales` and `extraAxes` add what a chart has beyond that (a right-hand axis).
+ */
+export function timeChartOptions(
+  frame: ChartFrame,
+  lines: readonly LineStyle[],
+  width: number,
+  extra: { readonly scales?: uPlot.Scales; readonly axes?: uPlot.Axis[] } = {},
+): uPlot.Options {
+  const seconds = (_: uPlot, splits: number[]) => splits.map((split) => `${Math.round(split)} s`);
+  const window = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [Math.max(0, max - CHART_WINDOW_S), Math.max(max, 1)];
+  const countRange = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, Math.ceil(max * 1.15))];
+  return {
+    width,
+    height: frame.heightPx,
+    pxAlign: 0,
+    cursor: { drag: { x: false, y: false } },
+    legend: { show: true, live: true },
+    scales: {
+      x: { time: false, range: window },
+      y: frame.log ? { distr: 3, log: 10 } : frame.counts ? { range: countRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
+      ...extra.scales,
+    },
+    axes: [
+      { label: 'simulated time', labelSize: 14, labelGap: 0, size: 26, font: AXIS_FONT, labelFont: AXIS_FONT, values: seconds, stroke: '#4a5568' },
+      {
+        label: frame.yLabel,
+        labelSize: 18,
+        font: AXIS_FONT,
+        labelFont: AXIS_FONT,
+        stroke: '#4a5568',
+        size: frame.yAxisPx,
+        // Counts step by whole numbers.
+        ...(frame.counts === true ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000] } : {}),
+        // A log axis labels and rules powers of ten only (1, 10, 100 ms...), not every step between.
+        ...(frame.log === true ? { filter: powersOfTen, grid: { filter: powersOfTen, stroke: '#e6eaf0', width: 1 }, ticks: { filter: powersOfTen } } : {}),
+      },
+      ...(extra.axes ?? []).map((axis) => ({ labelSize: 18, font: AXIS_FONT, labelFont: AXIS_FONT, stroke: '#4a5568', ...axis })),
+    ],
+    series: [
+      { label: 'time', value: (_u, value: number | null | undefined) => (value === null || value === undefined ? '—' : `${value} s`) },
+      ...lines.map((line) => ({
+        label: line.label,
+        stroke: line.color,
+        width: 2,
+        ...(line.dash === undefined ? {} : { dash: line.dash }),
+        ...(line.axisScale === undefined ? {} : { scale: line.axisScale }),
+        ...(line.stepped === true ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
+        spanGaps: false,
+        points: { show: false },
+        value: (_u: uPlot, value: number | null | undefined) => (value === null || value === undefined ? '—' : value.toFixed(line.digits)),
+      })),
+    ],
+  };
+}
 
 /** A log axis labels powers of ten only. */
 export function powersOfTen(_u: uPlot, splits: number[]): (number | null)[] {
