@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { Engine } from '../../../src/engine/api';
 import type { PartitionState } from '../../../src/engine/controller/image';
-import type { MemberDisk } from '../../../src/engine/cluster';
+import { logsOf } from '../inspect';
 import type { Prng } from '../../../src/engine/sim/prng';
 
 const SECOND = 1_000_000;
@@ -48,11 +48,6 @@ export function runFaultSchedule(engine: Engine, prng: Prng, options: FaultSched
   }
   engine.inject({ kind: 'heal' });
   for (const id of engine.processes().map((process) => process.id)) if (status(id) !== 'up') engine.inject({ kind: 'restart', process: id });
-}
-
-/** A broker's partition logs, read from its disk (whether it runs or not). */
-export function logsOf(engine: Engine, broker: string) {
-  return (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel.durableOf(broker).data.logs;
 }
 
 /**

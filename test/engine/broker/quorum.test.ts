@@ -10,6 +10,7 @@ import type { MemberDisk } from '../../../src/engine/cluster';
 import { resolveConfig } from '../../../src/engine/config';
 import { compareLogEnds, majorityOf } from '../../../src/engine/controller/controller';
 import { Prng } from '../../../src/engine/sim/prng';
+import { logOf } from '../inspect';
 
 const SECOND = 1_000_000;
 
@@ -19,11 +20,6 @@ function partitionState(engine: Engine) {
 
 function producerView(engine: Engine) {
   return engine.processViews().find(({ id }) => id === 'producer-1')!.view.producer!;
-}
-
-function logOf(engine: Engine, broker: string) {
-  const kernel = (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel;
-  return kernel.durableOf(broker).data.logs.get('orders-0')!;
 }
 
 function cluster(mode: 'isr' | 'quorum', options: { startMs?: number; seed?: number; replicationFactor?: number } = {}): Engine {

@@ -5,8 +5,8 @@
 // metrics, the producer's view and the oracle.
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
-import type { MemberDisk } from '../../../src/engine/cluster';
 import { METRICS } from '../../../src/engine/scenario/metrics';
+import { logOf, partitionState } from '../inspect';
 
 const SECOND = 1_000_000;
 
@@ -14,17 +14,8 @@ function metric(engine: Engine, name: string): number {
   return METRICS.get(name)!.read(engine, undefined);
 }
 
-function partitionState(engine: Engine) {
-  return engine.metadataOf(engine.activeController()!)!.partition('orders', 0)!;
-}
-
 function producerView(engine: Engine) {
   return engine.processViews().find(({ id }) => id === 'producer-1')!.view.producer!;
-}
-
-function logOf(engine: Engine, broker: string) {
-  const kernel = (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel;
-  return kernel.durableOf(broker).data.logs.get('orders-0')!;
 }
 
 function cluster(options: { acks: 'all' | 1; minIsr?: number; lagMs?: number; rate?: number; seed?: number }): Engine {

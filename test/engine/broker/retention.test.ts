@@ -7,19 +7,10 @@
 // replica views, notes and the oracle.
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
-import type { MemberDisk } from '../../../src/engine/cluster';
 import { logConfigOf, resolveConfig } from '../../../src/engine/config';
+import { logOf, partitionState } from '../inspect';
 
 const SECOND = 1_000_000;
-
-function logOf(engine: Engine, broker: string) {
-  const kernel = (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel;
-  return kernel.durableOf(broker).data.logs.get('orders-0')!;
-}
-
-function partitionState(engine: Engine) {
-  return engine.metadataOf(engine.activeController()!)!.partition('orders', 0)!;
-}
 
 function replicaView(engine: Engine, broker: string) {
   return engine.processViews().find(({ id }) => id === broker)!.view.replicas!;

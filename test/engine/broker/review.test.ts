@@ -1,21 +1,12 @@
 // Review findings on the data plane, each pinned by a test that failed before its fix.
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../../src/engine/api';
-import type { MemberDisk } from '../../../src/engine/cluster';
+import { createEngine } from '../../../src/engine/api';
 import { PartitionLog } from '../../../src/engine/broker/partition-log';
 import type { LogBatch, ProducedBatch } from '../../../src/engine/broker/protocol';
 import { DurabilityOracle, type PartitionTruth } from '../../../src/engine/check/durability';
+import { logOf, partitionState } from '../inspect';
 
 const SECOND = 1_000_000;
-
-function partitionState(engine: Engine) {
-  return engine.metadataOf(engine.activeController()!)!.partition('orders', 0)!;
-}
-
-function logOf(engine: Engine, broker: string) {
-  const kernel = (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel;
-  return kernel.durableOf(broker).data.logs.get('orders-0')!;
-}
 
 function batch(baseOffset: number, records: number, epoch: number, batchId = `b${baseOffset}`): LogBatch {
   return { baseOffset, records, bytes: records * 100, epoch, producerId: -1, baseSequence: 0, batchId, appendedUs: 0, createdUs: 0 };

@@ -7,20 +7,11 @@
 // assertions on broker logs, remote segment metadata, the object store's view, notes and oracles.
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
-import type { MemberDisk } from '../../../src/engine/cluster';
 import { resolveConfig } from '../../../src/engine/config';
 import { runReplacement } from '../../../bench/replacement';
+import { logOf, partitionState } from '../inspect';
 
 const SECOND = 1_000_000;
-
-function logOf(engine: Engine, broker: string) {
-  const kernel = (engine as unknown as { kernel: { durableOf(id: string): MemberDisk } }).kernel;
-  return kernel.durableOf(broker).data.logs.get('orders-0')!;
-}
-
-function partitionState(engine: Engine) {
-  return engine.metadataOf(engine.activeController()!)!.partition('orders', 0)!;
-}
 
 function viewOf(engine: Engine, id: string) {
   return engine.processViews().find((process) => process.id === id)!.view;
