@@ -7,7 +7,7 @@
 
 import { buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberView, type ProducerDisk } from './cluster';
 import type { ReplicaManager } from './broker/replica-manager';
-import type { MetadataImage } from './controller/image';
+import type { MetadataImage, PartitionState } from './controller/image';
 import { describeRecord } from './controller/records';
 import { checkSeed, producerId, resolveConfig, type EngineConfig } from './config';
 import type { AlterConfigsCommand, ShutdownCommand } from './controller/messages';
@@ -499,34 +499,40 @@ export class Engine {
     if (image === null) return { partitions: [], partitionsTotal: 0 };
     const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
     const partitions: PartitionSnapshot[] = [];
-    // The person's topics first; internal ones (__consumer_offsets) only in the room left.
-    const all = [...image.partitions()];
-    const ordered = [...all.filter((state) => !state.topic.startsWith('__')), ...all.filter((state) => state.topic.startsWith('__'))];
-    for (const state of ordered) {
-      if (partitions.length >= SNAPSHOT_PARTITIONS_MAX) break;
-      const key = `${state.topic}-${state.partition}`;
-      const replicas = state.replicas.map((broker) => {
-        const log = (this.kernel.durableOf(broker) as MemberDisk).data.logs.get(key);
-        return {
-          broker,
-          logEndOffset: log?.endOffset ?? null,
-          flushedOffset: log?.flushedEndOffset ?? null,
-          inIsr: state.isr.includes(broker),
-          running: running.has(broker),
-        };
-      });
-      const leaderLogic = state.leader === null ? null : (this.kernel.logicOf(state.leader) as { replicas?: { leaderHighWatermark(topic: string, partition: number): number | null } } | null);
-      partitions.push({
-        topic: state.topic,
-        partition: state.partition,
-        leader: state.leader,
-        leaderEpoch: state.leaderEpoch,
-        highWatermark: leaderLogic?.replicas?.leaderHighWatermark(state.topic, state.partition) ?? null,
-        replicas,
-        unclean: state.leaderRecoveryState === 'RECOVERING',
-      });
+    // The person's topics first; internal ones (__consumer_offsets) only in the room left. Two
+    // passes that stop once the snapshot is full, rather than copying every partition per frame.
+    for (const internal of [false, true]) {
+      for (const state of image.partitions()) {
+        if (partitions.length >= SNAPSHOT_PARTITIONS_MAX) break;
+        if (state.topic.startsWith('__') !== internal) continue;
+        partitions.push(this.partitionSnapshot(state, running));
+      }
     }
     return { partitions, partitionsTotal: image.partitionCount };
+  }
+
+  private partitionSnapshot(state: PartitionState, running: ReadonlySet<string>): PartitionSnapshot {
+    const key = `${state.topic}-${state.partition}`;
+    const replicas = state.replicas.map((broker) => {
+      const log = (this.kernel.durableOf(broker) as MemberDisk).data.logs.get(key);
+      return {
+        broker,
+        logEndOffset: log?.endOffset ?? null,
+        flushedOffset: log?.flushedEndOffset ?? null,
+        inIsr: state.isr.includes(broker),
+        running: running.has(broker),
+      };
+    });
+    const leaderLogic = state.leader === null ? null : (this.kernel.logicOf(state.leader) as { replicas?: { leaderHighWatermark(topic: string, partition: number): number | null } } | null);
+    return {
+      topic: state.topic,
+      partition: state.partition,
+      leader: state.leader,
+      leaderEpoch: state.leaderEpoch,
+      highWatermark: leaderLogic?.replicas?.leaderHighWatermark(state.topic, state.partition) ?? null,
+      replicas,
+      unclean: state.leaderRecoveryState === 'RECOVERING',
+    };
   }
 
   private durabilityForSnapshot(): Snapshot['durability'] {
