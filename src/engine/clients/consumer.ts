@@ -174,6 +174,8 @@ interface Owned {
   highWatermark: number;
   /** The position last committed (or fetched from the group), to commit only what moved. */
   committed: number;
+  /** The fetch entry last sent for it, reused while its position and leader epoch stay (it is immutable). */
+  fetchEntry: ConsumerFetchPartition | null;
 }
 
 interface LeaderInfo {
@@ -219,6 +221,18 @@ export class Consumer {
   private listOffsetsInFlight: InFlight | null = null;
   private readonly fetchInFlight = new Map<string, InFlight>();
   private readonly owned = new Map<number, Owned>();
+  /**
+   * The owned partitions that have a position and a known leader, grouped by leader in the order
+   * of `owned` (what sendFetches sends): rebuilt only after `ownedChanged()`, which every change to
+   * the assignment, the leaders or a position's presence calls, not at every fetch.
+   */
+  private fetchGroups: Map<string, Owned[]> | null = null;
+  /** True once every owned partition has a position (no offset lookup to do) until `ownedChanged()`. */
+  private allPositioned = false;
+  /** Per broker, the in-flight kind of its fetch ("fetch:broker-2"), built once. */
+  private readonly fetchKinds = new Map<string, string>();
+  /** Per request kind, its timeout timer key, built once. */
+  private readonly timeoutKeys = new Map<string, string>();
   /** Not before this time: the next FindCoordinator / JoinGroup / metadata / offset lookup after a failure. */
   private backoffUntilUs: TimeUs = 0;
   private correlationId = 0;
@@ -361,12 +375,24 @@ export class Consumer {
     // A broker never heard from in this life has no connection yet: KIP-601's
     // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
     const waitUs = this.connected.has(to) ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
-    fx.setTimer(`${TIMER_TIMEOUT}${kind}`, waitUs);
+    fx.setTimer(this.timeoutKey(kind), waitUs);
     return { correlationId: this.correlationId, to };
   }
 
   private answered(kind: string, fx: Effects<Message>): void {
-    fx.cancelTimer(`${TIMER_TIMEOUT}${kind}`);
+    fx.cancelTimer(this.timeoutKey(kind));
+  }
+
+  private timeoutKey(kind: string): string {
+    let key = this.timeoutKeys.get(kind);
+    if (key === undefined) this.timeoutKeys.set(kind, (key = `${TIMER_TIMEOUT}${kind}`));
+    return key;
+  }
+
+  private fetchKind(broker: string): string {
+    let kind = this.fetchKinds.get(broker);
+    if (kind === undefined) this.fetchKinds.set(broker, (kind = `fetch:${broker}`));
+    return kind;
   }
 
   private requestTimedOut(kind: string, fx: Effects<Message>): void {
@@ -444,6 +470,7 @@ export class Consumer {
     this.metadataWanted = mine.some((part) => part.leader === null);
     this.partitionCount = Math.max(this.partitionCount, ...mine.map((part) => part.partition + 1));
     for (const part of mine) this.leaders.set(part.partition, { leader: part.leader, leaderEpoch: part.leaderEpoch });
+    this.ownedChanged();
     if (this.metadataWanted) this.backOff(fx);
   }
 
@@ -552,10 +579,12 @@ export class Consumer {
       // next rebalance can hand it on (ConsumerCoordinator.onJoinComplete, KIP-429).
       this.commitPositions(fx, revoked);
       for (const partition of revoked) this.owned.delete(partition);
+      this.ownedChanged();
     }
     for (const partition of added) {
-      this.owned.set(partition, { partition, key: `${this.settings.topic}-${partition}`, position: null, lookup: null, highWatermark: -1, committed: -1 });
+      this.owned.set(partition, { partition, key: `${this.settings.topic}-${partition}`, position: null, lookup: null, highWatermark: -1, committed: -1, fetchEntry: null });
     }
+    this.ownedChanged();
     const list = (parts: readonly number[]): string => (parts.length === 0 ? 'none' : parts.join(', '));
     fx.note(
       `${this.settings.id} joined generation ${this.generationId} of group ${this.settings.groupId}: partitions ${list(this.subscriptionOwned())}` +
@@ -598,6 +627,7 @@ export class Consumer {
     if (this.phase === 'stable' && this.settings.assignmentStrategy === 'range' && this.owned.size > 0) {
       this.commitPositions(fx);
       this.owned.clear();
+      this.ownedChanged();
     }
     if (this.phase === 'stable') this.phase = 'unjoined';
   }
@@ -606,6 +636,7 @@ export class Consumer {
   private losePartitions(error: GroupErrorCode, fx: Effects<Message>): void {
     if (this.owned.size > 0) fx.note(`${this.settings.id} lost partitions ${this.subscriptionOwned().join(', ')} of group ${this.settings.groupId} (${error})`);
     this.owned.clear();
+    this.ownedChanged();
   }
 
   private sendHeartbeat(fx: Effects<Message>): void {
@@ -632,6 +663,7 @@ export class Consumer {
     this.running = false;
     this.phase = 'left';
     this.owned.clear();
+    this.ownedChanged();
   }
 
   // ---- offsets ----------------------------------------------------------------------------------
@@ -678,6 +710,7 @@ export class Consumer {
 
   /** Partitions without a position: ask the group for committed offsets, then reset the rest. */
   private lookUpPositions(fx: Effects<Message>): void {
+    if (this.allPositioned) return;
     const needCommitted: number[] = [];
     for (const owned of this.owned.values()) if (owned.position === null && owned.lookup === null) needCommitted.push(owned.partition);
     if (needCommitted.length > 0 && this.offsetFetchInFlight === null && this.coordinator !== null) {
@@ -693,6 +726,9 @@ export class Consumer {
       this.offsetFetchInFlight = this.send(this.coordinator, 'offset-fetch', request, this.settings.requestTimeoutUs, fx);
     }
     this.sendListOffsets(fx);
+    let positioned = true;
+    for (const owned of this.owned.values()) if (owned.position === null) positioned = false;
+    this.allPositioned = positioned;
   }
 
   private handleOffsetFetchResponse(from: string, response: OffsetFetchResponse, fx: Effects<Message>): void {
@@ -755,23 +791,48 @@ export class Consumer {
   private setPosition(owned: Owned, offset: number, why: string): void {
     owned.position = offset;
     owned.lookup = null;
+    this.ownedChanged();
     this.ledger.positioned(this.settings.id, this.settings.topic, owned.partition, offset, why);
   }
 
   // ---- fetching ---------------------------------------------------------------------------------
 
-  private sendFetches(fx: Effects<Message>): void {
-    if (this.owned.size === 0) return;
-    const byLeader = new Map<string, ConsumerFetchPartition[]>();
+  /** The assignment, a leader or a position's presence changed: the fetch grouping and the lookup shortcut are rebuilt. */
+  private ownedChanged(): void {
+    this.fetchGroups = null;
+    this.allPositioned = false;
+  }
+
+  /** The owned partitions with a position and a leader, by leader (first appearance in `owned` order). */
+  private groupsByLeader(): Map<string, Owned[]> {
+    if (this.fetchGroups !== null) return this.fetchGroups;
+    const groups = new Map<string, Owned[]>();
     for (const owned of this.owned.values()) {
       if (owned.position === null) continue;
-      const info = this.leaders.get(owned.partition);
-      if (info === undefined || info.leader === null || this.fetchInFlight.has(info.leader)) continue;
-      let list = byLeader.get(info.leader);
-      if (list === undefined) byLeader.set(info.leader, (list = []));
-      list.push({ topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position, currentLeaderEpoch: info.leaderEpoch });
+      const leader = this.leaders.get(owned.partition)?.leader ?? null;
+      if (leader === null) continue;
+      const list = groups.get(leader);
+      if (list === undefined) groups.set(leader, [owned]);
+      else list.push(owned);
     }
-    for (const [broker, partitions] of byLeader) {
+    this.fetchGroups = groups;
+    return groups;
+  }
+
+  private sendFetches(fx: Effects<Message>): void {
+    if (this.owned.size === 0) return;
+    for (const [broker, group] of this.groupsByLeader()) {
+      if (this.fetchInFlight.has(broker)) continue;
+      const partitions: ConsumerFetchPartition[] = [];
+      for (const owned of group) {
+        const leaderEpoch = this.leaders.get(owned.partition)!.leaderEpoch;
+        let entry = owned.fetchEntry;
+        if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
+          entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch };
+          owned.fetchEntry = entry;
+        }
+        partitions.push(entry);
+      }
       const request: ConsumerFetchRequest = {
         type: 'Fetch',
         bytes: DATA_HEADER_BYTES + partitions.length * 24,
@@ -781,7 +842,7 @@ export class Consumer {
         partitionMaxBytes: this.settings.maxPartitionFetchBytes,
         partitions,
       };
-      this.fetchInFlight.set(broker, this.send(broker, `fetch:${broker}`, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx));
+      this.fetchInFlight.set(broker, this.send(broker, this.fetchKind(broker), request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx));
     }
   }
 
@@ -789,7 +850,7 @@ export class Consumer {
     const inFlight = this.fetchInFlight.get(from);
     if (inFlight === undefined || inFlight.correlationId !== response.correlationId) return;
     this.fetchInFlight.delete(from);
-    this.answered(`fetch:${from}`, fx);
+    this.answered(this.fetchKind(from), fx);
     let failed = false;
     for (const part of response.partitions) {
       const owned = this.owned.get(part.partition);
@@ -841,11 +902,13 @@ export class Consumer {
       fx.note(`${this.settings.id}: offset ${owned.position} of ${owned.key} is out of range at ${from}; resetting (auto.offset.reset=${this.settings.autoOffsetReset})`);
       owned.position = null;
       owned.lookup = 'reset';
+      this.ownedChanged();
       return false;
     }
     // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION: the leader moved.
     const info = this.leaders.get(owned.partition);
     if (info !== undefined) info.leader = null;
+    this.ownedChanged();
     this.metadataWanted = true;
     return true;
   }
