@@ -118,6 +118,8 @@ interface FollowerProgress {
   sentLogStartOffset: number;
   /** Tiered topics: the remote segment metadata last sent to it (by identity: the list is replaced whole on a change). */
   sentRemoteSegments: readonly RemoteLogSegmentMetadata[] | null;
+  /** The fetch entry it last passed every check with (entries are immutable: the same one means the same offsets and epochs). */
+  lastPart: FetchPartitionRequest | null;
 }
 
 interface LeaderPartition {
@@ -387,7 +389,7 @@ export class ReplicaManager {
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1, sentLogStartOffset: -1, sentRemoteSegments: null });
+      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1, sentLogStartOffset: -1, sentRemoteSegments: null, lastPart: null });
     }
     const leader: LeaderPartition = {
       key,
@@ -723,6 +725,14 @@ export class ReplicaManager {
   private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse | null {
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     const progress = leader.followers.get(replicaId);
+    if (progress !== undefined && progress.lastPart === part && this.unchangedSince(leader, progress, part)) {
+      // The same entry as last time, still at the leader's end, and nothing new to tell: the checks
+      // below would pass as they did and the high watermark cannot move; only the fetch time counts.
+      progress.lastCaughtUpUs = Math.max(progress.lastCaughtUpUs, fx.nowUs);
+      progress.lastFetchUs = fx.nowUs;
+      this.maybeExpandIsr(leader, replicaId, fx);
+      return null;
+    }
     if (part.currentLeaderEpoch < leader.leaderEpoch) return sent(progress, fetchError(part, 'FENCED_LEADER_EPOCH'));
     if (part.currentLeaderEpoch > leader.leaderEpoch) return sent(progress, fetchError(part, 'UNKNOWN_LEADER_EPOCH'));
     const log = leader.log;
@@ -755,12 +765,23 @@ export class ReplicaManager {
     progress.leo = part.fetchOffset;
     this.maybeExpandIsr(leader, replicaId, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
+    progress.lastPart = part;
     const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
     // Nothing new (KIP-227's incremental fetch leaves such partitions out).
     const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
     if (batches.length === 0 && !remoteNews && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
     const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
     return sent(progress, remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response);
+  }
+
+  /**
+   * A follower sends the same entry again: is there nothing to answer and nothing to re-check? Its
+   * offset is still the leader's log end (so no records and the same last epoch there), and the
+   * high watermark and log start are those it was last sent. Untiered only.
+   */
+  private unchangedSince(leader: LeaderPartition, progress: FollowerProgress, part: FetchPartitionRequest): boolean {
+    const log = leader.log;
+    return part.fetchOffset === log.endOffset && progress.leo === part.fetchOffset && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset && !log.tiered;
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
