@@ -10,6 +10,12 @@
 // begins the next, so every timer and message of the old life is recognised as stale without
 // searching the queue; and stale entries are
 // skipped when they surface, or swept out when they pile up (STALE_EVENTS_MAX).
+//
+// Timers re-armed later (a request timeout pushed out at every request) do not each take a queue
+// entry: a timer keeps one entry in the queue, its *anchor*, at or before its deadline. Re-arming
+// it at or after the anchor's time only records the new deadline and the sequence number it would
+// have had; when the anchor surfaces early, it is put back at that (deadline, seq). So the firing
+// order is exactly the one with one entry per arming, without the heap work of the superseded ones.
 
 import { Refusal, type Network } from '../net/network';
 import { RollingHash, hashString32 } from './hash';
@@ -72,6 +78,17 @@ export interface TraceEntry {
 /** up: running; crashed: died, memory lost; stopped: exited cleanly (a controlled shutdown). */
 export type ProcessStatus = 'up' | 'crashed' | 'stopped';
 
+/** A live timer: the deadline and sequence number of its last arming, and its entry in the queue. */
+interface TimerState {
+  /** The generation of the last arming: the queue entry carrying it fires. */
+  generation: number;
+  deadlineUs: number;
+  seq: number;
+  /** The generation of the one queue entry that stands for this timer (at anchorUs <= deadlineUs). */
+  anchorGeneration: number;
+  anchorUs: number;
+}
+
 interface ProcessSlot {
   readonly index: number;
   readonly spec: ProcessSpec<unknown, Message>;
@@ -79,8 +96,8 @@ interface ProcessSlot {
   logic: ProcessLogic<Message> | null;
   status: ProcessStatus;
   incarnation: number;
-  /** Live timer generation per key; an event whose generation differs is stale. */
-  readonly timers: Map<string, number>;
+  /** Live timers by key; a queue entry that is not a live timer's anchor is stale. */
+  readonly timers: Map<string, TimerState>;
   effects: ProcessEffects | null;
   crashes: number;
 }
@@ -495,10 +512,28 @@ export class Kernel {
     if (!Number.isInteger(delayUs) || delayUs < 0) {
       throw new Error(`${slot.spec.id}: timer "${key}" needs a whole, non-negative delay in µs; got ${delayUs}`);
     }
-    if (slot.timers.has(key)) this.staleEvents++;
     const generation = ++this.generation;
-    slot.timers.set(key, generation);
-    this.push(EventKind.Timer, slot.index, NO_PROCESS, key, null, null, this.now + delayUs, slot.incarnation, generation);
+    const seq = this.seq++; // the sequence number this arming would have had as its own entry
+    const deadlineUs = this.now + delayUs;
+    const state = slot.timers.get(key);
+    if (state !== undefined && state.anchorUs <= deadlineUs) {
+      // Re-armed at or after its anchor: the anchor will be put back at this deadline when it surfaces.
+      state.generation = generation;
+      state.deadlineUs = deadlineUs;
+      state.seq = seq;
+      return;
+    }
+    if (state === undefined) {
+      slot.timers.set(key, { generation, deadlineUs, seq, anchorGeneration: generation, anchorUs: deadlineUs });
+    } else {
+      this.staleEvents++; // earlier than its anchor: that entry is stale from now on
+      state.generation = generation;
+      state.deadlineUs = deadlineUs;
+      state.seq = seq;
+      state.anchorGeneration = generation;
+      state.anchorUs = deadlineUs;
+    }
+    this.queue.push({ timeUs: deadlineUs, seq, kind: EventKind.Timer, target: slot.index, source: NO_PROCESS, incarnation: slot.incarnation, generation, label: key, message: null, action: null });
     this.sweepIfStale();
   }
 
@@ -577,15 +612,24 @@ export class Kernel {
         this.traceEvent(EventKind.Deliver, slot.index, event.source, event.label);
         slot.logic.receive(this.names[event.source]!, event.message!, slot.effects!);
         return;
-      case EventKind.Timer:
-        if (slot.timers.get(event.label) !== event.generation) {
+      case EventKind.Timer: {
+        const state = slot.timers.get(event.label);
+        if (state === undefined || state.anchorGeneration !== event.generation) {
           this.staleEvents = Math.max(0, this.staleEvents - 1);
+          return;
+        }
+        if (state.generation !== event.generation) {
+          // The anchor of a timer re-armed later: back in the queue at its last arming's (deadline, seq).
+          state.anchorGeneration = state.generation;
+          state.anchorUs = state.deadlineUs;
+          this.queue.push({ timeUs: state.deadlineUs, seq: state.seq, kind: EventKind.Timer, target: slot.index, source: NO_PROCESS, incarnation: slot.incarnation, generation: state.generation, label: event.label, message: null, action: null });
           return;
         }
         slot.timers.delete(event.label);
         this.traceEvent(EventKind.Timer, slot.index, NO_PROCESS, event.label);
         slot.logic.timer(event.label, slot.effects!);
         return;
+      }
     }
   }
 
@@ -613,7 +657,7 @@ export class Kernel {
     this.queue.retain((event) => {
       if (event.kind !== EventKind.Timer) return true;
       const slot = this.slots[event.target]!;
-      return event.incarnation === slot.incarnation && slot.timers.get(event.label) === event.generation;
+      return event.incarnation === slot.incarnation && slot.timers.get(event.label)?.anchorGeneration === event.generation;
     });
     this.staleEvents = 0;
   }

@@ -219,6 +219,38 @@ describe('timers', () => {
     expect(log).toEqual(['0 a start', '1500 a timer earlier', '3000 a timer later']);
   });
 
+  it('a timer pushed out again and again keeps one queue entry, and fires in the order of its last arming', () => {
+    // Method: "t" and "u" are both due at 3,000; "t" was armed first, but is re-armed (to the same
+    // deadline) at 1,000 and 2,000, after "u": so "u" fires first, exactly as if every arming had
+    // its own queue entry. Meanwhile the queue holds one entry per timer, not one per arming.
+    const { kernel } = makeKernel();
+    const log: string[] = [];
+    kernel.addProcess(
+      spec(
+        'a',
+        'zone-a',
+        {
+          start: (fx) => {
+            fx.setTimer('t', 3_000);
+            fx.setTimer('u', 3_000);
+            fx.setTimer('tick', 1_000);
+          },
+          timer: (key, fx) => {
+            if (key === 'tick') {
+              fx.setTimer('t', 3_000 - fx.nowUs);
+              if (fx.nowUs < 2_000) fx.setTimer('tick', 1_000);
+            }
+          },
+        },
+        log,
+      ),
+    );
+    kernel.runUntil(2_500);
+    expect(kernel.pendingEvents).toBe(2); // t's entry and u's, however often t was re-armed
+    kernel.runUntil(1_000_000);
+    expect(log).toEqual(['0 a start', '1000 a timer tick', '2000 a timer tick', '3000 a timer u', '3000 a timer t']);
+  });
+
   it('a cancelled timer never fires; cancelling an unknown timer is harmless', () => {
     const { kernel } = makeKernel();
     const log: string[] = [];
@@ -537,9 +569,11 @@ describe('stale-timer sweep', () => {
   const TICKS = 5 * STALE_EVENTS_MAX;
 
   /**
-   * A heartbeat every 10µs. `rearmEveryTick`: each heartbeat pushes a watchdog timer 1s out, the way
-   * an election timeout is reset, leaving one superseded timer in the queue per tick. Otherwise the
-   * watchdog is armed once, on the last tick: the same observable run without the stale timers.
+   * A heartbeat every 10µs. `rearmEveryTick`: each heartbeat re-arms a watchdog timer about 1s out,
+   * 1µs earlier than the last arming's deadline (an arming before the entry already queued takes an
+   * entry of its own; one pushed later would not), leaving one superseded timer in the queue per
+   * tick. Otherwise the watchdog is armed once, on the last tick, for the same deadline: the same
+   * observable run without the stale timers.
    */
   const heartbeat = (rearmEveryTick: boolean): { kernel: Kernel; pendingMax: number; log: string[] } => {
     const { kernel } = makeKernel(7);
@@ -554,7 +588,7 @@ describe('stale-timer sweep', () => {
           timer: (key, fx) => {
             if (key !== 'tick') return;
             ticks++;
-            if (rearmEveryTick || ticks === TICKS) fx.setTimer('watchdog', 1_000_000);
+            if (rearmEveryTick || ticks === TICKS) fx.setTimer('watchdog', TICKS * 11 + 1_000_000 - ticks - fx.nowUs);
             if (ticks < TICKS) fx.setTimer('tick', 10);
           },
         },
@@ -612,8 +646,9 @@ describe('stale-timer sweep', () => {
   });
 
   it('can sweep the queue empty and keep working', () => {
-    // One process re-arms a timer until the superseded copies exceed the bound, then cancels it:
-    // every event left in the queue is stale, so the sweep removes them all.
+    // One process re-arms a timer ever earlier (each arming before the entry already queued takes
+    // an entry of its own) until the superseded copies exceed the bound, then cancels it: every
+    // event left in the queue is stale, so the sweep removes them all.
     const { kernel } = makeKernel();
     const log: string[] = [];
     kernel.addProcess(
@@ -622,7 +657,7 @@ describe('stale-timer sweep', () => {
         'zone-a',
         {
           start: (fx) => {
-            for (let i = 0; i <= STALE_EVENTS_MAX; i++) fx.setTimer('x', 10);
+            for (let i = 0; i <= STALE_EVENTS_MAX; i++) fx.setTimer('x', 10 + STALE_EVENTS_MAX - i);
             fx.cancelTimer('x');
           },
         },
