@@ -11,11 +11,12 @@
 // searching the queue; and stale entries are
 // skipped when they surface, or swept out when they pile up (STALE_EVENTS_MAX).
 //
-// Timers re-armed later (a request timeout pushed out at every request) do not each take a queue
-// entry: a timer keeps one entry in the queue, its *anchor*, at or before its deadline. Re-arming
-// it at or after the anchor's time only records the new deadline and the sequence number it would
-// have had; when the anchor surfaces early, it is put back at that (deadline, seq). So the firing
-// order is exactly the one with one entry per arming, without the heap work of the superseded ones.
+// Timers re-armed later (a request timeout armed at every request and cancelled at its answer) do
+// not each take a queue entry: a timer keeps one entry in the queue, its *anchor*, at or before its
+// deadline, also while cancelled (disarmed) until the anchor surfaces. Arming it at or after the
+// anchor's time only records the new deadline and the sequence number it would have had; when the
+// anchor surfaces early, it is put back at that (deadline, seq), or dropped if disarmed. So the
+// firing order is exactly the one with one entry per arming, without the heap work of the others.
 
 import { Refusal, type Network } from '../net/network';
 import { RollingHash, hashString32 } from './hash';
@@ -78,8 +79,10 @@ export interface TraceEntry {
 /** up: running; crashed: died, memory lost; stopped: exited cleanly (a controlled shutdown). */
 export type ProcessStatus = 'up' | 'crashed' | 'stopped';
 
-/** A live timer: the deadline and sequence number of its last arming, and its entry in the queue. */
+/** A timer with an entry in the queue: the deadline and sequence number of its last arming, and that entry. */
 interface TimerState {
+  /** False once cancelled: the anchor stays queued, to be reused by the next arming or dropped when it surfaces. */
+  armed: boolean;
   /** The generation of the last arming: the queue entry carrying it fires. */
   generation: number;
   deadlineUs: number;
@@ -96,7 +99,7 @@ interface ProcessSlot {
   logic: ProcessLogic<Message> | null;
   status: ProcessStatus;
   incarnation: number;
-  /** Live timers by key; a queue entry that is not a live timer's anchor is stale. */
+  /** Timers by key (armed, or disarmed with their anchor still queued); a queue entry that is not an armed timer's anchor is stale. */
   readonly timers: Map<string, TimerState>;
   effects: ProcessEffects | null;
   crashes: number;
@@ -345,7 +348,7 @@ export class Kernel {
   }
 
   private endLife(slot: ProcessSlot, status: ProcessStatus): void {
-    this.staleEvents += slot.timers.size;
+    for (const state of slot.timers.values()) if (state.armed) this.staleEvents++; // disarmed ones were counted when cancelled
     slot.timers.clear();
     slot.logic = null;
     slot.effects = null;
@@ -517,16 +520,21 @@ export class Kernel {
     const deadlineUs = this.now + delayUs;
     const state = slot.timers.get(key);
     if (state !== undefined && state.anchorUs <= deadlineUs) {
-      // Re-armed at or after its anchor: the anchor will be put back at this deadline when it surfaces.
+      // Armed at or after its anchor: the anchor will be put back at this deadline when it surfaces.
+      if (!state.armed) {
+        state.armed = true;
+        this.staleEvents = Math.max(0, this.staleEvents - 1); // its anchor counts again
+      }
       state.generation = generation;
       state.deadlineUs = deadlineUs;
       state.seq = seq;
       return;
     }
     if (state === undefined) {
-      slot.timers.set(key, { generation, deadlineUs, seq, anchorGeneration: generation, anchorUs: deadlineUs });
+      slot.timers.set(key, { armed: true, generation, deadlineUs, seq, anchorGeneration: generation, anchorUs: deadlineUs });
     } else {
-      this.staleEvents++; // earlier than its anchor: that entry is stale from now on
+      if (state.armed) this.staleEvents++; // earlier than its anchor: that entry is stale from now on (a disarmed one already was)
+      state.armed = true;
       state.generation = generation;
       state.deadlineUs = deadlineUs;
       state.seq = seq;
@@ -538,7 +546,9 @@ export class Kernel {
   }
 
   cancelTimerFor(slot: ProcessSlot, key: string): void {
-    if (slot.timers.delete(key)) {
+    const state = slot.timers.get(key);
+    if (state !== undefined && state.armed) {
+      state.armed = false; // the anchor stays queued: the next arming at or after it reuses it
       this.staleEvents++;
       this.sweepIfStale();
     }
@@ -618,6 +628,12 @@ export class Kernel {
           this.staleEvents = Math.max(0, this.staleEvents - 1);
           return;
         }
+        if (!state.armed) {
+          // The anchor of a cancelled timer not armed again since: it goes, and the timer with it.
+          slot.timers.delete(event.label);
+          this.staleEvents = Math.max(0, this.staleEvents - 1);
+          return;
+        }
         if (state.generation !== event.generation) {
           // The anchor of a timer re-armed later: back in the queue at its last arming's (deadline, seq).
           state.anchorGeneration = state.generation;
@@ -657,7 +673,12 @@ export class Kernel {
     this.queue.retain((event) => {
       if (event.kind !== EventKind.Timer) return true;
       const slot = this.slots[event.target]!;
-      return event.incarnation === slot.incarnation && slot.timers.get(event.label)?.anchorGeneration === event.generation;
+      if (event.incarnation !== slot.incarnation) return false;
+      const state = slot.timers.get(event.label);
+      if (state === undefined || state.anchorGeneration !== event.generation) return false;
+      if (state.armed) return true;
+      slot.timers.delete(event.label); // a disarmed timer's anchor goes, so the next arming queues a new one
+      return false;
     });
     this.staleEvents = 0;
   }

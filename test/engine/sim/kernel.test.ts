@@ -251,6 +251,35 @@ describe('timers', () => {
     expect(log).toEqual(['0 a start', '1000 a timer tick', '2000 a timer tick', '3000 a timer u', '3000 a timer t']);
   });
 
+  it('a timer cancelled and armed again (a request timeout per request) reuses its queued entry, or queues one if armed earlier', () => {
+    const { kernel } = makeKernel();
+    const log: string[] = [];
+    kernel.addProcess(
+      spec(
+        'a',
+        'zone-a',
+        {
+          start: (fx) => {
+            for (let request = 0; request < 100; request++) {
+              fx.setTimer('timeout', 5_000);
+              fx.cancelTimer('timeout');
+            }
+            fx.setTimer('timeout', 5_000);
+            fx.setTimer('other', 6_000);
+            fx.cancelTimer('other');
+            fx.setTimer('other', 4_000); // before its cancelled entry: a new entry
+          },
+        },
+        log,
+      ),
+    );
+    kernel.step();
+    expect(kernel.pendingEvents).toBe(3); // timeout's one entry; other's cancelled one and its new one
+    kernel.runUntil(1_000_000);
+    expect(log).toEqual(['0 a start', '4000 a timer other', '5000 a timer timeout']);
+    expect(kernel.pendingEvents).toBe(0);
+  });
+
   it('a cancelled timer never fires; cancelling an unknown timer is harmless', () => {
     const { kernel } = makeKernel();
     const log: string[] = [];
@@ -660,6 +689,7 @@ describe('stale-timer sweep', () => {
             for (let i = 0; i <= STALE_EVENTS_MAX; i++) fx.setTimer('x', 10 + STALE_EVENTS_MAX - i);
             fx.cancelTimer('x');
           },
+          receive: (_from, _message, fx) => fx.setTimer('x', 10),
         },
         log,
       ),
@@ -669,5 +699,9 @@ describe('stale-timer sweep', () => {
     kernel.addProcess(spec('b', 'zone-a', { start: (fx) => fx.setTimer('y', 5) }, log));
     kernel.runUntil(1_000);
     expect(log).toEqual(['0 a start', '0 b start', '5 b timer y']);
+    // The swept timer is forgotten whole: armed again, it queues an entry of its own and fires.
+    kernel.schedule(1_000, 'arm x again', () => kernel.command('a', ping(1)));
+    kernel.runUntil(2_000);
+    expect(log.slice(3)).toEqual(['1000 a <- operator Ping#1', '1010 a timer x']);
   });
 });
