@@ -171,6 +171,7 @@ export class ConsumerFetchHandler {
     let bytes = 0;
     let hasError = false;
     for (const part of request.partitions) {
+      if (this.nothingNew(part)) continue; // the common case, answered without building an empty entry
       const response = this.answerPartition(part, request.partitionMaxBytes, fx);
       if (response.error !== 'NONE') hasError = true;
       else if (response.batches.length === 0) continue; // nothing new: left out, as Kafka's fetch sessions do (KIP-227)
@@ -178,6 +179,19 @@ export class ConsumerFetchHandler {
       partitions.push(response);
     }
     return { partitions, bytes, hasError };
+  }
+
+  /**
+   * True when answerPartition would answer this partition without an error and without batches, so
+   * the answer leaves it out: this broker leads it in the consumer's leader epoch and the consumer
+   * is at the high watermark, in the local log.
+   */
+  private nothingNew(part: ConsumerFetchPartition): boolean {
+    const leader = this.replicas.leaderRead(part.key);
+    if (leader === null || part.fetchOffset !== leader.highWatermark || part.currentLeaderEpoch > leader.leaderEpoch) return false;
+    if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) return false;
+    const log = leader.log;
+    return part.fetchOffset >= log.logStartOffset && !(part.fetchOffset < log.localLogStartOffset && this.remote !== null);
   }
 
   private answerPartition(part: ConsumerFetchPartition, maxBytes: number, fx: Effects<Message>): ConsumerFetchPartitionResponse {

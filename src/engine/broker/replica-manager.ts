@@ -503,23 +503,24 @@ export class ReplicaManager {
   private handleProduce(from: string, request: ProduceRequest, fx: Effects<Message>): void {
     const results: (ProducePartitionResult | null)[] = [];
     const required: number[] = [];
+    // Answers this batch now (no closure per batch: this runs for every produced batch).
+    const answer = (batch: ProduceRequest['batches'][number], error: ErrorCode, detail: string, baseOffset = -1): void => {
+      if (error !== 'NONE') this.failedProduceRequests++;
+      results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
+      required.push(-1);
+    };
     for (const batch of request.batches) {
       const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
-      const answer = (error: ErrorCode, detail: string, baseOffset = -1): void => {
-        if (error !== 'NONE') this.failedProduceRequests++;
-        results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
-        required.push(-1);
-      };
       if (leader === undefined) {
         const state = this.image.partition(batch.topic, batch.partition);
-        if (state === undefined) answer('UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`);
-        else answer('NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`);
+        if (state === undefined) answer(batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`);
+        else answer(batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`);
         continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
       if (request.acks === -1 && leader.isr.length < minIsr && !this.quorum(batch.topic)) {
-        answer('NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr));
+        answer(batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr));
         continue;
       }
       const log = this.logOf(batch.topic, batch.partition);
@@ -534,7 +535,7 @@ export class ReplicaManager {
               results.push(null);
               required.push(original.baseOffset + original.records);
             } else {
-              answer('NONE', 'a duplicate of a batch already written; not written again', original.baseOffset);
+              answer(batch, 'NONE', 'a duplicate of a batch already written; not written again', original.baseOffset);
             }
             continue;
           }
@@ -543,7 +544,7 @@ export class ReplicaManager {
         // must not be written while an earlier one is still being retried.
         const expected = previous === null ? 0 : previous.baseSequence + previous.records;
         if (batch.baseSequence !== expected) {
-          answer('OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`);
+          answer(batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`);
           continue;
         }
       }
@@ -566,7 +567,7 @@ export class ReplicaManager {
         results.push(null);
         required.push(written.baseOffset + written.records);
       } else {
-        answer('NONE', 'written by the leader', written.baseOffset);
+        answer(batch, 'NONE', 'written by the leader', written.baseOffset);
       }
     }
     const grown = new Set<LeaderPartition>();
@@ -599,19 +600,21 @@ export class ReplicaManager {
   /** Completes what can be: a batch is done once the high watermark passes it (Kafka's DelayedProduce). */
   private tryCompleteProduce(parked: ParkedProduce, fx: Effects<Message>): boolean {
     let pending = false;
-    parked.request.batches.forEach((batch, index) => {
+    const batches = parked.request.batches;
+    for (let index = 0; index < batches.length; index++) {
+      const batch = batches[index]!;
       const required = parked.requiredOffsets[index]!;
-      if (required < 0) return;
+      if (required < 0) continue;
       const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
       if (leader === undefined) {
         parked.results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1, detail: `NOT_LEADER_OR_FOLLOWER: ${this.self} lost the leadership of ${key} before the ISR had the batch` };
         parked.requiredOffsets[index] = -1;
-        return;
+        continue;
       }
       if (leader.highWatermark < required) {
         pending = true;
-        return;
+        continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
       const written = this.logOf(batch.topic, batch.partition).batchAt(required - 1);
@@ -634,7 +637,7 @@ export class ReplicaManager {
               detail: `NOT_ENOUGH_REPLICAS_AFTER_APPEND: written, but ${key}'s ISR shrank to ${leader.isr.length} (${leader.isr.join(', ')}), below min.insync.replicas ${minIsr}`,
             };
       parked.requiredOffsets[index] = -1;
-    });
+    }
     if (pending) return false;
     this.sendProduceResponse(parked, fx);
     return true;

@@ -43,7 +43,9 @@ interface ReaderState {
 }
 
 export class ConsumptionChecker implements ConsumerLedger {
-  private readonly readers = new Map<string, ReaderState>();
+  /** Consumer -> topic -> partition -> where its reads got to (nested, so a read builds no key string). */
+  private readonly readers = new Map<string, Map<string, Map<number, ReaderState>>>();
+  private readerCount = 0;
   private recordsChecked = 0;
   private violationCount = 0;
   private readonly reports: ConsumptionViolation[] = [];
@@ -56,8 +58,8 @@ export class ConsumptionChecker implements ConsumerLedger {
     const { batch } = event;
     const end = batch.baseOffset + batch.records;
     this.recordsChecked += end - event.fromOffset;
-    const key = `${event.consumer}\u0000${event.topic}-${event.partition}`;
-    const last = this.readers.get(key);
+    const partitions = this.partitionsOf(event.consumer, event.topic);
+    const last = partitions.get(event.partition);
     if (last !== undefined && last.leaderEpoch === event.leaderEpoch && event.fromOffset < last.nextOffset) {
       this.violate(event, 'offset-backwards', `read offset ${event.fromOffset} after ${last.nextOffset - 1}, in the same leader epoch ${event.leaderEpoch}, without its position being set anew`);
     }
@@ -65,7 +67,10 @@ export class ConsumptionChecker implements ConsumerLedger {
       this.violate(event, 'above-high-watermark', `read up to offset ${end - 1}, but the leader's high watermark was ${event.highWatermark}: records not yet on every in-sync replica`);
     }
     if (last === undefined) {
-      if (this.readers.size < TRACKED_READERS_MAX) this.readers.set(key, { nextOffset: end, leaderEpoch: event.leaderEpoch });
+      if (this.readerCount < TRACKED_READERS_MAX) {
+        partitions.set(event.partition, { nextOffset: end, leaderEpoch: event.leaderEpoch });
+        this.readerCount++;
+      }
     } else {
       last.nextOffset = end;
       last.leaderEpoch = event.leaderEpoch;
@@ -78,7 +83,15 @@ export class ConsumptionChecker implements ConsumerLedger {
   }
 
   positioned(consumer: string, topic: string, partition: number): void {
-    this.readers.delete(`${consumer}\u0000${topic}-${partition}`);
+    if (this.readers.get(consumer)?.get(topic)?.delete(partition) === true) this.readerCount--;
+  }
+
+  private partitionsOf(consumer: string, topic: string): Map<number, ReaderState> {
+    let topics = this.readers.get(consumer);
+    if (topics === undefined) this.readers.set(consumer, (topics = new Map()));
+    let partitions = topics.get(topic);
+    if (partitions === undefined) topics.set(topic, (partitions = new Map()));
+    return partitions;
   }
 
   private violate(event: ConsumedEvent, kind: ConsumptionViolation['kind'], what: string): void {

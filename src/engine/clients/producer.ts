@@ -792,12 +792,17 @@ export class Producer {
       // Each request takes at least one batch, so there are at most as many requests as batches queued.
       for (let request = 0; request < queued; request++) {
         if (this.settings.acks !== 0 && (this.inFlightByBroker.get(broker) ?? 0) >= this.settings.maxInFlight) break;
-        if (!partitions.some((partition) => this.isReady(partition, fx.nowUs))) break;
+        if (!this.anyReady(partitions, fx.nowUs)) break;
         const batches = this.drain(broker, partitions, fx);
         if (batches.length === 0) break;
         this.sendProduce(broker, batches, fx);
       }
     }
+  }
+
+  private anyReady(partitions: readonly PartitionState[], nowUs: TimeUs): boolean {
+    for (const partition of partitions) if (this.isReady(partition, nowUs)) return true;
+    return false;
   }
 
   /** The partition's first batch may go now (not backing off, not stuck behind an earlier sequence in flight). */
@@ -1050,26 +1055,24 @@ export class Producer {
 
   /** The earliest future moment something could be due. Things already due wait for an input (an answer). */
   private nextWakeUs(nowUs: TimeUs): TimeUs | null {
+    // The earliest of these moments still ahead (no closure: this runs after every input).
     let next = Number.POSITIVE_INFINITY;
-    const consider = (atUs: TimeUs | null): void => {
-      if (atUs !== null && atUs > nowUs && atUs < next) next = atUs;
-    };
-    consider(this.nextRecordDeadlineUs());
+    next = earliestAfter(next, nowUs, this.nextRecordDeadlineUs());
     const deliveryUs = this.settings.deliveryTimeoutUs;
     for (const partition of this.partitions) {
       const front = partition.queue[0];
       if (front === undefined) continue;
-      consider(front.createdUs + deliveryUs);
-      if (front.retryAtUs > nowUs) consider(front.retryAtUs);
-      else if (front.state === 'open') consider(front.createdUs + this.settings.lingerUs);
+      next = earliestAfter(next, nowUs, front.createdUs + deliveryUs);
+      if (front.retryAtUs > nowUs) next = earliestAfter(next, nowUs, front.retryAtUs);
+      else if (front.state === 'open') next = earliestAfter(next, nowUs, front.createdUs + this.settings.lingerUs);
     }
     for (const request of this.inFlight.values()) {
-      consider(request.sentUs + this.settings.requestTimeoutUs);
-      for (const batch of request.batches) if (batch.state === 'inflight') consider(batch.createdUs + deliveryUs);
+      next = earliestAfter(next, nowUs, request.sentUs + this.settings.requestTimeoutUs);
+      for (const batch of request.batches) if (batch.state === 'inflight') next = earliestAfter(next, nowUs, batch.createdUs + deliveryUs);
     }
     const { requestTimeoutUs, retryBackoffUs } = this.settings;
-    consider(this.metadata.deadlineUs(this.metadataDue(nowUs), this.metadataUs + METADATA_MAX_AGE_US, requestTimeoutUs, retryBackoffUs));
-    if (this.settings.idempotence) consider(this.producerIdExchange.deadlineUs(this.producerIdWanted(), null, requestTimeoutUs, retryBackoffUs));
+    next = earliestAfter(next, nowUs, this.metadata.deadlineUs(this.metadataDue(nowUs), this.metadataUs + METADATA_MAX_AGE_US, requestTimeoutUs, retryBackoffUs));
+    if (this.settings.idempotence) next = earliestAfter(next, nowUs, this.producerIdExchange.deadlineUs(this.producerIdWanted(), null, requestTimeoutUs, retryBackoffUs));
     return Number.isFinite(next) ? next : null;
   }
 
@@ -1080,6 +1083,11 @@ export class Producer {
     const firstUs = this.recordTimeUs(this.nextRecordIndex);
     return firstUs === null ? null : firstUs + this.settings.lingerUs;
   }
+}
+
+/** `next`, or `atUs` if that is earlier and still after `nowUs`. */
+function earliestAfter(next: number, nowUs: TimeUs, atUs: TimeUs | null): number {
+  return atUs !== null && atUs > nowUs && atUs < next ? atUs : next;
 }
 
 function count(n: number, noun: string, plural = `${noun}s`): string {
