@@ -503,24 +503,18 @@ export class ReplicaManager {
   private handleProduce(from: string, request: ProduceRequest, fx: Effects<Message>): void {
     const results: (ProducePartitionResult | null)[] = [];
     const required: number[] = [];
-    // Answers this batch now (no closure per batch: this runs for every produced batch).
-    const answer = (batch: ProduceRequest['batches'][number], error: ErrorCode, detail: string, baseOffset = -1): void => {
-      if (error !== 'NONE') this.failedProduceRequests++;
-      results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
-      required.push(-1);
-    };
     for (const batch of request.batches) {
       const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
       if (leader === undefined) {
         const state = this.image.partition(batch.topic, batch.partition);
-        if (state === undefined) answer(batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`);
-        else answer(batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`);
+        if (state === undefined) this.answerNow(results, required, batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`, -1);
+        else this.answerNow(results, required, batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`, -1);
         continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
       if (request.acks === -1 && leader.isr.length < minIsr && !this.quorum(batch.topic)) {
-        answer(batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr));
+        this.answerNow(results, required, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
         continue;
       }
       const log = this.logOf(batch.topic, batch.partition);
@@ -535,7 +529,7 @@ export class ReplicaManager {
               results.push(null);
               required.push(original.baseOffset + original.records);
             } else {
-              answer(batch, 'NONE', 'a duplicate of a batch already written; not written again', original.baseOffset);
+              this.answerNow(results, required, batch, 'NONE', 'a duplicate of a batch already written; not written again', original.baseOffset);
             }
             continue;
           }
@@ -544,7 +538,7 @@ export class ReplicaManager {
         // must not be written while an earlier one is still being retried.
         const expected = previous === null ? 0 : previous.baseSequence + previous.records;
         if (batch.baseSequence !== expected) {
-          answer(batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`);
+          this.answerNow(results, required, batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`, -1);
           continue;
         }
       }
@@ -567,7 +561,7 @@ export class ReplicaManager {
         results.push(null);
         required.push(written.baseOffset + written.records);
       } else {
-        answer(batch, 'NONE', 'written by the leader', written.baseOffset);
+        this.answerNow(results, required, batch, 'NONE', 'written by the leader', written.baseOffset);
       }
     }
     const grown = new Set<LeaderPartition>();
@@ -589,6 +583,13 @@ export class ReplicaManager {
       this.parkedProduces.push(parked);
       fx.setTimer(TIMER_PRODUCE_TIMEOUT, Math.max(1, this.parkedProduces[0]!.deadlineUs - fx.nowUs));
     }
+  }
+
+  /** A produced batch answered at once (not waiting for the ISR). */
+  private answerNow(results: (ProducePartitionResult | null)[], required: number[], batch: ProduceRequest['batches'][number], error: ErrorCode, detail: string, baseOffset: number): void {
+    if (error !== 'NONE') this.failedProduceRequests++;
+    results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
+    required.push(-1);
   }
 
   private notEnoughReplicas(leader: LeaderPartition, minIsr: number): string {
