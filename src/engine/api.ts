@@ -44,8 +44,12 @@ export interface EngineOptions {
 export const INPUTS_MAX = 100_000;
 /** Bound on trace entries returned in one snapshot. */
 export const SNAPSHOT_TRACE_MAX = 256;
-/** Partitions carried by one snapshot (the first ones, topic by topic). */
-export const SNAPSHOT_PARTITIONS_MAX = 120;
+/**
+ * Partitions carried by one snapshot (the first ones, topic by topic). Each costs ~400 bytes of
+ * every frame the page gets, and a row per replica on the page: 48 fill the partitions panel, and
+ * keep a 1,000-partition cluster's frames under 100 KB. The page asks for any other by name.
+ */
+export const SNAPSHOT_PARTITIONS_MAX = 48;
 
 export interface ReplicaSnapshot {
   readonly broker: string;

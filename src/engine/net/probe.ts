@@ -47,7 +47,7 @@ export interface PeerView {
 }
 
 /**
- * A view lists every peer up to this many; beyond it, only the peers that are not reachable (a
+ * A view lists every peer up to this many; beyond it, only the unreachable peers (a
  * 30-broker cluster's 37 peers per process, in every frame, would be most of the page's traffic).
  */
 export const PROBE_VIEW_PEERS_MAX = 16;
@@ -60,7 +60,7 @@ export interface ProbeView {
   /** The median and the longest last-measured round trip to reachable peers; null before any reply. */
   readonly rttMedianUs: TimeUs | null;
   readonly rttMaxUs: TimeUs | null;
-  /** Every peer in placement order when there are at most PROBE_VIEW_PEERS_MAX; otherwise only those not reachable. */
+  /** Every peer in placement order when there are at most PROBE_VIEW_PEERS_MAX; otherwise only the unreachable ones. */
   readonly peers: readonly PeerView[];
 }
 
@@ -142,7 +142,7 @@ export class NetworkProbe {
         if (peer.rttUs !== null) rtts.push(peer.rttUs);
       }
       if (peer.health === 'unreachable') unreachable++;
-      if (listAll || peer.health !== 'reachable') peers.push({ id, health: peer.health, rttUs: peer.rttUs });
+      if (listAll || peer.health === 'unreachable') peers.push({ id, health: peer.health, rttUs: peer.rttUs });
     }
     rtts.sort((a, b) => a - b);
     return {

@@ -4,7 +4,7 @@ import type { BrokerState, LifecycleView } from '../../engine/broker/lifecycle';
 import type { ControllerView, RegistrationView } from '../../engine/controller/controller';
 import { formatSpan } from '../../engine/sim/time';
 import type { ObjectStoreView } from '../../engine/storage/object-store';
-import { formatBytes, formatCount, formatUsd } from '../format';
+import { formatBytes, formatCount, formatRanges, formatUsd } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum } from '../kraft';
 
 interface Props {
@@ -363,7 +363,7 @@ function ConsumerBody({ process }: { process: ProcessSnapshot }) {
   const consumer = process.view?.consumer;
   if (consumer === undefined) return null;
   const p99 = consumer.e2eLatencyUs.count > 0 ? formatSpan(consumer.e2eLatencyUs.p99) : '—';
-  const owned = consumer.partitions.map((p) => p.partition);
+  const owned = consumer.owned;
   const phase = consumer.phase === 'stable' ? `generation ${consumer.generationId}` : consumer.phase === 'left' ? 'left the group' : `${consumer.phase}…`;
   // An error from before its last assignment is history once it is reading again.
   const error = consumer.lastError !== null && (consumer.phase !== 'stable' || consumer.assignedAtUs === null || consumer.lastError.atUs > consumer.assignedAtUs) ? consumer.lastError : null;
@@ -377,7 +377,7 @@ function ConsumerBody({ process }: { process: ProcessSnapshot }) {
       </div>
       <div className="stat-row" data-testid={`consumer-partitions-${process.id}`} title="Partitions of the topic this consumer owns in the current generation">
         <span>
-          {consumer.topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${owned.join(', ')}`}
+          {consumer.topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${formatRanges(owned)}`}
         </span>
       </div>
       <dl className="card-figures" data-testid={`consumer-figures-${process.id}`}>
