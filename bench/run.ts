@@ -11,12 +11,17 @@
 //   dataplane bench/dataplane.ts: issue 5's reference load (producers, replication, retention and 3 consumer groups).
 //   replace   bench/replacement.ts: a broker's disk replaced, with and without tiered storage
 //             (KIP-405): bytes re-copied and time to full replication, and their ratio (README).
+//   page      bench/page.ts: the page in Debian's Chromium, the 30-broker lesson at 10x: main-thread
+//             work per frame (p95 target under 16 ms) and the largest worker-to-page message
+//             (target under 100 KB). Skipped, with the reason, when Chromium is missing.
 //   quorum    bench/quorum.ts: ISR against a majority quorum (dataReplication), a straggler and
 //             then two of three replicas down, in simulated time (the README's table).
 import { createEngine } from '../src/engine/api';
+import { existsSync } from 'node:fs';
 import { runDataplaneBench } from './dataplane';
 import { failoverTable, formatFailoverTable } from './failover';
 import { runKernelBench } from './kernel';
+import { formatPageBench, runPageBench } from './page';
 import { formatQuorumContrast, runQuorumContrast } from './quorum';
 import { formatReplacement, runReplacement } from './replacement';
 
@@ -77,5 +82,13 @@ const replacementOn = runReplacement({ tiering: true });
 console.log('\nbroker replacement, tiered storage off and on (3 brokers, 3 partitions RF 3, 1,000 records/s of 1 KiB for 3 min; broker-3\'s disk replaced, restarted 15 s later)');
 console.log(formatReplacement(replacementOff, replacementOn));
 console.log(`  wall time                     off ${(replacementOff.wallMs / 1000).toFixed(2)} s, on ${(replacementOn.wallMs / 1000).toFixed(2)} s`);
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (existsSync(chromiumPath)) {
+  console.log('\npage: the lesson large-cluster.json (30 brokers, 1,000 partitions RF 3) at 10x in Chromium, after a build');
+  console.log(formatPageBench(await runPageBench()));
+} else {
+  console.log(`\npage: skipped, no Chromium at ${chromiumPath} (install Debian's chromium package, or set CHROMIUM_PATH)`);
+}
 
 if (hashes.size !== 1) process.exitCode = 1;

@@ -55,8 +55,6 @@ export interface ClientState {
   readonly metadataLog: SeenLog;
   /** Metrics over simulated time, grown from each frame's new points (bounded: CHART_POINTS_MAX). */
   readonly series: ChartData;
-  /** The largest frame seen so far, in bytes of JSON: what crosses the worker boundary. */
-  readonly largestFrameBytes: number;
   /** The run's timeline markers (bounded by the host's TIMELINE_MARKERS_MAX). */
   readonly timeline: { readonly epoch: number; readonly markers: readonly TimelineMarker[] };
 }
@@ -196,8 +194,7 @@ export class EngineClient {
     if (this.disposed) return Promise.resolve();
     const kept = this.state;
     // A new engine's first frame carries its log, moments and series from the start.
-    const previous = kept.frame !== null && kept.frame.run !== frame.run ? { ...EMPTY_STATE, largestFrameBytes: kept.largestFrameBytes, timeline: kept.timeline } : kept;
-    const frameBytes = JSON.stringify(frame).length;
+    const previous = kept.frame !== null && kept.frame.run !== frame.run ? { ...EMPTY_STATE, timeline: kept.timeline } : kept;
     const sameEpoch = previous.timeline.epoch === frame.timeline.epoch;
     this.state = {
       frame,
@@ -210,7 +207,6 @@ export class EngineClient {
       moments: appendBounded(previous.moments, frame.scenario?.moments ?? [], MOMENTS_MAX),
       metadataLog: mergeLog(previous.metadataLog, frame.snapshot.metadataLog),
       series: mergeSeries(previous.series, frame.snapshot.series),
-      largestFrameBytes: Math.max(previous.largestFrameBytes, frameBytes),
     };
     if (kept.frame?.playing !== frame.playing) this.callbacks.onPlaying(frame.playing);
     this.version++;
@@ -231,7 +227,6 @@ export const EMPTY_STATE: ClientState = {
   moments: [],
   metadataLog: EMPTY_LOG,
   series: EMPTY_CHART_DATA,
-  largestFrameBytes: 0,
   timeline: { epoch: -1, markers: [] },
 };
 

@@ -34,3 +34,15 @@ export function formatUsd(usd: number): string {
   if (usd < 0.01) return `$${usd.toFixed(6)}`;
   return `$${usd.toFixed(2)}`;
 }
+
+/** Partition numbers as runs: [0, 1, 2, 5, 7, 8] reads "0–2, 5, 7, 8" (a big group's member owns hundreds). */
+export function formatRanges(sorted: readonly number[]): string {
+  const runs: string[] = [];
+  for (let start = 0; start < sorted.length; ) {
+    let end = start;
+    while (end + 1 < sorted.length && sorted[end + 1] === sorted[end]! + 1) end++;
+    runs.push(end === start ? String(sorted[start]) : end === start + 1 ? `${sorted[start]}, ${sorted[end]}` : `${sorted[start]}–${sorted[end]}`);
+    start = end + 1;
+  }
+  return runs.join(', ');
+}

@@ -191,6 +191,23 @@ describe('network probes', () => {
     expect(engine.metrics()).toMatchObject({ droppedByPartition: 0, droppedByLoss: 0, lostToCrash: 0, processesUp: 9 });
   });
 
+  it('in a big cluster list only the peers they cannot reach, with counts and round trips for the rest', () => {
+    // 3 controllers + 18 brokers: 20 peers each, more than a view lists (PROBE_VIEW_PEERS_MAX).
+    const engine = createEngine({ brokers: 18 }, 1);
+    engine.runFor(5 * SECOND_US);
+    const probeOf = (id: string) => engine.snapshot().processes.find((process) => process.id === id)!.view!.probe!;
+    const healthy = probeOf('broker-1');
+    expect(healthy).toMatchObject({ reachable: 20, unreachable: 0, peersTotal: 20, peers: [] });
+    expect(healthy.rttMedianUs).toBeGreaterThan(0);
+    expect(healthy.rttMaxUs).toBeGreaterThanOrEqual(healthy.rttMedianUs!);
+
+    engine.inject({ kind: 'isolate', process: 'broker-2' });
+    engine.runFor(6 * SECOND_US);
+    const seen = probeOf('broker-1');
+    expect(seen).toMatchObject({ reachable: 19, unreachable: 1, peersTotal: 20 });
+    expect(seen.peers).toEqual([{ id: 'broker-2', health: 'unreachable', rttUs: expect.any(Number) }]);
+  });
+
   it('see an isolated zone from both sides, note the loss, and recover after heal', () => {
     const engine = createEngine({}, 1);
     engine.runFor(5 * SECOND_US);

@@ -88,7 +88,13 @@ describe('the library index', () => {
   });
 });
 
-describe.each(scenarioFiles)('library scenario %s', (file) => {
+/**
+ * Each check of a scenario may run it whole; the largest lesson (large-cluster.json, 30 brokers
+ * and 1,000 partitions) takes seconds per run, and longer on a busy machine.
+ */
+const SCENARIO_TEST_TIMEOUT_MS = 180_000;
+
+describe.each(scenarioFiles)('library scenario %s', { timeout: SCENARIO_TEST_TIMEOUT_MS }, (file) => {
   it('validates, and points editors at the JSON Schema', () => {
     const valid = load(file);
     expect(valid.scenario.name.length).toBeGreaterThan(0);

@@ -142,6 +142,9 @@ export interface ConsumerPartitionView {
   readonly leader: string | null;
 }
 
+/** A view details this many owned partitions at most (a member of a big topic's group owns hundreds, in every frame). */
+export const CONSUMER_VIEW_PARTITIONS_MAX = 32;
+
 export interface ConsumerView {
   readonly groupId: string;
   readonly topic: string;
@@ -150,6 +153,9 @@ export interface ConsumerView {
   readonly generationId: number;
   readonly coordinator: string | null;
   readonly strategy: AssignmentStrategy;
+  /** Every partition it owns, in order. */
+  readonly owned: readonly number[];
+  /** Position, high watermark and lag of the owned partitions: all of them up to CONSUMER_VIEW_PARTITIONS_MAX, else the most lagging, in partition order. */
   readonly partitions: readonly ConsumerPartitionView[];
   readonly recordsConsumed: number;
   /** Records per second over the last whole second. */
@@ -932,13 +938,22 @@ export class Consumer {
 
   view(nowUs?: TimeUs): ConsumerView {
     if (nowUs !== undefined) this.countRate(0, nowUs);
-    const partitions: ConsumerPartitionView[] = [];
+    let partitions: ConsumerPartitionView[] = [];
+    const ownedPartitions: number[] = [];
     let lagMax = 0;
     for (const partition of this.subscriptionOwned()) {
       const owned = this.owned.get(partition)!;
       const lag = owned.position === null || owned.highWatermark < 0 ? 0 : Math.max(0, owned.highWatermark - owned.position);
       lagMax = Math.max(lagMax, lag);
+      ownedPartitions.push(partition);
       partitions.push({ partition, position: owned.position, highWatermark: owned.highWatermark, lag, leader: this.leaders.get(partition)?.leader ?? null });
+    }
+    if (partitions.length > CONSUMER_VIEW_PARTITIONS_MAX) {
+      // The most lagging (ties: the lower partition), shown in partition order.
+      partitions = partitions
+        .sort((a, b) => b.lag - a.lag || a.partition - b.partition)
+        .slice(0, CONSUMER_VIEW_PARTITIONS_MAX)
+        .sort((a, b) => a.partition - b.partition);
     }
     return {
       groupId: this.settings.groupId,
@@ -948,6 +963,7 @@ export class Consumer {
       generationId: this.generationId,
       coordinator: this.coordinator,
       strategy: this.settings.assignmentStrategy,
+      owned: ownedPartitions,
       partitions,
       recordsConsumed: this.recordsConsumed,
       recordsPerSecond: this.lastRatePerSecond,

@@ -46,9 +46,21 @@ export interface PeerView {
   readonly rttUs: TimeUs | null;
 }
 
+/**
+ * A view lists every peer up to this many; beyond it, only the unreachable peers (a
+ * 30-broker cluster's 37 peers per process, in every frame, would be most of the page's traffic).
+ */
+export const PROBE_VIEW_PEERS_MAX = 16;
+
 export interface ProbeView {
   readonly reachable: number;
   readonly unreachable: number;
+  /** Peers probed in all (listed in `peers` or not). */
+  readonly peersTotal: number;
+  /** The median and the longest last-measured round trip to reachable peers; null before any reply. */
+  readonly rttMedianUs: TimeUs | null;
+  readonly rttMaxUs: TimeUs | null;
+  /** Every peer in placement order when there are at most PROBE_VIEW_PEERS_MAX; otherwise only the unreachable ones. */
   readonly peers: readonly PeerView[];
 }
 
@@ -119,14 +131,27 @@ export class NetworkProbe {
   }
 
   view(): ProbeView {
+    const listAll = this.peers.size <= PROBE_VIEW_PEERS_MAX;
     const peers: PeerView[] = [];
+    const rtts: TimeUs[] = [];
     let reachable = 0;
     let unreachable = 0;
     for (const [id, peer] of this.peers) {
-      if (peer.health === 'reachable') reachable++;
+      if (peer.health === 'reachable') {
+        reachable++;
+        if (peer.rttUs !== null) rtts.push(peer.rttUs);
+      }
       if (peer.health === 'unreachable') unreachable++;
-      peers.push({ id, health: peer.health, rttUs: peer.rttUs });
+      if (listAll || peer.health === 'unreachable') peers.push({ id, health: peer.health, rttUs: peer.rttUs });
     }
-    return { reachable, unreachable, peers };
+    rtts.sort((a, b) => a - b);
+    return {
+      reachable,
+      unreachable,
+      peersTotal: this.peers.size,
+      rttMedianUs: rtts.length === 0 ? null : rtts[Math.floor(rtts.length / 2)]!,
+      rttMaxUs: rtts.length === 0 ? null : rtts[rtts.length - 1]!,
+      peers,
+    };
   }
 }

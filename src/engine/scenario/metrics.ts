@@ -204,11 +204,7 @@ const definitions: MetricDefinition[] = [
     perProcess: false,
     read: (engine) => {
       let max = 0;
-      for (const entry of probeViews(engine)) {
-        for (const peer of entry.probe.peers) {
-          if (peer.health === 'reachable' && peer.rttUs !== null) max = Math.max(max, peer.rttUs);
-        }
-      }
+      for (const entry of probeViews(engine)) max = Math.max(max, entry.probe.rttMaxUs ?? 0);
       return max / 1_000;
     },
   },

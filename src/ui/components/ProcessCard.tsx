@@ -4,7 +4,7 @@ import type { BrokerState, LifecycleView } from '../../engine/broker/lifecycle';
 import type { ControllerView, RegistrationView } from '../../engine/controller/controller';
 import { formatSpan } from '../../engine/sim/time';
 import type { ObjectStoreView } from '../../engine/storage/object-store';
-import { formatBytes, formatCount, formatUsd } from '../format';
+import { formatBytes, formatCount, formatRanges, formatUsd } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum } from '../kraft';
 
 interface Props {
@@ -41,9 +41,11 @@ const BROKER_STATE: Record<BrokerState, { label: string; tone: string; help: str
   SHUTTING_DOWN: { label: 'SHUTTING_DOWN', tone: 'warn', help: 'The controller said it may stop: it is exiting cleanly.' },
 };
 
-function PeerDots({ peers }: { peers: readonly PeerView[] }) {
+/** A dot per peer; in a big cluster the view lists only the peers not reachable, and so do the dots. */
+function PeerDots({ peers, all }: { peers: readonly PeerView[]; all: boolean }) {
+  if (peers.length === 0) return null;
   return (
-    <ul className="peer-dots" aria-label="Peers this process can reach">
+    <ul className="peer-dots" aria-label={all ? 'Peers this process can reach' : 'Peers this process cannot reach'}>
       {peers.map((peer) => (
         <li
           key={peer.id}
@@ -60,14 +62,12 @@ function PeerDots({ peers }: { peers: readonly PeerView[] }) {
 function NetworkLine({ process }: { process: ProcessSnapshot }) {
   const probe = process.view?.probe;
   if (probe === undefined) return null;
-  const peers = probe.peers;
-  const rtts = peers.map((peer) => peer.rttUs).filter((rtt): rtt is number => rtt !== null);
-  const rttMedian = rtts.length > 0 ? [...rtts].sort((a, b) => a - b)[Math.floor(rtts.length / 2)]! : null;
+  const rttMedian = probe.rttMedianUs;
   return (
     <div className="card-net" title={`Network probe: sent ${formatBytes(process.bytesSent)}, received ${formatBytes(process.bytesReceived)}`}>
-      <PeerDots peers={peers} />
+      <PeerDots peers={probe.peers} all={probe.peers.length === probe.peersTotal} />
       <span>
-        reaches <strong>{probe.reachable}</strong>/{peers.length} · {rttMedian !== null ? `rtt ${formatSpan(rttMedian)}` : 'rtt —'}
+        reaches <strong>{probe.reachable}</strong>/{probe.peersTotal} · {rttMedian !== null ? `rtt ${formatSpan(rttMedian)}` : 'rtt —'}
       </span>
       <span className="card-net-bytes">
         ↑ {formatBytes(process.bytesSent)} ↓ {formatBytes(process.bytesReceived)}
@@ -363,7 +363,7 @@ function ConsumerBody({ process }: { process: ProcessSnapshot }) {
   const consumer = process.view?.consumer;
   if (consumer === undefined) return null;
   const p99 = consumer.e2eLatencyUs.count > 0 ? formatSpan(consumer.e2eLatencyUs.p99) : '—';
-  const owned = consumer.partitions.map((p) => p.partition);
+  const owned = consumer.owned;
   const phase = consumer.phase === 'stable' ? `generation ${consumer.generationId}` : consumer.phase === 'left' ? 'left the group' : `${consumer.phase}…`;
   // An error from before its last assignment is history once it is reading again.
   const error = consumer.lastError !== null && (consumer.phase !== 'stable' || consumer.assignedAtUs === null || consumer.lastError.atUs > consumer.assignedAtUs) ? consumer.lastError : null;
@@ -377,7 +377,7 @@ function ConsumerBody({ process }: { process: ProcessSnapshot }) {
       </div>
       <div className="stat-row" data-testid={`consumer-partitions-${process.id}`} title="Partitions of the topic this consumer owns in the current generation">
         <span>
-          {consumer.topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${owned.join(', ')}`}
+          {consumer.topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${formatRanges(owned)}`}
         </span>
       </div>
       <dl className="card-figures" data-testid={`consumer-figures-${process.id}`}>

@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
 import { javaStringHashCode, kafkaAbs, offsetsPartitionFor } from '../../../src/engine/broker/group-protocol';
-import type { ConsumerView } from '../../../src/engine/clients/consumer';
+import { CONSUMER_VIEW_PARTITIONS_MAX, type ConsumerView } from '../../../src/engine/clients/consumer';
 import { METRICS } from '../../../src/engine/scenario/metrics';
 import { parseScenarioText } from '../../../src/engine/scenario/validate';
 import { ScenarioRun } from '../../../src/engine/scenario/runner';
@@ -192,6 +192,27 @@ describe('a consumer group on the real engine', () => {
     expect(audit).toBe(acked(engine));
     expect(views.get('consumer-3')!.partitions.length).toBe(6);
     expect(metric(engine, 'group.stable')).toBe(2);
+  });
+
+  it('lists every owned partition but details only the most lagging CONSUMER_VIEW_PARTITIONS_MAX, so a big topic keeps views small', () => {
+    const engine = createEngine(
+      {
+        ...base,
+        topics: [{ name: 'orders', partitions: CONSUMER_VIEW_PARTITIONS_MAX + 8, replicationFactor: 1 }],
+        producers: [{ topic: 'orders', recordsPerSecond: 2_000, 'linger.ms': 5 }],
+        consumers: [member()],
+      },
+      3,
+    );
+    engine.runUntil(15 * S);
+    const view = consumers(engine).get('consumer-1')!;
+    expect(view.phase).toBe('stable');
+    expect(view.owned).toEqual(Array.from({ length: CONSUMER_VIEW_PARTITIONS_MAX + 8 }, (_, index) => index));
+    expect(view.partitions).toHaveLength(CONSUMER_VIEW_PARTITIONS_MAX);
+    const detailed = view.partitions.map((partition) => partition.partition);
+    expect(detailed).toEqual([...detailed].sort((a, b) => a - b));
+    // The most lagging partition is among those detailed.
+    expect(view.recordsLagMax).toBe(Math.max(...view.partitions.map((partition) => partition.lag)));
   });
 
   it('shows lag (records-lag-max) rising when a consumer starts behind, and falling to zero as it catches up', () => {
