@@ -166,3 +166,14 @@ test('the tiering lesson: the controller, the producer, the consumer and the obj
     await page.screenshot({ path: `artifacts/screenshots/inspect-broker-${viewport.width}x${viewport.height}.png` });
   }
 });
+
+test('what is selected and then goes away says so', async ({ page }) => {
+  // The tiering lesson has six brokers; the fan-out lesson has three.
+  await page.goto('./?scenario=tiering-steady-state');
+  await page.getByTestId('select-broker-6').click();
+  await expect(page.getByTestId('inspect-title')).toContainText('Broker broker-6');
+  await page.getByLabel('Open a lesson').selectOption('consumer-fan-out');
+  await expect(page.getByTestId('inspect-gone')).toContainText('broker-6 is not part of this cluster', { timeout: 20_000 });
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('inspect-panel')).toHaveCount(0);
+});
