@@ -109,8 +109,11 @@ export function findZone(snapshot: Snapshot, id: string): Found<{ readonly isola
 export function selectionTitle(selection: Selection, snapshot: Snapshot): string {
   if (selection.kind === 'partition') return `Partition ${selection.topic}-${selection.partition}`;
   if (selection.kind === 'zone') return `Zone ${selection.id}`;
-  const role = snapshot.processes.find((process) => process.id === selection.id)?.role;
-  return `${role === undefined ? 'Process' : ROLE_NAMES[role]} ${selection.id}`;
+  const process = snapshot.processes.find((candidate) => candidate.id === selection.id);
+  if (process === undefined) return `Process ${selection.id}`;
+  // A client is a producer or a consumer (its view says which while it runs).
+  const kind = process.view?.producer !== undefined ? 'Producer' : process.view?.consumer !== undefined ? 'Consumer' : ROLE_NAMES[process.role];
+  return `${kind} ${selection.id}`;
 }
 
 const ROLE_NAMES: Record<ProcessSnapshot['role'], string> = {

@@ -11,6 +11,7 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import type { PartitionDetail, PartitionSnapshot, ProcessSnapshot, Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
+import { REGIONAL } from '../../engine/net/network';
 import { formatClock, formatSpan } from '../../engine/sim/time';
 import { S3_PRICES } from '../../engine/storage/object-store';
 import type { LatencyView } from '../../engine/metrics/histogram';
@@ -36,6 +37,7 @@ interface Props {
 }
 
 const count = (value: number): string => value.toLocaleString('en-US');
+const plural = (value: number, one: string, many: string): string => `${count(value)} ${value === 1 ? one : many}`;
 const offset = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : count(value));
 const latency = (view: LatencyView, which: 'p50' | 'p99' | 'p999' | 'max'): string => (view.count === 0 ? '—' : formatSpan(view[which]));
 /** A rate over the last simulated second ("…" until a second has passed while inspected), and the total since this life began. */
@@ -80,7 +82,7 @@ function ProcessFacts({ process }: { process: ProcessSnapshot }) {
       <Row term="Status" testId="inspect-status">
         {status}
       </Row>
-      <Row term="Zone">{process.zone === 'regional' ? 'regional (no zone)' : process.zone}</Row>
+      <Row term="Zone">{process.zone === REGIONAL ? 'regional: in no zone, every broker reaches it' : process.zone}</Row>
       <Row term="Life" help="Which life of the process this is: 1 at boot, 2 after its first restart. A crash loses its memory; its disk survives.">
         {process.incarnation}
         {process.crashes > 0 ? ` · crashed ${process.crashes}×` : ''}
@@ -423,7 +425,9 @@ function ProducerSection({ process }: { process: ProcessSnapshot }) {
             {producer.recordsRefused > 0 ? ` (${formatCount(producer.recordsRefused)} refused)` : ''}
           </Row>
           <Row term="Waiting" help="Records queued in the producer, batches and requests in flight, and buffer.memory used.">
-            {producer.metadataKnown ? `${formatCount(producer.queuedRecords)} queued · ${producer.batchesInFlight} batches in ${producer.requestsInFlight} requests · ${formatBytes(producer.bufferBytes)}` : 'waiting for metadata'}
+            {producer.metadataKnown
+              ? `${formatCount(producer.queuedRecords)} queued · ${plural(producer.batchesInFlight, 'batch', 'batches')} in ${plural(producer.requestsInFlight, 'request', 'requests')} · ${formatBytes(producer.bufferBytes)} of buffer.memory`
+              : 'waiting for metadata'}
           </Row>
           <Row term="Producer id" help="Idempotence: the id InitProducerId gave it (-1 without idempotence).">
             {producer.producerId ?? 'asking (InitProducerId)'}
@@ -651,7 +655,7 @@ function PartitionBody({ summary, detail, onSelect }: { summary: PartitionSnapsh
   const tiered = detail?.config.remoteStorageEnable === true;
   const config = detail?.config ?? null;
   const rows =
-    detail?.replicas.map((replica) => ({ ...replica, known: true })) ??
+    detail?.replicas ??
     summary?.replicas.map((replica) => ({
       broker: replica.broker,
       running: replica.running,
@@ -662,7 +666,7 @@ function PartitionBody({ summary, detail, onSelect }: { summary: PartitionSnapsh
       localLogStartOffset: null,
       flushedOffset: replica.flushedOffset,
       bytes: null,
-      known: false,
+      segments: null,
     })) ??
     [];
   const unclean = detail?.unclean ?? summary?.unclean ?? false;
@@ -742,7 +746,12 @@ function PartitionBody({ summary, detail, onSelect }: { summary: PartitionSnapsh
                       {state}
                     </span>
                   </td>
-                  <td data-testid={`inspect-replica-leo-${replica.broker}`}>{offset(replica.logEndOffset)}</td>
+                  <td
+                    data-testid={`inspect-replica-leo-${replica.broker}`}
+                    title={replica.bytes === null ? undefined : `${formatBytes(replica.bytes)} on ${replica.broker}'s disk, in ${plural(replica.segments ?? 0, 'segment', 'segments')}`}
+                  >
+                    {offset(replica.logEndOffset)}
+                  </td>
                   <td data-testid={`inspect-replica-hw-${replica.broker}`}>{offset(replica.highWatermark)}</td>
                   <td>{offset(replica.logStartOffset)}</td>
                   {tiered && <td data-testid={`inspect-replica-local-start-${replica.broker}`}>{offset(replica.localLogStartOffset)}</td>}
