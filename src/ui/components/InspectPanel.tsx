@@ -707,60 +707,61 @@ function PartitionBody({ summary, detail, onSelect }: { summary: PartitionSnapsh
         </Section>
       )}
       <Section title="Replicas" testId="inspect-partition-replicas">
-        <table className="inspect-table">
-          <thead>
-            <tr>
-              <th scope="col">Broker</th>
-              <th scope="col">State</th>
-              <th scope="col" title="Log end offset: the next offset it will append">
-                LEO
-              </th>
-              <th scope="col" title="This replica's own high watermark (a follower's trails the leader's: it learns it from fetch answers)">
-                HW
-              </th>
-              <th scope="col" title="Log start offset: below it, records are deleted">
-                Start
-              </th>
-              {tiered && (
-                <th scope="col" title="KIP-405 local log start: below it, only in the object store">
-                  Local start
+        <div className="inspect-scroll">
+          <table className="inspect-table">
+            <thead>
+              <tr>
+                <th scope="col">Replica</th>
+                <th scope="col" title="Log end offset: the next offset it will append">
+                  LEO
                 </th>
-              )}
-              <th scope="col" title="Written back to disk for sure; the rest is in the page cache">
-                Flushed
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((replica) => {
-              const state = replicaState(replica, leader);
-              return (
-                <tr key={replica.broker} data-testid={`inspect-replica-${replica.broker}`}>
-                  <th scope="row">
-                    <Pick selection={{ kind: 'process', id: replica.broker }} onSelect={onSelect}>
-                      {replica.broker}
-                    </Pick>
-                  </th>
-                  <td>
-                    <span className={`chip chip-${STATE_TONE[state]}`} data-testid={`inspect-replica-state-${replica.broker}`}>
-                      {state}
-                    </span>
-                  </td>
-                  <td
-                    data-testid={`inspect-replica-leo-${replica.broker}`}
-                    title={replica.bytes === null ? undefined : `${formatBytes(replica.bytes)} on ${replica.broker}'s disk, in ${plural(replica.segments ?? 0, 'segment', 'segments')}`}
-                  >
-                    {offset(replica.logEndOffset)}
-                  </td>
-                  <td data-testid={`inspect-replica-hw-${replica.broker}`}>{offset(replica.highWatermark)}</td>
-                  <td>{offset(replica.logStartOffset)}</td>
-                  {tiered && <td data-testid={`inspect-replica-local-start-${replica.broker}`}>{offset(replica.localLogStartOffset)}</td>}
-                  <td>{offset(replica.flushedOffset)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                <th scope="col" title="This replica's own high watermark (a follower's trails the leader's: it learns it from fetch answers)">
+                  HW
+                </th>
+                <th
+                  scope="col"
+                  title={`Log start offset: below it, records are deleted.${tiered ? ' Local: the KIP-405 local log start; below it, only in the object store.' : ''}`}
+                >
+                  Start
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((replica) => {
+                const state = replicaState(replica, leader);
+                return (
+                  <tr key={replica.broker} data-testid={`inspect-replica-${replica.broker}`}>
+                    <th scope="row">
+                      <Pick selection={{ kind: 'process', id: replica.broker }} onSelect={onSelect}>
+                        {replica.broker}
+                      </Pick>
+                      <span className={`chip inspect-state chip-${STATE_TONE[state]}`} data-testid={`inspect-replica-state-${replica.broker}`}>
+                        {state}
+                      </span>
+                    </th>
+                    <td title={replica.bytes === null ? undefined : `${formatBytes(replica.bytes)} on ${replica.broker}'s disk, in ${plural(replica.segments ?? 0, 'segment', 'segments')}`}>
+                      <span data-testid={`inspect-replica-leo-${replica.broker}`}>{offset(replica.logEndOffset)}</span>
+                      {replica.flushedOffset !== null && replica.logEndOffset !== null && replica.flushedOffset < replica.logEndOffset && (
+                        <small className="inspect-sub" title="Written back to disk for sure up to here; the rest is only in the page cache, and a crash of this broker loses it">
+                          flushed {offset(replica.flushedOffset)}
+                        </small>
+                      )}
+                    </td>
+                    <td data-testid={`inspect-replica-hw-${replica.broker}`}>{offset(replica.highWatermark)}</td>
+                    <td>
+                      {offset(replica.logStartOffset)}
+                      {tiered && (
+                        <small className="inspect-sub">
+                          local <span data-testid={`inspect-replica-local-start-${replica.broker}`}>{offset(replica.localLogStartOffset)}</span>
+                        </small>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
         {detail === null && <p className="inspect-note">Asking the simulation for each replica's high watermark and log start…</p>}
       </Section>
     </>

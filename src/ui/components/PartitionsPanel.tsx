@@ -85,7 +85,7 @@ function PartitionRow({ partition, onSelect, selected }: { partition: PartitionS
             type="button"
             className="part-name part-name-button"
             onClick={() => onSelect({ kind: 'partition', topic: partition.topic, partition: partition.partition })}
-            aria-pressed={selected}
+            aria-current={selected ? 'true' : undefined}
             title={`Inspect ${name}: each replica's log end, high watermark and log start`}
             data-testid={`select-partition-${name}`}
           >

@@ -469,7 +469,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
                 type="button"
                 className="card-name"
                 onClick={() => onSelect({ kind: 'process', id: process.id })}
-                aria-pressed={selected}
+                aria-current={selected ? 'true' : undefined}
                 title={`Inspect ${process.id}: its details in the side panel`}
                 data-testid={`select-${process.id}`}
               >
