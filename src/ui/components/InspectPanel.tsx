@@ -690,22 +690,6 @@ function PartitionBody({ summary, detail, onSelect }: { summary: PartitionSnapsh
           {unclean && <Row term="Recovery">RECOVERING after an unclean election (KIP-704): records only the old leader had are gone.</Row>}
         </dl>
       </Section>
-      {config !== null && (
-        <Section title="Topic settings" testId="inspect-partition-config">
-          <dl className="inspect-grid">
-            <Row term="Replication factor">{config.replicationFactor}</Row>
-            <Row term="min.insync.replicas" help="With acks=all, a write is refused (NOT_ENOUGH_REPLICAS) while the ISR is smaller than this." testId="inspect-partition-min-isr">
-              {config.minInsyncReplicas}
-              {isr.length < config.minInsyncReplicas ? ' · under it now: acks=all writes are refused' : ''}
-            </Row>
-            <Row term="unclean.leader.election.enable">{String(config.uncleanLeaderElectionEnable)}</Row>
-            <Row term="remote.storage.enable" help="KIP-405 tiered storage: closed segments go to the object store; disks keep the local tail." testId="inspect-partition-remote">
-              {String(config.remoteStorageEnable)}
-            </Row>
-            {config.dataReplication === 'quorum' && <Row term="Replication">majority quorum (the contrast to Kafka's ISR)</Row>}
-          </dl>
-        </Section>
-      )}
       <Section title="Replicas" testId="inspect-partition-replicas">
         <div className="inspect-scroll">
           <table className="inspect-table">
@@ -764,6 +748,22 @@ function PartitionBody({ summary, detail, onSelect }: { summary: PartitionSnapsh
         </div>
         {detail === null && <p className="inspect-note">Asking the simulation for each replica's high watermark and log start…</p>}
       </Section>
+      {config !== null && (
+        <Section title="Topic settings" testId="inspect-partition-config">
+          <dl className="inspect-grid">
+            <Row term="Replication factor">{config.replicationFactor}</Row>
+            <Row term="min.insync.replicas" help="With acks=all, a write is refused (NOT_ENOUGH_REPLICAS) while the ISR is smaller than this." testId="inspect-partition-min-isr">
+              {config.minInsyncReplicas}
+              {isr.length < config.minInsyncReplicas ? ' · under it now: acks=all writes are refused' : ''}
+            </Row>
+            <Row term="unclean.leader.election.enable">{String(config.uncleanLeaderElectionEnable)}</Row>
+            <Row term="remote.storage.enable" help="KIP-405 tiered storage: closed segments go to the object store; disks keep the local tail." testId="inspect-partition-remote">
+              {String(config.remoteStorageEnable)}
+            </Row>
+            {config.dataReplication === 'quorum' && <Row term="Replication">majority quorum (the contrast to Kafka's ISR)</Row>}
+          </dl>
+        </Section>
+      )}
     </>
   );
 }
