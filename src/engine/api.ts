@@ -9,6 +9,7 @@ import { buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberView,
 import type { ReplicaManager } from './broker/replica-manager';
 import type { MetadataImage, PartitionState } from './controller/image';
 import { describeRecord } from './controller/records';
+import { inspectPartition, type PartitionDetail } from './inspect';
 import { checkSeed, producerId, resolveConfig, type EngineConfig } from './config';
 import type { AlterConfigsCommand, ShutdownCommand } from './controller/messages';
 import { ACTIVE_CONTROLLER, describeFault, objectStoreProblem, parseFault, targetProblem, toNetworkFault, type Fault } from './faults';
@@ -28,6 +29,7 @@ export type { EngineConfigInput } from './config';
 export type { Fault, FaultInput } from './faults';
 export type { TraceEntry } from './sim/kernel';
 export type { MemberView } from './cluster';
+export type { PartitionDetail, ReplicaDetail } from './inspect';
 export type { PeerView, ProbeView } from './net/probe';
 export type { SeriesFrame, SeriesMeta, SeriesPoints } from './metrics/series';
 export { CROSS_ZONE_USD_PER_GB_EACH_WAY } from './metrics/catalog';
@@ -481,6 +483,29 @@ export class Engine {
   metadataOf(id: string): MetadataImage | null {
     const logic = this.kernel.logicOf(id) as { metadata?: () => MetadataImage } | null;
     return logic?.metadata?.() ?? null;
+  }
+
+  /**
+   * One partition in detail (each replica's log end, high watermark, log starts; the topic settings
+   * that matter), as the committed metadata and the brokers have it now; null when there is no such
+   * partition (or no metadata: ZooKeeper mode, every controller down). Read-only.
+   */
+  inspectPartition(topic: string, partition: number): PartitionDetail | null {
+    const controller = this.activeController() ?? this.mostAdvancedController();
+    const image = controller === null ? null : this.metadataOf(controller);
+    if (image === null) return null;
+    const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
+    return inspectPartition(
+      {
+        config: this.config,
+        image,
+        running: (broker) => running.has(broker),
+        logOf: (broker, key) => (this.kernel.durableOf(broker) as MemberDisk).data.logs.get(key) ?? null,
+        replicasOf: (broker) => (this.kernel.logicOf(broker) as { replicas?: ReplicaManager } | null)?.replicas ?? null,
+      },
+      topic,
+      partition,
+    );
   }
 
   /**

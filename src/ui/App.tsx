@@ -6,6 +6,7 @@ import { CompareSession } from './compare-session';
 import { ComparePicker } from './components/ComparePicker';
 import { CompareView, useCompareTop } from './components/CompareView';
 import { EventLog } from './components/EventLog';
+import { InspectPanel } from './components/InspectPanel';
 import { FailurePanel } from './components/FailurePanel';
 import { LessonPicker } from './components/LessonPicker';
 import { MetadataLogPanel } from './components/MetadataLogPanel';
@@ -21,6 +22,8 @@ import { ZoneBoard } from './components/ZoneBoard';
 import type { Setup } from './engine-client';
 import { FREE_PLAY_CONFIG } from './free-play';
 import { authoritativeController, quorumOf } from './kraft';
+import { advanceBrokerRates, type RateWindow } from './inspect';
+import { sameSelection, type Selection } from './selection';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
 import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
@@ -48,6 +51,53 @@ export function App({ params }: { params: PageParams }) {
   const [compareProblems, setCompareProblems] = useState<readonly string[]>([]);
   const comparing = compareMode?.kind === 'running' ? compareMode : null;
   const compareTop = useCompareTop(comparing?.session ?? null);
+
+  // Inspect: what the person selected (a process, a partition, a zone), looked up in each frame.
+  const [selected, setSelected] = useState<Selection | null>(null);
+  /** Where focus was when the panel opened: it goes back there when the panel closes. */
+  const opener = useRef<HTMLElement | null>(null);
+  const onSelect = useCallback(
+    (next: Selection) => {
+      if (selected === null && document.activeElement instanceof HTMLElement) opener.current = document.activeElement;
+      if (!sameSelection(selected, next)) setSelected(next);
+    },
+    [selected],
+  );
+  const closeInspect = useCallback(() => {
+    setSelected(null);
+    const back = opener.current;
+    opener.current = null;
+    // After the panel has gone; a card re-rendered since keeps the same button element.
+    requestAnimationFrame(() => {
+      if (back !== null && back.isConnected) back.focus();
+    });
+  }, []);
+  // Every broker's load over the last simulated second, kept across frames so a broker inspected while paused has them.
+  const rateWindows = useRef<ReadonlyMap<string, RateWindow>>(new Map());
+  const brokerRates = useMemo(() => {
+    if (snapshot !== null) rateWindows.current = advanceBrokerRates(rateWindows.current, snapshot);
+    return rateWindows.current;
+  }, [snapshot]);
+  // The worker's frames carry the selected partition in detail (per-replica HW, log starts, settings).
+  const client = state.context.client;
+  const inspectTopic = selected?.kind === 'partition' ? selected.topic : null;
+  const inspectPartition = selected?.kind === 'partition' ? selected.partition : null;
+  useEffect(() => {
+    if (client === null) return;
+    void client.inspect(inspectTopic === null || inspectPartition === null ? null : { topic: inspectTopic, partition: inspectPartition }).catch(() => undefined);
+  }, [client, inspectTopic, inspectPartition]);
+  // Escape closes the panel from anywhere on the page, unless something else took the key (a menu, a field).
+  useEffect(() => {
+    if (selected === null) return;
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      const target = event.target instanceof HTMLElement ? event.target : null;
+      if (target !== null && target.closest('input, textarea, select, [role="dialog"], [role="menu"], [role="listbox"]') !== null) return;
+      closeInspect();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [selected, closeInspect]);
 
   // The address bar always holds a link that reopens what is on screen (and, on reload, resumes it).
   useEffect(() => {
@@ -256,18 +306,20 @@ export function App({ params }: { params: PageParams }) {
           />
           <main className="main">
             <div className="stage">
-              <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+              <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} onSelect={onSelect} selected={selected} />
               {quorum.voters.length > 0 && (
                 <div className="kraft">
                   <QuorumPanel snapshot={frame.snapshot} quorum={quorum} ready={ready} onFault={onFault} />
                   <MetadataLogPanel log={metadataLog} quorum={quorum} />
                 </div>
               )}
-              {frame.snapshot.partitions.length > 0 && <PartitionsPanel partitions={frame.snapshot.partitions} total={frame.snapshot.partitionsTotal} />}
+              {frame.snapshot.partitions.length > 0 && (
+                <PartitionsPanel partitions={frame.snapshot.partitions} total={frame.snapshot.partitionsTotal} onSelect={onSelect} selected={selected} />
+              )}
               {series.meta.length > 0 && <MetricsPanel data={series} />}
               <NetworkPanel snapshot={frame.snapshot} ready={ready} onFault={onFault} />
             </div>
-            <aside className="sidebar">
+            <aside className={selected === null ? 'sidebar' : 'sidebar sidebar-inspecting'}>
               {frame.scenario !== null && (
                 <ScenarioPanel
                   scenario={frame.scenario}
@@ -276,6 +328,18 @@ export function App({ params }: { params: PageParams }) {
                   ready={ready}
                   onContinue={() => session.send({ type: 'PLAY' })}
                   onReplay={() => session.send({ type: 'OPEN', setup })}
+                />
+              )}
+              {selected !== null && (
+                <InspectPanel
+                  selection={selected}
+                  snapshot={frame.snapshot}
+                  inspected={frame.inspected}
+                  quorum={quorum}
+                  authority={authority}
+                  rateWindows={brokerRates}
+                  onSelect={onSelect}
+                  onClose={closeInspect}
                 />
               )}
               <EventLog log={log} trace={trace} />

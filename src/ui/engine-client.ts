@@ -13,7 +13,7 @@
 import * as Comlink from 'comlink';
 import type { TraceEntry } from '../engine/api';
 import type { Moment } from '../engine/scenario/runner';
-import type { EngineHost, Frame, Outcome, ScenarioInfo, SeekResult, Speed } from '../worker/host';
+import type { EngineHost, Frame, InspectTarget, Outcome, ScenarioInfo, SeekResult, Speed } from '../worker/host';
 import { TIMELINE_MARKERS_MAX, type TimelineMarker } from '../worker/timeline';
 import type { SessionMeta, SessionSource } from '../worker/sessions';
 import { EMPTY_LOG, mergeLog, type SeenLog } from './kraft';
@@ -155,6 +155,11 @@ export class EngineClient {
   /** Rewinds (or returns) to the moment `atUs`; resolves once the worker shows it. */
   seek(atUs: number): Promise<Outcome<SeekResult>> {
     return this.call(() => this.remote.seek(atUs) as Promise<Outcome<SeekResult>>);
+  }
+
+  /** Chooses the partition the worker's frames carry in detail (null: none), for the inspect panel. */
+  inspect(target: InspectTarget | null): Promise<Outcome> {
+    return this.call(() => this.remote.setInspected(target) as Promise<Outcome>);
   }
 
   /** Runs a stretch of simulated time at once, the host paused (compare mode drives two hosts in lock-step). */

@@ -32,7 +32,7 @@
 //   paused|playing --seek--> rebuilding --done--> paused (rewound, or at the furthest moment again)
 //   rewound --play / step / runFor / inject--> branched: a new future from the moment
 
-import { createEngine, type Engine, type Snapshot, type TraceEntry } from '../engine/api';
+import { createEngine, type Engine, type PartitionDetail, type Snapshot, type TraceEntry } from '../engine/api';
 import { ScenarioRun, type ExpectationResult, type Moment, type ScenarioReport } from '../engine/scenario/runner';
 import { parseScenario, parseScenarioText } from '../engine/scenario/validate';
 import { describeFault, parseFault } from '../engine/faults';
@@ -144,6 +144,18 @@ export interface Frame {
   readonly scenario: ScenarioFrame | null;
   readonly session: SessionFrame;
   readonly timeline: TimelineFrame;
+  /**
+   * The partition the page inspects (`setInspected`) and its detail as of this frame's moment
+   * (null detail: the metadata has no such partition); null when none is inspected. One
+   * partition, so frames stay small.
+   */
+  readonly inspected: { readonly target: InspectTarget; readonly detail: PartitionDetail | null } | null;
+}
+
+/** What the page inspects in detail: a partition (the snapshot carries the rest). */
+export interface InspectTarget {
+  readonly topic: string;
+  readonly partition: number;
 }
 
 export type FrameListener = (frame: Frame) => Promise<void> | void;
@@ -250,6 +262,8 @@ export class EngineHost {
   private branched: TimelineFrame['branched'] = null;
   private rebuild: { token: number; targetUs: number; engine: Engine; finish: (result: Outcome<SeekResult>) => void } | null = null;
   private rebuildToken = 0;
+  /** The partition the page inspects: every frame carries it in detail. */
+  private inspectTarget: InspectTarget | null = null;
 
   constructor(
     private readonly clock: HostClock = defaultClock,
@@ -521,6 +535,22 @@ export class EngineHost {
     } catch (error) {
       return outcomeOf(error);
     }
+  }
+
+  /**
+   * Chooses the partition every frame carries in detail (null: none), for the page's inspect
+   * panel; a frame follows at once. A bad target is refused and changes nothing.
+   */
+  setInspected(target: InspectTarget | null): Outcome {
+    if (target !== null) {
+      const valid = typeof target === 'object' && typeof target.topic === 'string' && Number.isInteger(target.partition) && target.partition >= 0;
+      if (!valid) {
+        return { ok: false, error: `inspect: got ${JSON.stringify(target)}; expected { topic: a topic name, partition: a whole number from 0 } or null`, problems: [] };
+      }
+    }
+    this.inspectTarget = target === null ? null : { topic: target.topic, partition: target.partition };
+    this.publish();
+    return { ok: true, value: undefined };
   }
 
   /** The full current state, outside the frame stream. */
@@ -940,6 +970,7 @@ export class EngineHost {
       scenario: this.scenarioFrame(),
       session: this.sessionStatus,
       timeline,
+      inspected: this.inspectTarget === null ? null : { target: this.inspectTarget, detail: engine.inspectPartition(this.inspectTarget.topic, this.inspectTarget.partition) },
     };
     const moreMarkers = this.frameDirty;
     this.awaitingDraw = true;

@@ -1190,6 +1190,12 @@ export class ReplicaManager {
     return this.leaders.get(partitionKey(topic, partition))?.highWatermark ?? null;
   }
 
+  /** This broker's own high watermark for a partition it leads or follows (a follower's lags the leader's); null otherwise. */
+  replicaHighWatermark(topic: string, partition: number): number | null {
+    const key = partitionKey(topic, partition);
+    return this.leaders.get(key)?.highWatermark ?? this.followers.get(key)?.highWatermark ?? null;
+  }
+
   view(): ReplicaView {
     let underReplicated = 0;
     let underMinIsr = 0;

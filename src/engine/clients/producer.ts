@@ -125,6 +125,9 @@ export interface ProducerErrorView {
 }
 
 export interface ProducerView {
+  /** The topic it writes to, and its acks (-1: all), as configured. */
+  readonly topic: string;
+  readonly acks: Acks;
   /** The rate records are made at now (the configured one until a change-load). */
   readonly recordsPerSecond: number;
   readonly metadataKnown: boolean;
@@ -404,6 +407,8 @@ export class Producer {
     const errors: Record<string, number> = {};
     for (const code of [...this.errors.keys()].sort()) errors[code] = this.errors.get(code)!;
     return {
+      topic: this.settings.topic,
+      acks: this.settings.acks,
       recordsPerSecond: this.rate,
       metadataKnown: this.metadataKnown,
       producerId: this.producerId,

@@ -1,8 +1,12 @@
 import type { PartitionSnapshot, ReplicaSnapshot } from '../../engine/api';
+import type { Selection } from '../selection';
 
 interface Props {
   readonly partitions: readonly PartitionSnapshot[];
   readonly total: number;
+  /** Selects a partition for the inspect panel: each partition's name becomes a button. */
+  readonly onSelect?: (selection: Selection) => void;
+  readonly selected?: Selection | null;
 }
 
 type ReplicaState = 'leader' | 'isr' | 'out' | 'down';
@@ -65,16 +69,29 @@ function ReplicaBar({ replica, hw, max }: { replica: ReplicaSnapshot; hw: number
   );
 }
 
-function PartitionRow({ partition }: { partition: PartitionSnapshot }) {
+function PartitionRow({ partition, onSelect, selected }: { partition: PartitionSnapshot; onSelect: Props['onSelect']; selected: boolean }) {
   const name = `${partition.topic}-${partition.partition}`;
   const hw = partition.highWatermark;
   const max = Math.max(1, hw ?? 0, ...partition.replicas.map((replica) => replica.logEndOffset ?? 0));
   const isr = partition.replicas.filter((replica) => replica.inIsr).length;
   const leaderDown = partition.leader !== null && partition.replicas.some((replica) => replica.broker === partition.leader && !replica.running);
   return (
-    <li className={partition.leader === null ? 'part part-offline' : 'part'} data-testid={`partition-${name}`}>
+    <li className={`${partition.leader === null ? 'part part-offline' : 'part'}${selected ? ' part-selected' : ''}`} data-testid={`partition-${name}`}>
       <div className="part-head">
-        <span className="part-name">{name}</span>
+        {onSelect === undefined ? (
+          <span className="part-name">{name}</span>
+        ) : (
+          <button
+            type="button"
+            className="part-name part-name-button"
+            onClick={() => onSelect({ kind: 'partition', topic: partition.topic, partition: partition.partition })}
+            aria-current={selected ? 'true' : undefined}
+            title={`Inspect ${name}: each replica's log end, high watermark and log start`}
+            data-testid={`select-partition-${name}`}
+          >
+            {name}
+          </button>
+        )}
         {partition.leader === null ? (
           <span
             className="chip chip-down"
@@ -134,7 +151,7 @@ function PartitionRow({ partition }: { partition: PartitionSnapshot }) {
 }
 
 /** The data plane's partitions: each one's replicas, leader, ISR, and how far each log has got. */
-export function PartitionsPanel({ partitions, total }: Props) {
+export function PartitionsPanel({ partitions, total, onSelect, selected = null }: Props) {
   return (
     <section className="panel partitions" aria-label="Partitions" data-testid="partitions-panel">
       <header className="panel-head">
@@ -150,7 +167,12 @@ export function PartitionsPanel({ partitions, total }: Props) {
       </p>
       <ol className="parts" aria-label="Partitions and their replicas">
         {partitions.map((partition) => (
-          <PartitionRow key={`${partition.topic}-${partition.partition}`} partition={partition} />
+          <PartitionRow
+            key={`${partition.topic}-${partition.partition}`}
+            partition={partition}
+            onSelect={onSelect}
+            selected={selected?.kind === 'partition' && selected.topic === partition.topic && selected.partition === partition.partition}
+          />
         ))}
       </ol>
       <div className="qlegend" aria-hidden="true">

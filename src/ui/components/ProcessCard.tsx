@@ -6,6 +6,7 @@ import { formatSpan } from '../../engine/sim/time';
 import type { ObjectStoreView } from '../../engine/storage/object-store';
 import { formatBytes, formatCount, formatRanges, formatUsd } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum } from '../kraft';
+import type { Selection } from '../selection';
 
 interface Props {
   readonly process: ProcessSnapshot;
@@ -14,6 +15,10 @@ interface Props {
   readonly quorum: Quorum;
   /** The controller whose view of the brokers counts (the active one, else the most advanced). */
   readonly authority: { readonly id: string; readonly view: ControllerView } | null;
+  /** Selects this process for the inspect panel: its name becomes a button. */
+  readonly onSelect?: (selection: Selection) => void;
+  /** It is the one the inspect panel shows. */
+  readonly selected?: boolean;
 }
 
 const ROLE_LABEL: Record<string, string> = { controller: 'Controller', broker: 'Broker', zookeeper: 'ZooKeeper', client: 'Client', objectStore: 'Object store' };
@@ -25,7 +30,7 @@ function statusOf(process: ProcessSnapshot): { label: string; tone: string } {
   return { label: 'Up', tone: 'good' };
 }
 
-const BROKER_STATE: Record<BrokerState, { label: string; tone: string; help: string }> = {
+export const BROKER_STATE: Record<BrokerState, { label: string; tone: string; help: string }> = {
   STARTING: { label: 'STARTING', tone: 'neutral', help: 'Looking for the active controller, to register with it.' },
   RECOVERY: {
     label: 'RECOVERY (fenced)',
@@ -344,7 +349,7 @@ function ObjectStoreBody({ process }: { process: ProcessSnapshot }) {
 }
 
 /** Kafka's error codes a consumer meets, in plain words for the card. */
-const CONSUMER_ERRORS: Record<string, string> = {
+export const CONSUMER_ERRORS: Record<string, string> = {
   COORDINATOR_NOT_AVAILABLE: 'The group has no coordinator yet (its __consumer_offsets partition has no leader, or the topic is being created).',
   COORDINATOR_LOAD_IN_PROGRESS: 'A new coordinator is still loading the group from __consumer_offsets.',
   NOT_COORDINATOR: 'The broker it asked is no longer the group coordinator; it looks for the new one.',
@@ -433,7 +438,7 @@ function DownBody({ process }: { process: ProcessSnapshot }) {
   return <p className="card-down">{process.crashes > 0 ? `Down. Crashed ${process.crashes}×; its disk survives, its memory does not.` : 'Down.'}</p>;
 }
 
-export function ProcessCard({ process, ready, onFault, quorum, authority }: Props) {
+export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false }: Props) {
   const status = statusOf(process);
   const up = process.status === 'up' && process.view !== null;
   const broker = process.view?.broker;
@@ -447,7 +452,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
   const canShutDown = up && broker !== undefined && (broker.state === 'STARTING' || broker.state === 'RECOVERY' || broker.state === 'RUNNING');
   return (
     <article
-      className={`card card-${process.role} card-${status.tone}`}
+      className={`card card-${process.role} card-${status.tone}${selected ? ' card-selected' : ''}`}
       data-testid={`process-${process.id}`}
       aria-label={`${ROLE_LABEL[process.role] ?? process.role} ${process.id}, ${status.label}`}
     >
@@ -456,7 +461,22 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
           {process.role === 'controller' ? '◆' : process.role === 'zookeeper' ? '●' : '■'}
         </span>
         <div className="card-title">
-          <h3>{process.id}</h3>
+          <h3>
+            {onSelect === undefined ? (
+              process.id
+            ) : (
+              <button
+                type="button"
+                className="card-name"
+                onClick={() => onSelect({ kind: 'process', id: process.id })}
+                aria-current={selected ? 'true' : undefined}
+                title={`Inspect ${process.id}: its details in the side panel`}
+                data-testid={`select-${process.id}`}
+              >
+                {process.id}
+              </button>
+            )}
+          </h3>
           <span className="card-role">{ROLE_LABEL[process.role] ?? process.role}</span>
         </div>
         <span className={`pill pill-${status.tone}`} data-testid={`status-${process.id}`}>

@@ -3,6 +3,7 @@ import type { ControllerView } from '../../engine/controller/controller';
 import { REGIONAL } from '../../engine/net/network';
 import type { Quorum } from '../kraft';
 import { ProcessCard } from './ProcessCard';
+import type { Selection } from '../selection';
 
 interface Props {
   readonly snapshot: Snapshot;
@@ -10,10 +11,14 @@ interface Props {
   readonly authority: { readonly id: string; readonly view: ControllerView } | null;
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
+  /** Selects a process for the inspect panel (passed to each card). */
+  readonly onSelect?: (selection: Selection) => void;
+  readonly selected?: Selection | null;
 }
 
 /** The physical cluster: one column per availability zone, controllers above brokers; regional services below. */
-export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props) {
+export function ZoneBoard({ snapshot, quorum, authority, ready, onFault, onSelect, selected = null }: Props) {
+  const isSelected = (id: string): boolean => selected?.kind === 'process' && selected.id === id;
   const regional = snapshot.processes.filter((process) => process.zone === REGIONAL);
   return (
     <>
@@ -48,7 +53,7 @@ export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props
               </header>
               <div className="zone-body">
                 {ordered.map((process) => (
-                  <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+                  <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} onSelect={onSelect} selected={isSelected(process.id)} />
                 ))}
               </div>
             </div>
@@ -65,7 +70,7 @@ export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props
           </header>
           <div className="region-body">
             {regional.map((process) => (
-              <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+              <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} onSelect={onSelect} selected={isSelected(process.id)} />
             ))}
           </div>
         </section>
