@@ -6,6 +6,7 @@ import { formatSpan } from '../../engine/sim/time';
 import type { ObjectStoreView } from '../../engine/storage/object-store';
 import { formatBytes, formatCount, formatUsd } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum } from '../kraft';
+import type { MenuRequest } from '../selection';
 
 interface Props {
   readonly process: ProcessSnapshot;
@@ -14,6 +15,8 @@ interface Props {
   readonly quorum: Quorum;
   /** The controller whose view of the brokers counts (the active one, else the most advanced). */
   readonly authority: { readonly id: string; readonly view: ControllerView } | null;
+  /** Opens this process's actions menu (right-click on the card, or its ⋯ Actions button). */
+  readonly onMenu?: (request: MenuRequest) => void;
 }
 
 const ROLE_LABEL: Record<string, string> = { controller: 'Controller', broker: 'Broker', zookeeper: 'ZooKeeper', client: 'Client', objectStore: 'Object store' };
@@ -433,7 +436,7 @@ function DownBody({ process }: { process: ProcessSnapshot }) {
   return <p className="card-down">{process.crashes > 0 ? `Down. Crashed ${process.crashes}×; its disk survives, its memory does not.` : 'Down.'}</p>;
 }
 
-export function ProcessCard({ process, ready, onFault, quorum, authority }: Props) {
+export function ProcessCard({ process, ready, onFault, quorum, authority, onMenu }: Props) {
   const status = statusOf(process);
   const up = process.status === 'up' && process.view !== null;
   const broker = process.view?.broker;
@@ -450,6 +453,14 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
       className={`card card-${process.role} card-${status.tone}`}
       data-testid={`process-${process.id}`}
       aria-label={`${ROLE_LABEL[process.role] ?? process.role} ${process.id}, ${status.label}`}
+      onContextMenu={
+        onMenu === undefined
+          ? undefined
+          : (event) => {
+              event.preventDefault();
+              onMenu({ target: { kind: 'process', id: process.id }, x: event.clientX, y: event.clientY });
+            }
+      }
     >
       <header className="card-head">
         <span className={`role-icon role-${process.role}`} aria-hidden="true">
@@ -462,6 +473,22 @@ export function ProcessCard({ process, ready, onFault, quorum, authority }: Prop
         <span className={`pill pill-${status.tone}`} data-testid={`status-${process.id}`}>
           {status.label}
         </span>
+        {onMenu !== undefined && (
+          <button
+            type="button"
+            className="btn btn-small btn-icon card-menu"
+            aria-haspopup="menu"
+            aria-label={`Actions for ${process.id}`}
+            title="What you can do to it (also: right-click the card)"
+            data-testid={`actions-${process.id}`}
+            onClick={(event) => {
+              const rect = event.currentTarget.getBoundingClientRect();
+              onMenu({ target: { kind: 'process', id: process.id }, x: rect.left, y: rect.bottom + 4 });
+            }}
+          >
+            ⋯ Actions
+          </button>
+        )}
       </header>
       <div className="card-body">
         {!up && <DownBody process={process} />}

@@ -2,6 +2,7 @@ import type { Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
 import { REGIONAL } from '../../engine/net/network';
 import type { Quorum } from '../kraft';
+import type { MenuRequest } from '../selection';
 import { ProcessCard } from './ProcessCard';
 
 interface Props {
@@ -10,10 +11,12 @@ interface Props {
   readonly authority: { readonly id: string; readonly view: ControllerView } | null;
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
+  /** Opens the actions menu of a process or a zone (right-click, or a card's ⋯ button). */
+  readonly onMenu?: (request: MenuRequest) => void;
 }
 
 /** The physical cluster: one column per availability zone, controllers above brokers; regional services below. */
-export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props) {
+export function ZoneBoard({ snapshot, quorum, authority, ready, onFault, onMenu }: Props) {
   const regional = snapshot.processes.filter((process) => process.zone === REGIONAL);
   return (
     <>
@@ -23,7 +26,17 @@ export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props
           const ordered = [...members.filter((p) => p.role === 'controller'), ...members.filter((p) => p.role !== 'controller')];
           return (
             <div key={zone.id} className={zone.isolated ? 'zone zone-isolated' : 'zone'} data-testid={`zone-${zone.id}`}>
-              <header className="zone-head">
+              <header
+                className="zone-head"
+                onContextMenu={
+                  onMenu === undefined
+                    ? undefined
+                    : (event) => {
+                        event.preventDefault();
+                        onMenu({ target: { kind: 'zone', id: zone.id }, x: event.clientX, y: event.clientY });
+                      }
+                }
+              >
                 <div>
                   <h2>{zone.id}</h2>
                   <span className="zone-sub">
@@ -48,7 +61,7 @@ export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props
               </header>
               <div className="zone-body">
                 {ordered.map((process) => (
-                  <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+                  <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} onMenu={onMenu} />
                 ))}
               </div>
             </div>
@@ -65,7 +78,7 @@ export function ZoneBoard({ snapshot, quorum, authority, ready, onFault }: Props
           </header>
           <div className="region-body">
             {regional.map((process) => (
-              <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+              <ProcessCard key={process.id} process={process} quorum={quorum} authority={authority} ready={ready} onFault={onFault} onMenu={onMenu} />
             ))}
           </div>
         </section>
