@@ -95,6 +95,21 @@ describe('remove-producer', () => {
     expect(errorOf(() => engine.inject({ kind: 'remove-producer', process: 'producer-1' }))).toMatch(/was removed already/);
     expect(errorOf(() => engine.inject({ kind: 'remove-producer', process: 'broker-1' }))).toMatch(/broker-1 is not a producer; producers are producer-1/);
   });
+
+  it('a producer closed before it ever learned its partitions drops what it held, says so, and stops', () => {
+    const engine = createEngine(base, 3);
+    engine.runFor(3 * S);
+    engine.inject({ kind: 'add-producer', topic: 'orders', recordsPerSecond: 1_000 });
+    // Cut off before its first metadata answer: the records it makes wait for partitions it never learns
+    // (they are counted when it next wakes: here, at the close).
+    engine.inject({ kind: 'isolate', process: 'producer-1' });
+    engine.runFor(2 * S);
+    expect(producer(engine, 'producer-1')!.metadataKnown).toBe(false);
+    engine.inject({ kind: 'remove-producer', process: 'producer-1' });
+    engine.runFor(1 * S);
+    expect(notes(engine, /producer-1 closes before it ever learned orders's partitions: [1-9]\d* records it held are dropped/)).toHaveLength(1);
+    expect(statusOf(engine, 'producer-1')).toBe('stopped');
+  });
 });
 
 describe('change-producer', () => {

@@ -426,6 +426,13 @@ function ObjectStoreActions({ store, ready, onFault }: { store: ObjectStoreView 
 }
 
 function DownBody({ process }: { process: ProcessSnapshot }) {
+  if (process.status === 'stopped' && process.role === 'client') {
+    return (
+      <p className="card-down" data-testid={`removed-${process.id}`}>
+        <strong>Removed.</strong> The application closed it (a producer sends what it holds first; a consumer commits and leaves its group). Add a new one from the tool bar.
+      </p>
+    );
+  }
   if (process.status === 'stopped') {
     return (
       <p className="card-down">
@@ -521,7 +528,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onMenu
               <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'crash', process: process.id })}>
                 Crash
               </button>
-            ) : (
+            ) : process.role === 'client' && process.status === 'stopped' ? null : (
               <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'restart', process: process.id })}>
                 Restart
               </button>
