@@ -7,6 +7,7 @@
 // Plain data and pure functions over a snapshot: no React, no worker calls. Whether the engine
 // takes an input is the engine's to say (Engine.check, through the host); `enabled` only hides
 // what cannot make sense (restarting a process that runs), so a menu stays short.
+// The fill-disk and power-loss faults (being added to faults.ts elsewhere) each become one entry here.
 
 import type { ProcessSnapshot, Snapshot } from '../engine/api';
 import { OBJECT_STORE_ID } from '../engine/storage/object-store';
@@ -191,6 +192,16 @@ export const ACTIONS: readonly ActionSpec[] = [
     build: (process) => ({ kind: 'isolate', process }),
   },
   {
+    id: 'isolate-client',
+    group: 'break',
+    label: 'Isolate',
+    help: 'Cut every link of this client: it keeps running but reaches no broker.',
+    target: 'client',
+    fields: [],
+    enabled: (context) => processOf(context.snapshot, context.targetId)?.isolated === false && up(context),
+    build: (process) => ({ kind: 'isolate', process }),
+  },
+  {
     id: 'heal-process',
     group: 'break',
     label: 'Heal',
@@ -199,7 +210,9 @@ export const ACTIONS: readonly ActionSpec[] = [
     fields: [],
     enabled: (context) => {
       const process = processOf(context.snapshot, context.targetId);
-      return process !== undefined && (process.isolated || process.view?.disk?.degraded === true || context.snapshot.network.faults.length > 0);
+      if (process === undefined) return false;
+      const onLink = context.snapshot.network.faults.some((fault) => 'from' in fault && (fault.from === process.id || fault.to === process.id));
+      return process.isolated || onLink || process.view?.disk?.degraded === true;
     },
     build: (target) => ({ kind: 'heal', target }),
   },

@@ -56,6 +56,8 @@ test('add a producer from the tool bar: it appears, produces, and the timeline m
 });
 
 test('remove a consumer from its menu: it leaves its group, which rebalances so the other owns every partition', async ({ page }) => {
+  // Two groups form and one rebalances: slow on a shared machine.
+  test.slow();
   await play(page);
   for (const _ of [1, 2]) {
     await chooseFromToolbar(page, 'load', 'add-consumer');
@@ -180,7 +182,16 @@ test('a context menu crashes a broker: opened by right-click, and by keyboard', 
   await expect(page.getByTestId('status-broker-3')).toHaveText('Crashed');
   await expect(menu3).toBeHidden();
 
+  // A zone has its menu too: cut it off from the keyboard.
+  await page.getByTestId('actions-zone-c').focus();
+  await page.keyboard.press('Enter');
+  const zoneMenu = page.getByRole('menu', { name: 'Actions for zone-c' });
+  await expect(zoneMenu.locator('[data-action="isolate-zone"]')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('zone-zone-c')).toContainText('cut off from the rest of the network');
+
   await expect(myMarker(page, /crash broker-2/)).toHaveCount(1);
+  await expect(myMarker(page, /cut zone-c off from the rest of the network/)).toHaveCount(1);
   await expect(myMarker(page, /crash broker-3/)).toHaveCount(1);
   await page.screenshot({ path: 'artifacts/screenshots/actions-brokers-crashed.png' });
 });

@@ -43,6 +43,21 @@ export function ZoneBoard({ snapshot, quorum, authority, ready, onFault, onMenu 
                     {zone.isolated ? 'cut off from the rest of the network' : `availability zone · ${members.length} processes`}
                   </span>
                 </div>
+                {onMenu !== undefined && (
+                  <button
+                    type="button"
+                    className="btn btn-small btn-icon"
+                    aria-haspopup="menu"
+                    aria-label={`Actions for ${zone.id}`}
+                    data-testid={`actions-${zone.id}`}
+                    onClick={(event) => {
+                      const rect = event.currentTarget.getBoundingClientRect();
+                      onMenu({ target: { kind: 'zone', id: zone.id }, x: rect.left, y: rect.bottom + 4 });
+                    }}
+                  >
+                    ⋯
+                  </button>
+                )}
                 {zone.isolated ? (
                   <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: zone.id })}>
                     Reconnect zone
