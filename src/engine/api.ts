@@ -10,9 +10,11 @@ import type { ReplicaManager } from './broker/replica-manager';
 import type { MetadataImage, PartitionState } from './controller/image';
 import { describeRecord } from './controller/records';
 import { inspectPartition, type PartitionDetail } from './inspect';
-import { checkSeed, producerId, resolveConfig, type EngineConfig } from './config';
+import { checkSeed, resolveConfig, type EngineConfig } from './config';
 import type { AlterConfigsCommand, ShutdownCommand } from './controller/messages';
 import { ACTIVE_CONTROLLER, describeFault, objectStoreProblem, parseFault, targetProblem, toNetworkFault, type Fault } from './faults';
+import { isLoadAction } from './load-actions';
+import { LoadControl } from './load-control';
 import { OBJECT_STORE_ID, type ObjectStoreDisk } from './storage/object-store';
 import { ConsumptionChecker, type ConsumptionStatus } from './check/consumption';
 import { DurabilityOracle, type DurabilityStatus, type PartitionTruth } from './check/durability';
@@ -77,6 +79,17 @@ export interface PartitionSnapshot {
 
 /** Loss reports carried by one snapshot (the first ones; all are counted). */
 export const SNAPSHOT_LOSSES_MAX = 5;
+/** Topics carried by one snapshot (the first ones, the person's before the internal ones). */
+export const SNAPSHOT_TOPICS_MAX = 200;
+
+export interface TopicSnapshot {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Kafka's internal topics (__consumer_offsets). */
+  readonly internal: boolean;
+}
+
 /** Metadata log entries carried by one snapshot (the newest). */
 export const SNAPSHOT_METADATA_LOG_MAX = 30;
 
@@ -126,6 +139,8 @@ export interface Snapshot {
   readonly partitions: readonly PartitionSnapshot[];
   /** All partitions, when there are more than the snapshot carries. */
   readonly partitionsTotal: number;
+  /** Topics as the committed metadata has them (at most SNAPSHOT_TOPICS_MAX): what producers, consumers and forms can name. */
+  readonly topics: readonly TopicSnapshot[];
   /** The durability oracle's findings: acknowledged records, and any lost (the first few, with their cause). */
   readonly durability: DurabilityStatus;
   /** Notable events with index >= the `notableFrom` asked for (at most SNAPSHOT_TRACE_MAX, newest). */
@@ -174,6 +189,8 @@ export class Engine {
   private readonly consumption = new ConsumptionChecker(this.oracle);
   /** Metrics over time, fed by the kernel's read-only observer; null when options.series is false. */
   private readonly recorder: SeriesRecorder<ClusterSample> | null;
+  /** Load actions (add and remove clients, create topics) and the register of clients. */
+  private readonly load: LoadControl;
 
   constructor(configInput: unknown, seed: number, options: EngineOptions = {}) {
     this.seed = checkSeed(seed);
@@ -182,6 +199,7 @@ export class Engine {
     this.network = new Network({ zones: this.config.zones, ...this.config.network }, prng.fork('network'));
     this.kernel = new Kernel(this.network, prng.fork('kernel'));
     buildCluster(this.kernel, this.config, this.oracle, this.consumption);
+    this.load = new LoadControl(this.kernel, this.config, { producer: this.oracle, consumer: this.consumption }, this);
     if (options.series === false) {
       this.recorder = null;
     } else {
@@ -275,7 +293,8 @@ export class Engine {
   schedule(atUs: TimeUs, input: unknown): Fault {
     checkTime(atUs, 'time');
     const fault = parseFault(input);
-    this.checkTargets(fault);
+    // A load action may name what an earlier action will make (a topic, a producer): it is checked when it applies.
+    if (!isLoadAction(fault)) this.checkTargets(fault);
     this.kernel.schedule(atUs, describeFault(fault), () => {
       // The world may have moved on since scheduling (the process already crashed): say so and go
       // on, rather than stopping the run halfway through an event.
@@ -354,6 +373,7 @@ export class Engine {
       network: { ...stats, faults: [...this.network.activeFaults()] },
       metadataLog: this.metadataLog(SNAPSHOT_METADATA_LOG_MAX),
       ...this.partitionsForSnapshot(),
+      topics: this.topicsForSnapshot(),
       durability: this.durabilityForSnapshot(),
       notable: this.kernel.notableTrace(options.notableFrom ?? 0, SNAPSHOT_TRACE_MAX),
       recent: this.kernel.recentTrace(options.traceFrom ?? 0, SNAPSHOT_TRACE_MAX),
@@ -429,11 +449,18 @@ export class Engine {
         throw new Error(`fault "${fault.kind}": no process "${id}"; processes are ${names.join(', ')}`);
       }
     };
+    if (isLoadAction(fault)) {
+      this.load.check(fault);
+      return;
+    }
     switch (fault.kind) {
       case 'crash':
       case 'restart':
       case 'isolate':
         needProcess(fault.process);
+        if (fault.kind === 'restart' && this.load.isRemoved(fault.process)) {
+          throw new Error(`fault "restart": ${fault.process} was removed (the application closed it); add a new client instead`);
+        }
         return;
       case 'shutdown':
       case 'replace-disk':
@@ -441,9 +468,10 @@ export class Engine {
       case 'change-load': {
         needProcess(fault.process);
         const role = this.kernel.processes().find((process) => process.id === fault.process)!.role;
-        const isProducer = this.config.producers.some((producer, index) => producerId(producer, index) === fault.process);
+        const isProducer = this.load.isProducer(fault.process);
         const problem = targetProblem(fault, { role, isProducer }, this.config.controllerMode);
         if (problem !== null) throw new Error(`fault "${fault.kind}": ${problem}`);
+        if (fault.kind === 'change-load' && this.load.isRemoved(fault.process)) throw new Error(`fault "change-load": ${fault.process} was removed; add a new producer instead`);
         return;
       }
       case 'isolate-zone':
@@ -543,6 +571,21 @@ export class Engine {
       }
     }
     return { partitions, partitionsTotal: image.partitionCount };
+  }
+
+  private topicsForSnapshot(): TopicSnapshot[] {
+    const controller = this.activeController() ?? this.mostAdvancedController();
+    const image = controller === null ? null : this.metadataOf(controller);
+    if (image === null) return [];
+    const topics: TopicSnapshot[] = [];
+    for (const internal of [false, true]) {
+      for (const topic of image.topicsByName.values()) {
+        if (topics.length >= SNAPSHOT_TOPICS_MAX) break;
+        if (topic.name.startsWith('__') !== internal) continue;
+        topics.push({ name: topic.name, partitions: topic.partitions.length, replicationFactor: topic.partitions[0]?.replicas.length ?? 0, internal });
+      }
+    }
+    return topics;
   }
 
   private partitionSnapshot(state: PartitionState, running: ReadonlySet<string>): PartitionSnapshot {
@@ -680,6 +723,8 @@ export class Engine {
 
   /** Replaces "@active-controller" with the process it means now. */
   private resolve(fault: Fault): Fault {
+    // A load action's generated id and zone are chosen now, and recorded, so a replay makes the same processes.
+    if (isLoadAction(fault)) return this.load.check(fault);
     if (!('process' in fault) || fault.process !== ACTIVE_CONTROLLER) return fault;
     const active = this.activeController();
     if (active === null) throw new Error(`fault "${fault.kind}": no controller is active right now (an election is under way); try again in a moment`);
@@ -759,6 +804,16 @@ export class Engine {
         this.network.heal(fault.target);
         this.healDisks(fault.target);
         this.kernel.announce(describeFault(fault));
+        break;
+      case 'add-producer':
+      case 'remove-producer':
+      case 'change-producer':
+      case 'add-consumer':
+      case 'remove-consumer':
+      case 'create-topic':
+        // Said first, so the log reads "add producer-4 ..." before producer-4's own first words.
+        this.kernel.announce(describeFault(fault));
+        this.load.apply(fault);
         break;
       default:
         this.network.inject(toNetworkFault(fault)!);

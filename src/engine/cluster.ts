@@ -15,7 +15,7 @@ import { isDataRequest, type ReplicaFetchResponse } from './broker/protocol';
 import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
 import { Consumer, type ConsumerLedger, type ConsumerView } from './clients/consumer';
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
-import { dataReplicationOf, logConfigOf, normalizeAcks, type EngineConfig } from './config';
+import { dataReplicationOf, logConfigOf, normalizeAcks, type ConsumerConfig, type EngineConfig, type ProducerConfig, type TopicConfig } from './config';
 import type { LogConfig } from './broker/partition-log';
 import { QuorumController, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
@@ -101,12 +101,28 @@ function minInsyncReplicasOf(image: MetadataImage, staticValue: number): (topic:
   };
 }
 
-/** Segment and retention settings per topic: the topic's own (static config), else the broker's log.* defaults. */
-function logConfigsOf(config: EngineConfig): (topic: string) => LogConfig {
+/** The topic settings a CreateTopics may carry as Config records that shape a log (see load-actions.ts create-topic). */
+const LOG_CONFIG_NAMES = ['remote.storage.enable'] as const;
+
+/**
+ * Segment and retention settings per topic: the topic's own (static config), else, for a topic
+ * created while the cluster runs, its Config records in the broker's metadata image, else the
+ * broker's log.* defaults. Asked once per new replica log.
+ */
+function logConfigsOf(config: EngineConfig, image: MetadataImage): (topic: string) => LogConfig {
   const byTopic = new Map<string, LogConfig>();
   for (const topic of config.topics) byTopic.set(topic.name, logConfigOf(config.kafka, topic.config));
   const fallback = logConfigOf(config.kafka, undefined);
-  return (topic) => byTopic.get(topic) ?? fallback;
+  return (topic) => {
+    const known = byTopic.get(topic);
+    if (known !== undefined) return known;
+    const own: Record<string, boolean> = {};
+    for (const name of LOG_CONFIG_NAMES) {
+      const value = image.configs.get(`topic:${topic}/${name}`);
+      if (value !== undefined) own[name] = value === 'true';
+    }
+    return Object.keys(own).length === 0 ? fallback : logConfigOf(config.kafka, own as TopicConfig);
+  };
 }
 
 type MetadataMessage = RaftMessage<MetadataRecord, ImageData>;
@@ -147,6 +163,7 @@ class ControllerMember implements ProcessLogic<Message> {
         dataReplication: dataReplicationOf(config),
         topics: config.topics,
         expectedBrokers: config.placements.filter((placement) => placement.role === 'broker').length,
+        remoteStorageSystemEnabled: kafka['remote.log.storage.system.enable'],
       },
       (records, fx) => this.raft.append(records, fx),
     );
@@ -227,7 +244,7 @@ class BrokerMember implements ProcessLogic<Message> {
         fetchBackoffUs: kafka['replica.fetch.backoff.ms'] * US_PER_MS,
         minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
         dataReplication: dataReplicationOf(config),
-        logConfig: logConfigsOf(config),
+        logConfig: logConfigsOf(config, image),
         retentionCheckIntervalUs: kafka['log.retention.check.interval.ms'] * US_PER_MS,
       },
       disk.data,
@@ -482,10 +499,27 @@ export interface ChangeLoadCommand extends Message {
   readonly recordsPerSecond: number;
 }
 
-/** What a producer's machine keeps across a restart: the load it was last told to make. */
+/** The application closes its client (remove-producer, remove-consumer): from outside, like ChangeLoad. */
+export interface CloseClientCommand extends Message {
+  readonly type: 'CloseClient';
+}
+
+/**
+ * What a client's machine keeps across lives: the load it was last told to make, the settings the
+ * application last opened its producer with (change-producer), and whether the application closed
+ * it for good (remove-producer / remove-consumer: a restart is refused).
+ */
 export interface ProducerDisk {
   recordsPerSecond: number | null;
+  recordBytes?: number;
+  acks?: ProducerConfig['acks'];
+  /** Producers opened anew by change-producer so far: their request ids start apart, so a late answer to the old one is never taken for the new one's. */
+  reopened?: number;
+  removed?: boolean;
 }
+
+/** Request ids of a producer opened anew start this far apart (one life sends far fewer). */
+const CORRELATION_IDS_PER_OPENING = 1_000_000_000;
 
 class ProducerMember implements ProcessLogic<Message> {
   private readonly producer: Producer;
@@ -500,6 +534,7 @@ class ProducerMember implements ProcessLogic<Message> {
 
   receive(from: string, message: Message, fx: Effects<Message>): void {
     if (from === OPERATOR && message.type === 'ChangeLoad') return this.producer.setRate((message as ChangeLoadCommand).recordsPerSecond, fx);
+    if (from === OPERATOR && message.type === 'CloseClient') return this.producer.close(fx);
     if (this.producer.handleMessage(from, message, fx)) return;
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
   }
@@ -519,27 +554,32 @@ class ProducerMember implements ProcessLogic<Message> {
   }
 }
 
-function buildProducer(config: EngineConfig, index: number, id: string, ledger: ProducerLedger, disk: ProducerDisk): Producer {
-  const settings = config.producers[index]!;
-  const acks = normalizeAcks(settings.acks);
+function brokerIds(config: EngineConfig): string[] {
+  return config.placements.filter((placement) => placement.role === 'broker').map((placement) => placement.id);
+}
+
+function buildProducer(config: EngineConfig, settings: ProducerConfig, id: string, ledger: ProducerLedger, disk: ProducerDisk): Producer {
+  // A producer reopened by change-producer takes the settings it was reopened with.
+  const acks = normalizeAcks(disk.acks ?? settings.acks);
   return new Producer(
     {
       id,
       topic: settings.topic,
-      bootstrap: config.placements.filter((placement) => placement.role === 'broker').map((placement) => placement.id),
+      bootstrap: brokerIds(config),
       acks,
       recordsPerSecond: disk.recordsPerSecond ?? settings.recordsPerSecond,
-      recordBytes: settings.recordBytes,
+      recordBytes: disk.recordBytes ?? settings.recordBytes,
       lingerUs: settings['linger.ms'] * US_PER_MS,
       batchBytes: settings['batch.size'],
       deliveryTimeoutUs: settings['delivery.timeout.ms'] * US_PER_MS,
       requestTimeoutUs: settings['request.timeout.ms'] * US_PER_MS,
       retryBackoffUs: settings['retry.backoff.ms'] * US_PER_MS,
-      // Kafka 3.x turns idempotence on by default, which needs acks=all.
+      // Kafka 3.x turns idempotence on by default, which needs acks=all (change-producer refuses other acks with an explicit true).
       idempotence: settings['enable.idempotence'] ?? acks === -1,
       maxInFlight: settings['max.in.flight.requests.per.connection'],
       startUs: settings.startMs * US_PER_MS,
       stopUs: settings.stopMs === undefined ? null : settings.stopMs * US_PER_MS,
+      firstCorrelationId: (disk.reopened ?? 0) * CORRELATION_IDS_PER_OPENING,
     },
     ledger,
   );
@@ -553,6 +593,11 @@ class ConsumerMember implements ProcessLogic<Message> {
   }
 
   receive(from: string, message: Message, fx: Effects<Message>): void {
+    if (from === OPERATOR && message.type === 'CloseClient') {
+      this.consumer.closeNow(fx);
+      fx.exit('the application closed its consumer');
+      return;
+    }
     if (this.consumer.handleMessage(from, message, fx)) return;
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
   }
@@ -572,14 +617,13 @@ class ConsumerMember implements ProcessLogic<Message> {
   }
 }
 
-function buildConsumer(config: EngineConfig, index: number, id: string, ledger: ConsumerLedger): Consumer {
-  const settings = config.consumers[index]!;
+function buildConsumer(config: EngineConfig, settings: ConsumerConfig, id: string, ledger: ConsumerLedger): Consumer {
   return new Consumer(
     {
       id,
       groupId: settings['group.id'],
       topic: settings.topic,
-      bootstrap: config.placements.filter((placement) => placement.role === 'broker').map((placement) => placement.id),
+      bootstrap: brokerIds(config),
       assignmentStrategy: settings['partition.assignment.strategy'],
       sessionTimeoutUs: settings['session.timeout.ms'] * US_PER_MS,
       heartbeatIntervalUs: settings['heartbeat.interval.ms'] * US_PER_MS,
@@ -602,6 +646,29 @@ function buildConsumer(config: EngineConfig, index: number, id: string, ledger: 
 /** A consumer ledger that watches nothing. */
 const NO_CONSUMER_LEDGER: ConsumerLedger = { consumed: () => undefined, positioned: () => undefined };
 
+/** Adds a producer process (at boot, or while the cluster runs: add-producer); it starts now. */
+export function addProducerProcess(kernel: Kernel, config: EngineConfig, settings: ProducerConfig, placement: { id: string; zone: string }, ledger: ProducerLedger): void {
+  kernel.addProcess<ProducerDisk, Message>({
+    id: placement.id,
+    role: 'client',
+    zone: placement.zone,
+    durable: { recordsPerSecond: null },
+    create: (saved) => new ProducerMember(buildProducer(config, settings, placement.id, ledger, saved)),
+  });
+}
+
+/** Adds a consumer process (at boot, or while the cluster runs: add-consumer); it starts now. */
+export function addConsumerProcess(kernel: Kernel, config: EngineConfig, settings: ConsumerConfig, placement: { id: string; zone: string }, ledger: ConsumerLedger): void {
+  kernel.addProcess<ProducerDisk, Message>({
+    id: placement.id,
+    role: 'client',
+    zone: placement.zone,
+    // A consumer's machine keeps nothing but whether it was removed.
+    durable: { recordsPerSecond: null },
+    create: () => new ConsumerMember(buildConsumer(config, settings, placement.id, ledger)),
+  });
+}
+
 export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: ProducerLedger, consumerLedger: ConsumerLedger = NO_CONSUMER_LEDGER): void {
   if (config.controllerMode === 'zookeeper') {
     buildLegacyCluster(kernel, config);
@@ -609,7 +676,7 @@ export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: Produ
   }
   // Controllers and brokers probe each other; clients and the object store do not take part.
   const ids = config.placements.filter((placement) => placement.role === 'controller' || placement.role === 'broker').map((placement) => placement.id);
-  let producerIndex = 0;
+  let clientIndex = 0;
   for (const placement of config.placements) {
     if (placement.role === 'objectStore') {
       kernel.addProcess<ObjectStoreDisk, Message>({
@@ -623,19 +690,9 @@ export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: Produ
     }
     if (placement.role === 'client') {
       // Clients are placed producers first, then consumers (resolveConfig).
-      const index = producerIndex++;
-      const isProducer = index < config.producers.length;
-      kernel.addProcess<ProducerDisk, Message>({
-        id: placement.id,
-        role: 'client',
-        zone: placement.zone,
-        // A producer's machine keeps its last load change; a consumer's keeps nothing.
-        durable: { recordsPerSecond: null },
-        create: (saved) =>
-          isProducer
-            ? new ProducerMember(buildProducer(config, index, placement.id, ledger, saved))
-            : new ConsumerMember(buildConsumer(config, index - config.producers.length, placement.id, consumerLedger)),
-      });
+      const index = clientIndex++;
+      if (index < config.producers.length) addProducerProcess(kernel, config, config.producers[index]!, placement, ledger);
+      else addConsumerProcess(kernel, config, config.consumers[index - config.producers.length]!, placement, consumerLedger);
       continue;
     }
     const peers = ids.filter((id) => id !== placement.id);

@@ -339,6 +339,8 @@ function checkTieredStorage(config: { config: KafkaConfig }, topic: z.output<typ
 export type EngineConfigInput = z.input<typeof engineConfigSchema>;
 export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
 export type TopicConfig = z.output<typeof topicSchema>['config'];
+export type ProducerConfig = z.output<typeof producerSchema>;
+export type ConsumerConfig = z.output<typeof consumerSchema>;
 type ParsedConfig = z.output<typeof engineConfigSchema>;
 
 export interface ProcessPlacement {

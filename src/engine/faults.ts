@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { NetworkFault } from './net/network';
 import { US_PER_MS } from './sim/time';
+import { describeLoadAction, isLoadAction, loadActionSchemas } from './load-actions';
 import { numberIn, oneOf, parseOrThrow, strictObject } from './validation';
 
 const processId = z.string({ error: 'a process name, like "broker-1"' }).min(1, { error: 'a process name, like "broker-1"' });
@@ -57,10 +58,13 @@ export const faultSchema = z.discriminatedUnion(
       /** null removes the setting, so the next level applies again. */
       value: z.union([z.boolean(), z.null()], { error: 'true, false, or null to remove the setting' }),
     }),
+    // Load: clients and topics (load-actions.ts), on the same recorded path as the faults.
+    ...loadActionSchemas,
   ],
   {
     error:
-      'a fault kind: one of "crash", "replace-disk", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"',
+      'a fault kind: one of "crash", "replace-disk", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"' +
+      ', or a load action: "add-producer", "remove-producer", "change-producer", "add-consumer", "remove-consumer", "create-topic"',
   },
 );
 
@@ -111,6 +115,7 @@ export function toNetworkFault(fault: Fault): NetworkFault | null {
 
 /** A sentence for the event log. */
 export function describeFault(fault: Fault): string {
+  if (isLoadAction(fault)) return describeLoadAction(fault);
   const arrow = (f: { from: string; to: string; bothWays: boolean }) => `${f.from} ${f.bothWays ? '↔' : '→'} ${f.to}`;
   switch (fault.kind) {
     case 'crash':

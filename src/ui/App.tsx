@@ -3,6 +3,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Speed } from '../worker/host';
 import { compareParamOf, compareSetups, parseCompareParam, type CompareSpec } from './compare';
 import { CompareSession } from './compare-session';
+import { ActionMenu } from './components/ActionMenu';
+import type { CheckInput } from './components/ActionForm';
 import { ComparePicker } from './components/ComparePicker';
 import { CompareView, useCompareTop } from './components/CompareView';
 import { EventLog } from './components/EventLog';
@@ -17,13 +19,14 @@ import { QuorumPanel } from './components/QuorumPanel';
 import { ScenarioPanel } from './components/ScenarioPanel';
 import { SessionsMenu } from './components/SessionsMenu';
 import { Timeline } from './components/Timeline';
+import { Toolbar } from './components/Toolbar';
 import { TopBar } from './components/TopBar';
 import { ZoneBoard } from './components/ZoneBoard';
 import type { Setup } from './engine-client';
 import { FREE_PLAY_CONFIG } from './free-play';
 import { authoritativeController, quorumOf } from './kraft';
 import { advanceBrokerRates, type RateWindow } from './inspect';
-import { sameSelection, type Selection } from './selection';
+import { sameSelection, type MenuRequest, type Selection } from './selection';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
 import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
@@ -166,6 +169,14 @@ export function App({ params }: { params: PageParams }) {
 
 
   const onFault = useCallback((fault: unknown) => session.send({ type: 'INJECT', fault }), [session]);
+  // The context menu open now (a process's or a zone's), from a right-click or a card's ⋯ button.
+  const [menu, setMenu] = useState<MenuRequest | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  // Forms ask the engine as you type: the host refuses exactly what inject would (Engine.check).
+  const check = useCallback<CheckInput>(
+    (input) => client?.checkFault(input) ?? Promise.resolve({ ok: false, error: 'the simulation is not running', problems: [] }),
+    [client],
+  );
   const onSpeed = useCallback((speed: Speed) => session.send({ type: 'SET_SPEED', speed }), [session]);
   const onSeek = useCallback((atUs: number) => session.send({ type: 'SEEK', atUs }), [session]);
   const open = useCallback(
@@ -306,7 +317,9 @@ export function App({ params }: { params: PageParams }) {
           />
           <main className="main">
             <div className="stage">
-              <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} onSelect={onSelect} selected={selected} />
+              <Toolbar snapshot={frame.snapshot} ready={ready} check={check} onFault={onFault} />
+              <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} onSelect={onSelect} selected={selected} onMenu={setMenu} />
+              {menu !== null && <ActionMenu request={menu} snapshot={frame.snapshot} ready={ready} check={check} onFault={onFault} onClose={closeMenu} />}
               {quorum.voters.length > 0 && (
                 <div className="kraft">
                   <QuorumPanel snapshot={frame.snapshot} quorum={quorum} ready={ready} onFault={onFault} />

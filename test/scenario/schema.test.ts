@@ -145,6 +145,13 @@ describe('the scenario JSON Schema', () => {
       'slow-object-store',
       'heal',
       'alter-config',
+      // Load actions (load-actions.ts) share the faults' path.
+      'add-producer',
+      'remove-producer',
+      'change-producer',
+      'add-consumer',
+      'remove-consumer',
+      'create-topic',
     ]);
   });
 

@@ -14,7 +14,7 @@
 //            first, committing its positions; cooperative: keeps fetching what it owns)
 //            --UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION--> unjoined, its partitions lost (not committed)
 //   any      --coordinator error or request.timeout.ms--> unjoined with the coordinator unknown
-//   any      --stopUs--> left (auto-commit, then LeaveGroup)
+//   any      --stopUs, or closeNow (remove-consumer)--> left (auto-commit, then LeaveGroup)
 // A newly assigned partition's position comes from the group's committed offset (OffsetFetch),
 // else from auto.offset.reset (ListOffsets, earliest or latest). Fetches go to each partition's
 // leader, one in flight per broker, long-polled there.
@@ -657,6 +657,16 @@ export class Consumer {
     this.answered('heartbeat', fx);
     if (response.error === 'NONE') this.lastHeartbeatOkUs = fx.nowUs;
     else if (this.phase === 'stable') this.groupError(response.error, 'Heartbeat', fx);
+  }
+
+  /**
+   * The application closes the consumer now (remove-consumer), as KafkaConsumer.close: it commits
+   * its positions (with auto-commit) and sends LeaveGroup, so the coordinator rebalances the group
+   * at once rather than after session.timeout.ms. The process ends right after; the answers are
+   * not awaited (Kafka's close waits for them up to its timeout, which changes nothing the group sees).
+   */
+  closeNow(fx: Effects<Message>): void {
+    this.close(fx);
   }
 
   private close(fx: Effects<Message>): void {

@@ -102,6 +102,8 @@ export interface ProducerSettings {
   readonly startUs: TimeUs;
   /** ... until here (exclusive); null: forever. */
   readonly stopUs: TimeUs | null;
+  /** The first request id less one (default 0): a producer reopened in the same process starts apart from the last one's. */
+  readonly firstCorrelationId?: number;
 }
 
 /** The durability oracle's view of the producer: it observes, it never steers. */
@@ -125,9 +127,12 @@ export interface ProducerErrorView {
 }
 
 export interface ProducerView {
-  /** The topic it writes to, and its acks (-1: all), as configured. */
   readonly topic: string;
+  /** acks as the protocol carries it (-1 for all), and record size: what change-producer changes. */
   readonly acks: Acks;
+  readonly recordBytes: number;
+  /** The application closed it (remove-producer): it sends what it holds, then exits. */
+  readonly closing: boolean;
   /** The rate records are made at now (the configured one until a change-load). */
   readonly recordsPerSecond: number;
   readonly metadataKnown: boolean;
@@ -286,6 +291,8 @@ export class Producer {
   private readonly batchAllocationBytes: number;
 
   private started = false;
+  /** The application closed it: no new records; it exits once what it holds is done. */
+  private closing = false;
   /** Record 0's time: startUs, or this life's start if later (records are not made while the producer is down). */
   private originUs: TimeUs = 0;
   private batchIdPrefix: string;
@@ -348,6 +355,36 @@ export class Producer {
     this.producerId = settings.idempotence ? null : -1;
     this.batchIdPrefix = settings.id;
     this.rate = settings.recordsPerSecond;
+    this.correlationId = settings.firstCorrelationId ?? 0;
+  }
+
+  /**
+   * The application closes the producer (remove-producer), as KafkaProducer.close() without a
+   * timeout: no more records are made; what it holds is sent at once (linger no longer waits) and
+   * answered, retried or timed out by delivery.timeout.ms as usual; then the process exits. Records
+   * still waiting for the first metadata have nowhere to go and are dropped with a note.
+   */
+  close(fx: Effects<Message>): void {
+    if (this.closing) return;
+    this.advance(fx);
+    this.rateBaseIndex = this.nextRecordIndex;
+    this.originUs = fx.nowUs + 1;
+    this.rate = 0;
+    this.closing = true;
+    this.closeOpenBatch();
+    if (!this.metadataKnown && this.pendingRecords > 0) {
+      fx.note(`${this.settings.id} closes before it ever learned ${this.settings.topic}'s partitions: ${this.pendingRecords} records it held are dropped`);
+      this.pendingRecords = 0;
+      this.bufferUsedBytes = 0;
+    }
+    this.act(fx);
+  }
+
+  /** Closing, and nothing left to send or to hear back about. */
+  private drained(): boolean {
+    if (this.pendingRecords > 0 || this.inFlight.size > 0) return false;
+    for (const partition of this.partitions) if (partition.queue.length > 0 || partition.inFlight.length > 0) return false;
+    return true;
   }
 
   /**
@@ -409,6 +446,8 @@ export class Producer {
     return {
       topic: this.settings.topic,
       acks: this.settings.acks,
+      recordBytes: this.settings.recordBytes,
+      closing: this.closing,
       recordsPerSecond: this.rate,
       metadataKnown: this.metadataKnown,
       producerId: this.producerId,
@@ -438,9 +477,15 @@ export class Producer {
 
   /** Sends what is due, then arms the timer for the next moment something could change. */
   private act(fx: Effects<Message>): void {
+    if (this.closing) this.closeOpenBatch();
     this.maybeSendMetadata(fx);
     this.maybeSendInitProducerId(fx);
     this.sendReadyBatches(fx);
+    if (this.closing && this.drained()) {
+      fx.note(`${this.settings.id} is closed: every record it held was acknowledged or given up on`);
+      fx.exit('the application closed its producer');
+      return;
+    }
     this.armWake(fx);
   }
 

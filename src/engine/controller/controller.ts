@@ -55,6 +55,7 @@ import type {
   ReplicaLogEndResponse,
 } from './messages';
 import { placeReplicas } from './placement';
+import { createTopicProblem } from '../load-actions';
 import { recordBytes, type LeaderId, type MetadataRecord, type PartitionChangeRecord } from './records';
 
 const TIMER_FENCE_CHECK = 'controller:fence-check';
@@ -82,6 +83,8 @@ export interface ControllerSettings {
   }[];
   /** Brokers in the configuration: the cluster is "formed" when all are usable. */
   readonly expectedBrokers: number;
+  /** remote.log.storage.system.enable: whether a new topic may set remote.storage.enable (KIP-405). */
+  readonly remoteStorageSystemEnabled?: boolean;
 }
 
 /** Appends records to the metadata log; returns the offset after the last, or null when not leader. */
@@ -546,6 +549,7 @@ export class QuorumController {
    * exists: nothing to do; the broker asks again if it still lacks it.
    */
   private handleCreateTopics(request: CreateTopicsRequest, fx: Effects<Message>): void {
+    if (request.admin !== undefined) return this.handleAdminCreateTopics(request, request.admin.configs, fx);
     const active = this.active;
     if (active === null || active.image.topicsByName.has(request.name)) return;
     const usable = [...active.image.brokers.values()].filter((broker) => !broker.fenced && !broker.inControlledShutdown);
@@ -558,6 +562,45 @@ export class QuorumController {
     });
     this.append(records, fx);
     fx.note(`${this.self} created ${request.name} (${request.partitions} partitions, replication factor ${replicationFactor}) for the group coordinator`);
+  }
+
+  /**
+   * A person's CreateTopics (ReplicationControlManager.createTopics): refused with Kafka's error
+   * code and message (createTopicProblem), else the Topic, its Config records and its Partition
+   * records in one batch, replicas striped over the usable brokers from a random start
+   * (StripedReplicaPlacer). The refusal or the creation is told in the event log.
+   */
+  private handleAdminCreateTopics(request: CreateTopicsRequest, configs: readonly { name: string; value: string }[], fx: Effects<Message>): void {
+    const active = this.active;
+    if (active === null) {
+      fx.note(`${this.self} refused CreateTopics ${request.name}: NOT_CONTROLLER: this controller is not active; ask again`);
+      return;
+    }
+    const usable = [...active.image.brokers.values()].filter((broker) => !broker.fenced && !broker.inControlledShutdown);
+    const remote = configs.some((config) => config.name === 'remote.storage.enable' && config.value === 'true');
+    const problem = createTopicProblem(
+      { name: request.name, partitions: request.partitions, replicationFactor: request.replicationFactor, 'remote.storage.enable': remote },
+      active.image.topicsByName.keys(),
+      usable.length,
+      this.settings.remoteStorageSystemEnabled === true,
+    );
+    if (problem !== null) {
+      fx.note(`${this.self} refused CreateTopics ${request.name}: ${problem.code}: ${problem.message}`);
+      return;
+    }
+    const assignments = placeReplicas(usable, request.partitions, request.replicationFactor, fx.prng.int(usable.length));
+    const records: MetadataRecord[] = [{ type: 'Topic', name: request.name, topicId: request.name }];
+    for (const config of configs) records.push({ type: 'Config', resource: `topic:${request.name}`, name: config.name, value: config.value });
+    assignments.forEach((replicas, partition) => {
+      records.push({ type: 'Partition', topicId: request.name, partition, replicas, isr: replicas, leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0 });
+    });
+    this.append(records, fx);
+    const minIsr = configs.find((config) => config.name === 'min.insync.replicas');
+    const warning =
+      minIsr !== undefined && Number(minIsr.value) > request.replicationFactor
+        ? `; min.insync.replicas=${minIsr.value} is above the replication factor, which Kafka accepts, so every acks=all produce to it will fail NOT_ENOUGH_REPLICAS`
+        : '';
+    fx.note(`${this.self} created ${request.name}: ${request.partitions} partition${request.partitions === 1 ? '' : 's'}, replication factor ${request.replicationFactor}, placed across racks${warning}`);
   }
 
   // ---- writing --------------------------------------------------------------------------------

@@ -70,8 +70,14 @@ export interface CreateTopicsRequest extends Message {
   readonly type: 'CreateTopics';
   readonly name: string;
   readonly partitions: number;
-  /** Capped by the controller at the usable broker count. */
+  /** Capped by the controller at the usable broker count (a broker's request; an admin's is refused instead). */
   readonly replicationFactor: number;
+  /**
+   * A person's CreateTopics (the create-topic action, as an admin client sends it): checked with
+   * Kafka's rules and error codes (load-actions.ts createTopicProblem), never capped; the refusal is
+   * told in the event log. Absent for a broker's internal topic.
+   */
+  readonly admin?: { readonly configs: readonly { readonly name: string; readonly value: string }[] };
 }
 
 export type ControllerRequest = BrokerRegistrationRequest | BrokerHeartbeatRequest | AlterPartitionRequest | CreateTopicsRequest;

@@ -5,6 +5,7 @@
 
 import { producerId, resolveConfig, type EngineConfig } from '../config';
 import { ACTIVE_CONTROLLER, objectStoreProblem, targetProblem, type Fault } from '../faults';
+import { createTopicProblem, isLoadAction, type LoadAction } from '../load-actions';
 import { OBJECT_STORE_ID } from '../storage/object-store';
 import { formatSpan } from '../sim/time';
 import { ValidationError, check, formatPath, type ValidationProblem } from '../validation';
@@ -24,12 +25,70 @@ type Path = readonly (string | number)[];
 class Checker {
   readonly problems: ValidationProblem[] = [];
   private readonly processIds: Set<string>;
+  /** Producers and consumers: the config's, then those the timeline adds (in file order, ids generated as the engine does). */
+  private readonly producers: Set<string>;
+  private readonly consumers: Set<string>;
+  /** The config's topics, then those the timeline creates. */
+  private readonly topics: Set<string>;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly config: EngineConfig,
   ) {
     this.processIds = new Set(config.placements.map((placement) => placement.id));
+    this.producers = new Set(config.producers.map((producer, index) => producerId(producer, index)));
+    this.consumers = new Set(config.consumers.map((consumer, index) => consumer.id ?? `consumer-${index + 1}`));
+    this.topics = new Set(config.topics.map((topic) => topic.name));
+  }
+
+  /**
+   * A load action (load-actions.ts). Targets are checked against the clients and topics the config
+   * and the earlier steps of the file make; the engine checks again when it applies (a step whose
+   * action no longer applies then is skipped with a note).
+   */
+  private loadAction(path: Path, action: LoadAction): void {
+    if (this.config.controllerMode !== 'kraft') {
+      this.add([...path, 'kind'], 'ZooKeeper mode models only the controller, for the failover contrast; clients and topics need a KRaft cluster');
+      return;
+    }
+    const topicList = () => [...this.topics].join(', ') || 'none (create one with create-topic)';
+    switch (action.kind) {
+      case 'add-producer':
+      case 'add-consumer': {
+        const role = action.kind === 'add-producer' ? 'producer' : 'consumer';
+        const known = role === 'producer' ? this.producers : this.consumers;
+        let id = action.id;
+        if (id !== undefined && this.processIds.has(id)) this.add([...path, 'id'], `a process named "${id}" exists already; choose another id, or leave it out`);
+        if (id === undefined) {
+          let n = known.size + 1;
+          while (this.processIds.has(`${role}-${n}`)) n++;
+          id = `${role}-${n}`;
+        }
+        known.add(id);
+        this.processIds.add(id);
+        if (action.zone !== undefined) this.zone([...path, 'zone'], action.zone);
+        if (!this.topics.has(action.topic)) this.add([...path, 'topic'], `no topic "${action.topic}"; topics are ${topicList()}`);
+        return;
+      }
+      case 'remove-producer':
+      case 'change-producer':
+      case 'remove-consumer': {
+        const role = action.kind === 'remove-consumer' ? 'consumer' : 'producer';
+        const known = role === 'producer' ? this.producers : this.consumers;
+        if (!known.has(action.process)) this.add([...path, 'process'], `no ${role} "${action.process}"; ${role}s are ${[...known].join(', ') || 'none'}`);
+        if (action.kind === 'change-producer' && action.recordBytes === undefined && action.acks === undefined) {
+          this.add(path, 'give "recordBytes" or "acks" (or both): nothing would change');
+        }
+        return;
+      }
+      case 'create-topic': {
+        const brokers = this.config.placements.filter((placement) => placement.role === 'broker').length;
+        const problem = createTopicProblem(action, this.topics, brokers, this.config.kafka['remote.log.storage.system.enable']);
+        if (problem !== null) this.add([...path, problem.code === 'INVALID_REPLICATION_FACTOR' ? 'replicationFactor' : problem.code === 'INVALID_CONFIG' ? 'remote.storage.enable' : 'name'], `${problem.code}: ${problem.message}`);
+        this.topics.add(action.name);
+        return;
+      }
+    }
   }
 
   add(path: Path, message: string): void {
@@ -60,6 +119,7 @@ class Checker {
   }
 
   fault(path: Path, fault: Fault): void {
+    if (isLoadAction(fault)) return this.loadAction(path, fault);
     switch (fault.kind) {
       case 'crash':
       case 'restart':
@@ -70,12 +130,12 @@ class Checker {
       case 'slow-disk':
       case 'replace-disk':
       case 'change-load': {
-        const placement = this.config.placements.find((candidate) => candidate.id === fault.process);
+        const placement = this.config.placements.find((candidate) => candidate.id === fault.process) ?? (this.processIds.has(fault.process) ? { role: 'client' as const } : undefined);
         if (placement === undefined) {
           this.process([...path, 'process'], fault.process);
           return;
         }
-        const isProducer = this.config.producers.some((producer, index) => producerId(producer, index) === fault.process);
+        const isProducer = this.producers.has(fault.process);
         const problem = targetProblem(fault, { role: placement.role, isProducer }, this.config.controllerMode);
         if (problem !== null) this.add([...path, (fault.kind === 'slow-disk' || fault.kind === 'replace-disk') && this.config.controllerMode !== 'kraft' ? 'kind' : 'process'], problem);
         return;

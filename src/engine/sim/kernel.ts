@@ -375,6 +375,18 @@ export class Kernel {
     this.push(EventKind.Start, slot.index, NO_PROCESS, 'start', null, null, this.now, slot.incarnation);
   }
 
+  /**
+   * Ends a running process's life cleanly and starts the next at once from its disk, as an
+   * application that closes a client and opens a new one with new settings (change-producer). Its
+   * timers and unread mail go with the old life, as in a restart.
+   */
+  relaunch(id: string, reason: string): void {
+    const slot = this.slotOf(id);
+    if (slot.status !== 'up') throw new Error(`${id} is ${slot.status}; only a running process can be relaunched`);
+    this.stopProcess(slot, reason);
+    this.restart(id);
+  }
+
   // ---- scheduling ---------------------------------------------------------------------------
 
   /** Runs `action` at `atUs` (not before now), ordered with every other event; for faults and scripts. */

@@ -6,7 +6,7 @@ import { formatSpan } from '../../engine/sim/time';
 import type { ObjectStoreView } from '../../engine/storage/object-store';
 import { formatBytes, formatCount, formatRanges, formatUsd } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum } from '../kraft';
-import type { Selection } from '../selection';
+import type { MenuRequest, Selection } from '../selection';
 
 interface Props {
   readonly process: ProcessSnapshot;
@@ -19,6 +19,8 @@ interface Props {
   readonly onSelect?: (selection: Selection) => void;
   /** It is the one the inspect panel shows. */
   readonly selected?: boolean;
+  /** Opens this process's actions menu (right-click on the card, or its ⋯ Actions button). */
+  readonly onMenu?: (request: MenuRequest) => void;
 }
 
 const ROLE_LABEL: Record<string, string> = { controller: 'Controller', broker: 'Broker', zookeeper: 'ZooKeeper', client: 'Client', objectStore: 'Object store' };
@@ -428,6 +430,13 @@ function ObjectStoreActions({ store, ready, onFault }: { store: ObjectStoreView 
 }
 
 function DownBody({ process }: { process: ProcessSnapshot }) {
+  if (process.status === 'stopped' && process.role === 'client') {
+    return (
+      <p className="card-down" data-testid={`removed-${process.id}`}>
+        <strong>Removed.</strong> The application closed it (a producer sends what it holds first; a consumer commits and leaves its group). Add a new one from the tool bar.
+      </p>
+    );
+  }
   if (process.status === 'stopped') {
     return (
       <p className="card-down">
@@ -438,7 +447,7 @@ function DownBody({ process }: { process: ProcessSnapshot }) {
   return <p className="card-down">{process.crashes > 0 ? `Down. Crashed ${process.crashes}×; its disk survives, its memory does not.` : 'Down.'}</p>;
 }
 
-export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false }: Props) {
+export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false, onMenu }: Props) {
   const status = statusOf(process);
   const up = process.status === 'up' && process.view !== null;
   const broker = process.view?.broker;
@@ -455,6 +464,14 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
       className={`card card-${process.role} card-${status.tone}${selected ? ' card-selected' : ''}`}
       data-testid={`process-${process.id}`}
       aria-label={`${ROLE_LABEL[process.role] ?? process.role} ${process.id}, ${status.label}`}
+      onContextMenu={
+        onMenu === undefined
+          ? undefined
+          : (event) => {
+              event.preventDefault();
+              onMenu({ target: { kind: 'process', id: process.id }, x: event.clientX, y: event.clientY });
+            }
+      }
     >
       <header className="card-head">
         <span className={`role-icon role-${process.role}`} aria-hidden="true">
@@ -482,6 +499,22 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
         <span className={`pill pill-${status.tone}`} data-testid={`status-${process.id}`}>
           {status.label}
         </span>
+        {onMenu !== undefined && (
+          <button
+            type="button"
+            className="btn btn-small btn-icon card-menu"
+            aria-haspopup="menu"
+            aria-label={`Actions for ${process.id}`}
+            title="What you can do to it (also: right-click the card)"
+            data-testid={`actions-${process.id}`}
+            onClick={(event) => {
+              const rect = event.currentTarget.getBoundingClientRect();
+              onMenu({ target: { kind: 'process', id: process.id }, x: rect.left, y: rect.bottom + 4 });
+            }}
+          >
+            ⋯ Actions
+          </button>
+        )}
       </header>
       <div className="card-body">
         {!up && <DownBody process={process} />}
@@ -514,7 +547,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
               <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'crash', process: process.id })}>
                 Crash
               </button>
-            ) : (
+            ) : process.role === 'client' && process.status === 'stopped' ? null : (
               <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'restart', process: process.id })}>
                 Restart
               </button>

@@ -1,0 +1,184 @@
+// The tool bar above the cluster: a "Break" menu with every fault and a "Load" menu with every load
+// action of the catalog (actions.ts), each opening its small form (ActionForm) below the bar, with a
+// target picker filled from the snapshot. Menus are keyboard operable (role="menu": arrows, Home,
+// End, Enter, Escape gives focus back to the button).
+//
+// Never: lists an action whose kind of target this cluster does not have (no object store, no
+// producers), or sends anything itself: the form's submit goes to onFault, like every button.
+
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { Snapshot } from '../../engine/api';
+import { ACTIONS, targetsOf, type ActionSpec, type TargetKind } from '../actions';
+import { ActionForm, type CheckInput } from './ActionForm';
+
+const TARGET_NOUN: Record<TargetKind, string> = {
+  broker: 'a broker',
+  controller: 'a controller',
+  server: 'a broker or controller',
+  client: 'a client',
+  producer: 'a producer',
+  consumer: 'a consumer',
+  objectStore: 'the object store',
+  zone: 'a zone',
+  cluster: '',
+};
+
+/** The tool bar's name for an action: the catalog's label, and what it acts on when that is not obvious. */
+export function toolbarLabel(spec: ActionSpec): string {
+  const noun = TARGET_NOUN[spec.target];
+  if (noun === '' || spec.target === 'objectStore' || spec.target === 'zone') return spec.label;
+  return `${spec.label}: ${noun}`;
+}
+
+interface Props {
+  readonly snapshot: Snapshot;
+  readonly ready: boolean;
+  readonly check: CheckInput;
+  readonly onFault: (input: unknown) => void;
+}
+
+export function Toolbar({ snapshot, ready, check, onFault }: Props) {
+  const [open, setOpen] = useState<'break' | 'load' | null>(null);
+  const [form, setForm] = useState<ActionSpec | null>(null);
+  const available = (group: 'break' | 'load'): ActionSpec[] =>
+    ACTIONS.filter((spec) => spec.group === group && (spec.target === 'cluster' ? spec.enabled({ snapshot, targetId: null }) : targetsOf(spec, snapshot).length > 0));
+  return (
+    <section className="toolbar" aria-label="Break and load">
+      <div className="toolbar-row" role="toolbar" aria-label="Break and load menus">
+        {(['break', 'load'] as const).map((group) => (
+          <ToolbarMenu
+            key={group}
+            group={group}
+            label={group === 'break' ? 'Break' : 'Load'}
+            actions={available(group)}
+            open={open === group}
+            disabled={!ready}
+            onOpen={(value) => setOpen(value ? group : null)}
+            onChoose={(spec) => {
+              setOpen(null);
+              setForm(spec);
+            }}
+          />
+        ))}
+        <span className="muted toolbar-hint">Or right-click a card (or use its ⋯ button) for what you can do to it.</span>
+      </div>
+      {form !== null && (
+        <div className="toolbar-form">
+          <ActionForm
+            key={form.id}
+            spec={form}
+            snapshot={snapshot}
+            targetId={null}
+            check={check}
+            onSubmit={(input) => {
+              onFault(input);
+              setForm(null);
+            }}
+            onCancel={() => setForm(null)}
+          />
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ToolbarMenu({
+  group,
+  label,
+  actions,
+  open,
+  disabled,
+  onOpen,
+  onChoose,
+}: {
+  group: 'break' | 'load';
+  label: string;
+  actions: readonly ActionSpec[];
+  open: boolean;
+  disabled: boolean;
+  onOpen: (open: boolean) => void;
+  onChoose: (spec: ActionSpec) => void;
+}) {
+  const button = useRef<HTMLButtonElement | null>(null);
+  const wrap = useRef<HTMLDivElement | null>(null);
+  const items = useRef<(HTMLButtonElement | null)[]>([]);
+
+  useEffect(() => {
+    if (open) items.current.find((item) => item !== null)?.focus();
+  }, [open]);
+
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (event: MouseEvent): void => {
+      if (wrap.current !== null && !wrap.current.contains(event.target as Node)) onOpen(false);
+    };
+    document.addEventListener('mousedown', onDown);
+    return () => document.removeEventListener('mousedown', onDown);
+  }, [open, onOpen]);
+
+  const close = (): void => {
+    onOpen(false);
+    button.current?.focus();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    const list = items.current.filter((item): item is HTMLButtonElement => item !== null);
+    const index = list.findIndex((item) => item === document.activeElement);
+    const move = (next: number): void => {
+      event.preventDefault();
+      list[(next + list.length) % list.length]?.focus();
+    };
+    if (event.key === 'ArrowDown') move(index + 1);
+    else if (event.key === 'ArrowUp') move(index - 1);
+    else if (event.key === 'Home') move(0);
+    else if (event.key === 'End') move(list.length - 1);
+    else if (event.key === 'Escape' || event.key === 'Tab') {
+      event.preventDefault();
+      close();
+    }
+  };
+
+  return (
+    <div className="toolbar-menu" ref={wrap}>
+      <button
+        ref={button}
+        type="button"
+        className={`btn btn-small ${group === 'break' ? 'btn-danger' : 'btn-primary'}`}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        disabled={disabled}
+        data-testid={`toolbar-${group}`}
+        onClick={() => onOpen(!open)}
+        onKeyDown={(event) => {
+          if (event.key === 'ArrowDown') {
+            event.preventDefault();
+            onOpen(true);
+          }
+        }}
+      >
+        {label} ▾
+      </button>
+      {open && (
+        <div className="toolbar-dropdown" role="menu" aria-label={`${label} actions`} onKeyDown={onKeyDown}>
+          {actions.map((spec, index) => (
+            <button
+              key={spec.id}
+              ref={(element) => {
+                items.current[index] = element;
+              }}
+              type="button"
+              role="menuitem"
+              tabIndex={-1}
+              className="action-menu-item"
+              title={spec.help}
+              data-action={spec.id}
+              onClick={() => onChoose(spec)}
+            >
+              {toolbarLabel(spec)}…
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
