@@ -612,6 +612,7 @@ export class EngineHost {
     this.generation++; // no paced tick runs meanwhile
     const stepTimesUs = run.scenario.timeline.flatMap((step) => (step.at !== undefined && isLessonStep(step) ? [step.at] : [])).sort((a, b) => a - b);
     let seenIndex = run.allMoments().at(-1)?.index ?? -1;
+    let first = true;
     const token = ++this.steppingToken;
     return new Promise((resolve) => {
       this.stepping = { token, finish: resolve };
@@ -623,7 +624,10 @@ export class EngineHost {
           do {
             const nowUs = engine.nowUs;
             const checkUs = (Math.floor(nowUs / CHECK_INTERVAL_US) + 1) * CHECK_INTERVAL_US;
-            const targetUs = Math.min(checkUs, stepTimesUs.find((atUs) => atUs > nowUs) ?? checkUs, run.durationUs);
+            // The first stretch may end at once: a step due now (a lesson's caption at 0 s) has not run yet.
+            const stepUs = stepTimesUs.find((atUs) => (first ? atUs >= nowUs : atUs > nowUs)) ?? checkUs;
+            first = false;
+            const targetUs = Math.min(checkUs, stepUs, run.durationUs);
             if (run.advance(targetUs)) this.pausedFor = lastPauseNote(run);
             const moments = run.allMoments();
             for (let i = moments.length - 1; i >= 0 && moments[i]!.index > seenIndex; i--) if (isLessonMoment(moments[i]!)) reached = true;
