@@ -1,5 +1,6 @@
 import { useActorRef, useSelector } from '@xstate/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { formatClock } from '../engine/sim/time';
 import type { Speed } from '../worker/host';
 import { compareParamOf, compareSetups, parseCompareParam, type CompareSpec } from './compare';
 import { CompareSession } from './compare-session';
@@ -276,7 +277,13 @@ export function App({ params }: { params: PageParams }) {
         </main>
       ) : frame === null || quorum === null ? (
         <main className="main main-loading" aria-busy="true">
-          <p className="loading">{state.matches('loadingLibrary') ? 'Loading the lessons…' : 'Starting the simulation worker…'}</p>
+          <p className="loading">
+            {state.matches('loadingLibrary')
+              ? 'Loading the lessons…'
+              : setup.kind !== 'resume' && setup.moment !== undefined
+                ? `Rebuilding the shared moment (${formatClock(setup.moment.atUs)} of simulated time)…`
+                : 'Starting the simulation worker…'}
+          </p>
         </main>
       ) : (
         <>

@@ -14,7 +14,8 @@
 // working playground, and never half of what it asked for). Never: touches the DOM or the worker.
 import { SEED_MAX } from '../engine/config';
 import { parseFault } from '../engine/faults';
-import { SCENARIO_DURATION_MAX_US } from '../engine/scenario/validate';
+import { SCENARIO_DURATION_MAX_US, parseScenarioText } from '../engine/scenario/validate';
+import { ValidationError, type ValidationProblem } from '../engine/validation';
 import type { SessionInput } from '../worker/sessions';
 import { decodePayload, encodePayload } from './link-payload';
 
@@ -123,10 +124,20 @@ export function readPageParams(search: string, hash = ''): PageParams {
 export async function resolveLinkPayloads(params: PageParams): Promise<PageParams> {
   const problems = [...params.problems];
   let edited: string | null = null;
-  if (params.textPayload !== null) {
+  // With a lesson named too, the conflict is reported already (readPageParams): the text is not read.
+  if (params.textPayload !== null && params.scenario === null) {
     const decoded = await decodePayload(params.textPayload);
-    if (decoded.ok) edited = decoded.text;
-    else problems.push(problem('edited scenario #text', params.textPayload, `does not read: ${decoded.error}; expected the text the Share button wrote`));
+    if (!decoded.ok) {
+      problems.push(problem('edited scenario #text', params.textPayload, `does not read: ${decoded.error}; expected the text the Share button wrote`));
+    } else {
+      // Judged here, as the worker would: a scenario that cannot run opens the default cluster, not a failure panel.
+      const invalid = scenarioProblems(decoded.text);
+      if (invalid.length === 0) edited = decoded.text;
+      else {
+        const listed = invalid.slice(0, 3).map((each) => `${each.path}: ${each.message}`).join('; ');
+        problems.push(problem('edited scenario #text', params.textPayload, `reads, but is not a valid scenario (${listed}${invalid.length > 3 ? `; and ${invalid.length - 3} more` : ''})`));
+      }
+    }
   }
   let actions: readonly SessionInput[] = [];
   if (params.actionsPayload !== null && params.moment !== null) {
@@ -176,6 +187,17 @@ export function checkActions(text: string, moment: LinkMoment): { ok: true; acti
     actions.push({ atUs, events, fault });
   }
   return { ok: true, actions };
+}
+
+/** A scenario text's problems, as the worker's validator names them (none: it runs). */
+function scenarioProblems(text: string): readonly ValidationProblem[] {
+  try {
+    parseScenarioText(text);
+    return [];
+  } catch (error) {
+    if (error instanceof ValidationError) return error.problems;
+    return [{ path: '(root)', message: error instanceof Error ? error.message : String(error) }];
+  }
 }
 
 function nonEmpty(text: string | null): string | null {

@@ -57,8 +57,9 @@ test('follow a lesson with Next and Previous steps, by button and by key', async
   await expect(step(page)).toHaveText('Step 1 of 4');
 });
 
-test('edit a scenario: an error is named with its line, the fix runs, and its caption shows as text', async ({ page }) => {
+test('edit a scenario: an error is named with its line, the fix runs, its caption shows as text, and it has its own link', async ({ page, context }) => {
   failOnPageErrors(page);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto('./?scenario=broker-crash');
   await expect(page.getByTestId('scenario-panel')).toBeVisible();
   await page.getByRole('button', { name: 'Edit scenario' }).click();
@@ -105,6 +106,21 @@ test('edit a scenario: an error is named with its line, the fix runs, and its ca
   await expect(caption.locator('img')).toHaveCount(0);
   expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
   await page.screenshot({ path: 'artifacts/screenshots/lessons-caption-as-text.png' });
+
+  // Its own link: the edited text travels in the link (compressed), not the library's lesson.
+  const hash = (await page.getByTestId('trace-hash').textContent())!;
+  await page.getByRole('button', { name: 'Share this moment' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+  expect(link).not.toContain('scenario=');
+  expect(link).toMatch(/#text=[A-Za-z0-9_-]+$/);
+  const other = await context.newPage();
+  failOnPageErrors(other);
+  await other.goto(link);
+  await expect(other.getByTestId('scenario-panel')).toContainText('My broker crash');
+  await expect(step(other)).toHaveText('Step 1 of 4');
+  await expect(other.getByTestId('trace-hash')).toHaveText(hash);
+  await expect(other.getByTestId('caption')).toContainText("<img src=x onerror='window.__pwned=1'>");
+  expect(await other.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
 });
 
 test('share a moment: the link reopens the same clock and trace hash, actions included', async ({ page, context }) => {

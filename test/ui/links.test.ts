@@ -141,6 +141,13 @@ describe('a link that does not read opens the default cluster and names the para
     }
   });
 
+  it('an edited scenario that reads but would not run: its validator problems, by path', async () => {
+    const payload = await encodePayload(zoneOutage.replace('"duration": "40s"', '"duration": "forty"'));
+    const { params, setup } = await open('?t=0', `#text=${payload}`);
+    expect(params.problems).toEqual([expect.stringMatching(/edited scenario #text ".*" reads, but is not a valid scenario \(duration: got "forty"; expected a duration/)]);
+    expectDefaultCluster(setup);
+  });
+
   it('a good link has no problems and keeps what it names', async () => {
     const { params, setup } = await open('?scenario=zone-outage&seed=9');
     expect(params.problems).toEqual([]);
