@@ -170,6 +170,25 @@ describe('a shared moment', () => {
     expect(other.host.snapshot().processes.find((process) => process.id === 'broker-2')!.status).toBe('up');
   });
 
+  it('shared while rewound: the moment shown, with only the actions taken up to it', async () => {
+    const { world, host } = setUp();
+    host.loadScenario(lesson('broker-crash'), { id: 'broker-crash' });
+    host.runFor(3 * SECOND);
+    host.inject({ kind: 'crash', process: 'broker-2' });
+    host.runFor(3 * SECOND);
+    host.inject({ kind: 'crash', process: 'broker-4' });
+    host.runFor(3 * SECOND);
+    await world.until(host.seek(4_500_000));
+    const shared = host.momentToShare();
+    if (!shared.ok) throw new Error(shared.error);
+    expect(shared.value.atUs).toBe(4_500_000);
+    expect(shared.value.inputs.map((input) => (input.fault as { process: string }).process)).toEqual(['broker-2']);
+    const other = setUp();
+    other.host.loadScenario(lesson('broker-crash'), { id: 'broker-crash' });
+    const opened = other.host.openMoment(shared.value.inputs, { atUs: shared.value.atUs, events: shared.value.events });
+    expect(opened.ok && opened.value.traceHash).toBe(shared.value.traceHash);
+  });
+
   it('refuses a moment past the lesson, an event count the run does not reach, and a second opening', () => {
     const { host } = setUp();
     host.loadScenario(lesson('broker-crash'), { id: 'broker-crash' });
