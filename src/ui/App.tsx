@@ -216,6 +216,11 @@ export function App({ params }: { params: PageParams }) {
             : 'Free play: press Play, then crash a broker or the active controller, or cut a zone off, and watch the others notice.'}
         </span>
       </nav>
+      {state.matches('booting') && setup.kind !== 'resume' && setup.moment !== undefined && (
+        <p className="banner banner-warn" role="status" data-testid="opening-moment">
+          Rebuilding the shared moment ({formatClock(setup.moment.atUs)} of simulated time{setup.moment.inputs.length > 0 ? `, with ${setup.moment.inputs.length} action${setup.moment.inputs.length === 1 ? '' : 's'}` : ''})…
+        </p>
+      )}
       {[...state.context.problems, ...compareProblems].map((problem) => (
         <p key={problem} className="banner banner-warn" role="status">
           {problem}
@@ -277,13 +282,7 @@ export function App({ params }: { params: PageParams }) {
         </main>
       ) : frame === null || quorum === null ? (
         <main className="main main-loading" aria-busy="true">
-          <p className="loading">
-            {state.matches('loadingLibrary')
-              ? 'Loading the lessons…'
-              : setup.kind !== 'resume' && setup.moment !== undefined
-                ? `Rebuilding the shared moment (${formatClock(setup.moment.atUs)} of simulated time)…`
-                : 'Starting the simulation worker…'}
-          </p>
+          <p className="loading">{state.matches('loadingLibrary') ? 'Loading the lessons…' : 'Starting the simulation worker…'}</p>
         </main>
       ) : (
         <>
