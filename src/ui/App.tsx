@@ -1,5 +1,6 @@
 import { useActorRef, useSelector } from '@xstate/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { formatClock } from '../engine/sim/time';
 import type { Speed } from '../worker/host';
 import { compareParamOf, compareSetups, parseCompareParam, type CompareSpec } from './compare';
 import { CompareSession } from './compare-session';
@@ -11,13 +12,16 @@ import { EventLog } from './components/EventLog';
 import { InspectPanel } from './components/InspectPanel';
 import { FailurePanel } from './components/FailurePanel';
 import { LessonPicker } from './components/LessonPicker';
+import { LessonSteps } from './components/LessonSteps';
 import { MetadataLogPanel } from './components/MetadataLogPanel';
 import { MetricsPanel } from './components/MetricsPanel';
 import { NetworkPanel } from './components/NetworkPanel';
 import { PartitionsPanel } from './components/PartitionsPanel';
 import { QuorumPanel } from './components/QuorumPanel';
+import { ScenarioEditor } from './components/ScenarioEditor';
 import { ScenarioPanel } from './components/ScenarioPanel';
 import { SessionsMenu } from './components/SessionsMenu';
+import { SharePanel } from './components/SharePanel';
 import { Timeline } from './components/Timeline';
 import { Toolbar } from './components/Toolbar';
 import { TopBar } from './components/TopBar';
@@ -26,6 +30,8 @@ import type { Setup } from './engine-client';
 import { FREE_PLAY_CONFIG } from './free-play';
 import { authoritativeController, quorumOf } from './kraft';
 import { advanceBrokerRates, type RateWindow } from './inspect';
+import { encodePayload, SHARE_LINK_CHARS_MAX } from './link-payload';
+import { freePlayScenarioText } from './scenario-text';
 import { sameSelection, type MenuRequest, type Selection } from './selection';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
@@ -47,6 +53,10 @@ export function App({ params }: { params: PageParams }) {
   const playing = state.matches({ ready: 'playing' });
   const { setup, library } = state.context;
   const lessonId = setup.kind === 'scenario' ? setup.id : null;
+  /** The text of an edited scenario (not a library lesson's), when one runs. */
+  const editedText = setup.kind === 'scenario' && setup.id === null ? setup.text : null;
+  const editedPayload = useEditedPayload(editedText);
+  const [editing, setEditing] = useState(false);
   const setupSeed = setup.kind === 'free' ? setup.seed : setup.kind === 'scenario' ? (setup.seed ?? DEFAULT_SEED) : DEFAULT_SEED;
   const seed = frame?.snapshot.seed ?? setupSeed;
   const savedAs = frame?.session.id ?? null;
@@ -110,8 +120,10 @@ export function App({ params }: { params: PageParams }) {
     const link = comparing
       ? linkFor({ scenario: comparing.lessonId, seed: linkSeed, compare: compareParamOf(comparing.session.plan.spec) })
       : linkFor({ scenario: lessonId, seed: linkSeed, session: savedAs });
-    window.history.replaceState(null, '', link);
-  }, [lessonId, setup, savedAs, comparing]);
+    // An edited scenario keeps its text in the link (after "#"), while it fits: its session resumes it on reload anyway.
+    const hash = !comparing && editedPayload !== null && link.length + editedPayload.length + 6 <= SHARE_LINK_CHARS_MAX ? `#text=${editedPayload}` : '';
+    window.history.replaceState(null, '', link + hash);
+  }, [lessonId, setup, savedAs, comparing, editedPayload]);
 
   /**
    * Starts two workers on `lessonId` (null: free play), `spec` varied; the single view's run is
@@ -179,6 +191,14 @@ export function App({ params }: { params: PageParams }) {
   );
   const onSpeed = useCallback((speed: Speed) => session.send({ type: 'SET_SPEED', speed }), [session]);
   const onSeek = useCallback((atUs: number) => session.send({ type: 'SEEK', atUs }), [session]);
+  const onNextStep = useCallback(() => session.send({ type: 'NEXT_STEP' }), [session]);
+  const runEdited = useCallback(
+    (text: string) => {
+      setEditing(false);
+      session.send({ type: 'OPEN', setup: { kind: 'scenario', id: null, text, seed: null } });
+    },
+    [session],
+  );
   const open = useCallback(
     (id: string | null) => {
       const entry = library.find((candidate) => candidate.id === id);
@@ -228,8 +248,12 @@ export function App({ params }: { params: PageParams }) {
         />
       )}
       <nav className="subbar" aria-label="Lessons">
-        <LessonPicker library={library} current={lessonId} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onOpen={open} />
+        <LessonPicker library={library} current={lessonId} edited={editedText !== null} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onOpen={open} />
         <SessionsMenu client={state.context.client} saving={frame?.session ?? null} disabled={!ready || comparing !== null} onResume={resume} />
+        <button type="button" className="btn btn-small" aria-expanded={editing} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onClick={() => setEditing(!editing)}>
+          Edit scenario
+        </button>
+        <SharePanel client={state.context.client} scenario={lessonId} edited={editedText} seed={seed} disabled={!ready || comparing !== null || frame === null} />
         {comparing !== null ? (
           <button type="button" className="btn btn-small" onClick={leaveCompare}>
             Leave compare mode
@@ -253,6 +277,11 @@ export function App({ params }: { params: PageParams }) {
             : 'Free play: press Play, then crash a broker or the active controller, or cut a zone off, and watch the others notice.'}
         </span>
       </nav>
+      {state.matches('booting') && setup.kind !== 'resume' && setup.moment !== undefined && (
+        <p className="banner banner-warn" role="status" data-testid="opening-moment">
+          Rebuilding the shared moment ({formatClock(setup.moment.atUs)} of simulated time{setup.moment.inputs.length > 0 ? `, with ${setup.moment.inputs.length} action${setup.moment.inputs.length === 1 ? '' : 's'}` : ''})…
+        </p>
+      )}
       {[...state.context.problems, ...compareProblems].map((problem) => (
         <p key={problem} className="banner banner-warn" role="status">
           {problem}
@@ -279,6 +308,17 @@ export function App({ params }: { params: PageParams }) {
             Dismiss
           </button>
         </p>
+      )}
+      {editing && comparing === null && (
+        <div className="editor-wrap">
+          <ScenarioEditor
+            key={`${setup.kind}:${lessonId ?? ''}:${editedText ?? ''}`}
+            initialText={setup.kind === 'scenario' ? setup.text : freePlayScenarioText(seed)}
+            title={state.context.scenario?.name ?? (editedText !== null ? 'Your edited scenario' : 'Free play, as a scenario')}
+            onRun={runEdited}
+            onClose={() => setEditing(false)}
+          />
+        </div>
       )}
       {compareMode?.kind === 'picking' && (
         <div className="compare-picker-wrap">
@@ -341,6 +381,17 @@ export function App({ params }: { params: PageParams }) {
                   ready={ready}
                   onContinue={() => session.send({ type: 'PLAY' })}
                   onReplay={() => session.send({ type: 'OPEN', setup })}
+                  steps={
+                    <LessonSteps
+                      moments={moments}
+                      nowUs={frame.snapshot.timeUs}
+                      total={frame.scenario.info.lessonSteps}
+                      done={frame.scenario.done}
+                      ready={ready && frame.timeline.rebuilding === null}
+                      onPrevious={onSeek}
+                      onNext={onNextStep}
+                    />
+                  }
                 />
               )}
               {selected !== null && (
@@ -374,4 +425,20 @@ export function App({ params }: { params: PageParams }) {
       </footer>
     </div>
   );
+}
+
+/** The edited scenario's text compressed for the address bar (null until ready, or without one). */
+function useEditedPayload(text: string | null): string | null {
+  const [encoded, setEncoded] = useState<{ text: string; payload: string } | null>(null);
+  useEffect(() => {
+    if (text === null) return;
+    let live = true;
+    void encodePayload(text).then((payload) => {
+      if (live) setEncoded({ text, payload });
+    });
+    return () => {
+      live = false;
+    };
+  }, [text]);
+  return text !== null && encoded?.text === text ? encoded.payload : null;
 }

@@ -15,9 +15,11 @@ import type { TraceEntry } from '../engine/api';
 import type { Moment } from '../engine/scenario/runner';
 import type { EngineHost, Frame, InspectTarget, Outcome, ScenarioInfo, SeekResult, Speed } from '../worker/host';
 import { TIMELINE_MARKERS_MAX, type TimelineMarker } from '../worker/timeline';
-import type { SessionMeta, SessionSource } from '../worker/sessions';
+import type { SessionInput, SessionMeta, SessionSource } from '../worker/sessions';
+import { FREE_PLAY_CONFIG } from './free-play';
 import { EMPTY_LOG, mergeLog, type SeenLog } from './kraft';
 import { EMPTY_CHART_DATA, mergeSeries, type ChartData } from './series-store';
+import { DEFAULT_SEED } from './url-params';
 
 /** Bound on notable log entries kept by the page. */
 export const LOG_ENTRIES_MAX = 500;
@@ -26,10 +28,22 @@ export const TRACE_ENTRIES_MAX = 200;
 /** Bound on scenario moments (captions, actions, checks) kept by the page. */
 export const MOMENTS_MAX = 500;
 
-/** What the worker runs: a free cluster, a scenario file, or a saved session (and what to open if it cannot be resumed). */
+/** A moment a shared link opens at: the person's actions replayed at their moments, then paused there. */
+export interface OpenMoment {
+  readonly atUs: number;
+  /** The exact event count, when known; null: every event due by atUs. */
+  readonly events: number | null;
+  readonly inputs: readonly SessionInput[];
+}
+
+/**
+ * What the worker runs: a free cluster, a scenario file (a library lesson's, id null for an edited
+ * one), or a saved session (and what to open if it cannot be resumed). A shared link adds the moment
+ * to open at; the setup that runs afterwards has none (a replay starts from zero).
+ */
 export type Setup =
-  | { readonly kind: 'free'; readonly config: unknown; readonly seed: number }
-  | { readonly kind: 'scenario'; readonly id: string; readonly text: string; readonly seed: number | null }
+  | { readonly kind: 'free'; readonly config: unknown; readonly seed: number; readonly moment?: OpenMoment }
+  | { readonly kind: 'scenario'; readonly id: string | null; readonly text: string; readonly seed: number | null; readonly moment?: OpenMoment }
   | { readonly kind: 'resume'; readonly id: string; readonly fallback: Setup };
 
 /** What a start ended with: the setup that runs (a resumed session's own), and a problem to show, if any. */
@@ -113,14 +127,35 @@ export class EngineClient {
       const problem = `The saved session could not be resumed: ${resumed.error}. ${setup.fallback.kind === 'scenario' ? 'The lesson starts again' : 'A new run starts'} instead.`;
       return fallback.ok ? { ok: true, value: { ...fallback.value, problem } } : fallback;
     }
+    const { moment, ...running } = setup;
+    let started: Outcome<Started>;
     // Comlink's Remote<> splits a union return type; the worker returns exactly these Outcomes.
-    if (setup.kind === 'free') {
-      const created = await this.call(() => this.remote.create(setup.config, setup.seed) as Promise<Outcome<unknown>>);
-      return created.ok ? { ok: true, value: { setup, scenario: null, problem: null } } : created;
+    if (running.kind === 'free') {
+      const created = await this.call(() => this.remote.create(running.config, running.seed) as Promise<Outcome<unknown>>);
+      started = created.ok ? { ok: true, value: { setup: running, scenario: null, problem: null } } : created;
+    } else {
+      const options = running.id === null ? {} : { id: running.id };
+      const loaded = await this.call(() => this.remote.loadScenario(running.text, running.seed === null ? options : { ...options, seed: running.seed }) as Promise<Outcome<ScenarioInfo>>);
+      started = loaded.ok ? { ok: true, value: { setup: running, scenario: loaded.value, problem: null } } : loaded;
     }
-    const options = setup.seed === null ? { id: setup.id } : { seed: setup.seed, id: setup.id };
-    const loaded = await this.call(() => this.remote.loadScenario(setup.text, options) as Promise<Outcome<ScenarioInfo>>);
-    return loaded.ok ? { ok: true, value: { setup, scenario: loaded.value, problem: null } } : loaded;
+    if (!started.ok || moment === undefined) return started;
+    // A shared moment: replay the link's actions and stop there; a moment the run cannot reach opens the default cluster.
+    const target = moment.events === null ? { atUs: moment.atUs } : { atUs: moment.atUs, events: moment.events };
+    const opened = await this.call(() => this.remote.openMoment(moment.inputs, target) as Promise<Outcome<unknown>>);
+    if (opened.ok) return started;
+    const fallback = await this.start({ kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED });
+    const problem = `The link's moment could not be opened: ${opened.error}. The default cluster is open instead.`;
+    return fallback.ok ? { ok: true, value: { ...fallback.value, problem } } : fallback;
+  }
+
+  /** The moment shown and the person's actions up to it: what a shared link needs to rebuild it. */
+  momentToShare(): Promise<Outcome<{ atUs: number; events: number; traceHash: string; inputs: readonly SessionInput[] }>> {
+    return this.call(() => this.remote.momentToShare() as Promise<Outcome<{ atUs: number; events: number; traceHash: string; inputs: readonly SessionInput[] }>>);
+  }
+
+  /** Runs to the lesson's next step (a caption or a presenter pause) and pauses there. */
+  nextStep(): Promise<Outcome<{ atUs: number; reached: boolean }>> {
+    return this.call(() => this.remote.nextStep() as Promise<Outcome<{ atUs: number; reached: boolean }>>);
   }
 
   /** The sessions saved in this browser, newest first. */
@@ -222,7 +257,7 @@ export class EngineClient {
 
 /** The setup that reopens a saved session's source. */
 function setupOf(source: SessionSource, seed: number): Exclude<Setup, { kind: 'resume' }> {
-  return source.kind === 'free' ? { kind: 'free', config: source.config, seed } : { kind: 'scenario', id: source.id ?? 'custom', text: source.text, seed };
+  return source.kind === 'free' ? { kind: 'free', config: source.config, seed } : { kind: 'scenario', id: source.id, text: source.text, seed };
 }
 
 export const EMPTY_STATE: ClientState = {

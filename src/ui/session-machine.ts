@@ -4,6 +4,7 @@
 //   booting --engine built--> ready.paused <--worker starts / stops playing--> ready.playing
 //   booting --refused config or scenario, or worker error--> failed --RESTART--> booting
 //   ready.* --OPEN another lesson--> booting;  ready.* --WORKER_FAILED--> failed
+//   ready.* --NEXT_STEP--> the worker runs to the lesson's next caption or pause and stops there
 //   ready.* --SEEK a moment--> ready.paused (the worker rebuilds the moment and shows it paused;
 //            playing on, stepping or injecting from there branches a new future, in the worker)
 //
@@ -51,6 +52,7 @@ export type SessionEvent =
   | { type: 'SET_SPEED'; speed: Speed }
   | { type: 'INJECT'; fault: unknown }
   | { type: 'SEEK'; atUs: number }
+  | { type: 'NEXT_STEP' }
   | { type: 'NOTICE'; message: string | null }
   | { type: 'PLAYBACK'; playing: boolean }
   | { type: 'OPEN'; setup: Setup }
@@ -70,17 +72,21 @@ export function setupFromLink(params: PageParams, library: readonly LibraryEntry
 }
 
 function freshSetupFromLink(params: PageParams, library: readonly LibraryEntry[]): { setup: Setup; problems: string[] } {
+  // A link with any problem opens the default cluster (its problems are already on the page).
+  if (params.problems.length > 0) return { setup: FREE_SETUP, problems: [] };
   const seed = params.seed;
-  if (params.scenario === null) return { setup: { ...FREE_SETUP, seed: seed ?? DEFAULT_SEED }, problems: [] };
+  const moment = params.moment === null ? {} : { moment: { atUs: params.moment.atUs, events: params.moment.events, inputs: params.actions } };
+  if (params.edited !== null) return { setup: { kind: 'scenario', id: null, text: params.edited, seed, ...moment }, problems: [] };
+  if (params.scenario === null) return { setup: { ...FREE_SETUP, seed: seed ?? DEFAULT_SEED, ...moment }, problems: [] };
   const entry = library.find((candidate) => candidate.id === params.scenario);
   if (entry === undefined) {
     const known = library.map((candidate) => candidate.id).join(', ') || 'none could be loaded';
     return {
       setup: { ...FREE_SETUP, seed: seed ?? DEFAULT_SEED },
-      problems: [`The link's scenario "${params.scenario}" is not in the library (lessons: ${known}); the default cluster is open instead.`],
+      problems: [`The link's scenario "${params.scenario}" is not in the library (lessons: ${known}); expected one of their ids. The default cluster is open instead.`],
     };
   }
-  return { setup: { kind: 'scenario', id: entry.id, text: entry.text, seed }, problems: [] };
+  return { setup: { kind: 'scenario', id: entry.id, text: entry.text, seed, ...moment }, problems: [] };
 }
 
 export const sessionMachine = setup({
@@ -188,6 +194,13 @@ export const sessionMachine = setup({
         SEEK: {
           actions: ({ context, event, self }) => {
             void context.client?.seek(event.atUs).then((outcome) => {
+              if (!outcome.ok) self.send({ type: 'NOTICE', message: outcome.error });
+            });
+          },
+        },
+        NEXT_STEP: {
+          actions: ({ context, self }) => {
+            void context.client?.nextStep().then((outcome) => {
               if (!outcome.ok) self.send({ type: 'NOTICE', message: outcome.error });
             });
           },

@@ -1,6 +1,30 @@
-// Reads the page's URL parameters. A parameter that does not parse is reported, in words that
-// say how to fix it, and the default is used: a bad link still opens a working playground.
+// Reads and writes the page's links. A link names what to run and, when shared, the moment to show:
+//
+//   ?scenario=zone-outage&seed=7&t=12500.25&events=48213#actions=<payload>
+//   ?seed=7&t=3000#text=<payload>          an edited scenario, its text in the link
+//
+// scenario  a library lesson's id;   seed  0..2^32-1;   t  simulated ms (up to 3 decimals: µs);
+// events    the engine's event count at that moment (exact: a moment may fall between two events
+//           at one time); session  a saved run to resume (a reload); compare  SETTING:A,B.
+// After "#" (never sent to a server): text  an edited scenario, actions  the person's actions up to
+// the moment, each a compressed payload (link-payload.ts).
+//
+// Every parameter is checked; one that does not read is reported in words that name it, its value
+// and what is expected, and the page opens the default cluster instead (a bad link still opens a
+// working playground, and never half of what it asked for). Never: touches the DOM or the worker.
 import { SEED_MAX } from '../engine/config';
+import { parseFault } from '../engine/faults';
+import { SCENARIO_DURATION_MAX_US, parseScenarioText } from '../engine/scenario/validate';
+import { ValidationError, type ValidationProblem } from '../engine/validation';
+import type { SessionInput } from '../worker/sessions';
+import { decodePayload, encodePayload } from './link-payload';
+
+/** A moment of simulated time named by a link. */
+export interface LinkMoment {
+  readonly atUs: number;
+  /** The event count at that moment, when the link gives it (exact); null: every event due by atUs. */
+  readonly events: number | null;
+}
 
 export interface PageParams {
   /** Seed from the link, or null for the default (the scenario's own seed, or DEFAULT_SEED). */
@@ -11,13 +35,42 @@ export interface PageParams {
   readonly session: string | null;
   /** Compare mode's setting and two values, as the link wrote it ("dataReplication:isr,quorum"); read by compare.ts. */
   readonly compare: string | null;
+  /** The moment to open at (t and events), or null: time zero. */
+  readonly moment: LinkMoment | null;
+  /** The edited scenario's payload (#text=), decoded by resolveLinkPayloads into `edited`. */
+  readonly textPayload: string | null;
+  /** The person's actions' payload (#actions=), decoded by resolveLinkPayloads into `actions`. */
+  readonly actionsPayload: string | null;
+  /** An edited scenario's text from the link, once decoded. */
+  readonly edited: string | null;
+  /** The person's actions up to the moment, once decoded and checked. */
+  readonly actions: readonly SessionInput[];
+  /** What is wrong with the link: when not empty, the default cluster opens. */
   readonly problems: readonly string[];
 }
 
 export const DEFAULT_SEED = 1;
 
-export function readPageParams(search: string): PageParams {
+/** Actions a link carries at most (the link's own length bounds them far below this). */
+export const LINK_ACTIONS_MAX = 1_000;
+
+const OPENS_DEFAULT = 'The default cluster is open instead.';
+const MOMENT_PATTERN = /^\d{1,11}(?:\.\d{1,3})?$/;
+
+/** A value as a banner quotes it: short, so a long damaged payload does not fill the page. */
+function quoted(value: string): string {
+  const shown = value.length > 40 ? `${value.slice(0, 37)}…` : value;
+  return JSON.stringify(shown);
+}
+
+function problem(name: string, value: string, expected: string): string {
+  return `The link's ${name} ${quoted(value)} ${expected}. ${OPENS_DEFAULT}`;
+}
+
+/** Reads the query (and the part after "#"); payloads stay encoded until resolveLinkPayloads. */
+export function readPageParams(search: string, hash = ''): PageParams {
   const params = new URLSearchParams(search);
+  const after = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : hash);
   const problems: string[] = [];
   let seed: number | null = null;
   const seedText = params.get('seed');
@@ -26,18 +79,142 @@ export function readPageParams(search: string): PageParams {
     if (seedText.trim() !== '' && Number.isInteger(value) && value >= 0 && value <= SEED_MAX) {
       seed = value;
     } else {
-      problems.push(
-        `The link's seed "${seedText}" is not a whole number from 0 to ${SEED_MAX}; the default seed is used. Fix the link with, for example, ?seed=42.`,
-      );
+      problems.push(problem('seed', seedText, `is not a whole number from 0 to ${SEED_MAX}; fix the link with, for example, seed=42`));
     }
   }
-  const scenarioText = params.get('scenario');
-  const scenario = scenarioText === null || scenarioText.trim() === '' ? null : scenarioText.trim();
-  const sessionText = params.get('session');
-  const session = sessionText === null || sessionText.trim() === '' ? null : sessionText.trim();
-  const compareText = params.get('compare');
-  const compare = compareText === null || compareText.trim() === '' ? null : compareText.trim();
-  return { seed, scenario, session, compare, problems };
+  const scenario = nonEmpty(params.get('scenario'));
+  const session = nonEmpty(params.get('session'));
+  const compare = nonEmpty(params.get('compare'));
+  const textPayload = after.get('text');
+  const actionsPayload = after.get('actions');
+
+  let moment: LinkMoment | null = null;
+  const tText = params.get('t');
+  const eventsText = params.get('events');
+  if (tText !== null) {
+    const atUs = MOMENT_PATTERN.test(tText) ? momentUs(tText) : null;
+    if (atUs === null || atUs > SCENARIO_DURATION_MAX_US) {
+      problems.push(problem('moment t', tText, `is not a simulated time; expected milliseconds from 0 to ${SCENARIO_DURATION_MAX_US / 1_000} with at most 3 decimals, like t=12500 or t=12500.25`));
+    } else {
+      let events: number | null = null;
+      if (eventsText !== null) {
+        const value = Number(eventsText);
+        if (/^\d{1,15}$/.test(eventsText) && Number.isSafeInteger(value)) events = value;
+        else problems.push(problem('event count events', eventsText, 'is not a count; expected a whole number from 0, like events=48213'));
+      }
+      moment = { atUs, events };
+    }
+  } else if (eventsText !== null) {
+    problems.push(problem('event count events', eventsText, 'comes without a moment; expected t= (simulated ms) beside it, like t=12500&events=48213'));
+  }
+  if (textPayload !== null && scenario !== null) {
+    problems.push(problem('scenario', scenario, 'comes with an edited scenario (#text=) too; expected one of them, the library lesson or the edited text'));
+  }
+  if (actionsPayload !== null && moment === null) {
+    problems.push(problem('actions', actionsPayload, 'come without a moment; expected t= (simulated ms) beside them, as the Share button writes'));
+  }
+  return { seed, scenario, session, compare, moment, textPayload, actionsPayload, edited: null, actions: [], problems };
+}
+
+/**
+ * Decodes the link's payloads: the edited scenario's text (its meaning is the validator's to
+ * judge, when it runs) and the person's actions, each checked (a time and event count no later
+ * than the moment's, in order, and a fault the engine knows).
+ */
+export async function resolveLinkPayloads(params: PageParams): Promise<PageParams> {
+  const problems = [...params.problems];
+  let edited: string | null = null;
+  // With a lesson named too, the conflict is reported already (readPageParams): the text is not read.
+  if (params.textPayload !== null && params.scenario === null) {
+    const decoded = await decodePayload(params.textPayload);
+    if (!decoded.ok) {
+      problems.push(problem('edited scenario #text', params.textPayload, `does not read: ${decoded.error}; expected the text the Share button wrote`));
+    } else {
+      // Judged here, as the worker would: a scenario that cannot run opens the default cluster, not a failure panel.
+      const invalid = scenarioProblems(decoded.text);
+      if (invalid.length === 0) edited = decoded.text;
+      else {
+        const listed = invalid.slice(0, 3).map((each) => `${each.path}: ${each.message}`).join('; ');
+        problems.push(problem('edited scenario #text', params.textPayload, `reads, but is not a valid scenario (${listed}${invalid.length > 3 ? `; and ${invalid.length - 3} more` : ''})`));
+      }
+    }
+  }
+  let actions: readonly SessionInput[] = [];
+  if (params.actionsPayload !== null && params.moment !== null) {
+    const decoded = await decodePayload(params.actionsPayload);
+    if (!decoded.ok) {
+      problems.push(problem('actions #actions', params.actionsPayload, `do not read: ${decoded.error}; expected the actions the Share button wrote`));
+    } else {
+      const checked = checkActions(decoded.text, params.moment);
+      if (checked.ok) actions = checked.actions;
+      else problems.push(problem('actions #actions', params.actionsPayload, `do not read: ${checked.error}`));
+    }
+  }
+  return { ...params, edited, actions, problems };
+}
+
+/** The person's actions as the link carries them: [{ atUs, events, fault }, ...], oldest first. */
+export function checkActions(text: string, moment: LinkMoment): { ok: true; actions: SessionInput[] } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'they are not JSON' };
+  }
+  if (!Array.isArray(json)) return { ok: false, error: 'expected a list of actions' };
+  if (json.length > LINK_ACTIONS_MAX) return { ok: false, error: `${json.length} actions; a link carries at most ${LINK_ACTIONS_MAX}` };
+  const actions: SessionInput[] = [];
+  for (const [index, item] of json.entries()) {
+    const where = `actions[${index}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return { ok: false, error: `${where}: expected { atUs, events, fault }` };
+    const { atUs, events, fault } = item as Record<string, unknown>;
+    if (typeof atUs !== 'number' || !Number.isSafeInteger(atUs) || atUs < 0 || atUs > moment.atUs) {
+      return { ok: false, error: `${where}.atUs: got ${JSON.stringify(atUs)}; expected whole µs from 0 to the moment's ${moment.atUs}` };
+    }
+    const eventsMax = moment.events ?? Number.MAX_SAFE_INTEGER;
+    if (typeof events !== 'number' || !Number.isSafeInteger(events) || events < 0 || events > eventsMax) {
+      return { ok: false, error: `${where}.events: got ${JSON.stringify(events)}; expected a whole event count from 0${moment.events === null ? '' : ` to the moment's ${moment.events}`}` };
+    }
+    const previous = actions.at(-1);
+    if (previous !== undefined && (atUs < previous.atUs || events < previous.events)) {
+      return { ok: false, error: `${where}: it comes before actions[${index - 1}]; expected the actions oldest first` };
+    }
+    try {
+      parseFault(fault);
+    } catch (error) {
+      return { ok: false, error: `${where}.fault: ${error instanceof Error ? error.message.replace(/\s+/g, ' ') : String(error)}` };
+    }
+    actions.push({ atUs, events, fault });
+  }
+  return { ok: true, actions };
+}
+
+/** A scenario text's problems, as the worker's validator names them (none: it runs). */
+function scenarioProblems(text: string): readonly ValidationProblem[] {
+  try {
+    parseScenarioText(text);
+    return [];
+  } catch (error) {
+    if (error instanceof ValidationError) return error.problems;
+    return [{ path: '(root)', message: error instanceof Error ? error.message : String(error) }];
+  }
+}
+
+function nonEmpty(text: string | null): string | null {
+  return text === null || text.trim() === '' ? null : text.trim();
+}
+
+/** "12500.25" ms → 12500250 µs, exactly (no floating point). */
+function momentUs(text: string): number {
+  const [whole, fraction = ''] = text.split('.');
+  return Number(whole) * 1_000 + Number(fraction.padEnd(3, '0'));
+}
+
+/** 12500250 µs → "12500.25" (the inverse of momentUs). */
+export function momentText(atUs: number): string {
+  const whole = Math.floor(atUs / 1_000);
+  const fraction = String(atUs % 1_000).padStart(3, '0').replace(/0+$/, '');
+  return fraction === '' ? String(whole) : `${whole}.${fraction}`;
 }
 
 /**
@@ -52,4 +229,39 @@ export function linkFor(setup: { scenario: string | null; seed: number | null; s
   if (setup.compare !== undefined && setup.compare !== null) params.set('compare', setup.compare);
   const query = params.toString();
   return query === '' ? '?' : `?${query}`;
+}
+
+/** What a shared link holds: the lesson (or edited text), the seed, the moment and the actions up to it. */
+export interface SharedMoment {
+  readonly scenario: string | null;
+  readonly edited: string | null;
+  readonly seed: number;
+  readonly atUs: number;
+  readonly events: number;
+  readonly actions: readonly SessionInput[];
+}
+
+/**
+ * The query and hash of a link to a moment ("?scenario=...&seed=...&t=...&events=...#..."), or
+ * why it cannot be given: the whole link, `base` included, must fit SHARE_LINK_CHARS_MAX.
+ */
+export async function shareLinkFor(base: string, shared: SharedMoment, maxChars: number): Promise<{ ok: true; link: string } | { ok: false; error: string }> {
+  const params = new URLSearchParams();
+  if (shared.scenario !== null && shared.edited === null) params.set('scenario', shared.scenario);
+  params.set('seed', String(shared.seed));
+  params.set('t', momentText(shared.atUs));
+  params.set('events', String(shared.events));
+  const after = new URLSearchParams();
+  if (shared.edited !== null) after.set('text', await encodePayload(shared.edited));
+  if (shared.actions.length > 0) after.set('actions', await encodePayload(JSON.stringify(shared.actions)));
+  const hash = after.toString();
+  const link = `${base}?${params.toString()}${hash === '' ? '' : `#${hash}`}`;
+  if (link.length > maxChars) {
+    const what = shared.edited !== null ? 'the edited scenario' : 'your actions';
+    return {
+      ok: false,
+      error: `This link would be ${link.length.toLocaleString('en-US')} characters long, more than the ${maxChars.toLocaleString('en-US')} that servers and chat tools reliably carry (RFC 9110 §4.1); ${what} take${shared.edited !== null ? 's' : ''} most of it even compressed. Shorten it, or share the scenario file itself.`,
+    };
+  }
+  return { ok: true, link };
 }

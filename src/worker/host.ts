@@ -33,7 +33,8 @@
 //   rewound --play / step / runFor / inject--> branched: a new future from the moment
 
 import { createEngine, type Engine, type PartitionDetail, type Snapshot, type TraceEntry } from '../engine/api';
-import { ScenarioRun, type ExpectationResult, type Moment, type ScenarioReport } from '../engine/scenario/runner';
+import { CHECK_INTERVAL_US, ScenarioRun, type ExpectationResult, type Moment, type ScenarioReport } from '../engine/scenario/runner';
+import type { ScenarioStep } from '../engine/scenario/schema';
 import { parseScenario, parseScenarioText } from '../engine/scenario/validate';
 import { describeFault, parseFault } from '../engine/faults';
 import { ValidationError, type ValidationProblem } from '../engine/validation';
@@ -74,6 +75,8 @@ export interface ScenarioInfo {
   readonly durationUs: number;
   /** Times of the timeline's "at" steps, for markers on a progress bar. */
   readonly stepTimesUs: readonly number[];
+  /** The lesson's steps: timeline steps with a caption or a presenter pause, which Next and Previous move between. */
+  readonly lessonSteps: number;
 }
 
 export interface ScenarioFrame {
@@ -124,6 +127,20 @@ export interface SeekResult {
   readonly traceHash: string;
   /** True when the moment is the furthest the run reached (no longer rewound). */
   readonly atHead: boolean;
+}
+
+/** Where Next stopped: at a lesson step (reached), or at the scenario's end or when another command took over (not). */
+export interface StepResult {
+  readonly atUs: number;
+  readonly reached: boolean;
+}
+
+/** What a shared link needs to rebuild the moment shown: its time and event count, and the person's actions up to it. */
+export interface SharedMomentState {
+  readonly atUs: number;
+  readonly events: number;
+  readonly traceHash: string;
+  readonly inputs: readonly SessionInput[];
 }
 
 export interface Frame {
@@ -265,6 +282,13 @@ export class EngineHost {
   /** The partition the page inspects: every frame carries it in detail. */
   private inspectTarget: InspectTarget | null = null;
 
+  // ---- lesson steps ----
+  /** When each lesson step (timeline index) first happened in this run's history: Next goes forward through them while rewound. */
+  private stepTimesUs = new Map<number, number>();
+  /** A run to the next lesson step under way (any other command ends it). */
+  private stepping: { token: number; finish: (result: Outcome<StepResult>) => void } | null = null;
+  private steppingToken = 0;
+
   constructor(
     private readonly clock: HostClock = defaultClock,
     private readonly scheduler: HostScheduler = defaultScheduler(),
@@ -291,7 +315,7 @@ export class EngineHost {
    * Replaces the engine with a scenario's, paused at time zero. `source` is the file's text or its
    * parsed JSON; a bad scenario changes nothing and every problem is returned.
    */
-  loadScenario(source: unknown, options: { seed?: number; id?: string } = {}): Outcome<ScenarioInfo> {
+  loadScenario(source: unknown, options: { seed?: number; id?: string | null } = {}): Outcome<ScenarioInfo> {
     let run: ScenarioRun;
     try {
       const valid = typeof source === 'string' ? parseScenarioText(source) : parseScenario(source);
@@ -435,6 +459,7 @@ export class EngineHost {
 
   play(): void {
     const engine = this.requireEngine();
+    this.cancelStepping();
     if (this.playing || this.rebuild !== null) return;
     if (this.run?.done === true) return; // a finished scenario stays at its end
     this.branch(engine);
@@ -447,6 +472,7 @@ export class EngineHost {
   }
 
   pause(): void {
+    this.cancelStepping();
     this.playing = false;
     this.behind = false;
     if (this.engine !== null) this.saveProgress(this.engine, true);
@@ -467,6 +493,7 @@ export class EngineHost {
   step(): TraceEntry | null {
     const engine = this.requireEngine();
     if (this.rebuild !== null) return null;
+    this.cancelStepping();
     this.playing = false;
     this.pausedFor = null;
     if (this.run?.done === true) {
@@ -484,6 +511,7 @@ export class EngineHost {
     try {
       const engine = this.requireEngine();
       if (this.rebuild !== null) return { ok: false, error: 'a rewind is rebuilding its moment; wait until it is shown', problems: [] };
+      this.cancelStepping();
       this.branch(engine);
       const before = engine.eventCount;
       if (this.run !== null) {
@@ -506,6 +534,7 @@ export class EngineHost {
     try {
       const engine = this.requireEngine();
       if (this.rebuild !== null) return { ok: false, error: 'a rewind is rebuilding its moment; act once it is shown', problems: [] };
+      this.cancelStepping();
       const input: SessionInput = { atUs: engine.nowUs, events: engine.eventCount, fault };
       const applied = engine.inject(fault);
       this.branch(engine);
@@ -567,6 +596,157 @@ export class EngineHost {
     return this.run?.report() ?? null;
   }
 
+  // ---- lesson steps and shared moments --------------------------------------------------------
+
+  /**
+   * Runs to the lesson's next step (a timeline step with a caption or a presenter pause) and
+   * pauses there. While rewound, a step already seen up to the furthest moment is shown by seeking
+   * to it (nothing is dropped); when none lies there, the run returns to its furthest moment and
+   * runs on from it. Resolves once stopped: at the step (reached), at the scenario's end, or when
+   * another command took over (not reached).
+   */
+  async nextStep(): Promise<Outcome<StepResult>> {
+    let engine: Engine;
+    try {
+      engine = this.requireEngine();
+    } catch (error) {
+      return outcomeOf(error);
+    }
+    if (this.run === null) return { ok: false, error: 'free play has no lesson steps; open a lesson to step through it', problems: [] };
+    if (this.rebuild !== null) return { ok: false, error: 'a rewind is rebuilding its moment; wait until it is shown', problems: [] };
+    this.cancelStepping();
+    if (this.head !== null) {
+      const headUs = this.head.atUs;
+      let known: number | null = null;
+      for (const atUs of this.stepTimesUs.values()) if (atUs > engine.nowUs && atUs <= headUs && (known === null || atUs < known)) known = atUs;
+      const shown = await this.seek(known ?? headUs);
+      if (!shown.ok) return shown;
+      if (!shown.value.completed || known !== null) return { ok: true, value: { atUs: shown.value.atUs, reached: shown.value.completed } };
+      engine = this.requireEngine();
+    }
+    return this.runToNextStep(engine);
+  }
+
+  /**
+   * From the furthest moment, runs at engine speed until a lesson step happens, in slices of
+   * SLICE_WALL_MS with a frame after each. Every stretch ends on a scenario check (a multiple of
+   * CHECK_INTERVAL_US, when "when" steps fire) or on an "at" step's time, and runs every event due
+   * by then: so it stops where the step happened, with the same state a rewind to that time shows.
+   */
+  private runToNextStep(engine: Engine): Promise<Outcome<StepResult>> {
+    const run = this.run;
+    if (run === null || run.done) return Promise.resolve({ ok: true, value: { atUs: engine.nowUs, reached: false } });
+    this.playing = false;
+    this.behind = false;
+    this.pausedFor = null;
+    this.generation++; // no paced tick runs meanwhile
+    const stepTimesUs = run.scenario.timeline.flatMap((step) => (step.at !== undefined && isLessonStep(step) ? [step.at] : [])).sort((a, b) => a - b);
+    let seenIndex = run.allMoments().at(-1)?.index ?? -1;
+    let first = true;
+    const token = ++this.steppingToken;
+    return new Promise((resolve) => {
+      this.stepping = { token, finish: resolve };
+      const slice = (): void => {
+        if (this.stepping?.token !== token) return;
+        const startMs = this.clock.now();
+        let reached = false;
+        try {
+          do {
+            const nowUs = engine.nowUs;
+            const checkUs = (Math.floor(nowUs / CHECK_INTERVAL_US) + 1) * CHECK_INTERVAL_US;
+            // The first stretch may end at once: a step due now (a lesson's caption at 0 s) has not run yet.
+            const stepUs = stepTimesUs.find((atUs) => (first ? atUs >= nowUs : atUs > nowUs)) ?? checkUs;
+            first = false;
+            const targetUs = Math.min(checkUs, stepUs, run.durationUs);
+            if (run.advance(targetUs)) this.pausedFor = lastPauseNote(run);
+            const moments = run.allMoments();
+            for (let i = moments.length - 1; i >= 0 && moments[i]!.index > seenIndex; i--) if (isLessonMoment(moments[i]!)) reached = true;
+            seenIndex = moments.at(-1)?.index ?? seenIndex;
+          } while (!reached && !run.done && this.clock.now() - startMs < SLICE_WALL_MS);
+        } catch (error) {
+          this.stepping = null;
+          this.publish();
+          resolve({ ok: false, error: `the run to the next step failed: ${error instanceof Error ? error.message : String(error)}`, problems: [] });
+          return;
+        }
+        if (!reached && !run.done) {
+          this.measureRate(engine);
+          this.publish();
+          this.scheduler.schedule(slice, 0);
+          return;
+        }
+        this.stepping = null;
+        this.publish();
+        resolve({ ok: true, value: { atUs: engine.nowUs, reached } });
+      };
+      this.scheduler.schedule(slice, 0);
+    });
+  }
+
+  /** Ends a run to the next step in progress (another command took over). */
+  private cancelStepping(): void {
+    const stepping = this.stepping;
+    if (stepping === null) return;
+    this.stepping = null;
+    stepping.finish({ ok: true, value: { atUs: this.engine?.nowUs ?? 0, reached: false } });
+  }
+
+  /**
+   * Opens a shared moment on the run just loaded: replays the link's actions, each at its moment,
+   * then runs to `target` (to its exact event count when given), paused there. The actions become
+   * the run's own (the timeline marks them, the saved session holds them, a rewind replays them).
+   * A moment past the scenario's end, or one the run does not pass through, changes nothing shown
+   * to the person: the page opens the default cluster and says why.
+   */
+  openMoment(inputs: readonly SessionInput[], target: ReplayTarget): Outcome<RunMoment> {
+    let engine: Engine;
+    try {
+      engine = this.requireEngine();
+    } catch (error) {
+      return outcomeOf(error);
+    }
+    const fail = (error: string): Outcome<never> => ({ ok: false, error, problems: [] });
+    if (engine.nowUs !== 0 || this.inputs.length > 0 || this.head !== null) return fail('a moment opens only on a run just loaded');
+    if (!Number.isSafeInteger(target.atUs) || target.atUs < 0) return fail(`t: got ${JSON.stringify(target.atUs)} µs; expected whole µs from 0`);
+    const run = this.run;
+    if (run !== null && target.atUs > run.durationUs) {
+      return fail(`t is ${formatMs(target.atUs)}, past the scenario's end at ${formatMs(run.durationUs)}; expected a moment inside it`);
+    }
+    try {
+      replayAll(replayTo(engine, run, inputs, target));
+    } catch (error) {
+      return fail(`its actions could not be replayed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (target.events !== undefined && engine.eventCount !== target.events) {
+      return fail(`the run reaches ${engine.eventCount} events at ${formatMs(target.atUs)}, not the link's ${target.events}; was the link edited, or made by another version of the simulation?`);
+    }
+    this.inputs = [...inputs];
+    this.appliedInputs = inputs.length;
+    for (const input of inputs) this.addMarker('you', input.atUs, describeInput(input.fault));
+    const session = this.session;
+    const store = this.store;
+    if (session !== null && store !== null) {
+      for (const input of inputs) {
+        const position = session.inputs++;
+        this.write(() => store.appendInput(session.meta.id, position, input));
+      }
+      this.saveProgress(engine, true);
+    }
+    this.publish();
+    return { ok: true, value: { atUs: engine.nowUs, events: engine.eventCount, traceHash: engine.traceHash } };
+  }
+
+  /** The moment shown and the person's actions up to it: what a shared link needs to rebuild it exactly. */
+  momentToShare(): Outcome<SharedMomentState> {
+    try {
+      const engine = this.requireEngine();
+      if (this.rebuild !== null) return { ok: false, error: 'a rewind is rebuilding its moment; share it once it is shown', problems: [] };
+      return { ok: true, value: { atUs: engine.nowUs, events: engine.eventCount, traceHash: engine.traceHash, inputs: this.inputs.slice(0, this.appliedInputs) } };
+    } catch (error) {
+      return outcomeOf(error);
+    }
+  }
+
   // ---- timeline and rewind -------------------------------------------------------------------
 
   /** The furthest moment this run reached. */
@@ -617,6 +797,7 @@ export class EngineHost {
     }
     const replayedFrom = continuing ? this.appliedInputs : 0;
     this.cancelRebuild();
+    this.cancelStepping();
     this.saveProgress(engine, true); // the furthest moment, before the run goes back in time
     this.playing = false;
     this.behind = false;
@@ -689,6 +870,7 @@ export class EngineHost {
     this.head = null;
     this.branched = { atUs: engine.nowUs, droppedActions: dropped };
     this.markers = this.markers.filter((marker) => marker.atUs <= engine.nowUs);
+    for (const [step, atUs] of this.stepTimesUs) if (atUs > engine.nowUs) this.stepTimesUs.delete(step);
     this.timelineEpoch++;
     this.markersSentId = 0;
     // What is marked so far is what the rebuilt engine has seen: its cursors continue from here.
@@ -724,6 +906,7 @@ export class EngineHost {
     for (let i = first; i < moments.length; i++) {
       const moment = moments[i]!;
       this.markedMomentIndex = moment.index;
+      if (isLessonMoment(moment) && !this.stepTimesUs.has(moment.step!)) this.stepTimesUs.set(moment.step!, moment.atUs);
       const marker = markerOfMoment(moment);
       this.addMarker(marker.kind, moment.atUs, marker.text, marker.passed);
     }
@@ -774,6 +957,8 @@ export class EngineHost {
     this.session = null;
     this.sessionStatus = { id: null, status: 'off', message: null };
     this.cancelRebuild();
+    this.cancelStepping();
+    this.stepTimesUs = new Map();
     this.origin = null;
     this.inputs = [];
     this.appliedInputs = 0;
@@ -803,6 +988,7 @@ export class EngineHost {
             seed: run.seed,
             durationUs: run.durationUs,
             stepTimesUs: run.scenario.timeline.flatMap((step) => (step.at === undefined ? [] : [step.at])),
+            lessonSteps: run.scenario.timeline.filter(isLessonStep).length,
           };
     this.pausedFor = null;
     this.generation++;
@@ -841,17 +1027,7 @@ export class EngineHost {
       return true;
     }
     const stopped = run.advance(targetUs, SLICE_EVENTS_MAX);
-    if (stopped) {
-      const moments = run.allMoments();
-      let note = 'The presenter paused here.';
-      for (let i = moments.length - 1; i >= 0; i--) {
-        if (moments[i]!.kind === 'pause') {
-          note = moments[i]!.text;
-          break;
-        }
-      }
-      this.pausedFor = note;
-    }
+    if (stopped) this.pausedFor = lastPauseNote(run);
     return !stopped && !run.done;
   }
 
@@ -987,6 +1163,27 @@ export class EngineHost {
     if (this.engine === null) throw new Error('no engine yet: call create(config, seed) or loadScenario(file) first');
     return this.engine;
   }
+}
+
+/** A lesson step: a timeline step with a caption or a presenter pause (an action alone is not one). */
+function isLessonStep(step: ScenarioStep): boolean {
+  return step.caption !== undefined || step.pause !== undefined;
+}
+
+/** A moment that marks a lesson step happening. */
+function isLessonMoment(moment: Moment): boolean {
+  return (moment.kind === 'caption' || moment.kind === 'pause') && moment.step !== undefined;
+}
+
+/** The note of the newest presenter pause, as the page shows it while stopped there. */
+function lastPauseNote(run: ScenarioRun): string {
+  const moments = run.allMoments();
+  for (let i = moments.length - 1; i >= 0; i--) if (moments[i]!.kind === 'pause') return moments[i]!.text;
+  return 'The presenter paused here.';
+}
+
+function formatMs(atUs: number): string {
+  return `${atUs / 1_000} ms`;
 }
 
 /** A fresh engine (and scenario run) for a run's source and seed. */

@@ -4,21 +4,30 @@ interface Props {
   readonly library: readonly LibraryEntry[];
   /** The open lesson's id, or null in free play. */
   readonly current: string | null;
+  /** An edited scenario runs (not a library lesson, not free play). */
+  readonly edited?: boolean;
   readonly disabled: boolean;
   readonly onOpen: (id: string | null) => void;
 }
 
-export function LessonPicker({ library, current, disabled, onOpen }: Props) {
+const EDITED = '(edited)';
+
+export function LessonPicker({ library, current, edited = false, disabled, onOpen }: Props) {
   return (
     <label className="picker">
       <span>Lesson</span>
       <select
-        value={current ?? ''}
+        value={edited ? EDITED : (current ?? '')}
         disabled={disabled}
         onChange={(event) => onOpen(event.target.value === '' ? null : event.target.value)}
         aria-label="Open a lesson"
       >
         <option value="">Free play: the default cluster</option>
+        {edited && (
+          <option value={EDITED} disabled>
+            Your edited scenario
+          </option>
+        )}
         {library.map((entry) => (
           <option key={entry.id} value={entry.id}>
             {entry.name}

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Moment } from '../../engine/scenario/runner';
 import { formatClock } from '../../engine/sim/time';
 import type { ScenarioFrame } from '../../worker/host';
@@ -9,13 +10,15 @@ interface Props {
   readonly ready: boolean;
   readonly onContinue: () => void;
   readonly onReplay: () => void;
+  /** The guided lesson's step controls (Previous, "Step 3 of 7", Next). */
+  readonly steps?: ReactNode;
 }
 
 /**
  * A lesson as it unfolds: where we are in it, what the presenter wants the audience to see now,
  * the story so far, and the expectations, decided live. All scenario text is rendered as text.
  */
-export function ScenarioPanel({ scenario, timeUs, moments, ready, onContinue, onReplay }: Props) {
+export function ScenarioPanel({ scenario, timeUs, moments, ready, onContinue, onReplay, steps }: Props) {
   const { info } = scenario;
   const captions = moments.filter((moment) => moment.kind === 'caption');
   const current = captions.at(-1);
@@ -46,6 +49,8 @@ export function ScenarioPanel({ scenario, timeUs, moments, ready, onContinue, on
           <span key={index} className="lesson-marker" style={{ left: `${Math.min(100, (atUs / info.durationUs) * 100)}%` }} aria-hidden="true" />
         ))}
       </div>
+
+      {steps}
 
       {scenario.pausedFor !== null && (
         <div className="lesson-pause" role="status" data-testid="presenter-pause">
