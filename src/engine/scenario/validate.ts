@@ -66,8 +66,13 @@ class Checker {
       case 'isolate':
         if (fault.process !== ACTIVE_CONTROLLER) this.process([...path, 'process'], fault.process);
         return;
+      case 'power-loss':
+        if (fault.zone !== undefined) this.zone([...path, 'zone'], fault.zone);
+        else this.process([...path, 'process'], fault.process!);
+        return;
       case 'shutdown':
       case 'slow-disk':
+      case 'fill-disk':
       case 'replace-disk':
       case 'change-load': {
         const placement = this.config.placements.find((candidate) => candidate.id === fault.process);
@@ -77,7 +82,7 @@ class Checker {
         }
         const isProducer = this.config.producers.some((producer, index) => producerId(producer, index) === fault.process);
         const problem = targetProblem(fault, { role: placement.role, isProducer }, this.config.controllerMode);
-        if (problem !== null) this.add([...path, (fault.kind === 'slow-disk' || fault.kind === 'replace-disk') && this.config.controllerMode !== 'kraft' ? 'kind' : 'process'], problem);
+        if (problem !== null) this.add([...path, (fault.kind === 'slow-disk' || fault.kind === 'replace-disk' || fault.kind === 'fill-disk') && this.config.controllerMode !== 'kraft' ? 'kind' : 'process'], problem);
         return;
       }
       case 'isolate-zone':
