@@ -388,14 +388,14 @@ export class ReplicaManager {
    * offline (Kafka's LogDirFailureChannel.maybeAddOfflineLogDir after an IOException: ENOSPC) and
    * stays so for this life. `what` names the write, for the event log.
    */
-  private fits(bytes: number, what: string, fx: Effects<Message>): boolean {
+  private fits(bytes: number, what: string, fx: Effects<Message>, grows = true): boolean {
     if (this.offlineReason !== null) return false;
     const space = this.settings.space;
     if (space === undefined) return true;
     const free = space.capacityBytes - space.filledBytes;
     if (this.usedBytesEstimate < 0 || this.usedBytesEstimate + bytes > free) this.usedBytesEstimate = ReplicaManager.localBytes(this.disk);
     if (this.usedBytesEstimate + bytes <= free) {
-      this.usedBytesEstimate += bytes;
+      if (grows) this.usedBytesEstimate += bytes;
       return true;
     }
     const reason =
@@ -408,6 +408,20 @@ export class ReplicaManager {
         `It was the broker's only log directory, so the broker halts ("Shutdown broker because all log dirs have failed", Exit.halt); the controller will fence it and move leadership to other replicas.`,
     );
     return false;
+  }
+
+  /**
+   * Kafka's ReplicaManager.checkpointHighWatermarks rewrites the log directory's
+   * replication-offset-checkpoint file every replica.high.watermark.checkpoint.interval.ms (5 s,
+   * the same period as the OS writeback tick, so it rides on that timer). It matters here for one
+   * reason: on a full disk the rewrite fails with an IOException (CheckpointFileWithFailureHandler
+   * then marks the directory offline), so even a broker that takes no produce halts within 5 s.
+   * The file holds a line per partition (about 24 bytes each); it replaces the old one, so it does
+   * not grow the disk.
+   */
+  private checkpointHighWatermarks(fx: Effects<Message>): void {
+    if (this.settings.space === undefined || this.disk.logs.size === 0) return;
+    this.fits(16 + 24 * this.disk.logs.size, 'rewriting its high watermark checkpoint (replication-offset-checkpoint)', fx, false);
   }
 
   /** flush.messages: flushes `log` if the append just made leaves it due (UnifiedLog.append). */
@@ -1267,6 +1281,7 @@ export class ReplicaManager {
       fx.setTimer(TIMER_ISR_CHECK, Math.round(this.settings.replicaLagMaxUs / 2));
     } else if (key === TIMER_WRITEBACK) {
       for (const log of this.disk.logs.values()) log.writeBack(fx.nowUs);
+      this.checkpointHighWatermarks(fx);
       fx.setTimer(TIMER_WRITEBACK, OS_WRITEBACK_INTERVAL_US);
     } else if (key === TIMER_FLUSH) {
       this.flushDirtyLogs(fx);

@@ -253,3 +253,14 @@ describe('a full disk (KIP-112: the log directory goes offline)', () => {
     expect(() => engine.inject({ kind: 'fill-disk', process: 'broker-1', freeBytes: 2 ** 41 })).toThrow(/broker-1 has \d+ bytes free .*freeBytes must be less than that/);
   });
 });
+
+describe('a full disk on a broker that takes no writes', () => {
+  it('halts within 5 s anyway: its high watermark checkpoint cannot be rewritten', () => {
+    const engine = createEngine({ topics: [{ name: 'orders', partitions: 3, replicationFactor: 3 }] }, 5);
+    engine.runFor(8 * SECOND);
+    engine.inject({ kind: 'fill-disk', process: 'broker-2' });
+    engine.runFor(5 * SECOND + 1);
+    expect(statusOf(engine, 'broker-2')).toBe('stopped');
+    expect(engine.notableLog().some((entry) => entry.label.startsWith("broker-2's disk is full: rewriting its high watermark checkpoint (replication-offset-checkpoint)"))).toBe(true);
+  });
+});
