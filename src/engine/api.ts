@@ -269,6 +269,9 @@ export class Engine {
   check(input: unknown): Fault {
     const fault = this.resolve(parseFault(input));
     this.checkTargets(fault);
+    if (fault.kind === 'power-loss' && fault.process !== undefined && this.kernel.processes().find((process) => process.id === fault.process)!.status === 'crashed') {
+      throw new Error(`${fault.process} is already crashed (its machine is down); restart it first`);
+    }
     if (fault.kind === 'crash' || fault.kind === 'restart') {
       const status = this.kernel.processes().find((process) => process.id === fault.process)!.status;
       if (fault.kind === 'crash' && status !== 'up') throw new Error(`${fault.process} is already ${status}; restart it first`);
@@ -339,6 +342,15 @@ export class Engine {
       if (view !== null) views.push({ id: info.id, view: view as MemberView });
     }
     return views;
+  }
+
+  /** Each KRaft broker's log directory, read from its disk (so it answers while the broker is down). */
+  brokerStorage(): { readonly id: string; readonly status: string; readonly storage: BrokerStorageView }[] {
+    if (this.config.controllerMode !== 'kraft') return [];
+    return this.kernel
+      .processes()
+      .filter((info) => info.role === 'broker')
+      .map((info) => ({ id: info.id, status: info.status, storage: storageOf(this.kernel.durableOf(info.id) as MemberDisk) }));
   }
 
   /** `seriesFrom`: the first series sample to carry (the frame's nextIndex last time); by default none. */
