@@ -285,6 +285,10 @@ class BrokerMember implements ProcessLogic<Message> {
       image,
       () => this.raft.view().appliedOffset,
       (fx) => this.replicas.startServing(fx),
+      // A clean shutdown flushes every log (LogManager.shutdown: log.flush before the clean-shutdown marker).
+      () => {
+        for (const log of disk.data.logs.values()) log.flush();
+      },
     );
     this.raft = new RaftNode<MetadataRecord, ImageData>(
       id,

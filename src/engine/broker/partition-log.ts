@@ -609,7 +609,7 @@ export class PartitionLog {
     }
   }
 
-  /** fsync: everything is on disk now (a controlled shutdown flushes its logs; quorum mode flushes every append). */
+  /** fsync: everything is on disk now (a controlled shutdown flushes its logs, LogManager.shutdown; quorum mode flushes every append). */
   flush(): void {
     this.flushedOffset = this.endOffset;
     this.dirtyBytes = 0;

@@ -264,3 +264,36 @@ describe('a full disk on a broker that takes no writes', () => {
     expect(engine.notableLog().some((entry) => entry.label.startsWith("broker-2's disk is full: rewriting its high watermark checkpoint (replication-offset-checkpoint)"))).toBe(true);
   });
 });
+
+describe('a controlled shutdown', () => {
+  it('flushes every log before it exits (Kafka\'s LogManager.shutdown), so a power loss afterwards costs nothing', () => {
+    const engine = cluster();
+    engine.runFor(12 * SECOND);
+    const state = partitionState(engine);
+    const follower = state.replicas.find((id) => id !== state.leader)!;
+    expect(logOf(engine, follower).unflushedMessages).toBeGreaterThan(0);
+    engine.inject({ kind: 'shutdown', process: follower });
+    engine.runUntilCondition((e) => statusOf(e, follower) === 'stopped', { maxTimeUs: engine.nowUs + 20 * SECOND });
+    expect(logOf(engine, follower).unflushedMessages).toBe(0);
+    const end = logOf(engine, follower).endOffset;
+    engine.inject({ kind: 'power-loss', process: follower });
+    expect(logOf(engine, follower).endOffset).toBe(end);
+  });
+
+  it('a broker halted by a full disk keeps its page cache, and a later power loss takes what its OS had not written back', () => {
+    const engine = cluster();
+    engine.runFor(12 * SECOND);
+    const leader = partitionState(engine).leader!;
+    engine.inject({ kind: 'fill-disk', process: leader });
+    engine.runFor(1 * SECOND);
+    expect(statusOf(engine, leader)).toBe('stopped');
+    const log = logOf(engine, leader);
+    const haltedEnd = log.endOffset;
+    const written = log.flushedEndOffset;
+    expect(haltedEnd).toBeGreaterThan(written);
+    // 40 s later its OS has written back everything (older than 30 s): a power loss costs nothing.
+    engine.runFor(40 * SECOND);
+    engine.inject({ kind: 'power-loss', process: leader });
+    expect(logOf(engine, leader).endOffset).toBe(haltedEnd);
+  });
+});
