@@ -42,3 +42,18 @@ test('filling a broker\'s disk halts it, the card and the log explain why, and f
   await expect(page.getByTestId('status-broker-2')).toHaveText('Up');
   await expect(page.getByTestId('halted-broker-2')).toHaveCount(0);
 });
+
+test('zone-power-loss lesson: one zone losing power raises no alarm; every zone at once does, naming the power loss', async ({ page }) => {
+  await page.goto('./?scenario=zone-power-loss');
+  // 10x until zone-a has lost power (25 s), its leaderships have moved (about 35 s) and it is back
+  // (40 s): the whole-region loss at 70 s cannot show before ~75 s, 3 s of wall time after 45 s.
+  await page.getByRole('radio', { name: '10×' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect.poll(() => clockMs(page), { timeout: 40_000, intervals: [100] }).toBeGreaterThan(45_000);
+  await expect(page.getByTestId('data-loss')).toHaveCount(0);
+  await page.getByRole('radio', { name: 'Max' }).click();
+  await expect(page.getByTestId('data-loss')).toContainText('acknowledged records lost', { timeout: 40_000 });
+  await expect(page.getByTestId('data-loss')).toContainText('its in-sync replicas lost power together');
+  await expect(page.getByTestId('lesson-done')).toContainText('Finished: all 4 expectations held', { timeout: 40_000 });
+  await page.screenshot({ path: 'artifacts/screenshots/zone-power-loss.png', fullPage: true });
+});
