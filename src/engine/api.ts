@@ -272,6 +272,7 @@ export class Engine {
     if (fault.kind === 'power-loss' && fault.process !== undefined && this.kernel.processes().find((process) => process.id === fault.process)!.status === 'crashed') {
       throw new Error(`${fault.process} is already crashed (its machine is down); restart it first`);
     }
+    if (fault.kind === 'fill-disk') this.fillBytesFor(fault);
     if (fault.kind === 'crash' || fault.kind === 'restart') {
       const status = this.kernel.processes().find((process) => process.id === fault.process)!.status;
       if (fault.kind === 'crash' && status !== 'up') throw new Error(`${fault.process} is already ${status}; restart it first`);
@@ -659,6 +660,17 @@ export class Engine {
     return best?.id ?? null;
   }
 
+  /** The bytes of other files a fill-disk fault adds; throws when the disk has no more than freeBytes free. */
+  private fillBytesFor(fault: Extract<Fault, { kind: 'fill-disk' }>): number {
+    const disk = this.kernel.durableOf(fault.process) as MemberDisk;
+    const used = ReplicaManager.localBytes(disk.data);
+    const free = disk.device.capacityBytes - used - disk.device.filledBytes;
+    if (fault.freeBytes >= free) {
+      throw new Error(`fault "fill-disk": ${fault.process} has ${free} bytes free (log.dir.capacity.bytes ${disk.device.capacityBytes}, logs ${used}); freeBytes must be less than that`);
+    }
+    return free - fault.freeBytes;
+  }
+
   /**
    * A power loss: every machine it reaches dies with the pages its OS had not written back. A
    * running process is crashed after its logs lose their unwritten tail (so the loss is attributed
@@ -736,17 +748,10 @@ export class Engine {
       case 'power-loss':
         this.applyPowerLoss(fault);
         break;
-      case 'fill-disk': {
-        const disk = this.kernel.durableOf(fault.process) as MemberDisk;
-        const used = ReplicaManager.localBytes(disk.data);
-        const free = disk.device.capacityBytes - used - disk.device.filledBytes;
-        if (fault.freeBytes >= free) {
-          throw new Error(`fault "fill-disk": ${fault.process} has ${free} bytes free (log.dir.capacity.bytes ${disk.device.capacityBytes}, logs ${used}); freeBytes must be less than that`);
-        }
-        disk.device.filledBytes += free - fault.freeBytes;
+      case 'fill-disk':
+        (this.kernel.durableOf(fault.process) as MemberDisk).device.filledBytes += this.fillBytesFor(fault);
         this.kernel.announce(describeFault(fault));
         break;
-      }
       case 'alter-config': {
         const controller = this.activeController();
         if (controller === null) throw new Error('fault "alter-config": no controller is active right now (an election is under way); try again in a moment');

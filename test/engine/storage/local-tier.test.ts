@@ -251,6 +251,8 @@ describe('a full disk (KIP-112: the log directory goes offline)', () => {
     const engine = cluster();
     expect(() => engine.inject({ kind: 'fill-disk', process: 'controller-1' })).toThrow(/controller-1 is a controller; fill-disk is for brokers/);
     expect(() => engine.inject({ kind: 'fill-disk', process: 'broker-1', freeBytes: 2 ** 41 })).toThrow(/broker-1 has \d+ bytes free .*freeBytes must be less than that/);
+    expect(() => engine.check({ kind: 'fill-disk', process: 'broker-1', freeBytes: 2 ** 41 })).toThrow(/freeBytes must be less than that/); // compare mode asks first
+    expect(engine.snapshot().processes.find((process) => process.id === 'broker-1')!.storage!.filledBytes).toBe(0);
   });
 });
 
