@@ -6,7 +6,7 @@
 // engine's current simulated time and recorded, so a run can be replayed exactly.
 
 import { buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberView, type ProducerDisk } from './cluster';
-import type { ReplicaManager } from './broker/replica-manager';
+import { ReplicaManager } from './broker/replica-manager';
 import type { MetadataImage, PartitionState } from './controller/image';
 import { describeRecord } from './controller/records';
 import { inspectPartition, type PartitionDetail } from './inspect';
@@ -123,6 +123,22 @@ export interface ProcessSnapshot extends ProcessInfo {
   readonly bytesReceived: number;
   /** The process's own summary; null while crashed. */
   readonly view: MemberView | null;
+  /** KRaft brokers: their disk, read from the durable state (so it shows while the broker is down). */
+  readonly storage?: BrokerStorageView;
+}
+
+/** A broker's log directory: space (as KIP-827's DescribeLogDirs TotalBytes / UsableBytes) and durability. */
+export interface BrokerStorageView {
+  /** log.dir.capacity.bytes. */
+  readonly capacityBytes: number;
+  /** Bytes the partition logs take. */
+  readonly logBytes: number;
+  /** Bytes other files take (the fill-disk fault). */
+  readonly filledBytes: number;
+  /** Of logBytes, those still only in the page cache: a power loss would lose them. */
+  readonly unflushedBytes: number;
+  /** The log directory's last failure (a write did not fit), until the broker starts again. */
+  readonly logDirFailure: { readonly atUs: TimeUs; readonly reason: string } | null;
 }
 
 export interface Snapshot {
@@ -277,6 +293,10 @@ export class Engine {
   check(input: unknown): Fault {
     const fault = this.resolve(parseFault(input));
     this.checkTargets(fault);
+    if (fault.kind === 'power-loss' && fault.process !== undefined && this.kernel.processes().find((process) => process.id === fault.process)!.status === 'crashed') {
+      throw new Error(`${fault.process} is already crashed (its machine is down); restart it first`);
+    }
+    if (fault.kind === 'fill-disk') this.fillBytesFor(fault);
     if (fault.kind === 'crash' || fault.kind === 'restart') {
       const status = this.kernel.processes().find((process) => process.id === fault.process)!.status;
       if (fault.kind === 'crash' && status !== 'up') throw new Error(`${fault.process} is already ${status}; restart it first`);
@@ -350,6 +370,15 @@ export class Engine {
     return views;
   }
 
+  /** Each KRaft broker's log directory, read from its disk (so it answers while the broker is down). */
+  brokerStorage(): { readonly id: string; readonly status: string; readonly storage: BrokerStorageView }[] {
+    if (this.config.controllerMode !== 'kraft') return [];
+    return this.kernel
+      .processes()
+      .filter((info) => info.role === 'broker')
+      .map((info) => ({ id: info.id, status: info.status, storage: storageOf(this.kernel.durableOf(info.id) as MemberDisk) }));
+  }
+
   /** `seriesFrom`: the first series sample to carry (the frame's nextIndex last time); by default none. */
   snapshot(options: { notableFrom?: number; traceFrom?: number; seriesFrom?: number } = {}): Snapshot {
     const stats = this.network.stats();
@@ -368,6 +397,7 @@ export class Engine {
           bytesSent: bytes.sent,
           bytesReceived: bytes.received,
           view: this.kernel.viewOf(info.id) as MemberView | null,
+          ...(info.role === 'broker' && this.config.controllerMode === 'kraft' ? { storage: storageOf(this.kernel.durableOf(info.id) as MemberDisk) } : {}),
         };
       }),
       network: { ...stats, faults: [...this.network.activeFaults()] },
@@ -462,9 +492,17 @@ export class Engine {
           throw new Error(`fault "restart": ${fault.process} was removed (the application closed it); add a new client instead`);
         }
         return;
+      case 'power-loss':
+        if (fault.zone !== undefined) {
+          if (!this.config.zones.includes(fault.zone)) throw new Error(`fault "power-loss": no zone "${fault.zone}"; zones are ${this.config.zones.join(', ')}`);
+          return;
+        }
+        needProcess(fault.process!);
+        return;
       case 'shutdown':
       case 'replace-disk':
       case 'slow-disk':
+      case 'fill-disk':
       case 'change-load': {
         needProcess(fault.process);
         const role = this.kernel.processes().find((process) => process.id === fault.process)!.role;
@@ -707,6 +745,40 @@ export class Engine {
     return best?.id ?? null;
   }
 
+  /** The bytes of other files a fill-disk fault adds; throws when the disk has no more than freeBytes free. */
+  private fillBytesFor(fault: Extract<Fault, { kind: 'fill-disk' }>): number {
+    const disk = this.kernel.durableOf(fault.process) as MemberDisk;
+    const used = ReplicaManager.localBytes(disk.data);
+    const free = disk.device.capacityBytes - used - disk.device.filledBytes;
+    if (fault.freeBytes >= free) {
+      throw new Error(`fault "fill-disk": ${fault.process} has ${free} bytes free (log.dir.capacity.bytes ${disk.device.capacityBytes}, logs ${used}); freeBytes must be less than that`);
+    }
+    return free - fault.freeBytes;
+  }
+
+  /**
+   * A power loss: every machine it reaches dies with the pages its OS had not written back. A
+   * running process is crashed after its logs lose their unwritten tail (so the loss is attributed
+   * to the power, not to a crash). A broker that halted earlier (its process down, its OS up) has had
+   * its OS writing back meanwhile, then loses the rest. A crashed machine has nothing left to lose.
+   */
+  private applyPowerLoss(fault: Extract<Fault, { kind: 'power-loss' }>): void {
+    const targets = this.kernel.processes().filter((process) => (fault.zone !== undefined ? process.zone === fault.zone : process.id === fault.process));
+    if (fault.process !== undefined && targets[0]!.status === 'crashed') throw new Error(`${fault.process} is already crashed (its machine is down); restart it first`);
+    let lost = 0;
+    for (const process of targets) {
+      if (process.status === 'crashed') continue;
+      const durable = this.kernel.durableOf(process.id);
+      const data = process.role === 'broker' && this.config.controllerMode === 'kraft' ? (durable as MemberDisk).data : null;
+      if (data !== null) {
+        if (process.status === 'stopped') ReplicaManager.osWriteBack(data, this.kernel.nowUs);
+        lost += ReplicaManager.onCrash(data, 'power-loss');
+      }
+      if (process.status === 'up') this.kernel.crash(process.id);
+    }
+    this.kernel.announce(`${describeFault(fault)}: ${lost} unflushed record${lost === 1 ? '' : 's'} gone from broker disks`);
+  }
+
   /** Restores the disks of the brokers `target` names (one broker, a zone's brokers, or all), and the object store. */
   private healDisks(target: string | undefined): void {
     if (this.kernel.hasProcess(OBJECT_STORE_ID) && (target === undefined || target === OBJECT_STORE_ID)) {
@@ -717,7 +789,13 @@ export class Engine {
     for (const process of this.kernel.processes()) {
       if (process.role !== 'broker' || this.config.controllerMode !== 'kraft') continue;
       if (target !== undefined && target !== process.id && target !== process.zone) continue;
-      (this.kernel.durableOf(process.id) as MemberDisk).device.restore();
+      const device = (this.kernel.durableOf(process.id) as MemberDisk).device;
+      device.restore();
+      if (device.filledBytes > 0) {
+        device.filledBytes = 0;
+        // The space is back, but a broker that halted stays down: Kafka does not restart itself.
+        if (process.status !== 'up' && device.failure !== null) this.kernel.announce(`${process.id}'s disk has free space again; it halted when the disk was full and stays down until restarted`);
+      }
     }
   }
 
@@ -753,6 +831,13 @@ export class Engine {
       }
       case 'restart':
         this.kernel.restart(fault.process);
+        break;
+      case 'power-loss':
+        this.applyPowerLoss(fault);
+        break;
+      case 'fill-disk':
+        (this.kernel.durableOf(fault.process) as MemberDisk).device.filledBytes += this.fillBytesFor(fault);
+        this.kernel.announce(describeFault(fault));
         break;
       case 'alter-config': {
         const controller = this.activeController();
@@ -822,6 +907,17 @@ export class Engine {
     this.inputs.push({ atUs: this.kernel.nowUs, fault });
     return fault;
   }
+}
+
+function storageOf(disk: MemberDisk): BrokerStorageView {
+  let logBytes = 0;
+  let unflushedBytes = 0;
+  for (const log of disk.data.logs.values()) {
+    logBytes += log.bytes;
+    unflushedBytes += log.unflushedBytes;
+  }
+  const device = disk.device;
+  return { capacityBytes: device.capacityBytes, logBytes, filledBytes: device.filledBytes, unflushedBytes, logDirFailure: device.failure };
 }
 
 function checkTime(value: number, what: string): void {

@@ -125,6 +125,12 @@ function logConfigsOf(config: EngineConfig, image: MetadataImage): (topic: strin
   };
 }
 
+/** Whether any log of the cluster (a topic, or the broker default for the others) has flush.ms or flush.messages. */
+function flushConfigured(config: EngineConfig): { readonly byTime: boolean; readonly byMessages: boolean } {
+  const configs = [logConfigOf(config.kafka, undefined), ...config.topics.map((topic) => logConfigOf(config.kafka, topic.config))];
+  return { byTime: configs.some((log) => log.flushUs !== undefined), byMessages: configs.some((log) => log.flushIntervalMessages !== undefined) };
+}
+
 type MetadataMessage = RaftMessage<MetadataRecord, ImageData>;
 
 export function raftConfigOf(config: EngineConfig): RaftConfig {
@@ -228,10 +234,14 @@ class BrokerMember implements ProcessLogic<Message> {
   readonly coordinator: GroupCoordinator;
   /** KIP-405's RemoteLogManager: only when remote.log.storage.system.enable is true. */
   readonly remoteLog: RemoteLogManager | null;
+  /** Some log has flush.messages: writes ask what fsync they trigger (none otherwise, so the hot path is unchanged). */
+  private readonly flushByMessages: boolean;
 
-  constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], disk: MemberDisk) {
+  constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], private readonly disk: MemberDisk) {
     this.probe = new NetworkProbe(config.probe, peers);
     this.writes = new DiskWriteQueue(disk.device);
+    const flushing = flushConfigured(config);
+    this.flushByMessages = flushing.byMessages;
     const image = this.image;
     const kafka = config.kafka;
     this.replicas = new ReplicaManager(
@@ -246,12 +256,17 @@ class BrokerMember implements ProcessLogic<Message> {
         dataReplication: dataReplicationOf(config),
         logConfig: logConfigsOf(config, image),
         retentionCheckIntervalUs: kafka['log.retention.check.interval.ms'] * US_PER_MS,
+        ...(kafka['log.flush.scheduler.interval.ms'] === undefined ? {} : { flushSchedulerIntervalUs: kafka['log.flush.scheduler.interval.ms'] * US_PER_MS }),
+        space: disk.device,
       },
       disk.data,
       image,
       () => this.lifecycle.view().brokerEpoch,
     );
     const replicas = this.replicas;
+    replicas.flushMsConfigured = flushing.byTime;
+    // The log flusher's fsyncs occupy the disk: writes after them wait.
+    replicas.onScheduledFlush = (bytes, fx) => this.writes.occupy(bytes, fx);
     this.remoteLog = kafka['remote.log.storage.system.enable']
       ? new RemoteLogManager(id, { taskIntervalUs: kafka['remote.log.manager.task.interval.ms'] * US_PER_MS }, () => replicas.ledPartitions())
       : null;
@@ -287,6 +302,10 @@ class BrokerMember implements ProcessLogic<Message> {
       image,
       () => this.raft.view().appliedOffset,
       (fx) => this.replicas.startServing(fx),
+      // A clean shutdown flushes every log (LogManager.shutdown: log.flush before the clean-shutdown marker).
+      () => {
+        for (const log of disk.data.logs.values()) log.flush();
+      },
     );
     this.raft = new RaftNode<MetadataRecord, ImageData>(
       id,
@@ -315,6 +334,9 @@ class BrokerMember implements ProcessLogic<Message> {
   }
 
   start(fx: Effects<Message>): void {
+    // Kafka checks its log directories at startup (LogManager.createAndValidateLogDirs): a directory
+    // that failed in the last life is tried again; if the disk is still full the next write fails again.
+    this.disk.device.failure = null;
     this.probe.start(fx);
     this.lifecycle.start(fx);
     this.replicas.start(fx);
@@ -323,9 +345,24 @@ class BrokerMember implements ProcessLogic<Message> {
   }
 
   receive(from: string, message: Message, fx: Effects<Message>): void {
-    // What writes to the logs (a leader's produce, a follower's fetched batches) waits for the disk.
-    if ((message.type === 'Produce' || message.type === 'ReplicaFetchResponse') && this.writes.submit(from, message, fx)) return;
+    // What writes to the logs (a leader's produce, a follower's fetched batches) waits for the disk,
+    // and for the fsync it triggers (flush.messages).
+    if (message.type === 'Produce' || message.type === 'ReplicaFetchResponse') {
+      const fsyncBytes = this.flushByMessages ? this.replicas.fsyncBytesFor(message) : 0;
+      if (this.writes.submit(from, message, fx, fsyncBytes)) return;
+    }
     this.dispatch(from, message, fx);
+    this.haltIfLogDirFailed(fx);
+  }
+
+  /**
+   * Kafka's LogManager.handleLogDirFailure with no log directory left online: Exit.halt(1). The
+   * process ends at once, without a controlled shutdown (the controller fences it after
+   * broker.session.timeout.ms). Only the process dies: the machine's page cache survives.
+   */
+  private haltIfLogDirFailed(fx: Effects<Message>): void {
+    if (this.replicas.logDirOffline === null) return;
+    fx.exit('halted (Exit.halt): all log dirs have failed, its only log directory went offline when the disk was full');
   }
 
   private dispatch(from: string, message: Message, fx: Effects<Message>): void {
@@ -345,6 +382,11 @@ class BrokerMember implements ProcessLogic<Message> {
   }
 
   timer(key: string, fx: Effects<Message>): void {
+    this.handleTimer(key, fx);
+    this.haltIfLogDirFailed(fx);
+  }
+
+  private handleTimer(key: string, fx: Effects<Message>): void {
     if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
     if (key === DISK_WRITE_TIMER) return this.writes.handleTimer(fx, (from, message) => this.dispatch(from, message, fx));
     if (this.raft.handleTimer(key, fx)) return;
@@ -700,7 +742,7 @@ export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: Produ
       id: placement.id,
       raft: { log: new RaftLog<MetadataRecord, ImageData>(), quorum: { epoch: 0, votedFor: null } },
       data: { logs: new Map(), producerIdCounter: 0 },
-      device: new DiskDevice(),
+      device: new DiskDevice(config.kafka['log.dir.capacity.bytes']),
     };
     kernel.addProcess<MemberDisk, Message>({
       id: placement.id,

@@ -95,6 +95,22 @@ export const kafkaConfigSchema = strictObject({
   'log.retention.hours': integerIn(-1, LOG_HOURS_MAX, 'h (-1: no limit)').default(168),
   'log.retention.bytes': integerIn(-1, Number.MAX_SAFE_INTEGER, 'bytes (-1: no limit)').default(-1),
   'log.retention.check.interval.ms': integerIn(1, LOG_MS_MAX, 'ms').default(300_000),
+  // Flushing (Kafka's ServerLogConfigs): all three default to Long.MAX_VALUE, i.e. Kafka never
+  // fsyncs and relies on replication and the OS's writeback. Unset here means the same. As in
+  // Kafka, log.flush.interval.ms falls back to log.flush.scheduler.interval.ms, and flush.ms is
+  // only checked when the log flusher runs: 30 s after start (InitialTaskDelayMs), then every
+  // log.flush.scheduler.interval.ms (LogManager.startup schedules "kafka-log-flusher" so).
+  'log.flush.interval.messages': integerIn(1, Number.MAX_SAFE_INTEGER, 'messages').optional(),
+  'log.flush.interval.ms': integerIn(0, LOG_MS_MAX, 'ms').optional(),
+  'log.flush.scheduler.interval.ms': integerIn(1, LOG_MS_MAX, 'ms').optional(),
+  /**
+   * The size of each broker's log directory volume (log.dir). Not a Kafka setting: Kafka takes it
+   * from the file system, and reports it as DescribeLogDirs' TotalBytes / UsableBytes (KIP-827). The
+   * name follows log.dir, the directory it sizes. Default 1 TiB: a common cloud block volume for a
+   * broker (an AWS gp3 EBS volume of that size is typical); with tiered storage Kora keeps only the
+   * log's tail on it. Segments here are metadata, not bytes: the capacity is only counted.
+   */
+  'log.dir.capacity.bytes': integerIn(1_048_576, Number.MAX_SAFE_INTEGER, 'bytes').default(1_099_511_627_776),
   /** Only in controllerMode "zookeeper". */
   'zookeeper.session.timeout.ms': integerIn(10, 3_600_000, 'ms').default(18_000),
 });
@@ -123,6 +139,10 @@ export const topicSchema = strictObject({
     'local.retention.ms': integerIn(-2, LOG_MS_MAX, 'ms (-2: as retention.ms, -1: no limit)').optional(),
     /** KIP-405: local bytes kept per partition once uploaded; -2 (default): retention.bytes. */
     'local.retention.bytes': integerIn(-2, Number.MAX_SAFE_INTEGER, 'bytes (-2: as retention.bytes, -1: no limit)').optional(),
+    /** fsync after this many unflushed messages (Kafka's LogConfig: at least 1; default log.flush.interval.messages, never). */
+    'flush.messages': integerIn(1, Number.MAX_SAFE_INTEGER, 'messages').optional(),
+    /** fsync a log last flushed this long ago, when the log flusher runs (at least 0; default log.flush.interval.ms, never). */
+    'flush.ms': integerIn(0, LOG_MS_MAX, 'ms').optional(),
   }).prefault({}),
 });
 
@@ -390,11 +410,17 @@ export function logConfigOf(kafka: KafkaConfig, topic: TopicConfig | undefined):
   const brokerRetentionMs = kafka['log.retention.ms'] ?? (kafka['log.retention.hours'] < 0 ? -1 : kafka['log.retention.hours'] * 3_600_000);
   const retentionMs = own['retention.ms'] ?? brokerRetentionMs;
   const retentionBytes = own['retention.bytes'] ?? kafka['log.retention.bytes'];
+  // Flushing: the topic's own, else the broker's (log.flush.interval.ms, else
+  // log.flush.scheduler.interval.ms, as KafkaConfig.logFlushIntervalMs does); unset: never.
+  const flushMessages = own['flush.messages'] ?? kafka['log.flush.interval.messages'];
+  const flushMs = own['flush.ms'] ?? kafka['log.flush.interval.ms'] ?? kafka['log.flush.scheduler.interval.ms'];
   const base: LogConfig = {
     segmentBytes: own['segment.bytes'] ?? kafka['log.segment.bytes'],
     segmentUs: rollMs * US_PER_MS,
     retentionUs: retentionMs < 0 ? -1 : retentionMs * US_PER_MS,
     retentionBytes,
+    ...(flushMessages === undefined ? {} : { flushIntervalMessages: flushMessages }),
+    ...(flushMs === undefined ? {} : { flushUs: flushMs * US_PER_MS }),
   };
   if (topic?.['remote.storage.enable'] !== true || !kafka['remote.log.storage.system.enable']) return base;
   // KIP-405: -2 means "as the total retention" (UnifiedLog.localRetentionMs / localRetentionSize).

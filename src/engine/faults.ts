@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { NetworkFault } from './net/network';
 import { US_PER_MS } from './sim/time';
 import { describeLoadAction, isLoadAction, loadActionSchemas } from './load-actions';
-import { numberIn, oneOf, parseOrThrow, strictObject } from './validation';
+import { integerIn, numberIn, oneOf, parseOrThrow, strictObject } from './validation';
 
 const processId = z.string({ error: 'a process name, like "broker-1"' }).min(1, { error: 'a process name, like "broker-1"' });
 
@@ -20,7 +20,24 @@ const link = { from: processId, to: processId, bothWays };
 export const faultSchema = z.discriminatedUnion(
   'kind',
   [
+    /** The process's machine dies (a kernel panic, a terminated instance): memory and the OS's page cache go with it. */
     strictObject({ kind: z.literal('crash'), process: processId }),
+    /**
+     * Power is lost: one process's machine, or every machine in a zone at once (a correlated
+     * failure). Each loses its memory and every page its OS had not written back; a broker already
+     * halted (its OS still running) loses its unwritten pages too. Restart them to bring them back.
+     */
+    strictObject({ kind: z.literal('power-loss'), process: processId.optional(), zone: z.string({ error: 'a zone name, like "zone-a"' }).optional() }).superRefine((fault, ctx) => {
+      if ((fault.process === undefined) === (fault.zone === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['process'], input: fault.process, message: 'either "process" (one machine) or "zone" (every machine in it), not both and not neither' });
+      }
+    }),
+    /**
+     * Other files fill the broker's disk (log.dir.capacity.bytes) until `freeBytes` are left (0: full).
+     * The next log write that does not fit fails: the log directory goes offline and, being the
+     * broker's only one, the broker halts (Kafka's LogManager.handleLogDirFailure). `heal` frees the space.
+     */
+    strictObject({ kind: z.literal('fill-disk'), process: processId, freeBytes: integerIn(0, Number.MAX_SAFE_INTEGER, 'bytes').default(0) }),
     /** A broker's machine dies and is replaced: it stays down, its partition logs gone, until restarted (KIP-405's replacement story). */
     strictObject({ kind: z.literal('replace-disk'), process: processId }),
     strictObject({ kind: z.literal('restart'), process: processId }),
@@ -63,7 +80,7 @@ export const faultSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'a fault kind: one of "crash", "replace-disk", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"' +
+      'a fault kind: one of "crash", "power-loss", "fill-disk", "replace-disk", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"' +
       ', or a load action: "add-producer", "remove-producer", "change-producer", "add-consumer", "remove-consumer", "create-topic"',
   },
 );
@@ -120,6 +137,14 @@ export function describeFault(fault: Fault): string {
   switch (fault.kind) {
     case 'crash':
       return `crash ${fault.process}`;
+    case 'power-loss':
+      return fault.zone !== undefined
+        ? `${fault.zone} loses power: every machine in it dies at once, with every page its operating system had not written to disk`
+        : `${fault.process!}'s machine loses power: it dies with every page its operating system had not written to disk`;
+    case 'fill-disk':
+      return fault.freeBytes === 0
+        ? `other files fill ${fault.process}'s disk: its next log write will fail`
+        : `other files fill ${fault.process}'s disk until ${fault.freeBytes} bytes are free`;
     case 'replace-disk':
       return `${fault.process}'s machine fails and is replaced: it stays down with empty partition logs until restarted, then copies its replicas again`;
     case 'restart':
@@ -165,6 +190,9 @@ export function targetProblem(
     case 'replace-disk':
       if (controllerMode !== 'kraft') return 'ZooKeeper mode models only the controller, not the brokers\' logs; replace a broker\'s disk in a KRaft cluster';
       return target.role === 'broker' ? null : `${fault.process} is a ${target.role}; replace-disk is for brokers, whose partition logs are on that disk`;
+    case 'fill-disk':
+      if (controllerMode !== 'kraft') return 'ZooKeeper mode models only the controller, not the brokers\' logs; fill a disk in a KRaft cluster';
+      return target.role === 'broker' ? null : `${fault.process} is a ${target.role}; fill-disk is for brokers, whose partition logs need the space`;
     case 'slow-disk':
       if (controllerMode !== 'kraft') return 'ZooKeeper mode models only the controller, not the brokers\' logs; slow a disk in a KRaft cluster';
       return target.role === 'broker' ? null : `${fault.process} is a ${target.role}; slow-disk is for brokers, whose partition logs are written to disk`;

@@ -7,7 +7,6 @@
 // Plain data and pure functions over a snapshot: no React, no worker calls. Whether the engine
 // takes an input is the engine's to say (Engine.check, through the host); `enabled` only hides
 // what cannot make sense (restarting a process that runs), so a menu stays short.
-// The fill-disk and power-loss faults (being added to faults.ts elsewhere) each become one entry here.
 
 import type { ProcessSnapshot, Snapshot } from '../engine/api';
 import { OBJECT_STORE_ID } from '../engine/storage/object-store';
@@ -240,6 +239,26 @@ export const ACTIONS: readonly ActionSpec[] = [
     build: (process) => ({ kind: 'replace-disk', process }),
   },
   {
+    id: 'fill-disk',
+    group: 'break',
+    label: 'Fill disk',
+    help: 'Other files fill the broker\'s disk: its next log write fails, its only log directory goes offline, and the broker halts (Kafka\'s LogManager.handleLogDirFailure).',
+    target: 'broker',
+    fields: [{ name: 'freeBytes', label: 'Left free', type: 'number', unit: 'bytes', help: '0: completely full.', initial: () => '0' }],
+    enabled: (context) => isKraft(context.snapshot),
+    build: (process, values) => ({ kind: 'fill-disk', process, freeBytes: values.freeBytes }),
+  },
+  {
+    id: 'power-loss',
+    group: 'break',
+    label: 'Power loss',
+    help: 'The machine loses power: it dies with every page its operating system had not yet written to disk (a crash keeps what the OS wrote back).',
+    target: 'server',
+    fields: [],
+    enabled: (context) => processOf(context.snapshot, context.targetId)?.status === 'up',
+    build: (process) => ({ kind: 'power-loss', process }),
+  },
+  {
     id: 'slow-link',
     group: 'break',
     label: 'Slow a link',
@@ -289,6 +308,16 @@ export const ACTIONS: readonly ActionSpec[] = [
     fields: [],
     enabled: (context) => context.snapshot.zones.find((zone) => zone.id === context.targetId)?.isolated === false,
     build: (zone) => ({ kind: 'isolate-zone', zone }),
+  },
+  {
+    id: 'power-loss-zone',
+    group: 'break',
+    label: 'Zone power loss',
+    help: 'Every machine in the zone loses power at once, with its unwritten pages: what acks=all does and does not protect.',
+    target: 'zone',
+    fields: [],
+    enabled: () => true,
+    build: (zone) => ({ kind: 'power-loss', zone }),
   },
   {
     id: 'heal-zone',

@@ -411,7 +411,7 @@ describe('config validation', () => {
 
 describe('bad faults', () => {
   const refusals: [string, unknown, RegExp | string][] = [
-    ['an unknown kind', { kind: 'explode' }, 'kind: got "explode"; expected a fault kind: one of "crash", "replace-disk", "restart"'],
+    ['an unknown kind', { kind: 'explode' }, 'kind: got "explode"; expected a fault kind: one of "crash", "power-loss", "fill-disk", "replace-disk", "restart"'],
     ['a missing field', { kind: 'crash' }, 'process: got nothing; expected a process name, like "broker-1"'],
     ['an unknown key', { kind: 'crash', process: 'broker-1', now: true }, 'now: this key is not known here; allowed keys are kind, process'],
     ['an out-of-range loss', { kind: 'lossy-link', from: 'broker-1', to: 'broker-2', lossPercent: 150 }, 'lossPercent: got 150; expected a number from 0 to 100 %'],

@@ -19,7 +19,7 @@ const BAD_DIR = fileURLToPath(new URL('./bad/', import.meta.url));
 // Every registered metric, in registry order (each layer adds its own).
 const METRIC_LIST = `metrics are ${metricNames().join(', ')}`;
 const DURATION_HELP = 'expected a duration: a number and a unit, like "250ms", "90s", "15m" or "1h"';
-const FAULT_KINDS = 'one of "crash", "replace-disk", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"';
+const FAULT_KINDS = 'one of "crash", "power-loss", "fill-disk", "replace-disk", "restart", "shutdown", "isolate", "isolate-zone", "cut-link", "slow-link", "lossy-link", "throttle-link", "slow-disk", "change-load", "object-store-outage", "slow-object-store", "heal", "alter-config"';
 
 /** One expected problem: its exact path, and text its message must contain. */
 type Line = readonly [path: string, message: string];

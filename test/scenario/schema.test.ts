@@ -130,6 +130,8 @@ describe('the scenario JSON Schema', () => {
     const faults = (step.properties.action!.anyOf as JsonSchema[])[0]!.oneOf as { properties: { kind: { const: string } } }[];
     expect(faults.map((fault) => fault.properties.kind.const)).toEqual([
       'crash',
+      'power-loss',
+      'fill-disk',
       'replace-disk',
       'restart',
       'shutdown',

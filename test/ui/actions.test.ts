@@ -77,7 +77,7 @@ describe('the catalog offers only what the engine takes', () => {
     expect(consumer).not.toContain('change-load');
     const producer = actionsFor({ kind: 'process', id: 'producer-1' }, snapshot).map((spec) => spec.id);
     expect(producer).toEqual(expect.arrayContaining(['change-load', 'change-producer', 'remove-producer', 'crash-client']));
-    expect(actionsFor({ kind: 'zone', id: 'zone-a' }, snapshot).map((spec) => spec.id)).toEqual(['isolate-zone', 'heal-zone']);
+    expect(actionsFor({ kind: 'zone', id: 'zone-a' }, snapshot).map((spec) => spec.id)).toEqual(['isolate-zone', 'power-loss-zone', 'heal-zone']);
   });
 
   it('in ZooKeeper mode, load actions and KRaft-only faults are not offered', () => {

@@ -63,6 +63,8 @@ export class BrokerLifecycle {
     private readonly appliedOffset: () => number,
     /** Called once per life, when the broker first becomes RUNNING. */
     private readonly onRunning: (fx: Effects<Message>) => void = () => undefined,
+    /** Called just before a controlled shutdown ends the life (Kafka's LogManager.shutdown flushes every log then). */
+    private readonly onShutdown: () => void = () => undefined,
   ) {}
 
   start(fx: Effects<Message>): void {
@@ -148,6 +150,7 @@ export class BrokerLifecycle {
     this.lastHeartbeatAckUs = fx.nowUs;
     if (response.shouldShutDown && this.wantShutdown) {
       this.state = 'SHUTTING_DOWN';
+      this.onShutdown();
       fx.exit('controlled shutdown complete: it led no partition any more');
       return;
     }

@@ -27,8 +27,20 @@
 //
 // Durability, as Kafka's defaults have it: Kafka never fsyncs (flush.messages and flush.ms are
 // unbounded) and leaves writeback to the operating system, which writes back pages that have been
-// dirty for 30 s, every 5 s (Linux dirty_expire_centisecs / dirty_writeback_centisecs). A crash
-// loses what was not written back; replication, not the disk, is what protects acknowledged data.
+// dirty for 30 s, every 5 s (Linux dirty_expire_centisecs / dirty_writeback_centisecs). A machine
+// crash or a power loss loses what was not written back; replication, not the disk, is what
+// protects acknowledged data.
+//
+// Flushes (fsync) happen only when a topic asks for them, as Kafka's UnifiedLog does:
+//   flush.messages  after an append leaves at least that many messages unflushed
+//                   (UnifiedLog.append: `if (unflushedMessages >= config.flushInterval) flush()`);
+//   flush.ms        when the broker's log flusher finds the last flush that long ago
+//                   (LogManager.flushDirtyLogs, run by ReplicaManager's flush timer here);
+//   a roll          flushes the segment it closes (UnifiedLog.roll schedules
+//                   flushUptoOffsetExclusive(newSegment.baseOffset) at once).
+// A flush makes everything up to the offset durable at once. What it costs the disk is charged by
+// the broker's DiskWriteQueue (storage/disk.ts), not here. Unflushed bytes are counted as they
+// change, so views never walk the log.
 // This file never reads a clock: times arrive as arguments.
 
 import type { TimeUs } from '../sim/time';
@@ -67,7 +79,14 @@ export interface LogConfig {
   readonly localRetentionUs?: TimeUs;
   /** KIP-405 local.retention.bytes, resolved (-2 already replaced by retention.bytes); negative: no limit. */
   readonly localRetentionBytes?: number;
+  /** flush.messages (log.flush.interval.messages): fsync once this many messages are unflushed; absent: never (Kafka's Long.MAX_VALUE). */
+  readonly flushIntervalMessages?: number;
+  /** flush.ms (log.flush.interval.ms): the log flusher fsyncs a log last flushed this long ago; absent: never. */
+  readonly flushUs?: TimeUs;
 }
+
+/** Why a log lost its unflushed tail: the machine crashed (the page cache went with it), or the power went. */
+export type UnflushedLossCause = 'crash' | 'power-loss';
 
 /** Kafka's defaults: 1 GiB segments rolled after 7 days, kept 7 days, no size limit. */
 export const DEFAULT_LOG_CONFIG: LogConfig = { segmentBytes: 1_073_741_824, segmentUs: 168 * HOUR_US, retentionUs: 168 * HOUR_US, retentionBytes: -1 };
@@ -193,8 +212,14 @@ export class PartitionLog {
   private end = 0;
   /** Epoch of the last batch, or null while the log holds none (kept for epochBefore(end), asked at every fetch). */
   private lastBatchEpoch: number | null = null;
-  /** Everything below this offset is on disk for sure; above it lives in the page cache. */
+  /** Everything below this offset is on disk for sure; above it lives in the page cache (Kafka's recoveryPoint). */
   private flushedOffset = 0;
+  /** Bytes of the batches at and above flushedOffset (kept as they change). */
+  private dirtyBytes = 0;
+  /** When the log was last flushed (Kafka's lastFlushTime), or -1 before its first append. */
+  private lastFlushUs: TimeUs = -1;
+  private flushes = 0;
+  private recordsLostToPowerLoss = 0;
   /** The leader epoch cache: the first offset written in each epoch, ascending. */
   private epochs: EpochEntry[] = [];
   /** Per producer id, its newest batches (Kafka's producer state, rebuilt from the log after a truncation). */
@@ -252,6 +277,26 @@ export class PartitionLog {
 
   get flushedEndOffset(): number {
     return this.flushedOffset;
+  }
+
+  /** Kafka's unflushedMessages: logEndOffset - recoveryPoint. */
+  get unflushedMessages(): number {
+    return this.end - this.flushedOffset;
+  }
+
+  /** Bytes in the page cache that no flush or writeback has put on disk yet. */
+  get unflushedBytes(): number {
+    return this.dirtyBytes;
+  }
+
+  /** Flushes (fsyncs) this log made: by flush.messages, flush.ms, a roll, or a controlled shutdown. */
+  get flushCount(): number {
+    return this.flushes;
+  }
+
+  /** When this log was last flushed; -1 before its first append. */
+  get lastFlushTimeUs(): TimeUs {
+    return this.lastFlushUs;
   }
 
   get latestEpoch(): number {
@@ -325,20 +370,29 @@ export class PartitionLog {
     }
     this.assignEpoch(batch.epoch);
     if (this.active.shouldRoll(batch, this.config)) this.roll();
+    if (this.lastFlushUs < 0) this.lastFlushUs = batch.appendedUs; // Kafka starts lastFlushTime when the log is created
     this.active.push(batch);
     this.end = batch.baseOffset + batch.records;
     this.lastBatchEpoch = batch.epoch;
+    this.dirtyBytes += batch.bytes;
     this.totalBytes += batch.bytes;
     this.totalBatches++;
     this.remember(batch);
   }
 
-  /** Closes the active segment and opens a new one at the log end (Kafka's UnifiedLog.roll). */
+  /**
+   * Closes the active segment and opens a new one at the log end (Kafka's UnifiedLog.roll), which
+   * flushes the closed segment (flushUptoOffsetExclusive(newSegment.baseOffset), scheduled at once).
+   */
   roll(): void {
     if (this.active.batches.length === 0) return; // an empty active segment stays the active one
     this.active.closed = true;
     this.segments.push(this.newSegment(this.end));
     this.rolls++;
+    if (this.flushedOffset < this.end) {
+      this.flushedOffset = this.end;
+      this.dirtyBytes = 0;
+    }
   }
 
   /** Batches from `offset` (which must start a batch or be the end), up to `maxBytes` (at least one batch). */
@@ -432,6 +486,7 @@ export class PartitionLog {
     const end = this.end;
     this.epochs = this.epochs.filter((entry) => entry.startOffset < end);
     this.flushedOffset = Math.min(this.flushedOffset, this.end);
+    this.dirtyBytes = this.bytesFrom(this.flushedOffset);
     return endBefore - this.end;
   }
 
@@ -449,6 +504,7 @@ export class PartitionLog {
     this.end = offset;
     this.lastBatchEpoch = null;
     this.flushedOffset = offset;
+    this.dirtyBytes = 0;
     this.epochs = []; // Kafka's leaderEpochCache.clearAndFlush
     this.producers = new Map();
     return removed;
@@ -548,32 +604,71 @@ export class PartitionLog {
         const batch = batches[index]!;
         if (nowUs - batch.appendedUs < OS_DIRTY_EXPIRE_US) return;
         this.flushedOffset = batch.baseOffset + batch.records;
+        this.dirtyBytes -= batch.bytes;
       }
     }
   }
 
-  /** fsync: everything is on disk now (a controlled shutdown flushes its logs). */
+  /** fsync: everything is on disk now (a controlled shutdown flushes its logs, LogManager.shutdown; quorum mode flushes every append). */
   flush(): void {
     this.flushedOffset = this.endOffset;
+    this.dirtyBytes = 0;
   }
 
-  /** A crash: what the OS had not written back is gone. Returns the records lost. */
-  loseUnflushed(): number {
+  /**
+   * Kafka's UnifiedLog.flush, asked by flush.messages or flush.ms: everything up to the log end is
+   * durable from now, and the flush clock restarts. Returns the bytes it wrote (0: nothing was dirty).
+   */
+  flushAt(nowUs: TimeUs): number {
+    const bytes = this.dirtyBytes;
+    this.lastFlushUs = nowUs;
+    if (this.flushedOffset >= this.end) return 0;
+    this.flush();
+    this.flushes++;
+    return bytes;
+  }
+
+  /** flush.messages: whether the append just made leaves this log due for a flush (UnifiedLog.append's check). */
+  get flushDueByMessages(): boolean {
+    const interval = this.config.flushIntervalMessages;
+    return interval !== undefined && this.end - this.flushedOffset >= interval;
+  }
+
+  /** flush.ms: whether the log flusher would flush this log now (LogManager.flushDirtyLogs' check). */
+  flushDueByTime(nowUs: TimeUs): boolean {
+    const flushUs = this.config.flushUs;
+    return flushUs !== undefined && this.lastFlushUs >= 0 && nowUs - this.lastFlushUs >= flushUs && this.flushedOffset < this.end;
+  }
+
+  /**
+   * The machine crashed or lost power: what the OS had not written back is gone. Returns the
+   * records lost.
+   */
+  loseUnflushed(cause: UnflushedLossCause = 'crash'): number {
     const lost = this.truncateTo(this.flushedOffset);
     this.recordsLostToCrashes += lost;
+    if (cause === 'power-loss') this.recordsLostToPowerLoss += lost;
     return lost;
   }
 
-  /** Records this replica ever lost to crashes (unflushed writes). */
+  /** Records this replica ever lost to crashes and power losses (unflushed writes). */
   get lostToCrashes(): number {
     return this.recordsLostToCrashes;
+  }
+
+  /** Of those, the records lost to power losses. */
+  get lostToPowerLoss(): number {
+    return this.recordsLostToPowerLoss;
   }
 
   private setStart(offset: number): void {
     if (offset === this.startOffset) return;
     this.epochBeforeStart = this.batchAt(offset - 1)?.epoch ?? this.epochAtOrBefore(offset - 1);
     this.startOffset = offset;
-    if (this.flushedOffset < offset) this.flushedOffset = offset;
+    if (this.flushedOffset < offset) {
+      this.flushedOffset = offset;
+      this.dirtyBytes = this.bytesFrom(offset);
+    }
     if (this.tiered) return; // the log start did not move: the epoch cache still covers the remote tier
     this.globalStart = offset;
     this.truncateEpochsFromStart(offset);
@@ -597,6 +692,20 @@ export class PartitionLog {
   private dropSegment(segment: Segment): void {
     this.totalBytes -= segment.bytes;
     this.totalBatches -= segment.batches.length;
+  }
+
+  /** Bytes of the batches at and above `offset` (walks from the end: used after truncations, not per append). */
+  private bytesFrom(offset: number): number {
+    let bytes = 0;
+    for (let index = this.segments.length - 1; index >= 0; index--) {
+      const batches = this.segments[index]!.batches;
+      for (let inner = batches.length - 1; inner >= 0; inner--) {
+        const batch = batches[inner]!;
+        if (batch.baseOffset < offset) return bytes;
+        bytes += batch.bytes;
+      }
+    }
+    return bytes;
   }
 
   private newestBatches(count: number): LogBatch[] {

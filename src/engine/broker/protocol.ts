@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
   | 'OFFSET_OUT_OF_RANGE'
   /** KIP-405: a follower fetched below the leader's local log start; those records are only in the remote tier. */
-  | 'OFFSET_MOVED_TO_TIERED_STORAGE';
+  | 'OFFSET_MOVED_TO_TIERED_STORAGE'
+  /** The partition's log directory is offline on that broker (a write failed: a full disk). Kafka's KafkaStorageException, retriable. */
+  | 'KAFKA_STORAGE_ERROR';
 
 /** Errors a producer retries (after refreshing metadata where the leader may have moved). */
 export const RETRIABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([
@@ -29,6 +31,8 @@ export const RETRIABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([
   'REQUEST_TIMED_OUT',
   'FENCED_LEADER_EPOCH',
   'UNKNOWN_LEADER_EPOCH',
+  // KafkaStorageException extends InvalidMetadataException: the producer refreshes metadata and retries.
+  'KAFKA_STORAGE_ERROR',
 ]);
 
 /** Acks as Kafka's producer config: 0 (fire and forget), 1 (leader wrote it), -1 (= "all": the ISR has it). */

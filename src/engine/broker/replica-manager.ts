@@ -35,6 +35,25 @@
 // display only. Answering a controller's ReplicaLogEnd (a majority election) fences this replica
 // against older leader epochs of that partition until the metadata names a newer leader.
 //
+// Flushing (partition-log.ts has Kafka's rules): after each append a log due by flush.messages is
+// flushed (UnifiedLog.append); a flush timer, Kafka's "kafka-log-flusher" (30 s after start, then
+// every log.flush.scheduler.interval.ms), flushes logs due by flush.ms (LogManager.flushDirtyLogs),
+// and tells the broker what it wrote so the disk is busy for it (`onScheduledFlush`).
+//
+// A full disk (Kafka's log directory failure, KIP-112): a write that does not fit on the broker's
+// one log directory fails as ENOSPC does (an IOException). Kafka's UnifiedLog turns it into a
+// KafkaStorageException and LogDirFailureChannel.maybeAddOfflineLogDir marks the directory
+// offline; ReplicaManager.appendToLocalLog answers that partition KAFKA_STORAGE_ERROR; the
+// LogDirFailureHandler then runs ReplicaManager.handleLogDirFailure -> LogManager.handleLogDirFailure,
+// which, when no log directory is left online (`_liveLogDirs.isEmpty`), logs "Shutdown broker
+// because all log dirs in ... have failed" and calls Exit.halt(1). A broker here has one log
+// directory, so it halts: this component answers what it was handling with KAFKA_STORAGE_ERROR, takes
+// no further write, and sets `logDirOffline`; the broker then ends its life (fx.exit), with no
+// controlled shutdown, so the controller fences it after broker.session.timeout.ms and elects other
+// leaders. (With several log directories Kafka would instead report the offline one to the controller
+// in its heartbeat, KIP-858, and keep serving the others: not modelled.) The halt kills the JVM, not
+// the machine: the page cache survives. The metadata log is on its own volume (metadata.log.dir).
+//
 // Logs and the producer-id counter are on the broker's disk; the rest is volatile and rebuilt from
 // metadata after a restart. Idempotence: a batch whose producer id and sequence the log already
 // has is answered with its first offset, not written twice.
@@ -44,7 +63,7 @@ import type { DataReplication } from '../config';
 import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndRequest, ReplicaLogEndResponse } from '../controller/messages';
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
-import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type RemoteLogSegmentMetadata } from './partition-log';
+import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type RemoteLogSegmentMetadata, type UnflushedLossCause } from './partition-log';
 import {
   DATA_HEADER_BYTES,
   type DataRequest,
@@ -65,6 +84,9 @@ import {
 const TIMER_ISR_CHECK = 'rm:isr-check';
 const TIMER_WRITEBACK = 'rm:writeback';
 const TIMER_RETENTION = 'rm:retention';
+const TIMER_FLUSH = 'rm:log-flusher';
+/** Flushes noted in the event log per log: the first, then every FLUSH_NOTE_EVERY-th (a flush per append would flood it). */
+const FLUSH_NOTE_EVERY = 1_000;
 /** Kafka's LogManager starts its retention task this long after startup (InitialTaskDelayMs, 30 s). */
 export const RETENTION_INITIAL_DELAY_US = 30_000_000;
 const TIMER_PRODUCE_TIMEOUT = 'rm:produce-timeout';
@@ -95,6 +117,19 @@ export interface ReplicaSettings {
   readonly logConfig?: (topic: string) => LogConfig;
   /** log.retention.check.interval.ms (300000). */
   readonly retentionCheckIntervalUs?: TimeUs;
+  /** log.flush.scheduler.interval.ms: how often the log flusher runs after its first run at 30 s; absent: never again (Kafka's Long.MAX_VALUE). */
+  readonly flushSchedulerIntervalUs?: TimeUs;
+  /** The log directory's space (the broker's DiskDevice); absent: unlimited. */
+  readonly space?: DiskSpace;
+}
+
+/** The space on the broker's one log directory. */
+export interface DiskSpace {
+  readonly capacityBytes: number;
+  /** Bytes other files take (the fill-disk fault). */
+  readonly filledBytes: number;
+  /** Records that a write did not fit (the directory went offline). */
+  recordFailure(atUs: TimeUs, reason: string): void;
 }
 
 /** log.retention.check.interval.ms's default (Kafka's ServerLogConfigs). */
@@ -184,6 +219,12 @@ export interface ReplicaView {
   readonly batches: number;
   readonly segments: number;
   readonly unflushedRecords: number;
+  /** Bytes in the page cache not yet on disk (flushed = bytes - unflushedBytes). */
+  readonly unflushedBytes: number;
+  /** fsyncs asked by flush.messages and flush.ms this life. */
+  readonly logFlushes: number;
+  /** Set once a write did not fit: the log directory is offline and the broker halts (see the header). */
+  readonly logDirOffline: string | null;
   readonly isrShrinks: number;
   readonly isrExpands: number;
   readonly truncatedRecords: number;
@@ -267,6 +308,11 @@ export class ReplicaManager {
   private retentionDeletedRecords = 0;
   private outOfRangeResets = 0;
   private movedToTieredResets = 0;
+  private logFlushes = 0;
+  /** Bytes on the log directory as last counted, plus what was appended since (an upper bound: deletions lower it). */
+  private usedBytesEstimate = -1;
+  /** Why the log directory went offline; null while it is online. */
+  private offlineReason: string | null = null;
   /**
    * Quorum mode: partition key -> the leader epoch a controller's election was answered for.
    * Metadata with an older leader epoch is ignored, so this replica cannot follow (or be) the
@@ -301,11 +347,142 @@ export class ReplicaManager {
     fx.setTimer(TIMER_ISR_CHECK, Math.round(this.settings.replicaLagMaxUs / 2));
     fx.setTimer(TIMER_WRITEBACK, OS_WRITEBACK_INTERVAL_US);
     fx.setTimer(TIMER_RETENTION, RETENTION_INITIAL_DELAY_US);
+    // Kafka's "kafka-log-flusher" runs first after InitialTaskDelayMs, like the retention task. Only
+    // a cluster where some topic has flush.ms arms it, so runs without flushing keep their traces.
+    if (this.settings.logConfig !== undefined && this.flushMsConfigured) fx.setTimer(TIMER_FLUSH, RETENTION_INITIAL_DELAY_US);
   }
 
-  /** The broker's durable logs lose what the OS had not written back (a crash). */
-  static onCrash(disk: DataDisk): void {
-    for (const log of disk.logs.values()) log.loseUnflushed();
+  /** Set by the broker: whether any topic (or the broker default) has a flush.ms. */
+  flushMsConfigured = false;
+
+  /**
+   * The machine died (a crash of the whole machine, as `crash` is modelled) or lost power: the
+   * durable logs lose what the OS had not written back. Returns the records lost.
+   */
+  static onCrash(disk: DataDisk, cause: UnflushedLossCause = 'crash'): number {
+    let lost = 0;
+    for (const log of disk.logs.values()) lost += log.loseUnflushed(cause);
+    return lost;
+  }
+
+  /**
+   * The machine's OS kept running while the broker process was down (it halted): by `nowUs` it has
+   * written back what was dirty for OS_DIRTY_EXPIRE_US (to within its 5 s period).
+   */
+  static osWriteBack(disk: DataDisk, nowUs: TimeUs): void {
+    for (const log of disk.logs.values()) log.writeBack(nowUs);
+  }
+
+  /** Bytes the partition logs take on this broker's disk now. */
+  static localBytes(disk: DataDisk): number {
+    let bytes = 0;
+    for (const log of disk.logs.values()) bytes += log.bytes;
+    return bytes;
+  }
+
+  /** The broker's one log directory went offline: null while it is online. */
+  get logDirOffline(): string | null {
+    return this.offlineReason;
+  }
+
+  /**
+   * Whether a write of `bytes` fits on the log directory. When it does not, the directory goes
+   * offline (Kafka's LogDirFailureChannel.maybeAddOfflineLogDir after an IOException: ENOSPC) and
+   * stays so for this life. `what` names the write, for the event log.
+   */
+  private fits(bytes: number, what: string, fx: Effects<Message>, grows = true): boolean {
+    if (this.offlineReason !== null) return false;
+    const space = this.settings.space;
+    if (space === undefined) return true;
+    const free = space.capacityBytes - space.filledBytes;
+    if (this.usedBytesEstimate < 0 || this.usedBytesEstimate + bytes > free) this.usedBytesEstimate = ReplicaManager.localBytes(this.disk);
+    if (this.usedBytesEstimate + bytes <= free) {
+      if (grows) this.usedBytesEstimate += bytes;
+      return true;
+    }
+    const reason =
+      `${this.self}'s disk is full: ${what} (${bytes} bytes) did not fit ` +
+      `(${this.usedBytesEstimate} bytes of logs + ${space.filledBytes} bytes of other files on ${space.capacityBytes}, log.dir.capacity.bytes)`;
+    this.offlineReason = reason;
+    space.recordFailure(fx.nowUs, reason);
+    fx.note(
+      `${reason}. The write failed with an IOException, so Kafka takes the log directory offline (LogDirFailureChannel): its partitions answer KAFKA_STORAGE_ERROR. ` +
+        `It was the broker's only log directory, so the broker halts ("Shutdown broker because all log dirs have failed", Exit.halt); the controller will fence it and move leadership to other replicas.`,
+    );
+    return false;
+  }
+
+  /**
+   * Kafka's ReplicaManager.checkpointHighWatermarks rewrites the log directory's
+   * replication-offset-checkpoint file every replica.high.watermark.checkpoint.interval.ms (5 s,
+   * the same period as the OS writeback tick, so it rides on that timer). It matters here for one
+   * reason: on a full disk the rewrite fails with an IOException (CheckpointFileWithFailureHandler
+   * then marks the directory offline), so even a broker that takes no produce halts within 5 s.
+   * The file holds a line per partition (about 24 bytes each); it replaces the old one, so it does
+   * not grow the disk.
+   */
+  private checkpointHighWatermarks(fx: Effects<Message>): void {
+    if (this.settings.space === undefined || this.disk.logs.size === 0) return;
+    this.fits(16 + 24 * this.disk.logs.size, 'rewriting its high watermark checkpoint (replication-offset-checkpoint)', fx, false);
+  }
+
+  /** flush.messages: flushes `log` if the append just made leaves it due (UnifiedLog.append). */
+  private maybeFlushAfterAppend(log: PartitionLog, fx: Effects<Message>): void {
+    if (!log.flushDueByMessages) return;
+    this.flushLog(log, 'flush.messages', fx);
+  }
+
+  private flushLog(log: PartitionLog, why: 'flush.messages' | 'flush.ms', fx: Effects<Message>): number {
+    const bytes = log.flushAt(fx.nowUs);
+    if (bytes === 0) return 0;
+    this.logFlushes++;
+    const count = log.flushCount;
+    if (count === 1 || count % FLUSH_NOTE_EVERY === 0) {
+      fx.note(`${this.self} flushed ${log.topic}-${log.partition} to disk up to offset ${log.endOffset} (${why}; fsync #${count} of this log): what it acknowledges now survives a power loss`);
+    }
+    return bytes;
+  }
+
+  /**
+   * For the broker's disk queue: the dirty bytes an fsync would write if `message` (a Produce this
+   * broker leads, or a follower's fetched batches) were appended now, by flush.messages. 0 when no
+   * log it writes is due. An estimate of timing only: the flush itself is decided at the append.
+   */
+  fsyncBytesFor(message: Message): number {
+    if (this.settings.logConfig === undefined) return 0;
+    let bytes = 0;
+    const consider = (topic: string, partition: number, records: number, batchBytes: number): void => {
+      const log = this.disk.logs.get(this.keyOf(topic, partition));
+      const interval = log?.config.flushIntervalMessages;
+      if (log === undefined || interval === undefined) return;
+      if (log.unflushedMessages + records >= interval) bytes += log.unflushedBytes + batchBytes;
+    };
+    if (message.type === 'Produce') {
+      for (const batch of (message as ProduceRequest).batches) consider(batch.topic, batch.partition, batch.records, batch.bytes);
+    } else if (message.type === 'ReplicaFetchResponse') {
+      for (const part of (message as ReplicaFetchResponse).partitions) {
+        let records = 0;
+        let partBytes = 0;
+        for (const batch of part.batches) {
+          records += batch.records;
+          partBytes += batch.bytes;
+        }
+        if (records > 0) consider(part.topic, part.partition, records, partBytes);
+      }
+    }
+    return bytes;
+  }
+
+  /** Called with the bytes the log flusher's fsyncs wrote, so the broker's disk is busy for them. */
+  onScheduledFlush: ((dirtyBytes: number, fx: Effects<Message>) => void) | null = null;
+
+  /** Kafka's LogManager.flushDirtyLogs: every log last flushed at least flush.ms ago is flushed. */
+  private flushDirtyLogs(fx: Effects<Message>): void {
+    let bytes = 0;
+    for (const log of this.disk.logs.values()) {
+      if (log.flushDueByTime(fx.nowUs)) bytes += this.flushLog(log, 'flush.ms', fx);
+    }
+    if (bytes > 0) this.onScheduledFlush?.(bytes, fx);
   }
 
   logOf(topic: string, partition: number): PartitionLog {
@@ -506,6 +683,11 @@ export class ReplicaManager {
     for (const batch of request.batches) {
       const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
+      if (this.offlineReason !== null) {
+        // Kafka's ReplicaManager: a partition in an offline log directory answers KAFKA_STORAGE_ERROR.
+        this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${key}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
+        continue;
+      }
       if (leader === undefined) {
         const state = this.image.partition(batch.topic, batch.partition);
         if (state === undefined) this.answerNow(results, required, batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`, -1);
@@ -553,8 +735,13 @@ export class ReplicaManager {
         appendedUs: fx.nowUs,
         createdUs: batch.createdUs,
       };
+      if (!this.fits(written.bytes, `appending ${written.records} records to ${key}`, fx)) {
+        this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
+        continue;
+      }
       log.append(written);
       if (this.quorum(batch.topic)) log.flush();
+      else this.maybeFlushAfterAppend(log, fx);
       this.bytesIn += written.bytes;
       this.messagesIn += written.records;
       if (request.acks === -1) {
@@ -1031,10 +1218,12 @@ export class ReplicaManager {
       }
       for (const batch of part.batches) {
         if (batch.baseOffset !== log.endOffset) continue;
+        if (!this.fits(batch.bytes, `copying ${batch.records} records of ${key} from leader ${from}`, fx)) return; // the broker halts: no more fetching
         log.append(batch);
         this.replicationBytesIn += batch.bytes;
       }
       if (this.quorum(part.topic)) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
+      else if (part.batches.length > 0) this.maybeFlushAfterAppend(log, fx);
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
       // Kafka's ReplicaFetcherThread.processPartitionData: the follower takes the leader's log start
       // (log.maybeIncrementLogStartOffset(leaderLogStartOffset, LeaderOffsetIncremented)).
@@ -1117,7 +1306,12 @@ export class ReplicaManager {
       fx.setTimer(TIMER_ISR_CHECK, Math.round(this.settings.replicaLagMaxUs / 2));
     } else if (key === TIMER_WRITEBACK) {
       for (const log of this.disk.logs.values()) log.writeBack(fx.nowUs);
+      this.checkpointHighWatermarks(fx);
       fx.setTimer(TIMER_WRITEBACK, OS_WRITEBACK_INTERVAL_US);
+    } else if (key === TIMER_FLUSH) {
+      this.flushDirtyLogs(fx);
+      const intervalUs = this.settings.flushSchedulerIntervalUs;
+      if (intervalUs !== undefined) fx.setTimer(TIMER_FLUSH, intervalUs);
     } else if (key === TIMER_RETENTION) {
       this.checkRetention(fx);
       fx.setTimer(TIMER_RETENTION, this.settings.retentionCheckIntervalUs ?? RETENTION_CHECK_INTERVAL_DEFAULT_US);
@@ -1167,7 +1361,9 @@ export class ReplicaManager {
     if (leader === undefined) return null;
     const log = leader.log;
     const baseOffset = log.endOffset;
+    if (!this.fits(bytes, `appending a ${payload.kind} record to ${leader.key}`, fx)) return null;
     log.append({ baseOffset, records: 1, bytes, epoch: leader.leaderEpoch, producerId: -1, baseSequence: -1, batchId: `${this.self}/internal/${baseOffset}`, appendedUs: fx.nowUs, createdUs: fx.nowUs, payload });
+    this.maybeFlushAfterAppend(log, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
     this.wakeParkedFetches(fx, leader);
     return baseOffset + 1;
@@ -1206,6 +1402,7 @@ export class ReplicaManager {
     let records = 0;
     let bytes = 0;
     let unflushed = 0;
+    let unflushedBytes = 0;
     let batches = 0;
     let segments = 0;
     for (const log of this.disk.logs.values()) {
@@ -1213,6 +1410,7 @@ export class ReplicaManager {
       segments += log.segmentViews().length;
       records += log.endOffset - log.localLogStartOffset; // held on this disk (a tiered log's older records are in the object store)
       unflushed += log.endOffset - log.flushedEndOffset;
+      unflushedBytes += log.unflushedBytes;
       bytes += log.bytes;
     }
     return {
@@ -1225,6 +1423,9 @@ export class ReplicaManager {
       batches,
       segments,
       unflushedRecords: unflushed,
+      unflushedBytes,
+      logFlushes: this.logFlushes,
+      logDirOffline: this.offlineReason,
       isrShrinks: this.isrShrinks,
       isrExpands: this.isrExpands,
       truncatedRecords: this.truncatedRecords,

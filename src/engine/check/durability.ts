@@ -226,6 +226,13 @@ export class DurabilityOracle {
     if (truth.uncleanElection) {
       return `${lost} with acks=all, was lost: unclean.leader.election.enable let ${truth.leader}, which was not in the ISR, become leader; ${now}`;
     }
+    if (truth.log !== null && truth.log.lostToPowerLoss > 0) {
+      return (
+        `${lost} with acks=all, was lost: its in-sync replicas lost power together, and each lost the writes its operating system had not yet written to disk ` +
+        `(flush.messages and flush.ms unset: Kafka does not fsync by default). acks=all survives replicas failing one at a time, not all at once; ` +
+        `flush.messages=1, or a replica in a zone that kept power, would have kept it; ${now}`
+      );
+    }
     if (truth.log !== null && truth.log.lostToCrashes > 0) {
       return (
         `${lost} with acks=all, was lost: its leader crashed while it was the only in-sync replica and lost the writes its operating system had not flushed ` +

@@ -68,7 +68,7 @@ const RETRY_NOTE_INTERVAL_US = 10 * US_PER_SECOND;
 const LEADER_CHANGES_NOTED_MAX = 5;
 
 /** Errors after which the producer's idea of the leader is wrong: Kafka's InvalidMetadataException family. */
-const METADATA_ERRORS: ReadonlySet<ErrorCode> = new Set(['NOT_LEADER_OR_FOLLOWER', 'UNKNOWN_TOPIC_OR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']);
+const METADATA_ERRORS: ReadonlySet<ErrorCode> = new Set(['NOT_LEADER_OR_FOLLOWER', 'UNKNOWN_TOPIC_OR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'KAFKA_STORAGE_ERROR']);
 
 /** A broker's error, or the client's own refusal of a record when buffer.memory is full (Kafka's BufferExhaustedException). */
 export type ProducerErrorCode = ErrorCode | 'BUFFER_EXHAUSTED';

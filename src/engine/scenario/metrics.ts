@@ -461,6 +461,27 @@ const definitions: MetricDefinition[] = [
     read: (engine) => sumReplicas(engine, (view) => view.bytes),
   },
   {
+    name: 'broker.unflushedBytes',
+    description: 'bytes of partition logs still only in brokers\' page caches, summed over brokers: what a power loss of every broker would take (Kafka does not fsync by default)',
+    unit: 'bytes',
+    perProcess: false,
+    read: (engine) => engine.brokerStorage().reduce((sum, broker) => sum + broker.storage.unflushedBytes, 0),
+  },
+  {
+    name: 'LogFlushCount',
+    description: "fsyncs brokers made for flush.messages and flush.ms in their current lives (Kafka's LogFlushRateAndTimeMs, as a count)",
+    unit: 'flushes',
+    perProcess: false,
+    read: (engine) => sumReplicas(engine, (view) => view.logFlushes),
+  },
+  {
+    name: 'OfflineLogDirectoryCount',
+    description: "log directories that failed (a write did not fit on a full disk), summed over brokers, until each broker starts again (Kafka's LogManager metric; a broker whose only directory failed halts)",
+    unit: 'directories',
+    perProcess: false,
+    read: (engine) => engine.brokerStorage().filter((broker) => broker.storage.logDirFailure !== null).length,
+  },
+  {
     name: 'ReplicationBytesIn',
     description: 'record bytes the named broker\'s followers copied from their leaders in its current life (Kafka: ReplicationBytesInPerSec, as a count)',
     unit: 'bytes',

@@ -126,8 +126,13 @@ class Checker {
       case 'isolate':
         if (fault.process !== ACTIVE_CONTROLLER) this.process([...path, 'process'], fault.process);
         return;
+      case 'power-loss':
+        if (fault.zone !== undefined) this.zone([...path, 'zone'], fault.zone);
+        else this.process([...path, 'process'], fault.process!);
+        return;
       case 'shutdown':
       case 'slow-disk':
+      case 'fill-disk':
       case 'replace-disk':
       case 'change-load': {
         const placement = this.config.placements.find((candidate) => candidate.id === fault.process) ?? (this.processIds.has(fault.process) ? { role: 'client' as const } : undefined);
@@ -137,7 +142,7 @@ class Checker {
         }
         const isProducer = this.producers.has(fault.process);
         const problem = targetProblem(fault, { role: placement.role, isProducer }, this.config.controllerMode);
-        if (problem !== null) this.add([...path, (fault.kind === 'slow-disk' || fault.kind === 'replace-disk') && this.config.controllerMode !== 'kraft' ? 'kind' : 'process'], problem);
+        if (problem !== null) this.add([...path, (fault.kind === 'slow-disk' || fault.kind === 'replace-disk' || fault.kind === 'fill-disk') && this.config.controllerMode !== 'kraft' ? 'kind' : 'process'], problem);
         return;
       }
       case 'isolate-zone':

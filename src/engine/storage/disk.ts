@@ -12,10 +12,30 @@
 // The device is part of the broker's durable state (a slow disk stays slow across a restart); the
 // queue is memory and is lost with a crash, as requests in a socket buffer are.
 //
+// An fsync is the exception to "as fast as the page cache": it waits for the device, healthy or
+// not (HEALTHY_FSYNC_LATENCY_US plus the dirty bytes at HEALTHY_DISK_BYTES_PER_SECOND; degraded,
+// the slow disk's latency and bandwidth on top). A write that triggers flush.messages waits in the
+// queue for its fsync, as Kafka's request handler blocks in UnifiedLog.flush before answering; the
+// log flusher's flush.ms fsyncs occupy the device (`occupy`) so the writes after them wait.
+//
+// Space: the device has a capacity (log.dir.capacity.bytes) and may be filled by other files (the
+// `fill-disk` fault: another process, a core dump, a forgotten heap dump). The broker's
+// ReplicaManager refuses a write that would not fit, as the file system answers ENOSPC; what Kafka
+// does then (the log directory goes offline, the broker halts) is in replica-manager.ts. The last
+// such failure is recorded here, on the durable device, so the page can explain a halted broker.
+//
 // Never: reorders writes (FIFO, as one device queue), or holds more than WRITES_QUEUED_MAX.
 
 import type { Effects, Message } from '../sim/process';
 import { US_PER_SECOND, type TimeUs } from '../sim/time';
+
+/**
+ * An fsync's fixed cost on a healthy volume. An assumption: AWS documents "single-digit millisecond"
+ * latency for gp3 EBS volumes; a local NVMe drive is ten times faster. 1 ms is the cloud broker's case.
+ */
+export const HEALTHY_FSYNC_LATENCY_US = 1_000;
+/** A healthy volume's bandwidth when an fsync writes dirty pages: gp3's baseline, 125 MB/s (AWS EBS docs). */
+export const HEALTHY_DISK_BYTES_PER_SECOND = 125_000_000;
 
 /** Writes waiting on a degraded disk, at most; more are dropped (the client times out and retries). */
 export const WRITES_QUEUED_MAX = 10_000;
@@ -27,8 +47,30 @@ export interface DiskDegradation {
   readonly bytesPerSecond: number | null;
 }
 
+/** The last time a write did not fit: the log directory went offline (Kafka's LogDirFailureChannel). */
+export interface LogDirFailure {
+  readonly atUs: TimeUs;
+  /** One sentence for people: what failed and why. */
+  readonly reason: string;
+}
+
 export class DiskDevice {
   private degradation: DiskDegradation | null = null;
+  /** Bytes other files take (the fill-disk fault); 0 when healed. */
+  filledBytes = 0;
+  /** The last log directory failure, cleared when the broker starts again. */
+  failure: LogDirFailure | null = null;
+  /** How many times the log directory failed (ENOSPC) on this device. */
+  failures = 0;
+
+  /** `capacityBytes`: log.dir.capacity.bytes. */
+  constructor(readonly capacityBytes = Number.MAX_SAFE_INTEGER) {}
+
+  /** A write did not fit: the log directory went offline (kept for the page while the broker is down). */
+  recordFailure(atUs: TimeUs, reason: string): void {
+    this.failure = { atUs, reason };
+    this.failures++;
+  }
 
   get degraded(): DiskDegradation | null {
     return this.degradation;
@@ -48,6 +90,13 @@ export class DiskDevice {
     if (d === null) return 0;
     return d.extraLatencyUs + (d.bytesPerSecond === null ? 0 : Math.ceil((bytes * US_PER_SECOND) / d.bytesPerSecond));
   }
+
+  /** How long an fsync of `dirtyBytes` occupies the device: it waits for the medium even when healthy. */
+  fsyncUs(dirtyBytes: number): TimeUs {
+    const d = this.degradation;
+    const bytesPerSecond = d?.bytesPerSecond ?? HEALTHY_DISK_BYTES_PER_SECOND;
+    return HEALTHY_FSYNC_LATENCY_US + (d?.extraLatencyUs ?? 0) + Math.ceil((dirtyBytes * US_PER_SECOND) / bytesPerSecond);
+  }
 }
 
 interface QueuedWrite {
@@ -64,6 +113,10 @@ export interface DiskQueueView {
   /** How long the newest queued write waits, from now (0 when nothing waits). */
   readonly backlogMs: number;
   readonly droppedWrites: number;
+  /** fsyncs (flush.messages, flush.ms) this life, their total and longest device time (Kafka's LogFlushRateAndTimeMs). */
+  readonly flushes: number;
+  readonly flushTimeMs: number;
+  readonly flushTimeMsMax: number;
 }
 
 /**
@@ -76,13 +129,20 @@ export class DiskWriteQueue {
   private dropped = 0;
   /** When the last queued write completes: a write starts when the one before it is done. */
   private busyUntilUs: TimeUs = 0;
+  /** fsyncs this life, and the device time they took (Kafka's LogFlushRateAndTimeMs, as a count and a sum). */
+  private fsyncs = 0;
+  private fsyncTimeUs: TimeUs = 0;
+  private fsyncMaxUs: TimeUs = 0;
 
   constructor(private readonly device: DiskDevice) {}
 
-  /** True when the write was queued (or dropped); false when the disk takes it at once. */
-  submit(from: string, message: Message, fx: Effects<Message>): boolean {
+  /**
+   * True when the write was queued (or dropped); false when the disk takes it at once.
+   * `fsyncBytes`: the dirty bytes an fsync this write triggers will write (flush.messages), or 0.
+   */
+  submit(from: string, message: Message, fx: Effects<Message>, fsyncBytes = 0): boolean {
     const waiting = this.queue.length - this.head;
-    if (this.device.degraded === null && waiting === 0) return false;
+    if (this.device.degraded === null && waiting === 0 && fsyncBytes === 0 && this.busyUntilUs <= fx.nowUs) return false;
     if (waiting >= WRITES_QUEUED_MAX) {
       this.dropped++;
       if (this.dropped === 1 || this.dropped % 1_000 === 0) {
@@ -90,11 +150,29 @@ export class DiskWriteQueue {
       }
       return true;
     }
-    const doneUs = Math.max(fx.nowUs, this.busyUntilUs) + this.device.serviceUs(message.bytes);
+    const fsyncUs = fsyncBytes > 0 ? this.device.fsyncUs(fsyncBytes) : 0;
+    const doneUs = Math.max(fx.nowUs, this.busyUntilUs) + this.device.serviceUs(message.bytes) + fsyncUs;
     this.busyUntilUs = doneUs;
+    if (fsyncBytes > 0) this.countFsync(fsyncUs);
     this.queue.push({ from, message, doneUs });
     if (waiting === 0) fx.setTimer(DISK_WRITE_TIMER, doneUs - fx.nowUs);
     return true;
+  }
+
+  /**
+   * The log flusher's fsync (flush.ms) of `dirtyBytes`: the data is durable as of now, and the device
+   * is busy for the fsync's duration, so the writes after it wait.
+   */
+  occupy(dirtyBytes: number, fx: Effects<Message>): void {
+    const fsyncUs = this.device.fsyncUs(dirtyBytes);
+    this.busyUntilUs = Math.max(fx.nowUs, this.busyUntilUs) + fsyncUs;
+    this.countFsync(fsyncUs);
+  }
+
+  private countFsync(fsyncUs: TimeUs): void {
+    this.fsyncs++;
+    this.fsyncTimeUs += fsyncUs;
+    if (fsyncUs > this.fsyncMaxUs) this.fsyncMaxUs = fsyncUs;
   }
 
   /** The disk timer: hands every completed write, in order, to `deliver`. */
@@ -125,6 +203,9 @@ export class DiskWriteQueue {
       queuedWrites: this.queue.length - this.head,
       backlogMs: last === undefined ? 0 : Math.max(0, last.doneUs - nowUs) / 1_000,
       droppedWrites: this.dropped,
+      flushes: this.fsyncs,
+      flushTimeMs: this.fsyncTimeUs / 1_000,
+      flushTimeMsMax: this.fsyncMaxUs / 1_000,
     };
   }
 }

@@ -196,6 +196,7 @@ function BrokerBody({ process, broker, appliedOffset, registration }: BrokerBody
           testId={`applied-${process.id}`}
         />
       </dl>
+      <StorageLine process={process} />
       <DiskLine process={process} />
       <TieringLine process={process} />
     </>
@@ -230,6 +231,49 @@ function TieringLine({ process }: { process: ProcessSnapshot }) {
           ↓ {formatCount(remote.remoteReads)} remote reads{remote.remoteReadFailures > 0 ? ` · ${formatCount(remote.remoteReadFailures)} failed` : ''}
         </span>
       )}
+    </div>
+  );
+}
+
+/**
+ * A broker's log directory (read from its disk, so it shows while the broker is down): used of
+ * log.dir.capacity.bytes as a bar (logs on disk, logs still only in the page cache, other files),
+ * and in words. Unflushed bytes are what a power loss would take.
+ */
+function StorageLine({ process }: { process: ProcessSnapshot }) {
+  const storage = process.storage;
+  if (storage === undefined) return null;
+  const { capacityBytes, logBytes, filledBytes, unflushedBytes } = storage;
+  const used = Math.min(capacityBytes, logBytes + filledBytes);
+  const share = (bytes: number) => `${Math.min(100, (bytes / capacityBytes) * 100)}%`;
+  const full = used >= capacityBytes - 1_048_576;
+  return (
+    <div
+      className={`storage-line${full ? ' storage-full' : ''}`}
+      data-testid={`storage-${process.id}`}
+      data-used-bytes={used}
+      data-capacity-bytes={capacityBytes}
+      data-unflushed-bytes={unflushedBytes}
+      title={
+        `This broker's log directory: ${formatBytes(logBytes)} of partition logs, of which ${formatBytes(unflushedBytes)} only in the page cache ` +
+        `(Kafka does not fsync; the OS writes pages back after 30 s, so a power loss would take these)` +
+        `${filledBytes > 0 ? `, and ${formatBytes(filledBytes)} of other files` : ''}; capacity ${formatBytes(capacityBytes)} (log.dir.capacity.bytes).`
+      }
+    >
+      <div className="storage-bar" aria-hidden="true">
+        <span className="storage-flushed" style={{ width: share(logBytes - unflushedBytes) }} />
+        <span className="storage-unflushed" style={{ width: share(unflushedBytes) }} />
+        <span className="storage-other" style={{ width: share(filledBytes) }} />
+      </div>
+      <div className="stat-row muted">
+        <span>
+          Disk {formatBytes(used)} / {formatBytes(capacityBytes)}
+          {full ? ' · full' : ''}
+        </span>
+        <span data-testid={`unflushed-${process.id}`} title="Bytes of partition logs still only in the page cache: a power loss would take them">
+          {formatBytes(unflushedBytes)} unflushed
+        </span>
+      </div>
     </div>
   );
 }
@@ -437,6 +481,16 @@ function DownBody({ process }: { process: ProcessSnapshot }) {
       </p>
     );
   }
+  const failure = process.storage?.logDirFailure ?? null;
+  if (process.status === 'stopped' && failure !== null) {
+    return (
+      <div className="card-down card-halted" data-testid={`halted-${process.id}`} role="status">
+        <strong>Halted at {formatSpan(failure.atUs)}: its disk was full.</strong> A write failed, so Kafka took its only log directory offline (its
+        partitions answered KAFKA_STORAGE_ERROR) and, with no log directory left, stopped the broker at once. The controller fences it and
+        moves its partitions&apos; leadership to other replicas. Its page cache survived: only the process died. Free the disk, then restart it.
+      </div>
+    );
+  }
   if (process.status === 'stopped') {
     return (
       <p className="card-down">
@@ -518,6 +572,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
       </header>
       <div className="card-body">
         {!up && <DownBody process={process} />}
+        {!up && <StorageLine process={process} />}
         {up && process.role === 'controller' && <ControllerBody process={process} quorum={quorum} />}
         {up && process.role === 'client' && <ProducerBody process={process} />}
         {up && process.role === 'client' && <ConsumerBody process={process} />}
@@ -580,6 +635,27 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
                 title="Slow this broker's disk to 40 ms a write and 200 KB/s: it becomes a straggler"
               >
                 Slow disk
+              </button>
+            ))}
+            {isBroker && kraft && process.storage !== undefined && (process.storage.filledBytes > 0 ? (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'heal', target: process.id })}
+                title="Delete the other files: the disk has its space back (a broker that halted stays down until you restart it)"
+              >
+                Free disk
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-small btn-danger"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'fill-disk', process: process.id })}
+                title="Other files fill this broker's disk: its next log write fails, its log directory goes offline and, being its only one, the broker halts"
+              >
+                Fill disk
               </button>
             ))}
             {producerRate !== null && (
