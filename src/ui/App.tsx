@@ -17,12 +17,13 @@ import { ScenarioPanel } from './components/ScenarioPanel';
 import { SessionsMenu } from './components/SessionsMenu';
 import { Timeline } from './components/Timeline';
 import { TopBar } from './components/TopBar';
-import { ZoneBoard } from './components/ZoneBoard';
+import { Topology } from './components/Topology';
 import type { Setup } from './engine-client';
-import { FREE_PLAY_CONFIG } from './free-play';
+import { FREE_PLAY_CONFIG, freePlayBrokersOf } from './free-play';
 import { authoritativeController, quorumOf } from './kraft';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
+import type { MenuRequest, Selection } from './selection';
 import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 
 /** Compare mode: choosing what to compare, or two runs under way. */
@@ -48,15 +49,19 @@ export function App({ params }: { params: PageParams }) {
   const [compareProblems, setCompareProblems] = useState<readonly string[]>([]);
   const comparing = compareMode?.kind === 'running' ? compareMode : null;
   const compareTop = useCompareTop(comparing?.session ?? null);
+  // What the person picked on the topology, and where they asked for an actions menu (the menu itself comes with the actions tool bar).
+  const [selection, setSelection] = useState<Selection | null>(null);
+  const [, setMenu] = useState<MenuRequest | null>(null);
 
   // The address bar always holds a link that reopens what is on screen (and, on reload, resumes it).
   useEffect(() => {
     if (setup.kind === 'resume') return; // until it has booted
     const linkSeed = setup.kind === 'free' && setup.seed === DEFAULT_SEED ? null : setup.seed;
+    const brokers = setup.kind === 'free' ? freePlayBrokersOf(setup.config) : null;
     // In compare mode the link reopens the comparison (a saved single session is not what is on screen).
     const link = comparing
       ? linkFor({ scenario: comparing.lessonId, seed: linkSeed, compare: compareParamOf(comparing.session.plan.spec) })
-      : linkFor({ scenario: lessonId, seed: linkSeed, session: savedAs });
+      : linkFor({ scenario: lessonId, seed: linkSeed, session: savedAs, brokers });
     window.history.replaceState(null, '', link);
   }, [lessonId, setup, savedAs, comparing]);
 
@@ -256,7 +261,16 @@ export function App({ params }: { params: PageParams }) {
           />
           <main className="main">
             <div className="stage">
-              <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} />
+              <Topology
+                snapshot={frame.snapshot}
+                quorum={quorum}
+                authority={authority}
+                ready={ready}
+                onFault={onFault}
+                selection={selection}
+                onSelect={setSelection}
+                onMenu={setMenu}
+              />
               {quorum.voters.length > 0 && (
                 <div className="kraft">
                   <QuorumPanel snapshot={frame.snapshot} quorum={quorum} ready={ready} onFault={onFault} />

@@ -16,7 +16,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { Speed, ScenarioInfo } from '../worker/host';
 import { EngineClient, type Setup, type Started } from './engine-client';
-import { FREE_PLAY_CONFIG } from './free-play';
+import { FREE_PLAY_CONFIG, freePlayConfig } from './free-play';
 import { fetchLibrary, type LibraryEntry } from './library';
 import { DEFAULT_SEED, type PageParams } from './url-params';
 
@@ -71,7 +71,7 @@ export function setupFromLink(params: PageParams, library: readonly LibraryEntry
 
 function freshSetupFromLink(params: PageParams, library: readonly LibraryEntry[]): { setup: Setup; problems: string[] } {
   const seed = params.seed;
-  if (params.scenario === null) return { setup: { ...FREE_SETUP, seed: seed ?? DEFAULT_SEED }, problems: [] };
+  if (params.scenario === null) return { setup: { ...FREE_SETUP, config: freePlayConfig(params.brokers), seed: seed ?? DEFAULT_SEED }, problems: [] };
   const entry = library.find((candidate) => candidate.id === params.scenario);
   if (entry === undefined) {
     const known = library.map((candidate) => candidate.id).join(', ') || 'none could be loaded';
