@@ -21,7 +21,7 @@ import {
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { createContext, memo, useCallback, useContext, useMemo, useRef, type KeyboardEvent, type MouseEvent } from 'react';
+import { createContext, memo, useCallback, useContext, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { ProcessSnapshot, Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
 import { formatCount } from '../format';
@@ -103,6 +103,9 @@ function nodeIdOfSelection(selection: Selection | null): string | null {
   if (selection.kind === 'zone') return `zone:${selection.id}`;
   return null;
 }
+
+/** Fitting the graph to the canvas, on load and from the Fit View control alike. */
+const FIT_VIEW = { padding: 0.04 } as const;
 
 const HIDDEN_HANDLE = { opacity: 0, pointerEvents: 'none' } as const;
 
@@ -260,8 +263,9 @@ function flowLabel(flow: Flow, compact: boolean): string | undefined {
 
 function flowAria(flow: Flow): string {
   const rate = flow.recordsPerSecond === null ? '' : `, about ${formatCount(Math.round(flow.recordsPerSecond))} records/s`;
-  if (flow.kind === 'produce') return `${flow.source} produces to ${flow.target} (${flow.count} partitions${rate})`;
-  if (flow.kind === 'consume') return `${flow.target} fetches from ${flow.source} (${flow.count} partitions${rate})`;
+  const partitions = `${flow.count} partition${flow.count === 1 ? '' : 's'}`;
+  if (flow.kind === 'produce') return `${flow.source} produces to ${flow.target} (${partitions}${rate})`;
+  if (flow.kind === 'consume') return `${flow.target} fetches from ${flow.source} (${partitions}${rate})`;
   return `${flow.source} uploads segments to ${flow.target}${flow.active ? ', uploading now' : ''}`;
 }
 
@@ -313,6 +317,16 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
     [processes, snapshot, quorum, authority, ready, onFault, selectedNode],
   );
 
+  // The last menu asked for, as an attribute (data-menu-request), so a test can see the request left the graph.
+  const [menuAsked, setMenuAsked] = useState<string | null>(null);
+  const requestMenu = useCallback(
+    (request: MenuRequest) => {
+      setMenuAsked(`${request.target.kind}:${request.target.kind === 'partition' ? `${request.target.topic}-${request.target.partition}` : request.target.id}`);
+      onMenu(request);
+    },
+    [onMenu],
+  );
+
   const onNodeClick = useCallback(
     (event: MouseEvent, node: TopologyNode) => {
       // A button on a card acts; it does not select.
@@ -327,9 +341,9 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
       const target = selectionOfNode(laidOutById.get(node.id));
       if (target === null) return;
       event.preventDefault();
-      onMenu({ target, x: event.clientX, y: event.clientY });
+      requestMenu({ target, x: event.clientX, y: event.clientY });
     },
-    [laidOutById, onMenu],
+    [laidOutById, requestMenu],
   );
   // Keys on a focused node (React Flow makes nodes focusable; Tab walks them): Enter or Space
   // selects, Shift+F10 or the ContextMenu key asks for the menu, Escape clears the selection.
@@ -350,10 +364,10 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
       } else if (event.key === 'ContextMenu' || (event.key === 'F10' && event.shiftKey)) {
         event.preventDefault();
         const box = element.getBoundingClientRect();
-        onMenu({ target, x: Math.round(box.left + Math.min(40, box.width / 2)), y: Math.round(box.top + Math.min(40, box.height / 2)) });
+        requestMenu({ target, x: Math.round(box.left + Math.min(40, box.width / 2)), y: Math.round(box.top + Math.min(40, box.height / 2)) });
       }
     },
-    [laidOutById, onSelect, onMenu],
+    [laidOutById, onSelect, requestMenu],
   );
   const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
 
@@ -363,6 +377,8 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
       aria-label="Cluster topology"
       data-testid="topology"
       data-compact={layout.compact}
+      data-selected={selectedNode ?? ''}
+      data-menu-request={menuAsked ?? ''}
       onKeyDown={onKeyDown}
     >
       <LiveContext.Provider value={live}>
@@ -380,13 +396,13 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
           elementsSelectable={false}
           edgesFocusable={false}
           fitView
-          fitViewOptions={{ padding: 0.04 }}
+          fitViewOptions={FIT_VIEW}
           minZoom={0.08}
           maxZoom={2}
           zoomOnDoubleClick={false}
         >
           <Background variant={BackgroundVariant.Dots} gap={24} size={1} color="#cfd6e2" />
-          <Controls showInteractive={false} position="bottom-left" />
+          <Controls showInteractive={false} position="bottom-left" fitViewOptions={FIT_VIEW} />
           {layout.minimap && (
             <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap of the cluster" nodeColor={minimapColor} style={{ width: 150, height: 110 }} />
           )}
