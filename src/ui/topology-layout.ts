@@ -86,6 +86,7 @@ const GAP = 14;
 const ZONE_GAP = 28;
 const BAND_GAP = 70;
 const PLANE_HEIGHT = 46;
+const STRIP_LABEL_HEIGHT = 18;
 const BAND_HEAD_HEIGHT = 48;
 const CLIENTS_PER_SUB_COLUMN_MAX = 6;
 
@@ -185,10 +186,12 @@ export function layoutTopology(structure: TopologyStructure): TopologyLayout {
   const subColumns = Math.min(SUB_COLUMNS_MAX, Math.ceil(perZoneMax / ROWS_PER_SUB_COLUMN_MAX));
   // Every zone gets the same strip and body heights, so the columns line up.
   const controlRowHeight = Math.max(0, ...structure.zones.map((zone) => stackHeight(inZone(zone, isControlPlane), subColumns, sizing)));
-  const controlRow = controlRowHeight === 0 ? 0 : controlRowHeight + 2 * GAP;
+  // The strip: a gap, the controllers, a line for its label; the brokers start a gap below it.
+  const controlRow = controlRowHeight === 0 ? 0 : GAP + controlRowHeight + STRIP_LABEL_HEIGHT;
+  const brokersTop = ZONE_HEAD_HEIGHT + (controlRow === 0 ? 0 : controlRow + GAP);
   const bodyHeight = Math.max(0, ...structure.zones.map((zone) => stackHeight(inZone(zone, (p) => !isControlPlane(p)), subColumns, sizing)));
   const zoneWidth = subColumns * cardWidth + (subColumns - 1) * GAP + 2 * PAD;
-  const zoneHeight = ZONE_HEAD_HEIGHT + controlRow + bodyHeight + PAD;
+  const zoneHeight = brokersTop + bodyHeight + PAD;
 
   const producers = structure.processes.filter((p) => p.role === 'client' && p.client !== 'consumer');
   const consumers = structure.processes.filter((p) => p.role === 'client' && p.client === 'consumer');
@@ -222,7 +225,7 @@ export function layoutTopology(structure: TopologyStructure): TopologyLayout {
     const origin = { x: zonesX + index * (zoneWidth + ZONE_GAP), y: zonesY };
     add({ id, kind: 'zone', ref: zone, parent: null, x: origin.x, y: origin.y, width: zoneWidth, height: zoneHeight });
     placeChildren(id, origin, grid(inZone(zone, isControlPlane), subColumns, sizing, ZONE_HEAD_HEIGHT + GAP).slots);
-    placeChildren(id, origin, grid(inZone(zone, (p) => !isControlPlane(p)), subColumns, sizing, ZONE_HEAD_HEIGHT + controlRow).slots);
+    placeChildren(id, origin, grid(inZone(zone, (p) => !isControlPlane(p)), subColumns, sizing, brokersTop).slots);
   });
 
   if (left !== null) {
