@@ -25,9 +25,9 @@ import { SharePanel } from './components/SharePanel';
 import { Timeline } from './components/Timeline';
 import { Toolbar } from './components/Toolbar';
 import { TopBar } from './components/TopBar';
-import { ZoneBoard } from './components/ZoneBoard';
+import { Topology } from './components/Topology';
 import type { Setup } from './engine-client';
-import { FREE_PLAY_CONFIG } from './free-play';
+import { FREE_PLAY_CONFIG, freePlayBrokersOf } from './free-play';
 import { authoritativeController, quorumOf } from './kraft';
 import { advanceBrokerRates, type RateWindow } from './inspect';
 import { encodePayload, SHARE_LINK_CHARS_MAX } from './link-payload';
@@ -64,7 +64,6 @@ export function App({ params }: { params: PageParams }) {
   const [compareProblems, setCompareProblems] = useState<readonly string[]>([]);
   const comparing = compareMode?.kind === 'running' ? compareMode : null;
   const compareTop = useCompareTop(comparing?.session ?? null);
-
   // Inspect: what the person selected (a process, a partition, a zone), looked up in each frame.
   const [selected, setSelected] = useState<Selection | null>(null);
   /** Where focus was when the panel opened: it goes back there when the panel closes. */
@@ -85,6 +84,8 @@ export function App({ params }: { params: PageParams }) {
       if (back !== null && back.isConnected) back.focus();
     });
   }, []);
+  // The topology selects on a click and clears on a click of the empty canvas (or Escape).
+  const onTopologySelect = useCallback((next: Selection | null) => (next === null ? closeInspect() : onSelect(next)), [closeInspect, onSelect]);
   // Every broker's load over the last simulated second, kept across frames so a broker inspected while paused has them.
   const rateWindows = useRef<ReadonlyMap<string, RateWindow>>(new Map());
   const brokerRates = useMemo(() => {
@@ -116,10 +117,11 @@ export function App({ params }: { params: PageParams }) {
   useEffect(() => {
     if (setup.kind === 'resume') return; // until it has booted
     const linkSeed = setup.kind === 'free' && setup.seed === DEFAULT_SEED ? null : setup.seed;
+    const brokers = setup.kind === 'free' ? freePlayBrokersOf(setup.config) : null;
     // In compare mode the link reopens the comparison (a saved single session is not what is on screen).
     const link = comparing
       ? linkFor({ scenario: comparing.lessonId, seed: linkSeed, compare: compareParamOf(comparing.session.plan.spec) })
-      : linkFor({ scenario: lessonId, seed: linkSeed, session: savedAs });
+      : linkFor({ scenario: lessonId, seed: linkSeed, session: savedAs, brokers });
     // An edited scenario keeps its text in the link (after "#"), while it fits: its session resumes it on reload anyway.
     const hash = !comparing && editedPayload !== null && link.length + editedPayload.length + 6 <= SHARE_LINK_CHARS_MAX ? `#text=${editedPayload}` : '';
     window.history.replaceState(null, '', link + hash);
@@ -358,7 +360,16 @@ export function App({ params }: { params: PageParams }) {
           <main className="main">
             <div className="stage">
               <Toolbar snapshot={frame.snapshot} ready={ready} check={check} onFault={onFault} />
-              <ZoneBoard snapshot={frame.snapshot} quorum={quorum} authority={authority} ready={ready} onFault={onFault} onSelect={onSelect} selected={selected} onMenu={setMenu} />
+              <Topology
+                snapshot={frame.snapshot}
+                quorum={quorum}
+                authority={authority}
+                ready={ready}
+                onFault={onFault}
+                selection={selected}
+                onSelect={onTopologySelect}
+                onMenu={setMenu}
+              />
               {menu !== null && <ActionMenu request={menu} snapshot={frame.snapshot} ready={ready} check={check} onFault={onFault} onClose={closeMenu} />}
               {quorum.voters.length > 0 && (
                 <div className="kraft">

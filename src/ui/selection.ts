@@ -9,7 +9,7 @@ export type Selection =
   | { readonly kind: 'partition'; readonly topic: string; readonly partition: number }
   | { readonly kind: 'zone'; readonly id: string };
 
-/** A request to open the actions menu of `target` at page coordinates (x, y), from a right-click or the keyboard. */
+/** A request to open the actions menu of `target` at viewport (client) coordinates (x, y), from a right-click or the keyboard. */
 export interface MenuRequest {
   readonly target: Selection;
   readonly x: number;

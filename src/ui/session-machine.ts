@@ -17,7 +17,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { Speed, ScenarioInfo } from '../worker/host';
 import { EngineClient, type Setup, type Started } from './engine-client';
-import { FREE_PLAY_CONFIG } from './free-play';
+import { FREE_PLAY_CONFIG, freePlayConfig } from './free-play';
 import { fetchLibrary, type LibraryEntry } from './library';
 import { DEFAULT_SEED, type PageParams } from './url-params';
 
@@ -77,7 +77,7 @@ function freshSetupFromLink(params: PageParams, library: readonly LibraryEntry[]
   const seed = params.seed;
   const moment = params.moment === null ? {} : { moment: { atUs: params.moment.atUs, events: params.moment.events, inputs: params.actions } };
   if (params.edited !== null) return { setup: { kind: 'scenario', id: null, text: params.edited, seed, ...moment }, problems: [] };
-  if (params.scenario === null) return { setup: { ...FREE_SETUP, seed: seed ?? DEFAULT_SEED, ...moment }, problems: [] };
+  if (params.scenario === null) return { setup: { ...FREE_SETUP, config: freePlayConfig(params.brokers), seed: seed ?? DEFAULT_SEED, ...moment }, problems: [] };
   const entry = library.find((candidate) => candidate.id === params.scenario);
   if (entry === undefined) {
     const known = library.map((candidate) => candidate.id).join(', ') || 'none could be loaded';

@@ -13,6 +13,7 @@
 // and what is expected, and the page opens the default cluster instead (a bad link still opens a
 // working playground, and never half of what it asked for). Never: touches the DOM or the worker.
 import { SEED_MAX } from '../engine/config';
+import { FREE_PLAY_BROKERS_MAX, FREE_PLAY_BROKERS_MIN } from './free-play';
 import { parseFault } from '../engine/faults';
 import { SCENARIO_DURATION_MAX_US, parseScenarioText } from '../engine/scenario/validate';
 import { ValidationError, type ValidationProblem } from '../engine/validation';
@@ -45,6 +46,8 @@ export interface PageParams {
   readonly edited: string | null;
   /** The person's actions up to the moment, once decoded and checked. */
   readonly actions: readonly SessionInput[];
+  /** Free play with this many brokers ("brokers=30"); null: the default cluster. */
+  readonly brokers: number | null;
   /** What is wrong with the link: when not empty, the default cluster opens. */
   readonly problems: readonly string[];
 }
@@ -87,6 +90,7 @@ export function readPageParams(search: string, hash = ''): PageParams {
   const compare = nonEmpty(params.get('compare'));
   const textPayload = after.get('text');
   const actionsPayload = after.get('actions');
+  const brokers = readBrokers(params.get('brokers'), scenario, problems);
 
   let moment: LinkMoment | null = null;
   const tText = params.get('t');
@@ -113,7 +117,7 @@ export function readPageParams(search: string, hash = ''): PageParams {
   if (actionsPayload !== null && moment === null) {
     problems.push(problem('actions', actionsPayload, 'come without a moment; expected t= (simulated ms) beside them, as the Share button writes'));
   }
-  return { seed, scenario, session, compare, moment, textPayload, actionsPayload, edited: null, actions: [], problems };
+  return { seed, scenario, session, compare, brokers, moment, textPayload, actionsPayload, edited: null, actions: [], problems };
 }
 
 /**
@@ -217,13 +221,31 @@ export function momentText(atUs: number): string {
   return fraction === '' ? String(whole) : `${whole}.${fraction}`;
 }
 
+/** ?brokers=N: free play's broker count, a whole number the engine and free play's topic allow. */
+function readBrokers(text: string | null, scenario: string | null, problems: string[]): number | null {
+  if (text === null) return null;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < FREE_PLAY_BROKERS_MIN || value > FREE_PLAY_BROKERS_MAX) {
+    problems.push(
+      `The link's brokers "${text}" is not a whole number from ${FREE_PLAY_BROKERS_MIN} to ${FREE_PLAY_BROKERS_MAX} (free play's topic keeps 3 replicas); the default 6 brokers are used. Fix the link with, for example, ?brokers=30.`,
+    );
+    return null;
+  }
+  if (scenario !== null) {
+    problems.push(`The link's brokers=${text} applies to free play only; the lesson "${scenario}" brings its own cluster.`);
+    return null;
+  }
+  return value;
+}
+
 /**
  * The link that reopens a setup: ?scenario=zone-outage&seed=7 (only what differs from the
  * defaults), and &session=... so that a reload resumes the saved run rather than starting again.
  */
-export function linkFor(setup: { scenario: string | null; seed: number | null; session?: string | null; compare?: string | null }): string {
+export function linkFor(setup: { scenario: string | null; seed: number | null; session?: string | null; compare?: string | null; brokers?: number | null }): string {
   const params = new URLSearchParams();
   if (setup.scenario !== null) params.set('scenario', setup.scenario);
+  if (setup.brokers !== undefined && setup.brokers !== null) params.set('brokers', String(setup.brokers));
   if (setup.seed !== null) params.set('seed', String(setup.seed));
   if (setup.session !== undefined && setup.session !== null) params.set('session', setup.session);
   if (setup.compare !== undefined && setup.compare !== null) params.set('compare', setup.compare);

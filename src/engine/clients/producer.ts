@@ -126,6 +126,12 @@ export interface ProducerErrorView {
   readonly atUs: TimeUs;
 }
 
+/** A broker this producer sends to: it leads `partitions` of the producer's topic, as the producer's metadata has it. */
+export interface ProducerLeaderView {
+  readonly broker: string;
+  readonly partitions: number;
+}
+
 export interface ProducerView {
   readonly topic: string;
   /** acks as the protocol carries it (-1 for all), and record size: what change-producer changes. */
@@ -135,6 +141,8 @@ export interface ProducerView {
   readonly closing: boolean;
   /** The rate records are made at now (the configured one until a change-load). */
   readonly recordsPerSecond: number;
+  /** The brokers its metadata names as leaders of the topic's partitions, by broker id (the page draws its flows from them). */
+  readonly leaders: readonly ProducerLeaderView[];
   readonly metadataKnown: boolean;
   /** -1 without idempotence; null while an idempotent producer waits for InitProducerId. */
   readonly producerId: number | null;
@@ -449,6 +457,7 @@ export class Producer {
       recordBytes: this.settings.recordBytes,
       closing: this.closing,
       recordsPerSecond: this.rate,
+      leaders: this.leaderViews(),
       metadataKnown: this.metadataKnown,
       producerId: this.producerId,
       recordsSent: this.recordsSent,
@@ -464,6 +473,15 @@ export class Producer {
       recentErrors: this.recentErrors,
       latencyUs: this.latency.view(),
     };
+  }
+
+  /** Partitions per leader broker, as this producer's metadata has them (unknown leaders left out). */
+  private leaderViews(): ProducerLeaderView[] {
+    const counts = new Map<string, number>();
+    for (const partition of this.partitions) {
+      if (partition.leader !== null) counts.set(partition.leader, (counts.get(partition.leader) ?? 0) + 1);
+    }
+    return [...counts.keys()].sort().map((broker) => ({ broker, partitions: counts.get(broker)! }));
   }
 
   // ---- the loop: catch up, then act ------------------------------------------------------------

@@ -1,0 +1,428 @@
+// The topology: the cluster as an interactive graph (React Flow): the KRaft quorum labelled as the
+// control plane, one column per availability zone with its controllers and brokers as cards, the
+// object store in a regional band below, producers and consumers at the sides with their flows.
+//
+// Owns: turning a layout (topology-layout.ts) into React Flow nodes once per structure, the flows
+// into edges when they change, and clicks, right-clicks and keys into a Selection or a MenuRequest
+// (selection.ts). Live figures reach the cards through a context, so node objects stay the same
+// from frame to frame and React Flow does no work when only figures change. Must never compute
+// positions itself (the layout is pure and tested) nor hold engine state: it renders snapshots.
+
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  Handle,
+  MiniMap,
+  Position,
+  ReactFlow,
+  type Edge,
+  type Node,
+  type NodeProps,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { createContext, memo, useCallback, useContext, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import type { ProcessSnapshot, Snapshot } from '../../engine/api';
+import type { ControllerView } from '../../engine/controller/controller';
+import { formatCount } from '../format';
+import type { Quorum } from '../kraft';
+import type { MenuRequest, Selection } from '../selection';
+import {
+  clientKindOf,
+  flowWidth,
+  flowsOf,
+  layoutTopology,
+  structureKey,
+  structureOf,
+  type ClientKind,
+  type Flow,
+  type LaidOutNode,
+  type TopologyLayout,
+} from '../topology-layout';
+import { ProcessCard } from './ProcessCard';
+import './topology.css';
+
+interface Props {
+  readonly snapshot: Snapshot;
+  readonly quorum: Quorum;
+  readonly authority: { readonly id: string; readonly view: ControllerView } | null;
+  readonly ready: boolean;
+  readonly onFault: (fault: unknown) => void;
+  readonly selection: Selection | null;
+  /** A node was clicked (or Enter pressed on it); null: the empty canvas was clicked, or Escape. */
+  readonly onSelect: (selection: Selection | null) => void;
+  /** A right-click, Shift+F10 or the ContextMenu key on a node; x and y are viewport (client) coordinates. */
+  readonly onMenu: (request: MenuRequest) => void;
+}
+
+/** What the nodes read each frame. Held in a context so node objects (and React Flow's store) do not change per frame. */
+interface Live {
+  readonly processes: ReadonlyMap<string, ProcessSnapshot>;
+  readonly snapshot: Snapshot;
+  readonly quorum: Quorum;
+  readonly authority: Props['authority'];
+  readonly ready: boolean;
+  readonly onFault: (fault: unknown) => void;
+  /** The selected node's id (a process id or `zone:<id>`), or null. */
+  readonly selectedNode: string | null;
+  /** Opens a process's actions menu from its card's ⋯ button (right-click reaches the graph's own handler). */
+  readonly onMenu: (request: MenuRequest) => void;
+}
+
+const LiveContext = createContext<Live | null>(null);
+
+function useLive(): Live {
+  const live = useContext(LiveContext);
+  if (live === null) throw new Error('Topology nodes render only inside <Topology>');
+  return live;
+}
+
+interface NodeData extends Record<string, unknown> {
+  readonly laidOut: LaidOutNode;
+  readonly layout: TopologyLayout;
+}
+
+type TopologyNode = Node<NodeData>;
+
+/** The value `make` built for `key`, rebuilt only when the key changes (the layout, the edges). */
+function useKeyed<T>(key: string, make: () => T): T {
+  const ref = useRef<{ key: string; value: T } | null>(null);
+  if (ref.current === null || ref.current.key !== key) ref.current = { key, value: make() };
+  return ref.current.value;
+}
+
+/** The Selection a node stands for: a process or a zone (bands and the plane label select nothing). */
+function selectionOfNode(laidOut: LaidOutNode | undefined): Selection | null {
+  if (laidOut === undefined || laidOut.ref === null) return null;
+  if (laidOut.kind === 'process') return { kind: 'process', id: laidOut.ref };
+  if (laidOut.kind === 'zone') return { kind: 'zone', id: laidOut.ref };
+  return null;
+}
+
+function nodeIdOfSelection(selection: Selection | null): string | null {
+  if (selection === null) return null;
+  if (selection.kind === 'process') return selection.id;
+  if (selection.kind === 'zone') return `zone:${selection.id}`;
+  return null;
+}
+
+/** Fitting the graph to the canvas, on load and from the Fit View control alike. */
+const FIT_VIEW = { padding: 0.04 } as const;
+
+const HIDDEN_HANDLE = { opacity: 0, pointerEvents: 'none' } as const;
+
+// ---- nodes -------------------------------------------------------------------------------------
+
+const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>) {
+  const live = useLive();
+  const id = data.laidOut.ref!;
+  const process = live.processes.get(id);
+  if (process === undefined) return <div className="topo-missing">{id} is gone</div>;
+  const leader = live.quorum.leader?.id === id;
+  const classes = ['topo-process', leader ? 'topo-leader' : '', live.selectedNode === id ? 'topo-selected' : ''].filter(Boolean).join(' ');
+  return (
+    <div className={classes}>
+      <Handle type="target" position={Position.Left} id="in-left" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="target" position={Position.Top} id="in-top" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="source" position={Position.Right} id="out-right" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="source" position={Position.Bottom} id="out-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
+      {leader && (
+        <span className="topo-badge" title="The KRaft quorum's leader: the active controller">
+          ★ active controller
+        </span>
+      )}
+      <ProcessCard process={process} quorum={live.quorum} authority={live.authority} ready={live.ready} onFault={live.onFault} onMenu={live.onMenu} />
+    </div>
+  );
+});
+
+const ZoneNode = memo(function ZoneNode({ data }: NodeProps<TopologyNode>) {
+  const live = useLive();
+  const zoneId = data.laidOut.ref!;
+  const zone = live.snapshot.zones.find((candidate) => candidate.id === zoneId);
+  const members = live.snapshot.processes.filter((process) => process.zone === zoneId && process.role !== 'client').length;
+  const isolated = zone?.isolated === true;
+  const selected = live.selectedNode === data.laidOut.id;
+  const strip = data.layout.controlRowHeight;
+  const controlPlaneName = live.quorum.voters.length > 0 ? 'control plane · KRaft controllers' : 'control plane · ZooKeeper';
+  return (
+    <div className={['topo-zone', isolated ? 'zone-isolated' : '', selected ? 'topo-selected' : ''].filter(Boolean).join(' ')} data-testid={`zone-${zoneId}`}>
+      <Handle type="target" position={Position.Left} id="in-left" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="source" position={Position.Right} id="out-right" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="source" position={Position.Bottom} id="out-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
+      <header className="zone-head">
+        <div>
+          <h2>{zoneId}</h2>
+          <span className="zone-sub">{isolated ? 'cut off from the rest of the network' : `availability zone · ${members} processes`}</span>
+        </div>
+        {isolated ? (
+          <button type="button" className="btn btn-small" disabled={!live.ready} onClick={() => live.onFault({ kind: 'heal', target: zoneId })}>
+            Reconnect zone
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-small btn-warn"
+            disabled={!live.ready}
+            onClick={() => live.onFault({ kind: 'isolate-zone', zone: zoneId })}
+            aria-label={`Cut ${zoneId} off from the rest of the network`}
+          >
+            Cut off
+          </button>
+        )}
+      </header>
+      {strip > 0 && (
+        <div className="topo-control-strip" style={{ height: strip }} aria-hidden="true">
+          <span>{controlPlaneName}</span>
+        </div>
+      )}
+    </div>
+  );
+});
+
+const BAND_TEXT: Record<'region' | 'producers' | 'consumers', { title: string; sub: string }> = {
+  region: { title: 'Region', sub: 'regional services, in no zone: every broker reaches them' },
+  producers: { title: 'Producers', sub: 'clients; they send to partition leaders' },
+  consumers: { title: 'Consumers', sub: 'clients; they fetch from partition leaders' },
+};
+
+const BandNode = memo(function BandNode({ data }: NodeProps<TopologyNode>) {
+  const kind = data.laidOut.kind as 'region' | 'producers' | 'consumers';
+  const text = BAND_TEXT[kind];
+  return (
+    <section className={`topo-band topo-band-${kind}`} aria-label={text.title} data-testid={kind === 'region' ? 'region' : `band-${kind}`}>
+      <header className="zone-head">
+        <div>
+          <h2>{text.title}</h2>
+          <span className="zone-sub">{text.sub}</span>
+        </div>
+      </header>
+    </section>
+  );
+});
+
+/** The label across the zones: the KRaft quorum is the cluster's control plane (there is no Kora control plane in the engine). */
+const PlaneNode = memo(function PlaneNode() {
+  const live = useLive();
+  const { quorum, snapshot } = live;
+  const brokers = snapshot.processes.filter((process) => process.role === 'broker').length;
+  const leader = quorum.leader;
+  const epoch = leader?.raft?.epoch ?? null;
+  const kraft = quorum.voters.length > 0;
+  return (
+    <div className="topo-plane" data-testid="control-plane">
+      <strong>Control plane</strong>
+      {kraft ? (
+        <span data-testid="control-plane-leader">
+          KRaft controller quorum · {leader !== null ? `leader ${leader.id}${epoch !== null ? `, epoch ${epoch}` : ''}` : 'electing a leader…'} · {quorum.voters.length} voters
+        </span>
+      ) : (
+        <span>ZooKeeper and the controller broker (the legacy mode)</span>
+      )}
+      <span className="muted topo-plane-cluster">
+        physical cluster: {brokers} brokers in {snapshot.zones.length} zones
+      </span>
+    </div>
+  );
+});
+
+const NODE_TYPES = { process: ProcessNode, zone: ZoneNode, region: BandNode, producers: BandNode, consumers: BandNode, plane: PlaneNode };
+
+const ARIA_LABEL: Record<string, string> = { zone: 'availability zone', region: 'regional services', producers: 'producers', consumers: 'consumers', plane: 'control plane' };
+
+function nodesOf(layout: TopologyLayout, roles: ReadonlyMap<string, string>): TopologyNode[] {
+  return layout.nodes.map((laidOut) => {
+    const interactive = laidOut.kind === 'process' || laidOut.kind === 'zone';
+    return {
+      id: laidOut.id,
+      type: laidOut.kind,
+      position: { x: laidOut.x, y: laidOut.y },
+      width: laidOut.width,
+      height: laidOut.height,
+      ...(laidOut.parent !== null ? { parentId: laidOut.parent, extent: 'parent' as const } : {}),
+      data: { laidOut, layout },
+      draggable: false,
+      selectable: false,
+      connectable: false,
+      focusable: interactive,
+      ariaLabel: laidOut.kind === 'process' ? `${roles.get(laidOut.ref!) ?? 'process'} ${laidOut.ref}` : `${laidOut.ref ?? ''} ${ARIA_LABEL[laidOut.kind] ?? ''}`.trim(),
+      className: `topo-node topo-node-${laidOut.kind}`,
+      // Group nodes stay under the cards they hold; the plane label under everything.
+      zIndex: laidOut.kind === 'process' ? 1 : 0,
+    };
+  });
+}
+
+// ---- edges -------------------------------------------------------------------------------------
+
+const FLOW_COLOR: Record<Flow['kind'], string> = { produce: '#0072B2', consume: '#009E73', tier: '#D55E00' };
+
+function flowLabel(flow: Flow, compact: boolean): string | undefined {
+  if (!compact || flow.kind === 'tier') return undefined;
+  const rate = flow.recordsPerSecond === null ? '' : ` · ${formatCount(Math.round(flow.recordsPerSecond))}/s`;
+  return `${flow.count} partition${flow.count === 1 ? '' : 's'}${rate}`;
+}
+
+function flowAria(flow: Flow): string {
+  const rate = flow.recordsPerSecond === null ? '' : `, about ${formatCount(Math.round(flow.recordsPerSecond))} records/s`;
+  const partitions = `${flow.count} partition${flow.count === 1 ? '' : 's'}`;
+  if (flow.kind === 'produce') return `${flow.source} produces to ${flow.target} (${partitions}${rate})`;
+  if (flow.kind === 'consume') return `${flow.target} fetches from ${flow.source} (${partitions}${rate})`;
+  return `${flow.source} uploads segments to ${flow.target}${flow.active ? ', uploading now' : ''}`;
+}
+
+function edgesOf(flows: readonly Flow[], compact: boolean): Edge[] {
+  return flows.map((flow) => ({
+    id: flow.id,
+    source: flow.source,
+    target: flow.target,
+    sourceHandle: flow.kind === 'tier' ? 'out-bottom' : 'out-right',
+    targetHandle: flow.kind === 'tier' ? 'in-top' : 'in-left',
+    animated: flow.active,
+    selectable: false,
+    focusable: false,
+    label: flowLabel(flow, compact),
+    ariaLabel: flowAria(flow),
+    className: `topo-flow topo-flow-${flow.kind}${flow.active ? ' topo-flow-active' : ''}`,
+    style: { stroke: FLOW_COLOR[flow.kind], strokeWidth: flowWidth(flow.recordsPerSecond), opacity: flow.active ? 0.85 : 0.35 },
+    data: { kind: flow.kind },
+  }));
+}
+
+/** What of a flow shows on screen, rounded so that small changes in rate do not rebuild the edges. */
+function flowSignature(flows: readonly Flow[], compact: boolean): string {
+  return flows.map((flow) => `${flow.id}:${flow.count}:${flow.active ? 1 : 0}:${Math.round(flowWidth(flow.recordsPerSecond) * 4)}:${compact ? flowLabel(flow, compact) : ''}`).join('|');
+}
+
+// ---- the graph ---------------------------------------------------------------------------------
+
+export function Topology({ snapshot, quorum, authority, ready, onFault, selection, onSelect, onMenu }: Props) {
+  // A client's kind is remembered, so a crashed client (no view) keeps its place.
+  const kinds = useRef(new Map<string, ClientKind>());
+  for (const process of snapshot.processes) {
+    const kind = clientKindOf(process);
+    if (kind !== null) kinds.current.set(process.id, kind);
+  }
+  const structure = structureOf(snapshot, kinds.current);
+  const key = structureKey(structure);
+  const layout = useKeyed(key, () => layoutTopology(structure));
+  const roles = useMemo(() => new Map(snapshot.processes.map((process) => [process.id, process.role])), [snapshot.processes]);
+  const nodes = useKeyed(key, () => nodesOf(layout, roles));
+  const laidOutById = useMemo(() => new Map(layout.nodes.map((node) => [node.id, node])), [layout]);
+  const flows = flowsOf(snapshot, layout);
+  const edges = useKeyed(`${key}#${flowSignature(flows, layout.compact)}`, () => edgesOf(flows, layout.compact));
+
+  const processes = useMemo(() => new Map(snapshot.processes.map((process) => [process.id, process])), [snapshot.processes]);
+  const selectedNode = nodeIdOfSelection(selection);
+
+  // The last menu asked for, as an attribute (data-menu-request), so a test can see the request left the graph.
+  const [menuAsked, setMenuAsked] = useState<string | null>(null);
+  const requestMenu = useCallback(
+    (request: MenuRequest) => {
+      setMenuAsked(`${request.target.kind}:${request.target.kind === 'partition' ? `${request.target.topic}-${request.target.partition}` : request.target.id}`);
+      onMenu(request);
+    },
+    [onMenu],
+  );
+  const live = useMemo<Live>(
+    () => ({ processes, snapshot, quorum, authority, ready, onFault, selectedNode, onMenu: requestMenu }),
+    [processes, snapshot, quorum, authority, ready, onFault, selectedNode, requestMenu],
+  );
+
+  const onNodeClick = useCallback(
+    (event: MouseEvent, node: TopologyNode) => {
+      // A button on a card acts; it does not select.
+      if ((event.target as Element).closest('button, a, input, select, textarea') !== null) return;
+      const picked = selectionOfNode(laidOutById.get(node.id));
+      if (picked !== null) onSelect(picked);
+    },
+    [laidOutById, onSelect],
+  );
+  const onNodeContextMenu = useCallback(
+    (event: MouseEvent, node: TopologyNode) => {
+      const target = selectionOfNode(laidOutById.get(node.id));
+      if (target === null) return;
+      event.preventDefault();
+      requestMenu({ target, x: event.clientX, y: event.clientY });
+    },
+    [laidOutById, requestMenu],
+  );
+  // Keys on a focused node (React Flow makes nodes focusable; Tab walks them): Enter or Space
+  // selects, Shift+F10 or the ContextMenu key asks for the menu, Escape clears the selection.
+  const onKeyDown = useCallback(
+    (event: KeyboardEvent) => {
+      const element = event.target as HTMLElement;
+      if (!element.classList.contains('react-flow__node')) return;
+      const id = element.getAttribute('data-id') ?? '';
+      const target = selectionOfNode(laidOutById.get(id));
+      if (event.key === 'Escape') {
+        onSelect(null);
+        return;
+      }
+      if (target === null) return;
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        onSelect(target);
+      } else if (event.key === 'ContextMenu' || (event.key === 'F10' && event.shiftKey)) {
+        event.preventDefault();
+        const box = element.getBoundingClientRect();
+        requestMenu({ target, x: Math.round(box.left + Math.min(40, box.width / 2)), y: Math.round(box.top + Math.min(40, box.height / 2)) });
+      }
+    },
+    [laidOutById, onSelect, requestMenu],
+  );
+  const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
+
+  return (
+    <section
+      className={`topology${layout.compact ? ' topology-compact' : ''}`}
+      aria-label="Cluster topology"
+      data-testid="topology"
+      data-compact={layout.compact}
+      data-selected={selectedNode ?? ''}
+      data-menu-request={menuAsked ?? ''}
+      onKeyDown={onKeyDown}
+    >
+      <LiveContext.Provider value={live}>
+        {/* A new structure (another lesson, another cluster) remounts the graph, which fits it to the view again. */}
+        <ReactFlow<TopologyNode>
+          key={key}
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={NODE_TYPES}
+          onNodeClick={onNodeClick}
+          onNodeContextMenu={onNodeContextMenu}
+          onPaneClick={onPaneClick}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          edgesFocusable={false}
+          fitView
+          fitViewOptions={FIT_VIEW}
+          minZoom={0.08}
+          maxZoom={2}
+          zoomOnDoubleClick={false}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={24} size={1} color="#cfd6e2" />
+          <Controls showInteractive={false} position="bottom-left" fitViewOptions={FIT_VIEW} />
+          {layout.minimap && (
+            <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap of the cluster" nodeColor={minimapColor} style={{ width: 150, height: 110 }} />
+          )}
+        </ReactFlow>
+      </LiveContext.Provider>
+      <p className="topo-legend" aria-hidden="true">
+        <span className="topo-key topo-key-produce">produce</span>
+        <span className="topo-key topo-key-consume">consume</span>
+        <span className="topo-key topo-key-tier">upload to the object store</span>
+        <span className="muted">width: records/s · moving dashes: flowing now</span>
+      </p>
+    </section>
+  );
+}
+
+function minimapColor(node: TopologyNode): string {
+  const kind = node.data.laidOut.kind;
+  if (kind === 'zone') return '#e8edf4';
+  if (kind === 'process') return '#7a8aa3';
+  return '#f1f3f7';
+}
