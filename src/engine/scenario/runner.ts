@@ -151,7 +151,8 @@ export class ScenarioRun {
     const processed = this.engine.runUntil(targetUs, maxEvents === undefined ? {} : { maxEvents });
     // A pause during this call stops it, even when the pause fell exactly on the target time.
     const paused = this.pauses === 'stop' && this.pausesReached > pausesBefore;
-    if (!paused && (maxEvents === undefined || processed < maxEvents)) this.settledUs = targetUs;
+    // Held at the cold tier's read barrier: events due by the target have not all run.
+    if (!paused && !this.engine.held && (maxEvents === undefined || processed < maxEvents)) this.settledUs = targetUs;
     return paused;
   }
 
