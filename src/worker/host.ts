@@ -624,6 +624,7 @@ export class EngineHost {
     }
     this.branch(engine);
     const entry = engine.step();
+    this.pumpCold(engine); // held: the body it waits for loads now, and the next step goes on
     this.publish();
     return entry;
   }
