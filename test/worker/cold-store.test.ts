@@ -11,7 +11,8 @@ import { openDB, type IDBPDatabase } from 'idb';
 import { describe, expect, it } from 'vitest';
 import { encodeBatches } from '../../src/engine/storage/segment-codec';
 import type { LogBatch } from '../../src/engine/broker/protocol';
-import { COLD_WRITE_BATCH_MAX, DamagedColdObjectError, IdbColdStore } from '../../src/worker/cold-store-idb';
+import { COLD_WRITE_BATCH_MAX, COLD_WRITE_BEHIND_BYTES_MAX, DamagedColdObjectError, IdbColdStore, type HostColdStore } from '../../src/worker/cold-store-idb';
+import { MemoryColdStore } from '../../src/engine/api';
 import { EngineHost, type ColdStoreFactory, type Frame, type HostClock, type HostScheduler, type Outcome } from '../../src/worker/host';
 import { IdbSessionStore, SESSION_DB_PREFIX, describeStorageFailure } from '../../src/worker/sessions';
 
@@ -217,5 +218,53 @@ describe('a saved session keeps its segments in IndexedDB', () => {
     heap.host.runFor(20 * SECOND);
     expect(more.ok).toBe(true);
     expect(saved.host.traceHash()).toBe(heap.host.traceHash());
+  });
+
+  it('while more than COLD_WRITE_BEHIND_BYTES_MAX wait to be written, the run waits for the writes instead of filling the heap', async () => {
+    const memory = new MemoryColdStore();
+    let release: () => void = () => undefined;
+    let flushes = 0;
+    const slow: HostColdStore = {
+      backlogBytes: COLD_WRITE_BEHIND_BYTES_MAX + 1,
+      bytesWritten: 0,
+      objectsWritten: 0,
+      failure: null,
+      put: (key, bytes) => memory.put(key, bytes),
+      delete: (key) => memory.delete(key),
+      readNow: (key) => memory.readNow(key),
+      load: (key) => Promise.resolve(memory.readNow(key)!),
+      flush() {
+        flushes++;
+        return new Promise<void>((resolve) => {
+          release = () => {
+            (slow as { backlogBytes: number }).backlogBytes = 0;
+            resolve();
+          };
+        });
+      },
+      close: () => undefined,
+    };
+    const tasks: (() => void)[] = [];
+    let wallMs = 0;
+    const clock: HostClock = { now: () => (wallMs += 1) };
+    const host = new EngineHost(clock, { schedule: (task) => void tasks.push(task) }, new IdbSessionStore(), () => Date.UTC(2026, 10, 30), () => slow);
+    host.subscribe(() => undefined);
+    host.create(TIERED, 14);
+    host.setSpeed('max');
+    host.play();
+    const runTasks = async () => {
+      for (let i = 0; i < 20 && tasks.length > 0; i++) {
+        tasks.shift()!();
+        await Promise.resolve();
+      }
+    };
+    await runTasks();
+    expect(host.snapshot().timeUs, 'nothing ran while the writes were behind').toBe(0);
+    expect(flushes).toBe(1);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await runTasks();
+    expect(host.snapshot().timeUs, 'once written, the run goes on').toBeGreaterThan(0);
+    host.pause();
   });
 });
