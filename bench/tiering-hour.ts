@@ -22,7 +22,7 @@ export interface TieringHourOptions {
   readonly cold?: 'file' | 'heap';
   readonly reportEveryMinutes?: number;
   /** Told at each report: the minute, the heap after GC (MB), wall ms so far. */
-  readonly progress?: (minute: number, heapMb: number, wallMs: number) => void;
+  readonly progress?: (minute: number, heapMb: number, wallMs: number, oracleBatches: number) => void;
 }
 
 export interface TieringHourResult {
@@ -31,7 +31,7 @@ export interface TieringHourResult {
   readonly wallMs: number;
   readonly heapPeakMb: number;
   /** Heap used after each report interval (after a full GC when available), MB. */
-  readonly heapMbOverTime: readonly { readonly minute: number; readonly mb: number }[];
+  readonly heapMbOverTime: readonly { readonly minute: number; readonly mb: number; readonly oracleBatches: number }[];
   readonly coldBytesWritten: number;
   readonly coldObjectsWritten: number;
   readonly objectStoreObjects: number;
@@ -77,7 +77,7 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
   const store = mode === 'file' ? new FileColdStore() : null;
   try {
     const engine = createTieringHourEngine(store);
-    const heap: { minute: number; mb: number }[] = [];
+    const heap: { minute: number; mb: number; oracleBatches: number }[] = [];
     let peak = heapMb();
     let gcMs = 0;
     const started = performance.now();
@@ -88,12 +88,15 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
         peak = Math.max(peak, heapMb());
       }
       if (minute % every === 0 || minute === minutes) {
-        engine.durability(); // as the page does: retires what retention deleted
+        // As the page does: retires what retention deleted. With 24 h of total retention nothing is
+        // retired, so the oracle's ledger grows to its bound (TRACKED_BATCHES_MAX): a checker's memory.
+        const status = engine.durability();
+        const oracleBatches = status.acknowledgedBatches - status.lostBatches - status.forgottenBatches - status.retiredBatches;
         const gcStarted = performance.now();
         gc?.();
         gcMs += performance.now() - gcStarted;
-        heap.push({ minute, mb: heapMb() });
-        options.progress?.(minute, heap.at(-1)!.mb, performance.now() - started - gcMs);
+        heap.push({ minute, mb: heapMb(), oracleBatches });
+        options.progress?.(minute, heap.at(-1)!.mb, performance.now() - started - gcMs, oracleBatches);
       }
     }
     const wallMs = performance.now() - started - gcMs;
@@ -134,6 +137,7 @@ export function formatTieringHour(result: TieringHourResult): string {
     `  cold store                    ${result.cold === 'file' ? 'file on local disk (IndexedDB stand-in): bodies out of the heap' : 'none: bodies in the heap'}`,
     `  simulated s per wall second   ${(result.simulatedSeconds / (result.wallMs / 1000)).toFixed(1)}   (${(result.wallMs / 1000).toFixed(1)} s wall for ${result.simulatedSeconds} simulated s; ${result.events.toLocaleString('en-US')} events)`,
     `  heap after GC (MB) by minute  ${result.heapMbOverTime.map(({ minute, mb }) => `${minute}:${mb}`).join(' ')}${gc === undefined ? ' (no --expose-gc: garbage included)' : ''}`,
+    `  durability oracle's ledger    ${result.heapMbOverTime.map(({ minute, oracleBatches }) => `${minute}:${(oracleBatches / 1e6).toFixed(2)}M`).join(' ')} acknowledged batches tracked (bound TRACKED_BATCHES_MAX, 1M)`,
     `  peak heap                     ${result.heapPeakMb} MB`,
     `  written to the cold store     ${mb(result.coldBytesWritten)} in ${result.coldObjectsWritten.toLocaleString('en-US')} objects (encoded batch metadata; the simulated segments hold ${mb(result.objectStoreBytes)})`,
     `  object store                  ${result.objectStoreObjects.toLocaleString('en-US')} objects; ${result.segmentsCopied.toLocaleString('en-US')} segments uploaded, ${result.remoteReads} remote reads`,
@@ -146,6 +150,6 @@ if (process.argv[1]?.endsWith('tiering-hour.ts')) {
   const minutes = Number(process.argv[2] ?? 60);
   const cold = (process.argv[3] ?? 'file') as 'file' | 'heap';
   console.log(`tiering: issue 5's reference workload with remote.storage.enable, ${minutes} simulated minutes`);
-  const progress = (minute: number, mb: number, wallMs: number) => console.log(`  ... minute ${minute}: heap after GC ${mb} MB, ${(wallMs / 1000).toFixed(0)} s wall`);
+  const progress = (minute: number, mb: number, wallMs: number, oracle: number) => console.log(`  ... minute ${minute}: heap after GC ${mb} MB, ${(wallMs / 1000).toFixed(0)} s wall, oracle tracking ${oracle} batches`);
   console.log(formatTieringHour(runTieringHour({ minutes, cold, reportEveryMinutes: Math.max(1, Math.round(minutes / 12)), progress })));
 }
