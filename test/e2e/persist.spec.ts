@@ -50,7 +50,7 @@ test('the tiering lesson writes its segments to IndexedDB, and a reload resumes 
   await page.getByRole('radio', { name: '100×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   // Past 80 s the audit consumer reads the oldest segments back from the object store.
-  await expect.poll(() => clockMs(page), { timeout: 120_000 }).toBeGreaterThan(90_000);
+  await expect.poll(() => clockMs(page), { timeout: 120_000 }).toBeGreaterThan(84_000);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
   await expect(page.getByTestId('save-status')).toHaveText('Saved in this browser');
@@ -75,9 +75,12 @@ test('the tiering lesson writes its segments to IndexedDB, and a reload resumes 
   await expect(page.getByTestId('save-problem')).toHaveCount(0);
   expect(objectsOnCard((await figures.textContent()) ?? '')).toBe(onCard);
 
-  // And it goes on from there, reading from the database what it needs.
+  // And it goes on from there, reading from the database what it needs (to the lesson's end at
+  // 2:00 at most: on a loaded machine the pause may land close to it).
   const resumedAt = await clockMs(page);
-  await page.getByRole('button', { name: 'Play', exact: true }).click();
-  await expect.poll(() => clockMs(page), { timeout: 60_000 }).toBeGreaterThan(resumedAt + 5_000);
+  if (resumedAt < 120_000) {
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(() => clockMs(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(Math.min(resumedAt + 5_000, 120_000));
+  }
   await expect(page.getByTestId('save-problem')).toHaveCount(0);
 });
