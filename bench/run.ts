@@ -16,6 +16,10 @@
 //             (target under 100 KB). Skipped, with the reason, when Chromium is missing.
 //   quorum    bench/quorum.ts: ISR against a majority quorum (dataReplication), a straggler and
 //             then two of three replicas down, in simulated time (the README's table).
+//   tiering   bench/tiering-hour.ts: issue 6's figure, the dataplane's load with tiered storage for
+//             one simulated hour, the object store's bodies in a file-backed cold store (the
+//             IndexedDB stand-in): sim s per wall s, peak heap, heap after GC over the hour (flat),
+//             bytes written to the cold store. The slowest part: `TIERING_MINUTES=10` shortens it.
 import { createEngine } from '../src/engine/api';
 import { existsSync } from 'node:fs';
 import { runDataplaneBench } from './dataplane';
@@ -24,6 +28,7 @@ import { runKernelBench } from './kernel';
 import { formatPageBench, runPageBench } from './page';
 import { formatQuorumContrast, runQuorumContrast } from './quorum';
 import { formatReplacement, runReplacement } from './replacement';
+import { formatTieringHour, runTieringHour } from './tiering-hour';
 
 const REPEATS = 5;
 const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function';
@@ -82,6 +87,10 @@ const replacementOn = runReplacement({ tiering: true });
 console.log('\nbroker replacement, tiered storage off and on (3 brokers, 3 partitions RF 3, 1,000 records/s of 1 KiB for 3 min; broker-3\'s disk replaced, restarted 15 s later)');
 console.log(formatReplacement(replacementOff, replacementOn));
 console.log(`  wall time                     off ${(replacementOff.wallMs / 1000).toFixed(2)} s, on ${(replacementOn.wallMs / 1000).toFixed(2)} s`);
+
+const tieringMinutes = Number(process.env.TIERING_MINUTES ?? 60);
+console.log(`\ntiering: the data plane's load (above) with remote.storage.enable for ${tieringMinutes} simulated minutes; retention.ms 24 h, local.retention.ms 2 min`);
+console.log(formatTieringHour(runTieringHour({ minutes: tieringMinutes, cold: 'file', reportEveryMinutes: Math.max(1, Math.round(tieringMinutes / 12)) })));
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (existsSync(chromiumPath)) {

@@ -16,6 +16,7 @@ import { ACTIVE_CONTROLLER, describeFault, objectStoreProblem, parseFault, targe
 import { isLoadAction } from './load-actions';
 import { LoadControl } from './load-control';
 import { OBJECT_STORE_ID, type ObjectStoreDisk } from './storage/object-store';
+import { ColdTier, type ColdStore, type ColdTierView } from './storage/cold-tier';
 import { ConsumptionChecker, type ConsumptionStatus } from './check/consumption';
 import { DurabilityOracle, type DurabilityStatus, type PartitionTruth } from './check/durability';
 import { Network, type NetworkFault, type NetworkStats } from './net/network';
@@ -27,6 +28,8 @@ import { buildSample, kafkaSeries, type ClusterSample } from './metrics/catalog'
 import { SAMPLE_PERIOD_US, SeriesRecorder, type SeriesFrame, type SeriesPoints } from './metrics/series';
 
 export { ValidationError } from './validation';
+export { MemoryColdStore, COLD_CACHE_OBJECTS_MAX, type ColdStore, type ColdTierView } from './storage/cold-tier';
+export { CorruptObjectError } from './storage/segment-codec';
 export type { EngineConfigInput } from './config';
 export type { Fault, FaultInput } from './faults';
 export type { TraceEntry } from './sim/kernel';
@@ -37,6 +40,12 @@ export type { SeriesFrame, SeriesMeta, SeriesPoints } from './metrics/series';
 export { CROSS_ZONE_USD_PER_GB_EACH_WAY } from './metrics/catalog';
 
 export interface EngineOptions {
+  /**
+   * Where the object store's object bodies go (storage/cold-tier.ts): absent, they stay in the heap.
+   * A store that cannot read at once makes runs stop at the read barrier (`held`, `coldWaiting`)
+   * until the host hands the bytes back with `provideCold`. Never changes simulated outcomes.
+   */
+  readonly coldStore?: ColdStore;
   /**
    * Record metrics as time series, sampled every simulated second (default true). Sampling only
    * reads: the trace is the same without it; only `series()` and windowed metrics need it.
@@ -207,6 +216,8 @@ export class Engine {
   private readonly recorder: SeriesRecorder<ClusterSample> | null;
   /** Load actions (add and remove clients, create topics) and the register of clients. */
   private readonly load: LoadControl;
+  /** The object store's bodies: in the heap, or in options.coldStore behind the read barrier. */
+  private readonly cold: ColdTier;
 
   constructor(configInput: unknown, seed: number, options: EngineOptions = {}) {
     this.seed = checkSeed(seed);
@@ -214,7 +225,10 @@ export class Engine {
     const prng = new Prng(this.seed);
     this.network = new Network({ zones: this.config.zones, ...this.config.network }, prng.fork('network'));
     this.kernel = new Kernel(this.network, prng.fork('kernel'));
-    buildCluster(this.kernel, this.config, this.oracle, this.consumption);
+    this.cold = new ColdTier(options.coldStore ?? null);
+    const kernel = this.kernel;
+    this.cold.onHold = (holdUs) => kernel.setHold(holdUs);
+    buildCluster(this.kernel, this.config, this.oracle, this.consumption, this.cold);
     this.load = new LoadControl(this.kernel, this.config, { producer: this.oracle, consumer: this.consumption }, this);
     if (options.series === false) {
       this.recorder = null;
@@ -235,6 +249,33 @@ export class Engine {
 
   get traceHash(): string {
     return this.kernel.traceHash;
+  }
+
+  /**
+   * True when the last run call stopped short at the cold tier's read barrier: an answer due then
+   * needs object bodies not loaded yet (`coldWaiting`). Load them, `provideCold` each, and run on.
+   */
+  get held(): boolean {
+    return this.kernel.held;
+  }
+
+  /** Keys of object bodies the run needs and the store could not read at once: the host loads them. */
+  coldWaiting(): string[] {
+    return this.cold.waiting();
+  }
+
+  /**
+   * Hands back the bytes of a waiting body (what the ColdStore was given for `key`). Returns false
+   * when nothing waits for it any more. Throws CorruptObjectError when the bytes are damaged; the
+   * run stays held then.
+   */
+  provideCold(key: string, bytes: Uint8Array): boolean {
+    return this.cold.provide(key, bytes);
+  }
+
+  /** What the cold tier did: bytes written to the store, reads, what waits. */
+  coldView(): ColdTierView {
+    return this.cold.view();
   }
 
   /** Runs `durationUs` of simulated time (or until `maxEvents`). Returns the events processed. */
@@ -262,12 +303,12 @@ export class Engine {
         this.kernel.runUntil(Math.max(this.kernel.nowUs, bounds.maxTimeUs));
         return condition(this);
       }
-      this.kernel.step();
+      if (!this.kernel.step() && this.kernel.held) return condition(this); // at the read barrier: the caller loads and asks again
     }
     return condition(this);
   }
 
-  /** Processes exactly one event and returns its trace entry, or null when nothing is pending. */
+  /** Processes exactly one event and returns its trace entry, or null when nothing is pending (or the run is `held`). */
   step(): TraceEntry | null {
     const before = this.kernel.traceLength;
     // Skipped stale timers leave no trace: keep stepping until something visible happened.

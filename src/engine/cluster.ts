@@ -41,6 +41,7 @@ import { OPERATOR, type Kernel } from './sim/kernel';
 import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
 import { DISK_WRITE_TIMER, DiskDevice, DiskWriteQueue, type DiskQueueView } from './storage/disk';
+import { ColdTier } from './storage/cold-tier';
 import { ObjectStore, isObjectRequest, type ObjectResponse, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
 import { RemoteLogManager, type RemoteLogView } from './broker/remote-log-manager';
 import type { LatencyHistogram } from './metrics/histogram';
@@ -711,7 +712,13 @@ export function addConsumerProcess(kernel: Kernel, config: EngineConfig, setting
   });
 }
 
-export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: ProducerLedger, consumerLedger: ConsumerLedger = NO_CONSUMER_LEDGER): void {
+export function buildCluster(
+  kernel: Kernel,
+  config: EngineConfig,
+  ledger: ProducerLedger,
+  consumerLedger: ConsumerLedger = NO_CONSUMER_LEDGER,
+  bodies: ColdTier = new ColdTier(null),
+): void {
   if (config.controllerMode === 'zookeeper') {
     buildLegacyCluster(kernel, config);
     return;
@@ -725,7 +732,9 @@ export function buildCluster(kernel: Kernel, config: EngineConfig, ledger: Produ
         id: placement.id,
         role: 'objectStore',
         zone: placement.zone,
-        durable: { objects: new Map(), bytes: 0, outage: false, extraLatencyUs: 0 },
+        durable: { objects: new Map(), bodies, bytes: 0, outage: false, extraLatencyUs: 0 },
+        // Its pending answers die with it: nothing waits for their bodies any more.
+        onCrash: (saved) => saved.bodies.dropNeeds(),
         create: (saved) => new ObjectStoreMember(new ObjectStore(config.objectStore, saved)),
       });
       continue;

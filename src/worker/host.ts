@@ -18,6 +18,18 @@
 // (`Frame.session`), the run goes on in memory. resumeSession rebuilds a saved run by replaying its
 // actions at their moments, so a page reload continues where it was.
 //
+// Cold bytes: with a cold store factory (IndexedDB in the browser, cold-store-idb.ts), each saved
+// session's engines keep the object store's bodies in the session's database, not in the heap. A
+// run that needs a body it cannot read at once stops at the engine's read barrier (Engine.held);
+// the host loads what it waits for (Engine.coldWaiting), hands it back (provideCold) and runs on:
+// the worker awaits, the page keeps drawing, the simulated outcome is the same. Loads start as soon
+// as the engine asks, usually long before the run reaches the moment it needs them. While more
+// than COLD_WRITE_BEHIND_BYTES_MAX wait to be written, the run waits for the writes. A write that
+// fails is reported and the run goes on with its bodies in memory; a body that cannot be read back
+// (damaged, missing) is reported and the current moment is rebuilt in memory by replay (as a rewind
+// does), so the run goes on. Resuming and rewinding replay from zero, which writes every body again
+// (the same bytes under the same keys), and load what they read like a playing run.
+//
 // Timeline and rewind: the host marks what happened when (timeline.ts) and sends the markers once
 // each. `seek` rebuilds an earlier moment in a fresh engine, replaying the actions taken up to it
 // (in slices, with progress in the frames, so the worker keeps answering); the run stays *rewound*,
@@ -32,13 +44,14 @@
 //   paused|playing --seek--> rebuilding --done--> paused (rewound, or at the furthest moment again)
 //   rewound --play / step / runFor / inject--> branched: a new future from the moment
 
-import { createEngine, type Engine, type PartitionDetail, type Snapshot, type TraceEntry } from '../engine/api';
+import { createEngine, type Engine, type EngineOptions, type PartitionDetail, type Snapshot, type TraceEntry } from '../engine/api';
 import { CHECK_INTERVAL_US, ScenarioRun, type ExpectationResult, type Moment, type ScenarioReport } from '../engine/scenario/runner';
 import type { ScenarioStep } from '../engine/scenario/schema';
 import { parseScenario, parseScenarioText } from '../engine/scenario/validate';
 import { describeFault, parseFault } from '../engine/faults';
 import { ValidationError, type ValidationProblem } from '../engine/validation';
 import { FRAME_MARKERS_MAX, TIMELINE_MARKERS_MAX, markerOfMoment, markerOfNotable, replayAll, replayTo, type MarkerKind, type ReplayTarget, type TimelineMarker } from './timeline';
+import { COLD_WRITE_BEHIND_BYTES_MAX, type HostColdStore } from './cold-store-idb';
 import { SESSION_INPUTS_MAX, DamagedSessionError, MissingSessionError, describeStorageFailure, type SessionInput, type SessionMeta, type SessionSource, type SessionStore } from './sessions';
 
 export type Speed = 1 | 10 | 100 | 'max';
@@ -177,6 +190,9 @@ export interface InspectTarget {
 
 export type FrameListener = (frame: Frame) => Promise<void> | void;
 
+/** Makes the cold store of a saved session; `onFailure` is told once if its writes stop. */
+export type ColdStoreFactory = (sessionId: string, onFailure: (error: unknown) => void) => HostColdStore;
+
 export type Outcome<T = undefined> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: string; readonly problems: readonly ValidationProblem[] };
@@ -289,25 +305,39 @@ export class EngineHost {
   private stepping: { token: number; finish: (result: Outcome<StepResult>) => void } | null = null;
   private steppingToken = 0;
 
+  // ---- cold bytes ----
+  /** The current session's cold store; null: bodies stay in the heap (no factory, no session, or rebuilt in memory). */
+  private cold: HostColdStore | null = null;
+  /** Loads under way, per engine and key (an engine asks again until the body arrives). */
+  private readonly coldLoads = new WeakMap<Engine, Map<string, Promise<void>>>();
+  /** Set while the run waits for the cold store's writes to catch up. */
+  private coldBackpressure = false;
+
   constructor(
     private readonly clock: HostClock = defaultClock,
     private readonly scheduler: HostScheduler = defaultScheduler(),
     private readonly store: SessionStore | null = null,
     /** Wall-clock time for session names and ids (ms since 1970); the pacing clock is monotonic, not this. */
     private readonly wallTime: () => number = () => Date.now(),
+    /** Where saved sessions keep the object store's bodies; null: in the heap. */
+    private readonly coldStores: ColdStoreFactory | null = null,
   ) {}
 
   /** Replaces the engine with a free one built from `config` and `seed`; paused at time zero. */
   create(config: unknown, seed: number): Outcome<{ zones: readonly string[]; processes: number }> {
     let engine: Engine;
+    const id = this.newSessionId();
+    const cold = this.openCold(id);
     try {
-      engine = createEngine(config, seed);
+      engine = createEngine(config, seed, engineOptions(cold));
     } catch (error) {
+      cold?.close();
       return outcomeOf(error);
     }
     this.install(engine, null);
+    this.setCold(cold);
     this.origin = { source: { kind: 'free', config }, seed };
-    this.startSession({ kind: 'free', config }, seed, 'Free play');
+    this.startSession({ kind: 'free', config }, seed, 'Free play', id);
     return { ok: true, value: { zones: engine.config.zones, processes: engine.config.placements.length } };
   }
 
@@ -317,16 +347,20 @@ export class EngineHost {
    */
   loadScenario(source: unknown, options: { seed?: number; id?: string | null } = {}): Outcome<ScenarioInfo> {
     let run: ScenarioRun;
+    const id = this.newSessionId();
+    const cold = this.openCold(id);
     try {
       const valid = typeof source === 'string' ? parseScenarioText(source) : parseScenario(source);
-      run = new ScenarioRun(valid, { ...(options.seed === undefined ? {} : { seed: options.seed }), pauses: 'stop' });
+      run = new ScenarioRun(valid, { ...(options.seed === undefined ? {} : { seed: options.seed }), pauses: 'stop', engine: engineOptions(cold) });
     } catch (error) {
+      cold?.close();
       return outcomeOf(error);
     }
     this.install(run.engine, run);
+    this.setCold(cold);
     const text = typeof source === 'string' ? source : JSON.stringify(source);
     this.origin = { source: { kind: 'scenario', id: options.id ?? null, text }, seed: run.seed };
-    this.startSession({ kind: 'scenario', id: options.id ?? null, text }, run.seed, run.scenario.name);
+    this.startSession({ kind: 'scenario', id: options.id ?? null, text }, run.seed, run.scenario.name, id);
     return { ok: true, value: this.scenarioInfo! };
   }
 
@@ -369,14 +403,26 @@ export class EngineHost {
     const { meta, inputs } = saved;
     let engine: Engine;
     let run: ScenarioRun | null = null;
+    const cold = this.openCold(id);
+    const previousCold = this.cold;
     try {
-      ({ engine, run } = buildFrom(meta.source, meta.seed));
+      ({ engine, run } = buildFrom(meta.source, meta.seed, cold));
       // Each action at its exact moment (its event count, then its time), then to the saved moment.
-      replayAll(replayTo(engine, run, inputs, { atUs: meta.simulatedUs, events: meta.events }));
+      // The replay writes every body again; one it reads and cannot read at once is loaded first.
+      const replay = replayTo(engine, run, inputs, { atUs: meta.simulatedUs, events: meta.events });
+      if (cold === null) {
+        replayAll(replay);
+      } else {
+        for (let step = replay.next(); step.done !== true; step = replay.next()) {
+          if (engine.held) await this.loadCold(engine, cold);
+        }
+      }
     } catch (error) {
+      if (cold !== previousCold) cold?.close();
       return { ok: false, error: `the saved session ${id} could not be replayed: ${error instanceof Error ? error.message : String(error)}`, problems: [] };
     }
     this.install(engine, run);
+    this.setCold(cold);
     this.origin = { source: meta.source, seed: meta.seed };
     this.inputs = [...inputs];
     this.appliedInputs = inputs.length;
@@ -393,15 +439,33 @@ export class EngineHost {
     return { ok: true, value: { source: meta.source, seed: meta.seed, scenario: this.scenarioInfo } };
   }
 
-  private startSession(source: SessionSource, seed: number, name: string): void {
+  /** A new session's id (made before its engine, whose cold store lives in the session's database); null without a store. */
+  private newSessionId(): string | null {
+    if (this.store === null) return null;
+    return `${this.wallTime().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+  }
+
+  /** The cold store of session `id`, or null when bodies stay in the heap. */
+  private openCold(id: string | null): HostColdStore | null {
+    if (id === null || this.coldStores === null) return null;
+    let store: HostColdStore | null = null;
+    store = this.coldStores(id, (error) => {
+      if (this.cold !== store) return;
+      this.sessionStatus = { ...this.sessionStatus, message: `${describeStorageFailure(error)} (segments in the object store are kept in memory from now on)` };
+      this.publish();
+    });
+    return store;
+  }
+
+  private startSession(source: SessionSource, seed: number, name: string, sessionId: string | null): void {
     this.session = null;
     const store = this.store;
-    if (store === null) {
+    if (store === null || sessionId === null) {
       this.sessionStatus = { id: null, status: 'off', message: null };
       return;
     }
     const createdAtMs = this.wallTime();
-    const id = `${createdAtMs.toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+    const id = sessionId;
     const engine = this.requireEngine();
     const meta: SessionMeta = { id, name, createdAtMs, savedAtMs: createdAtMs, source, seed, simulatedUs: engine.nowUs, events: engine.eventCount, traceHash: engine.traceHash, inputs: 0 };
     this.session = { meta, inputs: 0, lastSavedWallMs: this.clock.now(), savedEvents: engine.eventCount };
@@ -445,9 +509,10 @@ export class EngineHost {
     this.write(() => store.saveProgress(session.meta.id, progress));
   }
 
-  /** Resolves once every write queued so far is done (tests, and the page before it reloads). */
+  /** Resolves once every write queued so far is done, cold bytes included (tests, and the page before it reloads). */
   flushSessions(): Promise<void> {
-    return this.writes;
+    const cold = this.cold;
+    return cold === null ? this.writes : Promise.all([this.writes, cold.flush()]).then(() => undefined);
   }
 
   /** Registers the page's frame listener; the host awaits it before sending the next frame. */
@@ -489,6 +554,104 @@ export class EngineHost {
     this.publish();
   }
 
+  /** Runs `engine` toward `targetUs` (through presenter pauses, never past a scenario's end); stops early when held. */
+  private runToward(engine: Engine, targetUs: number): void {
+    if (this.run !== null) {
+      // Skipping ahead runs through presenter pauses; it stops at the scenario's end.
+      while (!this.run.done && engine.nowUs < targetUs) {
+        this.run.advance(targetUs);
+        if (engine.held) return;
+      }
+    } else {
+      engine.runUntil(targetUs);
+    }
+  }
+
+  /** runFor's remainder, for a run held at the read barrier: load, run on, until the target. */
+  private async runForLoading(engine: Engine, targetUs: number, before: number): Promise<Outcome<number>> {
+    const cold = this.cold;
+    try {
+      while (engine.held && cold !== null && this.engine === engine) {
+        this.publish();
+        await this.loadCold(engine, cold);
+        if (this.engine !== engine) break;
+        this.runToward(engine, targetUs);
+      }
+    } catch (error) {
+      this.coldReadFailed(engine, error);
+      return { ok: false, error: `the run stopped at ${engine.nowUs} µs: ${error instanceof Error ? error.message : String(error)}`, problems: [] };
+    }
+    if (this.playing) this.anchor(engine);
+    this.publish();
+    return { ok: true, value: engine.eventCount - before };
+  }
+
+  // ---- cold bytes -----------------------------------------------------------------------------
+
+  private setCold(cold: HostColdStore | null): void {
+    if (this.cold !== null && this.cold !== cold) this.cold.close();
+    this.cold = cold;
+  }
+
+  /** Loads every body `engine` waits for from `cold` and hands it over; rejects when one cannot be read. */
+  private loadCold(engine: Engine, cold: HostColdStore): Promise<void> {
+    let loads = this.coldLoads.get(engine);
+    if (loads === undefined) {
+      loads = new Map();
+      this.coldLoads.set(engine, loads);
+    }
+    const pending: Promise<void>[] = [];
+    for (const key of engine.coldWaiting()) {
+      let load = loads.get(key);
+      if (load === undefined) {
+        const started = loads;
+        load = cold.load(key).then(
+          (bytes) => {
+            started.delete(key);
+            engine.provideCold(key, bytes);
+          },
+          (error: unknown) => {
+            started.delete(key);
+            throw error;
+          },
+        );
+        loads.set(key, load);
+      }
+      pending.push(load);
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  /** Starts loading what the playing engine will need (a prefetch) and, when it is held, ticks again once loaded. */
+  private pumpCold(engine: Engine): void {
+    const cold = this.cold;
+    if (cold === null || engine.coldWaiting().length === 0) return;
+    const wasHeld = engine.held;
+    this.loadCold(engine, cold).then(
+      () => {
+        if (wasHeld && this.engine === engine && this.playing) this.scheduleTick(0);
+      },
+      (error: unknown) => this.coldReadFailed(engine, error),
+    );
+  }
+
+  /**
+   * A body could not be read back (damaged, missing, IndexedDB gone): this run cannot go on from
+   * its store. It says so, and rebuilds the current moment with its bodies in memory, by replay.
+   */
+  private coldReadFailed(engine: Engine, error: unknown): void {
+    if (this.engine !== engine || this.cold === null) return;
+    this.setCold(null);
+    this.playing = false;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.sessionStatus = { ...this.sessionStatus, message: `A segment saved in IndexedDB could not be read back (${reason}). The run is rebuilt at this moment with its segments in memory, and goes on from there.` };
+    const message = this.sessionStatus.message;
+    void this.seekFresh(this.headMoment().atUs).then(() => {
+      if (this.sessionStatus.message !== message) this.sessionStatus = { ...this.sessionStatus, message };
+      this.publish();
+    });
+  }
+
   /** Processes one event (pausing first); returns it, or null when nothing is pending or the scenario ended. */
   step(): TraceEntry | null {
     const engine = this.requireEngine();
@@ -502,25 +665,25 @@ export class EngineHost {
     }
     this.branch(engine);
     const entry = engine.step();
+    this.pumpCold(engine); // held: the body it waits for loads now, and the next step goes on
     this.publish();
     return entry;
   }
 
-  /** Runs a stretch of simulated time at once, whatever the speed (tests, "skip ahead"). */
-  runFor(durationUs: number): Outcome<number> {
+  /**
+   * Runs a stretch of simulated time at once, whatever the speed (tests, "skip ahead"). Answers at
+   * once, unless the run needs cold bytes on the way: then once they are loaded and the stretch is run.
+   */
+  runFor(durationUs: number): Outcome<number> | Promise<Outcome<number>> {
     try {
       const engine = this.requireEngine();
       if (this.rebuild !== null) return { ok: false, error: 'a rewind is rebuilding its moment; wait until it is shown', problems: [] };
       this.cancelStepping();
       this.branch(engine);
       const before = engine.eventCount;
-      if (this.run !== null) {
-        // Skipping ahead runs through presenter pauses; it stops at the scenario's end.
-        const targetUs = engine.nowUs + durationUs;
-        while (!this.run.done && engine.nowUs < targetUs) this.run.advance(targetUs);
-      } else {
-        engine.runFor(durationUs);
-      }
+      const targetUs = engine.nowUs + durationUs;
+      this.runToward(engine, targetUs);
+      if (engine.held) return this.runForLoading(engine, targetUs, before);
       if (this.playing) this.anchor(engine);
       this.publish();
       return { ok: true, value: engine.eventCount - before };
@@ -662,7 +825,7 @@ export class EngineHost {
             const moments = run.allMoments();
             for (let i = moments.length - 1; i >= 0 && moments[i]!.index > seenIndex; i--) if (isLessonMoment(moments[i]!)) reached = true;
             seenIndex = moments.at(-1)?.index ?? seenIndex;
-          } while (!reached && !run.done && this.clock.now() - startMs < SLICE_WALL_MS);
+          } while (!reached && !run.done && !engine.held && this.clock.now() - startMs < SLICE_WALL_MS);
         } catch (error) {
           this.stepping = null;
           this.publish();
@@ -672,6 +835,18 @@ export class EngineHost {
         if (!reached && !run.done) {
           this.measureRate(engine);
           this.publish();
+          const cold = this.cold;
+          if (engine.held && cold !== null) {
+            // Held at the read barrier: the next slice runs once the bodies it waits for are in.
+            this.loadCold(engine, cold).then(
+              () => this.scheduler.schedule(slice, 0),
+              (error: unknown) => {
+                this.cancelStepping();
+                this.coldReadFailed(engine, error);
+              },
+            );
+            return;
+          }
           this.scheduler.schedule(slice, 0);
           return;
         }
@@ -698,7 +873,7 @@ export class EngineHost {
    * A moment past the scenario's end, or one the run does not pass through, changes nothing shown
    * to the person: the page opens the default cluster and says why.
    */
-  openMoment(inputs: readonly SessionInput[], target: ReplayTarget): Outcome<RunMoment> {
+  async openMoment(inputs: readonly SessionInput[], target: ReplayTarget): Promise<Outcome<RunMoment>> {
     let engine: Engine;
     try {
       engine = this.requireEngine();
@@ -713,7 +888,15 @@ export class EngineHost {
       return fail(`t is ${formatMs(target.atUs)}, past the scenario's end at ${formatMs(run.durationUs)}; expected a moment inside it`);
     }
     try {
-      replayAll(replayTo(engine, run, inputs, target));
+      const replay = replayTo(engine, run, inputs, target);
+      const cold = this.cold;
+      if (cold === null) replayAll(replay);
+      else {
+        // A body the replay reads and cannot read at once is loaded first (the read barrier).
+        for (let step = replay.next(); step.done !== true; step = replay.next()) {
+          if (engine.held) await this.loadCold(engine, cold);
+        }
+      }
     } catch (error) {
       return fail(`its actions could not be replayed: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -762,6 +945,15 @@ export class EngineHost {
    * rebuilt exactly, event count and all. Nothing is dropped until the run branches.
    */
   seek(atUs: number): Promise<Outcome<SeekResult>> {
+    return this.seekTo(atUs, false);
+  }
+
+  /** Rebuilds the moment `atUs` from zero in a fresh engine, even when the current one shows it (a run whose store failed). */
+  private seekFresh(atUs: number): Promise<Outcome<SeekResult>> {
+    return this.seekTo(atUs, true);
+  }
+
+  private seekTo(atUs: number, fresh: boolean): Promise<Outcome<SeekResult>> {
     let engine: Engine;
     try {
       engine = this.requireEngine();
@@ -779,7 +971,7 @@ export class EngineHost {
     const origin = this.origin;
     if (origin === null) return Promise.resolve({ ok: false, error: 'seek: this run cannot be rebuilt (it has no recorded source)', problems: [] });
     const toHead = atUs === head.atUs;
-    if (this.head === null && toHead && this.rebuild === null) {
+    if (!fresh && this.head === null && toHead && this.rebuild === null) {
       // Already there.
       this.playing = false;
       this.publish();
@@ -788,10 +980,11 @@ export class EngineHost {
     // Forward while rewound, the engine shown lies on the recorded history: it goes on from where it
     // is (the same deterministic continuation a rebuild from zero would reach), replaying only the
     // actions between. Backward, or while another rebuild runs, a fresh engine starts from zero.
-    const continuing = this.head !== null && this.rebuild === null && atUs >= engine.nowUs;
+    const continuing = !fresh && this.head !== null && this.rebuild === null && atUs >= engine.nowUs;
     let built: { engine: Engine; run: ScenarioRun | null };
+    const cold = this.cold;
     try {
-      built = continuing ? { engine, run: this.run } : buildFrom(origin.source, origin.seed);
+      built = continuing ? { engine, run: this.run } : buildFrom(origin.source, origin.seed, cold);
     } catch (error) {
       return Promise.resolve(outcomeOf(error));
     }
@@ -814,7 +1007,21 @@ export class EngineHost {
         let done = false;
         try {
           do done = replay.next().done === true;
-          while (!done && this.clock.now() - startMs < SLICE_WALL_MS);
+          while (!done && !built.engine.held && this.clock.now() - startMs < SLICE_WALL_MS);
+          if (!done && built.engine.held && cold !== null) {
+            // The rebuilt run needs a body from the store: the next slice runs once it is loaded.
+            this.publish();
+            this.loadCold(built.engine, cold).then(
+              () => this.scheduler.schedule(slice, 0),
+              (error: unknown) => {
+                if (this.rebuild?.token !== token) return;
+                this.rebuild = null;
+                this.publish();
+                resolve({ ok: false, error: `the rewind could not read a saved segment back: ${error instanceof Error ? error.message : String(error)}`, problems: [] });
+              },
+            );
+            return;
+          }
         } catch (error) {
           this.rebuild = null;
           this.publish();
@@ -1037,11 +1244,24 @@ export class EngineHost {
     if (engine === null || !this.playing) return;
     const sliceStartMs = this.clock.now();
     let keepPlaying = true;
+    const cold = this.cold;
+    if (cold !== null && cold.backlogBytes > COLD_WRITE_BEHIND_BYTES_MAX) {
+      // IndexedDB is behind: the run waits for the writes rather than holding more bytes in the heap.
+      if (!this.coldBackpressure) {
+        this.coldBackpressure = true;
+        void cold.flush().then(() => {
+          this.coldBackpressure = false;
+          if (this.engine === engine && this.playing) this.scheduleTick(0);
+        });
+      }
+      this.publish();
+      return;
+    }
     if (this.speed === 'max') {
       // 10 ms of simulated time or SLICE_EVENTS_MAX events per step, until the slice is used up.
       do {
         keepPlaying = this.advance(engine, engine.nowUs + 10_000);
-      } while (keepPlaying && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
+      } while (keepPlaying && !engine.held && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
       this.behind = false;
     } else {
       const speed = this.speed;
@@ -1051,7 +1271,7 @@ export class EngineHost {
       do {
         keepPlaying = this.advance(engine, targetUs);
         caughtUp = engine.nowUs >= targetUs;
-      } while (keepPlaying && !caughtUp && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
+      } while (keepPlaying && !caughtUp && !engine.held && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
       if (!caughtUp && (targetUs - engine.nowUs) / 1_000 / speed > CATCH_UP_MAX_MS) {
         // Give up on the debt: simulated time continues from here at the chosen speed.
         this.anchor(engine);
@@ -1063,9 +1283,11 @@ export class EngineHost {
       this.playing = false;
       this.behind = false;
     }
+    // Bodies the run asked for: loading starts now; a held run ticks again once they are in.
+    this.pumpCold(engine);
     this.publish();
     // Sleep until the next frame is due; never longer than a frame, so controls stay snappy.
-    if (this.playing) this.scheduleTick(this.speed === 'max' || this.behind ? 0 : 16);
+    if (this.playing) this.scheduleTick(engine.held ? 16 : this.speed === 'max' || this.behind ? 0 : 16);
   }
 
   private resetRate(): void {
@@ -1187,10 +1409,15 @@ function formatMs(atUs: number): string {
 }
 
 /** A fresh engine (and scenario run) for a run's source and seed. */
-function buildFrom(source: SessionSource, seed: number): { engine: Engine; run: ScenarioRun | null } {
-  if (source.kind === 'free') return { engine: createEngine(source.config, seed), run: null };
-  const run = new ScenarioRun(parseScenarioText(source.text), { seed, pauses: 'stop' });
+function buildFrom(source: SessionSource, seed: number, cold: HostColdStore | null): { engine: Engine; run: ScenarioRun | null } {
+  if (source.kind === 'free') return { engine: createEngine(source.config, seed, engineOptions(cold)), run: null };
+  const run = new ScenarioRun(parseScenarioText(source.text), { seed, pauses: 'stop', engine: engineOptions(cold) });
   return { engine: run.engine, run };
+}
+
+/** An engine's options for a cold store (none: bodies in the heap). */
+function engineOptions(cold: HostColdStore | null): EngineOptions {
+  return cold === null ? {} : { coldStore: cold };
 }
 
 /** How many of the (time-ordered) actions were taken at or before `atUs`. */

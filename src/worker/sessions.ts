@@ -8,7 +8,9 @@
 //
 // Layout, so a person can find it in the browser's developer tools (Application > IndexedDB):
 //   kora-playground                       one store, "sessions": each session's SessionMeta
-//   kora-playground-session-<id>          one database per session, store "inputs": its actions
+//   kora-playground-session-<id>          one database per session, store "inputs": its actions,
+//                                         and store "objects": the object store's bodies, encoded
+//                                         (cold-store-idb.ts writes them behind the run)
 // Writes are made behind the simulation (the host never waits for them); a failure is reported,
 // never thrown into the run. Records read back are checked: a damaged one is refused by name.
 //
@@ -108,6 +110,25 @@ function checkInput(id: string, index: number, record: unknown): SessionInput {
   return input as unknown as SessionInput;
 }
 
+/** Version 2 added the "objects" store (cold bytes); version 1 databases are upgraded in place. */
+export const SESSION_DB_VERSION = 2;
+
+/**
+ * Opens a session's own database, creating its stores. A connection closes itself when another
+ * wants to delete or upgrade the database (deleting a session must never wait on a run's writer).
+ */
+export function openSessionDb(id: string): Promise<IDBPDatabase> {
+  return openDB(`${SESSION_DB_PREFIX}${id}`, SESSION_DB_VERSION, {
+    upgrade(db) {
+      if (!db.objectStoreNames.contains('inputs')) db.createObjectStore('inputs');
+      if (!db.objectStoreNames.contains('objects')) db.createObjectStore('objects');
+    },
+    blocking(_current, _next, event) {
+      (event.target as IDBDatabase).close();
+    },
+  });
+}
+
 /** The sessions in IndexedDB (the browser's, or fake-indexeddb's in Node). */
 export class IdbSessionStore implements SessionStore {
   private index: Promise<IDBPDatabase> | null = null;
@@ -126,11 +147,7 @@ export class IdbSessionStore implements SessionStore {
   }
 
   private openSession(id: string): Promise<IDBPDatabase> {
-    return openDB(`${SESSION_DB_PREFIX}${id}`, 1, {
-      upgrade(db) {
-        db.createObjectStore('inputs');
-      },
-    });
+    return openSessionDb(id);
   }
 
   async create(meta: SessionMeta): Promise<void> {

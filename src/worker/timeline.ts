@@ -9,6 +9,9 @@
 // run passed through exactly that state, since its actions after T came later; so the trace hash at
 // the rebuilt moment is the original's there.
 //
+// A replay may stop at the engine's read barrier (Engine.held: a body in the cold store is not
+// loaded yet): it yields then, and the host loads the body before asking for the next slice.
+//
 // Never: touches the page, the store or the wall clock; the replay yields between slices so the
 // host can stay responsive and report progress, and it is the same code whether run at once
 // (resumeSession) or in slices (a rewind).
@@ -124,7 +127,8 @@ export function replayAll(replay: Generator<void, void>): void {
 function* moveToEvents(engine: Engine, events: number, atUs: number): Generator<void, void> {
   while (engine.eventCount < events) {
     const popped = engine.runUntil(Math.max(atUs, engine.nowUs), { maxEvents: Math.min(events - engine.eventCount, REPLAY_SLICE_EVENTS) });
-    if (popped === 0) return;
+    // Held at the cold tier's read barrier: not the end, the host loads what it waits for and goes on.
+    if (popped === 0 && !engine.held) return;
     yield;
   }
 }
@@ -142,7 +146,7 @@ function* moveToTime(engine: Engine, run: ScenarioRun | null, atUs: number, alwa
     if (run?.done === true || engine.nowUs > atUs) return;
     const sliceEndUs = Math.min(engine.nowUs + REPLAY_SLICE_US, atUs);
     const paused = run !== null ? run.advance(sliceEndUs) : (engine.runUntil(sliceEndUs), false);
-    if (!paused && sliceEndUs === atUs) return;
+    if (!paused && !engine.held && sliceEndUs === atUs) return;
     yield;
   }
 }

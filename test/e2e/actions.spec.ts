@@ -6,6 +6,7 @@
 // Method: free play at Max speed; everything is read from the page (cards, partitions, timeline
 // markers' labels), never from hard-coded figures.
 import { expect, test, type Page } from '@playwright/test';
+import { partitionsListed } from './partitions-text';
 
 test.beforeEach(async ({ page }) => {
   page.on('pageerror', (error) => {
@@ -31,7 +32,7 @@ function myMarker(page: Page, text: RegExp) {
   return page.getByTestId('timeline').locator('[data-testid="timeline-marker"][data-kind="you"]').and(page.getByLabel(text));
 }
 
-const partitionCount = (text: string | null): number => (/partitions? ([\d, ]+)/.exec(text ?? '')?.[1] ?? '').split(',').filter((part) => part.trim() !== '').length;
+const partitionCount = partitionsListed;
 
 test('add a producer from the tool bar: it appears, produces, and the timeline marks it', async ({ page }) => {
   await play(page);

@@ -3,6 +3,7 @@
 // coordinator rebalances and the two survivors own three partitions each, in generation 2.
 import { expect, test } from '@playwright/test';
 import { clockMs } from './clock';
+import { partitionsListed } from './partitions-text';
 
 test.beforeEach(async ({ page }) => {
   page.on('pageerror', (error) => {
@@ -10,7 +11,7 @@ test.beforeEach(async ({ page }) => {
   });
 });
 
-const partitionsOf = (text: string): number => (/partitions? ([\d, ]+)/.exec(text)?.[1] ?? '').split(',').filter((part) => part.trim() !== '').length;
+const partitionsOf = partitionsListed;
 
 test('rebalance lesson: consumer cards show the group, its partitions, and the rebalance after a consumer crashes', async ({ page }) => {
   await page.goto('./?scenario=consumer-group-rebalance');

@@ -27,7 +27,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 describe('the inspected partition in frames', () => {
   it('is carried once chosen, follows the run, and is gone once the page stops inspecting', async () => {
     const { host, frames } = setUp();
-    expect(host.runFor(6 * SECOND).ok).toBe(true);
+    expect((await host.runFor(6 * SECOND)).ok).toBe(true);
     await settle();
     expect(frames.at(-1)!.inspected).toBeNull();
 

@@ -160,7 +160,7 @@ describe('a shared moment', () => {
 
     const other = setUp();
     other.host.loadScenario(lesson('broker-crash'), { id: 'broker-crash' });
-    const opened = other.host.openMoment(shared.value.inputs, { atUs: shared.value.atUs, events: shared.value.events });
+    const opened = await other.host.openMoment(shared.value.inputs, { atUs: shared.value.atUs, events: shared.value.events });
     expect(opened).toEqual({ ok: true, value: { atUs: shared.value.atUs, events: shared.value.events, traceHash: shared.value.traceHash } });
     await new Promise((resolve) => setTimeout(resolve, 0)); // the frames queued behind the page's draws
     const markers = other.frames.flatMap((frame) => frame.timeline.markers);
@@ -185,18 +185,18 @@ describe('a shared moment', () => {
     expect(shared.value.inputs.map((input) => (input.fault as { process: string }).process)).toEqual(['broker-2']);
     const other = setUp();
     other.host.loadScenario(lesson('broker-crash'), { id: 'broker-crash' });
-    const opened = other.host.openMoment(shared.value.inputs, { atUs: shared.value.atUs, events: shared.value.events });
+    const opened = await other.host.openMoment(shared.value.inputs, { atUs: shared.value.atUs, events: shared.value.events });
     expect(opened.ok && opened.value.traceHash).toBe(shared.value.traceHash);
   });
 
-  it('refuses a moment past the lesson, an event count the run does not reach, and a second opening', () => {
+  it('refuses a moment past the lesson, an event count the run does not reach, and a second opening', async () => {
     const { host } = setUp();
     host.loadScenario(lesson('broker-crash'), { id: 'broker-crash' });
-    expect(host.openMoment([], { atUs: 31 * SECOND })).toMatchObject({ ok: false, error: expect.stringContaining("past the scenario's end at 30000 ms") });
-    expect(host.openMoment([], { atUs: SECOND, events: 10_000_000 })).toMatchObject({ ok: false, error: expect.stringMatching(/reaches \d+ events at 1000 ms, not the link's 10000000/) });
+    expect(await host.openMoment([], { atUs: 31 * SECOND })).toMatchObject({ ok: false, error: expect.stringContaining("past the scenario's end at 30000 ms") });
+    expect(await host.openMoment([], { atUs: SECOND, events: 10_000_000 })).toMatchObject({ ok: false, error: expect.stringMatching(/reaches \d+ events at 1000 ms, not the link's 10000000/) });
     const fresh = setUp();
     fresh.host.loadScenario(lesson('broker-crash'), { id: 'broker-crash' });
-    expect(fresh.host.openMoment([], { atUs: SECOND }).ok).toBe(true);
-    expect(fresh.host.openMoment([], { atUs: 2 * SECOND })).toMatchObject({ ok: false, error: 'a moment opens only on a run just loaded' });
+    expect((await fresh.host.openMoment([], { atUs: SECOND })).ok).toBe(true);
+    expect(await fresh.host.openMoment([], { atUs: 2 * SECOND })).toMatchObject({ ok: false, error: 'a moment opens only on a run just loaded' });
   });
 });

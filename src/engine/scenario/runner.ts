@@ -17,7 +17,7 @@
 // What a person should see (captions, pauses, actions, checks) is collected as moments, which the
 // host drains. Captions never enter the trace: rewording a caption does not change a run.
 
-import type { Engine } from '../api';
+import type { Engine, EngineOptions } from '../api';
 import { createEngine } from '../api';
 import { describeFault, type Fault } from '../faults';
 import { formatSpan, type TimeUs } from '../sim/time';
@@ -71,6 +71,8 @@ export interface RunOptions {
   readonly seed?: number;
   /** "stop": a pause step stops the current advance (the page); "record": it is only noted (headless). */
   readonly pauses?: 'stop' | 'record';
+  /** The engine's options (a cold store for the object store's bodies, series off). */
+  readonly engine?: EngineOptions;
 }
 
 const COMPARE: Record<Comparison, (a: number, b: number) => boolean> = {
@@ -123,7 +125,7 @@ export class ScenarioRun {
     this.seed = options.seed ?? valid.scenario.seed;
     this.pauses = options.pauses ?? 'record';
     this.durationUs = valid.scenario.duration;
-    this.engine = createEngine(valid.scenario.cluster, this.seed);
+    this.engine = createEngine(valid.scenario.cluster, this.seed, options.engine ?? {});
     this.scheduleTimeline();
     this.scheduleExpectations();
     this.engine.scheduleScript(0, 'scenario:check', () => this.checkpoint());
@@ -151,7 +153,8 @@ export class ScenarioRun {
     const processed = this.engine.runUntil(targetUs, maxEvents === undefined ? {} : { maxEvents });
     // A pause during this call stops it, even when the pause fell exactly on the target time.
     const paused = this.pauses === 'stop' && this.pausesReached > pausesBefore;
-    if (!paused && (maxEvents === undefined || processed < maxEvents)) this.settledUs = targetUs;
+    // Held at the cold tier's read barrier: events due by the target have not all run.
+    if (!paused && !this.engine.held && (maxEvents === undefined || processed < maxEvents)) this.settledUs = targetUs;
     return paused;
   }
 

@@ -17,6 +17,11 @@
 // anchor's time only records the new deadline and the sequence number it would have had; when the
 // anchor surfaces early, it is put back at that (deadline, seq), or dropped if disarmed. So the
 // firing order is exactly the one with one entry per arming, without the heap work of the others.
+//
+// The hold (setHold): a time at and after which no event runs until the hold moves. The cold tier
+// sets it to the moment an answer needs a body that is not loaded yet (storage/cold-tier.ts); a run
+// call reaching it returns early with `held` set, and the host loads the body and runs on. The
+// clock stays at the last event run, so a held run and an unheld one pass through the same states.
 
 import { Refusal, type Network } from '../net/network';
 import { RollingHash, hashString32 } from './hash';
@@ -238,6 +243,9 @@ export class Kernel {
   private readonly notable = new TraceRing(NOTABLE_RING_CAPACITY);
   private deliveriesLostToCrash = 0;
   private stopRequested = false;
+  /** No event at or after this time runs (the cold tier's read barrier); +Infinity: none. */
+  private holdUs: TimeUs = Number.POSITIVE_INFINITY;
+  private heldByHold = false;
   /** A read-only observer called as the clock reaches each multiple of its period (see observeEvery). */
   private observer: ((boundaryUs: TimeUs) => void) | null = null;
   private observePeriodUs = 0;
@@ -410,6 +418,16 @@ export class Kernel {
 
   // ---- running ------------------------------------------------------------------------------
 
+  /** Events at or after `holdUs` wait until the hold moves (+Infinity lifts it). */
+  setHold(holdUs: TimeUs): void {
+    this.holdUs = holdUs;
+  }
+
+  /** True when the last run call (runUntil, step) stopped at the hold, with events due that it did not run. */
+  get held(): boolean {
+    return this.heldByHold;
+  }
+
   /**
    * Asks the current runUntil to return right after the event being handled (a presenter's
    * pause). The clock stays at that event's time; the next runUntil continues from there.
@@ -445,6 +463,12 @@ export class Kernel {
 
   /** Processes the next event. Returns false when the queue is empty. */
   step(): boolean {
+    this.heldByHold = false;
+    const next = this.queue.peek();
+    if (next !== undefined && next.timeUs >= this.holdUs) {
+      this.heldByHold = true;
+      return false;
+    }
     const event = this.queue.pop();
     if (event === undefined) return false;
     if (event.timeUs >= this.nextObserveUs) this.observeUpTo(event.timeUs);
@@ -462,11 +486,21 @@ export class Kernel {
     if (timeUs < this.now) throw new Error(`kernel: cannot run back to ${timeUs}µs; now is ${this.now}µs`);
     let processed = 0;
     const queue = this.queue;
+    this.heldByHold = false;
     while (processed < maxEvents) {
       const next = queue.peek();
       if (next === undefined || next.timeUs > timeUs) {
+        if (timeUs >= this.holdUs) {
+          // Nothing due before the target, but the hold forbids reaching it: the clock stops short.
+          this.heldByHold = true;
+          return processed;
+        }
         if (timeUs >= this.nextObserveUs) this.observeUpTo(timeUs);
         this.now = timeUs;
+        return processed;
+      }
+      if (next.timeUs >= this.holdUs) {
+        this.heldByHold = true;
         return processed;
       }
       queue.pop();

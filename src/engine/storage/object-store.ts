@@ -16,10 +16,18 @@
 // Cost, with assumed prices named (AWS S3 Standard, us-east-1, list prices): storage
 // $0.023 per GB-month, PUT/LIST $0.005 per 1,000 requests, GET $0.0004 per 1,000, DELETE free.
 //
+// Bodies: the store keeps each object's metadata (key, size, when stored) in the heap; its body
+// (the segment's batch list) lives in the cold tier (cold-tier.ts): in the heap, or encoded in a
+// ColdStore (IndexedDB in the browser). A GetObject asks the cold tier for the body when it
+// arrives, for the moment its answer is due; the kernel holds the run at that moment until the body
+// is loaded, so the answer leaves at the same simulated time whichever tier holds the bytes.
+//
 // Never: loses an acknowledged PUT, answers before its latency, or holds more than OBJECTS_MAX.
 
+import type { LogBatch } from '../broker/protocol';
 import type { Effects, Message } from '../sim/process';
 import { US_PER_MS, US_PER_SECOND, type TimeUs } from '../sim/time';
+import type { ColdTier } from './cold-tier';
 
 export const OBJECT_STORE_ID = 'object-store';
 /** Objects the store holds at most; a PUT beyond is refused with SlowDown. */
@@ -49,17 +57,20 @@ export interface ObjectStoreSettings {
   readonly bytesPerSecond: number;
 }
 
-/** What the store keeps of an object: its size and the caller's description of it (segment metadata). */
+/** What the store keeps of an object in the heap: its metadata. Its body is in the cold tier, under the same key. */
 export interface StoredObject {
   readonly key: string;
   readonly objectBytes: number;
-  readonly payload: unknown;
+  /** Batches in the body (the segment's batch count). */
+  readonly batchCount: number;
   readonly storedUs: TimeUs;
 }
 
 /** The service's durable state: its objects, and the faults it is in (they outlast anything a client does). */
 export interface ObjectStoreDisk {
   readonly objects: Map<string, StoredObject>;
+  /** The objects' bodies: in the heap, or in a ColdStore (IndexedDB), read by request. */
+  readonly bodies: ColdTier;
   /** Bytes of every object held. */
   bytes: number;
   /** An outage: every request is answered 503 ServiceUnavailable. */
@@ -76,8 +87,8 @@ export interface ObjectRequest extends Message {
   readonly key: string;
   /** PutObject: the object's size (the message's `bytes` carries them over the network). */
   readonly objectBytes?: number;
-  /** PutObject: what the caller wants back on a GetObject (segment metadata). */
-  readonly payload?: unknown;
+  /** PutObject: the body, what a GetObject gives back (the segment's batches). */
+  readonly payload?: readonly LogBatch[];
   /** GetObject: read only the first bytes (an HTTP Range). */
   readonly rangeBytes?: number;
 }
@@ -88,9 +99,9 @@ export interface ObjectResponse extends Message {
   readonly operation: ObjectOperation;
   readonly key: string;
   readonly error: ObjectStoreError;
-  /** GetObject: the object's size and payload. */
+  /** GetObject: the object's size and body (its batches). */
   readonly objectBytes: number;
-  readonly payload: unknown;
+  readonly payload: readonly LogBatch[] | null;
   /** ListObjectsV2: the keys under the prefix, in order, at most LIST_KEYS_MAX. */
   readonly keys: readonly string[];
   /** A sentence for people when the error is not NONE. */
@@ -128,6 +139,8 @@ export const IN_FLIGHT_MAX = 10_000;
 interface Pending {
   readonly from: string;
   readonly response: ObjectResponse;
+  /** A GetObject's answer: the key whose body it carries, taken from the cold tier when it leaves. */
+  readonly bodyKey: string | null;
 }
 
 export class ObjectStore {
@@ -160,7 +173,10 @@ export class ObjectStore {
     const moved = request.type === 'PutObject' ? (request.objectBytes ?? 0) : response.error === 'NONE' && request.type === 'GetObject' ? response.objectBytes : 0;
     const transferUs = Math.ceil((moved * US_PER_SECOND) / this.settings.bytesPerSecond);
     const id = this.nextAnswer++;
-    this.pending.set(id, { from, response });
+    const bodyKey = request.type === 'GetObject' && response.error === 'NONE' ? request.key : null;
+    // The answer's body must be in the heap when it leaves: the cold tier loads it by then (or holds the run).
+    if (bodyKey !== null) this.disk.bodies.need(bodyKey, fx.nowUs + latencyUs + transferUs);
+    this.pending.set(id, { from, response, bodyKey });
     fx.setTimer(`${TIMER_PREFIX}${id}`, latencyUs + transferUs);
   }
 
@@ -171,7 +187,8 @@ export class ObjectStore {
     const pending = this.pending.get(id);
     if (pending !== undefined) {
       this.pending.delete(id);
-      fx.send(pending.from, pending.response);
+      const response = pending.bodyKey === null ? pending.response : { ...pending.response, payload: this.disk.bodies.take(pending.bodyKey) };
+      fx.send(pending.from, response);
     }
     return true;
   }
@@ -199,14 +216,16 @@ export class ObjectStore {
         if (previous === undefined && objects.size >= OBJECTS_MAX) return answer('SlowDown', `503 SlowDown: the object store holds ${OBJECTS_MAX} objects, the most this simulation keeps`);
         const objectBytes = request.objectBytes ?? 0;
         this.disk.bytes += objectBytes - (previous?.objectBytes ?? 0);
-        objects.set(request.key, { key: request.key, objectBytes, payload: request.payload ?? null, storedUs: fx.nowUs });
+        const batches = request.payload ?? [];
+        objects.set(request.key, { key: request.key, objectBytes, batchCount: batches.length, storedUs: fx.nowUs });
+        this.disk.bodies.put(request.key, batches);
         return answer('NONE', '');
       }
       case 'GetObject': {
         const object = objects.get(request.key);
         if (object === undefined) return answer('NoSuchKey', `404 NoSuchKey: no object "${request.key}"`);
         const objectBytes = request.rangeBytes === undefined ? object.objectBytes : Math.min(request.rangeBytes, object.objectBytes);
-        return answer('NONE', '', { objectBytes, payload: object.payload });
+        return answer('NONE', '', { objectBytes }); // the body joins the answer when it leaves (handleTimer)
       }
       case 'ListObjectsV2': {
         const keys: string[] = [];
@@ -220,6 +239,7 @@ export class ObjectStore {
         if (object !== undefined) {
           this.disk.bytes -= object.objectBytes;
           objects.delete(request.key);
+          this.disk.bodies.delete(request.key);
         }
         return answer('NONE', '');
       }

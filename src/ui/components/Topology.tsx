@@ -67,6 +67,8 @@ interface Live {
   readonly selectedNode: string | null;
   /** Opens a process's actions menu from its card's ⋯ button (right-click reaches the graph's own handler). */
   readonly onMenu: (request: MenuRequest) => void;
+  /** Selects from the card's name button (the keyboard's way in, beside a click on the node). */
+  readonly onSelect: (selection: Selection) => void;
 }
 
 const LiveContext = createContext<Live | null>(null);
@@ -131,7 +133,16 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
           ★ active controller
         </span>
       )}
-      <ProcessCard process={process} quorum={live.quorum} authority={live.authority} ready={live.ready} onFault={live.onFault} onMenu={live.onMenu} />
+      <ProcessCard
+        process={process}
+        quorum={live.quorum}
+        authority={live.authority}
+        ready={live.ready}
+        onFault={live.onFault}
+        onMenu={live.onMenu}
+        onSelect={live.onSelect}
+        selected={live.selectedNode === id}
+      />
     </div>
   );
 });
@@ -155,6 +166,19 @@ const ZoneNode = memo(function ZoneNode({ data }: NodeProps<TopologyNode>) {
           <h2>{zoneId}</h2>
           <span className="zone-sub">{isolated ? 'cut off from the rest of the network' : `availability zone · ${members} processes`}</span>
         </div>
+        <button
+          type="button"
+          className="btn btn-small btn-icon"
+          aria-haspopup="menu"
+          aria-label={`Actions for ${zoneId}`}
+          data-testid={`actions-${zoneId}`}
+          onClick={(event) => {
+            const rect = event.currentTarget.getBoundingClientRect();
+            live.onMenu({ target: { kind: 'zone', id: zoneId }, x: rect.left, y: rect.bottom + 4 });
+          }}
+        >
+          ⋯
+        </button>
         {isolated ? (
           <button type="button" className="btn btn-small" disabled={!live.ready} onClick={() => live.onFault({ kind: 'heal', target: zoneId })}>
             Reconnect zone
@@ -325,8 +349,8 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
     [onMenu],
   );
   const live = useMemo<Live>(
-    () => ({ processes, snapshot, quorum, authority, ready, onFault, selectedNode, onMenu: requestMenu }),
-    [processes, snapshot, quorum, authority, ready, onFault, selectedNode, requestMenu],
+    () => ({ processes, snapshot, quorum, authority, ready, onFault, selectedNode, onMenu: requestMenu, onSelect }),
+    [processes, snapshot, quorum, authority, ready, onFault, selectedNode, requestMenu, onSelect],
   );
 
   const onNodeClick = useCallback(

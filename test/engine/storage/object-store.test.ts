@@ -16,12 +16,19 @@ import {
   type ObjectStoreDisk,
 } from '../../../src/engine/storage/object-store';
 import { METRICS } from '../../../src/engine/scenario/metrics';
+import { ColdTier } from '../../../src/engine/storage/cold-tier';
+import type { LogBatch } from '../../../src/engine/broker/protocol';
+
+/** A one-batch segment body. */
+const BODY: readonly LogBatch[] = [
+  { baseOffset: 0, records: 10, bytes: 1_000_000, epoch: 1, producerId: 3, baseSequence: 0, batchId: 'producer-1/0', appendedUs: 5, createdUs: 2 },
+];
 
 const MS = 1_000;
 
 /** The store with effects driven by hand: requests in, timers fired when the test says. */
 function harness(settings = { requestLatencyUs: 20 * MS, bytesPerSecond: 100e6 }) {
-  const disk: ObjectStoreDisk = { objects: new Map(), bytes: 0, outage: false, extraLatencyUs: 0 };
+  const disk: ObjectStoreDisk = { objects: new Map(), bodies: new ColdTier(null), bytes: 0, outage: false, extraLatencyUs: 0 };
   const store = new ObjectStore(settings, disk);
   const timers: { key: string; atUs: number }[] = [];
   const sent: ObjectResponse[] = [];
@@ -51,10 +58,10 @@ function harness(settings = { requestLatencyUs: 20 * MS, bytesPerSecond: 100e6 }
 describe('the object store, as S3 answers', () => {
   it('stores an object and gives it back whole, or its first bytes with a range', () => {
     const { call, disk } = harness();
-    expect(call({ type: 'PutObject', key: 'orders-0/00000000000000000000.log', objectBytes: 1_000_000, payload: { baseOffset: 0 } }).response.error).toBe('NONE');
+    expect(call({ type: 'PutObject', key: 'orders-0/00000000000000000000.log', objectBytes: 1_000_000, payload: BODY }).response.error).toBe('NONE');
     expect(disk.bytes).toBe(1_000_000);
     const whole = call({ type: 'GetObject', key: 'orders-0/00000000000000000000.log' }).response;
-    expect(whole).toMatchObject({ error: 'NONE', objectBytes: 1_000_000, payload: { baseOffset: 0 } });
+    expect(whole).toMatchObject({ error: 'NONE', objectBytes: 1_000_000, payload: BODY });
     expect(whole.bytes).toBe(OBJECT_HEADER_BYTES + 1_000_000); // the bytes travel back over the network
     expect(call({ type: 'GetObject', key: 'orders-0/00000000000000000000.log', rangeBytes: 4_096 }).response.objectBytes).toBe(4_096);
     expect(call({ type: 'GetObject', key: 'orders-0/nothing' }).response).toMatchObject({ error: 'NoSuchKey', detail: '404 NoSuchKey: no object "orders-0/nothing"' });

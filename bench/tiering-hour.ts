@@ -1,0 +1,155 @@
+// Issue 6's benchmark: the replication issue's reference workload (bench/dataplane.ts: 6 brokers,
+// 100 partitions RF 3, 20 MB/s of 1 KB records with acks=all, 3 consumer groups of 2) with tiered
+// storage on (remote.storage.enable) for one simulated hour. Total retention is 24 hours, so the
+// object store keeps everything uploaded during the hour; local retention keeps the reference's
+// 2 minutes on the brokers' disks (local.retention.ms), in 4 MiB segments.
+//
+// Where the object store's bodies go (`cold`):
+//   file   a FileColdStore on the local disk (Node's stand-in for IndexedDB): the heap keeps only
+//          metadata, so the heap after a full GC must stay flat over the hour.
+//   heap   no cold store: every uploaded segment's batch list stays in the heap (the engine before
+//          issue 6's persistence), which grows for as long as the run goes on.
+//
+// Reports simulated seconds per wall second, the peak heap (sampled every 10 simulated seconds,
+// garbage included), the heap after a full GC every `reportEveryMinutes` (node --expose-gc, as
+// `npm run bench` runs), bytes and objects written to the cold store, and what the object store holds.
+import { createEngine, type Engine } from '../src/engine/api';
+import { DATAPLANE_TOPIC_CONFIG, dataplaneConsumers } from './dataplane';
+import { FileColdStore } from './file-cold-store';
+
+export interface TieringHourOptions {
+  readonly minutes?: number;
+  readonly cold?: 'file' | 'heap';
+  readonly reportEveryMinutes?: number;
+  /** Told at each report: the minute, the heap after GC (MB), wall ms so far. */
+  readonly progress?: (minute: number, heapMb: number, wallMs: number, oracleBatches: number) => void;
+}
+
+export interface TieringHourResult {
+  readonly cold: 'file' | 'heap';
+  readonly simulatedSeconds: number;
+  readonly wallMs: number;
+  readonly heapPeakMb: number;
+  /** Heap used after each report interval (after a full GC when available), MB. */
+  readonly heapMbOverTime: readonly { readonly minute: number; readonly mb: number; readonly oracleBatches: number }[];
+  readonly coldBytesWritten: number;
+  readonly coldObjectsWritten: number;
+  readonly objectStoreObjects: number;
+  readonly objectStoreBytes: number;
+  readonly segmentsCopied: number;
+  readonly remoteReads: number;
+  readonly lostRecords: number;
+  readonly recordsAcked: number;
+  readonly events: number;
+  readonly traceHash: string;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapMb(): number {
+  return Math.round(process.memoryUsage().heapUsed / 1e6);
+}
+
+export function createTieringHourEngine(cold: FileColdStore | null): Engine {
+  return createEngine(
+    {
+      config: { 'log.retention.check.interval.ms': 30_000, 'remote.log.storage.system.enable': true },
+      topics: [
+        {
+          name: 'events',
+          partitions: 100,
+          replicationFactor: 3,
+          config: { ...DATAPLANE_TOPIC_CONFIG, 'retention.ms': 86_400_000, 'remote.storage.enable': true, 'local.retention.ms': DATAPLANE_TOPIC_CONFIG['retention.ms'] },
+        },
+      ],
+      producers: [{ topic: 'events', recordsPerSecond: 20_000, recordBytes: 1_000, acks: 'all', 'linger.ms': 5 }],
+      consumers: dataplaneConsumers(3),
+    },
+    1,
+    cold === null ? {} : { coldStore: cold },
+  );
+}
+
+export function runTieringHour(options: TieringHourOptions = {}): TieringHourResult {
+  const minutes = options.minutes ?? 60;
+  const mode = options.cold ?? 'file';
+  const every = options.reportEveryMinutes ?? 5;
+  const store = mode === 'file' ? new FileColdStore() : null;
+  try {
+    const engine = createTieringHourEngine(store);
+    const heap: { minute: number; mb: number; oracleBatches: number }[] = [];
+    let peak = heapMb();
+    let gcMs = 0;
+    const started = performance.now();
+    for (let minute = 1; minute <= minutes; minute++) {
+      for (let slice = 0; slice < 6; slice++) {
+        engine.runFor(10_000_000);
+        if (engine.held) throw new Error('a synchronous cold store never holds the run');
+        peak = Math.max(peak, heapMb());
+      }
+      if (minute % every === 0 || minute === minutes) {
+        // As the page does: retires what retention deleted. With 24 h of total retention nothing is
+        // retired, so the oracle's ledger grows to its bound (TRACKED_BATCHES_MAX): a checker's memory.
+        const status = engine.durability();
+        const oracleBatches = status.acknowledgedBatches - status.lostBatches - status.forgottenBatches - status.retiredBatches;
+        const gcStarted = performance.now();
+        gc?.();
+        gcMs += performance.now() - gcStarted;
+        heap.push({ minute, mb: heapMb(), oracleBatches });
+        options.progress?.(minute, heap.at(-1)!.mb, performance.now() - started - gcMs, oracleBatches);
+      }
+    }
+    const wallMs = performance.now() - started - gcMs;
+    const views = engine.processViews();
+    const objectStore = views.find(({ id }) => id === 'object-store')!.view.objectStore!;
+    let segmentsCopied = 0;
+    let remoteReads = 0;
+    for (const { view } of views) {
+      segmentsCopied += view.remoteLog?.segmentsCopied ?? 0;
+      remoteReads += view.remoteLog?.remoteReads ?? 0;
+    }
+    const cold = engine.coldView();
+    return {
+      cold: mode,
+      simulatedSeconds: minutes * 60,
+      wallMs,
+      heapPeakMb: peak,
+      heapMbOverTime: heap,
+      coldBytesWritten: cold.bytesWritten,
+      coldObjectsWritten: cold.mode === 'store' ? cold.objectsWritten : 0,
+      objectStoreObjects: objectStore.objects,
+      objectStoreBytes: objectStore.bytes,
+      segmentsCopied,
+      remoteReads,
+      lostRecords: engine.durability().lostRecords,
+      recordsAcked: views.find(({ id }) => id === 'producer-1')!.view.producer!.recordsAcked,
+      events: engine.eventCount,
+      traceHash: engine.traceHash,
+    };
+  } finally {
+    store?.close();
+  }
+}
+
+export function formatTieringHour(result: TieringHourResult): string {
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  return [
+    `  cold store                    ${result.cold === 'file' ? 'file on local disk (IndexedDB stand-in): bodies out of the heap' : 'none: bodies in the heap'}`,
+    `  simulated s per wall second   ${(result.simulatedSeconds / (result.wallMs / 1000)).toFixed(1)}   (${(result.wallMs / 1000).toFixed(1)} s wall for ${result.simulatedSeconds} simulated s; ${result.events.toLocaleString('en-US')} events)`,
+    `  heap after GC (MB) by minute  ${result.heapMbOverTime.map(({ minute, mb }) => `${minute}:${mb}`).join(' ')}${gc === undefined ? ' (no --expose-gc: garbage included)' : ''}`,
+    `  durability oracle's ledger    ${result.heapMbOverTime.map(({ minute, oracleBatches }) => `${minute}:${(oracleBatches / 1e6).toFixed(2)}M`).join(' ')} acknowledged batches tracked (bound TRACKED_BATCHES_MAX, 1M)`,
+    `  peak heap                     ${result.heapPeakMb} MB`,
+    `  written to the cold store     ${mb(result.coldBytesWritten)} in ${result.coldObjectsWritten.toLocaleString('en-US')} objects (encoded batch metadata; the simulated segments hold ${mb(result.objectStoreBytes)})`,
+    `  object store                  ${result.objectStoreObjects.toLocaleString('en-US')} objects; ${result.segmentsCopied.toLocaleString('en-US')} segments uploaded, ${result.remoteReads} remote reads`,
+    `  records                       ${result.recordsAcked.toLocaleString('en-US')} acknowledged, ${result.lostRecords} lost; trace ${result.traceHash}`,
+  ].join('\n');
+}
+
+// `npx tsx --expose-gc bench/tiering-hour.ts [minutes] [file|heap]` runs it alone.
+if (process.argv[1]?.endsWith('tiering-hour.ts')) {
+  const minutes = Number(process.argv[2] ?? 60);
+  const cold = (process.argv[3] ?? 'file') as 'file' | 'heap';
+  console.log(`tiering: issue 5's reference workload with remote.storage.enable, ${minutes} simulated minutes`);
+  const progress = (minute: number, mb: number, wallMs: number, oracle: number) => console.log(`  ... minute ${minute}: heap after GC ${mb} MB, ${(wallMs / 1000).toFixed(0)} s wall, oracle tracking ${oracle} batches`);
+  console.log(formatTieringHour(runTieringHour({ minutes, cold, reportEveryMinutes: Math.max(1, Math.round(minutes / 12)), progress })));
+}
