@@ -118,20 +118,34 @@ test('a click or Enter selects a broker or a zone; a right-click or Shift+F10 as
   await expect(topology).toHaveAttribute('data-selected', 'zone:zone-c');
   await expect(zone).toHaveClass(/topo-selected/);
 
-  // Right-click asks for the menu of what is under the pointer (the menu itself comes with the tool bar).
+  // Right-click opens the actions menu of what is under the pointer; Escape closes it.
+  const menu = page.getByRole('menu');
   await page.getByTestId('process-controller-2').locator('h3').click({ button: 'right' });
   await expect(topology).toHaveAttribute('data-menu-request', 'process:controller-2');
+  await expect(page.getByRole('menu', { name: 'Actions for controller-2' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
 
   // The keyboard: a focused node takes Enter, Shift+F10, and Escape.
   const node = page.locator('.react-flow__node[data-id="broker-4"]');
   await node.focus();
   await page.keyboard.press('Enter');
   await expect(topology).toHaveAttribute('data-selected', 'broker-4');
+  // Selecting opens the inspect panel, which takes focus (Escape brings it back); return to the node.
+  await node.focus();
   await page.keyboard.press('Shift+F10');
   await expect(topology).toHaveAttribute('data-menu-request', 'process:broker-4');
+  await expect(page.getByRole('menu', { name: 'Actions for broker-4' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
   await page.locator('.react-flow__node[data-id="zone:zone-a"]').focus();
   await page.keyboard.press('ContextMenu');
   await expect(topology).toHaveAttribute('data-menu-request', 'zone:zone-a');
+  await expect(page.getByRole('menu', { name: 'Actions for zone-a' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
+  // With the menu closed, Escape on the node clears the selection.
+  await page.locator('.react-flow__node[data-id="zone:zone-a"]').focus();
   await page.keyboard.press('Escape');
   await expect(topology).toHaveAttribute('data-selected', '');
   // Tab walks into a node's buttons, then on to the next node.
