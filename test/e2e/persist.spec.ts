@@ -40,17 +40,19 @@ function objectsOnCard(text: string): number {
 }
 
 test('the tiering lesson writes its segments to IndexedDB, and a reload resumes it exactly', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(240_000);
   page.on('pageerror', (error) => {
     throw new Error(`the page threw: ${error.message}`);
   });
   await page.goto('./?scenario=tiering-steady-state');
   const figures = page.getByTestId('object-store-figures-object-store');
   await expect(figures).toBeVisible({ timeout: 20_000 });
-  await page.getByRole('radio', { name: '100×' }).click();
+  // 10x, not 100x: on a quiet machine 100x ran from 84 s to the lesson's end (2:00) between two
+  // polls, and the run had stopped by itself before Pause could be pressed.
+  await page.getByRole('radio', { name: '10×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   // Past 80 s the audit consumer reads the oldest segments back from the object store.
-  await expect.poll(() => clockMs(page), { timeout: 120_000 }).toBeGreaterThan(84_000);
+  await expect.poll(() => clockMs(page), { timeout: 150_000 }).toBeGreaterThan(84_000);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
   await expect(page.getByTestId('save-status')).toHaveText('Saved in this browser');

@@ -153,7 +153,7 @@ test('a click or Enter selects a broker or a zone; a right-click or Shift+F10 as
   await page.keyboard.press('Tab');
   await expect(node.locator('button:focus')).toHaveCount(1);
   let next: string | null = null;
-  for (let presses = 0; presses < 10 && next === null; presses++) {
+  for (let presses = 0; presses < 25 && next === null; presses++) {
     await page.keyboard.press('Tab');
     next = await page.evaluate(() => (document.activeElement?.classList.contains('react-flow__node') ? document.activeElement.getAttribute('data-id') : null));
   }
