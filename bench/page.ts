@@ -4,8 +4,9 @@
 //
 //   frame time   main-thread work per frame Chromium produced, from a performance trace: the
 //                renderer main thread's top-level tasks between one AnimationFrame's start and the
-//                next (a long task makes a long frame), p50/p95/max. Target: p95 under 16 ms. Beside it: tasks over 50 ms, the share of time the thread was busy, and
-//                the gap between requestAnimationFrame callbacks (p95 near 16.7 ms: no frame skipped).
+//                next (a long task makes a long frame), p50/p95/max. Target: p95 under 16 ms.
+//                Beside it: tasks over 50 ms, the share of time the thread was busy, and the gap
+//                between requestAnimationFrame callbacks (p95 near 16.7 ms: no frame skipped).
 //   messages     the size of every message the worker posts to the page (frames, answers), as
 //                JSON text, recorded by a listener wrapped around the page's message ports before
 //                the page's own code runs. Target: the largest under 100 KB.
@@ -13,7 +14,9 @@
 // Builds the page (vite build) unless `--no-build`, serves dist/ with vite preview on a free port,
 // and drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) with Playwright; it never
 // downloads a browser. Run alone with `npx tsx bench/page.ts`; `npm run bench` runs it last.
+// PAGE_BENCH_TRACE=/tmp/trace.json keeps the performance trace, for Chrome's Performance panel.
 
+import { writeFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import { clockMs } from '../test/e2e/clock';
@@ -174,7 +177,7 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
     const traceBuffer = await browser.stopTracing();
     const simulatedSecondsPerWallSecond = ((await clockMs(page)) - simStartMs) / (performance.now() - wallStart);
     const intervals = (await page.evaluate('globalThis.__rafIntervals.slice(1)')) as number[];
-    if (process.env.PAGE_BENCH_TRACE) (await import("node:fs")).writeFileSync(process.env.PAGE_BENCH_TRACE, traceBuffer);
+    if (process.env.PAGE_BENCH_TRACE !== undefined) writeFileSync(process.env.PAGE_BENCH_TRACE, traceBuffer);
     const work = mainThreadWork(JSON.parse(traceBuffer.toString('utf8')) as { traceEvents: TraceEvent[] });
     await page.close();
 
