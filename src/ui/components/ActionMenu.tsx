@@ -11,6 +11,7 @@ import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from
 import type { Snapshot } from '../../engine/api';
 import { actionsFor, type ActionSpec } from '../actions';
 import { selectionLabel, type MenuRequest } from '../selection';
+import { moveMenuFocus, useCloseOnOutsidePress } from '../menu-keys';
 import { ActionForm, type CheckInput } from './ActionForm';
 
 /** Kept between the menu and the viewport's edge. */
@@ -62,13 +63,7 @@ export function ActionMenu({ request, snapshot, ready, check, onFault, onClose }
   }, [form]);
 
   // A click outside closes it.
-  useEffect(() => {
-    const onDown = (event: MouseEvent): void => {
-      if (box.current !== null && !box.current.contains(event.target as Node)) onClose();
-    };
-    document.addEventListener('mousedown', onDown);
-    return () => document.removeEventListener('mousedown', onDown);
-  }, [onClose]);
+  useCloseOnOutsidePress(box, true, onClose);
 
   const act = (spec: ActionSpec): void => {
     if (!enabledOf(spec)) return;
@@ -82,26 +77,10 @@ export function ActionMenu({ request, snapshot, ready, check, onFault, onClose }
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
     if (form !== null) return; // the form handles its own keys (Escape cancels it)
-    const list = items.current.filter((item): item is HTMLButtonElement => item !== null);
-    const index = list.findIndex((item) => item === document.activeElement);
-    const move = (next: number): void => {
+    if (moveMenuFocus(event, items.current)) return;
+    if (event.key === 'Escape' || event.key === 'Tab') {
       event.preventDefault();
-      list[(next + list.length) % list.length]?.focus();
-    };
-    switch (event.key) {
-      case 'ArrowDown':
-        return move(index + 1);
-      case 'ArrowUp':
-        return move(index - 1);
-      case 'Home':
-        return move(0);
-      case 'End':
-        return move(list.length - 1);
-      case 'Escape':
-      case 'Tab':
-        event.preventDefault();
-        onClose();
-        return;
+      onClose();
     }
   };
 

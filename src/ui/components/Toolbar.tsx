@@ -6,10 +6,11 @@
 // Never: lists an action whose kind of target this cluster does not have (no object store, no
 // producers), or sends anything itself: the form's submit goes to onFault, like every button.
 
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Snapshot } from '../../engine/api';
 import { ACTIONS, targetsOf, type ActionSpec, type TargetKind } from '../actions';
 import { ActionForm, type CheckInput } from './ActionForm';
+import { moveMenuFocus, useCloseOnOutsidePress } from '../menu-keys';
 
 const TARGET_NOUN: Record<TargetKind, string> = {
   broker: 'a broker',
@@ -107,14 +108,8 @@ function ToolbarMenu({
     if (open) items.current.find((item) => item !== null)?.focus();
   }, [open]);
 
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (event: MouseEvent): void => {
-      if (wrap.current !== null && !wrap.current.contains(event.target as Node)) onOpen(false);
-    };
-    document.addEventListener('mousedown', onDown);
-    return () => document.removeEventListener('mousedown', onDown);
-  }, [open, onOpen]);
+  const closeQuietly = useCallback(() => onOpen(false), [onOpen]);
+  useCloseOnOutsidePress(wrap, open, closeQuietly);
 
   const close = (): void => {
     onOpen(false);
@@ -122,17 +117,8 @@ function ToolbarMenu({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
-    const list = items.current.filter((item): item is HTMLButtonElement => item !== null);
-    const index = list.findIndex((item) => item === document.activeElement);
-    const move = (next: number): void => {
-      event.preventDefault();
-      list[(next + list.length) % list.length]?.focus();
-    };
-    if (event.key === 'ArrowDown') move(index + 1);
-    else if (event.key === 'ArrowUp') move(index - 1);
-    else if (event.key === 'Home') move(0);
-    else if (event.key === 'End') move(list.length - 1);
-    else if (event.key === 'Escape' || event.key === 'Tab') {
+    if (moveMenuFocus(event, items.current)) return;
+    if (event.key === 'Escape' || event.key === 'Tab') {
       event.preventDefault();
       close();
     }
