@@ -24,6 +24,7 @@
 // clock stays at the last event run, so a held run and an unheld one pass through the same states.
 
 import { Refusal, type Network } from '../net/network';
+import { EventPool } from './event-pool';
 import { RollingHash, hashString32 } from './hash';
 import type { Effects, Message, ProcessLogic, ProcessSpec, Role } from './process';
 import type { Prng } from './prng';
@@ -56,19 +57,6 @@ export const PROCESSES_MAX = 1024;
 const NO_PROCESS = -1;
 /** The sender of commands given with Kernel.command. */
 export const OPERATOR = 'operator';
-
-interface SimEvent {
-  readonly timeUs: number;
-  readonly seq: number;
-  readonly kind: EventKindCode;
-  readonly target: number;
-  readonly source: number;
-  readonly incarnation: number;
-  readonly generation: number;
-  readonly label: string;
-  readonly message: Message | null;
-  readonly action: (() => void) | null;
-}
 
 export interface TraceEntry {
   /** Position in the whole trace: the n-th traced event since time zero. */
@@ -233,7 +221,9 @@ export class Kernel {
   private generation = 0;
   private eventsProcessed = 0;
   private staleEvents = 0;
-  private readonly queue = new EventQueue<SimEvent>();
+  /** Pending events: their order (the queue, of handles) and their records (the pool), allocation-free per event. */
+  private readonly queue = new EventQueue();
+  private readonly events = new EventPool();
   private readonly slots: ProcessSlot[] = [];
   private readonly slotById = new Map<string, ProcessSlot>();
   private readonly names: string[] = [];
@@ -464,16 +454,16 @@ export class Kernel {
   /** Processes the next event. Returns false when the queue is empty. */
   step(): boolean {
     this.heldByHold = false;
-    const next = this.queue.peek();
-    if (next !== undefined && next.timeUs >= this.holdUs) {
+    const timeUs = this.queue.peekTimeUs();
+    if (timeUs === Number.POSITIVE_INFINITY) return false;
+    if (timeUs >= this.holdUs) {
       this.heldByHold = true;
       return false;
     }
-    const event = this.queue.pop();
-    if (event === undefined) return false;
-    if (event.timeUs >= this.nextObserveUs) this.observeUpTo(event.timeUs);
-    this.now = event.timeUs;
-    this.dispatch(event);
+    const handle = this.queue.pop();
+    if (timeUs >= this.nextObserveUs) this.observeUpTo(timeUs);
+    this.now = timeUs;
+    this.dispatch(handle);
     return true;
   }
 
@@ -488,8 +478,8 @@ export class Kernel {
     const queue = this.queue;
     this.heldByHold = false;
     while (processed < maxEvents) {
-      const next = queue.peek();
-      if (next === undefined || next.timeUs > timeUs) {
+      const nextUs = queue.peekTimeUs();
+      if (nextUs > timeUs) {
         if (timeUs >= this.holdUs) {
           // Nothing due before the target, but the hold forbids reaching it: the clock stops short.
           this.heldByHold = true;
@@ -499,14 +489,14 @@ export class Kernel {
         this.now = timeUs;
         return processed;
       }
-      if (next.timeUs >= this.holdUs) {
+      if (nextUs >= this.holdUs) {
         this.heldByHold = true;
         return processed;
       }
-      queue.pop();
-      if (next.timeUs >= this.nextObserveUs) this.observeUpTo(next.timeUs);
-      this.now = next.timeUs;
-      this.dispatch(next);
+      const handle = queue.pop();
+      if (nextUs >= this.nextObserveUs) this.observeUpTo(nextUs);
+      this.now = nextUs;
+      this.dispatch(handle);
       processed++;
       if (this.stopRequested) {
         this.stopRequested = false;
@@ -518,7 +508,8 @@ export class Kernel {
 
   /** Time of the next pending event, or null. */
   nextEventTimeUs(): TimeUs | null {
-    return this.queue.peek()?.timeUs ?? null;
+    const timeUs = this.queue.peekTimeUs();
+    return timeUs === Number.POSITIVE_INFINITY ? null : timeUs;
   }
 
   // ---- trace --------------------------------------------------------------------------------
@@ -587,7 +578,7 @@ export class Kernel {
       state.anchorGeneration = generation;
       state.anchorUs = deadlineUs;
     }
-    this.queue.push({ timeUs: deadlineUs, seq, kind: EventKind.Timer, target: slot.index, source: NO_PROCESS, incarnation: slot.incarnation, generation, label: key, message: null, action: null });
+    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null));
     this.sweepIfStale();
   }
 
@@ -626,72 +617,93 @@ export class Kernel {
     incarnation: number,
     generation = 0,
   ): void {
-    this.queue.push({ timeUs, seq: this.seq++, kind, target, source, incarnation, generation, label, message, action });
+    this.queue.push(timeUs, this.seq++, this.events.take(kind, target, source, incarnation, generation, label, message, action));
   }
 
-  private dispatch(event: SimEvent): void {
-    if (event.kind === EventKind.Control) {
-      this.traceEvent(EventKind.Control, NO_PROCESS, NO_PROCESS, event.label);
-      event.action!();
+  /** Runs the event `handle` (just taken off the queue) and gives its record back. */
+  private dispatch(handle: number): void {
+    const events = this.events;
+    const kind = events.kinds[handle]!;
+    const label = events.labels[handle]!;
+    if (kind === EventKind.Control) {
+      const action = events.actions[handle]!;
+      events.release(handle);
+      this.traceEvent(EventKind.Control, NO_PROCESS, NO_PROCESS, label);
+      action();
       return;
     }
-    const slot = this.slots[event.target]!;
-    if (event.incarnation !== slot.incarnation || slot.logic === null) {
+    const target = events.targets[handle]!;
+    const source = events.sources[handle]!;
+    const slot = this.slots[target]!;
+    if (events.incarnations[handle] !== slot.incarnation || slot.logic === null) {
+      events.release(handle);
       // The life this event belonged to has ended: its timers vanish, its mail is dropped.
-      if (event.kind === EventKind.Timer) this.staleEvents = Math.max(0, this.staleEvents - 1);
-      if (event.kind === EventKind.Deliver) {
+      if (kind === EventKind.Timer) this.staleEvents = Math.max(0, this.staleEvents - 1);
+      if (kind === EventKind.Deliver) {
         this.deliveriesLostToCrash++;
-        this.traceEvent(EventKind.Drop, event.target, event.source, event.label);
+        this.traceEvent(EventKind.Drop, target, source, label);
       }
       return;
     }
-    switch (event.kind) {
+    switch (kind) {
       case EventKind.Start:
+        events.release(handle);
         this.traceEvent(EventKind.Start, slot.index, NO_PROCESS, 'start');
         if (slot.incarnation === 1) {
           this.notable.record(this.now, EventKind.Start, slot.index, NO_PROCESS, `${slot.spec.id} started in ${slot.spec.zone}`);
         }
         slot.logic.start(slot.effects!);
         return;
-      case EventKind.Deliver:
-        if (event.source === NO_PROCESS) {
-          this.traceEvent(EventKind.Deliver, slot.index, NO_PROCESS, event.label);
-          slot.logic.receive(OPERATOR, event.message!, slot.effects!);
+      case EventKind.Deliver: {
+        const message = events.messages[handle]!;
+        events.release(handle);
+        if (source === NO_PROCESS) {
+          this.traceEvent(EventKind.Deliver, slot.index, NO_PROCESS, label);
+          slot.logic.receive(OPERATOR, message, slot.effects!);
           return;
         }
-        if (event.source !== slot.index && !this.network.canReach(event.source, slot.index)) {
+        if (source !== slot.index && !this.network.canReach(source, slot.index)) {
           // A partition began while the message was in flight.
           this.network.countInFlightDrop();
-          this.traceEvent(EventKind.Drop, event.target, event.source, event.label);
+          this.traceEvent(EventKind.Drop, target, source, label);
           return;
         }
-        this.traceEvent(EventKind.Deliver, slot.index, event.source, event.label);
-        slot.logic.receive(this.names[event.source]!, event.message!, slot.effects!);
+        this.traceEvent(EventKind.Deliver, slot.index, source, label);
+        slot.logic.receive(this.names[source]!, message, slot.effects!);
         return;
+      }
       case EventKind.Timer: {
-        const state = slot.timers.get(event.label);
-        if (state === undefined || state.anchorGeneration !== event.generation) {
+        const generation = events.generations[handle]!;
+        const state = slot.timers.get(label);
+        if (state === undefined || state.anchorGeneration !== generation) {
+          events.release(handle);
           this.staleEvents = Math.max(0, this.staleEvents - 1);
           return;
         }
         if (!state.armed) {
           // The anchor of a cancelled timer not armed again since: it goes, and the timer with it.
-          slot.timers.delete(event.label);
+          events.release(handle);
+          slot.timers.delete(label);
           this.staleEvents = Math.max(0, this.staleEvents - 1);
           return;
         }
-        if (state.generation !== event.generation) {
-          // The anchor of a timer re-armed later: back in the queue at its last arming's (deadline, seq).
+        if (state.generation !== generation) {
+          // The anchor of a timer re-armed later: back in the queue at its last arming's (deadline, seq),
+          // in the same record (only its generation changes).
           state.anchorGeneration = state.generation;
           state.anchorUs = state.deadlineUs;
-          this.queue.push({ timeUs: state.deadlineUs, seq: state.seq, kind: EventKind.Timer, target: slot.index, source: NO_PROCESS, incarnation: slot.incarnation, generation: state.generation, label: event.label, message: null, action: null });
+          events.generations[handle] = state.generation;
+          this.queue.push(state.deadlineUs, state.seq, handle);
           return;
         }
-        slot.timers.delete(event.label);
-        this.traceEvent(EventKind.Timer, slot.index, NO_PROCESS, event.label);
-        slot.logic.timer(event.label, slot.effects!);
+        events.release(handle);
+        slot.timers.delete(label);
+        this.traceEvent(EventKind.Timer, slot.index, NO_PROCESS, label);
+        slot.logic.timer(label, slot.effects!);
         return;
       }
+      default:
+        events.release(handle);
     }
   }
 
@@ -716,16 +728,26 @@ export class Kernel {
    */
   private sweepIfStale(): void {
     if (this.staleEvents <= STALE_EVENTS_MAX || this.staleEvents * 2 < this.queue.size) return;
-    this.queue.retain((event) => {
-      if (event.kind !== EventKind.Timer) return true;
-      const slot = this.slots[event.target]!;
-      if (event.incarnation !== slot.incarnation) return false;
-      const state = slot.timers.get(event.label);
-      if (state === undefined || state.anchorGeneration !== event.generation) return false;
-      if (state.armed) return true;
-      slot.timers.delete(event.label); // a disarmed timer's anchor goes, so the next arming queues a new one
+    const events = this.events;
+    this.queue.retain((handle) => {
+      if (events.kinds[handle] !== EventKind.Timer) return true;
+      if (this.isLiveAnchor(handle)) return true;
+      events.release(handle);
       return false;
     });
     this.staleEvents = 0;
+  }
+
+  /** Whether the queued timer `handle` is the anchor of an armed timer; a disarmed timer whose anchor this is goes with it. */
+  private isLiveAnchor(handle: number): boolean {
+    const events = this.events;
+    const slot = this.slots[events.targets[handle]!]!;
+    if (events.incarnations[handle] !== slot.incarnation) return false;
+    const label = events.labels[handle]!;
+    const state = slot.timers.get(label);
+    if (state === undefined || state.anchorGeneration !== events.generations[handle]) return false;
+    if (state.armed) return true;
+    slot.timers.delete(label); // a disarmed timer's anchor goes, so the next arming queues a new one
+    return false;
   }
 }

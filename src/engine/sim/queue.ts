@@ -2,84 +2,137 @@
 // heap, so a pop touches fewer cache lines; measured faster in `npm run bench`). `seq` is a counter the
 // kernel assigns at scheduling time, so two events due at the same microsecond run in the order
 // they were scheduled, on every host. That tie-break is the whole of the kernel's determinism.
+//
+// The heap holds no objects: its entries are three parallel typed arrays (time, seq, and a
+// *handle*, an integer the caller chooses, the kernel's index into its pool of event records), so
+// pushing an event allocates nothing and a sift compares numbers stored side by side rather than
+// fields of objects scattered over the heap. The arrays double when full; the caller bounds how
+// many events it keeps pending.
+//
+// Never: reorders events with equal (timeUs, seq), or looks at what a handle stands for.
 
-export interface Queued {
-  readonly timeUs: number;
-  readonly seq: number;
-}
+/** Entries the arrays start with; they double as the queue grows. */
+const INITIAL_CAPACITY = 1_024;
 
-function before(x: Queued, y: Queued): boolean {
-  return x.timeUs < y.timeUs || (x.timeUs === y.timeUs && x.seq < y.seq);
-}
-
-export class EventQueue<E extends Queued> {
-  private heap: E[] = [];
+export class EventQueue {
+  private timesUs = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private handles = new Int32Array(INITIAL_CAPACITY);
+  private length = 0;
 
   get size(): number {
-    return this.heap.length;
+    return this.length;
   }
 
-  peek(): E | undefined {
-    return this.heap[0];
+  /** Time of the first event, or +Infinity when the queue is empty. */
+  peekTimeUs(): number {
+    return this.length === 0 ? Number.POSITIVE_INFINITY : this.timesUs[0]!;
   }
 
-  push(event: E): void {
-    const heap = this.heap;
-    let index = heap.length;
-    heap.push(event);
+  /** Handle of the first event, or -1 when the queue is empty. */
+  peekHandle(): number {
+    return this.length === 0 ? -1 : this.handles[0]!;
+  }
+
+  /** Queues the event `handle` (a non-negative 31-bit integer) due at `timeUs`, scheduled as number `seq`. */
+  push(timeUs: number, seq: number, handle: number): void {
+    if (this.length === this.handles.length) this.grow();
+    const timesUs = this.timesUs;
+    const seqs = this.seqs;
+    const handles = this.handles;
+    let index = this.length++;
     // Sift up: move the hole toward the root while the parent comes after the new event.
     while (index > 0) {
       const parentIndex = (index - 1) >> 2;
-      const parent = heap[parentIndex]!;
-      if (!before(event, parent)) break;
-      heap[index] = parent;
+      const parentTimeUs = timesUs[parentIndex]!;
+      if (!(timeUs < parentTimeUs || (timeUs === parentTimeUs && seq < seqs[parentIndex]!))) break;
+      timesUs[index] = parentTimeUs;
+      seqs[index] = seqs[parentIndex]!;
+      handles[index] = handles[parentIndex]!;
       index = parentIndex;
     }
-    heap[index] = event;
+    timesUs[index] = timeUs;
+    seqs[index] = seq;
+    handles[index] = handle;
   }
 
-  pop(): E | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    if (top === undefined) return undefined;
-    const last = heap.pop()!;
-    if (heap.length > 0) this.siftDown(last, 0);
+  /** Removes the first event and returns its handle, or -1 when the queue is empty. */
+  pop(): number {
+    if (this.length === 0) return -1;
+    const top = this.handles[0]!;
+    const last = --this.length;
+    if (last > 0) this.siftDown(this.timesUs[last]!, this.seqs[last]!, this.handles[last]!, 0);
     return top;
   }
 
-  /** Removes every event for which `keep` is false, in O(n). Order among the rest is unchanged. */
-  retain(keep: (event: E) => boolean): number {
-    const before = this.heap.length;
-    this.heap = this.heap.filter(keep);
-    // Heapify from the last parent, (length - 2) >> 2, which is -1 for 0 or 1 events: sifting
-    // index 0 of an empty heap would write `undefined` into it.
-    for (let index = (this.heap.length - 2) >> 2; index >= 0; index--) {
-      this.siftDown(this.heap[index]!, index);
+  /**
+   * Removes every event for which `keep(handle)` is false, in O(n). Order among the rest is
+   * unchanged. `keep` is called once per event, so it may release what a rejected handle holds.
+   */
+  retain(keep: (handle: number) => boolean): number {
+    const before = this.length;
+    const timesUs = this.timesUs;
+    const seqs = this.seqs;
+    const handles = this.handles;
+    let kept = 0;
+    for (let index = 0; index < before; index++) {
+      if (!keep(handles[index]!)) continue;
+      timesUs[kept] = timesUs[index]!;
+      seqs[kept] = seqs[index]!;
+      handles[kept] = handles[index]!;
+      kept++;
     }
-    return before - this.heap.length;
+    this.length = kept;
+    // Heapify from the last parent, (length - 2) >> 2, which is -1 for 0 or 1 events.
+    for (let index = (kept - 2) >> 2; index >= 0; index--) {
+      this.siftDown(timesUs[index]!, seqs[index]!, handles[index]!, index);
+    }
+    return before - kept;
   }
 
-  private siftDown(event: E, start: number): void {
-    const heap = this.heap;
-    const length = heap.length;
+  /** Puts (timeUs, seq, handle) at `start` or below, moving smaller children up. */
+  private siftDown(timeUs: number, seq: number, handle: number, start: number): void {
+    const timesUs = this.timesUs;
+    const seqs = this.seqs;
+    const handles = this.handles;
+    const length = this.length;
     let index = start;
     for (;;) {
       const firstChild = 4 * index + 1;
       if (firstChild >= length) break;
       let childIndex = firstChild;
-      let child = heap[firstChild]!;
+      let childTimeUs = timesUs[firstChild]!;
+      let childSeq = seqs[firstChild]!;
       const lastChild = Math.min(firstChild + 4, length);
       for (let candidateIndex = firstChild + 1; candidateIndex < lastChild; candidateIndex++) {
-        const candidate = heap[candidateIndex]!;
-        if (before(candidate, child)) {
+        const candidateTimeUs = timesUs[candidateIndex]!;
+        if (candidateTimeUs < childTimeUs || (candidateTimeUs === childTimeUs && seqs[candidateIndex]! < childSeq)) {
           childIndex = candidateIndex;
-          child = candidate;
+          childTimeUs = candidateTimeUs;
+          childSeq = seqs[candidateIndex]!;
         }
       }
-      if (!before(child, event)) break;
-      heap[index] = child;
+      if (!(childTimeUs < timeUs || (childTimeUs === timeUs && childSeq < seq))) break;
+      timesUs[index] = childTimeUs;
+      seqs[index] = childSeq;
+      handles[index] = handles[childIndex]!;
       index = childIndex;
     }
-    heap[index] = event;
+    timesUs[index] = timeUs;
+    seqs[index] = seq;
+    handles[index] = handle;
+  }
+
+  private grow(): void {
+    const capacity = this.handles.length * 2;
+    const timesUs = new Float64Array(capacity);
+    const seqs = new Float64Array(capacity);
+    const handles = new Int32Array(capacity);
+    timesUs.set(this.timesUs);
+    seqs.set(this.seqs);
+    handles.set(this.handles);
+    this.timesUs = timesUs;
+    this.seqs = seqs;
+    this.handles = handles;
   }
 }

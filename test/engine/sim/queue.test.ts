@@ -15,6 +15,40 @@ interface Item {
   readonly tag: number;
 }
 
+/**
+ * The queue orders integer handles; the test gives each item pushed the next handle and looks it
+ * up again on the way out, so the assertions speak of items as before.
+ */
+class ItemQueue {
+  private readonly queue = new EventQueue();
+  private readonly items: Item[] = [];
+
+  get size(): number {
+    return this.queue.size;
+  }
+
+  push(item: Item): void {
+    this.items.push(item);
+    this.queue.push(item.timeUs, item.seq, this.items.length - 1);
+  }
+
+  pop(): Item | undefined {
+    const handle = this.queue.pop();
+    return handle === -1 ? undefined : this.items[handle];
+  }
+
+  peek(): Item | undefined {
+    const handle = this.queue.peekHandle();
+    if (handle === -1) return undefined;
+    expect(this.queue.peekTimeUs()).toBe(this.items[handle]!.timeUs);
+    return this.items[handle];
+  }
+
+  retain(keep: (item: Item) => boolean): number {
+    return this.queue.retain((handle) => keep(this.items[handle]!));
+  }
+}
+
 /** The naive model: insert in sorted place, pop from the front. */
 class SortedArrayQueue {
   items: Item[] = [];
@@ -30,7 +64,7 @@ class SortedArrayQueue {
   }
 }
 
-function drain(queue: EventQueue<Item>): Item[] {
+function drain(queue: ItemQueue): Item[] {
   const out: Item[] = [];
   for (let item = queue.pop(); item !== undefined; item = queue.pop()) out.push(item);
   return out;
@@ -38,7 +72,7 @@ function drain(queue: EventQueue<Item>): Item[] {
 
 describe('EventQueue ordering', () => {
   it('pops by time, and by seq among events due at the same time', () => {
-    const queue = new EventQueue<Item>();
+    const queue = new ItemQueue();
     queue.push({ timeUs: 50, seq: 0, tag: 0 });
     queue.push({ timeUs: 10, seq: 1, tag: 1 });
     queue.push({ timeUs: 50, seq: 2, tag: 2 });
@@ -55,7 +89,7 @@ describe('EventQueue ordering', () => {
   it('matches a sorted array over 120 seeds of random push/pop interleavings with many equal times', () => {
     for (let seed = 1; seed <= 120; seed++) {
       const prng = new Prng(seed, 'queue-fuzz');
-      const queue = new EventQueue<Item>();
+      const queue = new ItemQueue();
       const model = new SortedArrayQueue();
       let seq = 0;
       const operations = 200 + prng.int(400);
@@ -77,7 +111,7 @@ describe('EventQueue ordering', () => {
   });
 
   it('keeps order for a large queue filled in reverse time order', () => {
-    const queue = new EventQueue<Item>();
+    const queue = new ItemQueue();
     for (let i = 0; i < 5_000; i++) queue.push({ timeUs: 5_000 - i, seq: i, tag: i });
     const times = drain(queue).map((item) => item.timeUs);
     expect(times).toEqual(Array.from({ length: 5_000 }, (_, i) => i + 1));
@@ -86,7 +120,7 @@ describe('EventQueue ordering', () => {
 
 describe('EventQueue.retain', () => {
   it('removes the rejected events, returns how many, and keeps the rest in order', () => {
-    const queue = new EventQueue<Item>();
+    const queue = new ItemQueue();
     for (let i = 0; i < 20; i++) queue.push({ timeUs: (i * 7) % 5, seq: i, tag: i });
     const removed = queue.retain((item) => item.tag % 3 !== 0);
     expect(removed).toBe(7); // tags 0, 3, 6, 9, 12, 15, 18
@@ -100,7 +134,7 @@ describe('EventQueue.retain', () => {
   it('matches the sorted array when random retains are mixed into 100 seeds of random pushes and pops', () => {
     for (let seed = 1; seed <= 100; seed++) {
       const prng = new Prng(seed, 'retain-fuzz');
-      const queue = new EventQueue<Item>();
+      const queue = new ItemQueue();
       const model = new SortedArrayQueue();
       let seq = 0;
       for (let op = 0; op < 400; op++) {
@@ -128,7 +162,7 @@ describe('EventQueue.retain', () => {
 
   it('can remove every event, leaving an empty queue that still works', () => {
     // The kernel's stale-timer sweep can remove everything when only stale timers are left.
-    const queue = new EventQueue<Item>();
+    const queue = new ItemQueue();
     queue.push({ timeUs: 1, seq: 0, tag: 0 });
     queue.push({ timeUs: 2, seq: 1, tag: 1 });
     expect(queue.retain(() => false)).toBe(2);
@@ -141,9 +175,25 @@ describe('EventQueue.retain', () => {
   });
 
   it('on an empty queue removes nothing and leaves it empty', () => {
-    const queue = new EventQueue<Item>();
+    const queue = new ItemQueue();
     expect(queue.retain(() => true)).toBe(0);
     expect(queue.size).toBe(0);
     expect(queue.pop()).toBeUndefined();
+  });
+});
+
+describe('EventQueue storage', () => {
+  it('grows past its initial arrays without losing or reordering an event, and reports +Infinity and -1 when empty', () => {
+    // 5,000 events is several doublings of the 1,024-entry arrays the queue starts with.
+    const queue = new EventQueue();
+    expect(queue.peekTimeUs()).toBe(Number.POSITIVE_INFINITY);
+    expect(queue.peekHandle()).toBe(-1);
+    expect(queue.pop()).toBe(-1);
+    for (let i = 0; i < 5_000; i++) queue.push((i * 7_919) % 1_000, i, i);
+    const popped: number[] = [];
+    for (let handle = queue.pop(); handle !== -1; handle = queue.pop()) popped.push(handle);
+    const expected = Array.from({ length: 5_000 }, (_, i) => i).sort((x, y) => ((x * 7_919) % 1_000) - ((y * 7_919) % 1_000) || x - y);
+    expect(popped).toEqual(expected);
+    expect(queue.peekTimeUs()).toBe(Number.POSITIVE_INFINITY);
   });
 });
