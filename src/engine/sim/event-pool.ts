@@ -4,14 +4,15 @@
 // to the largest number of events ever pending at once and are reused from then on.
 //
 // Owns: the records' fields and the free list. Never: decides order (the queue does) or keeps a
-// message or an action alive after its record was released.
+// message, an action or a timer state alive after its record was released.
 
 import type { Message } from './process';
 
 /** Records the arrays start with; they double as more events are pending at once. */
 const INITIAL_CAPACITY = 1_024;
 
-export class EventPool {
+/** `T`: what a timer's record points at (the kernel's timer state), so firing it needs no lookup by key. */
+export class EventPool<T extends object> {
   kinds = new Uint8Array(INITIAL_CAPACITY);
   targets = new Int32Array(INITIAL_CAPACITY);
   sources = new Int32Array(INITIAL_CAPACITY);
@@ -21,6 +22,7 @@ export class EventPool {
   readonly labels: string[] = [];
   readonly messages: (Message | null)[] = [];
   readonly actions: ((() => void) | null)[] = [];
+  readonly timers: (T | null)[] = [];
   private freeHandles = new Int32Array(INITIAL_CAPACITY);
   private freeCount = 0;
   /** Records ever handed out: handles below it exist. */
@@ -46,6 +48,7 @@ export class EventPool {
     label: string,
     message: Message | null,
     action: (() => void) | null,
+    timer: T | null,
   ): number {
     let handle: number;
     if (this.freeCount > 0) {
@@ -53,12 +56,14 @@ export class EventPool {
       this.labels[handle] = label;
       this.messages[handle] = message;
       this.actions[handle] = action;
+      this.timers[handle] = timer;
     } else {
       handle = this.created++;
       if (handle === this.kinds.length) this.grow();
       this.labels.push(label);
       this.messages.push(message);
       this.actions.push(action);
+      this.timers.push(timer);
     }
     this.kinds[handle] = kind;
     this.targets[handle] = target;
@@ -72,6 +77,7 @@ export class EventPool {
   release(handle: number): void {
     this.messages[handle] = null;
     this.actions[handle] = null;
+    this.timers[handle] = null;
     this.labels[handle] = '';
     this.freeHandles[this.freeCount++] = handle;
   }

@@ -51,6 +51,14 @@ export const TRACE_RING_CAPACITY = 4096;
 export const NOTABLE_RING_CAPACITY = 1024;
 /** Cancelled or superseded timers tolerated in the queue before a sweep. */
 export const STALE_EVENTS_MAX = 4096;
+/** Timer states kept for reuse after they left a process's table. */
+const SPARE_TIMER_STATES_MAX = 1_024;
+/**
+ * Idle timers (fired, or cancelled and their anchor gone) a process's table keeps before they are
+ * removed: a key armed again finds its state in place, but keys used once (one per request) must
+ * not pile up.
+ */
+export const IDLE_TIMERS_MAX = 64;
 /** Bound on processes, matching the network's endpoint bound. */
 export const PROCESSES_MAX = 1024;
 
@@ -80,7 +88,7 @@ interface TimerState {
   generation: number;
   deadlineUs: number;
   seq: number;
-  /** The generation of the one queue entry that stands for this timer (at anchorUs <= deadlineUs). */
+  /** The generation of the one queue entry that stands for this timer (at anchorUs <= deadlineUs); -1 once out of its table. */
   anchorGeneration: number;
   anchorUs: number;
 }
@@ -92,8 +100,14 @@ interface ProcessSlot {
   logic: ProcessLogic<Message> | null;
   status: ProcessStatus;
   incarnation: number;
-  /** Timers by key (armed, or disarmed with their anchor still queued); a queue entry that is not an armed timer's anchor is stale. */
+  /**
+   * Timers by key: armed, disarmed with their anchor still queued, or idle (no anchor: fired or
+   * dropped, kept for the key's next arming, at most IDLE_TIMERS_MAX); a queue entry that is not
+   * an armed timer's anchor is stale.
+   */
   readonly timers: Map<string, TimerState>;
+  /** Idle entries in `timers`. */
+  idleTimers: number;
   effects: ProcessEffects | null;
   crashes: number;
 }
@@ -223,7 +237,9 @@ export class Kernel {
   private staleEvents = 0;
   /** Pending events: their order (the queue, of handles) and their records (the pool), allocation-free per event. */
   private readonly queue = new EventQueue();
-  private readonly events = new EventPool();
+  private readonly events = new EventPool<TimerState>();
+  /** Timer states no longer in any process's table, for reuse by the next new timer (at most SPARE_TIMER_STATES_MAX). */
+  private readonly spareTimerStates: TimerState[] = [];
   private readonly slots: ProcessSlot[] = [];
   private readonly slotById = new Map<string, ProcessSlot>();
   private readonly names: string[] = [];
@@ -284,6 +300,7 @@ export class Kernel {
       status: 'crashed',
       incarnation: 0,
       timers: new Map(),
+      idleTimers: 0,
       effects: null,
       crashes: 0,
     };
@@ -319,6 +336,11 @@ export class Kernel {
     return this.slotOf(id).spec.durable;
   }
 
+  /** Entries in the process's timer table (armed, disarmed with a queued anchor, or idle): bounded for keys used once. */
+  timersHeldBy(id: string): number {
+    return this.slotOf(id).timers.size;
+  }
+
   /** The process's own summary; null while it is crashed. */
   viewOf(id: string): Record<string, unknown> | null {
     const slot = this.slotOf(id);
@@ -346,8 +368,12 @@ export class Kernel {
   }
 
   private endLife(slot: ProcessSlot, status: ProcessStatus): void {
-    for (const state of slot.timers.values()) if (state.armed) this.staleEvents++; // disarmed ones were counted when cancelled
+    for (const state of slot.timers.values()) {
+      if (state.armed) this.staleEvents++; // disarmed ones were counted when cancelled
+      state.anchorGeneration = -1; // its queued anchor is stale now, like every record of this life
+    }
     slot.timers.clear();
+    slot.idleTimers = 0;
     slot.logic = null;
     slot.effects = null;
     slot.status = status;
@@ -567,9 +593,19 @@ export class Kernel {
       state.seq = seq;
       return;
     }
+    let anchored: TimerState;
     if (state === undefined) {
-      slot.timers.set(key, { armed: true, generation, deadlineUs, seq, anchorGeneration: generation, anchorUs: deadlineUs });
+      anchored = this.spareTimerStates.pop() ?? { armed: true, generation, deadlineUs, seq, anchorGeneration: generation, anchorUs: deadlineUs };
+      anchored.armed = true;
+      anchored.generation = generation;
+      anchored.deadlineUs = deadlineUs;
+      anchored.seq = seq;
+      anchored.anchorGeneration = generation;
+      anchored.anchorUs = deadlineUs;
+      slot.timers.set(key, anchored);
     } else {
+      anchored = state;
+      if (state.anchorGeneration === -1) slot.idleTimers--; // an idle timer armed again
       if (state.armed) this.staleEvents++; // earlier than its anchor: that entry is stale from now on (a disarmed one already was)
       state.armed = true;
       state.generation = generation;
@@ -578,7 +614,7 @@ export class Kernel {
       state.anchorGeneration = generation;
       state.anchorUs = deadlineUs;
     }
-    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null));
+    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null, anchored));
     this.sweepIfStale();
   }
 
@@ -617,7 +653,7 @@ export class Kernel {
     incarnation: number,
     generation = 0,
   ): void {
-    this.queue.push(timeUs, this.seq++, this.events.take(kind, target, source, incarnation, generation, label, message, action));
+    this.queue.push(timeUs, this.seq++, this.events.take(kind, target, source, incarnation, generation, label, message, action, null));
   }
 
   /** Runs the event `handle` (just taken off the queue) and gives its record back. */
@@ -673,9 +709,11 @@ export class Kernel {
         return;
       }
       case EventKind.Timer: {
+        // The record points at the timer's state: it is this timer's anchor if the state says so
+        // (generations are never reused, and a state out of its table has anchorGeneration -1).
         const generation = events.generations[handle]!;
-        const state = slot.timers.get(label);
-        if (state === undefined || state.anchorGeneration !== generation) {
+        const state = events.timers[handle]!;
+        if (state.anchorGeneration !== generation) {
           events.release(handle);
           this.staleEvents = Math.max(0, this.staleEvents - 1);
           return;
@@ -683,7 +721,7 @@ export class Kernel {
         if (!state.armed) {
           // The anchor of a cancelled timer not armed again since: it goes, and the timer with it.
           events.release(handle);
-          slot.timers.delete(label);
+          this.dropTimer(slot, label, state);
           this.staleEvents = Math.max(0, this.staleEvents - 1);
           return;
         }
@@ -697,7 +735,7 @@ export class Kernel {
           return;
         }
         events.release(handle);
-        slot.timers.delete(label);
+        this.dropTimer(slot, label, state);
         this.traceEvent(EventKind.Timer, slot.index, NO_PROCESS, label);
         slot.logic.timer(label, slot.effects!);
         return;
@@ -743,11 +781,36 @@ export class Kernel {
     const events = this.events;
     const slot = this.slots[events.targets[handle]!]!;
     if (events.incarnations[handle] !== slot.incarnation) return false;
-    const label = events.labels[handle]!;
-    const state = slot.timers.get(label);
-    if (state === undefined || state.anchorGeneration !== events.generations[handle]) return false;
+    const state = events.timers[handle]!;
+    if (state.anchorGeneration !== events.generations[handle]) return false;
     if (state.armed) return true;
-    slot.timers.delete(label); // a disarmed timer's anchor goes, so the next arming queues a new one
+    this.dropTimer(slot, events.labels[handle]!, state); // a disarmed timer's anchor goes, so the next arming queues a new one
     return false;
+  }
+
+  /**
+   * A timer fired, or its disarmed anchor surfaced: it has no queue entry any more. Its state stays
+   * in the table, idle, for the key's next arming (which then needs no new entry in the table).
+   */
+  private dropTimer(slot: ProcessSlot, key: string, state: TimerState): void {
+    state.armed = false;
+    state.anchorGeneration = -1; // no queue record matches it any more
+    state.anchorUs = Number.POSITIVE_INFINITY; // the next arming is before it: it queues a new anchor
+    if (++slot.idleTimers > IDLE_TIMERS_MAX) this.forgetIdleTimers(slot, key);
+  }
+
+  /** Removes the idle timers from a process's table but `keep` (the one just made idle); their states are kept for reuse. */
+  private forgetIdleTimers(slot: ProcessSlot, keep: string): void {
+    let idle = 0;
+    for (const [key, state] of slot.timers) {
+      if (state.anchorGeneration !== -1) continue;
+      if (key === keep) {
+        idle++;
+        continue;
+      }
+      slot.timers.delete(key);
+      if (this.spareTimerStates.length < SPARE_TIMER_STATES_MAX) this.spareTimerStates.push(state);
+    }
+    slot.idleTimers = idle;
   }
 }

@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Network, type NetworkConfig } from '../../../src/engine/net/network';
-import { Kernel, NOTABLE_RING_CAPACITY, STALE_EVENTS_MAX, TRACE_RING_CAPACITY } from '../../../src/engine/sim/kernel';
+import { IDLE_TIMERS_MAX, Kernel, NOTABLE_RING_CAPACITY, STALE_EVENTS_MAX, TRACE_RING_CAPACITY } from '../../../src/engine/sim/kernel';
 import type { Effects, Message, ProcessLogic, ProcessSpec } from '../../../src/engine/sim/process';
 import { Prng } from '../../../src/engine/sim/prng';
 
@@ -306,6 +306,94 @@ describe('timers', () => {
     const { kernel } = makeKernel();
     kernel.addProcess(spec('a', 'zone-a', { start: (fx) => fx.setTimer('t', delayUs) }, []));
     expect(() => kernel.step()).toThrow(`a: timer "t" needs a whole, non-negative delay in µs; got ${delayUs}`);
+  });
+});
+
+describe('timer tables', () => {
+  it(`a process arming a new key per request keeps at most ${IDLE_TIMERS_MAX} idle timers, and a key armed again after firing fires again`, () => {
+    // A request timeout per request id (as a long-poll park is) fires and is never armed again; a
+    // tick re-arms itself from its own firing. 1,000 distinct keys pass through the table.
+    const { kernel } = makeKernel();
+    const log: string[] = [];
+    const REQUESTS = 1_000;
+    kernel.addProcess(
+      spec(
+        'a',
+        'zone-a',
+        {
+          start: (fx) => {
+            fx.setTimer('tick', 7);
+            fx.setTimer('request:0', 10);
+          },
+          timer: (key, fx) => {
+            if (key === 'tick') fx.setTimer('tick', 7);
+            else if (Number(key.slice('request:'.length)) < REQUESTS - 1) fx.setTimer(`request:${Number(key.slice('request:'.length)) + 1}`, 10);
+          },
+        },
+        log,
+      ),
+    );
+    let heldMax = 0;
+    for (let chunk = 1; chunk <= 100; chunk++) {
+      kernel.runUntil(chunk * 100);
+      heldMax = Math.max(heldMax, kernel.timersHeldBy('a'));
+    }
+    const requests = log.filter((line) => line.includes('timer request:'));
+    expect(requests).toHaveLength(REQUESTS);
+    expect(requests[REQUESTS - 1]).toBe(`${REQUESTS * 10} a timer request:${REQUESTS - 1}`);
+    expect(log.filter((line) => line.endsWith('timer tick'))).toHaveLength(Math.floor(10_000 / 7));
+    expect(heldMax).toBeGreaterThan(IDLE_TIMERS_MAX); // the bound was reached, so the idle timers were removed
+    expect(heldMax).toBeLessThanOrEqual(IDLE_TIMERS_MAX + 2);
+  });
+
+  it('fires exactly as one queue entry per arming would, over 60 seeds of random armings, cancels and crashes', () => {
+    // The naive model: every arming replaces the key's (deadline, seq); firing order is by
+    // (deadline, seq) among the armed keys. The kernel reuses anchors, idle states and swept
+    // entries; whatever it does inside, the firings must be the model's.
+    for (let seed = 1; seed <= 60; seed++) {
+      const prng = new Prng(seed, 'timer-model');
+      const { kernel } = makeKernel(seed);
+      const log: string[] = [];
+      let fx: Effects<TestMessage> | null = null;
+      kernel.addProcess(spec('a', 'zone-a', { start: (effects) => (fx = effects) }, log));
+      kernel.runUntil(0);
+      let model = new Map<string, { deadlineUs: number; seq: number }>();
+      let seq = 0;
+      const expected: string[] = [];
+      const runModelUntil = (timeUs: number): void => {
+        for (;;) {
+          let next: [string, { deadlineUs: number; seq: number }] | null = null;
+          for (const entry of model) if (entry[1].deadlineUs <= timeUs && (next === null || entry[1].deadlineUs < next[1].deadlineUs || (entry[1].deadlineUs === next[1].deadlineUs && entry[1].seq < next[1].seq))) next = entry;
+          if (next === null) return;
+          model.delete(next[0]);
+          expected.push(`${next[1].deadlineUs} a timer ${next[0]}`);
+        }
+      };
+      for (let op = 0; op < 300; op++) {
+        const key = `k${prng.int(prng.chancePerMillion(200_000) ? 200 : 6)}`;
+        const choice = prng.int(100);
+        if (choice < 55) {
+          const delayUs = prng.int(50);
+          fx!.setTimer(key, delayUs);
+          model.set(key, { deadlineUs: kernel.nowUs + delayUs, seq: seq++ });
+        } else if (choice < 75) {
+          fx!.cancelTimer(key);
+          model.delete(key);
+        } else if (choice < 98) {
+          const untilUs = kernel.nowUs + prng.int(30);
+          runModelUntil(untilUs);
+          kernel.runUntil(untilUs);
+        } else {
+          kernel.crash('a');
+          kernel.restart('a');
+          kernel.runUntil(kernel.nowUs); // the new life starts and hands over its effects
+          model = new Map();
+        }
+      }
+      runModelUntil(kernel.nowUs + 1_000);
+      kernel.runUntil(kernel.nowUs + 1_000);
+      expect(log.filter((line) => line.includes(' timer ')), `seed ${seed}`).toEqual(expected);
+    }
   });
 });
 
