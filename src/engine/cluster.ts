@@ -262,7 +262,7 @@ class BrokerMember implements ProcessLogic<Message> {
       },
       disk.data,
       image,
-      () => this.lifecycle.view().brokerEpoch,
+      () => this.lifecycle.currentBrokerEpoch,
     );
     const replicas = this.replicas;
     replicas.flushMsConfigured = flushing.byTime;

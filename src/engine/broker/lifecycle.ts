@@ -167,6 +167,11 @@ export class BrokerLifecycle {
     }
   }
 
+  /** The epoch the controller gave this broker at registration (null before): read on every replica fetch, so no view is built for it. */
+  get currentBrokerEpoch(): number | null {
+    return this.brokerEpoch;
+  }
+
   view(): LifecycleView {
     // Counts the image keeps as it replays: a view is taken every frame, so no walk of every partition.
     const leaderOf = this.image.leaderCounts().get(this.self) ?? 0;
