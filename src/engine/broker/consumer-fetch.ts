@@ -52,6 +52,8 @@ interface ParkedConsumerFetch {
   readonly id: number;
   readonly from: string;
   readonly request: ConsumerFetchRequest;
+  /** Its park timer's key, built once: cancelling with the same string spares a new string and its hashing. */
+  readonly timerKey: string;
 }
 
 export interface ConsumerFetchView {
@@ -86,13 +88,14 @@ export class ConsumerFetchHandler {
       return;
     }
     const id = this.nextParkId++;
-    this.parked.set(id, { id, from, request });
+    const timerKey = `${TIMER_PARK}${id}`;
+    this.parked.set(id, { id, from, request, timerKey });
     for (const part of request.partitions) {
       const ids = this.parkedByPartition.get(part.key);
       if (ids === undefined) this.parkedByPartition.set(part.key, [id]);
       else ids.push(id);
     }
-    fx.setTimer(`${TIMER_PARK}${id}`, request.maxWaitUs);
+    fx.setTimer(timerKey, request.maxWaitUs);
   }
 
   /**
@@ -118,7 +121,7 @@ export class ConsumerFetchHandler {
         continue;
       }
       this.parked.delete(id);
-      fx.cancelTimer(`${TIMER_PARK}${id}`);
+      fx.cancelTimer(parked.timerKey); // the string it was armed with: the kernel finds it without hashing a new one
       this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
     }
     if (kept === 0) this.parkedByPartition.delete(key);
