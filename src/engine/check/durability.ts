@@ -120,7 +120,9 @@ export class DurabilityOracle {
     } else if (typeof known === 'string') {
       if (known !== reader) this.readers.set(batchId, [known, reader]);
     } else if (known.length < READERS_PER_BATCH_MAX && !known.includes(reader)) {
-      known.push(reader);
+      // A new array of the exact length: a push would grow the array to room for ~20 readers, and
+      // the ledger holds one such array per batch read by more than one group for as long as retention keeps it.
+      this.readers.set(batchId, [...known, reader]);
     }
   }
 

@@ -58,7 +58,7 @@ const SPARE_TIMER_STATES_MAX = 1_024;
  * removed: a key armed again finds its state in place, but keys used once (one per request) must
  * not pile up.
  */
-export const IDLE_TIMERS_MAX = 64;
+export const IDLE_TIMERS_MAX = 256;
 /** Bound on processes, matching the network's endpoint bound. */
 export const PROCESSES_MAX = 1024;
 

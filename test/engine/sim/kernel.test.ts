@@ -342,8 +342,10 @@ describe('timer tables', () => {
     expect(requests).toHaveLength(REQUESTS);
     expect(requests[REQUESTS - 1]).toBe(`${REQUESTS * 10} a timer request:${REQUESTS - 1}`);
     expect(log.filter((line) => line.endsWith('timer tick'))).toHaveLength(Math.floor(10_000 / 7));
-    expect(heldMax).toBeGreaterThan(IDLE_TIMERS_MAX); // the bound was reached, so the idle timers were removed
+    // The table filled up to the bound (sampled every 10 requests), and no further: idle timers were removed.
+    expect(heldMax).toBeGreaterThanOrEqual(IDLE_TIMERS_MAX - 10);
     expect(heldMax).toBeLessThanOrEqual(IDLE_TIMERS_MAX + 2);
+    expect(REQUESTS).toBeGreaterThan(3 * IDLE_TIMERS_MAX);
   });
 
   it('fires exactly as one queue entry per arming would, over 60 seeds of random armings, cancels and crashes', () => {
