@@ -365,6 +365,7 @@ export function App({ params }: { params: PageParams }) {
                 quorum={quorum}
                 authority={authority}
                 ready={ready}
+                playing={frame.playing}
                 onFault={onFault}
                 selection={selected}
                 onSelect={onTopologySelect}

@@ -1,5 +1,6 @@
 import type { PartitionSnapshot, ReplicaSnapshot } from '../../engine/api';
 import type { Selection } from '../selection';
+import { formatInteger } from '../format';
 
 interface Props {
   readonly partitions: readonly PartitionSnapshot[];
@@ -18,7 +19,7 @@ const STATE_HELP: Record<ReplicaState, string> = {
   down: 'Not running: it neither stores nor serves records until it restarts.',
 };
 
-const count = (value: number): string => value.toLocaleString('en-US');
+const count = formatInteger;
 
 function stateOf(replica: ReplicaSnapshot, partition: PartitionSnapshot): ReplicaState {
   if (!replica.running) return 'down';

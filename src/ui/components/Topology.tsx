@@ -11,18 +11,21 @@
 import {
   Background,
   BackgroundVariant,
+  BaseEdge,
   Controls,
+  getBezierPath,
   Handle,
   MiniMap,
   Position,
   ReactFlow,
   type Edge,
+  type EdgeProps,
   type Node,
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { createContext, memo, useCallback, useContext, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import type { ProcessSnapshot, Snapshot } from '../../engine/api';
+import type { Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
 import { formatCount } from '../format';
 import type { Quorum } from '../kraft';
@@ -39,7 +42,8 @@ import {
   type LaidOutNode,
   type TopologyLayout,
 } from '../topology-layout';
-import { ProcessCard } from './ProcessCard';
+import { nextShownCards, type ShownCards } from '../card-refresh';
+import { MemoProcessCard } from './ProcessCard';
 import './topology.css';
 
 interface Props {
@@ -47,6 +51,8 @@ interface Props {
   readonly quorum: Quorum;
   readonly authority: { readonly id: string; readonly view: ControllerView } | null;
   readonly ready: boolean;
+  /** The run plays: cards whose figures alone changed are refreshed in turns (card-refresh.ts); otherwise every card is exact. */
+  readonly playing: boolean;
   readonly onFault: (fault: unknown) => void;
   readonly selection: Selection | null;
   /** A node was clicked (or Enter pressed on it); null: the empty canvas was clicked, or Escape. */
@@ -57,7 +63,8 @@ interface Props {
 
 /** What the nodes read each frame. Held in a context so node objects (and React Flow's store) do not change per frame. */
 interface Live {
-  readonly processes: ReadonlyMap<string, ProcessSnapshot>;
+  /** The view each card shows: the current one, or while playing a recent one until the card's turn (card-refresh.ts). */
+  readonly shown: ShownCards['shown'];
   readonly snapshot: Snapshot;
   readonly quorum: Quorum;
   readonly authority: Props['authority'];
@@ -118,7 +125,7 @@ const HIDDEN_HANDLE = { opacity: 0, pointerEvents: 'none' } as const;
 const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>) {
   const live = useLive();
   const id = data.laidOut.ref!;
-  const process = live.processes.get(id);
+  const process = live.shown.get(id)?.process;
   if (process === undefined) return <div className="topo-missing">{id} is gone</div>;
   const leader = live.quorum.leader?.id === id;
   const classes = ['topo-process', leader ? 'topo-leader' : '', live.selectedNode === id ? 'topo-selected' : ''].filter(Boolean).join(' ');
@@ -133,7 +140,7 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
           ★ active controller
         </span>
       )}
-      <ProcessCard
+      <MemoProcessCard
         process={process}
         quorum={live.quorum}
         authority={live.authority}
@@ -279,6 +286,32 @@ function nodesOf(layout: TopologyLayout, roles: ReadonlyMap<string, string>): To
 
 // ---- edges -------------------------------------------------------------------------------------
 
+type FlowEdgeData = { readonly kind: Flow['kind']; readonly text: string | undefined };
+type FlowEdgeType = Edge<FlowEdgeData, 'flow'>;
+
+/**
+ * A flow: React Flow's bezier path with its label as SVG text centred on the path, outlined in
+ * the canvas colour (paint-order) instead of a measured box. React Flow's own label measures its
+ * text with getBBox whenever the text changes, which forces a layout of the whole page: at 30
+ * brokers the bundled flows' rates changed most frames, and that was a fifth of the page's script
+ * time (bench/page.ts profile).
+ */
+const FlowEdge = memo(function FlowEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, style, data }: EdgeProps<FlowEdgeType>) {
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  return (
+    <>
+      <BaseEdge id={id} path={path} {...(style === undefined ? {} : { style })} />
+      {data?.text !== undefined && (
+        <text className="topo-flow-label" x={labelX} y={labelY} textAnchor="middle" dominantBaseline="central">
+          {data.text}
+        </text>
+      )}
+    </>
+  );
+});
+
+const EDGE_TYPES = { flow: FlowEdge };
+
 const FLOW_COLOR: Record<Flow['kind'], string> = { produce: '#0072B2', consume: '#009E73', tier: '#D55E00' };
 
 function flowLabel(flow: Flow, compact: boolean): string | undefined {
@@ -295,9 +328,10 @@ function flowAria(flow: Flow): string {
   return `${flow.source} uploads segments to ${flow.target}${flow.active ? ', uploading now' : ''}`;
 }
 
-function edgesOf(flows: readonly Flow[], compact: boolean): Edge[] {
-  return flows.map((flow) => ({
+function edgeOf(flow: Flow, compact: boolean): FlowEdgeType {
+  return {
     id: flow.id,
+    type: 'flow',
     source: flow.source,
     target: flow.target,
     sourceHandle: flow.kind === 'tier' ? 'out-bottom' : 'out-right',
@@ -305,22 +339,47 @@ function edgesOf(flows: readonly Flow[], compact: boolean): Edge[] {
     animated: flow.active,
     selectable: false,
     focusable: false,
-    label: flowLabel(flow, compact),
     ariaLabel: flowAria(flow),
     className: `topo-flow topo-flow-${flow.kind}${flow.active ? ' topo-flow-active' : ''}`,
     style: { stroke: FLOW_COLOR[flow.kind], strokeWidth: flowWidth(flow.recordsPerSecond), opacity: flow.active ? 0.85 : 0.35 },
-    data: { kind: flow.kind },
-  }));
+    data: { kind: flow.kind, text: flowLabel(flow, compact) },
+  };
 }
 
-/** What of a flow shows on screen, rounded so that small changes in rate do not rebuild the edges. */
-function flowSignature(flows: readonly Flow[], compact: boolean): string {
-  return flows.map((flow) => `${flow.id}:${flow.count}:${flow.active ? 1 : 0}:${Math.round(flowWidth(flow.recordsPerSecond) * 4)}:${compact ? flowLabel(flow, compact) : ''}`).join('|');
+/** What of a flow shows on screen, rounded so that small changes in rate do not rebuild its edge. */
+function flowSignature(flow: Flow, compact: boolean): string {
+  return `${flow.count}:${flow.active ? 1 : 0}:${Math.round(flowWidth(flow.recordsPerSecond) * 4)}:${compact ? flowLabel(flow, compact) : ''}:${flowAria(flow)}`;
+}
+
+interface KeptEdges {
+  readonly key: string;
+  readonly edges: readonly FlowEdgeType[];
+  readonly byId: ReadonlyMap<string, { readonly signature: string; readonly edge: FlowEdgeType }>;
+}
+
+/**
+ * The edges for `flows`: an edge object is kept from the last frame while what it shows is the
+ * same, and so is the array while no edge changed, so React Flow re-renders only the edges that
+ * changed. `kept` holds the last result; a new structure key starts afresh.
+ */
+export function stableEdges(kept: KeptEdges | null, key: string, flows: readonly Flow[], compact: boolean): KeptEdges {
+  const previous = kept !== null && kept.key === key ? kept : null;
+  const byId = new Map<string, { signature: string; edge: FlowEdgeType }>();
+  let changed = previous === null || previous.edges.length !== flows.length;
+  const edges = flows.map((flow, index) => {
+    const signature = flowSignature(flow, compact);
+    const old = previous?.byId.get(flow.id);
+    const edge = old !== undefined && old.signature === signature ? old.edge : edgeOf(flow, compact);
+    if (!changed && previous!.edges[index] !== edge) changed = true;
+    byId.set(flow.id, { signature, edge });
+    return edge;
+  });
+  return changed ? { key, edges, byId } : previous!;
 }
 
 // ---- the graph ---------------------------------------------------------------------------------
 
-export function Topology({ snapshot, quorum, authority, ready, onFault, selection, onSelect, onMenu }: Props) {
+export function Topology({ snapshot, quorum, authority, ready, playing, onFault, selection, onSelect, onMenu }: Props) {
   // A client's kind is remembered, so a crashed client (no view) keeps its place.
   const kinds = useRef(new Map<string, ClientKind>());
   for (const process of snapshot.processes) {
@@ -334,9 +393,16 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
   const nodes = useKeyed(key, () => nodesOf(layout, roles));
   const laidOutById = useMemo(() => new Map(layout.nodes.map((node) => [node.id, node])), [layout]);
   const flows = flowsOf(snapshot, layout);
-  const edges = useKeyed(`${key}#${flowSignature(flows, layout.compact)}`, () => edgesOf(flows, layout.compact));
+  const keptEdges = useRef<KeptEdges | null>(null);
+  keptEdges.current = stableEdges(keptEdges.current, key, flows, layout.compact);
+  const edges = keptEdges.current.edges;
 
-  const processes = useMemo(() => new Map(snapshot.processes.map((process) => [process.id, process])), [snapshot.processes]);
+  // Once per snapshot (a re-render for a selection or a menu must not take a turn).
+  const shownCards = useRef<{ processes: Snapshot['processes'] | null; cards: ShownCards | null }>({ processes: null, cards: null });
+  if (shownCards.current.processes !== snapshot.processes) {
+    shownCards.current = { processes: snapshot.processes, cards: nextShownCards(shownCards.current.cards, snapshot.processes, !playing) };
+  }
+  const shown = shownCards.current.cards!.shown;
   const selectedNode = nodeIdOfSelection(selection);
 
   // The last menu asked for, as an attribute (data-menu-request), so a test can see the request left the graph.
@@ -349,8 +415,8 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
     [onMenu],
   );
   const live = useMemo<Live>(
-    () => ({ processes, snapshot, quorum, authority, ready, onFault, selectedNode, onMenu: requestMenu, onSelect }),
-    [processes, snapshot, quorum, authority, ready, onFault, selectedNode, requestMenu, onSelect],
+    () => ({ shown, snapshot, quorum, authority, ready, onFault, selectedNode, onMenu: requestMenu, onSelect }),
+    [shown, snapshot, quorum, authority, ready, onFault, selectedNode, requestMenu, onSelect],
   );
 
   const onNodeClick = useCallback(
@@ -409,11 +475,12 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
     >
       <LiveContext.Provider value={live}>
         {/* A new structure (another lesson, another cluster) remounts the graph, which fits it to the view again. */}
-        <ReactFlow<TopologyNode>
+        <ReactFlow<TopologyNode, FlowEdgeType>
           key={key}
           nodes={nodes}
-          edges={edges}
+          edges={edges as FlowEdgeType[]}
           nodeTypes={NODE_TYPES}
+          edgeTypes={EDGE_TYPES}
           onNodeClick={onNodeClick}
           onNodeContextMenu={onNodeContextMenu}
           onPaneClick={onPaneClick}
