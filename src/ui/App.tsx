@@ -100,6 +100,18 @@ export function App({ params }: { params: PageParams }) {
     if (client === null) return;
     void client.inspect(inspectTopic === null || inspectPartition === null ? null : { topic: inspectTopic, partition: inspectPartition }).catch(() => undefined);
   }, [client, inspectTopic, inspectPartition]);
+  // Frames carry the inspected process's view whole; the others leave out what only this panel reads (worker/frame-views.ts).
+  const inspectProcessId = selected?.kind === 'process' ? selected.id : null;
+  useEffect(() => {
+    if (client === null) return;
+    void client.inspectProcess(inspectProcessId).catch(() => undefined);
+  }, [client, inspectProcessId]);
+  // Frames carry the raw trace only while the event log shows messages and timers.
+  const [traceShown, setTraceShown] = useState(false);
+  useEffect(() => {
+    if (client === null) return;
+    void client.showTrace(traceShown).catch(() => undefined);
+  }, [client, traceShown]);
   // Escape closes the panel from anywhere on the page, unless something else took the key (a menu, a field).
   useEffect(() => {
     if (selected === null) return;
@@ -418,7 +430,7 @@ export function App({ params }: { params: PageParams }) {
                   onClose={closeInspect}
                 />
               )}
-              <EventLog log={log} trace={trace} />
+              <EventLog log={log} trace={trace} showMessages={traceShown} onShowMessages={setTraceShown} />
             </aside>
           </main>
         </>

@@ -1,10 +1,12 @@
-import { useState } from 'react';
 import type { TraceEntry } from '../../engine/api';
 import { formatClock } from '../../engine/sim/time';
 
 interface Props {
   readonly log: readonly TraceEntry[];
   readonly trace: readonly TraceEntry[];
+  /** Messages and timers shown too (the worker's frames carry the raw trace only then: the page asks for it). */
+  readonly showMessages: boolean;
+  readonly onShowMessages: (shown: boolean) => void;
 }
 
 function describe(entry: TraceEntry): string {
@@ -21,8 +23,7 @@ function describe(entry: TraceEntry): string {
 }
 
 /** Notable events, newest first; optionally every message and timer as well. */
-export function EventLog({ log, trace }: Props) {
-  const [showMessages, setShowMessages] = useState(false);
+export function EventLog({ log, trace, showMessages, onShowMessages }: Props) {
   const entries = showMessages ? mergeByTime(log, trace) : log;
   const newestFirst = [...entries].reverse();
   return (
@@ -30,7 +31,7 @@ export function EventLog({ log, trace }: Props) {
       <header className="panel-head">
         <h2>Events</h2>
         <label className="toggle">
-          <input type="checkbox" checked={showMessages} onChange={(event) => setShowMessages(event.target.checked)} />
+          <input type="checkbox" checked={showMessages} onChange={(event) => onShowMessages(event.target.checked)} />
           messages &amp; timers
         </label>
       </header>

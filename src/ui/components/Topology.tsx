@@ -43,6 +43,7 @@ import {
   type TopologyLayout,
 } from '../topology-layout';
 import { nextShownCards, type ShownCards } from '../card-refresh';
+import { keepUnchanged, type Kept } from '../keep-unchanged';
 import { MemoProcessCard } from './ProcessCard';
 import './topology.css';
 
@@ -346,35 +347,9 @@ function edgeOf(flow: Flow, compact: boolean): FlowEdgeType {
   };
 }
 
-/** What of a flow shows on screen, rounded so that small changes in rate do not rebuild its edge. */
+/** What of a flow shows on screen, rounded so that small changes in rate do not rebuild its edge (keep-unchanged.ts). */
 function flowSignature(flow: Flow, compact: boolean): string {
   return `${flow.count}:${flow.active ? 1 : 0}:${Math.round(flowWidth(flow.recordsPerSecond) * 4)}:${compact ? flowLabel(flow, compact) : ''}:${flowAria(flow)}`;
-}
-
-interface KeptEdges {
-  readonly key: string;
-  readonly edges: readonly FlowEdgeType[];
-  readonly byId: ReadonlyMap<string, { readonly signature: string; readonly edge: FlowEdgeType }>;
-}
-
-/**
- * The edges for `flows`: an edge object is kept from the last frame while what it shows is the
- * same, and so is the array while no edge changed, so React Flow re-renders only the edges that
- * changed. `kept` holds the last result; a new structure key starts afresh.
- */
-export function stableEdges(kept: KeptEdges | null, key: string, flows: readonly Flow[], compact: boolean): KeptEdges {
-  const previous = kept !== null && kept.key === key ? kept : null;
-  const byId = new Map<string, { signature: string; edge: FlowEdgeType }>();
-  let changed = previous === null || previous.edges.length !== flows.length;
-  const edges = flows.map((flow, index) => {
-    const signature = flowSignature(flow, compact);
-    const old = previous?.byId.get(flow.id);
-    const edge = old !== undefined && old.signature === signature ? old.edge : edgeOf(flow, compact);
-    if (!changed && previous!.edges[index] !== edge) changed = true;
-    byId.set(flow.id, { signature, edge });
-    return edge;
-  });
-  return changed ? { key, edges, byId } : previous!;
 }
 
 // ---- the graph ---------------------------------------------------------------------------------
@@ -393,9 +368,15 @@ export function Topology({ snapshot, quorum, authority, ready, playing, onFault,
   const nodes = useKeyed(key, () => nodesOf(layout, roles));
   const laidOutById = useMemo(() => new Map(layout.nodes.map((node) => [node.id, node])), [layout]);
   const flows = flowsOf(snapshot, layout);
-  const keptEdges = useRef<KeptEdges | null>(null);
-  keptEdges.current = stableEdges(keptEdges.current, key, flows, layout.compact);
-  const edges = keptEdges.current.edges;
+  // An edge object is kept while what it shows is the same, so React Flow re-renders only the edges that changed.
+  const keptEdges = useRef<Kept<FlowEdgeType> | null>(null);
+  const compact = layout.compact;
+  keptEdges.current = keepUnchanged(keptEdges.current, key, flows, {
+    idOf: (flow) => flow.id,
+    signatureOf: (flow) => flowSignature(flow, compact),
+    build: (flow) => edgeOf(flow, compact),
+  });
+  const edges = keptEdges.current.items;
 
   // Once per snapshot (a re-render for a selection or a menu must not take a turn).
   const shownCards = useRef<{ processes: Snapshot['processes'] | null; cards: ShownCards | null }>({ processes: null, cards: null });
