@@ -10,7 +10,9 @@
 //
 // Frames: the host sends the page a compact frame, and the next one only after the page's
 // listener has resolved (it resolves once the frame is drawn): at most one frame per animation
-// frame, never one per event, and a slow page slows frames, not the simulation.
+// frame, never one per event, and a slow page slows frames, not the simulation. A frame carries
+// what the page shows (frame-views.ts): the raw trace only while the event log shows it, the
+// inspected process whole and the others without what only the inspect panel reads.
 //
 // Sessions: with a SessionStore (IndexedDB in the browser), every run is saved as it goes: what
 // runs, the seed, each action the person takes at its exact moment, and the progress every
