@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { TraceEntry } from '../../engine/api';
 import { formatClock } from '../../engine/sim/time';
 
@@ -40,16 +41,23 @@ export function EventLog({ log, trace, showMessages, onShowMessages }: Props) {
       ) : (
         <ol className="log-list" data-testid="event-log">
           {newestFirst.map((entry) => (
-            <li key={`${entry.kind}-${entry.index}`} className={`log-${entry.kind}`}>
-              <time>{formatClock(entry.timeUs)}</time>
-              <span>{describe(entry)}</span>
-            </li>
+            <LogRow key={`${entry.kind}-${entry.index}`} entry={entry} />
           ))}
         </ol>
       )}
     </section>
   );
 }
+
+/** One entry; memoised on it (the page keeps entries' objects across frames), so each frame draws only the new ones. */
+const LogRow = memo(function LogRow({ entry }: { entry: TraceEntry }) {
+  return (
+    <li className={`log-${entry.kind}`}>
+      <time>{formatClock(entry.timeUs)}</time>
+      <span>{describe(entry)}</span>
+    </li>
+  );
+});
 
 /** Kinds that only the raw trace carries; the others are already in the notable log. */
 const RAW_ONLY = new Set<TraceEntry['kind']>(['deliver', 'timer', 'drop']);
