@@ -11,6 +11,12 @@
 //                JSON text, recorded by a listener wrapped around the page's message ports before
 //                the page's own code runs. Target: the largest under 100 KB.
 //
+//   renders      what does not depend on the machine's load (it is shared, so times vary 3x from
+//                one run to the next): React commits per second, the components each commit
+//                rendered (counted as React DevTools does, from a stand-in for its global hook),
+//                the DOM mutation records per commit (a MutationObserver), and from the trace the
+//                objects each Layout had to lay out.
+//
 // Builds the page (vite build) unless `--no-build`, serves dist/ with vite preview on a free port,
 // and drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) with Playwright; it never
 // downloads a browser. Run alone with `npx tsx bench/page.ts`; `npm run bench` runs it last.
@@ -62,12 +68,53 @@ const MESSAGE_RECORDER = `(() => {
   }
 })()`;
 
+/**
+ * Counts React commits and the components each rendered, and DOM mutations, from the time
+ * `__renderStats.on` is set. React calls a DevTools global hook, when one is installed before it
+ * loads, with every committed root (production builds too); a component rendered in a commit when
+ * its fiber has the PerformedWork flag (1), and a subtree whose children are the same fibers as
+ * before was not visited (React DevTools' own test). Memo wrappers count as a component of their own.
+ */
+const RENDER_RECORDER = `(() => {
+  const stats = { on: false, commits: 0, rendered: 0, mutations: 0 };
+  globalThis.__renderStats = stats;
+  const COMPONENT_TAGS = new Set([0, 1, 11, 14, 15]);
+  const walk = (first) => {
+    const stack = [first];
+    while (stack.length > 0) {
+      const fiber = stack.pop();
+      const before = fiber.alternate;
+      if (COMPONENT_TAGS.has(fiber.tag) && (before === null || (fiber.flags & 1) === 1)) stats.rendered++;
+      if (fiber.sibling) stack.push(fiber.sibling);
+      if (fiber.child && !(before !== null && fiber.child === before.child)) stack.push(fiber.child);
+    }
+  };
+  globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    renderers: new Map(), supportsFiber: true, isDisabled: false,
+    inject(renderer) { const id = this.renderers.size + 1; this.renderers.set(id, renderer); return id; },
+    onCommitFiberRoot(_id, root) { if (!stats.on) return; stats.commits++; if (root.current.child) walk(root.current.child); },
+    onCommitFiberUnmount() {}, onPostCommitFiberRoot() {}, checkDCE() {},
+  };
+  const observer = new MutationObserver((records) => { if (stats.on) stats.mutations += records.length; });
+  const start = () => observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
+})()`;
+
 export interface PageBenchResult {
   readonly frameWorkMs: { readonly p50: number; readonly p95: number; readonly max: number; readonly frames: number; readonly perSecond: number };
   readonly longTasks: { readonly count: number; readonly maxMs: number };
   readonly mainThreadBusyShare: number;
   readonly rafIntervalMs: { readonly p50: number; readonly p95: number };
   readonly messages: { readonly count: number; readonly largestBytes: number; readonly p95Bytes: number };
+  /** Load-independent: React commits, components rendered and DOM mutations per commit, DOM size. */
+  readonly renders: {
+    readonly commitsPerSecond: number;
+    readonly componentsPerCommit: number;
+    readonly mutationsPerCommit: number;
+    readonly domElements: number;
+  };
+  /** From the trace: Layouts, and the objects each had to lay out (p50, max). */
+  readonly layouts: { readonly count: number; readonly dirtyObjectsP50: number; readonly dirtyObjectsMax: number };
   readonly simulatedSecondsPerWallSecond: number;
   readonly chromium: string;
 }
@@ -78,16 +125,15 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
 }
 
-async function openAndPlay(browser: Browser, baseUrl: string, instrument: boolean): Promise<Page> {
+async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messages' | 'renders' | null): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (error) => {
     throw new Error(`the page threw: ${error.message}`);
   });
-  if (instrument) {
-    // Wraps every 'message' listener the page adds to a MessagePort or a Worker (comlink's frames
-    // arrive on a port it transfers to the worker) to record the size of what arrives.
-    await page.addInitScript(MESSAGE_RECORDER);
-  }
+  // Wraps every 'message' listener the page adds to a MessagePort or a Worker (comlink's frames
+  // arrive on a port it transfers to the worker) to record the size of what arrives.
+  if (instrument === 'messages') await page.addInitScript(MESSAGE_RECORDER);
+  if (instrument === 'renders') await page.addInitScript(RENDER_RECORDER);
   await page.goto(`${baseUrl}?scenario=${LESSON}`);
   await page.getByRole('radio', { name: '10×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
@@ -106,7 +152,7 @@ interface TraceEvent {
   readonly dur?: number;
   readonly pid: number;
   readonly tid: number;
-  readonly args?: { readonly name?: string };
+  readonly args?: { readonly name?: string; readonly beginData?: { readonly dirtyObjects?: number } };
 }
 
 /**
@@ -114,7 +160,7 @@ interface TraceEvent {
  * frame Chromium produced (top-level tasks' time between one AnimationFrame's start and the next:
  * a long task makes one long frame, and fewer frames), its long tasks, and the share of time busy.
  */
-function mainThreadWork(trace: { traceEvents: TraceEvent[] }): { perFrameMs: number[]; framesPerSecond: number; longTasksMs: number[]; busyShare: number } {
+function mainThreadWork(trace: { traceEvents: TraceEvent[] }): { perFrameMs: number[]; framesPerSecond: number; longTasksMs: number[]; busyShare: number; layoutDirtyObjects: number[] } {
   const mains = trace.traceEvents.filter((event) => event.ph === 'M' && event.name === 'thread_name' && event.args?.name === 'CrRendererMain');
   let best: { pid: number; tid: number; tasks: TraceEvent[]; busyUs: number } | null = null;
   for (const main of mains) {
@@ -148,7 +194,11 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): { perFrameMs: num
     }
   }
   const spanUs = frameStarts.at(-1)! - frameStarts[0]!;
+  const layoutDirtyObjects = trace.traceEvents
+    .filter((event) => event.pid === best.pid && event.tid === best.tid && event.name === 'Layout' && event.ph === 'X')
+    .map((event) => event.args?.beginData?.dirtyObjects ?? 0);
   return {
+    layoutDirtyObjects,
     perFrameMs: perFrameUs.map((us) => us / 1000),
     framesPerSecond: (perFrameUs.length * 1_000_000) / spanUs,
     longTasksMs: best.tasks.filter((task) => task.dur! > LONG_TASK_US).map((task) => task.dur! / 1000),
@@ -168,7 +218,7 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
   });
   try {
     // 1. Frame time, uninstrumented but for the trace.
-    const page = await openAndPlay(browser, baseUrl, false);
+    const page = await openAndPlay(browser, baseUrl, null);
     await page.evaluate(RAF_RECORDER);
     const simStartMs = await clockMs(page);
     const wallStart = performance.now();
@@ -182,10 +232,22 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
     await page.close();
 
     // 2. Message sizes, in a page of its own with the listener wrapped.
-    const measured = await openAndPlay(browser, baseUrl, true);
+    const measured = await openAndPlay(browser, baseUrl, 'messages');
     await measured.waitForTimeout(MEASURE_MS);
     const sizes = (await measured.evaluate('globalThis.__messageSizes')) as number[];
     await measured.close();
+
+    // 3. React commits, components rendered and DOM mutations, in a page of its own.
+    const counted = await openAndPlay(browser, baseUrl, 'renders');
+    await counted.evaluate('globalThis.__renderStats.on = true');
+    const countStart = performance.now();
+    await counted.waitForTimeout(MEASURE_MS);
+    const stats = (await counted.evaluate(
+      `(() => { const s = globalThis.__renderStats; s.on = false; return { commits: s.commits, rendered: s.rendered, mutations: s.mutations, dom: document.getElementsByTagName('*').length }; })()`,
+    )) as { commits: number; rendered: number; mutations: number; dom: number };
+    const countSeconds = (performance.now() - countStart) / 1000;
+    await counted.close();
+    const perCommit = (value: number) => value / Math.max(1, stats.commits);
 
     return {
       frameWorkMs: { p50: percentile(work.perFrameMs, 0.5), p95: percentile(work.perFrameMs, 0.95), max: Math.max(...work.perFrameMs), frames: work.perFrameMs.length, perSecond: work.framesPerSecond },
@@ -193,6 +255,13 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
       mainThreadBusyShare: work.busyShare,
       rafIntervalMs: { p50: percentile(intervals, 0.5), p95: percentile(intervals, 0.95) },
       messages: { count: sizes.length, largestBytes: Math.max(0, ...sizes), p95Bytes: percentile(sizes, 0.95) },
+      renders: {
+        commitsPerSecond: stats.commits / countSeconds,
+        componentsPerCommit: perCommit(stats.rendered),
+        mutationsPerCommit: perCommit(stats.mutations),
+        domElements: stats.dom,
+      },
+      layouts: { count: work.layoutDirtyObjects.length, dirtyObjectsP50: percentile(work.layoutDirtyObjects, 0.5), dirtyObjectsMax: Math.max(0, ...work.layoutDirtyObjects) },
       simulatedSecondsPerWallSecond,
       chromium: browser.version(),
     };
@@ -209,6 +278,8 @@ export function formatPageBench(result: PageBenchResult): string {
     `  long tasks (> 50 ms)          ${result.longTasks.count}, the longest ${result.longTasks.maxMs.toFixed(0)} ms; main thread busy ${(result.mainThreadBusyShare * 100).toFixed(0)}% of the time`,
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,
     `  worker-to-page messages       largest ${kb(result.messages.largestBytes)}, p95 ${kb(result.messages.p95Bytes)}, ${result.messages.count} messages   (target: largest < 100 KB)`,
+    `  React (load-independent)      ${result.renders.commitsPerSecond.toFixed(1)} commits/s; per commit ${result.renders.componentsPerCommit.toFixed(0)} components rendered, ${result.renders.mutationsPerCommit.toFixed(0)} DOM mutation records (per second ${(result.renders.componentsPerCommit * result.renders.commitsPerSecond).toFixed(0)} and ${(result.renders.mutationsPerCommit * result.renders.commitsPerSecond).toFixed(0)}); ${result.renders.domElements} DOM elements`,
+    `  layouts                       ${result.layouts.count}, objects to lay out p50 ${result.layouts.dirtyObjectsP50}, max ${result.layouts.dirtyObjectsMax}`,
     `  simulation while drawn        ${result.simulatedSecondsPerWallSecond.toFixed(1)} simulated s per wall s (asked: 10x)`,
     `  browser                       Chromium ${result.chromium}`,
   ].join('\n');

@@ -1,5 +1,5 @@
 import { useActorRef, useSelector } from '@xstate/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { formatClock } from '../engine/sim/time';
 import type { Speed } from '../worker/host';
 import { compareParamOf, compareSetups, parseCompareParam, type CompareSpec } from './compare';
@@ -26,7 +26,7 @@ import { Timeline } from './components/Timeline';
 import { Toolbar } from './components/Toolbar';
 import { TopBar } from './components/TopBar';
 import { Topology } from './components/Topology';
-import type { Setup } from './engine-client';
+import type { ClientState, Setup } from './engine-client';
 import { FREE_PLAY_CONFIG, freePlayBrokersOf } from './free-play';
 import { authoritativeController, quorumOf } from './kraft';
 import { advanceBrokerRates, type RateWindow } from './inspect';
@@ -45,7 +45,12 @@ type CompareMode =
 export function App({ params }: { params: PageParams }) {
   const session = useActorRef(sessionMachine, { input: { params }, systemId: SESSION_SYSTEM_ID });
   const state = useSelector(session, (snapshot) => snapshot);
-  const { frame, log, trace, moments, metadataLog, series, timeline } = useClientState(state.context.client);
+  const clientState = useClientState(state.context.client);
+  const { frame, log, trace, moments, timeline } = clientState;
+  // The panels below the topology draw from a deferred copy of the frame: React renders them after
+  // the urgent update (clock, timeline, topology, event log) has been committed, in slices it can
+  // interrupt, so one frame never holds the main thread for everything (see LaterPanels).
+  const later = useDeferredValue(clientState);
   const snapshot = frame?.snapshot ?? null;
   const quorum = useMemo(() => (snapshot === null ? null : quorumOf(snapshot)), [snapshot]);
   const authority = useMemo(() => (snapshot === null ? null : authoritativeController(snapshot)), [snapshot]);
@@ -100,6 +105,18 @@ export function App({ params }: { params: PageParams }) {
     if (client === null) return;
     void client.inspect(inspectTopic === null || inspectPartition === null ? null : { topic: inspectTopic, partition: inspectPartition }).catch(() => undefined);
   }, [client, inspectTopic, inspectPartition]);
+  // Frames carry the inspected process's view whole; the others leave out what only this panel reads (worker/frame-views.ts).
+  const inspectProcessId = selected?.kind === 'process' ? selected.id : null;
+  useEffect(() => {
+    if (client === null) return;
+    void client.inspectProcess(inspectProcessId).catch(() => undefined);
+  }, [client, inspectProcessId]);
+  // Frames carry the raw trace only while the event log shows messages and timers.
+  const [traceShown, setTraceShown] = useState(false);
+  useEffect(() => {
+    if (client === null) return;
+    void client.showTrace(traceShown).catch(() => undefined);
+  }, [client, traceShown]);
   // Escape closes the panel from anywhere on the page, unless something else took the key (a menu, a field).
   useEffect(() => {
     if (selected === null) return;
@@ -365,23 +382,14 @@ export function App({ params }: { params: PageParams }) {
                 quorum={quorum}
                 authority={authority}
                 ready={ready}
+                playing={frame.playing}
                 onFault={onFault}
                 selection={selected}
                 onSelect={onTopologySelect}
                 onMenu={setMenu}
               />
               {menu !== null && <ActionMenu request={menu} snapshot={frame.snapshot} ready={ready} check={check} onFault={onFault} onClose={closeMenu} />}
-              {quorum.voters.length > 0 && (
-                <div className="kraft">
-                  <QuorumPanel snapshot={frame.snapshot} quorum={quorum} ready={ready} onFault={onFault} />
-                  <MetadataLogPanel log={metadataLog} quorum={quorum} />
-                </div>
-              )}
-              {frame.snapshot.partitions.length > 0 && (
-                <PartitionsPanel partitions={frame.snapshot.partitions} total={frame.snapshot.partitionsTotal} onSelect={onSelect} selected={selected} />
-              )}
-              {series.meta.length > 0 && <MetricsPanel data={series} />}
-              <NetworkPanel snapshot={frame.snapshot} ready={ready} onFault={onFault} />
+              <LaterPanels state={later} ready={ready} onFault={onFault} onSelect={onSelect} selected={selected} />
             </div>
             <aside className={selected === null ? 'sidebar' : 'sidebar sidebar-inspecting'}>
               {frame.scenario !== null && (
@@ -417,7 +425,7 @@ export function App({ params }: { params: PageParams }) {
                   onClose={closeInspect}
                 />
               )}
-              <EventLog log={log} trace={trace} />
+              <EventLog log={log} trace={trace} showMessages={traceShown} onShowMessages={setTraceShown} />
             </aside>
           </main>
         </>
@@ -437,6 +445,40 @@ export function App({ params }: { params: PageParams }) {
     </div>
   );
 }
+
+interface LaterPanelsProps {
+  /** The client's state, deferred (useDeferredValue): it changes only in React's background render. */
+  readonly state: ClientState;
+  readonly ready: boolean;
+  readonly onFault: (fault: unknown) => void;
+  readonly onSelect: (selection: Selection) => void;
+  readonly selected: Selection | null;
+}
+
+/**
+ * The panels below the topology (quorum, metadata log, partitions, charts, network), drawn from
+ * the deferred state. Memoised: the urgent render passes the same deferred state and skips them;
+ * the deferred render draws them in interruptible slices (issue 7: at 30 brokers one frame's
+ * render and commit of everything held the main thread for well over 16 ms).
+ */
+const LaterPanels = memo(function LaterPanels({ state, ready, onFault, onSelect, selected }: LaterPanelsProps) {
+  const snapshot = state.frame?.snapshot ?? null;
+  const quorum = useMemo(() => (snapshot === null ? null : quorumOf(snapshot)), [snapshot]);
+  if (snapshot === null || quorum === null) return null;
+  return (
+    <>
+      {quorum.voters.length > 0 && (
+        <div className="kraft">
+          <QuorumPanel snapshot={snapshot} quorum={quorum} ready={ready} onFault={onFault} />
+          <MetadataLogPanel log={state.metadataLog} quorum={quorum} />
+        </div>
+      )}
+      {snapshot.partitions.length > 0 && <PartitionsPanel partitions={snapshot.partitions} total={snapshot.partitionsTotal} onSelect={onSelect} selected={selected} />}
+      {state.series.meta.length > 0 && <MetricsPanel data={state.series} />}
+      <NetworkPanel snapshot={snapshot} ready={ready} onFault={onFault} />
+    </>
+  );
+});
 
 /** The edited scenario's text compressed for the address bar (null until ready, or without one). */
 function useEditedPayload(text: string | null): string | null {

@@ -197,6 +197,16 @@ export class EngineClient {
     return this.call(() => this.remote.setInspected(target) as Promise<Outcome>);
   }
 
+  /** Chooses the process whose view the worker's frames carry whole (null: none), for the inspect panel. */
+  inspectProcess(id: string | null): Promise<Outcome> {
+    return this.call(() => this.remote.setInspectedProcess(id) as Promise<Outcome>);
+  }
+
+  /** Whether the worker's frames carry the raw trace (messages and timers), which the event log shows on demand. */
+  showTrace(shown: boolean): Promise<void> {
+    return this.call(() => this.remote.setTraceShown(shown));
+  }
+
   /** Runs a stretch of simulated time at once, the host paused (compare mode drives two hosts in lock-step). */
   runFor(durationUs: number): Promise<Outcome<number>> {
     return this.call(() => this.remote.runFor(durationUs) as Promise<Outcome<number>>);

@@ -4,6 +4,7 @@ import { App } from './App';
 import { readPageParams, resolveLinkPayloads } from './url-params';
 import './styles.css';
 import './actions.css';
+import './perf.css';
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');

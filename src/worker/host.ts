@@ -10,7 +10,9 @@
 //
 // Frames: the host sends the page a compact frame, and the next one only after the page's
 // listener has resolved (it resolves once the frame is drawn): at most one frame per animation
-// frame, never one per event, and a slow page slows frames, not the simulation.
+// frame, never one per event, and a slow page slows frames, not the simulation. A frame carries
+// what the page shows (frame-views.ts): the raw trace only while the event log shows it, the
+// inspected process whole and the others without what only the inspect panel reads.
 //
 // Sessions: with a SessionStore (IndexedDB in the browser), every run is saved as it goes: what
 // runs, the seed, each action the person takes at its exact moment, and the progress every
@@ -50,6 +52,7 @@ import type { ScenarioStep } from '../engine/scenario/schema';
 import { parseScenario, parseScenarioText } from '../engine/scenario/validate';
 import { describeFault, parseFault } from '../engine/faults';
 import { ValidationError, type ValidationProblem } from '../engine/validation';
+import { framedProcesses } from './frame-views';
 import { FRAME_MARKERS_MAX, TIMELINE_MARKERS_MAX, markerOfMoment, markerOfNotable, replayAll, replayTo, type MarkerKind, type ReplayTarget, type TimelineMarker } from './timeline';
 import { COLD_WRITE_BEHIND_BYTES_MAX, type HostColdStore } from './cold-store-idb';
 import { SESSION_INPUTS_MAX, DamagedSessionError, MissingSessionError, describeStorageFailure, type SessionInput, type SessionMeta, type SessionSource, type SessionStore } from './sessions';
@@ -297,6 +300,10 @@ export class EngineHost {
   private rebuildToken = 0;
   /** The partition the page inspects: every frame carries it in detail. */
   private inspectTarget: InspectTarget | null = null;
+  /** The process the page inspects: frames carry its view whole (frame-views.ts trims the others). */
+  private inspectProcessId: string | null = null;
+  /** Whether the page shows the raw trace (messages and timers): only then do frames carry it. */
+  private traceShown = false;
 
   // ---- lesson steps ----
   /** When each lesson step (timeline index) first happened in this run's history: Next goes forward through them while rewound. */
@@ -743,6 +750,31 @@ export class EngineHost {
     this.inspectTarget = target === null ? null : { topic: target.topic, partition: target.partition };
     this.publish();
     return { ok: true, value: undefined };
+  }
+
+  /**
+   * Chooses the process whose view every frame carries whole (null: none), for the page's
+   * inspect panel; the others' views leave out what only that panel reads (frame-views.ts). A
+   * frame follows at once. A bad id is refused and changes nothing.
+   */
+  setInspectedProcess(id: string | null): Outcome {
+    if (id !== null && (typeof id !== 'string' || id.length === 0)) {
+      return { ok: false, error: `inspect process: got ${JSON.stringify(id)}; expected a process id (such as "broker-1") or null`, problems: [] };
+    }
+    this.inspectProcessId = id;
+    this.publish();
+    return { ok: true, value: undefined };
+  }
+
+  /**
+   * Whether frames carry the raw trace (messages and timers: up to FRAME_TRACE_MAX entries, ~7 KB
+   * a frame at 30 brokers), which only the event log's "messages & timers" view shows. Turned on,
+   * the next frame carries the newest entries; a frame follows at once.
+   */
+  setTraceShown(shown: boolean): void {
+    if (shown && !this.traceShown) this.traceSent = 0;
+    this.traceShown = shown === true;
+    this.publish();
   }
 
   /** The full current state, outside the frame stream. */
@@ -1346,7 +1378,9 @@ export class EngineHost {
       this.frameDirty = true;
       return;
     }
-    const snapshot = engine.snapshot({ notableFrom: this.notableSent, traceFrom: this.traceSent, seriesFrom: this.seriesSent });
+    // Unshown, the raw trace is not read at all: traceFrom past its end.
+    const traceFrom = this.traceShown ? this.traceSent : Number.MAX_SAFE_INTEGER;
+    const snapshot = engine.snapshot({ notableFrom: this.notableSent, traceFrom, seriesFrom: this.seriesSent });
     // Series names and units travel once, with the first points of a run; later frames carry only new points.
     const series = snapshot.series === null ? null : this.seriesSent === 0 ? snapshot.series : { ...snapshot.series, meta: [] };
     if (snapshot.series !== null) this.seriesSent = snapshot.series.nextIndex;
@@ -1364,7 +1398,7 @@ export class EngineHost {
       speed: this.speed,
       behind: this.behind,
       rate: this.rate,
-      snapshot: { ...snapshot, recent: frameTrace, series },
+      snapshot: { ...snapshot, recent: frameTrace, series, processes: framedProcesses(snapshot.processes, this.inspectProcessId) },
       scenario: this.scenarioFrame(),
       session: this.sessionStatus,
       timeline,

@@ -1,10 +1,13 @@
-import { useState } from 'react';
+import { memo } from 'react';
 import type { TraceEntry } from '../../engine/api';
 import { formatClock } from '../../engine/sim/time';
 
 interface Props {
   readonly log: readonly TraceEntry[];
   readonly trace: readonly TraceEntry[];
+  /** Messages and timers shown too (the worker's frames carry the raw trace only then: the page asks for it). */
+  readonly showMessages: boolean;
+  readonly onShowMessages: (shown: boolean) => void;
 }
 
 function describe(entry: TraceEntry): string {
@@ -21,8 +24,7 @@ function describe(entry: TraceEntry): string {
 }
 
 /** Notable events, newest first; optionally every message and timer as well. */
-export function EventLog({ log, trace }: Props) {
-  const [showMessages, setShowMessages] = useState(false);
+export function EventLog({ log, trace, showMessages, onShowMessages }: Props) {
   const entries = showMessages ? mergeByTime(log, trace) : log;
   const newestFirst = [...entries].reverse();
   return (
@@ -30,7 +32,7 @@ export function EventLog({ log, trace }: Props) {
       <header className="panel-head">
         <h2>Events</h2>
         <label className="toggle">
-          <input type="checkbox" checked={showMessages} onChange={(event) => setShowMessages(event.target.checked)} />
+          <input type="checkbox" checked={showMessages} onChange={(event) => onShowMessages(event.target.checked)} />
           messages &amp; timers
         </label>
       </header>
@@ -39,16 +41,23 @@ export function EventLog({ log, trace }: Props) {
       ) : (
         <ol className="log-list" data-testid="event-log">
           {newestFirst.map((entry) => (
-            <li key={`${entry.kind}-${entry.index}`} className={`log-${entry.kind}`}>
-              <time>{formatClock(entry.timeUs)}</time>
-              <span>{describe(entry)}</span>
-            </li>
+            <LogRow key={`${entry.kind}-${entry.index}`} entry={entry} />
           ))}
         </ol>
       )}
     </section>
   );
 }
+
+/** One entry; memoised on it (the page keeps entries' objects across frames), so each frame draws only the new ones. */
+const LogRow = memo(function LogRow({ entry }: { entry: TraceEntry }) {
+  return (
+    <li className={`log-${entry.kind}`}>
+      <time>{formatClock(entry.timeUs)}</time>
+      <span>{describe(entry)}</span>
+    </li>
+  );
+});
 
 /** Kinds that only the raw trace carries; the others are already in the notable log. */
 const RAW_ONLY = new Set<TraceEntry['kind']>(['deliver', 'timer', 'drop']);

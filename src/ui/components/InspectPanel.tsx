@@ -16,7 +16,7 @@ import { formatClock, formatSpan } from '../../engine/sim/time';
 import { S3_PRICES } from '../../engine/storage/object-store';
 import type { LatencyView } from '../../engine/metrics/histogram';
 import type { InspectTarget } from '../../worker/host';
-import { formatBytes, formatCount, formatUsd } from '../format';
+import { formatBytes, formatCount, formatInteger, formatUsd } from '../format';
 import { acksLabel, brokerCounters, brokerReplicas, findPartition, findProcess, findZone, selectionTitle, type BrokerReplica, type RateWindow } from '../inspect';
 import { registrationOf, roleLabel, ROLE_HELP, type Quorum } from '../kraft';
 import { selectionLabel, type Selection } from '../selection';
@@ -36,7 +36,7 @@ interface Props {
   readonly onClose: () => void;
 }
 
-const count = (value: number): string => value.toLocaleString('en-US');
+const count = formatInteger;
 const plural = (value: number, one: string, many: string): string => `${count(value)} ${value === 1 ? one : many}`;
 const offset = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : count(value));
 const latency = (view: LatencyView, which: 'p50' | 'p99' | 'p999' | 'max'): string => (view.count === 0 ? '—' : formatSpan(view[which]));

@@ -1,5 +1,7 @@
+import { memo } from 'react';
 import type { PartitionSnapshot, ReplicaSnapshot } from '../../engine/api';
 import type { Selection } from '../selection';
+import { formatInteger } from '../format';
 
 interface Props {
   readonly partitions: readonly PartitionSnapshot[];
@@ -18,7 +20,7 @@ const STATE_HELP: Record<ReplicaState, string> = {
   down: 'Not running: it neither stores nor serves records until it restarts.',
 };
 
-const count = (value: number): string => value.toLocaleString('en-US');
+const count = formatInteger;
 
 function stateOf(replica: ReplicaSnapshot, partition: PartitionSnapshot): ReplicaState {
   if (!replica.running) return 'down';
@@ -69,7 +71,39 @@ function ReplicaBar({ replica, hw, max }: { replica: ReplicaSnapshot; hw: number
   );
 }
 
-function PartitionRow({ partition, onSelect, selected }: { partition: PartitionSnapshot; onSelect: Props['onSelect']; selected: boolean }) {
+interface RowProps {
+  readonly partition: PartitionSnapshot;
+  readonly onSelect: Props['onSelect'];
+  readonly selected: boolean;
+}
+
+/** Whether two partitions draw the same row: every field a row shows (frames bring new objects, often with the same figures). */
+export function samePartition(a: PartitionSnapshot, b: PartitionSnapshot): boolean {
+  if (
+    a.topic !== b.topic ||
+    a.partition !== b.partition ||
+    a.leader !== b.leader ||
+    a.leaderEpoch !== b.leaderEpoch ||
+    a.highWatermark !== b.highWatermark ||
+    a.unclean !== b.unclean ||
+    a.replicas.length !== b.replicas.length
+  ) {
+    return false;
+  }
+  return a.replicas.every((replica, index) => {
+    const other = b.replicas[index]!;
+    return (
+      replica.broker === other.broker &&
+      replica.logEndOffset === other.logEndOffset &&
+      replica.flushedOffset === other.flushedOffset &&
+      replica.inIsr === other.inIsr &&
+      replica.running === other.running
+    );
+  });
+}
+
+/** A row re-renders only when what it shows changed (a quiet partition, or a paused run, costs nothing). */
+const PartitionRow = memo(function PartitionRow({ partition, onSelect, selected }: RowProps) {
   const name = `${partition.topic}-${partition.partition}`;
   const hw = partition.highWatermark;
   const max = Math.max(1, hw ?? 0, ...partition.replicas.map((replica) => replica.logEndOffset ?? 0));
@@ -148,7 +182,7 @@ function PartitionRow({ partition, onSelect, selected }: { partition: PartitionS
       </ul>
     </li>
   );
-}
+}, (previous: RowProps, next: RowProps) => previous.onSelect === next.onSelect && previous.selected === next.selected && samePartition(previous.partition, next.partition));
 
 /** The data plane's partitions: each one's replicas, leader, ISR, and how far each log has got. */
 export function PartitionsPanel({ partitions, total, onSelect, selected = null }: Props) {

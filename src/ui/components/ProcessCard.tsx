@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import type { PeerView, ProcessSnapshot } from '../../engine/api';
 import type { BrokerState, LifecycleView } from '../../engine/broker/lifecycle';
 import type { ControllerView, RegistrationView } from '../../engine/controller/controller';
@@ -500,6 +500,36 @@ function DownBody({ process }: { process: ProcessSnapshot }) {
   }
   return <p className="card-down">{process.crashes > 0 ? `Down. Crashed ${process.crashes}×; its disk survives, its memory does not.` : 'Down.'}</p>;
 }
+
+/**
+ * Whether a card would draw the same for `next` as for `previous` (React.memo's comparator): the
+ * same process view (by identity: the topology keeps a view while the card's turn has not come,
+ * card-refresh.ts), the same handlers and flags, and what it reads from the quorum: a controller
+ * its raft role (any quorum change redraws the three of them), a broker its registration.
+ */
+export function sameCardProps(previous: Props, next: Props): boolean {
+  if (
+    previous.process !== next.process ||
+    previous.ready !== next.ready ||
+    previous.selected !== next.selected ||
+    previous.onFault !== next.onFault ||
+    previous.onMenu !== next.onMenu ||
+    previous.onSelect !== next.onSelect ||
+    previous.quorum.voters.length > 0 !== next.quorum.voters.length > 0
+  ) {
+    return false;
+  }
+  if (next.process.role === 'controller') return previous.quorum === next.quorum;
+  if (next.process.role !== 'broker') return true;
+  if ((previous.authority?.id ?? null) !== (next.authority?.id ?? null)) return false;
+  const before = registrationOf(previous.authority?.view ?? null, next.process.id);
+  const after = registrationOf(next.authority?.view ?? null, next.process.id);
+  if (before === null || after === null) return before === after;
+  return before.fenced === after.fenced && before.inControlledShutdown === after.inControlledShutdown && before.brokerEpoch === after.brokerEpoch;
+}
+
+/** A card that re-renders only when what it draws changed (see sameCardProps). */
+export const MemoProcessCard = memo(ProcessCard, sameCardProps);
 
 export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false, onMenu }: Props) {
   const status = statusOf(process);

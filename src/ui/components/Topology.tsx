@@ -11,18 +11,21 @@
 import {
   Background,
   BackgroundVariant,
+  BaseEdge,
   Controls,
+  getBezierPath,
   Handle,
   MiniMap,
   Position,
   ReactFlow,
   type Edge,
+  type EdgeProps,
   type Node,
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { createContext, memo, useCallback, useContext, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import type { ProcessSnapshot, Snapshot } from '../../engine/api';
+import type { Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
 import { formatCount } from '../format';
 import type { Quorum } from '../kraft';
@@ -39,7 +42,9 @@ import {
   type LaidOutNode,
   type TopologyLayout,
 } from '../topology-layout';
-import { ProcessCard } from './ProcessCard';
+import { nextShownCards, type ShownCards } from '../card-refresh';
+import { keepUnchanged, type Kept } from '../keep-unchanged';
+import { MemoProcessCard } from './ProcessCard';
 import './topology.css';
 
 interface Props {
@@ -47,6 +52,8 @@ interface Props {
   readonly quorum: Quorum;
   readonly authority: { readonly id: string; readonly view: ControllerView } | null;
   readonly ready: boolean;
+  /** The run plays: cards whose figures alone changed are refreshed in turns (card-refresh.ts); otherwise every card is exact. */
+  readonly playing: boolean;
   readonly onFault: (fault: unknown) => void;
   readonly selection: Selection | null;
   /** A node was clicked (or Enter pressed on it); null: the empty canvas was clicked, or Escape. */
@@ -57,7 +64,8 @@ interface Props {
 
 /** What the nodes read each frame. Held in a context so node objects (and React Flow's store) do not change per frame. */
 interface Live {
-  readonly processes: ReadonlyMap<string, ProcessSnapshot>;
+  /** The view each card shows: the current one, or while playing a recent one until the card's turn (card-refresh.ts). */
+  readonly shown: ShownCards['shown'];
   readonly snapshot: Snapshot;
   readonly quorum: Quorum;
   readonly authority: Props['authority'];
@@ -118,7 +126,7 @@ const HIDDEN_HANDLE = { opacity: 0, pointerEvents: 'none' } as const;
 const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>) {
   const live = useLive();
   const id = data.laidOut.ref!;
-  const process = live.processes.get(id);
+  const process = live.shown.get(id)?.process;
   if (process === undefined) return <div className="topo-missing">{id} is gone</div>;
   const leader = live.quorum.leader?.id === id;
   const classes = ['topo-process', leader ? 'topo-leader' : '', live.selectedNode === id ? 'topo-selected' : ''].filter(Boolean).join(' ');
@@ -133,7 +141,7 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
           ★ active controller
         </span>
       )}
-      <ProcessCard
+      <MemoProcessCard
         process={process}
         quorum={live.quorum}
         authority={live.authority}
@@ -279,6 +287,32 @@ function nodesOf(layout: TopologyLayout, roles: ReadonlyMap<string, string>): To
 
 // ---- edges -------------------------------------------------------------------------------------
 
+type FlowEdgeData = { readonly kind: Flow['kind']; readonly text: string | undefined };
+type FlowEdgeType = Edge<FlowEdgeData, 'flow'>;
+
+/**
+ * A flow: React Flow's bezier path with its label as SVG text centred on the path, outlined in
+ * the canvas colour (paint-order) instead of a measured box. React Flow's own label measures its
+ * text with getBBox whenever the text changes, which forces a layout of the whole page: at 30
+ * brokers the bundled flows' rates changed most frames, and that was a fifth of the page's script
+ * time (bench/page.ts profile).
+ */
+const FlowEdge = memo(function FlowEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, style, data }: EdgeProps<FlowEdgeType>) {
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  return (
+    <>
+      <BaseEdge id={id} path={path} {...(style === undefined ? {} : { style })} />
+      {data?.text !== undefined && (
+        <text className="topo-flow-label" x={labelX} y={labelY} textAnchor="middle" dominantBaseline="central">
+          {data.text}
+        </text>
+      )}
+    </>
+  );
+});
+
+const EDGE_TYPES = { flow: FlowEdge };
+
 const FLOW_COLOR: Record<Flow['kind'], string> = { produce: '#0072B2', consume: '#009E73', tier: '#D55E00' };
 
 function flowLabel(flow: Flow, compact: boolean): string | undefined {
@@ -295,32 +329,39 @@ function flowAria(flow: Flow): string {
   return `${flow.source} uploads segments to ${flow.target}${flow.active ? ', uploading now' : ''}`;
 }
 
-function edgesOf(flows: readonly Flow[], compact: boolean): Edge[] {
-  return flows.map((flow) => ({
+function edgeOf(flow: Flow, compact: boolean): FlowEdgeType {
+  return {
     id: flow.id,
+    type: 'flow',
     source: flow.source,
     target: flow.target,
     sourceHandle: flow.kind === 'tier' ? 'out-bottom' : 'out-right',
     targetHandle: flow.kind === 'tier' ? 'in-top' : 'in-left',
-    animated: flow.active,
+    // Compact layouts (13 brokers and more) draw a flowing edge dashed but still: moving dashes
+    // repaint the whole canvas at every animation frame, the page's largest paint at 30 brokers.
+    animated: flow.active && !compact,
     selectable: false,
     focusable: false,
-    label: flowLabel(flow, compact),
     ariaLabel: flowAria(flow),
     className: `topo-flow topo-flow-${flow.kind}${flow.active ? ' topo-flow-active' : ''}`,
-    style: { stroke: FLOW_COLOR[flow.kind], strokeWidth: flowWidth(flow.recordsPerSecond), opacity: flow.active ? 0.85 : 0.35 },
-    data: { kind: flow.kind },
-  }));
+    style: {
+      stroke: FLOW_COLOR[flow.kind],
+      strokeWidth: flowWidth(flow.recordsPerSecond),
+      opacity: flow.active ? 0.85 : 0.35,
+      ...(flow.active && compact ? { strokeDasharray: '6 4' } : {}),
+    },
+    data: { kind: flow.kind, text: flowLabel(flow, compact) },
+  };
 }
 
-/** What of a flow shows on screen, rounded so that small changes in rate do not rebuild the edges. */
-function flowSignature(flows: readonly Flow[], compact: boolean): string {
-  return flows.map((flow) => `${flow.id}:${flow.count}:${flow.active ? 1 : 0}:${Math.round(flowWidth(flow.recordsPerSecond) * 4)}:${compact ? flowLabel(flow, compact) : ''}`).join('|');
+/** What of a flow shows on screen, rounded so that small changes in rate do not rebuild its edge (keep-unchanged.ts). */
+function flowSignature(flow: Flow, compact: boolean): string {
+  return `${flow.count}:${flow.active ? 1 : 0}:${Math.round(flowWidth(flow.recordsPerSecond) * 4)}:${compact ? flowLabel(flow, compact) : ''}:${flowAria(flow)}`;
 }
 
 // ---- the graph ---------------------------------------------------------------------------------
 
-export function Topology({ snapshot, quorum, authority, ready, onFault, selection, onSelect, onMenu }: Props) {
+export function Topology({ snapshot, quorum, authority, ready, playing, onFault, selection, onSelect, onMenu }: Props) {
   // A client's kind is remembered, so a crashed client (no view) keeps its place.
   const kinds = useRef(new Map<string, ClientKind>());
   for (const process of snapshot.processes) {
@@ -334,9 +375,22 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
   const nodes = useKeyed(key, () => nodesOf(layout, roles));
   const laidOutById = useMemo(() => new Map(layout.nodes.map((node) => [node.id, node])), [layout]);
   const flows = flowsOf(snapshot, layout);
-  const edges = useKeyed(`${key}#${flowSignature(flows, layout.compact)}`, () => edgesOf(flows, layout.compact));
+  // An edge object is kept while what it shows is the same, so React Flow re-renders only the edges that changed.
+  const keptEdges = useRef<Kept<FlowEdgeType> | null>(null);
+  const compact = layout.compact;
+  keptEdges.current = keepUnchanged(keptEdges.current, key, flows, {
+    idOf: (flow) => flow.id,
+    signatureOf: (flow) => flowSignature(flow, compact),
+    build: (flow) => edgeOf(flow, compact),
+  });
+  const edges = keptEdges.current.items;
 
-  const processes = useMemo(() => new Map(snapshot.processes.map((process) => [process.id, process])), [snapshot.processes]);
+  // Once per snapshot (a re-render for a selection or a menu must not take a turn).
+  const shownCards = useRef<{ processes: Snapshot['processes'] | null; cards: ShownCards | null }>({ processes: null, cards: null });
+  if (shownCards.current.processes !== snapshot.processes) {
+    shownCards.current = { processes: snapshot.processes, cards: nextShownCards(shownCards.current.cards, snapshot.processes, !playing) };
+  }
+  const shown = shownCards.current.cards!.shown;
   const selectedNode = nodeIdOfSelection(selection);
 
   // The last menu asked for, as an attribute (data-menu-request), so a test can see the request left the graph.
@@ -349,8 +403,8 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
     [onMenu],
   );
   const live = useMemo<Live>(
-    () => ({ processes, snapshot, quorum, authority, ready, onFault, selectedNode, onMenu: requestMenu, onSelect }),
-    [processes, snapshot, quorum, authority, ready, onFault, selectedNode, requestMenu, onSelect],
+    () => ({ shown, snapshot, quorum, authority, ready, onFault, selectedNode, onMenu: requestMenu, onSelect }),
+    [shown, snapshot, quorum, authority, ready, onFault, selectedNode, requestMenu, onSelect],
   );
 
   const onNodeClick = useCallback(
@@ -409,11 +463,12 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
     >
       <LiveContext.Provider value={live}>
         {/* A new structure (another lesson, another cluster) remounts the graph, which fits it to the view again. */}
-        <ReactFlow<TopologyNode>
+        <ReactFlow<TopologyNode, FlowEdgeType>
           key={key}
           nodes={nodes}
-          edges={edges}
+          edges={edges as FlowEdgeType[]}
           nodeTypes={NODE_TYPES}
+          edgeTypes={EDGE_TYPES}
           onNodeClick={onNodeClick}
           onNodeContextMenu={onNodeContextMenu}
           onPaneClick={onPaneClick}
@@ -438,7 +493,7 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
         <span className="topo-key topo-key-produce">produce</span>
         <span className="topo-key topo-key-consume">consume</span>
         <span className="topo-key topo-key-tier">upload to the object store</span>
-        <span className="muted">width: records/s · moving dashes: flowing now</span>
+        <span className="muted">width: records/s · {layout.compact ? 'dashes' : 'moving dashes'}: flowing now</span>
       </p>
     </section>
   );

@@ -111,23 +111,43 @@ export function maxOf(values: readonly (number | null)[]): number | '' {
 
 /**
  * One uPlot for as long as `optionsFor` stays the same (memoise it), as wide as `host`; each new
- * `aligned` redraws the same chart. The legend shows the newest values unless the pointer is over it.
+ * `aligned` redraws the same chart while it is on screen (or near it). The legend shows the newest
+ * values unless the pointer is over it.
+ *
+ * A chart away from the viewport is not redrawn: drawing a canvas's text forces the browser to
+ * bring the page's style and layout up to date in the middle of React's commit, which cost the
+ * page ~10% of its main-thread time at 30 brokers with the charts below the fold (bench/page.ts
+ * profile). An IntersectionObserver (with a margin, so a chart scrolled to is drawn before it
+ * shows) redraws it with the newest points as it comes back.
  */
 export function useUplot(host: RefObject<HTMLDivElement | null>, optionsFor: (width: number) => uPlot.Options, aligned: Aligned, heightPx: number): void {
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(aligned);
   latest.current = aligned;
+  /** The data the chart last drew, and whether it is near the viewport. */
+  const drawn = useRef<Aligned | null>(null);
+  const visible = useRef(true);
 
   useEffect(() => {
     const element = host.current;
     if (element === null) return;
     const chart = new uPlot(optionsFor(Math.max(200, element.clientWidth)), latest.current, element);
     plot.current = chart;
+    drawn.current = latest.current;
     if (latest.current[0].length > 0) chart.setLegend({ idx: latest.current[0].length - 1 });
     const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height: heightPx }));
     observer.observe(element);
+    const seen = new IntersectionObserver(
+      (entries) => {
+        visible.current = entries.at(-1)?.isIntersecting ?? visible.current;
+        if (visible.current && drawn.current !== latest.current) draw(chart, latest.current, drawn);
+      },
+      { rootMargin: `${CHART_VISIBLE_MARGIN_PX}px 0px` },
+    );
+    seen.observe(element);
     return () => {
       observer.disconnect();
+      seen.disconnect();
       chart.destroy();
       plot.current = null;
     };
@@ -135,11 +155,19 @@ export function useUplot(host: RefObject<HTMLDivElement | null>, optionsFor: (wi
 
   useEffect(() => {
     const chart = plot.current;
-    if (chart === null) return;
-    chart.setData(aligned);
-    const newest = aligned[0].length - 1;
-    if (newest >= 0 && (chart.cursor.left === undefined || chart.cursor.left < 0)) chart.setLegend({ idx: newest });
+    if (chart === null || !visible.current) return;
+    draw(chart, aligned, drawn);
   }, [aligned]);
+}
+
+/** How far from the viewport a chart still counts as on screen, in CSS pixels. */
+const CHART_VISIBLE_MARGIN_PX = 300;
+
+function draw(chart: uPlot, aligned: Aligned, drawn: { current: Aligned | null }): void {
+  chart.setData(aligned);
+  drawn.current = aligned;
+  const newest = aligned[0].length - 1;
+  if (newest >= 0 && (chart.cursor.left === undefined || chart.cursor.left < 0)) chart.setLegend({ idx: newest });
 }
 
 export interface TableColumn {
