@@ -76,7 +76,7 @@ export const SUB_COLUMNS_MAX = 3;
 export const CARD_WIDTH = { full: 280, compact: 240 } as const;
 const CARD_HEIGHT: Record<'full' | 'compact', Record<string, number>> = {
   full: { controller: 200, broker: 256, zookeeper: 170, objectStore: 176, producer: 240, consumer: 244, client: 244 },
-  compact: { controller: 158, broker: 208, zookeeper: 150, objectStore: 176, producer: 240, consumer: 244, client: 244 },
+  compact: { controller: 158, broker: 228, zookeeper: 150, objectStore: 176, producer: 240, consumer: 244, client: 244 },
 };
 const TIERING_LINE_HEIGHT = 24;
 
