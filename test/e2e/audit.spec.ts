@@ -133,7 +133,7 @@ test('each speed drives the clock: 1x, 10x, 100x and Max, one radio checked at a
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
 });
 
-test('the cross-zone and consumer charts draw: cross-zone bytes and their cost, consumer lag and rate', async ({ page }) => {
+test('the cross-zone and consumer charts draw: cross-zone bytes and their cost, consumer lag and rate, end-to-end latency', async ({ page }) => {
   test.setTimeout(90_000);
   await page.goto('./?scenario=consumer-fan-out');
   await expect(page.getByTestId('toolbar-break')).toBeEnabled({ timeout: 30_000 });
@@ -145,6 +145,10 @@ test('the cross-zone and consumer charts draw: cross-zone bytes and their cost, 
   expect(await seriesMax('cross-zone', 'crossZone.bytesPerSec')).toBeGreaterThan(0);
   expect(await seriesMax('cross-zone', 'crossZone.costUsd')).toBeGreaterThan(0);
   expect(await seriesMax('consumers', 'records-consumed-rate')).toBeGreaterThan(0);
+  // End-to-end latency (produce to consume) beside the produce percentiles.
+  expect(await seriesMax('latency', 'consumer.e2eLatencyMsP99')).toBeGreaterThan(0);
+  expect(await seriesMax('latency', 'producer.latencyMsP50')).toBeGreaterThan(0);
+  expect(await seriesMax('latency', 'producer.latencyMsP999')).toBeGreaterThanOrEqual(await seriesMax('latency', 'producer.latencyMsP50'));
   await expect(page.getByTestId('chart-table-consumers').locator('th[data-series="records-lag-max"]')).toHaveAttribute('data-max', /^\d/);
   await expect(page.getByTestId('chart-consumers').locator('canvas')).toHaveCount(1);
   await page.getByRole('region', { name: 'Metrics' }).screenshot({ path: 'artifacts/screenshots/audit-charts-consumers.png' });
