@@ -89,6 +89,11 @@ test('free play fits every window size from 1280x720 to 2560x1440', async ({ pag
   await page.goto('./');
   await expect(page.getByTestId('toolbar-break')).toBeEnabled({ timeout: 30_000 });
   await playFor(page, 5_000);
+  // Crashed cards have the widest headers ("Crashed") and the longest bodies (the fencing hint).
+  for (const id of ['controller-1', 'broker-1']) {
+    await page.getByTestId(`process-${id}`).getByRole('button', { name: 'Crash' }).click();
+    await expect(page.getByTestId(`status-${id}`)).not.toHaveText('Up');
+  }
   await checkEverySize(page, 'free-play');
 });
 
@@ -97,7 +102,12 @@ test('the 30-broker lesson fits every window size', async ({ page }) => {
   await page.goto('./?scenario=large-cluster');
   await expect(page.getByTestId('toolbar-break')).toBeEnabled({ timeout: 30_000 });
   await expect(page.locator('[data-testid^="process-broker-"]')).toHaveCount(30);
-  await playFor(page, 3_000);
+  // To the lesson's second step: broker-7 has just crashed and is not fenced yet (its longest card).
+  for (const step of [1, 2]) {
+    await page.getByRole('button', { name: 'Next step ›' }).click();
+    await expect(page.getByTestId('lesson-step')).toHaveText(new RegExp(`^Step ${step} of`), { timeout: 30_000 });
+  }
+  await expect(page.getByTestId('status-broker-7')).not.toHaveText('Up');
   await checkEverySize(page, 'large-cluster');
 });
 

@@ -23,8 +23,9 @@ const state = (page: Page, broker: string) => page.getByTestId(`replica-state-or
 test('acks=all lesson: the partitions panel follows orders-0 through a leader crash and back', async ({ page }) => {
   await page.goto('./?scenario=acks-all-leader-crash');
   // Max runs the whole 55 s lesson in well under a second of wall time, far too fast to stop at a
-  // chosen moment: the phases we look at are played at 10×, and the rest at Max.
-  await page.getByRole('radio', { name: '10×' }).click();
+  // chosen moment: the phases we look at are played slower, and the rest at Max. Before the crash
+  // at 1x: at 10x a loaded machine's Pause landed 0.5 s of wall time late, past the crash.
+  await page.getByRole('radio', { name: '1×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
 
   // Early, before the crash at 15 s: broker-1 leads, all three replicas are in sync.
@@ -46,6 +47,7 @@ test('acks=all lesson: the partitions panel follows orders-0 through a leader cr
   await page.screenshot({ path: 'artifacts/screenshots/partitions-before-crash.png', fullPage: true });
 
   // After the crash and the controller's fencing, an in-sync follower leads; pause as soon as it does.
+  await page.getByRole('radio', { name: '10×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   await expect
     .poll(async () => ((await page.getByTestId('partition-leader-orders-0').textContent()) ?? '').trim(), { timeout: 30_000, intervals: [20] })
