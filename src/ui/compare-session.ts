@@ -6,6 +6,14 @@
 // States (the page mirrors them): booting --both started--> paused <--play / pause--> playing
 //   playing --lesson end--> ended;  playing --presenter pause--> paused
 //   booting / any --a worker failed or refused a side--> failed --restart--> booting
+//   paused / ended --next step--> paused (at the lesson's next step, side A's, which paces)
+//   paused / ended --previous step (seek)--> paused, rewound (both sides rebuild that moment)
+//
+// Lesson steps: side A paces them. Next asks A's worker to run to its next caption or presenter
+// pause (EngineHost.nextStep), then brings B to the same simulated moment (runFor, or a seek while
+// rewound), so the two stand at one moment again. Previous seeks both sides to the previous step's
+// moment (EngineHost.seek rebuilds it exactly); the later faults are kept until either side
+// branches (play, step, a fault), as the host keeps its later actions, and then dropped from both.
 //
 // Faults: a fault is first checked by both workers (EngineHost.checkFault: nothing changes); only if
 // both can take it is it injected into both, at the same simulated moment (rounds and commands run
@@ -48,8 +56,10 @@ export interface CompareState {
   /** The last refused fault, or another explanation for the person. */
   readonly notice: string | null;
   readonly error: string | null;
-  /** Faults applied to both sides, oldest first. */
+  /** Faults applied to both sides, oldest first (while rewound, later ones too: a branch drops them). */
   readonly faults: readonly { readonly atUs: number; readonly kind: string }[];
+  /** The furthest moment both sides reached; above timeUs while rewound (a previous step). */
+  readonly headUs: number;
 }
 
 export interface CompareClock {
@@ -64,7 +74,7 @@ const browserClock: CompareClock = {
 };
 
 /** What the conductor needs of a side: EngineClient, or a fake in tests. */
-export type CompareClient = Pick<EngineClient, 'start' | 'runFor' | 'step' | 'checkFault' | 'inject' | 'dispose' | 'subscribe' | 'getVersion' | 'current'>;
+export type CompareClient = Pick<EngineClient, 'start' | 'runFor' | 'step' | 'checkFault' | 'inject' | 'dispose' | 'subscribe' | 'getVersion' | 'current' | 'nextStep' | 'seek'>;
 
 export class CompareSession {
   readonly clients: readonly [CompareClient, CompareClient];
@@ -86,7 +96,7 @@ export class CompareSession {
   ) {
     const fail = (side: 0 | 1) => (message: string) => this.fail(`Side ${side === 0 ? 'A' : 'B'} (${sideLabel(plan.spec, side)}): ${message}`);
     this.clients = [makeClient(0, fail(0)), makeClient(1, fail(1))];
-    this.state = { status: 'booting', speed: 1, timeUs: 0, pacedBy: null, wallMsPerSimSecond: [null, null], pausedFor: null, notice: null, error: null, faults: [] };
+    this.state = { status: 'booting', speed: 1, timeUs: 0, pacedBy: null, wallMsPerSimSecond: [null, null], pausedFor: null, notice: null, error: null, faults: [], headUs: 0 };
   }
 
   // ---- store for useSyncExternalStore -------------------------------------------------------
@@ -107,7 +117,7 @@ export class CompareSession {
   /** Starts both workers; if either refuses its side, neither runs and the state says why. */
   start(): Promise<void> {
     return this.exclusive(async () => {
-      this.set({ status: 'booting', error: null, notice: null, timeUs: 0, pausedFor: null, faults: [], pacedBy: null });
+      this.set({ status: 'booting', error: null, notice: null, timeUs: 0, headUs: 0, pausedFor: null, faults: [], pacedBy: null });
       const started = await Promise.all(this.clients.map((client, side) => client.start(this.plan.sides[side as 0 | 1] as Setup).catch((error: unknown) => ({ ok: false as const, error: String(error) }))));
       const refused = started.flatMap((outcome, side) => (outcome.ok ? [] : [`Side ${side === 0 ? 'A' : 'B'} (${sideLabel(this.plan.spec, side as 0 | 1)}): ${outcome.error}`]));
       if (refused.length > 0) {
@@ -120,6 +130,7 @@ export class CompareSession {
 
   play(): void {
     if (this.state.status !== 'paused') return;
+    this.branch();
     this.set({ status: 'playing', pausedFor: null, pacedBy: null });
     this.anchor();
     this.maxStretchUs = MAX_STRETCH_START_US;
@@ -155,9 +166,54 @@ export class CompareSession {
         other = first;
       }
       if (entry === null) return;
+      this.branch();
       const atUs = Math.max(from, entry.timeUs);
       if (atUs > from) await other.runFor(atUs - from);
-      this.set({ timeUs: atUs });
+      this.set({ timeUs: atUs, headUs: atUs });
+    });
+  }
+
+  /**
+   * The lesson's next step, paced by side A: A's worker runs to its next caption or presenter pause
+   * and stops there; B is brought to the same moment (a seek while that moment lies within what
+   * both have run, otherwise a run on from the furthest moment). Stops at a pause as play does.
+   */
+  nextStep(): Promise<void> {
+    this.pause();
+    return this.exclusive(async () => {
+      if (this.state.status !== 'paused' && this.state.status !== 'ended') return;
+      const [first, second] = this.clients;
+      const headUs = this.state.headUs;
+      const stepped = await first.nextStep();
+      if (!stepped.ok) {
+        this.set({ notice: `Next step: side A (${sideLabel(this.plan.spec, 0)}): ${stepped.error}` });
+        return;
+      }
+      const atUs = stepped.value.atUs;
+      const caught = await this.bring(second, atUs, headUs);
+      if (!caught.ok) {
+        this.fail(`Side B (${sideLabel(this.plan.spec, 1)}) could not follow side A to its next step at ${atUs} µs: ${caught.error}`);
+        return;
+      }
+      const ended = this.plan.durationUs !== null && atUs >= this.plan.durationUs;
+      const pause = this.plan.pauses.find((candidate) => candidate.atUs === atUs);
+      this.set({ timeUs: atUs, headUs: Math.max(headUs, atUs), status: ended ? 'ended' : 'paused', pausedFor: pause?.text ?? null, notice: null });
+    });
+  }
+
+  /** Both sides to an earlier moment (at most the furthest both reached), rebuilt exactly; they stay rewound until one branches. */
+  seek(atUs: number): Promise<void> {
+    this.pause();
+    return this.exclusive(async () => {
+      if (this.state.status !== 'paused' && this.state.status !== 'ended') return;
+      const target = Math.max(0, Math.min(atUs, this.state.headUs));
+      const shown = await Promise.all(this.clients.map((client) => client.seek(target)));
+      const refused = shown.flatMap((outcome, side) => (outcome.ok ? [] : [`side ${side === 0 ? 'A' : 'B'}: ${outcome.error}`]));
+      if (refused.length > 0) {
+        this.fail(`Rewinding both sides to ${target} µs failed (${refused.join('; ')}); the two runs may no longer stand at one moment.`);
+        return;
+      }
+      this.set({ timeUs: target, status: 'paused', pausedFor: null, notice: null });
     });
   }
 
@@ -181,6 +237,7 @@ export class CompareSession {
         return;
       }
       const kind = checks[0]!.ok ? checks[0]!.value : 'fault';
+      this.branch();
       this.set({ notice: null, faults: [...this.state.faults, { atUs: this.state.timeUs, kind }].slice(-COMPARE_FAULTS_MAX) });
     });
   }
@@ -248,7 +305,7 @@ export class CompareSession {
       }
       const simS = (targetUs - fromUs) / 1_000_000;
       const pace = wallMs.map((ms, side) => smooth(this.state.wallMsPerSimSecond[side] ?? null, ms / simS)) as [number, number];
-      this.set({ timeUs: targetUs, wallMsPerSimSecond: pace });
+      this.set({ timeUs: targetUs, headUs: targetUs, wallMsPerSimSecond: pace });
       this.keepPace(wallMs);
     }
     if (generation !== this.generation) return;
@@ -288,6 +345,34 @@ export class CompareSession {
   }
 
   // ---- internals ----------------------------------------------------------------------------
+
+  /**
+   * Acting while rewound starts a new future on both hosts (runFor, step and inject branch there):
+   * the faults after the moment shown are dropped from the list, and the moment becomes the furthest.
+   */
+  private branch(): void {
+    const { timeUs, headUs } = this.state;
+    if (timeUs >= headUs) return;
+    this.set({ headUs: timeUs, faults: this.state.faults.filter((fault) => fault.atUs <= timeUs) });
+  }
+
+  /** Brings `client` from the moment shown to `atUs`: within what it has run (up to headUs) by a seek, beyond by running on from there. */
+  private async bring(client: CompareClient, atUs: number, headUs: number): Promise<{ ok: true } | { ok: false; error: string }> {
+    const fromUs = this.state.timeUs;
+    if (atUs === fromUs) return { ok: true };
+    if (atUs < fromUs || atUs <= headUs) {
+      const shown = await client.seek(atUs);
+      return shown.ok ? { ok: true } : shown;
+    }
+    let startUs = fromUs;
+    if (fromUs < headUs) {
+      const shown = await client.seek(headUs);
+      if (!shown.ok) return shown;
+      startUs = headUs;
+    }
+    const ran = await client.runFor(atUs - startUs);
+    return ran.ok ? { ok: true } : ran;
+  }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);

@@ -100,25 +100,33 @@ export const sessionMachine = setup({
     boot: fromPromise<{ client: EngineClient; started: Started }, { setup: Setup; previous: EngineClient | null; speed: Speed }>(
       async ({ input, system, signal }) => {
         input.previous?.dispose();
-        let failure: string | null = null;
         const session = () => system.get(SESSION_SYSTEM_ID);
+        // A worker that dies while booting (its script does not load, or throws) never answers
+        // start: the boot waits for whichever comes first, the answer or the failure, so the page
+        // shows the failure with its restart button rather than "Starting…" for ever.
+        let failBoot: (error: Error) => void = () => undefined;
+        const failed = new Promise<never>((_, reject) => {
+          failBoot = reject;
+        });
+        failed.catch(() => undefined);
         const client = new EngineClient({
           onFailure: (message) => {
-            failure = message;
+            failBoot(new Error(message));
             session()?.send({ type: 'WORKER_FAILED', message });
           },
           onPlaying: (playing) => session()?.send({ type: 'PLAYBACK', playing }),
         });
         // A boot abandoned midway (the page unmounted, or another lesson was opened) frees its worker.
         signal.addEventListener('abort', () => client.dispose());
-        const started = await client.start(input.setup);
-        if (!started.ok) {
+        try {
+          const started = await Promise.race([client.start(input.setup), failed]);
+          if (!started.ok) throw new Error(started.error);
+          await Promise.race([client.setSpeed(input.speed), failed]);
+          return { client, started: started.value };
+        } catch (error) {
           client.dispose();
-          throw new Error(started.error);
+          throw error;
         }
-        if (failure !== null) throw new Error(failure);
-        await client.setSpeed(input.speed);
-        return { client, started: started.value };
       },
     ),
   },

@@ -70,13 +70,15 @@ export const SUB_COLUMNS_MAX = 3;
 
 /**
  * Card slots in canvas pixels, by role, for full and compact cards: as tall as the card's longest
- * content, measured in Chromium (a broker with a slow-disk hint; a producer with its errors, which
- * scroll past 76 px). A broker of a cluster with tiered storage shows one line more.
+ * content, measured in Chromium (a broker with a slow-disk hint; a crashed broker not yet fenced,
+ * with its fencing hint, which compact cards leave out; a producer with its errors, which scroll
+ * past 76 px). A broker of a cluster with tiered storage shows one line more. test/e2e/layout.spec.ts
+ * checks that no card's content is cut off at four window sizes.
  */
 export const CARD_WIDTH = { full: 280, compact: 240 } as const;
 const CARD_HEIGHT: Record<'full' | 'compact', Record<string, number>> = {
-  full: { controller: 200, broker: 256, zookeeper: 170, objectStore: 176, producer: 240, consumer: 244, client: 244 },
-  compact: { controller: 158, broker: 208, zookeeper: 150, objectStore: 176, producer: 240, consumer: 244, client: 244 },
+  full: { controller: 200, broker: 280, zookeeper: 170, objectStore: 176, producer: 240, consumer: 244, client: 244 },
+  compact: { controller: 158, broker: 228, zookeeper: 150, objectStore: 176, producer: 240, consumer: 244, client: 244 },
 };
 const TIERING_LINE_HEIGHT = 24;
 

@@ -2,7 +2,10 @@
 // from a link; playing it shows two runs whose produce p99 differ (read from the charts' accessible
 // tables), a fault injected once reaches both, and leaving returns to the single view. A fault one
 // side cannot take (a KRaft controller, in ZooKeeper mode) is applied to neither and explained; a
-// bad link or a bad typed setting explains itself. Screenshots at 1440x900 and 1280x720.
+// bad link or a bad typed setting explains itself. Faults come from the single view's tool bar
+// (Break / Load menus and their forms), whose checks ask both workers. The three designs of issue 7
+// (ISR vs quorum, KRaft vs ZooKeeper, tiering off vs on) each run and overlay both sides in the
+// charts; a lesson's steps (Next / Previous) move both sides. Screenshots at 1440x900 and 1280x720.
 import { expect, test, type Page } from '@playwright/test';
 import { clockMs } from './clock';
 
@@ -14,6 +17,15 @@ function failOnPageErrors(page: Page): void {
 
 async function figure(page: Page, id: string, side: 'A' | 'B'): Promise<string> {
   return ((await page.getByTestId('compare-figures').locator(`tr[data-figure="${id}"] td[data-side="${side}"]`).textContent()) ?? '').trim();
+}
+
+/** Break ▾ -> an action -> its form, with the target chosen: the tool bar the single view uses. */
+async function openBreakForm(page: Page, action: string, target: string) {
+  await page.getByTestId('toolbar-break').click();
+  await page.getByRole('menu', { name: 'Break actions' }).locator(`[data-action="${action}"]`).click();
+  const form = page.getByTestId(`action-form-${action}`);
+  await form.getByLabel('Target').selectOption(target);
+  return form;
 }
 
 async function p99Max(page: Page, side: 'A' | 'B'): Promise<number> {
@@ -48,8 +60,9 @@ test('a compare link runs ISR and quorum side by side: different p99, one fault 
   // A fault injected once: broker-6 (no replica of orders-0) crashes in both runs, at the same moment.
   const upBefore = [await figure(page, 'up', 'A'), await figure(page, 'up', 'B')];
   expect(upBefore[0]).toBe(upBefore[1]);
-  await page.getByLabel('Process to break in both runs').selectOption('broker-6');
-  await page.getByRole('button', { name: 'Crash in both' }).click();
+  const form = await openBreakForm(page, 'crash', 'broker-6');
+  await expect(form.getByTestId('action-submit')).toBeEnabled();
+  await form.getByTestId('action-submit').click();
   await expect(page.getByTestId('compare-faults')).toContainText('crash');
   const [upCount, total] = upBefore[0]!.split(' of ').map(Number);
   await expect.poll(() => figure(page, 'up', 'A')).toBe(`${upCount! - 1} of ${total}`);
@@ -90,7 +103,7 @@ test('a compare link runs ISR and quorum side by side: different p99, one fault 
   expect(page.url()).not.toContain('compare=');
 });
 
-test('a fault one side cannot take is applied to neither, and says which side refused and why', async ({ page }) => {
+test('a fault one side cannot take is refused in the tool bar form, naming the side and the reason, and applied to neither', async ({ page }) => {
   failOnPageErrors(page);
   await page.goto('./');
   await page.getByRole('button', { name: 'Compare two designs…' }).click();
@@ -101,12 +114,11 @@ test('a fault one side cannot take is applied to neither, and says which side re
   const upA = await figure(page, 'up', 'A');
   const upB = await figure(page, 'up', 'B');
   // controller-1 is a KRaft controller: in ZooKeeper mode there is none of that name.
-  await page.getByLabel('Process to break in both runs').selectOption('controller-1');
-  await page.getByRole('button', { name: 'Crash in both' }).click();
-  const notice = page.getByTestId('compare-notice');
-  await expect(notice).toContainText('Not applied to either side');
-  await expect(notice).toContainText('side B (controllerMode=zookeeper) cannot take it');
-  await expect(notice).toContainText('no process "controller-1"');
+  const form = await openBreakForm(page, 'crash', 'controller-1');
+  const problem = form.getByTestId('problem-general');
+  await expect(problem).toContainText('side B (controllerMode=zookeeper) cannot take it');
+  await expect(problem).toContainText('no process "controller-1"');
+  await expect(form.getByTestId('action-submit')).toBeDisabled();
   await expect(page.getByTestId('compare-faults')).toHaveCount(0);
   expect(await figure(page, 'up', 'A')).toBe(upA);
   expect(await figure(page, 'up', 'B')).toBe(upB);
@@ -139,4 +151,65 @@ test('a bad compare link explains itself and opens the normal view; a bad typed 
   await page.setViewportSize({ width: 1280, height: 720 });
   await expectNoOverflow(page);
   await page.screenshot({ path: 'artifacts/screenshots/compare-picker-1280.png' });
+});
+
+test('the three designs of issue 7 are in the picker, and each runs both sides with the charts overlaying both', async ({ page }) => {
+  test.setTimeout(150_000);
+  failOnPageErrors(page);
+  await page.goto('./');
+  const designs = [
+    { radio: /ISR vs majority quorum/, path: 'dataReplication', a: 'isr', b: 'quorum' },
+    { radio: /KRaft vs ZooKeeper/, path: 'controllerMode', a: 'kraft', b: 'zookeeper' },
+    { radio: /Tiered storage off vs on/, path: 'config.remote.log.storage.system.enable', a: 'false', b: 'true' },
+  ];
+  for (const design of designs) {
+    await page.getByRole('button', { name: 'Compare two designs…' }).click();
+    await page.getByLabel('Lesson to compare').selectOption('');
+    await page.getByRole('radio', { name: design.radio }).check();
+    await page.getByRole('button', { name: 'Start comparing' }).click();
+    await expect(page.getByTestId('compare-figures')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByTestId('compare-figures').getByRole('columnheader', { name: `A: ${design.path}=${design.a}` })).toBeVisible();
+    await page.getByRole('radio', { name: 'Max' }).click();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(() => clockMs(page), { timeout: 40_000, intervals: [250] }).toBeGreaterThan(5_000);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    // Every chart overlays side A and side B: its table has a column of each for every series.
+    const throughput = page.getByTestId('compare-table-throughput');
+    await expect(throughput.locator('th[data-series$="@A"]').first()).toBeAttached();
+    await expect(throughput.locator('th[data-series$="@B"]').first()).toBeAttached();
+    expect(await throughput.locator('th[data-series$="@A"]').count()).toBe(await throughput.locator('th[data-series$="@B"]').count());
+    // One setting apart: the runs differ.
+    const [, hashA, hashB] = /A (\S+) · B (\S+)/.exec((await page.getByTestId('compare-trace-hashes').textContent()) ?? '') ?? [];
+    expect(hashA).toBeTruthy();
+    expect(hashA).not.toBe(hashB);
+    await page.screenshot({ path: `artifacts/screenshots/compare-${design.path.replace(/\W+/g, '-')}-1440.png` });
+    await page.getByRole('button', { name: 'Leave compare mode' }).first().click();
+    await expect(page.getByTestId('compare-figures')).toHaveCount(0);
+  }
+});
+
+test("a lesson's steps in compare mode: Next stops both sides at each caption, Previous rewinds both", async ({ page }) => {
+  test.setTimeout(90_000);
+  failOnPageErrors(page);
+  await page.goto('./?scenario=isr-vs-quorum-straggler&compare=dataReplication:isr,quorum');
+  await expect(page.getByTestId('compare-figures')).toBeVisible({ timeout: 20_000 });
+  const steps = page.getByRole('group', { name: 'Lesson steps' });
+  await expect(steps.getByTestId('lesson-step')).toContainText('Not started');
+  await steps.getByRole('button', { name: 'Next step ›' }).click();
+  await expect(steps.getByTestId('lesson-step')).toHaveText(/^Step 1 of \d+$/, { timeout: 20_000 });
+  await expect.poll(() => clockMs(page)).toBe(6_000);
+  await expect(page.getByTestId('compare-caption')).toContainText('A producer writes 1,000 records a second');
+  await steps.getByRole('button', { name: 'Next step ›' }).click();
+  await expect(steps.getByTestId('lesson-step')).toHaveText(/^Step 2 of \d+$/, { timeout: 20_000 });
+  await expect.poll(() => clockMs(page)).toBe(12_000);
+  await expect(page.getByTestId('compare-caption')).toContainText('broker-2 turns into a straggler');
+  // Both sides are at the same moment: each side's figures count the same processes up, and events moved on both.
+  expect(await figure(page, 'up', 'A')).toBe(await figure(page, 'up', 'B'));
+  await page.screenshot({ path: 'artifacts/screenshots/compare-lesson-steps-1440.png' });
+  // Previous: both rebuild 6 s; the page says they are rewound.
+  await steps.getByRole('button', { name: '‹ Previous step' }).click();
+  await expect(steps.getByTestId('lesson-step')).toHaveText(/^Step 1 of \d+$/, { timeout: 20_000 });
+  await expect.poll(() => clockMs(page)).toBe(6_000);
+  await expect(page.getByTestId('compare-rewound')).toContainText('Both sides rewound to 0:06.000');
+  await expect(page.getByTestId('compare-caption')).toContainText('A producer writes 1,000 records a second');
 });

@@ -65,7 +65,7 @@ test('crashing a broker and cutting a zone off show on the cards and in the log'
   await expect(page.getByTestId('status-broker-3')).toHaveText('Crashed');
   await expect(page.getByTestId('event-log')).toContainText('broker-3 crashed');
 
-  await page.getByRole('button', { name: 'Cut zone-b off from the rest of the network' }).click();
+  await page.getByRole('button', { name: 'Cut off zone-b from the rest of the network' }).click();
   await expect(page.getByTestId('zone-zone-b')).toContainText('cut off from the rest of the network');
   await expect(page.getByTestId('event-log')).toContainText('lost contact with', { timeout: 15_000 });
   await page.screenshot({ path: 'artifacts/screenshots/playground-faults.png', fullPage: true });

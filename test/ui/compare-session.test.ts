@@ -44,6 +44,8 @@ function hostClient(host: EngineHost, clock: FakeClock, wallMsPerSimSecond: numb
     step: async () => host.step(),
     checkFault: async (fault: unknown) => host.checkFault(fault),
     inject: async (fault: unknown) => host.inject(fault),
+    nextStep: () => host.nextStep(),
+    seek: (atUs: number) => host.seek(atUs),
     dispose: () => undefined,
     subscribe: () => () => undefined,
     getVersion: () => 0,
@@ -138,6 +140,55 @@ describe('compare mode drives two engines in lock-step', () => {
     expect(session.current.pausedFor).toContain('Ask the room');
     expect(hosts[0].snapshot().timeUs).toBe(15_000_000);
     expect(hosts[1].snapshot().timeUs).toBe(15_000_000);
+  });
+});
+
+describe("compare mode follows a lesson's steps, paced by side A", () => {
+  it('Next stops both sides at each caption, Previous rebuilds the earlier step on both, and a fault there drops the later ones', async () => {
+    const { hosts, session } = conductor(planFor(lesson('isr-vs-quorum-straggler'), 'replication'));
+    await session.start();
+    await session.nextStep();
+    // The first caption is "at 6s": both engines stand there, with every event due by then run.
+    expect(session.current.timeUs).toBe(6_000_000);
+    for (const host of hosts) expect(host.snapshot().timeUs).toBe(6_000_000);
+    const hashesAtFirst = hosts.map((host) => host.traceHash());
+    await session.nextStep();
+    expect(session.current.timeUs).toBe(12_000_000);
+    await session.inject({ kind: 'crash', process: 'broker-6' });
+    await session.nextStep();
+    expect(session.current.timeUs).toBe(30_000_000);
+    expect(session.current.headUs).toBe(30_000_000);
+    for (const host of hosts) expect(host.snapshot().timeUs).toBe(30_000_000);
+    expect(session.current.faults.map((fault) => fault.atUs)).toEqual([12_000_000]);
+
+    // Previous: both rebuild the first step's moment exactly (the trace hash there is the original's).
+    await session.seek(6_000_000);
+    expect(session.current.timeUs).toBe(6_000_000);
+    expect(session.current.headUs).toBe(30_000_000);
+    expect(hosts.map((host) => host.traceHash())).toEqual(hashesAtFirst);
+    // Rewound, the later fault is still listed (Next would show it again) ...
+    expect(session.current.faults).toHaveLength(1);
+    // ... Next goes to the step already seen on both sides, nothing dropped ...
+    await session.nextStep();
+    expect(session.current.timeUs).toBe(12_000_000);
+    for (const host of hosts) expect(host.snapshot().timeUs).toBe(12_000_000);
+    expect(session.current.faults).toHaveLength(1);
+    // ... and a fault at an earlier moment branches both: the later one is gone from the list.
+    await session.seek(6_000_000);
+    await session.inject({ kind: 'isolate', process: 'broker-5' });
+    expect(session.current.notice).toBeNull();
+    expect(session.current.faults).toEqual([{ atUs: 6_000_000, kind: 'isolate' }]);
+    expect(session.current.headUs).toBe(6_000_000);
+    for (const host of hosts) expect(host.snapshot().processes.find((process) => process.id === 'broker-6')!.status).toBe('up');
+  });
+
+  it('Next stops at a presenter pause with its note, on both sides', async () => {
+    const { hosts, session } = conductor(planFor(lesson('zone-outage'), 'lag'));
+    await session.start();
+    for (let i = 0; i < 10 && session.current.pausedFor === null; i++) await session.nextStep();
+    expect(session.current.timeUs).toBe(15_000_000);
+    expect(session.current.pausedFor).toContain('Ask the room');
+    expect(hosts.map((host) => host.snapshot().timeUs)).toEqual([15_000_000, 15_000_000]);
   });
 });
 

@@ -1,12 +1,14 @@
 // Compare mode on the page: two runs of the same lesson (or free play), one setting different,
 // side by side: who sets the pace, the faults applied to both, the key figures of each side, each
 // side's expectations, and charts overlaying both runs. The transport (play, pause, step, speed)
-// lives in the top bar, wired to the CompareSession by App.
+// lives in the top bar, wired to the CompareSession by App. Faults and load come from the same tool
+// bar as the single view (Toolbar, over side A's snapshot), each checked by both workers as it is
+// typed; the lesson's steps from the same LessonSteps, paced by side A.
 //
 // Owns: presenting a CompareSession and both its clients' stores. Never: talks to a worker itself
 // (the session does, so that a fault reaches both sides or neither).
 
-import { useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import { formatClock } from '../../engine/sim/time';
 import type { Frame } from '../../worker/host';
 import { sideLabel, specPath } from '../compare';
@@ -14,7 +16,10 @@ import type { CompareClient, CompareSession, CompareState } from '../compare-ses
 import type { ClientState } from '../engine-client';
 import { column } from '../series-store';
 import { CompareCharts } from './CompareCharts';
+import type { CheckInput } from './ActionForm';
 import { FailurePanel } from './FailurePanel';
+import { LessonSteps } from './LessonSteps';
+import { Toolbar } from './Toolbar';
 
 interface Props {
   readonly session: CompareSession;
@@ -63,6 +68,11 @@ export function CompareView({ session, lessonName, onLeave, onRestart }: Props) 
   const sides = [a, b] as const;
   const series = useMemo(() => [a.series, b.series] as const, [a.series, b.series]);
   const ready = state.status === 'paused' || state.status === 'playing' || state.status === 'ended';
+  const check = useCallback<CheckInput>((input) => checkBoth(session, input), [session]);
+  const onFault = useCallback((input: unknown) => void session.inject(input), [session]);
+  const onPrevious = useCallback((atUs: number) => void session.seek(atUs), [session]);
+  const onNext = useCallback(() => void session.nextStep(), [session]);
+  const scenario = a.frame?.scenario ?? null;
 
   return (
     <main className="compare" aria-label="Compare mode">
@@ -83,6 +93,24 @@ export function CompareView({ session, lessonName, onLeave, onRestart }: Props) 
       </section>
       <Pace state={state} names={names} />
       <Caption moments={a.moments} />
+      {scenario !== null && a.frame !== null && scenario.info.lessonSteps > 0 && (
+        <div className="compare-steps">
+          <LessonSteps
+            moments={a.moments}
+            nowUs={a.frame.snapshot.timeUs}
+            total={scenario.info.lessonSteps}
+            done={scenario.done}
+            ready={ready && a.frame.timeline.rebuilding === null && (b.frame?.timeline.rebuilding ?? null) === null}
+            onPrevious={onPrevious}
+            onNext={onNext}
+          />
+          {state.timeUs < state.headUs && (
+            <span className="muted" data-testid="compare-rewound">
+              Both sides rewound to {formatClock(state.timeUs)} (they reached {formatClock(state.headUs)}): Play, Step or a fault starts a new future on both.
+            </span>
+          )}
+        </div>
+      )}
       {state.pausedFor !== null && (
         <p className="banner banner-warn" role="status">
           The presenter paused here: {state.pausedFor} Press Play to go on.
@@ -111,7 +139,14 @@ export function CompareView({ session, lessonName, onLeave, onRestart }: Props) 
         </p>
       ) : (
         <>
-          <CompareFaults session={session} sides={sides} disabled={!ready} faults={state.faults} />
+          <Toolbar
+            snapshot={a.frame.snapshot}
+            ready={ready}
+            check={check}
+            onFault={onFault}
+            hint="Each action goes to both runs at the same simulated moment, or to neither: its form says if one side cannot take it."
+          />
+          <CompareFaults faults={state.faults} nowUs={state.timeUs} />
           <KeyFigures sides={sides} names={names} />
           <CompareCharts sides={series} sideNames={names} />
         </>
@@ -155,71 +190,38 @@ function Pace({ state, names }: { state: CompareState; names: readonly [string, 
   );
 }
 
-interface FaultProps {
-  readonly session: CompareSession;
-  readonly sides: readonly [ClientState, ClientState];
-  readonly disabled: boolean;
-  readonly faults: CompareState['faults'];
+/**
+ * Whether both workers would take this input now (EngineHost.checkFault on each): the tool bar's
+ * forms ask as you type, so a fault one side cannot take is refused in the form, naming the side.
+ */
+export async function checkBoth(session: CompareSession, input: unknown): ReturnType<CheckInput> {
+  const checks = await Promise.all(session.clients.map((client) => client.checkFault(input)));
+  for (const [index, outcome] of checks.entries()) {
+    if (outcome.ok) continue;
+    const side = index as 0 | 1;
+    const who = `side ${side === 0 ? 'A' : 'B'} (${sideLabel(session.plan.spec, side)}) cannot take it`;
+    return { ...outcome, error: `${who}: ${outcome.error}`, problems: outcome.problems.map((problem) => ({ ...problem, message: `${who}: ${problem.message}` })) };
+  }
+  return checks[0]!;
 }
 
-/** Faults for both sides at once: a process (as either side names it), a zone, or heal everything. */
-function CompareFaults({ session, sides, disabled, faults }: FaultProps) {
-  const processes = [...new Set(sides.flatMap((side) => side.frame?.snapshot.processes.filter((process) => process.role !== 'objectStore').map((process) => process.id) ?? []))];
-  const zones = [...new Set(sides.flatMap((side) => side.frame?.snapshot.zones.map((zone) => zone.id) ?? []))];
-  const send = (fault: unknown) => void session.inject(fault);
-  const pick = (id: string) => (document.getElementById(id) as HTMLSelectElement | null)?.value ?? '';
+/** The faults applied to both sides, with the moment each was applied (later ones faded while rewound). */
+function CompareFaults({ faults, nowUs }: { faults: CompareState['faults']; nowUs: number }) {
+  if (faults.length === 0) return null;
   return (
-    <section className="panel compare-faults" aria-label="Faults for both runs">
+    <section className="panel compare-faults" aria-label="Faults applied to both runs">
       <header className="panel-head">
-        <h2>Break both</h2>
-        <span className="muted">each fault is checked by both sides first, then applied to both at the same simulated moment, or to neither</span>
+        <h2>Applied to both</h2>
+        <span className="muted">each action is checked by both sides first, then applied to both at the same simulated moment, or to neither</span>
       </header>
-      <div className="compare-fault-row" role="toolbar" aria-label="Faults for both runs">
-        <label className="picker">
-          <span>Process</span>
-          <select id="compare-process" aria-label="Process to break in both runs" disabled={disabled} defaultValue={processes.find((id) => id.startsWith('broker')) ?? processes[0]}>
-            {processes.map((id) => (
-              <option key={id} value={id}>
-                {id}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="button" className="btn btn-small btn-danger" disabled={disabled} onClick={() => send({ kind: 'crash', process: pick('compare-process') })}>
-          Crash in both
-        </button>
-        <button type="button" className="btn btn-small" disabled={disabled} onClick={() => send({ kind: 'restart', process: pick('compare-process') })}>
-          Restart in both
-        </button>
-        <button type="button" className="btn btn-small btn-warn" disabled={disabled} onClick={() => send({ kind: 'isolate', process: pick('compare-process') })}>
-          Isolate in both
-        </button>
-        <label className="picker">
-          <span>Zone</span>
-          <select id="compare-zone" aria-label="Zone to cut off in both runs" disabled={disabled}>
-            {zones.map((id) => (
-              <option key={id} value={id}>
-                {id}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="button" className="btn btn-small btn-warn" disabled={disabled} onClick={() => send({ kind: 'isolate-zone', zone: pick('compare-zone') })}>
-          Isolate zone in both
-        </button>
-        <button type="button" className="btn btn-small" disabled={disabled} onClick={() => send({ kind: 'heal' })}>
-          Heal all in both
-        </button>
-      </div>
-      {faults.length > 0 && (
-        <ol className="compare-fault-list" aria-label="Faults applied to both runs" data-testid="compare-faults">
-          {faults.map((fault, index) => (
-            <li key={index}>
-              {formatClock(fault.atUs)} · {fault.kind}
-            </li>
-          ))}
-        </ol>
-      )}
+      <ol className="compare-fault-list" data-testid="compare-faults">
+        {faults.map((fault, index) => (
+          <li key={index} className={fault.atUs > nowUs ? 'compare-fault-ahead' : undefined}>
+            {formatClock(fault.atUs)} · {fault.kind}
+            {fault.atUs > nowUs ? ' (after the moment shown: dropped if you act from here)' : ''}
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }

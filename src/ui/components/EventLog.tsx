@@ -39,7 +39,7 @@ export function EventLog({ log, trace, showMessages, onShowMessages }: Props) {
       {newestFirst.length === 0 ? (
         <p className="empty">Nothing has happened yet. Press Play to start the cluster.</p>
       ) : (
-        <ol className="log-list" data-testid="event-log">
+        <ol className="log-list" data-testid="event-log" tabIndex={0} aria-label="Events, newest first">
           {newestFirst.map((entry) => (
             <LogRow key={`${entry.kind}-${entry.index}`} entry={entry} />
           ))}

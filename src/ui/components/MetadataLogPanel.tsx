@@ -136,7 +136,7 @@ export function MetadataLogPanel({ log, quorum }: Props) {
       {rows.length === 0 ? (
         <p className="empty mlog-empty">The log is empty: the controllers have not elected a leader yet. Press Play.</p>
       ) : (
-        <ol className="mlog-list" data-testid="metadata-log" aria-label="Metadata log records, newest first">
+        <ol className="mlog-list" data-testid="metadata-log" aria-label="Metadata log records, newest first" tabIndex={0}>
           {rows.map((row) => {
             switch (row.kind) {
               case 'hw':

@@ -53,7 +53,7 @@ export function SessionsMenu({ client, saving, disabled, onResume }: Props) {
 
   return (
     <details className="sessions" onToggle={(event) => void ((event.target as HTMLDetailsElement).open && refresh())}>
-      <summary aria-label="Saved sessions" data-testid="sessions-toggle">
+      <summary data-testid="sessions-toggle">
         Sessions
         {saving !== null && (
           <span className={`save-status save-${saving.status}`} data-testid="save-status" title={saving.message ?? (saving.id === null ? '' : `session ${saving.id}`)}>

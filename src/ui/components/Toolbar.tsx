@@ -36,9 +36,11 @@ interface Props {
   readonly ready: boolean;
   readonly check: CheckInput;
   readonly onFault: (input: unknown) => void;
+  /** The line after the menus (compare mode has no cards to right-click, and says where actions go). */
+  readonly hint?: string;
 }
 
-export function Toolbar({ snapshot, ready, check, onFault }: Props) {
+export function Toolbar({ snapshot, ready, check, onFault, hint = 'Or right-click a card (or use its ⋯ button) for what you can do to it.' }: Props) {
   const [open, setOpen] = useState<'break' | 'load' | null>(null);
   const [form, setForm] = useState<ActionSpec | null>(null);
   const available = (group: 'break' | 'load'): ActionSpec[] =>
@@ -61,7 +63,7 @@ export function Toolbar({ snapshot, ready, check, onFault }: Props) {
             }}
           />
         ))}
-        <span className="muted toolbar-hint">Or right-click a card (or use its ⋯ button) for what you can do to it.</span>
+        <span className="muted toolbar-hint">{hint}</span>
       </div>
       {form !== null && (
         <div className="toolbar-form">

@@ -197,7 +197,7 @@ const ZoneNode = memo(function ZoneNode({ data }: NodeProps<TopologyNode>) {
             className="btn btn-small btn-warn"
             disabled={!live.ready}
             onClick={() => live.onFault({ kind: 'isolate-zone', zone: zoneId })}
-            aria-label={`Cut ${zoneId} off from the rest of the network`}
+            aria-label={`Cut off ${zoneId} from the rest of the network`}
           >
             Cut off
           </button>
