@@ -951,35 +951,38 @@ export class ReplicaManager {
   private partitionFetchResponse(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse | null {
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     const progress = leader.followers.get(replicaId);
-    if (progress !== undefined && progress.lastPart === part && this.unchangedSince(leader, progress, part)) {
-      // The same entry as last time, still at the leader's end, and nothing new to tell: the checks
-      // below would pass as they did and the high watermark cannot move; only the fetch time counts.
+    if (progress !== undefined && progress.lastPart === part && this.atLogEndAsBefore(leader, progress, part)) {
+      // The same entry as last time, still at the leader's end: the checks below would pass as they
+      // did, there are no records to read, and the high watermark cannot move by it; only the fetch
+      // time counts, and the high watermark or log start if the follower was not sent them yet.
       progress.lastCaughtUpUs = Math.max(progress.lastCaughtUpUs, fx.nowUs);
       progress.lastFetchUs = fx.nowUs;
       this.maybeExpandIsr(leader, replicaId, fx);
-      return null;
+      const log = leader.log;
+      if (progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
+      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
     }
-    if (part.currentLeaderEpoch < leader.leaderEpoch) return (fetchError(part, 'FENCED_LEADER_EPOCH'));
-    if (part.currentLeaderEpoch > leader.leaderEpoch) return (fetchError(part, 'UNKNOWN_LEADER_EPOCH'));
+    if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
+    if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
     const log = leader.log;
     if (progress === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     // Below the log start: those records were deleted by retention (Kafka's checkFetchOffsetRange).
-    if (part.fetchOffset < log.logStartOffset) return ({ ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark });
+    if (part.fetchOffset < log.logStartOffset) return { ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark };
     // KIP-405: followers copy only the local tail. Below the local log start the records are only
     // in the remote tier (Kafka's ReplicaManager answers a follower OFFSET_MOVED_TO_TIERED_STORAGE).
     if (log.tiered && part.fetchOffset < log.localLogStartOffset) {
-      return ({
+      return {
         ...fetchError(part, 'OFFSET_MOVED_TO_TIERED_STORAGE', log.logStartOffset),
         highWatermark: leader.highWatermark,
         localLogStartOffset: log.localLogStartOffset,
         remoteSegments: log.remoteSegments(),
-      });
+      };
     }
     // KIP-320: the follower's last epoch must end where the leader's log says it does (a follower
     // that restarted empty at the log start knows no epoch yet: -1, nothing to check).
     if (part.fetchOffset > log.endOffset || (part.lastFetchedEpoch >= 0 && log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch)) {
       const diverging = log.endOffsetForEpoch(part.lastFetchedEpoch);
-      return ({ topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging });
+      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging };
     }
     // Kafka's Replica.updateFetchState: caught up if it reached the leader's end now, or the end
     // the leader had when it last fetched.
@@ -997,17 +1000,16 @@ export class ReplicaManager {
     const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
     if (batches.length === 0 && !remoteNews && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
     const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
-    return (remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response);
+    return remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response;
   }
 
   /**
-   * A follower sends the same entry again: is there nothing to answer and nothing to re-check? Its
-   * offset is still the leader's log end (so no records and the same last epoch there), and the
-   * high watermark and log start are those it was last sent. Untiered only.
+   * A follower sends the same entry again: is there nothing to re-check? Its offset is still the
+   * leader's log end (so no records and the same last epoch there). Untiered only.
    */
-  private unchangedSince(leader: LeaderPartition, progress: FollowerProgress, part: FetchPartitionRequest): boolean {
+  private atLogEndAsBefore(leader: LeaderPartition, progress: FollowerProgress, part: FetchPartitionRequest): boolean {
     const log = leader.log;
-    return part.fetchOffset === log.endOffset && progress.leo === part.fetchOffset && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset && !log.tiered;
+    return part.fetchOffset === log.endOffset && progress.leo === part.fetchOffset && !log.tiered;
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
