@@ -107,7 +107,13 @@ export class ConsumerFetchHandler {
     for (const id of ids) {
       const parked = this.parked.get(id);
       if (parked === undefined) continue;
-      const part = parked.request.partitions.find((candidate) => candidate.key === key);
+      let part: ConsumerFetchPartition | undefined;
+      for (const candidate of parked.request.partitions) {
+        if (candidate.key === key) {
+          part = candidate;
+          break;
+        }
+      }
       if (part === undefined || part.fetchOffset >= highWatermark) {
         ids[kept++] = id;
         continue;

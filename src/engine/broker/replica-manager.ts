@@ -850,8 +850,15 @@ export class ReplicaManager {
   }
 
   private completeParkedProduces(fx: Effects<Message>): void {
-    if (this.parkedProduces.length === 0) return;
-    this.parkedProduces = this.parkedProduces.filter((parked) => !this.tryCompleteProduce(parked, fx));
+    const parkedProduces = this.parkedProduces;
+    if (parkedProduces.length === 0) return;
+    // Kept in place, in order (tryCompleteProduce only answers; it never parks another produce).
+    let kept = 0;
+    for (let index = 0; index < parkedProduces.length; index++) {
+      const parked = parkedProduces[index]!;
+      if (!this.tryCompleteProduce(parked, fx)) parkedProduces[kept++] = parked;
+    }
+    parkedProduces.length = kept;
   }
 
   private failParkedFor(key: string, error: ErrorCode, detail: string, fx: Effects<Message>): void {

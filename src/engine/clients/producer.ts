@@ -992,10 +992,13 @@ export class Producer {
     if (request === undefined || request.broker !== from) return;
     this.inFlight.delete(request.correlationId);
     this.inFlightByBroker.set(from, Math.max(0, (this.inFlightByBroker.get(from) ?? 0) - 1));
-    const results = new Map(response.results.map((result) => [result.batchId, result]));
-    for (const batch of request.batches) {
+    const results = response.results;
+    for (let index = 0; index < request.batches.length; index++) {
+      const batch = request.batches[index]!;
       if (batch.state !== 'inflight') continue; // expired (delivery.timeout.ms) while in flight
-      const result = results.get(batch.stamp!.batchId);
+      // The broker answers in the request's order; look further only if it did not.
+      const batchId = batch.stamp!.batchId;
+      const result = results[index]?.batchId === batchId ? results[index] : results.find((candidate) => candidate.batchId === batchId);
       if (result === undefined) {
         throw new Error(`${this.settings.id}: ${from} answered Produce #${request.correlationId} without a result for batch ${batch.stamp!.batchId}; every batch sent needs one`);
       }
