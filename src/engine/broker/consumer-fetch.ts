@@ -5,9 +5,10 @@
 //
 //   errors   NOT_LEADER_OR_FOLLOWER (this broker does not lead it), FENCED_LEADER_EPOCH (the
 //            consumer's leader epoch is older than the leader's), UNKNOWN_LEADER_EPOCH (newer),
-//            OFFSET_OUT_OF_RANGE (below the log start, or above the high watermark: Kafka's
-//            Partition.fetchRecords checks against the log end, but a consumer's fetch range ends
-//            at the high watermark), UNKNOWN_TOPIC_OR_PARTITION.
+//            OFFSET_OUT_OF_RANGE (below the log start, or above the log end: Kafka's LocalLog.read
+//            throws OffsetOutOfRangeException only there; an offset above the high watermark but
+//            within the log, as a consumer may hold after a failover to a leader whose high
+//            watermark is behind, reads nothing and waits), UNKNOWN_TOPIC_OR_PARTITION.
 //   long poll  a fetch with fewer than fetch.min.bytes available waits up to fetch.max.wait.ms;
 //            any high watermark advance on one of its partitions answers it (DelayedFetch.tryComplete).
 //
@@ -110,7 +111,13 @@ export class ConsumerFetchHandler {
     for (const id of ids) {
       const parked = this.parked.get(id);
       if (parked === undefined) continue;
-      const part = parked.request.partitions.find((candidate) => candidate.key === key);
+      let part: ConsumerFetchPartition | undefined;
+      for (const candidate of parked.request.partitions) {
+        if (candidate.key === key) {
+          part = candidate;
+          break;
+        }
+      }
       if (part === undefined || part.fetchOffset >= highWatermark) {
         ids[kept++] = id;
         continue;
@@ -204,7 +211,9 @@ export class ConsumerFetchHandler {
     if (part.currentLeaderEpoch > leader.leaderEpoch) return failure(part, 'UNKNOWN_LEADER_EPOCH', -1, -1, leader.leaderEpoch);
     const log = leader.log;
     const highWatermark = leader.highWatermark;
-    if (part.fetchOffset < log.logStartOffset || part.fetchOffset > highWatermark) {
+    // Kafka's LocalLog.read: out of range below the log start or past the log end; from the high
+    // watermark up to the log end it reads nothing (emptyFetchDataInfo), and the fetch waits.
+    if (part.fetchOffset < log.logStartOffset || part.fetchOffset > log.endOffset) {
       return failure(part, 'OFFSET_OUT_OF_RANGE', highWatermark, log.logStartOffset, leader.leaderEpoch);
     }
     let batches = NO_BATCHES;

@@ -275,14 +275,12 @@ export function partitionKey(topic: string, partition: number): string {
 const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
-/** Records what a follower is being sent (answers are sent as soon as they are built). */
-function sent(progress: FollowerProgress | undefined, response: FetchPartitionResponse): FetchPartitionResponse {
-  if (progress !== undefined) {
-    progress.sentHighWatermark = response.highWatermark;
-    progress.sentLogStartOffset = response.logStartOffset;
-    if (response.remoteSegments !== undefined) progress.sentRemoteSegments = response.remoteSegments;
-  }
-  return response;
+/** A follower fetch's answer as it is built: per partition answered, the follower's progress there (to record what was sent). */
+interface FetchAnswer {
+  readonly responses: FetchPartitionResponse[];
+  readonly progress: (FollowerProgress | undefined)[];
+  /** Something that must not wait in the purgatory: records, an error, a divergence (see answerFetch). */
+  urgent: boolean;
 }
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
@@ -852,8 +850,15 @@ export class ReplicaManager {
   }
 
   private completeParkedProduces(fx: Effects<Message>): void {
-    if (this.parkedProduces.length === 0) return;
-    this.parkedProduces = this.parkedProduces.filter((parked) => !this.tryCompleteProduce(parked, fx));
+    const parkedProduces = this.parkedProduces;
+    if (parkedProduces.length === 0) return;
+    // Kept in place, in order (tryCompleteProduce only answers; it never parks another produce).
+    let kept = 0;
+    for (let index = 0; index < parkedProduces.length; index++) {
+      const parked = parkedProduces[index]!;
+      if (!this.tryCompleteProduce(parked, fx)) parkedProduces[kept++] = parked;
+    }
+    parkedProduces.length = kept;
   }
 
   private failParkedFor(key: string, error: ErrorCode, detail: string, fx: Effects<Message>): void {
@@ -872,9 +877,10 @@ export class ReplicaManager {
   // ---- replica fetch, leader side -------------------------------------------------------------
 
   private handleReplicaFetch(from: string, request: ReplicaFetchRequest, fx: Effects<Message>): void {
-    const responses = this.answerFetch(request, fx);
-    if (responses.length === 0 && request.partitions.length > 0) {
-      // Long poll: nothing new for this follower; hold the fetch until something is, or the wait ends.
+    const responses = this.answerFetch(request, fx, true);
+    if (responses === null) {
+      // Long poll: no records, error or divergence for this follower (replica.fetch.min.bytes = 1
+      // not reached); hold the fetch until there are, or the wait ends.
       this.parkedFetches.set(request.replicaId, { from, request });
       fx.setTimer(this.timerKey(TIMER_FETCH_PARK, request.replicaId), this.settings.fetchMaxWaitUs);
       return;
@@ -884,14 +890,32 @@ export class ReplicaManager {
 
   /**
    * Answers each partition of a follower's fetch, leaving out the ones with nothing new for it:
-   * no records, no divergence, no error, and a high watermark it already has (as Kafka's
-   * incremental fetch sessions do, KIP-227).
+   * no records, no divergence, no error, and the high watermark and log start it already has (as
+   * Kafka's incremental fetch sessions do, KIP-227).
+   *
+   * With `mayWait` (a fetch just arrived), returns null when the answer may wait: Kafka's
+   * ReplicaManager.fetchMessages answers at once only when the bytes readable reach
+   * replica.fetch.min.bytes (1), or on an error or a diverging epoch; otherwise the fetch waits in
+   * the purgatory, and a DelayedFetch whose isolation is LOG_END completes on new records at the
+   * leader's log end, not on a high watermark move (DelayedFetch.tryComplete, cases A to H). The
+   * follower learns a new high watermark or log start with its next records, or when the wait
+   * ends. Quorum-mode topics answer a high watermark the follower lacks at once, as KRaft's leader
+   * does (KafkaRaftClient.handleFetchRequest, isHighWatermarkUpdated, KIP-1166). Remote segment
+   * metadata news also goes at once (Kafka carries it in its own topic, not in fetches).
+   * What is returned is sent, and recorded as sent here.
    */
-  private answerFetch(request: ReplicaFetchRequest, fx: Effects<Message>): FetchPartitionResponse[] {
-    const responses: FetchPartitionResponse[] = [];
-    for (const part of request.partitions) {
-      const response = this.answerPartitionFetch(this.leaders.get(part.key), request.replicaId, part, fx);
-      if (response !== null) responses.push(response);
+  private answerFetch(request: ReplicaFetchRequest, fx: Effects<Message>, mayWait: boolean): FetchPartitionResponse[] | null {
+    const answer: FetchAnswer = { responses: [], progress: [], urgent: false };
+    for (const part of request.partitions) this.answerPartitionFetch(this.leaders.get(part.key), request.replicaId, part, fx, answer);
+    if (mayWait && !answer.urgent && request.partitions.length > 0) return null;
+    const { responses, progress } = answer;
+    for (let index = 0; index < responses.length; index++) {
+      const follower = progress[index];
+      if (follower === undefined) continue;
+      const response = responses[index]!;
+      follower.sentHighWatermark = response.highWatermark;
+      follower.sentLogStartOffset = response.logStartOffset;
+      if (response.remoteSegments !== undefined) follower.sentRemoteSegments = response.remoteSegments;
     }
     return responses;
   }
@@ -908,43 +932,64 @@ export class ReplicaManager {
   }
 
   /**
-   * One partition of a follower's fetch, or null when there is nothing new for it: no records, no
-   * divergence, no error, and the high watermark and log start it was last sent. Every answer
-   * returned is sent at once (an empty list is parked instead), so what the follower was sent is
-   * recorded here.
+   * One partition of a follower's fetch, added to `answer` unless there is nothing new for it: no
+   * records, no divergence, no error, and the high watermark and log start it was last sent.
+   * `answer.urgent` is set by what must not wait (see answerFetch).
    */
-  private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse | null {
+  private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>, answer: FetchAnswer): void {
+    const response = this.partitionFetchResponse(leader, replicaId, part, fx);
+    if (response === null) return;
+    const progress = leader?.followers.get(replicaId);
+    answer.responses.push(response);
+    // Answers without a progress (not a replica of it, not its leader) were never recorded as sent.
+    answer.progress.push(response.error === 'NOT_LEADER_OR_FOLLOWER' ? undefined : progress);
+    if (
+      response.error !== 'NONE' ||
+      response.batches.length > 0 ||
+      response.divergingEpoch !== null ||
+      response.remoteSegments !== undefined ||
+      (leader !== undefined && response.highWatermark !== progress?.sentHighWatermark && this.quorum(leader.topic))
+    ) {
+      answer.urgent = true;
+    }
+  }
+
+  /** One partition of a follower's fetch (see answerPartitionFetch), or null when there is nothing new for it. */
+  private partitionFetchResponse(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse | null {
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     const progress = leader.followers.get(replicaId);
-    if (progress !== undefined && progress.lastPart === part && this.unchangedSince(leader, progress, part)) {
-      // The same entry as last time, still at the leader's end, and nothing new to tell: the checks
-      // below would pass as they did and the high watermark cannot move; only the fetch time counts.
+    if (progress !== undefined && progress.lastPart === part && this.atLogEndAsBefore(leader, progress, part)) {
+      // The same entry as last time, still at the leader's end: the checks below would pass as they
+      // did, there are no records to read, and the high watermark cannot move by it; only the fetch
+      // time counts, and the high watermark or log start if the follower was not sent them yet.
       progress.lastCaughtUpUs = Math.max(progress.lastCaughtUpUs, fx.nowUs);
       progress.lastFetchUs = fx.nowUs;
       this.maybeExpandIsr(leader, replicaId, fx);
-      return null;
+      const log = leader.log;
+      if (progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
+      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
     }
-    if (part.currentLeaderEpoch < leader.leaderEpoch) return sent(progress, fetchError(part, 'FENCED_LEADER_EPOCH'));
-    if (part.currentLeaderEpoch > leader.leaderEpoch) return sent(progress, fetchError(part, 'UNKNOWN_LEADER_EPOCH'));
+    if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
+    if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
     const log = leader.log;
     if (progress === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     // Below the log start: those records were deleted by retention (Kafka's checkFetchOffsetRange).
-    if (part.fetchOffset < log.logStartOffset) return sent(progress, { ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark });
+    if (part.fetchOffset < log.logStartOffset) return { ...fetchError(part, 'OFFSET_OUT_OF_RANGE', log.logStartOffset), highWatermark: leader.highWatermark };
     // KIP-405: followers copy only the local tail. Below the local log start the records are only
     // in the remote tier (Kafka's ReplicaManager answers a follower OFFSET_MOVED_TO_TIERED_STORAGE).
     if (log.tiered && part.fetchOffset < log.localLogStartOffset) {
-      return sent(progress, {
+      return {
         ...fetchError(part, 'OFFSET_MOVED_TO_TIERED_STORAGE', log.logStartOffset),
         highWatermark: leader.highWatermark,
         localLogStartOffset: log.localLogStartOffset,
         remoteSegments: log.remoteSegments(),
-      });
+      };
     }
     // KIP-320: the follower's last epoch must end where the leader's log says it does (a follower
     // that restarted empty at the log start knows no epoch yet: -1, nothing to check).
     if (part.fetchOffset > log.endOffset || (part.lastFetchedEpoch >= 0 && log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch)) {
       const diverging = log.endOffsetForEpoch(part.lastFetchedEpoch);
-      return sent(progress, { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging });
+      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging };
     }
     // Kafka's Replica.updateFetchState: caught up if it reached the leader's end now, or the end
     // the leader had when it last fetched.
@@ -962,17 +1007,16 @@ export class ReplicaManager {
     const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
     if (batches.length === 0 && !remoteNews && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
     const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
-    return sent(progress, remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response);
+    return remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response;
   }
 
   /**
-   * A follower sends the same entry again: is there nothing to answer and nothing to re-check? Its
-   * offset is still the leader's log end (so no records and the same last epoch there), and the
-   * high watermark and log start are those it was last sent. Untiered only.
+   * A follower sends the same entry again: is there nothing to re-check? Its offset is still the
+   * leader's log end (so no records and the same last epoch there). Untiered only.
    */
-  private unchangedSince(leader: LeaderPartition, progress: FollowerProgress, part: FetchPartitionRequest): boolean {
+  private atLogEndAsBefore(leader: LeaderPartition, progress: FollowerProgress, part: FetchPartitionRequest): boolean {
     const log = leader.log;
-    return part.fetchOffset === log.endOffset && progress.leo === part.fetchOffset && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset && !log.tiered;
+    return part.fetchOffset === log.endOffset && progress.leo === part.fetchOffset && !log.tiered;
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
@@ -984,7 +1028,7 @@ export class ReplicaManager {
       if (fetch === undefined) continue;
       this.parkedFetches.delete(id);
       fx.cancelTimer(this.timerKey(TIMER_FETCH_PARK, id));
-      this.sendFetchResponse(fetch.from, this.answerFetch(fetch.request, fx), fx);
+      this.sendFetchResponse(fetch.from, this.answerFetch(fetch.request, fx, false)!, fx);
     }
   }
 
@@ -1016,7 +1060,9 @@ export class ReplicaManager {
     if (candidate <= leader.highWatermark) return;
     leader.highWatermark = candidate;
     this.completeParkedProduces(fx);
-    this.wakeParkedFetches(fx, leader);
+    // A follower's parked fetch waits for records, not for the high watermark (see answerFetch);
+    // quorum mode tells followers at once, as KRaft's leader does.
+    if (this.quorum(leader.topic)) this.wakeParkedFetches(fx, leader);
     this.onHighWatermark?.(leader.key, leader.highWatermark, fx);
   }
 
@@ -1327,7 +1373,7 @@ export class ReplicaManager {
       const parked = this.parkedFetches.get(replicaId);
       if (parked !== undefined) {
         this.parkedFetches.delete(replicaId);
-        this.sendFetchResponse(parked.from, this.answerFetch(parked.request, fx), fx);
+        this.sendFetchResponse(parked.from, this.answerFetch(parked.request, fx, false)!, fx);
       }
     } else if (key.startsWith(TIMER_FETCH_BACKOFF)) {
       this.sendFetch(key.slice(TIMER_FETCH_BACKOFF.length), fx);

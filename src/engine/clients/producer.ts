@@ -314,6 +314,15 @@ export class Producer {
   private pendingRecords = 0;
 
   private readonly partitions: PartitionState[] = [];
+  /**
+   * Indexes of the partitions whose queue may hold batches: every append to a queue adds its
+   * partition, and the scans (queuedPartitions) drop those found empty. Bounded by PARTITIONS_MAX.
+   * The scans that run after every input (send, expire, the next wake-up) walk these few
+   * partitions, in partition order, rather than every partition of the topic.
+   */
+  private readonly maybeQueued = new Set<number>();
+  /** How many partitions have a known leader (the sticky partitioner draws among them); null: count again. */
+  private withLeaderCount: number | null = null;
   private stickyPartition = -1;
   private openBatch: Batch | null = null;
   private nextSerial = 1;
@@ -595,6 +604,7 @@ export class Producer {
           lastDetail: '',
         };
         partition.queue.push(batch);
+        this.maybeQueued.add(partition.index);
         this.bufferUsedBytes += this.batchAllocationBytes;
         this.openBatch = batch;
       }
@@ -615,16 +625,21 @@ export class Producer {
   private chooseStickyPartition(fx: Effects<Message>): PartitionState {
     // The same draw as picking uniformly from the filtered list, without building the list (once per batch).
     const sticky = this.stickyPartition;
-    let withLeader = 0;
-    let stickyHasLeader = false;
-    for (const p of this.partitions) {
-      if (p.leader === null) continue;
-      withLeader++;
-      if (p.index === sticky) stickyHasLeader = true;
+    const partitions = this.partitions;
+    let withLeader = this.withLeaderCount;
+    if (withLeader === null) {
+      withLeader = 0;
+      for (const p of partitions) if (p.leader !== null) withLeader++;
+      this.withLeaderCount = withLeader;
     }
+    const stickyHasLeader = sticky >= 0 && sticky < partitions.length && partitions[sticky]!.leader !== null;
     const others = withLeader - (stickyHasLeader ? 1 : 0);
     let chosen: PartitionState;
-    if (others > 0) chosen = this.nthPartition(fx.prng.int(others), (p) => p.leader !== null && p.index !== sticky);
+    if (others > 0 && withLeader === partitions.length) {
+      // Every partition has a leader (the usual case): the n-th one other than the sticky one, directly.
+      const n = fx.prng.int(others);
+      chosen = partitions[stickyHasLeader && n >= sticky ? n + 1 : n]!;
+    } else if (others > 0) chosen = this.nthPartition(fx.prng.int(others), (p) => p.leader !== null && p.index !== sticky);
     else if (withLeader > 0) chosen = this.nthPartition(fx.prng.int(withLeader), (p) => p.leader !== null);
     else chosen = fx.prng.pick(this.partitions);
     this.stickyPartition = chosen.index;
@@ -660,7 +675,7 @@ export class Producer {
   private expireBatches(fx: Effects<Message>): void {
     const nowUs = fx.nowUs;
     const deliveryUs = this.settings.deliveryTimeoutUs;
-    for (const partition of this.partitions) {
+    for (const partition of this.queuedPartitions()) {
       // Creation order is queue order, so only the front can be the oldest.
       while (partition.queue.length > 0 && nowUs - partition.queue[0]!.createdUs >= deliveryUs) {
         const batch = partition.queue.shift()!;
@@ -777,6 +792,7 @@ export class Producer {
         changes.push(`${this.settings.topic}-${entry.partition} ${partition.lastLeader} → ${entry.leader}`);
       }
       partition.leader = entry.leader;
+      this.withLeaderCount = null;
       partition.leaderEpoch = entry.leaderEpoch;
       if (entry.leader !== null) partition.lastLeader = entry.leader;
     }
@@ -849,8 +865,8 @@ export class Producer {
     if (this.settings.idempotence && (this.producerId === null || this.producerIdResetPending)) return;
     const byLeader = new Map<string, PartitionState[]>();
     let queued = 0;
-    for (const partition of this.partitions) {
-      if (partition.leader === null || partition.queue.length === 0) continue;
+    for (const partition of this.queuedPartitions()) {
+      if (partition.leader === null) continue;
       queued += partition.queue.length;
       const list = byLeader.get(partition.leader);
       if (list === undefined) byLeader.set(partition.leader, [partition]);
@@ -976,10 +992,13 @@ export class Producer {
     if (request === undefined || request.broker !== from) return;
     this.inFlight.delete(request.correlationId);
     this.inFlightByBroker.set(from, Math.max(0, (this.inFlightByBroker.get(from) ?? 0) - 1));
-    const results = new Map(response.results.map((result) => [result.batchId, result]));
-    for (const batch of request.batches) {
+    const results = response.results;
+    for (let index = 0; index < request.batches.length; index++) {
+      const batch = request.batches[index]!;
       if (batch.state !== 'inflight') continue; // expired (delivery.timeout.ms) while in flight
-      const result = results.get(batch.stamp!.batchId);
+      // The broker answers in the request's order; look further only if it did not.
+      const batchId = batch.stamp!.batchId;
+      const result = results[index]?.batchId === batchId ? results[index] : results.find((candidate) => candidate.batchId === batchId);
       if (result === undefined) {
         throw new Error(`${this.settings.id}: ${from} answered Produce #${request.correlationId} without a result for batch ${batch.stamp!.batchId}; every batch sent needs one`);
       }
@@ -1009,6 +1028,7 @@ export class Producer {
     if (METADATA_ERRORS.has(error)) {
       // The leader moved or is unknown here: wait for fresh metadata before sending this partition again.
       partition.leader = null;
+      this.withLeaderCount = null;
       this.metadataWanted = true;
     }
     if (!this.isRetriable(batch, error)) {
@@ -1026,6 +1046,7 @@ export class Producer {
     batch.lastError = error;
     batch.lastDetail = detail;
     insertBySerial(partition.queue, batch);
+    this.maybeQueued.add(partition.index);
   }
 
   private isRetriable(batch: Batch, error: ErrorCode): boolean {
@@ -1105,6 +1126,18 @@ export class Producer {
     return this.latency;
   }
 
+  /** The partitions with batches in their queue, in partition order (what a walk over all of them would meet). */
+  private queuedPartitions(): PartitionState[] {
+    const queued: PartitionState[] = [];
+    for (const index of this.maybeQueued) {
+      const partition = this.partitions[index]!;
+      if (partition.queue.length === 0) this.maybeQueued.delete(index);
+      else queued.push(partition);
+    }
+    if (queued.length > 1) queued.sort((a, b) => a.index - b.index);
+    return queued;
+  }
+
   private removeInFlight(batch: Batch): void {
     const list = this.partitions[batch.partition]!.inFlight;
     const at = list.indexOf(batch);
@@ -1127,9 +1160,8 @@ export class Producer {
     let next = Number.POSITIVE_INFINITY;
     next = earliestAfter(next, nowUs, this.nextRecordDeadlineUs());
     const deliveryUs = this.settings.deliveryTimeoutUs;
-    for (const partition of this.partitions) {
-      const front = partition.queue[0];
-      if (front === undefined) continue;
+    for (const partition of this.queuedPartitions()) {
+      const front = partition.queue[0]!;
       next = earliestAfter(next, nowUs, front.createdUs + deliveryUs);
       if (front.retryAtUs > nowUs) next = earliestAfter(next, nowUs, front.retryAtUs);
       else if (front.state === 'open') next = earliestAfter(next, nowUs, front.createdUs + this.settings.lingerUs);

@@ -198,6 +198,37 @@ describe('replication', () => {
   });
 });
 
+describe('follower fetches wait for records, not for the high watermark', () => {
+  // Goal: Kafka's leader holds a follower's fetch (replica.fetch.min.bytes 1) until records are
+  // readable at its log end; a high watermark move alone completes nothing (DelayedFetch.tryComplete
+  // with LOG_END isolation). So once the producer stops, the followers learn the last high watermark
+  // only when their parked fetch expires (replica.fetch.wait.max.ms, 500 ms).
+  // Method: produce for 2 s, stop; look at every replica's high watermark just after the last
+  // batch was committed, then again after the wait.
+  it('a follower learns the last high watermark when its parked fetch expires', () => {
+    const engine = createEngine(
+      {
+        topics: [{ name: 'orders', partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': 2 } }],
+        producers: [{ topic: 'orders', recordsPerSecond: 1_000, acks: 'all', 'linger.ms': 5, startMs: 6_000, stopMs: 8_000 }],
+      },
+      21,
+    );
+    engine.runFor(8_100_000);
+    const before = engine.inspectPartition('orders', 0)!;
+    const leader = before.replicas.find((replica) => replica.leader)!;
+    expect(producerView(engine).recordsAcked).toBe(2_000);
+    expect(leader.highWatermark).toBe(leader.logEndOffset); // everything produced is committed
+    const followers = before.replicas.filter((replica) => !replica.leader);
+    expect(followers).toHaveLength(2);
+    for (const follower of followers) {
+      expect(follower.logEndOffset).toBe(leader.logEndOffset); // it has every record ...
+      expect(follower.highWatermark!).toBeLessThan(leader.highWatermark!); // ... but not the news that they are committed
+    }
+    engine.runFor(500_000);
+    for (const follower of engine.inspectPartition('orders', 0)!.replicas) expect(follower.highWatermark).toBe(leader.highWatermark);
+  });
+});
+
 describe('AlterPartition lost on the way', () => {
   it('is retried: the ISR still shrinks when the request reached a controller that died', () => {
     const engine = cluster({ acks: 'all', lagMs: 4_000 });

@@ -1,0 +1,59 @@
+// A consumer's fetch at the leader, the offset range rule: Kafka's LocalLog.read throws
+// OffsetOutOfRangeException only below the log start or past the log end; from the high watermark
+// up to the log end it reads nothing and the fetch waits. That range is reached after a failover:
+// a new leader learned the last high watermark late (a follower learns it with its next records),
+// while a consumer had read up to the old leader's.
+// Method: one ConsumerFetchHandler over a real PartitionLog, its replica manager reduced to the one
+// call the handler makes for a led partition (leaderRead); the effects record what is sent and set.
+import { describe, expect, it } from 'vitest';
+import { ConsumerFetchHandler } from '../../../src/engine/broker/consumer-fetch';
+import type { ConsumerFetchRequest, ConsumerFetchResponse } from '../../../src/engine/broker/group-protocol';
+import { PartitionLog } from '../../../src/engine/broker/partition-log';
+import type { ReplicaManager } from '../../../src/engine/broker/replica-manager';
+import type { MetadataImage } from '../../../src/engine/controller/image';
+import type { Effects, Message } from '../../../src/engine/sim/process';
+
+function leaderWith(records: number, highWatermark: number) {
+  const log = new PartitionLog('orders', 0);
+  for (let offset = 0; offset < records; offset += 10) {
+    log.append({ baseOffset: offset, records: 10, bytes: 10_000, epoch: 1, producerId: -1, baseSequence: -1, batchId: `b${offset}`, appendedUs: 0, createdUs: 0 });
+  }
+  const leader = { log, leaderEpoch: 1, highWatermark };
+  const replicas = { leaderRead: (key: string) => (key === 'orders-0' ? leader : null) } as unknown as ReplicaManager;
+  return { leader, handler: new ConsumerFetchHandler(replicas, {} as MetadataImage) };
+}
+
+function effects() {
+  const sent: Message[] = [];
+  const timers: string[] = [];
+  const fx = { nowUs: 0, send: (_to: string, message: Message) => sent.push(message), setTimer: (key: string) => timers.push(key), cancelTimer: () => {} } as unknown as Effects<Message>;
+  return { fx, sent, timers };
+}
+
+function fetchAt(offset: number): ConsumerFetchRequest {
+  return { type: 'Fetch', bytes: 64, correlationId: 1, maxWaitUs: 500_000, minBytes: 1, partitionMaxBytes: 1_048_576, partitions: [{ topic: 'orders', partition: 0, key: 'orders-0', fetchOffset: offset, currentLeaderEpoch: 1 }] };
+}
+
+describe('consumer fetch offsets above the high watermark', () => {
+  it('within the log: nothing read, no error; the fetch waits and is answered once the high watermark passes it', () => {
+    const { leader, handler } = leaderWith(100, 80);
+    const { fx, sent, timers } = effects();
+    handler.handleFetch('consumer-1', fetchAt(90), fx);
+    expect(sent).toHaveLength(0); // parked, not refused
+    expect(timers).toHaveLength(1);
+    leader.highWatermark = 100;
+    handler.onHighWatermark('orders-0', 100, fx);
+    const response = sent[0] as ConsumerFetchResponse;
+    expect(response.partitions).toHaveLength(1);
+    expect(response.partitions[0]!.error).toBe('NONE');
+    expect(response.partitions[0]!.batches.map((batch) => batch.baseOffset)).toEqual([90]);
+  });
+
+  it('past the log end: OFFSET_OUT_OF_RANGE at once', () => {
+    const { handler } = leaderWith(100, 80);
+    const { fx, sent } = effects();
+    handler.handleFetch('consumer-1', fetchAt(110), fx);
+    const response = sent[0] as ConsumerFetchResponse;
+    expect(response.partitions[0]!.error).toBe('OFFSET_OUT_OF_RANGE');
+  });
+});
