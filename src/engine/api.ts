@@ -812,7 +812,10 @@ export class Engine {
       const durable = this.kernel.durableOf(process.id);
       const data = process.role === 'broker' && this.config.controllerMode === 'kraft' ? (durable as MemberDisk).data : null;
       if (data !== null) {
-        if (process.status === 'stopped') ReplicaManager.osWriteBack(data, this.kernel.nowUs);
+        if (process.status === 'stopped') {
+          ReplicaManager.osWriteBack(data, this.kernel.nowUs);
+          (durable as MemberDisk).pageCache.crash(); // its OS was up: the page cache goes with the power (a running one's goes with its crash)
+        }
         lost += ReplicaManager.onCrash(data, 'power-loss');
       }
       if (process.status === 'up') this.kernel.crash(process.id);
@@ -866,7 +869,9 @@ export class Engine {
         // (metadata.log.dir, often its own volume) is kept: the broker replays it as before; what
         // this fault measures is the data the replicas re-copy.
         if (this.kernel.processes().find((process) => process.id === fault.process)!.status === 'up') this.kernel.crash(fault.process);
-        (this.kernel.durableOf(fault.process) as MemberDisk).data.logs.clear();
+        const replaced = this.kernel.durableOf(fault.process) as MemberDisk;
+        for (const log of replaced.data.logs.values()) log.discardSegments(); // their bodies leave the cold store
+        replaced.data.logs.clear();
         this.kernel.announce(describeFault(fault));
         break;
       }

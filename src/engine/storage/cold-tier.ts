@@ -83,6 +83,9 @@ export interface ColdTierView {
   /** Encoded bytes handed to the store. */
   readonly bytesWritten: number;
   readonly objectsDeleted: number;
+  /** Of objectsWritten and bytesWritten, local segments' bodies (keys under "local/", page-cache.ts). */
+  readonly localObjectsWritten: number;
+  readonly localBytesWritten: number;
   /** Bodies read for answers: from the cache, at once from the store, or loaded by the host. */
   readonly cacheHits: number;
   readonly readsNow: number;
@@ -110,6 +113,8 @@ export class ColdTier {
   private objectsWritten = 0;
   private bytesWritten = 0;
   private objectsDeleted = 0;
+  private localObjectsWritten = 0;
+  private localBytesWritten = 0;
   private cacheHits = 0;
   private readsNow = 0;
   private loadsProvided = 0;
@@ -134,6 +139,10 @@ export class ColdTier {
     }
     const bytes = encodeBatches(batches);
     this.bytesWritten += bytes.length;
+    if (key.startsWith('local/')) {
+      this.localObjectsWritten++;
+      this.localBytesWritten += bytes.length;
+    }
     this.cache.delete(key);
     this.store!.put(key, bytes);
   }
@@ -197,11 +206,36 @@ export class ColdTier {
     return true;
   }
 
-  /** The object store crashed: its pending answers are gone, and nothing waits for their bodies. */
+  /** A read that asked for `key` will never take it (its broker crashed): one pin fewer. */
+  unneed(key: string): void {
+    const pin = this.pins.get(key);
+    if (pin === undefined) return;
+    if (--pin.count > 0) return;
+    this.pins.delete(key);
+    if (this.deleteWhenTaken.delete(key)) this.store?.delete(key);
+    this.moveHold();
+  }
+
+  /**
+   * A body read at once, without waiting at the barrier (a synchronous path met an evicted local
+   * segment): from the decoded cache or the store's readNow; null when the store must load it.
+   */
+  readLocalNow(key: string): readonly LogBatch[] | null {
+    const pinned = this.pins.get(key)?.batches;
+    return pinned ?? this.lookNow(key);
+  }
+
+  /**
+   * The object store crashed: its pending answers are gone, and nothing waits for their bodies.
+   * Local segments' reads (keys under "local/", page-cache.ts) belong to the brokers and stay.
+   */
   dropNeeds(): void {
-    for (const key of this.deleteWhenTaken) this.store?.delete(key);
-    this.deleteWhenTaken.clear();
-    this.pins.clear();
+    for (const key of this.deleteWhenTaken) {
+      if (key.startsWith('local/')) continue;
+      this.store?.delete(key);
+      this.deleteWhenTaken.delete(key);
+    }
+    for (const key of [...this.pins.keys()]) if (!key.startsWith('local/')) this.pins.delete(key);
     this.moveHold();
   }
 
@@ -211,6 +245,8 @@ export class ColdTier {
       objectsWritten: this.objectsWritten,
       bytesWritten: this.bytesWritten,
       objectsDeleted: this.objectsDeleted,
+      localObjectsWritten: this.localObjectsWritten,
+      localBytesWritten: this.localBytesWritten,
       cacheHits: this.cacheHits,
       readsNow: this.readsNow,
       loadsProvided: this.loadsProvided,
