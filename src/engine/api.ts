@@ -16,6 +16,7 @@ import { ACTIVE_CONTROLLER, describeFault, objectStoreProblem, parseFault, targe
 import { isLoadAction } from './load-actions';
 import { LoadControl } from './load-control';
 import { OBJECT_STORE_ID, type ObjectStoreDisk } from './storage/object-store';
+import type { PageCacheView } from './storage/page-cache';
 import { ColdTier, type ColdStore, type ColdTierView } from './storage/cold-tier';
 import { ConsumptionChecker, type ConsumptionStatus } from './check/consumption';
 import { DurabilityOracle, type DurabilityStatus, type PartitionTruth } from './check/durability';
@@ -29,6 +30,7 @@ import { SAMPLE_PERIOD_US, SeriesRecorder, type SeriesFrame, type SeriesPoints }
 
 export { ValidationError } from './validation';
 export { MemoryColdStore, COLD_CACHE_OBJECTS_MAX, type ColdStore, type ColdTierView } from './storage/cold-tier';
+export { LOCAL_KEY_PREFIX, PAGE_CACHE_BYTES_DEFAULT, type PageCacheView } from './storage/page-cache';
 export { CorruptObjectError } from './storage/segment-codec';
 export type { EngineConfigInput } from './config';
 export type { Fault, FaultInput } from './faults';
@@ -148,6 +150,8 @@ export interface BrokerStorageView {
   readonly unflushedBytes: number;
   /** The log directory's last failure (a write did not fit), until the broker starts again. */
   readonly logDirFailure: { readonly atUs: TimeUs; readonly reason: string } | null;
+  /** The machine's OS page cache over closed segments: hits, misses (disk reads), and where evicted bodies are. */
+  readonly pageCache: PageCacheView;
 }
 
 export interface Snapshot {
@@ -963,7 +967,7 @@ function storageOf(disk: MemberDisk): BrokerStorageView {
     unflushedBytes += log.unflushedBytes;
   }
   const device = disk.device;
-  return { capacityBytes: device.capacityBytes, logBytes, filledBytes: device.filledBytes, unflushedBytes, logDirFailure: device.failure };
+  return { capacityBytes: device.capacityBytes, logBytes, filledBytes: device.filledBytes, unflushedBytes, logDirFailure: device.failure, pageCache: disk.pageCache.view() };
 }
 
 function checkTime(value: number, what: string): void {

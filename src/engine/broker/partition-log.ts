@@ -278,22 +278,22 @@ export class PartitionLog {
   }
 
   /**
-   * The closed segments a read from `offset` of up to `maxBytes` would touch that are not in the
-   * page cache (page cache misses: each must wait for a disk read, local-reads.ts), or null when
-   * all it touches is resident. Counts the hits. Reads of the active segment always hit.
+   * The closed segments a read from `offset` of up to `maxBytes` may touch (a fetch asks before it
+   * reads: those the page cache does not hold are misses, local-reads.ts), or null when it reads
+   * only the active segment, which is always resident.
    */
-  segmentsMissedBy(offset: number, maxBytes: number): CachedSegment[] | null {
+  segmentsReadFrom(offset: number, maxBytes: number): CachedSegment[] | null {
     if (this.cache === null || offset < this.startOffset || offset >= this.end || offset >= this.active.baseOffset) return null;
-    let missed: CachedSegment[] | null = null;
+    const touched: CachedSegment[] = [];
     // The first segment counts as empty: where `offset` falls in it is not known without its body,
     // so the walk goes at least as far as the read will (one segment more at worst).
     let bytes = 0;
     for (let index = Math.max(0, this.segmentIndexOf(offset)), first = true; index < this.segments.length - 1 && bytes <= maxBytes; index++, first = false) {
       const segment = this.segments[index]!;
-      if (!this.cache.hit(segment)) (missed ??= []).push(segment);
+      touched.push(segment);
       if (!first) bytes += segment.bytes;
     }
-    return missed;
+    return touched;
   }
 
   /** The log start offset (Kafka's logStartOffset): the whole log's, remote tier included. */
@@ -471,7 +471,10 @@ export class PartitionLog {
     let bytes = 0;
     for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
       const segment = this.segments[segmentIndex]!;
-      if (index === 0) this.touch(segment);
+      if (index === 0) {
+        if (bytes >= maxBytes) return result; // full: the next segment is not read
+        this.touch(segment);
+      }
       const batches = segment.batches;
       for (; index < batches.length; index++) {
         const batch = batches[index]!;
@@ -554,8 +557,12 @@ export class PartitionLog {
     // Segments that start at or past the point go whole; the one holding it keeps the batches before it.
     while (this.segments.length > 1 && this.active.baseOffset >= target) this.dropSegment(this.segments.pop()!);
     const last = this.active;
-    this.touch(last);
-    const keep = last.batches.findIndex((batch) => batch.baseOffset + batch.records > target);
+    // A segment that ends at or below the point keeps all it has: its batches are not read.
+    let keep = -1;
+    if (last.endOffset > target) {
+      this.touch(last);
+      keep = last.batches.findIndex((batch) => batch.baseOffset + batch.records > target);
+    }
     if (keep >= 0) {
       // A truncation point inside a batch drops the whole batch: batches are atomic. A closed
       // segment is never changed: its kept batches move to a new active segment.
@@ -803,6 +810,7 @@ export class PartitionLog {
         bytes += segment.bytes; // whole: no need for its body
         continue;
       }
+      if (segment.endOffset <= offset) return bytes; // wholly below: nothing of it counts
       const batches = segment.batches;
       for (let inner = batches.length - 1; inner >= 0; inner--) {
         const batch = batches[inner]!;

@@ -64,17 +64,22 @@ export class LocalReads {
 
   /** True when `message` waits for disk reads (it is handed back by the timer); false: handle it now. */
   submit(from: string, message: Message, fx: Effects<Message>): boolean {
-    let missed: CachedSegment[] | null = null;
+    // Every closed segment the reads may touch is held (its body stays in the heap) until the
+    // request is handled: one resident now may be evicted by then, by other reads completing.
+    let touched: CachedSegment[] | null = null;
     const charges: number[] = [];
     let bytes = 0;
+    let misses = 0;
     const consider = (key: string, fetchOffset: number, maxBytes: number): void => {
-      const segments = this.logs.get(key)?.segmentsMissedBy(fetchOffset, maxBytes) ?? null;
+      const segments = this.logs.get(key)?.segmentsReadFrom(fetchOffset, maxBytes) ?? null;
       if (segments === null) return;
       for (const segment of segments) {
-        if (missed !== null && missed.includes(segment)) continue;
-        (missed ??= []).push(segment);
-        charges.push(Math.min(segment.bytes, maxBytes));
-        bytes += charges[charges.length - 1]!;
+        if (touched !== null && touched.includes(segment)) continue;
+        (touched ??= []).push(segment);
+        const charge = this.cache.hit(segment) ? 0 : Math.min(segment.bytes, maxBytes);
+        if (charge > 0) misses++;
+        charges.push(charge);
+        bytes += charge;
       }
     };
     if (message.type === 'Fetch') {
@@ -83,8 +88,8 @@ export class LocalReads {
     } else if (message.type === 'ReplicaFetch') {
       for (const part of (message as ReplicaFetchRequest).partitions) consider(part.key, part.fetchOffset, this.replicaFetchMaxBytes);
     }
-    if (missed === null) return false;
-    const segments: CachedSegment[] = missed;
+    if (misses === 0 || touched === null) return false;
+    const segments: CachedSegment[] = touched;
     if (this.queue.length - this.head >= READS_QUEUED_MAX) {
       this.dropped++;
       if (this.dropped === 1 || this.dropped % 1_000 === 0) fx.note(`${fx.self} has ${READS_QUEUED_MAX} fetches waiting for disk reads; it drops ${message.type} from ${from} (${this.dropped} so far)`);
@@ -92,7 +97,7 @@ export class LocalReads {
     }
     const doneUs = Math.max(fx.nowUs, this.busyUntilUs) + this.device.readUs(bytes);
     this.busyUntilUs = doneUs;
-    segments.forEach((segment, index) => this.cache.beginRead(segment, charges[index]!, doneUs));
+    segments.forEach((segment, index) => (charges[index]! > 0 ? this.cache.beginRead(segment, charges[index]!, doneUs) : this.cache.hold(segment)));
     if (this.queue.length === this.head) fx.setTimer(DISK_READ_TIMER, doneUs - fx.nowUs);
     this.queue.push({ from, message, segments, doneUs });
     this.delayed++;

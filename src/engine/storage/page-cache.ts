@@ -171,6 +171,12 @@ export class PageCache {
     }
   }
 
+  /** A resident segment a waiting request will read: its body stays in the heap until the request is handled. */
+  hold(segment: CachedSegment): void {
+    segment.readsPending++;
+    this.reading.add(segment);
+  }
+
   /** The disk read completed: the segment is resident (most recently used), its body in the heap. */
   finishRead(segment: CachedSegment): void {
     const needs = this.needed.get(segment) ?? 0;
