@@ -277,6 +277,14 @@ export class Engine {
     return this.cold.provide(key, bytes);
   }
 
+  /**
+   * Whether this run still has a body under `key` in its ColdStore (put, not deleted). A host whose
+   * store outlives a run (a rewind that branches, a resume) deletes the keys no run has: orphans.
+   */
+  coldKeyLive(key: string): boolean {
+    return this.cold.isLive(key);
+  }
+
   /** What the cold tier did: bytes written to the store, reads, what waits. */
   coldView(): ColdTierView {
     return this.cold.view();

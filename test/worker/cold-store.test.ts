@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeBatches } from '../../src/engine/storage/segment-codec';
 import type { LogBatch } from '../../src/engine/broker/protocol';
 import { COLD_WRITE_BATCH_MAX, COLD_WRITE_BEHIND_BYTES_MAX, DamagedColdObjectError, IdbColdStore, type HostColdStore } from '../../src/worker/cold-store-idb';
-import { MemoryColdStore } from '../../src/engine/api';
+import { MemoryColdStore, createEngine } from '../../src/engine/api';
 import { EngineHost, type ColdStoreFactory, type Frame, type HostClock, type HostScheduler, type Outcome } from '../../src/worker/host';
 import { IdbSessionStore, SESSION_DB_PREFIX, describeStorageFailure } from '../../src/worker/sessions';
 
@@ -180,6 +180,50 @@ describe('a saved session keeps its segments in IndexedDB', () => {
     expect(head.ok && head.value).toMatchObject({ atHead: true, traceHash: heap.host.traceHash() });
   });
 
+  it('a rewind that branches deletes the keys the abandoned future wrote, so the database holds exactly what the branch has', async () => {
+    // Goal: after a branch, no key of the abandoned future stays in the session's "objects" store.
+    // Method: run 66 s (writes flushed), rewind to 30 s and branch there with a fault; the keys the
+    // database holds must then be those a run that took the branch from the start holds (a
+    // MemoryColdStore behind a plain engine), and some keys must have gone (the rare path is hit).
+    const store = new IdbSessionStore();
+    const tasks: (() => void)[] = [];
+    const scheduler: HostScheduler = { schedule: (task) => void tasks.push(task) };
+    const saved = hostWith({ store, cold: idbCold, scheduler });
+    saved.host.create(TIERED, 17);
+    await runInStretches(saved.host, 66 * SECOND, 6 * SECOND);
+    await saved.host.flushSessions();
+    const id = saved.frames.at(-1)!.session.id!;
+    const before = await objectsOf(id);
+    const drive = async <T>(promise: Promise<T>): Promise<T> => {
+      let settled = false;
+      void promise.then(() => (settled = true));
+      for (let guard = 0; guard < 1_000_000 && !settled; guard++) {
+        const task = tasks.shift();
+        if (task !== undefined) task();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      return promise;
+    };
+    const back = await drive(saved.host.seek(30 * SECOND));
+    expect(back.ok).toBe(true);
+    const fault = { kind: 'crash', process: 'broker-2' };
+    expect(saved.host.inject(fault).ok, 'acting while rewound branches').toBe(true);
+    await saved.host.flushSessions();
+    const after = await objectsOf(id);
+
+    const reference = new MemoryColdStore();
+    const twin = createEngine(TIERED, 17, { series: false, coldStore: reference });
+    twin.runUntil(30 * SECOND);
+    twin.inject(fault);
+    expect(saved.host.coldKeysPruned, 'the abandoned future had written keys').toBeGreaterThan(0);
+    expect(before.size).toBeGreaterThan(after.size);
+    expect([...after.keys()].sort()).toEqual([...reference.keys()].sort());
+    // The branch goes on from there, the same as a run that took it from the start.
+    await runInStretches(saved.host, 10 * SECOND, 5 * SECOND);
+    twin.runUntil(40 * SECOND);
+    expect(saved.host.traceHash()).toBe(twin.traceHash);
+  });
+
   it('a segment damaged in the database is said in words, and the run is rebuilt in memory and goes on the same', async () => {
     const store = new IdbSessionStore();
     const tasks: (() => void)[] = [];
@@ -233,6 +277,7 @@ describe('a saved session keeps its segments in IndexedDB', () => {
       delete: (key) => memory.delete(key),
       readNow: (key) => memory.readNow(key),
       load: (key) => Promise.resolve(memory.readNow(key)!),
+      prune: () => Promise.resolve(0),
       flush() {
         flushes++;
         return new Promise<void>((resolve) => {

@@ -105,6 +105,11 @@ interface Pin {
 
 export class ColdTier {
   private readonly heap: Map<string, readonly LogBatch[]> | null;
+  /**
+   * Store mode: the keys this run has put and not deleted from the store. A host that shares one
+   * store between runs (a rewind that branches) deletes the rest: an abandoned future's keys.
+   */
+  private readonly live: Set<string> | null;
   private readonly cache = new Map<string, readonly LogBatch[]>();
   private readonly pins = new Map<string, Pin>();
   /** Keys deleted while pinned: deleted from the store once the last answer took them. */
@@ -123,6 +128,7 @@ export class ColdTier {
 
   constructor(private readonly store: ColdStore | null) {
     this.heap = store === null ? new Map() : null;
+    this.live = store === null ? null : new Set();
   }
 
   get mode(): 'heap' | 'store' {
@@ -144,6 +150,7 @@ export class ColdTier {
       this.localBytesWritten += bytes.length;
     }
     this.cache.delete(key);
+    this.live!.add(key);
     this.store!.put(key, bytes);
   }
 
@@ -156,7 +163,7 @@ export class ColdTier {
     }
     this.cache.delete(key);
     if (this.pins.has(key)) this.deleteWhenTaken.add(key);
-    else this.store!.delete(key);
+    else this.deleteFromStore(key);
   }
 
   /** An answer at `neededUs` will take the body of `key`: it is pinned until then, and loaded by then. */
@@ -180,10 +187,20 @@ export class ColdTier {
     const batches = pin.batches;
     if (--pin.count === 0) {
       this.pins.delete(key);
-      if (this.deleteWhenTaken.delete(key)) this.store?.delete(key);
+      if (this.deleteWhenTaken.delete(key)) this.deleteFromStore(key);
       else this.remember(key, batches);
     }
     return batches;
+  }
+
+  /** Whether this run still has a body under `key` in the store (store mode; heap mode: false). */
+  isLive(key: string): boolean {
+    return this.live?.has(key) === true;
+  }
+
+  private deleteFromStore(key: string): void {
+    this.live?.delete(key);
+    this.store?.delete(key);
   }
 
   /** Keys the run waits for, in the order they were asked for. */
@@ -212,7 +229,7 @@ export class ColdTier {
     if (pin === undefined) return;
     if (--pin.count > 0) return;
     this.pins.delete(key);
-    if (this.deleteWhenTaken.delete(key)) this.store?.delete(key);
+    if (this.deleteWhenTaken.delete(key)) this.deleteFromStore(key);
     this.moveHold();
   }
 
@@ -232,7 +249,7 @@ export class ColdTier {
   dropNeeds(): void {
     for (const key of this.deleteWhenTaken) {
       if (key.startsWith('local/')) continue;
-      this.store?.delete(key);
+      this.deleteFromStore(key);
       this.deleteWhenTaken.delete(key);
     }
     for (const key of [...this.pins.keys()]) if (!key.startsWith('local/')) this.pins.delete(key);
