@@ -128,6 +128,8 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
       <Handle type="target" position={Position.Top} id="in-top" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Right} id="out-right" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Bottom} id="out-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="source" position={Position.Top} id="out-top" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="target" position={Position.Bottom} id="in-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
       {leader && (
         <span className="topo-badge" title="The KRaft quorum's leader: the active controller">
           ★ active controller
@@ -161,6 +163,7 @@ const ZoneNode = memo(function ZoneNode({ data }: NodeProps<TopologyNode>) {
       <Handle type="target" position={Position.Left} id="in-left" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Right} id="out-right" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Bottom} id="out-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="target" position={Position.Bottom} id="in-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
       <header className="zone-head">
         <div>
           <h2>{zoneId}</h2>
@@ -279,10 +282,17 @@ function nodesOf(layout: TopologyLayout, roles: ReadonlyMap<string, string>): To
 
 // ---- edges -------------------------------------------------------------------------------------
 
-const FLOW_COLOR: Record<Flow['kind'], string> = { produce: '#0072B2', consume: '#009E73', tier: '#D55E00' };
+const FLOW_COLOR: Record<Flow['kind'], string> = { produce: '#0072B2', consume: '#009E73', tier: '#D55E00', 'remote-read': '#CC79A7' };
+/** Uploads leave a broker's bottom for the store's top; remote reads come back from the store's top into the broker's bottom. */
+const FLOW_HANDLES: Record<Flow['kind'], readonly [string, string]> = {
+  produce: ['out-right', 'in-left'],
+  consume: ['out-right', 'in-left'],
+  tier: ['out-bottom', 'in-top'],
+  'remote-read': ['out-top', 'in-bottom'],
+};
 
 function flowLabel(flow: Flow, compact: boolean): string | undefined {
-  if (!compact || flow.kind === 'tier') return undefined;
+  if (!compact || flow.kind === 'tier' || flow.kind === 'remote-read') return undefined;
   const rate = flow.recordsPerSecond === null ? '' : ` · ${formatCount(Math.round(flow.recordsPerSecond))}/s`;
   return `${flow.count} partition${flow.count === 1 ? '' : 's'}${rate}`;
 }
@@ -292,6 +302,7 @@ function flowAria(flow: Flow): string {
   const partitions = `${flow.count} partition${flow.count === 1 ? '' : 's'}`;
   if (flow.kind === 'produce') return `${flow.source} produces to ${flow.target} (${partitions}${rate})`;
   if (flow.kind === 'consume') return `${flow.target} fetches from ${flow.source} (${partitions}${rate})`;
+  if (flow.kind === 'remote-read') return `${flow.target} reads segments from ${flow.source}${flow.active ? ', reading now' : ''}`;
   return `${flow.source} uploads segments to ${flow.target}${flow.active ? ', uploading now' : ''}`;
 }
 
@@ -300,8 +311,8 @@ function edgesOf(flows: readonly Flow[], compact: boolean): Edge[] {
     id: flow.id,
     source: flow.source,
     target: flow.target,
-    sourceHandle: flow.kind === 'tier' ? 'out-bottom' : 'out-right',
-    targetHandle: flow.kind === 'tier' ? 'in-top' : 'in-left',
+    sourceHandle: FLOW_HANDLES[flow.kind][0],
+    targetHandle: FLOW_HANDLES[flow.kind][1],
     animated: flow.active,
     selectable: false,
     focusable: false,
@@ -438,6 +449,7 @@ export function Topology({ snapshot, quorum, authority, ready, onFault, selectio
         <span className="topo-key topo-key-produce">produce</span>
         <span className="topo-key topo-key-consume">consume</span>
         <span className="topo-key topo-key-tier">upload to the object store</span>
+        <span className="topo-key topo-key-remote-read">read from the object store</span>
         <span className="muted">width: records/s · moving dashes: flowing now</span>
       </p>
     </section>
