@@ -35,6 +35,5 @@ test('tiering lesson: objects appear in the object store card; broker cards show
   const read = page.locator('.react-flow__edge.topo-flow-remote-read');
   await expect(read.first()).toBeAttached({ timeout: 90_000 });
   await expect(page.locator('.topo-legend')).toContainText('read from the object store');
-  await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await page.locator('.react-flow').screenshot({ path: 'artifacts/screenshots/tiering-remote-read.png' });
 });
