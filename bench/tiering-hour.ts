@@ -53,6 +53,8 @@ export interface TieringHourResult {
   readonly pageCacheMisses: number;
   readonly segmentsOutOfHeap: number;
   readonly segmentsHeldInHeap: number;
+  /** The most bytes of closed segments any broker's page cache held resident at the end (at most os.page.cache.bytes). */
+  readonly residentBytesMax: number;
   readonly objectStoreObjects: number;
   readonly objectStoreBytes: number;
   readonly segmentsCopied: number;
@@ -131,12 +133,14 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
     let pageCacheMisses = 0;
     let segmentsOutOfHeap = 0;
     let segmentsHeldInHeap = 0;
+    let residentBytesMax = 0;
     for (const process of engine.snapshot().processes) {
       const pageCache = process.storage?.pageCache;
       if (pageCache === undefined) continue;
       pageCacheMisses += pageCache.misses;
       segmentsOutOfHeap += pageCache.segmentsOutOfHeap;
       segmentsHeldInHeap += pageCache.segmentsHeldInHeap;
+      residentBytesMax = Math.max(residentBytesMax, pageCache.residentBytes);
     }
     return {
       cold: mode,
@@ -151,6 +155,7 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
       pageCacheMisses,
       segmentsOutOfHeap,
       segmentsHeldInHeap,
+      residentBytesMax,
       objectStoreObjects: objectStore.objects,
       objectStoreBytes: objectStore.bytes,
       segmentsCopied,

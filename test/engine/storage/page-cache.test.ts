@@ -12,6 +12,7 @@ import { MemoryColdStore, createEngine, type ColdStore, type Engine, type PageCa
 import type { LogBatch } from '../../../src/engine/broker/protocol';
 import { ColdTier } from '../../../src/engine/storage/cold-tier';
 import { PageCache, type CachedSegment } from '../../../src/engine/storage/page-cache';
+import { runTieringHour } from '../../../bench/tiering-hour';
 
 const SECOND = 1_000_000;
 
@@ -340,4 +341,19 @@ describe('local segments out of the heap, in whole runs', () => {
     runLoading(engine, store, 80 * SECOND);
     expect(engine.durability().lostRecords).toBe(0);
   });
+});
+
+describe('the one-hour tiering bench (bench/tiering-hour.ts), briefly', () => {
+  it('keeps local segments out of the heap: each broker holds at most its page cache of closed segments, the rest is in the file store', () => {
+    // One simulated minute of the reference load (not timed: the machine is shared) with an 8 MiB
+    // page cache, so segments are evicted within the minute; `npm run bench` runs the hour.
+    const pageCacheBytes = 8 * 1_048_576;
+    const result = runTieringHour({ minutes: 1, cold: 'file', pageCacheBytes, reportEveryMinutes: 1 });
+    expect(result.localObjectsWritten, 'evicted segments were written to the store').toBeGreaterThan(0);
+    expect(result.segmentsOutOfHeap).toBeGreaterThan(0);
+    expect(result.residentBytesMax, 'no broker holds more than its page cache').toBeLessThanOrEqual(pageCacheBytes);
+    expect(result.coldBytesWritten).toBeGreaterThan(result.localBytesWritten);
+    expect(result.lostRecords).toBe(0);
+    expect(result.recordsAcked).toBeGreaterThan(1_000_000);
+  }, 600_000);
 });
