@@ -472,7 +472,7 @@ export class PartitionLog {
     for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
       const segment = this.segments[segmentIndex]!;
       if (index === 0) {
-        if (bytes >= maxBytes) return result; // full: the next segment is not read
+        if (result.length > 0 && bytes >= maxBytes) return result; // full: the next segment is not read
         this.touch(segment);
       }
       const batches = segment.batches;
