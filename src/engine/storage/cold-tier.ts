@@ -19,6 +19,10 @@
 // the same with persistence on or off. The host may load a waiting key as soon as it is asked
 // for, long before the run reaches the hold (a prefetch, for free).
 //
+// Local segments a broker's page cache evicted (page-cache.ts) use the same tier and the same
+// barrier, under keys starting with "local/": a disk read that misses needs its body at the read's
+// completion time. An object store crash drops only its own needs, never those.
+//
 // A body needed by a pending answer is pinned until the answer takes it: a DeleteObject in between
 // (S3 serves a GET that started before a DELETE) deletes it from the store only once taken.
 //
