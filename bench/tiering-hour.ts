@@ -4,22 +4,34 @@
 // object store keeps everything uploaded during the hour; local retention keeps the reference's
 // 2 minutes on the brokers' disks (local.retention.ms), in 4 MiB segments.
 //
-// Where the object store's bodies go (`cold`):
+// Where cold bodies go (`cold`): the object store's objects, and the local segments each broker's
+// simulated page cache has evicted (storage/page-cache.ts; os.page.cache.bytes is set to
+// BENCH_PAGE_CACHE_BYTES here, so most of the 2-minute local tail is evicted: the default 18 GiB
+// would hold all of it, and the heap with it):
 //   file   a FileColdStore on the local disk (Node's stand-in for IndexedDB): the heap keeps only
-//          metadata, so the heap after a full GC must stay flat over the hour.
-//   heap   no cold store: every uploaded segment's batch list stays in the heap (the engine before
-//          issue 6's persistence), which grows for as long as the run goes on.
+//          metadata and what the page caches hold, so the heap after a full GC must stay flat.
+//   heap   no cold store: every uploaded segment's batch list and every local segment stays in the
+//          heap (the engine before issue 6's persistence), which grows for as long as the run goes on.
 //
 // Reports simulated seconds per wall second, the peak heap (sampled every 10 simulated seconds,
 // garbage included), the heap after a full GC every `reportEveryMinutes` (node --expose-gc, as
-// `npm run bench` runs), bytes and objects written to the cold store, and what the object store holds.
+// `npm run bench` runs), bytes and objects written to the cold store (object bodies and local
+// segments: what the IndexedDB adapter would be given to write), and what the object store holds.
 import { createEngine, type Engine } from '../src/engine/api';
 import { DATAPLANE_TOPIC_CONFIG, dataplaneConsumers } from './dataplane';
 import { FileColdStore } from './file-cold-store';
 
+/**
+ * The bench's os.page.cache.bytes per broker: 64 MiB, sixteen 4 MiB segments. Small on purpose, so
+ * that local segments leave the heap (the consumers read at the tail, so it costs no disk reads).
+ */
+export const BENCH_PAGE_CACHE_BYTES = 64 * 1_048_576;
+
 export interface TieringHourOptions {
   readonly minutes?: number;
   readonly cold?: 'file' | 'heap';
+  /** os.page.cache.bytes per broker (BENCH_PAGE_CACHE_BYTES). */
+  readonly pageCacheBytes?: number;
   readonly reportEveryMinutes?: number;
   /** Told at each report: the minute, the heap after GC (MB), wall ms so far. */
   readonly progress?: (minute: number, heapMb: number, wallMs: number, oracleBatches: number) => void;
@@ -34,6 +46,15 @@ export interface TieringHourResult {
   readonly heapMbOverTime: readonly { readonly minute: number; readonly mb: number; readonly oracleBatches: number }[];
   readonly coldBytesWritten: number;
   readonly coldObjectsWritten: number;
+  /** Of those, local segments evicted from the page caches (keys under local/). */
+  readonly localBytesWritten: number;
+  readonly localObjectsWritten: number;
+  /** Summed over the brokers at the end: page cache misses, and local segments out of the heap / held in it. */
+  readonly pageCacheMisses: number;
+  readonly segmentsOutOfHeap: number;
+  readonly segmentsHeldInHeap: number;
+  /** The most bytes of closed segments any broker's page cache held resident at the end (at most os.page.cache.bytes). */
+  readonly residentBytesMax: number;
   readonly objectStoreObjects: number;
   readonly objectStoreBytes: number;
   readonly segmentsCopied: number;
@@ -50,10 +71,10 @@ function heapMb(): number {
   return Math.round(process.memoryUsage().heapUsed / 1e6);
 }
 
-export function createTieringHourEngine(cold: FileColdStore | null): Engine {
+export function createTieringHourEngine(cold: FileColdStore | null, pageCacheBytes = BENCH_PAGE_CACHE_BYTES): Engine {
   return createEngine(
     {
-      config: { 'log.retention.check.interval.ms': 30_000, 'remote.log.storage.system.enable': true },
+      config: { 'log.retention.check.interval.ms': 30_000, 'remote.log.storage.system.enable': true, 'os.page.cache.bytes': pageCacheBytes },
       topics: [
         {
           name: 'events',
@@ -76,7 +97,7 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
   const every = options.reportEveryMinutes ?? 5;
   const store = mode === 'file' ? new FileColdStore() : null;
   try {
-    const engine = createTieringHourEngine(store);
+    const engine = createTieringHourEngine(store, options.pageCacheBytes);
     const heap: { minute: number; mb: number; oracleBatches: number }[] = [];
     let peak = heapMb();
     let gcMs = 0;
@@ -109,6 +130,18 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
       remoteReads += view.remoteLog?.remoteReads ?? 0;
     }
     const cold = engine.coldView();
+    let pageCacheMisses = 0;
+    let segmentsOutOfHeap = 0;
+    let segmentsHeldInHeap = 0;
+    let residentBytesMax = 0;
+    for (const process of engine.snapshot().processes) {
+      const pageCache = process.storage?.pageCache;
+      if (pageCache === undefined) continue;
+      pageCacheMisses += pageCache.misses;
+      segmentsOutOfHeap += pageCache.segmentsOutOfHeap;
+      segmentsHeldInHeap += pageCache.segmentsHeldInHeap;
+      residentBytesMax = Math.max(residentBytesMax, pageCache.residentBytes);
+    }
     return {
       cold: mode,
       simulatedSeconds: minutes * 60,
@@ -117,6 +150,12 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
       heapMbOverTime: heap,
       coldBytesWritten: cold.bytesWritten,
       coldObjectsWritten: cold.mode === 'store' ? cold.objectsWritten : 0,
+      localBytesWritten: cold.localBytesWritten,
+      localObjectsWritten: cold.localObjectsWritten,
+      pageCacheMisses,
+      segmentsOutOfHeap,
+      segmentsHeldInHeap,
+      residentBytesMax,
       objectStoreObjects: objectStore.objects,
       objectStoreBytes: objectStore.bytes,
       segmentsCopied,
@@ -139,17 +178,20 @@ export function formatTieringHour(result: TieringHourResult): string {
     `  heap after GC (MB) by minute  ${result.heapMbOverTime.map(({ minute, mb }) => `${minute}:${mb}`).join(' ')}${gc === undefined ? ' (no --expose-gc: garbage included)' : ''}`,
     `  durability oracle's ledger    ${result.heapMbOverTime.map(({ minute, oracleBatches }) => `${minute}:${(oracleBatches / 1e6).toFixed(2)}M`).join(' ')} acknowledged batches tracked (bound TRACKED_BATCHES_MAX, 1M)`,
     `  peak heap                     ${result.heapPeakMb} MB`,
-    `  written to the cold store     ${mb(result.coldBytesWritten)} in ${result.coldObjectsWritten.toLocaleString('en-US')} objects (encoded batch metadata; the simulated segments hold ${mb(result.objectStoreBytes)})`,
+    `  written to the cold store     ${mb(result.coldBytesWritten)} in ${result.coldObjectsWritten.toLocaleString('en-US')} bodies (encoded batch metadata; the simulated segments hold ${mb(result.objectStoreBytes)})`,
+    `    of which local segments     ${mb(result.localBytesWritten)} in ${result.localObjectsWritten.toLocaleString('en-US')} (evicted from the page caches); object bodies ${mb(result.coldBytesWritten - result.localBytesWritten)}`,
+    `  page caches (all brokers)     ${result.segmentsOutOfHeap.toLocaleString('en-US')} local segments out of the heap, ${result.segmentsHeldInHeap} evicted but held (not uploaded yet), ${result.pageCacheMisses} misses`,
     `  object store                  ${result.objectStoreObjects.toLocaleString('en-US')} objects; ${result.segmentsCopied.toLocaleString('en-US')} segments uploaded, ${result.remoteReads} remote reads`,
     `  records                       ${result.recordsAcked.toLocaleString('en-US')} acknowledged, ${result.lostRecords} lost; trace ${result.traceHash}`,
   ].join('\n');
 }
 
-// `npx tsx --expose-gc bench/tiering-hour.ts [minutes] [file|heap]` runs it alone.
+// `npx tsx --expose-gc bench/tiering-hour.ts [minutes] [file|heap] [os.page.cache.bytes]` runs it alone.
 if (process.argv[1]?.endsWith('tiering-hour.ts')) {
   const minutes = Number(process.argv[2] ?? 60);
   const cold = (process.argv[3] ?? 'file') as 'file' | 'heap';
+  const pageCacheBytes = process.argv[4] === undefined ? BENCH_PAGE_CACHE_BYTES : Number(process.argv[4]);
   console.log(`tiering: issue 5's reference workload with remote.storage.enable, ${minutes} simulated minutes`);
   const progress = (minute: number, mb: number, wallMs: number, oracle: number) => console.log(`  ... minute ${minute}: heap after GC ${mb} MB, ${(wallMs / 1000).toFixed(0)} s wall, oracle tracking ${oracle} batches`);
-  console.log(formatTieringHour(runTieringHour({ minutes, cold, reportEveryMinutes: Math.max(1, Math.round(minutes / 12)), progress })));
+  console.log(formatTieringHour(runTieringHour({ minutes, cold, pageCacheBytes, reportEveryMinutes: Math.max(1, Math.round(minutes / 12)), progress })));
 }

@@ -16,6 +16,7 @@ import { ACTIVE_CONTROLLER, describeFault, objectStoreProblem, parseFault, targe
 import { isLoadAction } from './load-actions';
 import { LoadControl } from './load-control';
 import { OBJECT_STORE_ID, type ObjectStoreDisk } from './storage/object-store';
+import type { PageCacheView } from './storage/page-cache';
 import { ColdTier, type ColdStore, type ColdTierView } from './storage/cold-tier';
 import { ConsumptionChecker, type ConsumptionStatus } from './check/consumption';
 import { DurabilityOracle, type DurabilityStatus, type PartitionTruth } from './check/durability';
@@ -29,6 +30,7 @@ import { SAMPLE_PERIOD_US, SeriesRecorder, type SeriesFrame, type SeriesPoints }
 
 export { ValidationError } from './validation';
 export { MemoryColdStore, COLD_CACHE_OBJECTS_MAX, type ColdStore, type ColdTierView } from './storage/cold-tier';
+export { LOCAL_KEY_PREFIX, PAGE_CACHE_BYTES_DEFAULT, type PageCacheView } from './storage/page-cache';
 export { CorruptObjectError } from './storage/segment-codec';
 export type { EngineConfigInput } from './config';
 export type { Fault, FaultInput } from './faults';
@@ -148,6 +150,8 @@ export interface BrokerStorageView {
   readonly unflushedBytes: number;
   /** The log directory's last failure (a write did not fit), until the broker starts again. */
   readonly logDirFailure: { readonly atUs: TimeUs; readonly reason: string } | null;
+  /** The machine's OS page cache over closed segments: hits, misses (disk reads), and where evicted bodies are. */
+  readonly pageCache: PageCacheView;
 }
 
 export interface Snapshot {
@@ -271,6 +275,14 @@ export class Engine {
    */
   provideCold(key: string, bytes: Uint8Array): boolean {
     return this.cold.provide(key, bytes);
+  }
+
+  /**
+   * Whether this run still has a body under `key` in its ColdStore (put, not deleted). A host whose
+   * store outlives a run (a rewind that branches, a resume) deletes the keys no run has: orphans.
+   */
+  coldKeyLive(key: string): boolean {
+    return this.cold.isLive(key);
   }
 
   /** What the cold tier did: bytes written to the store, reads, what waits. */
@@ -812,7 +824,10 @@ export class Engine {
       const durable = this.kernel.durableOf(process.id);
       const data = process.role === 'broker' && this.config.controllerMode === 'kraft' ? (durable as MemberDisk).data : null;
       if (data !== null) {
-        if (process.status === 'stopped') ReplicaManager.osWriteBack(data, this.kernel.nowUs);
+        if (process.status === 'stopped') {
+          ReplicaManager.osWriteBack(data, this.kernel.nowUs);
+          (durable as MemberDisk).pageCache.crash(); // its OS was up: the page cache goes with the power (a running one's goes with its crash)
+        }
         lost += ReplicaManager.onCrash(data, 'power-loss');
       }
       if (process.status === 'up') this.kernel.crash(process.id);
@@ -866,7 +881,9 @@ export class Engine {
         // (metadata.log.dir, often its own volume) is kept: the broker replays it as before; what
         // this fault measures is the data the replicas re-copy.
         if (this.kernel.processes().find((process) => process.id === fault.process)!.status === 'up') this.kernel.crash(fault.process);
-        (this.kernel.durableOf(fault.process) as MemberDisk).data.logs.clear();
+        const replaced = this.kernel.durableOf(fault.process) as MemberDisk;
+        for (const log of replaced.data.logs.values()) log.discardSegments(); // their bodies leave the cold store
+        replaced.data.logs.clear();
         this.kernel.announce(describeFault(fault));
         break;
       }
@@ -958,7 +975,7 @@ function storageOf(disk: MemberDisk): BrokerStorageView {
     unflushedBytes += log.unflushedBytes;
   }
   const device = disk.device;
-  return { capacityBytes: device.capacityBytes, logBytes, filledBytes: device.filledBytes, unflushedBytes, logDirFailure: device.failure };
+  return { capacityBytes: device.capacityBytes, logBytes, filledBytes: device.filledBytes, unflushedBytes, logDirFailure: device.failure, pageCache: disk.pageCache.view() };
 }
 
 function checkTime(value: number, what: string): void {

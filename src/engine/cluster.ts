@@ -41,6 +41,8 @@ import { OPERATOR, type Kernel } from './sim/kernel';
 import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
 import { DISK_WRITE_TIMER, DiskDevice, DiskWriteQueue, type DiskQueueView } from './storage/disk';
+import { DISK_READ_TIMER, LocalReads } from './storage/local-reads';
+import { PageCache } from './storage/page-cache';
 import { ColdTier } from './storage/cold-tier';
 import { ObjectStore, isObjectRequest, type ObjectResponse, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
 import { RemoteLogManager, type RemoteLogView } from './broker/remote-log-manager';
@@ -85,6 +87,8 @@ export interface MemberDisk {
   readonly data: DataDisk;
   /** Brokers: the device the logs are written to (a slow-disk fault degrades it). */
   readonly device: DiskDevice;
+  /** Brokers: the machine's OS page cache over its closed segments (lost in a crash or power loss, kept by a halt). */
+  readonly pageCache: PageCache;
 }
 
 /** min.insync.replicas for a topic: its own Config record, else the cluster's, else the static setting. */
@@ -231,6 +235,8 @@ class BrokerMember implements ProcessLogic<Message> {
   readonly replicas: ReplicaManager;
   /** Requests that write to the logs wait here while the disk is slow. */
   private readonly writes: DiskWriteQueue;
+  /** Fetches that miss the page cache wait here for their disk reads. */
+  private readonly reads: LocalReads;
   readonly consumerFetch: ConsumerFetchHandler;
   readonly coordinator: GroupCoordinator;
   /** KIP-405's RemoteLogManager: only when remote.log.storage.system.enable is true. */
@@ -241,6 +247,7 @@ class BrokerMember implements ProcessLogic<Message> {
   constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], private readonly disk: MemberDisk) {
     this.probe = new NetworkProbe(config.probe, peers);
     this.writes = new DiskWriteQueue(disk.device);
+    this.reads = new LocalReads(disk.device, disk.pageCache, disk.data.logs, config.kafka['replica.fetch.max.bytes']);
     const flushing = flushConfigured(config);
     this.flushByMessages = flushing.byMessages;
     const image = this.image;
@@ -259,6 +266,7 @@ class BrokerMember implements ProcessLogic<Message> {
         retentionCheckIntervalUs: kafka['log.retention.check.interval.ms'] * US_PER_MS,
         ...(kafka['log.flush.scheduler.interval.ms'] === undefined ? {} : { flushSchedulerIntervalUs: kafka['log.flush.scheduler.interval.ms'] * US_PER_MS }),
         space: disk.device,
+        pageCache: disk.pageCache,
       },
       disk.data,
       image,
@@ -338,6 +346,7 @@ class BrokerMember implements ProcessLogic<Message> {
     // Kafka checks its log directories at startup (LogManager.createAndValidateLogDirs): a directory
     // that failed in the last life is tried again; if the disk is still full the next write fails again.
     this.disk.device.failure = null;
+    this.disk.pageCache.abandonReads(); // a halted life's reads never completed
     this.probe.start(fx);
     this.lifecycle.start(fx);
     this.replicas.start(fx);
@@ -346,6 +355,8 @@ class BrokerMember implements ProcessLogic<Message> {
   }
 
   receive(from: string, message: Message, fx: Effects<Message>): void {
+    // A fetch that reads segments the page cache no longer holds waits for the disk (local-reads.ts).
+    if ((message.type === 'Fetch' || message.type === 'ReplicaFetch') && this.reads.submit(from, message, fx)) return;
     // What writes to the logs (a leader's produce, a follower's fetched batches) waits for the disk,
     // and for the fsync it triggers (flush.messages).
     if (message.type === 'Produce' || message.type === 'ReplicaFetchResponse') {
@@ -390,6 +401,7 @@ class BrokerMember implements ProcessLogic<Message> {
   private handleTimer(key: string, fx: Effects<Message>): void {
     if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
     if (key === DISK_WRITE_TIMER) return this.writes.handleTimer(fx, (from, message) => this.dispatch(from, message, fx));
+    if (key === DISK_READ_TIMER) return this.reads.handleTimer(fx, (from, message) => this.dispatch(from, message, fx));
     if (this.raft.handleTimer(key, fx)) return;
     if (this.lifecycle.handleTimer(key, fx)) return;
     if (this.replicas.handleTimer(key, fx)) return;
@@ -752,6 +764,7 @@ export function buildCluster(
       raft: { log: new RaftLog<MetadataRecord, ImageData>(), quorum: { epoch: 0, votedFor: null } },
       data: { logs: new Map(), producerIdCounter: 0 },
       device: new DiskDevice(config.kafka['log.dir.capacity.bytes']),
+      pageCache: new PageCache(config.kafka['os.page.cache.bytes'], bodies, `local/${placement.id}/`),
     };
     kernel.addProcess<MemberDisk, Message>({
       id: placement.id,
@@ -759,7 +772,10 @@ export function buildCluster(
       zone: placement.zone,
       durable: disk,
       // A crash loses what the OS had not written back of the partition logs (Kafka does not fsync).
-      onCrash: (saved) => ReplicaManager.onCrash(saved.data),
+      onCrash: (saved) => {
+        saved.pageCache.crash(); // the machine's memory is gone
+        ReplicaManager.onCrash(saved.data);
+      },
       create: (saved) =>
         placement.role === 'controller'
           ? new ControllerMember(placement.id, config, peers, saved)

@@ -267,7 +267,8 @@ export function layoutTopology(structure: TopologyStructure): TopologyLayout {
 
 // ---- flows -------------------------------------------------------------------------------------
 
-export type FlowKind = 'produce' | 'consume' | 'tier';
+/** tier: a broker uploads segments to the object store; remote-read: the object store serves a broker a segment (KIP-405 reads). */
+export type FlowKind = 'produce' | 'consume' | 'tier' | 'remote-read';
 
 export interface Flow {
   readonly id: string;
@@ -289,7 +290,8 @@ export const FLOWS_MAX = 400;
 /**
  * The flows to draw: a producer to the brokers it knows lead its topic's partitions; a broker to
  * each consumer that fetches from it (the partitions the consumer owns, by the leader it knows);
- * a broker to the object store once it has uploaded or is uploading segments (KIP-405). When the
+ * a broker to the object store once it has uploaded or is uploading segments (KIP-405), and back
+ * from it once the broker has read a remote segment (lit while a read is in flight). When the
  * layout is compact, flows to or from brokers are bundled per zone. Sorted by id, so the same
  * snapshot gives the same list.
  */
@@ -330,7 +332,10 @@ export function flowsOf(snapshot: Snapshot, layout: Pick<TopologyLayout, 'compac
     }
     const remote = process.view?.remoteLog;
     if (remote !== undefined && store !== undefined && process.role === 'broker' && (remote.segmentsCopied > 0 || remote.inFlight > 0)) {
-      addFlow('tier', end(process.id), store.id, null, 1, up && remote.inFlight > 0);
+      addFlow('tier', end(process.id), store.id, null, 1, up && remote.inFlight > remote.readsInFlight);
+    }
+    if (remote !== undefined && store !== undefined && process.role === 'broker' && (remote.remoteReads > 0 || remote.readsInFlight > 0)) {
+      addFlow('remote-read', store.id, end(process.id), null, 1, up && remote.readsInFlight > 0);
     }
   }
   return [...flows.keys()]

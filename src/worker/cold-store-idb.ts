@@ -10,6 +10,10 @@
 // running until the writes catch up (backpressure: `backlogBytes`, `flush`), so the heap stays
 // bounded however slow IndexedDB is. Reads the engine asks for (Engine.coldWaiting) are `load`ed.
 //
+// Orphans: a rewind that branches (and a resume) leaves keys the abandoned future wrote; the host
+// asks `prune` to delete every key its engine no longer has (Engine.coldKeyLive), behind the run
+// like any other change. A key the new future writes again is simply put again.
+//
 // Bad conditions, as sessions.ts handles them: a write that fails (QuotaExceededError, IndexedDB
 // gone) stops writing, says why once (`onFailure`), and keeps every later body in memory: the run
 // goes on, in memory, nothing lost (what was written stays readable). A record read back that is
@@ -34,6 +38,11 @@ export interface HostColdStore extends ColdStore {
   load(key: string): Promise<Uint8Array>;
   /** Resolves once every change noted so far is written (or the store has failed). */
   flush(): Promise<void>;
+  /**
+   * Deletes every key in the database for which `live` says no (an abandoned future's bodies, after
+   * a rewind branched); `live` is asked once the keys are read. Resolves with the number deleted.
+   */
+  prune(live: (key: string) => boolean): Promise<number>;
   /** Bytes noted and not written yet. */
   readonly backlogBytes: number;
   readonly bytesWritten: number;
@@ -125,6 +134,23 @@ export class IdbColdStore implements HostColdStore {
 
   flush(): Promise<void> {
     return this.flushing ?? Promise.resolve();
+  }
+
+  async prune(live: (key: string) => boolean): Promise<number> {
+    if (this.memory !== null || this.closed) return 0;
+    let keys: IDBValidKey[];
+    try {
+      keys = await (await this.database()).getAllKeys('objects');
+    } catch {
+      return 0; // unreadable: the orphans stay (they take space, never a run's place)
+    }
+    let deleted = 0;
+    for (const key of keys) {
+      if (typeof key !== 'string' || this.pending.has(key) || live(key)) continue;
+      this.note(key, null);
+      deleted++;
+    }
+    return deleted;
   }
 
   close(): void {

@@ -319,6 +319,9 @@ export class EngineHost {
   private readonly coldLoads = new WeakMap<Engine, Map<string, Promise<void>>>();
   /** Set while the run waits for the cold store's writes to catch up. */
   private coldBackpressure = false;
+  /** The last prune of orphaned keys (pruneCold), and the keys pruned in this host's life. */
+  private pruning: Promise<void> = Promise.resolve();
+  coldKeysPruned = 0;
 
   constructor(
     private readonly clock: HostClock = defaultClock,
@@ -430,6 +433,7 @@ export class EngineHost {
     }
     this.install(engine, run);
     this.setCold(cold);
+    this.pruneCold(engine); // what the run wrote after its last saved moment is no run's any more
     this.origin = { source: meta.source, seed: meta.seed };
     this.inputs = [...inputs];
     this.appliedInputs = inputs.length;
@@ -519,7 +523,27 @@ export class EngineHost {
   /** Resolves once every write queued so far is done, cold bytes included (tests, and the page before it reloads). */
   flushSessions(): Promise<void> {
     const cold = this.cold;
-    return cold === null ? this.writes : Promise.all([this.writes, cold.flush()]).then(() => undefined);
+    if (cold === null) return this.writes;
+    // A prune notes its deletes once it has read the keys: its writes are flushed after it.
+    return Promise.all([this.writes, this.pruning]).then(() => cold.flush());
+  }
+
+  /**
+   * Deletes from the session's cold store the keys `engine` does not have: what an abandoned future
+   * wrote (after a branch) or what the run wrote past its last saved moment (after a resume). Judged
+   * when the keys are read; skipped if another engine or a rebuild took over by then.
+   */
+  private pruneCold(engine: Engine): void {
+    const cold = this.cold;
+    if (cold === null) return;
+    this.pruning = this.pruning.then(() =>
+      cold.prune((key) => this.engine !== engine || this.rebuild !== null || this.cold !== cold || engine.coldKeyLive(key)).then(
+        (deleted) => {
+          this.coldKeysPruned += deleted;
+        },
+        () => undefined,
+      ),
+    );
   }
 
   /** Registers the page's frame listener; the host awaits it before sending the next frame. */
@@ -1121,6 +1145,7 @@ export class EngineHost {
       session.savedEvents = -1; // save the branch point now, even if no event ran since
       this.saveProgress(engine, true);
     }
+    this.pruneCold(engine); // the abandoned future's keys go
   }
 
   private addMarker(kind: MarkerKind, atUs: number, text: string, passed?: boolean): void {

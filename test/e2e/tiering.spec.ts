@@ -1,5 +1,6 @@
 // Tiered storage from the page: the tiering lesson plays, objects appear in the object store card,
-// and each leader's card shows its local disk bytes and the segments it uploaded.
+// and each leader's card shows its local disk bytes and the segments it uploaded; once the late
+// consumer reads old offsets, the topology draws the read from the object store back to a broker.
 import { expect, test } from '@playwright/test';
 
 test('tiering lesson: objects appear in the object store card; broker cards show local bytes and uploads', async ({ page }) => {
@@ -27,4 +28,12 @@ test('tiering lesson: objects appear in the object store card; broker cards show
   await leaderCard.screenshot({ path: 'artifacts/screenshots/tiering-broker-card.png' });
   await page.getByTestId('process-object-store').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'artifacts/screenshots/tiering-steady-state.png' });
+
+  // The audit consumer starts at 80 s from the earliest offset: its leaders read old segments back
+  // from the object store, and the topology draws that read (object store -> broker).
+  await page.getByRole('radio', { name: '100×' }).click();
+  const read = page.locator('.react-flow__edge.topo-flow-remote-read');
+  await expect(read.first()).toBeAttached({ timeout: 90_000 });
+  await expect(page.locator('.topo-legend')).toContainText('read from the object store');
+  await page.locator('.react-flow').screenshot({ path: 'artifacts/screenshots/tiering-remote-read.png' });
 });

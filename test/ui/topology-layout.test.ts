@@ -228,6 +228,32 @@ describe('the flows between processes', () => {
     expect(tier.every((flow) => flow.recordsPerSecond === null)).toBe(true);
   });
 
+  it('come back from the object store to a broker that reads a remote segment for a late consumer, lit while the read is in flight', () => {
+    const config = {
+      config: { 'remote.log.storage.system.enable': true, 'remote.log.manager.task.interval.ms': 2_000, 'log.retention.check.interval.ms': 2_000 },
+      topics: [{ name: 'orders', partitions: 2, replicationFactor: 3, config: { 'segment.ms': 2_000, 'retention.ms': 600_000, 'remote.storage.enable': true, 'local.retention.ms': 4_000 } }],
+      producers: [{ topic: 'orders', recordsPerSecond: 1_000, acks: 'all' as const, 'linger.ms': 5, startMs: 6_000 }],
+      consumers: [{ topic: 'orders', 'group.id': 'audit', 'auto.offset.reset': 'earliest' as const, startMs: 40_000 }],
+    };
+    const engine = createEngine(config, 1, { series: false });
+    engine.runUntil(39 * SECOND_US);
+    expect(flowsOf(engine.snapshot(), { compact: false }).filter((flow) => flow.kind === 'remote-read'), 'no read before the late consumer').toEqual([]);
+    let sawActive = false;
+    let reads: ReturnType<typeof flowsOf> = [];
+    // Small steps, to catch a moment with a GetObject in flight (the rare path is proved hit).
+    for (let ms = 39_000; ms <= 70_000 && !sawActive; ms += 5) {
+      engine.runUntil(ms * 1_000);
+      reads = flowsOf(engine.snapshot(), { compact: false }).filter((flow) => flow.kind === 'remote-read');
+      sawActive ||= reads.some((flow) => flow.active);
+    }
+    expect(sawActive).toBe(true);
+    expect(reads.length).toBeGreaterThan(0);
+    for (const flow of reads) {
+      expect(flow.source).toBe('object-store');
+      expect(flow.target).toMatch(/^broker-\d$/);
+    }
+  });
+
   it('draws a rate as a width that grows with it, within bounds', () => {
     expect(flowWidth(0)).toBeCloseTo(1.5);
     expect(flowWidth(1_000)).toBeGreaterThan(flowWidth(100));

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeBatches } from '../../src/engine/storage/segment-codec';
 import type { LogBatch } from '../../src/engine/broker/protocol';
 import { COLD_WRITE_BATCH_MAX, COLD_WRITE_BEHIND_BYTES_MAX, DamagedColdObjectError, IdbColdStore, type HostColdStore } from '../../src/worker/cold-store-idb';
-import { MemoryColdStore } from '../../src/engine/api';
+import { MemoryColdStore, createEngine, type ColdStore } from '../../src/engine/api';
 import { EngineHost, type ColdStoreFactory, type Frame, type HostClock, type HostScheduler, type Outcome } from '../../src/worker/host';
 import { IdbSessionStore, SESSION_DB_PREFIX, describeStorageFailure } from '../../src/worker/sessions';
 
@@ -119,6 +119,54 @@ describe('the IndexedDB cold store', () => {
   });
 });
 
+describe('what the IndexedDB adapter writes, against what the engine hands it', () => {
+  it('writes every body the engine puts (object bodies and evicted local segments), less those deleted before their write', async () => {
+    // Goal: the bench counts the bytes the engine hands its ColdStore (ColdTierView.bytesWritten);
+    // this measures what IdbColdStore actually writes to (fake) IndexedDB for the same run. Method:
+    // a tiered cluster with a late consumer and a 2 MB page cache, so both kinds of keys are written
+    // and read back; the run is driven as the host does (loads when held, writes awaited per stretch).
+    const idb = new IdbColdStore('bytes-relation');
+    // Counts the bytes a change makes unnecessary before they were written: a delete, or a new put,
+    // of a key whose bytes still wait (readNow answers only for those: nothing failed here).
+    let superseded = 0;
+    const counting: ColdStore = {
+      put: (key, bytes) => {
+        superseded += idb.readNow(key)?.length ?? 0;
+        idb.put(key, bytes);
+      },
+      delete: (key) => {
+        superseded += idb.readNow(key)?.length ?? 0;
+        idb.delete(key);
+      },
+      readNow: (key) => idb.readNow(key),
+    };
+    const config = { ...TIERED, config: { ...TIERED.config, 'os.page.cache.bytes': 2_000_000 } };
+    const engine = createEngine(config, 19, { series: false, coldStore: counting });
+    for (let stretch = 0; stretch < 14; stretch++) {
+      const untilUs = (stretch + 1) * 5 * SECOND;
+      while (engine.nowUs < untilUs || engine.held) {
+        engine.runUntil(Math.max(untilUs, engine.nowUs));
+        if (!engine.held) break;
+        for (const key of engine.coldWaiting()) engine.provideCold(key, await idb.load(key));
+      }
+      await idb.flush();
+    }
+    const handed = engine.coldView();
+    expect(handed.localBytesWritten, 'evicted local segments were handed over').toBeGreaterThan(0);
+    expect(handed.bytesWritten - handed.localBytesWritten, 'and object bodies').toBeGreaterThan(0);
+    // Every put is written once flushed, unless a delete or a new put of its key came first (the
+    // write-behind keeps the latest change): written = handed - superseded, to the byte.
+    expect(superseded, 'local retention deleted segments before their write').toBeGreaterThan(0);
+    expect(idb.bytesWritten).toBe(handed.bytesWritten - superseded);
+    console.log(`IndexedDB adapter: handed ${handed.bytesWritten} bytes (${handed.localBytesWritten} of local segments), wrote ${idb.bytesWritten} (${((100 * idb.bytesWritten) / handed.bytesWritten).toFixed(1)}%)`);
+    const stored = await objectsOf('bytes-relation');
+    let live = 0;
+    for (const key of stored.keys()) if (engine.coldKeyLive(key)) live++;
+    expect(live, 'the database holds exactly the keys the run still has').toBe(stored.size);
+    idb.close();
+  });
+});
+
 describe('a saved session keeps its segments in IndexedDB', () => {
   it('runs the same run as the heap, reads segments back from the database, and a reload resumes it exactly', async () => {
     const store = new IdbSessionStore();
@@ -180,6 +228,50 @@ describe('a saved session keeps its segments in IndexedDB', () => {
     expect(head.ok && head.value).toMatchObject({ atHead: true, traceHash: heap.host.traceHash() });
   });
 
+  it('a rewind that branches deletes the keys the abandoned future wrote, so the database holds exactly what the branch has', async () => {
+    // Goal: after a branch, no key of the abandoned future stays in the session's "objects" store.
+    // Method: run 66 s (writes flushed), rewind to 30 s and branch there with a fault; the keys the
+    // database holds must then be those a run that took the branch from the start holds (a
+    // MemoryColdStore behind a plain engine), and some keys must have gone (the rare path is hit).
+    const store = new IdbSessionStore();
+    const tasks: (() => void)[] = [];
+    const scheduler: HostScheduler = { schedule: (task) => void tasks.push(task) };
+    const saved = hostWith({ store, cold: idbCold, scheduler });
+    saved.host.create(TIERED, 17);
+    await runInStretches(saved.host, 66 * SECOND, 6 * SECOND);
+    await saved.host.flushSessions();
+    const id = saved.frames.at(-1)!.session.id!;
+    const before = await objectsOf(id);
+    const drive = async <T>(promise: Promise<T>): Promise<T> => {
+      let settled = false;
+      void promise.then(() => (settled = true));
+      for (let guard = 0; guard < 1_000_000 && !settled; guard++) {
+        const task = tasks.shift();
+        if (task !== undefined) task();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      return promise;
+    };
+    const back = await drive(saved.host.seek(30 * SECOND));
+    expect(back.ok).toBe(true);
+    const fault = { kind: 'crash', process: 'broker-2' };
+    expect(saved.host.inject(fault).ok, 'acting while rewound branches').toBe(true);
+    await saved.host.flushSessions();
+    const after = await objectsOf(id);
+
+    const reference = new MemoryColdStore();
+    const twin = createEngine(TIERED, 17, { series: false, coldStore: reference });
+    twin.runUntil(30 * SECOND);
+    twin.inject(fault);
+    expect(saved.host.coldKeysPruned, 'the abandoned future had written keys').toBeGreaterThan(0);
+    expect(before.size).toBeGreaterThan(after.size);
+    expect([...after.keys()].sort()).toEqual([...reference.keys()].sort());
+    // The branch goes on from there, the same as a run that took it from the start.
+    await runInStretches(saved.host, 10 * SECOND, 5 * SECOND);
+    twin.runUntil(40 * SECOND);
+    expect(saved.host.traceHash()).toBe(twin.traceHash);
+  });
+
   it('a segment damaged in the database is said in words, and the run is rebuilt in memory and goes on the same', async () => {
     const store = new IdbSessionStore();
     const tasks: (() => void)[] = [];
@@ -233,6 +325,7 @@ describe('a saved session keeps its segments in IndexedDB', () => {
       delete: (key) => memory.delete(key),
       readNow: (key) => memory.readNow(key),
       load: (key) => Promise.resolve(memory.readNow(key)!),
+      prune: () => Promise.resolve(0),
       flush() {
         flushes++;
         return new Promise<void>((resolve) => {

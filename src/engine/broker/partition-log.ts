@@ -44,6 +44,7 @@
 // This file never reads a clock: times arrive as arguments.
 
 import type { TimeUs } from '../sim/time';
+import type { CachedSegment, PageCache } from '../storage/page-cache';
 import type { LogBatch } from './protocol';
 
 /** Linux's dirty_expire_centisecs (3000): a page is written back once dirty this long. */
@@ -141,27 +142,47 @@ export interface SegmentView {
   readonly batches: readonly LogBatch[];
 }
 
-class Segment implements SegmentView {
-  readonly batches: LogBatch[] = [];
+class Segment implements SegmentView, CachedSegment {
+  /** The batches; null while the segment is evicted and its body is in the ColdStore (page-cache.ts). */
+  body: LogBatch[] | null = [];
   bytes = 0;
   endOffset: number;
   firstTimestampUs: TimeUs | null = null;
   largestTimestampUs: TimeUs | null = null;
   closed = false;
+  /** Kept beside the body so counts and the epoch at its end never need it. */
+  batchCount = 0;
+  lastEpoch = 0;
+  lastBatchBaseOffset = 0;
+  // The page cache's state (page-cache.ts); without a cache a segment is always resident.
+  resident = true;
+  stored = false;
+  dropped = false;
+  readsPending = 0;
 
   constructor(
     readonly id: string,
     readonly baseOffset: number,
+    readonly storeKey: string,
+    private readonly owner: PartitionLog,
   ) {
     this.endOffset = baseOffset;
   }
 
-  get batchCount(): number {
-    return this.batches.length;
+  /** The batches, loaded at once if the body is in the store (reads that must wait go through local-reads.ts). */
+  get batches(): readonly LogBatch[] {
+    return this.body ?? this.owner.loadBody(this);
+  }
+
+  offloadable(): boolean {
+    return this.owner.segmentOffloadable(this);
   }
 
   push(batch: LogBatch): void {
-    this.batches.push(batch);
+    this.body!.push(batch);
+    this.batchCount++;
+    this.lastEpoch = batch.epoch;
+    this.lastBatchBaseOffset = batch.baseOffset;
     this.bytes += batch.bytes;
     this.endOffset = batch.baseOffset + batch.records;
     if (this.firstTimestampUs === null) this.firstTimestampUs = batch.createdUs;
@@ -170,13 +191,12 @@ class Segment implements SegmentView {
 
   /** Kafka's LogSegment.shouldRoll for the next batch (index limits aside: there are no index files here). */
   shouldRoll(batch: LogBatch, config: LogConfig): boolean {
-    if (this.batches.length === 0) return false;
+    if (this.batchCount === 0) return false;
     return this.bytes > config.segmentBytes - batch.bytes || batch.createdUs - this.firstTimestampUs! > config.segmentUs;
   }
 
   /** Index of the batch containing `offset`, by binary search; -1 if none. */
-  indexContaining(offset: number): number {
-    const batches = this.batches;
+  indexContaining(offset: number, batches: readonly LogBatch[] = this.batches): number {
     let low = 0;
     let high = batches.length - 1;
     while (low <= high) {
@@ -236,8 +256,44 @@ export class PartitionLog {
     readonly topic: string,
     readonly partition: number,
     readonly config: LogConfig = DEFAULT_LOG_CONFIG,
+    /** The broker machine's page cache (page-cache.ts); null: every segment is always resident (tests, no broker). */
+    private readonly cache: PageCache | null = null,
   ) {
+    this.internal = topic.startsWith('__');
     this.segments = [this.newSegment(0)];
+  }
+
+  /** Internal topics (__consumer_offsets) are read synchronously by the group coordinator: their bodies stay in the heap. */
+  private readonly internal: boolean;
+
+  /** A segment's body when it is in the store: read at once (page-cache.ts counts it; throws if the store cannot). */
+  loadBody(segment: Segment): LogBatch[] {
+    return this.cache!.bodyOf(segment);
+  }
+
+  /** Whether an evicted segment's body may leave the heap now: not internal, and uploaded when tiered (the upload reads it). */
+  segmentOffloadable(segment: Segment): boolean {
+    if (this.internal) return false;
+    return !this.tiered || segment.endOffset - 1 <= this.highestOffsetInRemoteStorage;
+  }
+
+  /**
+   * The closed segments a read from `offset` of up to `maxBytes` may touch (a fetch asks before it
+   * reads: those the page cache does not hold are misses, local-reads.ts), or null when it reads
+   * only the active segment, which is always resident.
+   */
+  segmentsReadFrom(offset: number, maxBytes: number): CachedSegment[] | null {
+    if (this.cache === null || offset < this.startOffset || offset >= this.end || offset >= this.active.baseOffset) return null;
+    const touched: CachedSegment[] = [];
+    // The first segment counts as empty: where `offset` falls in it is not known without its body,
+    // so the walk goes at least as far as the read will (one segment more at worst).
+    let bytes = 0;
+    for (let index = Math.max(0, this.segmentIndexOf(offset)), first = true; index < this.segments.length - 1 && bytes <= maxBytes; index++, first = false) {
+      const segment = this.segments[index]!;
+      touched.push(segment);
+      if (!first) bytes += segment.bytes;
+    }
+    return touched;
   }
 
   /** The log start offset (Kafka's logStartOffset): the whole log's, remote tier included. */
@@ -332,7 +388,13 @@ export class PartitionLog {
   }
 
   private newSegment(baseOffset: number): Segment {
-    return new Segment(`${this.topic}-${this.partition}@${baseOffset}`, baseOffset);
+    const key = this.cache === null ? '' : this.cache.keyFor(`${this.topic}-${this.partition}`, baseOffset);
+    return new Segment(`${this.topic}-${this.partition}@${baseOffset}`, baseOffset, key, this);
+  }
+
+  /** A read of a closed segment: the page cache moves it last (or makes it resident again). */
+  private touch(segment: Segment): void {
+    if (segment.closed && this.cache !== null) this.cache.touch(segment);
   }
 
   private get active(): Segment {
@@ -385,9 +447,11 @@ export class PartitionLog {
    * flushes the closed segment (flushUptoOffsetExclusive(newSegment.baseOffset), scheduled at once).
    */
   roll(): void {
-    if (this.active.batches.length === 0) return; // an empty active segment stays the active one
-    this.active.closed = true;
+    if (this.active.batchCount === 0) return; // an empty active segment stays the active one
+    const closing = this.active;
+    closing.closed = true;
     this.segments.push(this.newSegment(this.end));
+    this.cache?.closed(closing);
     this.rolls++;
     if (this.flushedOffset < this.end) {
       this.flushedOffset = this.end;
@@ -401,11 +465,17 @@ export class PartitionLog {
     if (offset < this.startOffset || offset >= this.end) return result;
     let segmentIndex = this.segmentIndexOf(offset);
     if (segmentIndex < 0) return result;
+    this.touch(this.segments[segmentIndex]!);
     let index = this.segments[segmentIndex]!.indexContaining(offset);
     if (index < 0 || this.segments[segmentIndex]!.batches[index]!.baseOffset !== offset) return result;
     let bytes = 0;
     for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
-      const batches = this.segments[segmentIndex]!.batches;
+      const segment = this.segments[segmentIndex]!;
+      if (index === 0) {
+        if (result.length > 0 && bytes >= maxBytes) return result; // full: the next segment is not read
+        this.touch(segment);
+      }
+      const batches = segment.batches;
       for (; index < batches.length; index++) {
         const batch = batches[index]!;
         if (result.length > 0 && bytes + batch.bytes > maxBytes) return result;
@@ -422,8 +492,34 @@ export class PartitionLog {
     const segmentIndex = this.segmentIndexOf(offset);
     if (segmentIndex < 0) return undefined;
     const segment = this.segments[segmentIndex]!;
+    this.touch(segment);
     const index = segment.indexContaining(offset);
     return index < 0 ? undefined : segment.batches[index];
+  }
+
+  /**
+   * The batch holding `offset` for an observer (the durability checker): no page cache touch, and
+   * `unreadable` when its segment's body is in a store that cannot read at once.
+   */
+  peekBatchAt(offset: number): LogBatch | undefined | 'unreadable' {
+    if (offset < this.startOffset) return undefined;
+    const segmentIndex = this.segmentIndexOf(offset);
+    if (segmentIndex < 0) return undefined;
+    const segment = this.segments[segmentIndex]!;
+    const batches = segment.body ?? this.cache!.peekBody(segment);
+    if (batches === null) return 'unreadable';
+    const index = segment.indexContaining(offset, batches);
+    return index < 0 ? undefined : batches[index];
+  }
+
+  /** The epoch of the batch holding `offset`; a segment's last batch is answered without its body. */
+  private epochAt(offset: number): number | undefined {
+    if (offset < this.startOffset) return undefined;
+    const segmentIndex = this.segmentIndexOf(offset);
+    if (segmentIndex < 0) return undefined;
+    const segment = this.segments[segmentIndex]!;
+    if (segment.batchCount > 0 && offset >= segment.lastBatchBaseOffset && offset < segment.endOffset) return segment.lastEpoch;
+    return this.batchAt(offset)?.epoch;
   }
 
   /**
@@ -433,8 +529,8 @@ export class PartitionLog {
   epochBefore(offset: number): number | null {
     if (offset === 0) return 0;
     if (offset === this.end && this.lastBatchEpoch !== null) return this.lastBatchEpoch; // the common case: the log end
-    const batch = this.batchAt(offset - 1);
-    if (batch !== undefined) return batch.epoch;
+    const epoch = this.epochAt(offset - 1);
+    if (epoch !== undefined) return epoch;
     return offset === this.startOffset ? this.epochBeforeStart : null;
   }
 
@@ -461,7 +557,12 @@ export class PartitionLog {
     // Segments that start at or past the point go whole; the one holding it keeps the batches before it.
     while (this.segments.length > 1 && this.active.baseOffset >= target) this.dropSegment(this.segments.pop()!);
     const last = this.active;
-    const keep = last.batches.findIndex((batch) => batch.baseOffset + batch.records > target);
+    // A segment that ends at or below the point keeps all it has: its batches are not read.
+    let keep = -1;
+    if (last.endOffset > target) {
+      this.touch(last);
+      keep = last.batches.findIndex((batch) => batch.baseOffset + batch.records > target);
+    }
     if (keep >= 0) {
       // A truncation point inside a batch drops the whole batch: batches are atomic. A closed
       // segment is never changed: its kept batches move to a new active segment.
@@ -477,8 +578,8 @@ export class PartitionLog {
     } else if (last.closed) {
       this.segments.push(this.newSegment(last.endOffset)); // the cut fell on a segment boundary: a new active segment opens there
     }
-    this.end = this.active.batches.length > 0 ? this.active.endOffset : this.active.baseOffset;
-    this.lastBatchEpoch = this.batchAt(this.end - 1)?.epoch ?? null;
+    this.end = this.active.batchCount > 0 ? this.active.endOffset : this.active.baseOffset;
+    this.lastBatchEpoch = this.epochAt(this.end - 1) ?? null;
     // Producer state is rebuilt from what is left (Kafka reloads it from the log after a truncation).
     this.producers = new Map();
     for (const batch of this.newestBatches(10_000)) this.remember(batch);
@@ -574,7 +675,7 @@ export class PartitionLog {
       if (!pastTime && !pastSize && !belowStart && !pastSafety) break;
       if (!pastTime && !pastSize && !belowStart) this.deletedBySafety++;
       sizeOverBytes -= segment.bytes;
-      batchesOver -= segment.batches.length;
+      batchesOver -= segment.batchCount;
       count++;
       // Below the start: already gone from the log. Uploaded: still in the log, in the remote tier.
       if (!uploaded) records += Math.max(0, segment.endOffset - Math.max(segment.baseOffset, this.globalStart));
@@ -663,7 +764,7 @@ export class PartitionLog {
 
   private setStart(offset: number): void {
     if (offset === this.startOffset) return;
-    this.epochBeforeStart = this.batchAt(offset - 1)?.epoch ?? this.epochAtOrBefore(offset - 1);
+    this.epochBeforeStart = this.epochAt(offset - 1) ?? this.epochAtOrBefore(offset - 1);
     this.startOffset = offset;
     if (this.flushedOffset < offset) {
       this.flushedOffset = offset;
@@ -691,14 +792,26 @@ export class PartitionLog {
 
   private dropSegment(segment: Segment): void {
     this.totalBytes -= segment.bytes;
-    this.totalBatches -= segment.batches.length;
+    this.totalBatches -= segment.batchCount;
+    this.cache?.drop(segment);
+  }
+
+  /** The disk is replaced: every segment goes, with its body in the store (the log itself is discarded by the caller). */
+  discardSegments(): void {
+    for (const segment of this.segments) this.dropSegment(segment);
   }
 
   /** Bytes of the batches at and above `offset` (walks from the end: used after truncations, not per append). */
   private bytesFrom(offset: number): number {
     let bytes = 0;
     for (let index = this.segments.length - 1; index >= 0; index--) {
-      const batches = this.segments[index]!.batches;
+      const segment = this.segments[index]!;
+      if (segment.baseOffset >= offset) {
+        bytes += segment.bytes; // whole: no need for its body
+        continue;
+      }
+      if (segment.endOffset <= offset) return bytes; // wholly below: nothing of it counts
+      const batches = segment.batches;
       for (let inner = batches.length - 1; inner >= 0; inner--) {
         const batch = batches[inner]!;
         if (batch.baseOffset < offset) return bytes;
@@ -711,6 +824,8 @@ export class PartitionLog {
   private newestBatches(count: number): LogBatch[] {
     const result: LogBatch[] = [];
     for (let index = this.segments.length - 1; index >= 0 && result.length < count; index--) {
+      // Producer state is rebuilt from what the page cache holds: an evicted segment is not read.
+      if (!this.segments[index]!.resident) break;
       const batches = this.segments[index]!.batches;
       for (let inner = batches.length - 1; inner >= 0 && result.length < count; inner--) result.push(batches[inner]!);
     }

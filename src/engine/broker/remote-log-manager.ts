@@ -68,6 +68,8 @@ export interface RemoteLogView {
   readonly remoteReads: number;
   readonly remoteReadBytes: number;
   readonly remoteReadFailures: number;
+  /** GetObjects of remote segments in flight now (the page draws the object store -> broker arrow while any is). */
+  readonly readsInFlight: number;
   readonly cacheHits: number;
   readonly cachedSegments: number;
   /** Bytes in the remote tier of the partitions this broker leads (COPY_SEGMENT_FINISHED). */
@@ -332,6 +334,7 @@ export class RemoteLogManager {
       remoteReads: this.remoteReads,
       remoteReadBytes: this.remoteReadBytes,
       remoteReadFailures: this.remoteReadFailures,
+      readsInFlight: this.reading.size,
       cacheHits: this.cacheHits,
       cachedSegments: this.cache.size,
       remoteBytes,

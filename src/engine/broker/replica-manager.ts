@@ -58,6 +58,7 @@
 // metadata after a restart. Idempotence: a batch whose producer id and sequence the log already
 // has is answered with its first offset, not written twice.
 
+import type { PageCache } from '../storage/page-cache';
 import type { MetadataImage, PartitionState } from '../controller/image';
 import type { DataReplication } from '../config';
 import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndRequest, ReplicaLogEndResponse } from '../controller/messages';
@@ -121,6 +122,8 @@ export interface ReplicaSettings {
   readonly flushSchedulerIntervalUs?: TimeUs;
   /** The log directory's space (the broker's DiskDevice); absent: unlimited. */
   readonly space?: DiskSpace;
+  /** The machine's OS page cache the logs' closed segments live in (storage/page-cache.ts); absent: always resident. */
+  readonly pageCache?: PageCache;
 }
 
 /** The space on the broker's one log directory. */
@@ -487,7 +490,7 @@ export class ReplicaManager {
     const key = partitionKey(topic, partition);
     let log = this.disk.logs.get(key);
     if (log === undefined) {
-      log = new PartitionLog(topic, partition, this.settings.logConfig?.(topic));
+      log = new PartitionLog(topic, partition, this.settings.logConfig?.(topic), this.settings.pageCache ?? null);
       this.disk.logs.set(key, log);
     }
     return log;

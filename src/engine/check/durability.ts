@@ -188,7 +188,10 @@ export class DurabilityOracle {
     let kept = from;
     for (let index = from; index < batches.length; index++) {
       const acked = batches[index]!;
-      const held = acked.baseOffset < log.logStartOffset || inRemoteTier(log, acked.baseOffset, acked.batch.records) ? acked : log.batchAt(acked.baseOffset);
+      // peekBatchAt: an observer does not touch the simulated page cache; a local segment whose body
+      // a store cannot read at once (IndexedDB) counts as holding it (it is closed, hence immutable).
+      const peeked = acked.baseOffset < log.logStartOffset || inRemoteTier(log, acked.baseOffset, acked.batch.records) ? acked : log.peekBatchAt(acked.baseOffset);
+      const held = peeked === 'unreadable' ? acked : peeked;
       if (held === acked || (held !== undefined && 'batchId' in held && held.batchId === acked.batch.batchId)) {
         batches[kept++] = acked;
         continue;

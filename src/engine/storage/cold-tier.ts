@@ -19,6 +19,10 @@
 // the same with persistence on or off. The host may load a waiting key as soon as it is asked
 // for, long before the run reaches the hold (a prefetch, for free).
 //
+// Local segments a broker's page cache evicted (page-cache.ts) use the same tier and the same
+// barrier, under keys starting with "local/": a disk read that misses needs its body at the read's
+// completion time. An object store crash drops only its own needs, never those.
+//
 // A body needed by a pending answer is pinned until the answer takes it: a DeleteObject in between
 // (S3 serves a GET that started before a DELETE) deletes it from the store only once taken.
 //
@@ -83,6 +87,9 @@ export interface ColdTierView {
   /** Encoded bytes handed to the store. */
   readonly bytesWritten: number;
   readonly objectsDeleted: number;
+  /** Of objectsWritten and bytesWritten, local segments' bodies (keys under "local/", page-cache.ts). */
+  readonly localObjectsWritten: number;
+  readonly localBytesWritten: number;
   /** Bodies read for answers: from the cache, at once from the store, or loaded by the host. */
   readonly cacheHits: number;
   readonly readsNow: number;
@@ -102,6 +109,11 @@ interface Pin {
 
 export class ColdTier {
   private readonly heap: Map<string, readonly LogBatch[]> | null;
+  /**
+   * Store mode: the keys this run has put and not deleted from the store. A host that shares one
+   * store between runs (a rewind that branches) deletes the rest: an abandoned future's keys.
+   */
+  private readonly live: Set<string> | null;
   private readonly cache = new Map<string, readonly LogBatch[]>();
   private readonly pins = new Map<string, Pin>();
   /** Keys deleted while pinned: deleted from the store once the last answer took them. */
@@ -110,6 +122,8 @@ export class ColdTier {
   private objectsWritten = 0;
   private bytesWritten = 0;
   private objectsDeleted = 0;
+  private localObjectsWritten = 0;
+  private localBytesWritten = 0;
   private cacheHits = 0;
   private readsNow = 0;
   private loadsProvided = 0;
@@ -118,6 +132,7 @@ export class ColdTier {
 
   constructor(private readonly store: ColdStore | null) {
     this.heap = store === null ? new Map() : null;
+    this.live = store === null ? null : new Set();
   }
 
   get mode(): 'heap' | 'store' {
@@ -134,7 +149,12 @@ export class ColdTier {
     }
     const bytes = encodeBatches(batches);
     this.bytesWritten += bytes.length;
+    if (key.startsWith('local/')) {
+      this.localObjectsWritten++;
+      this.localBytesWritten += bytes.length;
+    }
     this.cache.delete(key);
+    this.live!.add(key);
     this.store!.put(key, bytes);
   }
 
@@ -147,7 +167,7 @@ export class ColdTier {
     }
     this.cache.delete(key);
     if (this.pins.has(key)) this.deleteWhenTaken.add(key);
-    else this.store!.delete(key);
+    else this.deleteFromStore(key);
   }
 
   /** An answer at `neededUs` will take the body of `key`: it is pinned until then, and loaded by then. */
@@ -171,10 +191,20 @@ export class ColdTier {
     const batches = pin.batches;
     if (--pin.count === 0) {
       this.pins.delete(key);
-      if (this.deleteWhenTaken.delete(key)) this.store?.delete(key);
+      if (this.deleteWhenTaken.delete(key)) this.deleteFromStore(key);
       else this.remember(key, batches);
     }
     return batches;
+  }
+
+  /** Whether this run still has a body under `key` in the store (store mode; heap mode: false). */
+  isLive(key: string): boolean {
+    return this.live?.has(key) === true;
+  }
+
+  private deleteFromStore(key: string): void {
+    this.live?.delete(key);
+    this.store?.delete(key);
   }
 
   /** Keys the run waits for, in the order they were asked for. */
@@ -197,11 +227,36 @@ export class ColdTier {
     return true;
   }
 
-  /** The object store crashed: its pending answers are gone, and nothing waits for their bodies. */
+  /** A read that asked for `key` will never take it (its broker crashed): one pin fewer. */
+  unneed(key: string): void {
+    const pin = this.pins.get(key);
+    if (pin === undefined) return;
+    if (--pin.count > 0) return;
+    this.pins.delete(key);
+    if (this.deleteWhenTaken.delete(key)) this.deleteFromStore(key);
+    this.moveHold();
+  }
+
+  /**
+   * A body read at once, without waiting at the barrier (a synchronous path met an evicted local
+   * segment): from the decoded cache or the store's readNow; null when the store must load it.
+   */
+  readLocalNow(key: string): readonly LogBatch[] | null {
+    const pinned = this.pins.get(key)?.batches;
+    return pinned ?? this.lookNow(key);
+  }
+
+  /**
+   * The object store crashed: its pending answers are gone, and nothing waits for their bodies.
+   * Local segments' reads (keys under "local/", page-cache.ts) belong to the brokers and stay.
+   */
   dropNeeds(): void {
-    for (const key of this.deleteWhenTaken) this.store?.delete(key);
-    this.deleteWhenTaken.clear();
-    this.pins.clear();
+    for (const key of this.deleteWhenTaken) {
+      if (key.startsWith('local/')) continue;
+      this.deleteFromStore(key);
+      this.deleteWhenTaken.delete(key);
+    }
+    for (const key of [...this.pins.keys()]) if (!key.startsWith('local/')) this.pins.delete(key);
     this.moveHold();
   }
 
@@ -211,6 +266,8 @@ export class ColdTier {
       objectsWritten: this.objectsWritten,
       bytesWritten: this.bytesWritten,
       objectsDeleted: this.objectsDeleted,
+      localObjectsWritten: this.localObjectsWritten,
+      localBytesWritten: this.localBytesWritten,
       cacheHits: this.cacheHits,
       readsNow: this.readsNow,
       loadsProvided: this.loadsProvided,

@@ -91,6 +91,15 @@ export class DiskDevice {
     return d.extraLatencyUs + (d.bytesPerSecond === null ? 0 : Math.ceil((bytes * US_PER_SECOND) / d.bytesPerSecond));
   }
 
+  /**
+   * How long a read of `bytes` that missed the page cache occupies the device (local-reads.ts): like
+   * an fsync, it waits for the medium even when healthy (HEALTHY_FSYNC_LATENCY_US is gp3's access
+   * latency, HEALTHY_DISK_BYTES_PER_SECOND its bandwidth); degraded, the slow disk's on top.
+   */
+  readUs(bytes: number): TimeUs {
+    return this.fsyncUs(bytes);
+  }
+
   /** How long an fsync of `dirtyBytes` occupies the device: it waits for the medium even when healthy. */
   fsyncUs(dirtyBytes: number): TimeUs {
     const d = this.degradation;

@@ -136,6 +136,8 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
       <Handle type="target" position={Position.Top} id="in-top" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Right} id="out-right" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Bottom} id="out-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="source" position={Position.Top} id="out-top" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="target" position={Position.Bottom} id="in-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
       {leader && (
         <span className="topo-badge" title="The KRaft quorum's leader: the active controller">
           ★ active controller
@@ -169,6 +171,7 @@ const ZoneNode = memo(function ZoneNode({ data }: NodeProps<TopologyNode>) {
       <Handle type="target" position={Position.Left} id="in-left" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Right} id="out-right" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Bottom} id="out-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
+      <Handle type="target" position={Position.Bottom} id="in-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
       <header className="zone-head">
         <div>
           <h2>{zoneId}</h2>
@@ -313,10 +316,17 @@ const FlowEdge = memo(function FlowEdge({ id, sourceX, sourceY, targetX, targetY
 
 const EDGE_TYPES = { flow: FlowEdge };
 
-const FLOW_COLOR: Record<Flow['kind'], string> = { produce: '#0072B2', consume: '#009E73', tier: '#D55E00' };
+const FLOW_COLOR: Record<Flow['kind'], string> = { produce: '#0072B2', consume: '#009E73', tier: '#D55E00', 'remote-read': '#CC79A7' };
+/** Uploads leave a broker's bottom for the store's top; remote reads come back from the store's top into the broker's bottom. */
+const FLOW_HANDLES: Record<Flow['kind'], readonly [string, string]> = {
+  produce: ['out-right', 'in-left'],
+  consume: ['out-right', 'in-left'],
+  tier: ['out-bottom', 'in-top'],
+  'remote-read': ['out-top', 'in-bottom'],
+};
 
 function flowLabel(flow: Flow, compact: boolean): string | undefined {
-  if (!compact || flow.kind === 'tier') return undefined;
+  if (!compact || flow.kind === 'tier' || flow.kind === 'remote-read') return undefined;
   const rate = flow.recordsPerSecond === null ? '' : ` · ${formatCount(Math.round(flow.recordsPerSecond))}/s`;
   return `${flow.count} partition${flow.count === 1 ? '' : 's'}${rate}`;
 }
@@ -326,6 +336,7 @@ function flowAria(flow: Flow): string {
   const partitions = `${flow.count} partition${flow.count === 1 ? '' : 's'}`;
   if (flow.kind === 'produce') return `${flow.source} produces to ${flow.target} (${partitions}${rate})`;
   if (flow.kind === 'consume') return `${flow.target} fetches from ${flow.source} (${partitions}${rate})`;
+  if (flow.kind === 'remote-read') return `${flow.target} reads segments from ${flow.source}${flow.active ? ', reading now' : ''}`;
   return `${flow.source} uploads segments to ${flow.target}${flow.active ? ', uploading now' : ''}`;
 }
 
@@ -335,8 +346,8 @@ function edgeOf(flow: Flow, compact: boolean): FlowEdgeType {
     type: 'flow',
     source: flow.source,
     target: flow.target,
-    sourceHandle: flow.kind === 'tier' ? 'out-bottom' : 'out-right',
-    targetHandle: flow.kind === 'tier' ? 'in-top' : 'in-left',
+    sourceHandle: FLOW_HANDLES[flow.kind][0],
+    targetHandle: FLOW_HANDLES[flow.kind][1],
     // Compact layouts (13 brokers and more) draw a flowing edge dashed but still: moving dashes
     // repaint the whole canvas at every animation frame, the page's largest paint at 30 brokers.
     animated: flow.active && !compact,
@@ -493,6 +504,7 @@ export function Topology({ snapshot, quorum, authority, ready, playing, onFault,
         <span className="topo-key topo-key-produce">produce</span>
         <span className="topo-key topo-key-consume">consume</span>
         <span className="topo-key topo-key-tier">upload to the object store</span>
+        <span className="topo-key topo-key-remote-read">read from the object store</span>
         <span className="muted">width: records/s · {layout.compact ? 'dashes' : 'moving dashes'}: flowing now</span>
       </p>
     </section>

@@ -23,7 +23,7 @@ describe('the durability oracle and what consumers read', () => {
     const readers = (oracle as unknown as { readers: Map<string, unknown> }).readers;
     expect(readers.size).toBe(100);
     // Retention moved the leader's log start to offset 600: the first 60 batches are gone.
-    const truth = { leader: 'broker-1', leaderEpoch: 0, log: { logStartOffset: 600, batchAt: (offset: number) => log.batchAt(offset) } as unknown as PartitionLog, minInsyncReplicas: 1, uncleanElection: false, isr: ['broker-1'] };
+    const truth = { leader: 'broker-1', leaderEpoch: 0, log: { logStartOffset: 600, batchAt: (offset: number) => log.batchAt(offset), peekBatchAt: (offset: number) => log.peekBatchAt(offset) } as unknown as PartitionLog, minInsyncReplicas: 1, uncleanElection: false, isr: ['broker-1'] };
     oracle.check(1_000, () => truth);
     expect(oracle.status().retiredBatches).toBe(60);
     expect(readers.size).toBe(40);

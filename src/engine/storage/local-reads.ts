@@ -1,0 +1,130 @@
+// Fetches that miss the broker's page cache wait for the disk (page-cache.ts says what is resident).
+//
+// A fetch (a consumer's Fetch, a follower's ReplicaFetch: catching up, or a new replica copying a
+// partition after a reassignment) is checked before it is handled: for each partition it reads from
+// this broker's log, the closed segments the read would touch that are not resident are page cache
+// misses. Then the request waits, as Kafka's request handler blocks in FileRecords reads (and
+// sendfile blocks on the missing pages): the device reads the missed bytes, reads one after
+// another (DiskDevice.readUs: the access latency plus the bytes at the device's bandwidth), and the
+// request is handled when the last completes. By then the segments are resident again, so the
+// handler reads them from memory; their bodies, if they were in the ColdStore, come back through
+// the cold tier's read barrier: `need` at the completion time when the read starts, `take` when it
+// completes. The completion time is simulated, never the store's: the answer leaves at the same
+// simulated time in heap and store mode.
+//
+// Reads are charged per missed segment, up to the fetch's max bytes (a read from the middle of a
+// segment is charged as from its start: a bound, not an exact count). Reads occupy the device among
+// themselves; the writes' queue (disk.ts) is separate, a simplification (a real device interleaves
+// both).
+//
+// Never: handles a request before its reads complete, or holds more than READS_QUEUED_MAX requests
+// (more are dropped: the client times out and fetches again). The queue is memory: a crash loses it
+// (page-cache.ts lets go of the bodies it held).
+
+import type { ConsumerFetchRequest } from '../broker/group-protocol';
+import type { PartitionLog } from '../broker/partition-log';
+import type { ReplicaFetchRequest } from '../broker/protocol';
+import type { Effects, Message } from '../sim/process';
+import type { TimeUs } from '../sim/time';
+import type { DiskDevice } from './disk';
+import type { CachedSegment, PageCache } from './page-cache';
+
+export const DISK_READ_TIMER = 'disk:read';
+/** Requests waiting for disk reads at most; more are dropped (the client's request times out, and it fetches again). */
+export const READS_QUEUED_MAX = 10_000;
+
+interface WaitingRead {
+  readonly from: string;
+  readonly message: Message;
+  readonly segments: readonly CachedSegment[];
+  readonly doneUs: TimeUs;
+}
+
+export interface LocalReadsView {
+  /** Requests that waited for a disk read this life, and those waiting now. */
+  readonly requestsDelayed: number;
+  readonly waiting: number;
+  readonly dropped: number;
+}
+
+export class LocalReads {
+  private readonly queue: WaitingRead[] = [];
+  private head = 0;
+  private busyUntilUs: TimeUs = 0;
+  private delayed = 0;
+  private dropped = 0;
+
+  constructor(
+    private readonly device: DiskDevice,
+    private readonly cache: PageCache,
+    private readonly logs: ReadonlyMap<string, PartitionLog>,
+    /** replica.fetch.max.bytes: what a follower's fetch reads per partition at most. */
+    private readonly replicaFetchMaxBytes: number,
+  ) {}
+
+  /** True when `message` waits for disk reads (it is handed back by the timer); false: handle it now. */
+  submit(from: string, message: Message, fx: Effects<Message>): boolean {
+    // Every closed segment the reads may touch is held (its body stays in the heap) until the
+    // request is handled: one resident now may be evicted by then, by other reads completing.
+    let touched: CachedSegment[] | null = null;
+    const charges: number[] = [];
+    let bytes = 0;
+    let misses = 0;
+    const consider = (key: string, fetchOffset: number, maxBytes: number): void => {
+      const segments = this.logs.get(key)?.segmentsReadFrom(fetchOffset, maxBytes) ?? null;
+      if (segments === null) return;
+      for (const segment of segments) {
+        if (touched !== null && touched.includes(segment)) continue;
+        (touched ??= []).push(segment);
+        const charge = this.cache.hit(segment) ? 0 : Math.min(segment.bytes, maxBytes);
+        if (charge > 0) misses++;
+        charges.push(charge);
+        bytes += charge;
+      }
+    };
+    if (message.type === 'Fetch') {
+      const request = message as ConsumerFetchRequest;
+      for (const part of request.partitions) consider(part.key, part.fetchOffset, request.partitionMaxBytes);
+    } else if (message.type === 'ReplicaFetch') {
+      for (const part of (message as ReplicaFetchRequest).partitions) consider(part.key, part.fetchOffset, this.replicaFetchMaxBytes);
+    }
+    if (misses === 0 || touched === null) return false;
+    const segments: CachedSegment[] = touched;
+    if (this.queue.length - this.head >= READS_QUEUED_MAX) {
+      this.dropped++;
+      if (this.dropped === 1 || this.dropped % 1_000 === 0) fx.note(`${fx.self} has ${READS_QUEUED_MAX} fetches waiting for disk reads; it drops ${message.type} from ${from} (${this.dropped} so far)`);
+      return true;
+    }
+    const doneUs = Math.max(fx.nowUs, this.busyUntilUs) + this.device.readUs(bytes);
+    this.busyUntilUs = doneUs;
+    segments.forEach((segment, index) => (charges[index]! > 0 ? this.cache.beginRead(segment, charges[index]!, doneUs) : this.cache.hold(segment)));
+    if (this.queue.length === this.head) fx.setTimer(DISK_READ_TIMER, doneUs - fx.nowUs);
+    this.queue.push({ from, message, segments, doneUs });
+    this.delayed++;
+    return true;
+  }
+
+  /** The read timer: each request whose reads completed is handled, its segments resident again. */
+  handleTimer(fx: Effects<Message>, deliver: (from: string, message: Message) => void): void {
+    while (this.head < this.queue.length && this.queue[this.head]!.doneUs <= fx.nowUs) {
+      const read = this.queue[this.head++]!;
+      for (const segment of read.segments) this.cache.finishRead(segment);
+      deliver(read.from, read.message);
+      for (const segment of read.segments) this.cache.endRead(segment);
+    }
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else {
+      if (this.head > 1_024) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+      fx.setTimer(DISK_READ_TIMER, this.queue[this.head]!.doneUs - fx.nowUs);
+    }
+  }
+
+  view(): LocalReadsView {
+    return { requestsDelayed: this.delayed, waiting: this.queue.length - this.head, dropped: this.dropped };
+  }
+}
