@@ -1,0 +1,16 @@
+import { writeFileSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+import { preview } from 'vite';
+import { clockMs } from '../test/e2e/clock';
+const server = await preview({ preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+const a = server.httpServer.address() as { port: number };
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+await page.goto(`http://127.0.0.1:${a.port}/?scenario=large-cluster`);
+await page.getByRole('radio', { name: '10×' }).click();
+await page.getByRole('button', { name: 'Play', exact: true }).click();
+while ((await clockMs(page)) < 4000) await page.waitForTimeout(200);
+await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline.invalidationTracking'] });
+await page.waitForTimeout(4000);
+writeFileSync('/tmp/paint/inv.json', await browser.stopTracing());
+await browser.close(); await server.close();
