@@ -13,6 +13,7 @@ import type { LogBatch } from '../../../src/engine/broker/protocol';
 import { ColdTier } from '../../../src/engine/storage/cold-tier';
 import { PageCache, type CachedSegment } from '../../../src/engine/storage/page-cache';
 import { runTieringHour } from '../../../bench/tiering-hour';
+import { partitionState } from '../inspect';
 
 const SECOND = 1_000_000;
 
@@ -356,4 +357,64 @@ describe('the one-hour tiering bench (bench/tiering-hour.ts), briefly', () => {
     expect(result.lostRecords).toBe(0);
     expect(result.recordsAcked).toBeGreaterThan(1_000_000);
   }, 600_000);
+});
+
+// ---- no synchronous read of an evicted segment (the paths that reached PageCache.bodyOf) --------
+
+/**
+ * One partition on three brokers, acks=1 at 1 MB/s into 1 MiB segments, a 4 MB page cache and
+ * unclean leader election: the run a follower truncates deep into its old segments in.
+ */
+function uncleanEngine(seed: number, coldStore?: ColdStore): Engine {
+  return createEngine(
+    {
+      config: { 'os.page.cache.bytes': 4_000_000, 'unclean.leader.election.enable': true },
+      topics: [{ name: 'orders', partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': 1, 'segment.bytes': 1_048_576 } }],
+      producers: [{ topic: 'orders', recordsPerSecond: 1_000, recordBytes: 1_000, acks: 1, 'linger.ms': 5 }],
+    },
+    seed,
+    { series: false, ...(coldStore === undefined ? {} : { coldStore }) },
+  );
+}
+
+describe('no read of an evicted segment waits for nothing (issue 6: the synchronous paths)', () => {
+  it('a follower truncating to an offset inside an evicted segment (after an unclean election) waits for its disk read: same trace in the three modes', () => {
+    // Broker X stops at 8 s (a controlled shutdown: it flushes, so its log ends inside a segment, and
+    // it leaves the ISR); the two others crash at 45 s; X comes back and is elected uncleanly with
+    // the log it had at 8 s; the old replicas restart with an empty page cache (a crash empties it)
+    // and truncate to X's end, inside one of their closed segments, evicted.
+    const play = (engine: Engine, store: AskedStore | null): { truncations: string[] } => {
+      const until = (us: number): void => {
+        if (store === null) engine.runUntil(us);
+        else runLoading(engine, store, us);
+      };
+      until(8 * SECOND);
+      const replicas = partitionState(engine).replicas;
+      const leader = partitionState(engine).leader!;
+      const behind = replicas.find((broker) => broker !== leader)!;
+      engine.inject({ kind: 'shutdown', process: behind });
+      until(45 * SECOND);
+      for (const broker of replicas) if (broker !== behind) engine.inject({ kind: 'crash', process: broker });
+      until(46 * SECOND);
+      engine.inject({ kind: 'restart', process: behind });
+      until(52 * SECOND);
+      for (const broker of replicas) if (broker !== behind) engine.inject({ kind: 'restart', process: broker });
+      until(70 * SECOND);
+      return { truncations: engine.snapshot({ notableFrom: 0 }).notable.filter((entry) => entry.kind === 'note' && entry.label.includes('diverged from leader')).map((entry) => entry.label) };
+    };
+    const heap = uncleanEngine(4);
+    const heapRun = play(heap, null);
+    const memory = uncleanEngine(4, new MemoryColdStore());
+    play(memory, null);
+    const askedStore = new AskedStore();
+    const asked = uncleanEngine(4, askedStore);
+    const askedRun = play(asked, askedStore);
+
+    expect(heapRun.truncations.length, 'the old replicas truncated to the unclean leader').toBeGreaterThan(0);
+    expect(heapRun.truncations[0], 'the cut falls inside a 1 MiB segment (about 1,040 records each), not on its base').toMatch(/from offset 8002:/);
+    expect(askedRun.truncations).toEqual(heapRun.truncations);
+    expect(sum(asked, 'syncLoads'), 'no body was loaded without waiting at the barrier').toBe(0);
+    expect(memory.traceHash).toBe(heap.traceHash);
+    expect(asked.traceHash).toBe(heap.traceHash);
+  });
 });
