@@ -417,4 +417,50 @@ describe('no read of an evicted segment waits for nothing (issue 6: the synchron
     expect(memory.traceHash).toBe(heap.traceHash);
     expect(asked.traceHash).toBe(heap.traceHash);
   });
+
+  it('a consumer parked long enough for its segment to be evicted waits for the disk read when woken: same trace in the three modes', () => {
+    // A follower (not the group coordinator) crashes at 13 s: it stays in the ISR until
+    // replica.lag.time.max.ms passes, so the high watermark stands still while the leader (acks=1)
+    // rolls a segment a second. The consumer,
+    // at the high watermark, parks for up to fetch.max.wait.ms (40 s here); the segment it will read
+    // is evicted meanwhile (4 MB of page cache). When the ISR shrinks the high watermark moves and
+    // wakes it: its read misses, as a fresh fetch's would.
+    const build = (coldStore?: ColdStore): Engine =>
+      createEngine(
+        {
+          config: { 'os.page.cache.bytes': 4_000_000 },
+          topics: [{ name: 'orders', partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': 1, 'segment.bytes': 1_048_576 } }],
+          producers: [{ topic: 'orders', recordsPerSecond: 1_000, recordBytes: 1_000, acks: 1, 'linger.ms': 5 }],
+          consumers: [{ topic: 'orders', 'group.id': 'tail', 'fetch.max.wait.ms': 40_000 }],
+        },
+        5,
+        { series: false, ...(coldStore === undefined ? {} : { coldStore }) },
+      );
+    const play = (engine: Engine, store: AskedStore | null): void => {
+      const until = (us: number): void => {
+        if (store === null) engine.runUntil(us);
+        else runLoading(engine, store, us);
+      };
+      until(13 * SECOND); // the consumer has joined its group and reads at the tail
+      const state = partitionState(engine);
+      const coordinator = engine.snapshot().processes.find((process) => process.id === 'consumer-1')!.view!.consumer!.coordinator;
+      engine.inject({ kind: 'crash', process: state.replicas.find((broker) => broker !== state.leader && broker !== coordinator)! });
+      until(40 * SECOND);
+    };
+    const wokenToDisk = (engine: Engine): number =>
+      engine.snapshot().processes.reduce((total, process) => total + (process.view?.consumerFetch?.wokenToDisk ?? 0), 0);
+    const heap = build();
+    play(heap, null);
+    const memory = build(new MemoryColdStore());
+    play(memory, null);
+    const askedStore = new AskedStore();
+    const asked = build(askedStore);
+    play(asked, askedStore);
+
+    expect(wokenToDisk(heap), 'a woken parked fetch found its segment evicted and waited for the disk').toBeGreaterThan(0);
+    expect(wokenToDisk(asked)).toBe(wokenToDisk(heap));
+    expect(sum(asked, 'syncLoads'), 'no body was loaded without waiting at the barrier').toBe(0);
+    expect(memory.traceHash).toBe(heap.traceHash);
+    expect(asked.traceHash).toBe(heap.traceHash);
+  });
 });
