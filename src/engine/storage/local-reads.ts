@@ -17,6 +17,10 @@
 // themselves; the writes' queue (disk.ts) is separate, a simplification (a real device interleaves
 // both).
 //
+// Two more requests wait here the same way (so nothing reads an evicted body without waiting):
+// a follower's ReplicaFetchResponse that truncates strictly inside an evicted segment (submitTruncations),
+// and a parked consumer fetch woken to read a segment evicted while it waited (consumer-fetch.ts).
+//
 // Never: handles a request before its reads complete, or holds more than READS_QUEUED_MAX requests
 // (more are dropped: the client times out and fetches again). The queue is memory: a crash loses it
 // (page-cache.ts lets go of the bodies it held).
