@@ -280,6 +280,8 @@ class BrokerMember implements ProcessLogic<Message> {
       ? new RemoteLogManager(id, { taskIntervalUs: kafka['remote.log.manager.task.interval.ms'] * US_PER_MS }, () => replicas.ledPartitions())
       : null;
     this.consumerFetch = new ConsumerFetchHandler(this.replicas, image, this.remoteLog);
+    // A parked fetch woken to read a segment the page cache evicted meanwhile waits for the disk read.
+    this.consumerFetch.awaitDisk = (from, request, fx) => this.reads.wouldMiss(request) && this.reads.submit(from, request, fx);
     this.coordinator = new GroupCoordinator(
       id,
       {
@@ -363,8 +365,17 @@ class BrokerMember implements ProcessLogic<Message> {
       const fsyncBytes = this.flushByMessages ? this.replicas.fsyncBytesFor(message) : 0;
       if (this.writes.submit(from, message, fx, fsyncBytes)) return;
     }
-    this.dispatch(from, message, fx);
+    this.dispatchAfterWrites(from, message, fx);
     this.haltIfLogDirFailed(fx);
+  }
+
+  /**
+   * What the write queue lets through: a follower's ReplicaFetchResponse that truncates into a
+   * segment the page cache evicted waits for that read first (local-reads.ts submitTruncations).
+   */
+  private dispatchAfterWrites(from: string, message: Message, fx: Effects<Message>): void {
+    if (message.type === 'ReplicaFetchResponse' && this.reads.submitTruncations(from, message as ReplicaFetchResponse, fx)) return;
+    this.dispatch(from, message, fx);
   }
 
   /**
@@ -400,7 +411,7 @@ class BrokerMember implements ProcessLogic<Message> {
 
   private handleTimer(key: string, fx: Effects<Message>): void {
     if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
-    if (key === DISK_WRITE_TIMER) return this.writes.handleTimer(fx, (from, message) => this.dispatch(from, message, fx));
+    if (key === DISK_WRITE_TIMER) return this.writes.handleTimer(fx, (from, message) => this.dispatchAfterWrites(from, message, fx));
     if (key === DISK_READ_TIMER) return this.reads.handleTimer(fx, (from, message) => this.dispatch(from, message, fx));
     if (this.raft.handleTimer(key, fx)) return;
     if (this.lifecycle.handleTimer(key, fx)) return;

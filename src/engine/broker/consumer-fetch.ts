@@ -55,6 +55,8 @@ interface ParkedConsumerFetch {
   readonly request: ConsumerFetchRequest;
   /** Its park timer's key, built once: cancelling with the same string spares a new string and its hashing. */
   readonly timerKey: string;
+  /** When fetch.max.wait.ms runs out for it. */
+  readonly deadlineUs: number;
 }
 
 export interface ConsumerFetchView {
@@ -65,6 +67,8 @@ export interface ConsumerFetchView {
   readonly batchesHeldBack: number;
   /** Entries in the wake-up index (partition, parked fetch): bounded by the parked fetches' partitions. */
   readonly indexedEntries: number;
+  /** Parked fetches that, woken, would read a segment evicted while they waited: they waited for the disk read. */
+  readonly wokenToDisk: number;
 }
 
 export class ConsumerFetchHandler {
@@ -75,6 +79,14 @@ export class ConsumerFetchHandler {
   private served = 0;
   private bytesServed = 0;
   private batchesHeldBack = 0;
+
+  /**
+   * Set by the broker: hands a request to the disk reads (local-reads.ts) if it reads a segment the
+   * page cache no longer holds, and true then (it comes back through handleFetch once read).
+   */
+  awaitDisk: ((from: string, request: ConsumerFetchRequest, fx: Effects<Message>) => boolean) | null = null;
+  /** Parked fetches that, woken, read a segment evicted while they waited, and so waited for the disk. */
+  private wokenToDisk = 0;
 
   constructor(
     private readonly replicas: ReplicaManager,
@@ -90,7 +102,7 @@ export class ConsumerFetchHandler {
     }
     const id = this.nextParkId++;
     const timerKey = `${TIMER_PARK}${id}`;
-    this.parked.set(id, { id, from, request, timerKey });
+    this.parked.set(id, { id, from, request, timerKey, deadlineUs: fx.nowUs + request.maxWaitUs });
     for (const part of request.partitions) {
       const ids = this.parkedByPartition.get(part.key);
       if (ids === undefined) this.parkedByPartition.set(part.key, [id]);
@@ -122,6 +134,10 @@ export class ConsumerFetchHandler {
         ids[kept++] = id;
         continue;
       }
+      if (this.toDisk(parked, fx)) {
+        fx.cancelTimer(parked.timerKey);
+        continue; // out of the index: it is no longer parked
+      }
       const answer = this.answer(parked.request, fx);
       if (answer.bytes < parked.request.minBytes && !answer.hasError) {
         ids[kept++] = id;
@@ -148,9 +164,33 @@ export class ConsumerFetchHandler {
         if (at >= 0) ids.splice(at, 1);
         if (ids.length === 0) this.parkedByPartition.delete(part.key);
       }
+      if (this.toDisk(parked, fx)) return true;
       const answer = this.answer(parked.request, fx);
       this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
     }
+    return true;
+  }
+
+  /**
+   * A parked fetch about to be answered whose read would touch a segment evicted while it waited
+   * (the page is not in memory: Kafka's read would block on the device, as a fresh fetch's does):
+   * it leaves the parked set and waits for the disk read like a fresh fetch, with what is left of
+   * its fetch.max.wait.ms, so once read it is answered if it has fetch.min.bytes or its wait is
+   * over, else parked again for the rest. Its body is then in the heap whatever the store: no
+   * synchronous load of an evicted segment (page-cache.ts bodyOf) can be reached from a wake.
+   */
+  private toDisk(parked: ParkedConsumerFetch, fx: Effects<Message>): boolean {
+    if (this.awaitDisk === null) return false;
+    // Only a partition the answer reads from the local log can touch a segment (Kafka's LocalLog.read).
+    const readsLocal = parked.request.partitions.some((part) => {
+      const leader = this.replicas.leaderRead(part.key);
+      return leader !== null && part.fetchOffset < leader.highWatermark && part.fetchOffset >= leader.log.localLogStartOffset;
+    });
+    if (!readsLocal) return false;
+    const request: ConsumerFetchRequest = { ...parked.request, maxWaitUs: Math.max(0, parked.deadlineUs - fx.nowUs) };
+    if (!this.awaitDisk(parked.from, request, fx)) return false;
+    this.parked.delete(parked.id);
+    this.wokenToDisk++;
     return true;
   }
 
@@ -173,7 +213,7 @@ export class ConsumerFetchHandler {
   view(): ConsumerFetchView {
     let indexedEntries = 0;
     for (const ids of this.parkedByPartition.values()) indexedEntries += ids.length;
-    return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack, indexedEntries };
+    return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack, indexedEntries, wokenToDisk: this.wokenToDisk };
   }
 
   private answer(request: ConsumerFetchRequest, fx: Effects<Message>): { partitions: ConsumerFetchPartitionResponse[]; bytes: number; hasError: boolean } {

@@ -519,7 +519,37 @@ export class PartitionLog {
     if (segmentIndex < 0) return undefined;
     const segment = this.segments[segmentIndex]!;
     if (segment.batchCount > 0 && offset >= segment.lastBatchBaseOffset && offset < segment.endOffset) return segment.lastEpoch;
+    // A segment out of the page cache is not read for it (its body may not be readable at once):
+    // the leader epoch cache answers, as Kafka's lookups by epoch do (LeaderEpochFileCache).
+    if (!segment.resident) return offset < segment.endOffset ? this.epochAtOrBefore(offset) : undefined;
     return this.batchAt(offset)?.epoch;
+  }
+
+  /**
+   * The batch holding `offset` only if its segment is in the page cache (no read from the device,
+   * no touch of an evicted one): undefined otherwise. For answers that need not read the log.
+   */
+  residentBatchAt(offset: number): LogBatch | undefined {
+    if (offset < this.startOffset) return undefined;
+    const segmentIndex = this.segmentIndexOf(offset);
+    if (segmentIndex < 0 || !this.segments[segmentIndex]!.resident) return undefined;
+    return this.batchAt(offset);
+  }
+
+  /**
+   * The closed segment a truncation to `offset` must read, if it is out of the page cache: the one
+   * holding the cut strictly inside it (a cut on or below a segment's base drops it whole, unread).
+   * Null when the truncation reads nothing evicted. The follower's ReplicaFetchResponse that asks
+   * for it waits for that disk read first (local-reads.ts), as a fetch does.
+   */
+  evictedSegmentToTruncate(offset: number): CachedSegment | null {
+    const target = Math.max(offset, this.startOffset);
+    if (this.cache === null || target >= this.end || target >= this.active.baseOffset) return null;
+    const segmentIndex = this.segmentIndexOf(target);
+    if (segmentIndex < 0) return null;
+    const segment = this.segments[segmentIndex]!;
+    if (segment.baseOffset >= target || segment.endOffset <= target || segment.resident) return null;
+    return segment;
   }
 
   /**

@@ -806,7 +806,9 @@ export class ReplicaManager {
         continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
-      const written = this.logOf(batch.topic, batch.partition).batchAt(required - 1);
+      // Not read from the device: the answer needs only the offset (Kafka's DelayedProduce has it
+      // from the append), so a segment evicted meanwhile is not read back for it.
+      const written = this.logOf(batch.topic, batch.partition).residentBatchAt(required - 1);
       parked.results[index] =
         this.quorum(batch.topic) || leader.isr.length >= minIsr
           ? {

@@ -17,13 +17,17 @@
 // themselves; the writes' queue (disk.ts) is separate, a simplification (a real device interleaves
 // both).
 //
+// Two more requests wait here the same way (so nothing reads an evicted body without waiting):
+// a follower's ReplicaFetchResponse that truncates strictly inside an evicted segment (submitTruncations),
+// and a parked consumer fetch woken to read a segment evicted while it waited (consumer-fetch.ts).
+//
 // Never: handles a request before its reads complete, or holds more than READS_QUEUED_MAX requests
 // (more are dropped: the client times out and fetches again). The queue is memory: a crash loses it
 // (page-cache.ts lets go of the bodies it held).
 
 import type { ConsumerFetchRequest } from '../broker/group-protocol';
 import type { PartitionLog } from '../broker/partition-log';
-import type { ReplicaFetchRequest } from '../broker/protocol';
+import type { ReplicaFetchRequest, ReplicaFetchResponse } from '../broker/protocol';
 import type { Effects, Message } from '../sim/process';
 import type { TimeUs } from '../sim/time';
 import type { DiskDevice } from './disk';
@@ -32,6 +36,12 @@ import type { CachedSegment, PageCache } from './page-cache';
 export const DISK_READ_TIMER = 'disk:read';
 /** Requests waiting for disk reads at most; more are dropped (the client's request times out, and it fetches again). */
 export const READS_QUEUED_MAX = 10_000;
+/**
+ * Kafka's index.interval.bytes default (log.index.interval.bytes, 4096): the offset index has an
+ * entry at least every this many bytes of log, so finding an offset's position reads at most this
+ * much of the segment past the index entry. What a truncation's read of an evicted segment costs.
+ */
+export const INDEX_INTERVAL_BYTES = 4_096;
 
 interface WaitingRead {
   readonly from: string;
@@ -45,6 +55,8 @@ export interface LocalReadsView {
   readonly requestsDelayed: number;
   readonly waiting: number;
   readonly dropped: number;
+  /** Follower truncations that waited for a read of an evicted segment (the cut fell inside it). */
+  readonly truncationReads: number;
 }
 
 export class LocalReads {
@@ -53,6 +65,7 @@ export class LocalReads {
   private busyUntilUs: TimeUs = 0;
   private delayed = 0;
   private dropped = 0;
+  private truncationReads = 0;
 
   constructor(
     private readonly device: DiskDevice,
@@ -61,6 +74,15 @@ export class LocalReads {
     /** replica.fetch.max.bytes: what a follower's fetch reads per partition at most. */
     private readonly replicaFetchMaxBytes: number,
   ) {}
+
+  /** Whether a consumer's fetch would read a closed segment the page cache does not hold (nothing counted). */
+  wouldMiss(request: ConsumerFetchRequest): boolean {
+    for (const part of request.partitions) {
+      const segments = this.logs.get(part.key)?.segmentsReadFrom(part.fetchOffset, request.partitionMaxBytes) ?? null;
+      if (segments !== null && segments.some((segment) => segment.closed && !segment.resident)) return true;
+    }
+    return false;
+  }
 
   /** True when `message` waits for disk reads (it is handed back by the timer); false: handle it now. */
   submit(from: string, message: Message, fx: Effects<Message>): boolean {
@@ -89,7 +111,39 @@ export class LocalReads {
       for (const part of (message as ReplicaFetchRequest).partitions) consider(part.key, part.fetchOffset, this.replicaFetchMaxBytes);
     }
     if (misses === 0 || touched === null) return false;
-    const segments: CachedSegment[] = touched;
+    return this.wait(from, message, touched, charges, bytes, fx);
+  }
+
+  /**
+   * A follower's ReplicaFetchResponse that makes it truncate (a diverging epoch, KIP-101/279) to
+   * an offset strictly inside a closed segment the page cache no longer holds: the truncation must
+   * read that segment (Kafka's LogSegment.truncateTo finds the cut's file position with
+   * translateOffset: the offset index, then a scan of at most index.interval.bytes of the log), so
+   * the response waits for that read, as a fetch that misses does. True when it waits.
+   */
+  submitTruncations(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): boolean {
+    let touched: CachedSegment[] | null = null;
+    const charges: number[] = [];
+    let bytes = 0;
+    for (const part of response.partitions) {
+      if (part.divergingEpoch === null || part.error !== 'NONE') continue;
+      const log = this.logs.get(`${part.topic}-${part.partition}`);
+      if (log === undefined) continue;
+      // The cut replica-manager.ts's handleReplicaFetchResponse will make (the same formula).
+      const to = Math.min(part.divergingEpoch.endOffset, log.endOffsetForEpoch(part.divergingEpoch.epoch).endOffset);
+      const segment = log.evictedSegmentToTruncate(to);
+      if (segment === null || (touched !== null && touched.includes(segment))) continue;
+      (touched ??= []).push(segment);
+      const charge = Math.min(segment.bytes, INDEX_INTERVAL_BYTES);
+      charges.push(charge);
+      bytes += charge;
+    }
+    if (touched === null) return false;
+    this.truncationReads++;
+    return this.wait(from, response, touched, charges, bytes, fx);
+  }
+
+  private wait(from: string, message: Message, segments: readonly CachedSegment[], charges: readonly number[], bytes: number, fx: Effects<Message>): boolean {
     if (this.queue.length - this.head >= READS_QUEUED_MAX) {
       this.dropped++;
       if (this.dropped === 1 || this.dropped % 1_000 === 0) fx.note(`${fx.self} has ${READS_QUEUED_MAX} fetches waiting for disk reads; it drops ${message.type} from ${from} (${this.dropped} so far)`);
@@ -125,6 +179,6 @@ export class LocalReads {
   }
 
   view(): LocalReadsView {
-    return { requestsDelayed: this.delayed, waiting: this.queue.length - this.head, dropped: this.dropped };
+    return { requestsDelayed: this.delayed, waiting: this.queue.length - this.head, dropped: this.dropped, truncationReads: this.truncationReads };
   }
 }

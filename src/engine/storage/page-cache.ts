@@ -33,6 +33,18 @@
 // log's segment not yet uploaded (the upload reads its batches), an internal topic's (the group
 // coordinator reads __consumer_offsets synchronously), or one a pending read holds; `sweep` retries.
 //
+// No synchronous path reaches an evicted body (bodyOf throws if one does and the store cannot read
+// at once): fetches are checked before they are handled (local-reads.ts), and so are a parked
+// consumer fetch when it is woken (consumer-fetch.ts toDisk: it waits for the disk read like a fresh
+// fetch, since the page is not in memory) and a follower's truncation to an offset strictly inside
+// an evicted segment (local-reads.ts submitTruncations: the ReplicaFetchResponse waits for the read,
+// as Kafka's LogSegment.truncateTo reads the segment to find the cut). Deferring the response was
+// chosen over keeping a batch index in the heap: it reuses the read barrier, keeps a truncated
+// segment's kept batches in the heap as the new active segment (as before), and costs no memory per
+// evicted segment; the cost is a disk read on a rare path, the same in every mode. Epochs at an
+// offset in an evicted segment come from the leader epoch cache (partition-log.ts epochAt), and a
+// completed produce does not read its batch back (residentBatchAt). Both also hold in heap mode.
+//
 // Never: decides anything simulated from where a body is (heap or store), evicts an active segment,
 // or holds more than `capacityBytes` of closed segments resident.
 

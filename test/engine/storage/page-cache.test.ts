@@ -6,13 +6,16 @@
 // Method: first the cache by itself with hand-made segments (hits, misses, the order of eviction,
 // what is always resident, the barrier); then whole runs where a consumer starts late and reads a
 // log that no longer fits in a small page cache, in heap mode, with a store that reads at once, and
-// with one that must be asked (as IndexedDB): the same seed must give the same trace hash.
+// with one that must be asked (as IndexedDB): the same seed must give the same trace hash. Last, the
+// two rare paths that used to load an evicted body without waiting (and threw with such a store): a
+// follower truncating inside an evicted segment, and a parked fetch woken after its segment left.
 import { describe, expect, it } from 'vitest';
 import { MemoryColdStore, createEngine, type ColdStore, type Engine, type PageCacheView } from '../../../src/engine/api';
 import type { LogBatch } from '../../../src/engine/broker/protocol';
 import { ColdTier } from '../../../src/engine/storage/cold-tier';
 import { PageCache, type CachedSegment } from '../../../src/engine/storage/page-cache';
 import { runTieringHour } from '../../../bench/tiering-hour';
+import { logOf, partitionState } from '../inspect';
 
 const SECOND = 1_000_000;
 
@@ -356,4 +359,115 @@ describe('the one-hour tiering bench (bench/tiering-hour.ts), briefly', () => {
     expect(result.lostRecords).toBe(0);
     expect(result.recordsAcked).toBeGreaterThan(1_000_000);
   }, 600_000);
+});
+
+// ---- no synchronous read of an evicted segment (the paths that reached PageCache.bodyOf) --------
+
+/**
+ * One partition on three brokers, acks=1 at 1 MB/s into 1 MiB segments, a 4 MB page cache and
+ * unclean leader election: the run a follower truncates deep into its old segments in.
+ */
+function uncleanEngine(seed: number, coldStore?: ColdStore): Engine {
+  return createEngine(
+    {
+      config: { 'os.page.cache.bytes': 4_000_000, 'unclean.leader.election.enable': true },
+      topics: [{ name: 'orders', partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': 1, 'segment.bytes': 1_048_576 } }],
+      producers: [{ topic: 'orders', recordsPerSecond: 1_000, recordBytes: 1_000, acks: 1, 'linger.ms': 5 }],
+    },
+    seed,
+    { series: false, ...(coldStore === undefined ? {} : { coldStore }) },
+  );
+}
+
+describe('no read of an evicted segment waits for nothing (issue 6: the synchronous paths)', () => {
+  it('a follower truncating to an offset inside an evicted segment (after an unclean election) waits for its disk read: same trace in the three modes', () => {
+    // Broker X stops at 8 s (a controlled shutdown: it flushes, so its log ends inside a segment, and
+    // it leaves the ISR); the two others crash at 45 s; X comes back and is elected uncleanly with
+    // the log it had at 8 s; the old replicas restart with an empty page cache (a crash empties it)
+    // and truncate to X's end, inside one of their closed segments, evicted.
+    const play = (engine: Engine, store: AskedStore | null): { truncations: string[]; cutInsideClosedSegment: boolean } => {
+      const until = (us: number): void => {
+        if (store === null) engine.runUntil(us);
+        else runLoading(engine, store, us);
+      };
+      until(8 * SECOND);
+      const replicas = partitionState(engine).replicas;
+      const leader = partitionState(engine).leader!;
+      const behind = replicas.find((broker) => broker !== leader)!;
+      engine.inject({ kind: 'shutdown', process: behind });
+      until(45 * SECOND);
+      for (const broker of replicas) if (broker !== behind) engine.inject({ kind: 'crash', process: broker });
+      until(46 * SECOND);
+      engine.inject({ kind: 'restart', process: behind });
+      until(52 * SECOND);
+      // Where the old replicas will cut: the unclean leader's end, strictly inside one of their closed segments.
+      const cut = logOf(engine, behind).endOffset;
+      const cutInsideClosedSegment = replicas
+        .filter((broker) => broker !== behind)
+        .every((broker) => logOf(engine, broker).segmentViews().slice(0, -1).some((view) => view.baseOffset < cut && cut < view.endOffset));
+      for (const broker of replicas) if (broker !== behind) engine.inject({ kind: 'restart', process: broker });
+      until(70 * SECOND);
+      return { cutInsideClosedSegment, truncations: engine.snapshot({ notableFrom: 0 }).notable.filter((entry) => entry.kind === 'note' && entry.label.includes('diverged from leader')).map((entry) => entry.label) };
+    };
+    const heap = uncleanEngine(4);
+    const heapRun = play(heap, null);
+    const memory = uncleanEngine(4, new MemoryColdStore());
+    play(memory, null);
+    const askedStore = new AskedStore();
+    const asked = uncleanEngine(4, askedStore);
+    const askedRun = play(asked, askedStore);
+
+    expect(heapRun.truncations.length, 'the old replicas truncated to the unclean leader').toBeGreaterThan(0);
+    expect(heapRun.cutInsideClosedSegment, 'the cut falls strictly inside a closed segment of each old replica').toBe(true);
+    expect(askedRun.truncations).toEqual(heapRun.truncations);
+    expect(sum(asked, 'syncLoads'), 'no body was loaded without waiting at the barrier').toBe(0);
+    expect(memory.traceHash).toBe(heap.traceHash);
+    expect(asked.traceHash).toBe(heap.traceHash);
+  });
+
+  it('a consumer parked long enough for its segment to be evicted waits for the disk read when woken: same trace in the three modes', () => {
+    // A follower (not the group coordinator) crashes at 13 s: it stays in the ISR until
+    // replica.lag.time.max.ms passes, so the high watermark stands still while the leader (acks=1)
+    // rolls a segment a second. The consumer,
+    // at the high watermark, parks for up to fetch.max.wait.ms (40 s here); the segment it will read
+    // is evicted meanwhile (4 MB of page cache). When the ISR shrinks the high watermark moves and
+    // wakes it: its read misses, as a fresh fetch's would.
+    const build = (coldStore?: ColdStore): Engine =>
+      createEngine(
+        {
+          config: { 'os.page.cache.bytes': 4_000_000 },
+          topics: [{ name: 'orders', partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': 1, 'segment.bytes': 1_048_576 } }],
+          producers: [{ topic: 'orders', recordsPerSecond: 1_000, recordBytes: 1_000, acks: 1, 'linger.ms': 5 }],
+          consumers: [{ topic: 'orders', 'group.id': 'tail', 'fetch.max.wait.ms': 40_000 }],
+        },
+        5,
+        { series: false, ...(coldStore === undefined ? {} : { coldStore }) },
+      );
+    const play = (engine: Engine, store: AskedStore | null): void => {
+      const until = (us: number): void => {
+        if (store === null) engine.runUntil(us);
+        else runLoading(engine, store, us);
+      };
+      until(13 * SECOND); // the consumer has joined its group and reads at the tail
+      const state = partitionState(engine);
+      const coordinator = engine.snapshot().processes.find((process) => process.id === 'consumer-1')!.view!.consumer!.coordinator;
+      engine.inject({ kind: 'crash', process: state.replicas.find((broker) => broker !== state.leader && broker !== coordinator)! });
+      until(40 * SECOND);
+    };
+    const wokenToDisk = (engine: Engine): number =>
+      engine.snapshot().processes.reduce((total, process) => total + (process.view?.consumerFetch?.wokenToDisk ?? 0), 0);
+    const heap = build();
+    play(heap, null);
+    const memory = build(new MemoryColdStore());
+    play(memory, null);
+    const askedStore = new AskedStore();
+    const asked = build(askedStore);
+    play(asked, askedStore);
+
+    expect(wokenToDisk(heap), 'a woken parked fetch found its segment evicted and waited for the disk').toBeGreaterThan(0);
+    expect(wokenToDisk(asked)).toBe(wokenToDisk(heap));
+    expect(sum(asked, 'syncLoads'), 'no body was loaded without waiting at the barrier').toBe(0);
+    expect(memory.traceHash).toBe(heap.traceHash);
+    expect(asked.traceHash).toBe(heap.traceHash);
+  });
 });
