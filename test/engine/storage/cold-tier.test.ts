@@ -10,22 +10,9 @@ import { MemoryColdStore, createEngine, type ColdStore, type Engine } from '../.
 import { COLD_CACHE_OBJECTS_MAX, ColdTier } from '../../../src/engine/storage/cold-tier';
 import { decodeBatches } from '../../../src/engine/storage/segment-codec';
 import type { LogBatch } from '../../../src/engine/broker/protocol';
+import { AskedStore } from './asked-store';
 
 const SECOND = 1_000_000;
-
-/** A store that keeps bytes but never reads at once, as IndexedDB behind a worker: every read is asked for. */
-class AskedStore implements ColdStore {
-  readonly objects = new Map<string, Uint8Array>();
-  put(key: string, bytes: Uint8Array): void {
-    this.objects.set(key, bytes);
-  }
-  delete(key: string): void {
-    this.objects.delete(key);
-  }
-  readNow(): Uint8Array | undefined {
-    return undefined;
-  }
-}
 
 function tieredEngine(seed: number, coldStore?: ColdStore): Engine {
   return createEngine(

@@ -16,25 +16,9 @@ import { ColdTier } from '../../../src/engine/storage/cold-tier';
 import { PageCache, type CachedSegment } from '../../../src/engine/storage/page-cache';
 import { runTieringHour } from '../../../bench/tiering-hour';
 import { logOf, partitionState } from '../inspect';
+import { AskedStore } from './asked-store';
 
 const SECOND = 1_000_000;
-
-/** A store that keeps bytes but never reads at once, as IndexedDB behind a worker: every read is asked for. */
-class AskedStore implements ColdStore {
-  readonly objects = new Map<string, Uint8Array>();
-  put(key: string, bytes: Uint8Array): void {
-    this.objects.set(key, bytes);
-  }
-  delete(key: string): void {
-    this.objects.delete(key);
-  }
-  readNow(): Uint8Array | undefined {
-    return undefined;
-  }
-  localKeys(): string[] {
-    return [...this.objects.keys()].filter((key) => key.startsWith('local/'));
-  }
-}
 
 function batchesFrom(base: number): LogBatch[] {
   return [{ baseOffset: base, records: 1, bytes: 100, epoch: 1, producerId: -1, baseSequence: -1, batchId: `p/${base}`, appendedUs: base, createdUs: base }];
