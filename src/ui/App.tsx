@@ -2,7 +2,7 @@ import { useActorRef, useSelector } from '@xstate/react';
 import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { formatClock } from '../engine/sim/time';
 import type { Speed } from '../worker/host';
-import { compareParamOf, compareSetups, parseCompareParam, type CompareSpec } from './compare';
+import { compareFromLink, compareParamOf, compareSetups, type CompareMoment, type ComparePlan, type CompareSpec } from './compare';
 import { CompareSession } from './compare-session';
 import { ActionMenu } from './components/ActionMenu';
 import type { CheckInput } from './components/ActionForm';
@@ -40,7 +40,7 @@ import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 /** Compare mode: choosing what to compare, or two runs under way. */
 type CompareMode =
   | { readonly kind: 'picking'; readonly problem: string | null }
-  | { readonly kind: 'running'; readonly session: CompareSession; readonly lessonId: string | null; readonly lessonName: string };
+  | { readonly kind: 'running'; readonly session: CompareSession; readonly lessonId: string | null; readonly lessonName: string; readonly edited: string | null };
 
 export function App({ params }: { params: PageParams }) {
   const session = useActorRef(sessionMachine, { input: { params }, systemId: SESSION_SYSTEM_ID });
@@ -140,7 +140,7 @@ export function App({ params }: { params: PageParams }) {
       ? linkFor({ scenario: comparing.lessonId, seed: linkSeed, compare: compareParamOf(comparing.session.plan.spec) })
       : linkFor({ scenario: lessonId, seed: linkSeed, session: savedAs, brokers });
     // An edited scenario keeps its text in the link (after "#"), while it fits: its session resumes it on reload anyway.
-    const hash = !comparing && editedPayload !== null && link.length + editedPayload.length + 6 <= SHARE_LINK_CHARS_MAX ? `#text=${editedPayload}` : '';
+    const hash = (comparing === null || comparing.edited !== null) && editedPayload !== null && link.length + editedPayload.length + 6 <= SHARE_LINK_CHARS_MAX ? `#text=${editedPayload}` : '';
     window.history.replaceState(null, '', link + hash);
   }, [lessonId, setup, savedAs, comparing, editedPayload]);
 
@@ -149,27 +149,46 @@ export function App({ params }: { params: PageParams }) {
    * paused meanwhile and found as it was on leaving. A variant the lesson does not allow is
    * explained (in the form, or as a banner for a link) and nothing starts.
    */
-  const startCompare = useCallback(
-    (id: string | null, spec: CompareSpec, from: 'form' | 'link'): void => {
+  /** What compare mode varies: the lesson `id`, free play (null), or, from a link, the edited scenario the single view runs. */
+  const compareBase = useCallback(
+    (id: string | null, from: 'form' | 'link') => {
       const entry = library.find((candidate) => candidate.id === id);
       const currentSeed = setup.kind === 'scenario' && setup.id === id ? setup.seed : null;
-      const base =
-        entry === undefined
-          ? ({ kind: 'free', config: FREE_PLAY_CONFIG, seed: setup.kind === 'free' ? setup.seed : DEFAULT_SEED } as const)
-          : ({ kind: 'scenario', id: entry.id, text: entry.text, seed: currentSeed } as const);
-      const plan = compareSetups(base, spec);
-      if (!plan.ok) {
-        if (from === 'form') setCompareMode({ kind: 'picking', problem: plan.error });
-        else setCompareProblems([`${plan.error} The normal view is open instead.`]);
-        return;
-      }
-      session.send({ type: 'PAUSE' });
-      const compare = new CompareSession(plan.value);
-      setCompareProblems([]);
-      setCompareMode({ kind: 'running', session: compare, lessonId: entry?.id ?? null, lessonName: entry?.name ?? 'Free play' });
-      void compare.start().then(() => compare.setSpeed(state.context.speed));
+      if (entry !== undefined) return { entry, base: { kind: 'scenario', id: entry.id, text: entry.text, seed: currentSeed } as const };
+      if (from === 'link' && setup.kind === 'scenario' && setup.id === null) return { entry, base: { kind: 'scenario', id: null, text: setup.text, seed: setup.seed } as const };
+      return { entry, base: { kind: 'free', config: FREE_PLAY_CONFIG, seed: setup.kind === 'free' ? setup.seed : DEFAULT_SEED } as const };
     },
-    [library, setup, session, state.context.speed],
+    [library, setup],
+  );
+
+  /** Two workers on `plan`, the single view paused meanwhile; a link's moment opens on both, or the default cluster opens instead. */
+  const runCompare = useCallback(
+    (plan: ComparePlan, { entry, base }: ReturnType<typeof compareBase>, moment: CompareMoment | null): void => {
+      session.send({ type: 'PAUSE' });
+      const compare = new CompareSession(plan);
+      const edited = base.kind === 'scenario' && base.id === null ? base.text : null;
+      setCompareProblems([]);
+      setCompareMode({ kind: 'running', session: compare, lessonId: entry?.id ?? null, lessonName: entry?.name ?? (edited !== null ? 'Your edited scenario' : 'Free play'), edited });
+      void compare.start(moment).then((started) => {
+        if (started.ok || moment === null) return compare.setSpeed(state.context.speed);
+        // Nothing half-applied: a link's moment that either side cannot open opens the default cluster.
+        compare.dispose();
+        setCompareMode(null);
+        setCompareProblems([`${started.error} The default cluster is open instead.`]);
+        session.send({ type: 'OPEN', setup: { kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED } });
+      });
+    },
+    [session, state.context.speed],
+  );
+
+  const startCompare = useCallback(
+    (id: string | null, spec: CompareSpec): void => {
+      const chosen = compareBase(id, 'form');
+      const plan = compareSetups(chosen.base, spec);
+      if (!plan.ok) setCompareMode({ kind: 'picking', problem: plan.error });
+      else runCompare(plan.value, chosen, null);
+    },
+    [compareBase, runCompare],
   );
 
   const leaveCompare = useCallback(() => {
@@ -185,18 +204,30 @@ export function App({ params }: { params: PageParams }) {
     void compare.start();
   }, [comparing]);
 
-  // A link with compare=SETTING:A,B opens compare mode once the lesson is ready; a bad one explains itself.
+  // A link with compare=SETTING:A,B (and maybe a moment) opens compare mode once the lesson is ready;
+  // a bad one explains itself: a bad comparison leaves the single view open, a bad moment the default cluster.
   const linkCompareHandled = useRef(false);
+  const linkProblems = state.context.problems.length;
   useEffect(() => {
     if (linkCompareHandled.current || params.compare === null || !ready) return;
     linkCompareHandled.current = true;
-    const parsed = parseCompareParam(params.compare);
-    if (!parsed.ok) {
-      setCompareProblems([`${parsed.error} The normal view is open instead.`]);
+    if (linkProblems > 0) {
+      setCompareProblems([`The comparison (compare=${params.compare}) was not started: the link has the problems above.`]);
       return;
     }
-    startCompare(lessonId, parsed.value, 'link');
-  }, [params.compare, ready, lessonId, startCompare]);
+    const shared = params.compareMoment;
+    const moment = shared === null ? null : { atUs: shared.atUs, events: shared.events, inputs: params.compareActions };
+    const chosen = compareBase(lessonId, 'link');
+    const linked = compareFromLink(params.compare, chosen.base, moment);
+    if (linked.ok) runCompare(linked.value.plan, chosen, moment);
+    else if (linked.part === 'moment') {
+      setCompareProblems([`${linked.error} The default cluster is open instead.`]);
+      session.send({ type: 'OPEN', setup: { kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED } });
+    } else {
+      const unapplied = shared === null ? '' : " at the start (the link's moment and actions belong to the comparison)";
+      setCompareProblems([`${linked.error} The normal view is open instead${unapplied}.`]);
+    }
+  }, [params.compare, params.compareMoment, params.compareActions, ready, lessonId, linkProblems, compareBase, runCompare, session]);
 
 
   const onFault = useCallback((fault: unknown) => session.send({ type: 'INJECT', fault }), [session]);
@@ -272,7 +303,14 @@ export function App({ params }: { params: PageParams }) {
         <button type="button" className="btn btn-small" aria-expanded={editing} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onClick={() => setEditing(!editing)}>
           Edit scenario
         </button>
-        <SharePanel client={state.context.client} scenario={lessonId} edited={editedText} seed={seed} disabled={!ready || comparing !== null || frame === null} />
+        <SharePanel
+          client={state.context.client}
+          compare={comparing?.session ?? null}
+          scenario={comparing !== null ? comparing.lessonId : lessonId}
+          edited={comparing !== null ? comparing.edited : editedText}
+          seed={comparing !== null ? (compareTop?.frame?.snapshot.seed ?? seed) : seed}
+          disabled={comparing !== null ? compareTop?.ready !== true && compareTop?.state.status !== 'ended' : !ready || frame === null}
+        />
         {comparing !== null ? (
           <button type="button" className="btn btn-small" onClick={leaveCompare}>
             Leave compare mode
@@ -345,7 +383,7 @@ export function App({ params }: { params: PageParams }) {
             library={library}
             current={lessonId}
             problem={compareMode.problem}
-            onStart={(id, spec) => startCompare(id, spec, 'form')}
+            onStart={startCompare}
             onCancel={() => setCompareMode(null)}
           />
         </div>

@@ -20,13 +20,22 @@
 // one at a time, so no stretch is under way). A fault one side cannot take is applied to neither,
 // and the notice says which side refused and why.
 //
+// Shared moments: `momentToShare` gives the moment both sides stand at, each side's event count and
+// the faults applied (the same on both, each side's own event count), for a compare link;
+// `start(moment)` opens such a link: both workers start, each replays the faults at their moments
+// (EngineHost.openMoment) and pauses there. If either side cannot open it, the session fails with
+// the reason and the page opens the default cluster instead (nothing half-applied).
+//
 // Owns: pacing, the ordering of rounds and commands, the list of faults applied (bounded by
 // COMPARE_FAULTS_MAX). Never: simulates (the workers do), or lets the two sides drift apart in
 // simulated time between rounds.
 
+import { parseFault } from '../engine/faults';
 import type { Speed } from '../worker/host';
+import type { SessionInput } from '../worker/sessions';
 import { EngineClient, type Setup } from './engine-client';
-import { sideLabel, type ComparePlan } from './compare';
+import { sideLabel, type CompareMoment, type ComparePlan } from './compare';
+import type { LinkAction } from './url-params';
 
 /** The faults applied to both sides that the page lists (the newest kept). */
 export const COMPARE_FAULTS_MAX = 50;
@@ -74,7 +83,19 @@ const browserClock: CompareClock = {
 };
 
 /** What the conductor needs of a side: EngineClient, or a fake in tests. */
-export type CompareClient = Pick<EngineClient, 'start' | 'runFor' | 'step' | 'checkFault' | 'inject' | 'dispose' | 'subscribe' | 'getVersion' | 'current' | 'nextStep' | 'seek'>;
+export type CompareClient = Pick<
+  EngineClient,
+  'start' | 'runFor' | 'step' | 'checkFault' | 'inject' | 'dispose' | 'subscribe' | 'getVersion' | 'current' | 'nextStep' | 'seek' | 'openMoment' | 'momentToShare'
+>;
+
+/** What a compare link needs to rebuild the moment both sides show: the time, each side's event count, the faults with both counts. */
+export interface CompareShared {
+  readonly atUs: number;
+  readonly events: readonly [number, number];
+  readonly actions: readonly LinkAction[];
+}
+
+export type CompareOutcome<T = undefined> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 export class CompareSession {
   readonly clients: readonly [CompareClient, CompareClient];
@@ -114,17 +135,54 @@ export class CompareSession {
 
   // ---- commands -----------------------------------------------------------------------------
 
-  /** Starts both workers; if either refuses its side, neither runs and the state says why. */
-  start(): Promise<void> {
+  /**
+   * Starts both workers; if either refuses its side, neither runs and the state says why. With a
+   * shared moment, both then replay its faults and pause there; the outcome says whether they did
+   * (a refusal fails the session, naming the side).
+   */
+  start(moment: CompareMoment | null = null): Promise<CompareOutcome> {
     return this.exclusive(async () => {
       this.set({ status: 'booting', error: null, notice: null, timeUs: 0, headUs: 0, pausedFor: null, faults: [], pacedBy: null });
       const started = await Promise.all(this.clients.map((client, side) => client.start(this.plan.sides[side as 0 | 1] as Setup).catch((error: unknown) => ({ ok: false as const, error: String(error) }))));
       const refused = started.flatMap((outcome, side) => (outcome.ok ? [] : [`Side ${side === 0 ? 'A' : 'B'} (${sideLabel(this.plan.spec, side as 0 | 1)}): ${outcome.error}`]));
       if (refused.length > 0) {
         this.set({ status: 'failed', error: refused.join(' ') });
-        return;
+        return { ok: false, error: refused.join(' ') };
+      }
+      if (moment !== null) {
+        const opened = await this.open(moment);
+        if (!opened.ok) {
+          this.fail(opened.error);
+          return opened;
+        }
       }
       if (this.state.status === 'booting') this.set({ status: 'paused' });
+      return { ok: true, value: undefined };
+    });
+  }
+
+  /**
+   * The moment both sides show, each side's event count there, and the faults applied to both up
+   * to it (each with both sides' event counts): what a compare link needs. Between rounds, so both
+   * stand at one moment; refused while booting or failed, or if the sides' records disagree.
+   */
+  momentToShare(): Promise<CompareOutcome<CompareShared>> {
+    return this.exclusive(async (): Promise<CompareOutcome<CompareShared>> => {
+      if (this.state.status === 'booting' || this.state.status === 'failed') return { ok: false, error: `both runs are not ready (${this.state.status})` };
+      const [a, b] = await Promise.all(this.clients.map((client) => client.momentToShare()));
+      if (!a!.ok || !b!.ok) return { ok: false, error: [a!, b!].flatMap((outcome, side) => (outcome.ok ? [] : [`side ${side === 0 ? 'A' : 'B'}: ${outcome.error}`])).join('; ') };
+      const [sideA, sideB] = [a!.value, b!.value];
+      if (sideA.atUs !== sideB.atUs) return { ok: false, error: `side A stands at ${sideA.atUs} µs and side B at ${sideB.atUs} µs; wait until both stand at one moment` };
+      if (sideA.inputs.length !== sideB.inputs.length) return { ok: false, error: `side A has recorded ${sideA.inputs.length} actions and side B ${sideB.inputs.length}` };
+      const actions: LinkAction[] = [];
+      for (const [index, input] of sideA.inputs.entries()) {
+        const other = sideB.inputs[index]!;
+        if (input.atUs !== other.atUs || JSON.stringify(input.fault) !== JSON.stringify(other.fault)) {
+          return { ok: false, error: `the sides' action ${index + 1} differs (side A: ${JSON.stringify(input.fault)} at ${input.atUs} µs; side B: ${JSON.stringify(other.fault)} at ${other.atUs} µs)` };
+        }
+        actions.push({ atUs: input.atUs, events: [input.events, other.events], fault: input.fault });
+      }
+      return { ok: true, value: { atUs: sideA.atUs, events: [sideA.events, sideB.events], actions } };
     });
   }
 
@@ -346,6 +404,21 @@ export class CompareSession {
 
   // ---- internals ----------------------------------------------------------------------------
 
+  /** Both sides, just started, to a shared moment; the state follows (the moment, the faults listed, a pause or the end there). */
+  private async open(moment: CompareMoment): Promise<CompareOutcome> {
+    const opened = await Promise.all(
+      this.clients.map((client, side) => client.openMoment({ atUs: moment.atUs, events: moment.events?.[side] ?? null, inputs: moment.inputs[side as 0 | 1] })),
+    );
+    const refused = opened.flatMap((outcome, side) => (outcome.ok ? [] : [`side ${side === 0 ? 'A' : 'B'} (${sideLabel(this.plan.spec, side as 0 | 1)}): ${outcome.error}`]));
+    if (refused.length > 0) return { ok: false, error: `The link's moment could not be opened: ${refused.join('; ')}.` };
+    const atUs = moment.atUs;
+    const ended = this.plan.durationUs !== null && atUs >= this.plan.durationUs;
+    const pause = this.plan.pauses.find((candidate) => candidate.atUs === atUs);
+    const faults = moment.inputs[0].map((input) => ({ atUs: input.atUs, kind: faultKind(input) })).slice(-COMPARE_FAULTS_MAX);
+    this.set({ status: ended ? 'ended' : 'paused', timeUs: atUs, headUs: atUs, faults, pausedFor: pause?.text ?? null });
+    return { ok: true, value: undefined };
+  }
+
   /**
    * Acting while rewound starts a new future on both hosts (runFor, step and inject branch there):
    * the faults after the moment shown are dropped from the list, and the moment becomes the furthest.
@@ -390,6 +463,15 @@ export class CompareSession {
     this.state = { ...this.state, ...change };
     this.version++;
     for (const listener of this.listeners) listener();
+  }
+}
+
+/** The kind of fault an action applied, as the list of faults shows it (the link's actions were checked by parseFault). */
+function faultKind(input: SessionInput): string {
+  try {
+    return parseFault(input.fault).kind;
+  } catch {
+    return 'fault';
   }
 }
 

@@ -13,6 +13,8 @@ import { parseScenario } from '../engine/scenario/validate';
 import { parseSettingPath, parseSettingValues, settingName, SettingError, withSetting } from '../engine/scenario/variants';
 import { ValidationError } from '../engine/validation';
 import type { Setup } from './engine-client';
+import type { SessionInput } from '../worker/sessions';
+import { momentText } from './url-params';
 
 /** One setting with the two values compared; side A runs the first, side B the second. */
 export interface CompareSpec {
@@ -137,4 +139,45 @@ export function compareSetups(base: Exclude<Setup, { kind: 'resume' }>, spec: Co
     }
   }
   return { ok: true, value: { spec, sides: [sides[0]!, sides[1]!], durationUs, pauses } };
+}
+
+/**
+ * A shared moment both sides open at (a compare link's t, events=A,B and actions): each side
+ * replays the same faults at the same times, at its own event counts, then pauses there.
+ */
+export interface CompareMoment {
+  readonly atUs: number;
+  /** Each side's exact event count at the moment; null: every event due by atUs. */
+  readonly events: readonly [number, number] | null;
+  readonly inputs: readonly [readonly SessionInput[], readonly SessionInput[]];
+}
+
+/**
+ * Why a link's moment cannot be opened on this plan, before any worker starts (null: it can): a
+ * moment past the lesson's end. The workers check the rest (each side reaches the link's event
+ * counts, its actions replay) as they open it.
+ */
+export function compareMomentProblem(plan: ComparePlan, moment: CompareMoment): string | null {
+  if (plan.durationUs !== null && moment.atUs > plan.durationUs) {
+    return `The link's moment t "${momentText(moment.atUs)}" is past the lesson's end at ${momentText(plan.durationUs)} ms; expected a moment from t=0 to t=${momentText(plan.durationUs)}.`;
+  }
+  return null;
+}
+
+/**
+ * A compare link, read whole before any worker starts: the parameter (SETTING:A,B), both sides'
+ * variants of `base`, and the moment, if any, within the lesson. What does not read is refused with
+ * a sentence naming the link's compare (or t), its value and what is expected.
+ */
+export function compareFromLink(
+  text: string,
+  base: Exclude<Setup, { kind: 'resume' }>,
+  moment: CompareMoment | null,
+): { readonly ok: true; readonly value: { plan: ComparePlan; moment: CompareMoment | null } } | { readonly ok: false; readonly error: string; readonly part: 'compare' | 'moment' } {
+  const parsed = parseCompareParam(text);
+  if (!parsed.ok) return { ...parsed, part: 'compare' };
+  const plan = compareSetups(base, parsed.value);
+  if (!plan.ok) return { ok: false, error: `The link's compare "${text}" cannot run: ${plan.error}`, part: 'compare' };
+  const problem = moment === null ? null : compareMomentProblem(plan.value, moment);
+  return problem === null ? { ok: true, value: { plan: plan.value, moment } } : { ok: false, error: problem, part: 'moment' };
 }

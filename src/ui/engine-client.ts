@@ -140,12 +140,21 @@ export class EngineClient {
     }
     if (!started.ok || moment === undefined) return started;
     // A shared moment: replay the link's actions and stop there; a moment the run cannot reach opens the default cluster.
-    const target = moment.events === null ? { atUs: moment.atUs } : { atUs: moment.atUs, events: moment.events };
-    const opened = await this.call(() => this.remote.openMoment(moment.inputs, target) as Promise<Outcome<unknown>>);
+    const opened = await this.openMoment(moment);
     if (opened.ok) return started;
     const fallback = await this.start({ kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED });
     const problem = `The link's moment could not be opened: ${opened.error}. The default cluster is open instead.`;
     return fallback.ok ? { ok: true, value: { ...fallback.value, problem } } : fallback;
+  }
+
+  /**
+   * Opens a shared moment on the run just started: the link's actions replayed at their moments,
+   * paused there (EngineHost.openMoment). Compare mode opens one on each side, and on a refusal
+   * decides itself what opens instead.
+   */
+  openMoment(moment: OpenMoment): Promise<Outcome<unknown>> {
+    const target = moment.events === null ? { atUs: moment.atUs } : { atUs: moment.atUs, events: moment.events };
+    return this.call(() => this.remote.openMoment(moment.inputs, target) as Promise<Outcome<unknown>>);
   }
 
   /** The moment shown and the person's actions up to it: what a shared link needs to rebuild it. */

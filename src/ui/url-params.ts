@@ -2,12 +2,17 @@
 //
 //   ?scenario=zone-outage&seed=7&t=12500.25&events=48213#actions=<payload>
 //   ?seed=7&t=3000#text=<payload>          an edited scenario, its text in the link
+//   ?scenario=zone-outage&seed=7&compare=dataReplication:isr,quorum&t=41200&events=48213,47990#actions=<payload>
+//                                          compare mode: both runs at a moment, each side's event count
 //
 // scenario  a library lesson's id;   seed  0..2^32-1;   t  simulated ms (up to 3 decimals: µs);
 // events    the engine's event count at that moment (exact: a moment may fall between two events
 //           at one time); session  a saved run to resume (a reload); compare  SETTING:A,B.
 // After "#" (never sent to a server): text  an edited scenario, actions  the person's actions up to
-// the moment, each a compressed payload (link-payload.ts).
+// the moment, each a compressed payload (link-payload.ts). In a compare link, `events` gives each
+// side's count ("A,B": one setting apart, the two runs pass through different events) and each
+// action carries both sides' counts ({ atUs, events: [A, B], fault }); the actions are the same
+// faults at the same times on both sides, and are checked for each side as a single run's are.
 //
 // Every parameter is checked; one that does not read is reported in words that name it, its value
 // and what is expected, and the page opens the default cluster instead (a bad link still opens a
@@ -27,6 +32,19 @@ export interface LinkMoment {
   readonly events: number | null;
 }
 
+/** A compare link's moment: one simulated time, and each side's event count there (when the link gives them). */
+export interface CompareLinkMoment {
+  readonly atUs: number;
+  readonly events: readonly [number, number] | null;
+}
+
+/** One action as a link carries it: a single run's event count, or a comparison's pair (side A's, side B's). */
+export interface LinkAction {
+  readonly atUs: number;
+  readonly events: number | readonly [number, number];
+  readonly fault: unknown;
+}
+
 export interface PageParams {
   /** Seed from the link, or null for the default (the scenario's own seed, or DEFAULT_SEED). */
   readonly seed: number | null;
@@ -36,8 +54,10 @@ export interface PageParams {
   readonly session: string | null;
   /** Compare mode's setting and two values, as the link wrote it ("dataReplication:isr,quorum"); read by compare.ts. */
   readonly compare: string | null;
-  /** The moment to open at (t and events), or null: time zero. */
+  /** The moment to open at (t and events), or null: time zero. Null in a compare link (see compareMoment). */
   readonly moment: LinkMoment | null;
+  /** A compare link's moment (t, and events=A,B): both runs open there; the single view opens at zero. */
+  readonly compareMoment: CompareLinkMoment | null;
   /** The edited scenario's payload (#text=), decoded by resolveLinkPayloads into `edited`. */
   readonly textPayload: string | null;
   /** The person's actions' payload (#actions=), decoded by resolveLinkPayloads into `actions`. */
@@ -46,6 +66,8 @@ export interface PageParams {
   readonly edited: string | null;
   /** The person's actions up to the moment, once decoded and checked. */
   readonly actions: readonly SessionInput[];
+  /** A compare link's actions as each side replays them (its own event counts), once decoded and checked. */
+  readonly compareActions: readonly [readonly SessionInput[], readonly SessionInput[]];
   /** Free play with this many brokers ("brokers=30"); null: the default cluster. */
   readonly brokers: number | null;
   /** What is wrong with the link: when not empty, the default cluster opens. */
@@ -59,6 +81,8 @@ export const LINK_ACTIONS_MAX = 1_000;
 
 const OPENS_DEFAULT = 'The default cluster is open instead.';
 const MOMENT_PATTERN = /^\d{1,11}(?:\.\d{1,3})?$/;
+const COUNT_PATTERN = /^\d{1,15}$/;
+const COUNT_PAIR_PATTERN = /^(\d{1,15}),(\d{1,15})$/;
 
 /** A value as a banner quotes it: short, so a long damaged payload does not fill the page. */
 function quoted(value: string): string {
@@ -93,17 +117,28 @@ export function readPageParams(search: string, hash = ''): PageParams {
   const brokers = readBrokers(params.get('brokers'), scenario, problems);
 
   let moment: LinkMoment | null = null;
+  let compareMoment: CompareLinkMoment | null = null;
   const tText = params.get('t');
   const eventsText = params.get('events');
   if (tText !== null) {
     const atUs = MOMENT_PATTERN.test(tText) ? momentUs(tText) : null;
     if (atUs === null || atUs > SCENARIO_DURATION_MAX_US) {
       problems.push(problem('moment t', tText, `is not a simulated time; expected milliseconds from 0 to ${SCENARIO_DURATION_MAX_US / 1_000} with at most 3 decimals, like t=12500 or t=12500.25`));
+    } else if (compare !== null) {
+      // A comparison's moment: both runs stand at one time, each at its own event count.
+      let events: readonly [number, number] | null = null;
+      if (eventsText !== null) {
+        const pair = COUNT_PAIR_PATTERN.exec(eventsText);
+        const values = pair === null ? [] : [Number(pair[1]), Number(pair[2])];
+        if (values.length === 2 && values.every((value) => Number.isSafeInteger(value))) events = [values[0]!, values[1]!];
+        else problems.push(problem('event counts events', eventsText, "are not two counts; a compare link gives each side's, expected two whole numbers separated by a comma (side A's, side B's), like events=48213,47990"));
+      }
+      compareMoment = { atUs, events };
     } else {
       let events: number | null = null;
       if (eventsText !== null) {
         const value = Number(eventsText);
-        if (/^\d{1,15}$/.test(eventsText) && Number.isSafeInteger(value)) events = value;
+        if (COUNT_PATTERN.test(eventsText) && Number.isSafeInteger(value)) events = value;
         else problems.push(problem('event count events', eventsText, 'is not a count; expected a whole number from 0, like events=48213'));
       }
       moment = { atUs, events };
@@ -114,10 +149,10 @@ export function readPageParams(search: string, hash = ''): PageParams {
   if (textPayload !== null && scenario !== null) {
     problems.push(problem('scenario', scenario, 'comes with an edited scenario (#text=) too; expected one of them, the library lesson or the edited text'));
   }
-  if (actionsPayload !== null && moment === null) {
+  if (actionsPayload !== null && moment === null && compareMoment === null) {
     problems.push(problem('actions', actionsPayload, 'come without a moment; expected t= (simulated ms) beside them, as the Share button writes'));
   }
-  return { seed, scenario, session, compare, brokers, moment, textPayload, actionsPayload, edited: null, actions: [], problems };
+  return { seed, scenario, session, compare, brokers, moment, compareMoment, textPayload, actionsPayload, edited: null, actions: [], compareActions: [[], []], problems };
 }
 
 /**
@@ -144,21 +179,47 @@ export async function resolveLinkPayloads(params: PageParams): Promise<PageParam
     }
   }
   let actions: readonly SessionInput[] = [];
-  if (params.actionsPayload !== null && params.moment !== null) {
+  let compareActions: PageParams['compareActions'] = [[], []];
+  const { moment, compareMoment } = params;
+  if (params.actionsPayload !== null && (moment !== null || compareMoment !== null)) {
     const decoded = await decodePayload(params.actionsPayload);
     if (!decoded.ok) {
       problems.push(problem('actions #actions', params.actionsPayload, `do not read: ${decoded.error}; expected the actions the Share button wrote`));
-    } else {
-      const checked = checkActions(decoded.text, params.moment);
+    } else if (moment !== null) {
+      const checked = checkActions(decoded.text, moment);
       if (checked.ok) actions = checked.actions;
+      else problems.push(problem('actions #actions', params.actionsPayload, `do not read: ${checked.error}`));
+    } else if (compareMoment !== null) {
+      const checked = checkCompareActions(decoded.text, compareMoment);
+      if (checked.ok) compareActions = checked.actions;
       else problems.push(problem('actions #actions', params.actionsPayload, `do not read: ${checked.error}`));
     }
   }
-  return { ...params, edited, actions, problems };
+  return { ...params, edited, actions, compareActions, problems };
 }
 
+type ActionsChecked<T> = { ok: true; actions: T } | { ok: false; error: string };
+
 /** The person's actions as the link carries them: [{ atUs, events, fault }, ...], oldest first. */
-export function checkActions(text: string, moment: LinkMoment): { ok: true; actions: SessionInput[] } | { ok: false; error: string } {
+export function checkActions(text: string, moment: LinkMoment): ActionsChecked<SessionInput[]> {
+  const list = actionList(text);
+  return list.ok ? checkActionItems(list.actions, moment, null) : list;
+}
+
+/**
+ * A compare link's actions: [{ atUs, events: [A, B], fault }, ...], oldest first: the same faults
+ * at the same times on both sides, each side's event count its own. Each side's list is checked
+ * as a single run's (checkActionItems), against that side's event count at the moment.
+ */
+export function checkCompareActions(text: string, moment: CompareLinkMoment): ActionsChecked<[SessionInput[], SessionInput[]]> {
+  const list = actionList(text);
+  if (!list.ok) return list;
+  const sides = ([0, 1] as const).map((side) => checkActionItems(list.actions, { atUs: moment.atUs, events: moment.events?.[side] ?? null }, side));
+  for (const side of sides) if (!side.ok) return side;
+  return { ok: true, actions: [(sides[0] as { actions: SessionInput[] }).actions, (sides[1] as { actions: SessionInput[] }).actions] };
+}
+
+function actionList(text: string): ActionsChecked<unknown[]> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -167,17 +228,27 @@ export function checkActions(text: string, moment: LinkMoment): { ok: true; acti
   }
   if (!Array.isArray(json)) return { ok: false, error: 'expected a list of actions' };
   if (json.length > LINK_ACTIONS_MAX) return { ok: false, error: `${json.length} actions; a link carries at most ${LINK_ACTIONS_MAX}` };
+  return { ok: true, actions: json };
+}
+
+/** Each action in order, up to the moment; `side` reads one side's count from a comparison's pair (null: a single run's count). */
+function checkActionItems(items: readonly unknown[], moment: LinkMoment, side: 0 | 1 | null): ActionsChecked<SessionInput[]> {
   const actions: SessionInput[] = [];
-  for (const [index, item] of json.entries()) {
+  for (const [index, item] of items.entries()) {
     const where = `actions[${index}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return { ok: false, error: `${where}: expected { atUs, events, fault }` };
-    const { atUs, events, fault } = item as Record<string, unknown>;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return { ok: false, error: `${where}: expected { atUs, events${side === null ? '' : ': [A, B]'}, fault }` };
+    const { atUs, events: written, fault } = item as Record<string, unknown>;
     if (typeof atUs !== 'number' || !Number.isSafeInteger(atUs) || atUs < 0 || atUs > moment.atUs) {
       return { ok: false, error: `${where}.atUs: got ${JSON.stringify(atUs)}; expected whole µs from 0 to the moment's ${moment.atUs}` };
     }
+    if (side !== null && !(Array.isArray(written) && written.length === 2)) {
+      return { ok: false, error: `${where}.events: got ${JSON.stringify(written)}; expected each side's event count as a pair [A, B], as the Share button writes in compare mode` };
+    }
+    const events: unknown = side === null ? written : (written as unknown[])[side];
+    const eventsWhere = side === null ? `${where}.events` : `${where}.events[${side}] (side ${side === 0 ? 'A' : 'B'})`;
     const eventsMax = moment.events ?? Number.MAX_SAFE_INTEGER;
     if (typeof events !== 'number' || !Number.isSafeInteger(events) || events < 0 || events > eventsMax) {
-      return { ok: false, error: `${where}.events: got ${JSON.stringify(events)}; expected a whole event count from 0${moment.events === null ? '' : ` to the moment's ${moment.events}`}` };
+      return { ok: false, error: `${eventsWhere}: got ${JSON.stringify(events)}; expected a whole event count from 0${moment.events === null ? '' : ` to the moment's ${moment.events}`}` };
     }
     const previous = actions.at(-1);
     if (previous !== undefined && (atUs < previous.atUs || events < previous.events)) {
@@ -253,14 +324,18 @@ export function linkFor(setup: { scenario: string | null; seed: number | null; s
   return query === '' ? '?' : `?${query}`;
 }
 
-/** What a shared link holds: the lesson (or edited text), the seed, the moment and the actions up to it. */
+/**
+ * What a shared link holds: the lesson (or edited text), the seed, the moment and the actions up to
+ * it; in compare mode also the comparison (compare.ts's SETTING:A,B), with each side's event counts.
+ */
 export interface SharedMoment {
   readonly scenario: string | null;
   readonly edited: string | null;
   readonly seed: number;
+  readonly compare?: string | null;
   readonly atUs: number;
-  readonly events: number;
-  readonly actions: readonly SessionInput[];
+  readonly events: number | readonly [number, number];
+  readonly actions: readonly LinkAction[];
 }
 
 /**
@@ -271,8 +346,9 @@ export async function shareLinkFor(base: string, shared: SharedMoment, maxChars:
   const params = new URLSearchParams();
   if (shared.scenario !== null && shared.edited === null) params.set('scenario', shared.scenario);
   params.set('seed', String(shared.seed));
+  if (shared.compare !== undefined && shared.compare !== null) params.set('compare', shared.compare);
   params.set('t', momentText(shared.atUs));
-  params.set('events', String(shared.events));
+  params.set('events', typeof shared.events === 'number' ? String(shared.events) : shared.events.join(','));
   const after = new URLSearchParams();
   if (shared.edited !== null) after.set('text', await encodePayload(shared.edited));
   if (shared.actions.length > 0) after.set('actions', await encodePayload(JSON.stringify(shared.actions)));

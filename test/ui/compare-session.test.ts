@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareSetups, COMPARE_PRESETS, type ComparePlan } from '../../src/ui/compare';
 import { CompareSession, type CompareClient, type CompareClock } from '../../src/ui/compare-session';
-import { EMPTY_STATE, type Setup } from '../../src/ui/engine-client';
+import { EMPTY_STATE, type OpenMoment, type Setup } from '../../src/ui/engine-client';
 import { FREE_PLAY_CONFIG } from '../../src/ui/free-play';
 import { ScenarioRun } from '../../src/engine/scenario/runner';
 import { parseScenarioText } from '../../src/engine/scenario/validate';
@@ -29,7 +29,11 @@ function hostClient(host: EngineHost, clock: FakeClock, wallMsPerSimSecond: numb
   return {
     start: async (setup: Setup) => {
       const outcome =
-        setup.kind === 'free' ? host.create(setup.config, setup.seed) : setup.kind === 'scenario' ? host.loadScenario(setup.text, { id: setup.id }) : null;
+        setup.kind === 'free'
+          ? host.create(setup.config, setup.seed)
+          : setup.kind === 'scenario'
+            ? host.loadScenario(setup.text, setup.seed === null ? { id: setup.id } : { id: setup.id, seed: setup.seed })
+            : null;
       if (outcome === null || !outcome.ok) return { ok: false, error: outcome?.ok === false ? outcome.error : 'cannot resume here', problems: [] };
       return { ok: true, value: { setup: setup as Exclude<Setup, { kind: 'resume' }>, scenario: null, problem: null } };
     },
@@ -46,6 +50,8 @@ function hostClient(host: EngineHost, clock: FakeClock, wallMsPerSimSecond: numb
     inject: async (fault: unknown) => host.inject(fault),
     nextStep: () => host.nextStep(),
     seek: (atUs: number) => host.seek(atUs),
+    openMoment: (moment: OpenMoment) => host.openMoment(moment.inputs, moment.events === null ? { atUs: moment.atUs } : { atUs: moment.atUs, events: moment.events }),
+    momentToShare: async () => host.momentToShare(),
     dispose: () => undefined,
     subscribe: () => () => undefined,
     getVersion: () => 0,

@@ -2,15 +2,22 @@
 // the simulated time and event count, and the person's actions up to it; opening it rebuilds the
 // same moment (same clock, same trace hash). The link goes to the clipboard; where the browser
 // refuses (no permission, no secure context), it is shown selected in a field to copy by hand.
-// A link too long to travel is refused with the reason. Never: changes the run.
+// A link too long to travel is refused with the reason. In compare mode the link also names the
+// comparison (compare=SETTING:A,B) and gives each side's event count; its actions are the faults
+// applied to both (CompareSession.momentToShare), and opening it shows both runs at the moment.
+// Never: changes the run.
 import { useEffect, useRef, useState } from 'react';
 import './lessons.css';
+import { compareParamOf } from '../compare';
+import type { CompareSession } from '../compare-session';
 import type { EngineClient } from '../engine-client';
 import { SHARE_LINK_CHARS_MAX } from '../link-payload';
-import { shareLinkFor } from '../url-params';
+import { shareLinkFor, type SharedMoment } from '../url-params';
 
 interface Props {
   readonly client: EngineClient | null;
+  /** In compare mode, the two runs: the link is to the moment both show. */
+  readonly compare: CompareSession | null;
   /** The library lesson's id, or null (free play, or an edited scenario). */
   readonly scenario: string | null;
   /** The edited scenario's text, when one runs. */
@@ -26,7 +33,7 @@ type ShareState =
   | { readonly kind: 'manual'; readonly link: string; readonly reason: string }
   | { readonly kind: 'refused'; readonly message: string };
 
-export function SharePanel({ client, scenario, edited, seed, disabled }: Props) {
+export function SharePanel({ client, compare, scenario, edited, seed, disabled }: Props) {
   const [state, setState] = useState<ShareState>({ kind: 'idle' });
   const field = useRef<HTMLInputElement>(null);
 
@@ -38,15 +45,27 @@ export function SharePanel({ client, scenario, edited, seed, disabled }: Props) 
   }, [state]);
 
   const share = async (): Promise<void> => {
-    if (client === null) return;
+    if (client === null && compare === null) return;
     setState({ kind: 'working' });
-    const moment = await client.momentToShare();
-    if (!moment.ok) {
-      setState({ kind: 'refused', message: `This moment cannot be shared yet: ${moment.error}.` });
-      return;
+    const setup = { scenario, edited, seed };
+    let shared: SharedMoment;
+    if (compare !== null) {
+      const moment = await compare.momentToShare();
+      if (!moment.ok) {
+        setState({ kind: 'refused', message: `This moment cannot be shared yet: ${moment.error}.` });
+        return;
+      }
+      shared = { ...setup, compare: compareParamOf(compare.plan.spec), ...moment.value };
+    } else {
+      const moment = await client!.momentToShare();
+      if (!moment.ok) {
+        setState({ kind: 'refused', message: `This moment cannot be shared yet: ${moment.error}.` });
+        return;
+      }
+      shared = { ...setup, atUs: moment.value.atUs, events: moment.value.events, actions: moment.value.inputs };
     }
     const base = `${window.location.origin}${window.location.pathname}`;
-    const made = await shareLinkFor(base, { scenario, edited, seed, atUs: moment.value.atUs, events: moment.value.events, actions: moment.value.inputs }, SHARE_LINK_CHARS_MAX);
+    const made = await shareLinkFor(base, shared, SHARE_LINK_CHARS_MAX);
     if (!made.ok) {
       setState({ kind: 'refused', message: made.error });
       return;
@@ -66,7 +85,7 @@ export function SharePanel({ client, scenario, edited, seed, disabled }: Props) 
       <button
         type="button"
         className="btn btn-small"
-        disabled={disabled || client === null || state.kind === 'working'}
+        disabled={disabled || (client === null && compare === null) || state.kind === 'working'}
         onClick={() => void share()}
         title="Copy a link to this moment: the lesson, the seed, the simulated time and your actions"
       >
@@ -76,7 +95,9 @@ export function SharePanel({ client, scenario, edited, seed, disabled }: Props) 
         <div className="share-panel" role="group" aria-label="Shared link" data-testid="share-panel">
           <p role="status" className={state.kind === 'refused' ? 'share-bad' : undefined}>
             {state.kind === 'copied'
-              ? 'Link copied. Opening it shows this moment: the same clock and the same trace hash.'
+              ? compare !== null
+                ? 'Link copied. Opening it shows both runs at this moment, with the same actions: the same clock and the same trace hashes.'
+                : 'Link copied. Opening it shows this moment: the same clock and the same trace hash.'
               : state.kind === 'manual'
                 ? `The clipboard refused (${state.reason}): the link is selected below; copy it with Ctrl+C (⌘C on a Mac).`
                 : state.message}
