@@ -149,13 +149,13 @@ export function App({ params }: { params: PageParams }) {
    * paused meanwhile and found as it was on leaving. A variant the lesson does not allow is
    * explained (in the form, or as a banner for a link) and nothing starts.
    */
-  /** What compare mode varies: the lesson `id`, free play (null), or, from a link, the edited scenario the single view runs. */
+  /** What compare mode varies: the lesson `id`, free play (null), or (`edited`) the edited scenario the single view runs. */
   const compareBase = useCallback(
-    (id: string | null, from: 'form' | 'link') => {
+    (id: string | null, edited: boolean) => {
       const entry = library.find((candidate) => candidate.id === id);
       const currentSeed = setup.kind === 'scenario' && setup.id === id ? setup.seed : null;
       if (entry !== undefined) return { entry, base: { kind: 'scenario', id: entry.id, text: entry.text, seed: currentSeed } as const };
-      if (from === 'link' && setup.kind === 'scenario' && setup.id === null) return { entry, base: { kind: 'scenario', id: null, text: setup.text, seed: setup.seed } as const };
+      if (edited && setup.kind === 'scenario' && setup.id === null) return { entry, base: { kind: 'scenario', id: null, text: setup.text, seed: setup.seed } as const };
       return { entry, base: { kind: 'free', config: FREE_PLAY_CONFIG, seed: setup.kind === 'free' ? setup.seed : DEFAULT_SEED } as const };
     },
     [library, setup],
@@ -182,8 +182,8 @@ export function App({ params }: { params: PageParams }) {
   );
 
   const startCompare = useCallback(
-    (id: string | null, spec: CompareSpec): void => {
-      const chosen = compareBase(id, 'form');
+    (id: string | null, spec: CompareSpec, edited: boolean): void => {
+      const chosen = compareBase(id, edited);
       const plan = compareSetups(chosen.base, spec);
       if (!plan.ok) setCompareMode({ kind: 'picking', problem: plan.error });
       else runCompare(plan.value, chosen, null);
@@ -217,7 +217,7 @@ export function App({ params }: { params: PageParams }) {
     }
     const shared = params.compareMoment;
     const moment = shared === null ? null : { atUs: shared.atUs, events: shared.events, inputs: params.compareActions };
-    const chosen = compareBase(lessonId, 'link');
+    const chosen = compareBase(lessonId, true);
     const linked = compareFromLink(params.compare, chosen.base, moment);
     if (linked.ok) runCompare(linked.value.plan, chosen, moment);
     else if (linked.part === 'moment') {
@@ -382,6 +382,7 @@ export function App({ params }: { params: PageParams }) {
           <ComparePicker
             library={library}
             current={lessonId}
+            edited={editedText !== null}
             problem={compareMode.problem}
             onStart={startCompare}
             onCancel={() => setCompareMode(null)}

@@ -409,7 +409,7 @@ export class CompareSession {
     const opened = await Promise.all(
       this.clients.map((client, side) => client.openMoment({ atUs: moment.atUs, events: moment.events?.[side] ?? null, inputs: moment.inputs[side as 0 | 1] })),
     );
-    const refused = opened.flatMap((outcome, side) => (outcome.ok ? [] : [`side ${side === 0 ? 'A' : 'B'} (${sideLabel(this.plan.spec, side as 0 | 1)}): ${outcome.error}`]));
+    const refused = opened.flatMap((outcome, side) => (outcome.ok ? [] : [`side ${side === 0 ? 'A' : 'B'} (${sideLabel(this.plan.spec, side as 0 | 1)}): ${outcome.error.replace(/[.?!]$/, '')}`]));
     if (refused.length > 0) return { ok: false, error: `The link's moment could not be opened: ${refused.join('; ')}.` };
     const atUs = moment.atUs;
     const ended = this.plan.durationUs !== null && atUs >= this.plan.durationUs;

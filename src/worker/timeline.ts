@@ -82,6 +82,12 @@ export function markerOfMoment(moment: Moment): { kind: MarkerKind; text: string
 
 /** Events run per slice of a replay up to an action's event count before it yields (the host checks its wall-time budget between slices). */
 export const REPLAY_SLICE_EVENTS = 2_000;
+/**
+ * Within twice this many events of an exact count, a replay pops one queue entry at a time (and
+ * otherwise stops this many short of it): entries that count more than one event cannot carry it
+ * past the count (see moveToEvents).
+ */
+export const REPLAY_EXACT_EVENTS = 64;
 /** Simulated time per slice of a replay up to a time. */
 export const REPLAY_SLICE_US = 50_000;
 
@@ -126,10 +132,16 @@ export function replayAll(replay: Generator<void, void>): void {
  */
 function* moveToEvents(engine: Engine, events: number, atUs: number): Generator<void, void> {
   while (engine.eventCount < events) {
-    const popped = engine.runUntil(Math.max(atUs, engine.nowUs), { maxEvents: Math.min(events - engine.eventCount, REPLAY_SLICE_EVENTS) });
+    // Near the count, one entry at a time: an entry may count more than one event (a scenario's
+    // timeline action counts itself and the fault it injects), so a budget of the events left could
+    // run past the count. A count never falls inside an entry (the host steps whole entries).
+    const left = events - engine.eventCount;
+    const budget = left > 2 * REPLAY_EXACT_EVENTS ? Math.min(left - REPLAY_EXACT_EVENTS, REPLAY_SLICE_EVENTS) : 1;
+    const popped = engine.runUntil(Math.max(atUs, engine.nowUs), { maxEvents: budget });
     // Held at the cold tier's read barrier: not the end, the host loads what it waits for and goes on.
     if (popped === 0 && !engine.held) return;
-    yield;
+    // One-entry steps yield only when held: a yield per entry would cost the host a task each.
+    if (budget > 1 || engine.held) yield;
   }
 }
 

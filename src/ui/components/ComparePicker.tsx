@@ -1,4 +1,5 @@
-// The form that opens compare mode: a lesson (or free play), and one setting with two values,
+// The form that opens compare mode: a lesson (or free play, or the edited scenario the single view
+// runs), and one setting with two values,
 // either a ready-made contrast (ISR vs quorum, KRaft vs ZooKeeper, ...) or a path and two values
 // the person types, checked as they type (parseCompareInput) and again, per side, on start (the
 // scenario's own validation, by App through compareSetups).
@@ -13,17 +14,22 @@ interface Props {
   readonly library: readonly LibraryEntry[];
   /** The lesson open in the single view (preselected), or null for free play. */
   readonly current: string | null;
+  /** Whether the single view runs an edited scenario: it is offered (and preselected). */
+  readonly edited: boolean;
   /** Why the last start was refused (a variant the scenario does not allow), shown under the form. */
   readonly problem: string | null;
-  readonly onStart: (lessonId: string | null, spec: CompareSpec) => void;
+  /** The lesson chosen (null: free play, or the edited scenario when `edited` is true) and the setting. */
+  readonly onStart: (lessonId: string | null, spec: CompareSpec, edited: boolean) => void;
   readonly onCancel: () => void;
 }
 
 const CUSTOM = 'custom';
+/** The select's value for the edited scenario (lesson ids are file names, which never start with ":"). */
+const EDITED = ':edited';
 
-export function ComparePicker({ library, current, problem, onStart, onCancel }: Props) {
+export function ComparePicker({ library, current, edited, problem, onStart, onCancel }: Props) {
   const ids = useId();
-  const [lesson, setLesson] = useState<string>(current ?? '');
+  const [lesson, setLesson] = useState<string>(edited ? EDITED : (current ?? ''));
   const [preset, setPreset] = useState<string>(COMPARE_PRESETS[0]!.id);
   const [path, setPath] = useState('config.min.insync.replicas');
   const [values, setValues] = useState('1,2');
@@ -39,13 +45,14 @@ export function ComparePicker({ library, current, problem, onStart, onCancel }: 
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          if (spec !== null) onStart(lesson === '' ? null : lesson, spec);
+          if (spec !== null) onStart(lesson === '' || lesson === EDITED ? null : lesson, spec, lesson === EDITED);
         }}
       >
         <label className="picker">
           <span>Lesson</span>
           <select value={lesson} onChange={(event) => setLesson(event.target.value)} aria-label="Lesson to compare">
             <option value="">Free play: the default cluster</option>
+            {edited && <option value={EDITED}>Your edited scenario</option>}
             {library.map((entry) => (
               <option key={entry.id} value={entry.id}>
                 {entry.name}
