@@ -69,6 +69,8 @@ export interface CompareState {
   readonly faults: readonly { readonly atUs: number; readonly kind: string }[];
   /** The furthest moment both sides reached; above timeUs while rewound (a previous step). */
   readonly headUs: number;
+  /** While booting from a link: the shared moment both sides are rebuilding (its time and how many actions). */
+  readonly opening: { readonly atUs: number; readonly actions: number } | null;
 }
 
 export interface CompareClock {
@@ -117,7 +119,7 @@ export class CompareSession {
   ) {
     const fail = (side: 0 | 1) => (message: string) => this.fail(`Side ${side === 0 ? 'A' : 'B'} (${sideLabel(plan.spec, side)}): ${message}`);
     this.clients = [makeClient(0, fail(0)), makeClient(1, fail(1))];
-    this.state = { status: 'booting', speed: 1, timeUs: 0, pacedBy: null, wallMsPerSimSecond: [null, null], pausedFor: null, notice: null, error: null, faults: [], headUs: 0 };
+    this.state = { status: 'booting', speed: 1, timeUs: 0, pacedBy: null, wallMsPerSimSecond: [null, null], pausedFor: null, notice: null, error: null, faults: [], headUs: 0, opening: null };
   }
 
   // ---- store for useSyncExternalStore -------------------------------------------------------
@@ -142,15 +144,17 @@ export class CompareSession {
    */
   start(moment: CompareMoment | null = null): Promise<CompareOutcome> {
     return this.exclusive(async () => {
-      this.set({ status: 'booting', error: null, notice: null, timeUs: 0, headUs: 0, pausedFor: null, faults: [], pacedBy: null });
+      const opening = moment === null ? null : { atUs: moment.atUs, actions: moment.inputs[0].length };
+      this.set({ status: 'booting', error: null, notice: null, timeUs: 0, headUs: 0, pausedFor: null, faults: [], pacedBy: null, opening });
       const started = await Promise.all(this.clients.map((client, side) => client.start(this.plan.sides[side as 0 | 1] as Setup).catch((error: unknown) => ({ ok: false as const, error: String(error) }))));
       const refused = started.flatMap((outcome, side) => (outcome.ok ? [] : [`Side ${side === 0 ? 'A' : 'B'} (${sideLabel(this.plan.spec, side as 0 | 1)}): ${outcome.error}`]));
       if (refused.length > 0) {
-        this.set({ status: 'failed', error: refused.join(' ') });
+        this.set({ status: 'failed', error: refused.join(' '), opening: null });
         return { ok: false, error: refused.join(' ') };
       }
       if (moment !== null) {
         const opened = await this.open(moment);
+        this.set({ opening: null });
         if (!opened.ok) {
           this.fail(opened.error);
           return opened;

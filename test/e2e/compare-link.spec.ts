@@ -25,6 +25,8 @@ async function bothRuns(page: Page) {
     clockMs: await clockMs(page),
     step: await page.getByRole('group', { name: 'Lesson steps' }).getByTestId('lesson-step').textContent(),
     hashes: await page.getByTestId('compare-trace-hashes').textContent(),
+    traceFigures: [await figure(page, 'trace', 'A'), await figure(page, 'trace', 'B')],
+    events: [await figure(page, 'events', 'A'), await figure(page, 'events', 'B')],
     up: [await figure(page, 'up', 'A'), await figure(page, 'up', 'B')],
     faults: await page.getByTestId('compare-faults').textContent(),
     chartPoints: await chart.getAttribute('data-points'),

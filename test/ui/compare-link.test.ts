@@ -116,7 +116,7 @@ describe('a comparison shared at a moment reopens there', () => {
     if (!linked.ok) throw new Error(linked.error);
     const reopened = pairOfHosts(linked.value.plan);
     expect(await reopened.session.start(linked.value.moment)).toEqual({ ok: true, value: undefined });
-    expect(reopened.session.current).toMatchObject({ status: 'paused', timeUs: a!.timeUs, headUs: a!.timeUs, faults: original.session.current.faults });
+    expect(reopened.session.current).toMatchObject({ status: 'paused', timeUs: a!.timeUs, headUs: a!.timeUs, faults: original.session.current.faults, opening: null });
     expect(reopened.hosts.map(runOf)).toEqual([a, b]);
     expect(a!.broker2).toBe('crashed');
 

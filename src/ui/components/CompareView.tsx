@@ -45,6 +45,9 @@ export function useCompareTop(session: CompareSession | null): { state: CompareS
   useSyncExternalStore(session?.subscribe ?? noSubscribe, session?.getVersion ?? noVersion);
   const client = session?.clients[0] ?? null;
   useSyncExternalStore(client?.subscribe ?? noSubscribe, client?.getVersion ?? noVersion);
+  // Side B too: the footer beside the top bar shows both sides' trace hashes (B's last frame may come after A's).
+  const clientB = session?.clients[1] ?? null;
+  useSyncExternalStore(clientB?.subscribe ?? noSubscribe, clientB?.getVersion ?? noVersion);
   if (session === null || client === null) return null;
   const state = session.current;
   const frameA = client.current.frame;
@@ -134,8 +137,10 @@ export function CompareView({ session, lessonName, onLeave, onRestart }: Props) 
           <FailurePanel message={state.error ?? 'Unknown failure'} onRestart={onRestart} onOpenDefault={onLeave} />
         </div>
       ) : state.status === 'booting' || a.frame === null || b.frame === null ? (
-        <p className="loading" aria-busy="true">
-          Starting two simulation workers…
+        <p className="loading" aria-busy="true" data-testid="compare-loading">
+          {state.opening === null
+            ? 'Starting two simulation workers…'
+            : `Starting two simulation workers and rebuilding the shared moment in both (${formatClock(state.opening.atUs)} of simulated time${state.opening.actions > 0 ? `, with ${state.opening.actions} action${state.opening.actions === 1 ? '' : 's'}` : ''})…`}
         </p>
       ) : (
         <>
