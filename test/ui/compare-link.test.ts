@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareFromLink, compareParamOf, COMPARE_PRESETS, type CompareMoment } from '../../src/ui/compare';
-import { CompareSession, type CompareClient, type CompareClock } from '../../src/ui/compare-session';
-import { EMPTY_STATE, type OpenMoment, type Setup } from '../../src/ui/engine-client';
+import { CompareSession, type CompareClock } from '../../src/ui/compare-session';
 import type { LibraryEntry } from '../../src/ui/library';
 import { encodePayload, SHARE_LINK_CHARS_MAX } from '../../src/ui/link-payload';
 import { setupFromLink } from '../../src/ui/session-machine';
 import { readPageParams, resolveLinkPayloads, shareLinkFor, type PageParams } from '../../src/ui/url-params';
 import { EngineHost } from '../../src/worker/host';
+import { hostClient } from './host-client';
 
 const LESSON = 'isr-vs-quorum-straggler';
 const lessonText = readFileSync(`public/scenarios/${LESSON}.json`, 'utf8');
@@ -24,29 +24,6 @@ const replication = COMPARE_PRESETS.find((preset) => preset.id === 'replication'
 const crash = { kind: 'crash', process: 'broker-2' };
 
 const clock: CompareClock = { now: () => 0, nextFrame: () => new Promise((resolve) => setTimeout(resolve, 0)) };
-
-/** An EngineClient stand-in over a host in this thread (what the conductor asks of a worker). */
-function hostClient(host: EngineHost): CompareClient {
-  return {
-    start: async (setup: Setup) => {
-      if (setup.kind !== 'scenario') throw new Error('these tests compare a lesson');
-      const loaded = host.loadScenario(setup.text, setup.seed === null ? { id: setup.id } : { id: setup.id, seed: setup.seed });
-      return loaded.ok ? { ok: true, value: { setup, scenario: loaded.value, problem: null } } : loaded;
-    },
-    runFor: async (durationUs: number) => host.runFor(durationUs),
-    step: async () => host.step(),
-    checkFault: async (fault: unknown) => host.checkFault(fault),
-    inject: async (fault: unknown) => host.inject(fault),
-    nextStep: () => host.nextStep(),
-    seek: (atUs: number) => host.seek(atUs),
-    openMoment: (moment: OpenMoment) => host.openMoment(moment.inputs, moment.events === null ? { atUs: moment.atUs } : { atUs: moment.atUs, events: moment.events }),
-    momentToShare: async () => host.momentToShare(),
-    dispose: () => undefined,
-    subscribe: () => () => undefined,
-    getVersion: () => 0,
-    current: EMPTY_STATE,
-  } as CompareClient;
-}
 
 function pairOfHosts(plan: ConstructorParameters<typeof CompareSession>[0]) {
   const hosts = [new EngineHost(), new EngineHost()] as const;

@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareSetups, COMPARE_PRESETS, type ComparePlan } from '../../src/ui/compare';
 import { CompareSession, type CompareClient, type CompareClock } from '../../src/ui/compare-session';
-import { EMPTY_STATE, type OpenMoment, type Setup } from '../../src/ui/engine-client';
+import type { Setup } from '../../src/ui/engine-client';
 import { FREE_PLAY_CONFIG } from '../../src/ui/free-play';
 import { ScenarioRun } from '../../src/engine/scenario/runner';
 import { parseScenarioText } from '../../src/engine/scenario/validate';
 import { EngineHost } from '../../src/worker/host';
+import { hostClient } from './host-client';
 
 class FakeClock implements CompareClock {
   wallMs = 0;
@@ -24,45 +25,22 @@ class FakeClock implements CompareClock {
   }
 }
 
-/** An EngineClient stand-in over a host in this thread; each run costs `wallMsPerSimSecond` of fake wall time. */
-function hostClient(host: EngineHost, clock: FakeClock, wallMsPerSimSecond: number): CompareClient {
-  return {
-    start: async (setup: Setup) => {
-      const outcome =
-        setup.kind === 'free'
-          ? host.create(setup.config, setup.seed)
-          : setup.kind === 'scenario'
-            ? host.loadScenario(setup.text, setup.seed === null ? { id: setup.id } : { id: setup.id, seed: setup.seed })
-            : null;
-      if (outcome === null || !outcome.ok) return { ok: false, error: outcome?.ok === false ? outcome.error : 'cannot resume here', problems: [] };
-      return { ok: true, value: { setup: setup as Exclude<Setup, { kind: 'resume' }>, scenario: null, problem: null } };
-    },
-    // Both workers run at once: each finishes its cost after the moment it was asked, not after the other.
-    runFor: async (durationUs: number) => {
-      const askedMs = clock.wallMs;
-      const outcome = host.runFor(durationUs);
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      clock.wallMs = Math.max(clock.wallMs, askedMs + (durationUs / 1_000_000) * wallMsPerSimSecond);
-      return outcome;
-    },
-    step: async () => host.step(),
-    checkFault: async (fault: unknown) => host.checkFault(fault),
-    inject: async (fault: unknown) => host.inject(fault),
-    nextStep: () => host.nextStep(),
-    seek: (atUs: number) => host.seek(atUs),
-    openMoment: (moment: OpenMoment) => host.openMoment(moment.inputs, moment.events === null ? { atUs: moment.atUs } : { atUs: moment.atUs, events: moment.events }),
-    momentToShare: async () => host.momentToShare(),
-    dispose: () => undefined,
-    subscribe: () => () => undefined,
-    getVersion: () => 0,
-    current: EMPTY_STATE,
-  } as CompareClient;
+/** A host's client whose runs each cost `wallMsPerSimSecond` of fake wall time. */
+function timedClient(host: EngineHost, clock: FakeClock, wallMsPerSimSecond: number): CompareClient {
+  // Both workers run at once: each finishes its cost after the moment it was asked, not after the other.
+  return hostClient(host, async (durationUs: number) => {
+    const askedMs = clock.wallMs;
+    const outcome = host.runFor(durationUs);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    clock.wallMs = Math.max(clock.wallMs, askedMs + (durationUs / 1_000_000) * wallMsPerSimSecond);
+    return outcome;
+  });
 }
 
 function conductor(plan: ComparePlan, costs: readonly [number, number] = [1, 1]) {
   const clock = new FakeClock();
   const hosts = [new EngineHost(), new EngineHost()] as const;
-  const session = new CompareSession(plan, (side) => hostClient(hosts[side], clock, costs[side]), clock);
+  const session = new CompareSession(plan, (side) => timedClient(hosts[side], clock, costs[side]), clock);
   return { clock, hosts, session };
 }
 
