@@ -74,7 +74,7 @@ export function entriesOf(args: {
     if (laidOut.kind === 'process') {
       const process = shown.get(laidOut.ref!)?.process;
       if (process === undefined) continue;
-      entries.set(laidOut.id, { kind: 'process', process, quorum, authority, selected: selectedNode === laidOut.id, leader: quorum.leader?.id === laidOut.ref });
+      entries.set(laidOut.id, { kind: 'process', process, quorum, authority, selected: selectedNode === laidOut.id, compact: layout.compact, leader: quorum.leader?.id === laidOut.ref });
     } else if (laidOut.kind === 'zone') {
       const zoneId = laidOut.ref!;
       const members = snapshot.processes.filter((process) => process.zone === zoneId && process.role !== 'client').length;

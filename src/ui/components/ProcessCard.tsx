@@ -21,6 +21,11 @@ interface Props {
   readonly selected?: boolean;
   /** Opens this process's actions menu (right-click on the card, or its ⋯ Actions button). */
   readonly onMenu?: (request: MenuRequest) => void;
+  /**
+   * Leaves out the network probe's line (compact cards, 13 brokers and more: the inspect panel
+   * shows it). Not drawn at all rather than hidden: its byte counts changed in every refresh.
+   */
+  readonly compact?: boolean;
 }
 
 const ROLE_LABEL: Record<string, string> = { controller: 'Controller', broker: 'Broker', zookeeper: 'ZooKeeper', client: 'Client', objectStore: 'Object store' };
@@ -507,7 +512,7 @@ function DownBody({ process }: { process: ProcessSnapshot }) {
 }
 
 /** What a card draws from, but for its handlers and `ready`. */
-export type CardView = Pick<Props, 'process' | 'quorum' | 'authority' | 'selected'>;
+export type CardView = Pick<Props, 'process' | 'quorum' | 'authority' | 'selected' | 'compact'>;
 
 /**
  * Whether a card draws the same for `next` as for `previous`: the same process view (by identity:
@@ -519,6 +524,7 @@ export function sameCardView(previous: CardView, next: CardView): boolean {
   if (
     previous.process !== next.process ||
     (previous.selected ?? false) !== (next.selected ?? false) ||
+    (previous.compact ?? false) !== (next.compact ?? false) ||
     previous.quorum.voters.length > 0 !== next.quorum.voters.length > 0
   ) {
     return false;
@@ -552,7 +558,7 @@ export function sameCardProps(previous: Props, next: Props): boolean {
 /** A card that re-renders only when what it draws changed (see sameCardProps). */
 export const MemoProcessCard = memo(ProcessCard, sameCardProps);
 
-export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false, onMenu }: Props) {
+export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false, onMenu, compact = false }: Props) {
   const status = statusOf(process);
   const up = process.status === 'up' && process.view !== null;
   const broker = process.view?.broker;
@@ -642,7 +648,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
         {!up && isBroker && kraft && registration !== null && !registration.fenced && (
           <p className="card-hint">Still counted as live: the controller fences a broker after broker.session.timeout.ms (9 s by default) without a heartbeat.</p>
         )}
-        {up && <NetworkLine process={process} />}
+        {up && !compact && <NetworkLine process={process} />}
       </div>
       <footer className="card-actions">
         {process.role === 'objectStore' ? (

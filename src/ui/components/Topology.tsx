@@ -159,6 +159,7 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
         onMenu={live.onMenu}
         onSelect={live.onSelect}
         selected={selected === true}
+        compact={card.compact === true}
       />
     </div>
   );
