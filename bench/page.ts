@@ -143,6 +143,12 @@ export interface PageBenchResult {
     readonly componentsPerCommit: number;
     readonly mutationsPerCommit: number;
     readonly domElements: number;
+    /**
+     * Per message from the worker (a frame of data, but for a few answers): what drawing one frame
+     * costs, however React splits it into commits (urgent, cascaded, deferred).
+     */
+    readonly componentsPerMessage: number;
+    readonly mutationsPerMessage: number;
   };
   /** Components rendered by name: per commit, and per commit among the largest tenth. */
   readonly renderedByName: RenderedByName;
@@ -168,7 +174,8 @@ async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messa
   // Wraps every 'message' listener the page adds to a MessagePort or a Worker (comlink's frames
   // arrive on a port it transfers to the worker) to record the size of what arrives.
   if (instrument === 'messages') await page.addInitScript(MESSAGE_RECORDER);
-  if (instrument === 'renders') await page.addInitScript(RENDER_RECORDER);
+  // The renders page counts the worker's messages too (frames, mostly): components per frame of data.
+  if (instrument === 'renders') await page.addInitScript(`${MESSAGE_RECORDER};${RENDER_RECORDER}`);
   await page.goto(`${baseUrl}?scenario=${LESSON}`);
   await page.getByRole('radio', { name: '10×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
@@ -412,12 +419,12 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
 
     // 3. React commits, components rendered and DOM mutations, in a page of its own.
     const counted = await openAndPlay(browser, baseUrl, 'renders');
-    await counted.evaluate('globalThis.__renderStats.on = true');
+    await counted.evaluate('globalThis.__renderStats.on = true; globalThis.__messagesAtStart = globalThis.__messageSizes.length');
     const countStart = performance.now();
     await counted.waitForTimeout(MEASURE_MS);
     const stats = (await counted.evaluate(
-      `(() => { const s = globalThis.__renderStats; s.on = false; return { commits: s.commits, rendered: s.rendered, mutations: s.mutations, dom: document.getElementsByTagName('*').length, byCommit: s.byCommit, sources: s.sources }; })()`,
-    )) as { commits: number; rendered: number; mutations: number; dom: number; byCommit: { total: number; counts: [string, number][] }[]; sources: Record<string, string> };
+      `(() => { const s = globalThis.__renderStats; s.on = false; return { commits: s.commits, rendered: s.rendered, mutations: s.mutations, dom: document.getElementsByTagName('*').length, byCommit: s.byCommit, sources: s.sources, messages: globalThis.__messageSizes.length - globalThis.__messagesAtStart }; })()`,
+    )) as { commits: number; rendered: number; mutations: number; dom: number; byCommit: { total: number; counts: [string, number][] }[]; sources: Record<string, string>; messages: number };
     const countSeconds = (performance.now() - countStart) / 1000;
     await counted.close();
     const perCommit = (value: number) => value / Math.max(1, stats.commits);
@@ -454,6 +461,8 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
         componentsPerCommit: perCommit(stats.rendered),
         mutationsPerCommit: perCommit(stats.mutations),
         domElements: stats.dom,
+        componentsPerMessage: stats.rendered / Math.max(1, stats.messages),
+        mutationsPerMessage: stats.mutations / Math.max(1, stats.messages),
       },
       renderedByName: byName,
       slowFrames: work.slow,
@@ -474,7 +483,7 @@ export function formatPageBench(result: PageBenchResult): string {
     `  long tasks (> 50 ms)          ${result.longTasks.count}, the longest ${result.longTasks.maxMs.toFixed(0)} ms; main thread busy ${(result.mainThreadBusyShare * 100).toFixed(0)}% of the time`,
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,
     `  worker-to-page messages       largest ${kb(result.messages.largestBytes)}, p95 ${kb(result.messages.p95Bytes)}, ${result.messages.count} messages   (target: largest < 100 KB)`,
-    `  React (load-independent)      ${result.renders.commitsPerSecond.toFixed(1)} commits/s; per commit ${result.renders.componentsPerCommit.toFixed(0)} components rendered, ${result.renders.mutationsPerCommit.toFixed(0)} DOM mutation records (per second ${(result.renders.componentsPerCommit * result.renders.commitsPerSecond).toFixed(0)} and ${(result.renders.mutationsPerCommit * result.renders.commitsPerSecond).toFixed(0)}); ${result.renders.domElements} DOM elements`,
+    `  React (load-independent)      ${result.renders.commitsPerSecond.toFixed(1)} commits/s; per commit ${result.renders.componentsPerCommit.toFixed(0)} components rendered, ${result.renders.mutationsPerCommit.toFixed(0)} DOM mutation records (per second ${(result.renders.componentsPerCommit * result.renders.commitsPerSecond).toFixed(0)} and ${(result.renders.mutationsPerCommit * result.renders.commitsPerSecond).toFixed(0)}; per worker message ${result.renders.componentsPerMessage.toFixed(0)} and ${result.renders.mutationsPerMessage.toFixed(0)}); ${result.renders.domElements} DOM elements`,
     `  layouts                       ${result.layouts.count}, objects to lay out p50 ${result.layouts.dirtyObjectsP50}, max ${result.layouts.dirtyObjectsMax}`,
     ...formatDetail(result),
     `  simulation while drawn        ${result.simulatedSecondsPerWallSecond.toFixed(1)} simulated s per wall s (asked: 10x)`,
