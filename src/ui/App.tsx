@@ -240,6 +240,10 @@ export function App({ params }: { params: PageParams }) {
     [client],
   );
   const onSpeed = useCallback((speed: Speed) => session.send({ type: 'SET_SPEED', speed }), [session]);
+  // Stable, so the memoised TopBar skips the deferred render.
+  const onPlay = useCallback(() => session.send({ type: 'PLAY' }), [session]);
+  const onPause = useCallback(() => session.send({ type: 'PAUSE' }), [session]);
+  const onStep = useCallback(() => session.send({ type: 'STEP' }), [session]);
   const onSeek = useCallback((atUs: number) => session.send({ type: 'SEEK', atUs }), [session]);
   const onNextStep = useCallback(() => session.send({ type: 'NEXT_STEP' }), [session]);
   const runEdited = useCallback(
@@ -291,9 +295,9 @@ export function App({ params }: { params: PageParams }) {
           playing={playing}
           speed={state.context.speed}
           seed={seed}
-          onPlay={() => session.send({ type: 'PLAY' })}
-          onPause={() => session.send({ type: 'PAUSE' })}
-          onStep={() => session.send({ type: 'STEP' })}
+          onPlay={onPlay}
+          onPause={onPause}
+          onStep={onStep}
           onSpeed={onSpeed}
         />
       )}

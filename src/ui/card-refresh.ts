@@ -41,6 +41,7 @@ export function cardStateKey(process: ProcessSnapshot): string {
     view?.raft?.role ?? '',
     view?.raft?.leader ?? '',
     view?.raft?.epoch ?? '',
+    view?.controller?.active === true ? 'active' : '',
     view?.disk?.degraded === true ? 'slow-disk' : '',
     storage === undefined ? '' : storage.filledBytes > 0 ? 'filled' : '',
     storage?.logDirFailure != null ? 'halted' : '',

@@ -5,7 +5,7 @@ import type { ControllerView, RegistrationView } from '../../engine/controller/c
 import { formatSpan } from '../../engine/sim/time';
 import type { ObjectStoreView } from '../../engine/storage/object-store';
 import { formatBytes, formatCount, formatRanges, formatUsd } from '../format';
-import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum } from '../kraft';
+import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
 import type { MenuRequest, Selection } from '../selection';
 
 interface Props {
@@ -21,6 +21,11 @@ interface Props {
   readonly selected?: boolean;
   /** Opens this process's actions menu (right-click on the card, or its ⋯ Actions button). */
   readonly onMenu?: (request: MenuRequest) => void;
+  /**
+   * Leaves out the network probe's line (compact cards, 13 brokers and more: the inspect panel
+   * shows it). Not drawn at all rather than hidden: its byte counts changed in every refresh.
+   */
+  readonly compact?: boolean;
 }
 
 const ROLE_LABEL: Record<string, string> = { controller: 'Controller', broker: 'Broker', zookeeper: 'ZooKeeper', client: 'Client', objectStore: 'Object store' };
@@ -92,10 +97,15 @@ function Figure({ label, value, help, testId }: { label: string; value: string |
   );
 }
 
+/**
+ * A controller's raft role and figures, from the view the card shows (card-refresh.ts: its role,
+ * leader and epoch never lag, its offsets may trail by two frames), placed in the quorum (who leads,
+ * whether it is active, the majority), which sameCardView compares.
+ */
 function ControllerBody({ process, quorum }: { process: ProcessSnapshot; quorum: Quorum }) {
-  const voter = quorum.voters.find((candidate) => candidate.id === process.id);
-  const raft = voter?.raft;
-  if (voter === undefined || raft === null || raft === undefined) return null;
+  const raft = process.view?.raft ?? null;
+  if (raft === null || !quorum.voters.some((candidate) => candidate.id === process.id)) return null;
+  const voter: Voter = { id: process.id, process, raft, controller: process.view?.controller ?? null };
   const label = roleLabel(voter, quorum);
   const isLeader = quorum.leader?.id === process.id;
   const tone = roleTone(voter, quorum);
@@ -501,25 +511,31 @@ function DownBody({ process }: { process: ProcessSnapshot }) {
   return <p className="card-down">{process.crashes > 0 ? `Down. Crashed ${process.crashes}×; its disk survives, its memory does not.` : 'Down.'}</p>;
 }
 
+/** What a card draws from, but for its handlers and `ready`. */
+export type CardView = Pick<Props, 'process' | 'quorum' | 'authority' | 'selected' | 'compact'>;
+
 /**
- * Whether a card would draw the same for `next` as for `previous` (React.memo's comparator): the
- * same process view (by identity: the topology keeps a view while the card's turn has not come,
- * card-refresh.ts), the same handlers and flags, and what it reads from the quorum: a controller
- * its raft role (any quorum change redraws the three of them), a broker its registration.
+ * Whether a card draws the same for `next` as for `previous`: the same process view (by identity:
+ * the topology keeps a view while the card's turn has not come, card-refresh.ts), selected alike,
+ * and what it reads from the quorum and the authoritative controller: a controller who leads, who
+ * is active and the majority (its own role and offsets are in its view), a broker its registration.
  */
-export function sameCardProps(previous: Props, next: Props): boolean {
+export function sameCardView(previous: CardView, next: CardView): boolean {
   if (
     previous.process !== next.process ||
-    previous.ready !== next.ready ||
-    previous.selected !== next.selected ||
-    previous.onFault !== next.onFault ||
-    previous.onMenu !== next.onMenu ||
-    previous.onSelect !== next.onSelect ||
+    (previous.selected ?? false) !== (next.selected ?? false) ||
+    (previous.compact ?? false) !== (next.compact ?? false) ||
     previous.quorum.voters.length > 0 !== next.quorum.voters.length > 0
   ) {
     return false;
   }
-  if (next.process.role === 'controller') return previous.quorum === next.quorum;
+  if (next.process.role === 'controller') {
+    return (
+      (previous.quorum.leader?.id ?? null) === (next.quorum.leader?.id ?? null) &&
+      previous.quorum.active === next.quorum.active &&
+      previous.quorum.majority === next.quorum.majority
+    );
+  }
   if (next.process.role !== 'broker') return true;
   if ((previous.authority?.id ?? null) !== (next.authority?.id ?? null)) return false;
   const before = registrationOf(previous.authority?.view ?? null, next.process.id);
@@ -528,10 +544,21 @@ export function sameCardProps(previous: Props, next: Props): boolean {
   return before.fenced === after.fenced && before.inControlledShutdown === after.inControlledShutdown && before.brokerEpoch === after.brokerEpoch;
 }
 
+/** Whether a card would draw the same for `next` as for `previous` (React.memo's comparator): sameCardView, the same handlers and `ready`. */
+export function sameCardProps(previous: Props, next: Props): boolean {
+  return (
+    previous.ready === next.ready &&
+    previous.onFault === next.onFault &&
+    previous.onMenu === next.onMenu &&
+    previous.onSelect === next.onSelect &&
+    sameCardView(previous, next)
+  );
+}
+
 /** A card that re-renders only when what it draws changed (see sameCardProps). */
 export const MemoProcessCard = memo(ProcessCard, sameCardProps);
 
-export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false, onMenu }: Props) {
+export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false, onMenu, compact = false }: Props) {
   const status = statusOf(process);
   const up = process.status === 'up' && process.view !== null;
   const broker = process.view?.broker;
@@ -621,7 +648,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
         {!up && isBroker && kraft && registration !== null && !registration.fenced && (
           <p className="card-hint">Still counted as live: the controller fences a broker after broker.session.timeout.ms (9 s by default) without a heartbeat.</p>
         )}
-        {up && <NetworkLine process={process} />}
+        {up && !compact && <NetworkLine process={process} />}
       </div>
       <footer className="card-actions">
         {process.role === 'objectStore' ? (

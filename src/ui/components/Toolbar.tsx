@@ -6,7 +6,7 @@
 // Never: lists an action whose kind of target this cluster does not have (no object store, no
 // producers), or sends anything itself: the form's submit goes to onFault, like every button.
 
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Snapshot } from '../../engine/api';
 import { ACTIONS, targetsOf, type ActionSpec, type TargetKind } from '../actions';
 import { ActionForm, type CheckInput } from './ActionForm';
@@ -40,7 +40,14 @@ interface Props {
   readonly hint?: string;
 }
 
-export function Toolbar({ snapshot, ready, check, onFault, hint = 'Or right-click a card (or use its ⋯ button) for what you can do to it.' }: Props) {
+/** No actions listed: a closed menu's (it lists them only while open). */
+const NO_ACTIONS: readonly ActionSpec[] = [];
+
+/**
+ * Memoised: the deferred render of App (the panels below the topology) brings the same props. A
+ * menu's actions are looked up (every action's targets in the snapshot) only while it is open.
+ */
+export const Toolbar = memo(function Toolbar({ snapshot, ready, check, onFault, hint = 'Or right-click a card (or use its ⋯ button) for what you can do to it.' }: Props) {
   const [open, setOpen] = useState<'break' | 'load' | null>(null);
   const [form, setForm] = useState<ActionSpec | null>(null);
   const available = (group: 'break' | 'load'): ActionSpec[] =>
@@ -53,7 +60,7 @@ export function Toolbar({ snapshot, ready, check, onFault, hint = 'Or right-clic
             key={group}
             group={group}
             label={group === 'break' ? 'Break' : 'Load'}
-            actions={available(group)}
+            actions={open === group ? available(group) : NO_ACTIONS}
             open={open === group}
             disabled={!ready}
             onOpen={(value) => setOpen(value ? group : null)}
@@ -83,7 +90,7 @@ export function Toolbar({ snapshot, ready, check, onFault, hint = 'Or right-clic
       )}
     </section>
   );
-}
+});
 
 function ToolbarMenu({
   group,

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { formatClock } from '../../engine/sim/time';
 import type { Frame, Speed } from '../../worker/host';
 import { SPEEDS } from '../../worker/host';
@@ -16,7 +17,8 @@ interface Props {
   readonly onSpeed: (speed: Speed) => void;
 }
 
-export function TopBar({ frame, ready, playing, speed, seed, onPlay, onPause, onStep, onSpeed }: Props) {
+/** Memoised: the deferred render of App (the panels below the topology) brings the same props. */
+export const TopBar = memo(function TopBar({ frame, ready, playing, speed, seed, onPlay, onPause, onStep, onSpeed }: Props) {
   const snapshot = frame?.snapshot;
   const controllers = snapshot?.processes.filter((process) => process.role === 'controller').length ?? 0;
   const brokers = snapshot?.processes.filter((process) => process.role === 'broker').length ?? 0;
@@ -90,4 +92,4 @@ export function TopBar({ frame, ready, playing, speed, seed, onPlay, onPause, on
       </div>
     </header>
   );
-}
+});

@@ -4,8 +4,9 @@
 //
 // Owns: turning a layout (topology-layout.ts) into React Flow nodes once per structure, the flows
 // into edges when they change, and clicks, right-clicks and keys into a Selection or a MenuRequest
-// (selection.ts). Live figures reach the cards through a context, so node objects stay the same
-// from frame to frame and React Flow does no work when only figures change. Must never compute
+// (selection.ts). Live figures reach each node through its own entry in a NodeFeed (node-feed.ts),
+// so node objects stay the same from frame to frame (React Flow does no work when only figures
+// change) and only the nodes whose entry changed re-render. Must never compute
 // positions itself (the layout is pure and tested) nor hold engine state: it renders snapshots.
 
 import {
@@ -24,7 +25,7 @@ import {
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { createContext, memo, useCallback, useContext, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { createContext, memo, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from 'react';
 import type { Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
 import { formatCount } from '../format';
@@ -44,7 +45,9 @@ import {
 } from '../topology-layout';
 import { nextShownCards, type ShownCards } from '../card-refresh';
 import { keepUnchanged, type Kept } from '../keep-unchanged';
+import { NodeFeed, keepEntries } from '../node-feed';
 import { MemoProcessCard } from './ProcessCard';
+import { entriesOf, sameEntry, type NodeEntry } from '../topology-entries';
 import './topology.css';
 
 interface Props {
@@ -62,17 +65,14 @@ interface Props {
   readonly onMenu: (request: MenuRequest) => void;
 }
 
-/** What the nodes read each frame. Held in a context so node objects (and React Flow's store) do not change per frame. */
+/**
+ * What every node reads, changing rarely (not per frame): the feed of per-node entries and the
+ * handlers. A change of `ready` re-renders every node, as it enables or disables their buttons.
+ */
 interface Live {
-  /** The view each card shows: the current one, or while playing a recent one until the card's turn (card-refresh.ts). */
-  readonly shown: ShownCards['shown'];
-  readonly snapshot: Snapshot;
-  readonly quorum: Quorum;
-  readonly authority: Props['authority'];
+  readonly feed: NodeFeed<NodeEntry>;
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
-  /** The selected node's id (a process id or `zone:<id>`), or null. */
-  readonly selectedNode: string | null;
   /** Opens a process's actions menu from its card's ⋯ button (right-click reaches the graph's own handler). */
   readonly onMenu: (request: MenuRequest) => void;
   /** Selects from the card's name button (the keyboard's way in, beside a click on the node). */
@@ -85,6 +85,13 @@ function useLive(): Live {
   const live = useContext(LiveContext);
   if (live === null) throw new Error('Topology nodes render only inside <Topology>');
   return live;
+}
+
+/** This node's entry of the feed: the node re-renders when it is another object, and only then. */
+function useEntry<K extends NodeEntry['kind']>(feed: NodeFeed<NodeEntry>, id: string, kind: K): Extract<NodeEntry, { kind: K }> | undefined {
+  const subscribe = useCallback((listener: () => void) => feed.subscribe(id, listener), [feed, id]);
+  const entry = useSyncExternalStore(subscribe, () => feed.get(id));
+  return entry?.kind === kind ? (entry as Extract<NodeEntry, { kind: K }>) : undefined;
 }
 
 interface NodeData extends Record<string, unknown> {
@@ -126,10 +133,10 @@ const HIDDEN_HANDLE = { opacity: 0, pointerEvents: 'none' } as const;
 const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>) {
   const live = useLive();
   const id = data.laidOut.ref!;
-  const process = live.shown.get(id)?.process;
-  if (process === undefined) return <div className="topo-missing">{id} is gone</div>;
-  const leader = live.quorum.leader?.id === id;
-  const classes = ['topo-process', leader ? 'topo-leader' : '', live.selectedNode === id ? 'topo-selected' : ''].filter(Boolean).join(' ');
+  const card = useEntry(live.feed, data.laidOut.id, 'process');
+  if (card === undefined) return <div className="topo-missing">{id} is gone</div>;
+  const { leader, selected } = card;
+  const classes = ['topo-process', leader ? 'topo-leader' : '', selected === true ? 'topo-selected' : ''].filter(Boolean).join(' ');
   return (
     <div className={classes}>
       <Handle type="target" position={Position.Left} id="in-left" isConnectable={false} style={HIDDEN_HANDLE} />
@@ -144,14 +151,15 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
         </span>
       )}
       <MemoProcessCard
-        process={process}
-        quorum={live.quorum}
-        authority={live.authority}
+        process={card.process}
+        quorum={card.quorum}
+        authority={card.authority}
         ready={live.ready}
         onFault={live.onFault}
         onMenu={live.onMenu}
         onSelect={live.onSelect}
-        selected={live.selectedNode === id}
+        selected={selected === true}
+        compact={card.compact === true}
       />
     </div>
   );
@@ -160,12 +168,12 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
 const ZoneNode = memo(function ZoneNode({ data }: NodeProps<TopologyNode>) {
   const live = useLive();
   const zoneId = data.laidOut.ref!;
-  const zone = live.snapshot.zones.find((candidate) => candidate.id === zoneId);
-  const members = live.snapshot.processes.filter((process) => process.zone === zoneId && process.role !== 'client').length;
-  const isolated = zone?.isolated === true;
-  const selected = live.selectedNode === data.laidOut.id;
+  const entry = useEntry(live.feed, data.laidOut.id, 'zone');
+  const members = entry?.members ?? 0;
+  const isolated = entry?.isolated === true;
+  const selected = entry?.selected === true;
   const strip = data.layout.controlRowHeight;
-  const controlPlaneName = live.quorum.voters.length > 0 ? 'control plane · KRaft controllers' : 'control plane · ZooKeeper';
+  const controlPlaneName = entry?.kraft !== false ? 'control plane · KRaft controllers' : 'control plane · ZooKeeper';
   return (
     <div className={['topo-zone', isolated ? 'zone-isolated' : '', selected ? 'topo-selected' : ''].filter(Boolean).join(' ')} data-testid={`zone-${zoneId}`}>
       <Handle type="target" position={Position.Left} id="in-left" isConnectable={false} style={HIDDEN_HANDLE} />
@@ -237,25 +245,23 @@ const BandNode = memo(function BandNode({ data }: NodeProps<TopologyNode>) {
 });
 
 /** The label across the zones: the KRaft quorum is the cluster's control plane (there is no Kora control plane in the engine). */
-const PlaneNode = memo(function PlaneNode() {
+const PlaneNode = memo(function PlaneNode({ data }: NodeProps<TopologyNode>) {
   const live = useLive();
-  const { quorum, snapshot } = live;
-  const brokers = snapshot.processes.filter((process) => process.role === 'broker').length;
-  const leader = quorum.leader;
-  const epoch = leader?.raft?.epoch ?? null;
-  const kraft = quorum.voters.length > 0;
+  const entry = useEntry(live.feed, data.laidOut.id, 'plane');
+  if (entry === undefined) return null;
+  const { leader, epoch, kraft, voters, brokers, zones } = entry;
   return (
     <div className="topo-plane" data-testid="control-plane">
       <strong>Control plane</strong>
       {kraft ? (
         <span data-testid="control-plane-leader">
-          KRaft controller quorum · {leader !== null ? `leader ${leader.id}${epoch !== null ? `, epoch ${epoch}` : ''}` : 'electing a leader…'} · {quorum.voters.length} voters
+          KRaft controller quorum · {leader !== null ? `leader ${leader}${epoch !== null ? `, epoch ${epoch}` : ''}` : 'electing a leader…'} · {voters} voters
         </span>
       ) : (
         <span>ZooKeeper and the controller broker (the legacy mode)</span>
       )}
       <span className="muted topo-plane-cluster">
-        physical cluster: {brokers} brokers in {snapshot.zones.length} zones
+        physical cluster: {brokers} brokers in {zones} zones
       </span>
     </div>
   );
@@ -372,7 +378,11 @@ function flowSignature(flow: Flow, compact: boolean): string {
 
 // ---- the graph ---------------------------------------------------------------------------------
 
-export function Topology({ snapshot, quorum, authority, ready, playing, onFault, selection, onSelect, onMenu }: Props) {
+/**
+ * Memoised: App renders twice per frame (the urgent update, then the deferred one for the panels
+ * below), and the second brings the same props, so the graph is computed and drawn once a frame.
+ */
+export const Topology = memo(function Topology({ snapshot, quorum, authority, ready, playing, onFault, selection, onSelect, onMenu }: Props) {
   // A client's kind is remembered, so a crashed client (no view) keeps its place.
   const kinds = useRef(new Map<string, ClientKind>());
   for (const process of snapshot.processes) {
@@ -404,6 +414,14 @@ export function Topology({ snapshot, quorum, authority, ready, playing, onFault,
   const shown = shownCards.current.cards!.shown;
   const selectedNode = nodeIdOfSelection(selection);
 
+  // Each node's entry, staged now (a node rendering in this pass reads it) and told to the nodes
+  // whose entry changed once committed: they re-render, the others do not.
+  const feed = useKeyed(key, () => new NodeFeed<NodeEntry>());
+  feed.stage(keepEntries(feed.entries(), entriesOf({ layout, shown, snapshot, quorum, authority, selectedNode }), sameEntry));
+  useLayoutEffect(() => {
+    feed.publish();
+  });
+
   // The last menu asked for, as an attribute (data-menu-request), so a test can see the request left the graph.
   const [menuAsked, setMenuAsked] = useState<string | null>(null);
   const requestMenu = useCallback(
@@ -413,10 +431,7 @@ export function Topology({ snapshot, quorum, authority, ready, playing, onFault,
     },
     [onMenu],
   );
-  const live = useMemo<Live>(
-    () => ({ shown, snapshot, quorum, authority, ready, onFault, selectedNode, onMenu: requestMenu, onSelect }),
-    [shown, snapshot, quorum, authority, ready, onFault, selectedNode, requestMenu, onSelect],
-  );
+  const live = useMemo<Live>(() => ({ feed, ready, onFault, onMenu: requestMenu, onSelect }), [feed, ready, onFault, requestMenu, onSelect]);
 
   const onNodeClick = useCallback(
     (event: MouseEvent, node: TopologyNode) => {
@@ -509,7 +524,7 @@ export function Topology({ snapshot, quorum, authority, ready, playing, onFault,
       </p>
     </section>
   );
-}
+});
 
 function minimapColor(node: TopologyNode): string {
   const kind = node.data.laidOut.kind;
