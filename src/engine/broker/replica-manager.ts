@@ -10,6 +10,11 @@
 //             smaller than min.insync.replicas; shrinks the ISR of followers not caught up for
 //             replica.lag.time.max.ms and expands it when they catch up to the high watermark, by
 //             AlterPartition to the controller (the change takes effect when committed).
+//   sessions  follower fetches run in KIP-227 incremental fetch sessions (fetch-session.ts): the
+//             first fetch to a leader is FULL, later ones carry only the partitions whose fetch
+//             offset, epoch or log start changed; the leader keeps each session's partitions and
+//             answers only those with news. The session cache is memory: a restarted leader
+//             answers FETCH_SESSION_ID_NOT_FOUND and the follower starts over with a FULL fetch.
 //   follower  fetches from its leader (one fetch in flight per leader broker, long-polled there),
 //             appends what it gets, truncates on divergence, and takes the leader's high watermark
 //             and log start offset; below the leader's log start (OFFSET_OUT_OF_RANGE) it
@@ -65,12 +70,14 @@ import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndReques
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
 import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type RemoteLogSegmentMetadata, type UnflushedLossCause } from './partition-log';
+import { FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FetchSessionHandler, FINAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchContext } from './fetch-session';
 import {
   DATA_HEADER_BYTES,
   type DataRequest,
   type ErrorCode,
   type FetchPartitionRequest,
   type FetchPartitionResponse,
+  type ForgottenPartition,
   type InitProducerIdResponse,
   type InternalRecord,
   type LogBatch,
@@ -110,6 +117,8 @@ export interface ReplicaSettings {
   readonly fetchTimeoutUs: TimeUs;
   /** replica.fetch.backoff.ms (1000): a partition whose fetch failed waits this long before it is fetched again. */
   readonly fetchBackoffUs: TimeUs;
+  /** max.incremental.fetch.session.cache.slots (1000): KIP-227 fetch sessions this broker keeps as a leader. */
+  readonly fetchSessionCacheSlots?: number;
   /** min.insync.replicas for a topic (topic config, else the broker default). */
   readonly minInsyncReplicas: (topic: string) => number;
   /** Per topic: "isr" (Kafka) or "quorum" (commit by a majority of the replicas; see the header). */
@@ -151,9 +160,6 @@ interface FollowerProgress {
   lastFetchUs: TimeUs;
   /** The leader's log end when this follower last fetched (Kafka's lastFetchLeaderLogEndOffset). */
   lastFetchLeaderLeo: number;
-  sentHighWatermark: number;
-  /** The log start offset last sent to it: a change is news too (Kafka's fetch sessions send it). */
-  sentLogStartOffset: number;
   /** Tiered topics: the remote segment metadata last sent to it (by identity: the list is replaced whole on a change). */
   sentRemoteSegments: readonly RemoteLogSegmentMetadata[] | null;
   /** The fetch entry it last passed every check with (entries are immutable: the same one means the same offsets and epochs). */
@@ -206,9 +212,17 @@ interface ParkedProduce {
   readonly deadlineUs: TimeUs;
 }
 
+/** A follower fetch being answered, or waiting in the purgatory: its request and its session context (fetch-session.ts). */
 interface ParkedFetch {
   readonly from: string;
   readonly request: ReplicaFetchRequest;
+  readonly context: Exclude<FetchContext, { kind: 'error' }>;
+}
+
+/** What a session's cached partition resolves to on this leader (checked against `leadersGeneration`). */
+interface ResolvedPartition {
+  readonly leader: LeaderPartition | undefined;
+  readonly progress: FollowerProgress | undefined;
 }
 
 export interface ReplicaView {
@@ -251,6 +265,10 @@ export interface ReplicaView {
   readonly outOfRangeResets: number;
   /** KIP-405: follower partitions that fell below their leader's local log start and restarted there (OFFSET_MOVED_TO_TIERED_STORAGE). */
   readonly movedToTieredResets: number;
+  /** KIP-227, as a leader: Kafka's NumIncrementalFetchSessions, NumIncrementalFetchPartitionsCached, and sessions evicted this life. */
+  readonly fetchSessions: number;
+  readonly fetchSessionPartitionsCached: number;
+  readonly fetchSessionEvictions: number;
 }
 
 /**
@@ -278,13 +296,7 @@ export function partitionKey(topic: string, partition: number): string {
 const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
-/** A follower fetch's answer as it is built: per partition answered, the follower's progress there (to record what was sent). */
-interface FetchAnswer {
-  readonly responses: FetchPartitionResponse[];
-  readonly progress: (FollowerProgress | undefined)[];
-  /** Something that must not wait in the purgatory: records, an error, a divergence (see answerFetch). */
-  urgent: boolean;
-}
+const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
   return { topic: part.topic, partition: part.partition, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
@@ -292,6 +304,14 @@ function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffse
 
 export class ReplicaManager {
   private readonly leaders = new Map<string, LeaderPartition>();
+  /** Bumped at every change to `leaders`: a session's cached partition resolved in an older generation is resolved again. */
+  private leadersGeneration = 0;
+  /** KIP-227, leader side: this life's fetch sessions (memory only: a restart loses them). Created at first use, with its Prng. */
+  private fetchSessions: FetchSessionCache | null = null;
+  /** KIP-227, follower side: a session handler per leader broker. */
+  private readonly sessionHandlers = new Map<string, FetchSessionHandler>();
+  /** The partitions a fetch about to be sent names, reused from send to send (the session handler copies what it keeps). */
+  private readonly nextFetchScratch: FetchPartitionRequest[] = [];
   private readonly followers = new Map<string, FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
@@ -567,7 +587,7 @@ export class ReplicaManager {
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1, sentLogStartOffset: -1, sentRemoteSegments: null, lastPart: null });
+      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentRemoteSegments: null, lastPart: null });
     }
     const leader: LeaderPartition = {
       key,
@@ -588,6 +608,7 @@ export class ReplicaManager {
       lastShrink: null,
     };
     this.leaders.set(key, leader);
+    this.leadersGeneration++;
     if (this.quorum(state.topic)) this.appendLeaderControlBatch(leader, fx);
   }
 
@@ -612,6 +633,7 @@ export class ReplicaManager {
     const wasLeader = this.leaders.get(key);
     if (wasLeader !== undefined) {
       this.leaders.delete(key);
+      this.leadersGeneration++;
       this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} is no longer the leader of ${key} (leader epoch ${state.leaderEpoch}: ${state.leader})`, fx);
     }
     const existing = this.followers.get(key);
@@ -636,7 +658,10 @@ export class ReplicaManager {
   }
 
   private stopReplica(key: string, fx: Effects<Message>): void {
-    if (this.leaders.delete(key)) this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} no longer leads ${key}`, fx);
+    if (this.leaders.delete(key)) {
+      this.leadersGeneration++;
+      this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} no longer leads ${key}`, fx);
+    }
     if (this.followers.delete(key)) this.followersByLeaderCache = null;
   }
 
@@ -881,22 +906,48 @@ export class ReplicaManager {
 
   // ---- replica fetch, leader side -------------------------------------------------------------
 
+  /** This life's fetch session cache (KIP-227), created at first use: its ids come from a stream forked for this life. */
+  private sessionCache(fx: Effects<Message>): FetchSessionCache {
+    this.fetchSessions ??= new FetchSessionCache(this.settings.fetchSessionCacheSlots ?? FETCH_SESSION_CACHE_SLOTS_DEFAULT, fx.prng.fork(`fetch-sessions@${fx.nowUs}`));
+    return this.fetchSessions;
+  }
+
   private handleReplicaFetch(from: string, request: ReplicaFetchRequest, fx: Effects<Message>): void {
-    const responses = this.answerFetch(request, fx, true);
-    if (responses === null) {
+    // Kafka's FetchManager.newContext: the request's session fields say which partitions to answer.
+    const context = this.sessionCache(fx).newContext(request.sessionId ?? INVALID_SESSION_ID, request.sessionEpoch ?? FINAL_EPOCH, request.partitions, request.forgotten ?? NO_FORGOTTEN, fx.nowUs);
+    if (context.kind === 'error') {
+      // Kafka's SessionErrorContext: no partition, and the follower starts a new session.
+      const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes: DATA_HEADER_BYTES, error: context.error, sessionId: INVALID_SESSION_ID, partitions: [] };
+      fx.send(from, response);
+      return;
+    }
+    const fetch: ParkedFetch = { from, request, context };
+    const response = this.answerFetch(fetch, fx, true);
+    if (response === null) {
       // Long poll: no records, error or divergence for this follower (replica.fetch.min.bytes = 1
       // not reached); hold the fetch until there are, or the wait ends.
-      this.parkedFetches.set(request.replicaId, { from, request });
+      this.parkedFetches.set(request.replicaId, fetch);
       fx.setTimer(this.timerKey(TIMER_FETCH_PARK, request.replicaId), this.settings.fetchMaxWaitUs);
       return;
     }
-    this.sendFetchResponse(from, responses, fx);
+    this.sendFetchResponse(from, response, fx);
+  }
+
+  /** A session's cached partition as this leader has it now: resolved again only after `leaders` changed. */
+  private resolve(cached: CachedPartition, replicaId: string): ResolvedPartition {
+    if (cached.resolvedGeneration === this.leadersGeneration) return cached.resolved as ResolvedPartition;
+    const leader = this.leaders.get(cached.part.key);
+    const resolved: ResolvedPartition = { leader, progress: leader?.followers.get(replicaId) };
+    cached.resolved = resolved;
+    cached.resolvedGeneration = this.leadersGeneration;
+    return resolved;
   }
 
   /**
-   * Answers each partition of a follower's fetch, leaving out the ones with nothing new for it:
-   * no records, no divergence, no error, and the high watermark and log start it already has (as
-   * Kafka's incremental fetch sessions do, KIP-227).
+   * Answers each partition of a follower's fetch: every partition of a FULL fetch, and of an
+   * INCREMENTAL one's session only those with news: records, a divergence, an error, or a high
+   * watermark or log start other than the one last sent in the session (Kafka's
+   * CachedPartition.maybeUpdateResponseData, KIP-227).
    *
    * With `mayWait` (a fetch just arrived), returns null when the answer may wait: Kafka's
    * ReplicaManager.fetchMessages answers at once only when the bytes readable reach
@@ -907,62 +958,69 @@ export class ReplicaManager {
    * ends. Quorum-mode topics answer a high watermark the follower lacks at once, as KRaft's leader
    * does (KafkaRaftClient.handleFetchRequest, isHighWatermarkUpdated, KIP-1166). Remote segment
    * metadata news also goes at once (Kafka carries it in its own topic, not in fetches).
-   * What is returned is sent, and recorded as sent here.
+   * What is returned is sent, and recorded as sent here: in the session's cached partitions, and
+   * a FULL fetch's answer opens its session (FullFetchContext.updateAndGenerateResponseData).
    */
-  private answerFetch(request: ReplicaFetchRequest, fx: Effects<Message>, mayWait: boolean): FetchPartitionResponse[] | null {
-    const answer: FetchAnswer = { responses: [], progress: [], urgent: false };
-    for (const part of request.partitions) this.answerPartitionFetch(this.leaders.get(part.key), request.replicaId, part, fx, answer);
-    if (mayWait && !answer.urgent && request.partitions.length > 0) return null;
-    const { responses, progress } = answer;
-    for (let index = 0; index < responses.length; index++) {
-      const follower = progress[index];
-      if (follower === undefined) continue;
-      const response = responses[index]!;
-      follower.sentHighWatermark = response.highWatermark;
-      follower.sentLogStartOffset = response.logStartOffset;
-      if (response.remoteSegments !== undefined) follower.sentRemoteSegments = response.remoteSegments;
+  private answerFetch(fetch: ParkedFetch, fx: Effects<Message>, mayWait: boolean): ReplicaFetchResponse | null {
+    const context = fetch.context;
+    const replicaId = fetch.request.replicaId;
+    const cachedPartitions = context.kind === 'incremental' ? context.session.partitions : context.partitions;
+    const responses: FetchPartitionResponse[] = [];
+    // Not reused between calls: answering may complete a high watermark that answers other parked fetches (quorum mode).
+    const included: CachedPartition[] = [];
+    let urgent = false;
+    for (const cached of cachedPartitions) {
+      const { leader, progress } = this.resolve(cached, replicaId);
+      const response = this.partitionFetchResponse(leader, progress, replicaId, cached, fx);
+      if (response === null) continue;
+      responses.push(response);
+      included.push(cached);
+      if (
+        response.error !== 'NONE' ||
+        response.batches.length > 0 ||
+        response.divergingEpoch !== null ||
+        response.remoteSegments !== undefined ||
+        (leader !== undefined && response.highWatermark !== cached.highWatermark && this.quorum(leader.topic))
+      ) {
+        urgent = true;
+      }
     }
-    return responses;
+    if (mayWait && !urgent && cachedPartitions.length > 0) return null;
+    for (let index = 0; index < included.length; index++) {
+      const cached = included[index]!;
+      const response = responses[index]!;
+      // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
+      cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
+      cached.logStartOffset = response.logStartOffset;
+      if (response.remoteSegments !== undefined) {
+        const progress = (cached.resolved as ResolvedPartition | null)?.progress;
+        if (progress !== undefined) progress.sentRemoteSegments = response.remoteSegments;
+      }
+    }
+    let sessionId = INVALID_SESSION_ID;
+    if (context.kind === 'incremental') sessionId = context.session.id;
+    else if (context.createSession) sessionId = this.sessionCache(fx).maybeCreateSession(fx.nowUs, true, context.partitions); // followers' sessions are privileged
+    let bytes = DATA_HEADER_BYTES;
+    let recordBytes = 0;
+    for (const part of responses) {
+      bytes += 24;
+      for (const batch of part.batches) recordBytes += batch.bytes;
+    }
+    this.replicationBytesOut += recordBytes;
+    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions: responses };
   }
 
-  private sendFetchResponse(to: string, partitions: FetchPartitionResponse[], fx: Effects<Message>): void {
-    let bytes = DATA_HEADER_BYTES;
-    for (const part of partitions) {
-      bytes += 24;
-      for (const batch of part.batches) bytes += batch.bytes;
-    }
-    this.replicationBytesOut += bytes - DATA_HEADER_BYTES - 24 * partitions.length;
-    const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes, partitions };
+  private sendFetchResponse(to: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
     fx.send(to, response);
   }
 
   /**
-   * One partition of a follower's fetch, added to `answer` unless there is nothing new for it: no
-   * records, no divergence, no error, and the high watermark and log start it was last sent.
-   * `answer.urgent` is set by what must not wait (see answerFetch).
+   * One partition of a follower's fetch, or null when there is nothing new for it: no records, no
+   * divergence, no error, and the high watermark and log start last sent in its session.
    */
-  private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>, answer: FetchAnswer): void {
-    const response = this.partitionFetchResponse(leader, replicaId, part, fx);
-    if (response === null) return;
-    const progress = leader?.followers.get(replicaId);
-    answer.responses.push(response);
-    // Answers without a progress (not a replica of it, not its leader) were never recorded as sent.
-    answer.progress.push(response.error === 'NOT_LEADER_OR_FOLLOWER' ? undefined : progress);
-    if (
-      response.error !== 'NONE' ||
-      response.batches.length > 0 ||
-      response.divergingEpoch !== null ||
-      response.remoteSegments !== undefined ||
-      (leader !== undefined && response.highWatermark !== progress?.sentHighWatermark && this.quorum(leader.topic))
-    ) {
-      answer.urgent = true;
-    }
-  }
-
-  /** One partition of a follower's fetch (see answerPartitionFetch), or null when there is nothing new for it. */
-  private partitionFetchResponse(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse | null {
+  private partitionFetchResponse(leader: LeaderPartition | undefined, progress: FollowerProgress | undefined, replicaId: string, cached: CachedPartition, fx: Effects<Message>): FetchPartitionResponse | null {
+    const part = cached.part;
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
-    const progress = leader.followers.get(replicaId);
     if (progress !== undefined && progress.lastPart === part && this.atLogEndAsBefore(leader, progress, part)) {
       // The same entry as last time, still at the leader's end: the checks below would pass as they
       // did, there are no records to read, and the high watermark cannot move by it; only the fetch
@@ -971,7 +1029,7 @@ export class ReplicaManager {
       progress.lastFetchUs = fx.nowUs;
       this.maybeExpandIsr(leader, replicaId, fx);
       const log = leader.log;
-      if (progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
+      if (cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
       return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
     }
     if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
@@ -1010,7 +1068,7 @@ export class ReplicaManager {
     const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
     // Nothing new (KIP-227's incremental fetch leaves such partitions out).
     const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
-    if (batches.length === 0 && !remoteNews && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
+    if (batches.length === 0 && !remoteNews && cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
     const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
     return remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response;
   }
@@ -1033,7 +1091,7 @@ export class ReplicaManager {
       if (fetch === undefined) continue;
       this.parkedFetches.delete(id);
       fx.cancelTimer(this.timerKey(TIMER_FETCH_PARK, id));
-      this.sendFetchResponse(fetch.from, this.answerFetch(fetch.request, fx, false)!, fx);
+      this.sendFetchResponse(fetch.from, this.answerFetch(fetch, fx, false)!, fx);
     }
   }
 
@@ -1198,7 +1256,8 @@ export class ReplicaManager {
     if (inFlight !== null && fx.nowUs - inFlight < this.settings.fetchTimeoutUs) return;
     // A restarted broker follows before it has registered again: its fetches carry no broker epoch yet (-1).
     const brokerEpoch = this.brokerEpoch() ?? -1;
-    const partitions: FetchPartitionRequest[] = [];
+    const partitions = this.nextFetchScratch;
+    partitions.length = 0;
     let delayedUntilUs = Number.POSITIVE_INFINITY;
     for (const follower of this.followersOf(leaderId)) {
       if (follower.delayedUntilUs > fx.nowUs) {
@@ -1228,14 +1287,47 @@ export class ReplicaManager {
       return;
     }
     this.fetchInFlight.set(leaderId, fx.nowUs);
-    const request: ReplicaFetchRequest = { type: 'ReplicaFetch', bytes: DATA_HEADER_BYTES + partitions.length * 32, replicaId: this.self, brokerEpoch, partitions };
+    // KIP-227: FULL with every partition, or INCREMENTAL with the changed ones (Kafka's FetchSessionHandler.Builder).
+    const built = this.sessionHandler(leaderId).build(partitions);
+    partitions.length = 0;
+    const request: ReplicaFetchRequest = {
+      type: 'ReplicaFetch',
+      bytes: DATA_HEADER_BYTES + built.partitions.length * 32 + built.forgotten.length * 8,
+      replicaId: this.self,
+      brokerEpoch,
+      sessionId: built.sessionId,
+      sessionEpoch: built.sessionEpoch,
+      partitions: built.partitions,
+      forgotten: built.forgotten,
+    };
     fx.send(leaderId, request);
     fx.setTimer(this.timerKey(TIMER_FETCH_RETRY, leaderId), this.settings.fetchTimeoutUs);
+  }
+
+  private sessionHandler(leaderId: string): FetchSessionHandler {
+    let handler = this.sessionHandlers.get(leaderId);
+    if (handler === undefined) {
+      handler = new FetchSessionHandler();
+      this.sessionHandlers.set(leaderId, handler);
+    }
+    return handler;
+  }
+
+  /** The KIP-227 session this broker fetches from `leaderId` in (id 0: none yet), for views and tests. */
+  fetchSessionWith(leaderId: string): { readonly id: number; readonly nextEpoch: number } {
+    return this.sessionHandler(leaderId).session;
   }
 
   handleReplicaFetchResponse(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
     this.fetchInFlight.set(from, null);
     fx.cancelTimer(this.timerKey(TIMER_FETCH_RETRY, from));
+    if (!this.sessionHandler(from).handleResponse(response.error, response.sessionId)) {
+      // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no
+      // partition was answered; fetch again at once, FULL (Kafka's fetcher loops to its next fetch).
+      fx.note(`${this.self}'s fetch session with leader ${from} failed (${response.error}): it fetches again with a FULL fetch request (KIP-227)`);
+      this.sendFetch(from, fx);
+      return;
+    }
     for (const part of response.partitions) {
       const key = this.keyOf(part.topic, part.partition);
       const follower = this.followers.get(key);
@@ -1378,13 +1470,14 @@ export class ReplicaManager {
       const parked = this.parkedFetches.get(replicaId);
       if (parked !== undefined) {
         this.parkedFetches.delete(replicaId);
-        this.sendFetchResponse(parked.from, this.answerFetch(parked.request, fx, false)!, fx);
+        this.sendFetchResponse(parked.from, this.answerFetch(parked, fx, false)!, fx);
       }
     } else if (key.startsWith(TIMER_FETCH_BACKOFF)) {
       this.sendFetch(key.slice(TIMER_FETCH_BACKOFF.length), fx);
     } else if (key.startsWith(TIMER_FETCH_RETRY)) {
       const leaderId = key.slice(TIMER_FETCH_RETRY.length);
       this.fetchInFlight.set(leaderId, null);
+      this.sessionHandler(leaderId).handleError(); // no answer: the next fetch closes the session and opens another
       this.sendFetch(leaderId, fx);
     } else {
       return false;
@@ -1456,6 +1549,7 @@ export class ReplicaManager {
     let unflushedBytes = 0;
     let batches = 0;
     let segments = 0;
+    const sessions = this.fetchSessions?.view();
     for (const log of this.disk.logs.values()) {
       batches += log.batchCount;
       segments += log.segmentViews().length;
@@ -1490,6 +1584,9 @@ export class ReplicaManager {
       retentionDeletedRecords: this.retentionDeletedRecords,
       outOfRangeResets: this.outOfRangeResets,
       movedToTieredResets: this.movedToTieredResets,
+      fetchSessions: sessions?.sessions ?? 0,
+      fetchSessionPartitionsCached: sessions?.partitionsCached ?? 0,
+      fetchSessionEvictions: sessions?.evictions ?? 0,
     };
   }
 }
