@@ -291,6 +291,8 @@ export class FetchSessionHandler {
   private readonly sessionPartitions = new Map<string, FetchPartitionRequest>();
   /** The epoch of the request last built (its answer is matched against it). */
   private sentEpoch = INITIAL_EPOCH;
+  /** The entries last built, in order: most builds list the same partitions in the same order, so a place compares without a lookup. */
+  private readonly lastNext: FetchPartitionRequest[] = [];
 
   get session(): { readonly id: number; readonly nextEpoch: number } {
     return { id: this.sessionId, nextEpoch: this.nextEpoch };
@@ -299,17 +301,25 @@ export class FetchSessionHandler {
   /** The request for `next` (every partition to fetch now, in order). */
   build(next: readonly FetchPartitionRequest[]): FetchSessionRequest {
     this.sentEpoch = this.nextEpoch;
+    const last = this.lastNext;
     if (this.nextEpoch === INITIAL_EPOCH) {
       this.sessionPartitions.clear();
       for (const part of next) this.sessionPartitions.set(part.key, part);
+      last.length = 0;
+      for (const part of next) last.push(part);
       return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN }; // a copy: the caller may reuse `next`
     }
     const changed: FetchPartitionRequest[] = [];
-    for (const part of next) {
-      if (this.sessionPartitions.get(part.key) === part) continue;
+    for (let index = 0; index < next.length; index++) {
+      const part = next[index]!;
+      const previous = last[index];
+      if (previous === part) continue; // the entry built here last time, which the session holds
+      if ((previous === undefined || previous.key !== part.key) && this.sessionPartitions.get(part.key) === part) continue;
       this.sessionPartitions.set(part.key, part);
       changed.push(part);
     }
+    last.length = 0;
+    for (const part of next) last.push(part);
     let forgotten = NO_FORGOTTEN;
     if (this.sessionPartitions.size > next.length) {
       // Some partition is no longer fetched from this leader (it moved, or it is backing off).

@@ -172,6 +172,8 @@ export interface ReplicaFetchRequest extends Message {
 export interface FetchPartitionResponse {
   readonly topic: string;
   readonly partition: number;
+  /** "topic-partition", the request entry's key echoed (the follower finds its partition without building it). */
+  readonly key: string;
   readonly error: ErrorCode;
   readonly highWatermark: number;
   /** The leader's log start offset (Kafka's FetchResponse log_start_offset): followers delete below it. -1 when unknown. */

@@ -171,6 +171,8 @@ interface LeaderPartition {
   readonly topic: string;
   readonly partition: number;
   readonly log: PartitionLog;
+  /** The topic's dataReplication is "quorum" (static config: asked once, not per batch and fetch). */
+  readonly quorum: boolean;
   leaderEpoch: number;
   partitionEpoch: number;
   /** The committed ISR (from metadata). */
@@ -186,6 +188,8 @@ interface LeaderPartition {
   alterSentUs: TimeUs;
   /** The last follower dropped from the ISR, for people reading an error. */
   lastShrink: { readonly broker: string; readonly atUs: TimeUs } | null;
+  /** The produce request that last named it (handleProduce's stamp: each partition grown once per request). */
+  produceStamp: number;
 }
 
 interface FollowerPartition {
@@ -193,6 +197,8 @@ interface FollowerPartition {
   readonly topic: string;
   readonly partition: number;
   readonly log: PartitionLog;
+  /** The topic's dataReplication is "quorum" (static config). */
+  readonly quorum: boolean;
   readonly leader: string;
   leaderEpoch: number;
   highWatermark: number;
@@ -299,13 +305,15 @@ const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
-  return { topic: part.topic, partition: part.partition, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
+  return { topic: part.topic, partition: part.partition, key: part.key, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
 }
 
 export class ReplicaManager {
   private readonly leaders = new Map<string, LeaderPartition>();
   /** Bumped at every change to `leaders`: a session's cached partition resolved in an older generation is resolved again. */
   private leadersGeneration = 0;
+  /** Counts produce requests (see LeaderPartition.produceStamp). */
+  private produceStamp = 0;
   /** KIP-227, leader side: this life's fetch sessions (memory only: a restart loses them). Created at first use, with its Prng. */
   private fetchSessions: FetchSessionCache | null = null;
   /** KIP-227, follower side: a session handler per leader broker. */
@@ -594,6 +602,7 @@ export class ReplicaManager {
       topic: state.topic,
       partition: state.partition,
       log,
+      quorum: this.quorum(state.topic),
       leaderEpoch: state.leaderEpoch,
       partitionEpoch: state.partitionEpoch,
       isr: state.isr,
@@ -606,10 +615,11 @@ export class ReplicaManager {
       alterInFlight: false,
       alterSentUs: 0,
       lastShrink: null,
+      produceStamp: 0,
     };
     this.leaders.set(key, leader);
     this.leadersGeneration++;
-    if (this.quorum(state.topic)) this.appendLeaderControlBatch(leader, fx);
+    if (leader.quorum) this.appendLeaderControlBatch(leader, fx);
   }
 
   /** Quorum mode: the new epoch's first record, so the majority rule can commit what older epochs left (see the header). */
@@ -644,6 +654,7 @@ export class ReplicaManager {
       topic: state.topic,
       partition: state.partition,
       log: this.logOf(state.topic, state.partition),
+      quorum: this.quorum(state.topic),
       leader: state.leader!,
       leaderEpoch: state.leaderEpoch,
       highWatermark: Math.max(
@@ -706,9 +717,16 @@ export class ReplicaManager {
   private handleProduce(from: string, request: ProduceRequest, fx: Effects<Message>): void {
     const results: (ProducePartitionResult | null)[] = [];
     const required: number[] = [];
+    // The partitions led here that the request names, each once, in the order of its batches.
+    const grown: LeaderPartition[] = [];
+    const stamp = ++this.produceStamp;
     for (const batch of request.batches) {
       const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
+      if (leader !== undefined && leader.produceStamp !== stamp) {
+        leader.produceStamp = stamp;
+        grown.push(leader);
+      }
       if (this.offlineReason !== null) {
         // Kafka's ReplicaManager: a partition in an offline log directory answers KAFKA_STORAGE_ERROR.
         this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${key}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
@@ -721,11 +739,11 @@ export class ReplicaManager {
         continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
-      if (request.acks === -1 && leader.isr.length < minIsr && !this.quorum(batch.topic)) {
+      if (request.acks === -1 && leader.isr.length < minIsr && !leader.quorum) {
         this.answerNow(results, required, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
         continue;
       }
-      const log = this.logOf(batch.topic, batch.partition);
+      const log = leader.log;
       if (batch.producerId >= 0) {
         const recent = log.producerBatches(batch.producerId);
         const previous = recent.at(-1) ?? null;
@@ -766,7 +784,7 @@ export class ReplicaManager {
         continue;
       }
       log.append(written);
-      if (this.quorum(batch.topic)) log.flush();
+      if (leader.quorum) log.flush();
       else this.maybeFlushAfterAppend(log, fx);
       this.bytesIn += written.bytes;
       this.messagesIn += written.records;
@@ -776,11 +794,6 @@ export class ReplicaManager {
       } else {
         this.answerNow(results, required, batch, 'NONE', 'written by the leader', written.baseOffset);
       }
-    }
-    const grown = new Set<LeaderPartition>();
-    for (const batch of request.batches) {
-      const leader = this.leaders.get(this.keyOf(batch.topic, batch.partition));
-      if (leader !== undefined) grown.add(leader);
     }
     for (const leader of grown) {
       this.maybeAdvanceHighWatermark(leader, fx);
@@ -833,16 +846,16 @@ export class ReplicaManager {
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
       // Not read from the device: the answer needs only the offset (Kafka's DelayedProduce has it
       // from the append), so a segment evicted meanwhile is not read back for it.
-      const written = this.logOf(batch.topic, batch.partition).residentBatchAt(required - 1);
+      const written = leader.log.residentBatchAt(required - 1);
       parked.results[index] =
-        this.quorum(batch.topic) || leader.isr.length >= minIsr
+        leader.quorum || leader.isr.length >= minIsr
           ? {
               topic: batch.topic,
               partition: batch.partition,
               batchId: batch.batchId,
               error: 'NONE',
               baseOffset: written?.baseOffset ?? required - batch.records,
-              detail: this.quorum(batch.topic) ? 'written by a majority of the replicas' : 'written by every in-sync replica',
+              detail: leader.quorum ? 'written by a majority of the replicas' : 'written by every in-sync replica',
             }
           : {
               topic: batch.topic,
@@ -980,7 +993,7 @@ export class ReplicaManager {
         response.batches.length > 0 ||
         response.divergingEpoch !== null ||
         response.remoteSegments !== undefined ||
-        (leader !== undefined && response.highWatermark !== cached.highWatermark && this.quorum(leader.topic))
+        (leader !== undefined && response.highWatermark !== cached.highWatermark && leader.quorum)
       ) {
         urgent = true;
       }
@@ -1030,7 +1043,7 @@ export class ReplicaManager {
       this.maybeExpandIsr(leader, replicaId, fx);
       const log = leader.log;
       if (cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
-      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
+      return { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
     }
     if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
     if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
@@ -1052,7 +1065,7 @@ export class ReplicaManager {
     // that restarted empty at the log start knows no epoch yet: -1, nothing to check).
     if (part.fetchOffset > log.endOffset || (part.lastFetchedEpoch >= 0 && log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch)) {
       const diverging = log.endOffsetForEpoch(part.lastFetchedEpoch);
-      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging };
+      return { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging };
     }
     // Kafka's Replica.updateFetchState: caught up if it reached the leader's end now, or the end
     // the leader had when it last fetched.
@@ -1069,7 +1082,7 @@ export class ReplicaManager {
     // Nothing new (KIP-227's incremental fetch leaves such partitions out).
     const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
     if (batches.length === 0 && !remoteNews && cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
-    const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
+    const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
     return remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response;
   }
 
@@ -1105,7 +1118,7 @@ export class ReplicaManager {
    * epoch's first record (see the header).
    */
   private maybeAdvanceHighWatermark(leader: LeaderPartition, fx: Effects<Message>): void {
-    if (this.quorum(leader.topic)) {
+    if (leader.quorum) {
       const candidate = majorityHighWatermark(leader.log.endOffset, [...leader.followers.values()].map((progress) => progress.leo ?? -1));
       if (candidate > leader.epochStartOffset) this.setHighWatermark(leader, candidate, fx);
       return;
@@ -1125,7 +1138,7 @@ export class ReplicaManager {
     this.completeParkedProduces(fx);
     // A follower's parked fetch waits for records, not for the high watermark (see answerFetch);
     // quorum mode tells followers at once, as KRaft's leader does.
-    if (this.quorum(leader.topic)) this.wakeParkedFetches(fx, leader);
+    if (leader.quorum) this.wakeParkedFetches(fx, leader);
     this.onHighWatermark?.(leader.key, leader.highWatermark, fx);
   }
 
@@ -1329,7 +1342,7 @@ export class ReplicaManager {
       return;
     }
     for (const part of response.partitions) {
-      const key = this.keyOf(part.topic, part.partition);
+      const key = part.key;
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from) continue;
       if (part.remoteSegments !== undefined) follower.log.setRemoteSegments(part.remoteSegments);
@@ -1365,7 +1378,7 @@ export class ReplicaManager {
         log.append(batch);
         this.replicationBytesIn += batch.bytes;
       }
-      if (this.quorum(part.topic)) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
+      if (follower.quorum) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
       else if (part.batches.length > 0) this.maybeFlushAfterAppend(log, fx);
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
       // Kafka's ReplicaFetcherThread.processPartitionData: the follower takes the leader's log start
@@ -1541,7 +1554,7 @@ export class ReplicaManager {
     let underMinIsr = 0;
     for (const leader of this.leaders.values()) {
       if (leader.isr.length < leader.replicas.length) underReplicated++;
-      if (!this.quorum(leader.topic) && leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
+      if (!leader.quorum && leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
     }
     let records = 0;
     let bytes = 0;
