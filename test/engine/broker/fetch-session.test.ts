@@ -72,10 +72,11 @@ class Broker {
     };
   }
 
-  /** Fires the timer whose key starts with `prefix` (it must be armed). */
+  /** Moves the clock to the timer whose key starts with `prefix` (it must be armed) and fires it. */
   fire(prefix: string): void {
     const key = [...this.timers.keys()].find((candidate) => candidate.startsWith(prefix));
     expect(key, `${this.id} has a timer ${prefix}`).toBeDefined();
+    this.world.nowUs = Math.max(this.world.nowUs, this.timers.get(key!)!);
     this.timers.delete(key!);
     this.replicas.handleTimer(key!, this.fx());
   }
@@ -289,6 +290,25 @@ describe('KIP-227 fetch sessions between a follower and its leader', () => {
     const reopened = world.deliverOne<ReplicaFetchResponse>('ReplicaFetchResponse');
     expect(reopened.sessionId).not.toBe(sessionId);
     expect(leader.replicas.view().fetchSessions).toBe(1);
+  });
+
+  it('a parked fetch is answered at its own replica.fetch.wait.max.ms, though the park timer was armed for an earlier fetch', () => {
+    const { world } = withSession(2);
+    const leader = world.broker('b1');
+    const start = world.nowUs;
+    world.deliverOne('ReplicaFetch'); // parks until start + 500 ms
+    world.nowUs += 10_000;
+    world.produce(0, 5, 0); // records: that fetch is answered at once; its timer stays armed
+    world.deliverOne('ReplicaFetchResponse');
+    world.nowUs = start + 200_000;
+    world.deliverOne('ReplicaFetch'); // at the log end: it parks until start + 700 ms
+    leader.fire('rm:fetch-park:'); // start + 500 ms: armed for the first fetch; armed again for this one
+    expect(world.nowUs).toBe(start + 500_000);
+    expect(world.outbox.filter((sent) => sent.message.type === 'ReplicaFetchResponse')).toEqual([]);
+    leader.fire('rm:fetch-park:');
+    expect(world.nowUs).toBe(start + 700_000);
+    const answer = world.deliverOne<ReplicaFetchResponse>('ReplicaFetchResponse');
+    expect(answer.partitions.map((part) => [part.key, part.highWatermark])).toEqual([['orders-0', 5]]);
   });
 
   it('with max.incremental.fetch.session.cache.slots = 0 there are no sessions: every fetch is FULL and every answer whole', () => {
