@@ -260,6 +260,7 @@ class BrokerMember implements ProcessLogic<Message> {
         fetchMaxBytes: kafka['replica.fetch.max.bytes'],
         fetchTimeoutUs: kafka['replica.socket.timeout.ms'] * US_PER_MS,
         fetchBackoffUs: kafka['replica.fetch.backoff.ms'] * US_PER_MS,
+        fetchSessionCacheSlots: kafka['max.incremental.fetch.session.cache.slots'],
         minInsyncReplicas: minInsyncReplicasOf(image, kafka['min.insync.replicas']),
         dataReplication: dataReplicationOf(config),
         logConfig: logConfigsOf(config, image),

@@ -78,6 +78,8 @@ export const kafkaConfigSchema = strictObject({
   'replica.fetch.max.bytes': integerIn(1_024, 1_073_741_824, 'bytes').default(1_048_576),
   'replica.socket.timeout.ms': integerIn(10, 3_600_000, 'ms').default(30_000),
   'replica.fetch.backoff.ms': integerIn(0, 600_000, 'ms').default(1_000),
+  /** KIP-227: incremental fetch sessions a broker keeps for its followers' fetches (0: none; every fetch is then FULL). */
+  'max.incremental.fetch.session.cache.slots': integerIn(0, 1_000_000).default(1_000),
   /** KIP-405: brokers may keep older segments in remote storage; here, the object store process. */
   'remote.log.storage.system.enable': z.boolean({ error: 'true or false' }).default(false),
   /** KIP-405 (RemoteLogManagerConfig): how often each leader's RLMTask copies segments and expires remote ones (30 s). */

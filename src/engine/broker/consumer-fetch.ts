@@ -18,6 +18,12 @@
 //            until the object arrives or fetch.max.wait.ms passes (then it is answered empty and
 //            the consumer asks again).
 //
+// One timer for all parked fetches: it is armed for the earliest deadline of a fetch still parked
+// (fetch.max.wait.ms after it parked), and, when it fires, answers every fetch whose deadline has
+// come, in deadline order (then arrival), and is armed for the next. A fetch answered early leaves
+// its entry in the deadline queue, dropped when reached (or when such entries outnumber the live
+// ones): no timer is set and cancelled per fetch.
+//
 // Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
 // walks all parked fetches on a high watermark advance (they are indexed by partition).
 
@@ -37,7 +43,7 @@ import { DATA_HEADER_BYTES, type ErrorCode, type LogBatch } from './protocol';
 import type { ReplicaManager } from './replica-manager';
 import type { RemoteLogManager } from './remote-log-manager';
 
-const TIMER_PARK = 'cf:park:';
+const TIMER_PARK = 'cf:park';
 /** Consumer fetches waiting on one broker at most; beyond it a fetch is answered at once, empty. */
 export const PARKED_CONSUMER_FETCHES_MAX = 10_000;
 /** Bytes a partition's entry adds to a fetch response, besides its batches. */
@@ -53,8 +59,6 @@ interface ParkedConsumerFetch {
   readonly id: number;
   readonly from: string;
   readonly request: ConsumerFetchRequest;
-  /** Its park timer's key, built once: cancelling with the same string spares a new string and its hashing. */
-  readonly timerKey: string;
   /** When fetch.max.wait.ms runs out for it. */
   readonly deadlineUs: number;
 }
@@ -76,6 +80,11 @@ export class ConsumerFetchHandler {
   /** Partition key -> ids of parked fetches naming it (answered when its high watermark moves); ids of answered fetches linger until the next look. */
   private readonly parkedByPartition = new Map<string, number[]>();
   private nextParkId = 1;
+  /** Parked fetches by (deadline, id), from `deadlinesHead` on; entries of fetches answered early stay until reached or compacted. */
+  private deadlines: ParkedConsumerFetch[] = [];
+  private deadlinesHead = 0;
+  /** When the park timer is due, or null when it is not armed. */
+  private parkTimerDueUs: number | null = null;
   private served = 0;
   private bytesServed = 0;
   private batchesHeldBack = 0;
@@ -101,14 +110,38 @@ export class ConsumerFetchHandler {
       return;
     }
     const id = this.nextParkId++;
-    const timerKey = `${TIMER_PARK}${id}`;
-    this.parked.set(id, { id, from, request, timerKey, deadlineUs: fx.nowUs + request.maxWaitUs });
+    const parked: ParkedConsumerFetch = { id, from, request, deadlineUs: fx.nowUs + request.maxWaitUs };
+    this.parked.set(id, parked);
     for (const part of request.partitions) {
       const ids = this.parkedByPartition.get(part.key);
       if (ids === undefined) this.parkedByPartition.set(part.key, [id]);
       else ids.push(id);
     }
-    fx.setTimer(timerKey, request.maxWaitUs);
+    this.enqueueDeadline(parked);
+    if (this.parkTimerDueUs === null || parked.deadlineUs < this.parkTimerDueUs) {
+      this.parkTimerDueUs = parked.deadlineUs;
+      fx.setTimer(TIMER_PARK, request.maxWaitUs);
+    }
+  }
+
+  /** Into the deadline queue, after every entry due at or before it (ids grow, so ties keep arrival order). */
+  private enqueueDeadline(parked: ParkedConsumerFetch): void {
+    const queue = this.deadlines;
+    if (queue.length - this.deadlinesHead > 2 * this.parked.size + 64) {
+      // Mostly fetches answered early: keep the live ones (the bound: twice the parked fetches, plus 64).
+      this.deadlines = queue.slice(this.deadlinesHead).filter((entry) => this.parked.get(entry.id) === entry);
+      this.deadlinesHead = 0;
+    }
+    const live = this.deadlines;
+    let low = this.deadlinesHead;
+    let high = live.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (live[middle]!.deadlineUs <= parked.deadlineUs) low = middle + 1;
+      else high = middle;
+    }
+    if (low === live.length) live.push(parked);
+    else live.splice(low, 0, parked);
   }
 
   /**
@@ -134,17 +167,13 @@ export class ConsumerFetchHandler {
         ids[kept++] = id;
         continue;
       }
-      if (this.toDisk(parked, fx)) {
-        fx.cancelTimer(parked.timerKey);
-        continue; // out of the index: it is no longer parked
-      }
+      if (this.toDisk(parked, fx)) continue; // out of the index: it is no longer parked (its deadline entry is dropped when reached)
       const answer = this.answer(parked.request, fx);
       if (answer.bytes < parked.request.minBytes && !answer.hasError) {
         ids[kept++] = id;
         continue;
       }
       this.parked.delete(id);
-      fx.cancelTimer(parked.timerKey); // the string it was armed with: the kernel finds it without hashing a new one
       this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
     }
     if (kept === 0) this.parkedByPartition.delete(key);
@@ -152,23 +181,44 @@ export class ConsumerFetchHandler {
   }
 
   handleTimer(key: string, fx: Effects<Message>): boolean {
-    if (!key.startsWith(TIMER_PARK)) return false;
-    const parked = this.parked.get(Number(key.slice(TIMER_PARK.length)));
-    if (parked !== undefined) {
-      this.parked.delete(parked.id);
-      // Out of the index too: a partition whose high watermark never moves would otherwise keep its id forever.
-      for (const part of parked.request.partitions) {
-        const ids = this.parkedByPartition.get(part.key);
-        if (ids === undefined) continue;
-        const at = ids.indexOf(parked.id);
-        if (at >= 0) ids.splice(at, 1);
-        if (ids.length === 0) this.parkedByPartition.delete(part.key);
+    if (key !== TIMER_PARK) return false;
+    this.parkTimerDueUs = null;
+    // Every fetch whose fetch.max.wait.ms is over, in deadline order; then the timer for the next one still parked.
+    while (this.deadlinesHead < this.deadlines.length) {
+      const parked = this.deadlines[this.deadlinesHead]!;
+      if (this.parked.get(parked.id) !== parked) {
+        this.deadlinesHead++; // answered early
+        continue;
       }
-      if (this.toDisk(parked, fx)) return true;
-      const answer = this.answer(parked.request, fx);
-      this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
+      if (parked.deadlineUs > fx.nowUs) {
+        this.parkTimerDueUs = parked.deadlineUs;
+        fx.setTimer(TIMER_PARK, parked.deadlineUs - fx.nowUs);
+        break;
+      }
+      this.deadlinesHead++;
+      this.expire(parked, fx);
+    }
+    if (this.deadlinesHead === this.deadlines.length) {
+      this.deadlines.length = 0;
+      this.deadlinesHead = 0;
     }
     return true;
+  }
+
+  /** A parked fetch's fetch.max.wait.ms is over: answered with what it has (or sent to the disk reads). */
+  private expire(parked: ParkedConsumerFetch, fx: Effects<Message>): void {
+    this.parked.delete(parked.id);
+    // Out of the index too: a partition whose high watermark never moves would otherwise keep its id forever.
+    for (const part of parked.request.partitions) {
+      const ids = this.parkedByPartition.get(part.key);
+      if (ids === undefined) continue;
+      const at = ids.indexOf(parked.id);
+      if (at >= 0) ids.splice(at, 1);
+      if (ids.length === 0) this.parkedByPartition.delete(part.key);
+    }
+    if (this.toDisk(parked, fx)) return;
+    const answer = this.answer(parked.request, fx);
+    this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
   }
 
   /**

@@ -20,7 +20,11 @@ export type ErrorCode =
   /** KIP-405: a follower fetched below the leader's local log start; those records are only in the remote tier. */
   | 'OFFSET_MOVED_TO_TIERED_STORAGE'
   /** The partition's log directory is offline on that broker (a write failed: a full disk). Kafka's KafkaStorageException, retriable. */
-  | 'KAFKA_STORAGE_ERROR';
+  | 'KAFKA_STORAGE_ERROR'
+  /** KIP-227: an incremental fetch named a session the leader does not have (it restarted, or evicted it). */
+  | 'FETCH_SESSION_ID_NOT_FOUND'
+  /** KIP-227: an incremental fetch carried an epoch other than the one its session expects. */
+  | 'INVALID_FETCH_SESSION_EPOCH';
 
 /** Errors a producer retries (after refreshing metadata where the leader may have moved). */
 export const RETRIABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([
@@ -141,16 +145,35 @@ export interface FetchPartitionRequest {
   readonly currentLeaderEpoch: number;
 }
 
+/** A partition a follower's incremental fetch drops from its session (Kafka's ForgottenTopic). */
+export interface ForgottenPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: string;
+}
+
 export interface ReplicaFetchRequest extends Message {
   readonly type: 'ReplicaFetch';
   readonly replicaId: string;
   readonly brokerEpoch: number;
+  /**
+   * KIP-227 (fetch-session.ts): the session this fetch belongs to (0: none) and its epoch (0: a
+   * FULL fetch that asks for a new session; -1: a FULL fetch that wants none; above 0: INCREMENTAL).
+   * Absent: a sessionless FULL fetch, as Fetch versions before 7.
+   */
+  readonly sessionId?: number;
+  readonly sessionEpoch?: number;
+  /** FULL: every partition fetched; INCREMENTAL: those added to the session or changed since. */
   readonly partitions: readonly FetchPartitionRequest[];
+  /** INCREMENTAL: partitions the session is to drop (Kafka's forgotten_topics_data). */
+  readonly forgotten?: readonly ForgottenPartition[];
 }
 
 export interface FetchPartitionResponse {
   readonly topic: string;
   readonly partition: number;
+  /** "topic-partition", the request entry's key echoed (the follower finds its partition without building it). */
+  readonly key: string;
   readonly error: ErrorCode;
   readonly highWatermark: number;
   /** The leader's log start offset (Kafka's FetchResponse log_start_offset): followers delete below it. -1 when unknown. */
@@ -166,6 +189,11 @@ export interface FetchPartitionResponse {
 
 export interface ReplicaFetchResponse extends Message {
   readonly type: 'ReplicaFetchResponse';
+  /** KIP-227: a session error (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH) answers no partition. */
+  readonly error: ErrorCode;
+  /** KIP-227: the session the fetch belongs to, or that its FULL fetch opened; 0: none. */
+  readonly sessionId: number;
+  /** FULL fetch: every partition; INCREMENTAL: those with records, an error, a divergence or news of the high watermark or log start. */
   readonly partitions: readonly FetchPartitionResponse[];
 }
 

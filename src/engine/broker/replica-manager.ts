@@ -10,6 +10,11 @@
 //             smaller than min.insync.replicas; shrinks the ISR of followers not caught up for
 //             replica.lag.time.max.ms and expands it when they catch up to the high watermark, by
 //             AlterPartition to the controller (the change takes effect when committed).
+//   sessions  follower fetches run in KIP-227 incremental fetch sessions (fetch-session.ts): the
+//             first fetch to a leader is FULL, later ones carry only the partitions whose fetch
+//             offset, epoch or log start changed; the leader keeps each session's partitions and
+//             answers only those with news. The session cache is memory: a restarted leader
+//             answers FETCH_SESSION_ID_NOT_FOUND and the follower starts over with a FULL fetch.
 //   follower  fetches from its leader (one fetch in flight per leader broker, long-polled there),
 //             appends what it gets, truncates on divergence, and takes the leader's high watermark
 //             and log start offset; below the leader's log start (OFFSET_OUT_OF_RANGE) it
@@ -65,12 +70,14 @@ import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndReques
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
 import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type RemoteLogSegmentMetadata, type UnflushedLossCause } from './partition-log';
+import { FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FetchSessionHandler, FINAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchContext } from './fetch-session';
 import {
   DATA_HEADER_BYTES,
   type DataRequest,
   type ErrorCode,
   type FetchPartitionRequest,
   type FetchPartitionResponse,
+  type ForgottenPartition,
   type InitProducerIdResponse,
   type InternalRecord,
   type LogBatch,
@@ -110,6 +117,8 @@ export interface ReplicaSettings {
   readonly fetchTimeoutUs: TimeUs;
   /** replica.fetch.backoff.ms (1000): a partition whose fetch failed waits this long before it is fetched again. */
   readonly fetchBackoffUs: TimeUs;
+  /** max.incremental.fetch.session.cache.slots (1000): KIP-227 fetch sessions this broker keeps as a leader. */
+  readonly fetchSessionCacheSlots?: number;
   /** min.insync.replicas for a topic (topic config, else the broker default). */
   readonly minInsyncReplicas: (topic: string) => number;
   /** Per topic: "isr" (Kafka) or "quorum" (commit by a majority of the replicas; see the header). */
@@ -151,9 +160,6 @@ interface FollowerProgress {
   lastFetchUs: TimeUs;
   /** The leader's log end when this follower last fetched (Kafka's lastFetchLeaderLogEndOffset). */
   lastFetchLeaderLeo: number;
-  sentHighWatermark: number;
-  /** The log start offset last sent to it: a change is news too (Kafka's fetch sessions send it). */
-  sentLogStartOffset: number;
   /** Tiered topics: the remote segment metadata last sent to it (by identity: the list is replaced whole on a change). */
   sentRemoteSegments: readonly RemoteLogSegmentMetadata[] | null;
   /** The fetch entry it last passed every check with (entries are immutable: the same one means the same offsets and epochs). */
@@ -165,6 +171,8 @@ interface LeaderPartition {
   readonly topic: string;
   readonly partition: number;
   readonly log: PartitionLog;
+  /** The topic's dataReplication is "quorum" (static config: asked once, not per batch and fetch). */
+  readonly quorum: boolean;
   leaderEpoch: number;
   partitionEpoch: number;
   /** The committed ISR (from metadata). */
@@ -180,6 +188,8 @@ interface LeaderPartition {
   alterSentUs: TimeUs;
   /** The last follower dropped from the ISR, for people reading an error. */
   lastShrink: { readonly broker: string; readonly atUs: TimeUs } | null;
+  /** The produce request that last named it (handleProduce's stamp: each partition grown once per request). */
+  produceStamp: number;
 }
 
 interface FollowerPartition {
@@ -187,6 +197,8 @@ interface FollowerPartition {
   readonly topic: string;
   readonly partition: number;
   readonly log: PartitionLog;
+  /** The topic's dataReplication is "quorum" (static config). */
+  readonly quorum: boolean;
   readonly leader: string;
   leaderEpoch: number;
   highWatermark: number;
@@ -206,9 +218,19 @@ interface ParkedProduce {
   readonly deadlineUs: TimeUs;
 }
 
+/** A follower fetch being answered, or waiting in the purgatory: its request and its session context (fetch-session.ts). */
 interface ParkedFetch {
   readonly from: string;
   readonly request: ReplicaFetchRequest;
+  readonly context: Exclude<FetchContext, { kind: 'error' }>;
+  /** When its replica.fetch.wait.max.ms runs out (set when it parks). */
+  deadlineUs: TimeUs;
+}
+
+/** What a session's cached partition resolves to on this leader (checked against `leadersGeneration`). */
+interface ResolvedPartition {
+  readonly leader: LeaderPartition | undefined;
+  readonly progress: FollowerProgress | undefined;
 }
 
 export interface ReplicaView {
@@ -251,6 +273,10 @@ export interface ReplicaView {
   readonly outOfRangeResets: number;
   /** KIP-405: follower partitions that fell below their leader's local log start and restarted there (OFFSET_MOVED_TO_TIERED_STORAGE). */
   readonly movedToTieredResets: number;
+  /** KIP-227, as a leader: Kafka's NumIncrementalFetchSessions, NumIncrementalFetchPartitionsCached, and sessions evicted this life. */
+  readonly fetchSessions: number;
+  readonly fetchSessionPartitionsCached: number;
+  readonly fetchSessionEvictions: number;
 }
 
 /**
@@ -278,25 +304,38 @@ export function partitionKey(topic: string, partition: number): string {
 const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
-/** A follower fetch's answer as it is built: per partition answered, the follower's progress there (to record what was sent). */
-interface FetchAnswer {
-  readonly responses: FetchPartitionResponse[];
-  readonly progress: (FollowerProgress | undefined)[];
-  /** Something that must not wait in the purgatory: records, an error, a divergence (see answerFetch). */
-  urgent: boolean;
-}
+const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
-  return { topic: part.topic, partition: part.partition, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
+  return { topic: part.topic, partition: part.partition, key: part.key, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
 }
 
 export class ReplicaManager {
   private readonly leaders = new Map<string, LeaderPartition>();
+  /** Bumped at every change to `leaders`: a session's cached partition resolved in an older generation is resolved again. */
+  private leadersGeneration = 0;
+  /** Counts produce requests (see LeaderPartition.produceStamp). */
+  private produceStamp = 0;
+  /** KIP-227, leader side: this life's fetch sessions (memory only: a restart loses them). Created at first use, with its Prng. */
+  private fetchSessions: FetchSessionCache | null = null;
+  /** KIP-227, follower side: a session handler per leader broker. */
+  private readonly sessionHandlers = new Map<string, FetchSessionHandler>();
+  /** The partitions a fetch about to be sent names, reused from send to send (the session handler copies what it keeps). */
+  private readonly nextFetchScratch: FetchPartitionRequest[] = [];
   private readonly followers = new Map<string, FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
   private parkedProduces: ParkedProduce[] = [];
   private readonly parkedFetches = new Map<string, ParkedFetch>();
+  /**
+   * Replicas whose park timer is armed, and leaders whose fetch-retry timer is armed. Each timer
+   * stays armed across fetches and, when it fires early for the fetch now waiting (an earlier one
+   * was answered), is armed again for that fetch's own deadline: the answers come exactly when
+   * before, without a timer set and cancelled per fetch (about 10,000 a simulated second at the
+   * reference load).
+   */
+  private readonly parkTimerArmed = new Set<string>();
+  private readonly retryTimerArmed = new Set<string>();
   /** Leader broker -> when the fetch to it was sent (null: none in flight). */
   private readonly fetchInFlight = new Map<string, TimeUs | null>();
   /** Per-peer timer keys, built once: a fresh string per call would be hashed again at every timer set and cancel. */
@@ -567,13 +606,14 @@ export class ReplicaManager {
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentHighWatermark: -1, sentLogStartOffset: -1, sentRemoteSegments: null, lastPart: null });
+      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentRemoteSegments: null, lastPart: null });
     }
     const leader: LeaderPartition = {
       key,
       topic: state.topic,
       partition: state.partition,
       log,
+      quorum: this.quorum(state.topic),
       leaderEpoch: state.leaderEpoch,
       partitionEpoch: state.partitionEpoch,
       isr: state.isr,
@@ -586,9 +626,11 @@ export class ReplicaManager {
       alterInFlight: false,
       alterSentUs: 0,
       lastShrink: null,
+      produceStamp: 0,
     };
     this.leaders.set(key, leader);
-    if (this.quorum(state.topic)) this.appendLeaderControlBatch(leader, fx);
+    this.leadersGeneration++;
+    if (leader.quorum) this.appendLeaderControlBatch(leader, fx);
   }
 
   /** Quorum mode: the new epoch's first record, so the majority rule can commit what older epochs left (see the header). */
@@ -612,6 +654,7 @@ export class ReplicaManager {
     const wasLeader = this.leaders.get(key);
     if (wasLeader !== undefined) {
       this.leaders.delete(key);
+      this.leadersGeneration++;
       this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} is no longer the leader of ${key} (leader epoch ${state.leaderEpoch}: ${state.leader})`, fx);
     }
     const existing = this.followers.get(key);
@@ -622,6 +665,7 @@ export class ReplicaManager {
       topic: state.topic,
       partition: state.partition,
       log: this.logOf(state.topic, state.partition),
+      quorum: this.quorum(state.topic),
       leader: state.leader!,
       leaderEpoch: state.leaderEpoch,
       highWatermark: Math.max(
@@ -636,7 +680,10 @@ export class ReplicaManager {
   }
 
   private stopReplica(key: string, fx: Effects<Message>): void {
-    if (this.leaders.delete(key)) this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} no longer leads ${key}`, fx);
+    if (this.leaders.delete(key)) {
+      this.leadersGeneration++;
+      this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} no longer leads ${key}`, fx);
+    }
     if (this.followers.delete(key)) this.followersByLeaderCache = null;
   }
 
@@ -681,9 +728,16 @@ export class ReplicaManager {
   private handleProduce(from: string, request: ProduceRequest, fx: Effects<Message>): void {
     const results: (ProducePartitionResult | null)[] = [];
     const required: number[] = [];
+    // The partitions led here that the request names, each once, in the order of its batches.
+    const grown: LeaderPartition[] = [];
+    const stamp = ++this.produceStamp;
     for (const batch of request.batches) {
       const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
+      if (leader !== undefined && leader.produceStamp !== stamp) {
+        leader.produceStamp = stamp;
+        grown.push(leader);
+      }
       if (this.offlineReason !== null) {
         // Kafka's ReplicaManager: a partition in an offline log directory answers KAFKA_STORAGE_ERROR.
         this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${key}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
@@ -696,11 +750,11 @@ export class ReplicaManager {
         continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
-      if (request.acks === -1 && leader.isr.length < minIsr && !this.quorum(batch.topic)) {
+      if (request.acks === -1 && leader.isr.length < minIsr && !leader.quorum) {
         this.answerNow(results, required, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
         continue;
       }
-      const log = this.logOf(batch.topic, batch.partition);
+      const log = leader.log;
       if (batch.producerId >= 0) {
         const recent = log.producerBatches(batch.producerId);
         const previous = recent.at(-1) ?? null;
@@ -741,7 +795,7 @@ export class ReplicaManager {
         continue;
       }
       log.append(written);
-      if (this.quorum(batch.topic)) log.flush();
+      if (leader.quorum) log.flush();
       else this.maybeFlushAfterAppend(log, fx);
       this.bytesIn += written.bytes;
       this.messagesIn += written.records;
@@ -751,11 +805,6 @@ export class ReplicaManager {
       } else {
         this.answerNow(results, required, batch, 'NONE', 'written by the leader', written.baseOffset);
       }
-    }
-    const grown = new Set<LeaderPartition>();
-    for (const batch of request.batches) {
-      const leader = this.leaders.get(this.keyOf(batch.topic, batch.partition));
-      if (leader !== undefined) grown.add(leader);
     }
     for (const leader of grown) {
       this.maybeAdvanceHighWatermark(leader, fx);
@@ -808,16 +857,16 @@ export class ReplicaManager {
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
       // Not read from the device: the answer needs only the offset (Kafka's DelayedProduce has it
       // from the append), so a segment evicted meanwhile is not read back for it.
-      const written = this.logOf(batch.topic, batch.partition).residentBatchAt(required - 1);
+      const written = leader.log.residentBatchAt(required - 1);
       parked.results[index] =
-        this.quorum(batch.topic) || leader.isr.length >= minIsr
+        leader.quorum || leader.isr.length >= minIsr
           ? {
               topic: batch.topic,
               partition: batch.partition,
               batchId: batch.batchId,
               error: 'NONE',
               baseOffset: written?.baseOffset ?? required - batch.records,
-              detail: this.quorum(batch.topic) ? 'written by a majority of the replicas' : 'written by every in-sync replica',
+              detail: leader.quorum ? 'written by a majority of the replicas' : 'written by every in-sync replica',
             }
           : {
               topic: batch.topic,
@@ -881,22 +930,52 @@ export class ReplicaManager {
 
   // ---- replica fetch, leader side -------------------------------------------------------------
 
+  /** This life's fetch session cache (KIP-227), created at first use: its ids come from a stream forked for this life. */
+  private sessionCache(fx: Effects<Message>): FetchSessionCache {
+    this.fetchSessions ??= new FetchSessionCache(this.settings.fetchSessionCacheSlots ?? FETCH_SESSION_CACHE_SLOTS_DEFAULT, fx.prng.fork(`fetch-sessions@${fx.nowUs}`));
+    return this.fetchSessions;
+  }
+
   private handleReplicaFetch(from: string, request: ReplicaFetchRequest, fx: Effects<Message>): void {
-    const responses = this.answerFetch(request, fx, true);
-    if (responses === null) {
-      // Long poll: no records, error or divergence for this follower (replica.fetch.min.bytes = 1
-      // not reached); hold the fetch until there are, or the wait ends.
-      this.parkedFetches.set(request.replicaId, { from, request });
-      fx.setTimer(this.timerKey(TIMER_FETCH_PARK, request.replicaId), this.settings.fetchMaxWaitUs);
+    // Kafka's FetchManager.newContext: the request's session fields say which partitions to answer.
+    const context = this.sessionCache(fx).newContext(request.sessionId ?? INVALID_SESSION_ID, request.sessionEpoch ?? FINAL_EPOCH, request.partitions, request.forgotten ?? NO_FORGOTTEN, fx.nowUs);
+    if (context.kind === 'error') {
+      // Kafka's SessionErrorContext: no partition, and the follower starts a new session.
+      const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes: DATA_HEADER_BYTES, error: context.error, sessionId: INVALID_SESSION_ID, partitions: [] };
+      fx.send(from, response);
       return;
     }
-    this.sendFetchResponse(from, responses, fx);
+    const fetch: ParkedFetch = { from, request, context, deadlineUs: 0 };
+    const response = this.answerFetch(fetch, fx, true);
+    if (response === null) {
+      // Long poll: no records, error or divergence for this follower (replica.fetch.min.bytes = 1
+      // not reached); hold the fetch until there are, or the wait ends.
+      fetch.deadlineUs = fx.nowUs + this.settings.fetchMaxWaitUs;
+      this.parkedFetches.set(request.replicaId, fetch);
+      if (!this.parkTimerArmed.has(request.replicaId)) {
+        this.parkTimerArmed.add(request.replicaId);
+        fx.setTimer(this.timerKey(TIMER_FETCH_PARK, request.replicaId), this.settings.fetchMaxWaitUs);
+      }
+      return;
+    }
+    this.sendFetchResponse(from, response, fx);
+  }
+
+  /** A session's cached partition as this leader has it now: resolved again only after `leaders` changed. */
+  private resolve(cached: CachedPartition, replicaId: string): ResolvedPartition {
+    if (cached.resolvedGeneration === this.leadersGeneration) return cached.resolved as ResolvedPartition;
+    const leader = this.leaders.get(cached.part.key);
+    const resolved: ResolvedPartition = { leader, progress: leader?.followers.get(replicaId) };
+    cached.resolved = resolved;
+    cached.resolvedGeneration = this.leadersGeneration;
+    return resolved;
   }
 
   /**
-   * Answers each partition of a follower's fetch, leaving out the ones with nothing new for it:
-   * no records, no divergence, no error, and the high watermark and log start it already has (as
-   * Kafka's incremental fetch sessions do, KIP-227).
+   * Answers each partition of a follower's fetch: every partition of a FULL fetch, and of an
+   * INCREMENTAL one's session only those with news: records, a divergence, an error, or a high
+   * watermark or log start other than the one last sent in the session (Kafka's
+   * CachedPartition.maybeUpdateResponseData, KIP-227).
    *
    * With `mayWait` (a fetch just arrived), returns null when the answer may wait: Kafka's
    * ReplicaManager.fetchMessages answers at once only when the bytes readable reach
@@ -907,62 +986,69 @@ export class ReplicaManager {
    * ends. Quorum-mode topics answer a high watermark the follower lacks at once, as KRaft's leader
    * does (KafkaRaftClient.handleFetchRequest, isHighWatermarkUpdated, KIP-1166). Remote segment
    * metadata news also goes at once (Kafka carries it in its own topic, not in fetches).
-   * What is returned is sent, and recorded as sent here.
+   * What is returned is sent, and recorded as sent here: in the session's cached partitions, and
+   * a FULL fetch's answer opens its session (FullFetchContext.updateAndGenerateResponseData).
    */
-  private answerFetch(request: ReplicaFetchRequest, fx: Effects<Message>, mayWait: boolean): FetchPartitionResponse[] | null {
-    const answer: FetchAnswer = { responses: [], progress: [], urgent: false };
-    for (const part of request.partitions) this.answerPartitionFetch(this.leaders.get(part.key), request.replicaId, part, fx, answer);
-    if (mayWait && !answer.urgent && request.partitions.length > 0) return null;
-    const { responses, progress } = answer;
-    for (let index = 0; index < responses.length; index++) {
-      const follower = progress[index];
-      if (follower === undefined) continue;
-      const response = responses[index]!;
-      follower.sentHighWatermark = response.highWatermark;
-      follower.sentLogStartOffset = response.logStartOffset;
-      if (response.remoteSegments !== undefined) follower.sentRemoteSegments = response.remoteSegments;
+  private answerFetch(fetch: ParkedFetch, fx: Effects<Message>, mayWait: boolean): ReplicaFetchResponse | null {
+    const context = fetch.context;
+    const replicaId = fetch.request.replicaId;
+    const cachedPartitions = context.kind === 'incremental' ? context.session.partitions : context.partitions;
+    const responses: FetchPartitionResponse[] = [];
+    // Not reused between calls: answering may complete a high watermark that answers other parked fetches (quorum mode).
+    const included: CachedPartition[] = [];
+    let urgent = false;
+    for (const cached of cachedPartitions) {
+      const { leader, progress } = this.resolve(cached, replicaId);
+      const response = this.partitionFetchResponse(leader, progress, replicaId, cached, fx);
+      if (response === null) continue;
+      responses.push(response);
+      included.push(cached);
+      if (
+        response.error !== 'NONE' ||
+        response.batches.length > 0 ||
+        response.divergingEpoch !== null ||
+        response.remoteSegments !== undefined ||
+        (leader !== undefined && response.highWatermark !== cached.highWatermark && leader.quorum)
+      ) {
+        urgent = true;
+      }
     }
-    return responses;
+    if (mayWait && !urgent && cachedPartitions.length > 0) return null;
+    for (let index = 0; index < included.length; index++) {
+      const cached = included[index]!;
+      const response = responses[index]!;
+      // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
+      cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
+      cached.logStartOffset = response.logStartOffset;
+      if (response.remoteSegments !== undefined) {
+        const progress = (cached.resolved as ResolvedPartition | null)?.progress;
+        if (progress !== undefined) progress.sentRemoteSegments = response.remoteSegments;
+      }
+    }
+    let sessionId = INVALID_SESSION_ID;
+    if (context.kind === 'incremental') sessionId = context.session.id;
+    else if (context.createSession) sessionId = this.sessionCache(fx).maybeCreateSession(fx.nowUs, true, context.partitions); // followers' sessions are privileged
+    let bytes = DATA_HEADER_BYTES;
+    let recordBytes = 0;
+    for (const part of responses) {
+      bytes += 24;
+      for (const batch of part.batches) recordBytes += batch.bytes;
+    }
+    this.replicationBytesOut += recordBytes;
+    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions: responses };
   }
 
-  private sendFetchResponse(to: string, partitions: FetchPartitionResponse[], fx: Effects<Message>): void {
-    let bytes = DATA_HEADER_BYTES;
-    for (const part of partitions) {
-      bytes += 24;
-      for (const batch of part.batches) bytes += batch.bytes;
-    }
-    this.replicationBytesOut += bytes - DATA_HEADER_BYTES - 24 * partitions.length;
-    const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes, partitions };
+  private sendFetchResponse(to: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
     fx.send(to, response);
   }
 
   /**
-   * One partition of a follower's fetch, added to `answer` unless there is nothing new for it: no
-   * records, no divergence, no error, and the high watermark and log start it was last sent.
-   * `answer.urgent` is set by what must not wait (see answerFetch).
+   * One partition of a follower's fetch, or null when there is nothing new for it: no records, no
+   * divergence, no error, and the high watermark and log start last sent in its session.
    */
-  private answerPartitionFetch(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>, answer: FetchAnswer): void {
-    const response = this.partitionFetchResponse(leader, replicaId, part, fx);
-    if (response === null) return;
-    const progress = leader?.followers.get(replicaId);
-    answer.responses.push(response);
-    // Answers without a progress (not a replica of it, not its leader) were never recorded as sent.
-    answer.progress.push(response.error === 'NOT_LEADER_OR_FOLLOWER' ? undefined : progress);
-    if (
-      response.error !== 'NONE' ||
-      response.batches.length > 0 ||
-      response.divergingEpoch !== null ||
-      response.remoteSegments !== undefined ||
-      (leader !== undefined && response.highWatermark !== progress?.sentHighWatermark && this.quorum(leader.topic))
-    ) {
-      answer.urgent = true;
-    }
-  }
-
-  /** One partition of a follower's fetch (see answerPartitionFetch), or null when there is nothing new for it. */
-  private partitionFetchResponse(leader: LeaderPartition | undefined, replicaId: string, part: FetchPartitionRequest, fx: Effects<Message>): FetchPartitionResponse | null {
+  private partitionFetchResponse(leader: LeaderPartition | undefined, progress: FollowerProgress | undefined, replicaId: string, cached: CachedPartition, fx: Effects<Message>): FetchPartitionResponse | null {
+    const part = cached.part;
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
-    const progress = leader.followers.get(replicaId);
     if (progress !== undefined && progress.lastPart === part && this.atLogEndAsBefore(leader, progress, part)) {
       // The same entry as last time, still at the leader's end: the checks below would pass as they
       // did, there are no records to read, and the high watermark cannot move by it; only the fetch
@@ -971,8 +1057,8 @@ export class ReplicaManager {
       progress.lastFetchUs = fx.nowUs;
       this.maybeExpandIsr(leader, replicaId, fx);
       const log = leader.log;
-      if (progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
-      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
+      if (cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
+      return { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
     }
     if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
     if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
@@ -994,7 +1080,7 @@ export class ReplicaManager {
     // that restarted empty at the log start knows no epoch yet: -1, nothing to check).
     if (part.fetchOffset > log.endOffset || (part.lastFetchedEpoch >= 0 && log.epochBefore(part.fetchOffset) !== part.lastFetchedEpoch)) {
       const diverging = log.endOffsetForEpoch(part.lastFetchedEpoch);
-      return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging };
+      return { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: [], divergingEpoch: diverging };
     }
     // Kafka's Replica.updateFetchState: caught up if it reached the leader's end now, or the end
     // the leader had when it last fetched.
@@ -1010,8 +1096,8 @@ export class ReplicaManager {
     const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
     // Nothing new (KIP-227's incremental fetch leaves such partitions out).
     const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
-    if (batches.length === 0 && !remoteNews && progress.sentHighWatermark === leader.highWatermark && progress.sentLogStartOffset === log.logStartOffset) return null;
-    const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
+    if (batches.length === 0 && !remoteNews && cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
+    const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
     return remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response;
   }
 
@@ -1031,9 +1117,8 @@ export class ReplicaManager {
     for (const id of ids) {
       const fetch = this.parkedFetches.get(id);
       if (fetch === undefined) continue;
-      this.parkedFetches.delete(id);
-      fx.cancelTimer(this.timerKey(TIMER_FETCH_PARK, id));
-      this.sendFetchResponse(fetch.from, this.answerFetch(fetch.request, fx, false)!, fx);
+      this.parkedFetches.delete(id); // its park timer stays armed: it finds nothing, or the next fetch's deadline
+      this.sendFetchResponse(fetch.from, this.answerFetch(fetch, fx, false)!, fx);
     }
   }
 
@@ -1047,7 +1132,7 @@ export class ReplicaManager {
    * epoch's first record (see the header).
    */
   private maybeAdvanceHighWatermark(leader: LeaderPartition, fx: Effects<Message>): void {
-    if (this.quorum(leader.topic)) {
+    if (leader.quorum) {
       const candidate = majorityHighWatermark(leader.log.endOffset, [...leader.followers.values()].map((progress) => progress.leo ?? -1));
       if (candidate > leader.epochStartOffset) this.setHighWatermark(leader, candidate, fx);
       return;
@@ -1067,7 +1152,7 @@ export class ReplicaManager {
     this.completeParkedProduces(fx);
     // A follower's parked fetch waits for records, not for the high watermark (see answerFetch);
     // quorum mode tells followers at once, as KRaft's leader does.
-    if (this.quorum(leader.topic)) this.wakeParkedFetches(fx, leader);
+    if (leader.quorum) this.wakeParkedFetches(fx, leader);
     this.onHighWatermark?.(leader.key, leader.highWatermark, fx);
   }
 
@@ -1198,7 +1283,8 @@ export class ReplicaManager {
     if (inFlight !== null && fx.nowUs - inFlight < this.settings.fetchTimeoutUs) return;
     // A restarted broker follows before it has registered again: its fetches carry no broker epoch yet (-1).
     const brokerEpoch = this.brokerEpoch() ?? -1;
-    const partitions: FetchPartitionRequest[] = [];
+    const partitions = this.nextFetchScratch;
+    partitions.length = 0;
     let delayedUntilUs = Number.POSITIVE_INFINITY;
     for (const follower of this.followersOf(leaderId)) {
       if (follower.delayedUntilUs > fx.nowUs) {
@@ -1228,16 +1314,51 @@ export class ReplicaManager {
       return;
     }
     this.fetchInFlight.set(leaderId, fx.nowUs);
-    const request: ReplicaFetchRequest = { type: 'ReplicaFetch', bytes: DATA_HEADER_BYTES + partitions.length * 32, replicaId: this.self, brokerEpoch, partitions };
+    // KIP-227: FULL with every partition, or INCREMENTAL with the changed ones (Kafka's FetchSessionHandler.Builder).
+    const built = this.sessionHandler(leaderId).build(partitions);
+    partitions.length = 0;
+    const request: ReplicaFetchRequest = {
+      type: 'ReplicaFetch',
+      bytes: DATA_HEADER_BYTES + built.partitions.length * 32 + built.forgotten.length * 8,
+      replicaId: this.self,
+      brokerEpoch,
+      sessionId: built.sessionId,
+      sessionEpoch: built.sessionEpoch,
+      partitions: built.partitions,
+      forgotten: built.forgotten,
+    };
     fx.send(leaderId, request);
-    fx.setTimer(this.timerKey(TIMER_FETCH_RETRY, leaderId), this.settings.fetchTimeoutUs);
+    if (!this.retryTimerArmed.has(leaderId)) {
+      this.retryTimerArmed.add(leaderId);
+      fx.setTimer(this.timerKey(TIMER_FETCH_RETRY, leaderId), this.settings.fetchTimeoutUs);
+    }
+  }
+
+  private sessionHandler(leaderId: string): FetchSessionHandler {
+    let handler = this.sessionHandlers.get(leaderId);
+    if (handler === undefined) {
+      handler = new FetchSessionHandler();
+      this.sessionHandlers.set(leaderId, handler);
+    }
+    return handler;
+  }
+
+  /** The KIP-227 session this broker fetches from `leaderId` in (id 0: none yet), for views and tests. */
+  fetchSessionWith(leaderId: string): { readonly id: number; readonly nextEpoch: number } {
+    return this.sessionHandler(leaderId).session;
   }
 
   handleReplicaFetchResponse(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
     this.fetchInFlight.set(from, null);
-    fx.cancelTimer(this.timerKey(TIMER_FETCH_RETRY, from));
+    if (!this.sessionHandler(from).handleResponse(response.error, response.sessionId)) {
+      // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no
+      // partition was answered; fetch again at once, FULL (Kafka's fetcher loops to its next fetch).
+      fx.note(`${this.self}'s fetch session with leader ${from} failed (${response.error}): it fetches again with a FULL fetch request (KIP-227)`);
+      this.sendFetch(from, fx);
+      return;
+    }
     for (const part of response.partitions) {
-      const key = this.keyOf(part.topic, part.partition);
+      const key = part.key;
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from) continue;
       if (part.remoteSegments !== undefined) follower.log.setRemoteSegments(part.remoteSegments);
@@ -1273,7 +1394,7 @@ export class ReplicaManager {
         log.append(batch);
         this.replicationBytesIn += batch.bytes;
       }
-      if (this.quorum(part.topic)) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
+      if (follower.quorum) log.flush(); // before the next fetch reports it: the leader counts it towards a majority
       else if (part.batches.length > 0) this.maybeFlushAfterAppend(log, fx);
       follower.highWatermark = Math.min(part.highWatermark, log.endOffset);
       // Kafka's ReplicaFetcherThread.processPartitionData: the follower takes the leader's log start
@@ -1375,16 +1496,31 @@ export class ReplicaManager {
       if (this.parkedProduces.length > 0) fx.setTimer(TIMER_PRODUCE_TIMEOUT, Math.max(1, this.parkedProduces[0]!.deadlineUs - fx.nowUs));
     } else if (key.startsWith(TIMER_FETCH_PARK)) {
       const replicaId = key.slice(TIMER_FETCH_PARK.length);
+      this.parkTimerArmed.delete(replicaId);
       const parked = this.parkedFetches.get(replicaId);
-      if (parked !== undefined) {
+      if (parked !== undefined && parked.deadlineUs > fx.nowUs) {
+        // Armed for a fetch answered since: wait for this one's own deadline.
+        this.parkTimerArmed.add(replicaId);
+        fx.setTimer(key, parked.deadlineUs - fx.nowUs);
+      } else if (parked !== undefined) {
         this.parkedFetches.delete(replicaId);
-        this.sendFetchResponse(parked.from, this.answerFetch(parked.request, fx, false)!, fx);
+        this.sendFetchResponse(parked.from, this.answerFetch(parked, fx, false)!, fx);
       }
     } else if (key.startsWith(TIMER_FETCH_BACKOFF)) {
       this.sendFetch(key.slice(TIMER_FETCH_BACKOFF.length), fx);
     } else if (key.startsWith(TIMER_FETCH_RETRY)) {
       const leaderId = key.slice(TIMER_FETCH_RETRY.length);
+      this.retryTimerArmed.delete(leaderId);
+      const sentUs = this.fetchInFlight.get(leaderId) ?? null;
+      if (sentUs === null) return true; // answered, and nothing in flight since
+      if (fx.nowUs - sentUs < this.settings.fetchTimeoutUs) {
+        // Armed for a fetch answered since: wait for the one in flight's own timeout.
+        this.retryTimerArmed.add(leaderId);
+        fx.setTimer(key, sentUs + this.settings.fetchTimeoutUs - fx.nowUs);
+        return true;
+      }
       this.fetchInFlight.set(leaderId, null);
+      this.sessionHandler(leaderId).handleError(); // no answer: the next fetch closes the session and opens another
       this.sendFetch(leaderId, fx);
     } else {
       return false;
@@ -1448,7 +1584,7 @@ export class ReplicaManager {
     let underMinIsr = 0;
     for (const leader of this.leaders.values()) {
       if (leader.isr.length < leader.replicas.length) underReplicated++;
-      if (!this.quorum(leader.topic) && leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
+      if (!leader.quorum && leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
     }
     let records = 0;
     let bytes = 0;
@@ -1456,6 +1592,7 @@ export class ReplicaManager {
     let unflushedBytes = 0;
     let batches = 0;
     let segments = 0;
+    const sessions = this.fetchSessions?.view();
     for (const log of this.disk.logs.values()) {
       batches += log.batchCount;
       segments += log.segmentViews().length;
@@ -1490,6 +1627,9 @@ export class ReplicaManager {
       retentionDeletedRecords: this.retentionDeletedRecords,
       outOfRangeResets: this.outOfRangeResets,
       movedToTieredResets: this.movedToTieredResets,
+      fetchSessions: sessions?.sessions ?? 0,
+      fetchSessionPartitionsCached: sessions?.partitionsCached ?? 0,
+      fetchSessionEvictions: sessions?.evictions ?? 0,
     };
   }
 }

@@ -57,3 +57,46 @@ describe('consumer fetch offsets above the high watermark', () => {
     expect(response.partitions[0]!.error).toBe('OFFSET_OUT_OF_RANGE');
   });
 });
+
+describe('parked consumer fetches share one timer', () => {
+  it('each is answered at its own fetch.max.wait.ms, in deadline order; one answered early by the high watermark is not answered again', () => {
+    const { leader, handler } = leaderWith(100, 80);
+    let nowUs = 0;
+    const sent: ConsumerFetchResponse[] = [];
+    const armed: { key: string; dueUs: number }[] = [];
+    const fx = {
+      get nowUs() {
+        return nowUs;
+      },
+      send: (_to: string, message: Message) => sent.push(message as ConsumerFetchResponse),
+      setTimer: (key: string, delayUs: number) => armed.push({ key, dueUs: nowUs + delayUs }),
+      cancelTimer: () => {},
+    } as unknown as Effects<Message>;
+    const fetch = (correlationId: number, maxWaitUs: number): ConsumerFetchRequest => ({ ...fetchAt(90), correlationId, maxWaitUs });
+    const fire = (atUs: number): void => {
+      nowUs = atUs;
+      expect(handler.handleTimer(armed.at(-1)!.key, fx)).toBe(true);
+    };
+
+    handler.handleFetch('consumer-1', fetch(1, 500_000), fx); // due at 500 ms
+    nowUs = 100_000;
+    handler.handleFetch('consumer-2', fetch(2, 200_000), fx); // due at 300 ms: the timer moves earlier
+    nowUs = 150_000;
+    handler.handleFetch('consumer-3', fetch(3, 500_000), fx); // due at 650 ms: the timer stays
+    expect(armed.map(({ dueUs }) => dueUs)).toEqual([500_000, 300_000]);
+
+    fire(300_000);
+    expect(sent.map((response) => response.correlationId)).toEqual([2]);
+    expect(armed.at(-1)!.dueUs).toBe(500_000);
+
+    nowUs = 400_000;
+    leader.highWatermark = 100;
+    handler.onHighWatermark('orders-0', 100, fx); // 1 and 3 now have records: answered early
+    expect(sent.map((response) => response.correlationId)).toEqual([2, 1, 3]);
+
+    fire(500_000); // armed for fetch 1, answered since: nothing to answer, nothing left to wait for
+    expect(sent).toHaveLength(3);
+    expect(armed).toHaveLength(3); // armed at 500, at 300, then at 500 again: not after the last fire
+    expect(handler.view().fetchesParked).toBe(0);
+  });
+});

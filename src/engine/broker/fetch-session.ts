@@ -1,0 +1,367 @@
+// KIP-227 incremental fetch sessions, for follower fetches: both ends.
+//
+//   leader    FetchSessionCache (Kafka's FetchSession.scala: FetchSessionCache, FetchSession,
+//             CachedPartition, FetchManager.newContext). A FULL fetch (session epoch 0) closes the
+//             session it names and, once answered, opens a new one holding every partition it
+//             fetched, with the high watermark and log start last sent for each; an INCREMENTAL
+//             fetch (the session's id and its current epoch) names only the partitions added or
+//             changed since, and the ones to forget; the leader answers every partition of the
+//             session but sends only those with records, an error, a divergence, or a high
+//             watermark or log start the follower was not sent (CachedPartition.
+//             maybeUpdateResponseData). An unknown session id is FETCH_SESSION_ID_NOT_FOUND; a
+//             wrong epoch INVALID_FETCH_SESSION_EPOCH. At most max.incremental.fetch.session.cache.slots
+//             sessions (1000); a new one may evict a stale one (unused 120 s) or a less valuable one
+//             (FetchSessionCache.tryEvict). The cache is memory: a restarted broker has none.
+//   follower  FetchSessionHandler (Kafka's clients FetchSessionHandler.java): per leader, the
+//             session id and next epoch, and the partitions the leader's session holds as last
+//             sent; builds a FULL request with no session (or after an error), else an INCREMENTAL
+//             one with only what changed; after FETCH_SESSION_ID_NOT_FOUND it starts over
+//             (INITIAL), after another error or a lost answer it closes the session it had and
+//             asks for a new one (nextCloseExisting).
+//
+// Never: reads a clock (times are arguments), draws chance outside the Prng it is given, holds
+// more than the slots it was given, or keeps a partition its follower told it to forget.
+
+import type { Prng } from '../sim/prng';
+import type { TimeUs } from '../sim/time';
+import type { FetchPartitionRequest, ForgottenPartition } from './protocol';
+
+/** Kafka's FetchMetadata.INVALID_SESSION_ID: no session (a FULL request that opens one, or an answer that opened none). */
+export const INVALID_SESSION_ID = 0;
+/** Kafka's FetchMetadata.INITIAL_EPOCH: a FULL request that asks for a new session. */
+export const INITIAL_EPOCH = 0;
+/** Kafka's FetchMetadata.FINAL_EPOCH: a FULL request that wants no session (sessionless). */
+export const FINAL_EPOCH = -1;
+/** max.incremental.fetch.session.cache.slots's default (Kafka's ServerConfigs). */
+export const FETCH_SESSION_CACHE_SLOTS_DEFAULT = 1000;
+/** Kafka's MIN_INCREMENTAL_FETCH_SESSION_EVICTION_MS (120000): a session unused this long is stale; one younger is not evicted for a bigger one. */
+export const FETCH_SESSION_EVICTION_US = 120_000_000;
+const INT32_MAX = 2_147_483_647;
+
+/** Kafka's FetchMetadata.nextEpoch: 1 after the initial epoch, wrapping to 1 past Int.MaxValue; FINAL stays FINAL. */
+export function nextFetchEpoch(epoch: number): number {
+  if (epoch < 0) return FINAL_EPOCH;
+  if (epoch === INT32_MAX) return 1;
+  return epoch + 1;
+}
+
+/**
+ * A partition of a session as the leader keeps it (Kafka's CachedPartition): the follower's last
+ * request entry for it, and what was last sent for it. `highWatermark` and `logStartOffset` start
+ * at -1, so the first answer always carries the partition.
+ */
+export interface CachedPartition {
+  part: FetchPartitionRequest;
+  /** The high watermark last sent (-1: none yet, or the last answer was an error, so it is sent again). */
+  highWatermark: number;
+  /** The leader's log start last sent (-1: none yet). */
+  logStartOffset: number;
+  /** Resolved by the leader (ReplicaManager) and checked against its generation: spares two map lookups per partition and fetch. */
+  resolved: unknown;
+  resolvedGeneration: number;
+}
+
+export function cachedPartition(part: FetchPartitionRequest): CachedPartition {
+  return { part, highWatermark: -1, logStartOffset: -1, resolved: null, resolvedGeneration: -1 };
+}
+
+/** Kafka's FetchSession: an id, its expected epoch, and its partitions in insertion order. */
+export class FetchSession {
+  /** The partitions, in order (the answer lists them so); `index` finds one by key. */
+  readonly partitions: CachedPartition[];
+  private readonly index = new Map<string, CachedPartition>();
+  /** The partition count when last touched (Kafka's cachedSize), as the eviction order uses it. */
+  cachedSize = -1;
+  /** Set at each touch, as Kafka files a session in its evictable maps (see FetchSessionCache.touch). */
+  evictableByPrivileged = false;
+  evictableByAll = false;
+
+  constructor(
+    readonly id: number,
+    readonly privileged: boolean,
+    partitions: CachedPartition[],
+    readonly creationUs: TimeUs,
+    public lastUsedUs: TimeUs,
+    /** The epoch the next INCREMENTAL request must carry. */
+    public epoch: number,
+  ) {
+    this.partitions = partitions;
+    for (const cached of partitions) this.index.set(cached.part.key, cached);
+  }
+
+  get size(): number {
+    return this.partitions.length;
+  }
+
+  get(key: string): CachedPartition | undefined {
+    return this.index.get(key);
+  }
+
+  /**
+   * Kafka's FetchSession.update: entries of partitions it has replace theirs (their last-sent
+   * state kept), new ones are added at the end, forgotten ones removed. Returns how many were
+   * added, updated and removed.
+   */
+  update(parts: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[]): { added: number; updated: number; removed: number } {
+    let added = 0;
+    let updated = 0;
+    let removed = 0;
+    for (const part of parts) {
+      const cached = this.index.get(part.key);
+      if (cached === undefined) {
+        const fresh = cachedPartition(part);
+        this.index.set(part.key, fresh);
+        this.partitions.push(fresh);
+        added++;
+      } else {
+        cached.part = part;
+        updated++;
+      }
+    }
+    if (forgotten.length > 0) {
+      for (const gone of forgotten) {
+        const cached = this.index.get(gone.key);
+        if (cached === undefined) continue;
+        this.index.delete(gone.key);
+        this.partitions.splice(this.partitions.indexOf(cached), 1);
+        removed++;
+      }
+    }
+    return { added, updated, removed };
+  }
+}
+
+/** What a fetch request's session fields ask for (Kafka's FetchManager.newContext), for the leader to answer. */
+export type FetchContext =
+  | { readonly kind: 'error'; readonly error: 'FETCH_SESSION_ID_NOT_FOUND' | 'INVALID_FETCH_SESSION_EPOCH' }
+  /** A FULL request: answer every partition; `createSession` whether to open a session once answered (false: FINAL_EPOCH). */
+  | { readonly kind: 'full'; readonly partitions: CachedPartition[]; readonly createSession: boolean }
+  /** An INCREMENTAL request: answer every partition of the session; send the changed ones. `epoch` is the session's after this request. */
+  | { readonly kind: 'incremental'; readonly session: FetchSession; readonly epoch: number };
+
+export interface FetchSessionCacheView {
+  /** Kafka's NumIncrementalFetchSessions. */
+  readonly sessions: number;
+  /** Kafka's NumIncrementalFetchPartitionsCached. */
+  readonly partitionsCached: number;
+  /** Sessions evicted so far (Kafka's IncrementalFetchSessionEvictionsPerSec counts them). */
+  readonly evictions: number;
+}
+
+/** Kafka's FetchSessionCache (see the header), bounded by `maxEntries` (max.incremental.fetch.session.cache.slots). */
+export class FetchSessionCache {
+  private readonly sessions = new Map<number, FetchSession>();
+  private evictions = 0;
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly prng: Prng,
+    private readonly evictionUs: TimeUs = FETCH_SESSION_EVICTION_US,
+  ) {}
+
+  get(id: number): FetchSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  view(): FetchSessionCacheView {
+    let partitionsCached = 0;
+    for (const session of this.sessions.values()) partitionsCached += session.size;
+    return { sessions: this.sessions.size, partitionsCached, evictions: this.evictions };
+  }
+
+  /**
+   * Kafka's FetchManager.newContext for a request's session fields. A FULL request (epoch 0 or
+   * FINAL) closes the session it names; an INCREMENTAL one must name a session this cache has,
+   * in its epoch; it is then updated, touched and its epoch advanced. A session its request
+   * empties is closed and the request answered sessionless.
+   */
+  newContext(sessionId: number, epoch: number, parts: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[], nowUs: TimeUs): FetchContext {
+    if (epoch === INITIAL_EPOCH || epoch === FINAL_EPOCH) {
+      if (sessionId !== INVALID_SESSION_ID) this.remove(sessionId);
+      return { kind: 'full', partitions: parts.map(cachedPartition), createSession: epoch === INITIAL_EPOCH };
+    }
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) return { kind: 'error', error: 'FETCH_SESSION_ID_NOT_FOUND' };
+    if (session.epoch !== epoch) return { kind: 'error', error: 'INVALID_FETCH_SESSION_EPOCH' };
+    session.update(parts, forgotten);
+    if (session.size === 0) {
+      this.remove(sessionId);
+      return { kind: 'full', partitions: parts.map(cachedPartition), createSession: false };
+    }
+    this.touch(session, nowUs);
+    session.epoch = nextFetchEpoch(session.epoch);
+    return { kind: 'incremental', session, epoch: session.epoch };
+  }
+
+  /**
+   * Kafka's FetchSessionCache.maybeCreateSession, once a FULL request is answered: a session with
+   * its partitions (their last-sent state as the answer left it), in epoch 1, if there is a slot
+   * or one can be evicted. Returns its id, or INVALID_SESSION_ID (the follower stays sessionless).
+   */
+  maybeCreateSession(nowUs: TimeUs, privileged: boolean, partitions: CachedPartition[]): number {
+    if (this.sessions.size >= this.maxEntries && !this.tryEvict(privileged, partitions.length, nowUs)) return INVALID_SESSION_ID;
+    const session = new FetchSession(this.newSessionId(), privileged, partitions, nowUs, nowUs, nextFetchEpoch(INITIAL_EPOCH));
+    this.sessions.set(session.id, session);
+    this.touch(session, nowUs);
+    return session.id;
+  }
+
+  /** Kafka's newSessionId: a random positive int not in use. */
+  private newSessionId(): number {
+    for (;;) {
+      const id = 1 + this.prng.int(INT32_MAX - 1);
+      if (!this.sessions.has(id)) return id;
+    }
+  }
+
+  /**
+   * Kafka's FetchSessionCache.tryEvict: the least recently used session if it is stale (unused
+   * longer than the eviction time); else the first evictable one in (privileged, size, id) order,
+   * if the new one (privileged, size, id 0) does not sort before it. Sessions count as evictable
+   * as their last touch filed them. Linear in the sessions: it runs only when the cache is full.
+   */
+  private tryEvict(privileged: boolean, size: number, nowUs: TimeUs): boolean {
+    let lru: FetchSession | null = null;
+    for (const session of this.sessions.values()) {
+      if (lru === null || session.lastUsedUs < lru.lastUsedUs || (session.lastUsedUs === lru.lastUsedUs && session.id < lru.id)) lru = session;
+    }
+    if (lru === null) return false;
+    if (nowUs - lru.lastUsedUs > this.evictionUs) {
+      this.remove(lru.id);
+      this.evictions++;
+      return true;
+    }
+    let first: FetchSession | null = null;
+    for (const session of this.sessions.values()) {
+      if (!(privileged ? session.evictableByPrivileged : session.evictableByAll)) continue;
+      if (first === null || compareEvictable(session.privileged, session.cachedSize, session.id, first) < 0) first = session;
+    }
+    if (first === null || compareEvictable(privileged, size, 0, first) < 0) return false;
+    this.remove(first.id);
+    this.evictions++;
+    return true;
+  }
+
+  remove(id: number): FetchSession | undefined {
+    const session = this.sessions.get(id);
+    if (session !== undefined) this.sessions.delete(id);
+    return session;
+  }
+
+  /** Kafka's FetchSessionCache.touch: last used now; evictable by a privileged newcomer if unprivileged or old, by anyone if old. */
+  private touch(session: FetchSession, nowUs: TimeUs): void {
+    session.lastUsedUs = nowUs;
+    session.cachedSize = session.size;
+    const old = nowUs - session.creationUs > this.evictionUs;
+    session.evictableByPrivileged = !session.privileged || old;
+    session.evictableByAll = old;
+  }
+}
+
+/** Kafka's EvictableKey order: (privileged, size, id), unprivileged first. */
+function compareEvictable(privileged: boolean, size: number, id: number, other: FetchSession): number {
+  if (privileged !== other.privileged) return privileged ? 1 : -1;
+  if (size !== other.cachedSize) return size - other.cachedSize;
+  return id - other.id;
+}
+
+/** A follower's next request, as FetchSessionHandler.Builder.build makes it. */
+export interface FetchSessionRequest {
+  readonly sessionId: number;
+  readonly sessionEpoch: number;
+  /** FULL: every partition; INCREMENTAL: those added or changed. */
+  readonly partitions: readonly FetchPartitionRequest[];
+  readonly forgotten: readonly ForgottenPartition[];
+}
+
+const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
+
+/**
+ * Kafka's FetchSessionHandler, for one leader (see the header). Entries are immutable and reused
+ * while unchanged, so "changed" is "not the entry the session holds".
+ */
+export class FetchSessionHandler {
+  private sessionId = INVALID_SESSION_ID;
+  private nextEpoch = INITIAL_EPOCH;
+  /** The partitions the leader's session holds, as last sent. */
+  private readonly sessionPartitions = new Map<string, FetchPartitionRequest>();
+  /** The epoch of the request last built (its answer is matched against it). */
+  private sentEpoch = INITIAL_EPOCH;
+  /** The entries last built, in order: most builds list the same partitions in the same order, so a place compares without a lookup. */
+  private readonly lastNext: FetchPartitionRequest[] = [];
+
+  get session(): { readonly id: number; readonly nextEpoch: number } {
+    return { id: this.sessionId, nextEpoch: this.nextEpoch };
+  }
+
+  /** The request for `next` (every partition to fetch now, in order). */
+  build(next: readonly FetchPartitionRequest[]): FetchSessionRequest {
+    this.sentEpoch = this.nextEpoch;
+    const last = this.lastNext;
+    if (this.nextEpoch === INITIAL_EPOCH) {
+      this.sessionPartitions.clear();
+      for (const part of next) this.sessionPartitions.set(part.key, part);
+      last.length = 0;
+      for (const part of next) last.push(part);
+      return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN }; // a copy: the caller may reuse `next`
+    }
+    const changed: FetchPartitionRequest[] = [];
+    for (let index = 0; index < next.length; index++) {
+      const part = next[index]!;
+      const previous = last[index];
+      if (previous === part) continue; // the entry built here last time, which the session holds
+      if ((previous === undefined || previous.key !== part.key) && this.sessionPartitions.get(part.key) === part) continue;
+      this.sessionPartitions.set(part.key, part);
+      changed.push(part);
+    }
+    last.length = 0;
+    for (const part of next) last.push(part);
+    let forgotten = NO_FORGOTTEN;
+    if (this.sessionPartitions.size > next.length) {
+      // Some partition is no longer fetched from this leader (it moved, or it is backing off).
+      const keep = new Set<string>();
+      for (const part of next) keep.add(part.key);
+      const gone: ForgottenPartition[] = [];
+      for (const [key, part] of this.sessionPartitions) {
+        if (keep.has(key)) continue;
+        gone.push({ topic: part.topic, partition: part.partition, key });
+        this.sessionPartitions.delete(key);
+      }
+      forgotten = gone;
+    }
+    return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed, forgotten };
+  }
+
+  /**
+   * Kafka's FetchSessionHandler.handleResponse: true if the answer's partitions are to be used.
+   * After a session error: FETCH_SESSION_ID_NOT_FOUND starts over (INITIAL); any other closes the
+   * session it had (nextCloseExisting). A FULL request's answer opens the session it names (none:
+   * stay sessionless); an INCREMENTAL one advances the epoch, unless the leader closed the session.
+   */
+  handleResponse(error: string, sessionId: number): boolean {
+    if (error !== 'NONE') {
+      if (error === 'FETCH_SESSION_ID_NOT_FOUND') this.sessionId = INVALID_SESSION_ID;
+      this.nextEpoch = INITIAL_EPOCH;
+      return false;
+    }
+    if (this.sentEpoch === INITIAL_EPOCH) {
+      this.sessionId = sessionId;
+      this.nextEpoch = sessionId === INVALID_SESSION_ID ? INITIAL_EPOCH : nextFetchEpoch(INITIAL_EPOCH);
+    } else if (sessionId === INVALID_SESSION_ID) {
+      this.sessionId = INVALID_SESSION_ID;
+      this.nextEpoch = INITIAL_EPOCH;
+    } else {
+      this.nextEpoch = nextFetchEpoch(this.nextEpoch);
+    }
+    return true;
+  }
+
+  /** Kafka's FetchSessionHandler.handleError (no answer: a timeout): the next request closes the session and opens a new one. */
+  handleError(): void {
+    this.nextEpoch = INITIAL_EPOCH;
+  }
+}
