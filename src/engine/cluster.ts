@@ -44,7 +44,7 @@ import { DISK_WRITE_TIMER, DiskDevice, DiskWriteQueue, type DiskQueueView } from
 import { DISK_READ_TIMER, LocalReads } from './storage/local-reads';
 import { PageCache } from './storage/page-cache';
 import { ColdTier } from './storage/cold-tier';
-import { ObjectStore, isObjectRequest, type ObjectResponse, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
+import { ObjectIndex, ObjectStore, isObjectRequest, type ObjectResponse, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
 import { RemoteLogManager, type RemoteLogView } from './broker/remote-log-manager';
 import type { LatencyHistogram } from './metrics/histogram';
 
@@ -755,7 +755,7 @@ export function buildCluster(
         id: placement.id,
         role: 'objectStore',
         zone: placement.zone,
-        durable: { objects: new Map(), bodies, bytes: 0, outage: false, extraLatencyUs: 0 },
+        durable: { objects: new ObjectIndex(), bodies, bytes: 0, outage: false, extraLatencyUs: 0 },
         // Its pending answers die with it: nothing waits for their bodies any more.
         onCrash: (saved) => saved.bodies.dropNeeds(),
         create: (saved) => new ObjectStoreMember(new ObjectStore(config.objectStore, saved)),
