@@ -19,9 +19,10 @@
 // segments: what the IndexedDB adapter would be given to write), and what the object store holds.
 // Heap per tiered segment: the heap after GC grows with the segments uploaded (their metadata: the
 // object store's index, each replica's remote segment table, the cold store's keys); the slope
-// between two reports is that cost. The two points are taken once the checkers' ledgers are full
-// (LEDGERS_FULL_MINUTE), since before that the slope includes them; a shorter run uses its middle
-// and last reports and says the figure is an upper bound.
+// between two reports is that cost. The two points are the first report at or after
+// LEDGERS_FULL_MINUTE (the checkers' ledgers are full by then) and the last: before it the slope
+// is the ledgers' (~30 MB a minute against ~0.05 MB of segment metadata), so a run that ends
+// before minute ~20 does not measure it (say 30 minutes or more; the hour run does).
 import { createEngine, type Engine } from '../src/engine/api';
 import { DATAPLANE_TOPIC_CONFIG, dataplaneConsumers } from './dataplane';
 import { FileColdStore } from './file-cold-store';
@@ -55,8 +56,8 @@ export interface TieringHourResult {
   readonly heapPeakMb: number;
   /** Heap used after each report interval (after a full GC when available), MB. */
   readonly heapMbOverTime: readonly { readonly minute: number; readonly mb: number; readonly oracleBatches: number; readonly segmentsCopied: number; readonly heapBytes: number }[];
-  /** Heap after GC per segment uploaded, between two reports (see the file's head), and which. */
-  readonly heapPerSegment: { readonly bytes: number; readonly fromMinute: number; readonly toMinute: number; readonly upperBound: boolean } | null;
+  /** Heap after GC per segment uploaded, between two reports (see the file's head), and which; null when the run is too short. */
+  readonly heapPerSegment: { readonly bytes: number; readonly fromMinute: number; readonly toMinute: number } | null;
   readonly coldBytesWritten: number;
   readonly coldObjectsWritten: number;
   /** Of those, local segments evicted from the page caches (keys under local/). */
@@ -92,13 +93,10 @@ function segmentsCopiedIn(engine: Engine): number {
 
 /** The slope of the heap after GC against segments uploaded, between two reports (see the file's head). */
 export function heapPerSegmentOf(reports: TieringHourResult['heapMbOverTime']): TieringHourResult['heapPerSegment'] {
-  if (reports.length < 2) return null;
-  const last = reports.at(-1)!;
-  const full = reports.find(({ minute }) => minute >= LEDGERS_FULL_MINUTE);
-  const upperBound = full === undefined || full === last;
-  const from = upperBound ? reports[Math.floor((reports.length - 1) / 2)]! : full;
-  if (from === last || last.segmentsCopied === from.segmentsCopied) return null;
-  return { bytes: Math.round((last.heapBytes - from.heapBytes) / (last.segmentsCopied - from.segmentsCopied)), fromMinute: from.minute, toMinute: last.minute, upperBound };
+  const last = reports.at(-1);
+  const from = reports.find(({ minute }) => minute >= LEDGERS_FULL_MINUTE);
+  if (last === undefined || from === undefined || from === last || last.segmentsCopied === from.segmentsCopied) return null;
+  return { bytes: Math.round((last.heapBytes - from.heapBytes) / (last.segmentsCopied - from.segmentsCopied)), fromMinute: from.minute, toMinute: last.minute };
 }
 
 export function createTieringHourEngine(cold: FileColdStore | null, pageCacheBytes = BENCH_PAGE_CACHE_BYTES): Engine {
@@ -212,8 +210,8 @@ export function formatTieringHour(result: TieringHourResult): string {
     `  peak heap                     ${result.heapPeakMb} MB`,
     `  heap per segment uploaded     ${
       result.heapPerSegment === null
-        ? 'not measured (fewer than two reports)'
-        : `${result.heapPerSegment.bytes} bytes (heap after GC from minute ${result.heapPerSegment.fromMinute} to ${result.heapPerSegment.toMinute} over the segments uploaded meanwhile${result.heapPerSegment.upperBound ? `; before minute ${LEDGERS_FULL_MINUTE} the checkers' ledgers still grow, so an upper bound` : ''})`
+        ? `not measured: needs two reports from minute ${LEDGERS_FULL_MINUTE} on (the checkers' ledgers fill until then); run 30 minutes or more`
+        : `${result.heapPerSegment.bytes} bytes (heap after GC from minute ${result.heapPerSegment.fromMinute} to ${result.heapPerSegment.toMinute} over the segments uploaded meanwhile)`
     }`,
     `  written to the cold store     ${mb(result.coldBytesWritten)} in ${result.coldObjectsWritten.toLocaleString('en-US')} bodies (encoded batch metadata; the simulated segments hold ${mb(result.objectStoreBytes)})`,
     `    of which local segments     ${mb(result.localBytesWritten)} in ${result.localObjectsWritten.toLocaleString('en-US')} (evicted from the page caches); object bodies ${mb(result.coldBytesWritten - result.localBytesWritten)}`,

@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { FileColdStore } from '../../../bench/file-cold-store';
+import { LEDGERS_FULL_MINUTE, heapPerSegmentOf } from '../../../bench/tiering-hour';
 import type { RemoteLogSegmentMetadata } from '../../../src/engine/broker/partition-log';
 import { Prng } from '../../../src/engine/sim/prng';
 import type { Effects, Message } from '../../../src/engine/sim/process';
@@ -131,5 +132,19 @@ describe('heap per tiered segment, a structural bound', () => {
     } finally {
       fileStore.close();
     }
+  });
+});
+
+describe("the tiering bench's heap per segment", () => {
+  const report = (minute: number, heapBytes: number, segmentsCopied: number) => ({ minute, mb: Math.round(heapBytes / 1e6), oracleBatches: 0, heapBytes, segmentsCopied });
+
+  it(`is the slope from the first report at minute ${LEDGERS_FULL_MINUTE} or later (the ledgers are full) to the last`, () => {
+    const reports = [report(10, 300e6, 2_800), report(15, 500e6, 4_200), report(20, 500.5e6, 5_600), report(25, 501e6, 7_000)];
+    expect(heapPerSegmentOf(reports)).toEqual({ bytes: Math.round(1e6 / 2_800), fromMinute: 15, toMinute: 25 });
+  });
+
+  it('is not measured by a run that ends before it has two such reports: the ledgers would be the slope', () => {
+    expect(heapPerSegmentOf([report(6, 240e6, 1_600), report(12, 456e6, 3_248)])).toBeNull();
+    expect(heapPerSegmentOf([report(10, 390e6, 2_800), report(15, 500e6, 4_200)])).toBeNull();
   });
 });
