@@ -17,6 +17,12 @@
 // garbage included), the heap after a full GC every `reportEveryMinutes` (node --expose-gc, as
 // `npm run bench` runs), bytes and objects written to the cold store (object bodies and local
 // segments: what the IndexedDB adapter would be given to write), and what the object store holds.
+// Heap per tiered segment: the heap after GC grows with the segments uploaded (their metadata: the
+// object store's index, each replica's remote segment table, the cold store's keys); the slope
+// between two reports is that cost. The two points are the first report at or after
+// LEDGERS_FULL_MINUTE (the checkers' ledgers are full by then) and the last: before it the slope
+// is the ledgers' (~30 MB a minute against ~0.05 MB of segment metadata), so a run that ends
+// before minute ~20 does not measure it (say 30 minutes or more; the hour run does).
 import { createEngine, type Engine } from '../src/engine/api';
 import { DATAPLANE_TOPIC_CONFIG, dataplaneConsumers } from './dataplane';
 import { FileColdStore } from './file-cold-store';
@@ -26,6 +32,12 @@ import { FileColdStore } from './file-cold-store';
  * that local segments leave the heap (the consumers read at the tail, so it costs no disk reads).
  */
 export const BENCH_PAGE_CACHE_BYTES = 64 * 1_048_576;
+/**
+ * From this minute the durability oracle's and consumption checker's ledgers are at their bound
+ * (TRACKED_BATCHES_MAX, 1 million batches, reached at minute ~13 in this load): the heap grows only
+ * with per-segment metadata after it.
+ */
+export const LEDGERS_FULL_MINUTE = 15;
 
 export interface TieringHourOptions {
   readonly minutes?: number;
@@ -43,7 +55,9 @@ export interface TieringHourResult {
   readonly wallMs: number;
   readonly heapPeakMb: number;
   /** Heap used after each report interval (after a full GC when available), MB. */
-  readonly heapMbOverTime: readonly { readonly minute: number; readonly mb: number; readonly oracleBatches: number }[];
+  readonly heapMbOverTime: readonly { readonly minute: number; readonly mb: number; readonly oracleBatches: number; readonly segmentsCopied: number; readonly heapBytes: number }[];
+  /** Heap after GC per segment uploaded, between two reports (see the file's head), and which; null when the run is too short. */
+  readonly heapPerSegment: { readonly bytes: number; readonly fromMinute: number; readonly toMinute: number } | null;
   readonly coldBytesWritten: number;
   readonly coldObjectsWritten: number;
   /** Of those, local segments evicted from the page caches (keys under local/). */
@@ -69,6 +83,20 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 function heapMb(): number {
   return Math.round(process.memoryUsage().heapUsed / 1e6);
+}
+
+function segmentsCopiedIn(engine: Engine): number {
+  let copied = 0;
+  for (const { view } of engine.processViews()) copied += view.remoteLog?.segmentsCopied ?? 0;
+  return copied;
+}
+
+/** The slope of the heap after GC against segments uploaded, between two reports (see the file's head). */
+export function heapPerSegmentOf(reports: TieringHourResult['heapMbOverTime']): TieringHourResult['heapPerSegment'] {
+  const last = reports.at(-1);
+  const from = reports.find(({ minute }) => minute >= LEDGERS_FULL_MINUTE);
+  if (last === undefined || from === undefined || from === last || last.segmentsCopied === from.segmentsCopied) return null;
+  return { bytes: Math.round((last.heapBytes - from.heapBytes) / (last.segmentsCopied - from.segmentsCopied)), fromMinute: from.minute, toMinute: last.minute };
 }
 
 export function createTieringHourEngine(cold: FileColdStore | null, pageCacheBytes = BENCH_PAGE_CACHE_BYTES): Engine {
@@ -98,7 +126,7 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
   const store = mode === 'file' ? new FileColdStore() : null;
   try {
     const engine = createTieringHourEngine(store, options.pageCacheBytes);
-    const heap: { minute: number; mb: number; oracleBatches: number }[] = [];
+    const heap: { minute: number; mb: number; oracleBatches: number; segmentsCopied: number; heapBytes: number }[] = [];
     let peak = heapMb();
     let gcMs = 0;
     const started = performance.now();
@@ -116,7 +144,8 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
         const gcStarted = performance.now();
         gc?.();
         gcMs += performance.now() - gcStarted;
-        heap.push({ minute, mb: heapMb(), oracleBatches });
+        const heapBytes = process.memoryUsage().heapUsed;
+        heap.push({ minute, mb: Math.round(heapBytes / 1e6), oracleBatches, segmentsCopied: segmentsCopiedIn(engine), heapBytes });
         options.progress?.(minute, heap.at(-1)!.mb, performance.now() - started - gcMs, oracleBatches);
       }
     }
@@ -148,6 +177,7 @@ export function runTieringHour(options: TieringHourOptions = {}): TieringHourRes
       wallMs,
       heapPeakMb: peak,
       heapMbOverTime: heap,
+      heapPerSegment: heapPerSegmentOf(heap),
       coldBytesWritten: cold.bytesWritten,
       coldObjectsWritten: cold.mode === 'store' ? cold.objectsWritten : 0,
       localBytesWritten: cold.localBytesWritten,
@@ -178,6 +208,11 @@ export function formatTieringHour(result: TieringHourResult): string {
     `  heap after GC (MB) by minute  ${result.heapMbOverTime.map(({ minute, mb }) => `${minute}:${mb}`).join(' ')}${gc === undefined ? ' (no --expose-gc: garbage included)' : ''}`,
     `  durability oracle's ledger    ${result.heapMbOverTime.map(({ minute, oracleBatches }) => `${minute}:${(oracleBatches / 1e6).toFixed(2)}M`).join(' ')} acknowledged batches tracked (bound TRACKED_BATCHES_MAX, 1M)`,
     `  peak heap                     ${result.heapPeakMb} MB`,
+    `  heap per segment uploaded     ${
+      result.heapPerSegment === null
+        ? `not measured: needs two reports from minute ${LEDGERS_FULL_MINUTE} on (the checkers' ledgers fill until then); run 30 minutes or more`
+        : `${result.heapPerSegment.bytes} bytes (heap after GC from minute ${result.heapPerSegment.fromMinute} to ${result.heapPerSegment.toMinute} over the segments uploaded meanwhile)`
+    }`,
     `  written to the cold store     ${mb(result.coldBytesWritten)} in ${result.coldObjectsWritten.toLocaleString('en-US')} bodies (encoded batch metadata; the simulated segments hold ${mb(result.objectStoreBytes)})`,
     `    of which local segments     ${mb(result.localBytesWritten)} in ${result.localObjectsWritten.toLocaleString('en-US')} (evicted from the page caches); object bodies ${mb(result.coldBytesWritten - result.localBytesWritten)}`,
     `  page caches (all brokers)     ${result.segmentsOutOfHeap.toLocaleString('en-US')} local segments out of the heap, ${result.segmentsHeldInHeap} evicted but held (not uploaded yet), ${result.pageCacheMisses} misses`,

@@ -40,11 +40,11 @@ import { RaftNode, type RaftConfig, type RaftDisk, type RaftView } from './raft/
 import { OPERATOR, type Kernel } from './sim/kernel';
 import type { Effects, Message, ProcessLogic } from './sim/process';
 import { US_PER_MS } from './sim/time';
-import { DISK_WRITE_TIMER, DiskDevice, DiskWriteQueue, type DiskQueueView } from './storage/disk';
-import { DISK_READ_TIMER, LocalReads } from './storage/local-reads';
+import { DISK_READ_TIMER, DISK_WRITE_TIMER, DeviceQueue, DiskDevice, DiskWriteQueue, type DiskQueueView } from './storage/disk';
+import { LocalReads } from './storage/local-reads';
 import { PageCache } from './storage/page-cache';
 import { ColdTier } from './storage/cold-tier';
-import { ObjectStore, isObjectRequest, type ObjectResponse, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
+import { ObjectIndex, ObjectStore, isObjectRequest, type ObjectResponse, type ObjectStoreDisk, type ObjectStoreView } from './storage/object-store';
 import { RemoteLogManager, type RemoteLogView } from './broker/remote-log-manager';
 import type { LatencyHistogram } from './metrics/histogram';
 
@@ -233,6 +233,8 @@ class BrokerMember implements ProcessLogic<Message> {
   readonly raft: RaftNode<MetadataRecord, ImageData>;
   readonly lifecycle: BrokerLifecycle;
   readonly replicas: ReplicaManager;
+  /** The disk's one queue: its writes, fsyncs and reads in arrival order (storage/disk.ts). */
+  private readonly device: DeviceQueue;
   /** Requests that write to the logs wait here while the disk is slow. */
   private readonly writes: DiskWriteQueue;
   /** Fetches that miss the page cache wait here for their disk reads. */
@@ -246,8 +248,9 @@ class BrokerMember implements ProcessLogic<Message> {
 
   constructor(id: string, zone: string, config: EngineConfig, peers: readonly string[], private readonly disk: MemberDisk) {
     this.probe = new NetworkProbe(config.probe, peers);
-    this.writes = new DiskWriteQueue(disk.device);
-    this.reads = new LocalReads(disk.device, disk.pageCache, disk.data.logs, config.kafka['replica.fetch.max.bytes']);
+    this.device = new DeviceQueue();
+    this.writes = new DiskWriteQueue(disk.device, this.device);
+    this.reads = new LocalReads(disk.device, disk.pageCache, disk.data.logs, config.kafka['replica.fetch.max.bytes'], this.device);
     const flushing = flushConfigured(config);
     this.flushByMessages = flushing.byMessages;
     const image = this.image;
@@ -412,8 +415,9 @@ class BrokerMember implements ProcessLogic<Message> {
 
   private handleTimer(key: string, fx: Effects<Message>): void {
     if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
-    if (key === DISK_WRITE_TIMER) return this.writes.handleTimer(fx, (from, message) => this.dispatchAfterWrites(from, message, fx));
-    if (key === DISK_READ_TIMER) return this.reads.handleTimer(fx, (from, message) => this.dispatch(from, message, fx));
+    if (key === DISK_WRITE_TIMER || key === DISK_READ_TIMER) {
+      return this.device.handleTimer(fx, (op) => (op.segments === null ? this.dispatchAfterWrites(op.from, op.message, fx) : this.reads.complete(op, (from, message) => this.dispatch(from, message, fx))));
+    }
     if (this.raft.handleTimer(key, fx)) return;
     if (this.lifecycle.handleTimer(key, fx)) return;
     if (this.replicas.handleTimer(key, fx)) return;
@@ -756,7 +760,7 @@ export function buildCluster(
         id: placement.id,
         role: 'objectStore',
         zone: placement.zone,
-        durable: { objects: new Map(), bodies, bytes: 0, outage: false, extraLatencyUs: 0 },
+        durable: { objects: new ObjectIndex(), bodies, bytes: 0, outage: false, extraLatencyUs: 0 },
         // Its pending answers die with it: nothing waits for their bodies any more.
         onCrash: (saved) => saved.bodies.dropNeeds(),
         create: (saved) => new ObjectStoreMember(new ObjectStore(config.objectStore, saved)),

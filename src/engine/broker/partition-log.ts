@@ -45,6 +45,7 @@
 
 import type { TimeUs } from '../sim/time';
 import type { CachedSegment, PageCache } from '../storage/page-cache';
+import { RemoteSegmentTable } from '../storage/remote-segments';
 import type { LogBatch } from './protocol';
 
 /** Linux's dirty_expire_centisecs (3000): a page is written back once dirty this long. */
@@ -111,8 +112,6 @@ export interface RemoteLogSegmentMetadata {
   readonly maxTimestampUs: TimeUs;
   readonly state: RemoteSegmentState;
 }
-
-const NO_REMOTE_SEGMENTS: readonly RemoteLogSegmentMetadata[] = [];
 
 export interface ProducerBatchRef {
   readonly baseSequence: number;
@@ -224,8 +223,8 @@ export class PartitionLog {
   private startOffset = 0;
   /** The log start offset, remote tier included; equal to startOffset unless the log is tiered. */
   private globalStart = 0;
-  /** The remote tier's segments, oldest first, as this broker knows them (replaced whole, never changed in place). */
-  private remote: readonly RemoteLogSegmentMetadata[] = NO_REMOTE_SEGMENTS;
+  /** The remote tier's segments, oldest first, as this broker knows them (an immutable table, replaced whole). */
+  private remote: RemoteSegmentTable;
   /** Epoch of the record just before the log start (0 at offset 0; -1 after a full truncation: unknown). */
   private epochBeforeStart = 0;
   /** The offset the next batch gets (kept, not recomputed: followers and fetches ask for it constantly). */
@@ -261,6 +260,7 @@ export class PartitionLog {
   ) {
     this.internal = topic.startsWith('__');
     this.segments = [this.newSegment(0)];
+    this.remote = RemoteSegmentTable.empty(`${topic}-${partition}`);
   }
 
   /** Internal topics (__consumer_offsets) are read synchronously by the group coordinator: their bodies stay in the heap. */
@@ -311,20 +311,18 @@ export class PartitionLog {
   }
 
   /** The remote tier's segments as this broker knows them, oldest first. */
-  remoteSegments(): readonly RemoteLogSegmentMetadata[] {
+  remoteSegments(): RemoteSegmentTable {
     return this.remote;
   }
 
   /** Replaces this broker's copy of the remote segment metadata (the leader's RemoteLogManager, or a follower learning it). */
-  setRemoteSegments(segments: readonly RemoteLogSegmentMetadata[]): void {
+  setRemoteSegments(segments: RemoteSegmentTable): void {
     this.remote = segments;
   }
 
   /** KIP-405's highestOffsetInRemoteStorage: the last offset of the last copied segment, or -1. */
   get highestOffsetInRemoteStorage(): number {
-    let highest = -1;
-    for (const segment of this.remote) if (segment.state === 'COPY_SEGMENT_FINISHED' && segment.endOffset > highest) highest = segment.endOffset;
-    return highest;
+    return this.remote.highestCopiedOffset;
   }
 
   get endOffset(): number {

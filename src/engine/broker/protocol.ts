@@ -2,7 +2,7 @@
 // Fetch (replica fetches from followers; consumer fetches later). Records travel as batches of
 // metadata (offsets, sizes, producer id, sequence, leader epoch), never as payload bytes.
 
-import type { RemoteLogSegmentMetadata } from './partition-log';
+import type { RemoteSegmentTable } from '../storage/remote-segments';
 import type { Message } from '../sim/process';
 import type { TimeUs } from '../sim/time';
 
@@ -184,7 +184,7 @@ export interface FetchPartitionResponse {
   /** KIP-405, tiered topics: the leader's local log start (with OFFSET_MOVED_TO_TIERED_STORAGE: where to restart). */
   readonly localLogStartOffset?: number;
   /** KIP-405, tiered topics: the leader's remote segment metadata when it changed since this follower last heard it (see remote-log-manager.ts). */
-  readonly remoteSegments?: readonly RemoteLogSegmentMetadata[];
+  readonly remoteSegments?: RemoteSegmentTable;
 }
 
 export interface ReplicaFetchResponse extends Message {

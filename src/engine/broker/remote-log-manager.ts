@@ -36,6 +36,7 @@
 import type { Effects, Message } from '../sim/process';
 import { US_PER_MS, type TimeUs } from '../sim/time';
 import { OBJECT_HEADER_BYTES, OBJECT_STORE_ID, type ObjectRequest, type ObjectResponse } from '../storage/object-store';
+import { remoteObjectKey } from '../storage/remote-segments';
 import type { EpochEntry, PartitionLog, RemoteLogSegmentMetadata, SegmentView } from './partition-log';
 import type { LogBatch } from './protocol';
 
@@ -155,8 +156,8 @@ export class RemoteLogManager {
   private copyNext(leader: { key: string; log: PartitionLog; leaderEpoch: number; highWatermark: number }, task: PartitionTask, fx: Effects<Message>): boolean {
     const log = leader.log;
     // A copy a previous leader started and never finished is not ours to finish: it goes, and its range is copied again.
-    const finished = log.remoteSegments().filter((segment) => segment.state !== 'COPY_SEGMENT_STARTED');
-    if (finished.length !== log.remoteSegments().length) log.setRemoteSegments(finished);
+    const finished = log.remoteSegments().withoutState('COPY_SEGMENT_STARTED');
+    if (finished !== log.remoteSegments()) log.setRemoteSegments(finished);
     const copiedTo = log.highestOffsetInRemoteStorage;
     const segments = log.segmentViews();
     let candidate: SegmentView | null = null;
@@ -171,7 +172,7 @@ export class RemoteLogManager {
     if (candidate === null) return false;
     const epochs = segmentEpochs(candidate);
     const metadata: RemoteLogSegmentMetadata = {
-      objectKey: `${leader.key}/${candidate.baseOffset}-${leader.leaderEpoch}.log`,
+      objectKey: remoteObjectKey(leader.key, candidate.baseOffset, leader.leaderEpoch),
       baseOffset: candidate.baseOffset,
       endOffset: candidate.endOffset - 1,
       leaderEpoch: leader.leaderEpoch,
@@ -180,7 +181,7 @@ export class RemoteLogManager {
       maxTimestampUs: candidate.largestTimestampUs ?? 0,
       state: 'COPY_SEGMENT_STARTED',
     };
-    log.setRemoteSegments([...log.remoteSegments(), metadata]);
+    log.setRemoteSegments(log.remoteSegments().append(metadata));
     const requestId = this.nextRequestId++;
     this.inFlight.set(requestId, { partitionKey: leader.key, kind: 'copy', metadata, leaderEpoch: leader.leaderEpoch });
     task.busy = true;
@@ -201,19 +202,18 @@ export class RemoteLogManager {
   private expireNext(leader: { key: string; log: PartitionLog; leaderEpoch: number; highWatermark: number }, task: PartitionTask, fx: Effects<Message>): boolean {
     const log = leader.log;
     const remote = log.remoteSegments();
-    const oldest = remote[0];
-    if (oldest === undefined || oldest.state !== 'COPY_SEGMENT_FINISHED') return false;
+    if (remote.length === 0 || remote.state(0) !== 'COPY_SEGMENT_FINISHED') return false;
+    const oldest = remote.at(0);
     const { retentionUs, retentionBytes } = log.config;
     const pastTime = retentionUs >= 0 && fx.nowUs - oldest.maxTimestampUs > retentionUs;
     // retention.bytes counts the whole log: the remote tier and what is only local.
-    let totalBytes = 0;
-    for (const segment of remote) totalBytes += segment.segmentSizeInBytes;
+    let totalBytes = remote.totalBytes();
     for (const segment of log.segmentViews()) if (segment.endOffset - 1 > log.highestOffsetInRemoteStorage) totalBytes += segment.bytes;
     const pastSize = retentionBytes >= 0 && totalBytes - oldest.segmentSizeInBytes >= retentionBytes;
     const belowStart = oldest.endOffset < log.logStartOffset;
     if (!pastTime && !pastSize && !belowStart) return false;
     const deleting: RemoteLogSegmentMetadata = { ...oldest, state: 'DELETE_SEGMENT_STARTED' };
-    log.setRemoteSegments([deleting, ...remote.slice(1)]);
+    log.setRemoteSegments(remote.withState(0, 'DELETE_SEGMENT_STARTED'));
     // The log start moves first: nobody reads what is being deleted (Kafka updates it from the remote tier).
     log.maybeIncrementLogStartOffset(oldest.endOffset + 1, leader.highWatermark);
     const requestId = this.nextRequestId++;
@@ -240,7 +240,8 @@ export class RemoteLogManager {
     if (response.error !== 'NONE') {
       if (pending.kind === 'copy') {
         this.copyFailures++;
-        log.setRemoteSegments(log.remoteSegments().filter((segment) => segment.objectKey !== metadata.objectKey));
+        // Replaced even when the row is gone (-1 keeps every row): followers hear the list again, as always.
+        log.setRemoteSegments(log.remoteSegments().without(log.remoteSegments().rowOf(metadata.baseOffset, metadata.leaderEpoch)));
       }
       // Exponential back-off with jitter (RemoteLogManager's RLMTask retry, KIP-1018's settings).
       const base = Math.min(RLM_RETRY_BACKOFF_MAX_US, RLM_RETRY_BACKOFF_US * 2 ** Math.min(task.failures, 16));
@@ -257,10 +258,10 @@ export class RemoteLogManager {
     if (pending.kind === 'copy') {
       this.segmentsCopied++;
       this.bytesCopied += metadata.segmentSizeInBytes;
-      log.setRemoteSegments(log.remoteSegments().map((segment) => (segment.objectKey === metadata.objectKey ? { ...segment, state: 'COPY_SEGMENT_FINISHED' as const } : segment)));
+      log.setRemoteSegments(log.remoteSegments().withState(log.remoteSegments().rowOf(metadata.baseOffset, metadata.leaderEpoch), 'COPY_SEGMENT_FINISHED'));
     } else {
       this.segmentsDeleted++;
-      log.setRemoteSegments(log.remoteSegments().filter((segment) => segment.objectKey !== metadata.objectKey));
+      log.setRemoteSegments(log.remoteSegments().without(log.remoteSegments().rowOf(metadata.baseOffset, metadata.leaderEpoch)));
       this.cache.delete(metadata.objectKey);
     }
     // The task goes on with the next segment at once (RLMTask copies every eligible segment in one run).
@@ -275,8 +276,10 @@ export class RemoteLogManager {
    * fetch), or an empty list when no remote segment holds the offset.
    */
   read(partitionKey: string, log: PartitionLog, offset: number, maxBytes: number, fx: Effects<Message>): readonly LogBatch[] | null {
-    const segment = log.remoteSegments().find((candidate) => candidate.state === 'COPY_SEGMENT_FINISHED' && candidate.baseOffset <= offset && offset <= candidate.endOffset);
-    if (segment === undefined) return [];
+    const remote = log.remoteSegments();
+    const row = remote.rowHolding(offset);
+    if (row < 0) return [];
+    const segment = remote.at(row);
     const batches = this.cache.get(segment.objectKey);
     if (batches === undefined) {
       if (!this.reading.has(segment.objectKey) && this.reading.size < REMOTE_READS_MAX) {
@@ -322,7 +325,7 @@ export class RemoteLogManager {
 
   view(): RemoteLogView {
     let remoteBytes = 0;
-    for (const leader of this.led()) for (const segment of leader.log.remoteSegments()) if (segment.state === 'COPY_SEGMENT_FINISHED') remoteBytes += segment.segmentSizeInBytes;
+    for (const leader of this.led()) remoteBytes += leader.log.remoteSegments().copiedBytes();
     let backingOff = 0;
     for (const task of this.tasks.values()) if (task.failures > 0) backingOff++;
     return {

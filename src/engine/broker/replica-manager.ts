@@ -69,8 +69,9 @@ import type { DataReplication } from '../config';
 import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndRequest, ReplicaLogEndResponse } from '../controller/messages';
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
-import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type RemoteLogSegmentMetadata, type UnflushedLossCause } from './partition-log';
+import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type UnflushedLossCause } from './partition-log';
 import { FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FetchSessionHandler, FINAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchContext } from './fetch-session';
+import type { RemoteSegmentTable } from '../storage/remote-segments';
 import {
   DATA_HEADER_BYTES,
   type DataRequest,
@@ -161,7 +162,7 @@ interface FollowerProgress {
   /** The leader's log end when this follower last fetched (Kafka's lastFetchLeaderLogEndOffset). */
   lastFetchLeaderLeo: number;
   /** Tiered topics: the remote segment metadata last sent to it (by identity: the list is replaced whole on a change). */
-  sentRemoteSegments: readonly RemoteLogSegmentMetadata[] | null;
+  sentRemoteSegments: RemoteSegmentTable | null;
   /** The fetch entry it last passed every check with (entries are immutable: the same one means the same offsets and epochs). */
   lastPart: FetchPartitionRequest | null;
 }

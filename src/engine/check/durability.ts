@@ -89,12 +89,7 @@ interface PartitionWatch {
 /** KIP-405: the log's remote tier holds these offsets (a copied segment), below its local log start. */
 function inRemoteTier(log: PartitionLog, baseOffset: number, records: number): boolean {
   if (!log.tiered || baseOffset >= log.localLogStartOffset) return false;
-  const last = baseOffset + records - 1;
-  for (const segment of log.remoteSegments()) {
-    if (segment.state !== 'COPY_SEGMENT_FINISHED' && segment.state !== 'DELETE_SEGMENT_STARTED') continue;
-    if (segment.baseOffset <= baseOffset && last <= segment.endOffset) return true;
-  }
-  return false;
+  return log.remoteSegments().holds(baseOffset, baseOffset + records - 1);
 }
 
 export class DurabilityOracle {

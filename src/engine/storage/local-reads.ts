@@ -13,9 +13,9 @@
 // simulated time in heap and store mode.
 //
 // Reads are charged per missed segment, up to the fetch's max bytes (a read from the middle of a
-// segment is charged as from its start: a bound, not an exact count). Reads occupy the device among
-// themselves; the writes' queue (disk.ts) is separate, a simplification (a real device interleaves
-// both).
+// segment is charged as from its start: a bound, not an exact count). Reads share the device with
+// its writes and fsyncs: one queue in arrival order (disk.ts DeviceQueue), so a read behind a slow
+// write or an fsync waits for it, and the writes behind a read storm wait for the reads.
 //
 // Two more requests wait here the same way (so nothing reads an evicted body without waiting):
 // a follower's ReplicaFetchResponse that truncates strictly inside an evicted segment (submitTruncations),
@@ -29,11 +29,9 @@ import type { ConsumerFetchRequest } from '../broker/group-protocol';
 import type { PartitionLog } from '../broker/partition-log';
 import type { ReplicaFetchRequest, ReplicaFetchResponse } from '../broker/protocol';
 import type { Effects, Message } from '../sim/process';
-import type { TimeUs } from '../sim/time';
-import type { DiskDevice } from './disk';
+import { DeviceQueue, type DeviceOperation, type DiskDevice } from './disk';
 import type { CachedSegment, PageCache } from './page-cache';
 
-export const DISK_READ_TIMER = 'disk:read';
 /** Requests waiting for disk reads at most; more are dropped (the client's request times out, and it fetches again). */
 export const READS_QUEUED_MAX = 10_000;
 /**
@@ -42,13 +40,6 @@ export const READS_QUEUED_MAX = 10_000;
  * much of the segment past the index entry. What a truncation's read of an evicted segment costs.
  */
 export const INDEX_INTERVAL_BYTES = 4_096;
-
-interface WaitingRead {
-  readonly from: string;
-  readonly message: Message;
-  readonly segments: readonly CachedSegment[];
-  readonly doneUs: TimeUs;
-}
 
 export interface LocalReadsView {
   /** Requests that waited for a disk read this life, and those waiting now. */
@@ -60,9 +51,6 @@ export interface LocalReadsView {
 }
 
 export class LocalReads {
-  private readonly queue: WaitingRead[] = [];
-  private head = 0;
-  private busyUntilUs: TimeUs = 0;
   private delayed = 0;
   private dropped = 0;
   private truncationReads = 0;
@@ -73,6 +61,8 @@ export class LocalReads {
     private readonly logs: ReadonlyMap<string, PartitionLog>,
     /** replica.fetch.max.bytes: what a follower's fetch reads per partition at most. */
     private readonly replicaFetchMaxBytes: number,
+    /** The device's queue, shared with the broker's writes (disk.ts); its own when alone (tests). */
+    readonly queue = new DeviceQueue(),
   ) {}
 
   /** Whether a consumer's fetch would read a closed segment the page cache does not hold (nothing counted). */
@@ -144,41 +134,31 @@ export class LocalReads {
   }
 
   private wait(from: string, message: Message, segments: readonly CachedSegment[], charges: readonly number[], bytes: number, fx: Effects<Message>): boolean {
-    if (this.queue.length - this.head >= READS_QUEUED_MAX) {
+    if (this.queue.readsWaiting >= READS_QUEUED_MAX) {
       this.dropped++;
       if (this.dropped === 1 || this.dropped % 1_000 === 0) fx.note(`${fx.self} has ${READS_QUEUED_MAX} fetches waiting for disk reads; it drops ${message.type} from ${from} (${this.dropped} so far)`);
       return true;
     }
-    const doneUs = Math.max(fx.nowUs, this.busyUntilUs) + this.device.readUs(bytes);
-    this.busyUntilUs = doneUs;
+    const doneUs = this.queue.enqueue(from, message, this.device.readUs(bytes), segments, fx);
     segments.forEach((segment, index) => (charges[index]! > 0 ? this.cache.beginRead(segment, charges[index]!, doneUs) : this.cache.hold(segment)));
-    if (this.queue.length === this.head) fx.setTimer(DISK_READ_TIMER, doneUs - fx.nowUs);
-    this.queue.push({ from, message, segments, doneUs });
     this.delayed++;
     return true;
   }
 
-  /** The read timer: each request whose reads completed is handled, its segments resident again. */
+  /** A read the device completed (DeviceQueue's timer): the request is handled, its segments resident again. */
+  complete(read: DeviceOperation, deliver: (from: string, message: Message) => void): void {
+    const segments = read.segments ?? [];
+    for (const segment of segments) this.cache.finishRead(segment);
+    deliver(read.from, read.message);
+    for (const segment of segments) this.cache.endRead(segment);
+  }
+
+  /** The device timer when only reads use the queue (tests). */
   handleTimer(fx: Effects<Message>, deliver: (from: string, message: Message) => void): void {
-    while (this.head < this.queue.length && this.queue[this.head]!.doneUs <= fx.nowUs) {
-      const read = this.queue[this.head++]!;
-      for (const segment of read.segments) this.cache.finishRead(segment);
-      deliver(read.from, read.message);
-      for (const segment of read.segments) this.cache.endRead(segment);
-    }
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    } else {
-      if (this.head > 1_024) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
-      fx.setTimer(DISK_READ_TIMER, this.queue[this.head]!.doneUs - fx.nowUs);
-    }
+    this.queue.handleTimer(fx, (operation) => this.complete(operation, deliver));
   }
 
   view(): LocalReadsView {
-    return { requestsDelayed: this.delayed, waiting: this.queue.length - this.head, dropped: this.dropped, truncationReads: this.truncationReads };
+    return { requestsDelayed: this.delayed, waiting: this.queue.readsWaiting, dropped: this.dropped, truncationReads: this.truncationReads };
   }
 }

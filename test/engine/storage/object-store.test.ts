@@ -9,6 +9,7 @@ import { Prng } from '../../../src/engine/sim/prng';
 import type { Effects, Message } from '../../../src/engine/sim/process';
 import {
   OBJECT_HEADER_BYTES,
+  ObjectIndex,
   ObjectStore,
   S3_PRICES,
   type ObjectRequest,
@@ -28,7 +29,7 @@ const MS = 1_000;
 
 /** The store with effects driven by hand: requests in, timers fired when the test says. */
 function harness(settings = { requestLatencyUs: 20 * MS, bytesPerSecond: 100e6 }) {
-  const disk: ObjectStoreDisk = { objects: new Map(), bodies: new ColdTier(null), bytes: 0, outage: false, extraLatencyUs: 0 };
+  const disk: ObjectStoreDisk = { objects: new ObjectIndex(), bodies: new ColdTier(null), bytes: 0, outage: false, extraLatencyUs: 0 };
   const store = new ObjectStore(settings, disk);
   const timers: { key: string; atUs: number }[] = [];
   const sent: ObjectResponse[] = [];

@@ -56,7 +56,7 @@ describe('tiered storage (KIP-405)', () => {
     engine.runFor(60 * SECOND);
     const leader = partitionState(engine).leader!;
     const log = logOf(engine, leader);
-    const remote = log.remoteSegments().filter((segment) => segment.state === 'COPY_SEGMENT_FINISHED');
+    const remote = [...log.remoteSegments()].filter((segment) => segment.state === 'COPY_SEGMENT_FINISHED');
     expect(remote.length).toBeGreaterThan(15);
     // In order, contiguous, from offset 0: each segment starts right after the previous one ends.
     expect(remote[0]!.baseOffset).toBe(0);
@@ -92,7 +92,7 @@ describe('tiered storage (KIP-405)', () => {
     // The log start moved (records older than ~20 s are gone from both tiers); the local start is later still.
     expect(log.logStartOffset).toBeGreaterThan(30_000);
     expect(log.localLogStartOffset).toBeGreaterThan(log.logStartOffset);
-    expect(log.remoteSegments()[0]!.baseOffset).toBeLessThanOrEqual(log.logStartOffset);
+    expect(log.remoteSegments().baseOffset(0)).toBeLessThanOrEqual(log.logStartOffset);
     // The store holds about retention.ms of segments, not everything ever written.
     expect(store.objects).toBeLessThan(20);
     expect(engine.durability().lostRecords).toBe(0);
@@ -176,7 +176,7 @@ describe('tiered storage (KIP-405)', () => {
     expect(copiedBySecond).toBeGreaterThan(5);
     expect(copiedBySecond).toBeLessThan(copiedByFirst + 25); // it did not start again from offset 0
     // Every offset from the log start to the highest copied one is in some copied segment.
-    const remote = logOf(engine, second).remoteSegments().filter((segment) => segment.state === 'COPY_SEGMENT_FINISHED');
+    const remote = [...logOf(engine, second).remoteSegments()].filter((segment) => segment.state === 'COPY_SEGMENT_FINISHED');
     let covered = logOf(engine, second).logStartOffset;
     for (const segment of remote) {
       expect(segment.baseOffset, segment.objectKey).toBeLessThanOrEqual(covered);
