@@ -50,7 +50,7 @@ import {
 } from '../broker/group-protocol';
 import { LatencyHistogram, type LatencyView } from '../metrics/histogram';
 import { isControlBatch } from '../broker/replica-manager';
-import type { Effects, Message } from '../sim/process';
+import type { Effects, Message, TimerHandle } from '../sim/process';
 import { US_PER_SECOND, formatSpan, type TimeUs } from '../sim/time';
 import { assign, type AssignmentStrategy } from './assignors';
 
@@ -237,8 +237,8 @@ export class Consumer {
   private allPositioned = false;
   /** Per broker, the in-flight kind of its fetch ("fetch:broker-2"), built once. */
   private readonly fetchKinds = new Map<string, string>();
-  /** Per request kind, its timeout timer key, built once. */
-  private readonly timeoutKeys = new Map<string, string>();
+  /** Per request kind, its timeout timer's handle (`fx.timer`), asked for once. */
+  private readonly timeoutTimers = new Map<string, TimerHandle>();
   /** Not before this time: the next FindCoordinator / JoinGroup / metadata / offset lookup after a failure. */
   private backoffUntilUs: TimeUs = 0;
   private correlationId = 0;
@@ -381,18 +381,19 @@ export class Consumer {
     // A broker never heard from in this life has no connection yet: KIP-601's
     // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
     const waitUs = this.connected.has(to) ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
-    fx.setTimer(this.timeoutKey(kind), waitUs);
+    fx.arm(this.timeoutTimer(kind, fx), waitUs);
     return { correlationId: this.correlationId, to };
   }
 
   private answered(kind: string, fx: Effects<Message>): void {
-    fx.cancelTimer(this.timeoutKey(kind));
+    fx.disarm(this.timeoutTimer(kind, fx));
   }
 
-  private timeoutKey(kind: string): string {
-    let key = this.timeoutKeys.get(kind);
-    if (key === undefined) this.timeoutKeys.set(kind, (key = `${TIMER_TIMEOUT}${kind}`));
-    return key;
+  /** The request timeout of `kind` as a timer handle (this object lives one life, as its handles do). */
+  private timeoutTimer(kind: string, fx: Effects<Message>): TimerHandle {
+    let handle = this.timeoutTimers.get(kind);
+    if (handle === undefined) this.timeoutTimers.set(kind, (handle = fx.timer(`${TIMER_TIMEOUT}${kind}`)));
+    return handle;
   }
 
   private fetchKind(broker: string): string {
