@@ -53,12 +53,6 @@ export const NOTABLE_RING_CAPACITY = 1024;
 export const STALE_EVENTS_MAX = 4096;
 /** Timer states kept for reuse after they left a process's table. */
 const SPARE_TIMER_STATES_MAX = 1_024;
-/**
- * Idle timers (fired, or cancelled and their anchor gone) a process's table keeps before they are
- * removed: a key armed again finds its state in place, but keys used once (one per request) must
- * not pile up.
- */
-export const IDLE_TIMERS_MAX = 256;
 /** Timer handles (`fx.timer(key)`) one life of a process may hold: one per key used again and again, never one per request. */
 export const TIMER_HANDLES_MAX = 4_096;
 /** Bound on processes, matching the network's endpoint bound. */
@@ -86,7 +80,7 @@ export type ProcessStatus = 'up' | 'crashed' | 'stopped';
 interface TimerState {
   /** The key it fires with (`timer(key)`), and its key in the process's table. */
   key: string;
-  /** Its number from `fx.timer(key)` in this life, or -1: a timer with a handle is never forgotten while idle (its life holds the number). */
+  /** Its number from `fx.timer(key)` in this life, or -1: a timer with a handle stays in its table while idle (its life holds the number). */
   handle: number;
   /** False once cancelled: the anchor stays queued, to be reused by the next arming or dropped when it surfaces. */
   armed: boolean;
@@ -107,15 +101,14 @@ interface ProcessSlot {
   status: ProcessStatus;
   incarnation: number;
   /**
-   * Timers by key: armed, disarmed with their anchor still queued, or idle (no anchor: fired or
-   * dropped, kept for the key's next arming, at most IDLE_TIMERS_MAX); a queue entry that is not
+   * Timers by key: armed, or disarmed with their anchor still queued, or idle (no anchor: fired or
+   * dropped) with a handle; a keyed timer without a handle leaves the table as it goes idle, so keys
+   * used once (a park per request) never pile up. A queue entry that is not
    * an armed timer's anchor is stale.
    */
   readonly timers: Map<string, TimerState>;
   /** The timers with a handle, by handle (`fx.timer(key)`): also in `timers`, never forgotten in this life; at most TIMER_HANDLES_MAX. */
   readonly handles: TimerState[];
-  /** Idle entries in `timers` without a handle (those are the ones forgotten beyond IDLE_TIMERS_MAX). */
-  idleTimers: number;
   effects: ProcessEffects | null;
   crashes: number;
 }
@@ -324,7 +317,6 @@ export class Kernel {
       incarnation: 0,
       timers: new Map(),
       handles: [],
-      idleTimers: 0,
       effects: null,
       crashes: 0,
     };
@@ -360,7 +352,7 @@ export class Kernel {
     return this.slotOf(id).spec.durable;
   }
 
-  /** Entries in the process's timer table (armed, disarmed with a queued anchor, or idle): bounded for keys used once. */
+  /** Entries in the process's timer table (armed, disarmed with a queued anchor, or idle with a handle): keys used once leave it. */
   timersHeldBy(id: string): number {
     return this.slotOf(id).timers.size;
   }
@@ -398,7 +390,6 @@ export class Kernel {
     }
     slot.timers.clear();
     slot.handles.length = 0; // a life's handles end with it
-    slot.idleTimers = 0;
     slot.logic = null;
     slot.effects = null;
     slot.status = status;
@@ -638,9 +629,7 @@ export class Kernel {
       state.seq = seq;
       return;
     }
-    if (state.anchorGeneration === -1) {
-      if (state.handle === -1) slot.idleTimers--; // an idle timer armed again
-    } else if (state.armed) {
+    if (state.armed) {
       this.staleEvents++; // earlier than its anchor: that entry is stale from now on (a disarmed one already was)
     }
     state.armed = true;
@@ -676,8 +665,6 @@ export class Kernel {
     if (state === undefined) {
       state = this.newTimerState(key); // idle: no anchor, so the first arming queues one
       slot.timers.set(key, state);
-    } else if (state.anchorGeneration === -1) {
-      slot.idleTimers--; // idle, and no longer among the ones that may be forgotten
     }
     state.handle = slot.handles.length;
     slot.handles.push(state);
@@ -869,31 +856,18 @@ export class Kernel {
   }
 
   /**
-   * A timer fired, or its disarmed anchor surfaced: it has no queue entry any more. Its state stays
-   * in the table, idle, for the key's next arming (which then needs no new entry in the table);
-   * keys without a handle are forgotten beyond IDLE_TIMERS_MAX.
+   * A timer fired, or its disarmed anchor surfaced: it has no queue entry any more. A timer with a
+   * handle stays in the table, idle, for its next arming; a keyed one leaves it (the key's next
+   * arming makes a new entry, as it would have to queue a new anchor anyway), and its state is
+   * kept for reuse. Keys used once (a park per request) thus never pile up, with no scan to forget them.
    */
   private dropTimer(slot: ProcessSlot, state: TimerState): void {
     state.armed = false;
     state.anchorGeneration = -1; // no queue record matches it any more
     state.anchorUs = Number.POSITIVE_INFINITY; // the next arming is before it: it queues a new anchor
-    if (state.handle === -1 && ++slot.idleTimers > IDLE_TIMERS_MAX) this.forgetIdleTimers(slot, state);
-  }
-
-  /** Removes the idle timers without a handle from a process's table but `keep` (the one just made idle); their states are kept for reuse. */
-  private forgetIdleTimers(slot: ProcessSlot, keep: TimerState): void {
-    let idle = 0;
-    // values(), not entries(): no [key, state] pair allocated per timer.
-    for (const state of slot.timers.values()) {
-      if (state.anchorGeneration !== -1 || state.handle !== -1) continue;
-      if (state === keep) {
-        idle++;
-        continue;
-      }
-      slot.timers.delete(state.key);
-      if (this.spareTimerStates.length < SPARE_TIMER_STATES_MAX) this.spareTimerStates.push(state);
-    }
-    slot.idleTimers = idle;
+    if (state.handle !== -1) return;
+    slot.timers.delete(state.key);
+    if (this.spareTimerStates.length < SPARE_TIMER_STATES_MAX) this.spareTimerStates.push(state);
   }
 }
 
