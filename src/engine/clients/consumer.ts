@@ -189,6 +189,13 @@ interface LeaderInfo {
   leaderEpoch: number;
 }
 
+/** One leader's share of the fetch: its partitions with the leader epoch each was led in when grouped. */
+interface FetchGroup {
+  readonly broker: string;
+  readonly owned: Owned[];
+  readonly leaderEpochs: number[];
+}
+
 interface InFlight {
   readonly correlationId: number;
   readonly to: string;
@@ -232,7 +239,7 @@ export class Consumer {
    * of `owned` (what sendFetches sends): rebuilt only after `ownedChanged()`, which every change to
    * the assignment, the leaders or a position's presence calls, not at every fetch.
    */
-  private fetchGroups: Map<string, Owned[]> | null = null;
+  private fetchGroups: FetchGroup[] | null = null;
   /** True once every owned partition has a position (no offset lookup to do) until `ownedChanged()`. */
   private allPositioned = false;
   /** Per broker, the in-flight kind of its fetch ("fetch:broker-2"), built once. */
@@ -821,28 +828,32 @@ export class Consumer {
   }
 
   /** The owned partitions with a position and a leader, by leader (first appearance in `owned` order). */
-  private groupsByLeader(): Map<string, Owned[]> {
+  private groupsByLeader(): FetchGroup[] {
     if (this.fetchGroups !== null) return this.fetchGroups;
-    const groups = new Map<string, Owned[]>();
+    const groups = new Map<string, FetchGroup>();
     for (const owned of this.owned.values()) {
       if (owned.position === null) continue;
-      const leader = this.leaders.get(owned.partition)?.leader ?? null;
-      if (leader === null) continue;
-      const list = groups.get(leader);
-      if (list === undefined) groups.set(leader, [owned]);
-      else list.push(owned);
+      const info = this.leaders.get(owned.partition);
+      if (info === undefined || info.leader === null) continue;
+      // The epoch is read here, not per fetch: leaders change only with metadata, which regroups (ownedChanged).
+      let group = groups.get(info.leader);
+      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [] }));
+      group.owned.push(owned);
+      group.leaderEpochs.push(info.leaderEpoch);
     }
-    this.fetchGroups = groups;
-    return groups;
+    this.fetchGroups = [...groups.values()];
+    return this.fetchGroups;
   }
 
   private sendFetches(fx: Effects<Message>): void {
     if (this.owned.size === 0) return;
-    for (const [broker, group] of this.groupsByLeader()) {
+    for (const group of this.groupsByLeader()) {
+      const broker = group.broker;
       if (this.fetchInFlight.has(broker)) continue;
       const partitions: ConsumerFetchPartition[] = [];
-      for (const owned of group) {
-        const leaderEpoch = this.leaders.get(owned.partition)!.leaderEpoch;
+      for (let index = 0; index < group.owned.length; index++) {
+        const owned = group.owned[index]!;
+        const leaderEpoch = group.leaderEpochs[index]!;
         let entry = owned.fetchEntry;
         if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
           entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch };
