@@ -29,7 +29,7 @@ export const LOSS_REPORTS_MAX = 1_000;
 /** Batches remembered as read by consumers at most (beyond it, the lowest offsets of the partition just read are forgotten first). */
 export const READ_BATCHES_MAX = 1_000_000;
 /** Entries dropped from the front of a partition's reads before its arrays are compacted (amortizes the copy). */
-const READS_COMPACT_MIN = 1_024;
+const READS_COMPACT_MIN = 256;
 /** Readers named per batch at most. */
 const READERS_PER_BATCH_MAX = 8;
 
