@@ -11,6 +11,7 @@
 // (consumer, partition) pairs.
 
 import type { ConsumedEvent, ConsumerLedger } from '../clients/consumer';
+import type { ReadBatch } from './durability';
 import { formatSpan, type TimeUs } from '../sim/time';
 
 export const VIOLATIONS_MAX = 1_000;
@@ -33,7 +34,7 @@ export interface ConsumptionStatus {
 
 /** Where the durability oracle learns which batches were read, and by whom. */
 export interface ReadRecorder {
-  read(batchId: string, reader: string): void;
+  read(batch: ReadBatch, reader: string): void;
 }
 
 interface ReaderState {
@@ -51,6 +52,8 @@ export class ConsumptionChecker implements ConsumerLedger {
   private readonly reports: ConsumptionViolation[] = [];
   /** "consumer-1 (group billing)", built once per consumer and shared by every read it records. */
   private readonly labels = new Map<string, string>();
+  /** What is handed to the recorder per read, filled in place (it keeps fields, never the object). */
+  private readonly readBatch = { topic: '', partition: 0, baseOffset: 0, records: 0, batchId: '' };
 
   constructor(private readonly recorder: ReadRecorder | null = null) {}
 
@@ -78,7 +81,12 @@ export class ConsumptionChecker implements ConsumerLedger {
     if (this.recorder !== null) {
       let label = this.labels.get(event.consumer);
       if (label === undefined) this.labels.set(event.consumer, (label = `${event.consumer} (group ${event.groupId})`));
-      this.recorder.read(batch.batchId, label);
+      this.readBatch.topic = event.topic;
+      this.readBatch.partition = event.partition;
+      this.readBatch.baseOffset = batch.baseOffset;
+      this.readBatch.records = batch.records;
+      this.readBatch.batchId = batch.batchId;
+      this.recorder.read(this.readBatch, label);
     }
   }
 

@@ -26,8 +26,10 @@ import { formatSpan, type TimeUs } from '../sim/time';
 export const TRACKED_BATCHES_MAX = 1_000_000;
 /** Loss reports kept at most (all losses are counted). */
 export const LOSS_REPORTS_MAX = 1_000;
-/** Batches remembered as read by consumers at most (the oldest are forgotten first). */
+/** Batches remembered as read by consumers at most (beyond it, the lowest offsets of the partition just read are forgotten first). */
 export const READ_BATCHES_MAX = 1_000_000;
+/** Entries dropped from the front of a partition's reads before its arrays are compacted (amortizes the copy). */
+const READS_COMPACT_MIN = 256;
 /** Readers named per batch at most. */
 const READERS_PER_BATCH_MAX = 8;
 
@@ -92,6 +94,21 @@ function inRemoteTier(log: PartitionLog, baseOffset: number, records: number): b
   return log.remoteSegments().holds(baseOffset, baseOffset + records - 1);
 }
 
+/**
+ * Who read one partition's batches: parallel arrays sorted by base offset, from `first` (entries
+ * before it were retired or forgotten). A batch written at an offset again after a truncation
+ * (another batch at an offset already read) sits right after the one it replaced. Consumers read
+ * at the tail, so a read is nearly always the last entry or a push, never a lookup in one large table.
+ */
+interface PartitionReads {
+  readonly baseOffsets: number[];
+  readonly endOffsets: number[];
+  readonly batchIds: string[];
+  /** The consumer that read it, or the consumers (most batches have one reader per group), oldest first. */
+  readonly readers: (string | string[])[];
+  first: number;
+}
+
 export class DurabilityOracle {
   private readonly partitions = new Map<string, PartitionWatch>();
   private tracked = 0;
@@ -103,21 +120,69 @@ export class DurabilityOracle {
   private lostBatches = 0;
   private readonly losses: LossReport[] = [];
   private readonly lostIds = new Set<string>();
-  /** Batch id -> the consumer that read it, or the consumers (most batches have one reader per group), oldest first. */
-  private readonly readers = new Map<string, string | string[]>();
+  /** Topic -> partition -> who read its batches (kept per partition, so a read touches only that partition's recent entries). */
+  private readonly reads = new Map<string, (PartitionReads | undefined)[]>();
+  private readsHeldCount = 0;
 
   /** A consumer read this batch (check/consumption.ts): a loss report will say so. */
-  read(batchId: string, reader: string): void {
-    const known = this.readers.get(batchId);
-    if (known === undefined) {
-      this.readers.set(batchId, reader);
-      if (this.readers.size > READ_BATCHES_MAX) this.readers.delete(this.readers.keys().next().value!);
-    } else if (typeof known === 'string') {
-      if (known !== reader) this.readers.set(batchId, [known, reader]);
+  read(batch: ReadBatch, reader: string): void {
+    const reads = this.readsOf(batch.topic, batch.partition);
+    const baseOffset = batch.baseOffset;
+    const end = reads.baseOffsets.length;
+    // The tail first: every group reads the newest batches, so the batch is the last entry or a new one.
+    let at = end > reads.first && reads.baseOffsets[end - 1] === baseOffset && reads.batchIds[end - 1] === batch.batchId ? end - 1 : find(reads, baseOffset, batch.batchId);
+    if (at < 0) {
+      at = -at - 1;
+      insertRead(reads, at, baseOffset, baseOffset + batch.records, batch.batchId, reader);
+      if (++this.readsHeldCount > READ_BATCHES_MAX) this.forgetReads(reads, reads.first + 1);
+      return;
+    }
+    const known = reads.readers[at]!;
+    if (typeof known === 'string') {
+      if (known !== reader) reads.readers[at] = [known, reader];
     } else if (known.length < READERS_PER_BATCH_MAX && !known.includes(reader)) {
       // A new array of the exact length: a push would grow the array to room for ~20 readers, and
       // the ledger holds one such array per batch read by more than one group for as long as retention keeps it.
-      this.readers.set(batchId, [...known, reader]);
+      reads.readers[at] = [...known, reader];
+    }
+  }
+
+  /** Batches remembered as read (bounded by READ_BATCHES_MAX; retention retires them). */
+  get readsHeld(): number {
+    return this.readsHeldCount;
+  }
+
+  private readsOf(topic: string, partition: number): PartitionReads {
+    let byPartition = this.reads.get(topic);
+    if (byPartition === undefined) this.reads.set(topic, (byPartition = []));
+    while (byPartition.length <= partition) byPartition.push(undefined);
+    let reads = byPartition[partition];
+    if (reads === undefined) byPartition[partition] = reads = { baseOffsets: [], endOffsets: [], batchIds: [], readers: [], first: 0 };
+    return reads;
+  }
+
+  /** Who read this batch, as far as remembered: for a loss report. */
+  private readersOf(topic: string, partition: number, baseOffset: number, batchId: string): readonly string[] {
+    const reads = this.reads.get(topic)?.[partition];
+    if (reads === undefined) return [];
+    const at = find(reads, baseOffset, batchId);
+    if (at < 0) return [];
+    const known = reads.readers[at]!;
+    return typeof known === 'string' ? [known] : known;
+  }
+
+  /** Drops the entries before `to` (retired or forgotten), compacting the arrays once enough went. */
+  private forgetReads(reads: PartitionReads, to: number): void {
+    if (to <= reads.first) return;
+    this.readsHeldCount -= to - reads.first;
+    for (let index = reads.first; index < to; index++) reads.readers[index] = ''; // let go of reader arrays now
+    reads.first = to;
+    if (to >= READS_COMPACT_MIN && to * 2 >= reads.baseOffsets.length) {
+      reads.baseOffsets.splice(0, to);
+      reads.endOffsets.splice(0, to);
+      reads.batchIds.splice(0, to);
+      reads.readers.splice(0, to);
+      reads.first = 0;
     }
   }
 
@@ -168,8 +233,14 @@ export class DurabilityOracle {
     let count = 0;
     while (count < batches.length && batches[count]!.baseOffset + batches[count]!.batch.records <= logStartOffset) count++;
     if (count === 0) return;
-    // What consumers read of them is of no more use either: a deleted batch cannot be lost.
-    if (this.readers.size > 0) for (let index = 0; index < count; index++) this.readers.delete(batches[index]!.batch.batchId);
+    // What consumers read below the log start is of no more use either: a deleted batch cannot be lost.
+    const sample = batches[0]!.batch;
+    const reads = this.reads.get(sample.topic)?.[sample.partition];
+    if (reads !== undefined) {
+      let to = reads.first;
+      while (to < reads.endOffsets.length && reads.endOffsets[to]! <= logStartOffset) to++;
+      this.forgetReads(reads, to);
+    }
     batches.splice(0, count);
     watch.verifiedCount = Math.max(0, watch.verifiedCount - count);
     this.tracked -= count;
@@ -195,8 +266,7 @@ export class DurabilityOracle {
       this.lostRecords += acked.batch.records;
       if (this.losses.length < LOSS_REPORTS_MAX && !this.lostIds.has(acked.batch.batchId)) {
         this.lostIds.add(acked.batch.batchId);
-        const known = this.readers.get(acked.batch.batchId);
-        const readBy = known === undefined ? [] : typeof known === 'string' ? [known] : known;
+        const readBy = this.readersOf(acked.batch.topic, acked.batch.partition, acked.baseOffset, acked.batch.batchId);
         const cause = this.explain(key, acked, truth, held === undefined ? `its log ends at ${log.endOffset}` : `another batch is at offset ${acked.baseOffset}`);
         this.losses.push({
           batchId: acked.batch.batchId,
@@ -270,4 +340,42 @@ export class DurabilityOracle {
       retiredBatches: this.retired,
     };
   }
+}
+
+/** What a read names of the batch read (a LogBatch of the log read, with its partition). */
+export interface ReadBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly baseOffset: number;
+  readonly records: number;
+  readonly batchId: string;
+}
+
+/** The index of the entry for (baseOffset, batchId) at or after `reads.first`, or -(insertion index) - 1: after the entries at that offset. */
+function find(reads: PartitionReads, baseOffset: number, batchId: string): number {
+  const offsets = reads.baseOffsets;
+  let low = reads.first;
+  let high = offsets.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (offsets[middle]! < baseOffset) low = middle + 1;
+    else high = middle;
+  }
+  for (; low < offsets.length && offsets[low] === baseOffset; low++) if (reads.batchIds[low] === batchId) return low;
+  return -low - 1;
+}
+
+function insertRead(reads: PartitionReads, at: number, baseOffset: number, endOffset: number, batchId: string, reader: string): void {
+  if (at === reads.baseOffsets.length) {
+    reads.baseOffsets.push(baseOffset);
+    reads.endOffsets.push(endOffset);
+    reads.batchIds.push(batchId);
+    reads.readers.push(reader);
+    return;
+  }
+  // Rare: a batch below the newest read (another group reading a batch the first never fetched, or a batch written again after a truncation).
+  reads.baseOffsets.splice(at, 0, baseOffset);
+  reads.endOffsets.splice(at, 0, endOffset);
+  reads.batchIds.splice(at, 0, batchId);
+  reads.readers.splice(at, 0, reader);
 }

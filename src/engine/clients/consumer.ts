@@ -50,7 +50,7 @@ import {
 } from '../broker/group-protocol';
 import { LatencyHistogram, type LatencyView } from '../metrics/histogram';
 import { isControlBatch } from '../broker/replica-manager';
-import type { Effects, Message } from '../sim/process';
+import type { Effects, Message, TimerHandle } from '../sim/process';
 import { US_PER_SECOND, formatSpan, type TimeUs } from '../sim/time';
 import { assign, type AssignmentStrategy } from './assignors';
 
@@ -189,6 +189,13 @@ interface LeaderInfo {
   leaderEpoch: number;
 }
 
+/** One leader's share of the fetch: its partitions with the leader epoch each was led in when grouped. */
+interface FetchGroup {
+  readonly broker: string;
+  readonly owned: Owned[];
+  readonly leaderEpochs: number[];
+}
+
 interface InFlight {
   readonly correlationId: number;
   readonly to: string;
@@ -232,13 +239,13 @@ export class Consumer {
    * of `owned` (what sendFetches sends): rebuilt only after `ownedChanged()`, which every change to
    * the assignment, the leaders or a position's presence calls, not at every fetch.
    */
-  private fetchGroups: Map<string, Owned[]> | null = null;
+  private fetchGroups: FetchGroup[] | null = null;
   /** True once every owned partition has a position (no offset lookup to do) until `ownedChanged()`. */
   private allPositioned = false;
   /** Per broker, the in-flight kind of its fetch ("fetch:broker-2"), built once. */
   private readonly fetchKinds = new Map<string, string>();
-  /** Per request kind, its timeout timer key, built once. */
-  private readonly timeoutKeys = new Map<string, string>();
+  /** Per request kind, its timeout timer's handle (`fx.timer`), asked for once. */
+  private readonly timeoutTimers = new Map<string, TimerHandle>();
   /** Not before this time: the next FindCoordinator / JoinGroup / metadata / offset lookup after a failure. */
   private backoffUntilUs: TimeUs = 0;
   private correlationId = 0;
@@ -381,18 +388,19 @@ export class Consumer {
     // A broker never heard from in this life has no connection yet: KIP-601's
     // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
     const waitUs = this.connected.has(to) ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
-    fx.setTimer(this.timeoutKey(kind), waitUs);
+    fx.arm(this.timeoutTimer(kind, fx), waitUs);
     return { correlationId: this.correlationId, to };
   }
 
   private answered(kind: string, fx: Effects<Message>): void {
-    fx.cancelTimer(this.timeoutKey(kind));
+    fx.disarm(this.timeoutTimer(kind, fx));
   }
 
-  private timeoutKey(kind: string): string {
-    let key = this.timeoutKeys.get(kind);
-    if (key === undefined) this.timeoutKeys.set(kind, (key = `${TIMER_TIMEOUT}${kind}`));
-    return key;
+  /** The request timeout of `kind` as a timer handle (this object lives one life, as its handles do). */
+  private timeoutTimer(kind: string, fx: Effects<Message>): TimerHandle {
+    let handle = this.timeoutTimers.get(kind);
+    if (handle === undefined) this.timeoutTimers.set(kind, (handle = fx.timer(`${TIMER_TIMEOUT}${kind}`)));
+    return handle;
   }
 
   private fetchKind(broker: string): string {
@@ -820,28 +828,32 @@ export class Consumer {
   }
 
   /** The owned partitions with a position and a leader, by leader (first appearance in `owned` order). */
-  private groupsByLeader(): Map<string, Owned[]> {
+  private groupsByLeader(): FetchGroup[] {
     if (this.fetchGroups !== null) return this.fetchGroups;
-    const groups = new Map<string, Owned[]>();
+    const groups = new Map<string, FetchGroup>();
     for (const owned of this.owned.values()) {
       if (owned.position === null) continue;
-      const leader = this.leaders.get(owned.partition)?.leader ?? null;
-      if (leader === null) continue;
-      const list = groups.get(leader);
-      if (list === undefined) groups.set(leader, [owned]);
-      else list.push(owned);
+      const info = this.leaders.get(owned.partition);
+      if (info === undefined || info.leader === null) continue;
+      // The epoch is read here, not per fetch: leaders change only with metadata, which regroups (ownedChanged).
+      let group = groups.get(info.leader);
+      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [] }));
+      group.owned.push(owned);
+      group.leaderEpochs.push(info.leaderEpoch);
     }
-    this.fetchGroups = groups;
-    return groups;
+    this.fetchGroups = [...groups.values()];
+    return this.fetchGroups;
   }
 
   private sendFetches(fx: Effects<Message>): void {
     if (this.owned.size === 0) return;
-    for (const [broker, group] of this.groupsByLeader()) {
+    for (const group of this.groupsByLeader()) {
+      const broker = group.broker;
       if (this.fetchInFlight.has(broker)) continue;
       const partitions: ConsumerFetchPartition[] = [];
-      for (const owned of group) {
-        const leaderEpoch = this.leaders.get(owned.partition)!.leaderEpoch;
+      for (let index = 0; index < group.owned.length; index++) {
+        const owned = group.owned[index]!;
+        const leaderEpoch = group.leaderEpochs[index]!;
         let entry = owned.fetchEntry;
         if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
           entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch };

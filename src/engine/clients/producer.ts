@@ -42,7 +42,7 @@ import {
   type ProducedBatch,
 } from '../broker/protocol';
 import { LatencyHistogram, type LatencyView } from '../metrics/histogram';
-import type { Effects, Message } from '../sim/process';
+import type { Effects, Message, TimerHandle } from '../sim/process';
 import { US_PER_SECOND, formatSpan, type TimeUs } from '../sim/time';
 
 export const PRODUCER_TIMER = 'producer:wake';
@@ -346,6 +346,8 @@ export class Producer {
   private readonly drainIndexByBroker = new Map<string, number>();
   private correlationId = 0;
   private armedUs: TimeUs | null = null;
+  /** PRODUCER_TIMER's handle in this life (this object lives one life), asked for at the first arming. */
+  private wakeTimer: TimerHandle | null = null;
 
   private recordsSent = 0;
   private recordsAcked = 0;
@@ -1149,8 +1151,10 @@ export class Producer {
   private armWake(fx: Effects<Message>): void {
     const nextUs = this.nextWakeUs(fx.nowUs);
     if (nextUs === this.armedUs) return;
-    if (nextUs === null) fx.cancelTimer(PRODUCER_TIMER);
-    else fx.setTimer(PRODUCER_TIMER, nextUs - fx.nowUs);
+    // By handle: armed after nearly every input, so no lookup by key (asked for once per life).
+    if (this.wakeTimer === null) this.wakeTimer = fx.timer(PRODUCER_TIMER);
+    if (nextUs === null) fx.disarm(this.wakeTimer);
+    else fx.arm(this.wakeTimer, nextUs - fx.nowUs);
     this.armedUs = nextUs;
   }
 

@@ -26,7 +26,7 @@
 import { Refusal, type Network } from '../net/network';
 import { EventPool } from './event-pool';
 import { RollingHash, hashString32 } from './hash';
-import type { Effects, Message, ProcessLogic, ProcessSpec, Role } from './process';
+import type { Effects, Message, ProcessLogic, ProcessSpec, Role, TimerHandle } from './process';
 import type { Prng } from './prng';
 import { EventQueue } from './queue';
 import type { TimeUs } from './time';
@@ -53,12 +53,8 @@ export const NOTABLE_RING_CAPACITY = 1024;
 export const STALE_EVENTS_MAX = 4096;
 /** Timer states kept for reuse after they left a process's table. */
 const SPARE_TIMER_STATES_MAX = 1_024;
-/**
- * Idle timers (fired, or cancelled and their anchor gone) a process's table keeps before they are
- * removed: a key armed again finds its state in place, but keys used once (one per request) must
- * not pile up.
- */
-export const IDLE_TIMERS_MAX = 256;
+/** Timer handles (`fx.timer(key)`) one life of a process may hold: one per key used again and again, never one per request. */
+export const TIMER_HANDLES_MAX = 4_096;
 /** Bound on processes, matching the network's endpoint bound. */
 export const PROCESSES_MAX = 1024;
 
@@ -82,6 +78,10 @@ export type ProcessStatus = 'up' | 'crashed' | 'stopped';
 
 /** A timer with an entry in the queue: the deadline and sequence number of its last arming, and that entry. */
 interface TimerState {
+  /** The key it fires with (`timer(key)`), and its key in the process's table. */
+  key: string;
+  /** Its number from `fx.timer(key)` in this life, or -1: a timer with a handle stays in its table while idle (its life holds the number). */
+  handle: number;
   /** False once cancelled: the anchor stays queued, to be reused by the next arming or dropped when it surfaces. */
   armed: boolean;
   /** The generation of the last arming: the queue entry carrying it fires. */
@@ -101,13 +101,14 @@ interface ProcessSlot {
   status: ProcessStatus;
   incarnation: number;
   /**
-   * Timers by key: armed, disarmed with their anchor still queued, or idle (no anchor: fired or
-   * dropped, kept for the key's next arming, at most IDLE_TIMERS_MAX); a queue entry that is not
+   * Timers by key: armed, or disarmed with their anchor still queued, or idle (no anchor: fired or
+   * dropped) with a handle; a keyed timer without a handle leaves the table as it goes idle, so keys
+   * used once (a park per request) never pile up. A queue entry that is not
    * an armed timer's anchor is stale.
    */
   readonly timers: Map<string, TimerState>;
-  /** Idle entries in `timers`. */
-  idleTimers: number;
+  /** The timers with a handle, by handle (`fx.timer(key)`): also in `timers`, never forgotten in this life; at most TIMER_HANDLES_MAX. */
+  readonly handles: TimerState[];
   effects: ProcessEffects | null;
   crashes: number;
 }
@@ -212,6 +213,21 @@ class ProcessEffects implements Effects<Message> {
     this.kernel.cancelTimerFor(this.slot, key);
   }
 
+  timer(key: string): TimerHandle {
+    this.assertAlive('timer');
+    return this.kernel.timerHandleFor(this.slot, key);
+  }
+
+  arm(handle: TimerHandle, delayUs: TimeUs): void {
+    this.assertAlive('arm');
+    this.kernel.armTimer(this.slot, this.kernel.timerOfHandle(this.slot, handle), delayUs);
+  }
+
+  disarm(handle: TimerHandle): void {
+    this.assertAlive('disarm');
+    this.kernel.disarmTimer(this.kernel.timerOfHandle(this.slot, handle));
+  }
+
   note(text: string): void {
     this.assertAlive('note');
     this.kernel.recordNote(this.slot.index, NO_PROCESS, text);
@@ -300,7 +316,7 @@ export class Kernel {
       status: 'crashed',
       incarnation: 0,
       timers: new Map(),
-      idleTimers: 0,
+      handles: [],
       effects: null,
       crashes: 0,
     };
@@ -336,7 +352,7 @@ export class Kernel {
     return this.slotOf(id).spec.durable;
   }
 
-  /** Entries in the process's timer table (armed, disarmed with a queued anchor, or idle): bounded for keys used once. */
+  /** Entries in the process's timer table (armed, disarmed with a queued anchor, or idle with a handle): keys used once leave it. */
   timersHeldBy(id: string): number {
     return this.slotOf(id).timers.size;
   }
@@ -373,7 +389,7 @@ export class Kernel {
       state.anchorGeneration = -1; // its queued anchor is stale now, like every record of this life
     }
     slot.timers.clear();
-    slot.idleTimers = 0;
+    slot.handles.length = 0; // a life's handles end with it
     slot.logic = null;
     slot.effects = null;
     slot.status = status;
@@ -575,14 +591,34 @@ export class Kernel {
   }
 
   setTimerFor(slot: ProcessSlot, key: string, delayUs: TimeUs): void {
-    if (!Number.isInteger(delayUs) || delayUs < 0) {
-      throw new Error(`${slot.spec.id}: timer "${key}" needs a whole, non-negative delay in µs; got ${delayUs}`);
+    const state = slot.timers.get(key);
+    if (state !== undefined) {
+      this.armTimer(slot, state, delayUs);
+      return;
     }
+    checkDelay(slot, key, delayUs);
     const generation = ++this.generation;
     const seq = this.seq++; // the sequence number this arming would have had as its own entry
     const deadlineUs = this.now + delayUs;
-    const state = slot.timers.get(key);
-    if (state !== undefined && state.anchorUs <= deadlineUs) {
+    const anchored = this.newTimerState(key);
+    anchored.armed = true;
+    anchored.generation = generation;
+    anchored.deadlineUs = deadlineUs;
+    anchored.seq = seq;
+    anchored.anchorGeneration = generation;
+    anchored.anchorUs = deadlineUs;
+    slot.timers.set(key, anchored);
+    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null, anchored));
+    this.sweepIfStale();
+  }
+
+  /** Arms a timer in the process's table (by key or by handle): the same arming, sequence number and queue work either way. */
+  armTimer(slot: ProcessSlot, state: TimerState, delayUs: TimeUs): void {
+    checkDelay(slot, state.key, delayUs);
+    const generation = ++this.generation;
+    const seq = this.seq++; // the sequence number this arming would have had as its own entry
+    const deadlineUs = this.now + delayUs;
+    if (state.anchorUs <= deadlineUs) {
       // Armed at or after its anchor: the anchor will be put back at this deadline when it surfaces.
       if (!state.armed) {
         state.armed = true;
@@ -593,38 +629,69 @@ export class Kernel {
       state.seq = seq;
       return;
     }
-    let anchored: TimerState;
-    if (state === undefined) {
-      anchored = this.spareTimerStates.pop() ?? { armed: true, generation, deadlineUs, seq, anchorGeneration: generation, anchorUs: deadlineUs };
-      anchored.armed = true;
-      anchored.generation = generation;
-      anchored.deadlineUs = deadlineUs;
-      anchored.seq = seq;
-      anchored.anchorGeneration = generation;
-      anchored.anchorUs = deadlineUs;
-      slot.timers.set(key, anchored);
-    } else {
-      anchored = state;
-      if (state.anchorGeneration === -1) slot.idleTimers--; // an idle timer armed again
-      if (state.armed) this.staleEvents++; // earlier than its anchor: that entry is stale from now on (a disarmed one already was)
-      state.armed = true;
-      state.generation = generation;
-      state.deadlineUs = deadlineUs;
-      state.seq = seq;
-      state.anchorGeneration = generation;
-      state.anchorUs = deadlineUs;
+    if (state.armed) {
+      this.staleEvents++; // earlier than its anchor: that entry is stale from now on (a disarmed one already was)
     }
-    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null, anchored));
+    state.armed = true;
+    state.generation = generation;
+    state.deadlineUs = deadlineUs;
+    state.seq = seq;
+    state.anchorGeneration = generation;
+    state.anchorUs = deadlineUs;
+    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, state.key, null, null, state));
     this.sweepIfStale();
   }
 
   cancelTimerFor(slot: ProcessSlot, key: string): void {
     const state = slot.timers.get(key);
-    if (state !== undefined && state.armed) {
+    if (state !== undefined) this.disarmTimer(state);
+  }
+
+  disarmTimer(state: TimerState): void {
+    if (state.armed) {
       state.armed = false; // the anchor stays queued: the next arming at or after it reuses it
       this.staleEvents++;
       this.sweepIfStale();
     }
+  }
+
+  /** The handle of `key`'s timer in this life, made (idle, unarmed) on first use; the key's entry in the table stays for the life. */
+  timerHandleFor(slot: ProcessSlot, key: string): TimerHandle {
+    let state = slot.timers.get(key);
+    if (state !== undefined && state.handle !== -1) return state.handle as TimerHandle;
+    if (slot.handles.length >= TIMER_HANDLES_MAX) {
+      throw new Error(`${slot.spec.id}: timer "${key}" would be handle number ${TIMER_HANDLES_MAX + 1} in this life; at most ${TIMER_HANDLES_MAX} (TIMER_HANDLES_MAX): use a handle for a key armed again and again, setTimer for keys used once`);
+    }
+    if (state === undefined) {
+      state = this.newTimerState(key); // idle: no anchor, so the first arming queues one
+      slot.timers.set(key, state);
+    }
+    state.handle = slot.handles.length;
+    slot.handles.push(state);
+    return state.handle as TimerHandle;
+  }
+
+  /** The timer a handle stands for in the process's current life; a number it never gave out is refused. */
+  timerOfHandle(slot: ProcessSlot, handle: TimerHandle): TimerState {
+    const state = slot.handles[handle];
+    if (state === undefined) {
+      throw new Error(`${slot.spec.id}: timer handle ${String(handle)} was not given by fx.timer(key) in this life (it has ${slot.handles.length})`);
+    }
+    return state;
+  }
+
+  /** A timer state for a new key, idle (no anchor, not armed): reused from the spares when there is one. */
+  private newTimerState(key: string): TimerState {
+    const state = this.spareTimerStates.pop();
+    if (state === undefined) {
+      return { key, handle: -1, armed: false, generation: 0, deadlineUs: 0, seq: 0, anchorGeneration: -1, anchorUs: Number.POSITIVE_INFINITY };
+    }
+    state.key = key;
+    state.handle = -1;
+    state.armed = false;
+    state.anchorGeneration = -1;
+    state.anchorUs = Number.POSITIVE_INFINITY;
+    return state;
   }
 
   // ---- internals ----------------------------------------------------------------------------
@@ -721,7 +788,7 @@ export class Kernel {
         if (!state.armed) {
           // The anchor of a cancelled timer not armed again since: it goes, and the timer with it.
           events.release(handle);
-          this.dropTimer(slot, label, state);
+          this.dropTimer(slot, state);
           this.staleEvents = Math.max(0, this.staleEvents - 1);
           return;
         }
@@ -735,7 +802,7 @@ export class Kernel {
           return;
         }
         events.release(handle);
-        this.dropTimer(slot, label, state);
+        this.dropTimer(slot, state);
         this.traceEvent(EventKind.Timer, slot.index, NO_PROCESS, label);
         slot.logic.timer(label, slot.effects!);
         return;
@@ -784,33 +851,28 @@ export class Kernel {
     const state = events.timers[handle]!;
     if (state.anchorGeneration !== events.generations[handle]) return false;
     if (state.armed) return true;
-    this.dropTimer(slot, events.labels[handle]!, state); // a disarmed timer's anchor goes, so the next arming queues a new one
+    this.dropTimer(slot, state); // a disarmed timer's anchor goes, so the next arming queues a new one
     return false;
   }
 
   /**
-   * A timer fired, or its disarmed anchor surfaced: it has no queue entry any more. Its state stays
-   * in the table, idle, for the key's next arming (which then needs no new entry in the table).
+   * A timer fired, or its disarmed anchor surfaced: it has no queue entry any more. A timer with a
+   * handle stays in the table, idle, for its next arming; a keyed one leaves it (the key's next
+   * arming makes a new entry, as it would have to queue a new anchor anyway), and its state is
+   * kept for reuse. Keys used once (a park per request) thus never pile up, with no scan to forget them.
    */
-  private dropTimer(slot: ProcessSlot, key: string, state: TimerState): void {
+  private dropTimer(slot: ProcessSlot, state: TimerState): void {
     state.armed = false;
     state.anchorGeneration = -1; // no queue record matches it any more
     state.anchorUs = Number.POSITIVE_INFINITY; // the next arming is before it: it queues a new anchor
-    if (++slot.idleTimers > IDLE_TIMERS_MAX) this.forgetIdleTimers(slot, key);
+    if (state.handle !== -1) return;
+    slot.timers.delete(state.key);
+    if (this.spareTimerStates.length < SPARE_TIMER_STATES_MAX) this.spareTimerStates.push(state);
   }
+}
 
-  /** Removes the idle timers from a process's table but `keep` (the one just made idle); their states are kept for reuse. */
-  private forgetIdleTimers(slot: ProcessSlot, keep: string): void {
-    let idle = 0;
-    for (const [key, state] of slot.timers) {
-      if (state.anchorGeneration !== -1) continue;
-      if (key === keep) {
-        idle++;
-        continue;
-      }
-      slot.timers.delete(key);
-      if (this.spareTimerStates.length < SPARE_TIMER_STATES_MAX) this.spareTimerStates.push(state);
-    }
-    slot.idleTimers = idle;
+function checkDelay(slot: ProcessSlot, key: string, delayUs: TimeUs): void {
+  if (!Number.isInteger(delayUs) || delayUs < 0) {
+    throw new Error(`${slot.spec.id}: timer "${key}" needs a whole, non-negative delay in µs; got ${delayUs}`);
   }
 }

@@ -15,7 +15,7 @@ import type { FetchPartitionRequest, ProduceRequest, ReplicaFetchRequest, Replic
 import { ReplicaManager, type DataDisk, type ReplicaSettings } from '../../../src/engine/broker/replica-manager';
 import { MetadataImage } from '../../../src/engine/controller/image';
 import type { MetadataRecord } from '../../../src/engine/controller/records';
-import type { Effects, Message } from '../../../src/engine/sim/process';
+import { TimerKeys, type Effects, type Message } from '../../../src/engine/sim/process';
 import { Prng } from '../../../src/engine/sim/prng';
 
 const TOPIC = 'orders';
@@ -37,6 +37,7 @@ interface Sent {
 
 class Broker {
   readonly timers = new Map<string, number>();
+  private readonly timerKeys = new TimerKeys();
   readonly notes: string[] = [];
   readonly disk: DataDisk = { logs: new Map(), producerIdCounter: 0 };
   replicas: ReplicaManager;
@@ -67,6 +68,9 @@ class Broker {
       send: (to, message) => world.outbox.push({ from: this.id, to, message }),
       setTimer: (key, delayUs) => this.timers.set(key, world.nowUs + delayUs),
       cancelTimer: (key) => this.timers.delete(key),
+      timer: (key) => this.timerKeys.timer(key),
+      arm: (handle, delayUs) => this.timers.set(this.timerKeys.key(handle), world.nowUs + delayUs),
+      disarm: (handle) => this.timers.delete(this.timerKeys.key(handle)),
       note: (text) => this.notes.push(text),
       exit: () => undefined,
     };

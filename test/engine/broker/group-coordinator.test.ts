@@ -15,7 +15,7 @@ import { OFFSETS_TOPIC, type GroupRequest, type Subscription } from '../../../sr
 import { ReplicaManager, type DataDisk } from '../../../src/engine/broker/replica-manager';
 import { MetadataImage } from '../../../src/engine/controller/image';
 import type { MetadataRecord } from '../../../src/engine/controller/records';
-import type { Effects, Message } from '../../../src/engine/sim/process';
+import { TimerKeys, type Effects, type Message } from '../../../src/engine/sim/process';
 import { Prng } from '../../../src/engine/sim/prng';
 
 const SESSION_US = 10_000_000;
@@ -26,6 +26,7 @@ class Harness {
   nowUs = 0;
   readonly sent: { to: string; message: Message & Record<string, unknown> }[] = [];
   readonly timers = new Map<string, number>();
+  private readonly timerKeys = new TimerKeys();
   readonly notes: string[] = [];
   readonly image = new MetadataImage();
   readonly disk: DataDisk = { logs: new Map(), producerIdCounter: 0 };
@@ -69,6 +70,9 @@ class Harness {
       send: (to, message) => this.sent.push({ to, message: message as Message & Record<string, unknown> }),
       setTimer: (key, delayUs) => this.timers.set(key, this.nowUs + delayUs),
       cancelTimer: (key) => this.timers.delete(key),
+      timer: (key) => this.timerKeys.timer(key),
+      arm: (handle, delayUs) => this.timers.set(this.timerKeys.key(handle), this.nowUs + delayUs),
+      disarm: (handle) => this.timers.delete(this.timerKeys.key(handle)),
       note: (text) => this.notes.push(text),
       exit: () => undefined,
     };

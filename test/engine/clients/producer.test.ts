@@ -30,7 +30,7 @@ import {
 } from '../../../src/engine/clients/producer';
 import { Network, type NetworkConfig } from '../../../src/engine/net/network';
 import { Kernel } from '../../../src/engine/sim/kernel';
-import type { Effects, Message, ProcessLogic } from '../../../src/engine/sim/process';
+import type { Effects, Message, ProcessLogic, TimerHandle } from '../../../src/engine/sim/process';
 import { Prng } from '../../../src/engine/sim/prng';
 import type { TimeUs } from '../../../src/engine/sim/time';
 
@@ -648,6 +648,9 @@ describe('metadata', () => {
     send: (to, message) => void sent.push([to, message]),
     setTimer: () => undefined,
     cancelTimer: () => undefined,
+    timer: () => 0 as TimerHandle,
+    arm: () => undefined,
+    disarm: () => undefined,
     note: () => undefined,
     exit: () => undefined,
   });

@@ -15,7 +15,7 @@ import { RaftLog, type LogEntry, type Snapshot } from '../../../src/engine/raft/
 import { isRaftMessage, type RaftMessage } from '../../../src/engine/raft/messages';
 import { RaftNode, type RaftConfig, type RaftDisk, type RaftListener, type RaftView } from '../../../src/engine/raft/node';
 import { Kernel } from '../../../src/engine/sim/kernel';
-import type { Effects, Message, ProcessLogic } from '../../../src/engine/sim/process';
+import type { Effects, Message, ProcessLogic, TimerHandle } from '../../../src/engine/sim/process';
 import { Prng } from '../../../src/engine/sim/prng';
 import type { TimeUs } from '../../../src/engine/sim/time';
 
@@ -93,6 +93,18 @@ class RecordingEffects implements Effects {
 
   cancelTimer(key: string): void {
     this.fx.cancelTimer(key);
+  }
+
+  timer(key: string): TimerHandle {
+    return this.fx.timer(key);
+  }
+
+  arm(handle: TimerHandle, delayUs: TimeUs): void {
+    this.fx.arm(handle, delayUs);
+  }
+
+  disarm(handle: TimerHandle): void {
+    this.fx.disarm(handle);
   }
 
   note(text: string): void {

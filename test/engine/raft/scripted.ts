@@ -15,7 +15,7 @@ import type {
   VoteResponse,
 } from '../../../src/engine/raft/messages';
 import { RaftNode, type RaftConfig, type RaftDisk } from '../../../src/engine/raft/node';
-import type { Effects, Message } from '../../../src/engine/sim/process';
+import { TimerKeys, type Effects, type Message, type TimerHandle } from '../../../src/engine/sim/process';
 import { Prng } from '../../../src/engine/sim/prng';
 import type { TimeUs } from '../../../src/engine/sim/time';
 import { DEFAULT_RAFT, RECORD_BYTES, leaderChangeValue, type Rec, type Snap } from './harness';
@@ -53,6 +53,20 @@ export class ScriptedEffects implements Effects<Message> {
 
   cancelTimer(key: string): void {
     this.timers.delete(key);
+  }
+
+  private readonly timerKeys = new TimerKeys();
+
+  timer(key: string): TimerHandle {
+    return this.timerKeys.timer(key);
+  }
+
+  arm(handle: TimerHandle, delayUs: TimeUs): void {
+    this.setTimer(this.timerKeys.key(handle), delayUs);
+  }
+
+  disarm(handle: TimerHandle): void {
+    this.cancelTimer(this.timerKeys.key(handle));
   }
 
   note(text: string): void {

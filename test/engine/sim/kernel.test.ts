@@ -8,8 +8,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { Network, type NetworkConfig } from '../../../src/engine/net/network';
-import { IDLE_TIMERS_MAX, Kernel, NOTABLE_RING_CAPACITY, STALE_EVENTS_MAX, TRACE_RING_CAPACITY } from '../../../src/engine/sim/kernel';
-import type { Effects, Message, ProcessLogic, ProcessSpec } from '../../../src/engine/sim/process';
+import { Kernel, NOTABLE_RING_CAPACITY, STALE_EVENTS_MAX, TIMER_HANDLES_MAX, TRACE_RING_CAPACITY } from '../../../src/engine/sim/kernel';
+import type { Effects, Message, ProcessLogic, ProcessSpec, TimerHandle } from '../../../src/engine/sim/process';
 import { Prng } from '../../../src/engine/sim/prng';
 
 const INTRA_US = 100;
@@ -310,7 +310,7 @@ describe('timers', () => {
 });
 
 describe('timer tables', () => {
-  it(`a process arming a new key per request keeps at most ${IDLE_TIMERS_MAX} idle timers, and a key armed again after firing fires again`, () => {
+  it('a key used once leaves the table when it fires, and a key armed again after firing fires again', () => {
     // A request timeout per request id (as a long-poll park is) fires and is never armed again; a
     // tick re-arms itself from its own firing. 1,000 distinct keys pass through the table.
     const { kernel } = makeKernel();
@@ -342,16 +342,19 @@ describe('timer tables', () => {
     expect(requests).toHaveLength(REQUESTS);
     expect(requests[REQUESTS - 1]).toBe(`${REQUESTS * 10} a timer request:${REQUESTS - 1}`);
     expect(log.filter((line) => line.endsWith('timer tick'))).toHaveLength(Math.floor(10_000 / 7));
-    // The table filled up to the bound (sampled every 10 requests), and no further: idle timers were removed.
-    expect(heldMax).toBeGreaterThanOrEqual(IDLE_TIMERS_MAX - 10);
-    expect(heldMax).toBeLessThanOrEqual(IDLE_TIMERS_MAX + 2);
-    expect(REQUESTS).toBeGreaterThan(3 * IDLE_TIMERS_MAX);
+    // Sampled every 10 requests: the tick and the one request pending, never the keys that fired.
+    expect(heldMax).toBe(2);
   });
 
-  it('fires exactly as one queue entry per arming would, over 60 seeds of random armings, cancels and crashes', () => {
-    // The naive model: every arming replaces the key's (deadline, seq); firing order is by
-    // (deadline, seq) among the armed keys. The kernel reuses anchors, idle states and swept
-    // entries; whatever it does inside, the firings must be the model's.
+  /**
+   * The naive model: every arming replaces the key's (deadline, seq); firing order is by
+   * (deadline, seq) among the armed keys. The kernel reuses anchors, idle states and swept
+   * entries; whatever it does inside, the firings must be the model's. `api` says how the process
+   * arms: by key (setTimer), by handle (fx.timer(key) then arm/disarm), or either at random per
+   * call on the same keys (one timer, two names). Returns the trace hashes, one per seed.
+   */
+  const checkAgainstModel = (api: 'keys' | 'handles' | 'mixed'): string[] => {
+    const hashes: string[] = [];
     for (let seed = 1; seed <= 60; seed++) {
       const prng = new Prng(seed, 'timer-model');
       const { kernel } = makeKernel(seed);
@@ -361,6 +364,7 @@ describe('timer tables', () => {
       kernel.runUntil(0);
       let model = new Map<string, { deadlineUs: number; seq: number }>();
       let seq = 0;
+      let handlesUsed = seed;
       const expected: string[] = [];
       const runModelUntil = (timeUs: number): void => {
         for (;;) {
@@ -374,12 +378,16 @@ describe('timer tables', () => {
       for (let op = 0; op < 300; op++) {
         const key = `k${prng.int(prng.chancePerMillion(200_000) ? 200 : 6)}`;
         const choice = prng.int(100);
+        // Handles are asked for anew at times (the same number comes back) and after each restart.
+        const byHandle = api === 'handles' || (api === 'mixed' && (handlesUsed++ & 1) === 0);
         if (choice < 55) {
           const delayUs = prng.int(50);
-          fx!.setTimer(key, delayUs);
+          if (byHandle) fx!.arm(fx!.timer(key), delayUs);
+          else fx!.setTimer(key, delayUs);
           model.set(key, { deadlineUs: kernel.nowUs + delayUs, seq: seq++ });
         } else if (choice < 75) {
-          fx!.cancelTimer(key);
+          if (byHandle) fx!.disarm(fx!.timer(key));
+          else fx!.cancelTimer(key);
           model.delete(key);
         } else if (choice < 98) {
           const untilUs = kernel.nowUs + prng.int(30);
@@ -394,8 +402,78 @@ describe('timer tables', () => {
       }
       runModelUntil(kernel.nowUs + 1_000);
       kernel.runUntil(kernel.nowUs + 1_000);
-      expect(log.filter((line) => line.includes(' timer ')), `seed ${seed}`).toEqual(expected);
+      expect(log.filter((line) => line.includes(' timer ')), `${api}, seed ${seed}`).toEqual(expected);
+      hashes.push(kernel.traceHash);
     }
+    return hashes;
+  };
+
+  it('fires exactly as one queue entry per arming would, over 60 seeds of random armings, cancels and crashes', () => {
+    checkAgainstModel('keys');
+  });
+
+  it('arming by handle fires as arming by key, alone or mixed on the same keys, with the very same trace hash', () => {
+    const byKeys = checkAgainstModel('keys');
+    expect(checkAgainstModel('handles')).toEqual(byKeys);
+    expect(checkAgainstModel('mixed')).toEqual(byKeys);
+  });
+
+  it('a key with a handle stays in the table while idle (the same number when asked again), while keys used once come and go', () => {
+    // A fetch retry armed by handle fires now and then; meanwhile 1,000 keys used once each (a
+    // park per request) go through the table and push idle timers out beyond the bound.
+    const { kernel } = makeKernel();
+    const log: string[] = [];
+    let retry = -1;
+    kernel.addProcess(
+      spec(
+        'a',
+        'zone-a',
+        {
+          start: (fx) => {
+            retry = fx.timer('retry');
+            fx.arm(retry as TimerHandle, 5);
+            fx.setTimer('request:0', 10);
+          },
+          timer: (key, fx) => {
+            if (key === 'retry') return;
+            const n = Number(key.slice('request:'.length));
+            if (n < 999) fx.setTimer(`request:${n + 1}`, 10);
+            if (n % 100 === 0) {
+              // Asked again, the handle is the same number; armed, it fires under its key.
+              expect(fx.timer('retry')).toBe(retry);
+              fx.arm(retry as TimerHandle, 3);
+            }
+          },
+        },
+        log,
+      ),
+    );
+    kernel.runUntil(10_000);
+    expect(log.filter((line) => line.endsWith('timer retry')).map((line) => Number(line.split(' ')[0]))).toEqual([5, ...Array.from({ length: 10 }, (_, n) => n * 1_000 + 13)]);
+    expect(log.filter((line) => line.includes('timer request:'))).toHaveLength(1_000);
+    expect(kernel.timersHeldBy('a')).toBe(1); // the handle's timer, idle; every key used once has left
+  });
+
+  it('refuses a handle from another life or never given, and more than TIMER_HANDLES_MAX keys by handle', () => {
+    const { kernel } = makeKernel();
+    const log: string[] = [];
+    const spec1 = spec('a', 'zone-a', {}, log);
+    kernel.addProcess(spec1);
+    kernel.runUntil(0);
+    const first = spec1.logics[0]!.fx!;
+    const handle = first.timer('x');
+    first.arm(handle, 10);
+    kernel.crash('a');
+    expect(() => first.arm(handle, 10)).toThrow('a: arm() called by a life that has ended');
+    kernel.restart('a');
+    kernel.runUntil(20);
+    expect(log.filter((line) => line.includes(' timer '))).toEqual([]); // the old life's arming died with it
+    const second = spec1.logics[1]!.fx!;
+    expect(() => second.arm(handle, 10)).toThrow('a: timer handle 0 was not given by fx.timer(key) in this life (it has 0)');
+    for (let n = 0; n < TIMER_HANDLES_MAX; n++) second.timer(`k${n}`);
+    expect(second.timer('k7')).toBe(7); // an existing key needs no new handle
+    expect(() => second.timer('one-too-many')).toThrow(`a: timer "one-too-many" would be handle number ${TIMER_HANDLES_MAX + 1} in this life; at most ${TIMER_HANDLES_MAX} (TIMER_HANDLES_MAX)`);
+    expect(() => second.arm(second.timer('k1'), 1.5)).toThrow('a: timer "k1" needs a whole, non-negative delay in µs; got 1.5');
   });
 });
 
