@@ -65,6 +65,12 @@ export class LocalReads {
     readonly queue = new DeviceQueue(),
   ) {}
 
+  /** submit's scratch: the segments one request touches and what each is charged (emptied per request). */
+  private readonly touched: CachedSegment[] = [];
+  private readonly charges: number[] = [];
+  private bytes = 0;
+  private misses = 0;
+
   /** Whether a consumer's fetch would read a closed segment the page cache does not hold (nothing counted). */
   wouldMiss(request: ConsumerFetchRequest): boolean {
     for (const part of request.partitions) {
@@ -78,30 +84,34 @@ export class LocalReads {
   submit(from: string, message: Message, fx: Effects<Message>): boolean {
     // Every closed segment the reads may touch is held (its body stays in the heap) until the
     // request is handled: one resident now may be evicted by then, by other reads completing.
-    let touched: CachedSegment[] | null = null;
-    const charges: number[] = [];
-    let bytes = 0;
-    let misses = 0;
-    const consider = (key: string, fetchOffset: number, maxBytes: number): void => {
-      const segments = this.logs.get(key)?.segmentsReadFrom(fetchOffset, maxBytes) ?? null;
-      if (segments === null) return;
-      for (const segment of segments) {
-        if (touched !== null && touched.includes(segment)) continue;
-        (touched ??= []).push(segment);
-        const charge = this.cache.hit(segment) ? 0 : Math.min(segment.bytes, maxBytes);
-        if (charge > 0) misses++;
-        charges.push(charge);
-        bytes += charge;
-      }
-    };
+    // The walk fills two scratch arrays (no closure or array per fetch: this runs for every fetch
+    // a leader answers); only a request that waits keeps copies of them.
+    this.touched.length = 0;
+    this.charges.length = 0;
+    this.bytes = 0;
+    this.misses = 0;
     if (message.type === 'Fetch') {
       const request = message as ConsumerFetchRequest;
-      for (const part of request.partitions) consider(part.key, part.fetchOffset, request.partitionMaxBytes);
+      for (const part of request.partitions) this.consider(part.key, part.fetchOffset, request.partitionMaxBytes);
     } else if (message.type === 'ReplicaFetch') {
-      for (const part of (message as ReplicaFetchRequest).partitions) consider(part.key, part.fetchOffset, this.replicaFetchMaxBytes);
+      for (const part of (message as ReplicaFetchRequest).partitions) this.consider(part.key, part.fetchOffset, this.replicaFetchMaxBytes);
     }
-    if (misses === 0 || touched === null) return false;
-    return this.wait(from, message, touched, charges, bytes, fx);
+    if (this.misses === 0 || this.touched.length === 0) return false;
+    return this.wait(from, message, this.touched.slice(), this.charges.slice(), this.bytes, fx);
+  }
+
+  /** submit's walk over one partition's segments from `fetchOffset`: each closed segment once, charged a read on a miss. */
+  private consider(key: string, fetchOffset: number, maxBytes: number): void {
+    const segments = this.logs.get(key)?.segmentsReadFrom(fetchOffset, maxBytes) ?? null;
+    if (segments === null) return;
+    for (const segment of segments) {
+      if (this.touched.includes(segment)) continue;
+      this.touched.push(segment);
+      const charge = this.cache.hit(segment) ? 0 : Math.min(segment.bytes, maxBytes);
+      if (charge > 0) this.misses++;
+      this.charges.push(charge);
+      this.bytes += charge;
+    }
   }
 
   /**
