@@ -21,8 +21,19 @@
 // and drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) with Playwright; it never
 // downloads a browser. Run alone with `npx tsx bench/page.ts`; `npm run bench` runs it last.
 // PAGE_BENCH_TRACE=/tmp/trace.json keeps the performance trace, for Chrome's Performance panel.
+// The build keeps functions' names (rolldown's keepNames), so the renders page counts components by
+// name: the 15 most rendered per commit are printed for the urgent and the deferred commits.
+// `--detail` explains the slow frames instead of timing them: the traced page also stamps each
+// React commit into the trace (console.timeStamp: urgent or deferred, the components it rendered)
+// and the trace adds V8's sampling profiler; for each frame over 16 ms it prints the commits it
+// held, the trace events by name (inclusive ms), each Layout's objects, then the JavaScript's self
+// time by source file and function (mapped through dist/'s source maps). `--invalidations` adds
+// invalidation tracking: the nodes that dirtied layout and style (it makes DOM writes far dearer).
+// `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
+// carry that instrumentation: compare them only with each other.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import { clockMs } from '../test/e2e/clock';
@@ -76,29 +87,74 @@ const MESSAGE_RECORDER = `(() => {
  * before was not visited (React DevTools' own test). Memo wrappers count as a component of their own.
  */
 const RENDER_RECORDER = `(() => {
-  const stats = { on: false, commits: 0, rendered: 0, mutations: 0 };
+  const stats = { on: false, commits: 0, rendered: 0, mutations: 0, byClass: {}, stamp: false, stopObserving: () => {} };
   globalThis.__renderStats = stats;
   const COMPONENT_TAGS = new Set([0, 1, 11, 14, 15]);
-  const walk = (first) => {
+  // A component's name (the bench builds with keepNames, so production names survive minifying).
+  const nameOf = (fiber) => {
+    const type = fiber.type;
+    if (type === null || type === undefined) return '?';
+    if (typeof type === 'function') return type.displayName || type.name || '?';
+    const inner = type.type ?? type.render;
+    return type.displayName || (inner && (inner.displayName || inner.name)) || '?';
+  };
+  const walk = (first, names) => {
     const stack = [first];
+    let rendered = 0;
     while (stack.length > 0) {
       const fiber = stack.pop();
       const before = fiber.alternate;
-      if (COMPONENT_TAGS.has(fiber.tag) && (before === null || (fiber.flags & 1) === 1)) stats.rendered++;
+      if (COMPONENT_TAGS.has(fiber.tag) && (before === null || (fiber.flags & 1) === 1)) {
+        rendered++;
+        const name = nameOf(fiber);
+        names.set(name, (names.get(name) ?? 0) + 1);
+      }
       if (fiber.sibling) stack.push(fiber.sibling);
       if (fiber.child && !(before !== null && fiber.child === before.child)) stack.push(fiber.child);
     }
+    return rendered;
   };
+  // A commit is the deferred one when the panels drawn from the deferred state (LaterPanels) rendered in it.
+  const classOf = (names) => (names.has('LaterPanels') ? 'deferred' : 'urgent');
+  let observer = null;
   globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
     renderers: new Map(), supportsFiber: true, isDisabled: false,
     inject(renderer) { const id = this.renderers.size + 1; this.renderers.set(id, renderer); return id; },
-    onCommitFiberRoot(_id, root) { if (!stats.on) return; stats.commits++; if (root.current.child) walk(root.current.child); },
+    onCommitFiberRoot(_id, root) {
+      if (!stats.on) return;
+      const names = new Map();
+      const rendered = root.current.child ? walk(root.current.child, names) : 0;
+      // This commit's DOM mutations are the records pending now (React calls the hook after its layout effects).
+      const mutations = observer === null ? 0 : observer.takeRecords().length;
+      const cls = classOf(names);
+      const entry = (stats.byClass[cls] ??= { commits: 0, rendered: 0, mutations: 0, names: {} });
+      stats.commits++; stats.rendered += rendered; stats.mutations += mutations;
+      entry.commits++; entry.rendered += rendered; entry.mutations += mutations;
+      for (const [name, count] of names) entry.names[name] = (entry.names[name] ?? 0) + count;
+      // In the traced page, each commit is stamped into the performance trace (a TimeStamp event).
+      if (stats.stamp) {
+        const top = [...names].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, count]) => name + 'x' + count).join(' ');
+        console.timeStamp('react-commit ' + cls + ' rendered=' + rendered + ' mutations=' + mutations + ' | ' + top);
+      }
+    },
     onCommitFiberUnmount() {}, onPostCommitFiberRoot() {}, checkDCE() {},
   };
-  const observer = new MutationObserver((records) => { if (stats.on) stats.mutations += records.length; });
+  observer = new MutationObserver((records) => { if (stats.on) stats.mutations += records.length; });
+  stats.stopObserving = () => { observer.disconnect(); observer = null; };
   const start = () => observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
 })()`;
+
+/** Components printed per kind of commit, the most rendered first. */
+const TOP_COMPONENTS = 15;
+
+/** What the renders page gathers per kind of commit (urgent, deferred). */
+interface CommitClassStats {
+  readonly commits: number;
+  readonly rendered: number;
+  readonly mutations: number;
+  readonly names: Record<string, number>;
+}
 
 export interface PageBenchResult {
   readonly frameWorkMs: { readonly p50: number; readonly p95: number; readonly max: number; readonly frames: number; readonly perSecond: number };
@@ -112,7 +168,17 @@ export interface PageBenchResult {
     readonly componentsPerCommit: number;
     readonly mutationsPerCommit: number;
     readonly domElements: number;
+    /** The urgent commits and the deferred ones (LaterPanels rendered), each with its most rendered components. */
+    readonly byClass: readonly {
+      readonly kind: string;
+      readonly commits: number;
+      readonly componentsPerCommit: number;
+      readonly mutationsPerCommit: number;
+      readonly topPerCommit: readonly { readonly name: string; readonly perCommit: number }[];
+    }[];
   };
+  /** `--detail` only: the slow frames explained from the trace. */
+  readonly slowFrames: string | null;
   /** From the trace: Layouts, and the objects each had to lay out (p50, max). */
   readonly layouts: { readonly count: number; readonly dirtyObjectsP50: number; readonly dirtyObjectsMax: number };
   readonly simulatedSecondsPerWallSecond: number;
@@ -145,14 +211,30 @@ async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messa
   return page;
 }
 
+interface ProfileNode {
+  readonly id: number;
+  readonly parent?: number;
+  readonly callFrame: { readonly functionName: string; readonly url?: string; readonly lineNumber: number; readonly columnNumber: number };
+}
+
 interface TraceEvent {
+  readonly id?: string;
   readonly name: string;
   readonly ph: string;
   readonly ts: number;
   readonly dur?: number;
   readonly pid: number;
   readonly tid: number;
-  readonly args?: { readonly name?: string; readonly beginData?: { readonly dirtyObjects?: number } };
+  readonly args?: {
+    readonly name?: string;
+    readonly beginData?: { readonly dirtyObjects?: number; readonly totalObjects?: number };
+    readonly endData?: { readonly layoutRoots?: readonly { readonly nodeId?: number; readonly depth?: number }[] };
+    readonly data?: {
+      readonly startTime?: number;
+      readonly cpuProfile?: { readonly nodes?: readonly ProfileNode[]; readonly samples?: readonly number[] };
+      readonly timeDeltas?: readonly number[];
+      readonly message?: string; readonly nodeName?: string; readonly reason?: string; readonly invalidationSet?: unknown; readonly changedClass?: string; readonly changedAttribute?: string };
+  };
 }
 
 /**
@@ -160,7 +242,15 @@ interface TraceEvent {
  * frame Chromium produced (top-level tasks' time between one AnimationFrame's start and the next:
  * a long task makes one long frame, and fewer frames), its long tasks, and the share of time busy.
  */
-function mainThreadWork(trace: { traceEvents: TraceEvent[] }): { perFrameMs: number[]; framesPerSecond: number; longTasksMs: number[]; busyShare: number; layoutDirtyObjects: number[] } {
+function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
+  perFrameMs: number[];
+  framesPerSecond: number;
+  longTasksMs: number[];
+  busyShare: number;
+  layoutDirtyObjects: number[];
+  thread: { pid: number; tid: number };
+  frameStartsUs: number[];
+} {
   const mains = trace.traceEvents.filter((event) => event.ph === 'M' && event.name === 'thread_name' && event.args?.name === 'CrRendererMain');
   let best: { pid: number; tid: number; tasks: TraceEvent[]; busyUs: number } | null = null;
   for (const main of mains) {
@@ -199,6 +289,8 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): { perFrameMs: num
     .map((event) => event.args?.beginData?.dirtyObjects ?? 0);
   return {
     layoutDirtyObjects,
+    thread: { pid: best.pid, tid: best.tid },
+    frameStartsUs: frameStarts,
     perFrameMs: perFrameUs.map((us) => us / 1000),
     framesPerSecond: (perFrameUs.length * 1_000_000) / spanUs,
     longTasksMs: best.tasks.filter((task) => task.dur! > LONG_TASK_US).map((task) => task.dur! / 1000),
@@ -206,8 +298,153 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): { perFrameMs: num
   };
 }
 
-export async function runPageBench(options: { buildFirst?: boolean } = {}): Promise<PageBenchResult> {
-  if (options.buildFirst ?? true) await build({ logLevel: 'warn' });
+/** Frames over this much main-thread work are explained in `--detail` mode (a 60 Hz frame). */
+const SLOW_FRAME_MS = 16;
+/** Slow frames printed one by one in `--detail` mode (the worst first); all count in the summary. */
+const SLOW_FRAMES_PRINTED = 12;
+
+/**
+ * `--detail`: what each frame over SLOW_FRAME_MS held, from the trace: the React commits stamped in
+ * it (urgent or deferred, and what they rendered), the main thread's events by name (inclusive
+ * time, so nested events count in their parents too), each Layout's dirty and total objects and
+ * roots, and the nodes invalidation tracking names for dirtied layout and style. Then the same over
+ * all slow frames together.
+ */
+function explainSlowFrames(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typeof mainThreadWork>): string {
+  const { pid, tid } = work.thread;
+  const starts = work.frameStartsUs;
+  const events = trace.traceEvents.filter((event) => event.pid === pid && event.tid === tid && event.ts >= starts[0]! && event.ts < starts.at(-1)!);
+  const frameOf = (ts: number): number => {
+    let low = 0;
+    let high = starts.length - 2;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= ts) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  };
+  const slow = work.perFrameMs.map((ms, frame) => ({ ms, frame })).filter((entry) => entry.ms > SLOW_FRAME_MS);
+  const slowSet = new Set(slow.map((entry) => entry.frame));
+  interface Tally { commits: string[]; byName: Map<string, number>; layouts: string[]; layoutNodes: Map<string, number>; styleNodes: Map<string, number> }
+  const fresh = (): Tally => ({ commits: [], byName: new Map(), layouts: [], layoutNodes: new Map(), styleNodes: new Map() });
+  const perFrame = new Map<number, Tally>();
+  const all = fresh();
+  const add = (map: Map<string, number>, key: string, value: number) => map.set(key, (map.get(key) ?? 0) + value);
+  for (const event of events) {
+    const frame = frameOf(event.ts);
+    if (!slowSet.has(frame)) continue;
+    const tally = perFrame.get(frame) ?? fresh();
+    perFrame.set(frame, tally);
+    for (const target of [tally, all]) {
+      if (event.name === 'TimeStamp' && event.args?.data?.message?.startsWith('react-commit ')) target.commits.push(event.args.data.message.slice('react-commit '.length));
+      else if (event.name === 'LayoutInvalidationTracking') add(target.layoutNodes, `${event.args?.data?.nodeName ?? '?'} (${event.args?.data?.reason ?? '?'})`, 1);
+      else if (event.name === 'StyleRecalcInvalidationTracking' || event.name === 'StyleInvalidatorInvalidationTracking')
+        add(target.styleNodes, `${event.args?.data?.nodeName ?? '?'} (${event.args?.data?.reason ?? event.args?.data?.changedClass ?? event.args?.data?.changedAttribute ?? '?'})`, 1);
+      if (event.ph !== 'X' || event.dur === undefined || event.name === 'ThreadControllerImpl::RunTask' || event.name === 'RunTask') continue;
+      add(target.byName, event.name, event.dur / 1000);
+      if (event.name === 'Layout') {
+        const roots = (event.args?.endData?.layoutRoots ?? []).map((root) => `node ${root.nodeId ?? '?'} depth ${root.depth ?? '?'}`).join(', ');
+        target.layouts.push(`${(event.dur / 1000).toFixed(1)} ms, ${event.args?.beginData?.dirtyObjects ?? '?'}/${event.args?.beginData?.totalObjects ?? '?'} objects, roots ${roots || '?'}`);
+      }
+    }
+  }
+  const top = (map: Map<string, number>, count: number, unit: string) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, value]) => `${name} ${unit === 'ms' ? value.toFixed(1) + ' ms' : value}`).join('; ');
+  const describe = (tally: Tally, indent: string): string[] => [
+    `${indent}commits: ${tally.commits.length === 0 ? 'none' : ''}`,
+    ...tally.commits.map((commit) => `${indent}  ${commit}`),
+    `${indent}events (inclusive): ${top(tally.byName, 14, 'ms')}`,
+    `${indent}layouts: ${tally.layouts.length === 0 ? 'none' : tally.layouts.slice(0, 6).join(' | ')}${tally.layouts.length > 6 ? ` | … ${tally.layouts.length - 6} more` : ''}`,
+    `${indent}layout dirtied by: ${top(tally.layoutNodes, 10, 'n') || 'nothing tracked'}`,
+    `${indent}style dirtied by: ${top(tally.styleNodes, 10, 'n') || 'nothing tracked'}`,
+  ];
+  const kinds = new Map<string, number>();
+  for (const commit of all.commits) add(kinds, commit.split(' ')[0]!, 1);
+  const lines = [
+    `  slow frames (> ${SLOW_FRAME_MS} ms): ${slow.length} of ${work.perFrameMs.length}; commits in them: ${top(kinds, 4, 'n') || 'none'}`,
+    ...[...slow].sort((a, b) => b.ms - a.ms).slice(0, SLOW_FRAMES_PRINTED).flatMap(({ ms, frame }) => [
+      `  frame ${frame} at +${((starts[frame]! - starts[0]!) / 1000).toFixed(0)} ms: ${ms.toFixed(1)} ms`,
+      ...describe(perFrame.get(frame) ?? fresh(), '    '),
+    ]),
+    `  all slow frames together:`,
+    ...describe({ ...all, commits: [], layouts: all.layouts.slice(0, 6) }, '    '),
+  ];
+  return lines.join('\n');
+}
+
+/** Functions printed by self time in `--detail` mode. */
+const HOT_FUNCTIONS = 25;
+
+/**
+ * `--detail`: where the main thread's JavaScript went in the slow frames, from V8's sampling
+ * profiler in the trace: self time by function and by source file, the built code's positions
+ * mapped back to the sources through dist/'s source maps.
+ */
+function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typeof mainThreadWork>, slowFrames: ReadonlySet<number>): string {
+  const { pid, tid } = work.thread;
+  const starts = work.frameStartsUs;
+  const profileIds = new Set(trace.traceEvents.filter((event) => event.name === 'Profile' && event.pid === pid && event.tid === tid).map((event) => event.id));
+  const profileStart = new Map(trace.traceEvents.filter((event) => event.name === 'Profile' && profileIds.has(event.id)).map((event) => [event.id, event.args?.data?.startTime ?? event.ts]));
+  const nodes = new Map<number, ProfileNode>();
+  const selfUs = new Map<number, number>();
+  const last = new Map<string | undefined, number>();
+  const inSlowFrame = (ts: number): boolean => {
+    if (ts < starts[0]! || ts >= starts.at(-1)!) return false;
+    let low = 0;
+    let high = starts.length - 2;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= ts) low = mid;
+      else high = mid - 1;
+    }
+    return slowFrames.has(low);
+  };
+  for (const event of trace.traceEvents) {
+    if (event.name !== 'ProfileChunk' || !profileIds.has(event.id)) continue;
+    for (const node of event.args?.data?.cpuProfile?.nodes ?? []) nodes.set(node.id, node);
+    const samples = event.args?.data?.cpuProfile?.samples ?? [];
+    const deltas = event.args?.data?.timeDeltas ?? [];
+    let ts = last.get(event.id) ?? profileStart.get(event.id) ?? event.ts;
+    for (let index = 0; index < samples.length; index++) {
+      const delta = deltas[index] ?? 0;
+      ts += delta;
+      if (inSlowFrame(ts)) selfUs.set(samples[index]!, (selfUs.get(samples[index]!) ?? 0) + Math.max(0, delta));
+    }
+    last.set(event.id, ts);
+  }
+  const maps = new Map<string, TraceMap | null>();
+  const mapFor = (url: string): TraceMap | null => {
+    if (!maps.has(url)) {
+      const file = `dist/${url.replace(/^https?:\/\/[^/]+\//, '').split('?')[0]}.map`;
+      maps.set(url, url.endsWith('.js') && existsSync(file) ? new TraceMap(readFileSync(file, 'utf8')) : null);
+    }
+    return maps.get(url)!;
+  };
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let totalUs = 0;
+  for (const [id, us] of selfUs) {
+    const frame = nodes.get(id)?.callFrame;
+    if (frame === undefined) continue;
+    totalUs += us;
+    const url = frame.url ?? '';
+    const map = url === '' ? null : mapFor(url);
+    const original = map === null ? null : originalPositionFor(map, { line: frame.lineNumber + 1, column: frame.columnNumber });
+    const file = original?.source?.replace(/^(\.\.\/)+/, '') ?? (url === '' ? '(native)' : url.replace(/^https?:\/\/[^/]+\//, ''));
+    const key = `${frame.functionName || original?.name || '(anonymous)'} ${file}${original?.line === undefined || original.line === null ? '' : `:${original.line}`}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+  }
+  const top = (map: Map<string, number>, count: number) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([key, us]) => `    ${(us / 1000).toFixed(1).padStart(7)} ms  ${key}`);
+  return [`  JavaScript sampled in slow frames: ${(totalUs / 1000).toFixed(0)} ms; self time by source file:`, ...top(byFile, 15), `  by function:`, ...top(byFunction, HOT_FUNCTIONS)].join('\n');
+}
+
+export async function runPageBench(options: { buildFirst?: boolean; detail?: boolean } = {}): Promise<PageBenchResult> {
+  // keepNames: the renders page names the components it counts (a few bytes per function).
+  if (options.buildFirst ?? true) await build({ logLevel: 'warn', build: { rolldownOptions: { output: { keepNames: true } } } });
+  const detail = options.detail ?? false;
   const server = await preview({ preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('vite preview did not report a port');
@@ -218,17 +455,29 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
   });
   try {
     // 1. Frame time, uninstrumented but for the trace.
-    const page = await openAndPlay(browser, baseUrl, null);
+    const page = await openAndPlay(browser, baseUrl, detail ? 'renders' : null);
     await page.evaluate(RAF_RECORDER);
+    // The traced page stamps commits but records no mutations: a MutationObserver on the whole document makes each DOM write dearer.
+    if (detail) await page.evaluate('globalThis.__renderStats.stopObserving(); globalThis.__renderStats.on = true; globalThis.__renderStats.stamp = true');
     const simStartMs = await clockMs(page);
     const wallStart = performance.now();
-    await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline'] });
+    // Invalidation tracking records a stack per DOM write, so it inflates their time: only with --invalidations.
+    const categories = [
+      'toplevel',
+      'devtools.timeline',
+      ...(detail ? ['v8.execute', 'disabled-by-default-v8.cpu_profiler'] : []),
+      ...(detail && process.argv.includes('--invalidations') ? ['disabled-by-default-devtools.timeline.invalidationTracking'] : []),
+    ];
+    await browser.startTracing(page, { categories });
     await page.waitForTimeout(MEASURE_MS);
     const traceBuffer = await browser.stopTracing();
     const simulatedSecondsPerWallSecond = ((await clockMs(page)) - simStartMs) / (performance.now() - wallStart);
     const intervals = (await page.evaluate('globalThis.__rafIntervals.slice(1)')) as number[];
     if (process.env.PAGE_BENCH_TRACE !== undefined) writeFileSync(process.env.PAGE_BENCH_TRACE, traceBuffer);
-    const work = mainThreadWork(JSON.parse(traceBuffer.toString('utf8')) as { traceEvents: TraceEvent[] });
+    const parsed = JSON.parse(traceBuffer.toString('utf8')) as { traceEvents: TraceEvent[] };
+    const work = mainThreadWork(parsed);
+    const slowSet = new Set(work.perFrameMs.flatMap((ms, frame) => (ms > SLOW_FRAME_MS ? [frame] : [])));
+    const slowFrames = detail ? `${explainSlowFrames(parsed, work)}\n${hotFunctions(parsed, work, slowSet)}` : null;
     await page.close();
 
     // 2. Message sizes, in a page of its own with the listener wrapped.
@@ -243,8 +492,8 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
     const countStart = performance.now();
     await counted.waitForTimeout(MEASURE_MS);
     const stats = (await counted.evaluate(
-      `(() => { const s = globalThis.__renderStats; s.on = false; return { commits: s.commits, rendered: s.rendered, mutations: s.mutations, dom: document.getElementsByTagName('*').length }; })()`,
-    )) as { commits: number; rendered: number; mutations: number; dom: number };
+      `(() => { const s = globalThis.__renderStats; s.on = false; return { commits: s.commits, rendered: s.rendered, mutations: s.mutations, byClass: s.byClass, dom: document.getElementsByTagName('*').length }; })()`,
+    )) as { commits: number; rendered: number; mutations: number; byClass: Record<string, CommitClassStats>; dom: number };
     const countSeconds = (performance.now() - countStart) / 1000;
     await counted.close();
     const perCommit = (value: number) => value / Math.max(1, stats.commits);
@@ -260,7 +509,20 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
         componentsPerCommit: perCommit(stats.rendered),
         mutationsPerCommit: perCommit(stats.mutations),
         domElements: stats.dom,
+        byClass: Object.entries(stats.byClass)
+          .sort((a, b) => a[0].localeCompare(b[0]))
+          .map(([kind, entry]) => ({
+            kind,
+            commits: entry.commits,
+            componentsPerCommit: entry.rendered / Math.max(1, entry.commits),
+            mutationsPerCommit: entry.mutations / Math.max(1, entry.commits),
+            topPerCommit: Object.entries(entry.names)
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, TOP_COMPONENTS)
+              .map(([name, count]) => ({ name, perCommit: count / Math.max(1, entry.commits) })),
+          })),
       },
+      slowFrames,
       layouts: { count: work.layoutDirtyObjects.length, dirtyObjectsP50: percentile(work.layoutDirtyObjects, 0.5), dirtyObjectsMax: Math.max(0, ...work.layoutDirtyObjects) },
       simulatedSecondsPerWallSecond,
       chromium: browser.version(),
@@ -279,14 +541,32 @@ export function formatPageBench(result: PageBenchResult): string {
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,
     `  worker-to-page messages       largest ${kb(result.messages.largestBytes)}, p95 ${kb(result.messages.p95Bytes)}, ${result.messages.count} messages   (target: largest < 100 KB)`,
     `  React (load-independent)      ${result.renders.commitsPerSecond.toFixed(1)} commits/s; per commit ${result.renders.componentsPerCommit.toFixed(0)} components rendered, ${result.renders.mutationsPerCommit.toFixed(0)} DOM mutation records (per second ${(result.renders.componentsPerCommit * result.renders.commitsPerSecond).toFixed(0)} and ${(result.renders.mutationsPerCommit * result.renders.commitsPerSecond).toFixed(0)}); ${result.renders.domElements} DOM elements`,
+    ...result.renders.byClass.map(
+      (entry) =>
+        `    ${entry.kind.padEnd(9)} ${entry.commits} commits; per commit ${entry.componentsPerCommit.toFixed(0)} components, ${entry.mutationsPerCommit.toFixed(0)} mutations; top: ${entry.topPerCommit
+          .map((component) => `${component.name} ${component.perCommit.toFixed(1)}`)
+          .join(', ')}`,
+    ),
     `  layouts                       ${result.layouts.count}, objects to lay out p50 ${result.layouts.dirtyObjectsP50}, max ${result.layouts.dirtyObjectsMax}`,
     `  simulation while drawn        ${result.simulatedSecondsPerWallSecond.toFixed(1)} simulated s per wall s (asked: 10x)`,
     `  browser                       Chromium ${result.chromium}`,
+    ...(result.slowFrames === null ? [] : ['  (--detail: the traced page was instrumented; its frame times compare only with other --detail runs)', result.slowFrames]),
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build') });
+/** `--explain=trace.json`: the `--detail` analysis of a trace kept earlier (built from today's dist/). */
+function explainKeptTrace(file: string): string {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] };
+  const work = mainThreadWork(parsed);
+  const slowSet = new Set(work.perFrameMs.flatMap((ms, frame) => (ms > SLOW_FRAME_MS ? [frame] : [])));
+  return `${explainSlowFrames(parsed, work)}\n${hotFunctions(parsed, work, slowSet)}`;
+}
+
+const explainArg = process.argv.find((arg) => arg.startsWith('--explain='));
+if (import.meta.url === `file://${process.argv[1]}` && explainArg !== undefined) {
+  console.log(explainKeptTrace(explainArg.slice('--explain='.length)));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build'), detail: process.argv.includes('--detail') });
   console.log(`page: ${LESSON}.json (30 brokers, 1,000 partitions RF 3) at 10x in Chromium, ${MEASURE_MS / 1000} s measured`);
   console.log(formatPageBench(result));
 }
