@@ -29,6 +29,7 @@
 // held, the trace events by name (inclusive ms), each Layout's objects, then the JavaScript's self
 // time by source file and function (mapped through dist/'s source maps). `--invalidations` adds
 // invalidation tracking: the nodes that dirtied layout and style (it makes DOM writes far dearer).
+// `--dist=DIR` serves a build kept earlier, so A and B runs can be interleaved without rebuilding.
 // `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
 // carry that instrumentation: compare them only with each other.
 
@@ -114,8 +115,13 @@ const RENDER_RECORDER = `(() => {
     }
     return rendered;
   };
-  // A commit is the deferred one when the panels drawn from the deferred state (LaterPanels) rendered in it.
-  const classOf = (names) => (names.has('LaterPanels') ? 'deferred' : 'urgent');
+  // A commit is the deferred one when the panels drawn from the deferred state rendered in it:
+  // DeferredPanels (LaterPanels in builds before it took the deferred copy itself, rendering in urgent commits too).
+  let sawDeferredPanels = false;
+  const classOf = (names) => {
+    sawDeferredPanels ||= names.has('DeferredPanels');
+    return names.has(sawDeferredPanels ? 'DeferredPanels' : 'LaterPanels') ? 'deferred' : 'urgent';
+  };
   let observer = null;
   globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
     renderers: new Map(), supportsFiber: true, isDisabled: false,
@@ -381,6 +387,9 @@ const HOT_FUNCTIONS = 25;
  * profiler in the trace: self time by function and by source file, the built code's positions
  * mapped back to the sources through dist/'s source maps.
  */
+/** Where `--detail` reads source maps from: dist/, or the --dist=DIR served. */
+let distDirOfMaps = 'dist';
+
 function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typeof mainThreadWork>, slowFrames: ReadonlySet<number>): string {
   const { pid, tid } = work.thread;
   const starts = work.frameStartsUs;
@@ -416,7 +425,7 @@ function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typ
   const maps = new Map<string, TraceMap | null>();
   const mapFor = (url: string): TraceMap | null => {
     if (!maps.has(url)) {
-      const file = `dist/${url.replace(/^https?:\/\/[^/]+\//, '').split('?')[0]}.map`;
+      const file = `${distDirOfMaps}/${url.replace(/^https?:\/\/[^/]+\//, '').split('?')[0]}.map`;
       maps.set(url, url.endsWith('.js') && existsSync(file) ? new TraceMap(readFileSync(file, 'utf8')) : null);
     }
     return maps.get(url)!;
@@ -441,11 +450,16 @@ function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typ
   return [`  JavaScript sampled in slow frames: ${(totalUs / 1000).toFixed(0)} ms; self time by source file:`, ...top(byFile, 15), `  by function:`, ...top(byFunction, HOT_FUNCTIONS)].join('\n');
 }
 
-export async function runPageBench(options: { buildFirst?: boolean; detail?: boolean } = {}): Promise<PageBenchResult> {
+export async function runPageBench(options: { buildFirst?: boolean; detail?: boolean; distDir?: string } = {}): Promise<PageBenchResult> {
   // keepNames: the renders page names the components it counts (a few bytes per function).
   if (options.buildFirst ?? true) await build({ logLevel: 'warn', build: { rolldownOptions: { output: { keepNames: true } } } });
   const detail = options.detail ?? false;
-  const server = await preview({ preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
+  distDirOfMaps = options.distDir ?? 'dist';
+  const server = await preview({
+    preview: { port: 0, host: '127.0.0.1', strictPort: false },
+    logLevel: 'warn',
+    ...(options.distDir === undefined ? {} : { build: { outDir: options.distDir } }),
+  });
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('vite preview did not report a port');
   const baseUrl = `http://127.0.0.1:${address.port}/`;
@@ -566,7 +580,9 @@ const explainArg = process.argv.find((arg) => arg.startsWith('--explain='));
 if (import.meta.url === `file://${process.argv[1]}` && explainArg !== undefined) {
   console.log(explainKeptTrace(explainArg.slice('--explain='.length)));
 } else if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build'), detail: process.argv.includes('--detail') });
+  // --dist=DIR serves a build kept earlier (A/B runs interleaved without rebuilding); it implies --no-build.
+  const distDir = process.argv.find((arg) => arg.startsWith('--dist='))?.slice('--dist='.length);
+  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build') && distDir === undefined, detail: process.argv.includes('--detail'), distDir });
   console.log(`page: ${LESSON}.json (30 brokers, 1,000 partitions RF 3) at 10x in Chromium, ${MEASURE_MS / 1000} s measured`);
   console.log(formatPageBench(result));
 }
