@@ -116,11 +116,14 @@ const RENDER_RECORDER = `(() => {
     return rendered;
   };
   // A commit is the deferred one when the panels drawn from the deferred state rendered in it:
-  // DeferredPanels (LaterPanels in builds before it took the deferred copy itself, rendering in urgent commits too).
+  // DeferredPanels (LaterPanels in builds before it took the deferred copy itself, rendering in
+  // urgent commits too); the urgent one when App rendered (a frame arrived); otherwise 'other' (a
+  // component's own update: a timer, a hover, a panel refreshing while held off screen).
   let sawDeferredPanels = false;
   const classOf = (names) => {
     sawDeferredPanels ||= names.has('DeferredPanels');
-    return names.has(sawDeferredPanels ? 'DeferredPanels' : 'LaterPanels') ? 'deferred' : 'urgent';
+    if (names.has(sawDeferredPanels ? 'DeferredPanels' : 'LaterPanels')) return 'deferred';
+    return names.has('App') ? 'urgent' : 'other';
   };
   let observer = null;
   globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
@@ -174,7 +177,7 @@ export interface PageBenchResult {
     readonly componentsPerCommit: number;
     readonly mutationsPerCommit: number;
     readonly domElements: number;
-    /** The urgent commits and the deferred ones (LaterPanels rendered), each with its most rendered components. */
+    /** The urgent commits (App rendered), the deferred ones (DeferredPanels rendered) and others, each with its most rendered components. */
     readonly byClass: readonly {
       readonly kind: string;
       readonly commits: number;

@@ -46,9 +46,6 @@ export function nextHeld<T>(held: Held<T> | null, value: T, at: { readonly nowMs
  */
 export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | null>, live: boolean): T {
   const [visible, setVisible] = useState(true);
-  const held = useRef<Held<T> | null>(null);
-  const [, wake] = useReducer((count: number) => count + 1, 0);
-
   useEffect(() => {
     const target = element.current;
     if (target === null || typeof IntersectionObserver === 'undefined') return;
@@ -56,6 +53,20 @@ export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | nul
     observer.observe(target);
     return () => observer.disconnect();
   }, [element]);
+  return useHeld(value, visible, live);
+}
+
+/**
+ * `value` when `live` is false (paused: exact), otherwise refreshed at most every
+ * HIDDEN_REFRESH_MS: for what nobody sees, on screen or not (a chart's screen-reader table).
+ */
+export function useThrottledWhileLive<T>(value: T, live: boolean): T {
+  return useHeld(value, false, live);
+}
+
+function useHeld<T>(value: T, visible: boolean, live: boolean): T {
+  const held = useRef<Held<T> | null>(null);
+  const [, wake] = useReducer((count: number) => count + 1, 0);
 
   // Decided in render (a ref, not state) so a held frame costs no second render; a render React
   // throws away may move the held value forward early, which shows a newer value, never a wrong one.

@@ -136,7 +136,7 @@ export function MetricsPanel({ data: newest, live = false }: Props) {
       </header>
       <div className="charts">
         {CHARTS.filter((spec) => spec.onlyWith === undefined || column(data, spec.onlyWith).some((value) => value !== null && value > 0)).map((spec) => (
-          <TimeChart key={spec.id} spec={spec} data={data} />
+          <TimeChart key={spec.id} spec={spec} data={data} live={live} />
         ))}
       </div>
     </section>
@@ -159,7 +159,7 @@ function optionsFor(spec: ChartSpec, width: number): uPlot.Options {
 }
 
 /** Memoised: a panel held while hidden (use-held-while-hidden.ts) passes the same data, and its charts skip. */
-const TimeChart = memo(function TimeChart({ spec, data }: { spec: ChartSpec; data: ChartData }) {
+const TimeChart = memo(function TimeChart({ spec, data, live }: { spec: ChartSpec; data: ChartData; live: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const aligned = useMemo(() => alignedOf(spec, data), [spec, data]);
   // One uPlot for the chart's life (spec is a constant); new points redraw the same chart.
@@ -176,7 +176,7 @@ const TimeChart = memo(function TimeChart({ spec, data }: { spec: ChartSpec; dat
         {summary !== null && <span className="chart-summary"> · {summary}</span>}
       </figcaption>
       <div ref={host} className="chart-canvas" aria-hidden="true" />
-      <ChartTable testId={`chart-table-${spec.id}`} caption={`${spec.title}: the newest points`} columns={columns} aligned={aligned} />
+      <ChartTable testId={`chart-table-${spec.id}`} caption={`${spec.title}: the newest points`} columns={columns} aligned={aligned} live={live} />
     </figure>
   );
 });
