@@ -21,8 +21,20 @@
 // and drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) with Playwright; it never
 // downloads a browser. Run alone with `npx tsx bench/page.ts`; `npm run bench` runs it last.
 // PAGE_BENCH_TRACE=/tmp/trace.json keeps the performance trace, for Chrome's Performance panel.
+// The build keeps functions' names (rolldown's keepNames), so the renders page counts components by
+// name: the 15 most rendered per commit are printed for the urgent and the deferred commits.
+// `--detail` explains the slow frames instead of timing them: the traced page also stamps each
+// React commit into the trace (console.timeStamp: urgent or deferred, the components it rendered)
+// and the trace adds V8's sampling profiler; for each frame over 16 ms it prints the commits it
+// held, the trace events by name (inclusive ms), each Layout's objects, then the JavaScript's self
+// time by source file and function (mapped through dist/'s source maps). `--invalidations` adds
+// invalidation tracking: the nodes that dirtied layout and style (it makes DOM writes far dearer).
+// `--dist=DIR` serves a build kept earlier, so A and B runs can be interleaved without rebuilding.
+// `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
+// carry that instrumentation: compare them only with each other.
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import { clockMs } from '../test/e2e/clock';
@@ -76,60 +88,82 @@ const MESSAGE_RECORDER = `(() => {
  * before was not visited (React DevTools' own test). Memo wrappers count as a component of their own.
  */
 const RENDER_RECORDER = `(() => {
-  const stats = { on: false, commits: 0, rendered: 0, mutations: 0, byCommit: [], sources: {} };
+  const stats = { on: false, commits: 0, rendered: 0, mutations: 0, byClass: {}, stamp: false, stopObserving: () => {} };
   globalThis.__renderStats = stats;
   const COMPONENT_TAGS = new Set([0, 1, 11, 14, 15]);
-  // A component's name as React DevTools shows it: displayName or the function's name (a memo
-  // wrapper with a comparator, tag 14, as memo(Name)); with the first characters of its source,
-  // so that the bench can map a minified name back to the source's through the build's source map.
-  const names = new Map();
+  // A component's name (the bench builds with keepNames, so production names survive minifying).
   const nameOf = (fiber) => {
     const type = fiber.type;
-    let known = names.get(type);
-    if (known !== undefined) return known;
-    let fn = fiber.tag === 14 ? type.type : type;
-    if (fn && typeof fn === 'object' && typeof fn.render === 'function') fn = fn.render;
-    let own = (type && type.displayName) || (fn && (fn.displayName || fn.name)) || 'anonymous';
-    if (typeof fn === 'function' && !(type && type.displayName) && !fn.displayName) {
-      // Minified names repeat across scopes: two functions of one name get a suffix each.
-      const source = String(fn).slice(0, 80);
-      let unique = own;
-      for (let n = 2; stats.sources[unique] !== undefined && stats.sources[unique] !== source; n++) unique = own + '~' + n;
-      stats.sources[unique] = source;
-      own = unique;
-    }
-    known = fiber.tag === 14 ? 'memo(' + own + ')' : own;
-    names.set(type, known);
-    return known;
+    if (type === null || type === undefined) return '?';
+    if (typeof type === 'function') return type.displayName || type.name || '?';
+    const inner = type.type ?? type.render;
+    return type.displayName || (inner && (inner.displayName || inner.name)) || '?';
   };
-  const walk = (first) => {
-    const counts = new Map();
-    let total = 0;
+  const walk = (first, names) => {
     const stack = [first];
+    let rendered = 0;
     while (stack.length > 0) {
       const fiber = stack.pop();
       const before = fiber.alternate;
       if (COMPONENT_TAGS.has(fiber.tag) && (before === null || (fiber.flags & 1) === 1)) {
-        total++;
+        rendered++;
         const name = nameOf(fiber);
-        counts.set(name, (counts.get(name) ?? 0) + 1);
+        names.set(name, (names.get(name) ?? 0) + 1);
       }
       if (fiber.sibling) stack.push(fiber.sibling);
       if (fiber.child && !(before !== null && fiber.child === before.child)) stack.push(fiber.child);
     }
-    stats.rendered += total;
-    stats.byCommit.push({ total, counts: [...counts] });
+    return rendered;
   };
+  // A commit is the deferred one when the panels drawn from the deferred state rendered in it:
+  // DeferredPanels (LaterPanels in builds before it took the deferred copy itself, rendering in
+  // urgent commits too); the urgent one when App rendered (a frame arrived); otherwise 'other' (a
+  // component's own update: a timer, a hover, a panel refreshing while held off screen).
+  let sawDeferredPanels = false;
+  const classOf = (names) => {
+    sawDeferredPanels ||= names.has('DeferredPanels');
+    if (names.has(sawDeferredPanels ? 'DeferredPanels' : 'LaterPanels')) return 'deferred';
+    return names.has('App') ? 'urgent' : 'other';
+  };
+  let observer = null;
   globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
     renderers: new Map(), supportsFiber: true, isDisabled: false,
     inject(renderer) { const id = this.renderers.size + 1; this.renderers.set(id, renderer); return id; },
-    onCommitFiberRoot(_id, root) { if (!stats.on) return; stats.commits++; if (root.current.child) walk(root.current.child); },
+    onCommitFiberRoot(_id, root) {
+      if (!stats.on) return;
+      const names = new Map();
+      const rendered = root.current.child ? walk(root.current.child, names) : 0;
+      // This commit's DOM mutations are the records pending now (React calls the hook after its layout effects).
+      const mutations = observer === null ? 0 : observer.takeRecords().length;
+      const cls = classOf(names);
+      const entry = (stats.byClass[cls] ??= { commits: 0, rendered: 0, mutations: 0, names: {} });
+      stats.commits++; stats.rendered += rendered; stats.mutations += mutations;
+      entry.commits++; entry.rendered += rendered; entry.mutations += mutations;
+      for (const [name, count] of names) entry.names[name] = (entry.names[name] ?? 0) + count;
+      // In the traced page, each commit is stamped into the performance trace (a TimeStamp event).
+      if (stats.stamp) {
+        const top = [...names].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, count]) => name + 'x' + count).join(' ');
+        console.timeStamp('react-commit ' + cls + ' rendered=' + rendered + ' mutations=' + mutations + ' | ' + top);
+      }
+    },
     onCommitFiberUnmount() {}, onPostCommitFiberRoot() {}, checkDCE() {},
   };
-  const observer = new MutationObserver((records) => { if (stats.on) stats.mutations += records.length; });
+  observer = new MutationObserver((records) => { if (stats.on) stats.mutations += records.length; });
+  stats.stopObserving = () => { observer.disconnect(); observer = null; };
   const start = () => observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
 })()`;
+
+/** Components printed per kind of commit, the most rendered first. */
+const TOP_COMPONENTS = 15;
+
+/** What the renders page gathers per kind of commit (urgent, deferred). */
+interface CommitClassStats {
+  readonly commits: number;
+  readonly rendered: number;
+  readonly mutations: number;
+  readonly names: Record<string, number>;
+}
 
 export interface PageBenchResult {
   readonly frameWorkMs: { readonly p50: number; readonly p95: number; readonly max: number; readonly frames: number; readonly perSecond: number };
@@ -143,17 +177,17 @@ export interface PageBenchResult {
     readonly componentsPerCommit: number;
     readonly mutationsPerCommit: number;
     readonly domElements: number;
-    /**
-     * Per message from the worker (a frame of data, but for a few answers): what drawing one frame
-     * costs, however React splits it into commits (urgent, cascaded, deferred).
-     */
-    readonly componentsPerMessage: number;
-    readonly mutationsPerMessage: number;
+    /** The urgent commits (App rendered), the deferred ones (DeferredPanels rendered) and others, each with its most rendered components. */
+    readonly byClass: readonly {
+      readonly kind: string;
+      readonly commits: number;
+      readonly componentsPerCommit: number;
+      readonly mutationsPerCommit: number;
+      readonly topPerCommit: readonly { readonly name: string; readonly perCommit: number }[];
+    }[];
   };
-  /** Components rendered by name: per commit, and per commit among the largest tenth. */
-  readonly renderedByName: RenderedByName;
-  /** From the trace: what the browser did in the frames over 16 ms. */
-  readonly slowFrames: SlowFrames;
+  /** `--detail` only: the slow frames explained from the trace. */
+  readonly slowFrames: string | null;
   /** From the trace: Layouts, and the objects each had to lay out (p50, max). */
   readonly layouts: { readonly count: number; readonly dirtyObjectsP50: number; readonly dirtyObjectsMax: number };
   readonly simulatedSecondsPerWallSecond: number;
@@ -174,8 +208,7 @@ async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messa
   // Wraps every 'message' listener the page adds to a MessagePort or a Worker (comlink's frames
   // arrive on a port it transfers to the worker) to record the size of what arrives.
   if (instrument === 'messages') await page.addInitScript(MESSAGE_RECORDER);
-  // The renders page counts the worker's messages too (frames, mostly): components per frame of data.
-  if (instrument === 'renders') await page.addInitScript(`${MESSAGE_RECORDER};${RENDER_RECORDER}`);
+  if (instrument === 'renders') await page.addInitScript(RENDER_RECORDER);
   await page.goto(`${baseUrl}?scenario=${LESSON}`);
   await page.getByRole('radio', { name: '10×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
@@ -187,7 +220,14 @@ async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messa
   return page;
 }
 
+interface ProfileNode {
+  readonly id: number;
+  readonly parent?: number;
+  readonly callFrame: { readonly functionName: string; readonly url?: string; readonly lineNumber: number; readonly columnNumber: number };
+}
+
 interface TraceEvent {
+  readonly id?: string;
   readonly name: string;
   readonly ph: string;
   readonly ts: number;
@@ -196,27 +236,15 @@ interface TraceEvent {
   readonly tid: number;
   readonly args?: {
     readonly name?: string;
-    readonly beginData?: { readonly dirtyObjects?: number };
-    readonly endData?: { readonly layoutRoots?: readonly { readonly nodeName?: string }[] };
-    readonly data?: { readonly nodeName?: string; readonly clip?: readonly number[]; readonly reason?: string };
+    readonly beginData?: { readonly dirtyObjects?: number; readonly totalObjects?: number };
+    readonly endData?: { readonly layoutRoots?: readonly { readonly nodeId?: number; readonly depth?: number }[] };
+    readonly data?: {
+      readonly startTime?: number;
+      readonly cpuProfile?: { readonly nodes?: readonly ProfileNode[]; readonly samples?: readonly number[] };
+      readonly timeDeltas?: readonly number[];
+      readonly message?: string; readonly nodeName?: string; readonly reason?: string; readonly invalidationSet?: unknown; readonly changedClass?: string; readonly changedAttribute?: string };
   };
 }
-
-/** What the browser did in the frames over the budget: event time by name, Layout roots, Paint rects, layout invalidations. */
-export interface SlowFrames {
-  readonly count: number;
-  /** Main-thread trace events' time in those frames, by name (nested events counted in each of their names), ms. */
-  readonly msByEvent: readonly (readonly [string, number])[];
-  /** Each Layout's root (`#document` for a whole-page layout) and the objects it laid out. */
-  readonly layouts: readonly { readonly root: string; readonly dirtyObjects: number }[];
-  /** Each Paint's node and the area of its rect, px². */
-  readonly paints: readonly { readonly node: string; readonly areaPx: number }[];
-  /** LayoutInvalidationTracking (only with PAGE_BENCH_INVALIDATIONS=1): node and reason, counted. */
-  readonly invalidations: readonly (readonly [string, number])[];
-}
-
-/** A frame over this much main-thread work misses a 60 Hz display's frame. */
-const FRAME_BUDGET_US = 16_000;
 
 /**
  * The page's main thread in the trace (the renderer main thread that worked most): its work in each
@@ -229,7 +257,8 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   longTasksMs: number[];
   busyShare: number;
   layoutDirtyObjects: number[];
-  slow: SlowFrames;
+  thread: { pid: number; tid: number };
+  frameStartsUs: number[];
 } {
   const mains = trace.traceEvents.filter((event) => event.ph === 'M' && event.name === 'thread_name' && event.args?.name === 'CrRendererMain');
   let best: { pid: number; tid: number; tasks: TraceEvent[]; busyUs: number } | null = null;
@@ -267,14 +296,10 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   const layoutDirtyObjects = trace.traceEvents
     .filter((event) => event.pid === best.pid && event.tid === best.tid && event.name === 'Layout' && event.ph === 'X')
     .map((event) => event.args?.beginData?.dirtyObjects ?? 0);
-  const slow = slowFramesOf(
-    trace.traceEvents.filter((event) => event.pid === best.pid && event.tid === best.tid),
-    frameStarts,
-    perFrameUs,
-  );
   return {
-    slow,
     layoutDirtyObjects,
+    thread: { pid: best.pid, tid: best.tid },
+    frameStartsUs: frameStarts,
     perFrameMs: perFrameUs.map((us) => us / 1000),
     framesPerSecond: (perFrameUs.length * 1_000_000) / spanUs,
     longTasksMs: best.tasks.filter((task) => task.dur! > LONG_TASK_US).map((task) => task.dur! / 1000),
@@ -282,111 +307,162 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   };
 }
 
-/** The events of the main thread (`events`) that start in a frame whose work exceeded the budget, summed. */
-function slowFramesOf(events: readonly TraceEvent[], frameStarts: readonly number[], perFrameUs: readonly number[]): SlowFrames {
-  const slowIndex = perFrameUs.flatMap((us, index) => (us > FRAME_BUDGET_US ? [index] : []));
-  const inSlowFrame = (ts: number): boolean => {
+/** Frames over this much main-thread work are explained in `--detail` mode (a 60 Hz frame). */
+const SLOW_FRAME_MS = 16;
+/** Slow frames printed one by one in `--detail` mode (the worst first); all count in the summary. */
+const SLOW_FRAMES_PRINTED = 12;
+
+/**
+ * `--detail`: what each frame over SLOW_FRAME_MS held, from the trace: the React commits stamped in
+ * it (urgent or deferred, and what they rendered), the main thread's events by name (inclusive
+ * time, so nested events count in their parents too), each Layout's dirty and total objects and
+ * roots, and the nodes invalidation tracking names for dirtied layout and style. Then the same over
+ * all slow frames together.
+ */
+function explainSlowFrames(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typeof mainThreadWork>): string {
+  const { pid, tid } = work.thread;
+  const starts = work.frameStartsUs;
+  const events = trace.traceEvents.filter((event) => event.pid === pid && event.tid === tid && event.ts >= starts[0]! && event.ts < starts.at(-1)!);
+  const frameOf = (ts: number): number => {
     let low = 0;
-    let high = frameStarts.length - 2;
-    if (ts < frameStarts[0]! || ts >= frameStarts.at(-1)!) return false;
+    let high = starts.length - 2;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (frameStarts[mid]! <= ts) low = mid;
+      if (starts[mid]! <= ts) low = mid;
       else high = mid - 1;
     }
-    return perFrameUs[low]! > FRAME_BUDGET_US;
+    return low;
   };
-  const byEvent = new Map<string, number>();
-  const layouts: { root: string; dirtyObjects: number }[] = [];
-  const paints: { node: string; areaPx: number }[] = [];
-  const invalidations = new Map<string, number>();
+  const slow = work.perFrameMs.map((ms, frame) => ({ ms, frame })).filter((entry) => entry.ms > SLOW_FRAME_MS);
+  const slowSet = new Set(slow.map((entry) => entry.frame));
+  interface Tally { commits: string[]; byName: Map<string, number>; layouts: string[]; layoutNodes: Map<string, number>; styleNodes: Map<string, number> }
+  const fresh = (): Tally => ({ commits: [], byName: new Map(), layouts: [], layoutNodes: new Map(), styleNodes: new Map() });
+  const perFrame = new Map<number, Tally>();
+  const all = fresh();
+  const add = (map: Map<string, number>, key: string, value: number) => map.set(key, (map.get(key) ?? 0) + value);
   for (const event of events) {
-    if (!inSlowFrame(event.ts)) continue;
-    if (event.ph === 'X' && event.name !== 'ThreadControllerImpl::RunTask' && event.name !== 'RunTask') {
-      byEvent.set(event.name, (byEvent.get(event.name) ?? 0) + event.dur! / 1000);
-    }
-    if (event.name === 'Layout' && event.ph === 'X') {
-      const roots = event.args?.endData?.layoutRoots ?? [];
-      layouts.push({ root: roots.map((root) => root.nodeName ?? '?').join(' + ') || '?', dirtyObjects: event.args?.beginData?.dirtyObjects ?? 0 });
-    }
-    if (event.name === 'Paint' && event.ph === 'X') {
-      const clip = event.args?.data?.clip ?? [];
-      const width = clip.length >= 8 ? Math.abs(clip[2]! - clip[0]!) : 0;
-      const height = clip.length >= 8 ? Math.abs(clip[5]! - clip[1]!) : 0;
-      paints.push({ node: event.args?.data?.nodeName ?? '?', areaPx: width * height });
-    }
-    if (event.name === 'LayoutInvalidationTracking') {
-      const key = `${event.args?.data?.nodeName ?? '?'} (${event.args?.data?.reason ?? '?'})`;
-      invalidations.set(key, (invalidations.get(key) ?? 0) + 1);
+    const frame = frameOf(event.ts);
+    if (!slowSet.has(frame)) continue;
+    const tally = perFrame.get(frame) ?? fresh();
+    perFrame.set(frame, tally);
+    for (const target of [tally, all]) {
+      if (event.name === 'TimeStamp' && event.args?.data?.message?.startsWith('react-commit ')) target.commits.push(event.args.data.message.slice('react-commit '.length));
+      else if (event.name === 'LayoutInvalidationTracking') add(target.layoutNodes, `${event.args?.data?.nodeName ?? '?'} (${event.args?.data?.reason ?? '?'})`, 1);
+      else if (event.name === 'StyleRecalcInvalidationTracking' || event.name === 'StyleInvalidatorInvalidationTracking')
+        add(target.styleNodes, `${event.args?.data?.nodeName ?? '?'} (${event.args?.data?.reason ?? event.args?.data?.changedClass ?? event.args?.data?.changedAttribute ?? '?'})`, 1);
+      if (event.ph !== 'X' || event.dur === undefined || event.name === 'ThreadControllerImpl::RunTask' || event.name === 'RunTask') continue;
+      add(target.byName, event.name, event.dur / 1000);
+      if (event.name === 'Layout') {
+        const roots = (event.args?.endData?.layoutRoots ?? []).map((root) => `node ${root.nodeId ?? '?'} depth ${root.depth ?? '?'}`).join(', ');
+        target.layouts.push(`${(event.dur / 1000).toFixed(1)} ms, ${event.args?.beginData?.dirtyObjects ?? '?'}/${event.args?.beginData?.totalObjects ?? '?'} objects, roots ${roots || '?'}`);
+      }
     }
   }
-  const sorted = <K,>(map: Map<K, number>) => [...map].sort((a, b) => b[1] - a[1]);
-  return { count: slowIndex.length, msByEvent: sorted(byEvent), layouts, paints, invalidations: sorted(invalidations) };
+  const top = (map: Map<string, number>, count: number, unit: string) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, value]) => `${name} ${unit === 'ms' ? value.toFixed(1) + ' ms' : value}`).join('; ');
+  const describe = (tally: Tally, indent: string): string[] => [
+    `${indent}commits: ${tally.commits.length === 0 ? 'none' : ''}`,
+    ...tally.commits.map((commit) => `${indent}  ${commit}`),
+    `${indent}events (inclusive): ${top(tally.byName, 14, 'ms')}`,
+    `${indent}layouts: ${tally.layouts.length === 0 ? 'none' : tally.layouts.slice(0, 6).join(' | ')}${tally.layouts.length > 6 ? ` | … ${tally.layouts.length - 6} more` : ''}`,
+    `${indent}layout dirtied by: ${top(tally.layoutNodes, 10, 'n') || 'nothing tracked'}`,
+    `${indent}style dirtied by: ${top(tally.styleNodes, 10, 'n') || 'nothing tracked'}`,
+  ];
+  const kinds = new Map<string, number>();
+  for (const commit of all.commits) add(kinds, commit.split(' ')[0]!, 1);
+  const lines = [
+    `  slow frames (> ${SLOW_FRAME_MS} ms): ${slow.length} of ${work.perFrameMs.length}; commits in them: ${top(kinds, 4, 'n') || 'none'}`,
+    ...[...slow].sort((a, b) => b.ms - a.ms).slice(0, SLOW_FRAMES_PRINTED).flatMap(({ ms, frame }) => [
+      `  frame ${frame} at +${((starts[frame]! - starts[0]!) / 1000).toFixed(0)} ms: ${ms.toFixed(1)} ms`,
+      ...describe(perFrame.get(frame) ?? fresh(), '    '),
+    ]),
+    `  all slow frames together:`,
+    ...describe({ ...all, commits: [], layouts: all.layouts.slice(0, 6) }, '    '),
+  ];
+  return lines.join('\n');
 }
+
+/** Functions printed by self time in `--detail` mode. */
+const HOT_FUNCTIONS = 25;
 
 /**
- * The components React rendered, by name, from the render recorder's per-commit counts: the mean
- * per commit, and the same over the largest tenth of commits (the urgent commits that make slow
- * frames). Minified names are mapped back to the source's with the build's source maps.
+ * `--detail`: where the main thread's JavaScript went in the slow frames, from V8's sampling
+ * profiler in the trace: self time by function and by source file, the built code's positions
+ * mapped back to the sources through dist/'s source maps.
  */
-export interface RenderedByName {
-  readonly perCommit: readonly (readonly [string, number])[];
-  readonly perLargeCommit: readonly (readonly [string, number])[];
-  readonly largeCommits: number;
-  readonly largeCommitMinComponents: number;
-}
+/** Where `--detail` reads source maps from: dist/, or the --dist=DIR served. */
+let distDirOfMaps = 'dist';
 
-function renderedByName(byCommit: readonly { total: number; counts: [string, number][] }[], rename: (name: string) => string): RenderedByName {
-  const mean = (commits: readonly { counts: [string, number][] }[]) => {
-    const sums = new Map<string, number>();
-    for (const commit of commits) for (const [name, count] of commit.counts) sums.set(rename(name), (sums.get(rename(name)) ?? 0) + count);
-    return [...sums].map(([name, sum]) => [name, sum / Math.max(1, commits.length)] as const).sort((a, b) => b[1] - a[1]);
-  };
-  const large = [...byCommit].sort((a, b) => b.total - a.total).slice(0, Math.max(1, Math.ceil(byCommit.length / 10)));
-  return { perCommit: mean(byCommit), perLargeCommit: mean(large), largeCommits: large.length, largeCommitMinComponents: large.at(-1)?.total ?? 0 };
-}
-
-/**
- * Maps names minified by the build back to the source's: each component's first characters of
- * source are found in the built scripts and the build's source map names the identifier there
- * (`name@file:line` when the map has no name for it).
- */
-async function sourceNames(sources: Readonly<Record<string, string>>): Promise<(name: string) => string> {
-  const { SourceMapConsumer } = await import('source-map-js');
-  const assets = 'dist/assets';
-  const scripts = readdirSync(assets)
-    .filter((file) => file.endsWith('.js') && existsSync(`${assets}/${file}.map`))
-    .map((file) => ({ text: readFileSync(`${assets}/${file}`, 'utf8'), map: new SourceMapConsumer(JSON.parse(readFileSync(`${assets}/${file}.map`, 'utf8'))) }));
-  const resolved = new Map<string, string>();
-  for (const [name, source] of Object.entries(sources)) {
-    for (const script of scripts) {
-      const at = script.text.indexOf(source);
-      if (at < 0) continue;
-      // The identifier: after `function ` (a declaration or a named expression), else the start.
-      const identifierAt = source.startsWith('function ') ? at + 'function '.length : source.startsWith('class ') ? at + 'class '.length : at;
-      const before = script.text.slice(0, identifierAt);
-      const line = before.split('\n').length;
-      const column = identifierAt - (before.lastIndexOf('\n') + 1);
-      const original = script.map.originalPositionFor({ line, column });
-      const file = original.source?.split('/').at(-1) ?? '?';
-      // A function expression the build left nameless (memo(function Name ...)): the name on its source line.
-      const line_ = original.source === null ? undefined : script.map.sourceContentFor(original.source, true)?.split('\n')[original.line - 1];
-      const onLine = line_ === undefined ? null : /function\s+([A-Za-z_$][\w$]*)/.exec(line_)?.[1] ?? null;
-      const label = original.name !== null && original.name !== undefined && original.name.length > 2 ? original.name : (onLine ?? name.replace(/~\d+$/, ''));
-      resolved.set(name, `${label}@${file}:${original.line ?? '?'}`);
-      break;
+function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typeof mainThreadWork>, slowFrames: ReadonlySet<number>): string {
+  const { pid, tid } = work.thread;
+  const starts = work.frameStartsUs;
+  const profileIds = new Set(trace.traceEvents.filter((event) => event.name === 'Profile' && event.pid === pid && event.tid === tid).map((event) => event.id));
+  const profileStart = new Map(trace.traceEvents.filter((event) => event.name === 'Profile' && profileIds.has(event.id)).map((event) => [event.id, event.args?.data?.startTime ?? event.ts]));
+  const nodes = new Map<number, ProfileNode>();
+  const selfUs = new Map<number, number>();
+  const last = new Map<string | undefined, number>();
+  const inSlowFrame = (ts: number): boolean => {
+    if (ts < starts[0]! || ts >= starts.at(-1)!) return false;
+    let low = 0;
+    let high = starts.length - 2;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= ts) low = mid;
+      else high = mid - 1;
     }
-  }
-  return (name) => {
-    const memo = /^memo\((.*)\)$/.exec(name);
-    if (memo !== null) return `memo(${resolved.get(memo[1]!) ?? memo[1]})`;
-    return resolved.get(name) ?? name;
+    return slowFrames.has(low);
   };
+  for (const event of trace.traceEvents) {
+    if (event.name !== 'ProfileChunk' || !profileIds.has(event.id)) continue;
+    for (const node of event.args?.data?.cpuProfile?.nodes ?? []) nodes.set(node.id, node);
+    const samples = event.args?.data?.cpuProfile?.samples ?? [];
+    const deltas = event.args?.data?.timeDeltas ?? [];
+    let ts = last.get(event.id) ?? profileStart.get(event.id) ?? event.ts;
+    for (let index = 0; index < samples.length; index++) {
+      const delta = deltas[index] ?? 0;
+      ts += delta;
+      if (inSlowFrame(ts)) selfUs.set(samples[index]!, (selfUs.get(samples[index]!) ?? 0) + Math.max(0, delta));
+    }
+    last.set(event.id, ts);
+  }
+  const maps = new Map<string, TraceMap | null>();
+  const mapFor = (url: string): TraceMap | null => {
+    if (!maps.has(url)) {
+      const file = `${distDirOfMaps}/${url.replace(/^https?:\/\/[^/]+\//, '').split('?')[0]}.map`;
+      maps.set(url, url.endsWith('.js') && existsSync(file) ? new TraceMap(readFileSync(file, 'utf8')) : null);
+    }
+    return maps.get(url)!;
+  };
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let totalUs = 0;
+  for (const [id, us] of selfUs) {
+    const frame = nodes.get(id)?.callFrame;
+    if (frame === undefined) continue;
+    totalUs += us;
+    const url = frame.url ?? '';
+    const map = url === '' ? null : mapFor(url);
+    const original = map === null ? null : originalPositionFor(map, { line: frame.lineNumber + 1, column: frame.columnNumber });
+    const file = original?.source?.replace(/^(\.\.\/)+/, '') ?? (url === '' ? '(native)' : url.replace(/^https?:\/\/[^/]+\//, ''));
+    const key = `${frame.functionName || original?.name || '(anonymous)'} ${file}${original?.line === undefined || original.line === null ? '' : `:${original.line}`}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+  }
+  const top = (map: Map<string, number>, count: number) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([key, us]) => `    ${(us / 1000).toFixed(1).padStart(7)} ms  ${key}`);
+  return [`  JavaScript sampled in slow frames: ${(totalUs / 1000).toFixed(0)} ms; self time by source file:`, ...top(byFile, 15), `  by function:`, ...top(byFunction, HOT_FUNCTIONS)].join('\n');
 }
 
-export async function runPageBench(options: { buildFirst?: boolean } = {}): Promise<PageBenchResult> {
-  if (options.buildFirst ?? true) await build({ logLevel: 'warn' });
-  const server = await preview({ preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'warn' });
+export async function runPageBench(options: { buildFirst?: boolean; detail?: boolean; distDir?: string } = {}): Promise<PageBenchResult> {
+  // keepNames: the renders page names the components it counts (a few bytes per function).
+  if (options.buildFirst ?? true) await build({ logLevel: 'warn', build: { rolldownOptions: { output: { keepNames: true } } } });
+  const detail = options.detail ?? false;
+  distDirOfMaps = options.distDir ?? 'dist';
+  const server = await preview({
+    preview: { port: 0, host: '127.0.0.1', strictPort: false },
+    logLevel: 'warn',
+    ...(options.distDir === undefined ? {} : { build: { outDir: options.distDir } }),
+  });
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('vite preview did not report a port');
   const baseUrl = `http://127.0.0.1:${address.port}/`;
@@ -396,19 +472,29 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
   });
   try {
     // 1. Frame time, uninstrumented but for the trace.
-    const page = await openAndPlay(browser, baseUrl, null);
+    const page = await openAndPlay(browser, baseUrl, detail ? 'renders' : null);
     await page.evaluate(RAF_RECORDER);
+    // The traced page stamps commits but records no mutations: a MutationObserver on the whole document makes each DOM write dearer.
+    if (detail) await page.evaluate('globalThis.__renderStats.stopObserving(); globalThis.__renderStats.on = true; globalThis.__renderStats.stamp = true');
     const simStartMs = await clockMs(page);
     const wallStart = performance.now();
-    // PAGE_BENCH_INVALIDATIONS=1 also records which nodes invalidated layout (it costs time, so not by default).
-    const invalidations = process.env.PAGE_BENCH_INVALIDATIONS === '1' ? ['disabled-by-default-devtools.timeline.invalidationTracking'] : [];
-    await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', ...invalidations] });
+    // Invalidation tracking records a stack per DOM write, so it inflates their time: only with --invalidations.
+    const categories = [
+      'toplevel',
+      'devtools.timeline',
+      ...(detail ? ['v8.execute', 'disabled-by-default-v8.cpu_profiler'] : []),
+      ...(detail && process.argv.includes('--invalidations') ? ['disabled-by-default-devtools.timeline.invalidationTracking'] : []),
+    ];
+    await browser.startTracing(page, { categories });
     await page.waitForTimeout(MEASURE_MS);
     const traceBuffer = await browser.stopTracing();
     const simulatedSecondsPerWallSecond = ((await clockMs(page)) - simStartMs) / (performance.now() - wallStart);
     const intervals = (await page.evaluate('globalThis.__rafIntervals.slice(1)')) as number[];
     if (process.env.PAGE_BENCH_TRACE !== undefined) writeFileSync(process.env.PAGE_BENCH_TRACE, traceBuffer);
-    const work = mainThreadWork(JSON.parse(traceBuffer.toString('utf8')) as { traceEvents: TraceEvent[] });
+    const parsed = JSON.parse(traceBuffer.toString('utf8')) as { traceEvents: TraceEvent[] };
+    const work = mainThreadWork(parsed);
+    const slowSet = new Set(work.perFrameMs.flatMap((ms, frame) => (ms > SLOW_FRAME_MS ? [frame] : [])));
+    const slowFrames = detail ? `${explainSlowFrames(parsed, work)}\n${hotFunctions(parsed, work, slowSet)}` : null;
     await page.close();
 
     // 2. Message sizes, in a page of its own with the listener wrapped.
@@ -419,36 +505,15 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
 
     // 3. React commits, components rendered and DOM mutations, in a page of its own.
     const counted = await openAndPlay(browser, baseUrl, 'renders');
-    await counted.evaluate('globalThis.__renderStats.on = true; globalThis.__messagesAtStart = globalThis.__messageSizes.length');
+    await counted.evaluate('globalThis.__renderStats.on = true');
     const countStart = performance.now();
     await counted.waitForTimeout(MEASURE_MS);
     const stats = (await counted.evaluate(
-      `(() => { const s = globalThis.__renderStats; s.on = false; return { commits: s.commits, rendered: s.rendered, mutations: s.mutations, dom: document.getElementsByTagName('*').length, byCommit: s.byCommit, sources: s.sources, messages: globalThis.__messageSizes.length - globalThis.__messagesAtStart }; })()`,
-    )) as { commits: number; rendered: number; mutations: number; dom: number; byCommit: { total: number; counts: [string, number][] }[]; sources: Record<string, string>; messages: number };
+      `(() => { const s = globalThis.__renderStats; s.on = false; return { commits: s.commits, rendered: s.rendered, mutations: s.mutations, byClass: s.byClass, dom: document.getElementsByTagName('*').length }; })()`,
+    )) as { commits: number; rendered: number; mutations: number; byClass: Record<string, CommitClassStats>; dom: number };
     const countSeconds = (performance.now() - countStart) / 1000;
     await counted.close();
     const perCommit = (value: number) => value / Math.max(1, stats.commits);
-    const rename = await sourceNames(stats.sources);
-    const byName = renderedByName(stats.byCommit, rename);
-    // PAGE_BENCH_COMMITS=<file> keeps every commit's components by name, for a closer look.
-    if (process.env.PAGE_BENCH_COMMITS !== undefined) {
-      const commits = stats.byCommit.map((commit) => ({ total: commit.total, counts: commit.counts.map(([name, count]) => [rename(name), count]) }));
-      writeFileSync(process.env.PAGE_BENCH_COMMITS, JSON.stringify(commits));
-    }
-
-    // 4. Only with PAGE_BENCH_PROFILE=<file>: a CPU profile (Chrome's .cpuprofile) of the page, in a page of its own.
-    const profilePath = process.env.PAGE_BENCH_PROFILE;
-    if (profilePath !== undefined) {
-      const profiled = await openAndPlay(browser, baseUrl, null);
-      const cdp = await profiled.context().newCDPSession(profiled);
-      await cdp.send('Profiler.enable');
-      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-      await cdp.send('Profiler.start');
-      await profiled.waitForTimeout(MEASURE_MS);
-      const { profile } = await cdp.send('Profiler.stop');
-      writeFileSync(profilePath, JSON.stringify(profile));
-      await profiled.close();
-    }
 
     return {
       frameWorkMs: { p50: percentile(work.perFrameMs, 0.5), p95: percentile(work.perFrameMs, 0.95), max: Math.max(...work.perFrameMs), frames: work.perFrameMs.length, perSecond: work.framesPerSecond },
@@ -461,11 +526,20 @@ export async function runPageBench(options: { buildFirst?: boolean } = {}): Prom
         componentsPerCommit: perCommit(stats.rendered),
         mutationsPerCommit: perCommit(stats.mutations),
         domElements: stats.dom,
-        componentsPerMessage: stats.rendered / Math.max(1, stats.messages),
-        mutationsPerMessage: stats.mutations / Math.max(1, stats.messages),
+        byClass: Object.entries(stats.byClass)
+          .sort((a, b) => a[0].localeCompare(b[0]))
+          .map(([kind, entry]) => ({
+            kind,
+            commits: entry.commits,
+            componentsPerCommit: entry.rendered / Math.max(1, entry.commits),
+            mutationsPerCommit: entry.mutations / Math.max(1, entry.commits),
+            topPerCommit: Object.entries(entry.names)
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, TOP_COMPONENTS)
+              .map(([name, count]) => ({ name, perCommit: count / Math.max(1, entry.commits) })),
+          })),
       },
-      renderedByName: byName,
-      slowFrames: work.slow,
+      slowFrames,
       layouts: { count: work.layoutDirtyObjects.length, dirtyObjectsP50: percentile(work.layoutDirtyObjects, 0.5), dirtyObjectsMax: Math.max(0, ...work.layoutDirtyObjects) },
       simulatedSecondsPerWallSecond,
       chromium: browser.version(),
@@ -483,51 +557,35 @@ export function formatPageBench(result: PageBenchResult): string {
     `  long tasks (> 50 ms)          ${result.longTasks.count}, the longest ${result.longTasks.maxMs.toFixed(0)} ms; main thread busy ${(result.mainThreadBusyShare * 100).toFixed(0)}% of the time`,
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,
     `  worker-to-page messages       largest ${kb(result.messages.largestBytes)}, p95 ${kb(result.messages.p95Bytes)}, ${result.messages.count} messages   (target: largest < 100 KB)`,
-    `  React (load-independent)      ${result.renders.commitsPerSecond.toFixed(1)} commits/s; per commit ${result.renders.componentsPerCommit.toFixed(0)} components rendered, ${result.renders.mutationsPerCommit.toFixed(0)} DOM mutation records (per second ${(result.renders.componentsPerCommit * result.renders.commitsPerSecond).toFixed(0)} and ${(result.renders.mutationsPerCommit * result.renders.commitsPerSecond).toFixed(0)}; per worker message ${result.renders.componentsPerMessage.toFixed(0)} and ${result.renders.mutationsPerMessage.toFixed(0)}); ${result.renders.domElements} DOM elements`,
+    `  React (load-independent)      ${result.renders.commitsPerSecond.toFixed(1)} commits/s; per commit ${result.renders.componentsPerCommit.toFixed(0)} components rendered, ${result.renders.mutationsPerCommit.toFixed(0)} DOM mutation records (per second ${(result.renders.componentsPerCommit * result.renders.commitsPerSecond).toFixed(0)} and ${(result.renders.mutationsPerCommit * result.renders.commitsPerSecond).toFixed(0)}); ${result.renders.domElements} DOM elements`,
+    ...result.renders.byClass.map(
+      (entry) =>
+        `    ${entry.kind.padEnd(9)} ${entry.commits} commits; per commit ${entry.componentsPerCommit.toFixed(0)} components, ${entry.mutationsPerCommit.toFixed(0)} mutations; top: ${entry.topPerCommit
+          .map((component) => `${component.name} ${component.perCommit.toFixed(1)}`)
+          .join(', ')}`,
+    ),
     `  layouts                       ${result.layouts.count}, objects to lay out p50 ${result.layouts.dirtyObjectsP50}, max ${result.layouts.dirtyObjectsMax}`,
-    ...formatDetail(result),
     `  simulation while drawn        ${result.simulatedSecondsPerWallSecond.toFixed(1)} simulated s per wall s (asked: 10x)`,
     `  browser                       Chromium ${result.chromium}`,
+    ...(result.slowFrames === null ? [] : ['  (--detail: the traced page was instrumented; its frame times compare only with other --detail runs)', result.slowFrames]),
   ].join('\n');
 }
 
-/** How many names each list shows: the top 15 (more may be shown, never fewer). */
-const TOP_NAMES = 15;
-
-function formatDetail(result: PageBenchResult): string[] {
-  const list = (entries: readonly (readonly [string, number])[], digits: number) =>
-    entries
-      .slice(0, TOP_NAMES)
-      .map(([name, value]) => `${name} ${value.toFixed(digits)}`)
-      .join(', ');
-  const slow = result.slowFrames;
-  const roots = new Map<string, { count: number; objects: number[] }>();
-  for (const layout of slow.layouts) {
-    const entry = roots.get(layout.root) ?? { count: 0, objects: [] };
-    entry.count++;
-    entry.objects.push(layout.dirtyObjects);
-    roots.set(layout.root, entry);
-  }
-  const paints = new Map<string, { count: number; areaMaxPx: number }>();
-  for (const paint of slow.paints) {
-    const entry = paints.get(paint.node) ?? { count: 0, areaMaxPx: 0 };
-    entry.count++;
-    entry.areaMaxPx = Math.max(entry.areaMaxPx, paint.areaPx);
-    paints.set(paint.node, entry);
-  }
-  const named = result.renderedByName;
-  return [
-    `  components per commit, by name (mean over all commits): ${list(named.perCommit, 1)}`,
-    `  components per commit in the largest ${named.largeCommits} commits (${named.largeCommitMinComponents}+ components): ${list(named.perLargeCommit, 1)}`,
-    `  frames over 16 ms             ${slow.count}; main-thread events in them, ms (by name, nested counted in each): ${list(slow.msByEvent, 0)}`,
-    `    their Layouts (root: count, objects p50/max): ${[...roots].map(([root, entry]) => `${root}: ${entry.count}, ${percentile(entry.objects, 0.5)}/${Math.max(...entry.objects)}`).join('; ') || 'none'}`,
-    `    their Paints (node: count, largest rect): ${[...paints].sort((a, b) => b[1].count - a[1].count).slice(0, TOP_NAMES).map(([node, entry]) => `${node}: ${entry.count}, ${Math.round(entry.areaMaxPx / 1000)}k px²`).join('; ') || 'none'}`,
-    ...(slow.invalidations.length > 0 ? [`    layout invalidations in them (node (reason): count): ${list(slow.invalidations, 0)}`] : []),
-  ];
+/** `--explain=trace.json`: the `--detail` analysis of a trace kept earlier (built from today's dist/). */
+function explainKeptTrace(file: string): string {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] };
+  const work = mainThreadWork(parsed);
+  const slowSet = new Set(work.perFrameMs.flatMap((ms, frame) => (ms > SLOW_FRAME_MS ? [frame] : [])));
+  return `${explainSlowFrames(parsed, work)}\n${hotFunctions(parsed, work, slowSet)}`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build') });
+const explainArg = process.argv.find((arg) => arg.startsWith('--explain='));
+if (import.meta.url === `file://${process.argv[1]}` && explainArg !== undefined) {
+  console.log(explainKeptTrace(explainArg.slice('--explain='.length)));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  // --dist=DIR serves a build kept earlier (A/B runs interleaved without rebuilding); it implies --no-build.
+  const distDir = process.argv.find((arg) => arg.startsWith('--dist='))?.slice('--dist='.length);
+  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build') && distDir === undefined, detail: process.argv.includes('--detail'), distDir });
   console.log(`page: ${LESSON}.json (30 brokers, 1,000 partitions RF 3) at 10x in Chromium, ${MEASURE_MS / 1000} s measured`);
   console.log(formatPageBench(result));
 }

@@ -47,10 +47,7 @@ export function App({ params }: { params: PageParams }) {
   const state = useSelector(session, (snapshot) => snapshot);
   const clientState = useClientState(state.context.client);
   const { frame, log, trace, moments, timeline } = clientState;
-  // The panels below the topology draw from a deferred copy of the frame: React renders them after
-  // the urgent update (clock, timeline, topology, event log) has been committed, in slices it can
-  // interrupt, so one frame never holds the main thread for everything (see LaterPanels).
-  const later = useDeferredValue(clientState);
+  // The panels below the topology draw from a deferred copy of the frame (LaterPanels).
   const snapshot = frame?.snapshot ?? null;
   const quorum = useMemo(() => (snapshot === null ? null : quorumOf(snapshot)), [snapshot]);
   const authority = useMemo(() => (snapshot === null ? null : authoritativeController(snapshot)), [snapshot]);
@@ -432,7 +429,7 @@ export function App({ params }: { params: PageParams }) {
                 onMenu={setMenu}
               />
               {menu !== null && <ActionMenu request={menu} snapshot={frame.snapshot} ready={ready} check={check} onFault={onFault} onClose={closeMenu} />}
-              <LaterPanels state={later} ready={ready} onFault={onFault} onSelect={onSelect} selected={selected} />
+              <LaterPanels state={clientState} ready={ready} onFault={onFault} onSelect={onSelect} selected={selected} />
             </div>
             <aside className={selected === null ? 'sidebar' : 'sidebar sidebar-inspecting'}>
               {frame.scenario !== null && (
@@ -490,7 +487,7 @@ export function App({ params }: { params: PageParams }) {
 }
 
 interface LaterPanelsProps {
-  /** The client's state, deferred (useDeferredValue): it changes only in React's background render. */
+  /** The client's state; LaterPanels draws from a deferred copy of it (useDeferredValue). */
   readonly state: ClientState;
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
@@ -499,25 +496,36 @@ interface LaterPanelsProps {
 }
 
 /**
- * The panels below the topology (quorum, metadata log, partitions, charts, network), drawn from
- * the deferred state. Memoised: the urgent render passes the same deferred state and skips them;
- * the deferred render draws them in interruptible slices (issue 7: at 30 brokers one frame's
- * render and commit of everything held the main thread for well over 16 ms).
+ * The panels below the topology (quorum, metadata log, partitions, charts, network), drawn from a
+ * deferred copy of the client's state: React renders them after the urgent update (clock,
+ * timeline, topology, event log) has been committed, in slices it can interrupt (issue 7: at 30
+ * brokers one frame's render and commit of everything held the main thread for well over 16 ms).
+ * The deferred copy is taken here, not in App, so the background render starts at these panels:
+ * taken in App, it re-rendered App and everything App draws unmemoised (the top bar, the lesson
+ * bar, the timeline) a second time per frame.
  */
-const LaterPanels = memo(function LaterPanels({ state, ready, onFault, onSelect, selected }: LaterPanelsProps) {
+function LaterPanels({ state, ...rest }: LaterPanelsProps) {
+  const deferred = useDeferredValue(state);
+  return <DeferredPanels state={deferred} {...rest} />;
+}
+
+/** Memoised: the urgent render passes the same deferred state and skips them. */
+const DeferredPanels = memo(function DeferredPanels({ state, ready, onFault, onSelect, selected }: LaterPanelsProps) {
   const snapshot = state.frame?.snapshot ?? null;
   const quorum = useMemo(() => (snapshot === null ? null : quorumOf(snapshot)), [snapshot]);
   if (snapshot === null || quorum === null) return null;
+  /** While the run plays, a panel off screen may show what it shows up to a second late (use-held-while-hidden.ts). */
+  const live = state.frame?.playing ?? false;
   return (
     <>
       {quorum.voters.length > 0 && (
         <div className="kraft">
           <QuorumPanel snapshot={snapshot} quorum={quorum} ready={ready} onFault={onFault} />
-          <MetadataLogPanel log={state.metadataLog} quorum={quorum} />
+          <MetadataLogPanel log={state.metadataLog} quorum={quorum} live={live} />
         </div>
       )}
-      {snapshot.partitions.length > 0 && <PartitionsPanel partitions={snapshot.partitions} total={snapshot.partitionsTotal} onSelect={onSelect} selected={selected} />}
-      {state.series.meta.length > 0 && <MetricsPanel data={state.series} />}
+      {snapshot.partitions.length > 0 && <PartitionsPanel partitions={snapshot.partitions} total={snapshot.partitionsTotal} onSelect={onSelect} selected={selected} live={live} />}
+      {state.series.meta.length > 0 && <MetricsPanel data={state.series} live={live} />}
       <NetworkPanel snapshot={snapshot} ready={ready} onFault={onFault} />
     </>
   );

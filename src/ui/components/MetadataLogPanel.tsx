@@ -1,10 +1,13 @@
-import { memo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import type { MetadataLogEntry } from '../../engine/api';
 import type { Quorum, SeenLog } from '../kraft';
+import { useHeldWhileHidden } from '../use-held-while-hidden';
 
 interface Props {
   readonly log: SeenLog;
   readonly quorum: Quorum;
+  /** The run plays: off screen, the log may show records up to a second old (use-held-while-hidden.ts). */
+  readonly live?: boolean;
 }
 
 /** Rows drawn at most (newest first); older records stay in memory, bounded, but off screen. */
@@ -84,7 +87,10 @@ const Mark = memo(function Mark({ committed }: { committed: boolean }) {
 });
 
 /** The metadata log as the leader has it: records arriving, and the high watermark passing them. */
-export function MetadataLogPanel({ log, quorum }: Props) {
+export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = false }: Props) {
+  const section = useRef<HTMLElement>(null);
+  const newest = useMemo(() => ({ log: newestLog, quorum: newestQuorum }), [newestLog, newestQuorum]);
+  const { log, quorum } = useHeldWhileHidden(newest, section, live);
   const view = log.view;
   const rows = rowsOf(log.entries, view.highWatermark);
   const sourceRole = quorum.voters.find((voter) => voter.id === view.source)?.raft?.role;
@@ -104,7 +110,7 @@ export function MetadataLogPanel({ log, quorum }: Props) {
           : 'No leader right now: this is the longest copy among the running controllers.';
   const notShown = log.entries.length > 0 ? log.entries[0]!.offset - view.logStartOffset : 0;
   return (
-    <section className="panel mlog" aria-label="Metadata log">
+    <section ref={section} className="panel mlog" aria-label="Metadata log">
       <header className="panel-head">
         <h2>Metadata log</h2>
         <span className="muted mlog-source" data-testid="metadata-log-source" title={sourceHelp}>

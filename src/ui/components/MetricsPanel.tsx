@@ -6,7 +6,8 @@
 // of the newest points per chart, which the browser tests read too.
 // Never: computes a metric (the engine does), or keeps points of its own (series-store.ts does).
 
-import { useCallback, useMemo, useRef } from 'react';
+import { memo, useCallback, useMemo, useRef } from 'react';
+import { useHeldWhileHidden } from '../use-held-while-hidden';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
@@ -115,11 +116,18 @@ const CHARTS: readonly ChartSpec[] = [
 
 interface Props {
   readonly data: ChartData;
+  /**
+   * The run plays: off screen, the charts and their screen-reader tables may show points up to a
+   * second old (use-held-while-hidden.ts); their canvases are not drawn there anyway (useUplot).
+   */
+  readonly live?: boolean;
 }
 
-export function MetricsPanel({ data }: Props) {
+export function MetricsPanel({ data: newest, live = false }: Props) {
+  const section = useRef<HTMLElement>(null);
+  const data = useHeldWhileHidden(newest, section, live);
   return (
-    <section className="panel metrics" aria-label="Metrics">
+    <section ref={section} className="panel metrics" aria-label="Metrics">
       <header className="panel-head">
         <h2>Metrics</h2>
         <span className="muted">
@@ -128,7 +136,7 @@ export function MetricsPanel({ data }: Props) {
       </header>
       <div className="charts">
         {CHARTS.filter((spec) => spec.onlyWith === undefined || column(data, spec.onlyWith).some((value) => value !== null && value > 0)).map((spec) => (
-          <TimeChart key={spec.id} spec={spec} data={data} />
+          <TimeChart key={spec.id} spec={spec} data={data} live={live} />
         ))}
       </div>
     </section>
@@ -150,7 +158,8 @@ function optionsFor(spec: ChartSpec, width: number): uPlot.Options {
   });
 }
 
-function TimeChart({ spec, data }: { spec: ChartSpec; data: ChartData }) {
+/** Memoised: a panel held while hidden (use-held-while-hidden.ts) passes the same data, and its charts skip. */
+const TimeChart = memo(function TimeChart({ spec, data, live }: { spec: ChartSpec; data: ChartData; live: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const aligned = useMemo(() => alignedOf(spec, data), [spec, data]);
   // One uPlot for the chart's life (spec is a constant); new points redraw the same chart.
@@ -167,7 +176,7 @@ function TimeChart({ spec, data }: { spec: ChartSpec; data: ChartData }) {
         {summary !== null && <span className="chart-summary"> · {summary}</span>}
       </figcaption>
       <div ref={host} className="chart-canvas" aria-hidden="true" />
-      <ChartTable testId={`chart-table-${spec.id}`} caption={`${spec.title}: the newest points`} columns={columns} aligned={aligned} />
+      <ChartTable testId={`chart-table-${spec.id}`} caption={`${spec.title}: the newest points`} columns={columns} aligned={aligned} live={live} />
     </figure>
   );
-}
+});

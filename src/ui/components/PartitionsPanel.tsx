@@ -1,7 +1,8 @@
-import { memo } from 'react';
+import { memo, useRef } from 'react';
 import type { PartitionSnapshot, ReplicaSnapshot } from '../../engine/api';
 import type { Selection } from '../selection';
 import { formatInteger } from '../format';
+import { useHeldWhileHidden } from '../use-held-while-hidden';
 
 interface Props {
   readonly partitions: readonly PartitionSnapshot[];
@@ -9,6 +10,8 @@ interface Props {
   /** Selects a partition for the inspect panel: each partition's name becomes a button. */
   readonly onSelect?: (selection: Selection) => void;
   readonly selected?: Selection | null;
+  /** The run plays: off screen, the rows may show the partitions up to a second old (use-held-while-hidden.ts). */
+  readonly live?: boolean;
 }
 
 type ReplicaState = 'leader' | 'isr' | 'out' | 'down';
@@ -185,9 +188,11 @@ const PartitionRow = memo(function PartitionRow({ partition, onSelect, selected 
 }, (previous: RowProps, next: RowProps) => previous.onSelect === next.onSelect && previous.selected === next.selected && samePartition(previous.partition, next.partition));
 
 /** The data plane's partitions: each one's replicas, leader, ISR, and how far each log has got. */
-export function PartitionsPanel({ partitions, total, onSelect, selected = null }: Props) {
+export function PartitionsPanel({ partitions: newest, total, onSelect, selected = null, live = false }: Props) {
+  const section = useRef<HTMLElement>(null);
+  const partitions = useHeldWhileHidden(newest, section, live);
   return (
-    <section className="panel partitions" aria-label="Partitions" data-testid="partitions-panel">
+    <section ref={section} className="panel partitions" aria-label="Partitions" data-testid="partitions-panel">
       <header className="panel-head">
         <h2>Partitions</h2>
         <span className="muted" data-testid="partitions-count">

@@ -133,31 +133,28 @@ export function Timeline({ timeline, markers, nowUs, durationUs, ready, onSeek }
     for (const marker of markers) byKind.set(marker.kind, (byKind.get(marker.kind) ?? 0) + 1);
     return byKind;
   }, [markers]);
-  const toggle = (kind: MarkerKind) =>
-    setShown((current) => {
-      const next = new Set(current);
-      if (next.has(kind)) next.delete(kind);
-      else next.add(kind);
-      return next;
-    });
-
-  const lanes = MARKER_KINDS.filter((kind) => shown.has(kind) && (counts.get(kind) ?? 0) > 0);
+  const toggle = useCallback(
+    (kind: MarkerKind) =>
+      setShown((current) => {
+        const next = new Set(current);
+        if (next.has(kind)) next.delete(kind);
+        else next.add(kind);
+        return next;
+      }),
+    [],
+  );
+  // The lanes, the filters and the markers' seek keep their identity while a run plays (the head
+  // moves every frame; markers arrive a few times a second), so the memoised parts below redraw
+  // only when a marker arrives or the filters change, not on every frame (issue 7, item 9).
+  const lanes = useMemo(() => MARKER_KINDS.filter((kind) => shown.has(kind) && (counts.get(kind) ?? 0) > 0), [shown, counts]);
+  const latestCommit = useRef(commit);
+  latestCommit.current = commit;
+  const seekMarker = useCallback((atUs: number) => latestCommit.current(atUs), []);
   return (
     <section className="panel timeline" aria-label="Timeline" data-testid="timeline">
       <header className="panel-head">
         <h2>Timeline</h2>
-        <fieldset className="tl-filters">
-          <legend className="sr-only">Show markers of these kinds</legend>
-          {MARKER_KINDS.map((kind) => (
-            <label key={kind} className={`tl-filter tl-kind-${kind}`}>
-              <input type="checkbox" checked={shown.has(kind)} onChange={() => toggle(kind)} />
-              <span className="tl-glyph" aria-hidden="true">
-                {KIND_INFO[kind].glyph}
-              </span>
-              {KIND_INFO[kind].label} <span className="muted">({counts.get(kind) ?? 0})</span>
-            </label>
-          ))}
-        </fieldset>
+        <Filters shown={shown} counts={counts} onToggle={toggle} />
       </header>
 
       <div className="tl-body">
@@ -192,7 +189,7 @@ export function Timeline({ timeline, markers, nowUs, durationUs, ready, onSeek }
             <span className="tl-playhead-label">{formatClock(shownUs)}</span>
           </div>
         </div>
-        <MarkerLanes kinds={lanes} markers={markers} spanUs={spanUs} futureAfterUs={rewound?.atUs ?? null} ready={ready} onSeek={commit} />
+        <MarkerLanes kinds={lanes} markers={markers} spanUs={spanUs} futureAfterUs={rewound?.atUs ?? null} ready={ready} onSeek={seekMarker} />
         {lanes.length === 0 && <p className="empty tl-empty">No markers of the kinds shown yet.</p>}
       </div>
 
@@ -242,6 +239,32 @@ export function Timeline({ timeline, markers, nowUs, durationUs, ready, onSeek }
 function progressOf(rebuilding: NonNullable<TimelineFrame['rebuilding']>): number {
   return rebuilding.targetUs === 0 ? 1 : Math.min(1, rebuilding.reachedUs / rebuilding.targetUs);
 }
+
+/** The filter per kind, with its count: redrawn when a count or a filter changes. */
+const Filters = memo(function Filters({
+  shown,
+  counts,
+  onToggle,
+}: {
+  shown: ReadonlySet<MarkerKind>;
+  counts: ReadonlyMap<MarkerKind, number>;
+  onToggle: (kind: MarkerKind) => void;
+}) {
+  return (
+    <fieldset className="tl-filters">
+      <legend className="sr-only">Show markers of these kinds</legend>
+      {MARKER_KINDS.map((kind) => (
+        <label key={kind} className={`tl-filter tl-kind-${kind}`}>
+          <input type="checkbox" checked={shown.has(kind)} onChange={() => onToggle(kind)} />
+          <span className="tl-glyph" aria-hidden="true">
+            {KIND_INFO[kind].glyph}
+          </span>
+          {KIND_INFO[kind].label} <span className="muted">({counts.get(kind) ?? 0})</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+});
 
 const Ticks = memo(function Ticks({ spanUs }: { spanUs: number }) {
   const seconds = spanUs / SECOND_US;

@@ -5,8 +5,9 @@
 //
 // Never: builds a chart's options or decides its lines (each chart does), or keeps points.
 
-import { useEffect, useRef, type RefObject } from 'react';
+import { memo, useEffect, useRef, type RefObject } from 'react';
 import uPlot from 'uplot';
+import { useThrottledWhileLive } from '../use-held-while-hidden';
 
 /** Points on one time axis: seconds, then one column per line (null: a gap). */
 export type Aligned = [number[], ...(number | null)[][]];
@@ -177,10 +178,26 @@ export interface TableColumn {
   readonly digits: number;
 }
 
-/** The newest points as a table for screen readers, hidden from sight. */
-export function ChartTable({ testId, caption, columns, aligned }: { testId: string; caption: string; columns: readonly TableColumn[]; aligned: Aligned }) {
-  const times = aligned[0];
-  const first = Math.max(0, times.length - TABLE_ROWS);
+/**
+ * The newest points as a table for screen readers, hidden from sight, with each series' kept
+ * maximum (`data-max`, exact in every frame: the tests and "at worst" read it). While the run plays
+ * (`live`) its rows are rebuilt at most once a second, not per frame: nobody sees them, a screen
+ * reader reading them gets points at most a second old, and paused they are exact (issue 7, item 9).
+ */
+export const ChartTable = memo(function ChartTable({
+  testId,
+  caption,
+  columns,
+  aligned,
+  live = false,
+}: {
+  testId: string;
+  caption: string;
+  columns: readonly TableColumn[];
+  aligned: Aligned;
+  live?: boolean;
+}) {
+  const rows = useThrottledWhileLive(aligned, live);
   return (
     // A table ignores the 1px box of .visually-hidden: a wrapper holds it.
     <div className="visually-hidden">
@@ -196,22 +213,31 @@ export function ChartTable({ testId, caption, columns, aligned }: { testId: stri
             ))}
           </tr>
         </thead>
-        <tbody>
-          {times.slice(first).map((time, offset) => (
-            <tr key={time}>
-              <th scope="row">{time}</th>
-              {columns.map((column, index) => {
-                const value = aligned[index + 1]![first + offset];
-                return (
-                  <td key={column.key} data-series={column.key} data-value={value ?? ''}>
-                    {value === null || value === undefined ? '—' : value.toFixed(column.digits)}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
+        <TableRows columns={columns} aligned={rows} />
       </table>
     </div>
   );
-}
+});
+
+/** The newest TABLE_ROWS points; memoised, so a throttled table's rows are not rebuilt between refreshes. */
+const TableRows = memo(function TableRows({ columns, aligned }: { columns: readonly TableColumn[]; aligned: Aligned }) {
+  const times = aligned[0];
+  const first = Math.max(0, times.length - TABLE_ROWS);
+  return (
+    <tbody>
+      {times.slice(first).map((time, offset) => (
+        <tr key={time}>
+          <th scope="row">{time}</th>
+          {columns.map((column, index) => {
+            const value = aligned[index + 1]![first + offset];
+            return (
+              <td key={column.key} data-series={column.key} data-value={value ?? ''}>
+                {value === null || value === undefined ? '—' : value.toFixed(column.digits)}
+              </td>
+            );
+          })}
+        </tr>
+      ))}
+    </tbody>
+  );
+});

@@ -1,0 +1,86 @@
+// Holds a panel's input while the panel is away from the viewport and the run plays, refreshing it
+// at most every HIDDEN_REFRESH_MS (issue 7, item 9). The panels below the topology are off screen
+// most of the time, yet at 30 brokers and 10x each frame re-rendered ~60 partition rows, five
+// screen-reader tables and the metadata log's arriving rows, and their DOM writes (styles,
+// aria-labels, titles, text) were the largest part of the deferred commit although the browser
+// neither lays out nor paints them there (perf.css, content-visibility). Held, they cost nothing
+// between refreshes and stay correct to the second for a screen reader, which reads them off screen.
+//
+// Owns: one IntersectionObserver per panel and a timer that shows the newest value once the
+// interval has passed even when no new value comes (a run paused off screen converges at once:
+// `live` false shows every value as it comes).
+// Never: holds a panel on screen (or within HIDDEN_MARGIN_PX of it), or delays a paused run's value.
+
+import { startTransition, useEffect, useReducer, useRef, useState, type RefObject } from 'react';
+
+/** A hidden panel shows a value at most this old while the run plays. */
+export const HIDDEN_REFRESH_MS = 1_000;
+/**
+ * The timer's wait beyond the refresh: while frames arrive (a few per second even under load), the
+ * first render past the refresh shows the newest value and cancels the timer, so the timer adds
+ * no render of its own; it fires only when frames stopped coming. At 250 ms it still fired about
+ * twice a second at 30 brokers (the deferred renders came ~400 ms apart), each a commit of its own.
+ */
+const WAKE_GRACE_MS = 1_000;
+/** How far from the viewport a panel still counts as on screen (it is drawn before it shows). */
+export const HIDDEN_MARGIN_PX = 300;
+
+/** What a panel shows, and since when (performance.now() milliseconds). */
+export interface Held<T> {
+  readonly value: T;
+  readonly atMs: number;
+}
+
+/**
+ * The pure decision: what to show now, and in how many milliseconds to look again (null: the
+ * newest value is shown). The newest value shows at once when the panel is on screen or the run is
+ * not playing; otherwise once HIDDEN_REFRESH_MS have passed since the value shown was taken.
+ */
+export function nextHeld<T>(held: Held<T> | null, value: T, at: { readonly nowMs: number; readonly visible: boolean; readonly live: boolean }): { held: Held<T>; waitMs: number | null } {
+  const next = held === null || at.visible || !at.live || at.nowMs - held.atMs >= HIDDEN_REFRESH_MS ? { value, atMs: at.nowMs } : held;
+  return { held: next, waitMs: next.value === value ? null : Math.max(0, next.atMs + HIDDEN_REFRESH_MS - at.nowMs) };
+}
+
+/**
+ * `value` while `element` is on screen or `live` is false (paused: exact); otherwise the value
+ * last shown, replaced by the newest at most every HIDDEN_REFRESH_MS.
+ */
+export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | null>, live: boolean): T {
+  const [visible, setVisible] = useState(true);
+  useEffect(() => {
+    const target = element.current;
+    if (target === null || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => setVisible(entries.at(-1)?.isIntersecting ?? true), { rootMargin: `${HIDDEN_MARGIN_PX}px 0px` });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [element]);
+  return useHeld(value, visible, live);
+}
+
+/**
+ * `value` when `live` is false (paused: exact), otherwise refreshed at most every
+ * HIDDEN_REFRESH_MS: for what nobody sees, on screen or not (a chart's screen-reader table).
+ */
+export function useThrottledWhileLive<T>(value: T, live: boolean): T {
+  return useHeld(value, false, live);
+}
+
+function useHeld<T>(value: T, visible: boolean, live: boolean): T {
+  const held = useRef<Held<T> | null>(null);
+  const [, wake] = useReducer((count: number) => count + 1, 0);
+
+  // Decided in render (a ref, not state) so a held frame costs no second render; a render React
+  // throws away may move the held value forward early, which shows a newer value, never a wrong one.
+  const decision = nextHeld(held.current, value, { nowMs: performance.now(), visible, live });
+  held.current = decision.held;
+
+  // A newer value than the one shown: show it once the interval has passed, even if no frame comes
+  // (as background work, like the deferred panels' own renders).
+  const { waitMs } = decision;
+  useEffect(() => {
+    if (waitMs === null) return;
+    const timer = setTimeout(() => startTransition(wake), waitMs + WAKE_GRACE_MS);
+    return () => clearTimeout(timer);
+  }, [waitMs, value]);
+  return decision.held.value;
+}
