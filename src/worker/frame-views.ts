@@ -7,6 +7,8 @@
 //     while no controller is active every controller keeps them, as the page then picks the one
 //     that applied the most;
 //   - a broker's `coordinator` (the groups it coordinates, with members);
+//   - a broker's `consumerFetch` figures (fetches served, parked, held back: ~120 bytes each, read
+//     only by the inspect panel's fetch rows);
 //   - a broker's `disk` queue while it is quiet (not degraded, nothing queued): its card and the
 //     actions read only `degraded`, and an absent queue reads as not degraded.
 //
@@ -25,8 +27,8 @@ export function framedProcesses(processes: readonly ProcessSnapshot[], whole: st
       return { ...process, view: { ...view, controller: { ...view.controller, registrations: [], leaderCounts: {} } } };
     }
     const quietDisk = view.disk !== undefined && !view.disk.degraded && view.disk.queuedWrites === 0;
-    if (view.coordinator === undefined && !quietDisk) return process;
-    const { coordinator: _coordinator, disk, ...rest } = view;
+    if (view.coordinator === undefined && view.consumerFetch === undefined && !quietDisk) return process;
+    const { coordinator: _coordinator, consumerFetch: _consumerFetch, disk, ...rest } = view;
     return { ...process, view: quietDisk || disk === undefined ? rest : { ...rest, disk } };
   });
 }

@@ -1,7 +1,7 @@
 // What of each process a frame carries (worker/frame-views.ts), on snapshots of a real engine:
 // standby controllers leave out their registrations while one is active, and all keep them in the
 // moment after the active controller crashed (the page then picks the one that applied the most);
-// a broker's quiet disk queue and its group coordinator stay home unless it is inspected; nothing
+// a broker's quiet disk queue, its group coordinator and its consumer fetch figures stay home unless it is inspected; nothing
 // it is given is changed.
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/api';
@@ -56,7 +56,7 @@ describe('framed process views', () => {
     expect(authoritativeController({ ...snapshot, processes: framed })).toEqual(authoritativeController(snapshot));
   });
 
-  it("a broker's quiet disk queue and its group coordinator travel only when it is inspected; a slow disk always", () => {
+  it("a broker's quiet disk queue, its group coordinator and its consumer fetch figures travel only when it is inspected; a slow disk always", () => {
     const engine = running();
     const coordinatorId = engine.snapshot().processes.find((process) => (process.view?.coordinator?.groups.length ?? 0) > 0)!.id;
     engine.inject({ kind: 'slow-disk', process: 'broker-3', extraLatencyMs: 40 });
@@ -65,6 +65,8 @@ describe('framed process views', () => {
     const framed = framedProcesses(snapshot.processes, null);
     const coordinator = framed.find((process) => process.id === coordinatorId)!;
     expect(coordinator.view!.coordinator).toBeUndefined();
+    expect(snapshot.processes.find((process) => process.id === coordinatorId)!.view!.consumerFetch).toBeDefined();
+    for (const broker of framed.filter((process) => process.role === 'broker')) expect(broker.view!.consumerFetch, broker.id).toBeUndefined();
     expect(framed.find((process) => process.id === 'broker-3')!.view!.disk!.degraded).toBe(true);
     for (const broker of framed.filter((process) => process.role === 'broker' && process.id !== 'broker-3')) {
       const disk = snapshot.processes.find((process) => process.id === broker.id)!.view!.disk!;
@@ -73,5 +75,6 @@ describe('framed process views', () => {
     const whole = framedProcesses(snapshot.processes, coordinatorId).find((process) => process.id === coordinatorId)!;
     expect(whole).toBe(snapshot.processes.find((process) => process.id === coordinatorId));
     expect(whole.view!.coordinator!.groups.length).toBeGreaterThan(0);
+    expect(whole.view!.consumerFetch).toBeDefined();
   });
 });
