@@ -312,6 +312,18 @@ const SLOW_FRAME_MS = 16;
 /** Slow frames printed one by one in `--detail` mode (the worst first); all count in the summary. */
 const SLOW_FRAMES_PRINTED = 12;
 
+/** The frame `ts` falls in: the last of `starts` (frame start times, ascending) at or before it. */
+function frameIndexAt(starts: readonly number[], ts: number): number {
+  let low = 0;
+  let high = starts.length - 2;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid]! <= ts) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
 /**
  * `--detail`: what each frame over SLOW_FRAME_MS held, from the trace: the React commits stamped in
  * it (urgent or deferred, and what they rendered), the main thread's events by name (inclusive
@@ -323,16 +335,7 @@ function explainSlowFrames(trace: { traceEvents: TraceEvent[] }, work: ReturnTyp
   const { pid, tid } = work.thread;
   const starts = work.frameStartsUs;
   const events = trace.traceEvents.filter((event) => event.pid === pid && event.tid === tid && event.ts >= starts[0]! && event.ts < starts.at(-1)!);
-  const frameOf = (ts: number): number => {
-    let low = 0;
-    let high = starts.length - 2;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= ts) low = mid;
-      else high = mid - 1;
-    }
-    return low;
-  };
+  const frameOf = (ts: number): number => frameIndexAt(starts, ts);
   const slow = work.perFrameMs.map((ms, frame) => ({ ms, frame })).filter((entry) => entry.ms > SLOW_FRAME_MS);
   const slowSet = new Set(slow.map((entry) => entry.frame));
   interface Tally { commits: string[]; byName: Map<string, number>; layouts: string[]; layoutNodes: Map<string, number>; styleNodes: Map<string, number> }
@@ -403,14 +406,7 @@ function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typ
   const last = new Map<string | undefined, number>();
   const inSlowFrame = (ts: number): boolean => {
     if (ts < starts[0]! || ts >= starts.at(-1)!) return false;
-    let low = 0;
-    let high = starts.length - 2;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= ts) low = mid;
-      else high = mid - 1;
-    }
-    return slowFrames.has(low);
+    return slowFrames.has(frameIndexAt(starts, ts));
   };
   for (const event of trace.traceEvents) {
     if (event.name !== 'ProfileChunk' || !profileIds.has(event.id)) continue;

@@ -4,25 +4,12 @@
 // changed (a crash) shows it at once; paused, every card shows the exact moment. Also the card's
 // memo comparator: the same view and registration skip, a registration fenced redraws.
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Snapshot } from '../../src/engine/api';
+import type { Snapshot } from '../../src/engine/api';
 import { CARD_REFRESH_TURNS, cardStateKey, nextShownCards, type ShownCards } from '../../src/ui/card-refresh';
+import { loadedEngine, SECOND } from './loaded-engine';
 import { sameCardProps } from '../../src/ui/components/ProcessCard';
 import { authoritativeController, quorumOf } from '../../src/ui/kraft';
 
-const SECOND = 1_000_000;
-
-function loadedEngine() {
-  const engine = createEngine(
-    {
-      brokers: 6,
-      topics: [{ name: 'orders', partitions: 12, replicationFactor: 3 }],
-      producers: [{ topic: 'orders', recordsPerSecond: 2_000, startMs: 1_000 }],
-    },
-    7,
-  );
-  engine.runFor(5 * SECOND);
-  return engine;
-}
 
 /** Frames 100 ms of simulated time apart: under load every broker's figures change in each. */
 function frames(engine: ReturnType<typeof loadedEngine>, count: number): Snapshot[] {

@@ -4,27 +4,14 @@
 // topology does (cards refreshed in turns, card-refresh.ts), keep them with sameEntry in a
 // NodeFeed, publish, and count the listeners told.
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Snapshot } from '../../src/engine/api';
+import type { Snapshot } from '../../src/engine/api';
 import { CARD_REFRESH_TURNS, nextShownCards, type ShownCards } from '../../src/ui/card-refresh';
 import { authoritativeController, quorumOf } from '../../src/ui/kraft';
+import { loadedEngine, SECOND } from './loaded-engine';
 import { keepEntries, NodeFeed } from '../../src/ui/node-feed';
 import { entriesOf, sameEntry, type NodeEntry } from '../../src/ui/topology-entries';
 import { layoutTopology, structureOf } from '../../src/ui/topology-layout';
 
-const SECOND = 1_000_000;
-
-function loadedEngine() {
-  const engine = createEngine(
-    {
-      brokers: 6,
-      topics: [{ name: 'orders', partitions: 12, replicationFactor: 3 }],
-      producers: [{ topic: 'orders', recordsPerSecond: 2_000, startMs: 1_000 }],
-    },
-    7,
-  );
-  engine.runFor(5 * SECOND);
-  return engine;
-}
 
 /** Drives a feed as the topology does, one frame per call; returns the node ids told in that frame. */
 function feedDriver(first: Snapshot) {
