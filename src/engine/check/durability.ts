@@ -175,7 +175,12 @@ export class DurabilityOracle {
   private forgetReads(reads: PartitionReads, to: number): void {
     if (to <= reads.first) return;
     this.readsHeldCount -= to - reads.first;
-    for (let index = reads.first; index < to; index++) reads.readers[index] = ''; // let go of reader arrays now
+    // Entries before `first` are never read again (find starts there): let go of their batch ids and
+    // reader arrays now, so that until the next compaction they hold numbers only.
+    for (let index = reads.first; index < to; index++) {
+      reads.batchIds[index] = '';
+      reads.readers[index] = '';
+    }
     reads.first = to;
     if (to >= READS_COMPACT_MIN && to * 2 >= reads.baseOffsets.length) {
       reads.baseOffsets.splice(0, to);
