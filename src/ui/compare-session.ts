@@ -30,7 +30,7 @@
 // COMPARE_FAULTS_MAX). Never: simulates (the workers do), or lets the two sides drift apart in
 // simulated time between rounds.
 
-import { parseFault } from '../engine/faults';
+import { describeFault, parseFault } from '../engine/faults';
 import type { Speed } from '../worker/host';
 import type { SessionInput } from '../worker/sessions';
 import { EngineClient, type Setup } from './engine-client';
@@ -66,7 +66,7 @@ export interface CompareState {
   readonly notice: string | null;
   readonly error: string | null;
   /** Faults applied to both sides, oldest first (while rewound, later ones too: a branch drops them). */
-  readonly faults: readonly { readonly atUs: number; readonly kind: string }[];
+  readonly faults: readonly { readonly atUs: number; readonly kind: string; /** A sentence naming what it did (describeFault: "crash broker-2"). */ readonly what: string }[];
   /** The furthest moment both sides reached; above timeUs while rewound (a previous step). */
   readonly headUs: number;
   /** While booting from a link: the shared moment both sides are rebuilding (its time and how many actions). */
@@ -300,7 +300,7 @@ export class CompareSession {
       }
       const kind = checks[0]!.ok ? checks[0]!.value : 'fault';
       this.branch();
-      this.set({ notice: null, faults: [...this.state.faults, { atUs: this.state.timeUs, kind }].slice(-COMPARE_FAULTS_MAX) });
+      this.set({ notice: null, faults: [...this.state.faults, { atUs: this.state.timeUs, kind, what: faultSentence(fault, kind) }].slice(-COMPARE_FAULTS_MAX) });
     });
   }
 
@@ -418,7 +418,7 @@ export class CompareSession {
     const atUs = moment.atUs;
     const ended = this.plan.durationUs !== null && atUs >= this.plan.durationUs;
     const pause = this.plan.pauses.find((candidate) => candidate.atUs === atUs);
-    const faults = moment.inputs[0].map((input) => ({ atUs: input.atUs, kind: faultKind(input) })).slice(-COMPARE_FAULTS_MAX);
+    const faults = moment.inputs[0].map((input) => ({ atUs: input.atUs, kind: faultKind(input), what: faultSentence(input.fault, faultKind(input)) })).slice(-COMPARE_FAULTS_MAX);
     this.set({ status: ended ? 'ended' : 'paused', timeUs: atUs, headUs: atUs, faults, pausedFor: pause?.text ?? null });
     return { ok: true, value: undefined };
   }
@@ -476,6 +476,15 @@ function faultKind(input: SessionInput): string {
     return parseFault(input.fault).kind;
   } catch {
     return 'fault';
+  }
+}
+
+/** What a fault did, as the list of faults shows it ("crash broker-2"); its kind if it does not parse. */
+function faultSentence(fault: unknown, kind: string): string {
+  try {
+    return describeFault(parseFault(fault));
+  } catch {
+    return kind;
   }
 }
 

@@ -63,7 +63,7 @@ test('a comparison shared after crashing broker-2 reopens both runs at that mome
   const form = page.getByTestId('action-form-crash');
   await form.getByLabel('Target').selectOption('broker-2');
   await form.getByTestId('action-submit').click();
-  await expect(page.getByTestId('compare-faults')).toContainText('crash');
+  await expect(page.getByTestId('compare-faults')).toContainText('crash broker-');
   const [upCount, total] = upBefore.split(' of ').map(Number);
   await expect.poll(() => figure(page, 'up', 'B')).toBe(`${upCount! - 1} of ${total}`);
 

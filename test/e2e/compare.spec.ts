@@ -63,7 +63,7 @@ test('a compare link runs ISR and quorum side by side: different p99, one fault 
   const form = await openBreakForm(page, 'crash', 'broker-6');
   await expect(form.getByTestId('action-submit')).toBeEnabled();
   await form.getByTestId('action-submit').click();
-  await expect(page.getByTestId('compare-faults')).toContainText('crash');
+  await expect(page.getByTestId('compare-faults')).toContainText('crash broker-');
   const [upCount, total] = upBefore[0]!.split(' of ').map(Number);
   await expect.poll(() => figure(page, 'up', 'A')).toBe(`${upCount! - 1} of ${total}`);
   await expect.poll(() => figure(page, 'up', 'B')).toBe(`${upCount! - 1} of ${total}`);

@@ -71,7 +71,7 @@ describe('a comparison shared at a moment reopens there', () => {
     expect(await original.session.start()).toEqual({ ok: true, value: undefined });
     await playTo(original.session, 14_000_000);
     await original.session.inject(crash);
-    expect(original.session.current.faults).toEqual([{ atUs: original.session.current.timeUs, kind: 'crash' }]);
+    expect(original.session.current.faults).toEqual([{ atUs: original.session.current.timeUs, kind: 'crash', what: 'crash broker-2' }]);
     // Steps leave side A between two events of one time: only its exact event count rebuilds it.
     for (let i = 0; i < 3; i++) await original.session.step();
     const shared = await original.session.momentToShare();

@@ -161,7 +161,7 @@ describe("compare mode follows a lesson's steps, paced by side A", () => {
     await session.seek(6_000_000);
     await session.inject({ kind: 'isolate', process: 'broker-5' });
     expect(session.current.notice).toBeNull();
-    expect(session.current.faults).toEqual([{ atUs: 6_000_000, kind: 'isolate' }]);
+    expect(session.current.faults).toEqual([{ atUs: 6_000_000, kind: 'isolate', what: 'isolate broker-5 from every other process' }]);
     expect(session.current.headUs).toBe(6_000_000);
     for (const host of hosts) expect(host.snapshot().processes.find((process) => process.id === 'broker-6')!.status).toBe('up');
   });
@@ -186,7 +186,7 @@ describe('a fault in compare mode reaches both sides or neither', () => {
     session.pause();
     await session.inject({ kind: 'crash', process: 'broker-6' });
     expect(session.current.notice).toBeNull();
-    expect(session.current.faults).toEqual([{ atUs: session.current.timeUs, kind: 'crash' }]);
+    expect(session.current.faults).toEqual([{ atUs: session.current.timeUs, kind: 'crash', what: 'crash broker-6' }]);
     for (const host of hosts) expect(host.snapshot().processes.find((process) => process.id === 'broker-6')!.status).toBe('crashed');
   });
 

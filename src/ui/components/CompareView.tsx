@@ -222,7 +222,7 @@ function CompareFaults({ faults, nowUs }: { faults: CompareState['faults']; nowU
       <ol className="compare-fault-list" data-testid="compare-faults">
         {faults.map((fault, index) => (
           <li key={index} className={fault.atUs > nowUs ? 'compare-fault-ahead' : undefined}>
-            {formatClock(fault.atUs)} · {fault.kind}
+            {formatClock(fault.atUs)} · {fault.what}
             {fault.atUs > nowUs ? ' (after the moment shown: dropped if you act from here)' : ''}
           </li>
         ))}
