@@ -48,6 +48,18 @@ function hostWith(options: { store?: IdbSessionStore | null; cold?: ColdStoreFac
 
 const idbCold: ColdStoreFactory = (id, onFailure) => new IdbColdStore(id, onFailure);
 
+/** Runs the scheduled host slices in `tasks` (and the loads between them) until `promise` settles. */
+async function driveTasks<T>(tasks: (() => void)[], promise: Promise<T>): Promise<T> {
+  let settled = false;
+  void promise.then(() => (settled = true));
+  for (let guard = 0; guard < 1_000_000 && !settled; guard++) {
+    const task = tasks.shift();
+    if (task !== undefined) task();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return promise;
+}
+
 /** runFor in stretches, awaiting the writes between them (so later reads come from the database); returns the stretches that waited for a read. */
 async function runInStretches(host: EngineHost, totalUs: number, stretchUs: number): Promise<number> {
   let waited = 0;
@@ -211,17 +223,7 @@ describe('a saved session keeps its segments in IndexedDB', () => {
     heap.host.runFor(16 * SECOND);
     await runInStretches(saved.host, 66 * SECOND, 6 * SECOND);
     expect(saved.host.traceHash()).toBe(heap.host.traceHash());
-    /** Runs the host's slices (and the loads between them) until `promise` settles. */
-    const drive = async <T>(promise: Promise<T>): Promise<T> => {
-      let settled = false;
-      void promise.then(() => (settled = true));
-      for (let guard = 0; guard < 1_000_000 && !settled; guard++) {
-        const task = tasks.shift();
-        if (task !== undefined) task();
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-      return promise;
-    };
+    const drive = <T>(promise: Promise<T>): Promise<T> => driveTasks(tasks, promise);
     const back = await drive(saved.host.seek(50 * SECOND));
     expect(back.ok && back.value.traceHash).toBe(at50);
     const head = await drive(saved.host.seek(66 * SECOND));
@@ -242,16 +244,7 @@ describe('a saved session keeps its segments in IndexedDB', () => {
     await saved.host.flushSessions();
     const id = saved.frames.at(-1)!.session.id!;
     const before = await objectsOf(id);
-    const drive = async <T>(promise: Promise<T>): Promise<T> => {
-      let settled = false;
-      void promise.then(() => (settled = true));
-      for (let guard = 0; guard < 1_000_000 && !settled; guard++) {
-        const task = tasks.shift();
-        if (task !== undefined) task();
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-      return promise;
-    };
+    const drive = <T>(promise: Promise<T>): Promise<T> => driveTasks(tasks, promise);
     const back = await drive(saved.host.seek(30 * SECOND));
     expect(back.ok).toBe(true);
     const fault = { kind: 'crash', process: 'broker-2' };
