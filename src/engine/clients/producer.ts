@@ -189,6 +189,10 @@ interface PartitionState {
   readonly index: number;
   /** Null while unknown: none in metadata, or the last answer said the leader moved. */
   leader: string | null;
+  /** The producer's record of `leader` (null with it): set with it by setLeader, so grouping by leader needs no lookup. */
+  leaderBroker: BrokerState | null;
+  /** In `queuedList` (its queue may hold batches). */
+  listed: boolean;
   leaderEpoch: number;
   /** The last leader metadata named, to notice changes. */
   lastLeader: string | null;
@@ -207,6 +211,26 @@ interface InFlightRequest {
   readonly broker: string;
   readonly sentUs: TimeUs;
   readonly batches: readonly Batch[];
+  /** The earliest creation time of its batches: while that is within delivery.timeout.ms, none of them has expired, so no scan is needed. */
+  readonly oldestCreatedUs: TimeUs;
+}
+
+/**
+ * What the producer keeps per broker it sends to, reused for the producer's life (one per broker
+ * named as a leader, at most KNOWN_BROKERS_MAX), so that grouping the ready partitions by leader
+ * after every input allocates nothing: Kafka's per-node drain state (RecordAccumulator.nodesDrainIndex)
+ * and its in-flight count (NetworkClient's InFlightRequests per node).
+ */
+interface BrokerState {
+  readonly id: string;
+  /** Produce requests in flight to it. */
+  inFlight: number;
+  /** Where the next drain starts among its queued partitions (so no partition is always last). */
+  drainIndex: number;
+  /** Its partitions with queued batches, in partition order: refilled by each sendReadyBatches (only valid while `pass` is current). */
+  readonly queued: PartitionState[];
+  /** The sendReadyBatches pass that last filled `queued`. */
+  pass: number;
 }
 
 interface Outstanding {
@@ -315,12 +339,14 @@ export class Producer {
 
   private readonly partitions: PartitionState[] = [];
   /**
-   * Indexes of the partitions whose queue may hold batches: every append to a queue adds its
-   * partition, and the scans (queuedPartitions) drop those found empty. Bounded by PARTITIONS_MAX.
-   * The scans that run after every input (send, expire, the next wake-up) walk these few
-   * partitions, in partition order, rather than every partition of the topic.
+   * The partitions whose queue may hold batches, kept in partition order: every append to an
+   * unlisted partition's queue inserts it in place (listPartition), and the scans (queuedPartitions)
+   * drop those found empty, in place. Bounded by PARTITIONS_MAX. The scans that run after every
+   * input (send, expire, the next wake-up) walk these few partitions, in partition order, rather
+   * than every partition of the topic; kept sorted as it changes, it is never rebuilt nor sorted per
+   * input (three times per input before: the producer's largest source of garbage).
    */
-  private readonly maybeQueued = new Set<number>();
+  private readonly queuedList: PartitionState[] = [];
   /** How many partitions have a known leader (the sticky partitioner draws among them); null: count again. */
   private withLeaderCount: number | null = null;
   private stickyPartition = -1;
@@ -341,9 +367,17 @@ export class Producer {
   /** A sequenced batch failed for good: take a new producer id once nothing is in flight. */
   private producerIdResetPending = false;
 
-  private readonly inFlight = new Map<number, InFlightRequest>();
-  private readonly inFlightByBroker = new Map<string, number>();
-  private readonly drainIndexByBroker = new Map<string, number>();
+  /**
+   * Produce requests in flight, in the order they were sent (so by correlation id). An array, not
+   * a Map: the scans after every input walk it by index with no iterator, and it is short (at most
+   * max.in.flight.requests.per.connection per broker).
+   */
+  private readonly inFlight: InFlightRequest[] = [];
+  /** Per broker named as a leader: in-flight count, drain position, queued partitions (at most KNOWN_BROKERS_MAX). */
+  private readonly brokers = new Map<string, BrokerState>();
+  /** The brokers with a ready partition in the current sendReadyBatches pass, in the order their first partition came (reused). */
+  private readonly readyBrokers: BrokerState[] = [];
+  private sendPass = 0;
   private correlationId = 0;
   private armedUs: TimeUs | null = null;
   /** PRODUCER_TIMER's handle in this life (this object lives one life), asked for at the first arming. */
@@ -401,7 +435,7 @@ export class Producer {
 
   /** Closing, and nothing left to send or to hear back about. */
   private drained(): boolean {
-    if (this.pendingRecords > 0 || this.inFlight.size > 0) return false;
+    if (this.pendingRecords > 0 || this.inFlight.length > 0) return false;
     for (const partition of this.partitions) if (partition.queue.length > 0 || partition.inFlight.length > 0) return false;
     return true;
   }
@@ -476,7 +510,7 @@ export class Producer {
       recordsFailed: this.recordsFailed,
       recordsRefused: this.recordsRefused,
       batchesInFlight,
-      requestsInFlight: this.inFlight.size,
+      requestsInFlight: this.inFlight.length,
       queuedRecords,
       bufferBytes: this.bufferUsedBytes,
       errors,
@@ -606,7 +640,7 @@ export class Producer {
           lastDetail: '',
         };
         partition.queue.push(batch);
-        this.maybeQueued.add(partition.index);
+        this.listPartition(partition);
         this.bufferUsedBytes += this.batchAllocationBytes;
         this.openBatch = batch;
       }
@@ -677,7 +711,9 @@ export class Producer {
   private expireBatches(fx: Effects<Message>): void {
     const nowUs = fx.nowUs;
     const deliveryUs = this.settings.deliveryTimeoutUs;
-    for (const partition of this.queuedPartitions()) {
+    const queued = this.queuedPartitions();
+    for (let index = 0; index < queued.length; index++) {
+      const partition = queued[index]!;
       // Creation order is queue order, so only the front can be the oldest.
       while (partition.queue.length > 0 && nowUs - partition.queue[0]!.createdUs >= deliveryUs) {
         const batch = partition.queue.shift()!;
@@ -685,7 +721,10 @@ export class Producer {
         this.giveUpWaiting(batch, partition, fx);
       }
     }
-    for (const request of this.inFlight.values()) {
+    const inFlight = this.inFlight;
+    for (let index = 0; index < inFlight.length; index++) {
+      const request = inFlight[index]!;
+      if (nowUs - request.oldestCreatedUs < deliveryUs) continue; // none of its batches is that old
       for (const batch of request.batches) {
         if (batch.state !== 'inflight' || nowUs - batch.createdUs < deliveryUs) continue;
         this.removeInFlight(batch);
@@ -720,17 +759,21 @@ export class Producer {
    * does: every request in flight to that broker fails, its batches are retried, metadata refreshed.
    */
   private timeOutRequests(fx: Effects<Message>): void {
-    // A Map iterator skips entries deleted meanwhile: requests closed with an earlier one on their connection.
-    for (const request of this.inFlight.values()) {
-      if (fx.nowUs - request.sentUs >= this.settings.requestTimeoutUs) this.closeConnection(request, fx);
+    const inFlight = this.inFlight;
+    for (let index = 0; index < inFlight.length; index++) {
+      if (fx.nowUs - inFlight[index]!.sentUs < this.settings.requestTimeoutUs) continue;
+      this.closeConnection(inFlight[index]!, fx);
+      // Closing took out this request and others on its connection: look again from the start (the
+      // ones before were not timed out, and still are not), as a Map iterator skipping deleted entries would.
+      index = -1;
     }
   }
 
   private closeConnection(cause: InFlightRequest, fx: Effects<Message>): void {
     const timeout = `request.timeout.ms (${formatSpan(this.settings.requestTimeoutUs)})`;
-    for (const request of [...this.inFlight.values()]) {
+    for (const request of [...this.inFlight]) {
       if (request.broker !== cause.broker) continue;
-      this.inFlight.delete(request.correlationId);
+      this.removeRequest(request);
       const detail =
         request === cause
           ? `REQUEST_TIMED_OUT: ${cause.broker} did not answer Produce #${cause.correlationId} within ${timeout}`
@@ -741,7 +784,7 @@ export class Producer {
         this.retryOrFail(batch, 'REQUEST_TIMED_OUT', detail, fx);
       }
     }
-    this.inFlightByBroker.set(cause.broker, 0);
+    this.brokerState(cause.broker).inFlight = 0;
     this.metadataWanted = true;
   }
 
@@ -793,8 +836,7 @@ export class Producer {
       if (partition.lastLeader !== null && entry.leader !== null && entry.leader !== partition.lastLeader) {
         changes.push(`${this.settings.topic}-${entry.partition} ${partition.lastLeader} → ${entry.leader}`);
       }
-      partition.leader = entry.leader;
-      this.withLeaderCount = null;
+      this.setLeader(partition, entry.leader);
       partition.leaderEpoch = entry.leaderEpoch;
       if (entry.leader !== null) partition.lastLeader = entry.leader;
     }
@@ -836,7 +878,7 @@ export class Producer {
 
   /** No producer id yet, or a new one is needed and the old one's requests are all finished. */
   private producerIdWanted(): boolean {
-    return this.producerId === null || (this.producerIdResetPending && this.inFlight.size === 0);
+    return this.producerId === null || (this.producerIdResetPending && this.inFlight.length === 0);
   }
 
   private handleInitProducerIdResponse(response: InitProducerIdResponse, fx: Effects<Message>): void {
@@ -865,21 +907,32 @@ export class Producer {
 
   private sendReadyBatches(fx: Effects<Message>): void {
     if (this.settings.idempotence && (this.producerId === null || this.producerIdResetPending)) return;
-    const byLeader = new Map<string, PartitionState[]>();
+    // Group the queued partitions by leader into each broker's reused list; brokers in the order
+    // their first partition comes (what a Map filled in partition order would iterate).
+    const pass = ++this.sendPass;
+    const ready = this.readyBrokers;
+    ready.length = 0;
     let queued = 0;
-    for (const partition of this.queuedPartitions()) {
-      if (partition.leader === null) continue;
+    const partitions = this.queuedPartitions();
+    for (let index = 0; index < partitions.length; index++) {
+      const partition = partitions[index]!;
+      const broker = partition.leaderBroker;
+      if (broker === null) continue;
       queued += partition.queue.length;
-      const list = byLeader.get(partition.leader);
-      if (list === undefined) byLeader.set(partition.leader, [partition]);
-      else list.push(partition);
+      if (broker.pass !== pass) {
+        broker.pass = pass;
+        broker.queued.length = 0;
+        ready.push(broker);
+      }
+      broker.queued.push(partition);
     }
-    for (const [broker, partitions] of byLeader) {
+    for (let index = 0; index < ready.length; index++) {
+      const broker = ready[index]!;
       // Each request takes at least one batch, so there are at most as many requests as batches queued.
       for (let request = 0; request < queued; request++) {
-        if (this.settings.acks !== 0 && (this.inFlightByBroker.get(broker) ?? 0) >= this.settings.maxInFlight) break;
-        if (!this.anyReady(partitions, fx.nowUs)) break;
-        const batches = this.drain(broker, partitions, fx);
+        if (this.settings.acks !== 0 && broker.inFlight >= this.settings.maxInFlight) break;
+        if (!this.anyReady(broker.queued, fx.nowUs)) break;
+        const batches = this.drain(broker, fx);
         if (batches.length === 0) break;
         this.sendProduce(broker, batches, fx);
       }
@@ -887,7 +940,7 @@ export class Producer {
   }
 
   private anyReady(partitions: readonly PartitionState[], nowUs: TimeUs): boolean {
-    for (const partition of partitions) if (this.isReady(partition, nowUs)) return true;
+    for (let index = 0; index < partitions.length; index++) if (this.isReady(partitions[index]!, nowUs)) return true;
     return false;
   }
 
@@ -913,8 +966,9 @@ export class Producer {
    * lingering or not (they ride along, as in Kafka's drain), up to max.request.size, starting where
    * the last drain stopped so no partition is always last.
    */
-  private drain(broker: string, partitions: readonly PartitionState[], fx: Effects<Message>): Batch[] {
-    const start = (this.drainIndexByBroker.get(broker) ?? 0) % partitions.length;
+  private drain(broker: BrokerState, fx: Effects<Message>): Batch[] {
+    const partitions = broker.queued;
+    const start = broker.drainIndex % partitions.length;
     const taken: Batch[] = [];
     let requestBytes = DATA_HEADER_BYTES;
     let next = start + 1;
@@ -935,7 +989,7 @@ export class Producer {
       taken.push(batch);
       requestBytes += bytes;
     }
-    this.drainIndexByBroker.set(broker, next % partitions.length);
+    broker.drainIndex = next % partitions.length;
     return taken;
   }
 
@@ -957,17 +1011,25 @@ export class Producer {
     };
   }
 
-  private sendProduce(broker: string, batches: readonly Batch[], fx: Effects<Message>): void {
-    const stamps = batches.map((batch) => batch.stamp!);
+  private sendProduce(broker: BrokerState, batches: readonly Batch[], fx: Effects<Message>): void {
+    const stamps: ProducedBatch[] = new Array<ProducedBatch>(batches.length);
+    let bytes = DATA_HEADER_BYTES;
+    let oldestCreatedUs = Number.POSITIVE_INFINITY;
+    for (let index = 0; index < batches.length; index++) {
+      const batch = batches[index]!;
+      stamps[index] = batch.stamp!;
+      bytes += batch.stamp!.bytes;
+      if (batch.createdUs < oldestCreatedUs) oldestCreatedUs = batch.createdUs;
+    }
     const request: ProduceRequest = {
       type: 'Produce',
-      bytes: DATA_HEADER_BYTES + stamps.reduce((sum, stamp) => sum + stamp.bytes, 0),
+      bytes,
       correlationId: ++this.correlationId,
       acks: this.settings.acks,
       timeoutUs: this.settings.requestTimeoutUs,
       batches: stamps,
     };
-    fx.send(broker, request);
+    fx.send(broker.id, request);
     for (const batch of batches) {
       batch.attempts++;
       if (batch.attempts === 1) this.recordsSent += batch.records;
@@ -982,18 +1044,19 @@ export class Producer {
       batch.state = 'inflight';
       insertBySerial(this.partitions[batch.partition]!.inFlight, batch);
     }
-    this.inFlight.set(request.correlationId, { correlationId: request.correlationId, broker, sentUs: fx.nowUs, batches });
-    this.inFlightByBroker.set(broker, (this.inFlightByBroker.get(broker) ?? 0) + 1);
+    this.inFlight.push({ correlationId: request.correlationId, broker: broker.id, sentUs: fx.nowUs, batches, oldestCreatedUs });
+    broker.inFlight++;
   }
 
   // ---- answers --------------------------------------------------------------------------------
 
   private handleProduceResponse(from: string, response: ProduceResponse, fx: Effects<Message>): void {
-    const request = this.inFlight.get(response.correlationId);
+    const request = this.requestOf(response.correlationId);
     // Unknown: an answer on a connection already closed by a timeout; Kafka never reads it.
     if (request === undefined || request.broker !== from) return;
-    this.inFlight.delete(request.correlationId);
-    this.inFlightByBroker.set(from, Math.max(0, (this.inFlightByBroker.get(from) ?? 0) - 1));
+    this.removeRequest(request);
+    const broker = this.brokerState(from);
+    broker.inFlight = Math.max(0, broker.inFlight - 1);
     const results = response.results;
     for (let index = 0; index < request.batches.length; index++) {
       const batch = request.batches[index]!;
@@ -1029,8 +1092,7 @@ export class Producer {
     const partition = this.partitions[batch.partition]!;
     if (METADATA_ERRORS.has(error)) {
       // The leader moved or is unknown here: wait for fresh metadata before sending this partition again.
-      partition.leader = null;
-      this.withLeaderCount = null;
+      this.setLeader(partition, null);
       this.metadataWanted = true;
     }
     if (!this.isRetriable(batch, error)) {
@@ -1048,7 +1110,7 @@ export class Producer {
     batch.lastError = error;
     batch.lastDetail = detail;
     insertBySerial(partition.queue, batch);
-    this.maybeQueued.add(partition.index);
+    this.listPartition(partition);
   }
 
   private isRetriable(batch: Batch, error: ErrorCode): boolean {
@@ -1128,22 +1190,74 @@ export class Producer {
     return this.latency;
   }
 
-  /** The partitions with batches in their queue, in partition order (what a walk over all of them would meet). */
-  private queuedPartitions(): PartitionState[] {
-    const queued: PartitionState[] = [];
-    for (const index of this.maybeQueued) {
-      const partition = this.partitions[index]!;
-      if (partition.queue.length === 0) this.maybeQueued.delete(index);
-      else queued.push(partition);
+  /**
+   * The partitions with batches in their queue, in partition order (what a walk over all of them
+   * would meet): the list itself, with those found empty taken out in place. Read it before the
+   * next change to any queue's emptiness is listed (the callers walk it at once).
+   */
+  private queuedPartitions(): readonly PartitionState[] {
+    const list = this.queuedList;
+    let kept = 0;
+    for (let index = 0; index < list.length; index++) {
+      const partition = list[index]!;
+      if (partition.queue.length === 0) partition.listed = false;
+      else list[kept++] = partition;
     }
-    if (queued.length > 1) queued.sort((a, b) => a.index - b.index);
-    return queued;
+    list.length = kept;
+    return list;
+  }
+
+  /** Puts a partition whose queue just got a batch into the list, in partition order (a shift from the end: no array made). */
+  private listPartition(partition: PartitionState): void {
+    if (partition.listed) return;
+    partition.listed = true;
+    const list = this.queuedList;
+    let at = list.length;
+    list.push(partition);
+    while (at > 0 && list[at - 1]!.index > partition.index) {
+      list[at] = list[at - 1]!;
+      at--;
+    }
+    list[at] = partition;
+  }
+
+  /** The leader as metadata or an error has it, with the broker's state (made on first sight). */
+  private setLeader(partition: PartitionState, leader: string | null): void {
+    partition.leader = leader;
+    partition.leaderBroker = leader === null ? null : this.brokerState(leader);
+    this.withLeaderCount = null;
+  }
+
+  private brokerState(id: string): BrokerState {
+    let broker = this.brokers.get(id);
+    if (broker === undefined) {
+      if (this.brokers.size >= KNOWN_BROKERS_MAX) throw new Error(`${this.settings.id}: ${id} would be broker number ${KNOWN_BROKERS_MAX + 1} it sends to; at most ${KNOWN_BROKERS_MAX} (KNOWN_BROKERS_MAX)`);
+      broker = { id, inFlight: 0, drainIndex: 0, queued: [], pass: 0 };
+      this.brokers.set(id, broker);
+    }
+    return broker;
+  }
+
+  /** The request in flight with this correlation id (few: a scan from the oldest, as answers mostly come in the order sent). */
+  private requestOf(correlationId: number): InFlightRequest | undefined {
+    const inFlight = this.inFlight;
+    for (let index = 0; index < inFlight.length; index++) if (inFlight[index]!.correlationId === correlationId) return inFlight[index];
+    return undefined;
+  }
+
+  private removeRequest(request: InFlightRequest): void {
+    const inFlight = this.inFlight;
+    const at = inFlight.indexOf(request);
+    if (at === 0) inFlight.shift();
+    else if (at > 0) inFlight.splice(at, 1);
   }
 
   private removeInFlight(batch: Batch): void {
     const list = this.partitions[batch.partition]!.inFlight;
     const at = list.indexOf(batch);
-    if (at >= 0) list.splice(at, 1);
+    // The oldest is the one usually answered first: shift() makes no array, splice() returns one.
+    if (at === 0) list.shift();
+    else if (at > 0) list.splice(at, 1);
   }
 
   // ---- the wake-up timer ----------------------------------------------------------------------
@@ -1164,14 +1278,22 @@ export class Producer {
     let next = Number.POSITIVE_INFINITY;
     next = earliestAfter(next, nowUs, this.nextRecordDeadlineUs());
     const deliveryUs = this.settings.deliveryTimeoutUs;
-    for (const partition of this.queuedPartitions()) {
-      const front = partition.queue[0]!;
+    const queued = this.queuedPartitions();
+    for (let index = 0; index < queued.length; index++) {
+      const front = queued[index]!.queue[0]!;
       next = earliestAfter(next, nowUs, front.createdUs + deliveryUs);
       if (front.retryAtUs > nowUs) next = earliestAfter(next, nowUs, front.retryAtUs);
       else if (front.state === 'open') next = earliestAfter(next, nowUs, front.createdUs + this.settings.lingerUs);
     }
-    for (const request of this.inFlight.values()) {
+    const inFlight = this.inFlight;
+    for (let index = 0; index < inFlight.length; index++) {
+      const request = inFlight[index]!;
       next = earliestAfter(next, nowUs, request.sentUs + this.settings.requestTimeoutUs);
+      if (request.oldestCreatedUs + deliveryUs > nowUs) {
+        // No batch of it has expired, so all are in flight and the oldest is the earliest deadline.
+        next = earliestAfter(next, nowUs, request.oldestCreatedUs + deliveryUs);
+        continue;
+      }
       for (const batch of request.batches) if (batch.state === 'inflight') next = earliestAfter(next, nowUs, batch.createdUs + deliveryUs);
     }
     const { requestTimeoutUs, retryBackoffUs } = this.settings;
@@ -1199,12 +1321,13 @@ function count(n: number, noun: string, plural = `${noun}s`): string {
 }
 
 function newPartition(index: number): PartitionState {
-  return { index, leader: null, leaderEpoch: -1, lastLeader: null, queue: [], inFlight: [], nextSequence: 0, nextAckSequence: 0 };
+  return { index, leader: null, leaderBroker: null, listed: false, queue: [], inFlight: [], leaderEpoch: -1, lastLeader: null, nextSequence: 0, nextAckSequence: 0 };
 }
 
 /** Inserts keeping creation order: a retried batch goes back in front of the batches created after it. */
 function insertBySerial(list: Batch[], batch: Batch): void {
   let at = list.length;
   while (at > 0 && list[at - 1]!.serial > batch.serial) at--;
-  list.splice(at, 0, batch);
+  if (at === list.length) list.push(batch); // the usual case: push makes no array, splice() returns one
+  else list.splice(at, 0, batch);
 }

@@ -526,6 +526,37 @@ describe('retries', () => {
     expect(failed[0]!.detail).toContain('while broker-1 had not answered Produce #2 (sent 400ms ago); it may have been written');
   });
 
+  it('delivery.timeout.ms ends each batch of one request at its own deadline, not at its oldest batch\'s nor at the request timeout', () => {
+    // One-record batches made at 10, 11 and 12 ms alternate between two partitions led by broker-1,
+    // which never answers; one request in flight at a time, and delivery.timeout.ms = request.timeout.ms = 300 ms.
+    // The first batch goes alone and expires at 310 ms; the other two then go together in one request
+    // and must each fail at its own creation + 300 ms, while the request they share is still in flight
+    // (its oldest batch has expired: the producer looks at each batch again for the next deadline).
+    const { kernel, cluster, ledger } = harness({
+      idempotence: false,
+      acks: 1,
+      maxInFlight: 1,
+      lingerUs: 0,
+      batchBytes: BATCH_HEADER_BYTES + 100,
+      startUs: 10_000,
+      stopUs: 12_500,
+      requestTimeoutUs: 300_000,
+      deliveryTimeoutUs: 300_000,
+    });
+    cluster.spread(2, ['broker-1']);
+    cluster.dropsAnswer = () => true;
+    kernel.runUntil(1_000_000);
+    // (The drain starts where the last one stopped, so the second request's order is not creation order.)
+    const requests = cluster.produces.map((received) => received.request.batches.map((batch) => batch.createdUs).sort((a, b) => a - b));
+    expect(requests).toEqual([[10_000], [11_000, 12_000]]);
+    const failed = ledger.of('failed');
+    expect(failed.map((entry) => [entry.batch.createdUs, entry.atUs, entry.error])).toEqual([
+      [10_000, 310_000, 'REQUEST_TIMED_OUT'],
+      [11_000, 311_000, 'REQUEST_TIMED_OUT'],
+      [12_000, 312_000, 'REQUEST_TIMED_OUT'],
+    ]);
+  });
+
   it('idempotence: batches in flight behind a refused one are refused as out of order, and follow it in sequence', () => {
     const { kernel, cluster, ledger, producer } = harness({ lingerUs: 0, recordsPerSecond: 10_000, startUs: 10_000, stopUs: 20_000 });
     cluster.checkSequences = true;
