@@ -110,7 +110,13 @@ interface PartitionReads {
 }
 
 export class DurabilityOracle {
+  /** By "topic-partition", in the order first acknowledged (the order checks and reports follow). */
   private readonly partitions = new Map<string, PartitionWatch>();
+  /**
+   * The same watches by topic, then partition number: an acknowledgement (one per batch) finds its
+   * watch without building the "topic-partition" string and hashing it. Bounded like `partitions`.
+   */
+  private readonly watchesByTopic = new Map<string, (PartitionWatch | undefined)[]>();
   private tracked = 0;
   private forgotten = 0;
   private retired = 0;
@@ -197,16 +203,28 @@ export class DurabilityOracle {
 
   acknowledged(batch: ProducedBatch, baseOffset: number, acks: Acks, atUs: TimeUs): void {
     if (acks === 0) return; // acks=0 promises nothing: there is nothing to lose
-    const key = `${batch.topic}-${batch.partition}`;
-    let watch = this.partitions.get(key);
-    if (watch === undefined) {
-      watch = { batches: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };
-      this.partitions.set(key, watch);
-    }
+    const watch = this.watchOf(batch.topic, batch.partition);
     watch.batches.push({ batch, baseOffset, acks, ackedUs: atUs });
     this.acknowledgedRecords += batch.records;
     this.tracked++;
     if (this.tracked > TRACKED_BATCHES_MAX) this.forgetOldest();
+  }
+
+  private watchOf(topic: string, partition: number): PartitionWatch {
+    let watches = this.watchesByTopic.get(topic);
+    if (watches === undefined) {
+      watches = [];
+      this.watchesByTopic.set(topic, watches);
+    }
+    let watch = watches[partition];
+    if (watch === undefined) {
+      watch = { batches: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };
+      // Filled up to `partition` first, so the array stays packed (no holes, no dictionary mode).
+      while (watches.length < partition) watches.push(undefined);
+      watches[partition] = watch;
+      this.partitions.set(`${topic}-${partition}`, watch);
+    }
+    return watch;
   }
 
   failed(_batch: ProducedBatch, _error: ErrorCode, _detail: string, _atUs: TimeUs): void {

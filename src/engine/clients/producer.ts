@@ -227,8 +227,13 @@ interface BrokerState {
   inFlight: number;
   /** Where the next drain starts among its queued partitions (so no partition is always last). */
   drainIndex: number;
-  /** Its partitions with queued batches, in partition order: refilled by each sendReadyBatches (only valid while `pass` is current). */
+  /**
+   * Its partitions with queued batches, in partition order: the first `queuedCount`, refilled by
+   * each sendReadyBatches (valid while `pass` is current). A count rather than `length = 0`, which
+   * would give the array's storage back and make every pass grow it again.
+   */
   readonly queued: PartitionState[];
+  queuedCount: number;
   /** The sendReadyBatches pass that last filled `queued`. */
   pass: number;
 }
@@ -347,6 +352,8 @@ export class Producer {
    * input (three times per input before: the producer's largest source of garbage).
    */
   private readonly queuedList: PartitionState[] = [];
+  /** Entries of queuedList in use (a count, so that dropping entries never gives the array's storage back). */
+  private queuedCount = 0;
   /** How many partitions have a known leader (the sticky partitioner draws among them); null: count again. */
   private withLeaderCount: number | null = null;
   private stickyPartition = -1;
@@ -375,8 +382,11 @@ export class Producer {
   private readonly inFlight: InFlightRequest[] = [];
   /** Per broker named as a leader: in-flight count, drain position, queued partitions (at most KNOWN_BROKERS_MAX). */
   private readonly brokers = new Map<string, BrokerState>();
-  /** The brokers with a ready partition in the current sendReadyBatches pass, in the order their first partition came (reused). */
+  /** The brokers with a queued partition in the current sendReadyBatches pass, in the order their first partition came: the first readyCount (reused). */
   private readonly readyBrokers: BrokerState[] = [];
+  private readyCount = 0;
+  /** One drain's batches, gathered here and copied into a request's own array of just their number. */
+  private readonly drainScratch: Batch[] = [];
   private sendPass = 0;
   private correlationId = 0;
   private armedUs: TimeUs | null = null;
@@ -712,7 +722,8 @@ export class Producer {
     const nowUs = fx.nowUs;
     const deliveryUs = this.settings.deliveryTimeoutUs;
     const queued = this.queuedPartitions();
-    for (let index = 0; index < queued.length; index++) {
+    const queuedCount = this.queuedCount;
+    for (let index = 0; index < queuedCount; index++) {
       const partition = queued[index]!;
       // Creation order is queue order, so only the front can be the oldest.
       while (partition.queue.length > 0 && nowUs - partition.queue[0]!.createdUs >= deliveryUs) {
@@ -911,27 +922,28 @@ export class Producer {
     // their first partition comes (what a Map filled in partition order would iterate).
     const pass = ++this.sendPass;
     const ready = this.readyBrokers;
-    ready.length = 0;
+    let readyCount = 0;
     let queued = 0;
     const partitions = this.queuedPartitions();
-    for (let index = 0; index < partitions.length; index++) {
+    const partitionCount = this.queuedCount;
+    for (let index = 0; index < partitionCount; index++) {
       const partition = partitions[index]!;
       const broker = partition.leaderBroker;
       if (broker === null) continue;
       queued += partition.queue.length;
       if (broker.pass !== pass) {
         broker.pass = pass;
-        broker.queued.length = 0;
-        ready.push(broker);
+        broker.queuedCount = 0;
+        ready[readyCount++] = broker;
       }
-      broker.queued.push(partition);
+      broker.queued[broker.queuedCount++] = partition;
     }
-    for (let index = 0; index < ready.length; index++) {
+    for (let index = 0; index < readyCount; index++) {
       const broker = ready[index]!;
       // Each request takes at least one batch, so there are at most as many requests as batches queued.
       for (let request = 0; request < queued; request++) {
         if (this.settings.acks !== 0 && broker.inFlight >= this.settings.maxInFlight) break;
-        if (!this.anyReady(broker.queued, fx.nowUs)) break;
+        if (!this.anyReady(broker.queued, broker.queuedCount, fx.nowUs)) break;
         const batches = this.drain(broker, fx);
         if (batches.length === 0) break;
         this.sendProduce(broker, batches, fx);
@@ -939,8 +951,9 @@ export class Producer {
     }
   }
 
-  private anyReady(partitions: readonly PartitionState[], nowUs: TimeUs): boolean {
-    for (let index = 0; index < partitions.length; index++) if (this.isReady(partitions[index]!, nowUs)) return true;
+  /** Whether one of the first `count` partitions is ready. */
+  private anyReady(partitions: readonly PartitionState[], count: number, nowUs: TimeUs): boolean {
+    for (let index = 0; index < count; index++) if (this.isReady(partitions[index]!, nowUs)) return true;
     return false;
   }
 
@@ -968,17 +981,19 @@ export class Producer {
    */
   private drain(broker: BrokerState, fx: Effects<Message>): Batch[] {
     const partitions = broker.queued;
-    const start = broker.drainIndex % partitions.length;
-    const taken: Batch[] = [];
+    const count = broker.queuedCount;
+    const start = broker.drainIndex % count;
+    const drained = this.drainScratch;
+    let taken = 0;
     let requestBytes = DATA_HEADER_BYTES;
     let next = start + 1;
-    for (let offset = 0; offset < partitions.length; offset++) {
-      const at = (start + offset) % partitions.length;
+    for (let offset = 0; offset < count; offset++) {
+      const at = (start + offset) % count;
       const partition = partitions[at]!;
       if (!this.isDrainable(partition, fx.nowUs)) continue;
       const batch = partition.queue[0]!;
       const bytes = BATCH_HEADER_BYTES + batch.records * this.settings.recordBytes;
-      if (taken.length > 0 && requestBytes + bytes > MAX_REQUEST_BYTES) {
+      if (taken > 0 && requestBytes + bytes > MAX_REQUEST_BYTES) {
         next = at;
         break;
       }
@@ -986,11 +1001,14 @@ export class Producer {
       if (batch === this.openBatch) this.closeOpenBatch();
       batch.state = 'queued';
       if (batch.stamp === null) batch.stamp = this.stamp(batch, partition, bytes);
-      taken.push(batch);
+      drained[taken++] = batch;
       requestBytes += bytes;
     }
-    broker.drainIndex = next % partitions.length;
-    return taken;
+    broker.drainIndex = next % count;
+    // The request keeps its batches: an array of exactly their number (a literal grown by push would reserve 17).
+    const batches = new Array<Batch>(taken);
+    for (let index = 0; index < taken; index++) batches[index] = drained[index]!;
+    return batches;
   }
 
   private stamp(batch: Batch, partition: PartitionState, bytes: number): ProducedBatch {
@@ -1192,18 +1210,19 @@ export class Producer {
 
   /**
    * The partitions with batches in their queue, in partition order (what a walk over all of them
-   * would meet): the list itself, with those found empty taken out in place. Read it before the
-   * next change to any queue's emptiness is listed (the callers walk it at once).
+   * would meet): the first queuedCount of the list itself, with those found empty taken out in
+   * place. Read it before the next change to any queue's emptiness is listed (the callers walk it at once).
    */
   private queuedPartitions(): readonly PartitionState[] {
     const list = this.queuedList;
+    const count = this.queuedCount;
     let kept = 0;
-    for (let index = 0; index < list.length; index++) {
+    for (let index = 0; index < count; index++) {
       const partition = list[index]!;
       if (partition.queue.length === 0) partition.listed = false;
       else list[kept++] = partition;
     }
-    list.length = kept;
+    this.queuedCount = kept;
     return list;
   }
 
@@ -1212,8 +1231,7 @@ export class Producer {
     if (partition.listed) return;
     partition.listed = true;
     const list = this.queuedList;
-    let at = list.length;
-    list.push(partition);
+    let at = this.queuedCount++;
     while (at > 0 && list[at - 1]!.index > partition.index) {
       list[at] = list[at - 1]!;
       at--;
@@ -1232,7 +1250,7 @@ export class Producer {
     let broker = this.brokers.get(id);
     if (broker === undefined) {
       if (this.brokers.size >= KNOWN_BROKERS_MAX) throw new Error(`${this.settings.id}: ${id} would be broker number ${KNOWN_BROKERS_MAX + 1} it sends to; at most ${KNOWN_BROKERS_MAX} (KNOWN_BROKERS_MAX)`);
-      broker = { id, inFlight: 0, drainIndex: 0, queued: [], pass: 0 };
+      broker = { id, inFlight: 0, drainIndex: 0, queued: [], queuedCount: 0, pass: 0 };
       this.brokers.set(id, broker);
     }
     return broker;
@@ -1279,7 +1297,8 @@ export class Producer {
     next = earliestAfter(next, nowUs, this.nextRecordDeadlineUs());
     const deliveryUs = this.settings.deliveryTimeoutUs;
     const queued = this.queuedPartitions();
-    for (let index = 0; index < queued.length; index++) {
+    const queuedCount = this.queuedCount;
+    for (let index = 0; index < queuedCount; index++) {
       const front = queued[index]!.queue[0]!;
       next = earliestAfter(next, nowUs, front.createdUs + deliveryUs);
       if (front.retryAtUs > nowUs) next = earliestAfter(next, nowUs, front.retryAtUs);
