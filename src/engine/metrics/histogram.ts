@@ -31,7 +31,8 @@ function bucketOf(valueUs: number): number {
   if (valueUs > HISTOGRAM_VALUE_MAX) return HISTOGRAM_BUCKETS - 1;
   const exponent = 31 - Math.clz32(valueUs);
   const shift = exponent - SUB_BUCKET_BITS;
-  return LINEAR_LIMIT + (exponent - SUB_BUCKET_BITS - 1) * SUB_BUCKETS + (Math.floor(valueUs / 2 ** shift) - SUB_BUCKETS);
+  // valueUs is a whole number below 2^31 here, so a shift is the exact floor(valueUs / 2^shift), without the power and the division.
+  return LINEAR_LIMIT + (exponent - SUB_BUCKET_BITS - 1) * SUB_BUCKETS + ((valueUs >>> shift) - SUB_BUCKETS);
 }
 
 /** The largest value that lands in `bucket` (HdrHistogram's highestEquivalentValue). */

@@ -29,6 +29,7 @@ import { RollingHash, hashString32 } from './hash';
 import type { Effects, Message, ProcessLogic, ProcessSpec, Role, TimerHandle } from './process';
 import type { Prng } from './prng';
 import { EventQueue } from './queue';
+import { StringCache } from './string-cache';
 import type { TimeUs } from './time';
 
 export const EventKind = {
@@ -55,6 +56,8 @@ export const STALE_EVENTS_MAX = 4096;
 const SPARE_TIMER_STATES_MAX = 1_024;
 /** Timer handles (`fx.timer(key)`) one life of a process may hold: one per key used again and again, never one per request. */
 export const TIMER_HANDLES_MAX = 4_096;
+/** Label hashes kept (message types, timer keys, notes); labels beyond it are hashed each time they are traced. */
+const LABEL_HASHES_MAX = 65_536;
 /** Bound on processes, matching the network's endpoint bound. */
 export const PROCESSES_MAX = 1024;
 
@@ -258,9 +261,13 @@ export class Kernel {
   private readonly spareTimerStates: TimerState[] = [];
   private readonly slots: ProcessSlot[] = [];
   private readonly slotById = new Map<string, ProcessSlot>();
+  /** slotById's hot entries, for the lookup of every send (processes are never removed, so an entry never goes stale). */
+  private readonly slotCache = new StringCache<ProcessSlot>();
   private readonly names: string[] = [];
   private readonly hash = new RollingHash();
   private readonly labelHashes = new Map<string, number>();
+  /** labelHashes' hot entries (message types, timer keys), for the hash of every traced event. */
+  private readonly labelHashCache = new StringCache<number>();
   private readonly recent = new TraceRing(TRACE_RING_CAPACITY);
   private readonly notable = new TraceRing(NOTABLE_RING_CAPACITY);
   private deliveriesLostToCrash = 0;
@@ -575,8 +582,12 @@ export class Kernel {
   // ---- used by ProcessEffects ---------------------------------------------------------------
 
   sendFrom(slot: ProcessSlot, to: string, message: Message): void {
-    const target = this.slotById.get(to);
-    if (target === undefined) throw new Error(`${slot.spec.id}: sent ${message.type} to unknown process "${to}"`);
+    let target = this.slotCache.get(to);
+    if (target === undefined) {
+      target = this.slotById.get(to);
+      if (target === undefined) throw new Error(`${slot.spec.id}: sent ${message.type} to unknown process "${to}"`);
+      this.slotCache.remember(to, target);
+    }
     if (target === slot) {
       this.push(EventKind.Deliver, slot.index, slot.index, message.type, message, null, this.now, target.incarnation);
       return;
@@ -814,10 +825,14 @@ export class Kernel {
 
   private traceEvent(kind: EventKindCode, process: number, peer: number, label: string): void {
     this.eventsProcessed++;
-    let labelHash = this.labelHashes.get(label);
+    let labelHash = this.labelHashCache.get(label);
     if (labelHash === undefined) {
-      labelHash = hashString32(label);
-      if (this.labelHashes.size < 65_536) this.labelHashes.set(label, labelHash);
+      labelHash = this.labelHashes.get(label);
+      if (labelHash === undefined) {
+        labelHash = hashString32(label);
+        if (this.labelHashes.size < LABEL_HASHES_MAX) this.labelHashes.set(label, labelHash);
+      }
+      this.labelHashCache.remember(label, labelHash);
     }
     // Kind, process and peer packed in one word: processes are fewer than 2^12 (PROCESSES_MAX).
     const hash = this.hash;

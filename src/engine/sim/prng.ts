@@ -74,7 +74,9 @@ export class Prng {
     const limit = this.lastLimit;
     for (let attempt = 0; attempt < 64; attempt++) {
       const draw = this.nextU32();
-      if (draw < limit) return draw % bound;
+      // draw % bound, without `%` on a value above 2^31 (a floating-point fmod call): the quotient
+      // of two integers below 2^32, rounded to a double, never crosses an integer, so this is exact.
+      if (draw < limit) return draw - Math.floor(draw / bound) * bound;
     }
     // 64 rejections in a row has probability below 2^-64 even for the worst bound.
     throw new Error('Prng.int: rejection sampling did not terminate; the generator state is corrupt');
