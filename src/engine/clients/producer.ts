@@ -1263,11 +1263,14 @@ export class Producer {
     return undefined;
   }
 
+  /** Takes a request out, keeping send order; answers from several brokers interleave, so it is often not the first. */
   private removeRequest(request: InFlightRequest): void {
     const inFlight = this.inFlight;
     const at = inFlight.indexOf(request);
-    if (at === 0) inFlight.shift();
-    else if (at > 0) inFlight.splice(at, 1);
+    if (at < 0) return;
+    // Moved down by hand and popped: splice() would return an array of the one removed.
+    for (let index = at; index < inFlight.length - 1; index++) inFlight[index] = inFlight[index + 1]!;
+    inFlight.pop();
   }
 
   private removeInFlight(batch: Batch): void {
