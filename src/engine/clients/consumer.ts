@@ -17,7 +17,12 @@
 //   any      --stopUs, or closeNow (remove-consumer)--> left (auto-commit, then LeaveGroup)
 // A newly assigned partition's position comes from the group's committed offset (OffsetFetch),
 // else from auto.offset.reset (ListOffsets, earliest or latest). Fetches go to each partition's
-// leader, one in flight per broker, long-polled there.
+// leader, one in flight per broker, long-polled there, in a KIP-227 fetch session per broker (Kafka's
+// AbstractFetch keeps a FetchSessionHandler per node, fetch-session.ts): the first fetch is FULL,
+// the next ones INCREMENTAL, naming only the partitions whose position or leader epoch changed and
+// those no longer fetched there (revoked, or led elsewhere now); FETCH_SESSION_ID_NOT_FOUND (the
+// broker restarted, or evicted the session) starts over with a FULL fetch, as does a fetch that
+// timed out (FetchSessionHandler.handleError: the next one closes the session and opens another).
 //
 // Never: reads a clock or draws chance outside fx; lets the ledger (an observer) change what it does;
 // holds more than PARTITIONS_MAX partitions or one request of each kind per broker in flight.
@@ -49,6 +54,7 @@ import {
   type SyncGroupResponse,
 } from '../broker/group-protocol';
 import { LatencyHistogram, type LatencyView } from '../metrics/histogram';
+import { FetchSessionHandler } from '../broker/fetch-session';
 import { isControlBatch } from '../broker/replica-manager';
 import type { Effects, Message, TimerHandle } from '../sim/process';
 import { US_PER_SECOND, formatSpan, type TimeUs } from '../sim/time';
@@ -194,6 +200,8 @@ interface FetchGroup {
   readonly broker: string;
   readonly owned: Owned[];
   readonly leaderEpochs: number[];
+  /** The entries of the fetch being built, refilled at each send (the session handler copies what it keeps). */
+  readonly next: ConsumerFetchPartition[];
 }
 
 interface InFlight {
@@ -242,6 +250,12 @@ export class Consumer {
   private fetchGroups: FetchGroup[] | null = null;
   /** True once every owned partition has a position (no offset lookup to do) until `ownedChanged()`. */
   private allPositioned = false;
+  /**
+   * KIP-227: per broker, the fetch session this consumer holds there (Kafka's AbstractFetch keeps a
+   * FetchSessionHandler per node): a FULL fetch first, then INCREMENTAL ones naming only what changed.
+   * Bounded by the brokers the consumer ever fetched from.
+   */
+  private readonly sessionHandlers = new Map<string, FetchSessionHandler>();
   /** Per broker, the in-flight kind of its fetch ("fetch:broker-2"), built once. */
   private readonly fetchKinds = new Map<string, string>();
   /** Per request kind, its timeout timer's handle (`fx.timer`), asked for once. */
@@ -417,7 +431,10 @@ export class Consumer {
     if (kind === 'metadata') {
       this.metadataInFlight = null;
     } else if (kind.startsWith('fetch:')) {
-      this.fetchInFlight.delete(kind.slice('fetch:'.length));
+      const broker = kind.slice('fetch:'.length);
+      this.fetchInFlight.delete(broker);
+      // FetchSessionHandler.handleError: the next fetch there closes the session and opens a new one.
+      this.sessionHandlers.get(broker)?.handleError();
       this.metadataWanted = true;
     } else if (kind === 'find-coordinator') {
       this.findInFlight = null;
@@ -837,7 +854,7 @@ export class Consumer {
       if (info === undefined || info.leader === null) continue;
       // The epoch is read here, not per fetch: leaders change only with metadata, which regroups (ownedChanged).
       let group = groups.get(info.leader);
-      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [] }));
+      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [], next: [] }));
       group.owned.push(owned);
       group.leaderEpochs.push(info.leaderEpoch);
     }
@@ -850,28 +867,40 @@ export class Consumer {
     for (const group of this.groupsByLeader()) {
       const broker = group.broker;
       if (this.fetchInFlight.has(broker)) continue;
-      const partitions: ConsumerFetchPartition[] = [];
+      const next = group.next;
+      next.length = group.owned.length;
       for (let index = 0; index < group.owned.length; index++) {
         const owned = group.owned[index]!;
         const leaderEpoch = group.leaderEpochs[index]!;
         let entry = owned.fetchEntry;
         if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
-          entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch };
+          entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch, lastFetchedEpoch: -1 };
           owned.fetchEntry = entry;
         }
-        partitions.push(entry);
+        next[index] = entry;
       }
+      // FetchSessionHandler.Builder.build: FULL (every partition) without a session, else only the entries that changed.
+      const session = this.sessionHandler(broker).build(next);
       const request: ConsumerFetchRequest = {
         type: 'Fetch',
-        bytes: DATA_HEADER_BYTES + partitions.length * 24,
+        bytes: DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8,
         correlationId: ++this.correlationId,
         maxWaitUs: this.settings.fetchMaxWaitUs,
         minBytes: this.settings.fetchMinBytes,
         partitionMaxBytes: this.settings.maxPartitionFetchBytes,
-        partitions,
+        sessionId: session.sessionId,
+        sessionEpoch: session.sessionEpoch,
+        partitions: session.partitions,
+        forgotten: session.forgotten,
       };
       this.fetchInFlight.set(broker, this.send(broker, this.fetchKind(broker), request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx));
     }
+  }
+
+  private sessionHandler(broker: string): FetchSessionHandler {
+    let handler = this.sessionHandlers.get(broker);
+    if (handler === undefined) this.sessionHandlers.set(broker, (handler = new FetchSessionHandler()));
+    return handler;
   }
 
   private handleFetchResponse(from: string, response: ConsumerFetchResponse, fx: Effects<Message>): void {
@@ -879,6 +908,11 @@ export class Consumer {
     if (inFlight === undefined || inFlight.correlationId !== response.correlationId) return;
     this.fetchInFlight.delete(from);
     this.answered(this.fetchKind(from), fx);
+    if (!this.sessionHandler(from).handleResponse(response.error, response.sessionId)) {
+      // FetchSessionHandler.handleResponse: a session error answers no partition; the next fetch is FULL (a new session).
+      this.error(response.error, `fetch session at ${from}: ${response.error}; fetching again with a full request`, fx);
+      return;
+    }
     let failed = false;
     for (const part of response.partitions) {
       const owned = this.owned.get(part.partition);
