@@ -148,9 +148,13 @@ export interface ConsumerFetchView {
   readonly sessionPartitionsToDisk: number;
   /** KIP-227: consumers' fetch sessions held (Kafka's NumIncrementalFetchSessions), and sessions evicted this life. */
   readonly fetchSessions: number;
+  /** Kafka's NumIncrementalFetchPartitionsCached, for consumers' sessions. */
+  readonly fetchSessionPartitionsCached: number;
   readonly fetchSessionEvictions: number;
   /** Fetches refused for their session: FETCH_SESSION_ID_NOT_FOUND or INVALID_FETCH_SESSION_EPOCH. */
   readonly sessionErrors: number;
+  /** FULL fetches that asked for a session and were answered without one (no slot free, none evictable). */
+  readonly sessionsNotCreated: number;
 }
 
 export class ConsumerFetchHandler {
@@ -170,6 +174,7 @@ export class ConsumerFetchHandler {
   private bytesServed = 0;
   private batchesHeldBack = 0;
   private sessionErrors = 0;
+  private sessionsNotCreated = 0;
   private sessionPartitionsToDisk = 0;
   /** KIP-227: this life's consumer fetch sessions (memory only: a restarted broker has none). Created at first use, with its Prng. */
   private sessionCache: FetchSessionCache | null = null;
@@ -496,8 +501,10 @@ export class ConsumerFetchHandler {
       wokenToDisk: this.wokenToDisk,
       sessionPartitionsToDisk: this.sessionPartitionsToDisk,
       fetchSessions: sessions?.sessions ?? 0,
+      fetchSessionPartitionsCached: sessions?.partitionsCached ?? 0,
       fetchSessionEvictions: sessions?.evictions ?? 0,
       sessionErrors: this.sessionErrors,
+      sessionsNotCreated: this.sessionsNotCreated,
     };
   }
 
@@ -584,6 +591,7 @@ export class ConsumerFetchHandler {
     else if (fetch.createSession) {
       sessionId = this.sessions(fx).maybeCreateSession(fx.nowUs, false, fetch.partitions as CachedPartition[]);
       if (sessionId !== INVALID_SESSION_ID) this.openWaiter(this.sessionCache!.get(sessionId)!);
+      else this.sessionsNotCreated++;
     }
     this.served++;
     this.bytesServed += this.answerBytes;
