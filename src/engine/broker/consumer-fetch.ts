@@ -162,8 +162,9 @@ export class ConsumerFetchHandler {
   private readonly watchers = new Map<string, WakeList>();
   /** Session id -> its waiter; bounded: swept of closed and evicted sessions when twice the cache's sessions plus 16. */
   private readonly sessionWaiters = new Map<number, Waiter>();
-  /** onHighWatermark's scratch: the fetches to wake, gathered before any is answered (answering may register watches). */
-  private readonly toWake: ConsumerFetch[] = [];
+  /** onHighWatermark's scratch: the fetches to wake (the first `toWakeCount`), gathered before any is answered (answering may register watches). */
+  private readonly toWake: (ConsumerFetch | null)[] = [];
+  private toWakeCount = 0;
   private parkedCount = 0;
   /** Parked fetches by deadline (then arrival), from `deadlinesHead` on; entries of fetches answered early stay until reached or compacted. */
   private deadlines: ConsumerFetch[] = [];
@@ -179,9 +180,14 @@ export class ConsumerFetchHandler {
   /** KIP-227: this life's consumer fetch sessions (memory only: a restarted broker has none). Created at first use, with its Prng. */
   private sessionCache: FetchSessionCache | null = null;
 
-  /** answer()'s scratch: the partitions included and their cached entries, the bytes of records, any error. */
+  /**
+   * answer()'s scratch: the partitions included and their cached entries (the first
+   * `includedCount` of each; the arrays are never truncated, as setting an array's length costs a
+   * runtime call and may give up its backing store), the bytes of records, any error.
+   */
   private readonly included: ConsumerFetchPartitionResponse[] = [];
   private readonly includedCached: CachedPartition[] = [];
+  private includedCount = 0;
   private answerBytes = 0;
   private answerHasError = false;
 
@@ -371,15 +377,16 @@ export class ConsumerFetchHandler {
       const waiter = watch.waiter;
       if (waiter.dead || watch.forgotten) continue;
       watches[kept++] = watch;
-      if (waiter.parked !== null && watch.cached.part.fetchOffset < highWatermark) toWake.push(waiter.parked);
+      if (waiter.parked !== null && watch.cached.part.fetchOffset < highWatermark) toWake[this.toWakeCount++] = waiter.parked;
     }
-    watches.length = kept;
-    if (toWake.length === 0) return;
-    for (let index = 0; index < toWake.length; index++) {
+    if (kept !== watches.length) watches.length = kept;
+    const count = this.toWakeCount;
+    this.toWakeCount = 0;
+    for (let index = 0; index < count; index++) {
       const fetch = toWake[index]!;
+      toWake[index] = null;
       if (!fetch.done) this.wake(fetch, fx);
     }
-    toWake.length = 0;
   }
 
   /** A parked fetch that may have records now: answered if it has fetch.min.bytes or an error, or sent to the disk reads. */
@@ -515,8 +522,7 @@ export class ConsumerFetchHandler {
    * caller asks the disk reads, then answers again without the check if nothing was missed).
    */
   private answer(fetch: ConsumerFetch, fx: Effects<Message>, checkDisk: boolean): Outcome {
-    this.included.length = 0;
-    this.includedCached.length = 0;
+    this.includedCount = 0;
     this.answerBytes = 0;
     this.answerHasError = false;
     const full = fetch.session === null;
@@ -555,8 +561,8 @@ export class ConsumerFetchHandler {
         }
       }
       if (response.error !== 'NONE') this.answerHasError = true;
-      this.included.push(response);
-      this.includedCached.push(cached);
+      this.included[this.includedCount] = response;
+      this.includedCached[this.includedCount++] = cached;
     }
     return Outcome.Answered;
   }
@@ -580,7 +586,8 @@ export class ConsumerFetchHandler {
    */
   private respond(fetch: ConsumerFetch, fx: Effects<Message>): void {
     const included = this.included;
-    for (let index = 0; index < included.length; index++) {
+    const count = this.includedCount;
+    for (let index = 0; index < count; index++) {
       const response = included[index]!;
       const cached = this.includedCached[index]!;
       cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
@@ -597,11 +604,11 @@ export class ConsumerFetchHandler {
     this.bytesServed += this.answerBytes;
     const response: ConsumerFetchResponse = {
       type: 'FetchResponse',
-      bytes: DATA_HEADER_BYTES + included.length * PARTITION_RESPONSE_BYTES + this.answerBytes,
+      bytes: DATA_HEADER_BYTES + count * PARTITION_RESPONSE_BYTES + this.answerBytes,
       correlationId: fetch.request.correlationId,
       error: 'NONE',
       sessionId,
-      partitions: included.length === 0 ? NO_PARTITIONS : included.slice(),
+      partitions: count === 0 ? NO_PARTITIONS : included.slice(0, count),
     };
     fx.send(fetch.from, response);
   }

@@ -415,14 +415,18 @@ export class Consumer {
     fx.setTimer(TIMER_RETRY, this.settings.retryBackoffUs);
   }
 
-  /** Sends a request and arms its timeout (`kind`'s timer, or the handle itself when the caller keeps it). */
-  private send(to: string, kind: string | TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>): InFlight {
+  private send(to: string, kind: string, request: Message, timeoutUs: TimeUs, fx: Effects<Message>): InFlight {
+    this.sendAndArm(to, this.timeoutTimer(kind, fx), request, timeoutUs, fx);
+    return { correlationId: this.correlationId, to };
+  }
+
+  /** Sends a request and arms its timeout timer. */
+  private sendAndArm(to: string, timer: TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>): void {
     fx.send(to, request);
     // A broker never heard from in this life has no connection yet: KIP-601's
     // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
     const waitUs = this.connected.has(to) ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
-    fx.arm(typeof kind === 'string' ? this.timeoutTimer(kind, fx) : kind, waitUs);
-    return { correlationId: this.correlationId, to };
+    fx.arm(timer, waitUs);
   }
 
   private answered(kind: string, fx: Effects<Message>): void {
@@ -881,6 +885,7 @@ export class Consumer {
       group.leaderEpochs.push(info.leaderEpoch);
     }
     this.fetchGroups = [...groups.values()];
+    for (const group of this.fetchGroups) group.next.length = group.owned.length;
     return this.fetchGroups;
   }
 
@@ -889,8 +894,7 @@ export class Consumer {
     for (const group of this.groupsByLeader()) {
       const link = group.link;
       if (link.inFlightId >= 0) continue;
-      const next = group.next;
-      next.length = group.owned.length;
+      const next = group.next; // sized once, when the groups were built
       for (let index = 0; index < group.owned.length; index++) {
         const owned = group.owned[index]!;
         const leaderEpoch = group.leaderEpochs[index]!;
@@ -916,7 +920,8 @@ export class Consumer {
         forgotten: session.forgotten,
       };
       link.timer ??= this.timeoutTimer(link.kind, fx);
-      link.inFlightId = this.send(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx).correlationId;
+      link.inFlightId = request.correlationId;
+      this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx);
     }
   }
 
