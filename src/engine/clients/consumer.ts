@@ -54,7 +54,7 @@ import {
   type SyncGroupResponse,
 } from '../broker/group-protocol';
 import { LatencyHistogram, type LatencyView } from '../metrics/histogram';
-import { FetchSessionHandler } from '../broker/fetch-session';
+import { ConsumerFetchSessionHandler } from './fetch-session-client';
 import { isControlBatch } from '../broker/replica-manager';
 import type { Effects, Message, TimerHandle } from '../sim/process';
 import { US_PER_SECOND, formatSpan, type TimeUs } from '../sim/time';
@@ -224,7 +224,7 @@ interface FetchLink {
   timer: TimerHandle | null;
   /** The correlation id of the fetch in flight there, or -1. */
   inFlightId: number;
-  readonly session: FetchSessionHandler;
+  readonly session: ConsumerFetchSessionHandler;
 }
 
 interface InFlight {
@@ -442,7 +442,7 @@ export class Consumer {
 
   private fetchLink(broker: string): FetchLink {
     let link = this.fetchLinks.get(broker);
-    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new FetchSessionHandler() }));
+    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new ConsumerFetchSessionHandler() }));
     return link;
   }
 

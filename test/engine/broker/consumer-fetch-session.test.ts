@@ -8,7 +8,7 @@
 // holds at most max.incremental.fetch.session.cache.slots sessions, and a newcomer takes the slot
 // of a session unused for 120 s (Kafka's eviction rule).
 // Method: a ConsumerFetchHandler over real PartitionLogs, its replica manager reduced to the one call
-// it makes (leaderRead); the consumer's side is the real FetchSessionHandler building each request
+// it makes (leaderRead); the consumer's side is its real session handler (ConsumerFetchSessionHandler) building each request
 // from the entries the consumer would fetch, as consumer.ts does. Last, the whole engine: a broker
 // restart under a consumer group, read from the views and the consumption checker.
 
@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/engine/api';
 import { ConsumerFetchHandler } from '../../../src/engine/broker/consumer-fetch';
 import { FETCH_SESSION_EVICTION_US, FetchSessionHandler, INITIAL_EPOCH, INVALID_SESSION_ID } from '../../../src/engine/broker/fetch-session';
+import { ConsumerFetchSessionHandler } from '../../../src/engine/clients/fetch-session-client';
 import type { ConsumerFetchPartition, ConsumerFetchRequest, ConsumerFetchResponse } from '../../../src/engine/broker/group-protocol';
 import { PartitionLog } from '../../../src/engine/broker/partition-log';
 import type { ReplicaManager } from '../../../src/engine/broker/replica-manager';
@@ -63,7 +64,7 @@ function world() {
 
 /** The consumer's side for one broker: its positions, and its session handler building each fetch as consumer.ts does. */
 class FetchingConsumer {
-  readonly session = new FetchSessionHandler();
+  readonly session = new ConsumerFetchSessionHandler();
   private readonly entries = new Map<number, ConsumerFetchPartition>();
   private correlationId = 0;
 
@@ -233,6 +234,49 @@ describe('a consumer fetch session: FULL first, then INCREMENTAL', () => {
     expect(broker.view().fetchSessionEvictions).toBe(1);
     broker.handleFetch('consumer-1', consumers[0]!.fetch(0), fx);
     expect(sent.at(-1)!.error).toBe('FETCH_SESSION_ID_NOT_FOUND');
+  });
+});
+
+describe("the consumer's session handler keeps the followers' handler's rules", () => {
+  it('over 200 seeds of sends, answers and errors, it builds the very requests FetchSessionHandler builds', () => {
+    // The consumer's handler compares slot by slot while the same array comes back refilled; the
+    // followers' one keeps its own copy. Same inputs, same requests, whatever the order of events.
+    for (let seed = 1; seed <= 200; seed++) {
+      const prng = new Prng(seed, 'sessions');
+      const lean = new ConsumerFetchSessionHandler();
+      const reference = new FetchSessionHandler();
+      const entries = new Map<number, ConsumerFetchPartition>();
+      const entry = (partition: number, offset: number): ConsumerFetchPartition => ({ topic: TOPIC, partition, key: `${TOPIC}-${partition}`, fetchOffset: offset, currentLeaderEpoch: 1, lastFetchedEpoch: -1 });
+      for (let partition = 0; partition < 4; partition++) entries.set(partition, entry(partition, 0));
+      let slots: ConsumerFetchPartition[] = [...entries.values()];
+      for (let step = 0; step < 60; step++) {
+        const roll = prng.int(10);
+        if (roll < 5) {
+          const partition = entries.size === 0 ? undefined : [...entries.keys()][prng.int(entries.size)];
+          if (partition !== undefined) entries.set(partition, entry(partition, entries.get(partition)!.fetchOffset + 1));
+        } else if (roll === 5) {
+          entries.delete(prng.int(6)); // revoked, or led elsewhere now
+        } else if (roll === 6) {
+          const partition = prng.int(6);
+          if (!entries.has(partition)) entries.set(partition, entry(partition, 0));
+        }
+        // A regroup makes a new array; otherwise the consumer refills the same one in place.
+        if (slots.length !== entries.size || roll === 7) slots = [...entries.values()];
+        else [...entries.values()].forEach((part, index) => (slots[index] = part));
+        const built = lean.build(slots);
+        expect(built, `seed ${seed}, step ${step}`).toEqual(reference.build(slots));
+        const answer = prng.int(20);
+        if (answer === 0) {
+          lean.handleError();
+          reference.handleError();
+        } else {
+          const error = answer === 1 ? 'FETCH_SESSION_ID_NOT_FOUND' : answer === 2 ? 'INVALID_FETCH_SESSION_EPOCH' : 'NONE';
+          const sessionId = built.sessionId === INVALID_SESSION_ID ? 1 + prng.int(1000) : built.sessionId;
+          expect(lean.handleResponse(error, sessionId)).toBe(reference.handleResponse(error, sessionId));
+        }
+        expect(lean.session).toEqual(reference.session);
+      }
+    }
   });
 });
 
