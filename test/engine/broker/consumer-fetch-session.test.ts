@@ -237,6 +237,46 @@ describe('a consumer fetch session: FULL first, then INCREMENTAL', () => {
   });
 });
 
+describe('a session partition the request does not name, about to read an evicted segment', () => {
+  it('the fetch asks the disk reads with every session partition, waits, and is answered in its own session once read', () => {
+    // Partition 1 sits at offset 100 in the session, unnamed by the next request (its position did
+    // not move); meanwhile records arrive and offset 100 ends up in a closed segment the page cache
+    // evicted. local-reads.ts checked only the partitions the request named, so the handler asks.
+    // The log's one page-cache question (segmentsReadFrom) is answered by hand: a closed segment below 200.
+    const { leaders, append, replicas } = leaderOf(2);
+    const { fx, sent } = world();
+    const broker = new ConsumerFetchHandler(replicas, {} as MetadataImage);
+    const toDisk: ConsumerFetchRequest[] = [];
+    broker.awaitDisk = (_from, request) => {
+      toDisk.push(request);
+      return true; // it missed: the request waits for the device
+    };
+    const log1 = leaders.get(`${TOPIC}-1`)!.log;
+    log1.segmentsReadFrom = ((offset: number) => (offset < 200 ? [{ closed: true, resident: false }] : null)) as unknown as typeof log1.segmentsReadFrom;
+    const consumer = new FetchingConsumer('consumer-1', { 0: 90, 1: 100 });
+    broker.handleFetch('consumer-1', consumer.fetch(), fx);
+    expect(consumer.receive(sent.at(-1)!)).toBe(true); // partition 0 read up to 100; partition 1 had nothing
+
+    append(1, 100); // offsets 100..199, in a segment closed and evicted since
+    const request = consumer.fetch();
+    expect(request.partitions.map((part) => part.partition)).toEqual([0]);
+    broker.handleFetch('consumer-1', request, fx);
+    expect(sent).toHaveLength(1); // not answered: waiting for the disk
+    expect(toDisk).toHaveLength(1);
+    expect(toDisk[0]!.partitions.map((part) => part.partition)).toEqual([0, 1]);
+    expect(broker.view().sessionPartitionsToDisk).toBe(1);
+
+    broker.handleFetch('consumer-1', toDisk[0]!, fx); // the read completed: the broker hands the request back
+    const answer = sent.at(-1)!;
+    expect(partitionsOf(answer)).toEqual([1]);
+    expect(answer.partitions[0]!.batches[0]!.baseOffset).toBe(100);
+    expect(answer.sessionId).toBe(sent[0]!.sessionId);
+    expect(answer.correlationId).toBe(request.correlationId);
+    expect(consumer.receive(answer)).toBe(true);
+    expect(consumer.fetch().sessionEpoch, 'the session goes on in its next epoch').toBe(2);
+  });
+});
+
 describe("the consumer's session handler keeps the followers' handler's rules", () => {
   it('over 200 seeds of sends, answers and errors, it builds the very requests FetchSessionHandler builds', () => {
     // The consumer's handler compares slot by slot while the same array comes back refilled; the
