@@ -283,7 +283,7 @@ class BrokerMember implements ProcessLogic<Message> {
     this.remoteLog = kafka['remote.log.storage.system.enable']
       ? new RemoteLogManager(id, { taskIntervalUs: kafka['remote.log.manager.task.interval.ms'] * US_PER_MS }, () => replicas.ledPartitions())
       : null;
-    this.consumerFetch = new ConsumerFetchHandler(this.replicas, image, this.remoteLog);
+    this.consumerFetch = new ConsumerFetchHandler(this.replicas, image, this.remoteLog, kafka['max.incremental.fetch.session.cache.slots']);
     // A parked fetch woken to read a segment the page cache evicted meanwhile waits for the disk read.
     this.consumerFetch.awaitDisk = (from, request, fx) => this.reads.wouldMiss(request) && this.reads.submit(from, request, fx);
     this.coordinator = new GroupCoordinator(

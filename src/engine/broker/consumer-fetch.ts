@@ -9,6 +9,18 @@
 //            throws OffsetOutOfRangeException only there; an offset above the high watermark but
 //            within the log, as a consumer may hold after a failover to a leader whose high
 //            watermark is behind, reads nothing and waits), UNKNOWN_TOPIC_OR_PARTITION.
+//   sessions KIP-227, as for followers (fetch-session.ts, Kafka's FetchManager.newContext and
+//            FetchSessionCache): a FULL fetch (epoch 0) is answered with every partition it names
+//            and opens a session holding them; an INCREMENTAL one names only the partitions whose
+//            position or leader epoch changed (and those to forget), and is answered with the
+//            session's partitions that have records, an error, or a high watermark or log start
+//            other than the one last sent (FetchSession.scala, CachedPartition.
+//            maybeUpdateResponseData). An unknown session is FETCH_SESSION_ID_NOT_FOUND (a restarted
+//            broker has none), a wrong epoch INVALID_FETCH_SESSION_EPOCH. The cache has
+//            max.incremental.fetch.session.cache.slots slots; consumers' sessions are not
+//            privileged (only followers' are, KIP-227), so a consumer's is evicted first. Kafka
+//            keeps one cache for both kinds; here each kind has its own of that size (the
+//            followers' is the ReplicaManager's), so followers never lose a slot to consumers.
 //   long poll  a fetch with fewer than fetch.min.bytes available waits up to fetch.max.wait.ms;
 //            any high watermark advance on one of its partitions answers it (DelayedFetch.tryComplete).
 //
@@ -17,6 +29,10 @@
 //            cached segment answers at once; otherwise the fetch is parked (DelayedRemoteFetch)
 //            until the object arrives or fetch.max.wait.ms passes (then it is answered empty and
 //            the consumer asks again).
+//   disk     a fetch about to read a closed segment the page cache evicted (a parked fetch woken,
+//            or a session partition the request did not name, so local-reads.ts did not check it)
+//            waits for the disk read like a fresh fetch: it is handed to the disk reads with its
+//            session context riding along (`resumes`), and answered in that context when read.
 //
 // One timer for all parked fetches: it is armed for the earliest deadline of a fetch still parked
 // (fetch.max.wait.ms after it parked), and, when it fires, answers every fetch whose deadline has
@@ -24,13 +40,17 @@
 // its entry in the deadline queue, dropped when reached (or when such entries outnumber the live
 // ones): no timer is set and cancelled per fetch.
 //
+// Shaped for speed (a consumer fetch and its answer are 40% of a busy cluster's events): a
+// partition with nothing new is passed over without building anything; each partition is looked
+// up once per answer; the wake-up index keeps, beside each parked fetch, its session partition for
+// that key, so a high watermark advance checks a fetch without searching it.
+//
 // Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
 // walks all parked fetches on a high watermark advance (they are indexed by partition).
 
 import type { Effects, Message } from '../sim/process';
 import {
   EARLIEST_TIMESTAMP,
-  type ConsumerFetchPartition,
   type ConsumerFetchPartitionResponse,
   type ConsumerFetchRequest,
   type ConsumerFetchResponse,
@@ -38,8 +58,9 @@ import {
   type ListOffsetsResponse,
 } from './group-protocol';
 import type { MetadataImage } from '../controller/image';
+import { cachedPartition, FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchSession } from './fetch-session';
 import type { PartitionLog } from './partition-log';
-import { DATA_HEADER_BYTES, type ErrorCode, type LogBatch } from './protocol';
+import { DATA_HEADER_BYTES, type ErrorCode, type ForgottenPartition, type LogBatch } from './protocol';
 import type { ReplicaManager } from './replica-manager';
 import type { RemoteLogManager } from './remote-log-manager';
 
@@ -48,19 +69,69 @@ const TIMER_PARK = 'cf:park';
 export const PARKED_CONSUMER_FETCHES_MAX = 10_000;
 /** Bytes a partition's entry adds to a fetch response, besides its batches. */
 const PARTITION_RESPONSE_BYTES = 32;
+/** A partition's wake-up list is compacted (dead watches dropped) when it grows past twice its live entries plus this. */
+const INDEX_SLACK_ENTRIES = 16;
 
 const NO_BATCHES: readonly LogBatch[] = [];
+const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
+const NO_PARTITIONS: readonly ConsumerFetchPartitionResponse[] = [];
 
-function failure(part: ConsumerFetchPartition, error: ErrorCode, highWatermark: number, logStartOffset: number, leaderEpoch: number): ConsumerFetchPartitionResponse {
-  return { topic: part.topic, partition: part.partition, error, highWatermark, logStartOffset, leaderEpoch, batches: NO_BATCHES };
+function failure(cached: CachedPartition, error: ErrorCode, leaderEpoch: number, highWatermark = -1, logStartOffset = -1): ConsumerFetchPartitionResponse {
+  return { topic: cached.part.topic, partition: cached.part.partition, error, highWatermark, logStartOffset, leaderEpoch, batches: NO_BATCHES };
 }
 
-interface ParkedConsumerFetch {
-  readonly id: number;
+/** A consumer fetch taken in (its session context made): being answered, parked, or riding a disk read. */
+interface ConsumerFetch {
   readonly from: string;
   readonly request: ConsumerFetchRequest;
+  /** What it answers: a FULL fetch's own partitions, or every partition of an INCREMENTAL fetch's session, in session order. */
+  readonly partitions: readonly CachedPartition[];
+  /** An INCREMENTAL fetch's session (its answer names it); null for a FULL one. */
+  readonly session: FetchSession | null;
+  /** A FULL fetch that asked for a session (epoch 0): it is opened when the fetch is answered. */
+  readonly createSession: boolean;
+  /** Who waits for it when it parks: its session's waiter, or (a FULL fetch) one made when it parks. */
+  waiter: Waiter | null;
   /** When fetch.max.wait.ms runs out for it. */
   readonly deadlineUs: number;
+  /** Answered, or handed to the disk reads: its entries left in the wake-up index and the deadline queue are dead. */
+  done: boolean;
+}
+
+/**
+ * Who waits on partitions' high watermarks: a consumer's session, registered once for as long as
+ * it holds each partition (its fetch, when one is parked, is `parked`), or a FULL fetch alone,
+ * registered when it parks. Parking a session's fetch is then one assignment, not an index entry
+ * per partition (a fetch is parked, woken by one partition and answered, some fifty times a second
+ * per consumer and broker).
+ */
+interface Waiter {
+  /** The session it stands for; null: one FULL fetch. */
+  readonly session: FetchSession | null;
+  parked: ConsumerFetch | null;
+  /** Its session closed or evicted, or its FULL fetch answered: its watches are dropped where next seen. */
+  dead: boolean;
+}
+
+/** A waiter's partition, in that partition's wake-up list (the CachedPartition's `resolved` points back to it). */
+interface PartitionWatch {
+  readonly waiter: Waiter;
+  readonly cached: CachedPartition;
+  /** Forgotten by its session (an INCREMENTAL fetch's forgotten list): dropped where next seen. */
+  forgotten: boolean;
+}
+
+interface WakeList {
+  readonly watches: PartitionWatch[];
+  /** Compact when `watches` reaches this length. */
+  compactAtLength: number;
+}
+
+/** What answering a fetch came to, in the handler's scratch (one answer at a time: none starts inside another). */
+const enum Outcome {
+  Answered,
+  /** A partition's read would touch a closed segment the page cache may not hold: ask the disk reads first. */
+  MayReadDisk,
 }
 
 export interface ConsumerFetchView {
@@ -69,25 +140,56 @@ export interface ConsumerFetchView {
   readonly bytesServed: number;
   /** Batches left out of an answer because they were above the high watermark (written, not yet committed). */
   readonly batchesHeldBack: number;
-  /** Entries in the wake-up index (partition, parked fetch): bounded by the parked fetches' partitions. */
+  /** Entries in the wake-up index (partition, parked fetch): bounded by the parked fetches' partitions, plus slack per partition. */
   readonly indexedEntries: number;
   /** Parked fetches that, woken, would read a segment evicted while they waited: they waited for the disk read. */
   readonly wokenToDisk: number;
+  /** Fresh INCREMENTAL fetches whose session held a partition (not named in the request) that read an evicted segment: they waited for the disk. */
+  readonly sessionPartitionsToDisk: number;
+  /** KIP-227: consumers' fetch sessions held (Kafka's NumIncrementalFetchSessions), and sessions evicted this life. */
+  readonly fetchSessions: number;
+  /** Kafka's NumIncrementalFetchPartitionsCached, for consumers' sessions. */
+  readonly fetchSessionPartitionsCached: number;
+  readonly fetchSessionEvictions: number;
+  /** Fetches refused for their session: FETCH_SESSION_ID_NOT_FOUND or INVALID_FETCH_SESSION_EPOCH. */
+  readonly sessionErrors: number;
+  /** FULL fetches that asked for a session and were answered without one (no slot free, none evictable). */
+  readonly sessionsNotCreated: number;
 }
 
 export class ConsumerFetchHandler {
-  private readonly parked = new Map<number, ParkedConsumerFetch>();
-  /** Partition key -> ids of parked fetches naming it (answered when its high watermark moves); ids of answered fetches linger until the next look. */
-  private readonly parkedByPartition = new Map<string, number[]>();
-  private nextParkId = 1;
-  /** Parked fetches by (deadline, id), from `deadlinesHead` on; entries of fetches answered early stay until reached or compacted. */
-  private deadlines: ParkedConsumerFetch[] = [];
+  /** Partition key -> the waiters on it (dead ones linger until the next look or compaction). */
+  private readonly watchers = new Map<string, WakeList>();
+  /** Session id -> its waiter; bounded: swept of closed and evicted sessions when twice the cache's sessions plus 16. */
+  private readonly sessionWaiters = new Map<number, Waiter>();
+  /** onHighWatermark's scratch: the fetches to wake (the first `toWakeCount`), gathered before any is answered (answering may register watches). */
+  private readonly toWake: (ConsumerFetch | null)[] = [];
+  private toWakeCount = 0;
+  private parkedCount = 0;
+  /** Parked fetches by deadline (then arrival), from `deadlinesHead` on; entries of fetches answered early stay until reached or compacted. */
+  private deadlines: ConsumerFetch[] = [];
   private deadlinesHead = 0;
   /** When the park timer is due, or null when it is not armed. */
   private parkTimerDueUs: number | null = null;
   private served = 0;
   private bytesServed = 0;
   private batchesHeldBack = 0;
+  private sessionErrors = 0;
+  private sessionsNotCreated = 0;
+  private sessionPartitionsToDisk = 0;
+  /** KIP-227: this life's consumer fetch sessions (memory only: a restarted broker has none). Created at first use, with its Prng. */
+  private sessionCache: FetchSessionCache | null = null;
+
+  /**
+   * answer()'s scratch: the partitions included and their cached entries (the first
+   * `includedCount` of each; the arrays are never truncated, as setting an array's length costs a
+   * runtime call and may give up its backing store), the bytes of records, any error.
+   */
+  private readonly included: ConsumerFetchPartitionResponse[] = [];
+  private readonly includedCached: CachedPartition[] = [];
+  private includedCount = 0;
+  private answerBytes = 0;
+  private answerHasError = false;
 
   /**
    * Set by the broker: hands a request to the disk reads (local-reads.ts) if it reads a segment the
@@ -101,35 +203,141 @@ export class ConsumerFetchHandler {
     private readonly replicas: ReplicaManager,
     private readonly image: MetadataImage,
     private readonly remote: RemoteLogManager | null = null,
+    /** max.incremental.fetch.session.cache.slots. */
+    private readonly sessionCacheSlots: number = FETCH_SESSION_CACHE_SLOTS_DEFAULT,
   ) {}
 
   handleFetch(from: string, request: ConsumerFetchRequest, fx: Effects<Message>): void {
-    const answer = this.answer(request, fx);
-    if (answer.bytes >= request.minBytes || answer.hasError || request.maxWaitUs === 0 || this.parked.size >= PARKED_CONSUMER_FETCHES_MAX) {
-      this.respond(from, request, answer.partitions, answer.bytes, fx);
+    if (request.resumes !== undefined) return this.resume(request.resumes as ConsumerFetch, fx);
+    const fetch = this.takeIn(from, request, fx);
+    if (fetch === null) return;
+    // A FULL fetch's partitions were all checked for page cache misses before it came here (local-reads.ts);
+    // an INCREMENTAL one's request names only some of its session's partitions.
+    if (this.answer(fetch, fx, fetch.session !== null) === Outcome.MayReadDisk) {
+      if (this.toDisk(fetch, fx)) {
+        this.sessionPartitionsToDisk++;
+        return;
+      }
+      this.answer(fetch, fx, false);
+    }
+    if (this.answerBytes >= request.minBytes || this.answerHasError || request.maxWaitUs === 0 || this.parkedCount >= PARKED_CONSUMER_FETCHES_MAX || fetch.partitions.length === 0) {
+      this.respond(fetch, fx);
       return;
     }
-    const id = this.nextParkId++;
-    const parked: ParkedConsumerFetch = { id, from, request, deadlineUs: fx.nowUs + request.maxWaitUs };
-    this.parked.set(id, parked);
-    for (const part of request.partitions) {
-      const ids = this.parkedByPartition.get(part.key);
-      if (ids === undefined) this.parkedByPartition.set(part.key, [id]);
-      else ids.push(id);
+    this.park(fetch, fx);
+  }
+
+  /** This life's session cache: session ids come from a stream forked for this life, as the followers' cache's do. */
+  private sessions(fx: Effects<Message>): FetchSessionCache {
+    this.sessionCache ??= new FetchSessionCache(this.sessionCacheSlots, fx.prng.fork(`consumer-fetch-sessions@${fx.nowUs}`));
+    return this.sessionCache;
+  }
+
+  /** Kafka's FetchManager.newContext for a consumer's fetch: its partitions to answer, or a session error answered at once. */
+  private takeIn(from: string, request: ConsumerFetchRequest, fx: Effects<Message>): ConsumerFetch | null {
+    const sessionId = request.sessionId ?? INVALID_SESSION_ID;
+    const sessionEpoch = request.sessionEpoch ?? FINAL_EPOCH;
+    const deadlineUs = fx.nowUs + request.maxWaitUs;
+    if (sessionId === INVALID_SESSION_ID && sessionEpoch === FINAL_EPOCH) {
+      // Kafka's SessionlessFetchContext: a FULL fetch that wants no session (the cache is not even consulted).
+      return { from, request, partitions: request.partitions.map(cachedPartition), session: null, createSession: false, waiter: null, deadlineUs, done: false };
     }
-    this.enqueueDeadline(parked);
-    if (this.parkTimerDueUs === null || parked.deadlineUs < this.parkTimerDueUs) {
-      this.parkTimerDueUs = parked.deadlineUs;
-      fx.setTimer(TIMER_PARK, request.maxWaitUs);
+    const named = sessionId === INVALID_SESSION_ID ? undefined : this.sessionWaiters.get(sessionId);
+    if (named !== undefined) {
+      // What newContext is about to do to the session, seen first: a FULL fetch closes it; an INCREMENTAL one in its epoch forgets partitions.
+      if (sessionEpoch === INITIAL_EPOCH || sessionEpoch === FINAL_EPOCH) this.retire(named);
+      else if (named.session!.epoch === sessionEpoch) this.forget(named.session!, request.forgotten ?? NO_FORGOTTEN);
+    }
+    const context = this.sessions(fx).newContext(sessionId, sessionEpoch, request.partitions, request.forgotten ?? NO_FORGOTTEN, fx.nowUs);
+    switch (context.kind) {
+      case 'error': {
+        // Kafka's SessionErrorContext: no partition; the consumer starts a new session.
+        this.sessionErrors++;
+        this.served++;
+        const response: ConsumerFetchResponse = { type: 'FetchResponse', bytes: DATA_HEADER_BYTES, correlationId: request.correlationId, error: context.error, sessionId: INVALID_SESSION_ID, partitions: NO_PARTITIONS };
+        fx.send(from, response);
+        return null;
+      }
+      case 'full':
+        if (named !== undefined) this.retire(named); // an INCREMENTAL fetch that emptied its session closed it
+        return { from, request, partitions: context.partitions, session: null, createSession: context.createSession, waiter: null, deadlineUs, done: false };
+      case 'incremental': {
+        const session = context.session;
+        const waiter = named ?? this.openWaiter(session);
+        // Partitions the request added to the session join its watches (the others keep theirs: update keeps their entries).
+        for (const part of request.partitions) {
+          const cached = session.get(part.key)!;
+          if (cached.resolved === null) this.watch(waiter, cached);
+        }
+        return { from, request, partitions: session.partitions, session, createSession: false, waiter, deadlineUs, done: false };
+      }
     }
   }
 
-  /** Into the deadline queue, after every entry due at or before it (ids grow, so ties keep arrival order). */
-  private enqueueDeadline(parked: ParkedConsumerFetch): void {
+  /** A session's waiter, watching each of its partitions. */
+  private openWaiter(session: FetchSession): Waiter {
+    const waiter: Waiter = { session, parked: null, dead: false };
+    this.sessionWaiters.set(session.id, waiter);
+    for (const cached of session.partitions) this.watch(waiter, cached);
+    if (this.sessionWaiters.size > 2 * (this.sessionCache?.size ?? 0) + 16) this.sweepWaiters();
+    return waiter;
+  }
+
+  /** Into the partition's wake-up list; the cached partition points back to its watch (so forgetting it finds it). */
+  private watch(waiter: Waiter, cached: CachedPartition): void {
+    const key = cached.part.key;
+    let list = this.watchers.get(key);
+    if (list === undefined) this.watchers.set(key, (list = { watches: [], compactAtLength: INDEX_SLACK_ENTRIES }));
+    if (list.watches.length >= list.compactAtLength) compactWakeList(list);
+    const watch: PartitionWatch = { waiter, cached, forgotten: false };
+    cached.resolved = watch;
+    list.watches.push(watch);
+  }
+
+  private forget(session: FetchSession, forgotten: readonly ForgottenPartition[]): void {
+    for (const gone of forgotten) {
+      const watch = session.get(gone.key)?.resolved as PartitionWatch | null | undefined;
+      if (watch !== null && watch !== undefined) watch.forgotten = true;
+    }
+  }
+
+  /** A session closed: its watches die. A fetch of it still parked keeps its deadline (it is answered then). */
+  private retire(waiter: Waiter): void {
+    waiter.dead = true;
+    if (waiter.session !== null && this.sessionWaiters.get(waiter.session.id) === waiter) this.sessionWaiters.delete(waiter.session.id);
+  }
+
+  /** Waiters of sessions the cache no longer has (evicted, or closed unseen), with no fetch parked, are retired. */
+  private sweepWaiters(): void {
+    const cache = this.sessionCache;
+    if (cache === null) return;
+    for (const waiter of [...this.sessionWaiters.values()]) {
+      if (waiter.parked === null && cache.get(waiter.session!.id) !== waiter.session) this.retire(waiter);
+    }
+  }
+
+  private park(fetch: ConsumerFetch, fx: Effects<Message>): void {
+    this.parkedCount++;
+    if (fetch.waiter === null) {
+      const waiter: Waiter = { session: null, parked: fetch, dead: false };
+      fetch.waiter = waiter;
+      for (const cached of fetch.partitions) this.watch(waiter, cached);
+    } else {
+      fetch.waiter.parked = fetch;
+    }
+    this.enqueueDeadline(fetch);
+    if (this.parkTimerDueUs === null || fetch.deadlineUs < this.parkTimerDueUs) {
+      this.parkTimerDueUs = fetch.deadlineUs;
+      fx.setTimer(TIMER_PARK, fetch.deadlineUs - fx.nowUs);
+    }
+  }
+
+  /** Into the deadline queue, after every entry due at or before it (so ties keep arrival order). */
+  private enqueueDeadline(fetch: ConsumerFetch): void {
     const queue = this.deadlines;
-    if (queue.length - this.deadlinesHead > 2 * this.parked.size + 64) {
+    if (queue.length - this.deadlinesHead > 2 * this.parkedCount + 64) {
       // Mostly fetches answered early: keep the live ones (the bound: twice the parked fetches, plus 64).
-      this.deadlines = queue.slice(this.deadlinesHead).filter((entry) => this.parked.get(entry.id) === entry);
+      this.deadlines = queue.slice(this.deadlinesHead).filter((entry) => !entry.done);
       this.deadlinesHead = 0;
     }
     const live = this.deadlines;
@@ -137,47 +345,63 @@ export class ConsumerFetchHandler {
     let high = live.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (live[middle]!.deadlineUs <= parked.deadlineUs) low = middle + 1;
+      if (live[middle]!.deadlineUs <= fetch.deadlineUs) low = middle + 1;
       else high = middle;
     }
-    if (low === live.length) live.push(parked);
-    else live.splice(low, 0, parked);
+    if (low === live.length) live.push(fetch);
+    else live.splice(low, 0, fetch);
+  }
+
+  /** A parked fetch leaves the parked set (answered, expired, or gone to the disk reads). */
+  private unpark(fetch: ConsumerFetch): void {
+    fetch.done = true;
+    this.parkedCount--;
+    const waiter = fetch.waiter!;
+    if (waiter.parked === fetch) waiter.parked = null;
+    if (waiter.session === null) waiter.dead = true;
   }
 
   /**
    * The high watermark of a led partition moved: parked fetches on it are answered if they now
-   * have fetch.min.bytes. Cheap first: a fetch whose offset on this partition is still at the high
-   * watermark gained nothing. The index is cleaned lazily: ids of fetches already answered are dropped here.
+   * have fetch.min.bytes. Cheap first: a fetch whose offset on this partition is still at or above
+   * the high watermark gained nothing. Entries of fetches already answered are dropped here.
    */
   onHighWatermark(key: string, highWatermark: number, fx: Effects<Message>): void {
-    const ids = this.parkedByPartition.get(key);
-    if (ids === undefined) return;
+    const list = this.watchers.get(key);
+    if (list === undefined) return;
+    const watches = list.watches;
+    const toWake = this.toWake;
     let kept = 0;
-    for (const id of ids) {
-      const parked = this.parked.get(id);
-      if (parked === undefined) continue;
-      let part: ConsumerFetchPartition | undefined;
-      for (const candidate of parked.request.partitions) {
-        if (candidate.key === key) {
-          part = candidate;
-          break;
-        }
-      }
-      if (part === undefined || part.fetchOffset >= highWatermark) {
-        ids[kept++] = id;
-        continue;
-      }
-      if (this.toDisk(parked, fx)) continue; // out of the index: it is no longer parked (its deadline entry is dropped when reached)
-      const answer = this.answer(parked.request, fx);
-      if (answer.bytes < parked.request.minBytes && !answer.hasError) {
-        ids[kept++] = id;
-        continue;
-      }
-      this.parked.delete(id);
-      this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
+    for (let index = 0; index < watches.length; index++) {
+      const watch = watches[index]!;
+      const waiter = watch.waiter;
+      if (waiter.dead || watch.forgotten) continue;
+      watches[kept++] = watch;
+      if (waiter.parked !== null && watch.cached.part.fetchOffset < highWatermark) toWake[this.toWakeCount++] = waiter.parked;
     }
-    if (kept === 0) this.parkedByPartition.delete(key);
-    else ids.length = kept;
+    if (kept !== watches.length) watches.length = kept;
+    const count = this.toWakeCount;
+    this.toWakeCount = 0;
+    for (let index = 0; index < count; index++) {
+      const fetch = toWake[index]!;
+      toWake[index] = null;
+      if (!fetch.done) this.wake(fetch, fx);
+    }
+  }
+
+  /** A parked fetch that may have records now: answered if it has fetch.min.bytes or an error, or sent to the disk reads. */
+  private wake(fetch: ConsumerFetch, fx: Effects<Message>): void {
+    if (this.answer(fetch, fx, true) === Outcome.MayReadDisk) {
+      if (this.toDisk(fetch, fx)) {
+        this.unpark(fetch);
+        this.wokenToDisk++;
+        return;
+      }
+      this.answer(fetch, fx, false); // nothing to read from the disk after all
+    }
+    if (this.answerBytes < fetch.request.minBytes && !this.answerHasError) return;
+    this.unpark(fetch);
+    this.respond(fetch, fx);
   }
 
   handleTimer(key: string, fx: Effects<Message>): boolean {
@@ -185,18 +409,18 @@ export class ConsumerFetchHandler {
     this.parkTimerDueUs = null;
     // Every fetch whose fetch.max.wait.ms is over, in deadline order; then the timer for the next one still parked.
     while (this.deadlinesHead < this.deadlines.length) {
-      const parked = this.deadlines[this.deadlinesHead]!;
-      if (this.parked.get(parked.id) !== parked) {
+      const fetch = this.deadlines[this.deadlinesHead]!;
+      if (fetch.done) {
         this.deadlinesHead++; // answered early
         continue;
       }
-      if (parked.deadlineUs > fx.nowUs) {
-        this.parkTimerDueUs = parked.deadlineUs;
-        fx.setTimer(TIMER_PARK, parked.deadlineUs - fx.nowUs);
+      if (fetch.deadlineUs > fx.nowUs) {
+        this.parkTimerDueUs = fetch.deadlineUs;
+        fx.setTimer(TIMER_PARK, fetch.deadlineUs - fx.nowUs);
         break;
       }
       this.deadlinesHead++;
-      this.expire(parked, fx);
+      this.expire(fetch, fx);
     }
     if (this.deadlinesHead === this.deadlines.length) {
       this.deadlines.length = 0;
@@ -206,42 +430,53 @@ export class ConsumerFetchHandler {
   }
 
   /** A parked fetch's fetch.max.wait.ms is over: answered with what it has (or sent to the disk reads). */
-  private expire(parked: ParkedConsumerFetch, fx: Effects<Message>): void {
-    this.parked.delete(parked.id);
-    // Out of the index too: a partition whose high watermark never moves would otherwise keep its id forever.
-    for (const part of parked.request.partitions) {
-      const ids = this.parkedByPartition.get(part.key);
-      if (ids === undefined) continue;
-      const at = ids.indexOf(parked.id);
-      if (at >= 0) ids.splice(at, 1);
-      if (ids.length === 0) this.parkedByPartition.delete(part.key);
+  private expire(fetch: ConsumerFetch, fx: Effects<Message>): void {
+    this.unpark(fetch);
+    // A FULL fetch's watches leave the index now: a partition whose high watermark never moves would keep them until compaction.
+    if (fetch.session === null) this.unwatch(fetch.waiter!, fetch.partitions);
+    if (this.answer(fetch, fx, true) === Outcome.MayReadDisk) {
+      if (this.toDisk(fetch, fx)) return;
+      this.answer(fetch, fx, false);
     }
-    if (this.toDisk(parked, fx)) return;
-    const answer = this.answer(parked.request, fx);
-    this.respond(parked.from, parked.request, answer.partitions, answer.bytes, fx);
+    this.respond(fetch, fx);
   }
 
   /**
-   * A parked fetch about to be answered whose read would touch a segment evicted while it waited
-   * (the page is not in memory: Kafka's read would block on the device, as a fresh fetch's does):
-   * it leaves the parked set and waits for the disk read like a fresh fetch, with what is left of
-   * its fetch.max.wait.ms, so once read it is answered if it has fetch.min.bytes or its wait is
-   * over, else parked again for the rest. Its body is then in the heap whatever the store: no
-   * synchronous load of an evicted segment (page-cache.ts bodyOf) can be reached from a wake.
+   * A fetch about to read a closed segment the page cache may have evicted (a parked fetch woken,
+   * or a session partition its request did not name): if the read would miss, it waits for the
+   * disk like a fresh fetch, with what is left of its fetch.max.wait.ms, so once read it is
+   * answered if it has fetch.min.bytes or its wait is over, else parked again for the rest (see
+   * resume). Its body is then in the heap whatever the store: no synchronous load of an evicted
+   * segment (page-cache.ts bodyOf) can be reached from here. The request handed over names every
+   * partition to answer (local-reads.ts checks those) and carries the fetch as `resumes`.
    */
-  private toDisk(parked: ParkedConsumerFetch, fx: Effects<Message>): boolean {
+  private toDisk(fetch: ConsumerFetch, fx: Effects<Message>): boolean {
     if (this.awaitDisk === null) return false;
-    // Only a partition the answer reads from the local log can touch a segment (Kafka's LocalLog.read).
-    const readsLocal = parked.request.partitions.some((part) => {
-      const leader = this.replicas.leaderRead(part.key);
-      return leader !== null && part.fetchOffset < leader.highWatermark && part.fetchOffset >= leader.log.localLogStartOffset;
-    });
-    if (!readsLocal) return false;
-    const request: ConsumerFetchRequest = { ...parked.request, maxWaitUs: Math.max(0, parked.deadlineUs - fx.nowUs) };
-    if (!this.awaitDisk(parked.from, request, fx)) return false;
-    this.parked.delete(parked.id);
-    this.wokenToDisk++;
-    return true;
+    const partitions = fetch.partitions.map((cached) => cached.part);
+    const request: ConsumerFetchRequest = { ...fetch.request, partitions, maxWaitUs: Math.max(0, fetch.deadlineUs - fx.nowUs), resumes: fetch };
+    return this.awaitDisk(fetch.from, request, fx);
+  }
+
+  private unwatch(waiter: Waiter, partitions: readonly CachedPartition[]): void {
+    for (const cached of partitions) {
+      const list = this.watchers.get(cached.part.key);
+      if (list === undefined) continue;
+      const at = list.watches.findIndex((watch) => watch.waiter === waiter);
+      if (at >= 0) list.watches.splice(at, 1);
+    }
+  }
+
+  /** A fetch back from its disk read: answered in its own session context, or parked again for the rest of its wait. */
+  private resume(waited: ConsumerFetch, fx: Effects<Message>): void {
+    // A FULL fetch's waiter died when it left for the disk: a new one if it parks again.
+    const fetch: ConsumerFetch = { ...waited, waiter: waited.session === null ? null : waited.waiter, done: false };
+    // The segments it reads are held in the page cache while it is handled: no disk read is left to wait for.
+    this.answer(fetch, fx, false);
+    if (this.answerBytes >= fetch.request.minBytes || this.answerHasError || fx.nowUs >= fetch.deadlineUs || this.parkedCount >= PARKED_CONSUMER_FETCHES_MAX) {
+      this.respond(fetch, fx);
+      return;
+    }
+    this.park(fetch, fx);
   }
 
   handleListOffsets(from: string, request: ListOffsetsRequest, fx: Effects<Message>): void {
@@ -262,80 +497,131 @@ export class ConsumerFetchHandler {
 
   view(): ConsumerFetchView {
     let indexedEntries = 0;
-    for (const ids of this.parkedByPartition.values()) indexedEntries += ids.length;
-    return { fetchesServed: this.served, fetchesParked: this.parked.size, bytesServed: this.bytesServed, batchesHeldBack: this.batchesHeldBack, indexedEntries, wokenToDisk: this.wokenToDisk };
-  }
-
-  private answer(request: ConsumerFetchRequest, fx: Effects<Message>): { partitions: ConsumerFetchPartitionResponse[]; bytes: number; hasError: boolean } {
-    const partitions: ConsumerFetchPartitionResponse[] = [];
-    let bytes = 0;
-    let hasError = false;
-    for (const part of request.partitions) {
-      if (this.nothingNew(part)) continue; // the common case, answered without building an empty entry
-      const response = this.answerPartition(part, request.partitionMaxBytes, fx);
-      if (response.error !== 'NONE') hasError = true;
-      else if (response.batches.length === 0) continue; // nothing new: left out, as Kafka's fetch sessions do (KIP-227)
-      for (const batch of response.batches) bytes += batch.bytes;
-      partitions.push(response);
-    }
-    return { partitions, bytes, hasError };
+    for (const list of this.watchers.values()) indexedEntries += list.watches.length;
+    const sessions = this.sessionCache?.view();
+    return {
+      fetchesServed: this.served,
+      fetchesParked: this.parkedCount,
+      bytesServed: this.bytesServed,
+      batchesHeldBack: this.batchesHeldBack,
+      indexedEntries,
+      wokenToDisk: this.wokenToDisk,
+      sessionPartitionsToDisk: this.sessionPartitionsToDisk,
+      fetchSessions: sessions?.sessions ?? 0,
+      fetchSessionPartitionsCached: sessions?.partitionsCached ?? 0,
+      fetchSessionEvictions: sessions?.evictions ?? 0,
+      sessionErrors: this.sessionErrors,
+      sessionsNotCreated: this.sessionsNotCreated,
+    };
   }
 
   /**
-   * True when answerPartition would answer this partition without an error and without batches, so
-   * the answer leaves it out: this broker leads it in the consumer's leader epoch and the consumer
-   * is at the high watermark, in the local log.
+   * Answers each partition of the fetch into the scratch (`included`, `answerBytes`,
+   * `answerHasError`): a FULL fetch's every partition, an INCREMENTAL one's only those with news.
+   * With `checkDisk`, stops at the first partition whose read may touch a closed segment (the
+   * caller asks the disk reads, then answers again without the check if nothing was missed).
    */
-  private nothingNew(part: ConsumerFetchPartition): boolean {
-    const leader = this.replicas.leaderRead(part.key);
-    if (leader === null || part.fetchOffset !== leader.highWatermark || part.currentLeaderEpoch > leader.leaderEpoch) return false;
-    if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) return false;
-    const log = leader.log;
-    return part.fetchOffset >= log.logStartOffset && !(part.fetchOffset < log.localLogStartOffset && this.remote !== null);
+  private answer(fetch: ConsumerFetch, fx: Effects<Message>, checkDisk: boolean): Outcome {
+    this.includedCount = 0;
+    this.answerBytes = 0;
+    this.answerHasError = false;
+    const full = fetch.session === null;
+    const maxBytes = fetch.request.partitionMaxBytes;
+    for (const cached of fetch.partitions) {
+      const part = cached.part;
+      const leader = this.replicas.leaderRead(part.key);
+      let response: ConsumerFetchPartitionResponse;
+      if (leader === null) {
+        response = failure(cached, this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER', -1);
+      } else if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) {
+        response = failure(cached, 'FENCED_LEADER_EPOCH', leader.leaderEpoch);
+      } else if (part.currentLeaderEpoch > leader.leaderEpoch) {
+        response = failure(cached, 'UNKNOWN_LEADER_EPOCH', leader.leaderEpoch);
+      } else {
+        const log = leader.log;
+        const highWatermark = leader.highWatermark;
+        const logStartOffset = log.logStartOffset;
+        // Kafka's LocalLog.read: out of range below the log start or past the log end; from the high
+        // watermark up to the log end it reads nothing (emptyFetchDataInfo), and the fetch waits.
+        if (part.fetchOffset < logStartOffset || part.fetchOffset > log.endOffset) {
+          response = failure(cached, 'OFFSET_OUT_OF_RANGE', leader.leaderEpoch, highWatermark, logStartOffset);
+        } else {
+          let batches = NO_BATCHES;
+          if (part.fetchOffset < log.localLogStartOffset && this.remote !== null) {
+            // KIP-405: only in the object store. Null: being fetched; the fetch parks (nothing to answer yet).
+            batches = this.remote.read(part.key, log, part.fetchOffset, maxBytes, fx) ?? NO_BATCHES;
+          } else if (part.fetchOffset < highWatermark) {
+            if (checkDisk && this.awaitDisk !== null && log.segmentsReadFrom(part.fetchOffset, maxBytes) !== null) return Outcome.MayReadDisk;
+            batches = this.readCommitted(log, part.fetchOffset, maxBytes, highWatermark);
+          }
+          // CachedPartition.maybeUpdateResponseData: an incremental answer leaves out a partition with nothing new.
+          if (!full && batches.length === 0 && highWatermark === cached.highWatermark && logStartOffset === cached.logStartOffset) continue;
+          response = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
+          for (const batch of batches) this.answerBytes += batch.bytes;
+        }
+      }
+      if (response.error !== 'NONE') this.answerHasError = true;
+      this.included[this.includedCount] = response;
+      this.includedCached[this.includedCount++] = cached;
+    }
+    return Outcome.Answered;
   }
 
-  private answerPartition(part: ConsumerFetchPartition, maxBytes: number, fx: Effects<Message>): ConsumerFetchPartitionResponse {
-    const leader = this.replicas.leaderRead(part.key);
-    if (leader === null) return failure(part, this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER', -1, -1, -1);
-    if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) return failure(part, 'FENCED_LEADER_EPOCH', -1, -1, leader.leaderEpoch);
-    if (part.currentLeaderEpoch > leader.leaderEpoch) return failure(part, 'UNKNOWN_LEADER_EPOCH', -1, -1, leader.leaderEpoch);
-    const log = leader.log;
-    const highWatermark = leader.highWatermark;
-    // Kafka's LocalLog.read: out of range below the log start or past the log end; from the high
-    // watermark up to the log end it reads nothing (emptyFetchDataInfo), and the fetch waits.
-    if (part.fetchOffset < log.logStartOffset || part.fetchOffset > log.endOffset) {
-      return failure(part, 'OFFSET_OUT_OF_RANGE', highWatermark, log.logStartOffset, leader.leaderEpoch);
-    }
-    let batches = NO_BATCHES;
-    if (part.fetchOffset < log.localLogStartOffset && this.remote !== null) {
-      // KIP-405: only in the object store. Null: being fetched; the fetch parks (nothing to answer yet).
-      batches = this.remote.read(part.key, log, part.fetchOffset, maxBytes, fx) ?? NO_BATCHES;
-    } else if (part.fetchOffset < highWatermark) {
-      const read = this.readFrom(log, part.fetchOffset, maxBytes);
-      // Only batches wholly below the high watermark (a batch is committed as a whole).
-      let keep = read.length;
-      while (keep > 0 && read[keep - 1]!.baseOffset + read[keep - 1]!.records > highWatermark) keep--;
-      if (keep < read.length) this.batchesHeldBack += read.length - keep;
-      batches = keep === read.length ? read : read.slice(0, keep);
-    }
-    return { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset: log.logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
-  }
-
-  /** Reads from the batch holding `offset` (a committed offset may fall inside a batch). */
-  private readFrom(log: PartitionLog, offset: number, maxBytes: number): LogBatch[] {
+  /** The batches from the one holding `offset` (a committed offset may fall inside a batch), only those wholly below the high watermark (a batch is committed as a whole). */
+  private readCommitted(log: PartitionLog, offset: number, maxBytes: number, highWatermark: number): readonly LogBatch[] {
     const holding = log.batchAt(offset);
-    return log.read(holding === undefined ? offset : holding.baseOffset, maxBytes);
+    const read = log.read(holding === undefined ? offset : holding.baseOffset, maxBytes);
+    let keep = read.length;
+    while (keep > 0 && read[keep - 1]!.baseOffset + read[keep - 1]!.records > highWatermark) keep--;
+    if (keep === read.length) return read;
+    this.batchesHeldBack += read.length - keep;
+    return read.slice(0, keep);
   }
 
-  private respond(to: string, request: ConsumerFetchRequest, partitions: ConsumerFetchPartitionResponse[], bytes: number, fx: Effects<Message>): void {
+  /**
+   * Sends the answer in the scratch, and records it as sent: each included partition's high
+   * watermark and log start in its session (an error as -1, so the partition is sent again once
+   * it clears), and a FULL fetch that asked for a session opens it (Kafka's FullFetchContext.
+   * updateAndGenerateResponseData; consumers' sessions are not privileged).
+   */
+  private respond(fetch: ConsumerFetch, fx: Effects<Message>): void {
+    const included = this.included;
+    const count = this.includedCount;
+    for (let index = 0; index < count; index++) {
+      const response = included[index]!;
+      const cached = this.includedCached[index]!;
+      cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
+      cached.logStartOffset = response.logStartOffset;
+    }
+    let sessionId = INVALID_SESSION_ID;
+    if (fetch.session !== null) sessionId = fetch.session.id;
+    else if (fetch.createSession) {
+      sessionId = this.sessions(fx).maybeCreateSession(fx.nowUs, false, fetch.partitions as CachedPartition[]);
+      if (sessionId !== INVALID_SESSION_ID) this.openWaiter(this.sessionCache!.get(sessionId)!);
+      else this.sessionsNotCreated++;
+    }
     this.served++;
-    this.bytesServed += bytes;
+    this.bytesServed += this.answerBytes;
     const response: ConsumerFetchResponse = {
       type: 'FetchResponse',
-      bytes: DATA_HEADER_BYTES + partitions.length * PARTITION_RESPONSE_BYTES + bytes,
-      correlationId: request.correlationId,
-      partitions,
+      bytes: DATA_HEADER_BYTES + count * PARTITION_RESPONSE_BYTES + this.answerBytes,
+      correlationId: fetch.request.correlationId,
+      error: 'NONE',
+      sessionId,
+      partitions: count === 0 ? NO_PARTITIONS : included.slice(0, count),
     };
-    fx.send(to, response);
+    fx.send(fetch.from, response);
   }
+}
+
+/** Drops the dead watches from a wake-up list, and sets when to compact it next (twice its live entries, plus slack). */
+function compactWakeList(list: WakeList): void {
+  const watches = list.watches;
+  let kept = 0;
+  for (let index = 0; index < watches.length; index++) {
+    const watch = watches[index]!;
+    if (!watch.waiter.dead && !watch.forgotten) watches[kept++] = watch;
+  }
+  watches.length = kept;
+  list.compactAtLength = 2 * kept + INDEX_SLACK_ENTRIES;
 }

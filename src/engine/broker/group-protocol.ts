@@ -8,7 +8,7 @@
 
 import type { Message } from '../sim/process';
 import type { TimeUs } from '../sim/time';
-import type { ErrorCode, InternalRecord, LogBatch } from './protocol';
+import type { ErrorCode, FetchPartitionRequest, ForgottenPartition, InternalRecord, LogBatch } from './protocol';
 
 /** The internal topic that holds committed offsets and group metadata (Kafka's GROUP_METADATA_TOPIC_NAME). */
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -30,15 +30,14 @@ export const LATEST_TIMESTAMP = -1;
 
 // ---- Fetch (consumer) and ListOffsets ------------------------------------------------------------
 
-export interface ConsumerFetchPartition {
-  readonly topic: string;
-  readonly partition: number;
-  /** "topic-partition", computed once by the consumer. */
-  readonly key: string;
-  readonly fetchOffset: number;
-  /** The leader epoch the consumer believes current (KIP-320 fencing); -1: unknown. */
-  readonly currentLeaderEpoch: number;
-}
+/**
+ * One partition of a consumer's Fetch: the same entry as a follower's (protocol.ts), so both kinds
+ * of fetch session share fetch-session.ts. `key` is "topic-partition", computed once by the
+ * consumer; `currentLeaderEpoch` the leader epoch it believes current (KIP-320 fencing, -1:
+ * unknown); `lastFetchedEpoch` is always -1: Kafka's consumer sends none (AbstractFetch.
+ * prepareFetchRequests builds its FetchRequest.PartitionData with Optional.empty()).
+ */
+export type ConsumerFetchPartition = FetchPartitionRequest;
 
 export interface ConsumerFetchRequest extends Message {
   readonly type: 'Fetch';
@@ -49,7 +48,23 @@ export interface ConsumerFetchRequest extends Message {
   readonly minBytes: number;
   /** max.partition.fetch.bytes. */
   readonly partitionMaxBytes: number;
+  /**
+   * KIP-227 (fetch-session.ts, the consumer's FetchSessionHandler): the session this fetch belongs
+   * to (0: none) and its epoch (0: a FULL fetch that asks for a new session; -1: a FULL fetch that
+   * wants none; above 0: INCREMENTAL). Absent: a sessionless FULL fetch, as Fetch versions before 7.
+   */
+  readonly sessionId?: number;
+  readonly sessionEpoch?: number;
+  /** FULL: every partition fetched; INCREMENTAL: those added to the session or whose position or leader epoch changed. */
   readonly partitions: readonly ConsumerFetchPartition[];
+  /** INCREMENTAL: partitions the session is to drop (Kafka's forgotten_topics_data): revoked, or led elsewhere now. */
+  readonly forgotten?: readonly ForgottenPartition[];
+  /**
+   * Never sent by a consumer: a fetch this broker already took in (its session context made) that
+   * waits for a disk read (local-reads.ts) comes back through the handler with its context here,
+   * so it is answered in that context, not taken in twice (consumer-fetch.ts).
+   */
+  readonly resumes?: unknown;
 }
 
 export interface ConsumerFetchPartitionResponse {
@@ -66,6 +81,11 @@ export interface ConsumerFetchPartitionResponse {
 export interface ConsumerFetchResponse extends Message {
   readonly type: 'FetchResponse';
   readonly correlationId: number;
+  /** KIP-227: a session error (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH) answers no partition. */
+  readonly error: ErrorCode;
+  /** KIP-227: the session the fetch belongs to, or that its FULL fetch opened; 0: none. */
+  readonly sessionId: number;
+  /** FULL fetch: every partition; INCREMENTAL: those with records, an error, or a high watermark or log start the session had not sent. */
   readonly partitions: readonly ConsumerFetchPartitionResponse[];
 }
 

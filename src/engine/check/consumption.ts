@@ -52,6 +52,10 @@ export class ConsumptionChecker implements ConsumerLedger {
   private readonly reports: ConsumptionViolation[] = [];
   /** "consumer-1 (group billing)", built once per consumer and shared by every read it records. */
   private readonly labels = new Map<string, string>();
+  /** The last (consumer, topic) looked up and its partitions: a response's batches come from one consumer and topic in a row. */
+  private lastConsumer = '';
+  private lastTopic = '';
+  private lastPartitions: Map<number, ReaderState> | null = null;
   /** What is handed to the recorder per read, filled in place (it keeps fields, never the object). */
   private readonly readBatch = { topic: '', partition: 0, baseOffset: 0, records: 0, batchId: '' };
 
@@ -95,10 +99,14 @@ export class ConsumptionChecker implements ConsumerLedger {
   }
 
   private partitionsOf(consumer: string, topic: string): Map<number, ReaderState> {
+    if (this.lastPartitions !== null && consumer === this.lastConsumer && topic === this.lastTopic) return this.lastPartitions;
     let topics = this.readers.get(consumer);
     if (topics === undefined) this.readers.set(consumer, (topics = new Map()));
     let partitions = topics.get(topic);
     if (partitions === undefined) topics.set(topic, (partitions = new Map()));
+    this.lastConsumer = consumer;
+    this.lastTopic = topic;
+    this.lastPartitions = partitions;
     return partitions;
   }
 

@@ -17,7 +17,12 @@
 //   any      --stopUs, or closeNow (remove-consumer)--> left (auto-commit, then LeaveGroup)
 // A newly assigned partition's position comes from the group's committed offset (OffsetFetch),
 // else from auto.offset.reset (ListOffsets, earliest or latest). Fetches go to each partition's
-// leader, one in flight per broker, long-polled there.
+// leader, one in flight per broker, long-polled there, in a KIP-227 fetch session per broker (Kafka's
+// AbstractFetch keeps a FetchSessionHandler per node, fetch-session.ts): the first fetch is FULL,
+// the next ones INCREMENTAL, naming only the partitions whose position or leader epoch changed and
+// those no longer fetched there (revoked, or led elsewhere now); FETCH_SESSION_ID_NOT_FOUND (the
+// broker restarted, or evicted the session) starts over with a FULL fetch, as does a fetch that
+// timed out (FetchSessionHandler.handleError: the next one closes the session and opens another).
 //
 // Never: reads a clock or draws chance outside fx; lets the ledger (an observer) change what it does;
 // holds more than PARTITIONS_MAX partitions or one request of each kind per broker in flight.
@@ -49,6 +54,7 @@ import {
   type SyncGroupResponse,
 } from '../broker/group-protocol';
 import { LatencyHistogram, type LatencyView } from '../metrics/histogram';
+import { ConsumerFetchSessionHandler } from './fetch-session-client';
 import { isControlBatch } from '../broker/replica-manager';
 import type { Effects, Message, TimerHandle } from '../sim/process';
 import { US_PER_SECOND, formatSpan, type TimeUs } from '../sim/time';
@@ -108,7 +114,11 @@ export interface ConsumerSettings {
 
 /** An observer of what the consumer reads (the invariant checkers): it never steers. */
 export interface ConsumerLedger {
-  /** Records [fromOffset, batch end) of `batch`, fetched from the leader in `leaderEpoch` whose high watermark was `highWatermark`. */
+  /**
+   * Records [fromOffset, batch end) of `batch`, fetched from the leader in `leaderEpoch` whose high
+   * watermark was `highWatermark`. The event is the consumer's own, filled in place for each batch
+   * (one per record batch read: no allocation per batch): a ledger copies what it keeps.
+   */
   consumed(event: ConsumedEvent): void;
   /** The consumer's position of a partition was set anew (assigned, reset): what follows may repeat earlier offsets. */
   positioned(consumer: string, topic: string, partition: number, offset: number, why: string): void;
@@ -125,6 +135,9 @@ export interface ConsumedEvent {
   readonly leaderEpoch: number;
   readonly atUs: TimeUs;
 }
+
+/** The consumer's ConsumedEvent, refilled for each batch it hands the ledger. */
+type ConsumedScratch = { -readonly [field in keyof ConsumedEvent]: ConsumedEvent[field] };
 
 export type GroupPhase = 'unjoined' | 'joining' | 'syncing' | 'stable' | 'left';
 
@@ -194,6 +207,24 @@ interface FetchGroup {
   readonly broker: string;
   readonly owned: Owned[];
   readonly leaderEpochs: number[];
+  /** The entries of the fetch being built, refilled at each send (the session handler copies what it keeps). */
+  readonly next: ConsumerFetchPartition[];
+  readonly link: FetchLink;
+}
+
+/**
+ * What the consumer keeps per broker it fetches from, found once (a group holds its link, so a
+ * send or an answer costs no lookup by name): the fetch in flight there, its KIP-227 session
+ * (Kafka's AbstractFetch keeps a FetchSessionHandler per node), and its timeout timer.
+ */
+interface FetchLink {
+  readonly broker: string;
+  /** The in-flight kind of its fetch ("fetch:broker-2"), naming its timeout timer. */
+  readonly kind: string;
+  timer: TimerHandle | null;
+  /** The correlation id of the fetch in flight there, or -1. */
+  inFlightId: number;
+  readonly session: ConsumerFetchSessionHandler;
 }
 
 interface InFlight {
@@ -232,7 +263,8 @@ export class Consumer {
   private commitInFlight: InFlight | null = null;
   private offsetFetchInFlight: InFlight | null = null;
   private listOffsetsInFlight: InFlight | null = null;
-  private readonly fetchInFlight = new Map<string, InFlight>();
+  /** Per broker fetched from this life (bounded by the cluster's brokers). */
+  private readonly fetchLinks = new Map<string, FetchLink>();
   private readonly owned = new Map<number, Owned>();
   /**
    * The owned partitions that have a position and a known leader, grouped by leader in the order
@@ -242,8 +274,6 @@ export class Consumer {
   private fetchGroups: FetchGroup[] | null = null;
   /** True once every owned partition has a position (no offset lookup to do) until `ownedChanged()`. */
   private allPositioned = false;
-  /** Per broker, the in-flight kind of its fetch ("fetch:broker-2"), built once. */
-  private readonly fetchKinds = new Map<string, string>();
   /** Per request kind, its timeout timer's handle (`fx.timer`), asked for once. */
   private readonly timeoutTimers = new Map<string, TimerHandle>();
   /** Not before this time: the next FindCoordinator / JoinGroup / metadata / offset lookup after a failure. */
@@ -266,12 +296,14 @@ export class Consumer {
   private lastError: ConsumerErrorView | null = null;
   private assignedAtUs: TimeUs | null = null;
   private readonly latency = new LatencyHistogram();
+  private readonly consumedEvent: ConsumedScratch;
 
   constructor(
     private readonly settings: ConsumerSettings,
     private readonly ledger: ConsumerLedger,
   ) {
     validate(settings);
+    this.consumedEvent = { consumer: settings.id, groupId: settings.groupId, topic: settings.topic, partition: 0, fromOffset: 0, batch: null as unknown as LogBatch, highWatermark: 0, leaderEpoch: 0, atUs: 0 };
   }
 
   start(fx: Effects<Message>): void {
@@ -384,12 +416,17 @@ export class Consumer {
   }
 
   private send(to: string, kind: string, request: Message, timeoutUs: TimeUs, fx: Effects<Message>): InFlight {
+    this.sendAndArm(to, this.timeoutTimer(kind, fx), request, timeoutUs, fx);
+    return { correlationId: this.correlationId, to };
+  }
+
+  /** Sends a request and arms its timeout timer. */
+  private sendAndArm(to: string, timer: TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>): void {
     fx.send(to, request);
     // A broker never heard from in this life has no connection yet: KIP-601's
     // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
     const waitUs = this.connected.has(to) ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
-    fx.arm(this.timeoutTimer(kind, fx), waitUs);
-    return { correlationId: this.correlationId, to };
+    fx.arm(timer, waitUs);
   }
 
   private answered(kind: string, fx: Effects<Message>): void {
@@ -403,10 +440,10 @@ export class Consumer {
     return handle;
   }
 
-  private fetchKind(broker: string): string {
-    let kind = this.fetchKinds.get(broker);
-    if (kind === undefined) this.fetchKinds.set(broker, (kind = `fetch:${broker}`));
-    return kind;
+  private fetchLink(broker: string): FetchLink {
+    let link = this.fetchLinks.get(broker);
+    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new ConsumerFetchSessionHandler() }));
+    return link;
   }
 
   private requestTimedOut(kind: string, fx: Effects<Message>): void {
@@ -417,7 +454,10 @@ export class Consumer {
     if (kind === 'metadata') {
       this.metadataInFlight = null;
     } else if (kind.startsWith('fetch:')) {
-      this.fetchInFlight.delete(kind.slice('fetch:'.length));
+      const link = this.fetchLink(kind.slice('fetch:'.length));
+      link.inFlightId = -1;
+      // FetchSessionHandler.handleError: the next fetch there closes the session and opens a new one.
+      link.session.handleError();
       this.metadataWanted = true;
     } else if (kind === 'find-coordinator') {
       this.findInFlight = null;
@@ -433,7 +473,10 @@ export class Consumer {
   }
 
   private inFlightOf(kind: string): InFlight | null | undefined {
-    if (kind.startsWith('fetch:')) return this.fetchInFlight.get(kind.slice('fetch:'.length));
+    if (kind.startsWith('fetch:')) {
+      const link = this.fetchLinks.get(kind.slice('fetch:'.length));
+      return link === undefined || link.inFlightId < 0 ? null : { correlationId: link.inFlightId, to: link.broker };
+    }
     const byKind: Record<string, InFlight | null> = {
       metadata: this.metadataInFlight,
       'find-coordinator': this.findInFlight,
@@ -837,48 +880,61 @@ export class Consumer {
       if (info === undefined || info.leader === null) continue;
       // The epoch is read here, not per fetch: leaders change only with metadata, which regroups (ownedChanged).
       let group = groups.get(info.leader);
-      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [] }));
+      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], link: this.fetchLink(info.leader) }));
       group.owned.push(owned);
       group.leaderEpochs.push(info.leaderEpoch);
     }
     this.fetchGroups = [...groups.values()];
+    for (const group of this.fetchGroups) group.next.length = group.owned.length;
     return this.fetchGroups;
   }
 
   private sendFetches(fx: Effects<Message>): void {
     if (this.owned.size === 0) return;
     for (const group of this.groupsByLeader()) {
-      const broker = group.broker;
-      if (this.fetchInFlight.has(broker)) continue;
-      const partitions: ConsumerFetchPartition[] = [];
+      const link = group.link;
+      if (link.inFlightId >= 0) continue;
+      const next = group.next; // sized once, when the groups were built
       for (let index = 0; index < group.owned.length; index++) {
         const owned = group.owned[index]!;
         const leaderEpoch = group.leaderEpochs[index]!;
         let entry = owned.fetchEntry;
         if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
-          entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch };
+          entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch, lastFetchedEpoch: -1 };
           owned.fetchEntry = entry;
         }
-        partitions.push(entry);
+        next[index] = entry;
       }
+      // FetchSessionHandler.Builder.build: FULL (every partition) without a session, else only the entries that changed.
+      const session = link.session.build(next);
       const request: ConsumerFetchRequest = {
         type: 'Fetch',
-        bytes: DATA_HEADER_BYTES + partitions.length * 24,
+        bytes: DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8,
         correlationId: ++this.correlationId,
         maxWaitUs: this.settings.fetchMaxWaitUs,
         minBytes: this.settings.fetchMinBytes,
         partitionMaxBytes: this.settings.maxPartitionFetchBytes,
-        partitions,
+        sessionId: session.sessionId,
+        sessionEpoch: session.sessionEpoch,
+        partitions: session.partitions,
+        forgotten: session.forgotten,
       };
-      this.fetchInFlight.set(broker, this.send(broker, this.fetchKind(broker), request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx));
+      link.timer ??= this.timeoutTimer(link.kind, fx);
+      link.inFlightId = request.correlationId;
+      this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx);
     }
   }
 
   private handleFetchResponse(from: string, response: ConsumerFetchResponse, fx: Effects<Message>): void {
-    const inFlight = this.fetchInFlight.get(from);
-    if (inFlight === undefined || inFlight.correlationId !== response.correlationId) return;
-    this.fetchInFlight.delete(from);
-    this.answered(this.fetchKind(from), fx);
+    const link = this.fetchLinks.get(from);
+    if (link === undefined || link.inFlightId !== response.correlationId) return;
+    link.inFlightId = -1;
+    fx.disarm(link.timer!);
+    if (!link.session.handleResponse(response.error, response.sessionId)) {
+      // FetchSessionHandler.handleResponse: a session error answers no partition; the next fetch is FULL (a new session).
+      this.error(response.error, `fetch session at ${from}: ${response.error}; fetching again with a full request`, fx);
+      return;
+    }
     let failed = false;
     for (const part of response.partitions) {
       const owned = this.owned.get(part.partition);
@@ -904,17 +960,14 @@ export class Consumer {
       owned.position = end;
       return;
     }
-    this.ledger.consumed({
-      consumer: this.settings.id,
-      groupId: this.settings.groupId,
-      topic: this.settings.topic,
-      partition: owned.partition,
-      fromOffset: from,
-      batch,
-      highWatermark,
-      leaderEpoch,
-      atUs: fx.nowUs,
-    });
+    const event = this.consumedEvent;
+    event.partition = owned.partition;
+    event.fromOffset = from;
+    event.batch = batch;
+    event.highWatermark = highWatermark;
+    event.leaderEpoch = leaderEpoch;
+    event.atUs = fx.nowUs;
+    this.ledger.consumed(event);
     const records = end - from;
     owned.position = end;
     this.recordsConsumed += records;

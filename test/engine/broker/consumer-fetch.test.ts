@@ -31,7 +31,7 @@ function effects() {
 }
 
 function fetchAt(offset: number): ConsumerFetchRequest {
-  return { type: 'Fetch', bytes: 64, correlationId: 1, maxWaitUs: 500_000, minBytes: 1, partitionMaxBytes: 1_048_576, partitions: [{ topic: 'orders', partition: 0, key: 'orders-0', fetchOffset: offset, currentLeaderEpoch: 1 }] };
+  return { type: 'Fetch', bytes: 64, correlationId: 1, maxWaitUs: 500_000, minBytes: 1, partitionMaxBytes: 1_048_576, partitions: [{ topic: 'orders', partition: 0, key: 'orders-0', fetchOffset: offset, currentLeaderEpoch: 1, lastFetchedEpoch: -1 }] };
 }
 
 describe('consumer fetch offsets above the high watermark', () => {

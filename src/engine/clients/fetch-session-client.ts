@@ -1,0 +1,111 @@
+// The consumer's side of a KIP-227 fetch session with one broker: Kafka's FetchSessionHandler
+// (clients/.../FetchSessionHandler.java) with the rules of broker/fetch-session.ts's
+// FetchSessionHandler (which followers use): FULL with no session (or after an error), else
+// INCREMENTAL naming only the partitions added or changed, and those to forget; after
+// FETCH_SESSION_ID_NOT_FOUND it starts over (INITIAL), after another session error or a lost answer
+// it closes the session it had and asks for a new one (nextCloseExisting).
+//
+// Shaped for the consumer's sends (one per fetch answer, some fifty a second per broker): the
+// consumer refills one array per broker, in a fixed order until its partitions are regrouped, so
+// while the same array comes back each slot is compared with the entry sent from it last time
+// (entries are immutable and reused while unchanged: "changed" is "another object"), and nothing is
+// truncated or copied per send.
+//
+// Never: reads a clock or draws chance; holds partitions beyond those the consumer fetched from
+// the broker (the session's, bounded by the consumer's PARTITIONS_MAX).
+
+import { INITIAL_EPOCH, INVALID_SESSION_ID, nextFetchEpoch, type FetchSessionRequest } from '../broker/fetch-session';
+import type { FetchPartitionRequest, ForgottenPartition } from '../broker/protocol';
+
+const NO_PARTITIONS: readonly FetchPartitionRequest[] = [];
+const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
+
+export class ConsumerFetchSessionHandler {
+  private sessionId = INVALID_SESSION_ID;
+  private nextEpoch = INITIAL_EPOCH;
+  /** The epoch of the request last built (its answer is matched against it). */
+  private sentEpoch = INITIAL_EPOCH;
+  /** The partitions the broker's session holds, as last sent. */
+  private readonly held = new Map<string, FetchPartitionRequest>();
+  /** The array the last request was built from, and the entry each of its slots held then. */
+  private lastNext: readonly FetchPartitionRequest[] | null = null;
+  private readonly lastSent: FetchPartitionRequest[] = [];
+
+  get session(): { readonly id: number; readonly nextEpoch: number } {
+    return { id: this.sessionId, nextEpoch: this.nextEpoch };
+  }
+
+  /** The request for `next`: every partition to fetch from this broker now, in order (the caller may refill it in place afterwards). */
+  build(next: readonly FetchPartitionRequest[]): FetchSessionRequest {
+    this.sentEpoch = this.nextEpoch;
+    const sameSlots = next === this.lastNext && next.length === this.lastSent.length;
+    this.lastNext = next;
+    const sent = this.lastSent;
+    if (this.nextEpoch === INITIAL_EPOCH) {
+      this.held.clear();
+      for (const part of next) this.held.set(part.key, part);
+      copyInto(sent, next);
+      return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN };
+    }
+    let changed: FetchPartitionRequest[] | null = null;
+    for (let index = 0; index < next.length; index++) {
+      const part = next[index]!;
+      if (sameSlots && sent[index] === part) continue; // sent from this slot last time, so the session holds it
+      if (this.held.get(part.key) !== part) {
+        this.held.set(part.key, part);
+        (changed ??= []).push(part);
+      }
+      if (sameSlots) sent[index] = part;
+    }
+    if (!sameSlots) copyInto(sent, next);
+    let forgotten = NO_FORGOTTEN;
+    if (this.held.size > next.length) {
+      // Some partition is no longer fetched from this broker (revoked, or led elsewhere now).
+      const keep = new Set<string>();
+      for (const part of next) keep.add(part.key);
+      const gone: ForgottenPartition[] = [];
+      for (const [key, part] of this.held) {
+        if (keep.has(key)) continue;
+        gone.push({ topic: part.topic, partition: part.partition, key });
+        this.held.delete(key);
+      }
+      forgotten = gone;
+    }
+    return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed ?? NO_PARTITIONS, forgotten };
+  }
+
+  /**
+   * Kafka's FetchSessionHandler.handleResponse: true if the answer's partitions are to be used.
+   * After a session error: FETCH_SESSION_ID_NOT_FOUND starts over (INITIAL); any other closes the
+   * session it had (nextCloseExisting). A FULL request's answer opens the session it names (none:
+   * stay sessionless); an INCREMENTAL one advances the epoch, unless the broker closed the session.
+   */
+  handleResponse(error: string, sessionId: number): boolean {
+    if (error !== 'NONE') {
+      if (error === 'FETCH_SESSION_ID_NOT_FOUND') this.sessionId = INVALID_SESSION_ID;
+      this.nextEpoch = INITIAL_EPOCH;
+      return false;
+    }
+    if (this.sentEpoch === INITIAL_EPOCH) {
+      this.sessionId = sessionId;
+      this.nextEpoch = sessionId === INVALID_SESSION_ID ? INITIAL_EPOCH : nextFetchEpoch(INITIAL_EPOCH);
+    } else if (sessionId === INVALID_SESSION_ID) {
+      this.sessionId = INVALID_SESSION_ID;
+      this.nextEpoch = INITIAL_EPOCH;
+    } else {
+      this.nextEpoch = nextFetchEpoch(this.nextEpoch);
+    }
+    return true;
+  }
+
+  /** Kafka's FetchSessionHandler.handleError (no answer: a timeout): the next request closes the session and opens a new one. */
+  handleError(): void {
+    this.nextEpoch = INITIAL_EPOCH;
+  }
+}
+
+/** `target` becomes a copy of `source` (its length set only when it differs). */
+function copyInto<T>(target: T[], source: readonly T[]): void {
+  if (target.length !== source.length) target.length = source.length;
+  for (let index = 0; index < source.length; index++) target[index] = source[index]!;
+}
