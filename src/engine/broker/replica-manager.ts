@@ -70,7 +70,7 @@ import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndReques
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
 import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type UnflushedLossCause } from './partition-log';
-import { FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FetchSessionHandler, FINAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchContext } from './fetch-session';
+import { FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FetchSessionHandler, FINAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchContext, type FetchSession } from './fetch-session';
 import type { RemoteSegmentTable } from '../storage/remote-segments';
 import {
   DATA_HEADER_BYTES,
@@ -165,6 +165,11 @@ interface FollowerProgress {
   sentRemoteSegments: RemoteSegmentTable | null;
   /** The fetch entry it last passed every check with (entries are immutable: the same one means the same offsets and epochs). */
   lastPart: FetchPartitionRequest | null;
+  /**
+   * Set while its partition is quiet in a fetch session (see SessionPartition): its fetch times then
+   * follow that session's fetches without being written at each one; `settleProgress` writes them.
+   */
+  quietIn: SessionPartition | null;
 }
 
 interface LeaderPartition {
@@ -180,6 +185,8 @@ interface LeaderPartition {
   isr: readonly string[];
   readonly replicas: readonly string[];
   readonly followers: Map<string, FollowerProgress>;
+  /** The same progress objects in an array: `partitionChanged` visits them at every append and high watermark move. */
+  readonly progresses: readonly FollowerProgress[];
   highWatermark: number;
   epochStartOffset: number;
   /** Followers being added to the ISR by an AlterPartition not yet committed (KIP-497: counted for the HW). */
@@ -228,10 +235,122 @@ interface ParkedFetch {
   deadlineUs: TimeUs;
 }
 
-/** What a session's cached partition resolves to on this leader (checked against `leadersGeneration`). */
-interface ResolvedPartition {
-  readonly leader: LeaderPartition | undefined;
-  readonly progress: FollowerProgress | undefined;
+/**
+ * A fetch session's cached partition as this leader tracks it (kept in `CachedPartition.resolved`).
+ *
+ * Why: a follower's session holds every partition it follows here (about 25 at the reference load),
+ * and nearly every fetch changes one or two of them; walking all of them at each fetch and each
+ * answer was a third of the leader's replication cost. A partition is *quiet* when answering it
+ * again would find, as Kafka's IncrementalFetchContext does for an unchanged CachedPartition
+ * (FetchSession.scala, `maybeUpdateResponseData` false), nothing to check or send: the follower's
+ * entry is the one last checked, at the leader's log end, the follower is in the ISR (no expansion
+ * to try), and the high watermark and log start were sent. Then the only effect of answering it is
+ * the follower's fetch time (Kafka's `updateFollowerFetchState`: caught up now), which a quiet
+ * partition takes from its session's last answer (`SessionWalk.evaluatedUs`) when it is read
+ * (`settleProgress`). A session's fetches and answers visit only its partitions that are not quiet
+ * (`SessionWalk.dirty`), in session order; whatever could end a quiet partition's quiet (its entry
+ * replaced, an append, a high watermark or log start move, an ISR change: `partitionChanged`; a
+ * leadership change anywhere: `leadersGeneration`) lists it there again first.
+ */
+interface SessionPartition {
+  readonly cached: CachedPartition;
+  /** Its place in its session (partitions join at the end and never move): a walk answers in this order. */
+  order: number;
+  /** Resolved against `leadersGeneration` (cached.resolvedGeneration). */
+  leader: LeaderPartition | undefined;
+  progress: FollowerProgress | undefined;
+  /** The session walk it belongs to; null while its FULL fetch has not opened a session. */
+  walk: SessionWalk | null;
+  /** Quiet (see above): its progress's `quietIn` is this object. */
+  quiet: boolean;
+  /** In its walk's `dirty` list. */
+  listed: boolean;
+}
+
+/** What a leader keeps per incremental fetch session (FetchSession) to answer only its partitions that changed. */
+interface SessionWalk {
+  /** When the session's partitions were last answered (a fetch arriving, woken, or timing out): a quiet partition's fetch time. */
+  evaluatedUs: TimeUs;
+  /** The answer before that one (a quiet partition the walk in progress has not reached yet was last answered then). */
+  previousUs: TimeUs;
+  /** The place (order) of the partition the answer in progress is visiting; +Infinity between answers. */
+  position: number;
+  /** The `leadersGeneration` its quiet partitions were resolved in; another one (or -1) walks the whole session once. */
+  generation: number;
+  /** Partitions to visit at the next answer (not quiet); an answer swaps it with `spare` while it walks, so what is listed meanwhile waits for the next one. */
+  dirty: SessionPartition[];
+  spare: SessionPartition[];
+}
+
+/** Test hook: when set, every incremental answer checks that each quiet partition would indeed have nothing to check or send. */
+let verifyQuietPartitions = false;
+export function setQuietPartitionChecks(on: boolean): void {
+  verifyQuietPartitions = on;
+}
+
+/** When a quiet partition was last answered: this answer's time if the walk in progress has passed its place, else the one before. */
+function quietSinceUs(state: SessionPartition): TimeUs {
+  const walk = state.walk!;
+  return state.order <= walk.position ? walk.evaluatedUs : walk.previousUs;
+}
+
+/** A follower's last caught-up time, a quiet partition's included (Kafka's lastCaughtUpTimeMs). */
+function caughtUpUs(progress: FollowerProgress): TimeUs {
+  const state = progress.quietIn;
+  return state === null ? progress.lastCaughtUpUs : Math.max(progress.lastCaughtUpUs, quietSinceUs(state));
+}
+
+/** Ends a partition's quiet: its follower's fetch times are written as the answers it skipped would have (caught up at the last one). */
+function settleProgress(state: SessionPartition): void {
+  const progress = state.progress!;
+  const atUs = quietSinceUs(state);
+  progress.lastCaughtUpUs = Math.max(progress.lastCaughtUpUs, atUs);
+  progress.lastFetchUs = atUs;
+  progress.quietIn = null;
+  state.quiet = false;
+}
+
+/** Lists a session partition for its session's next answer (once). */
+function listPartition(state: SessionPartition): void {
+  if (state.listed || state.walk === null) return;
+  state.listed = true;
+  state.walk.dirty.push(state);
+}
+
+/** Sorts `states` from `from` on by session order: an insertion sort, as the lists are a few partitions long (Array.sort's comparator calls cost more). */
+function sortByOrder(states: SessionPartition[], from: number): void {
+  for (let index = from + 1; index < states.length; index++) {
+    const state = states[index]!;
+    let place = index - 1;
+    while (place >= from && states[place]!.order > state.order) {
+      states[place + 1] = states[place]!;
+      place--;
+    }
+    states[place + 1] = state;
+  }
+}
+
+/**
+ * Partitions listed while an answer walks (a nested answer to another follower moved their high
+ * watermark: quorum mode): those after the current place are answered now, in order, as a walk of
+ * the whole session would; the others wait for the next answer.
+ */
+function pullListed(walk: SessionWalk, pending: SessionPartition[], index: number): void {
+  const position = pending[index]!.order;
+  const dirty = walk.dirty;
+  let kept = 0;
+  let pulled = false;
+  for (const state of dirty) {
+    if (state.order > position) {
+      state.listed = false;
+      pending.push(state);
+      pulled = true;
+    } else {
+      dirty[kept++] = state;
+    }
+  }
+  dirty.length = kept;
+  if (pulled) sortByOrder(pending, index + 1);
 }
 
 export interface ReplicaView {
@@ -319,6 +438,14 @@ export class ReplicaManager {
   private produceStamp = 0;
   /** KIP-227, leader side: this life's fetch sessions (memory only: a restart loses them). Created at first use, with its Prng. */
   private fetchSessions: FetchSessionCache | null = null;
+  /**
+   * Per incremental fetch session, the partitions its next answer visits (see SessionPartition). A
+   * WeakMap so that a session the cache drops takes its walk along; it is only read by key, never
+   * iterated, so the collector cannot change what the engine does.
+   */
+  private readonly sessionWalks = new WeakMap<FetchSession, SessionWalk>();
+  /** Numbers session partitions in session order (SessionPartition.order). */
+  private sessionOrder = 0;
   /** KIP-227, follower side: a session handler per leader broker. */
   private readonly sessionHandlers = new Map<string, FetchSessionHandler>();
   /** The partitions a fetch about to be sent names, reused from send to send (the session handler copies what it keeps). */
@@ -596,6 +723,7 @@ export class ReplicaManager {
       existing.partitionEpoch = state.partitionEpoch;
       for (const id of [...existing.pendingAdds]) if (state.isr.includes(id)) existing.pendingAdds.delete(id);
       existing.alterInFlight = false;
+      this.partitionChanged(existing); // a follower may have left the ISR: its partitions are checked again (maybeExpandIsr)
       this.maybeAdvanceHighWatermark(existing, fx);
       return;
     }
@@ -604,10 +732,13 @@ export class ReplicaManager {
     const log = this.logOf(state.topic, state.partition);
     log.assignEpoch(state.leaderEpoch);
     const followers = new Map<string, FollowerProgress>();
+    const progresses: FollowerProgress[] = [];
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentRemoteSegments: null, lastPart: null });
+      const progress: FollowerProgress = { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentRemoteSegments: null, lastPart: null, quietIn: null };
+      followers.set(id, progress);
+      progresses.push(progress);
     }
     const leader: LeaderPartition = {
       key,
@@ -620,6 +751,7 @@ export class ReplicaManager {
       isr: state.isr,
       replicas: state.replicas,
       followers,
+      progresses,
       // Never below the log start (Kafka's UnifiedLog keeps the high watermark at or above it).
       highWatermark: Math.max(log.logStartOffset, Math.min(follower?.highWatermark ?? existing?.highWatermark ?? 0, log.endOffset)),
       epochStartOffset: log.endOffset,
@@ -649,6 +781,7 @@ export class ReplicaManager {
       createdUs: fx.nowUs,
     });
     log.flush();
+    this.partitionChanged(leader);
   }
 
   private becomeFollower(key: string, state: PartitionState, fx: Effects<Message>): void {
@@ -807,6 +940,8 @@ export class ReplicaManager {
         this.answerNow(results, required, batch, 'NONE', 'written by the leader', written.baseOffset);
       }
     }
+    // Every log end moved before any parked fetch is answered: the first answer reads them all.
+    for (const leader of grown) this.partitionChanged(leader); // (one that took nothing is checked again for nothing)
     for (const leader of grown) {
       this.maybeAdvanceHighWatermark(leader, fx);
       this.wakeParkedFetches(fx, leader);
@@ -939,13 +1074,15 @@ export class ReplicaManager {
 
   private handleReplicaFetch(from: string, request: ReplicaFetchRequest, fx: Effects<Message>): void {
     // Kafka's FetchManager.newContext: the request's session fields say which partitions to answer.
-    const context = this.sessionCache(fx).newContext(request.sessionId ?? INVALID_SESSION_ID, request.sessionEpoch ?? FINAL_EPOCH, request.partitions, request.forgotten ?? NO_FORGOTTEN, fx.nowUs);
+    const forgotten = request.forgotten ?? NO_FORGOTTEN;
+    const context = this.sessionCache(fx).newContext(request.sessionId ?? INVALID_SESSION_ID, request.sessionEpoch ?? FINAL_EPOCH, request.partitions, forgotten, fx.nowUs);
     if (context.kind === 'error') {
       // Kafka's SessionErrorContext: no partition, and the follower starts a new session.
       const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes: DATA_HEADER_BYTES, error: context.error, sessionId: INVALID_SESSION_ID, partitions: [] };
       fx.send(from, response);
       return;
     }
+    if (context.kind === 'incremental') this.noteSessionUpdate(context.session, request, forgotten);
     const fetch: ParkedFetch = { from, request, context, deadlineUs: 0 };
     const response = this.answerFetch(fetch, fx, true);
     if (response === null) {
@@ -962,21 +1099,106 @@ export class ReplicaManager {
     this.sendFetchResponse(from, response, fx);
   }
 
-  /** A session's cached partition as this leader has it now: resolved again only after `leaders` changed. */
-  private resolve(cached: CachedPartition, replicaId: string): ResolvedPartition {
-    if (cached.resolvedGeneration === this.leadersGeneration) return cached.resolved as ResolvedPartition;
+  /** The walk kept for an incremental session, made at its first incremental fetch (it then walks the whole session once). */
+  private walkOf(session: FetchSession): SessionWalk {
+    let walk = this.sessionWalks.get(session);
+    if (walk === undefined) {
+      walk = { evaluatedUs: 0, previousUs: 0, position: Number.POSITIVE_INFINITY, generation: -1, dirty: [], spare: [] };
+      this.sessionWalks.set(session, walk);
+    }
+    return walk;
+  }
+
+  /** This leader's state for a cached partition, made when first seen (a FULL fetch's, or one an incremental fetch adds). */
+  private sessionPartition(cached: CachedPartition, walk: SessionWalk | null): SessionPartition {
+    let state = cached.resolved as SessionPartition | null;
+    if (state === null) {
+      state = { cached, order: ++this.sessionOrder, leader: undefined, progress: undefined, walk, quiet: false, listed: false };
+      cached.resolved = state;
+      cached.resolvedGeneration = -1;
+    } else if (walk !== null) {
+      state.walk = walk; // a FULL fetch's partitions become its session's
+    }
+    return state;
+  }
+
+  /**
+   * An incremental fetch replaced or added entries of its session (Kafka's FetchSession.update):
+   * those partitions are answered next; a forgotten one's follower stops following the session's
+   * answers, and the next answer walks the whole session once.
+   */
+  private noteSessionUpdate(session: FetchSession, request: ReplicaFetchRequest, forgotten: readonly ForgottenPartition[]): void {
+    const walk = this.walkOf(session);
+    for (const part of request.partitions) {
+      const cached = session.get(part.key);
+      if (cached === undefined) continue;
+      const state = this.sessionPartition(cached, walk);
+      if (state.quiet) settleProgress(state);
+      listPartition(state);
+    }
+    if (forgotten.length === 0) return;
+    for (const gone of forgotten) {
+      const progress = this.leaders.get(gone.key)?.followers.get(request.replicaId);
+      if (progress !== undefined && progress.quietIn !== null && progress.quietIn.walk === walk) settleProgress(progress.quietIn);
+    }
+    walk.generation = -1;
+  }
+
+  /**
+   * A led partition's log end, high watermark, log start or ISR changed: each follower for which it
+   * is quiet in a fetch session is visited at that session's next answer (see SessionPartition).
+   */
+  private partitionChanged(leader: LeaderPartition): void {
+    const progresses = leader.progresses;
+    for (let index = 0; index < progresses.length; index++) {
+      const state = progresses[index]!.quietIn;
+      if (state === null) continue;
+      settleProgress(state);
+      listPartition(state);
+    }
+  }
+
+  /** A session partition's leader and follower progress as this leader has them now: resolved again only after `leaders` changed. */
+  private resolve(state: SessionPartition, replicaId: string): void {
+    const cached = state.cached;
+    if (cached.resolvedGeneration === this.leadersGeneration) return;
     const leader = this.leaders.get(cached.part.key);
-    const resolved: ResolvedPartition = { leader, progress: leader?.followers.get(replicaId) };
-    cached.resolved = resolved;
+    state.leader = leader;
+    state.progress = leader?.followers.get(replicaId);
     cached.resolvedGeneration = this.leadersGeneration;
-    return resolved;
+  }
+
+  /**
+   * The partitions an incremental session's answer visits, in session order: the listed ones, or
+   * all of them after a leadership change or a forgotten partition (the quiet ones settled first,
+   * at the previous answer's time).
+   */
+  private partitionsToAnswer(session: FetchSession, walk: SessionWalk): SessionPartition[] {
+    const pending = walk.dirty;
+    walk.dirty = walk.spare;
+    if (walk.generation !== this.leadersGeneration) {
+      walk.generation = this.leadersGeneration;
+      for (const state of pending) state.listed = false;
+      pending.length = 0;
+      for (const cached of session.partitions) {
+        const state = this.sessionPartition(cached, walk);
+        if (state.quiet) settleProgress(state);
+        state.order = ++this.sessionOrder;
+        pending.push(state);
+      }
+      return pending;
+    }
+    for (const state of pending) state.listed = false;
+    sortByOrder(pending, 0);
+    return pending;
   }
 
   /**
    * Answers each partition of a follower's fetch: every partition of a FULL fetch, and of an
    * INCREMENTAL one's session only those with news: records, a divergence, an error, or a high
    * watermark or log start other than the one last sent in the session (Kafka's
-   * CachedPartition.maybeUpdateResponseData, KIP-227).
+   * CachedPartition.maybeUpdateResponseData, KIP-227). Quiet partitions (see SessionPartition) are
+   * not visited: they would be answered nothing.
    *
    * With `mayWait` (a fetch just arrived), returns null when the answer may wait: Kafka's
    * ReplicaManager.fetchMessages answers at once only when the bytes readable reach
@@ -993,50 +1215,130 @@ export class ReplicaManager {
   private answerFetch(fetch: ParkedFetch, fx: Effects<Message>, mayWait: boolean): ReplicaFetchResponse | null {
     const context = fetch.context;
     const replicaId = fetch.request.replicaId;
-    const cachedPartitions = context.kind === 'incremental' ? context.session.partitions : context.partitions;
-    const responses: FetchPartitionResponse[] = [];
-    // Not reused between calls: answering may complete a high watermark that answers other parked fetches (quorum mode).
-    const included: CachedPartition[] = [];
+    let walk: SessionWalk | null = null;
+    let pending: SessionPartition[];
+    if (context.kind === 'incremental') {
+      walk = this.walkOf(context.session);
+      if (verifyQuietPartitions) this.verifyQuiet(context.session, walk, replicaId);
+      pending = this.partitionsToAnswer(context.session, walk);
+    } else {
+      pending = context.partitions.map((cached) => this.sessionPartition(cached, null)); // FULL fetches are rare: a fresh array
+    }
+    if (walk !== null) {
+      walk.previousUs = walk.evaluatedUs;
+      walk.evaluatedUs = fx.nowUs;
+    }
+    // Not shared between calls: answering may complete a high watermark that answers other parked fetches (quorum mode).
+    let responses: FetchPartitionResponse[] | null = null;
+    let included: SessionPartition[] | null = null;
     let urgent = false;
-    for (const cached of cachedPartitions) {
-      const { leader, progress } = this.resolve(cached, replicaId);
-      const response = this.partitionFetchResponse(leader, progress, replicaId, cached, fx);
+    for (let index = 0; index < pending.length; index++) {
+      const state = pending[index]!;
+      if (walk !== null) walk.position = state.order;
+      this.resolve(state, replicaId);
+      const { leader, progress } = state;
+      if (progress !== undefined && progress.quietIn !== null) {
+        // Quiet in another session of this follower (one being replaced): it is visited there again.
+        const other = progress.quietIn;
+        settleProgress(other);
+        listPartition(other);
+      }
+      const response = this.partitionFetchResponse(leader, progress, replicaId, state.cached, fx);
+      if (walk !== null && walk.dirty.length > 0) pullListed(walk, pending, index);
       if (response === null) continue;
-      responses.push(response);
-      included.push(cached);
+      (responses ??= []).push(response);
+      (included ??= []).push(state);
       if (
         response.error !== 'NONE' ||
         response.batches.length > 0 ||
         response.divergingEpoch !== null ||
         response.remoteSegments !== undefined ||
-        (leader !== undefined && response.highWatermark !== cached.highWatermark && leader.quorum)
+        (leader !== undefined && response.highWatermark !== state.cached.highWatermark && leader.quorum)
       ) {
         urgent = true;
       }
     }
-    if (mayWait && !urgent && cachedPartitions.length > 0) return null;
-    for (let index = 0; index < included.length; index++) {
-      const cached = included[index]!;
-      const response = responses[index]!;
-      // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
-      cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
-      cached.logStartOffset = response.logStartOffset;
-      if (response.remoteSegments !== undefined) {
-        const progress = (cached.resolved as ResolvedPartition | null)?.progress;
-        if (progress !== undefined) progress.sentRemoteSegments = response.remoteSegments;
+    if (walk !== null) walk.position = Number.POSITIVE_INFINITY;
+    const sessionSize = context.kind === 'incremental' ? context.session.size : context.partitions.length;
+    if (mayWait && !urgent && sessionSize > 0) {
+      this.afterAnswer(pending, walk, replicaId);
+      return null;
+    }
+    let bytes = DATA_HEADER_BYTES;
+    let recordBytes = 0;
+    if (included !== null) {
+      for (let index = 0; index < included.length; index++) {
+        const state = included[index]!;
+        const cached = state.cached;
+        const response = responses![index]!;
+        // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
+        cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
+        cached.logStartOffset = response.logStartOffset;
+        if (response.remoteSegments !== undefined && state.progress !== undefined) state.progress.sentRemoteSegments = response.remoteSegments;
+        bytes += 24;
+        for (const batch of response.batches) recordBytes += batch.bytes;
       }
     }
+    this.afterAnswer(pending, walk, replicaId);
     let sessionId = INVALID_SESSION_ID;
     if (context.kind === 'incremental') sessionId = context.session.id;
     else if (context.createSession) sessionId = this.sessionCache(fx).maybeCreateSession(fx.nowUs, true, context.partitions); // followers' sessions are privileged
-    let bytes = DATA_HEADER_BYTES;
-    let recordBytes = 0;
-    for (const part of responses) {
-      bytes += 24;
-      for (const batch of part.batches) recordBytes += batch.bytes;
-    }
     this.replicationBytesOut += recordBytes;
-    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions: responses };
+    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions: responses ?? [] };
+  }
+
+  /** After an answer: each partition it visited is quiet now, or listed for the next answer (an incremental session's). */
+  private afterAnswer(pending: SessionPartition[], walk: SessionWalk | null, replicaId: string): void {
+    if (walk === null) return; // a FULL fetch: its session, once opened, walks all of them at its first incremental fetch
+    for (let index = 0; index < pending.length; index++) {
+      const state = pending[index]!;
+      if (this.isQuiet(state, replicaId)) {
+        state.quiet = true;
+        state.progress!.quietIn = state;
+      } else {
+        listPartition(state);
+      }
+    }
+    pending.length = 0;
+    walk.spare = pending;
+  }
+
+  /** Whether answering this partition again would check and send nothing, while nothing changes (see SessionPartition). */
+  private isQuiet(state: SessionPartition, replicaId: string): boolean {
+    const { leader, progress, cached } = state;
+    if (leader === undefined || progress === undefined) return false;
+    const part = cached.part;
+    const log = leader.log;
+    return (
+      progress.lastPart === part &&
+      part.fetchOffset === log.endOffset &&
+      progress.leo === part.fetchOffset &&
+      !log.tiered &&
+      cached.highWatermark === leader.highWatermark &&
+      cached.logStartOffset === log.logStartOffset &&
+      leader.isr.includes(replicaId)
+    );
+  }
+
+  /** The test hook's check (setQuietPartitionChecks): every partition of the session is quiet and would answer nothing, or is listed. */
+  private verifyQuiet(session: FetchSession, walk: SessionWalk, replicaId: string): void {
+    if (walk.generation !== this.leadersGeneration) return; // the whole session is walked this time
+    for (const cached of session.partitions) {
+      const state = cached.resolved as SessionPartition | null;
+      if (state === null || state.walk !== walk) throw new Error(`${this.self}: ${cached.part.key} in ${replicaId}'s fetch session ${session.id} has no state in its walk`);
+      if (!state.quiet) {
+        if (!state.listed) throw new Error(`${this.self}: ${cached.part.key} in ${replicaId}'s fetch session ${session.id} is neither quiet nor listed: its changes would not be answered`);
+        continue;
+      }
+      if (state.listed || state.progress?.quietIn !== state || !this.isQuiet(state, replicaId)) {
+        const leader = state.leader;
+        throw new Error(
+          `${this.self}: ${cached.part.key} is quiet in ${replicaId}'s fetch session ${session.id}, but answering it would check or send something ` +
+            `(entry at ${cached.part.fetchOffset}, log end ${leader?.log.endOffset}, high watermark ${leader?.highWatermark} sent ${cached.highWatermark}, ` +
+            `log start ${leader?.log.logStartOffset} sent ${cached.logStartOffset}, ISR ${leader?.isr.join(',')}): a change did not list it (partitionChanged)`,
+        );
+      }
+    }
   }
 
   private sendFetchResponse(to: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
@@ -1150,6 +1452,7 @@ export class ReplicaManager {
   private setHighWatermark(leader: LeaderPartition, candidate: number, fx: Effects<Message>): void {
     if (candidate <= leader.highWatermark) return;
     leader.highWatermark = candidate;
+    this.partitionChanged(leader);
     this.completeParkedProduces(fx);
     // A follower's parked fetch waits for records, not for the high watermark (see answerFetch);
     // quorum mode tells followers at once, as KRaft's leader does.
@@ -1216,7 +1519,7 @@ export class ReplicaManager {
         if (id === this.self) return false;
         const progress = leader.followers.get(id);
         if (progress === undefined) return true;
-        return progress.leo !== leaderEnd && fx.nowUs - progress.lastCaughtUpUs > this.settings.replicaLagMaxUs;
+        return progress.leo !== leaderEnd && fx.nowUs - caughtUpUs(progress) > this.settings.replicaLagMaxUs;
       });
       if (lagging.length === 0) continue;
       leader.lastShrink = { broker: lagging[0]!, atUs: fx.nowUs };
@@ -1467,7 +1770,11 @@ export class ReplicaManager {
       this.retentionDeletedSegments += deleted.segments;
       this.retentionDeletedRecords += deleted.records;
     };
-    for (const leader of this.leaders.values()) apply(leader.log, leader.highWatermark);
+    for (const leader of this.leaders.values()) {
+      const startBefore = leader.log.logStartOffset;
+      apply(leader.log, leader.highWatermark);
+      if (leader.log.logStartOffset !== startBefore) this.partitionChanged(leader); // followers are sent the new log start
+    }
     for (const follower of this.followers.values()) apply(follower.log, follower.highWatermark);
   }
 
@@ -1551,6 +1858,7 @@ export class ReplicaManager {
     const baseOffset = log.endOffset;
     if (!this.fits(bytes, `appending a ${payload.kind} record to ${leader.key}`, fx)) return null;
     log.append({ baseOffset, records: 1, bytes, epoch: leader.leaderEpoch, producerId: -1, baseSequence: -1, batchId: `${this.self}/internal/${baseOffset}`, appendedUs: fx.nowUs, createdUs: fx.nowUs, payload });
+    this.partitionChanged(leader);
     this.maybeFlushAfterAppend(log, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
     this.wakeParkedFetches(fx, leader);
