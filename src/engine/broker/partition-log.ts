@@ -65,6 +65,9 @@ export const PRODUCER_BATCHES_KEPT = 5;
 
 const HOUR_US = 3_600_000_000;
 
+/** Batches a lookup walks back from a segment's end before it searches the segment (Segment.indexNearEnd). */
+const NEAR_END_BATCHES = 8;
+
 /** A topic's log settings (topic config, else the broker's log.* default), in µs and bytes. */
 export interface LogConfig {
   /** segment.bytes (log.segment.bytes, 1 GiB). */
@@ -192,6 +195,20 @@ class Segment implements SegmentView, CachedSegment {
   shouldRoll(batch: LogBatch, config: LogConfig): boolean {
     if (this.batchCount === 0) return false;
     return this.bytes > config.segmentBytes - batch.bytes || batch.createdUs - this.firstTimestampUs! > config.segmentUs;
+  }
+
+  /**
+   * indexContaining, looking back from the last batch first: followers (the leader checks the epoch
+   * before their fetch offset) and readers at the tail ask about offsets a few batches from the end,
+   * where a binary search over a few hundred batches would touch eight of them.
+   */
+  indexNearEnd(offset: number, batches: readonly LogBatch[]): number {
+    const last = batches.length - 1;
+    for (let index = last; index >= 0 && index > last - NEAR_END_BATCHES; index--) {
+      const batch = batches[index]!;
+      if (offset >= batch.baseOffset) return offset < batch.baseOffset + batch.records ? index : -1; // past it: in no batch
+    }
+    return this.indexContaining(offset, batches);
   }
 
   /** Index of the batch containing `offset`, by binary search; -1 if none. */
@@ -463,9 +480,11 @@ export class PartitionLog {
     if (offset < this.startOffset || offset >= this.end) return result;
     let segmentIndex = this.segmentIndexOf(offset);
     if (segmentIndex < 0) return result;
-    this.touch(this.segments[segmentIndex]!);
-    let index = this.segments[segmentIndex]!.indexContaining(offset);
-    if (index < 0 || this.segments[segmentIndex]!.batches[index]!.baseOffset !== offset) return result;
+    const first = this.segments[segmentIndex]!;
+    this.touch(first);
+    const firstBatches = first.batches;
+    let index = first.indexNearEnd(offset, firstBatches);
+    if (index < 0 || firstBatches[index]!.baseOffset !== offset) return result;
     let bytes = 0;
     for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
       const segment = this.segments[segmentIndex]!;
@@ -520,7 +539,11 @@ export class PartitionLog {
     // A segment out of the page cache is not read for it (its body may not be readable at once):
     // the leader epoch cache answers, as Kafka's lookups by epoch do (LeaderEpochFileCache).
     if (!segment.resident) return offset < segment.endOffset ? this.epochAtOrBefore(offset) : undefined;
-    return this.batchAt(offset)?.epoch;
+    // batchAt(offset)'s read, searched from the segment's end (the offsets asked are near the log end).
+    this.touch(segment);
+    const batches = segment.batches;
+    const index = segment.indexNearEnd(offset, batches);
+    return index < 0 ? undefined : batches[index]!.epoch;
   }
 
   /**
@@ -869,6 +892,7 @@ export class PartitionLog {
   /** Index of the segment whose range may hold `offset` (the last with baseOffset <= offset); -1 if none. */
   private segmentIndexOf(offset: number): number {
     const segments = this.segments;
+    if (segments[segments.length - 1]!.baseOffset <= offset) return segments.length - 1; // the active segment: most reads and checks are at the tail
     let low = 0;
     let high = segments.length - 1;
     let found = -1;

@@ -183,6 +183,8 @@ interface LeaderPartition {
   partitionEpoch: number;
   /** The committed ISR (from metadata). */
   isr: readonly string[];
+  /** The ISR's followers' progress, in ISR order (undefined: a member not a replica here), kept with `isr`: the high watermark reads them at every fetch. */
+  isrProgress: readonly (FollowerProgress | undefined)[];
   readonly replicas: readonly string[];
   readonly followers: Map<string, FollowerProgress>;
   /** The same progress objects in an array: `partitionChanged` visits them at every append and high watermark move. */
@@ -215,6 +217,37 @@ interface FollowerPartition {
   /** The fetch entry last sent, reused while the log neither grew, shrank nor moved its start (it is immutable). */
   lastRequest: FetchPartitionRequest | null;
   lastRequestLogStart: number;
+  /** Its place in its leader link's `entries` (when the link's `builtFor` is current). */
+  fetchPlace: number;
+  /** In its leader link's `changed` list: an answer carried it, so its entry may be stale. */
+  entryChanged: boolean;
+}
+
+/**
+ * What this broker keeps per leader it fetches from: the session handler, the fetch in flight, its
+ * timers, and the entries of the last fetch built. One Map lookup per fetch and answer finds it all.
+ *
+ * Why `entries`: a fetch lists every partition followed from that leader (~25 at the reference
+ * load; Kafka's fetcher thread builds its request from all its partition states), but only those an
+ * answer carried can have moved their log end or start. While the partitions followed there are
+ * the same list (`builtFor`, the identity of followersOf's array) and none is backing off, the next
+ * fetch rebuilds only the `changed` ones' entries in place; anything else (a partition followed or
+ * dropped, one backing off, a retention check that may move a log start) builds all of them again.
+ */
+interface LeaderLink {
+  readonly handler: FetchSessionHandler;
+  /** When the fetch in flight to this leader was sent; null: none. */
+  inFlightSinceUs: TimeUs | null;
+  /** Its fetch-retry timer is armed (see `parkTimerArmed`). */
+  retryArmed: boolean;
+  readonly retryTimerKey: string;
+  readonly backoffTimerKey: string;
+  /** The list of partitions followed from this leader that `entries` holds one entry per (null: build from scratch next time). */
+  builtFor: readonly FollowerPartition[] | null;
+  /** The entries of the last fetch built, by FollowerPartition.fetchPlace. */
+  readonly entries: FetchPartitionRequest[];
+  /** Partitions whose entry may be stale since that build (at most one per partition of `builtFor`). */
+  readonly changed: FollowerPartition[];
 }
 
 interface ParkedProduce {
@@ -308,6 +341,32 @@ function settleProgress(state: SessionPartition): void {
   progress.lastFetchUs = atUs;
   progress.quietIn = null;
   state.quiet = false;
+}
+
+/** A followed partition's fetch entry: the one last sent while its log end and start are unchanged (entries are immutable), else a new one. */
+function entryOf(follower: FollowerPartition): FetchPartitionRequest {
+  const log = follower.log;
+  const entry = follower.lastRequest;
+  if (entry !== null && entry.fetchOffset === log.endOffset && follower.lastRequestLogStart === log.logStartOffset) return entry;
+  const fresh: FetchPartitionRequest = {
+    topic: follower.topic,
+    partition: follower.partition,
+    key: follower.key,
+    fetchOffset: log.endOffset,
+    lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
+    currentLeaderEpoch: follower.leaderEpoch,
+  };
+  follower.lastRequest = fresh;
+  follower.lastRequestLogStart = log.logStartOffset;
+  return fresh;
+}
+
+/**
+ * Empties a reused list. Not `list.length = 0`: V8 then drops the array's backing store, and the
+ * next push allocates it again (~100 ns against ~10 for pops, on the lists a fetch empties).
+ */
+function emptyList<T>(list: T[]): void {
+  while (list.length > 0) list.pop();
 }
 
 /** Lists a session partition for its session's next answer (once). */
@@ -446,26 +505,21 @@ export class ReplicaManager {
   private readonly sessionWalks = new WeakMap<FetchSession, SessionWalk>();
   /** Numbers session partitions in session order (SessionPartition.order). */
   private sessionOrder = 0;
-  /** KIP-227, follower side: a session handler per leader broker. */
-  private readonly sessionHandlers = new Map<string, FetchSessionHandler>();
-  /** The partitions a fetch about to be sent names, reused from send to send (the session handler copies what it keeps). */
-  private readonly nextFetchScratch: FetchPartitionRequest[] = [];
+  /** Follower side, per leader broker: its KIP-227 session handler, fetch in flight, timers and last entries (see LeaderLink). */
+  private readonly links = new Map<string, LeaderLink>();
   private readonly followers = new Map<string, FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
   private parkedProduces: ParkedProduce[] = [];
   private readonly parkedFetches = new Map<string, ParkedFetch>();
   /**
-   * Replicas whose park timer is armed, and leaders whose fetch-retry timer is armed. Each timer
+   * Replicas whose park timer is armed (leaders' fetch-retry timers: LeaderLink.retryArmed). Each timer
    * stays armed across fetches and, when it fires early for the fetch now waiting (an earlier one
    * was answered), is armed again for that fetch's own deadline: the answers come exactly when
    * before, without a timer set and cancelled per fetch (about 10,000 a simulated second at the
    * reference load).
    */
   private readonly parkTimerArmed = new Set<string>();
-  private readonly retryTimerArmed = new Set<string>();
-  /** Leader broker -> when the fetch to it was sent (null: none in flight). */
-  private readonly fetchInFlight = new Map<string, TimeUs | null>();
   /** Per-peer timer keys, built once: a fresh string per call would be hashed again at every timer set and cancel. */
   private readonly timerKeys = new Map<string, Map<string, string>>();
   private readonly keysByTopic = new Map<string, string[]>();
@@ -720,6 +774,7 @@ export class ReplicaManager {
     if (existing !== undefined && existing.leaderEpoch === state.leaderEpoch) {
       // Same leadership, new ISR or partition epoch: the committed ISR is the truth from now on.
       existing.isr = state.isr;
+      existing.isrProgress = this.isrProgressOf(state.isr, existing.followers);
       existing.partitionEpoch = state.partitionEpoch;
       for (const id of [...existing.pendingAdds]) if (state.isr.includes(id)) existing.pendingAdds.delete(id);
       existing.alterInFlight = false;
@@ -749,6 +804,7 @@ export class ReplicaManager {
       leaderEpoch: state.leaderEpoch,
       partitionEpoch: state.partitionEpoch,
       isr: state.isr,
+      isrProgress: this.isrProgressOf(state.isr, followers),
       replicas: state.replicas,
       followers,
       progresses,
@@ -809,6 +865,8 @@ export class ReplicaManager {
       delayedUntilUs: 0,
       lastRequest: null,
       lastRequestLogStart: -1,
+      fetchPlace: -1,
+      entryChanged: false,
     });
     this.sendFetch(state.leader!, fx);
   }
@@ -1179,7 +1237,7 @@ export class ReplicaManager {
     if (walk.generation !== this.leadersGeneration) {
       walk.generation = this.leadersGeneration;
       for (const state of pending) state.listed = false;
-      pending.length = 0;
+      emptyList(pending);
       for (const cached of session.partitions) {
         const state = this.sessionPartition(cached, walk);
         if (state.quiet) settleProgress(state);
@@ -1299,7 +1357,7 @@ export class ReplicaManager {
         listPartition(state);
       }
     }
-    pending.length = 0;
+    emptyList(pending);
     walk.spare = pending;
   }
 
@@ -1425,6 +1483,13 @@ export class ReplicaManager {
     }
   }
 
+  /** The progress of each ISR member but this broker, in ISR order (see LeaderPartition.isrProgress). */
+  private isrProgressOf(isr: readonly string[], followers: ReadonlyMap<string, FollowerProgress>): (FollowerProgress | undefined)[] {
+    const progress: (FollowerProgress | undefined)[] = [];
+    for (const id of isr) if (id !== this.self) progress.push(followers.get(id));
+    return progress;
+  }
+
   private quorum(topic: string): boolean {
     return this.settings.dataReplication(topic) === 'quorum';
   }
@@ -1442,10 +1507,9 @@ export class ReplicaManager {
     }
     let candidate = leader.log.endOffset;
     if (candidate <= leader.highWatermark) return; // it cannot pass the leader's own log end
-    for (const id of leader.isr) {
-      if (id !== this.self) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
-    }
-    for (const id of leader.pendingAdds) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
+    const isrProgress = leader.isrProgress;
+    for (let index = 0; index < isrProgress.length; index++) candidate = Math.min(candidate, isrProgress[index]?.leo ?? -1);
+    if (leader.pendingAdds.size > 0) for (const id of leader.pendingAdds) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
     this.setHighWatermark(leader, candidate, fx);
   }
 
@@ -1583,44 +1647,22 @@ export class ReplicaManager {
   }
 
   private sendFetch(leaderId: string, fx: Effects<Message>): void {
-    const inFlight = this.fetchInFlight.get(leaderId) ?? null;
+    const link = this.link(leaderId);
+    const inFlight = link.inFlightSinceUs;
     if (inFlight !== null && fx.nowUs - inFlight < this.settings.fetchTimeoutUs) return;
     // A restarted broker follows before it has registered again: its fetches carry no broker epoch yet (-1).
     const brokerEpoch = this.brokerEpoch() ?? -1;
-    const partitions = this.nextFetchScratch;
-    partitions.length = 0;
-    let delayedUntilUs = Number.POSITIVE_INFINITY;
-    for (const follower of this.followersOf(leaderId)) {
-      if (follower.delayedUntilUs > fx.nowUs) {
-        delayedUntilUs = Math.min(delayedUntilUs, follower.delayedUntilUs);
-        continue;
-      }
-      const log = follower.log;
-      let entry = follower.lastRequest;
-      if (entry === null || entry.fetchOffset !== log.endOffset || follower.lastRequestLogStart !== log.logStartOffset) {
-        entry = {
-          topic: follower.topic,
-          partition: follower.partition,
-          key: follower.key,
-          fetchOffset: log.endOffset,
-          lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
-          currentLeaderEpoch: follower.leaderEpoch,
-        };
-        follower.lastRequest = entry;
-        follower.lastRequestLogStart = log.logStartOffset;
-      }
-      partitions.push(entry);
-    }
+    const followed = this.followersOf(leaderId);
+    if (link.builtFor === followed) this.refreshChangedEntries(link, fx);
+    else this.buildAllEntries(link, followed, fx);
+    const partitions = link.entries;
     if (partitions.length === 0) {
-      this.fetchInFlight.delete(leaderId);
-      // Kafka's fetcher thread waits out the back-off when nothing is fetchable.
-      if (delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(this.timerKey(TIMER_FETCH_BACKOFF, leaderId), delayedUntilUs - fx.nowUs);
+      link.inFlightSinceUs = null;
       return;
     }
-    this.fetchInFlight.set(leaderId, fx.nowUs);
-    // KIP-227: FULL with every partition, or INCREMENTAL with the changed ones (Kafka's FetchSessionHandler.Builder).
-    const built = this.sessionHandler(leaderId).build(partitions);
-    partitions.length = 0;
+    link.inFlightSinceUs = fx.nowUs;
+    // KIP-227: FULL with every partition, or INCREMENTAL with the changed ones (Kafka's FetchSessionHandler.Builder; it copies what it keeps).
+    const built = link.handler.build(partitions);
     const request: ReplicaFetchRequest = {
       type: 'ReplicaFetch',
       bytes: DATA_HEADER_BYTES + built.partitions.length * 32 + built.forgotten.length * 8,
@@ -1632,29 +1674,88 @@ export class ReplicaManager {
       forgotten: built.forgotten,
     };
     fx.send(leaderId, request);
-    if (!this.retryTimerArmed.has(leaderId)) {
-      this.retryTimerArmed.add(leaderId);
-      fx.setTimer(this.timerKey(TIMER_FETCH_RETRY, leaderId), this.settings.fetchTimeoutUs);
+    if (!link.retryArmed) {
+      link.retryArmed = true;
+      fx.setTimer(link.retryTimerKey, this.settings.fetchTimeoutUs);
     }
   }
 
-  private sessionHandler(leaderId: string): FetchSessionHandler {
-    let handler = this.sessionHandlers.get(leaderId);
-    if (handler === undefined) {
-      handler = new FetchSessionHandler();
-      this.sessionHandlers.set(leaderId, handler);
+  /**
+   * Every partition followed from the link's leader gets its entry (the same immutable one while its
+   * log is unchanged), except those backing off (replica.fetch.backoff.ms): with none of those, the
+   * next fetches refresh only the changed ones (see LeaderLink). With none fetchable, the fetcher
+   * waits out the earliest back-off (Kafka's fetcher thread does).
+   */
+  private buildAllEntries(link: LeaderLink, followed: readonly FollowerPartition[], fx: Effects<Message>): void {
+    const entries = link.entries;
+    emptyList(entries);
+    for (const follower of link.changed) follower.entryChanged = false;
+    emptyList(link.changed);
+    let delayedUntilUs = Number.POSITIVE_INFINITY;
+    for (const follower of followed) {
+      if (follower.delayedUntilUs > fx.nowUs) {
+        delayedUntilUs = Math.min(delayedUntilUs, follower.delayedUntilUs);
+        continue;
+      }
+      follower.fetchPlace = entries.length;
+      entries.push(entryOf(follower));
     }
-    return handler;
+    link.builtFor = delayedUntilUs === Number.POSITIVE_INFINITY ? followed : null;
+    if (entries.length === 0 && delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(link.backoffTimerKey, delayedUntilUs - fx.nowUs);
+  }
+
+  /** The entries of the partitions answers carried since the last fetch, rebuilt in their places (the others cannot have changed). */
+  private refreshChangedEntries(link: LeaderLink, fx: Effects<Message>): void {
+    const changed = link.changed;
+    for (let index = 0; index < changed.length; index++) {
+      const follower = changed[index]!;
+      follower.entryChanged = false;
+      link.entries[follower.fetchPlace] = entryOf(follower);
+    }
+    emptyList(changed);
+    if (verifyQuietPartitions) this.verifyEntries(link, fx);
+  }
+
+  /** The test hook's check (setQuietPartitionChecks): the refreshed entries are those a build of them all would make. */
+  private verifyEntries(link: LeaderLink, fx: Effects<Message>): void {
+    const followed = link.builtFor!;
+    if (link.entries.length !== followed.length) throw new Error(`${this.self}: ${link.entries.length} fetch entries for ${followed.length} partitions followed`);
+    followed.forEach((follower, index) => {
+      const entry = link.entries[index]!;
+      const log = follower.log;
+      if (follower.delayedUntilUs > fx.nowUs || entry !== follower.lastRequest || entry.fetchOffset !== log.endOffset || follower.lastRequestLogStart !== log.logStartOffset) {
+        throw new Error(`${this.self}: the fetch entry of ${follower.key} (offset ${entry.fetchOffset}) is stale (log end ${log.endOffset}, log start ${log.logStartOffset}): a change did not mark it`);
+      }
+    });
+  }
+
+  private link(leaderId: string): LeaderLink {
+    let link = this.links.get(leaderId);
+    if (link === undefined) {
+      link = {
+        handler: new FetchSessionHandler(),
+        inFlightSinceUs: null,
+        retryArmed: false,
+        retryTimerKey: `${TIMER_FETCH_RETRY}${leaderId}`,
+        backoffTimerKey: `${TIMER_FETCH_BACKOFF}${leaderId}`,
+        builtFor: null,
+        entries: [],
+        changed: [],
+      };
+      this.links.set(leaderId, link);
+    }
+    return link;
   }
 
   /** The KIP-227 session this broker fetches from `leaderId` in (id 0: none yet), for views and tests. */
   fetchSessionWith(leaderId: string): { readonly id: number; readonly nextEpoch: number } {
-    return this.sessionHandler(leaderId).session;
+    return this.link(leaderId).handler.session;
   }
 
   handleReplicaFetchResponse(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
-    this.fetchInFlight.set(from, null);
-    if (!this.sessionHandler(from).handleResponse(response.error, response.sessionId)) {
+    const link = this.link(from);
+    link.inFlightSinceUs = null;
+    if (!link.handler.handleResponse(response.error, response.sessionId)) {
       // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no
       // partition was answered; fetch again at once, FULL (Kafka's fetcher loops to its next fetch).
       fx.note(`${this.self}'s fetch session with leader ${from} failed (${response.error}): it fetches again with a FULL fetch request (KIP-227)`);
@@ -1665,6 +1766,11 @@ export class ReplicaManager {
       const key = part.key;
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from) continue;
+      // Its log end or start may move now: its next entry is checked (LeaderLink).
+      if (!follower.entryChanged) {
+        follower.entryChanged = true;
+        link.changed.push(follower);
+      }
       if (part.remoteSegments !== undefined) follower.log.setRemoteSegments(part.remoteSegments);
       if (part.error === 'OFFSET_OUT_OF_RANGE') {
         this.handleOutOfRange(follower, part.logStartOffset, from, fx);
@@ -1679,6 +1785,7 @@ export class ReplicaManager {
         // longer one, an epoch this broker has not seen yet) by replica.fetch.backoff.ms, rather
         // than asking again at once while its metadata catches up.
         follower.delayedUntilUs = fx.nowUs + this.settings.fetchBackoffUs;
+        link.builtFor = null; // the next fetch leaves it out
         continue;
       }
       const log = follower.log;
@@ -1776,6 +1883,7 @@ export class ReplicaManager {
       if (leader.log.logStartOffset !== startBefore) this.partitionChanged(leader); // followers are sent the new log start
     }
     for (const follower of this.followers.values()) apply(follower.log, follower.highWatermark);
+    for (const link of this.links.values()) link.builtFor = null; // a follower's log start may have moved: its entries are all checked
   }
 
   // ---- timers ---------------------------------------------------------------------------------
@@ -1818,17 +1926,18 @@ export class ReplicaManager {
       this.sendFetch(key.slice(TIMER_FETCH_BACKOFF.length), fx);
     } else if (key.startsWith(TIMER_FETCH_RETRY)) {
       const leaderId = key.slice(TIMER_FETCH_RETRY.length);
-      this.retryTimerArmed.delete(leaderId);
-      const sentUs = this.fetchInFlight.get(leaderId) ?? null;
+      const link = this.link(leaderId);
+      link.retryArmed = false;
+      const sentUs = link.inFlightSinceUs;
       if (sentUs === null) return true; // answered, and nothing in flight since
       if (fx.nowUs - sentUs < this.settings.fetchTimeoutUs) {
         // Armed for a fetch answered since: wait for the one in flight's own timeout.
-        this.retryTimerArmed.add(leaderId);
+        link.retryArmed = true;
         fx.setTimer(key, sentUs + this.settings.fetchTimeoutUs - fx.nowUs);
         return true;
       }
-      this.fetchInFlight.set(leaderId, null);
-      this.sessionHandler(leaderId).handleError(); // no answer: the next fetch closes the session and opens another
+      link.inFlightSinceUs = null;
+      link.handler.handleError(); // no answer: the next fetch closes the session and opens another
       this.sendFetch(leaderId, fx);
     } else {
       return false;
