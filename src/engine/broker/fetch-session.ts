@@ -318,15 +318,17 @@ export class FetchSessionHandler {
       return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN }; // a copy: the caller may reuse `next`
     }
     const changed: FetchPartitionRequest[] = [];
+    // One pass compares each entry with the one built at its place last time and leaves `last` a copy of `next`.
     for (let index = 0; index < next.length; index++) {
       const part = next[index]!;
       const previous = last[index];
       if (previous === part) continue; // the entry built here last time, which the session holds
+      last[index] = part;
       if ((previous === undefined || previous.key !== part.key) && this.sessionPartitions.get(part.key) === part) continue;
       this.sessionPartitions.set(part.key, part);
       changed.push(part);
     }
-    copyInto(last, next);
+    while (last.length > next.length) last.pop();
     let forgotten = NO_FORGOTTEN;
     if (this.sessionPartitions.size > next.length) {
       // Some partition is no longer fetched from this leader (it moved, or it is backing off).

@@ -170,6 +170,18 @@ interface FollowerProgress {
    * follow that session's fetches without being written at each one; `settleProgress` writes them.
    */
   quietIn: SessionPartition | null;
+  /** Its broker's fetch state here (parked fetch, park timer): the wake after an append reaches it without a lookup. */
+  readonly fetcher: FollowerFetcher;
+}
+
+/** A follower broker as this leader serves its fetches: the fetch waiting in the purgatory (at most one: it has one in flight) and its park timer. */
+interface FollowerFetcher {
+  parked: ParkedFetch | null;
+  /** The walk of its current incremental fetch session here (a follower has one session per leader); replaced with the session. */
+  walk: SessionWalk | null;
+  /** Its park timer is armed (see ReplicaManager.fetchers); the key is built once. */
+  parkTimerArmed: boolean;
+  readonly parkTimerKey: string;
 }
 
 interface LeaderPartition {
@@ -264,6 +276,8 @@ interface ParkedFetch {
   readonly from: string;
   readonly request: ReplicaFetchRequest;
   readonly context: Exclude<FetchContext, { kind: 'error' }>;
+  /** Its follower broker's state here (request.replicaId's). */
+  readonly fetcher: FollowerFetcher;
   /** When its replica.fetch.wait.max.ms runs out (set when it parks). */
   deadlineUs: TimeUs;
 }
@@ -302,6 +316,7 @@ interface SessionPartition {
 
 /** What a leader keeps per incremental fetch session (FetchSession) to answer only its partitions that changed. */
 interface SessionWalk {
+  readonly session: FetchSession;
   /** When the session's partitions were last answered (a fetch arriving, woken, or timing out): a quiet partition's fetch time. */
   evaluatedUs: TimeUs;
   /** The answer before that one (a quiet partition the walk in progress has not reached yet was last answered then). */
@@ -319,6 +334,16 @@ interface SessionWalk {
 let verifyQuietPartitions = false;
 export function setQuietPartitionChecks(on: boolean): void {
   verifyQuietPartitions = on;
+}
+
+/** The walk of a follower's incremental session, made at its first incremental fetch (it then walks the whole session once). */
+function walkOf(fetcher: FollowerFetcher, session: FetchSession): SessionWalk {
+  let walk = fetcher.walk;
+  if (walk === null || walk.session !== session) {
+    walk = { session, evaluatedUs: 0, previousUs: 0, position: Number.POSITIVE_INFINITY, generation: -1, dirty: [], spare: [] };
+    fetcher.walk = walk;
+  }
+  return walk;
 }
 
 /** When a quiet partition was last answered: this answer's time if the walk in progress has passed its place, else the one before. */
@@ -497,12 +522,6 @@ export class ReplicaManager {
   private produceStamp = 0;
   /** KIP-227, leader side: this life's fetch sessions (memory only: a restart loses them). Created at first use, with its Prng. */
   private fetchSessions: FetchSessionCache | null = null;
-  /**
-   * Per incremental fetch session, the partitions its next answer visits (see SessionPartition). A
-   * WeakMap so that a session the cache drops takes its walk along; it is only read by key, never
-   * iterated, so the collector cannot change what the engine does.
-   */
-  private readonly sessionWalks = new WeakMap<FetchSession, SessionWalk>();
   /** Numbers session partitions in session order (SessionPartition.order). */
   private sessionOrder = 0;
   /** Follower side, per leader broker: its KIP-227 session handler, fetch in flight, timers and last entries (see LeaderLink). */
@@ -511,17 +530,16 @@ export class ReplicaManager {
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
   private parkedProduces: ParkedProduce[] = [];
-  private readonly parkedFetches = new Map<string, ParkedFetch>();
   /**
-   * Replicas whose park timer is armed (leaders' fetch-retry timers: LeaderLink.retryArmed). Each timer
-   * stays armed across fetches and, when it fires early for the fetch now waiting (an earlier one
-   * was answered), is armed again for that fetch's own deadline: the answers come exactly when
-   * before, without a timer set and cancelled per fetch (about 10,000 a simulated second at the
-   * reference load).
+   * Per follower broker: its parked fetch and park timer (FollowerFetcher); `parkedFetchCount` of
+   * them hold a fetch. Park timers (FollowerFetcher.parkTimerArmed) and fetch-retry timers
+   * (LeaderLink.retryArmed) stay armed across fetches and, when one fires early for the fetch now
+   * waiting (an earlier one was answered), it is armed again for that fetch's own deadline: the
+   * answers come exactly when before, without a timer set and cancelled per fetch (about 10,000 a
+   * simulated second at the reference load).
    */
-  private readonly parkTimerArmed = new Set<string>();
-  /** Per-peer timer keys, built once: a fresh string per call would be hashed again at every timer set and cancel. */
-  private readonly timerKeys = new Map<string, Map<string, string>>();
+  private readonly fetchers = new Map<string, FollowerFetcher>();
+  private parkedFetchCount = 0;
   private readonly keysByTopic = new Map<string, string[]>();
   private isrShrinks = 0;
   private isrExpands = 0;
@@ -635,6 +653,20 @@ export class ReplicaManager {
   }
 
   /**
+   * `fits` for the common case, without building the sentence a failure would need (a string per
+   * batch appended): true when the write surely fits, counted as `fits` counts it; false when `fits`
+   * must decide (recount the logs, or take the directory offline).
+   */
+  private fitsQuickly(bytes: number): boolean {
+    if (this.offlineReason !== null) return false;
+    const space = this.settings.space;
+    if (space === undefined) return true;
+    if (this.usedBytesEstimate < 0 || this.usedBytesEstimate + bytes > space.capacityBytes - space.filledBytes) return false;
+    this.usedBytesEstimate += bytes;
+    return true;
+  }
+
+  /**
    * Kafka's ReplicaManager.checkpointHighWatermarks rewrites the log directory's
    * replication-offset-checkpoint file every replica.high.watermark.checkpoint.interval.ms (5 s,
    * the same period as the OS writeback tick, so it rides on that timer). It matters here for one
@@ -727,19 +759,7 @@ export class ReplicaManager {
     return (keys[partition] ??= partitionKey(topic, partition));
   }
 
-  private timerKey(prefix: string, peer: string): string {
-    let byPeer = this.timerKeys.get(prefix);
-    if (byPeer === undefined) {
-      byPeer = new Map();
-      this.timerKeys.set(prefix, byPeer);
-    }
-    let key = byPeer.get(peer);
-    if (key === undefined) {
-      key = `${prefix}${peer}`;
-      byPeer.set(peer, key);
-    }
-    return key;
-  }
+
 
   // ---- roles from metadata --------------------------------------------------------------------
 
@@ -791,7 +811,16 @@ export class ReplicaManager {
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      const progress: FollowerProgress = { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentRemoteSegments: null, lastPart: null, quietIn: null };
+      const progress: FollowerProgress = {
+        leo: null,
+        lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0,
+        lastFetchUs: 0,
+        lastFetchLeaderLeo: -1,
+        sentRemoteSegments: null,
+        lastPart: null,
+        quietIn: null,
+        fetcher: this.fetcher(id),
+      };
       followers.set(id, progress);
       progresses.push(progress);
     }
@@ -982,7 +1011,7 @@ export class ReplicaManager {
         appendedUs: fx.nowUs,
         createdUs: batch.createdUs,
       };
-      if (!this.fits(written.bytes, `appending ${written.records} records to ${key}`, fx)) {
+      if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${key}`, fx)) {
         this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
         continue;
       }
@@ -1140,31 +1169,32 @@ export class ReplicaManager {
       fx.send(from, response);
       return;
     }
-    if (context.kind === 'incremental') this.noteSessionUpdate(context.session, request, forgotten);
-    const fetch: ParkedFetch = { from, request, context, deadlineUs: 0 };
+    const fetcher = this.fetcher(request.replicaId);
+    if (context.kind === 'incremental') this.noteSessionUpdate(walkOf(fetcher, context.session), request, forgotten);
+    const fetch: ParkedFetch = { from, request, context, fetcher, deadlineUs: 0 };
     const response = this.answerFetch(fetch, fx, true);
     if (response === null) {
       // Long poll: no records, error or divergence for this follower (replica.fetch.min.bytes = 1
       // not reached); hold the fetch until there are, or the wait ends.
       fetch.deadlineUs = fx.nowUs + this.settings.fetchMaxWaitUs;
-      this.parkedFetches.set(request.replicaId, fetch);
-      if (!this.parkTimerArmed.has(request.replicaId)) {
-        this.parkTimerArmed.add(request.replicaId);
-        fx.setTimer(this.timerKey(TIMER_FETCH_PARK, request.replicaId), this.settings.fetchMaxWaitUs);
+      if (fetcher.parked === null) this.parkedFetchCount++;
+      fetcher.parked = fetch;
+      if (!fetcher.parkTimerArmed) {
+        fetcher.parkTimerArmed = true;
+        fx.setTimer(fetcher.parkTimerKey, this.settings.fetchMaxWaitUs);
       }
       return;
     }
     this.sendFetchResponse(from, response, fx);
   }
 
-  /** The walk kept for an incremental session, made at its first incremental fetch (it then walks the whole session once). */
-  private walkOf(session: FetchSession): SessionWalk {
-    let walk = this.sessionWalks.get(session);
-    if (walk === undefined) {
-      walk = { evaluatedUs: 0, previousUs: 0, position: Number.POSITIVE_INFINITY, generation: -1, dirty: [], spare: [] };
-      this.sessionWalks.set(session, walk);
+  private fetcher(replicaId: string): FollowerFetcher {
+    let fetcher = this.fetchers.get(replicaId);
+    if (fetcher === undefined) {
+      fetcher = { parked: null, walk: null, parkTimerArmed: false, parkTimerKey: `${TIMER_FETCH_PARK}${replicaId}` };
+      this.fetchers.set(replicaId, fetcher);
     }
-    return walk;
+    return fetcher;
   }
 
   /** This leader's state for a cached partition, made when first seen (a FULL fetch's, or one an incremental fetch adds). */
@@ -1174,8 +1204,13 @@ export class ReplicaManager {
       state = { cached, order: ++this.sessionOrder, leader: undefined, progress: undefined, walk, quiet: false, listed: false };
       cached.resolved = state;
       cached.resolvedGeneration = -1;
-    } else if (walk !== null) {
-      state.walk = walk; // a FULL fetch's partitions become its session's
+    } else if (walk !== null && state.walk !== walk) {
+      // A FULL fetch's partitions become its session's; or its session's walk was made anew (a late
+      // answer to an older session's parked fetch took the follower's walk): quiet in the walk it
+      // leaves, it is settled at that walk's times, and it is listed there no more.
+      if (state.quiet) settleProgress(state);
+      state.listed = false;
+      state.walk = walk;
     }
     return state;
   }
@@ -1185,8 +1220,8 @@ export class ReplicaManager {
    * those partitions are answered next; a forgotten one's follower stops following the session's
    * answers, and the next answer walks the whole session once.
    */
-  private noteSessionUpdate(session: FetchSession, request: ReplicaFetchRequest, forgotten: readonly ForgottenPartition[]): void {
-    const walk = this.walkOf(session);
+  private noteSessionUpdate(walk: SessionWalk, request: ReplicaFetchRequest, forgotten: readonly ForgottenPartition[]): void {
+    const session = walk.session;
     for (const part of request.partitions) {
       const cached = session.get(part.key);
       if (cached === undefined) continue;
@@ -1276,7 +1311,7 @@ export class ReplicaManager {
     let walk: SessionWalk | null = null;
     let pending: SessionPartition[];
     if (context.kind === 'incremental') {
-      walk = this.walkOf(context.session);
+      walk = walkOf(fetch.fetcher, context.session);
       if (verifyQuietPartitions) this.verifyQuiet(context.session, walk, replicaId);
       pending = this.partitionsToAnswer(context.session, walk);
     } else {
@@ -1472,13 +1507,15 @@ export class ReplicaManager {
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
-  private wakeParkedFetches(fx: Effects<Message>, only?: LeaderPartition): void {
-    if (this.parkedFetches.size === 0) return;
-    const ids = only === undefined ? [...this.parkedFetches.keys()] : only.followers.keys();
-    for (const id of ids) {
-      const fetch = this.parkedFetches.get(id);
-      if (fetch === undefined) continue;
-      this.parkedFetches.delete(id); // its park timer stays armed: it finds nothing, or the next fetch's deadline
+  private wakeParkedFetches(fx: Effects<Message>, only: LeaderPartition): void {
+    if (this.parkedFetchCount === 0) return;
+    const progresses = only.progresses;
+    for (let index = 0; index < progresses.length; index++) {
+      const fetcher = progresses[index]!.fetcher;
+      const fetch = fetcher.parked;
+      if (fetch === null) continue;
+      fetcher.parked = null; // its park timer stays armed: it finds nothing, or the next fetch's deadline
+      this.parkedFetchCount--;
       this.sendFetchResponse(fetch.from, this.answerFetch(fetch, fx, false)!, fx);
     }
   }
@@ -1801,7 +1838,7 @@ export class ReplicaManager {
       }
       for (const batch of part.batches) {
         if (batch.baseOffset !== log.endOffset) continue;
-        if (!this.fits(batch.bytes, `copying ${batch.records} records of ${key} from leader ${from}`, fx)) return; // the broker halts: no more fetching
+        if (!this.fitsQuickly(batch.bytes) && !this.fits(batch.bytes, `copying ${batch.records} records of ${key} from leader ${from}`, fx)) return; // the broker halts: no more fetching
         log.append(batch);
         this.replicationBytesIn += batch.bytes;
       }
@@ -1911,15 +1948,16 @@ export class ReplicaManager {
       }
       if (this.parkedProduces.length > 0) fx.setTimer(TIMER_PRODUCE_TIMEOUT, Math.max(1, this.parkedProduces[0]!.deadlineUs - fx.nowUs));
     } else if (key.startsWith(TIMER_FETCH_PARK)) {
-      const replicaId = key.slice(TIMER_FETCH_PARK.length);
-      this.parkTimerArmed.delete(replicaId);
-      const parked = this.parkedFetches.get(replicaId);
-      if (parked !== undefined && parked.deadlineUs > fx.nowUs) {
+      const fetcher = this.fetcher(key.slice(TIMER_FETCH_PARK.length));
+      fetcher.parkTimerArmed = false;
+      const parked = fetcher.parked;
+      if (parked !== null && parked.deadlineUs > fx.nowUs) {
         // Armed for a fetch answered since: wait for this one's own deadline.
-        this.parkTimerArmed.add(replicaId);
+        fetcher.parkTimerArmed = true;
         fx.setTimer(key, parked.deadlineUs - fx.nowUs);
-      } else if (parked !== undefined) {
-        this.parkedFetches.delete(replicaId);
+      } else if (parked !== null) {
+        fetcher.parked = null;
+        this.parkedFetchCount--;
         this.sendFetchResponse(parked.from, this.answerFetch(parked, fx, false)!, fx);
       }
     } else if (key.startsWith(TIMER_FETCH_BACKOFF)) {
