@@ -281,15 +281,6 @@ export interface FetchSessionRequest {
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 
 /**
- * Makes `target` a copy of `source` in place. Not `target.length = 0` then pushes: V8 drops an
- * array's backing store when its length is set to 0, so every build would allocate it again.
- */
-function copyInto<T>(target: T[], source: readonly T[]): void {
-  for (let index = 0; index < source.length; index++) target[index] = source[index]!;
-  while (target.length > source.length) target.pop();
-}
-
-/**
  * Kafka's FetchSessionHandler, for one leader (see the header). Entries are immutable and reused
  * while unchanged, so "changed" is "not the entry the session holds".
  */
@@ -314,7 +305,9 @@ export class FetchSessionHandler {
     if (this.nextEpoch === INITIAL_EPOCH) {
       this.sessionPartitions.clear();
       for (const part of next) this.sessionPartitions.set(part.key, part);
-      copyInto(last, next);
+      // A copy in place: not `last.length = 0` then pushes, as V8 drops an array's backing store at length 0.
+      for (let index = 0; index < next.length; index++) last[index] = next[index]!;
+      while (last.length > next.length) last.pop();
       return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN }; // a copy: the caller may reuse `next`
     }
     const changed: FetchPartitionRequest[] = [];
