@@ -305,21 +305,23 @@ export class FetchSessionHandler {
     if (this.nextEpoch === INITIAL_EPOCH) {
       this.sessionPartitions.clear();
       for (const part of next) this.sessionPartitions.set(part.key, part);
-      last.length = 0;
-      for (const part of next) last.push(part);
+      // A copy in place: not `last.length = 0` then pushes, as V8 drops an array's backing store at length 0.
+      for (let index = 0; index < next.length; index++) last[index] = next[index]!;
+      while (last.length > next.length) last.pop();
       return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN }; // a copy: the caller may reuse `next`
     }
     const changed: FetchPartitionRequest[] = [];
+    // One pass compares each entry with the one built at its place last time and leaves `last` a copy of `next`.
     for (let index = 0; index < next.length; index++) {
       const part = next[index]!;
       const previous = last[index];
       if (previous === part) continue; // the entry built here last time, which the session holds
+      last[index] = part;
       if ((previous === undefined || previous.key !== part.key) && this.sessionPartitions.get(part.key) === part) continue;
       this.sessionPartitions.set(part.key, part);
       changed.push(part);
     }
-    last.length = 0;
-    for (const part of next) last.push(part);
+    while (last.length > next.length) last.pop();
     let forgotten = NO_FORGOTTEN;
     if (this.sessionPartitions.size > next.length) {
       // Some partition is no longer fetched from this leader (it moved, or it is backing off).

@@ -65,6 +65,9 @@ export const PRODUCER_BATCHES_KEPT = 5;
 
 const HOUR_US = 3_600_000_000;
 
+/** Batches a lookup walks back from a segment's end before it searches the segment (Segment.indexNearEnd). */
+const NEAR_END_BATCHES = 8;
+
 /** A topic's log settings (topic config, else the broker's log.* default), in µs and bytes. */
 export interface LogConfig {
   /** segment.bytes (log.segment.bytes, 1 GiB). */
@@ -194,6 +197,20 @@ class Segment implements SegmentView, CachedSegment {
     return this.bytes > config.segmentBytes - batch.bytes || batch.createdUs - this.firstTimestampUs! > config.segmentUs;
   }
 
+  /**
+   * indexContaining, looking back from the last batch first: followers (the leader checks the epoch
+   * before their fetch offset) and readers at the tail ask about offsets a few batches from the end,
+   * where a binary search over a few hundred batches would touch eight of them.
+   */
+  indexNearEnd(offset: number, batches: readonly LogBatch[]): number {
+    const last = batches.length - 1;
+    for (let index = last; index >= 0 && index > last - NEAR_END_BATCHES; index--) {
+      const batch = batches[index]!;
+      if (offset >= batch.baseOffset) return offset < batch.baseOffset + batch.records ? index : -1; // past it: in no batch
+    }
+    return this.indexContaining(offset, batches);
+  }
+
   /** Index of the batch containing `offset`, by binary search; -1 if none. */
   indexContaining(offset: number, batches: readonly LogBatch[] = this.batches): number {
     let low = 0;
@@ -239,8 +256,10 @@ export class PartitionLog {
   private lastFlushUs: TimeUs = -1;
   private flushes = 0;
   private recordsLostToPowerLoss = 0;
-  /** The leader epoch cache: the first offset written in each epoch, ascending. */
+  /** The leader epoch cache: the first offset written in each epoch, ascending. Replaced or pushed to only through setEpochs / assignEpoch. */
   private epochs: EpochEntry[] = [];
+  /** The last entry's epoch (-1 when empty), kept with `epochs`: every append asks it, and the array is rarely in the CPU's cache. */
+  private lastEntryEpoch = -1;
   /** Per producer id, its newest batches (Kafka's producer state, rebuilt from the log after a truncation). */
   private producers = new Map<number, ProducerBatchRef[]>();
   private totalBytes = 0;
@@ -354,8 +373,7 @@ export class PartitionLog {
   }
 
   get latestEpoch(): number {
-    const epochs = this.epochs;
-    return epochs.length === 0 ? 0 : epochs[epochs.length - 1]!.epoch;
+    return this.lastEntryEpoch < 0 ? 0 : this.lastEntryEpoch;
   }
 
   get batchCount(): number {
@@ -411,11 +429,16 @@ export class PartitionLog {
     if (list.length > PRODUCER_BATCHES_KEPT) list.shift();
   }
 
+  private setEpochs(epochs: EpochEntry[]): void {
+    this.epochs = epochs;
+    this.lastEntryEpoch = epochs.length === 0 ? -1 : epochs[epochs.length - 1]!.epoch;
+  }
+
   /** As a new leader: the epoch starts at the current end (Kafka's leaderEpochCache.assign on become-leader). */
   assignEpoch(epoch: number): void {
-    const last = this.epochs.length === 0 ? undefined : this.epochs[this.epochs.length - 1]!;
-    if (last !== undefined && last.epoch >= epoch) return;
+    if (this.lastEntryEpoch >= epoch) return; // never true of an empty cache (-1)
     this.epochs.push({ epoch, startOffset: this.endOffset });
+    this.lastEntryEpoch = epoch;
   }
 
   /** Appends a batch at exactly the log end (the leader assigns the offset; a follower copies it), rolling first if due. */
@@ -426,7 +449,7 @@ export class PartitionLog {
     if (batch.epoch < this.latestEpoch) {
       // A follower copying older-epoch batches past an epoch it led without writing in it: that
       // empty epoch goes (Kafka's LeaderEpochFileCache.assign drops non-monotonic entries).
-      this.epochs = this.epochs.filter((entry) => entry.epoch <= batch.epoch || entry.startOffset < batch.baseOffset);
+      this.setEpochs(this.epochs.filter((entry) => entry.epoch <= batch.epoch || entry.startOffset < batch.baseOffset));
     }
     this.assignEpoch(batch.epoch);
     if (this.active.shouldRoll(batch, this.config)) this.roll();
@@ -463,9 +486,11 @@ export class PartitionLog {
     if (offset < this.startOffset || offset >= this.end) return result;
     let segmentIndex = this.segmentIndexOf(offset);
     if (segmentIndex < 0) return result;
-    this.touch(this.segments[segmentIndex]!);
-    let index = this.segments[segmentIndex]!.indexContaining(offset);
-    if (index < 0 || this.segments[segmentIndex]!.batches[index]!.baseOffset !== offset) return result;
+    const first = this.segments[segmentIndex]!;
+    this.touch(first);
+    const firstBatches = first.batches;
+    let index = first.indexNearEnd(offset, firstBatches);
+    if (index < 0 || firstBatches[index]!.baseOffset !== offset) return result;
     let bytes = 0;
     for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
       const segment = this.segments[segmentIndex]!;
@@ -491,8 +516,9 @@ export class PartitionLog {
     if (segmentIndex < 0) return undefined;
     const segment = this.segments[segmentIndex]!;
     this.touch(segment);
-    const index = segment.indexContaining(offset);
-    return index < 0 ? undefined : segment.batches[index];
+    const batches = segment.batches;
+    const index = segment.indexNearEnd(offset, batches); // asked mostly near the end (a completed produce's batch)
+    return index < 0 ? undefined : batches[index];
   }
 
   /**
@@ -520,7 +546,11 @@ export class PartitionLog {
     // A segment out of the page cache is not read for it (its body may not be readable at once):
     // the leader epoch cache answers, as Kafka's lookups by epoch do (LeaderEpochFileCache).
     if (!segment.resident) return offset < segment.endOffset ? this.epochAtOrBefore(offset) : undefined;
-    return this.batchAt(offset)?.epoch;
+    // batchAt(offset)'s read, searched from the segment's end (the offsets asked are near the log end).
+    this.touch(segment);
+    const batches = segment.batches;
+    const index = segment.indexNearEnd(offset, batches);
+    return index < 0 ? undefined : batches[index]!.epoch;
   }
 
   /**
@@ -613,7 +643,7 @@ export class PartitionLog {
     for (const batch of this.newestBatches(10_000)) this.remember(batch);
     // Kafka's LeaderEpochFileCache.truncateFromEnd: epochs that start at or after the new end go.
     const end = this.end;
-    this.epochs = this.epochs.filter((entry) => entry.startOffset < end);
+    this.setEpochs(this.epochs.filter((entry) => entry.startOffset < end));
     this.flushedOffset = Math.min(this.flushedOffset, this.end);
     this.dirtyBytes = this.bytesFrom(this.flushedOffset);
     return endBefore - this.end;
@@ -634,7 +664,7 @@ export class PartitionLog {
     this.lastBatchEpoch = null;
     this.flushedOffset = offset;
     this.dirtyBytes = 0;
-    this.epochs = []; // Kafka's leaderEpochCache.clearAndFlush
+    this.setEpochs([]); // Kafka's leaderEpochCache.clearAndFlush
     this.producers = new Map();
     return removed;
   }
@@ -668,7 +698,7 @@ export class PartitionLog {
       if (last !== undefined && last.epoch >= entry.epoch) continue;
       epochs.push(entry);
     }
-    this.epochs = epochs;
+    this.setEpochs(epochs);
     this.epochBeforeStart = epochs.length === 0 ? -1 : epochs[epochs.length - 1]!.epoch;
     return removed;
   }
@@ -812,9 +842,9 @@ export class PartitionLog {
     while (firstKept + 1 < this.epochs.length && this.epochs[firstKept + 1]!.startOffset <= offset) firstKept++;
     const first = this.epochs[firstKept];
     if (first !== undefined && first.startOffset < offset) {
-      this.epochs = [{ epoch: first.epoch, startOffset: offset }, ...this.epochs.slice(firstKept + 1)];
+      this.setEpochs([{ epoch: first.epoch, startOffset: offset }, ...this.epochs.slice(firstKept + 1)]);
     } else if (firstKept > 0) {
-      this.epochs = this.epochs.slice(firstKept);
+      this.setEpochs(this.epochs.slice(firstKept));
     }
   }
 
@@ -869,6 +899,7 @@ export class PartitionLog {
   /** Index of the segment whose range may hold `offset` (the last with baseOffset <= offset); -1 if none. */
   private segmentIndexOf(offset: number): number {
     const segments = this.segments;
+    if (segments[segments.length - 1]!.baseOffset <= offset) return segments.length - 1; // the active segment: most reads and checks are at the tail
     let low = 0;
     let high = segments.length - 1;
     let found = -1;

@@ -70,7 +70,7 @@ import type { AlterPartitionRequest, AlterPartitionResponse, ReplicaLogEndReques
 import type { Effects, Message } from '../sim/process';
 import { formatSpan, type TimeUs } from '../sim/time';
 import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type UnflushedLossCause } from './partition-log';
-import { FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FetchSessionHandler, FINAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchContext } from './fetch-session';
+import { FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FetchSessionHandler, FINAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchContext, type FetchSession } from './fetch-session';
 import type { RemoteSegmentTable } from '../storage/remote-segments';
 import {
   DATA_HEADER_BYTES,
@@ -165,6 +165,23 @@ interface FollowerProgress {
   sentRemoteSegments: RemoteSegmentTable | null;
   /** The fetch entry it last passed every check with (entries are immutable: the same one means the same offsets and epochs). */
   lastPart: FetchPartitionRequest | null;
+  /**
+   * Set while its partition is quiet in a fetch session (see SessionPartition): its fetch times then
+   * follow that session's fetches without being written at each one; `settleProgress` writes them.
+   */
+  quietIn: SessionPartition | null;
+  /** Its broker's fetch state here (parked fetch, park timer): the wake after an append reaches it without a lookup. */
+  readonly fetcher: FollowerFetcher;
+}
+
+/** A follower broker as this leader serves its fetches: the fetch waiting in the purgatory (at most one: it has one in flight) and its park timer. */
+interface FollowerFetcher {
+  parked: ParkedFetch | null;
+  /** The walk of its current incremental fetch session here (a follower has one session per leader); replaced with the session. */
+  walk: SessionWalk | null;
+  /** Its park timer is armed (see ReplicaManager.fetchers); the key is built once. */
+  parkTimerArmed: boolean;
+  readonly parkTimerKey: string;
 }
 
 interface LeaderPartition {
@@ -178,8 +195,12 @@ interface LeaderPartition {
   partitionEpoch: number;
   /** The committed ISR (from metadata). */
   isr: readonly string[];
+  /** The ISR's followers' progress, in ISR order (undefined: a member not a replica here), kept with `isr`: the high watermark reads them at every fetch. */
+  isrProgress: readonly (FollowerProgress | undefined)[];
   readonly replicas: readonly string[];
   readonly followers: Map<string, FollowerProgress>;
+  /** The same progress objects in an array: `partitionChanged` visits them at every append and high watermark move. */
+  readonly progresses: readonly FollowerProgress[];
   highWatermark: number;
   epochStartOffset: number;
   /** Followers being added to the ISR by an AlterPartition not yet committed (KIP-497: counted for the HW). */
@@ -208,6 +229,37 @@ interface FollowerPartition {
   /** The fetch entry last sent, reused while the log neither grew, shrank nor moved its start (it is immutable). */
   lastRequest: FetchPartitionRequest | null;
   lastRequestLogStart: number;
+  /** Its place in its leader link's `entries` (when the link's `builtFor` is current). */
+  fetchPlace: number;
+  /** In its leader link's `changed` list: an answer carried it, so its entry may be stale. */
+  entryChanged: boolean;
+}
+
+/**
+ * What this broker keeps per leader it fetches from: the session handler, the fetch in flight, its
+ * timers, and the entries of the last fetch built. One Map lookup per fetch and answer finds it all.
+ *
+ * Why `entries`: a fetch lists every partition followed from that leader (~25 at the reference
+ * load; Kafka's fetcher thread builds its request from all its partition states), but only those an
+ * answer carried can have moved their log end or start. While the partitions followed there are
+ * the same list (`builtFor`, the identity of followersOf's array) and none is backing off, the next
+ * fetch rebuilds only the `changed` ones' entries in place; anything else (a partition followed or
+ * dropped, one backing off, a retention check that may move a log start) builds all of them again.
+ */
+interface LeaderLink {
+  readonly handler: FetchSessionHandler;
+  /** When the fetch in flight to this leader was sent; null: none. */
+  inFlightSinceUs: TimeUs | null;
+  /** Its fetch-retry timer is armed (see `parkTimerArmed`). */
+  retryArmed: boolean;
+  readonly retryTimerKey: string;
+  readonly backoffTimerKey: string;
+  /** The list of partitions followed from this leader that `entries` holds one entry per (null: build from scratch next time). */
+  builtFor: readonly FollowerPartition[] | null;
+  /** The entries of the last fetch built, by FollowerPartition.fetchPlace. */
+  readonly entries: FetchPartitionRequest[];
+  /** Partitions whose entry may be stale since that build (at most one per partition of `builtFor`). */
+  readonly changed: FollowerPartition[];
 }
 
 interface ParkedProduce {
@@ -224,14 +276,165 @@ interface ParkedFetch {
   readonly from: string;
   readonly request: ReplicaFetchRequest;
   readonly context: Exclude<FetchContext, { kind: 'error' }>;
+  /** Its follower broker's state here (request.replicaId's). */
+  readonly fetcher: FollowerFetcher;
   /** When its replica.fetch.wait.max.ms runs out (set when it parks). */
   deadlineUs: TimeUs;
 }
 
-/** What a session's cached partition resolves to on this leader (checked against `leadersGeneration`). */
-interface ResolvedPartition {
-  readonly leader: LeaderPartition | undefined;
-  readonly progress: FollowerProgress | undefined;
+/**
+ * A fetch session's cached partition as this leader tracks it (kept in `CachedPartition.resolved`).
+ *
+ * Why: a follower's session holds every partition it follows here (about 25 at the reference load),
+ * and nearly every fetch changes one or two of them; walking all of them at each fetch and each
+ * answer was a third of the leader's replication cost. A partition is *quiet* when answering it
+ * again would find, as Kafka's IncrementalFetchContext does for an unchanged CachedPartition
+ * (FetchSession.scala, `maybeUpdateResponseData` false), nothing to check or send: the follower's
+ * entry is the one last checked, at the leader's log end, the follower is in the ISR (no expansion
+ * to try), and the high watermark and log start were sent. Then the only effect of answering it is
+ * the follower's fetch time (Kafka's `updateFollowerFetchState`: caught up now), which a quiet
+ * partition takes from its session's last answer (`SessionWalk.evaluatedUs`) when it is read
+ * (`settleProgress`). A session's fetches and answers visit only its partitions that are not quiet
+ * (`SessionWalk.dirty`), in session order; whatever could end a quiet partition's quiet (its entry
+ * replaced, an append, a high watermark or log start move, an ISR change: `partitionChanged`; a
+ * leadership change anywhere: `leadersGeneration`) lists it there again first.
+ */
+interface SessionPartition {
+  readonly cached: CachedPartition;
+  /** Its place in its session (partitions join at the end and never move): a walk answers in this order. */
+  order: number;
+  /** Resolved against `leadersGeneration` (cached.resolvedGeneration). */
+  leader: LeaderPartition | undefined;
+  progress: FollowerProgress | undefined;
+  /** The session walk it belongs to; null while its FULL fetch has not opened a session. */
+  walk: SessionWalk | null;
+  /** Quiet (see above): its progress's `quietIn` is this object. */
+  quiet: boolean;
+  /** In its walk's `dirty` list. */
+  listed: boolean;
+}
+
+/** What a leader keeps per incremental fetch session (FetchSession) to answer only its partitions that changed. */
+interface SessionWalk {
+  readonly session: FetchSession;
+  /** When the session's partitions were last answered (a fetch arriving, woken, or timing out): a quiet partition's fetch time. */
+  evaluatedUs: TimeUs;
+  /** The answer before that one (a quiet partition the walk in progress has not reached yet was last answered then). */
+  previousUs: TimeUs;
+  /** The place (order) of the partition the answer in progress is visiting; +Infinity between answers. */
+  position: number;
+  /** The `leadersGeneration` its quiet partitions were resolved in; another one (or -1) walks the whole session once. */
+  generation: number;
+  /** Partitions to visit at the next answer (not quiet); an answer swaps it with `spare` while it walks, so what is listed meanwhile waits for the next one. */
+  dirty: SessionPartition[];
+  spare: SessionPartition[];
+}
+
+/** Test hook: when set, every incremental answer checks that each quiet partition would indeed have nothing to check or send. */
+let verifyQuietPartitions = false;
+export function setQuietPartitionChecks(on: boolean): void {
+  verifyQuietPartitions = on;
+}
+
+/** The walk of a follower's incremental session, made at its first incremental fetch (it then walks the whole session once). */
+function walkOf(fetcher: FollowerFetcher, session: FetchSession): SessionWalk {
+  let walk = fetcher.walk;
+  if (walk === null || walk.session !== session) {
+    walk = { session, evaluatedUs: 0, previousUs: 0, position: Number.POSITIVE_INFINITY, generation: -1, dirty: [], spare: [] };
+    fetcher.walk = walk;
+  }
+  return walk;
+}
+
+/** When a quiet partition was last answered: this answer's time if the walk in progress has passed its place, else the one before. */
+function quietSinceUs(state: SessionPartition): TimeUs {
+  const walk = state.walk!;
+  return state.order <= walk.position ? walk.evaluatedUs : walk.previousUs;
+}
+
+/** A follower's last caught-up time, a quiet partition's included (Kafka's lastCaughtUpTimeMs). */
+function caughtUpUs(progress: FollowerProgress): TimeUs {
+  const state = progress.quietIn;
+  return state === null ? progress.lastCaughtUpUs : Math.max(progress.lastCaughtUpUs, quietSinceUs(state));
+}
+
+/** Ends a partition's quiet: its follower's fetch times are written as the answers it skipped would have (caught up at the last one). */
+function settleProgress(state: SessionPartition): void {
+  const progress = state.progress!;
+  const atUs = quietSinceUs(state);
+  progress.lastCaughtUpUs = Math.max(progress.lastCaughtUpUs, atUs);
+  progress.lastFetchUs = atUs;
+  progress.quietIn = null;
+  state.quiet = false;
+}
+
+/** A followed partition's fetch entry: the one last sent while its log end and start are unchanged (entries are immutable), else a new one. */
+function entryOf(follower: FollowerPartition): FetchPartitionRequest {
+  const log = follower.log;
+  const entry = follower.lastRequest;
+  if (entry !== null && entry.fetchOffset === log.endOffset && follower.lastRequestLogStart === log.logStartOffset) return entry;
+  const fresh: FetchPartitionRequest = {
+    topic: follower.topic,
+    partition: follower.partition,
+    key: follower.key,
+    fetchOffset: log.endOffset,
+    lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
+    currentLeaderEpoch: follower.leaderEpoch,
+  };
+  follower.lastRequest = fresh;
+  follower.lastRequestLogStart = log.logStartOffset;
+  return fresh;
+}
+
+/**
+ * Empties a reused list. Not `list.length = 0`: V8 then drops the array's backing store, and the
+ * next push allocates it again (~100 ns against ~10 for pops, on the lists a fetch empties).
+ */
+function emptyList<T>(list: T[]): void {
+  while (list.length > 0) list.pop();
+}
+
+/** Lists a session partition for its session's next answer (once). */
+function listPartition(state: SessionPartition): void {
+  if (state.listed || state.walk === null) return;
+  state.listed = true;
+  state.walk.dirty.push(state);
+}
+
+/** Sorts `states` from `from` on by session order: an insertion sort, as the lists are a few partitions long (Array.sort's comparator calls cost more). */
+function sortByOrder(states: SessionPartition[], from: number): void {
+  for (let index = from + 1; index < states.length; index++) {
+    const state = states[index]!;
+    let place = index - 1;
+    while (place >= from && states[place]!.order > state.order) {
+      states[place + 1] = states[place]!;
+      place--;
+    }
+    states[place + 1] = state;
+  }
+}
+
+/**
+ * Partitions listed while an answer walks (a nested answer to another follower moved their high
+ * watermark: quorum mode): those after the current place are answered now, in order, as a walk of
+ * the whole session would; the others wait for the next answer.
+ */
+function pullListed(walk: SessionWalk, pending: SessionPartition[], index: number): void {
+  const position = pending[index]!.order;
+  const dirty = walk.dirty;
+  let kept = 0;
+  let pulled = false;
+  for (const state of dirty) {
+    if (state.order > position) {
+      state.listed = false;
+      pending.push(state);
+      pulled = true;
+    } else {
+      dirty[kept++] = state;
+    }
+  }
+  dirty.length = kept;
+  if (pulled) sortByOrder(pending, index + 1);
 }
 
 export interface ReplicaView {
@@ -319,28 +522,24 @@ export class ReplicaManager {
   private produceStamp = 0;
   /** KIP-227, leader side: this life's fetch sessions (memory only: a restart loses them). Created at first use, with its Prng. */
   private fetchSessions: FetchSessionCache | null = null;
-  /** KIP-227, follower side: a session handler per leader broker. */
-  private readonly sessionHandlers = new Map<string, FetchSessionHandler>();
-  /** The partitions a fetch about to be sent names, reused from send to send (the session handler copies what it keeps). */
-  private readonly nextFetchScratch: FetchPartitionRequest[] = [];
+  /** Numbers session partitions in session order (SessionPartition.order). */
+  private sessionOrder = 0;
+  /** Follower side, per leader broker: its KIP-227 session handler, fetch in flight, timers and last entries (see LeaderLink). */
+  private readonly links = new Map<string, LeaderLink>();
   private readonly followers = new Map<string, FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
   private parkedProduces: ParkedProduce[] = [];
-  private readonly parkedFetches = new Map<string, ParkedFetch>();
   /**
-   * Replicas whose park timer is armed, and leaders whose fetch-retry timer is armed. Each timer
-   * stays armed across fetches and, when it fires early for the fetch now waiting (an earlier one
-   * was answered), is armed again for that fetch's own deadline: the answers come exactly when
-   * before, without a timer set and cancelled per fetch (about 10,000 a simulated second at the
-   * reference load).
+   * Per follower broker: its parked fetch and park timer (FollowerFetcher); `parkedFetchCount` of
+   * them hold a fetch. Park timers (FollowerFetcher.parkTimerArmed) and fetch-retry timers
+   * (LeaderLink.retryArmed) stay armed across fetches and, when one fires early for the fetch now
+   * waiting (an earlier one was answered), it is armed again for that fetch's own deadline: the
+   * answers come exactly when before, without a timer set and cancelled per fetch (about 10,000 a
+   * simulated second at the reference load).
    */
-  private readonly parkTimerArmed = new Set<string>();
-  private readonly retryTimerArmed = new Set<string>();
-  /** Leader broker -> when the fetch to it was sent (null: none in flight). */
-  private readonly fetchInFlight = new Map<string, TimeUs | null>();
-  /** Per-peer timer keys, built once: a fresh string per call would be hashed again at every timer set and cancel. */
-  private readonly timerKeys = new Map<string, Map<string, string>>();
+  private readonly fetchers = new Map<string, FollowerFetcher>();
+  private parkedFetchCount = 0;
   private readonly keysByTopic = new Map<string, string[]>();
   private isrShrinks = 0;
   private isrExpands = 0;
@@ -454,6 +653,20 @@ export class ReplicaManager {
   }
 
   /**
+   * `fits` for the common case, without building the sentence a failure would need (a string per
+   * batch appended): true when the write surely fits, counted as `fits` counts it; false when `fits`
+   * must decide (recount the logs, or take the directory offline).
+   */
+  private fitsQuickly(bytes: number): boolean {
+    if (this.offlineReason !== null) return false;
+    const space = this.settings.space;
+    if (space === undefined) return true;
+    if (this.usedBytesEstimate < 0 || this.usedBytesEstimate + bytes > space.capacityBytes - space.filledBytes) return false;
+    this.usedBytesEstimate += bytes;
+    return true;
+  }
+
+  /**
    * Kafka's ReplicaManager.checkpointHighWatermarks rewrites the log directory's
    * replication-offset-checkpoint file every replica.high.watermark.checkpoint.interval.ms (5 s,
    * the same period as the OS writeback tick, so it rides on that timer). It matters here for one
@@ -546,19 +759,7 @@ export class ReplicaManager {
     return (keys[partition] ??= partitionKey(topic, partition));
   }
 
-  private timerKey(prefix: string, peer: string): string {
-    let byPeer = this.timerKeys.get(prefix);
-    if (byPeer === undefined) {
-      byPeer = new Map();
-      this.timerKeys.set(prefix, byPeer);
-    }
-    let key = byPeer.get(peer);
-    if (key === undefined) {
-      key = `${prefix}${peer}`;
-      byPeer.set(peer, key);
-    }
-    return key;
-  }
+
 
   // ---- roles from metadata --------------------------------------------------------------------
 
@@ -593,9 +794,11 @@ export class ReplicaManager {
     if (existing !== undefined && existing.leaderEpoch === state.leaderEpoch) {
       // Same leadership, new ISR or partition epoch: the committed ISR is the truth from now on.
       existing.isr = state.isr;
+      existing.isrProgress = this.isrProgressOf(state.isr, existing.followers);
       existing.partitionEpoch = state.partitionEpoch;
       for (const id of [...existing.pendingAdds]) if (state.isr.includes(id)) existing.pendingAdds.delete(id);
       existing.alterInFlight = false;
+      this.partitionChanged(existing); // a follower may have left the ISR: its partitions are checked again (maybeExpandIsr)
       this.maybeAdvanceHighWatermark(existing, fx);
       return;
     }
@@ -604,10 +807,22 @@ export class ReplicaManager {
     const log = this.logOf(state.topic, state.partition);
     log.assignEpoch(state.leaderEpoch);
     const followers = new Map<string, FollowerProgress>();
+    const progresses: FollowerProgress[] = [];
     for (const id of state.replicas) {
       if (id === this.self) continue;
       // Kafka starts ISR members as caught up at the moment of leadership, so none is dropped at once.
-      followers.set(id, { leo: null, lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0, lastFetchUs: 0, lastFetchLeaderLeo: -1, sentRemoteSegments: null, lastPart: null });
+      const progress: FollowerProgress = {
+        leo: null,
+        lastCaughtUpUs: state.isr.includes(id) ? fx.nowUs : 0,
+        lastFetchUs: 0,
+        lastFetchLeaderLeo: -1,
+        sentRemoteSegments: null,
+        lastPart: null,
+        quietIn: null,
+        fetcher: this.fetcher(id),
+      };
+      followers.set(id, progress);
+      progresses.push(progress);
     }
     const leader: LeaderPartition = {
       key,
@@ -618,8 +833,10 @@ export class ReplicaManager {
       leaderEpoch: state.leaderEpoch,
       partitionEpoch: state.partitionEpoch,
       isr: state.isr,
+      isrProgress: this.isrProgressOf(state.isr, followers),
       replicas: state.replicas,
       followers,
+      progresses,
       // Never below the log start (Kafka's UnifiedLog keeps the high watermark at or above it).
       highWatermark: Math.max(log.logStartOffset, Math.min(follower?.highWatermark ?? existing?.highWatermark ?? 0, log.endOffset)),
       epochStartOffset: log.endOffset,
@@ -649,6 +866,7 @@ export class ReplicaManager {
       createdUs: fx.nowUs,
     });
     log.flush();
+    this.partitionChanged(leader);
   }
 
   private becomeFollower(key: string, state: PartitionState, fx: Effects<Message>): void {
@@ -676,6 +894,8 @@ export class ReplicaManager {
       delayedUntilUs: 0,
       lastRequest: null,
       lastRequestLogStart: -1,
+      fetchPlace: -1,
+      entryChanged: false,
     });
     this.sendFetch(state.leader!, fx);
   }
@@ -791,7 +1011,7 @@ export class ReplicaManager {
         appendedUs: fx.nowUs,
         createdUs: batch.createdUs,
       };
-      if (!this.fits(written.bytes, `appending ${written.records} records to ${key}`, fx)) {
+      if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${key}`, fx)) {
         this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
         continue;
       }
@@ -807,6 +1027,8 @@ export class ReplicaManager {
         this.answerNow(results, required, batch, 'NONE', 'written by the leader', written.baseOffset);
       }
     }
+    // Every log end moved before any parked fetch is answered: the first answer reads them all.
+    for (const leader of grown) this.partitionChanged(leader); // (one that took nothing is checked again for nothing)
     for (const leader of grown) {
       this.maybeAdvanceHighWatermark(leader, fx);
       this.wakeParkedFetches(fx, leader);
@@ -939,44 +1161,137 @@ export class ReplicaManager {
 
   private handleReplicaFetch(from: string, request: ReplicaFetchRequest, fx: Effects<Message>): void {
     // Kafka's FetchManager.newContext: the request's session fields say which partitions to answer.
-    const context = this.sessionCache(fx).newContext(request.sessionId ?? INVALID_SESSION_ID, request.sessionEpoch ?? FINAL_EPOCH, request.partitions, request.forgotten ?? NO_FORGOTTEN, fx.nowUs);
+    const forgotten = request.forgotten ?? NO_FORGOTTEN;
+    const context = this.sessionCache(fx).newContext(request.sessionId ?? INVALID_SESSION_ID, request.sessionEpoch ?? FINAL_EPOCH, request.partitions, forgotten, fx.nowUs);
     if (context.kind === 'error') {
       // Kafka's SessionErrorContext: no partition, and the follower starts a new session.
       const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes: DATA_HEADER_BYTES, error: context.error, sessionId: INVALID_SESSION_ID, partitions: [] };
       fx.send(from, response);
       return;
     }
-    const fetch: ParkedFetch = { from, request, context, deadlineUs: 0 };
+    const fetcher = this.fetcher(request.replicaId);
+    if (context.kind === 'incremental') this.noteSessionUpdate(walkOf(fetcher, context.session), request, forgotten);
+    const fetch: ParkedFetch = { from, request, context, fetcher, deadlineUs: 0 };
     const response = this.answerFetch(fetch, fx, true);
     if (response === null) {
       // Long poll: no records, error or divergence for this follower (replica.fetch.min.bytes = 1
       // not reached); hold the fetch until there are, or the wait ends.
       fetch.deadlineUs = fx.nowUs + this.settings.fetchMaxWaitUs;
-      this.parkedFetches.set(request.replicaId, fetch);
-      if (!this.parkTimerArmed.has(request.replicaId)) {
-        this.parkTimerArmed.add(request.replicaId);
-        fx.setTimer(this.timerKey(TIMER_FETCH_PARK, request.replicaId), this.settings.fetchMaxWaitUs);
+      if (fetcher.parked === null) this.parkedFetchCount++;
+      fetcher.parked = fetch;
+      if (!fetcher.parkTimerArmed) {
+        fetcher.parkTimerArmed = true;
+        fx.setTimer(fetcher.parkTimerKey, this.settings.fetchMaxWaitUs);
       }
       return;
     }
     this.sendFetchResponse(from, response, fx);
   }
 
-  /** A session's cached partition as this leader has it now: resolved again only after `leaders` changed. */
-  private resolve(cached: CachedPartition, replicaId: string): ResolvedPartition {
-    if (cached.resolvedGeneration === this.leadersGeneration) return cached.resolved as ResolvedPartition;
+  private fetcher(replicaId: string): FollowerFetcher {
+    let fetcher = this.fetchers.get(replicaId);
+    if (fetcher === undefined) {
+      fetcher = { parked: null, walk: null, parkTimerArmed: false, parkTimerKey: `${TIMER_FETCH_PARK}${replicaId}` };
+      this.fetchers.set(replicaId, fetcher);
+    }
+    return fetcher;
+  }
+
+  /** This leader's state for a cached partition, made when first seen (a FULL fetch's, or one an incremental fetch adds). */
+  private sessionPartition(cached: CachedPartition, walk: SessionWalk | null): SessionPartition {
+    let state = cached.resolved as SessionPartition | null;
+    if (state === null) {
+      state = { cached, order: ++this.sessionOrder, leader: undefined, progress: undefined, walk, quiet: false, listed: false };
+      cached.resolved = state;
+      cached.resolvedGeneration = -1;
+    } else if (walk !== null && state.walk !== walk) {
+      // A FULL fetch's partitions become its session's; or its session's walk was made anew (a late
+      // answer to an older session's parked fetch took the follower's walk): quiet in the walk it
+      // leaves, it is settled at that walk's times, and it is listed there no more.
+      if (state.quiet) settleProgress(state);
+      state.listed = false;
+      state.walk = walk;
+    }
+    return state;
+  }
+
+  /**
+   * An incremental fetch replaced or added entries of its session (Kafka's FetchSession.update):
+   * those partitions are answered next; a forgotten one's follower stops following the session's
+   * answers, and the next answer walks the whole session once.
+   */
+  private noteSessionUpdate(walk: SessionWalk, request: ReplicaFetchRequest, forgotten: readonly ForgottenPartition[]): void {
+    const session = walk.session;
+    for (const part of request.partitions) {
+      const cached = session.get(part.key);
+      if (cached === undefined) continue;
+      const state = this.sessionPartition(cached, walk);
+      if (state.quiet) settleProgress(state);
+      listPartition(state);
+    }
+    if (forgotten.length === 0) return;
+    for (const gone of forgotten) {
+      const progress = this.leaders.get(gone.key)?.followers.get(request.replicaId);
+      if (progress !== undefined && progress.quietIn !== null && progress.quietIn.walk === walk) settleProgress(progress.quietIn);
+    }
+    walk.generation = -1;
+  }
+
+  /**
+   * A led partition's log end, high watermark, log start or ISR changed: each follower for which it
+   * is quiet in a fetch session is visited at that session's next answer (see SessionPartition).
+   */
+  private partitionChanged(leader: LeaderPartition): void {
+    const progresses = leader.progresses;
+    for (let index = 0; index < progresses.length; index++) {
+      const state = progresses[index]!.quietIn;
+      if (state === null) continue;
+      settleProgress(state);
+      listPartition(state);
+    }
+  }
+
+  /** A session partition's leader and follower progress as this leader has them now: resolved again only after `leaders` changed. */
+  private resolve(state: SessionPartition, replicaId: string): void {
+    const cached = state.cached;
+    if (cached.resolvedGeneration === this.leadersGeneration) return;
     const leader = this.leaders.get(cached.part.key);
-    const resolved: ResolvedPartition = { leader, progress: leader?.followers.get(replicaId) };
-    cached.resolved = resolved;
+    state.leader = leader;
+    state.progress = leader?.followers.get(replicaId);
     cached.resolvedGeneration = this.leadersGeneration;
-    return resolved;
+  }
+
+  /**
+   * The partitions an incremental session's answer visits, in session order: the listed ones, or
+   * all of them after a leadership change or a forgotten partition (the quiet ones settled first,
+   * at the previous answer's time).
+   */
+  private partitionsToAnswer(session: FetchSession, walk: SessionWalk): SessionPartition[] {
+    const pending = walk.dirty;
+    walk.dirty = walk.spare;
+    if (walk.generation !== this.leadersGeneration) {
+      walk.generation = this.leadersGeneration;
+      for (const state of pending) state.listed = false;
+      emptyList(pending);
+      for (const cached of session.partitions) {
+        const state = this.sessionPartition(cached, walk);
+        if (state.quiet) settleProgress(state);
+        state.order = ++this.sessionOrder;
+        pending.push(state);
+      }
+      return pending;
+    }
+    for (const state of pending) state.listed = false;
+    sortByOrder(pending, 0);
+    return pending;
   }
 
   /**
    * Answers each partition of a follower's fetch: every partition of a FULL fetch, and of an
    * INCREMENTAL one's session only those with news: records, a divergence, an error, or a high
    * watermark or log start other than the one last sent in the session (Kafka's
-   * CachedPartition.maybeUpdateResponseData, KIP-227).
+   * CachedPartition.maybeUpdateResponseData, KIP-227). Quiet partitions (see SessionPartition) are
+   * not visited: they would be answered nothing.
    *
    * With `mayWait` (a fetch just arrived), returns null when the answer may wait: Kafka's
    * ReplicaManager.fetchMessages answers at once only when the bytes readable reach
@@ -993,50 +1308,130 @@ export class ReplicaManager {
   private answerFetch(fetch: ParkedFetch, fx: Effects<Message>, mayWait: boolean): ReplicaFetchResponse | null {
     const context = fetch.context;
     const replicaId = fetch.request.replicaId;
-    const cachedPartitions = context.kind === 'incremental' ? context.session.partitions : context.partitions;
-    const responses: FetchPartitionResponse[] = [];
-    // Not reused between calls: answering may complete a high watermark that answers other parked fetches (quorum mode).
-    const included: CachedPartition[] = [];
+    let walk: SessionWalk | null = null;
+    let pending: SessionPartition[];
+    if (context.kind === 'incremental') {
+      walk = walkOf(fetch.fetcher, context.session);
+      if (verifyQuietPartitions) this.verifyQuiet(context.session, walk, replicaId);
+      pending = this.partitionsToAnswer(context.session, walk);
+    } else {
+      pending = context.partitions.map((cached) => this.sessionPartition(cached, null)); // FULL fetches are rare: a fresh array
+    }
+    if (walk !== null) {
+      walk.previousUs = walk.evaluatedUs;
+      walk.evaluatedUs = fx.nowUs;
+    }
+    // Not shared between calls: answering may complete a high watermark that answers other parked fetches (quorum mode).
+    let responses: FetchPartitionResponse[] | null = null;
+    let included: SessionPartition[] | null = null;
     let urgent = false;
-    for (const cached of cachedPartitions) {
-      const { leader, progress } = this.resolve(cached, replicaId);
-      const response = this.partitionFetchResponse(leader, progress, replicaId, cached, fx);
+    for (let index = 0; index < pending.length; index++) {
+      const state = pending[index]!;
+      if (walk !== null) walk.position = state.order;
+      this.resolve(state, replicaId);
+      const { leader, progress } = state;
+      if (progress !== undefined && progress.quietIn !== null) {
+        // Quiet in another session of this follower (one being replaced): it is visited there again.
+        const other = progress.quietIn;
+        settleProgress(other);
+        listPartition(other);
+      }
+      const response = this.partitionFetchResponse(leader, progress, replicaId, state.cached, fx);
+      if (walk !== null && walk.dirty.length > 0) pullListed(walk, pending, index);
       if (response === null) continue;
-      responses.push(response);
-      included.push(cached);
+      (responses ??= []).push(response);
+      (included ??= []).push(state);
       if (
         response.error !== 'NONE' ||
         response.batches.length > 0 ||
         response.divergingEpoch !== null ||
         response.remoteSegments !== undefined ||
-        (leader !== undefined && response.highWatermark !== cached.highWatermark && leader.quorum)
+        (leader !== undefined && response.highWatermark !== state.cached.highWatermark && leader.quorum)
       ) {
         urgent = true;
       }
     }
-    if (mayWait && !urgent && cachedPartitions.length > 0) return null;
-    for (let index = 0; index < included.length; index++) {
-      const cached = included[index]!;
-      const response = responses[index]!;
-      // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
-      cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
-      cached.logStartOffset = response.logStartOffset;
-      if (response.remoteSegments !== undefined) {
-        const progress = (cached.resolved as ResolvedPartition | null)?.progress;
-        if (progress !== undefined) progress.sentRemoteSegments = response.remoteSegments;
+    if (walk !== null) walk.position = Number.POSITIVE_INFINITY;
+    const sessionSize = context.kind === 'incremental' ? context.session.size : context.partitions.length;
+    if (mayWait && !urgent && sessionSize > 0) {
+      this.afterAnswer(pending, walk, replicaId);
+      return null;
+    }
+    let bytes = DATA_HEADER_BYTES;
+    let recordBytes = 0;
+    if (included !== null) {
+      for (let index = 0; index < included.length; index++) {
+        const state = included[index]!;
+        const cached = state.cached;
+        const response = responses![index]!;
+        // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
+        cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
+        cached.logStartOffset = response.logStartOffset;
+        if (response.remoteSegments !== undefined && state.progress !== undefined) state.progress.sentRemoteSegments = response.remoteSegments;
+        bytes += 24;
+        for (const batch of response.batches) recordBytes += batch.bytes;
       }
     }
+    this.afterAnswer(pending, walk, replicaId);
     let sessionId = INVALID_SESSION_ID;
     if (context.kind === 'incremental') sessionId = context.session.id;
     else if (context.createSession) sessionId = this.sessionCache(fx).maybeCreateSession(fx.nowUs, true, context.partitions); // followers' sessions are privileged
-    let bytes = DATA_HEADER_BYTES;
-    let recordBytes = 0;
-    for (const part of responses) {
-      bytes += 24;
-      for (const batch of part.batches) recordBytes += batch.bytes;
-    }
     this.replicationBytesOut += recordBytes;
-    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions: responses };
+    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions: responses ?? [] };
+  }
+
+  /** After an answer: each partition it visited is quiet now, or listed for the next answer (an incremental session's). */
+  private afterAnswer(pending: SessionPartition[], walk: SessionWalk | null, replicaId: string): void {
+    if (walk === null) return; // a FULL fetch: its session, once opened, walks all of them at its first incremental fetch
+    for (let index = 0; index < pending.length; index++) {
+      const state = pending[index]!;
+      if (this.isQuiet(state, replicaId)) {
+        state.quiet = true;
+        state.progress!.quietIn = state;
+      } else {
+        listPartition(state);
+      }
+    }
+    emptyList(pending);
+    walk.spare = pending;
+  }
+
+  /** Whether answering this partition again would check and send nothing, while nothing changes (see SessionPartition). */
+  private isQuiet(state: SessionPartition, replicaId: string): boolean {
+    const { leader, progress, cached } = state;
+    if (leader === undefined || progress === undefined) return false;
+    const part = cached.part;
+    const log = leader.log;
+    return (
+      progress.lastPart === part &&
+      part.fetchOffset === log.endOffset &&
+      progress.leo === part.fetchOffset &&
+      !log.tiered &&
+      cached.highWatermark === leader.highWatermark &&
+      cached.logStartOffset === log.logStartOffset &&
+      leader.isr.includes(replicaId)
+    );
+  }
+
+  /** The test hook's check (setQuietPartitionChecks): every partition of the session is quiet and would answer nothing, or is listed. */
+  private verifyQuiet(session: FetchSession, walk: SessionWalk, replicaId: string): void {
+    if (walk.generation !== this.leadersGeneration) return; // the whole session is walked this time
+    for (const cached of session.partitions) {
+      const state = cached.resolved as SessionPartition | null;
+      if (state === null || state.walk !== walk) throw new Error(`${this.self}: ${cached.part.key} in ${replicaId}'s fetch session ${session.id} has no state in its walk`);
+      if (!state.quiet) {
+        if (!state.listed) throw new Error(`${this.self}: ${cached.part.key} in ${replicaId}'s fetch session ${session.id} is neither quiet nor listed: its changes would not be answered`);
+        continue;
+      }
+      if (state.listed || state.progress?.quietIn !== state || !this.isQuiet(state, replicaId)) {
+        const leader = state.leader;
+        throw new Error(
+          `${this.self}: ${cached.part.key} is quiet in ${replicaId}'s fetch session ${session.id}, but answering it would check or send something ` +
+            `(entry at ${cached.part.fetchOffset}, log end ${leader?.log.endOffset}, high watermark ${leader?.highWatermark} sent ${cached.highWatermark}, ` +
+            `log start ${leader?.log.logStartOffset} sent ${cached.logStartOffset}, ISR ${leader?.isr.join(',')}): a change did not list it (partitionChanged)`,
+        );
+      }
+    }
   }
 
   private sendFetchResponse(to: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
@@ -1112,15 +1507,24 @@ export class ReplicaManager {
   }
 
   /** Answers parked fetches: those of `only`'s followers, or all of them. */
-  private wakeParkedFetches(fx: Effects<Message>, only?: LeaderPartition): void {
-    if (this.parkedFetches.size === 0) return;
-    const ids = only === undefined ? [...this.parkedFetches.keys()] : only.followers.keys();
-    for (const id of ids) {
-      const fetch = this.parkedFetches.get(id);
-      if (fetch === undefined) continue;
-      this.parkedFetches.delete(id); // its park timer stays armed: it finds nothing, or the next fetch's deadline
+  private wakeParkedFetches(fx: Effects<Message>, only: LeaderPartition): void {
+    if (this.parkedFetchCount === 0) return;
+    const progresses = only.progresses;
+    for (let index = 0; index < progresses.length; index++) {
+      const fetcher = progresses[index]!.fetcher;
+      const fetch = fetcher.parked;
+      if (fetch === null) continue;
+      fetcher.parked = null; // its park timer stays armed: it finds nothing, or the next fetch's deadline
+      this.parkedFetchCount--;
       this.sendFetchResponse(fetch.from, this.answerFetch(fetch, fx, false)!, fx);
     }
+  }
+
+  /** The progress of each ISR member but this broker, in ISR order (see LeaderPartition.isrProgress). */
+  private isrProgressOf(isr: readonly string[], followers: ReadonlyMap<string, FollowerProgress>): (FollowerProgress | undefined)[] {
+    const progress: (FollowerProgress | undefined)[] = [];
+    for (const id of isr) if (id !== this.self) progress.push(followers.get(id));
+    return progress;
   }
 
   private quorum(topic: string): boolean {
@@ -1140,16 +1544,16 @@ export class ReplicaManager {
     }
     let candidate = leader.log.endOffset;
     if (candidate <= leader.highWatermark) return; // it cannot pass the leader's own log end
-    for (const id of leader.isr) {
-      if (id !== this.self) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
-    }
-    for (const id of leader.pendingAdds) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
+    const isrProgress = leader.isrProgress;
+    for (let index = 0; index < isrProgress.length; index++) candidate = Math.min(candidate, isrProgress[index]?.leo ?? -1);
+    if (leader.pendingAdds.size > 0) for (const id of leader.pendingAdds) candidate = Math.min(candidate, leader.followers.get(id)?.leo ?? -1);
     this.setHighWatermark(leader, candidate, fx);
   }
 
   private setHighWatermark(leader: LeaderPartition, candidate: number, fx: Effects<Message>): void {
     if (candidate <= leader.highWatermark) return;
     leader.highWatermark = candidate;
+    this.partitionChanged(leader);
     this.completeParkedProduces(fx);
     // A follower's parked fetch waits for records, not for the high watermark (see answerFetch);
     // quorum mode tells followers at once, as KRaft's leader does.
@@ -1216,7 +1620,7 @@ export class ReplicaManager {
         if (id === this.self) return false;
         const progress = leader.followers.get(id);
         if (progress === undefined) return true;
-        return progress.leo !== leaderEnd && fx.nowUs - progress.lastCaughtUpUs > this.settings.replicaLagMaxUs;
+        return progress.leo !== leaderEnd && fx.nowUs - caughtUpUs(progress) > this.settings.replicaLagMaxUs;
       });
       if (lagging.length === 0) continue;
       leader.lastShrink = { broker: lagging[0]!, atUs: fx.nowUs };
@@ -1280,44 +1684,22 @@ export class ReplicaManager {
   }
 
   private sendFetch(leaderId: string, fx: Effects<Message>): void {
-    const inFlight = this.fetchInFlight.get(leaderId) ?? null;
+    const link = this.link(leaderId);
+    const inFlight = link.inFlightSinceUs;
     if (inFlight !== null && fx.nowUs - inFlight < this.settings.fetchTimeoutUs) return;
     // A restarted broker follows before it has registered again: its fetches carry no broker epoch yet (-1).
     const brokerEpoch = this.brokerEpoch() ?? -1;
-    const partitions = this.nextFetchScratch;
-    partitions.length = 0;
-    let delayedUntilUs = Number.POSITIVE_INFINITY;
-    for (const follower of this.followersOf(leaderId)) {
-      if (follower.delayedUntilUs > fx.nowUs) {
-        delayedUntilUs = Math.min(delayedUntilUs, follower.delayedUntilUs);
-        continue;
-      }
-      const log = follower.log;
-      let entry = follower.lastRequest;
-      if (entry === null || entry.fetchOffset !== log.endOffset || follower.lastRequestLogStart !== log.logStartOffset) {
-        entry = {
-          topic: follower.topic,
-          partition: follower.partition,
-          key: follower.key,
-          fetchOffset: log.endOffset,
-          lastFetchedEpoch: log.epochBefore(log.endOffset) ?? log.latestEpoch,
-          currentLeaderEpoch: follower.leaderEpoch,
-        };
-        follower.lastRequest = entry;
-        follower.lastRequestLogStart = log.logStartOffset;
-      }
-      partitions.push(entry);
-    }
+    const followed = this.followersOf(leaderId);
+    if (link.builtFor === followed) this.refreshChangedEntries(link, fx);
+    else this.buildAllEntries(link, followed, fx);
+    const partitions = link.entries;
     if (partitions.length === 0) {
-      this.fetchInFlight.delete(leaderId);
-      // Kafka's fetcher thread waits out the back-off when nothing is fetchable.
-      if (delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(this.timerKey(TIMER_FETCH_BACKOFF, leaderId), delayedUntilUs - fx.nowUs);
+      link.inFlightSinceUs = null;
       return;
     }
-    this.fetchInFlight.set(leaderId, fx.nowUs);
-    // KIP-227: FULL with every partition, or INCREMENTAL with the changed ones (Kafka's FetchSessionHandler.Builder).
-    const built = this.sessionHandler(leaderId).build(partitions);
-    partitions.length = 0;
+    link.inFlightSinceUs = fx.nowUs;
+    // KIP-227: FULL with every partition, or INCREMENTAL with the changed ones (Kafka's FetchSessionHandler.Builder; it copies what it keeps).
+    const built = link.handler.build(partitions);
     const request: ReplicaFetchRequest = {
       type: 'ReplicaFetch',
       bytes: DATA_HEADER_BYTES + built.partitions.length * 32 + built.forgotten.length * 8,
@@ -1329,29 +1711,88 @@ export class ReplicaManager {
       forgotten: built.forgotten,
     };
     fx.send(leaderId, request);
-    if (!this.retryTimerArmed.has(leaderId)) {
-      this.retryTimerArmed.add(leaderId);
-      fx.setTimer(this.timerKey(TIMER_FETCH_RETRY, leaderId), this.settings.fetchTimeoutUs);
+    if (!link.retryArmed) {
+      link.retryArmed = true;
+      fx.setTimer(link.retryTimerKey, this.settings.fetchTimeoutUs);
     }
   }
 
-  private sessionHandler(leaderId: string): FetchSessionHandler {
-    let handler = this.sessionHandlers.get(leaderId);
-    if (handler === undefined) {
-      handler = new FetchSessionHandler();
-      this.sessionHandlers.set(leaderId, handler);
+  /**
+   * Every partition followed from the link's leader gets its entry (the same immutable one while its
+   * log is unchanged), except those backing off (replica.fetch.backoff.ms): with none of those, the
+   * next fetches refresh only the changed ones (see LeaderLink). With none fetchable, the fetcher
+   * waits out the earliest back-off (Kafka's fetcher thread does).
+   */
+  private buildAllEntries(link: LeaderLink, followed: readonly FollowerPartition[], fx: Effects<Message>): void {
+    const entries = link.entries;
+    emptyList(entries);
+    for (const follower of link.changed) follower.entryChanged = false;
+    emptyList(link.changed);
+    let delayedUntilUs = Number.POSITIVE_INFINITY;
+    for (const follower of followed) {
+      if (follower.delayedUntilUs > fx.nowUs) {
+        delayedUntilUs = Math.min(delayedUntilUs, follower.delayedUntilUs);
+        continue;
+      }
+      follower.fetchPlace = entries.length;
+      entries.push(entryOf(follower));
     }
-    return handler;
+    link.builtFor = delayedUntilUs === Number.POSITIVE_INFINITY ? followed : null;
+    if (entries.length === 0 && delayedUntilUs !== Number.POSITIVE_INFINITY) fx.setTimer(link.backoffTimerKey, delayedUntilUs - fx.nowUs);
+  }
+
+  /** The entries of the partitions answers carried since the last fetch, rebuilt in their places (the others cannot have changed). */
+  private refreshChangedEntries(link: LeaderLink, fx: Effects<Message>): void {
+    const changed = link.changed;
+    for (let index = 0; index < changed.length; index++) {
+      const follower = changed[index]!;
+      follower.entryChanged = false;
+      link.entries[follower.fetchPlace] = entryOf(follower);
+    }
+    emptyList(changed);
+    if (verifyQuietPartitions) this.verifyEntries(link, fx);
+  }
+
+  /** The test hook's check (setQuietPartitionChecks): the refreshed entries are those a build of them all would make. */
+  private verifyEntries(link: LeaderLink, fx: Effects<Message>): void {
+    const followed = link.builtFor!;
+    if (link.entries.length !== followed.length) throw new Error(`${this.self}: ${link.entries.length} fetch entries for ${followed.length} partitions followed`);
+    followed.forEach((follower, index) => {
+      const entry = link.entries[index]!;
+      const log = follower.log;
+      if (follower.delayedUntilUs > fx.nowUs || entry !== follower.lastRequest || entry.fetchOffset !== log.endOffset || follower.lastRequestLogStart !== log.logStartOffset) {
+        throw new Error(`${this.self}: the fetch entry of ${follower.key} (offset ${entry.fetchOffset}) is stale (log end ${log.endOffset}, log start ${log.logStartOffset}): a change did not mark it`);
+      }
+    });
+  }
+
+  private link(leaderId: string): LeaderLink {
+    let link = this.links.get(leaderId);
+    if (link === undefined) {
+      link = {
+        handler: new FetchSessionHandler(),
+        inFlightSinceUs: null,
+        retryArmed: false,
+        retryTimerKey: `${TIMER_FETCH_RETRY}${leaderId}`,
+        backoffTimerKey: `${TIMER_FETCH_BACKOFF}${leaderId}`,
+        builtFor: null,
+        entries: [],
+        changed: [],
+      };
+      this.links.set(leaderId, link);
+    }
+    return link;
   }
 
   /** The KIP-227 session this broker fetches from `leaderId` in (id 0: none yet), for views and tests. */
   fetchSessionWith(leaderId: string): { readonly id: number; readonly nextEpoch: number } {
-    return this.sessionHandler(leaderId).session;
+    return this.link(leaderId).handler.session;
   }
 
   handleReplicaFetchResponse(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
-    this.fetchInFlight.set(from, null);
-    if (!this.sessionHandler(from).handleResponse(response.error, response.sessionId)) {
+    const link = this.link(from);
+    link.inFlightSinceUs = null;
+    if (!link.handler.handleResponse(response.error, response.sessionId)) {
       // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no
       // partition was answered; fetch again at once, FULL (Kafka's fetcher loops to its next fetch).
       fx.note(`${this.self}'s fetch session with leader ${from} failed (${response.error}): it fetches again with a FULL fetch request (KIP-227)`);
@@ -1362,6 +1803,11 @@ export class ReplicaManager {
       const key = part.key;
       const follower = this.followers.get(key);
       if (follower === undefined || follower.leader !== from) continue;
+      // Its log end or start may move now: its next entry is checked (LeaderLink).
+      if (!follower.entryChanged) {
+        follower.entryChanged = true;
+        link.changed.push(follower);
+      }
       if (part.remoteSegments !== undefined) follower.log.setRemoteSegments(part.remoteSegments);
       if (part.error === 'OFFSET_OUT_OF_RANGE') {
         this.handleOutOfRange(follower, part.logStartOffset, from, fx);
@@ -1376,6 +1822,7 @@ export class ReplicaManager {
         // longer one, an epoch this broker has not seen yet) by replica.fetch.backoff.ms, rather
         // than asking again at once while its metadata catches up.
         follower.delayedUntilUs = fx.nowUs + this.settings.fetchBackoffUs;
+        link.builtFor = null; // the next fetch leaves it out
         continue;
       }
       const log = follower.log;
@@ -1391,7 +1838,7 @@ export class ReplicaManager {
       }
       for (const batch of part.batches) {
         if (batch.baseOffset !== log.endOffset) continue;
-        if (!this.fits(batch.bytes, `copying ${batch.records} records of ${key} from leader ${from}`, fx)) return; // the broker halts: no more fetching
+        if (!this.fitsQuickly(batch.bytes) && !this.fits(batch.bytes, `copying ${batch.records} records of ${key} from leader ${from}`, fx)) return; // the broker halts: no more fetching
         log.append(batch);
         this.replicationBytesIn += batch.bytes;
       }
@@ -1467,8 +1914,13 @@ export class ReplicaManager {
       this.retentionDeletedSegments += deleted.segments;
       this.retentionDeletedRecords += deleted.records;
     };
-    for (const leader of this.leaders.values()) apply(leader.log, leader.highWatermark);
+    for (const leader of this.leaders.values()) {
+      const startBefore = leader.log.logStartOffset;
+      apply(leader.log, leader.highWatermark);
+      if (leader.log.logStartOffset !== startBefore) this.partitionChanged(leader); // followers are sent the new log start
+    }
     for (const follower of this.followers.values()) apply(follower.log, follower.highWatermark);
+    for (const link of this.links.values()) link.builtFor = null; // a follower's log start may have moved: its entries are all checked
   }
 
   // ---- timers ---------------------------------------------------------------------------------
@@ -1496,32 +1948,34 @@ export class ReplicaManager {
       }
       if (this.parkedProduces.length > 0) fx.setTimer(TIMER_PRODUCE_TIMEOUT, Math.max(1, this.parkedProduces[0]!.deadlineUs - fx.nowUs));
     } else if (key.startsWith(TIMER_FETCH_PARK)) {
-      const replicaId = key.slice(TIMER_FETCH_PARK.length);
-      this.parkTimerArmed.delete(replicaId);
-      const parked = this.parkedFetches.get(replicaId);
-      if (parked !== undefined && parked.deadlineUs > fx.nowUs) {
+      const fetcher = this.fetcher(key.slice(TIMER_FETCH_PARK.length));
+      fetcher.parkTimerArmed = false;
+      const parked = fetcher.parked;
+      if (parked !== null && parked.deadlineUs > fx.nowUs) {
         // Armed for a fetch answered since: wait for this one's own deadline.
-        this.parkTimerArmed.add(replicaId);
+        fetcher.parkTimerArmed = true;
         fx.setTimer(key, parked.deadlineUs - fx.nowUs);
-      } else if (parked !== undefined) {
-        this.parkedFetches.delete(replicaId);
+      } else if (parked !== null) {
+        fetcher.parked = null;
+        this.parkedFetchCount--;
         this.sendFetchResponse(parked.from, this.answerFetch(parked, fx, false)!, fx);
       }
     } else if (key.startsWith(TIMER_FETCH_BACKOFF)) {
       this.sendFetch(key.slice(TIMER_FETCH_BACKOFF.length), fx);
     } else if (key.startsWith(TIMER_FETCH_RETRY)) {
       const leaderId = key.slice(TIMER_FETCH_RETRY.length);
-      this.retryTimerArmed.delete(leaderId);
-      const sentUs = this.fetchInFlight.get(leaderId) ?? null;
+      const link = this.link(leaderId);
+      link.retryArmed = false;
+      const sentUs = link.inFlightSinceUs;
       if (sentUs === null) return true; // answered, and nothing in flight since
       if (fx.nowUs - sentUs < this.settings.fetchTimeoutUs) {
         // Armed for a fetch answered since: wait for the one in flight's own timeout.
-        this.retryTimerArmed.add(leaderId);
+        link.retryArmed = true;
         fx.setTimer(key, sentUs + this.settings.fetchTimeoutUs - fx.nowUs);
         return true;
       }
-      this.fetchInFlight.set(leaderId, null);
-      this.sessionHandler(leaderId).handleError(); // no answer: the next fetch closes the session and opens another
+      link.inFlightSinceUs = null;
+      link.handler.handleError(); // no answer: the next fetch closes the session and opens another
       this.sendFetch(leaderId, fx);
     } else {
       return false;
@@ -1551,6 +2005,7 @@ export class ReplicaManager {
     const baseOffset = log.endOffset;
     if (!this.fits(bytes, `appending a ${payload.kind} record to ${leader.key}`, fx)) return null;
     log.append({ baseOffset, records: 1, bytes, epoch: leader.leaderEpoch, producerId: -1, baseSequence: -1, batchId: `${this.self}/internal/${baseOffset}`, appendedUs: fx.nowUs, createdUs: fx.nowUs, payload });
+    this.partitionChanged(leader);
     this.maybeFlushAfterAppend(log, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
     this.wakeParkedFetches(fx, leader);

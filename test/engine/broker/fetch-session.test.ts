@@ -9,10 +9,10 @@
 // every message sent is collected, delivered when the test says, and timers fire when the test
 // fires them. The cache and the handler are also checked alone.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FETCH_SESSION_EVICTION_US, FetchSessionCache, FetchSessionHandler, INVALID_SESSION_ID } from '../../../src/engine/broker/fetch-session';
 import type { FetchPartitionRequest, ProduceRequest, ReplicaFetchRequest, ReplicaFetchResponse } from '../../../src/engine/broker/protocol';
-import { ReplicaManager, type DataDisk, type ReplicaSettings } from '../../../src/engine/broker/replica-manager';
+import { ReplicaManager, setQuietPartitionChecks, type DataDisk, type ReplicaSettings } from '../../../src/engine/broker/replica-manager';
 import { MetadataImage } from '../../../src/engine/controller/image';
 import type { MetadataRecord } from '../../../src/engine/controller/records';
 import { TimerKeys, type Effects, type Message } from '../../../src/engine/sim/process';
@@ -367,5 +367,50 @@ describe('the fetch session cache and handler, alone', () => {
     expect(handler.build([moved])).toMatchObject({ sessionId: 42, sessionEpoch: 0, partitions: [moved] });
     handler.handleResponse('NONE', INVALID_SESSION_ID); // the leader had no slot: sessionless
     expect(handler.build([moved])).toMatchObject({ sessionId: 0, sessionEpoch: 0, partitions: [moved] });
+  });
+});
+
+describe('the leader visits only the session partitions that changed (quiet partitions)', () => {
+  afterEach(() => setQuietPartitionChecks(false));
+
+  /** One more long poll with nothing new: every partition of the session is quiet after it. */
+  function idleRound(world: World): void {
+    world.deliverOne('ReplicaFetch');
+    world.broker('b1').fire('rm:fetch-park:');
+    world.deliverOne('ReplicaFetchResponse');
+  }
+
+  it('a quiet partition is not visited: records written behind the replica manager\'s back go unsent, and the check catches that nothing listed it', () => {
+    const { world } = withSession(3);
+    idleRound(world);
+    // Appended to orders-2's log directly, not through a produce: no change lists the partition.
+    const log = world.broker('b1').disk.logs.get('orders-2')!;
+    log.append({ baseOffset: 0, records: 3, bytes: 300, epoch: 0, producerId: -1, baseSequence: -1, batchId: 'behind-its-back', appendedUs: world.nowUs, createdUs: world.nowUs });
+    // A walk of the whole session would answer this fetch at once with the records; it waits its long poll and answers nothing.
+    world.deliverOne('ReplicaFetch');
+    expect(world.outbox).toEqual([]);
+    world.broker('b1').fire('rm:fetch-park:');
+    expect(world.deliverOne<ReplicaFetchResponse>('ReplicaFetchResponse').partitions).toEqual([]);
+    // With the test hook on, the next answer finds orders-2 quiet though it has records to send.
+    setQuietPartitionChecks(true);
+    expect(() => world.deliverOne('ReplicaFetch')).toThrow(/orders-2 is quiet in b2's fetch session .* a change did not list it/);
+  });
+
+  it('a quiet partition\'s follower is caught up at every fetch it was not visited in: after 40 s of idle fetches it leaves the ISR only replica.lag.time.max.ms after its last one', () => {
+    setQuietPartitionChecks(true);
+    const { world } = withSession(3);
+    const leader = world.broker('b1');
+    for (let round = 0; round < 80; round++) idleRound(world); // 40 s of long polls, every partition quiet
+    const lastFetchUs = world.nowUs;
+    // A write to orders-1, and b2 stops fetching (its next fetch is never delivered).
+    world.produce(1, 10, 0);
+    // The ISR check (the harness fires it by hand: its broker never called start()).
+    world.nowUs = lastFetchUs + 25_000_000;
+    leader.replicas.handleTimer('rm:isr-check', leader.fx());
+    expect(leader.replicas.view().isrShrinks).toBe(0); // caught up 25 s ago, at its last fetch: not at the session's start, 65 s ago
+    world.nowUs = lastFetchUs + 31_000_000;
+    leader.replicas.handleTimer('rm:isr-check', leader.fx());
+    expect(leader.replicas.view().isrShrinks).toBe(1);
+    expect(leader.notes.some((note) => note.includes('drops b2 from the ISR of orders-1'))).toBe(true);
   });
 });
