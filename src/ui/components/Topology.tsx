@@ -126,7 +126,11 @@ function nodeIdOfSelection(selection: Selection | null): string | null {
 /** Fitting the graph to the canvas, on load and from the Fit View control alike. */
 const FIT_VIEW = { padding: 0.04 } as const;
 
-const HIDDEN_HANDLE = { opacity: 0, pointerEvents: 'none' } as const;
+// Hidden, not transparent: React Flow still measures a handle's box for its edges' ends, but a
+// handle at opacity 0 was still painted (an effect node and display items of its own: 6 handles on
+// each of the 44 nodes at 30 brokers were ~230 of the page's ~2,560 display items, which Chromium
+// rebuilds in every painted frame).
+const HIDDEN_HANDLE = { visibility: 'hidden', pointerEvents: 'none' } as const;
 
 // ---- nodes -------------------------------------------------------------------------------------
 
