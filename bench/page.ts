@@ -29,7 +29,11 @@
 // held, the trace events by name (inclusive ms), each Layout's objects, then the JavaScript's self
 // time by source file and function (mapped through dist/'s source maps). `--invalidations` adds
 // invalidation tracking: the nodes that dirtied layout and style (it makes DOM writes far dearer).
-// `--dist=DIR` serves a build kept earlier, so A and B runs can be interleaved without rebuilding.
+// `--dist=DIR` serves a build kept earlier, so A and B runs can be interleaved without rebuilding;
+// `--build-to=DIR` makes such a build (as the bench builds: keepNames) and stops.
+// Beside wall time, each frame's thread time (the trace's tdur: while the thread ran) and the
+// rendering phases' thread time per painted frame are printed: on this shared machine a busy core
+// stretches wall time 2-3x, thread time far less.
 // `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
 // carry that instrumentation: compare them only with each other.
 
@@ -167,6 +171,10 @@ interface CommitClassStats {
 
 export interface PageBenchResult {
   readonly frameWorkMs: { readonly p50: number; readonly p95: number; readonly max: number; readonly frames: number; readonly perSecond: number };
+  /** The same frames' main-thread time counted only while the thread ran (trace `tdur`): less sensitive to the shared machine's load than `frameWorkMs`. */
+  readonly frameThreadMs: { readonly p50: number; readonly p95: number; readonly max: number };
+  /** Thread time per frame that painted, by rendering phase. */
+  readonly rendering: RenderingPhases;
   readonly longTasks: { readonly count: number; readonly maxMs: number };
   readonly mainThreadBusyShare: number;
   readonly rafIntervalMs: { readonly p50: number; readonly p95: number };
@@ -232,6 +240,8 @@ interface TraceEvent {
   readonly ph: string;
   readonly ts: number;
   readonly dur?: number;
+  /** Thread time: the part of `dur` the thread was running (not waiting for a core). */
+  readonly tdur?: number;
   readonly pid: number;
   readonly tid: number;
   readonly args?: {
@@ -246,6 +256,34 @@ interface TraceEvent {
   };
 }
 
+/** The rendering pipeline's phases as the trace names them, in order. */
+const RENDERING_PHASES = ['UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize'] as const;
+
+/**
+ * What the main thread spent in each rendering phase (thread time) in the frames that painted,
+ * per such frame: the cost a frame pays for changing anything on the page, beside the script.
+ */
+interface RenderingPhases {
+  readonly paintedFrames: number;
+  readonly perPaintedFrameMs: Readonly<Record<(typeof RENDERING_PHASES)[number], number>>;
+}
+
+function renderingPhasesOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[]): RenderingPhases {
+  const totals = new Map<string, number>(RENDERING_PHASES.map((phase) => [phase, 0]));
+  const painted = new Set<number>();
+  for (const event of trace.traceEvents) {
+    if (event.pid !== thread.pid || event.tid !== thread.tid || event.ph !== 'X' || !totals.has(event.name)) continue;
+    if (event.ts < frameStarts[0]! || event.ts >= frameStarts.at(-1)!) continue;
+    totals.set(event.name, totals.get(event.name)! + (event.tdur ?? event.dur ?? 0));
+    if (event.name === 'Paint') painted.add(frameIndexAt(frameStarts, event.ts));
+  }
+  const per = (phase: string) => totals.get(phase)! / 1000 / Math.max(1, painted.size);
+  return {
+    paintedFrames: painted.size,
+    perPaintedFrameMs: { UpdateLayoutTree: per('UpdateLayoutTree'), Layout: per('Layout'), PrePaint: per('PrePaint'), Paint: per('Paint'), Layerize: per('Layerize') },
+  };
+}
+
 /**
  * The page's main thread in the trace (the renderer main thread that worked most): its work in each
  * frame Chromium produced (top-level tasks' time between one AnimationFrame's start and the next:
@@ -253,6 +291,8 @@ interface TraceEvent {
  */
 function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   perFrameMs: number[];
+  perFrameThreadMs: number[];
+  renderingPhases: RenderingPhases;
   framesPerSecond: number;
   longTasksMs: number[];
   busyShare: number;
@@ -277,7 +317,11 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
     .sort((a, b) => a - b);
   if (frameStarts.length < 2) throw new Error('the trace holds fewer than two animation frames: was the page drawing?');
   const perFrameUs = new Array<number>(frameStarts.length - 1).fill(0);
+  const perFrameThreadUs = new Array<number>(frameStarts.length - 1).fill(0);
   for (const task of best.tasks) {
+    // Thread time goes to the frame the task starts in (a trace gives no thread time for part of a task).
+    const first = frameIndexAt(frameStarts, task.ts);
+    if (task.ts >= frameStarts[0]! && task.ts < frameStarts.at(-1)!) perFrameThreadUs[first]! += task.tdur ?? task.dur!;
     const taskEnd = task.ts + task.dur!;
     // The frames this task overlaps (binary search for the first), each credited with the overlap.
     let low = 0;
@@ -297,6 +341,8 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
     .filter((event) => event.pid === best.pid && event.tid === best.tid && event.name === 'Layout' && event.ph === 'X')
     .map((event) => event.args?.beginData?.dirtyObjects ?? 0);
   return {
+    renderingPhases: renderingPhasesOf(trace, best, frameStarts),
+    perFrameThreadMs: perFrameThreadUs.map((us) => us / 1000),
     layoutDirtyObjects,
     thread: { pid: best.pid, tid: best.tid },
     frameStartsUs: frameStarts,
@@ -513,6 +559,8 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
 
     return {
       frameWorkMs: { p50: percentile(work.perFrameMs, 0.5), p95: percentile(work.perFrameMs, 0.95), max: Math.max(...work.perFrameMs), frames: work.perFrameMs.length, perSecond: work.framesPerSecond },
+      frameThreadMs: { p50: percentile(work.perFrameThreadMs, 0.5), p95: percentile(work.perFrameThreadMs, 0.95), max: Math.max(...work.perFrameThreadMs) },
+      rendering: work.renderingPhases,
       longTasks: { count: work.longTasksMs.length, maxMs: Math.max(0, ...work.longTasksMs) },
       mainThreadBusyShare: work.busyShare,
       rafIntervalMs: { p50: percentile(intervals, 0.5), p95: percentile(intervals, 0.95) },
@@ -550,6 +598,8 @@ export function formatPageBench(result: PageBenchResult): string {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   return [
     `  main-thread work per frame    p50 ${result.frameWorkMs.p50.toFixed(1)} ms, p95 ${result.frameWorkMs.p95.toFixed(1)} ms, max ${result.frameWorkMs.max.toFixed(1)} ms over ${result.frameWorkMs.frames} frames (${result.frameWorkMs.perSecond.toFixed(0)} per second)   (target: p95 < 16 ms)`,
+    `  main-thread thread time/frame p50 ${result.frameThreadMs.p50.toFixed(1)} ms, p95 ${result.frameThreadMs.p95.toFixed(1)} ms, max ${result.frameThreadMs.max.toFixed(1)} ms   (time the thread ran: the machine's load stretches the line above, less this one)`,
+    `  rendering per painted frame   ${RENDERING_PHASES.map((phase) => `${phase} ${result.rendering.perPaintedFrameMs[phase].toFixed(1)}`).join(', ')} ms of thread time (${result.rendering.paintedFrames} frames painted)`,
     `  long tasks (> 50 ms)          ${result.longTasks.count}, the longest ${result.longTasks.maxMs.toFixed(0)} ms; main thread busy ${(result.mainThreadBusyShare * 100).toFixed(0)}% of the time`,
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,
     `  worker-to-page messages       largest ${kb(result.messages.largestBytes)}, p95 ${kb(result.messages.p95Bytes)}, ${result.messages.count} messages   (target: largest < 100 KB)`,
@@ -576,7 +626,13 @@ function explainKeptTrace(file: string): string {
 }
 
 const explainArg = process.argv.find((arg) => arg.startsWith('--explain='));
-if (import.meta.url === `file://${process.argv[1]}` && explainArg !== undefined) {
+const buildToArg = process.argv.find((arg) => arg.startsWith('--build-to='));
+if (import.meta.url === `file://${process.argv[1]}` && buildToArg !== undefined) {
+  // --build-to=DIR: build the page as the bench does (keepNames) into DIR and stop, for later --dist=DIR runs.
+  const outDir = buildToArg.slice('--build-to='.length);
+  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true, rolldownOptions: { output: { keepNames: true } } } });
+  console.log(`built the page into ${outDir}`);
+} else if (import.meta.url === `file://${process.argv[1]}` && explainArg !== undefined) {
   console.log(explainKeptTrace(explainArg.slice('--explain='.length)));
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   // --dist=DIR serves a build kept earlier (A/B runs interleaved without rebuilding); it implies --no-build.

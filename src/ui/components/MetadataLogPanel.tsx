@@ -1,5 +1,6 @@
 import { memo, useMemo, useRef } from 'react';
 import type { MetadataLogEntry } from '../../engine/api';
+import { Arrivals } from '../arrivals';
 import type { Quorum, SeenLog } from '../kraft';
 import { useHeldWhileHidden } from '../use-held-while-hidden';
 
@@ -93,6 +94,13 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
   const { log, quorum } = useHeldWhileHidden(newest, section, live);
   const view = log.view;
   const rows = rowsOf(log.entries, view.highWatermark);
+  // Rows whose arrival highlight is over are marked settled: perf.css skips them off screen.
+  const arrivals = useRef<Arrivals | null>(null);
+  arrivals.current ??= new Arrivals();
+  const settled = arrivals.current.settled(
+    rows.flatMap((row) => (row.kind === 'record' || row.kind === 'noops' ? [row.key] : [])),
+    performance.now(),
+  );
   const sourceRole = quorum.voters.find((voter) => voter.id === view.source)?.raft?.role;
   const sourceNote =
     view.source === quorum.leader?.id
@@ -163,7 +171,7 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
                 return (
                   <li
                     key={row.key}
-                    className={row.committed ? 'mlog-row mlog-noop mlog-committed' : 'mlog-row mlog-noop mlog-pending'}
+                    className={`${row.committed ? 'mlog-row mlog-noop mlog-committed' : 'mlog-row mlog-noop mlog-pending'}${settled.has(row.key) ? ' mlog-settled' : ''}`}
                     data-committed={row.committed}
                     data-offset={row.last}
                   >
@@ -182,7 +190,7 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
                 return (
                   <li
                     key={row.key}
-                    className={row.entry.committed ? 'mlog-row mlog-committed' : 'mlog-row mlog-pending'}
+                    className={`${row.entry.committed ? 'mlog-row mlog-committed' : 'mlog-row mlog-pending'}${settled.has(row.key) ? ' mlog-settled' : ''}`}
                     data-committed={row.entry.committed}
                     data-offset={row.entry.offset}
                   >

@@ -126,7 +126,11 @@ function nodeIdOfSelection(selection: Selection | null): string | null {
 /** Fitting the graph to the canvas, on load and from the Fit View control alike. */
 const FIT_VIEW = { padding: 0.04 } as const;
 
-const HIDDEN_HANDLE = { opacity: 0, pointerEvents: 'none' } as const;
+// Hidden, not transparent: React Flow still measures a handle's box for its edges' ends, but a
+// handle at opacity 0 was still painted (an effect node and display items of its own: 6 handles on
+// each of the 44 nodes at 30 brokers were ~230 of the page's ~2,560 display items, which Chromium
+// rebuilds in every painted frame).
+const HIDDEN_HANDLE = { visibility: 'hidden', pointerEvents: 'none' } as const;
 
 // ---- nodes -------------------------------------------------------------------------------------
 
@@ -363,7 +367,10 @@ function edgeOf(flow: Flow, compact: boolean): FlowEdgeType {
     className: `topo-flow topo-flow-${flow.kind}${flow.active ? ' topo-flow-active' : ''}`,
     style: {
       stroke: FLOW_COLOR[flow.kind],
-      strokeWidth: flowWidth(flow.recordsPerSecond),
+      // Rounded as flowSignature rounds it: an edge rebuilt for its label (its rate) then keeps
+      // its path's style, where an unrounded width changed it in every frame and each change
+      // restyled and laid out the edges' SVG again (traces at 30 brokers: 6 paths a frame).
+      strokeWidth: roundedFlowWidth(flow.recordsPerSecond),
       opacity: flow.active ? 0.85 : 0.35,
       ...(flow.active && compact ? { strokeDasharray: '6 4' } : {}),
     },
@@ -371,9 +378,14 @@ function edgeOf(flow: Flow, compact: boolean): FlowEdgeType {
   };
 }
 
+/** A flow's width to a quarter of a pixel: what the signature compares and what the path draws. */
+function roundedFlowWidth(recordsPerSecond: number | null): number {
+  return Math.round(flowWidth(recordsPerSecond) * 4) / 4;
+}
+
 /** What of a flow shows on screen, rounded so that small changes in rate do not rebuild its edge (keep-unchanged.ts). */
 function flowSignature(flow: Flow, compact: boolean): string {
-  return `${flow.count}:${flow.active ? 1 : 0}:${Math.round(flowWidth(flow.recordsPerSecond) * 4)}:${compact ? flowLabel(flow, compact) : ''}:${flowAria(flow)}`;
+  return `${flow.count}:${flow.active ? 1 : 0}:${roundedFlowWidth(flow.recordsPerSecond)}:${compact ? flowLabel(flow, compact) : ''}:${flowAria(flow)}`;
 }
 
 // ---- the graph ---------------------------------------------------------------------------------

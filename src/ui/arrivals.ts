@@ -1,0 +1,39 @@
+// When each metadata log row first appeared on the page, so that a row whose arrival highlight
+// (the `mlog-arrive` animation, ARRIVAL_HIGHLIGHT_MS) is over can be marked settled (issue 7, item
+// 9). perf.css skips a settled row while it is away from the viewport (content-visibility: auto):
+// at 30 brokers the log's 120 rows were ~445 of the ~2,500 display items Chromium re-records in
+// every painted frame, and each arrival moved them all; rows still highlighting stay unskipped,
+// since a skippable (paint-contained) row repainted in every animation frame while it animated.
+//
+// Owns: a first-seen time per row key, for the keys of the rows drawn now (older keys are
+// forgotten, so it holds at most as many entries as rows are drawn).
+// Never: reads a clock itself (the caller passes the time), or marks a row settled before its
+// highlight has run its course.
+
+/** The arrival highlight's length: styles.css's `animation: mlog-arrive 1.8s`. */
+export const ARRIVAL_HIGHLIGHT_MS = 1_800;
+
+export class Arrivals {
+  private firstSeenMs = new Map<string, number>();
+
+  /**
+   * Records the rows drawn now (`keys`, at `nowMs`) and returns the keys of those whose highlight
+   * is over. A key seen for the first time now is never settled; keys no longer drawn are dropped.
+   */
+  settled(keys: readonly string[], nowMs: number): ReadonlySet<string> {
+    const next = new Map<string, number>();
+    const done = new Set<string>();
+    for (const key of keys) {
+      const first = this.firstSeenMs.get(key) ?? nowMs;
+      next.set(key, first);
+      if (nowMs - first >= ARRIVAL_HIGHLIGHT_MS) done.add(key);
+    }
+    this.firstSeenMs = next;
+    return done;
+  }
+
+  /** Rows tracked: at most the rows drawn last time. */
+  get size(): number {
+    return this.firstSeenMs.size;
+  }
+}
