@@ -119,7 +119,16 @@ interface PartitionWatch {
   readonly cached: CachedPartition;
   /** Forgotten by its session (an INCREMENTAL fetch's forgotten list): dropped where next seen. */
   forgotten: boolean;
+  /**
+   * The partition's leader here as `leaderRead` answered it in ReplicaManager generation
+   * `generation` (-1: never): the same object until this broker's leaderships change, so a
+   * session's answer reads it without a map lookup per partition.
+   */
+  leader: LeaderRead | null;
+  generation: number;
 }
+
+type LeaderRead = NonNullable<ReturnType<ReplicaManager['leaderRead']>>;
 
 interface WakeList {
   readonly watches: PartitionWatch[];
@@ -289,7 +298,7 @@ export class ConsumerFetchHandler {
     let list = this.watchers.get(key);
     if (list === undefined) this.watchers.set(key, (list = { watches: [], compactAtLength: INDEX_SLACK_ENTRIES }));
     if (list.watches.length >= list.compactAtLength) compactWakeList(list);
-    const watch: PartitionWatch = { waiter, cached, forgotten: false };
+    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1 };
     cached.resolved = watch;
     list.watches.push(watch);
   }
@@ -527,9 +536,23 @@ export class ConsumerFetchHandler {
     this.answerHasError = false;
     const full = fetch.session === null;
     const maxBytes = fetch.request.partitionMaxBytes;
-    for (const cached of fetch.partitions) {
+    const generation = this.replicas.leadersGenerationNow;
+    const partitions = fetch.partitions;
+    for (let index = 0; index < partitions.length; index++) {
+      const cached = partitions[index]!;
       const part = cached.part;
-      const leader = this.replicas.leaderRead(part.key);
+      let leader: LeaderRead | null;
+      if (full) {
+        leader = this.replicas.leaderRead(part.key);
+      } else {
+        // A session's partitions are all watched (openWaiter, takeIn): the watch keeps the leader read in this generation.
+        const watch = cached.resolved as PartitionWatch;
+        if (watch.generation !== generation) {
+          watch.leader = this.replicas.leaderRead(part.key);
+          watch.generation = generation;
+        }
+        leader = watch.leader;
+      }
       let response: ConsumerFetchPartitionResponse;
       if (leader === null) {
         response = failure(cached, this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER', -1);
