@@ -126,9 +126,28 @@ interface PartitionWatch {
    */
   leader: LeaderRead | null;
   generation: number;
+  /**
+   * Quiet: its session's last answer found nothing to send for it and nothing to read (see
+   * `answer`), and nothing that could change that has happened since but a log start move, which
+   * an answer checks for. Ended by its request entry changing (takeIn), a high watermark move or
+   * remote data (onHighWatermark), or a leadership change here (`generation`).
+   */
+  quiet: boolean;
 }
 
 type LeaderRead = NonNullable<ReturnType<ReplicaManager['leaderRead']>>;
+
+/** Test hook: when set, a quiet partition is answered in full anyway, and throws if that found anything to send. */
+let verifyQuietPartitions = false;
+export function setQuietConsumerPartitionChecks(on: boolean): void {
+  verifyQuietPartitions = on;
+}
+/** Quiet partitions passed over (or, with the checks on, found to have nothing), and those answered in full for a log start move, this process (tests see both paths taken). */
+let quietSkips = 0;
+let quietLogStartMoves = 0;
+export function quietConsumerPartitionCounts(): { readonly skipped: number; readonly logStartMoved: number } {
+  return { skipped: quietSkips, logStartMoved: quietLogStartMoves };
+}
 
 interface WakeList {
   readonly watches: PartitionWatch[];
@@ -277,6 +296,7 @@ export class ConsumerFetchHandler {
         for (const part of request.partitions) {
           const cached = session.get(part.key)!;
           if (cached.resolved === null) this.watch(waiter, cached);
+          else (cached.resolved as PartitionWatch).quiet = false; // a new position or leader epoch: answered in full
         }
         return { from, request, partitions: session.partitions, session, createSession: false, waiter, deadlineUs, done: false };
       }
@@ -298,7 +318,7 @@ export class ConsumerFetchHandler {
     let list = this.watchers.get(key);
     if (list === undefined) this.watchers.set(key, (list = { watches: [], compactAtLength: INDEX_SLACK_ENTRIES }));
     if (list.watches.length >= list.compactAtLength) compactWakeList(list);
-    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1 };
+    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1, quiet: false };
     cached.resolved = watch;
     list.watches.push(watch);
   }
@@ -386,6 +406,7 @@ export class ConsumerFetchHandler {
       const waiter = watch.waiter;
       if (waiter.dead || watch.forgotten) continue;
       watches[kept++] = watch;
+      watch.quiet = false; // a high watermark to send, maybe records: answered in full next time
       if (waiter.parked !== null && watch.cached.part.fetchOffset < highWatermark) toWake[this.toWakeCount++] = waiter.parked;
     }
     if (kept !== watches.length) watches.length = kept;
@@ -542,14 +563,28 @@ export class ConsumerFetchHandler {
       const cached = partitions[index]!;
       const part = cached.part;
       let leader: LeaderRead | null;
+      let watch: PartitionWatch | null = null;
+      let verifying = false;
       if (full) {
         leader = this.replicas.leaderRead(part.key);
       } else {
         // A session's partitions are all watched (openWaiter, takeIn): the watch keeps the leader read in this generation.
-        const watch = cached.resolved as PartitionWatch;
+        watch = cached.resolved as PartitionWatch;
         if (watch.generation !== generation) {
           watch.leader = this.replicas.leaderRead(part.key);
           watch.generation = generation;
+          watch.quiet = false;
+        } else if (watch.quiet) {
+          // Nothing it was answered on has moved but, maybe, the log start (retention, DeleteRecords): unless it did, the answer is again nothing.
+          const log = watch.leader!.log;
+          if (log.logStartOffset === cached.logStartOffset && part.fetchOffset >= log.localLogStartOffset) {
+            quietSkips++;
+            if (!verifyQuietPartitions) continue;
+            verifying = true;
+          } else if (log.logStartOffset !== cached.logStartOffset) {
+            quietLogStartMoves++;
+          }
+          watch.quiet = false;
         }
         leader = watch.leader;
       }
@@ -578,11 +613,16 @@ export class ConsumerFetchHandler {
             batches = this.readCommitted(log, part.fetchOffset, maxBytes, highWatermark);
           }
           // CachedPartition.maybeUpdateResponseData: an incremental answer leaves out a partition with nothing new.
-          if (!full && batches.length === 0 && highWatermark === cached.highWatermark && logStartOffset === cached.logStartOffset) continue;
+          if (!full && batches.length === 0 && highWatermark === cached.highWatermark && logStartOffset === cached.logStartOffset) {
+            // Quiet if nothing was there to read: then only a high watermark move (or remote data), a new request entry, a leadership change or a log start move can give it news.
+            if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) watch.quiet = true;
+            continue;
+          }
           response = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
           for (const batch of batches) this.answerBytes += batch.bytes;
         }
       }
+      if (verifying) throw new Error(`consumer fetch: ${part.key} was passed over as quiet, but answering it in full found ${response.error === 'NONE' ? `news (high watermark ${response.highWatermark}, log start ${response.logStartOffset}, ${response.batches.length} batches)` : response.error}`);
       if (response.error !== 'NONE') this.answerHasError = true;
       this.included[this.includedCount] = response;
       this.includedCached[this.includedCount++] = cached;
