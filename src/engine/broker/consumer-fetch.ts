@@ -41,9 +41,15 @@
 // ones): no timer is set and cancelled per fetch.
 //
 // Shaped for speed (a consumer fetch and its answer are 40% of a busy cluster's events): a
-// partition with nothing new is passed over without building anything; each partition is looked
-// up once per answer; the wake-up index keeps, beside each parked fetch, its session partition for
-// that key, so a high watermark advance checks a fetch without searching it.
+// partition with nothing new is passed over without building anything; a session partition keeps
+// the leader it was resolved to until this broker's leaderships change (ReplicaManager.
+// leadersGenerationNow), so an answer looks nothing up by name; a *quiet* session partition (its
+// last answer had nothing to send and nothing to read) is passed over after one look at its log
+// start, until its request entry, its high watermark (onHighWatermark) or the leaderships move: in
+// the reference load an answer evaluates ~1 of a session's ~8 partitions in full. Exactness is
+// tested with a hook that answers quiet partitions in full anyway and throws on any news. The
+// wake-up index keeps, beside each parked fetch, its session partition for that key, so a high
+// watermark advance checks a fetch without searching it.
 //
 // Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
 // walks all parked fetches on a high watermark advance (they are indexed by partition).
