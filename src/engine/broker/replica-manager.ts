@@ -1988,6 +1988,11 @@ export class ReplicaManager {
   /** Called when a led partition's high watermark advances: consumer fetches and offset commits wait for it. */
   onHighWatermark: ((key: string, highWatermark: number, fx: Effects<Message>) => void) | null = null;
 
+  /** Bumped at every change to the partitions this broker leads: what `leaderRead` answered stays true until it moves (consumer-fetch.ts caches it per session partition). */
+  get leadersGenerationNow(): number {
+    return this.leadersGeneration;
+  }
+
   /** A partition this broker leads, as consumers read it: its log, leader epoch and high watermark; null if it does not lead it. */
   leaderRead(key: string): { readonly log: PartitionLog; readonly leaderEpoch: number; readonly highWatermark: number } | null {
     return this.leaders.get(key) ?? null;

@@ -43,6 +43,14 @@ interface ReaderState {
   leaderEpoch: number;
 }
 
+/** What the checker leaves in a consumer's ConsumedEvent (`ledgerSlot`): that consumer's partitions of its topic, and its label. */
+interface ConsumerSlot {
+  readonly consumer: string;
+  readonly topic: string;
+  readonly partitions: Map<number, ReaderState>;
+  readonly label: string;
+}
+
 export class ConsumptionChecker implements ConsumerLedger {
   /** Consumer -> topic -> partition -> where its reads got to (nested, so a read builds no key string). */
   private readonly readers = new Map<string, Map<string, Map<number, ReaderState>>>();
@@ -50,12 +58,6 @@ export class ConsumptionChecker implements ConsumerLedger {
   private recordsChecked = 0;
   private violationCount = 0;
   private readonly reports: ConsumptionViolation[] = [];
-  /** "consumer-1 (group billing)", built once per consumer and shared by every read it records. */
-  private readonly labels = new Map<string, string>();
-  /** The last (consumer, topic) looked up and its partitions: a response's batches come from one consumer and topic in a row. */
-  private lastConsumer = '';
-  private lastTopic = '';
-  private lastPartitions: Map<number, ReaderState> | null = null;
   /** What is handed to the recorder per read, filled in place (it keeps fields, never the object). */
   private readonly readBatch = { topic: '', partition: 0, baseOffset: 0, records: 0, batchId: '' };
 
@@ -65,7 +67,9 @@ export class ConsumptionChecker implements ConsumerLedger {
     const { batch } = event;
     const end = batch.baseOffset + batch.records;
     this.recordsChecked += end - event.fromOffset;
-    const partitions = this.partitionsOf(event.consumer, event.topic);
+    let slot = event.ledgerSlot as ConsumerSlot | null;
+    if (slot === null || slot.consumer !== event.consumer || slot.topic !== event.topic) event.ledgerSlot = slot = this.slotOf(event);
+    const partitions = slot.partitions;
     const last = partitions.get(event.partition);
     if (last !== undefined && last.leaderEpoch === event.leaderEpoch && event.fromOffset < last.nextOffset) {
       this.violate(event, 'offset-backwards', `read offset ${event.fromOffset} after ${last.nextOffset - 1}, in the same leader epoch ${event.leaderEpoch}, without its position being set anew`);
@@ -83,14 +87,12 @@ export class ConsumptionChecker implements ConsumerLedger {
       last.leaderEpoch = event.leaderEpoch;
     }
     if (this.recorder !== null) {
-      let label = this.labels.get(event.consumer);
-      if (label === undefined) this.labels.set(event.consumer, (label = `${event.consumer} (group ${event.groupId})`));
       this.readBatch.topic = event.topic;
       this.readBatch.partition = event.partition;
       this.readBatch.baseOffset = batch.baseOffset;
       this.readBatch.records = batch.records;
       this.readBatch.batchId = batch.batchId;
-      this.recorder.read(this.readBatch, label);
+      this.recorder.read(this.readBatch, slot.label);
     }
   }
 
@@ -98,16 +100,13 @@ export class ConsumptionChecker implements ConsumerLedger {
     if (this.readers.get(consumer)?.get(topic)?.delete(partition) === true) this.readerCount--;
   }
 
-  private partitionsOf(consumer: string, topic: string): Map<number, ReaderState> {
-    if (this.lastPartitions !== null && consumer === this.lastConsumer && topic === this.lastTopic) return this.lastPartitions;
-    let topics = this.readers.get(consumer);
-    if (topics === undefined) this.readers.set(consumer, (topics = new Map()));
-    let partitions = topics.get(topic);
-    if (partitions === undefined) topics.set(topic, (partitions = new Map()));
-    this.lastConsumer = consumer;
-    this.lastTopic = topic;
-    this.lastPartitions = partitions;
-    return partitions;
+  /** The consumer's slot: its partitions of the topic (the map `positioned` deletes from), and "consumer-1 (group billing)", shared by every read it records. */
+  private slotOf(event: ConsumedEvent): ConsumerSlot {
+    let topics = this.readers.get(event.consumer);
+    if (topics === undefined) this.readers.set(event.consumer, (topics = new Map()));
+    let partitions = topics.get(event.topic);
+    if (partitions === undefined) topics.set(event.topic, (partitions = new Map()));
+    return { consumer: event.consumer, topic: event.topic, partitions, label: `${event.consumer} (group ${event.groupId})` };
   }
 
   private violate(event: ConsumedEvent, kind: ConsumptionViolation['kind'], what: string): void {

@@ -134,6 +134,11 @@ export interface ConsumedEvent {
   readonly highWatermark: number;
   readonly leaderEpoch: number;
   readonly atUs: TimeUs;
+  /**
+   * The ledger's own: what it keeps for this consumer, found once and left here (the event is the
+   * consumer's for its life), so a batch read costs it no lookup by name. The consumer never reads it.
+   */
+  ledgerSlot: unknown;
 }
 
 /** The consumer's ConsumedEvent, refilled for each batch it hands the ledger. */
@@ -303,7 +308,7 @@ export class Consumer {
     private readonly ledger: ConsumerLedger,
   ) {
     validate(settings);
-    this.consumedEvent = { consumer: settings.id, groupId: settings.groupId, topic: settings.topic, partition: 0, fromOffset: 0, batch: null as unknown as LogBatch, highWatermark: 0, leaderEpoch: 0, atUs: 0 };
+    this.consumedEvent = { consumer: settings.id, groupId: settings.groupId, topic: settings.topic, partition: 0, fromOffset: 0, batch: null as unknown as LogBatch, highWatermark: 0, leaderEpoch: 0, atUs: 0, ledgerSlot: null };
   }
 
   start(fx: Effects<Message>): void {

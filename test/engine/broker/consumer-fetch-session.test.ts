@@ -42,7 +42,9 @@ function leaderOf(partitions: number) {
     leader.highWatermark = leader.log.endOffset;
   };
   for (let partition = 0; partition < partitions; partition++) append(partition, 100);
-  const replicas = { leaderRead: (key: string) => leaders.get(key) ?? null } as unknown as ReplicaManager;
+  // The leaders never change here: one generation (ReplicaManager.leadersGenerationNow). As in the engine, a test that
+  // moves a high watermark tells the handler (onHighWatermark), or a quiet session partition would not be looked at again.
+  const replicas = { leaderRead: (key: string) => leaders.get(key) ?? null, leadersGenerationNow: 0 } as unknown as ReplicaManager;
   return { leaders, append, replicas };
 }
 
@@ -151,6 +153,7 @@ describe('a consumer fetch session: FULL first, then INCREMENTAL', () => {
 
     // The next fetch names partition 2 alone (the one that moved); the session still answers partition 1 when it has records.
     append(1, 10);
+    broker.onHighWatermark(`${TOPIC}-1`, 110, fx); // no fetch parked: it only marks partition 1 for the next answer
     const third = consumer.fetch();
     expect(third.partitions.map((part) => part.partition)).toEqual([2]);
     broker.handleFetch('consumer-1', third, fx);
@@ -258,6 +261,7 @@ describe('a session partition the request does not name, about to read an evicte
     expect(consumer.receive(sent.at(-1)!)).toBe(true); // partition 0 read up to 100; partition 1 had nothing
 
     append(1, 100); // offsets 100..199, in a segment closed and evicted since
+    broker.onHighWatermark(`${TOPIC}-1`, 200, fx);
     const request = consumer.fetch();
     expect(request.partitions.map((part) => part.partition)).toEqual([0]);
     broker.handleFetch('consumer-1', request, fx);
