@@ -741,7 +741,7 @@ export class Kernel {
   /** Runs the event `handle` (just taken off the queue) and gives its record back. */
   private dispatch(handle: number): void {
     const events = this.events;
-    const kind = events.kinds[handle]!;
+    const kind = events.kindOf(handle);
     const label = events.labels[handle]!;
     if (kind === EventKind.Control) {
       const action = events.actions[handle]!;
@@ -750,10 +750,10 @@ export class Kernel {
       action();
       return;
     }
-    const target = events.targets[handle]!;
-    const source = events.sources[handle]!;
+    const target = events.targetOf(handle);
+    const source = events.sourceOf(handle);
     const slot = this.slots[target]!;
-    if (events.incarnations[handle] !== slot.incarnation || slot.logic === null) {
+    if (events.incarnationOf(handle) !== slot.incarnation || slot.logic === null) {
       events.release(handle);
       // The life this event belonged to has ended: its timers vanish, its mail is dropped.
       if (kind === EventKind.Timer) this.staleEvents = Math.max(0, this.staleEvents - 1);
@@ -861,7 +861,7 @@ export class Kernel {
     if (this.staleEvents <= STALE_EVENTS_MAX || this.staleEvents * 2 < this.queue.size) return;
     const events = this.events;
     this.queue.retain((handle) => {
-      if (events.kinds[handle] !== EventKind.Timer) return true;
+      if (events.kindOf(handle) !== EventKind.Timer) return true;
       if (this.isLiveAnchor(handle)) return true;
       events.release(handle);
       return false;
@@ -872,8 +872,8 @@ export class Kernel {
   /** Whether the queued timer `handle` is the anchor of an armed timer; a disarmed timer whose anchor this is goes with it. */
   private isLiveAnchor(handle: number): boolean {
     const events = this.events;
-    const slot = this.slots[events.targets[handle]!]!;
-    if (events.incarnations[handle] !== slot.incarnation) return false;
+    const slot = this.slots[events.targetOf(handle)]!;
+    if (events.incarnationOf(handle) !== slot.incarnation) return false;
     const state = events.timers[handle]!;
     if (state.anchorGeneration !== events.generations[handle]) return false;
     if (state.armed) return true;

@@ -24,10 +24,10 @@ describe('EventPool', () => {
     const capacity = pool.capacity;
     expect(capacity).toBeGreaterThanOrEqual(5_000);
     handles.forEach((handle, n) => {
-      expect(pool.kinds[handle]).toBe(n % 8);
-      expect(pool.targets[handle]).toBe(n);
-      expect(pool.sources[handle]).toBe(n - 1);
-      expect(pool.incarnations[handle]).toBe(n % 3);
+      expect(pool.kindOf(handle)).toBe(n % 8);
+      expect(pool.targetOf(handle)).toBe(n);
+      expect(pool.sourceOf(handle)).toBe(n - 1);
+      expect(pool.incarnationOf(handle)).toBe(n % 3);
       expect(pool.generations[handle]).toBe(n * 1_000_000_007); // above 2^31: kept exactly
       expect(pool.labels[handle]).toBe(`label-${n}`);
       expect(pool.messages[handle]?.bytes).toBe(n);
