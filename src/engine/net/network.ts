@@ -100,6 +100,8 @@ export class Network {
   private links: Float64Array;
   /** Some link has a lossy-link fault (route draws no chance without one, or a loss configured). */
   private anyLinkLoss = false;
+  /** Some link is cut (a partition fault): otherwise canReach, asked at every delivery, needs no link lookup. */
+  private anyLinkBlocked = false;
   /** Copies of the config's hot numbers, read on every route. */
   private readonly lossPerMillion: number;
   private readonly jitterUs: number;
@@ -207,7 +209,7 @@ export class Network {
 
   /** False when a partition now separates the two endpoints (checked again on delivery). */
   canReach(from: number, to: number): boolean {
-    return this.links[(from * this.capacity + to) * LINK_STRIDE + LINK_BLOCKED] === 0;
+    return !this.anyLinkBlocked || this.links[(from * this.capacity + to) * LINK_STRIDE + LINK_BLOCKED] === 0;
   }
 
   /** Records a drop of a message that was in flight when a partition cut its link. */
@@ -326,6 +328,7 @@ export class Network {
       links[at + LINK_BYTES_PER_SECOND] = 0;
     }
     this.anyLinkLoss = false;
+    this.anyLinkBlocked = false;
     const eachLink = (from: number, to: number, bothWays: boolean, apply: (at: number) => void): void => {
       apply((from * cap + to) * LINK_STRIDE);
       if (bothWays) apply((to * cap + from) * LINK_STRIDE);
@@ -338,6 +341,7 @@ export class Network {
             if (other === isolated) continue;
             links[(isolated * cap + other) * LINK_STRIDE + LINK_BLOCKED] = 1;
             links[(other * cap + isolated) * LINK_STRIDE + LINK_BLOCKED] = 1;
+            this.anyLinkBlocked = true;
           }
           break;
         }
@@ -346,12 +350,16 @@ export class Network {
           for (let a = 0; a < count; a++) {
             for (let b = 0; b < count; b++) {
               const inside = (this.endpointZone[a] === zone) !== (this.endpointZone[b] === zone);
-              if (inside) links[(a * cap + b) * LINK_STRIDE + LINK_BLOCKED] = 1;
+              if (inside) {
+                links[(a * cap + b) * LINK_STRIDE + LINK_BLOCKED] = 1;
+                this.anyLinkBlocked = true;
+              }
             }
           }
           break;
         }
         case 'cut-link':
+          this.anyLinkBlocked = true;
           eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (at) => (links[at + LINK_BLOCKED] = 1));
           break;
         case 'slow-link':

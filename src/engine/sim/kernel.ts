@@ -600,7 +600,7 @@ export class Kernel {
       this.traceEvent(EventKind.Drop, target.index, slot.index, message.type);
       return;
     }
-    this.push(EventKind.Deliver, target.index, slot.index, message.type, message, null, arrivalUs, target.incarnation);
+    this.queue.push(arrivalUs, this.seq++, this.events.takeMessage(EventKind.Deliver, target.index, slot.index, target.incarnation, message.type, message));
   }
 
   setTimerFor(slot: ProcessSlot, key: string, delayUs: TimeUs): void {
