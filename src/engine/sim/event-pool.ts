@@ -120,6 +120,13 @@ export class EventPool<T extends object> {
     this.freeHandles[this.freeCount++] = handle;
   }
 
+  /** release() for a record taken by takeMessage (its action and timer are null): two fields to clear, not four. */
+  releaseMessage(handle: number): void {
+    this.messages[handle] = null;
+    this.labels[handle] = '';
+    this.freeHandles[this.freeCount++] = handle;
+  }
+
   private grow(): void {
     const capacity = this.generations.length * 2;
     this.ints = copyInto(new Int32Array(capacity * INT_FIELDS), this.ints);

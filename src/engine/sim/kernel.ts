@@ -774,7 +774,7 @@ export class Kernel {
         return;
       case EventKind.Deliver: {
         const message = events.messages[handle]!;
-        events.release(handle);
+        events.releaseMessage(handle); // a delivery's record holds no action or timer
         if (source === NO_PROCESS) {
           this.traceEvent(EventKind.Deliver, slot.index, NO_PROCESS, label);
           slot.logic.receive(OPERATOR, message, slot.effects!);
