@@ -65,6 +65,28 @@ export interface NetworkStats {
 /** Upper bound on endpoints: link state is O(n²) and must stay small enough to snapshot. */
 export const ENDPOINTS_MAX = 1024;
 
+/**
+ * A directed link's state is one record of LINK_STRIDE doubles in one array, so a route touches
+ * one cache line (8 doubles: 64 bytes) for its link rather than one line in each of seven arrays.
+ */
+const LINK_STRIDE = 8;
+/** When the last message on the link arrives (FIFO: the next one arrives no earlier). */
+const LINK_LAST_ARRIVAL_US = 0;
+/** slow-link faults' extra latency. */
+const LINK_EXTRA_LATENCY_US = 1;
+/** lossy-link faults' loss. */
+const LINK_LOSS_PER_MILLION = 2;
+/** throttle-link faults' cap; 0: none. */
+const LINK_BYTES_PER_SECOND = 3;
+/** When a throttled link is free to send again. */
+const LINK_FREE_AT_US = 4;
+/** Bytes ever sent on the link. */
+const LINK_BYTES = 5;
+/** 1 while a partition cuts the link. */
+const LINK_BLOCKED = 6;
+/** The zones' latency (intra-zone, cross-zone or regional), found once per link when its endpoints are placed. */
+const LINK_BASE_LATENCY_US = 7;
+
 export class Network {
   private readonly zoneNames: string[];
   private readonly zoneIndexByName = new Map<string, number>();
@@ -73,15 +95,17 @@ export class Network {
   private endpointZone: Int32Array;
   private nicFreeAtUs: Float64Array;
 
-  // Directed link state, indexed from * capacity + to.
+  // Directed link state: the link from -> to is the record at (from * capacity + to) * LINK_STRIDE.
   private capacity: number;
-  private lastArrivalUs: Float64Array;
-  private linkExtraLatencyUs: Float64Array;
-  private linkLossPerMillion: Int32Array;
-  private linkBytesPerSecond: Float64Array;
-  private linkFreeAtUs: Float64Array;
-  private linkBytes: Float64Array;
-  private blocked: Uint8Array;
+  private links: Float64Array;
+  /** Some link has a lossy-link fault (route draws no chance without one, or a loss configured). */
+  private anyLinkLoss = false;
+  /** Some link is cut (a partition fault): otherwise canReach, asked at every delivery, needs no link lookup. */
+  private anyLinkBlocked = false;
+  /** Copies of the config's hot numbers, read on every route. */
+  private readonly lossPerMillion: number;
+  private readonly jitterUs: number;
+  private readonly nicBytesPerSecond: number;
 
   // Bytes and messages per ordered zone pair; the last zone index is REGIONAL.
   private readonly zoneBytes: Float64Array;
@@ -103,14 +127,10 @@ export class Network {
     this.capacity = 16;
     this.endpointZone = new Int32Array(this.capacity);
     this.nicFreeAtUs = new Float64Array(this.capacity);
-    const links = this.capacity * this.capacity;
-    this.lastArrivalUs = new Float64Array(links);
-    this.linkExtraLatencyUs = new Float64Array(links);
-    this.linkLossPerMillion = new Int32Array(links);
-    this.linkBytesPerSecond = new Float64Array(links);
-    this.linkFreeAtUs = new Float64Array(links);
-    this.linkBytes = new Float64Array(links);
-    this.blocked = new Uint8Array(links);
+    this.links = new Float64Array(this.capacity * this.capacity * LINK_STRIDE);
+    this.lossPerMillion = config.lossPerMillion;
+    this.jitterUs = config.jitterUs;
+    this.nicBytesPerSecond = config.nicBytesPerSecond;
   }
 
   get zones(): readonly string[] {
@@ -136,6 +156,11 @@ export class Network {
     this.endpointIds.push(id);
     this.endpointIndexById.set(id, index);
     this.endpointZone[index] = zoneIndex;
+    for (let other = 0; other <= index; other++) {
+      const otherZone = this.endpointZone[other]!;
+      this.links[(index * this.capacity + other) * LINK_STRIDE + LINK_BASE_LATENCY_US] = this.baseLatencyUs(zoneIndex, otherZone);
+      this.links[(other * this.capacity + index) * LINK_STRIDE + LINK_BASE_LATENCY_US] = this.baseLatencyUs(otherZone, zoneIndex);
+    }
     this.rebuildBlocked();
     return index;
   }
@@ -149,32 +174,34 @@ export class Network {
    * negative Refusal when a partition blocks the link or the message is lost.
    */
   route(from: number, to: number, bytes: number, nowUs: TimeUs): number {
-    const link = from * this.capacity + to;
-    if (this.blocked[link] === 1) {
+    const links = this.links;
+    const link = (from * this.capacity + to) * LINK_STRIDE;
+    if (links[link + LINK_BLOCKED] === 1) {
       this.droppedByPartition++;
       return Refusal.Partitioned;
     }
-    const loss = Math.max(this.config.lossPerMillion, this.linkLossPerMillion[link]!);
+    // The same draws as before the links were interleaved: a chance only where some loss applies.
+    const loss = this.anyLinkLoss ? Math.max(this.lossPerMillion, links[link + LINK_LOSS_PER_MILLION]!) : this.lossPerMillion;
     if (loss > 0 && this.prng.chancePerMillion(loss)) {
       this.droppedByLoss++;
       return Refusal.Lost;
     }
-    const departUs = Math.max(nowUs, this.nicFreeAtUs[from]!);
-    let sentUs = departUs + Math.ceil((bytes * 1_000_000) / this.config.nicBytesPerSecond);
+    const nicFreeAtUs = this.nicFreeAtUs[from]!;
+    const departUs = nowUs > nicFreeAtUs ? nowUs : nicFreeAtUs;
+    let sentUs = departUs + Math.ceil((bytes * 1_000_000) / this.nicBytesPerSecond);
     this.nicFreeAtUs[from] = sentUs;
-    const linkRate = this.linkBytesPerSecond[link]!;
+    const linkRate = links[link + LINK_BYTES_PER_SECOND]!;
     if (linkRate > 0) {
-      sentUs = Math.max(sentUs, this.linkFreeAtUs[link]!) + Math.ceil((bytes * 1_000_000) / linkRate);
-      this.linkFreeAtUs[link] = sentUs;
+      sentUs = Math.max(sentUs, links[link + LINK_FREE_AT_US]!) + Math.ceil((bytes * 1_000_000) / linkRate);
+      links[link + LINK_FREE_AT_US] = sentUs;
     }
-    const fromZone = this.endpointZone[from]!;
-    const toZone = this.endpointZone[to]!;
-    const jitter = this.config.jitterUs > 0 ? this.prng.int(this.config.jitterUs + 1) : 0;
-    let arrivalUs = sentUs + this.baseLatencyUs(fromZone, toZone) + this.linkExtraLatencyUs[link]! + jitter;
-    if (arrivalUs < this.lastArrivalUs[link]!) arrivalUs = this.lastArrivalUs[link]!;
-    this.lastArrivalUs[link] = arrivalUs;
-    this.linkBytes[link] = this.linkBytes[link]! + bytes;
-    const pair = fromZone * this.zoneNames.length + toZone;
+    const jitter = this.jitterUs > 0 ? this.prng.int(this.jitterUs + 1) : 0;
+    let arrivalUs = sentUs + links[link + LINK_BASE_LATENCY_US]! + links[link + LINK_EXTRA_LATENCY_US]! + jitter;
+    const lastArrivalUs = links[link + LINK_LAST_ARRIVAL_US]!;
+    if (arrivalUs < lastArrivalUs) arrivalUs = lastArrivalUs;
+    links[link + LINK_LAST_ARRIVAL_US] = arrivalUs;
+    links[link + LINK_BYTES] = links[link + LINK_BYTES]! + bytes;
+    const pair = this.endpointZone[from]! * this.zoneNames.length + this.endpointZone[to]!;
     this.zoneBytes[pair] = this.zoneBytes[pair]! + bytes;
     this.zoneMessages[pair] = this.zoneMessages[pair]! + 1;
     return arrivalUs;
@@ -182,7 +209,7 @@ export class Network {
 
   /** False when a partition now separates the two endpoints (checked again on delivery). */
   canReach(from: number, to: number): boolean {
-    return this.blocked[from * this.capacity + to] === 0;
+    return !this.anyLinkBlocked || this.links[(from * this.capacity + to) * LINK_STRIDE + LINK_BLOCKED] === 0;
   }
 
   /** Records a drop of a message that was in flight when a partition cut its link. */
@@ -266,8 +293,8 @@ export class Network {
     let sent = 0;
     let received = 0;
     for (let other = 0; other < this.endpointIds.length; other++) {
-      sent += this.linkBytes[index * this.capacity + other]!;
-      received += this.linkBytes[other * this.capacity + index]!;
+      sent += this.links[(index * this.capacity + other) * LINK_STRIDE + LINK_BYTES]!;
+      received += this.links[(other * this.capacity + index) * LINK_STRIDE + LINK_BYTES]!;
     }
     return { sent, received };
   }
@@ -292,13 +319,19 @@ export class Network {
   private rebuildBlocked(): void {
     const count = this.endpointIds.length;
     const cap = this.capacity;
-    this.blocked.fill(0);
-    this.linkExtraLatencyUs.fill(0);
-    this.linkLossPerMillion.fill(0);
-    this.linkBytesPerSecond.fill(0);
-    const eachLink = (from: number, to: number, bothWays: boolean, apply: (link: number) => void): void => {
-      apply(from * cap + to);
-      if (bothWays) apply(to * cap + from);
+    const links = this.links;
+    for (let link = 0; link < cap * cap; link++) {
+      const at = link * LINK_STRIDE;
+      links[at + LINK_BLOCKED] = 0;
+      links[at + LINK_EXTRA_LATENCY_US] = 0;
+      links[at + LINK_LOSS_PER_MILLION] = 0;
+      links[at + LINK_BYTES_PER_SECOND] = 0;
+    }
+    this.anyLinkLoss = false;
+    this.anyLinkBlocked = false;
+    const eachLink = (from: number, to: number, bothWays: boolean, apply: (at: number) => void): void => {
+      apply((from * cap + to) * LINK_STRIDE);
+      if (bothWays) apply((to * cap + from) * LINK_STRIDE);
     };
     for (const fault of this.faults) {
       switch (fault.kind) {
@@ -306,8 +339,9 @@ export class Network {
           const isolated = this.indexOf(fault.process);
           for (let other = 0; other < count; other++) {
             if (other === isolated) continue;
-            this.blocked[isolated * cap + other] = 1;
-            this.blocked[other * cap + isolated] = 1;
+            links[(isolated * cap + other) * LINK_STRIDE + LINK_BLOCKED] = 1;
+            links[(other * cap + isolated) * LINK_STRIDE + LINK_BLOCKED] = 1;
+            this.anyLinkBlocked = true;
           }
           break;
         }
@@ -316,51 +350,48 @@ export class Network {
           for (let a = 0; a < count; a++) {
             for (let b = 0; b < count; b++) {
               const inside = (this.endpointZone[a] === zone) !== (this.endpointZone[b] === zone);
-              if (inside) this.blocked[a * cap + b] = 1;
+              if (inside) {
+                links[(a * cap + b) * LINK_STRIDE + LINK_BLOCKED] = 1;
+                this.anyLinkBlocked = true;
+              }
             }
           }
           break;
         }
         case 'cut-link':
-          eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (link) => (this.blocked[link] = 1));
+          this.anyLinkBlocked = true;
+          eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (at) => (links[at + LINK_BLOCKED] = 1));
           break;
         case 'slow-link':
-          eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (link) => {
-            this.linkExtraLatencyUs[link] = this.linkExtraLatencyUs[link]! + fault.extraLatencyUs;
+          eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (at) => {
+            links[at + LINK_EXTRA_LATENCY_US] = links[at + LINK_EXTRA_LATENCY_US]! + fault.extraLatencyUs;
           });
           break;
         case 'lossy-link':
-          eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (link) => {
-            this.linkLossPerMillion[link] = Math.max(this.linkLossPerMillion[link]!, fault.lossPerMillion);
+          this.anyLinkLoss = true;
+          eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (at) => {
+            links[at + LINK_LOSS_PER_MILLION] = Math.max(links[at + LINK_LOSS_PER_MILLION]!, fault.lossPerMillion);
           });
           break;
         case 'throttle-link':
-          eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (link) => {
-            const current = this.linkBytesPerSecond[link]!;
-            this.linkBytesPerSecond[link] = current > 0 ? Math.min(current, fault.bytesPerSecond) : fault.bytesPerSecond;
+          eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (at) => {
+            const current = links[at + LINK_BYTES_PER_SECOND]!;
+            links[at + LINK_BYTES_PER_SECOND] = current > 0 ? Math.min(current, fault.bytesPerSecond) : fault.bytesPerSecond;
           });
           break;
       }
     }
   }
 
+  /** Moves every link record to a table of `capacity` x `capacity` (endpoints keep their indices). */
   private grow(capacity: number): void {
     const old = this.capacity;
     const count = this.endpointIds.length;
-    const regrow = <A extends Float64Array | Int32Array | Uint8Array>(source: A, make: (n: number) => A): A => {
-      const target = make(capacity * capacity);
-      for (let from = 0; from < count; from++) {
-        target.set(source.subarray(from * old, from * old + count), from * capacity);
-      }
-      return target;
-    };
-    this.lastArrivalUs = regrow(this.lastArrivalUs, (n) => new Float64Array(n));
-    this.linkExtraLatencyUs = regrow(this.linkExtraLatencyUs, (n) => new Float64Array(n));
-    this.linkLossPerMillion = regrow(this.linkLossPerMillion, (n) => new Int32Array(n));
-    this.linkBytesPerSecond = regrow(this.linkBytesPerSecond, (n) => new Float64Array(n));
-    this.linkFreeAtUs = regrow(this.linkFreeAtUs, (n) => new Float64Array(n));
-    this.linkBytes = regrow(this.linkBytes, (n) => new Float64Array(n));
-    this.blocked = regrow(this.blocked, (n) => new Uint8Array(n));
+    const links = new Float64Array(capacity * capacity * LINK_STRIDE);
+    for (let from = 0; from < count; from++) {
+      links.set(this.links.subarray(from * old * LINK_STRIDE, (from * old + count) * LINK_STRIDE), from * capacity * LINK_STRIDE);
+    }
+    this.links = links;
     const zones = new Int32Array(capacity);
     zones.set(this.endpointZone.subarray(0, count));
     this.endpointZone = zones;

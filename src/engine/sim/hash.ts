@@ -37,6 +37,43 @@ export class RollingHash {
     this.b = (Math.imul(b, 5) + 0xe6546b64) | 0;
   }
 
+  /**
+   * Folds one traced event: `timeUs` (as `mix` does), then `word`, then `labelHash`. The same
+   * digest as those three calls, with the lanes kept in locals (the kernel calls it per event).
+   */
+  mixEvent(timeUs: number, word: number, labelHash: number): void {
+    if (timeUs >= 0x1_0000_0000) {
+      // Past 71 minutes of µs: the high word too (rare; the plain calls).
+      this.mix(timeUs);
+      this.mixWord(word);
+      this.mixWord(labelHash);
+      return;
+    }
+    const low = timeUs >>> 0;
+    let a = Math.imul(this.a ^ low, 0x01000193);
+    let k = Math.imul(low, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    let b = this.b ^ k;
+    b = (b << 13) | (b >>> 19);
+    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+    a = Math.imul(a ^ word, 0x01000193);
+    k = Math.imul(word, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    b ^= k;
+    b = (b << 13) | (b >>> 19);
+    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+    a = Math.imul(a ^ labelHash, 0x01000193);
+    k = Math.imul(labelHash, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    b ^= k;
+    b = (b << 13) | (b >>> 19);
+    this.a = a;
+    this.b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+  }
+
   /** The digest as 16 lowercase hex digits. */
   hex(): string {
     return (this.a >>> 0).toString(16).padStart(8, '0') + (this.b >>> 0).toString(16).padStart(8, '0');

@@ -83,6 +83,8 @@ export type ProcessStatus = 'up' | 'crashed' | 'stopped';
 interface TimerState {
   /** The key it fires with (`timer(key)`), and its key in the process's table. */
   key: string;
+  /** The key's label hash for the trace, found once when the key is set (not at every firing). */
+  keyHash: number;
   /** Its number from `fx.timer(key)` in this life, or -1: a timer with a handle stays in its table while idle (its life holds the number). */
   handle: number;
   /** False once cancelled: the anchor stays queued, to be reused by the next arming or dropped when it surfaces. */
@@ -598,7 +600,7 @@ export class Kernel {
       this.traceEvent(EventKind.Drop, target.index, slot.index, message.type);
       return;
     }
-    this.push(EventKind.Deliver, target.index, slot.index, message.type, message, null, arrivalUs, target.incarnation);
+    this.queue.push(arrivalUs, this.seq++, this.events.takeMessage(EventKind.Deliver, target.index, slot.index, target.incarnation, message.type, message));
   }
 
   setTimerFor(slot: ProcessSlot, key: string, delayUs: TimeUs): void {
@@ -693,11 +695,13 @@ export class Kernel {
 
   /** A timer state for a new key, idle (no anchor, not armed): reused from the spares when there is one. */
   private newTimerState(key: string): TimerState {
+    const keyHash = this.labelHashOf(key);
     const state = this.spareTimerStates.pop();
     if (state === undefined) {
-      return { key, handle: -1, armed: false, generation: 0, deadlineUs: 0, seq: 0, anchorGeneration: -1, anchorUs: Number.POSITIVE_INFINITY };
+      return { key, keyHash, handle: -1, armed: false, generation: 0, deadlineUs: 0, seq: 0, anchorGeneration: -1, anchorUs: Number.POSITIVE_INFINITY };
     }
     state.key = key;
+    state.keyHash = keyHash;
     state.handle = -1;
     state.armed = false;
     state.anchorGeneration = -1;
@@ -737,7 +741,7 @@ export class Kernel {
   /** Runs the event `handle` (just taken off the queue) and gives its record back. */
   private dispatch(handle: number): void {
     const events = this.events;
-    const kind = events.kinds[handle]!;
+    const kind = events.kindOf(handle);
     const label = events.labels[handle]!;
     if (kind === EventKind.Control) {
       const action = events.actions[handle]!;
@@ -746,10 +750,10 @@ export class Kernel {
       action();
       return;
     }
-    const target = events.targets[handle]!;
-    const source = events.sources[handle]!;
+    const target = events.targetOf(handle);
+    const source = events.sourceOf(handle);
     const slot = this.slots[target]!;
-    if (events.incarnations[handle] !== slot.incarnation || slot.logic === null) {
+    if (events.incarnationOf(handle) !== slot.incarnation || slot.logic === null) {
       events.release(handle);
       // The life this event belonged to has ended: its timers vanish, its mail is dropped.
       if (kind === EventKind.Timer) this.staleEvents = Math.max(0, this.staleEvents - 1);
@@ -770,7 +774,7 @@ export class Kernel {
         return;
       case EventKind.Deliver: {
         const message = events.messages[handle]!;
-        events.release(handle);
+        events.releaseMessage(handle); // a delivery's record holds no action or timer
         if (source === NO_PROCESS) {
           this.traceEvent(EventKind.Deliver, slot.index, NO_PROCESS, label);
           slot.logic.receive(OPERATOR, message, slot.effects!);
@@ -814,7 +818,7 @@ export class Kernel {
         }
         events.release(handle);
         this.dropTimer(slot, state);
-        this.traceEvent(EventKind.Timer, slot.index, NO_PROCESS, label);
+        this.traceHashed(EventKind.Timer, slot.index, NO_PROCESS, label, state.keyHash);
         slot.logic.timer(label, slot.effects!);
         return;
       }
@@ -824,7 +828,19 @@ export class Kernel {
   }
 
   private traceEvent(kind: EventKindCode, process: number, peer: number, label: string): void {
+    this.traceHashed(kind, process, peer, label, this.labelHashOf(label));
+  }
+
+  /** traceEvent with the label's hash known (a timer keeps its key's). */
+  private traceHashed(kind: EventKindCode, process: number, peer: number, label: string, labelHash: number): void {
     this.eventsProcessed++;
+    // Kind, process and peer packed in one word: processes are fewer than 2^12 (PROCESSES_MAX).
+    this.hash.mixEvent(this.now, (kind << 24) | ((process + 1) << 12) | (peer + 1), labelHash);
+    this.recent.record(this.now, kind, process, peer, label);
+  }
+
+  /** The trace's hash of a label (message type, timer key, note): from the cache, the Map, or computed. */
+  private labelHashOf(label: string): number {
     let labelHash = this.labelHashCache.get(label);
     if (labelHash === undefined) {
       labelHash = this.labelHashes.get(label);
@@ -834,12 +850,7 @@ export class Kernel {
       }
       this.labelHashCache.remember(label, labelHash);
     }
-    // Kind, process and peer packed in one word: processes are fewer than 2^12 (PROCESSES_MAX).
-    const hash = this.hash;
-    hash.mix(this.now);
-    hash.mixWord((kind << 24) | ((process + 1) << 12) | (peer + 1));
-    hash.mixWord(labelHash);
-    this.recent.record(this.now, kind, process, peer, label);
+    return labelHash;
   }
 
   /**
@@ -850,7 +861,7 @@ export class Kernel {
     if (this.staleEvents <= STALE_EVENTS_MAX || this.staleEvents * 2 < this.queue.size) return;
     const events = this.events;
     this.queue.retain((handle) => {
-      if (events.kinds[handle] !== EventKind.Timer) return true;
+      if (events.kindOf(handle) !== EventKind.Timer) return true;
       if (this.isLiveAnchor(handle)) return true;
       events.release(handle);
       return false;
@@ -861,8 +872,8 @@ export class Kernel {
   /** Whether the queued timer `handle` is the anchor of an armed timer; a disarmed timer whose anchor this is goes with it. */
   private isLiveAnchor(handle: number): boolean {
     const events = this.events;
-    const slot = this.slots[events.targets[handle]!]!;
-    if (events.incarnations[handle] !== slot.incarnation) return false;
+    const slot = this.slots[events.targetOf(handle)]!;
+    if (events.incarnationOf(handle) !== slot.incarnation) return false;
     const state = events.timers[handle]!;
     if (state.anchorGeneration !== events.generations[handle]) return false;
     if (state.armed) return true;

@@ -56,12 +56,58 @@ export class EventQueue {
     handles[index] = handle;
   }
 
-  /** Removes the first event and returns its handle, or -1 when the queue is empty. */
+  /**
+   * Removes the first event and returns its handle, or -1 when the queue is empty. Floyd's
+   * bottom-up deletion: the hole at the root goes down the smallest children to a leaf (three
+   * compares a level to pick among four children, none against the moved entry), then the last
+   * entry, which nearly always belongs near the bottom, sifts up from there. Same result as the
+   * top-down sift, with about a fifth fewer compares. Times decide; a seq is read only on a tie
+   * (rare: an event is seldom due at the same microsecond as another).
+   */
   pop(): number {
     if (this.length === 0) return -1;
-    const top = this.handles[0]!;
+    const timesUs = this.timesUs;
+    const seqs = this.seqs;
+    const handles = this.handles;
+    const top = handles[0]!;
     const last = --this.length;
-    if (last > 0) this.siftDown(this.timesUs[last]!, this.seqs[last]!, this.handles[last]!, 0);
+    if (last === 0) return top;
+    const length = last;
+    let index = 0;
+    for (;;) {
+      const firstChild = 4 * index + 1;
+      if (firstChild >= length) break;
+      let childIndex = firstChild;
+      let childTimeUs = timesUs[firstChild]!;
+      const lastChild = firstChild + 4 < length ? firstChild + 4 : length;
+      for (let candidateIndex = firstChild + 1; candidateIndex < lastChild; candidateIndex++) {
+        const candidateTimeUs = timesUs[candidateIndex]!;
+        if (candidateTimeUs < childTimeUs || (candidateTimeUs === childTimeUs && seqs[candidateIndex]! < seqs[childIndex]!)) {
+          childIndex = candidateIndex;
+          childTimeUs = candidateTimeUs;
+        }
+      }
+      timesUs[index] = childTimeUs;
+      seqs[index] = seqs[childIndex]!;
+      handles[index] = handles[childIndex]!;
+      index = childIndex;
+    }
+    // The hole is at a leaf: the last entry goes there, then up while its parent comes after it.
+    const timeUs = timesUs[last]!;
+    const seq = seqs[last]!;
+    const handle = handles[last]!;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 2;
+      const parentTimeUs = timesUs[parentIndex]!;
+      if (!(timeUs < parentTimeUs || (timeUs === parentTimeUs && seq < seqs[parentIndex]!))) break;
+      timesUs[index] = parentTimeUs;
+      seqs[index] = seqs[parentIndex]!;
+      handles[index] = handles[parentIndex]!;
+      index = parentIndex;
+    }
+    timesUs[index] = timeUs;
+    seqs[index] = seq;
+    handles[index] = handle;
     return top;
   }
 

@@ -317,6 +317,39 @@ describe('growing past the initial link table', () => {
   });
 });
 
+describe('each link keeps its latency in its own record (found once, when its endpoints are placed)', () => {
+  it('gives every ordered pair of 40 endpoints (two table growths) the latency of its zones, each way', () => {
+    // The network keeps a link's base latency in the link's record: set as endpoints are added and
+    // copied when the table grows. Every pair must still get the zone rule, in both directions.
+    const network = new Network({ ...BASE }, new Prng(3).fork('network'));
+    const zones = ['zone-a', 'zone-b', 'zone-c', REGIONAL];
+    const zoneOf: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      zoneOf.push(zones[i % zones.length]!);
+      expect(network.addEndpoint(`e${i}`, zoneOf[i]!)).toBe(i);
+    }
+    const expected = (from: number, to: number): number => {
+      if (zoneOf[from] === REGIONAL || zoneOf[to] === REGIONAL) return REGIONAL_US;
+      return zoneOf[from] === zoneOf[to] ? INTRA_US : CROSS_US;
+    };
+    let nowUs = 0;
+    for (let from = 0; from < 40; from++) {
+      for (let to = 0; to < 40; to++) {
+        if (from === to) continue;
+        nowUs += 10_000; // every NIC idle again
+        expect(network.route(from, to, 1_000, nowUs) - nowUs, `e${from} -> e${to}`).toBe(1 + expected(from, to));
+      }
+    }
+    // Nothing is cut: every pair can reach every other; one cut changes only its own link.
+    expect(network.canReach(0, 39)).toBe(true);
+    network.inject({ kind: 'cut-link', from: 'e0', to: 'e39', bothWays: false });
+    expect(network.canReach(0, 39)).toBe(false);
+    expect(network.canReach(39, 0)).toBe(true);
+    network.heal();
+    expect(network.canReach(0, 39)).toBe(true);
+  });
+});
+
 describe('a partition that starts while a message is in flight', () => {
   interface Note extends Message {
     readonly type: 'Note';

@@ -24,10 +24,10 @@ describe('EventPool', () => {
     const capacity = pool.capacity;
     expect(capacity).toBeGreaterThanOrEqual(5_000);
     handles.forEach((handle, n) => {
-      expect(pool.kinds[handle]).toBe(n % 8);
-      expect(pool.targets[handle]).toBe(n);
-      expect(pool.sources[handle]).toBe(n - 1);
-      expect(pool.incarnations[handle]).toBe(n % 3);
+      expect(pool.kindOf(handle)).toBe(n % 8);
+      expect(pool.targetOf(handle)).toBe(n);
+      expect(pool.sourceOf(handle)).toBe(n - 1);
+      expect(pool.incarnationOf(handle)).toBe(n % 3);
       expect(pool.generations[handle]).toBe(n * 1_000_000_007); // above 2^31: kept exactly
       expect(pool.labels[handle]).toBe(`label-${n}`);
       expect(pool.messages[handle]?.bytes).toBe(n);
@@ -53,5 +53,26 @@ describe('EventPool', () => {
     expect(pool.timers[handle]).toBeNull();
     expect(pool.labels[handle]).toBe('');
     expect(pool.inUse).toBe(0);
+  });
+
+  it('takeMessage reuses a record that held a timer and an action, and leaves neither behind', () => {
+    // takeMessage writes only a delivery's fields: it relies on release having cleared the rest.
+    const pool = new EventPool<Timer>();
+    const action = (): void => undefined;
+    const first = pool.take(2, 4, -1, 1, 2 ** 40, 'tick', null, action, { key: 'tick' });
+    pool.release(first);
+    const handle = pool.takeMessage(1, 5, 6, 2, 'Produce', { type: 'Produce', bytes: 10 });
+    expect(handle).toBe(first); // the released record, reused
+    expect([pool.kindOf(handle), pool.targetOf(handle), pool.sourceOf(handle), pool.incarnationOf(handle)]).toEqual([1, 5, 6, 2]);
+    expect(pool.labels[handle]).toBe('Produce');
+    expect(pool.messages[handle]?.bytes).toBe(10);
+    expect(pool.actions[handle]).toBeNull();
+    expect(pool.timers[handle]).toBeNull();
+    // And a record made new by takeMessage starts as clear as a released one.
+    const fresh = pool.takeMessage(1, 0, 0, 0, 'Fetch', null);
+    expect(fresh).not.toBe(handle);
+    expect(pool.actions[fresh]).toBeNull();
+    expect(pool.timers[fresh]).toBeNull();
+    expect(pool.inUse).toBe(2);
   });
 });
