@@ -40,7 +40,15 @@ import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 /** Compare mode: choosing what to compare, or two runs under way. */
 type CompareMode =
   | { readonly kind: 'picking'; readonly problem: string | null }
-  | { readonly kind: 'running'; readonly session: CompareSession; readonly lessonId: string | null; readonly lessonName: string; readonly edited: string | null };
+  | {
+      readonly kind: 'running';
+      readonly session: CompareSession;
+      readonly lessonId: string | null;
+      readonly lessonName: string;
+      readonly edited: string | null;
+      /** Free play's broker count when it is not the default (?brokers=N), so links reopen that cluster. */
+      readonly brokers: number | null;
+    };
 
 export function App({ params }: { params: PageParams }) {
   const session = useActorRef(sessionMachine, { input: { params }, systemId: SESSION_SYSTEM_ID });
@@ -134,7 +142,7 @@ export function App({ params }: { params: PageParams }) {
     const brokers = setup.kind === 'free' ? freePlayBrokersOf(setup.config) : null;
     // In compare mode the link reopens the comparison (a saved single session is not what is on screen).
     const link = comparing
-      ? linkFor({ scenario: comparing.lessonId, seed: linkSeed, compare: compareParamOf(comparing.session.plan.spec) })
+      ? linkFor({ scenario: comparing.lessonId, seed: linkSeed, compare: compareParamOf(comparing.session.plan.spec), brokers: comparing.brokers })
       : linkFor({ scenario: lessonId, seed: linkSeed, session: savedAs, brokers });
     // An edited scenario keeps its text in the link (after "#"), while it fits: its session resumes it on reload anyway.
     const hash = (comparing === null || comparing.edited !== null) && editedPayload !== null && link.length + editedPayload.length + 6 <= SHARE_LINK_CHARS_MAX ? `#text=${editedPayload}` : '';
@@ -153,7 +161,9 @@ export function App({ params }: { params: PageParams }) {
       const currentSeed = setup.kind === 'scenario' && setup.id === id ? setup.seed : null;
       if (entry !== undefined) return { entry, base: { kind: 'scenario', id: entry.id, text: entry.text, seed: currentSeed } as const };
       if (edited && setup.kind === 'scenario' && setup.id === null) return { entry, base: { kind: 'scenario', id: null, text: setup.text, seed: setup.seed } as const };
-      return { entry, base: { kind: 'free', config: FREE_PLAY_CONFIG, seed: setup.kind === 'free' ? setup.seed : DEFAULT_SEED } as const };
+      // Free play compares the cluster on screen (?brokers=N included); from a lesson, the default one.
+      if (setup.kind === 'free') return { entry, base: { kind: 'free', config: setup.config, seed: setup.seed } as const };
+      return { entry, base: { kind: 'free', config: FREE_PLAY_CONFIG, seed: DEFAULT_SEED } as const };
     },
     [library, setup],
   );
@@ -165,7 +175,8 @@ export function App({ params }: { params: PageParams }) {
       const compare = new CompareSession(plan);
       const edited = base.kind === 'scenario' && base.id === null ? base.text : null;
       setCompareProblems([]);
-      setCompareMode({ kind: 'running', session: compare, lessonId: entry?.id ?? null, lessonName: entry?.name ?? (edited !== null ? 'Your edited scenario' : 'Free play'), edited });
+      const brokers = base.kind === 'free' ? freePlayBrokersOf(base.config) : null;
+      setCompareMode({ kind: 'running', session: compare, lessonId: entry?.id ?? null, lessonName: entry?.name ?? (edited !== null ? 'Your edited scenario' : 'Free play'), edited, brokers });
       void compare.start(moment).then((started) => {
         if (started.ok || moment === null) return compare.setSpeed(state.context.speed);
         // Nothing half-applied: a link's moment that either side cannot open opens the default cluster.
@@ -310,6 +321,7 @@ export function App({ params }: { params: PageParams }) {
           scenario={comparing !== null ? comparing.lessonId : lessonId}
           edited={comparing !== null ? comparing.edited : editedText}
           seed={comparing !== null ? (compareTop?.frame?.snapshot.seed ?? seed) : seed}
+          brokers={comparing !== null ? comparing.brokers : setup.kind === 'free' ? freePlayBrokersOf(setup.config) : null}
           disabled={comparing !== null ? compareTop?.ready !== true && compareTop?.state.status !== 'ended' : !ready || frame === null}
         />
         {comparing !== null ? (

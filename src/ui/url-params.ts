@@ -332,6 +332,8 @@ export interface SharedMoment {
   readonly scenario: string | null;
   readonly edited: string | null;
   readonly seed: number;
+  /** Free play's broker count (?brokers=N), when not the default; a lesson brings its own cluster. */
+  readonly brokers?: number | null;
   readonly compare?: string | null;
   readonly atUs: number;
   readonly events: number | readonly [number, number];
@@ -345,6 +347,7 @@ export interface SharedMoment {
 export async function shareLinkFor(base: string, shared: SharedMoment, maxChars: number): Promise<{ ok: true; link: string } | { ok: false; error: string }> {
   const params = new URLSearchParams();
   if (shared.scenario !== null && shared.edited === null) params.set('scenario', shared.scenario);
+  if (shared.scenario === null && shared.edited === null && shared.brokers !== undefined && shared.brokers !== null) params.set('brokers', String(shared.brokers));
   params.set('seed', String(shared.seed));
   if (shared.compare !== undefined && shared.compare !== null) params.set('compare', shared.compare);
   params.set('t', momentText(shared.atUs));

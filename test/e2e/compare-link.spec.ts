@@ -168,3 +168,29 @@ test('an edited scenario compared and shared: its text travels in the link, and 
   await expect(other.getByText('Your edited scenario: two workers')).toBeVisible({ timeout: 30_000 });
   await expect.poll(() => bothRuns(other), { timeout: 30_000 }).toEqual(shown);
 });
+
+test('free play with ?brokers=9 compares that cluster, and the address bar and a shared moment keep brokers=9', async ({ page, context }) => {
+  test.setTimeout(120_000);
+  failOnPageErrors(page);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const processTotal = async (side: 'A' | 'B') => Number((await figure(page, 'up', side)).split(' of ')[1]);
+
+  await page.goto('./?compare=dataReplication:isr,quorum');
+  await expect(page.getByTestId('compare-figures')).toBeVisible({ timeout: 30_000 });
+  await expect.poll(() => processTotal('A'), { timeout: 20_000 }).toBeGreaterThan(0);
+  const defaultTotal = await processTotal('A');
+
+  await page.goto('./?brokers=9&compare=dataReplication:isr,quorum');
+  await expect(page.getByRole('heading', { name: /Comparing dataReplication/ })).toBeVisible({ timeout: 30_000 });
+  // Both runs have the three brokers more than the default cluster's six.
+  await expect.poll(() => processTotal('A'), { timeout: 20_000 }).toBe(defaultTotal + 3);
+  expect(await processTotal('B')).toBe(defaultTotal + 3);
+  await expect(page).toHaveURL(/\?brokers=9&compare=dataReplication%3Aisr%2Cquorum$/);
+
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect.poll(() => clockMs(page), { timeout: 20_000 }).toBeGreaterThan(2_000);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByRole('button', { name: 'Share this moment' }).click();
+  await expect(page.getByTestId('share-panel').getByRole('status')).toContainText('Opening it shows both runs at this moment', { timeout: 20_000 });
+  expect(await page.getByTestId('share-link').inputValue()).toMatch(/\?brokers=9&seed=\d+&compare=dataReplication%3Aisr%2Cquorum&t=[\d.]+&events=\d+%2C\d+$/);
+});

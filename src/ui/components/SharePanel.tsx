@@ -1,5 +1,5 @@
 // "Share": a link to the moment shown, with the lesson (or the edited scenario's text), the seed,
-// the simulated time and event count, and the person's actions up to it; opening it rebuilds the
+// the simulated time and event count (free play's broker count when not the default), and the person's actions up to it; opening it rebuilds the
 // same moment (same clock, same trace hash). The link goes to the clipboard; where the browser
 // refuses (no permission, no secure context), it is shown selected in a field to copy by hand.
 // A link too long to travel is refused with the reason. In compare mode the link also names the
@@ -23,6 +23,8 @@ interface Props {
   /** The edited scenario's text, when one runs. */
   readonly edited: string | null;
   readonly seed: number;
+  /** Free play's broker count when it is not the default (?brokers=N), or null. */
+  readonly brokers: number | null;
   readonly disabled: boolean;
 }
 
@@ -33,7 +35,7 @@ type ShareState =
   | { readonly kind: 'manual'; readonly link: string; readonly reason: string }
   | { readonly kind: 'refused'; readonly message: string };
 
-export function SharePanel({ client, compare, scenario, edited, seed, disabled }: Props) {
+export function SharePanel({ client, compare, scenario, edited, seed, brokers, disabled }: Props) {
   const [state, setState] = useState<ShareState>({ kind: 'idle' });
   const field = useRef<HTMLInputElement>(null);
 
@@ -47,7 +49,7 @@ export function SharePanel({ client, compare, scenario, edited, seed, disabled }
   const share = async (): Promise<void> => {
     if (client === null && compare === null) return;
     setState({ kind: 'working' });
-    const setup = { scenario, edited, seed };
+    const setup = { scenario, edited, seed, brokers };
     let shared: SharedMoment;
     if (compare !== null) {
       const moment = await compare.momentToShare();
