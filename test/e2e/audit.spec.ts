@@ -96,8 +96,9 @@ test('every load action in the Load menu applies from its form and is marked on 
   test.setTimeout(90_000);
   await page.goto('./?scenario=consumer-fan-out');
   await expect(page.getByTestId('toolbar-load')).toBeEnabled({ timeout: 30_000 });
-  // Past the moment the lesson's topic exists (the forms list topics from the metadata).
-  await page.getByRole('radio', { name: 'Max' }).click();
+  // Past the moment the lesson's topic exists (the forms list topics from the metadata); at 10x,
+  // not Max, so the pause lands well before the lesson's end (an ended run offers no Pause).
+  await page.getByRole('radio', { name: '10×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   await expect.poll(() => clockMs(page), { timeout: 30_000 }).toBeGreaterThan(8_000);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
