@@ -268,10 +268,6 @@ interface ParkedProduce {
   readonly results: (ProducePartitionResult | null)[];
   /** Per batch: the offset the high watermark must pass, or -1 once answered. */
   readonly requiredOffsets: number[];
-  /** Per batch: the partition it was written to here (undefined: answered at once), valid while `leadersGeneration` is unchanged. */
-  readonly leaders: (LeaderPartition | undefined)[];
-  /** The `leadersGeneration` `leaders` was taken in; another one looks each partition up again. */
-  readonly generation: number;
   readonly deadlineUs: TimeUs;
 }
 
@@ -953,8 +949,6 @@ export class ReplicaManager {
   private handleProduce(from: string, request: ProduceRequest, fx: Effects<Message>): void {
     const results: (ProducePartitionResult | null)[] = [];
     const required: number[] = [];
-    // Per batch, the partition (a completion looks it up only if the leaderships have moved since).
-    const leaderOf: (LeaderPartition | undefined)[] = [];
     // The partitions led here that the request names, each once, in the order of its batches.
     const grown: LeaderPartition[] = [];
     const stamp = ++this.produceStamp;
@@ -965,7 +959,6 @@ export class ReplicaManager {
         leader.produceStamp = stamp;
         grown.push(leader);
       }
-      leaderOf.push(leader);
       if (this.offlineReason !== null) {
         // Kafka's ReplicaManager: a partition in an offline log directory answers KAFKA_STORAGE_ERROR.
         this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${key}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
@@ -977,13 +970,10 @@ export class ReplicaManager {
         else this.answerNow(results, required, batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`, -1);
         continue;
       }
-      if (request.acks === -1 && !leader.quorum) {
-        // Asked only where it decides (a config lookup per batch otherwise).
-        const minIsr = this.settings.minInsyncReplicas(batch.topic);
-        if (leader.isr.length < minIsr) {
-          this.answerNow(results, required, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
-          continue;
-        }
+      const minIsr = this.settings.minInsyncReplicas(batch.topic);
+      if (request.acks === -1 && leader.isr.length < minIsr && !leader.quorum) {
+        this.answerNow(results, required, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
+        continue;
       }
       const log = leader.log;
       if (batch.producerId >= 0) {
@@ -1044,7 +1034,7 @@ export class ReplicaManager {
       this.wakeParkedFetches(fx, leader);
     }
     if (request.acks === 0) return; // fire and forget: Kafka sends no response
-    const parked: ParkedProduce = { from, request, results, requiredOffsets: required, leaders: leaderOf, generation: this.leadersGeneration, deadlineUs: fx.nowUs + request.timeoutUs };
+    const parked: ParkedProduce = { from, request, results, requiredOffsets: required, deadlineUs: fx.nowUs + request.timeoutUs };
     if (!this.tryCompleteProduce(parked, fx)) {
       if (this.parkedProduces.length >= PARKED_PRODUCES_MAX) {
         this.respondProduce(parked, 'REQUEST_TIMED_OUT', `REQUEST_TIMED_OUT: ${this.self} already holds ${PARKED_PRODUCES_MAX} produce requests waiting for their ISR`, fx);
@@ -1072,15 +1062,13 @@ export class ReplicaManager {
   private tryCompleteProduce(parked: ParkedProduce, fx: Effects<Message>): boolean {
     let pending = false;
     const batches = parked.request.batches;
-    // While no leadership here has moved, each batch's partition is the one it was written to.
-    const sameLeaders = parked.generation === this.leadersGeneration;
     for (let index = 0; index < batches.length; index++) {
       const batch = batches[index]!;
       const required = parked.requiredOffsets[index]!;
       if (required < 0) continue;
-      const leader = sameLeaders ? parked.leaders[index] : this.leaders.get(this.keyOf(batch.topic, batch.partition));
+      const key = this.keyOf(batch.topic, batch.partition);
+      const leader = this.leaders.get(key);
       if (leader === undefined) {
-        const key = this.keyOf(batch.topic, batch.partition);
         parked.results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1, detail: `NOT_LEADER_OR_FOLLOWER: ${this.self} lost the leadership of ${key} before the ISR had the batch` };
         parked.requiredOffsets[index] = -1;
         continue;
@@ -1089,8 +1077,7 @@ export class ReplicaManager {
         pending = true;
         continue;
       }
-      const key = leader.key;
-      const minIsr = leader.quorum ? 0 : this.settings.minInsyncReplicas(batch.topic);
+      const minIsr = this.settings.minInsyncReplicas(batch.topic);
       // Not read from the device: the answer needs only the offset (Kafka's DelayedProduce has it
       // from the append), so a segment evicted meanwhile is not read back for it.
       const written = leader.log.residentBatchAt(required - 1);
