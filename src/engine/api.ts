@@ -212,6 +212,9 @@ export class Engine {
   private readonly kernel: Kernel;
   private readonly network: Network;
   private readonly inputs: RecordedInput[] = [];
+  /** Whether a reader holds the moment (holdViews); and the views built since, null until built. */
+  private holdingViews = false;
+  private heldViews: readonly { readonly id: string; readonly view: MemberView }[] | null = null;
   /** Watches every acknowledged batch, outside the protocol. */
   private readonly oracle = new DurabilityOracle();
   /** Watches what every consumer reads, outside the protocol; tells the oracle which batches were read. */
@@ -413,14 +416,30 @@ export class Engine {
     return this.kernel.processes();
   }
 
-  /** Each running process's own summary (crashed processes have none). Cheaper than a snapshot. */
-  processViews(): { readonly id: string; readonly view: MemberView }[] {
+  /**
+   * Each running process's own summary (crashed processes have none). Cheaper than a snapshot.
+   * While a reader holds the moment (holdViews), built once and shared: read-only, do not change it.
+   */
+  processViews(): readonly { readonly id: string; readonly view: MemberView }[] {
+    if (this.heldViews !== null) return this.heldViews;
     const views: { id: string; view: MemberView }[] = [];
     for (const info of this.kernel.processes()) {
       const view = this.kernel.viewOf(info.id);
       if (view !== null) views.push({ id: info.id, view: view as MemberView });
     }
+    if (this.holdingViews) this.heldViews = views;
     return views;
+  }
+
+  /**
+   * For a reader of one moment that reads many metrics (a scenario checkpoint): while held,
+   * processViews() builds each process's view once, not once per metric (36 views at 30 brokers).
+   * Simulated time cannot move while held (the checkpoint runs inside one event); a fault applied
+   * meanwhile drops what was built. Releasing drops it too.
+   */
+  holdViews(holding: boolean): void {
+    this.holdingViews = holding;
+    this.heldViews = null;
   }
 
   /** Each KRaft broker's log directory, read from its disk (so it answers while the broker is down). */
@@ -435,6 +454,21 @@ export class Engine {
   /** `seriesFrom`: the first series sample to carry (the frame's nextIndex last time); by default none. */
   snapshot(options: { notableFrom?: number; traceFrom?: number; seriesFrom?: number } = {}): Snapshot {
     const stats = this.network.stats();
+    // Each process's view is built once per snapshot: the metadata log's source is picked from the same views.
+    const views: { readonly id: string; readonly view: MemberView }[] = [];
+    const processes = this.kernel.processes().map((info, index) => {
+      const bytes = this.network.endpointBytes(index);
+      const view = this.kernel.viewOf(info.id) as MemberView | null;
+      if (view !== null) views.push({ id: info.id, view });
+      return {
+        ...info,
+        isolated: this.network.isIsolated(info.id),
+        bytesSent: bytes.sent,
+        bytesReceived: bytes.received,
+        view,
+        ...(info.role === 'broker' && this.config.controllerMode === 'kraft' ? { storage: storageOf(this.kernel.durableOf(info.id) as MemberDisk) } : {}),
+      };
+    });
     return {
       seed: this.seed,
       timeUs: this.kernel.nowUs,
@@ -442,19 +476,9 @@ export class Engine {
       pendingEvents: this.kernel.pendingEvents,
       traceHash: this.kernel.traceHash,
       zones: this.config.zones.map((id) => ({ id, isolated: this.network.isIsolated(id) })),
-      processes: this.kernel.processes().map((info, index) => {
-        const bytes = this.network.endpointBytes(index);
-        return {
-          ...info,
-          isolated: this.network.isIsolated(info.id),
-          bytesSent: bytes.sent,
-          bytesReceived: bytes.received,
-          view: this.kernel.viewOf(info.id) as MemberView | null,
-          ...(info.role === 'broker' && this.config.controllerMode === 'kraft' ? { storage: storageOf(this.kernel.durableOf(info.id) as MemberDisk) } : {}),
-        };
-      }),
+      processes,
       network: { ...stats, faults: [...this.network.activeFaults()] },
-      metadataLog: this.metadataLog(SNAPSHOT_METADATA_LOG_MAX),
+      metadataLog: this.metadataLog(SNAPSHOT_METADATA_LOG_MAX, views),
       ...this.partitionsForSnapshot(),
       topics: this.topicsForSnapshot(),
       durability: this.durabilityForSnapshot(),
@@ -642,7 +666,9 @@ export class Engine {
     const controller = this.activeController() ?? this.mostAdvancedController();
     const image = controller === null ? null : this.metadataOf(controller);
     const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
-    this.oracle.check(this.kernel.nowUs, (topic, partition) => this.partitionTruth(image, running, topic, partition));
+    // min.insync.replicas is looked up once per topic per check (two Map reads on built keys each time otherwise).
+    const minIsrByTopic = new Map<string, number>();
+    this.oracle.check(this.kernel.nowUs, (topic, partition, key) => this.partitionTruth(image, running, minIsrByTopic, topic, partition, key));
     return this.oracle.status();
   }
 
@@ -709,7 +735,14 @@ export class Engine {
   }
 
   /** A partition as the committed metadata has it, with its leader's log if the leader is running. */
-  private partitionTruth(image: MetadataImage | null, runningBrokers: ReadonlySet<string>, topic: string, partition: number): PartitionTruth | null {
+  private partitionTruth(
+    image: MetadataImage | null,
+    runningBrokers: ReadonlySet<string>,
+    minIsrByTopic: Map<string, number>,
+    topic: string,
+    partition: number,
+    key: string,
+  ): PartitionTruth | null {
     const state = image?.partition(topic, partition);
     if (image === null || image === undefined || state === undefined) return null;
     const running = state.leader !== null && runningBrokers.has(state.leader);
@@ -721,13 +754,17 @@ export class Engine {
     const leaderUp =
       leadership !== null && leadership.leaderEpoch === state.leaderEpoch && leadership.brokerEpoch === (image.brokers.get(state.leader!)?.brokerEpoch ?? null);
     const disk = leaderUp ? (this.kernel.durableOf(state.leader!) as MemberDisk) : null;
-    const staticMinIsr = this.config.kafka['min.insync.replicas'];
-    const minIsr = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');
+    let minInsyncReplicas = minIsrByTopic.get(topic);
+    if (minInsyncReplicas === undefined) {
+      const minIsr = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');
+      minInsyncReplicas = minIsr === undefined ? this.config.kafka['min.insync.replicas'] : Number(minIsr);
+      minIsrByTopic.set(topic, minInsyncReplicas);
+    }
     return {
       leader: leaderUp ? state.leader : null,
       leaderEpoch: state.leaderEpoch,
-      log: disk?.data.logs.get(`${topic}-${partition}`) ?? null,
-      minInsyncReplicas: minIsr === undefined ? staticMinIsr : Number(minIsr),
+      log: disk?.data.logs.get(key) ?? null,
+      minInsyncReplicas,
       uncleanElection: state.leaderRecoveryState === 'RECOVERING',
       isr: state.isr,
     };
@@ -746,10 +783,10 @@ export class Engine {
     return best?.id ?? null;
   }
 
-  /** The newest entries of the metadata log, as the quorum leader (or the most advanced controller) has it. */
-  metadataLog(limit: number): MetadataLogView {
+  /** The newest entries of the metadata log, as the quorum leader (or the most advanced controller) has it; `views`: the running processes' views, when the caller has built them already. */
+  metadataLog(limit: number, views: readonly { readonly id: string; readonly view: MemberView }[] = this.processViews()): MetadataLogView {
     let source: { id: string; raft: NonNullable<MemberView['raft']> } | null = null;
-    for (const { id, view } of this.processViews()) {
+    for (const { id, view } of views) {
       const raft = view.raft;
       if (raft === undefined || !raft.isVoter) continue;
       if (raft.role === 'leader') {
@@ -866,6 +903,7 @@ export class Engine {
   }
 
   private apply(requested: Fault): Fault {
+    this.heldViews = null; // the views held were of the moment before this fault
     const fault = this.resolve(requested);
     this.checkTargets(fault);
     if (this.inputs.length >= INPUTS_MAX) {

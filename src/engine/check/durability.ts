@@ -234,11 +234,12 @@ export class DurabilityOracle {
   // ---- checking -------------------------------------------------------------------------------
 
   /** Checks every partition whose leadership changed since its last check. */
-  check(nowUs: TimeUs, truthOf: (topic: string, partition: number) => PartitionTruth | null): void {
+  /** `truthOf` is given the partition's key (`topic-partition`) too, so it need not build it again per partition. */
+  check(nowUs: TimeUs, truthOf: (topic: string, partition: number, key: string) => PartitionTruth | null): void {
     for (const [key, watch] of this.partitions) {
       if (watch.batches.length === 0) continue;
       const sample = watch.batches[0]!.batch;
-      const truth = truthOf(sample.topic, sample.partition);
+      const truth = truthOf(sample.topic, sample.partition, key);
       if (truth === null || truth.leader === null || truth.log === null) continue; // unavailable is not lost
       this.retire(watch, truth.log.logStartOffset);
       if (watch.batches.length === 0) continue;

@@ -116,6 +116,8 @@ export class ScenarioRun {
   private readonly stepCheckNames = new Map<string, string>();
   private readonly expectationKeys = new Map<Expectation, string>();
   private finished = false;
+  /** Metric values read in the checkpoint under way (null outside one): at most one per metric and process named. */
+  private readsNow: Map<string, number> | null = null;
   private pausesReached = 0;
   /** Simulated time up to which every event due has run (-1: none yet). */
   private settledUs = -1;
@@ -281,6 +283,8 @@ export class ScenarioRun {
         this.moment('action', text, index);
       }
     }
+    // What this checkpoint read before the actions is stale now.
+    this.readsNow?.clear();
     if (step.caption !== undefined) this.moment('caption', step.caption, index);
     this.stepChecks(step).forEach((predicate, checkIndex) => {
       const name = this.stepCheckNames.get(`${index}/${checkIndex}`)!;
@@ -297,32 +301,57 @@ export class ScenarioRun {
 
   private checkpoint(): void {
     const nowUs = this.engine.nowUs;
-    for (let i = 0; i < this.pendingWhen.length; ) {
-      const index = this.pendingWhen[i]!;
-      const step = this.scenario.timeline[index]!;
-      if (this.evaluate(step.when!).passed === true) {
-        this.pendingWhen.splice(i, 1);
-        this.fire(step, index);
-      } else {
-        i++;
+    // One moment, many reads: each metric is read once, each process's view built once (until an action).
+    this.readsNow = new Map();
+    this.engine.holdViews(true);
+    try {
+      for (let i = 0; i < this.pendingWhen.length; ) {
+        const index = this.pendingWhen[i]!;
+        const step = this.scenario.timeline[index]!;
+        if (this.evaluate(step.when!).passed === true) {
+          this.pendingWhen.splice(i, 1);
+          this.fire(step, index);
+        } else {
+          i++;
+        }
       }
-    }
-    for (const expectation of this.scenario.expectations) {
-      if (expectation.by !== undefined && nowUs < expectation.by) this.trackBy(expectation);
-      if (expectation.always === true) this.decideAlways(expectation);
+      for (const expectation of this.scenario.expectations) {
+        if (expectation.by !== undefined && nowUs < expectation.by) this.trackBy(expectation);
+        if (expectation.always === true) this.decideAlways(expectation);
+      }
+    } finally {
+      this.readsNow = null;
+      this.engine.holdViews(false);
     }
     const nextUs = nowUs + CHECK_INTERVAL_US;
     if (nextUs <= this.durationUs) this.engine.scheduleScript(nextUs, 'scenario:check', () => this.checkpoint());
   }
 
   private evaluate(predicate: Predicate): Verdict {
-    const value = METRICS.get(predicate.metric)!.read(this.engine, predicate.process);
+    const value = this.read(predicate);
     const passed = COMPARE[predicate.op](value, predicate.value);
     const target = predicate.process === undefined ? '' : ` for ${predicate.process}`;
     return {
       passed,
       detail: `${predicate.metric}${target} was ${formatValue(value)} at ${formatSpan(this.engine.nowUs)}; expected ${predicate.op} ${formatValue(predicate.value)}`,
     };
+  }
+
+  /**
+   * A metric's value now. Within one checkpoint a metric read twice (a "when" condition and two
+   * expectations on UnderReplicatedPartitions, say) is read once: each read builds every
+   * process's view, 30+ of them at 30 brokers. Actions clear what was read (they change state).
+   */
+  private read(predicate: Predicate): number {
+    const readsNow = this.readsNow;
+    if (readsNow === null) return METRICS.get(predicate.metric)!.read(this.engine, predicate.process);
+    const key = predicate.process === undefined ? predicate.metric : `${predicate.metric}\u0000${predicate.process}`;
+    let value = readsNow.get(key);
+    if (value === undefined) {
+      value = METRICS.get(predicate.metric)!.read(this.engine, predicate.process);
+      readsNow.set(key, value);
+    }
+    return value;
   }
 
   private decideAt(expectation: Expectation): void {
