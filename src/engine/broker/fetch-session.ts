@@ -281,22 +281,60 @@ export interface FetchSessionRequest {
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 
 /**
- * Kafka's FetchSessionHandler, for one leader (see the header). Entries are immutable and reused
- * while unchanged, so "changed" is "not the entry the session holds".
+ * The client's half of a session's id and epochs (Kafka's FetchSessionHandler's `sessionId` and
+ * `nextMetadata`), and what an answer or a lost answer does to them: shared by the followers'
+ * handler below and the consumers' (clients/fetch-session-client.ts), which differ only in how
+ * they build a request.
  */
-export class FetchSessionHandler {
-  private sessionId = INVALID_SESSION_ID;
-  private nextEpoch = INITIAL_EPOCH;
-  /** The partitions the leader's session holds, as last sent. */
-  private readonly sessionPartitions = new Map<string, FetchPartitionRequest>();
+export abstract class FetchSessionEpochs {
+  protected sessionId = INVALID_SESSION_ID;
+  protected nextEpoch = INITIAL_EPOCH;
   /** The epoch of the request last built (its answer is matched against it). */
-  private sentEpoch = INITIAL_EPOCH;
-  /** The entries last built, in order: most builds list the same partitions in the same order, so a place compares without a lookup. */
-  private readonly lastNext: FetchPartitionRequest[] = [];
+  protected sentEpoch = INITIAL_EPOCH;
 
   get session(): { readonly id: number; readonly nextEpoch: number } {
     return { id: this.sessionId, nextEpoch: this.nextEpoch };
   }
+
+  /**
+   * Kafka's FetchSessionHandler.handleResponse: true if the answer's partitions are to be used.
+   * After a session error: FETCH_SESSION_ID_NOT_FOUND starts over (INITIAL); any other closes the
+   * session it had (nextCloseExisting). A FULL request's answer opens the session it names (none:
+   * stay sessionless); an INCREMENTAL one advances the epoch, unless the broker closed the session.
+   */
+  handleResponse(error: string, sessionId: number): boolean {
+    if (error !== 'NONE') {
+      if (error === 'FETCH_SESSION_ID_NOT_FOUND') this.sessionId = INVALID_SESSION_ID;
+      this.nextEpoch = INITIAL_EPOCH;
+      return false;
+    }
+    if (this.sentEpoch === INITIAL_EPOCH) {
+      this.sessionId = sessionId;
+      this.nextEpoch = sessionId === INVALID_SESSION_ID ? INITIAL_EPOCH : nextFetchEpoch(INITIAL_EPOCH);
+    } else if (sessionId === INVALID_SESSION_ID) {
+      this.sessionId = INVALID_SESSION_ID;
+      this.nextEpoch = INITIAL_EPOCH;
+    } else {
+      this.nextEpoch = nextFetchEpoch(this.nextEpoch);
+    }
+    return true;
+  }
+
+  /** Kafka's FetchSessionHandler.handleError (no answer: a timeout): the next request closes the session and opens a new one. */
+  handleError(): void {
+    this.nextEpoch = INITIAL_EPOCH;
+  }
+}
+
+/**
+ * Kafka's FetchSessionHandler, for one leader (see the header). Entries are immutable and reused
+ * while unchanged, so "changed" is "not the entry the session holds".
+ */
+export class FetchSessionHandler extends FetchSessionEpochs {
+  /** The partitions the leader's session holds, as last sent. */
+  private readonly sessionPartitions = new Map<string, FetchPartitionRequest>();
+  /** The entries last built, in order: most builds list the same partitions in the same order, so a place compares without a lookup. */
+  private readonly lastNext: FetchPartitionRequest[] = [];
 
   /** The request for `next` (every partition to fetch now, in order). */
   build(next: readonly FetchPartitionRequest[]): FetchSessionRequest {
@@ -338,32 +376,4 @@ export class FetchSessionHandler {
     return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed, forgotten };
   }
 
-  /**
-   * Kafka's FetchSessionHandler.handleResponse: true if the answer's partitions are to be used.
-   * After a session error: FETCH_SESSION_ID_NOT_FOUND starts over (INITIAL); any other closes the
-   * session it had (nextCloseExisting). A FULL request's answer opens the session it names (none:
-   * stay sessionless); an INCREMENTAL one advances the epoch, unless the leader closed the session.
-   */
-  handleResponse(error: string, sessionId: number): boolean {
-    if (error !== 'NONE') {
-      if (error === 'FETCH_SESSION_ID_NOT_FOUND') this.sessionId = INVALID_SESSION_ID;
-      this.nextEpoch = INITIAL_EPOCH;
-      return false;
-    }
-    if (this.sentEpoch === INITIAL_EPOCH) {
-      this.sessionId = sessionId;
-      this.nextEpoch = sessionId === INVALID_SESSION_ID ? INITIAL_EPOCH : nextFetchEpoch(INITIAL_EPOCH);
-    } else if (sessionId === INVALID_SESSION_ID) {
-      this.sessionId = INVALID_SESSION_ID;
-      this.nextEpoch = INITIAL_EPOCH;
-    } else {
-      this.nextEpoch = nextFetchEpoch(this.nextEpoch);
-    }
-    return true;
-  }
-
-  /** Kafka's FetchSessionHandler.handleError (no answer: a timeout): the next request closes the session and opens a new one. */
-  handleError(): void {
-    this.nextEpoch = INITIAL_EPOCH;
-  }
 }

@@ -14,26 +14,18 @@
 // Never: reads a clock or draws chance; holds partitions beyond those the consumer fetched from
 // the broker (the session's, bounded by the consumer's PARTITIONS_MAX).
 
-import { INITIAL_EPOCH, INVALID_SESSION_ID, nextFetchEpoch, type FetchSessionRequest } from '../broker/fetch-session';
+import { FetchSessionEpochs, INITIAL_EPOCH, type FetchSessionRequest } from '../broker/fetch-session';
 import type { FetchPartitionRequest, ForgottenPartition } from '../broker/protocol';
 
 const NO_PARTITIONS: readonly FetchPartitionRequest[] = [];
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 
-export class ConsumerFetchSessionHandler {
-  private sessionId = INVALID_SESSION_ID;
-  private nextEpoch = INITIAL_EPOCH;
-  /** The epoch of the request last built (its answer is matched against it). */
-  private sentEpoch = INITIAL_EPOCH;
+export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
   /** The partitions the broker's session holds, as last sent. */
   private readonly held = new Map<string, FetchPartitionRequest>();
   /** The array the last request was built from, and the entry each of its slots held then. */
   private lastNext: readonly FetchPartitionRequest[] | null = null;
   private readonly lastSent: FetchPartitionRequest[] = [];
-
-  get session(): { readonly id: number; readonly nextEpoch: number } {
-    return { id: this.sessionId, nextEpoch: this.nextEpoch };
-  }
 
   /** The request for `next`: every partition to fetch from this broker now, in order (the caller may refill it in place afterwards). */
   build(next: readonly FetchPartitionRequest[]): FetchSessionRequest {
@@ -72,35 +64,6 @@ export class ConsumerFetchSessionHandler {
       forgotten = gone;
     }
     return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed ?? NO_PARTITIONS, forgotten };
-  }
-
-  /**
-   * Kafka's FetchSessionHandler.handleResponse: true if the answer's partitions are to be used.
-   * After a session error: FETCH_SESSION_ID_NOT_FOUND starts over (INITIAL); any other closes the
-   * session it had (nextCloseExisting). A FULL request's answer opens the session it names (none:
-   * stay sessionless); an INCREMENTAL one advances the epoch, unless the broker closed the session.
-   */
-  handleResponse(error: string, sessionId: number): boolean {
-    if (error !== 'NONE') {
-      if (error === 'FETCH_SESSION_ID_NOT_FOUND') this.sessionId = INVALID_SESSION_ID;
-      this.nextEpoch = INITIAL_EPOCH;
-      return false;
-    }
-    if (this.sentEpoch === INITIAL_EPOCH) {
-      this.sessionId = sessionId;
-      this.nextEpoch = sessionId === INVALID_SESSION_ID ? INITIAL_EPOCH : nextFetchEpoch(INITIAL_EPOCH);
-    } else if (sessionId === INVALID_SESSION_ID) {
-      this.sessionId = INVALID_SESSION_ID;
-      this.nextEpoch = INITIAL_EPOCH;
-    } else {
-      this.nextEpoch = nextFetchEpoch(this.nextEpoch);
-    }
-    return true;
-  }
-
-  /** Kafka's FetchSessionHandler.handleError (no answer: a timeout): the next request closes the session and opens a new one. */
-  handleError(): void {
-    this.nextEpoch = INITIAL_EPOCH;
   }
 }
 
