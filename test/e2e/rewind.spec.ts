@@ -145,8 +145,8 @@ test('filters hide and show a kind of marker; markers are reached with the keybo
 });
 
 test('a long rewind shows its progress and the page stays responsive while the worker rebuilds', async ({ page }) => {
-  // consumer-fan-out is the heaviest lesson (about 140,000 events in 60 s): a rebuild to 55 s takes
-  // the worker a second or more, long enough to see.
+  // consumer-fan-out is the heaviest lesson (about 140,000 events in 60 s): a rebuild to 50 s takes
+  // the worker about half a second, long enough to see.
   await page.goto('./?scenario=consumer-fan-out');
   await page.getByRole('radio', { name: 'Max' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
@@ -156,9 +156,10 @@ test('a long rewind shows its progress and the page stays responsive while the w
   await slider.press('PageDown');
   await slider.press('Enter');
   const rebuilding = page.getByTestId('rebuilding');
-  await expect(rebuilding).toContainText('Rebuilding the moment 0:50.000');
-  const progress = rebuilding.getByRole('progressbar', { name: 'Rebuilding the earlier moment' });
-  await expect(progress).toBeVisible();
+  // One assertion for the status and its progress bar together: with a faster engine the rebuild
+  // can end between two separate ones (it takes well under a second on a quiet machine).
+  const progress = page.getByRole('progressbar', { name: 'Rebuilding the earlier moment' });
+  await expect(rebuilding.filter({ has: progress })).toContainText('Rebuilding the moment 0:50.000');
   // The page answers while the worker works: a filter toggles at once.
   const checks = page.getByTestId('timeline').getByRole('checkbox', { name: /Checks/ });
   await checks.check();
