@@ -37,23 +37,7 @@ export class EventQueue {
   /** Queues the event `handle` (a non-negative 31-bit integer) due at `timeUs`, scheduled as number `seq`. */
   push(timeUs: number, seq: number, handle: number): void {
     if (this.length === this.handles.length) this.grow();
-    const timesUs = this.timesUs;
-    const seqs = this.seqs;
-    const handles = this.handles;
-    let index = this.length++;
-    // Sift up: move the hole toward the root while the parent comes after the new event.
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 2;
-      const parentTimeUs = timesUs[parentIndex]!;
-      if (!(timeUs < parentTimeUs || (timeUs === parentTimeUs && seq < seqs[parentIndex]!))) break;
-      timesUs[index] = parentTimeUs;
-      seqs[index] = seqs[parentIndex]!;
-      handles[index] = handles[parentIndex]!;
-      index = parentIndex;
-    }
-    timesUs[index] = timeUs;
-    seqs[index] = seq;
-    handles[index] = handle;
+    this.siftUp(this.length++, timeUs, seq, handle);
   }
 
   /**
@@ -93,9 +77,15 @@ export class EventQueue {
       index = childIndex;
     }
     // The hole is at a leaf: the last entry goes there, then up while its parent comes after it.
-    const timeUs = timesUs[last]!;
-    const seq = seqs[last]!;
-    const handle = handles[last]!;
+    this.siftUp(index, timesUs[last]!, seqs[last]!, handles[last]!);
+    return top;
+  }
+
+  /** Puts the event (`timeUs`, `seq`, `handle`) in the hole at `index`, moving the hole toward the root while the parent comes after it. */
+  private siftUp(index: number, timeUs: number, seq: number, handle: number): void {
+    const timesUs = this.timesUs;
+    const seqs = this.seqs;
+    const handles = this.handles;
     while (index > 0) {
       const parentIndex = (index - 1) >> 2;
       const parentTimeUs = timesUs[parentIndex]!;
@@ -108,7 +98,6 @@ export class EventQueue {
     timesUs[index] = timeUs;
     seqs[index] = seq;
     handles[index] = handle;
-    return top;
   }
 
   /**
