@@ -63,6 +63,8 @@ export function App({ params }: { params: PageParams }) {
   const playing = state.matches({ ready: 'playing' });
   const { setup, library } = state.context;
   const lessonId = setup.kind === 'scenario' ? setup.id : null;
+  /** Free play's broker count when a link asked for one (?brokers=N), else null. */
+  const freeBrokers = setup.kind === 'free' ? freePlayBrokersOf(setup.config) : null;
   /** The text of an edited scenario (not a library lesson's), when one runs. */
   const editedText = setup.kind === 'scenario' && setup.id === null ? setup.text : null;
   const editedPayload = useEditedPayload(editedText);
@@ -176,7 +178,8 @@ export function App({ params }: { params: PageParams }) {
       const edited = base.kind === 'scenario' && base.id === null ? base.text : null;
       setCompareProblems([]);
       const brokers = base.kind === 'free' ? freePlayBrokersOf(base.config) : null;
-      setCompareMode({ kind: 'running', session: compare, lessonId: entry?.id ?? null, lessonName: entry?.name ?? (edited !== null ? 'Your edited scenario' : 'Free play'), edited, brokers });
+      const freeName = brokers === null ? 'Free play' : `Free play with ${brokers} brokers`;
+      setCompareMode({ kind: 'running', session: compare, lessonId: entry?.id ?? null, lessonName: entry?.name ?? (edited !== null ? 'Your edited scenario' : freeName), edited, brokers });
       void compare.start(moment).then((started) => {
         if (started.ok || moment === null) return compare.setSpeed(state.context.speed);
         // Nothing half-applied: a link's moment that either side cannot open opens the default cluster.
@@ -310,7 +313,7 @@ export function App({ params }: { params: PageParams }) {
         />
       )}
       <nav className="subbar" aria-label="Lessons">
-        <LessonPicker library={library} current={lessonId} edited={editedText !== null} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onOpen={open} />
+        <LessonPicker library={library} current={lessonId} edited={editedText !== null} freeBrokers={freeBrokers} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onOpen={open} />
         <SessionsMenu client={state.context.client} saving={frame?.session ?? null} disabled={!ready || comparing !== null} onResume={resume} />
         <button type="button" className="btn btn-small" aria-expanded={editing} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onClick={() => setEditing(!editing)}>
           Edit scenario
@@ -321,7 +324,7 @@ export function App({ params }: { params: PageParams }) {
           scenario={comparing !== null ? comparing.lessonId : lessonId}
           edited={comparing !== null ? comparing.edited : editedText}
           seed={comparing !== null ? (compareTop?.frame?.snapshot.seed ?? seed) : seed}
-          brokers={comparing !== null ? comparing.brokers : setup.kind === 'free' ? freePlayBrokersOf(setup.config) : null}
+          brokers={comparing !== null ? comparing.brokers : freeBrokers}
           disabled={comparing !== null ? compareTop?.ready !== true && compareTop?.state.status !== 'ended' : !ready || frame === null}
         />
         {comparing !== null ? (
@@ -396,6 +399,7 @@ export function App({ params }: { params: PageParams }) {
             library={library}
             current={lessonId}
             edited={editedText !== null}
+            freeBrokers={freeBrokers}
             problem={compareMode.problem}
             onStart={startCompare}
             onCancel={() => setCompareMode(null)}

@@ -26,3 +26,8 @@ export function freePlayBrokersOf(config: unknown): number | null {
   const brokers = (config as { brokers: unknown }).brokers;
   return typeof brokers === 'number' ? brokers : null;
 }
+
+/** How the lesson pickers name free play: the default cluster, or the broker count a link asked for. */
+export function freePlayLabel(brokers: number | null): string {
+  return brokers === null ? 'Free play: the default cluster' : `Free play: a ${brokers}-broker cluster`;
+}

@@ -169,7 +169,7 @@ test('an edited scenario compared and shared: its text travels in the link, and 
   await expect.poll(() => bothRuns(other), { timeout: 30_000 }).toEqual(shown);
 });
 
-test('free play with ?brokers=9 compares that cluster, and the address bar and a shared moment keep brokers=9', async ({ page, context }) => {
+test('free play with ?brokers=9 is named so, compares that cluster, and the address bar and a shared moment keep brokers=9', async ({ page, context }) => {
   test.setTimeout(120_000);
   failOnPageErrors(page);
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
@@ -180,8 +180,15 @@ test('free play with ?brokers=9 compares that cluster, and the address bar and a
   await expect.poll(() => processTotal('A'), { timeout: 20_000 }).toBeGreaterThan(0);
   const defaultTotal = await processTotal('A');
 
+  // Free play with ?brokers=9: both lesson pickers name that cluster, not the default one.
+  await page.goto('./?brokers=9');
+  await expect(page.getByLabel('Open a lesson').locator('option:checked')).toHaveText('Free play: a 9-broker cluster', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Compare two designs…' }).click();
+  await expect(page.getByLabel('Lesson to compare').locator('option:checked')).toHaveText('Free play: a 9-broker cluster');
+
   await page.goto('./?brokers=9&compare=dataReplication:isr,quorum');
   await expect(page.getByRole('heading', { name: /Comparing dataReplication/ })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('Free play with 9 brokers: two workers')).toBeVisible();
   // Both runs have the three brokers more than the default cluster's six.
   await expect.poll(() => processTotal('A'), { timeout: 20_000 }).toBe(defaultTotal + 3);
   expect(await processTotal('B')).toBe(defaultTotal + 3);

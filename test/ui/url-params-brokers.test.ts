@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/api';
-import { FREE_PLAY_CONFIG, freePlayBrokersOf, freePlayConfig } from '../../src/ui/free-play';
+import { FREE_PLAY_CONFIG, freePlayBrokersOf, freePlayConfig, freePlayLabel } from '../../src/ui/free-play';
 import { linkFor, readPageParams, shareLinkFor } from '../../src/ui/url-params';
 
 describe('the brokers= link parameter', () => {
@@ -71,5 +71,10 @@ describe('the brokers= link parameter', () => {
     expect(await shareLinkFor('http://x/', { ...moment, brokers: null }, 2_000)).toEqual({ ok: true, link: 'http://x/?seed=7&t=12500&events=4321' });
     const lesson = await shareLinkFor('http://x/', { ...moment, scenario: 'zone-outage', brokers: 30 }, 2_000);
     expect(lesson.ok && lesson.link).toBe('http://x/?scenario=zone-outage&seed=7&t=12500&events=4321');
+  });
+
+  it('names free play in the lesson pickers by the broker count the link asked for', () => {
+    expect(freePlayLabel(freePlayBrokersOf(FREE_PLAY_CONFIG))).toBe('Free play: the default cluster');
+    expect(freePlayLabel(freePlayBrokersOf(freePlayConfig(readPageParams('?brokers=30').brokers)))).toBe('Free play: a 30-broker cluster');
   });
 });

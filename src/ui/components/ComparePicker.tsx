@@ -8,6 +8,7 @@
 
 import { useId, useState } from 'react';
 import { COMPARE_PRESETS, parseCompareInput, type CompareSpec } from '../compare';
+import { freePlayLabel } from '../free-play';
 import type { LibraryEntry } from '../library';
 
 interface Props {
@@ -16,6 +17,8 @@ interface Props {
   readonly current: string | null;
   /** Whether the single view runs an edited scenario: it is offered (and preselected). */
   readonly edited: boolean;
+  /** Free play's broker count when a link asked for one (`?brokers=N`), else null: a free-play comparison runs that cluster. */
+  readonly freeBrokers?: number | null;
   /** Why the last start was refused (a variant the scenario does not allow), shown under the form. */
   readonly problem: string | null;
   /** The lesson chosen (null: free play, or the edited scenario when `edited` is true) and the setting. */
@@ -27,7 +30,7 @@ const CUSTOM = 'custom';
 /** The select's value for the edited scenario (lesson ids are file names, which never start with ":"). */
 const EDITED = ':edited';
 
-export function ComparePicker({ library, current, edited, problem, onStart, onCancel }: Props) {
+export function ComparePicker({ library, current, edited, freeBrokers = null, problem, onStart, onCancel }: Props) {
   const ids = useId();
   const [lesson, setLesson] = useState<string>(edited ? EDITED : (current ?? ''));
   const [preset, setPreset] = useState<string>(COMPARE_PRESETS[0]!.id);
@@ -51,7 +54,7 @@ export function ComparePicker({ library, current, edited, problem, onStart, onCa
         <label className="picker">
           <span>Lesson</span>
           <select value={lesson} onChange={(event) => setLesson(event.target.value)} aria-label="Lesson to compare">
-            <option value="">Free play: the default cluster</option>
+            <option value="">{freePlayLabel(freeBrokers)}</option>
             {edited && <option value={EDITED}>Your edited scenario</option>}
             {library.map((entry) => (
               <option key={entry.id} value={entry.id}>

@@ -1,3 +1,4 @@
+import { freePlayLabel } from '../free-play';
 import type { LibraryEntry } from '../library';
 
 interface Props {
@@ -7,12 +8,14 @@ interface Props {
   /** An edited scenario runs (not a library lesson, not free play). */
   readonly edited?: boolean;
   readonly disabled: boolean;
+  /** Free play's broker count when a link asked for one (`?brokers=N`), else null: the pickers name it. */
+  readonly freeBrokers?: number | null;
   readonly onOpen: (id: string | null) => void;
 }
 
 const EDITED = '(edited)';
 
-export function LessonPicker({ library, current, edited = false, disabled, onOpen }: Props) {
+export function LessonPicker({ library, current, edited = false, disabled, freeBrokers = null, onOpen }: Props) {
   return (
     <label className="picker">
       <span>Lesson</span>
@@ -22,7 +25,7 @@ export function LessonPicker({ library, current, edited = false, disabled, onOpe
         onChange={(event) => onOpen(event.target.value === '' ? null : event.target.value)}
         aria-label="Open a lesson"
       >
-        <option value="">Free play: the default cluster</option>
+        <option value="">{freePlayLabel(freeBrokers)}</option>
         {edited && (
           <option value={EDITED} disabled>
             Your edited scenario
