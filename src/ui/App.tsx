@@ -35,6 +35,7 @@ import { freePlayScenarioText } from './scenario-text';
 import { sameSelection, type MenuRequest, type Selection } from './selection';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
+import { useCompareAddress } from './use-compare-address';
 import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 
 /** Compare mode: choosing what to compare, or two runs under way. */
@@ -76,6 +77,13 @@ export function App({ params }: { params: PageParams }) {
   const [compareProblems, setCompareProblems] = useState<readonly string[]>([]);
   const comparing = compareMode?.kind === 'running' ? compareMode : null;
   const compareTop = useCompareTop(comparing?.session ?? null);
+  // While comparing, the address follows the moment both runs stand at: a reload reopens it there.
+  useCompareAddress(comparing?.session ?? null, {
+    scenario: comparing?.lessonId ?? null,
+    edited: comparing?.edited ?? null,
+    seed: compareTop?.frame?.snapshot.seed ?? seed,
+    brokers: comparing?.brokers ?? null,
+  });
   // Inspect: what the person selected (a process, a partition, a zone), looked up in each frame.
   const [selected, setSelected] = useState<Selection | null>(null);
   /** Where focus was when the panel opened: it goes back there when the panel closes. */

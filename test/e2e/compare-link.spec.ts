@@ -201,3 +201,31 @@ test('free play with ?brokers=9 is named so, compares that cluster, and the addr
   await expect(page.getByTestId('share-panel').getByRole('status')).toContainText('Opening it shows both runs at this moment', { timeout: 20_000 });
   expect(await page.getByTestId('share-link').inputValue()).toMatch(/\?brokers=9&seed=\d+&compare=dataReplication%3Aisr%2Cquorum&t=[\d.]+&events=\d+%2C\d+$/);
 });
+
+test('a reload in compare mode reopens both runs at the moment they stood at, not at the start', async ({ page }) => {
+  test.setTimeout(150_000);
+  failOnPageErrors(page);
+  await page.goto('./?scenario=isr-vs-quorum-straggler&compare=dataReplication:isr,quorum');
+  await expect(page.getByTestId('compare-figures')).toBeVisible({ timeout: 30_000 });
+  // At the start the address is the plain comparison link.
+  await expect(page).toHaveURL(/\?scenario=isr-vs-quorum-straggler&compare=dataReplication%3Aisr%2Cquorum$/);
+
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  // While it plays, the address follows the moment (every COMPARE_ADDRESS_EVERY_WALL_MS).
+  await expect(page).toHaveURL(/&t=[\d.]+&events=\d+%2C\d+/, { timeout: 20_000 });
+  await expect.poll(() => clockMs(page), { timeout: 30_000 }).toBeGreaterThan(3_000);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const before = await settledRuns(page);
+  await expect.poll(() => Math.floor(Number(new URL(page.url()).searchParams.get('t'))), { timeout: 20_000 }).toBe(before.clockMs);
+
+  await page.reload();
+  await expect(page.getByTestId('compare-figures')).toBeVisible({ timeout: 30_000 });
+  await expect.poll(() => clockMs(page), { timeout: 60_000 }).toBe(before.clockMs);
+  const after = await settledRuns(page);
+  expect(after.clockMs).toBe(before.clockMs);
+  expect(after.hashes).toBe(before.hashes);
+  expect(after.traceFigures).toEqual(before.traceFigures);
+  expect(after.events).toEqual(before.events);
+  expect(after.step).toBe(before.step);
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeEnabled();
+});
