@@ -200,6 +200,9 @@ interface Owned {
   committed: number;
   /** The fetch entry last sent for it, reused while its position and leader epoch stay (it is immutable). */
   fetchEntry: ConsumerFetchPartition | null;
+  /** The fetch group it was last grouped in (null: not fetched), and its slot there: a move of its position marks the slot. */
+  fetchGroup: FetchGroup | null;
+  fetchSlot: number;
 }
 
 interface LeaderInfo {
@@ -214,6 +217,13 @@ interface FetchGroup {
   readonly leaderEpochs: number[];
   /** The entries of the fetch being built, refilled at each send (the session handler copies what it keeps). */
   readonly next: ConsumerFetchPartition[];
+  /** False until the first send fills every slot of `next`; after it, a send refills only `movedSlots`. */
+  filled: boolean;
+  /**
+   * The slots whose position moved since the last send, ascending and each once (at most one per
+   * slot): an answer moves ~1 of a group's ~8 partitions, so a send refills and compares only these.
+   */
+  readonly movedSlots: number[];
   readonly link: FetchLink;
 }
 
@@ -644,7 +654,7 @@ export class Consumer {
       this.ownedChanged();
     }
     for (const partition of added) {
-      this.owned.set(partition, { partition, key: `${this.settings.topic}-${partition}`, position: null, lookup: null, highWatermark: -1, committed: -1, fetchEntry: null });
+      this.owned.set(partition, { partition, key: `${this.settings.topic}-${partition}`, position: null, lookup: null, highWatermark: -1, committed: -1, fetchEntry: null, fetchGroup: null, fetchSlot: -1 });
     }
     this.ownedChanged();
     const list = (parts: readonly number[]): string => (parts.length === 0 ? 'none' : parts.join(', '));
@@ -880,12 +890,15 @@ export class Consumer {
     if (this.fetchGroups !== null) return this.fetchGroups;
     const groups = new Map<string, FetchGroup>();
     for (const owned of this.owned.values()) {
+      owned.fetchGroup = null;
       if (owned.position === null) continue;
       const info = this.leaders.get(owned.partition);
       if (info === undefined || info.leader === null) continue;
       // The epoch is read here, not per fetch: leaders change only with metadata, which regroups (ownedChanged).
       let group = groups.get(info.leader);
-      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], link: this.fetchLink(info.leader) }));
+      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], filled: false, movedSlots: [], link: this.fetchLink(info.leader) }));
+      owned.fetchGroup = group;
+      owned.fetchSlot = group.owned.length;
       group.owned.push(owned);
       group.leaderEpochs.push(info.leaderEpoch);
     }
@@ -894,40 +907,64 @@ export class Consumer {
     return this.fetchGroups;
   }
 
+  /** A partition's position moved (records consumed): its group's next send refills its slot. */
+  private positionMoved(owned: Owned): void {
+    // A group of an earlier grouping (before ownedChanged) is marked harmlessly: the next send regroups and fills every slot.
+    if (owned.fetchGroup !== null) insertSlot(owned.fetchGroup.movedSlots, owned.fetchSlot);
+  }
+
   private sendFetches(fx: Effects<Message>): void {
     if (this.owned.size === 0) return;
-    for (const group of this.groupsByLeader()) {
-      const link = group.link;
-      if (link.inFlightId >= 0) continue;
-      const next = group.next; // sized once, when the groups were built
-      for (let index = 0; index < group.owned.length; index++) {
-        const owned = group.owned[index]!;
-        const leaderEpoch = group.leaderEpochs[index]!;
-        let entry = owned.fetchEntry;
-        if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
-          entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch, lastFetchedEpoch: -1 };
-          owned.fetchEntry = entry;
-        }
-        next[index] = entry;
-      }
-      // FetchSessionHandler.Builder.build: FULL (every partition) without a session, else only the entries that changed.
-      const session = link.session.build(next);
-      const request: ConsumerFetchRequest = {
-        type: 'Fetch',
-        bytes: DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8,
-        correlationId: ++this.correlationId,
-        maxWaitUs: this.settings.fetchMaxWaitUs,
-        minBytes: this.settings.fetchMinBytes,
-        partitionMaxBytes: this.settings.maxPartitionFetchBytes,
-        sessionId: session.sessionId,
-        sessionEpoch: session.sessionEpoch,
-        partitions: session.partitions,
-        forgotten: session.forgotten,
-      };
-      link.timer ??= this.timeoutTimer(link.kind, fx);
-      link.inFlightId = request.correlationId;
-      this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx);
+    const groups = this.groupsByLeader();
+    for (let index = 0; index < groups.length; index++) {
+      const group = groups[index]!;
+      if (group.link.inFlightId < 0) this.sendFetch(group, fx);
     }
+  }
+
+  /** The fetch to one leader: its entries refreshed where positions moved, then the session's FULL or INCREMENTAL request. */
+  private sendFetch(group: FetchGroup, fx: Effects<Message>): void {
+    const link = group.link;
+    const next = group.next; // sized once, when the groups were built
+    const moved = group.movedSlots;
+    let refilled: readonly number[] | null = moved;
+    if (!group.filled) {
+      for (let slot = 0; slot < next.length; slot++) next[slot] = this.fetchEntry(group, slot);
+      group.filled = true;
+      refilled = null;
+    } else {
+      for (let index = 0; index < moved.length; index++) next[moved[index]!] = this.fetchEntry(group, moved[index]!);
+    }
+    // FetchSessionHandler.Builder.build: FULL (every partition) without a session, else only the entries that changed.
+    const session = link.session.build(next, refilled);
+    while (moved.length > 0) moved.pop(); // pops, not `length = 0`, which drops the backing store
+    const request: ConsumerFetchRequest = {
+      type: 'Fetch',
+      bytes: DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8,
+      correlationId: ++this.correlationId,
+      maxWaitUs: this.settings.fetchMaxWaitUs,
+      minBytes: this.settings.fetchMinBytes,
+      partitionMaxBytes: this.settings.maxPartitionFetchBytes,
+      sessionId: session.sessionId,
+      sessionEpoch: session.sessionEpoch,
+      partitions: session.partitions,
+      forgotten: session.forgotten,
+    };
+    link.timer ??= this.timeoutTimer(link.kind, fx);
+    link.inFlightId = request.correlationId;
+    this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx);
+  }
+
+  /** The fetch entry of a group's slot: the one last sent while its position and leader epoch stay, else a new one (entries are immutable). */
+  private fetchEntry(group: FetchGroup, slot: number): ConsumerFetchPartition {
+    const owned = group.owned[slot]!;
+    const leaderEpoch = group.leaderEpochs[slot]!;
+    let entry = owned.fetchEntry;
+    if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
+      entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch, lastFetchedEpoch: -1 };
+      owned.fetchEntry = entry;
+    }
+    return entry;
   }
 
   private handleFetchResponse(from: string, response: ConsumerFetchResponse, fx: Effects<Message>): void {
@@ -963,6 +1000,7 @@ export class Consumer {
       // A leader's control batch (quorum mode's epoch marker): the position moves past it, but it
       // holds no record for the application, as Kafka's consumer skips transaction markers.
       owned.position = end;
+      this.positionMoved(owned);
       return;
     }
     const event = this.consumedEvent;
@@ -975,6 +1013,7 @@ export class Consumer {
     this.ledger.consumed(event);
     const records = end - from;
     owned.position = end;
+    this.positionMoved(owned);
     this.recordsConsumed += records;
     this.countRate(records, fx.nowUs);
     this.latency.record(Math.max(0, fx.nowUs - batch.createdUs));
@@ -1055,6 +1094,16 @@ export class Consumer {
       e2eLatencyUs: this.latency.view(),
     };
   }
+}
+
+/** Adds `slot` to ascending `slots` unless it is there (a few entries: a linear look from the end). */
+function insertSlot(slots: number[], slot: number): void {
+  let index = slots.length;
+  while (index > 0 && slots[index - 1]! > slot) index--;
+  if (index > 0 && slots[index - 1] === slot) return;
+  slots.push(slot);
+  for (let at = slots.length - 1; at > index; at--) slots[at] = slots[at - 1]!;
+  slots[index] = slot;
 }
 
 const CONSUMER_MESSAGES = new Set([

@@ -9,7 +9,9 @@
 // consumer refills one array per broker, in a fixed order until its partitions are regrouped, so
 // while the same array comes back each slot is compared with the entry sent from it last time
 // (entries are immutable and reused while unchanged: "changed" is "another object"), and nothing is
-// truncated or copied per send.
+// truncated or copied per send. An answer moves ~1 of a broker's ~8 partitions, so the consumer
+// names the slots it refilled (`refilledSlots`) and only those are compared: a send costs what
+// changed, not what is fetched. The result is one object per handler, refilled by each build.
 //
 // Never: reads a clock or draws chance; holds partitions beyond those the consumer fetched from
 // the broker (the session's, bounded by the consumer's PARTITIONS_MAX).
@@ -26,44 +28,74 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
   /** The array the last request was built from, and the entry each of its slots held then. */
   private lastNext: readonly FetchPartitionRequest[] | null = null;
   private readonly lastSent: FetchPartitionRequest[] = [];
+  /** What build returns, refilled by each build (the caller copies its fields into the request at once). */
+  private readonly built: { -readonly [field in keyof FetchSessionRequest]: FetchSessionRequest[field] } = {
+    sessionId: 0,
+    sessionEpoch: INITIAL_EPOCH,
+    partitions: NO_PARTITIONS,
+    forgotten: NO_FORGOTTEN,
+  };
 
-  /** The request for `next`: every partition to fetch from this broker now, in order (the caller may refill it in place afterwards). */
-  build(next: readonly FetchPartitionRequest[]): FetchSessionRequest {
+  /**
+   * The request for `next`: every partition to fetch from this broker now, in order (the caller
+   * may refill it in place afterwards). With `refilledSlots` (ascending), the caller says that
+   * `next` is the array of the last build and that only those slots were refilled since: the
+   * others are not looked at. Valid until the next build.
+   */
+  build(next: readonly FetchPartitionRequest[], refilledSlots: readonly number[] | null = null): FetchSessionRequest {
     this.sentEpoch = this.nextEpoch;
     const sameSlots = next === this.lastNext && next.length === this.lastSent.length;
     this.lastNext = next;
     const sent = this.lastSent;
+    const built = this.built;
+    built.sessionId = this.sessionId;
+    built.sessionEpoch = this.nextEpoch;
+    built.forgotten = NO_FORGOTTEN;
     if (this.nextEpoch === INITIAL_EPOCH) {
       this.held.clear();
       for (const part of next) this.held.set(part.key, part);
       copyInto(sent, next);
-      return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN };
+      built.partitions = next.slice();
+      return built;
     }
     let changed: FetchPartitionRequest[] | null = null;
-    for (let index = 0; index < next.length; index++) {
-      const part = next[index]!;
-      if (sameSlots && sent[index] === part) continue; // sent from this slot last time, so the session holds it
-      if (this.held.get(part.key) !== part) {
-        this.held.set(part.key, part);
-        (changed ??= []).push(part);
-      }
-      if (sameSlots) sent[index] = part;
+    if (sameSlots && refilledSlots !== null) {
+      for (let index = 0; index < refilledSlots.length; index++) changed = this.compareSlot(next, refilledSlots[index]!, changed);
+    } else {
+      for (let slot = 0; slot < next.length; slot++) changed = this.compareSlot(next, slot, changed, sameSlots);
+      if (!sameSlots) copyInto(sent, next);
     }
-    if (!sameSlots) copyInto(sent, next);
-    let forgotten = NO_FORGOTTEN;
-    if (this.held.size > next.length) {
-      // Some partition is no longer fetched from this broker (revoked, or led elsewhere now).
-      const keep = new Set<string>();
-      for (const part of next) keep.add(part.key);
-      const gone: ForgottenPartition[] = [];
-      for (const [key, part] of this.held) {
-        if (keep.has(key)) continue;
-        gone.push({ topic: part.topic, partition: part.partition, key });
-        this.held.delete(key);
-      }
-      forgotten = gone;
+    built.partitions = changed ?? NO_PARTITIONS;
+    if (this.held.size > next.length) built.forgotten = this.forget(next);
+    return built;
+  }
+
+  /**
+   * One slot of `next` against what it held at the last build (when `sameSlots`) and against the
+   * session: returns `changed`, with the entry added when the session does not hold it.
+   */
+  private compareSlot(next: readonly FetchPartitionRequest[], slot: number, changed: FetchPartitionRequest[] | null, sameSlots = true): FetchPartitionRequest[] | null {
+    const part = next[slot]!;
+    if (sameSlots && this.lastSent[slot] === part) return changed; // sent from this slot last time, so the session holds it
+    if (this.held.get(part.key) !== part) {
+      this.held.set(part.key, part);
+      (changed ??= []).push(part);
     }
-    return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed ?? NO_PARTITIONS, forgotten };
+    if (sameSlots) this.lastSent[slot] = part;
+    return changed;
+  }
+
+  /** Some partition is no longer fetched from this broker (revoked, or led elsewhere now): the session forgets it. */
+  private forget(next: readonly FetchPartitionRequest[]): ForgottenPartition[] {
+    const keep = new Set<string>();
+    for (const part of next) keep.add(part.key);
+    const gone: ForgottenPartition[] = [];
+    for (const [key, part] of this.held) {
+      if (keep.has(key)) continue;
+      gone.push({ topic: part.topic, partition: part.partition, key });
+      this.held.delete(key);
+    }
+    return gone;
   }
 }
 
