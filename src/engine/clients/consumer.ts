@@ -240,6 +240,10 @@ interface FetchLink {
   /** The correlation id of the fetch in flight there, or -1. */
   inFlightId: number;
   readonly session: ConsumerFetchSessionHandler;
+  /** The fetch group of the current grouping whose leader this broker is, or null. */
+  group: FetchGroup | null;
+  /** True once the broker is known to have answered in this life (`Consumer.connected` has it; never false again). */
+  connected: boolean;
 }
 
 interface InFlight {
@@ -287,6 +291,15 @@ export class Consumer {
    * the assignment, the leaders or a position's presence calls, not at every fetch.
    */
   private fetchGroups: FetchGroup[] | null = null;
+  /**
+   * The one link whose fetch ended (answered or timed out) since the last sendFetches, or null; with
+   * `scanAllGroups`, more than one did. After a send every group has its fetch in flight, so an
+   * answer makes one group ready, and sendFetches sends there without looking at the others.
+   */
+  private readyLink: FetchLink | null = null;
+  private scanAllGroups = false;
+  /** `owned` by partition number (what an answer looks up), rebuilt after `ownedChanged()`. */
+  private ownedIndex: (Owned | undefined)[] | null = null;
   /** True once every owned partition has a position (no offset lookup to do) until `ownedChanged()`. */
   private allPositioned = false;
   /** Per request kind, its timeout timer's handle (`fx.timer`), asked for once. */
@@ -368,8 +381,9 @@ export class Consumer {
   /** Returns false for a message this component does not handle. */
   handleMessage(from: string, message: Message, fx: Effects<Message>): boolean {
     if (!this.running) return CONSUMER_MESSAGES.has(message.type);
-    this.suspects.delete(from);
-    this.connected.add(from);
+    if (this.suspects.size !== 0) this.suspects.delete(from);
+    // A fetch answer marks its broker connected through its link, found anyway (handleFetchResponse).
+    if (message.type !== 'FetchResponse') this.connected.add(from);
     switch (message.type) {
       case 'MetadataResponse':
         this.handleMetadataResponse(from, message as MetadataResponse, fx);
@@ -435,12 +449,12 @@ export class Consumer {
     return { correlationId: this.correlationId, to };
   }
 
-  /** Sends a request and arms its timeout timer. */
-  private sendAndArm(to: string, timer: TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>): void {
+  /** Sends a request and arms its timeout timer (`connected`: whether `to` answered in this life). */
+  private sendAndArm(to: string, timer: TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>, connected = this.connected.has(to)): void {
     fx.send(to, request);
     // A broker never heard from in this life has no connection yet: KIP-601's
     // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
-    const waitUs = this.connected.has(to) ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
+    const waitUs = connected ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
     fx.arm(timer, waitUs);
   }
 
@@ -457,7 +471,7 @@ export class Consumer {
 
   private fetchLink(broker: string): FetchLink {
     let link = this.fetchLinks.get(broker);
-    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new ConsumerFetchSessionHandler() }));
+    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new ConsumerFetchSessionHandler(), group: null, connected: false }));
     return link;
   }
 
@@ -470,7 +484,7 @@ export class Consumer {
       this.metadataInFlight = null;
     } else if (kind.startsWith('fetch:')) {
       const link = this.fetchLink(kind.slice('fetch:'.length));
-      link.inFlightId = -1;
+      this.fetchEnded(link);
       // FetchSessionHandler.handleError: the next fetch there closes the session and opens a new one.
       link.session.handleError();
       this.metadataWanted = true;
@@ -882,13 +896,32 @@ export class Consumer {
   /** The assignment, a leader or a position's presence changed: the fetch grouping and the lookup shortcut are rebuilt. */
   private ownedChanged(): void {
     this.fetchGroups = null;
+    this.ownedIndex = null;
     this.allPositioned = false;
+  }
+
+  /** The owned partition numbered `partition`, if any (an array lookup: an answer makes one per partition). */
+  private ownedOf(partition: number): Owned | undefined {
+    let index = this.ownedIndex;
+    if (index === null) {
+      index = this.ownedIndex = [];
+      for (const owned of this.owned.values()) index[owned.partition] = owned;
+    }
+    return index[partition];
+  }
+
+  /** The fetch at `link` ended (answered, or timed out): the next sendFetches may send there. */
+  private fetchEnded(link: FetchLink): void {
+    link.inFlightId = -1;
+    if (this.readyLink === null) this.readyLink = link;
+    else if (this.readyLink !== link) this.scanAllGroups = true;
   }
 
   /** The owned partitions with a position and a leader, by leader (first appearance in `owned` order). */
   private groupsByLeader(): FetchGroup[] {
     if (this.fetchGroups !== null) return this.fetchGroups;
     const groups = new Map<string, FetchGroup>();
+    for (const link of this.fetchLinks.values()) link.group = null;
     for (const owned of this.owned.values()) {
       owned.fetchGroup = null;
       if (owned.position === null) continue;
@@ -896,7 +929,10 @@ export class Consumer {
       if (info === undefined || info.leader === null) continue;
       // The epoch is read here, not per fetch: leaders change only with metadata, which regroups (ownedChanged).
       let group = groups.get(info.leader);
-      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], filled: false, movedSlots: [], link: this.fetchLink(info.leader) }));
+      if (group === undefined) {
+        const link = this.fetchLink(info.leader);
+        groups.set(info.leader, (group = link.group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], filled: false, movedSlots: [], link }));
+      }
       owned.fetchGroup = group;
       owned.fetchSlot = group.owned.length;
       group.owned.push(owned);
@@ -907,19 +943,29 @@ export class Consumer {
     return this.fetchGroups;
   }
 
-  /** A partition's position moved (records consumed): its group's next send refills its slot. */
+  /** A partition's position moved (an answer's records consumed, the only move that keeps the grouping): its group's next send refills its slot. */
   private positionMoved(owned: Owned): void {
     // A group of an earlier grouping (before ownedChanged) is marked harmlessly: the next send regroups and fills every slot.
     if (owned.fetchGroup !== null) insertSlot(owned.fetchGroup.movedSlots, owned.fetchSlot);
   }
 
+  /** A fetch to every leader with none in flight: after a regroup (or several ended) all are looked at, else only the one that ended. */
   private sendFetches(fx: Effects<Message>): void {
     if (this.owned.size === 0) return;
-    const groups = this.groupsByLeader();
-    for (let index = 0; index < groups.length; index++) {
-      const group = groups[index]!;
-      if (group.link.inFlightId < 0) this.sendFetch(group, fx);
+    if (this.fetchGroups === null || this.scanAllGroups) {
+      const groups = this.groupsByLeader();
+      this.scanAllGroups = false;
+      this.readyLink = null;
+      for (let index = 0; index < groups.length; index++) {
+        const group = groups[index]!;
+        if (group.link.inFlightId < 0) this.sendFetch(group, fx);
+      }
+      return;
     }
+    const link = this.readyLink;
+    if (link === null) return;
+    this.readyLink = null;
+    if (link.group !== null && link.inFlightId < 0) this.sendFetch(link.group, fx);
   }
 
   /** The fetch to one leader: its entries refreshed where positions moved, then the session's FULL or INCREMENTAL request. */
@@ -952,7 +998,8 @@ export class Consumer {
     };
     link.timer ??= this.timeoutTimer(link.kind, fx);
     link.inFlightId = request.correlationId;
-    this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx);
+    link.connected ||= this.connected.has(link.broker);
+    this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx, link.connected);
   }
 
   /** The fetch entry of a group's slot: the one last sent while its position and leader epoch stay, else a new one (entries are immutable). */
@@ -969,8 +1016,16 @@ export class Consumer {
 
   private handleFetchResponse(from: string, response: ConsumerFetchResponse, fx: Effects<Message>): void {
     const link = this.fetchLinks.get(from);
-    if (link === undefined || link.inFlightId !== response.correlationId) return;
-    link.inFlightId = -1;
+    if (link === undefined) {
+      this.connected.add(from);
+      return;
+    }
+    if (!link.connected) {
+      this.connected.add(from);
+      link.connected = true;
+    }
+    if (link.inFlightId !== response.correlationId) return;
+    this.fetchEnded(link);
     fx.disarm(link.timer!);
     if (!link.session.handleResponse(response.error, response.sessionId)) {
       // FetchSessionHandler.handleResponse: a session error answers no partition; the next fetch is FULL (a new session).
@@ -979,14 +1034,16 @@ export class Consumer {
     }
     let failed = false;
     for (const part of response.partitions) {
-      const owned = this.owned.get(part.partition);
+      const owned = this.ownedOf(part.partition);
       if (owned === undefined || owned.position === null) continue; // revoked while in flight
       if (part.error !== 'NONE') {
         failed = this.fetchError(owned, from, part.error, fx) || failed;
         continue;
       }
       owned.highWatermark = part.highWatermark;
+      const position = owned.position;
       for (const batch of part.batches) this.consume(owned, batch, part.highWatermark, part.leaderEpoch, fx);
+      if (owned.position !== position) this.positionMoved(owned); // once per partition, not per batch (a catching-up answer carries many)
     }
     if (failed) this.backOff(fx);
   }
@@ -1000,7 +1057,6 @@ export class Consumer {
       // A leader's control batch (quorum mode's epoch marker): the position moves past it, but it
       // holds no record for the application, as Kafka's consumer skips transaction markers.
       owned.position = end;
-      this.positionMoved(owned);
       return;
     }
     const event = this.consumedEvent;
@@ -1013,7 +1069,6 @@ export class Consumer {
     this.ledger.consumed(event);
     const records = end - from;
     owned.position = end;
-    this.positionMoved(owned);
     this.recordsConsumed += records;
     this.countRate(records, fx.nowUs);
     this.latency.record(Math.max(0, fx.nowUs - batch.createdUs));
