@@ -217,13 +217,15 @@ interface FetchGroup {
   readonly leaderEpochs: number[];
   /** The entries of the fetch being built, refilled at each send (the session handler copies what it keeps). */
   readonly next: ConsumerFetchPartition[];
-  /** False until the first send fills every slot of `next`; after it, a send refills only `movedSlots`. */
+  /** False until the first send fills every slot of `next`; after it, a send refills only the moved slots. */
   filled: boolean;
   /**
-   * The slots whose position moved since the last send, ascending and each once (at most one per
-   * slot): an answer moves ~1 of a group's ~8 partitions, so a send refills and compares only these.
+   * The slots whose position moved since the last send, the first `movedCount`, ascending and each
+   * once (so at most one per slot: sized with the group): an answer moves ~1 of a group's ~8
+   * partitions, so a send refills and compares only these. A typed array, emptied by a count.
    */
-  readonly movedSlots: number[];
+  movedSlots: Int32Array;
+  movedCount: number;
   readonly link: FetchLink;
 }
 
@@ -931,7 +933,7 @@ export class Consumer {
       let group = groups.get(info.leader);
       if (group === undefined) {
         const link = this.fetchLink(info.leader);
-        groups.set(info.leader, (group = link.group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], filled: false, movedSlots: [], link }));
+        groups.set(info.leader, (group = link.group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], filled: false, movedSlots: NO_SLOTS, movedCount: 0, link }));
       }
       owned.fetchGroup = group;
       owned.fetchSlot = group.owned.length;
@@ -939,14 +941,17 @@ export class Consumer {
       group.leaderEpochs.push(info.leaderEpoch);
     }
     this.fetchGroups = [...groups.values()];
-    for (const group of this.fetchGroups) group.next.length = group.owned.length;
+    for (const group of this.fetchGroups) {
+      group.next.length = group.owned.length;
+      group.movedSlots = new Int32Array(group.owned.length);
+    }
     return this.fetchGroups;
   }
 
   /** A partition's position moved (an answer's records consumed, the only move that keeps the grouping): its group's next send refills its slot. */
   private positionMoved(owned: Owned): void {
     // A group of an earlier grouping (before ownedChanged) is marked harmlessly: the next send regroups and fills every slot.
-    if (owned.fetchGroup !== null) insertSlot(owned.fetchGroup.movedSlots, owned.fetchSlot);
+    if (owned.fetchGroup !== null) markMoved(owned.fetchGroup, owned.fetchSlot);
   }
 
   /** A fetch to every leader with none in flight: after a regroup (or several ended) all are looked at, else only the one that ended. */
@@ -973,17 +978,17 @@ export class Consumer {
     const link = group.link;
     const next = group.next; // sized once, when the groups were built
     const moved = group.movedSlots;
-    let refilled: readonly number[] | null = moved;
+    let refilled: Int32Array | null = moved;
     if (!group.filled) {
       for (let slot = 0; slot < next.length; slot++) next[slot] = this.fetchEntry(group, slot);
       group.filled = true;
       refilled = null;
     } else {
-      for (let index = 0; index < moved.length; index++) next[moved[index]!] = this.fetchEntry(group, moved[index]!);
+      for (let index = 0; index < group.movedCount; index++) next[moved[index]!] = this.fetchEntry(group, moved[index]!);
     }
     // FetchSessionHandler.Builder.build: FULL (every partition) without a session, else only the entries that changed.
-    const session = link.session.build(next, refilled);
-    while (moved.length > 0) moved.pop(); // pops, not `length = 0`, which drops the backing store
+    const session = link.session.build(next, refilled, group.movedCount);
+    group.movedCount = 0;
     const request: ConsumerFetchRequest = {
       type: 'Fetch',
       bytes: DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8,
@@ -1033,7 +1038,9 @@ export class Consumer {
       return;
     }
     let failed = false;
-    for (const part of response.partitions) {
+    const partitions = response.partitions;
+    for (let index = 0; index < partitions.length; index++) {
+      const part = partitions[index]!;
       const owned = this.ownedOf(part.partition);
       if (owned === undefined || owned.position === null) continue; // revoked while in flight
       if (part.error !== 'NONE') {
@@ -1042,7 +1049,7 @@ export class Consumer {
       }
       owned.highWatermark = part.highWatermark;
       const position = owned.position;
-      for (const batch of part.batches) this.consume(owned, batch, part.highWatermark, part.leaderEpoch, fx);
+      for (let at = 0; at < part.batches.length; at++) this.consume(owned, part.batches[at]!, part.highWatermark, part.leaderEpoch, fx);
       if (owned.position !== position) this.positionMoved(owned); // once per partition, not per batch (a catching-up answer carries many)
     }
     if (failed) this.backOff(fx);
@@ -1151,14 +1158,19 @@ export class Consumer {
   }
 }
 
-/** Adds `slot` to ascending `slots` unless it is there (a few entries: a linear look from the end). */
-function insertSlot(slots: number[], slot: number): void {
-  let index = slots.length;
+/** A group's slots before its first grouping sizes them. */
+const NO_SLOTS = new Int32Array(0);
+
+/** Adds `slot` to the group's moved slots (ascending) unless it is there (a few entries: a linear look from the end). */
+function markMoved(group: FetchGroup, slot: number): void {
+  const slots = group.movedSlots;
+  let index = group.movedCount;
   while (index > 0 && slots[index - 1]! > slot) index--;
   if (index > 0 && slots[index - 1] === slot) return;
-  slots.push(slot);
-  for (let at = slots.length - 1; at > index; at--) slots[at] = slots[at - 1]!;
+  // At most one entry per slot, and the array has one per slot: the count stays within it.
+  for (let at = group.movedCount; at > index; at--) slots[at] = slots[at - 1]!;
   slots[index] = slot;
+  group.movedCount++;
 }
 
 const CONSUMER_MESSAGES = new Set([

@@ -38,11 +38,11 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
 
   /**
    * The request for `next`: every partition to fetch from this broker now, in order (the caller
-   * may refill it in place afterwards). With `refilledSlots` (ascending), the caller says that
-   * `next` is the array of the last build and that only those slots were refilled since: the
-   * others are not looked at. Valid until the next build.
+   * may refill it in place afterwards). With `refilledSlots` (its first `refilledCount`,
+   * ascending), the caller says that `next` is the array of the last build and that only those
+   * slots were refilled since: the others are not looked at. Valid until the next build.
    */
-  build(next: readonly FetchPartitionRequest[], refilledSlots: readonly number[] | null = null): FetchSessionRequest {
+  build(next: readonly FetchPartitionRequest[], refilledSlots: ArrayLike<number> | null = null, refilledCount = refilledSlots === null ? 0 : refilledSlots.length): FetchSessionRequest {
     this.sentEpoch = this.nextEpoch;
     const sameSlots = next === this.lastNext && next.length === this.lastSent.length;
     this.lastNext = next;
@@ -60,7 +60,7 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
     }
     let changed: FetchPartitionRequest[] | null = null;
     if (sameSlots && refilledSlots !== null) {
-      for (let index = 0; index < refilledSlots.length; index++) changed = this.compareSlot(next, refilledSlots[index]!, changed);
+      for (let index = 0; index < refilledCount; index++) changed = this.compareSlot(next, refilledSlots[index]!, changed);
     } else {
       for (let slot = 0; slot < next.length; slot++) changed = this.compareSlot(next, slot, changed, sameSlots);
       if (!sameSlots) copyInto(sent, next);
@@ -79,7 +79,9 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
     if (sameSlots && this.lastSent[slot] === part) return changed; // sent from this slot last time, so the session holds it
     if (this.held.get(part.key) !== part) {
       this.held.set(part.key, part);
-      (changed ??= []).push(part);
+      // An array literal of one, not `[]` then push: a push on an empty array reserves 17 slots, and most sends change one partition.
+      if (changed === null) changed = [part];
+      else changed.push(part);
     }
     if (sameSlots) this.lastSent[slot] = part;
     return changed;
