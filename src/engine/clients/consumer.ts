@@ -387,6 +387,9 @@ export class Consumer {
     // A fetch answer marks its broker connected through its link, found anyway (handleFetchResponse).
     if (message.type !== 'FetchResponse') this.connected.add(from);
     switch (message.type) {
+      case 'FetchResponse': // first: nearly every message a consumer gets
+        this.handleFetchResponse(from, message as ConsumerFetchResponse, fx);
+        break;
       case 'MetadataResponse':
         this.handleMetadataResponse(from, message as MetadataResponse, fx);
         break;
@@ -410,9 +413,6 @@ export class Consumer {
         break;
       case 'ListOffsetsResponse':
         this.handleListOffsetsResponse(from, message as ListOffsetsResponse, fx);
-        break;
-      case 'FetchResponse':
-        this.handleFetchResponse(from, message as ConsumerFetchResponse, fx);
         break;
       case 'LeaveGroupResponse':
         break;

@@ -11,7 +11,8 @@
 // (entries are immutable and reused while unchanged: "changed" is "another object"), and nothing is
 // truncated or copied per send. An answer moves ~1 of a broker's ~8 partitions, so the consumer
 // names the slots it refilled (`refilledSlots`) and only those are compared: a send costs what
-// changed, not what is fetched. The result is one object per handler, refilled by each build.
+// changed, not what is fetched, and no lookup by key (the by-key map is brought up to date only
+// when the consumer regroups). The result is one object per handler, refilled by each build.
 //
 // Never: reads a clock or draws chance; holds partitions beyond those the consumer fetched from
 // the broker (the session's, bounded by the consumer's PARTITIONS_MAX).
@@ -23,8 +24,14 @@ const NO_PARTITIONS: readonly FetchPartitionRequest[] = [];
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 
 export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
-  /** The partitions the broker's session holds, as last sent. */
+  /**
+   * The partitions the broker's session holds, by key, in the order they joined it (the order of
+   * `forgotten`). While the same array comes back it always equals the entries of `lastSent`, so
+   * those sends compare slots only and leave it stale (`heldStale`); it is brought up to date from
+   * `lastSent` when a regroup needs a lookup by key (a Map set keeps a key's place).
+   */
   private readonly held = new Map<string, FetchPartitionRequest>();
+  private heldStale = false;
   /** The array the last request was built from, and the entry each of its slots held then. */
   private lastNext: readonly FetchPartitionRequest[] | null = null;
   private readonly lastSent: FetchPartitionRequest[] = [];
@@ -46,7 +53,6 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
     this.sentEpoch = this.nextEpoch;
     const sameSlots = next === this.lastNext && next.length === this.lastSent.length;
     this.lastNext = next;
-    const sent = this.lastSent;
     const built = this.built;
     built.sessionId = this.sessionId;
     built.sessionEpoch = this.nextEpoch;
@@ -54,36 +60,50 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
     if (this.nextEpoch === INITIAL_EPOCH) {
       this.held.clear();
       for (const part of next) this.held.set(part.key, part);
-      copyInto(sent, next);
+      this.heldStale = false;
+      copyInto(this.lastSent, next);
       built.partitions = next.slice();
       return built;
     }
     let changed: FetchPartitionRequest[] | null = null;
-    if (sameSlots && refilledSlots !== null) {
+    if (!sameSlots) {
+      changed = this.compareByKey(next);
+      if (this.held.size > next.length) built.forgotten = this.forget(next);
+    } else if (refilledSlots !== null) {
       for (let index = 0; index < refilledCount; index++) changed = this.compareSlot(next, refilledSlots[index]!, changed);
     } else {
-      for (let slot = 0; slot < next.length; slot++) changed = this.compareSlot(next, slot, changed, sameSlots);
-      if (!sameSlots) copyInto(sent, next);
+      for (let slot = 0; slot < next.length; slot++) changed = this.compareSlot(next, slot, changed);
     }
     built.partitions = changed ?? NO_PARTITIONS;
-    if (this.held.size > next.length) built.forgotten = this.forget(next);
     return built;
   }
 
   /**
-   * One slot of `next` against what it held at the last build (when `sameSlots`) and against the
-   * session: returns `changed`, with the entry added when the session does not hold it.
+   * One slot of the array sent last time against the entry sent from it then: the session holds
+   * that one (held's entry for the same key), so another object is a change. Returns `changed`.
    */
-  private compareSlot(next: readonly FetchPartitionRequest[], slot: number, changed: FetchPartitionRequest[] | null, sameSlots = true): FetchPartitionRequest[] | null {
+  private compareSlot(next: readonly FetchPartitionRequest[], slot: number, changed: FetchPartitionRequest[] | null): FetchPartitionRequest[] | null {
     const part = next[slot]!;
-    if (sameSlots && this.lastSent[slot] === part) return changed; // sent from this slot last time, so the session holds it
-    if (this.held.get(part.key) !== part) {
-      this.held.set(part.key, part);
-      // An array literal of one, not `[]` then push: a push on an empty array reserves 17 slots, and most sends change one partition.
-      if (changed === null) changed = [part];
-      else changed.push(part);
+    if (this.lastSent[slot] === part) return changed;
+    this.lastSent[slot] = part;
+    this.heldStale = true;
+    return withChange(changed, part);
+  }
+
+  /** Another array (a regroup): each entry against the session's by key. Returns the changed ones. */
+  private compareByKey(next: readonly FetchPartitionRequest[]): FetchPartitionRequest[] | null {
+    const held = this.held;
+    if (this.heldStale) {
+      for (const part of this.lastSent) held.set(part.key, part);
+      this.heldStale = false;
     }
-    if (sameSlots) this.lastSent[slot] = part;
+    let changed: FetchPartitionRequest[] | null = null;
+    for (const part of next) {
+      if (held.get(part.key) === part) continue;
+      held.set(part.key, part);
+      changed = withChange(changed, part);
+    }
+    copyInto(this.lastSent, next);
     return changed;
   }
 
@@ -99,6 +119,13 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
     }
     return gone;
   }
+}
+
+/** `changed` with `part` added: an array literal of one at first, not `[]` then push (a push on an empty array reserves 17 slots, and most sends change one partition). */
+function withChange(changed: FetchPartitionRequest[] | null, part: FetchPartitionRequest): FetchPartitionRequest[] {
+  if (changed === null) return [part];
+  changed.push(part);
+  return changed;
 }
 
 /** `target` becomes a copy of `source` (its length set only when it differs). */
