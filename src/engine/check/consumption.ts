@@ -43,17 +43,23 @@ interface ReaderState {
   leaderEpoch: number;
 }
 
+/**
+ * A consumer's read positions in one topic, by partition number: an array, not a Map, as every
+ * batch read looks one up (a partition number is a small integer, and a consumer reads a run of them).
+ */
+type ReadersByPartition = (ReaderState | undefined)[];
+
 /** What the checker leaves in a consumer's ConsumedEvent (`ledgerSlot`): that consumer's partitions of its topic, and its label. */
 interface ConsumerSlot {
   readonly consumer: string;
   readonly topic: string;
-  readonly partitions: Map<number, ReaderState>;
+  readonly partitions: ReadersByPartition;
   readonly label: string;
 }
 
 export class ConsumptionChecker implements ConsumerLedger {
   /** Consumer -> topic -> partition -> where its reads got to (nested, so a read builds no key string). */
-  private readonly readers = new Map<string, Map<string, Map<number, ReaderState>>>();
+  private readonly readers = new Map<string, Map<string, ReadersByPartition>>();
   private readerCount = 0;
   private recordsChecked = 0;
   private violationCount = 0;
@@ -70,7 +76,7 @@ export class ConsumptionChecker implements ConsumerLedger {
     let slot = event.ledgerSlot as ConsumerSlot | null;
     if (slot === null || slot.consumer !== event.consumer || slot.topic !== event.topic) event.ledgerSlot = slot = this.slotOf(event);
     const partitions = slot.partitions;
-    const last = partitions.get(event.partition);
+    const last = partitions[event.partition];
     if (last !== undefined && last.leaderEpoch === event.leaderEpoch && event.fromOffset < last.nextOffset) {
       this.violate(event, 'offset-backwards', `read offset ${event.fromOffset} after ${last.nextOffset - 1}, in the same leader epoch ${event.leaderEpoch}, without its position being set anew`);
     }
@@ -79,7 +85,7 @@ export class ConsumptionChecker implements ConsumerLedger {
     }
     if (last === undefined) {
       if (this.readerCount < TRACKED_READERS_MAX) {
-        partitions.set(event.partition, { nextOffset: end, leaderEpoch: event.leaderEpoch });
+        partitions[event.partition] = { nextOffset: end, leaderEpoch: event.leaderEpoch };
         this.readerCount++;
       }
     } else {
@@ -97,7 +103,10 @@ export class ConsumptionChecker implements ConsumerLedger {
   }
 
   positioned(consumer: string, topic: string, partition: number): void {
-    if (this.readers.get(consumer)?.get(topic)?.delete(partition) === true) this.readerCount--;
+    const partitions = this.readers.get(consumer)?.get(topic);
+    if (partitions === undefined || partitions[partition] === undefined) return;
+    partitions[partition] = undefined;
+    this.readerCount--;
   }
 
   /** The consumer's slot: its partitions of the topic (the map `positioned` deletes from), and "consumer-1 (group billing)", shared by every read it records. */
@@ -105,7 +114,7 @@ export class ConsumptionChecker implements ConsumerLedger {
     let topics = this.readers.get(event.consumer);
     if (topics === undefined) this.readers.set(event.consumer, (topics = new Map()));
     let partitions = topics.get(event.topic);
-    if (partitions === undefined) topics.set(event.topic, (partitions = new Map()));
+    if (partitions === undefined) topics.set(event.topic, (partitions = []));
     return { consumer: event.consumer, topic: event.topic, partitions, label: `${event.consumer} (group ${event.groupId})` };
   }
 

@@ -200,6 +200,9 @@ interface Owned {
   committed: number;
   /** The fetch entry last sent for it, reused while its position and leader epoch stay (it is immutable). */
   fetchEntry: ConsumerFetchPartition | null;
+  /** The fetch group it was last grouped in (null: not fetched), and its slot there: a move of its position marks the slot. */
+  fetchGroup: FetchGroup | null;
+  fetchSlot: number;
 }
 
 interface LeaderInfo {
@@ -214,6 +217,15 @@ interface FetchGroup {
   readonly leaderEpochs: number[];
   /** The entries of the fetch being built, refilled at each send (the session handler copies what it keeps). */
   readonly next: ConsumerFetchPartition[];
+  /** False until the first send fills every slot of `next`; after it, a send refills only the moved slots. */
+  filled: boolean;
+  /**
+   * The slots whose position moved since the last send, the first `movedCount`, ascending and each
+   * once (so at most one per slot: sized with the group): an answer moves ~1 of a group's ~8
+   * partitions, so a send refills and compares only these. A typed array, emptied by a count.
+   */
+  movedSlots: Int32Array;
+  movedCount: number;
   readonly link: FetchLink;
 }
 
@@ -230,6 +242,10 @@ interface FetchLink {
   /** The correlation id of the fetch in flight there, or -1. */
   inFlightId: number;
   readonly session: ConsumerFetchSessionHandler;
+  /** The fetch group of the current grouping whose leader this broker is, or null. */
+  group: FetchGroup | null;
+  /** True once the broker is known to have answered in this life (`Consumer.connected` has it; never false again). */
+  connected: boolean;
 }
 
 interface InFlight {
@@ -277,6 +293,15 @@ export class Consumer {
    * the assignment, the leaders or a position's presence calls, not at every fetch.
    */
   private fetchGroups: FetchGroup[] | null = null;
+  /**
+   * The one link whose fetch ended (answered or timed out) since the last sendFetches, or null; with
+   * `scanAllGroups`, more than one did. After a send every group has its fetch in flight, so an
+   * answer makes one group ready, and sendFetches sends there without looking at the others.
+   */
+  private readyLink: FetchLink | null = null;
+  private scanAllGroups = false;
+  /** `owned` by partition number (what an answer looks up), rebuilt after `ownedChanged()`. */
+  private ownedIndex: (Owned | undefined)[] | null = null;
   /** True once every owned partition has a position (no offset lookup to do) until `ownedChanged()`. */
   private allPositioned = false;
   /** Per request kind, its timeout timer's handle (`fx.timer`), asked for once. */
@@ -358,9 +383,13 @@ export class Consumer {
   /** Returns false for a message this component does not handle. */
   handleMessage(from: string, message: Message, fx: Effects<Message>): boolean {
     if (!this.running) return CONSUMER_MESSAGES.has(message.type);
-    this.suspects.delete(from);
-    this.connected.add(from);
+    if (this.suspects.size !== 0) this.suspects.delete(from);
+    // A fetch answer marks its broker connected through its link, found anyway (handleFetchResponse).
+    if (message.type !== 'FetchResponse') this.connected.add(from);
     switch (message.type) {
+      case 'FetchResponse': // first: nearly every message a consumer gets
+        this.handleFetchResponse(from, message as ConsumerFetchResponse, fx);
+        break;
       case 'MetadataResponse':
         this.handleMetadataResponse(from, message as MetadataResponse, fx);
         break;
@@ -384,9 +413,6 @@ export class Consumer {
         break;
       case 'ListOffsetsResponse':
         this.handleListOffsetsResponse(from, message as ListOffsetsResponse, fx);
-        break;
-      case 'FetchResponse':
-        this.handleFetchResponse(from, message as ConsumerFetchResponse, fx);
         break;
       case 'LeaveGroupResponse':
         break;
@@ -425,12 +451,12 @@ export class Consumer {
     return { correlationId: this.correlationId, to };
   }
 
-  /** Sends a request and arms its timeout timer. */
-  private sendAndArm(to: string, timer: TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>): void {
+  /** Sends a request and arms its timeout timer (`connected`: whether `to` answered in this life). */
+  private sendAndArm(to: string, timer: TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>, connected = this.connected.has(to)): void {
     fx.send(to, request);
     // A broker never heard from in this life has no connection yet: KIP-601's
     // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
-    const waitUs = this.connected.has(to) ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
+    const waitUs = connected ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
     fx.arm(timer, waitUs);
   }
 
@@ -447,7 +473,7 @@ export class Consumer {
 
   private fetchLink(broker: string): FetchLink {
     let link = this.fetchLinks.get(broker);
-    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new ConsumerFetchSessionHandler() }));
+    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new ConsumerFetchSessionHandler(), group: null, connected: false }));
     return link;
   }
 
@@ -460,7 +486,7 @@ export class Consumer {
       this.metadataInFlight = null;
     } else if (kind.startsWith('fetch:')) {
       const link = this.fetchLink(kind.slice('fetch:'.length));
-      link.inFlightId = -1;
+      this.fetchEnded(link);
       // FetchSessionHandler.handleError: the next fetch there closes the session and opens a new one.
       link.session.handleError();
       this.metadataWanted = true;
@@ -644,7 +670,7 @@ export class Consumer {
       this.ownedChanged();
     }
     for (const partition of added) {
-      this.owned.set(partition, { partition, key: `${this.settings.topic}-${partition}`, position: null, lookup: null, highWatermark: -1, committed: -1, fetchEntry: null });
+      this.owned.set(partition, { partition, key: `${this.settings.topic}-${partition}`, position: null, lookup: null, highWatermark: -1, committed: -1, fetchEntry: null, fetchGroup: null, fetchSlot: -1 });
     }
     this.ownedChanged();
     const list = (parts: readonly number[]): string => (parts.length === 0 ? 'none' : parts.join(', '));
@@ -872,68 +898,139 @@ export class Consumer {
   /** The assignment, a leader or a position's presence changed: the fetch grouping and the lookup shortcut are rebuilt. */
   private ownedChanged(): void {
     this.fetchGroups = null;
+    this.ownedIndex = null;
     this.allPositioned = false;
+  }
+
+  /** The owned partition numbered `partition`, if any (an array lookup: an answer makes one per partition). */
+  private ownedOf(partition: number): Owned | undefined {
+    let index = this.ownedIndex;
+    if (index === null) {
+      index = this.ownedIndex = [];
+      for (const owned of this.owned.values()) index[owned.partition] = owned;
+    }
+    return index[partition];
+  }
+
+  /** The fetch at `link` ended (answered, or timed out): the next sendFetches may send there. */
+  private fetchEnded(link: FetchLink): void {
+    link.inFlightId = -1;
+    if (this.readyLink === null) this.readyLink = link;
+    else if (this.readyLink !== link) this.scanAllGroups = true;
   }
 
   /** The owned partitions with a position and a leader, by leader (first appearance in `owned` order). */
   private groupsByLeader(): FetchGroup[] {
     if (this.fetchGroups !== null) return this.fetchGroups;
     const groups = new Map<string, FetchGroup>();
+    for (const link of this.fetchLinks.values()) link.group = null;
     for (const owned of this.owned.values()) {
+      owned.fetchGroup = null;
       if (owned.position === null) continue;
       const info = this.leaders.get(owned.partition);
       if (info === undefined || info.leader === null) continue;
       // The epoch is read here, not per fetch: leaders change only with metadata, which regroups (ownedChanged).
       let group = groups.get(info.leader);
-      if (group === undefined) groups.set(info.leader, (group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], link: this.fetchLink(info.leader) }));
+      if (group === undefined) {
+        const link = this.fetchLink(info.leader);
+        groups.set(info.leader, (group = link.group = { broker: info.leader, owned: [], leaderEpochs: [], next: [], filled: false, movedSlots: NO_SLOTS, movedCount: 0, link }));
+      }
+      owned.fetchGroup = group;
+      owned.fetchSlot = group.owned.length;
       group.owned.push(owned);
       group.leaderEpochs.push(info.leaderEpoch);
     }
     this.fetchGroups = [...groups.values()];
-    for (const group of this.fetchGroups) group.next.length = group.owned.length;
+    for (const group of this.fetchGroups) {
+      group.next.length = group.owned.length;
+      group.movedSlots = new Int32Array(group.owned.length);
+    }
     return this.fetchGroups;
   }
 
+  /** A partition's position moved (an answer's records consumed, the only move that keeps the grouping): its group's next send refills its slot. */
+  private positionMoved(owned: Owned): void {
+    // A group of an earlier grouping (before ownedChanged) is marked harmlessly: the next send regroups and fills every slot.
+    if (owned.fetchGroup !== null) markMoved(owned.fetchGroup, owned.fetchSlot);
+  }
+
+  /** A fetch to every leader with none in flight: after a regroup (or several ended) all are looked at, else only the one that ended. */
   private sendFetches(fx: Effects<Message>): void {
     if (this.owned.size === 0) return;
-    for (const group of this.groupsByLeader()) {
-      const link = group.link;
-      if (link.inFlightId >= 0) continue;
-      const next = group.next; // sized once, when the groups were built
-      for (let index = 0; index < group.owned.length; index++) {
-        const owned = group.owned[index]!;
-        const leaderEpoch = group.leaderEpochs[index]!;
-        let entry = owned.fetchEntry;
-        if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
-          entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch, lastFetchedEpoch: -1 };
-          owned.fetchEntry = entry;
-        }
-        next[index] = entry;
+    if (this.fetchGroups === null || this.scanAllGroups) {
+      const groups = this.groupsByLeader();
+      this.scanAllGroups = false;
+      this.readyLink = null;
+      for (let index = 0; index < groups.length; index++) {
+        const group = groups[index]!;
+        if (group.link.inFlightId < 0) this.sendFetch(group, fx);
       }
-      // FetchSessionHandler.Builder.build: FULL (every partition) without a session, else only the entries that changed.
-      const session = link.session.build(next);
-      const request: ConsumerFetchRequest = {
-        type: 'Fetch',
-        bytes: DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8,
-        correlationId: ++this.correlationId,
-        maxWaitUs: this.settings.fetchMaxWaitUs,
-        minBytes: this.settings.fetchMinBytes,
-        partitionMaxBytes: this.settings.maxPartitionFetchBytes,
-        sessionId: session.sessionId,
-        sessionEpoch: session.sessionEpoch,
-        partitions: session.partitions,
-        forgotten: session.forgotten,
-      };
-      link.timer ??= this.timeoutTimer(link.kind, fx);
-      link.inFlightId = request.correlationId;
-      this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx);
+      return;
     }
+    const link = this.readyLink;
+    if (link === null) return;
+    this.readyLink = null;
+    if (link.group !== null && link.inFlightId < 0) this.sendFetch(link.group, fx);
+  }
+
+  /** The fetch to one leader: its entries refreshed where positions moved, then the session's FULL or INCREMENTAL request. */
+  private sendFetch(group: FetchGroup, fx: Effects<Message>): void {
+    const link = group.link;
+    const next = group.next; // sized once, when the groups were built
+    const moved = group.movedSlots;
+    let refilled: Int32Array | null = moved;
+    if (!group.filled) {
+      for (let slot = 0; slot < next.length; slot++) next[slot] = this.fetchEntry(group, slot);
+      group.filled = true;
+      refilled = null;
+    } else {
+      for (let index = 0; index < group.movedCount; index++) next[moved[index]!] = this.fetchEntry(group, moved[index]!);
+    }
+    // FetchSessionHandler.Builder.build: FULL (every partition) without a session, else only the entries that changed.
+    const session = link.session.build(next, refilled, group.movedCount);
+    group.movedCount = 0;
+    const request: ConsumerFetchRequest = {
+      type: 'Fetch',
+      bytes: DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8,
+      correlationId: ++this.correlationId,
+      maxWaitUs: this.settings.fetchMaxWaitUs,
+      minBytes: this.settings.fetchMinBytes,
+      partitionMaxBytes: this.settings.maxPartitionFetchBytes,
+      sessionId: session.sessionId,
+      sessionEpoch: session.sessionEpoch,
+      partitions: session.partitions,
+      forgotten: session.forgotten,
+    };
+    link.timer ??= this.timeoutTimer(link.kind, fx);
+    link.inFlightId = request.correlationId;
+    link.connected ||= this.connected.has(link.broker);
+    this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx, link.connected);
+  }
+
+  /** The fetch entry of a group's slot: the one last sent while its position and leader epoch stay, else a new one (entries are immutable). */
+  private fetchEntry(group: FetchGroup, slot: number): ConsumerFetchPartition {
+    const owned = group.owned[slot]!;
+    const leaderEpoch = group.leaderEpochs[slot]!;
+    let entry = owned.fetchEntry;
+    if (entry === null || entry.fetchOffset !== owned.position || entry.currentLeaderEpoch !== leaderEpoch) {
+      entry = { topic: this.settings.topic, partition: owned.partition, key: owned.key, fetchOffset: owned.position!, currentLeaderEpoch: leaderEpoch, lastFetchedEpoch: -1 };
+      owned.fetchEntry = entry;
+    }
+    return entry;
   }
 
   private handleFetchResponse(from: string, response: ConsumerFetchResponse, fx: Effects<Message>): void {
     const link = this.fetchLinks.get(from);
-    if (link === undefined || link.inFlightId !== response.correlationId) return;
-    link.inFlightId = -1;
+    if (link === undefined) {
+      this.connected.add(from);
+      return;
+    }
+    if (!link.connected) {
+      this.connected.add(from);
+      link.connected = true;
+    }
+    if (link.inFlightId !== response.correlationId) return;
+    this.fetchEnded(link);
     fx.disarm(link.timer!);
     if (!link.session.handleResponse(response.error, response.sessionId)) {
       // FetchSessionHandler.handleResponse: a session error answers no partition; the next fetch is FULL (a new session).
@@ -941,15 +1038,19 @@ export class Consumer {
       return;
     }
     let failed = false;
-    for (const part of response.partitions) {
-      const owned = this.owned.get(part.partition);
+    const partitions = response.partitions;
+    for (let index = 0; index < partitions.length; index++) {
+      const part = partitions[index]!;
+      const owned = this.ownedOf(part.partition);
       if (owned === undefined || owned.position === null) continue; // revoked while in flight
       if (part.error !== 'NONE') {
         failed = this.fetchError(owned, from, part.error, fx) || failed;
         continue;
       }
       owned.highWatermark = part.highWatermark;
-      for (const batch of part.batches) this.consume(owned, batch, part.highWatermark, part.leaderEpoch, fx);
+      const position = owned.position;
+      for (let at = 0; at < part.batches.length; at++) this.consume(owned, part.batches[at]!, part.highWatermark, part.leaderEpoch, fx);
+      if (owned.position !== position) this.positionMoved(owned); // once per partition, not per batch (a catching-up answer carries many)
     }
     if (failed) this.backOff(fx);
   }
@@ -1055,6 +1156,21 @@ export class Consumer {
       e2eLatencyUs: this.latency.view(),
     };
   }
+}
+
+/** A group's slots before its first grouping sizes them. */
+const NO_SLOTS = new Int32Array(0);
+
+/** Adds `slot` to the group's moved slots (ascending) unless it is there (a few entries: a linear look from the end). */
+function markMoved(group: FetchGroup, slot: number): void {
+  const slots = group.movedSlots;
+  let index = group.movedCount;
+  while (index > 0 && slots[index - 1]! > slot) index--;
+  if (index > 0 && slots[index - 1] === slot) return;
+  // At most one entry per slot, and the array has one per slot: the count stays within it.
+  for (let at = group.movedCount; at > index; at--) slots[at] = slots[at - 1]!;
+  slots[index] = slot;
+  group.movedCount++;
 }
 
 const CONSUMER_MESSAGES = new Set([
