@@ -66,7 +66,7 @@ import {
 import type { MetadataImage } from '../controller/image';
 import { cachedPartition, FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchSession } from './fetch-session';
 import type { PartitionLog } from './partition-log';
-import { DATA_HEADER_BYTES, type ErrorCode, type ForgottenPartition, type LogBatch } from './protocol';
+import { DATA_HEADER_BYTES, type ErrorCode, type FetchPartitionRequest, type ForgottenPartition, type LogBatch } from './protocol';
 import type { ReplicaManager } from './replica-manager';
 import type { RemoteLogManager } from './remote-log-manager';
 
@@ -133,12 +133,14 @@ interface PartitionWatch {
   leader: LeaderRead | null;
   generation: number;
   /**
-   * Quiet: its session's last answer found nothing to send for it and nothing to read (see
-   * `answer`), and nothing that could change that has happened since but a log start move, which
-   * an answer checks for. Ended by its request entry changing (takeIn), a high watermark move or
-   * remote data (onHighWatermark), or a leadership change here (`generation`).
+   * Quiet (not null): its session's last answer found nothing to send for it and nothing to read
+   * (see `answer`), and nothing that could change that has happened since but a log start move,
+   * which an answer checks for. It holds the request entry it was quiet for, so a request that
+   * replaces the entry (a new position or leader epoch) ends it without being looked at here; a
+   * high watermark move or remote data (onHighWatermark) or a leadership change here
+   * (`generation`) sets it to null.
    */
-  quiet: boolean;
+  quietFor: FetchPartitionRequest | null;
 }
 
 type LeaderRead = NonNullable<ReturnType<ReplicaManager['leaderRead']>>;
@@ -200,8 +202,8 @@ export class ConsumerFetchHandler {
   private readonly toWake: (ConsumerFetch | null)[] = [];
   private toWakeCount = 0;
   private parkedCount = 0;
-  /** Parked fetches by deadline (then arrival), from `deadlinesHead` on; entries of fetches answered early stay until reached or compacted. */
-  private deadlines: ConsumerFetch[] = [];
+  /** Parked fetches by deadline (then arrival), from `deadlinesHead` on; entries of fetches answered early stay until passed over or compacted (bound: enqueueDeadline). */
+  private readonly deadlines: ConsumerFetch[] = [];
   private deadlinesHead = 0;
   /** When the park timer is due, or null when it is not armed. */
   private parkTimerDueUs: number | null = null;
@@ -298,12 +300,9 @@ export class ConsumerFetchHandler {
       case 'incremental': {
         const session = context.session;
         const waiter = named ?? this.openWaiter(session);
-        // Partitions the request added to the session join its watches (the others keep theirs: update keeps their entries).
-        for (const part of request.partitions) {
-          const cached = session.get(part.key)!;
-          if (cached.resolved === null) this.watch(waiter, cached);
-          else (cached.resolved as PartitionWatch).quiet = false; // a new position or leader epoch: answered in full
-        }
+        // Partitions the request added to the session join its watches (the others keep theirs: update keeps their
+        // entries; one whose entry it replaced is no longer quiet, as its watch was quiet for the old entry).
+        this.watchAdded(waiter, session);
         return { from, request, partitions: session.partitions, session, createSession: false, waiter, deadlineUs, done: false };
       }
     }
@@ -318,13 +317,25 @@ export class ConsumerFetchHandler {
     return waiter;
   }
 
+  /**
+   * Watches the partitions an INCREMENTAL request added to its session: FetchSession.update
+   * appends them in request order (and only a forgotten partition leaves the session), so they are
+   * the session's last partitions with no watch yet; every other one was watched when it joined.
+   */
+  private watchAdded(waiter: Waiter, session: FetchSession): void {
+    const partitions = session.partitions;
+    let first = partitions.length;
+    while (first > 0 && partitions[first - 1]!.resolved === null) first--;
+    for (let index = first; index < partitions.length; index++) this.watch(waiter, partitions[index]!);
+  }
+
   /** Into the partition's wake-up list; the cached partition points back to its watch (so forgetting it finds it). */
   private watch(waiter: Waiter, cached: CachedPartition): void {
     const key = cached.part.key;
     let list = this.watchers.get(key);
     if (list === undefined) this.watchers.set(key, (list = { watches: [], compactAtLength: INDEX_SLACK_ENTRIES }));
     if (list.watches.length >= list.compactAtLength) compactWakeList(list);
-    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1, quiet: false };
+    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1, quietFor: null };
     cached.resolved = watch;
     list.watches.push(watch);
   }
@@ -367,24 +378,38 @@ export class ConsumerFetchHandler {
     }
   }
 
-  /** Into the deadline queue, after every entry due at or before it (so ties keep arrival order). */
+  /**
+   * Into the deadline queue, after every entry due at or before it (so ties keep arrival order).
+   * Consumers share fetch.max.wait.ms as a rule, so a fetch parking now is nearly always due last:
+   * the tail is checked before any search. Compaction keeps the live entries in place (no copy).
+   */
   private enqueueDeadline(fetch: ConsumerFetch): void {
     const queue = this.deadlines;
-    if (queue.length - this.deadlinesHead > 2 * this.parkedCount + 64) {
-      // Mostly fetches answered early: keep the live ones (the bound: twice the parked fetches, plus 64).
-      this.deadlines = queue.slice(this.deadlinesHead).filter((entry) => !entry.done);
+    // Fetches answered early at the head are dropped now (most are woken within milliseconds of parking).
+    while (this.deadlinesHead < queue.length && queue[this.deadlinesHead]!.done) this.deadlinesHead++;
+    if (queue.length > 2 * this.parkedCount + 64) {
+      // Entries passed over, or of fetches answered early behind one still waiting: the live ones move to the front (the bound: twice the parked fetches, plus 64).
+      let kept = 0;
+      for (let index = this.deadlinesHead; index < queue.length; index++) {
+        const entry = queue[index]!;
+        if (!entry.done) queue[kept++] = entry;
+      }
+      queue.length = kept;
       this.deadlinesHead = 0;
     }
-    const live = this.deadlines;
+    const last = queue.length > this.deadlinesHead ? queue[queue.length - 1]! : null;
+    if (last === null || last.deadlineUs <= fetch.deadlineUs) {
+      queue.push(fetch);
+      return;
+    }
     let low = this.deadlinesHead;
-    let high = live.length;
+    let high = queue.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (live[middle]!.deadlineUs <= fetch.deadlineUs) low = middle + 1;
+      if (queue[middle]!.deadlineUs <= fetch.deadlineUs) low = middle + 1;
       else high = middle;
     }
-    if (low === live.length) live.push(fetch);
-    else live.splice(low, 0, fetch);
+    queue.splice(low, 0, fetch);
   }
 
   /** A parked fetch leaves the parked set (answered, expired, or gone to the disk reads). */
@@ -412,7 +437,7 @@ export class ConsumerFetchHandler {
       const waiter = watch.waiter;
       if (waiter.dead || watch.forgotten) continue;
       watches[kept++] = watch;
-      watch.quiet = false; // a high watermark to send, maybe records: answered in full next time
+      watch.quietFor = null; // a high watermark to send, maybe records: answered in full next time
       if (waiter.parked !== null && watch.cached.part.fetchOffset < highWatermark) toWake[this.toWakeCount++] = waiter.parked;
     }
     if (kept !== watches.length) watches.length = kept;
@@ -579,8 +604,8 @@ export class ConsumerFetchHandler {
         if (watch.generation !== generation) {
           watch.leader = this.replicas.leaderRead(part.key);
           watch.generation = generation;
-          watch.quiet = false;
-        } else if (watch.quiet) {
+          watch.quietFor = null;
+        } else if (watch.quietFor === part) {
           // Nothing it was answered on has moved but, maybe, the log start (retention, DeleteRecords): unless it did, the answer is again nothing.
           const log = watch.leader!.log;
           if (log.logStartOffset === cached.logStartOffset && part.fetchOffset >= log.localLogStartOffset) {
@@ -590,7 +615,7 @@ export class ConsumerFetchHandler {
           } else if (log.logStartOffset !== cached.logStartOffset) {
             quietLogStartMoves++;
           }
-          watch.quiet = false;
+          watch.quietFor = null;
         }
         leader = watch.leader;
       }
@@ -621,11 +646,11 @@ export class ConsumerFetchHandler {
           // CachedPartition.maybeUpdateResponseData: an incremental answer leaves out a partition with nothing new.
           if (!full && batches.length === 0 && highWatermark === cached.highWatermark && logStartOffset === cached.logStartOffset) {
             // Quiet if nothing was there to read: then only a high watermark move (or remote data), a new request entry, a leadership change or a log start move can give it news.
-            if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) watch.quiet = true;
+            if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) watch.quietFor = part;
             continue;
           }
           response = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
-          for (const batch of batches) this.answerBytes += batch.bytes;
+          for (let at = 0; at < batches.length; at++) this.answerBytes += batches[at]!.bytes;
         }
       }
       if (verifying) throw new Error(`consumer fetch: ${part.key} was passed over as quiet, but answering it in full found ${response.error === 'NONE' ? `news (high watermark ${response.highWatermark}, log start ${response.logStartOffset}, ${response.batches.length} batches)` : response.error}`);
@@ -636,15 +661,29 @@ export class ConsumerFetchHandler {
     return Outcome.Answered;
   }
 
-  /** The batches from the one holding `offset` (a committed offset may fall inside a batch), only those wholly below the high watermark (a batch is committed as a whole). */
+  /**
+   * The batches from the one holding `offset` (a committed offset may fall inside a batch), only
+   * those wholly below the high watermark (a batch is committed as a whole). A consumer's offset
+   * is nearly always a batch's base (the end of the batch it read last), so the log is read from it
+   * first, and the batch holding it looked up only if that finds nothing (the same segments are
+   * touched in the page cache either way). The array `read` returns is this answer's own: the
+   * batches above the high watermark (written, not yet committed: most wakes find some) are cut
+   * from it in place, not copied out of it.
+   */
   private readCommitted(log: PartitionLog, offset: number, maxBytes: number, highWatermark: number): readonly LogBatch[] {
-    const holding = log.batchAt(offset);
-    const read = log.read(holding === undefined ? offset : holding.baseOffset, maxBytes);
+    let read = log.read(offset, maxBytes);
+    if (read.length === 0) {
+      const holding = log.batchAt(offset);
+      if (holding === undefined || holding.baseOffset === offset) return NO_BATCHES;
+      read = log.read(holding.baseOffset, maxBytes);
+    }
     let keep = read.length;
     while (keep > 0 && read[keep - 1]!.baseOffset + read[keep - 1]!.records > highWatermark) keep--;
     if (keep === read.length) return read;
     this.batchesHeldBack += read.length - keep;
-    return read.slice(0, keep);
+    if (keep === 0) return NO_BATCHES;
+    read.length = keep;
+    return read;
   }
 
   /**

@@ -75,6 +75,8 @@ export class FetchSession {
   /** Set at each touch, as Kafka files a session in its evictable maps (see FetchSessionCache.touch). */
   evictableByPrivileged = false;
   evictableByAll = false;
+  /** What newContext answers for each of its INCREMENTAL requests: made once, as it never changes (a context per request was garbage per fetch). */
+  readonly incremental: IncrementalFetchContext;
 
   constructor(
     readonly id: number,
@@ -87,6 +89,7 @@ export class FetchSession {
   ) {
     this.partitions = partitions;
     for (const cached of partitions) this.index.set(cached.part.key, cached);
+    this.incremental = { kind: 'incremental', session: this };
   }
 
   get size(): number {
@@ -99,35 +102,27 @@ export class FetchSession {
 
   /**
    * Kafka's FetchSession.update: entries of partitions it has replace theirs (their last-sent
-   * state kept), new ones are added at the end, forgotten ones removed. Returns how many were
-   * added, updated and removed.
+   * state kept), new ones are added at the end, forgotten ones removed.
    */
-  update(parts: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[]): { added: number; updated: number; removed: number } {
-    let added = 0;
-    let updated = 0;
-    let removed = 0;
-    for (const part of parts) {
+  update(parts: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[]): void {
+    for (let index = 0; index < parts.length; index++) {
+      const part = parts[index]!;
       const cached = this.index.get(part.key);
       if (cached === undefined) {
         const fresh = cachedPartition(part);
         this.index.set(part.key, fresh);
         this.partitions.push(fresh);
-        added++;
       } else {
         cached.part = part;
-        updated++;
       }
     }
-    if (forgotten.length > 0) {
-      for (const gone of forgotten) {
-        const cached = this.index.get(gone.key);
-        if (cached === undefined) continue;
-        this.index.delete(gone.key);
-        this.partitions.splice(this.partitions.indexOf(cached), 1);
-        removed++;
-      }
+    for (let index = 0; index < forgotten.length; index++) {
+      const key = forgotten[index]!.key;
+      const cached = this.index.get(key);
+      if (cached === undefined) continue;
+      this.index.delete(key);
+      this.partitions.splice(this.partitions.indexOf(cached), 1);
     }
-    return { added, updated, removed };
   }
 }
 
@@ -136,8 +131,13 @@ export type FetchContext =
   | { readonly kind: 'error'; readonly error: 'FETCH_SESSION_ID_NOT_FOUND' | 'INVALID_FETCH_SESSION_EPOCH' }
   /** A FULL request: answer every partition; `createSession` whether to open a session once answered (false: FINAL_EPOCH). */
   | { readonly kind: 'full'; readonly partitions: CachedPartition[]; readonly createSession: boolean }
-  /** An INCREMENTAL request: answer every partition of the session; send the changed ones. `epoch` is the session's after this request. */
-  | { readonly kind: 'incremental'; readonly session: FetchSession; readonly epoch: number };
+  /** An INCREMENTAL request: answer every partition of the session; send the changed ones. One object per session (FetchSession.incremental), shared by all its requests. */
+  | IncrementalFetchContext;
+
+export interface IncrementalFetchContext {
+  readonly kind: 'incremental';
+  readonly session: FetchSession;
+}
 
 export interface FetchSessionCacheView {
   /** Kafka's NumIncrementalFetchSessions. */
@@ -194,7 +194,7 @@ export class FetchSessionCache {
     }
     this.touch(session, nowUs);
     session.epoch = nextFetchEpoch(session.epoch);
-    return { kind: 'incremental', session, epoch: session.epoch };
+    return session.incremental;
   }
 
   /**
@@ -279,6 +279,8 @@ export interface FetchSessionRequest {
 }
 
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
+/** An INCREMENTAL request that changes no entry (about half of a follower's: its last answer carried no batch). */
+const NO_PARTITIONS: readonly FetchPartitionRequest[] = [];
 
 /**
  * The client's half of a session's id and epochs (Kafka's FetchSessionHandler's `sessionId` and
@@ -329,11 +331,23 @@ export abstract class FetchSessionEpochs {
 /**
  * Kafka's FetchSessionHandler, for one leader (see the header). Entries are immutable and reused
  * while unchanged, so "changed" is "not the entry the session holds".
+ *
+ * Shaped for speed (a follower builds ~2,300 requests a second in the reference load, ~25 entries
+ * each, ~2 of them changed): after every build the leader's session holds exactly `lastNext`, one
+ * entry per key (a FULL request sends them all; an INCREMENTAL one sends each changed entry and
+ * forgets every key it no longer lists). So while the same partitions are listed at the same
+ * places, a build compares each place's entry with the one built there last time and touches no
+ * map; only when the list is reshaped (a partition added, dropped or moved) does it look entries up
+ * by key (`buildReshaped`).
  */
 export class FetchSessionHandler extends FetchSessionEpochs {
-  /** The partitions the leader's session holds, as last sent. */
-  private readonly sessionPartitions = new Map<string, FetchPartitionRequest>();
-  /** The entries last built, in order: most builds list the same partitions in the same order, so a place compares without a lookup. */
+  /**
+   * The keys the leader's session holds, in the order they joined it (that order lists the
+   * forgotten ones); the value is an entry for that key, maybe not the latest (only its topic and
+   * partition are read). Written only when the list is reshaped.
+   */
+  private readonly sessionKeys = new Map<string, FetchPartitionRequest>();
+  /** The entries last built, in order: what the leader's session holds (see above). */
   private readonly lastNext: FetchPartitionRequest[] = [];
 
   /** The request for `next` (every partition to fetch now, in order). */
@@ -341,39 +355,65 @@ export class FetchSessionHandler extends FetchSessionEpochs {
     this.sentEpoch = this.nextEpoch;
     const last = this.lastNext;
     if (this.nextEpoch === INITIAL_EPOCH) {
-      this.sessionPartitions.clear();
-      for (const part of next) this.sessionPartitions.set(part.key, part);
-      // A copy in place: not `last.length = 0` then pushes, as V8 drops an array's backing store at length 0.
-      for (let index = 0; index < next.length; index++) last[index] = next[index]!;
-      while (last.length > next.length) last.pop();
+      this.sessionKeys.clear();
+      for (const part of next) this.sessionKeys.set(part.key, part);
+      copyInPlace(last, next);
       return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN }; // a copy: the caller may reuse `next`
     }
-    const changed: FetchPartitionRequest[] = [];
-    // One pass compares each entry with the one built at its place last time and leaves `last` a copy of `next`.
-    for (let index = 0; index < next.length; index++) {
-      const part = next[index]!;
-      const previous = last[index];
-      if (previous === part) continue; // the entry built here last time, which the session holds
-      last[index] = part;
-      if ((previous === undefined || previous.key !== part.key) && this.sessionPartitions.get(part.key) === part) continue;
-      this.sessionPartitions.set(part.key, part);
-      changed.push(part);
+    let changed: FetchPartitionRequest[] | null = null;
+    if (next.length === last.length) {
+      // One pass compares each entry with the one built at its place last time (which the session holds), and leaves `last` a copy of `next`.
+      for (let index = 0; index < next.length; index++) {
+        const part = next[index]!;
+        const previous = last[index]!;
+        if (previous === part) continue;
+        if (previous.key !== part.key) return this.buildReshaped(next, changed, index);
+        last[index] = part;
+        if (changed === null) changed = [part]; // one entry changes in most builds: a literal of one is a third of an empty array grown by a push
+        else changed.push(part);
+      }
+      return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed ?? NO_PARTITIONS, forgotten: NO_FORGOTTEN };
     }
-    while (last.length > next.length) last.pop();
+    return this.buildReshaped(next, changed, 0);
+  }
+
+  /**
+   * The INCREMENTAL request when `next` lists other partitions, or the same at other places, than
+   * the last build: `last` already holds `next`'s first `from` entries (those changed among them
+   * are in `changed`); each later entry is changed unless the session holds that very entry for its
+   * key; keys the session holds that `next` does not list are forgotten, in the order they joined.
+   */
+  private buildReshaped(next: readonly FetchPartitionRequest[], changedBefore: FetchPartitionRequest[] | null, from: number): FetchSessionRequest {
+    const last = this.lastNext;
+    const held = new Map<string, FetchPartitionRequest>();
+    for (const part of last) held.set(part.key, part);
+    const changed = changedBefore ?? [];
+    for (let index = from; index < next.length; index++) {
+      const part = next[index]!;
+      if (held.get(part.key) === part) continue;
+      changed.push(part);
+      if (!this.sessionKeys.has(part.key)) this.sessionKeys.set(part.key, part);
+    }
+    copyInPlace(last, next);
     let forgotten = NO_FORGOTTEN;
-    if (this.sessionPartitions.size > next.length) {
+    if (this.sessionKeys.size > next.length) {
       // Some partition is no longer fetched from this leader (it moved, or it is backing off).
       const keep = new Set<string>();
       for (const part of next) keep.add(part.key);
       const gone: ForgottenPartition[] = [];
-      for (const [key, part] of this.sessionPartitions) {
+      for (const [key, part] of this.sessionKeys) {
         if (keep.has(key)) continue;
         gone.push({ topic: part.topic, partition: part.partition, key });
-        this.sessionPartitions.delete(key);
+        this.sessionKeys.delete(key);
       }
       forgotten = gone;
     }
-    return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed, forgotten };
+    return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed.length === 0 ? NO_PARTITIONS : changed, forgotten };
   }
+}
 
+/** `target` made a copy of `source` in place: not `length = 0` then pushes, as V8 drops an array's backing store at length 0. */
+function copyInPlace<T>(target: T[], source: readonly T[]): void {
+  for (let index = 0; index < source.length; index++) target[index] = source[index]!;
+  while (target.length > source.length) target.pop();
 }
