@@ -68,6 +68,12 @@ const HOUR_US = 3_600_000_000;
 /** Batches a lookup walks back from a segment's end before it searches the segment (Segment.indexNearEnd). */
 const NEAR_END_BATCHES = 8;
 
+/**
+ * PartitionLog.read's scratch list, shared by every log: a read is synchronous and never nests, and
+ * the list is empty between reads. Keeping it saves each read the growth of a fresh array.
+ */
+const readScratch: LogBatch[] = [];
+
 /** A topic's log settings (topic config, else the broker's log.* default), in µs and bytes. */
 export interface LogConfig {
   /** segment.bytes (log.segment.bytes, 1 GiB). */
@@ -480,33 +486,42 @@ export class PartitionLog {
     }
   }
 
-  /** Batches from `offset` (which must start a batch or be the end), up to `maxBytes` (at least one batch). */
+  /** Batches from `offset` (which must start a batch or be the end), up to `maxBytes` (at least one batch): a new array of exactly those. */
   read(offset: number, maxBytes: number): LogBatch[] {
-    const result: LogBatch[] = [];
-    if (offset < this.startOffset || offset >= this.end) return result;
+    const scratch = readScratch;
+    while (scratch.length > 0) scratch.pop(); // empty already, unless a read threw (a body the store could not load)
+    this.collect(offset, maxBytes, scratch);
+    // A copy of its exact size (a read is usually one or two batches; pushing into a new array allocated room for 17).
+    const result = scratch.slice();
+    while (scratch.length > 0) scratch.pop(); // popped, not `length = 0`, which drops the backing store
+    return result;
+  }
+
+  /** read's walk: pushes the batches it returns onto `result` (empty on entry). */
+  private collect(offset: number, maxBytes: number, result: LogBatch[]): void {
+    if (offset < this.startOffset || offset >= this.end) return;
     let segmentIndex = this.segmentIndexOf(offset);
-    if (segmentIndex < 0) return result;
+    if (segmentIndex < 0) return;
     const first = this.segments[segmentIndex]!;
     this.touch(first);
     const firstBatches = first.batches;
     let index = first.indexNearEnd(offset, firstBatches);
-    if (index < 0 || firstBatches[index]!.baseOffset !== offset) return result;
+    if (index < 0 || firstBatches[index]!.baseOffset !== offset) return;
     let bytes = 0;
     for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
       const segment = this.segments[segmentIndex]!;
       if (index === 0) {
-        if (result.length > 0 && bytes >= maxBytes) return result; // full: the next segment is not read
+        if (result.length > 0 && bytes >= maxBytes) return; // full: the next segment is not read
         this.touch(segment);
       }
       const batches = segment.batches;
       for (; index < batches.length; index++) {
         const batch = batches[index]!;
-        if (result.length > 0 && bytes + batch.bytes > maxBytes) return result;
+        if (result.length > 0 && bytes + batch.bytes > maxBytes) return;
         result.push(batch);
         bytes += batch.bytes;
       }
     }
-    return result;
   }
 
   /** The batch holding `offset`, if this log has it (nothing below the log start). */

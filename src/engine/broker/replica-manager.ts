@@ -509,6 +509,17 @@ const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
+/** The partitions of an answer with none (shared: a message's lists are never written after it is sent). */
+const NO_PARTITION_RESPONSES: readonly FetchPartitionResponse[] = [];
+
+/**
+ * answerFetch's lists of what it answers, reused from one answer to the next (two arrays per
+ * answer were most of the leader's garbage per follower fetch): one pair per nesting level.
+ */
+interface AnswerScratch {
+  readonly responses: FetchPartitionResponse[];
+  readonly included: SessionPartition[];
+}
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
   return { topic: part.topic, partition: part.partition, key: part.key, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
@@ -530,6 +541,8 @@ export class ReplicaManager {
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
   private parkedProduces: ParkedProduce[] = [];
+  /** handleProduce's list of the partitions a request grew (emptied after each request). */
+  private readonly grownScratch: LeaderPartition[] = [];
   /**
    * Per follower broker: its parked fetch and park timer (FollowerFetcher); `parkedFetchCount` of
    * them hold a fetch. Park timers (FollowerFetcher.parkTimerArmed) and fetch-retry timers
@@ -540,6 +553,9 @@ export class ReplicaManager {
    */
   private readonly fetchers = new Map<string, FollowerFetcher>();
   private parkedFetchCount = 0;
+  /** answerFetch's scratch lists by nesting level, and the level of the answer in progress (0: none). */
+  private readonly answerScratches: AnswerScratch[] = [];
+  private answerDepth = 0;
   private readonly keysByTopic = new Map<string, string[]>();
   private isrShrinks = 0;
   private isrExpands = 0;
@@ -947,12 +963,16 @@ export class ReplicaManager {
   }
 
   private handleProduce(from: string, request: ProduceRequest, fx: Effects<Message>): void {
-    const results: (ProducePartitionResult | null)[] = [];
-    const required: number[] = [];
-    // The partitions led here that the request names, each once, in the order of its batches.
-    const grown: LeaderPartition[] = [];
+    const batches = request.batches;
+    // One result and one required offset per batch, written in place (arrays of their final size:
+    // growing them by pushes allocated a larger backing store for each, per request).
+    const results = new Array<ProducePartitionResult | null>(batches.length);
+    const required = new Array<number>(batches.length);
+    // The partitions led here that the request names, each once, in the order of its batches (a reused list: handleProduce never nests).
+    const grown = this.grownScratch;
     const stamp = ++this.produceStamp;
-    for (const batch of request.batches) {
+    for (let index = 0; index < batches.length; index++) {
+      const batch = batches[index]!;
       const key = this.keyOf(batch.topic, batch.partition);
       const leader = this.leaders.get(key);
       if (leader !== undefined && leader.produceStamp !== stamp) {
@@ -961,18 +981,18 @@ export class ReplicaManager {
       }
       if (this.offlineReason !== null) {
         // Kafka's ReplicaManager: a partition in an offline log directory answers KAFKA_STORAGE_ERROR.
-        this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${key}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
+        this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${key}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
         continue;
       }
       if (leader === undefined) {
         const state = this.image.partition(batch.topic, batch.partition);
-        if (state === undefined) this.answerNow(results, required, batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`, -1);
-        else this.answerNow(results, required, batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`, -1);
+        if (state === undefined) this.answerNow(results, required, index, batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`, -1);
+        else this.answerNow(results, required, index, batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`, -1);
         continue;
       }
       const minIsr = this.settings.minInsyncReplicas(batch.topic);
       if (request.acks === -1 && leader.isr.length < minIsr && !leader.quorum) {
-        this.answerNow(results, required, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
+        this.answerNow(results, required, index, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
         continue;
       }
       const log = leader.log;
@@ -984,10 +1004,10 @@ export class ReplicaManager {
           const original = recent.find((ref) => ref.baseSequence === batch.baseSequence) ?? null;
           if (original !== null) {
             if (request.acks === -1 && leader.highWatermark < original.baseOffset + original.records) {
-              results.push(null);
-              required.push(original.baseOffset + original.records);
+              results[index] = null;
+              required[index] = original.baseOffset + original.records;
             } else {
-              this.answerNow(results, required, batch, 'NONE', 'a duplicate of a batch already written; not written again', original.baseOffset);
+              this.answerNow(results, required, index, batch, 'NONE', 'a duplicate of a batch already written; not written again', original.baseOffset);
             }
             continue;
           }
@@ -996,7 +1016,7 @@ export class ReplicaManager {
         // must not be written while an earlier one is still being retried.
         const expected = previous === null ? 0 : previous.baseSequence + previous.records;
         if (batch.baseSequence !== expected) {
-          this.answerNow(results, required, batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`, -1);
+          this.answerNow(results, required, index, batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`, -1);
           continue;
         }
       }
@@ -1012,7 +1032,7 @@ export class ReplicaManager {
         createdUs: batch.createdUs,
       };
       if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${key}`, fx)) {
-        this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
+        this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
         continue;
       }
       log.append(written);
@@ -1021,18 +1041,20 @@ export class ReplicaManager {
       this.bytesIn += written.bytes;
       this.messagesIn += written.records;
       if (request.acks === -1) {
-        results.push(null);
-        required.push(written.baseOffset + written.records);
+        results[index] = null;
+        required[index] = written.baseOffset + written.records;
       } else {
-        this.answerNow(results, required, batch, 'NONE', 'written by the leader', written.baseOffset);
+        this.answerNow(results, required, index, batch, 'NONE', 'written by the leader', written.baseOffset);
       }
     }
     // Every log end moved before any parked fetch is answered: the first answer reads them all.
-    for (const leader of grown) this.partitionChanged(leader); // (one that took nothing is checked again for nothing)
-    for (const leader of grown) {
+    for (let index = 0; index < grown.length; index++) this.partitionChanged(grown[index]!); // (one that took nothing is checked again for nothing)
+    for (let index = 0; index < grown.length; index++) {
+      const leader = grown[index]!;
       this.maybeAdvanceHighWatermark(leader, fx);
       this.wakeParkedFetches(fx, leader);
     }
+    emptyList(grown);
     if (request.acks === 0) return; // fire and forget: Kafka sends no response
     const parked: ParkedProduce = { from, request, results, requiredOffsets: required, deadlineUs: fx.nowUs + request.timeoutUs };
     if (!this.tryCompleteProduce(parked, fx)) {
@@ -1046,10 +1068,10 @@ export class ReplicaManager {
   }
 
   /** A produced batch answered at once (not waiting for the ISR). */
-  private answerNow(results: (ProducePartitionResult | null)[], required: number[], batch: ProduceRequest['batches'][number], error: ErrorCode, detail: string, baseOffset: number): void {
+  private answerNow(results: (ProducePartitionResult | null)[], required: number[], index: number, batch: ProduceRequest['batches'][number], error: ErrorCode, detail: string, baseOffset: number): void {
     if (error !== 'NONE') this.failedProduceRequests++;
-    results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
-    required.push(-1);
+    results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail };
+    required[index] = -1;
   }
 
   private notEnoughReplicas(leader: LeaderPartition, minIsr: number): string {
@@ -1135,7 +1157,9 @@ export class ReplicaManager {
       const parked = parkedProduces[index]!;
       if (!this.tryCompleteProduce(parked, fx)) parkedProduces[kept++] = parked;
     }
-    parkedProduces.length = kept;
+    // Popped, not `length = kept`: at 0 (the usual case, about one produce parked at a time) V8
+    // would drop the backing store and the next parked produce would allocate it again.
+    while (parkedProduces.length > kept) parkedProduces.pop();
   }
 
   private failParkedFor(key: string, error: ErrorCode, detail: string, fx: Effects<Message>): void {
@@ -1321,9 +1345,11 @@ export class ReplicaManager {
       walk.previousUs = walk.evaluatedUs;
       walk.evaluatedUs = fx.nowUs;
     }
-    // Not shared between calls: answering may complete a high watermark that answers other parked fetches (quorum mode).
-    let responses: FetchPartitionResponse[] | null = null;
-    let included: SessionPartition[] | null = null;
+    // Scratch lists, one pair per nesting level: answering may complete a high watermark that
+    // answers other parked fetches (quorum mode) inside this answer.
+    const scratch = this.answerScratch(this.answerDepth++);
+    const responses = scratch.responses;
+    const included = scratch.included;
     let urgent = false;
     for (let index = 0; index < pending.length; index++) {
       const state = pending[index]!;
@@ -1339,8 +1365,8 @@ export class ReplicaManager {
       const response = this.partitionFetchResponse(leader, progress, replicaId, state.cached, fx);
       if (walk !== null && walk.dirty.length > 0) pullListed(walk, pending, index);
       if (response === null) continue;
-      (responses ??= []).push(response);
-      (included ??= []).push(state);
+      responses.push(response);
+      included.push(state);
       if (
         response.error !== 'NONE' ||
         response.batches.length > 0 ||
@@ -1355,29 +1381,49 @@ export class ReplicaManager {
     const sessionSize = context.kind === 'incremental' ? context.session.size : context.partitions.length;
     if (mayWait && !urgent && sessionSize > 0) {
       this.afterAnswer(pending, walk, replicaId);
+      this.releaseAnswerScratch(scratch);
       return null;
     }
     let bytes = DATA_HEADER_BYTES;
     let recordBytes = 0;
-    if (included !== null) {
-      for (let index = 0; index < included.length; index++) {
-        const state = included[index]!;
-        const cached = state.cached;
-        const response = responses![index]!;
-        // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
-        cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
-        cached.logStartOffset = response.logStartOffset;
-        if (response.remoteSegments !== undefined && state.progress !== undefined) state.progress.sentRemoteSegments = response.remoteSegments;
-        bytes += 24;
-        for (const batch of response.batches) recordBytes += batch.bytes;
-      }
+    for (let index = 0; index < included.length; index++) {
+      const state = included[index]!;
+      const cached = state.cached;
+      const response = responses[index]!;
+      // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
+      cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
+      cached.logStartOffset = response.logStartOffset;
+      if (response.remoteSegments !== undefined && state.progress !== undefined) state.progress.sentRemoteSegments = response.remoteSegments;
+      bytes += 24;
+      const batches = response.batches;
+      for (let batchIndex = 0; batchIndex < batches.length; batchIndex++) recordBytes += batches[batchIndex]!.bytes;
     }
+    // The message gets a copy of its exact size (the scratch list keeps its backing store for the next answer).
+    const partitions = responses.length === 0 ? NO_PARTITION_RESPONSES : responses.slice();
     this.afterAnswer(pending, walk, replicaId);
+    this.releaseAnswerScratch(scratch);
     let sessionId = INVALID_SESSION_ID;
     if (context.kind === 'incremental') sessionId = context.session.id;
     else if (context.createSession) sessionId = this.sessionCache(fx).maybeCreateSession(fx.nowUs, true, context.partitions); // followers' sessions are privileged
     this.replicationBytesOut += recordBytes;
-    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions: responses ?? [] };
+    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions };
+  }
+
+  /** The scratch lists of an answer at nesting `depth` (made at first use; at most one per nesting level, and nesting needs quorum mode). */
+  private answerScratch(depth: number): AnswerScratch {
+    let scratch = this.answerScratches[depth];
+    if (scratch === undefined) {
+      scratch = { responses: [], included: [] };
+      this.answerScratches.push(scratch);
+    }
+    return scratch;
+  }
+
+  /** Ends an answer: its scratch lists emptied (by pops, see emptyList) for the next answer at its level. */
+  private releaseAnswerScratch(scratch: AnswerScratch): void {
+    emptyList(scratch.responses);
+    emptyList(scratch.included);
+    this.answerDepth--;
   }
 
   /** After an answer: each partition it visited is quiet now, or listed for the next answer (an incremental session's). */
