@@ -525,8 +525,66 @@ function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffse
   return { topic: part.topic, partition: part.partition, key: part.key, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
 }
 
+/**
+ * The partitions this broker leads (or follows), by "topic-partition" key and by topic and
+ * partition number. Why both: the Map keeps insertion order (iterations, and so traces, follow it)
+ * and serves the rare lookups by key; the hot paths (a produced batch's partition, a follower's
+ * answer, a session partition resolved) find theirs by the message's topic and partition number:
+ * one string compare with the last topic asked and an array index, instead of hashing a key and
+ * probing a Map whose entries are rarely in the CPU's cache. One array slot per partition number
+ * of a topic this broker hosts (bounded by the topic's partition count in the metadata).
+ */
+class PartitionIndex<T extends { readonly key: string; readonly topic: string; readonly partition: number }> {
+  private readonly byKey = new Map<string, T>();
+  private readonly byTopic = new Map<string, (T | undefined)[]>();
+  private lastTopic: string | null = null;
+  private lastSlots: (T | undefined)[] = [];
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): T | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The partition's entry, found by topic and number (the hot paths' lookup). */
+  at(topic: string, partition: number): T | undefined {
+    return this.slotsOf(topic)[partition];
+  }
+
+  set(key: string, value: T): void {
+    this.byKey.set(key, value);
+    this.slotsOf(value.topic)[value.partition] = value;
+  }
+
+  delete(key: string): boolean {
+    const value = this.byKey.get(key);
+    if (value === undefined) return false;
+    this.byKey.delete(key);
+    this.slotsOf(value.topic)[value.partition] = undefined;
+    return true;
+  }
+
+  values(): IterableIterator<T> {
+    return this.byKey.values();
+  }
+
+  private slotsOf(topic: string): (T | undefined)[] {
+    if (topic === this.lastTopic) return this.lastSlots;
+    let slots = this.byTopic.get(topic);
+    if (slots === undefined) {
+      slots = [];
+      this.byTopic.set(topic, slots);
+    }
+    this.lastTopic = topic;
+    this.lastSlots = slots;
+    return slots;
+  }
+}
+
 export class ReplicaManager {
-  private readonly leaders = new Map<string, LeaderPartition>();
+  private readonly leaders = new PartitionIndex<LeaderPartition>();
   /** Bumped at every change to `leaders`: a session's cached partition resolved in an older generation is resolved again. */
   private leadersGeneration = 0;
   /** Counts produce requests (see LeaderPartition.produceStamp). */
@@ -537,7 +595,7 @@ export class ReplicaManager {
   private sessionOrder = 0;
   /** Follower side, per leader broker: its KIP-227 session handler, fetch in flight, timers and last entries (see LeaderLink). */
   private readonly links = new Map<string, LeaderLink>();
-  private readonly followers = new Map<string, FollowerPartition>();
+  private readonly followers = new PartitionIndex<FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
   private parkedProduces: ParkedProduce[] = [];
@@ -973,18 +1031,18 @@ export class ReplicaManager {
     const stamp = ++this.produceStamp;
     for (let index = 0; index < batches.length; index++) {
       const batch = batches[index]!;
-      const key = this.keyOf(batch.topic, batch.partition);
-      const leader = this.leaders.get(key);
+      const leader = this.leaders.at(batch.topic, batch.partition);
       if (leader !== undefined && leader.produceStamp !== stamp) {
         leader.produceStamp = stamp;
         grown.push(leader);
       }
       if (this.offlineReason !== null) {
         // Kafka's ReplicaManager: a partition in an offline log directory answers KAFKA_STORAGE_ERROR.
-        this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${key}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
+        this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${this.keyOf(batch.topic, batch.partition)}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
         continue;
       }
       if (leader === undefined) {
+        const key = this.keyOf(batch.topic, batch.partition);
         const state = this.image.partition(batch.topic, batch.partition);
         if (state === undefined) this.answerNow(results, required, index, batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`, -1);
         else this.answerNow(results, required, index, batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`, -1);
@@ -1016,7 +1074,7 @@ export class ReplicaManager {
         // must not be written while an earlier one is still being retried.
         const expected = previous === null ? 0 : previous.baseSequence + previous.records;
         if (batch.baseSequence !== expected) {
-          this.answerNow(results, required, index, batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`, -1);
+          this.answerNow(results, required, index, batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${leader.key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`, -1);
           continue;
         }
       }
@@ -1031,8 +1089,8 @@ export class ReplicaManager {
         appendedUs: fx.nowUs,
         createdUs: batch.createdUs,
       };
-      if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${key}`, fx)) {
-        this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
+      if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${leader.key}`, fx)) {
+        this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${leader.key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
         continue;
       }
       log.append(written);
@@ -1088,9 +1146,9 @@ export class ReplicaManager {
       const batch = batches[index]!;
       const required = parked.requiredOffsets[index]!;
       if (required < 0) continue;
-      const key = this.keyOf(batch.topic, batch.partition);
-      const leader = this.leaders.get(key);
+      const leader = this.leaders.at(batch.topic, batch.partition);
       if (leader === undefined) {
+        const key = this.keyOf(batch.topic, batch.partition);
         parked.results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1, detail: `NOT_LEADER_OR_FOLLOWER: ${this.self} lost the leadership of ${key} before the ISR had the batch` };
         parked.requiredOffsets[index] = -1;
         continue;
@@ -1119,7 +1177,7 @@ export class ReplicaManager {
               batchId: batch.batchId,
               error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
               baseOffset: -1,
-              detail: `NOT_ENOUGH_REPLICAS_AFTER_APPEND: written, but ${key}'s ISR shrank to ${leader.isr.length} (${leader.isr.join(', ')}), below min.insync.replicas ${minIsr}`,
+              detail: `NOT_ENOUGH_REPLICAS_AFTER_APPEND: written, but ${leader.key}'s ISR shrank to ${leader.isr.length} (${leader.isr.join(', ')}), below min.insync.replicas ${minIsr}`,
             };
       parked.requiredOffsets[index] = -1;
     }
@@ -1279,7 +1337,8 @@ export class ReplicaManager {
   private resolve(state: SessionPartition, replicaId: string): void {
     const cached = state.cached;
     if (cached.resolvedGeneration === this.leadersGeneration) return;
-    const leader = this.leaders.get(cached.part.key);
+    const part = cached.part;
+    const leader = this.leaders.at(part.topic, part.partition);
     state.leader = leader;
     state.progress = leader?.followers.get(replicaId);
     cached.resolvedGeneration = this.leadersGeneration;
@@ -1847,7 +1906,7 @@ export class ReplicaManager {
     }
     for (const part of response.partitions) {
       const key = part.key;
-      const follower = this.followers.get(key);
+      const follower = this.followers.at(part.topic, part.partition);
       if (follower === undefined || follower.leader !== from) continue;
       // Its log end or start may move now: its next entry is checked (LeaderLink).
       if (!follower.entryChanged) {
