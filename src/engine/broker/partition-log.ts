@@ -74,6 +74,9 @@ const NEAR_END_BATCHES = 8;
  */
 const readScratch: LogBatch[] = [];
 
+/** producerBatches' answer for a producer the log has no batch of. */
+const NO_PRODUCER_BATCHES: readonly ProducerBatchRef[] = [];
+
 /** A topic's log settings (topic config, else the broker's log.* default), in µs and bytes. */
 export interface LogConfig {
   /** segment.bytes (log.segment.bytes, 1 GiB). */
@@ -242,6 +245,11 @@ export interface RetentionResult {
 export class PartitionLog {
   /** Oldest first; never empty: the last is the active segment. */
   private segments: Segment[];
+  /**
+   * The last of `segments`, kept in a field (syncActive after every change to the list's end): every
+   * append asks it twice, and `segments[segments.length - 1]` costs two loads that miss the CPU's cache.
+   */
+  private activeSegment: Segment;
   /** The local log start offset: the first offset on this disk (KIP-405's localLogStartOffset). */
   private startOffset = 0;
   /** The log start offset, remote tier included; equal to startOffset unless the log is tiered. */
@@ -268,6 +276,13 @@ export class PartitionLog {
   private lastEntryEpoch = -1;
   /** Per producer id, its newest batches (Kafka's producer state, rebuilt from the log after a truncation). */
   private producers = new Map<number, ProducerBatchRef[]>();
+  /**
+   * The producer of the batch remembered last and its list in `producers` (-1, null: none): a
+   * partition's consecutive batches mostly come from one producer, so an append and a produce's
+   * sequence check find its list without a Map lookup. Reset with `producers` (resetProducers).
+   */
+  private lastProducerId = -1;
+  private lastProducerList: ProducerBatchRef[] | null = null;
   private totalBytes = 0;
   private totalBatches = 0;
   private recordsLostToCrashes = 0;
@@ -285,6 +300,7 @@ export class PartitionLog {
   ) {
     this.internal = topic.startsWith('__');
     this.segments = [this.newSegment(0)];
+    this.activeSegment = this.segments[0]!;
     this.remote = RemoteSegmentTable.empty(`${topic}-${partition}`);
   }
 
@@ -406,7 +422,8 @@ export class PartitionLog {
 
   /** A producer's newest batches in this log, oldest first (at most PRODUCER_BATCHES_KEPT). */
   producerBatches(producerId: number): readonly ProducerBatchRef[] {
-    return this.producers.get(producerId) ?? [];
+    if (producerId === this.lastProducerId) return this.lastProducerList!;
+    return this.producers.get(producerId) ?? NO_PRODUCER_BATCHES;
   }
 
   private newSegment(baseOffset: number): Segment {
@@ -420,19 +437,34 @@ export class PartitionLog {
   }
 
   private get active(): Segment {
-    return this.segments[this.segments.length - 1]!;
+    return this.activeSegment;
+  }
+
+  /** Takes the active segment again from the list, after its end changed. */
+  private syncActive(): void {
+    this.activeSegment = this.segments[this.segments.length - 1]!;
   }
 
   private remember(batch: LogBatch): void {
     if (batch.producerId < 0) return;
     // The batch itself serves as the reference (it carries the sequence, count and offset): no copy per append.
-    const list = this.producers.get(batch.producerId);
-    if (list === undefined) {
-      this.producers.set(batch.producerId, [batch]);
-      return;
+    let list = batch.producerId === this.lastProducerId ? this.lastProducerList : this.producers.get(batch.producerId);
+    if (list === undefined || list === null) {
+      list = [batch];
+      this.producers.set(batch.producerId, list);
+    } else {
+      list.push(batch);
+      if (list.length > PRODUCER_BATCHES_KEPT) list.shift();
     }
-    list.push(batch);
-    if (list.length > PRODUCER_BATCHES_KEPT) list.shift();
+    this.lastProducerId = batch.producerId;
+    this.lastProducerList = list;
+  }
+
+  /** Forgets every producer's batches (they are rebuilt from the log, or the log restarts empty). */
+  private resetProducers(): void {
+    this.producers = new Map();
+    this.lastProducerId = -1;
+    this.lastProducerList = null;
   }
 
   private setEpochs(epochs: EpochEntry[]): void {
@@ -478,6 +510,7 @@ export class PartitionLog {
     const closing = this.active;
     closing.closed = true;
     this.segments.push(this.newSegment(this.end));
+    this.syncActive();
     this.cache?.closed(closing);
     this.rolls++;
     if (this.flushedOffset < this.end) {
@@ -628,7 +661,10 @@ export class PartitionLog {
     const endBefore = this.end;
     const target = Math.max(offset, this.startOffset);
     // Segments that start at or past the point go whole; the one holding it keeps the batches before it.
-    while (this.segments.length > 1 && this.active.baseOffset >= target) this.dropSegment(this.segments.pop()!);
+    while (this.segments.length > 1 && this.active.baseOffset >= target) {
+      this.dropSegment(this.segments.pop()!);
+      this.syncActive();
+    }
     const last = this.active;
     // A segment that ends at or below the point keeps all it has: its batches are not read.
     let keep = -1;
@@ -651,10 +687,11 @@ export class PartitionLog {
     } else if (last.closed) {
       this.segments.push(this.newSegment(last.endOffset)); // the cut fell on a segment boundary: a new active segment opens there
     }
+    this.syncActive();
     this.end = this.active.batchCount > 0 ? this.active.endOffset : this.active.baseOffset;
     this.lastBatchEpoch = this.epochAt(this.end - 1) ?? null;
     // Producer state is rebuilt from what is left (Kafka reloads it from the log after a truncation).
-    this.producers = new Map();
+    this.resetProducers();
     for (const batch of this.newestBatches(10_000)) this.remember(batch);
     // Kafka's LeaderEpochFileCache.truncateFromEnd: epochs that start at or after the new end go.
     const end = this.end;
@@ -672,6 +709,7 @@ export class PartitionLog {
     const removed = this.end - this.startOffset;
     for (const segment of this.segments) this.dropSegment(segment);
     this.segments = [this.newSegment(offset)];
+    this.syncActive();
     this.startOffset = offset;
     this.globalStart = offset;
     this.epochBeforeStart = -1;
@@ -680,7 +718,7 @@ export class PartitionLog {
     this.flushedOffset = offset;
     this.dirtyBytes = 0;
     this.setEpochs([]); // Kafka's leaderEpochCache.clearAndFlush
-    this.producers = new Map();
+    this.resetProducers();
     return removed;
   }
 
