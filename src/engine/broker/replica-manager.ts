@@ -254,6 +254,9 @@ interface LeaderLink {
   retryArmed: boolean;
   readonly retryTimerKey: string;
   readonly backoffTimerKey: string;
+  /** followersOf(leader) as of `followedGeneration` (see ReplicaManager.followedOn). */
+  followed: readonly FollowerPartition[];
+  followedGeneration: number;
   /** The list of partitions followed from this leader that `entries` holds one entry per (null: build from scratch next time). */
   builtFor: readonly FollowerPartition[] | null;
   /** The entries of the last fetch built, by FollowerPartition.fetchPlace. */
@@ -598,6 +601,8 @@ export class ReplicaManager {
   private readonly followers = new PartitionIndex<FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
+  /** Bumped with each rebuild of that grouping: a link's `followed` list taken in an older one is taken again. */
+  private followersGeneration = 0;
   private parkedProduces: ParkedProduce[] = [];
   /** handleProduce's list of the partitions a request grew (emptied after each request). */
   private readonly grownScratch: LeaderPartition[] = [];
@@ -877,7 +882,7 @@ export class ReplicaManager {
       return;
     }
     const follower = this.followers.get(key);
-    if (this.followers.delete(key)) this.followersByLeaderCache = null;
+    if (this.followers.delete(key)) this.followersChanged();
     const log = this.logOf(state.topic, state.partition);
     log.assignEpoch(state.leaderEpoch);
     const followers = new Map<string, FollowerProgress>();
@@ -952,7 +957,7 @@ export class ReplicaManager {
     }
     const existing = this.followers.get(key);
     if (existing !== undefined && existing.leaderEpoch === state.leaderEpoch && existing.leader === state.leader) return;
-    this.followersByLeaderCache = null;
+    this.followersChanged();
     this.followers.set(key, {
       key,
       topic: state.topic,
@@ -979,7 +984,7 @@ export class ReplicaManager {
       this.leadersGeneration++;
       this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} no longer leads ${key}`, fx);
     }
-    if (this.followers.delete(key)) this.followersByLeaderCache = null;
+    if (this.followers.delete(key)) this.followersChanged();
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -1048,15 +1053,18 @@ export class ReplicaManager {
         else this.answerNow(results, required, index, batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`, -1);
         continue;
       }
-      const minIsr = this.settings.minInsyncReplicas(batch.topic);
-      if (request.acks === -1 && leader.isr.length < minIsr && !leader.quorum) {
-        this.answerNow(results, required, index, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
-        continue;
+      if (request.acks === -1 && !leader.quorum) {
+        // Asked only where it applies: the topic's config is read from the metadata at each call.
+        const minIsr = this.settings.minInsyncReplicas(batch.topic);
+        if (leader.isr.length < minIsr) {
+          this.answerNow(results, required, index, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
+          continue;
+        }
       }
       const log = leader.log;
       if (batch.producerId >= 0) {
         const recent = log.producerBatches(batch.producerId);
-        const previous = recent.at(-1) ?? null;
+        const previous = recent.length === 0 ? null : recent[recent.length - 1]!;
         if (previous !== null && batch.baseSequence <= previous.baseSequence) {
           // A retry of a batch already written (idempotence): answer with where it was written.
           const original = recent.find((ref) => ref.baseSequence === batch.baseSequence) ?? null;
@@ -1775,6 +1783,21 @@ export class ReplicaManager {
   // ---- replica fetch, follower side -----------------------------------------------------------
 
   /** The partitions this broker follows from `leaderId`, in the order of `followers` (so fetches list them the same way every run). */
+  /** The partitions followed changed: the grouping by leader is rebuilt at its next use. */
+  private followersChanged(): void {
+    this.followersByLeaderCache = null;
+    this.followersGeneration++;
+  }
+
+  /** followersOf(leaderId) for a link, kept on it while the partitions followed stand (no Map lookup per fetch). */
+  private followedOn(link: LeaderLink, leaderId: string): readonly FollowerPartition[] {
+    if (link.followedGeneration !== this.followersGeneration) {
+      link.followed = this.followersOf(leaderId);
+      link.followedGeneration = this.followersGeneration;
+    }
+    return link.followed;
+  }
+
   private followersOf(leaderId: string): readonly FollowerPartition[] {
     if (this.followersByLeaderCache === null) {
       const byLeader = new Map<string, FollowerPartition[]>();
@@ -1789,12 +1812,16 @@ export class ReplicaManager {
   }
 
   private sendFetch(leaderId: string, fx: Effects<Message>): void {
-    const link = this.link(leaderId);
+    this.sendFetchOn(this.link(leaderId), leaderId, fx);
+  }
+
+  /** sendFetch on a link already found (an answer's handler has it: no second lookup). */
+  private sendFetchOn(link: LeaderLink, leaderId: string, fx: Effects<Message>): void {
     const inFlight = link.inFlightSinceUs;
     if (inFlight !== null && fx.nowUs - inFlight < this.settings.fetchTimeoutUs) return;
     // A restarted broker follows before it has registered again: its fetches carry no broker epoch yet (-1).
     const brokerEpoch = this.brokerEpoch() ?? -1;
-    const followed = this.followersOf(leaderId);
+    const followed = this.followedOn(link, leaderId);
     if (link.builtFor === followed) this.refreshChangedEntries(link, fx);
     else this.buildAllEntries(link, followed, fx);
     const partitions = link.entries;
@@ -1880,6 +1907,8 @@ export class ReplicaManager {
         retryArmed: false,
         retryTimerKey: `${TIMER_FETCH_RETRY}${leaderId}`,
         backoffTimerKey: `${TIMER_FETCH_BACKOFF}${leaderId}`,
+        followed: NO_FOLLOWERS,
+        followedGeneration: -1,
         builtFor: null,
         entries: [],
         changed: [],
@@ -1901,7 +1930,7 @@ export class ReplicaManager {
       // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no
       // partition was answered; fetch again at once, FULL (Kafka's fetcher loops to its next fetch).
       fx.note(`${this.self}'s fetch session with leader ${from} failed (${response.error}): it fetches again with a FULL fetch request (KIP-227)`);
-      this.sendFetch(from, fx);
+      this.sendFetchOn(link, from, fx);
       return;
     }
     for (const part of response.partitions) {
@@ -1954,7 +1983,7 @@ export class ReplicaManager {
       // (log.maybeIncrementLogStartOffset(leaderLogStartOffset, LeaderOffsetIncremented)).
       log.maybeIncrementLogStartOffset(part.logStartOffset, follower.highWatermark);
     }
-    this.sendFetch(from, fx);
+    this.sendFetchOn(link, from, fx);
   }
 
   /**
