@@ -333,6 +333,12 @@ interface SessionWalk {
   spare: SessionPartition[];
 }
 
+/** Answers made inside another answer (quorum mode: a high watermark moved by one follower's fetch answers another's parked fetch), all engines: tests prove the nested scratch lists were used. */
+let nestedFetchAnswers = 0;
+export function nestedFetchAnswersSeen(): number {
+  return nestedFetchAnswers;
+}
+
 /** Test hook: when set, every incremental answer checks that each quiet partition would indeed have nothing to check or send. */
 let verifyQuietPartitions = false;
 export function setQuietPartitionChecks(on: boolean): void {
@@ -1415,6 +1421,7 @@ export class ReplicaManager {
     // Scratch lists, one pair per nesting level: answering may complete a high watermark that
     // answers other parked fetches (quorum mode) inside this answer.
     const scratch = this.answerScratch(this.answerDepth++);
+    if (this.answerDepth > 1) nestedFetchAnswers++;
     const responses = scratch.responses;
     const included = scratch.included;
     let urgent = false;
