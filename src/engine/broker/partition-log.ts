@@ -68,6 +68,15 @@ const HOUR_US = 3_600_000_000;
 /** Batches a lookup walks back from a segment's end before it searches the segment (Segment.indexNearEnd). */
 const NEAR_END_BATCHES = 8;
 
+/**
+ * PartitionLog.read's scratch list, shared by every log: a read is synchronous and never nests, and
+ * the list is empty between reads. Keeping it saves each read the growth of a fresh array.
+ */
+const readScratch: LogBatch[] = [];
+
+/** producerBatches' answer for a producer the log has no batch of. */
+const NO_PRODUCER_BATCHES: readonly ProducerBatchRef[] = [];
+
 /** A topic's log settings (topic config, else the broker's log.* default), in µs and bytes. */
 export interface LogConfig {
   /** segment.bytes (log.segment.bytes, 1 GiB). */
@@ -236,6 +245,11 @@ export interface RetentionResult {
 export class PartitionLog {
   /** Oldest first; never empty: the last is the active segment. */
   private segments: Segment[];
+  /**
+   * The last of `segments`, kept in a field (syncActive after every change to the list's end): every
+   * append asks it twice, and `segments[segments.length - 1]` costs two loads that miss the CPU's cache.
+   */
+  private activeSegment: Segment;
   /** The local log start offset: the first offset on this disk (KIP-405's localLogStartOffset). */
   private startOffset = 0;
   /** The log start offset, remote tier included; equal to startOffset unless the log is tiered. */
@@ -262,6 +276,13 @@ export class PartitionLog {
   private lastEntryEpoch = -1;
   /** Per producer id, its newest batches (Kafka's producer state, rebuilt from the log after a truncation). */
   private producers = new Map<number, ProducerBatchRef[]>();
+  /**
+   * The producer of the batch remembered last and its list in `producers` (-1, null: none): a
+   * partition's consecutive batches mostly come from one producer, so an append and a produce's
+   * sequence check find its list without a Map lookup. Reset with `producers` (resetProducers).
+   */
+  private lastProducerId = -1;
+  private lastProducerList: ProducerBatchRef[] | null = null;
   private totalBytes = 0;
   private totalBatches = 0;
   private recordsLostToCrashes = 0;
@@ -279,6 +300,7 @@ export class PartitionLog {
   ) {
     this.internal = topic.startsWith('__');
     this.segments = [this.newSegment(0)];
+    this.activeSegment = this.segments[0]!;
     this.remote = RemoteSegmentTable.empty(`${topic}-${partition}`);
   }
 
@@ -400,7 +422,8 @@ export class PartitionLog {
 
   /** A producer's newest batches in this log, oldest first (at most PRODUCER_BATCHES_KEPT). */
   producerBatches(producerId: number): readonly ProducerBatchRef[] {
-    return this.producers.get(producerId) ?? [];
+    if (producerId === this.lastProducerId) return this.lastProducerList!;
+    return this.producers.get(producerId) ?? NO_PRODUCER_BATCHES;
   }
 
   private newSegment(baseOffset: number): Segment {
@@ -414,19 +437,34 @@ export class PartitionLog {
   }
 
   private get active(): Segment {
-    return this.segments[this.segments.length - 1]!;
+    return this.activeSegment;
+  }
+
+  /** Takes the active segment again from the list, after its end changed. */
+  private syncActive(): void {
+    this.activeSegment = this.segments[this.segments.length - 1]!;
   }
 
   private remember(batch: LogBatch): void {
     if (batch.producerId < 0) return;
     // The batch itself serves as the reference (it carries the sequence, count and offset): no copy per append.
-    const list = this.producers.get(batch.producerId);
-    if (list === undefined) {
-      this.producers.set(batch.producerId, [batch]);
-      return;
+    let list = batch.producerId === this.lastProducerId ? this.lastProducerList : this.producers.get(batch.producerId);
+    if (list === undefined || list === null) {
+      list = [batch];
+      this.producers.set(batch.producerId, list);
+    } else {
+      list.push(batch);
+      if (list.length > PRODUCER_BATCHES_KEPT) list.shift();
     }
-    list.push(batch);
-    if (list.length > PRODUCER_BATCHES_KEPT) list.shift();
+    this.lastProducerId = batch.producerId;
+    this.lastProducerList = list;
+  }
+
+  /** Forgets every producer's batches (they are rebuilt from the log, or the log restarts empty). */
+  private resetProducers(): void {
+    this.producers = new Map();
+    this.lastProducerId = -1;
+    this.lastProducerList = null;
   }
 
   private setEpochs(epochs: EpochEntry[]): void {
@@ -472,6 +510,7 @@ export class PartitionLog {
     const closing = this.active;
     closing.closed = true;
     this.segments.push(this.newSegment(this.end));
+    this.syncActive();
     this.cache?.closed(closing);
     this.rolls++;
     if (this.flushedOffset < this.end) {
@@ -480,33 +519,42 @@ export class PartitionLog {
     }
   }
 
-  /** Batches from `offset` (which must start a batch or be the end), up to `maxBytes` (at least one batch). */
+  /** Batches from `offset` (which must start a batch or be the end), up to `maxBytes` (at least one batch): a new array of exactly those. */
   read(offset: number, maxBytes: number): LogBatch[] {
-    const result: LogBatch[] = [];
-    if (offset < this.startOffset || offset >= this.end) return result;
+    const scratch = readScratch;
+    while (scratch.length > 0) scratch.pop(); // empty already, unless a read threw (a body the store could not load)
+    this.collect(offset, maxBytes, scratch);
+    // A copy of its exact size (a read is usually one or two batches; pushing into a new array allocated room for 17).
+    const result = scratch.slice();
+    while (scratch.length > 0) scratch.pop(); // popped, not `length = 0`, which drops the backing store
+    return result;
+  }
+
+  /** read's walk: pushes the batches it returns onto `result` (empty on entry). */
+  private collect(offset: number, maxBytes: number, result: LogBatch[]): void {
+    if (offset < this.startOffset || offset >= this.end) return;
     let segmentIndex = this.segmentIndexOf(offset);
-    if (segmentIndex < 0) return result;
+    if (segmentIndex < 0) return;
     const first = this.segments[segmentIndex]!;
     this.touch(first);
     const firstBatches = first.batches;
     let index = first.indexNearEnd(offset, firstBatches);
-    if (index < 0 || firstBatches[index]!.baseOffset !== offset) return result;
+    if (index < 0 || firstBatches[index]!.baseOffset !== offset) return;
     let bytes = 0;
     for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
       const segment = this.segments[segmentIndex]!;
       if (index === 0) {
-        if (result.length > 0 && bytes >= maxBytes) return result; // full: the next segment is not read
+        if (result.length > 0 && bytes >= maxBytes) return; // full: the next segment is not read
         this.touch(segment);
       }
       const batches = segment.batches;
       for (; index < batches.length; index++) {
         const batch = batches[index]!;
-        if (result.length > 0 && bytes + batch.bytes > maxBytes) return result;
+        if (result.length > 0 && bytes + batch.bytes > maxBytes) return;
         result.push(batch);
         bytes += batch.bytes;
       }
     }
-    return result;
   }
 
   /** The batch holding `offset`, if this log has it (nothing below the log start). */
@@ -613,7 +661,10 @@ export class PartitionLog {
     const endBefore = this.end;
     const target = Math.max(offset, this.startOffset);
     // Segments that start at or past the point go whole; the one holding it keeps the batches before it.
-    while (this.segments.length > 1 && this.active.baseOffset >= target) this.dropSegment(this.segments.pop()!);
+    while (this.segments.length > 1 && this.active.baseOffset >= target) {
+      this.dropSegment(this.segments.pop()!);
+      this.syncActive();
+    }
     const last = this.active;
     // A segment that ends at or below the point keeps all it has: its batches are not read.
     let keep = -1;
@@ -636,10 +687,11 @@ export class PartitionLog {
     } else if (last.closed) {
       this.segments.push(this.newSegment(last.endOffset)); // the cut fell on a segment boundary: a new active segment opens there
     }
+    this.syncActive();
     this.end = this.active.batchCount > 0 ? this.active.endOffset : this.active.baseOffset;
     this.lastBatchEpoch = this.epochAt(this.end - 1) ?? null;
     // Producer state is rebuilt from what is left (Kafka reloads it from the log after a truncation).
-    this.producers = new Map();
+    this.resetProducers();
     for (const batch of this.newestBatches(10_000)) this.remember(batch);
     // Kafka's LeaderEpochFileCache.truncateFromEnd: epochs that start at or after the new end go.
     const end = this.end;
@@ -657,6 +709,7 @@ export class PartitionLog {
     const removed = this.end - this.startOffset;
     for (const segment of this.segments) this.dropSegment(segment);
     this.segments = [this.newSegment(offset)];
+    this.syncActive();
     this.startOffset = offset;
     this.globalStart = offset;
     this.epochBeforeStart = -1;
@@ -665,7 +718,7 @@ export class PartitionLog {
     this.flushedOffset = offset;
     this.dirtyBytes = 0;
     this.setEpochs([]); // Kafka's leaderEpochCache.clearAndFlush
-    this.producers = new Map();
+    this.resetProducers();
     return removed;
   }
 

@@ -254,6 +254,9 @@ interface LeaderLink {
   retryArmed: boolean;
   readonly retryTimerKey: string;
   readonly backoffTimerKey: string;
+  /** followersOf(leader) as of `followedGeneration` (see ReplicaManager.followedOn). */
+  followed: readonly FollowerPartition[];
+  followedGeneration: number;
   /** The list of partitions followed from this leader that `entries` holds one entry per (null: build from scratch next time). */
   builtFor: readonly FollowerPartition[] | null;
   /** The entries of the last fetch built, by FollowerPartition.fetchPlace. */
@@ -328,6 +331,12 @@ interface SessionWalk {
   /** Partitions to visit at the next answer (not quiet); an answer swaps it with `spare` while it walks, so what is listed meanwhile waits for the next one. */
   dirty: SessionPartition[];
   spare: SessionPartition[];
+}
+
+/** Answers made inside another answer (quorum mode: a high watermark moved by one follower's fetch answers another's parked fetch), all engines: tests prove the nested scratch lists were used. */
+let nestedFetchAnswers = 0;
+export function nestedFetchAnswersSeen(): number {
+  return nestedFetchAnswers;
 }
 
 /** Test hook: when set, every incremental answer checks that each quiet partition would indeed have nothing to check or send. */
@@ -509,13 +518,82 @@ const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
+/** The partitions of an answer with none (shared: a message's lists are never written after it is sent). */
+const NO_PARTITION_RESPONSES: readonly FetchPartitionResponse[] = [];
+
+/**
+ * answerFetch's lists of what it answers, reused from one answer to the next (two arrays per
+ * answer were most of the leader's garbage per follower fetch): one pair per nesting level.
+ */
+interface AnswerScratch {
+  readonly responses: FetchPartitionResponse[];
+  readonly included: SessionPartition[];
+}
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
   return { topic: part.topic, partition: part.partition, key: part.key, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
 }
 
+/**
+ * The partitions this broker leads (or follows), by "topic-partition" key and by topic and
+ * partition number. Why both: the Map keeps insertion order (iterations, and so traces, follow it)
+ * and serves the rare lookups by key; the hot paths (a produced batch's partition, a follower's
+ * answer, a session partition resolved) find theirs by the message's topic and partition number:
+ * one string compare with the last topic asked and an array index, instead of hashing a key and
+ * probing a Map whose entries are rarely in the CPU's cache. One array slot per partition number
+ * of a topic this broker hosts (bounded by the topic's partition count in the metadata).
+ */
+class PartitionIndex<T extends { readonly key: string; readonly topic: string; readonly partition: number }> {
+  private readonly byKey = new Map<string, T>();
+  private readonly byTopic = new Map<string, (T | undefined)[]>();
+  private lastTopic: string | null = null;
+  private lastSlots: (T | undefined)[] = [];
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): T | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The partition's entry, found by topic and number (the hot paths' lookup). */
+  at(topic: string, partition: number): T | undefined {
+    return this.slotsOf(topic)[partition];
+  }
+
+  set(key: string, value: T): void {
+    this.byKey.set(key, value);
+    this.slotsOf(value.topic)[value.partition] = value;
+  }
+
+  delete(key: string): boolean {
+    const value = this.byKey.get(key);
+    if (value === undefined) return false;
+    this.byKey.delete(key);
+    this.slotsOf(value.topic)[value.partition] = undefined;
+    return true;
+  }
+
+  values(): IterableIterator<T> {
+    return this.byKey.values();
+  }
+
+  private slotsOf(topic: string): (T | undefined)[] {
+    if (topic === this.lastTopic) return this.lastSlots;
+    let slots = this.byTopic.get(topic);
+    if (slots === undefined) {
+      slots = [];
+      this.byTopic.set(topic, slots);
+    }
+    this.lastTopic = topic;
+    this.lastSlots = slots;
+    return slots;
+  }
+}
+
 export class ReplicaManager {
-  private readonly leaders = new Map<string, LeaderPartition>();
+  private readonly leaders = new PartitionIndex<LeaderPartition>();
   /** Bumped at every change to `leaders`: a session's cached partition resolved in an older generation is resolved again. */
   private leadersGeneration = 0;
   /** Counts produce requests (see LeaderPartition.produceStamp). */
@@ -526,10 +604,14 @@ export class ReplicaManager {
   private sessionOrder = 0;
   /** Follower side, per leader broker: its KIP-227 session handler, fetch in flight, timers and last entries (see LeaderLink). */
   private readonly links = new Map<string, LeaderLink>();
-  private readonly followers = new Map<string, FollowerPartition>();
+  private readonly followers = new PartitionIndex<FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
+  /** Bumped with each rebuild of that grouping: a link's `followed` list taken in an older one is taken again. */
+  private followersGeneration = 0;
   private parkedProduces: ParkedProduce[] = [];
+  /** handleProduce's list of the partitions a request grew (emptied after each request). */
+  private readonly grownScratch: LeaderPartition[] = [];
   /**
    * Per follower broker: its parked fetch and park timer (FollowerFetcher); `parkedFetchCount` of
    * them hold a fetch. Park timers (FollowerFetcher.parkTimerArmed) and fetch-retry timers
@@ -540,6 +622,9 @@ export class ReplicaManager {
    */
   private readonly fetchers = new Map<string, FollowerFetcher>();
   private parkedFetchCount = 0;
+  /** answerFetch's scratch lists by nesting level, and the level of the answer in progress (0: none). */
+  private readonly answerScratches: AnswerScratch[] = [];
+  private answerDepth = 0;
   private readonly keysByTopic = new Map<string, string[]>();
   private isrShrinks = 0;
   private isrExpands = 0;
@@ -803,7 +888,7 @@ export class ReplicaManager {
       return;
     }
     const follower = this.followers.get(key);
-    if (this.followers.delete(key)) this.followersByLeaderCache = null;
+    if (this.followers.delete(key)) this.followersChanged();
     const log = this.logOf(state.topic, state.partition);
     log.assignEpoch(state.leaderEpoch);
     const followers = new Map<string, FollowerProgress>();
@@ -878,7 +963,7 @@ export class ReplicaManager {
     }
     const existing = this.followers.get(key);
     if (existing !== undefined && existing.leaderEpoch === state.leaderEpoch && existing.leader === state.leader) return;
-    this.followersByLeaderCache = null;
+    this.followersChanged();
     this.followers.set(key, {
       key,
       topic: state.topic,
@@ -905,7 +990,7 @@ export class ReplicaManager {
       this.leadersGeneration++;
       this.failParkedFor(key, 'NOT_LEADER_OR_FOLLOWER', `${this.self} no longer leads ${key}`, fx);
     }
-    if (this.followers.delete(key)) this.followersByLeaderCache = null;
+    if (this.followers.delete(key)) this.followersChanged();
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -947,47 +1032,54 @@ export class ReplicaManager {
   }
 
   private handleProduce(from: string, request: ProduceRequest, fx: Effects<Message>): void {
-    const results: (ProducePartitionResult | null)[] = [];
-    const required: number[] = [];
-    // The partitions led here that the request names, each once, in the order of its batches.
-    const grown: LeaderPartition[] = [];
+    const batches = request.batches;
+    // One result and one required offset per batch, written in place (arrays of their final size:
+    // growing them by pushes allocated a larger backing store for each, per request).
+    const results = new Array<ProducePartitionResult | null>(batches.length);
+    const required = new Array<number>(batches.length);
+    // The partitions led here that the request names, each once, in the order of its batches (a reused list: handleProduce never nests).
+    const grown = this.grownScratch;
     const stamp = ++this.produceStamp;
-    for (const batch of request.batches) {
-      const key = this.keyOf(batch.topic, batch.partition);
-      const leader = this.leaders.get(key);
+    for (let index = 0; index < batches.length; index++) {
+      const batch = batches[index]!;
+      const leader = this.leaders.at(batch.topic, batch.partition);
       if (leader !== undefined && leader.produceStamp !== stamp) {
         leader.produceStamp = stamp;
         grown.push(leader);
       }
       if (this.offlineReason !== null) {
         // Kafka's ReplicaManager: a partition in an offline log directory answers KAFKA_STORAGE_ERROR.
-        this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${key}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
+        this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: ${this.keyOf(batch.topic, batch.partition)}'s log directory on ${this.self} is offline: ${this.offlineReason}`, -1);
         continue;
       }
       if (leader === undefined) {
+        const key = this.keyOf(batch.topic, batch.partition);
         const state = this.image.partition(batch.topic, batch.partition);
-        if (state === undefined) this.answerNow(results, required, batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`, -1);
-        else this.answerNow(results, required, batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`, -1);
+        if (state === undefined) this.answerNow(results, required, index, batch, 'UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: ${this.self} knows no partition ${key}`, -1);
+        else this.answerNow(results, required, index, batch, 'NOT_LEADER_OR_FOLLOWER', `NOT_LEADER_OR_FOLLOWER: ${this.self} does not lead ${key}; its leader is ${state.leader ?? 'none (offline)'} in leader epoch ${state.leaderEpoch}`, -1);
         continue;
       }
-      const minIsr = this.settings.minInsyncReplicas(batch.topic);
-      if (request.acks === -1 && leader.isr.length < minIsr && !leader.quorum) {
-        this.answerNow(results, required, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
-        continue;
+      if (request.acks === -1 && !leader.quorum) {
+        // Asked only where it applies: the topic's config is read from the metadata at each call.
+        const minIsr = this.settings.minInsyncReplicas(batch.topic);
+        if (leader.isr.length < minIsr) {
+          this.answerNow(results, required, index, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
+          continue;
+        }
       }
       const log = leader.log;
       if (batch.producerId >= 0) {
         const recent = log.producerBatches(batch.producerId);
-        const previous = recent.at(-1) ?? null;
+        const previous = recent.length === 0 ? null : recent[recent.length - 1]!;
         if (previous !== null && batch.baseSequence <= previous.baseSequence) {
           // A retry of a batch already written (idempotence): answer with where it was written.
           const original = recent.find((ref) => ref.baseSequence === batch.baseSequence) ?? null;
           if (original !== null) {
             if (request.acks === -1 && leader.highWatermark < original.baseOffset + original.records) {
-              results.push(null);
-              required.push(original.baseOffset + original.records);
+              results[index] = null;
+              required[index] = original.baseOffset + original.records;
             } else {
-              this.answerNow(results, required, batch, 'NONE', 'a duplicate of a batch already written; not written again', original.baseOffset);
+              this.answerNow(results, required, index, batch, 'NONE', 'a duplicate of a batch already written; not written again', original.baseOffset);
             }
             continue;
           }
@@ -996,7 +1088,7 @@ export class ReplicaManager {
         // must not be written while an earlier one is still being retried.
         const expected = previous === null ? 0 : previous.baseSequence + previous.records;
         if (batch.baseSequence !== expected) {
-          this.answerNow(results, required, batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`, -1);
+          this.answerNow(results, required, index, batch, 'OUT_OF_ORDER_SEQUENCE_NUMBER', `OUT_OF_ORDER_SEQUENCE_NUMBER: ${leader.key} expected sequence ${expected} from producer ${batch.producerId}, got ${batch.baseSequence}`, -1);
           continue;
         }
       }
@@ -1011,8 +1103,8 @@ export class ReplicaManager {
         appendedUs: fx.nowUs,
         createdUs: batch.createdUs,
       };
-      if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${key}`, fx)) {
-        this.answerNow(results, required, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
+      if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${leader.key}`, fx)) {
+        this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${leader.key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
         continue;
       }
       log.append(written);
@@ -1021,18 +1113,20 @@ export class ReplicaManager {
       this.bytesIn += written.bytes;
       this.messagesIn += written.records;
       if (request.acks === -1) {
-        results.push(null);
-        required.push(written.baseOffset + written.records);
+        results[index] = null;
+        required[index] = written.baseOffset + written.records;
       } else {
-        this.answerNow(results, required, batch, 'NONE', 'written by the leader', written.baseOffset);
+        this.answerNow(results, required, index, batch, 'NONE', 'written by the leader', written.baseOffset);
       }
     }
     // Every log end moved before any parked fetch is answered: the first answer reads them all.
-    for (const leader of grown) this.partitionChanged(leader); // (one that took nothing is checked again for nothing)
-    for (const leader of grown) {
+    for (let index = 0; index < grown.length; index++) this.partitionChanged(grown[index]!); // (one that took nothing is checked again for nothing)
+    for (let index = 0; index < grown.length; index++) {
+      const leader = grown[index]!;
       this.maybeAdvanceHighWatermark(leader, fx);
       this.wakeParkedFetches(fx, leader);
     }
+    emptyList(grown);
     if (request.acks === 0) return; // fire and forget: Kafka sends no response
     const parked: ParkedProduce = { from, request, results, requiredOffsets: required, deadlineUs: fx.nowUs + request.timeoutUs };
     if (!this.tryCompleteProduce(parked, fx)) {
@@ -1046,10 +1140,10 @@ export class ReplicaManager {
   }
 
   /** A produced batch answered at once (not waiting for the ISR). */
-  private answerNow(results: (ProducePartitionResult | null)[], required: number[], batch: ProduceRequest['batches'][number], error: ErrorCode, detail: string, baseOffset: number): void {
+  private answerNow(results: (ProducePartitionResult | null)[], required: number[], index: number, batch: ProduceRequest['batches'][number], error: ErrorCode, detail: string, baseOffset: number): void {
     if (error !== 'NONE') this.failedProduceRequests++;
-    results.push({ topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail });
-    required.push(-1);
+    results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail };
+    required[index] = -1;
   }
 
   private notEnoughReplicas(leader: LeaderPartition, minIsr: number): string {
@@ -1066,9 +1160,9 @@ export class ReplicaManager {
       const batch = batches[index]!;
       const required = parked.requiredOffsets[index]!;
       if (required < 0) continue;
-      const key = this.keyOf(batch.topic, batch.partition);
-      const leader = this.leaders.get(key);
+      const leader = this.leaders.at(batch.topic, batch.partition);
       if (leader === undefined) {
+        const key = this.keyOf(batch.topic, batch.partition);
         parked.results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1, detail: `NOT_LEADER_OR_FOLLOWER: ${this.self} lost the leadership of ${key} before the ISR had the batch` };
         parked.requiredOffsets[index] = -1;
         continue;
@@ -1097,7 +1191,7 @@ export class ReplicaManager {
               batchId: batch.batchId,
               error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
               baseOffset: -1,
-              detail: `NOT_ENOUGH_REPLICAS_AFTER_APPEND: written, but ${key}'s ISR shrank to ${leader.isr.length} (${leader.isr.join(', ')}), below min.insync.replicas ${minIsr}`,
+              detail: `NOT_ENOUGH_REPLICAS_AFTER_APPEND: written, but ${leader.key}'s ISR shrank to ${leader.isr.length} (${leader.isr.join(', ')}), below min.insync.replicas ${minIsr}`,
             };
       parked.requiredOffsets[index] = -1;
     }
@@ -1135,7 +1229,9 @@ export class ReplicaManager {
       const parked = parkedProduces[index]!;
       if (!this.tryCompleteProduce(parked, fx)) parkedProduces[kept++] = parked;
     }
-    parkedProduces.length = kept;
+    // Popped, not `length = kept`: at 0 (the usual case, about one produce parked at a time) V8
+    // would drop the backing store and the next parked produce would allocate it again.
+    while (parkedProduces.length > kept) parkedProduces.pop();
   }
 
   private failParkedFor(key: string, error: ErrorCode, detail: string, fx: Effects<Message>): void {
@@ -1255,7 +1351,8 @@ export class ReplicaManager {
   private resolve(state: SessionPartition, replicaId: string): void {
     const cached = state.cached;
     if (cached.resolvedGeneration === this.leadersGeneration) return;
-    const leader = this.leaders.get(cached.part.key);
+    const part = cached.part;
+    const leader = this.leaders.at(part.topic, part.partition);
     state.leader = leader;
     state.progress = leader?.followers.get(replicaId);
     cached.resolvedGeneration = this.leadersGeneration;
@@ -1321,9 +1418,12 @@ export class ReplicaManager {
       walk.previousUs = walk.evaluatedUs;
       walk.evaluatedUs = fx.nowUs;
     }
-    // Not shared between calls: answering may complete a high watermark that answers other parked fetches (quorum mode).
-    let responses: FetchPartitionResponse[] | null = null;
-    let included: SessionPartition[] | null = null;
+    // Scratch lists, one pair per nesting level: answering may complete a high watermark that
+    // answers other parked fetches (quorum mode) inside this answer.
+    const scratch = this.answerScratch(this.answerDepth++);
+    if (this.answerDepth > 1) nestedFetchAnswers++;
+    const responses = scratch.responses;
+    const included = scratch.included;
     let urgent = false;
     for (let index = 0; index < pending.length; index++) {
       const state = pending[index]!;
@@ -1339,8 +1439,8 @@ export class ReplicaManager {
       const response = this.partitionFetchResponse(leader, progress, replicaId, state.cached, fx);
       if (walk !== null && walk.dirty.length > 0) pullListed(walk, pending, index);
       if (response === null) continue;
-      (responses ??= []).push(response);
-      (included ??= []).push(state);
+      responses.push(response);
+      included.push(state);
       if (
         response.error !== 'NONE' ||
         response.batches.length > 0 ||
@@ -1355,29 +1455,49 @@ export class ReplicaManager {
     const sessionSize = context.kind === 'incremental' ? context.session.size : context.partitions.length;
     if (mayWait && !urgent && sessionSize > 0) {
       this.afterAnswer(pending, walk, replicaId);
+      this.releaseAnswerScratch(scratch);
       return null;
     }
     let bytes = DATA_HEADER_BYTES;
     let recordBytes = 0;
-    if (included !== null) {
-      for (let index = 0; index < included.length; index++) {
-        const state = included[index]!;
-        const cached = state.cached;
-        const response = responses![index]!;
-        // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
-        cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
-        cached.logStartOffset = response.logStartOffset;
-        if (response.remoteSegments !== undefined && state.progress !== undefined) state.progress.sentRemoteSegments = response.remoteSegments;
-        bytes += 24;
-        for (const batch of response.batches) recordBytes += batch.bytes;
-      }
+    for (let index = 0; index < included.length; index++) {
+      const state = included[index]!;
+      const cached = state.cached;
+      const response = responses[index]!;
+      // An error is sent as high watermark -1, so the partition is sent again once it clears (Kafka's CachedPartition).
+      cached.highWatermark = response.error === 'NONE' ? response.highWatermark : -1;
+      cached.logStartOffset = response.logStartOffset;
+      if (response.remoteSegments !== undefined && state.progress !== undefined) state.progress.sentRemoteSegments = response.remoteSegments;
+      bytes += 24;
+      const batches = response.batches;
+      for (let batchIndex = 0; batchIndex < batches.length; batchIndex++) recordBytes += batches[batchIndex]!.bytes;
     }
+    // The message gets a copy of its exact size (the scratch list keeps its backing store for the next answer).
+    const partitions = responses.length === 0 ? NO_PARTITION_RESPONSES : responses.slice();
     this.afterAnswer(pending, walk, replicaId);
+    this.releaseAnswerScratch(scratch);
     let sessionId = INVALID_SESSION_ID;
     if (context.kind === 'incremental') sessionId = context.session.id;
     else if (context.createSession) sessionId = this.sessionCache(fx).maybeCreateSession(fx.nowUs, true, context.partitions); // followers' sessions are privileged
     this.replicationBytesOut += recordBytes;
-    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions: responses ?? [] };
+    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions };
+  }
+
+  /** The scratch lists of an answer at nesting `depth` (made at first use; at most one per nesting level, and nesting needs quorum mode). */
+  private answerScratch(depth: number): AnswerScratch {
+    let scratch = this.answerScratches[depth];
+    if (scratch === undefined) {
+      scratch = { responses: [], included: [] };
+      this.answerScratches.push(scratch);
+    }
+    return scratch;
+  }
+
+  /** Ends an answer: its scratch lists emptied (by pops, see emptyList) for the next answer at its level. */
+  private releaseAnswerScratch(scratch: AnswerScratch): void {
+    emptyList(scratch.responses);
+    emptyList(scratch.included);
+    this.answerDepth--;
   }
 
   /** After an answer: each partition it visited is quiet now, or listed for the next answer (an incremental session's). */
@@ -1670,6 +1790,21 @@ export class ReplicaManager {
   // ---- replica fetch, follower side -----------------------------------------------------------
 
   /** The partitions this broker follows from `leaderId`, in the order of `followers` (so fetches list them the same way every run). */
+  /** The partitions followed changed: the grouping by leader is rebuilt at its next use. */
+  private followersChanged(): void {
+    this.followersByLeaderCache = null;
+    this.followersGeneration++;
+  }
+
+  /** followersOf(leaderId) for a link, kept on it while the partitions followed stand (no Map lookup per fetch). */
+  private followedOn(link: LeaderLink, leaderId: string): readonly FollowerPartition[] {
+    if (link.followedGeneration !== this.followersGeneration) {
+      link.followed = this.followersOf(leaderId);
+      link.followedGeneration = this.followersGeneration;
+    }
+    return link.followed;
+  }
+
   private followersOf(leaderId: string): readonly FollowerPartition[] {
     if (this.followersByLeaderCache === null) {
       const byLeader = new Map<string, FollowerPartition[]>();
@@ -1684,12 +1819,16 @@ export class ReplicaManager {
   }
 
   private sendFetch(leaderId: string, fx: Effects<Message>): void {
-    const link = this.link(leaderId);
+    this.sendFetchOn(this.link(leaderId), leaderId, fx);
+  }
+
+  /** sendFetch on a link already found (an answer's handler has it: no second lookup). */
+  private sendFetchOn(link: LeaderLink, leaderId: string, fx: Effects<Message>): void {
     const inFlight = link.inFlightSinceUs;
     if (inFlight !== null && fx.nowUs - inFlight < this.settings.fetchTimeoutUs) return;
     // A restarted broker follows before it has registered again: its fetches carry no broker epoch yet (-1).
     const brokerEpoch = this.brokerEpoch() ?? -1;
-    const followed = this.followersOf(leaderId);
+    const followed = this.followedOn(link, leaderId);
     if (link.builtFor === followed) this.refreshChangedEntries(link, fx);
     else this.buildAllEntries(link, followed, fx);
     const partitions = link.entries;
@@ -1775,6 +1914,8 @@ export class ReplicaManager {
         retryArmed: false,
         retryTimerKey: `${TIMER_FETCH_RETRY}${leaderId}`,
         backoffTimerKey: `${TIMER_FETCH_BACKOFF}${leaderId}`,
+        followed: NO_FOLLOWERS,
+        followedGeneration: -1,
         builtFor: null,
         entries: [],
         changed: [],
@@ -1796,12 +1937,12 @@ export class ReplicaManager {
       // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no
       // partition was answered; fetch again at once, FULL (Kafka's fetcher loops to its next fetch).
       fx.note(`${this.self}'s fetch session with leader ${from} failed (${response.error}): it fetches again with a FULL fetch request (KIP-227)`);
-      this.sendFetch(from, fx);
+      this.sendFetchOn(link, from, fx);
       return;
     }
     for (const part of response.partitions) {
       const key = part.key;
-      const follower = this.followers.get(key);
+      const follower = this.followers.at(part.topic, part.partition);
       if (follower === undefined || follower.leader !== from) continue;
       // Its log end or start may move now: its next entry is checked (LeaderLink).
       if (!follower.entryChanged) {
@@ -1849,7 +1990,7 @@ export class ReplicaManager {
       // (log.maybeIncrementLogStartOffset(leaderLogStartOffset, LeaderOffsetIncremented)).
       log.maybeIncrementLogStartOffset(part.logStartOffset, follower.highWatermark);
     }
-    this.sendFetch(from, fx);
+    this.sendFetchOn(link, from, fx);
   }
 
   /**

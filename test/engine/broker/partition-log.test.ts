@@ -74,6 +74,54 @@ describe('PartitionLog', () => {
     expect(log.producerBatches(7)).toEqual([]);
   });
 
+  it('follows every append, roll and truncation with its active segment and its producers\' newest batches (random, against a rebuild from the log)', () => {
+    // Goal: the log keeps its active segment and the last producer's batch list in fields beside
+    // the segment list and the producer Map (for speed); a stale one would append to a closed
+    // segment or answer a duplicate check from a list the log no longer has. Method: random
+    // appends from three producers into 500-byte segments (a roll every few batches), truncations
+    // inside and on the edges of closed segments, and full restarts, each followed by checks
+    // against what the log's own batches say.
+    const prng = new Prng(41, 'partition-log-tail');
+    const config = { segmentBytes: 500, segmentUs: 3_600_000_000, retentionUs: -1, retentionBytes: -1 };
+    let segmentsDroppedByTruncation = 0;
+    let restarts = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const log = new PartitionLog('orders', 0, config);
+      const sequences = [0, 0, 0];
+      for (let step = 0; step < 60; step++) {
+        const draw = prng.int(20);
+        if (draw === 0 && log.endOffset > log.logStartOffset) {
+          const segmentsBefore = log.segmentViews().length;
+          log.truncateTo(prng.range(log.logStartOffset, log.endOffset));
+          if (log.segmentViews().length < segmentsBefore) segmentsDroppedByTruncation++;
+        } else if (draw === 1) {
+          log.truncateFullyAndStartAt(log.endOffset + prng.range(0, 3));
+          restarts++;
+        } else {
+          const producer = prng.int(3);
+          const records = prng.range(1, 3);
+          const appended = batch(log.endOffset, records, 1, step, 100 + producer, sequences[producer]!);
+          sequences[producer]! += records;
+          log.append(appended);
+          const segments = log.segmentViews();
+          const active = segments[segments.length - 1]!;
+          expect(active.closed, `trial ${trial}, step ${step}: the active segment is open`).toBe(false);
+          expect(active.batches[active.batches.length - 1], `trial ${trial}, step ${step}: the batch went to the active segment`).toBe(appended);
+          expect(active.endOffset).toBe(log.endOffset);
+        }
+        const held = log.read(log.logStartOffset, Number.POSITIVE_INFINITY);
+        for (let producer = 0; producer < 3; producer++) {
+          const expected = held.filter((b) => b.producerId === 100 + producer).slice(-5).map((b) => b.baseOffset);
+          expect(log.producerBatches(100 + producer).map((b) => b.baseOffset), `trial ${trial}, step ${step}, producer ${100 + producer}`).toEqual(expected);
+        }
+      }
+      expect(log.stats.rolls, `trial ${trial}: segments rolled`).toBeGreaterThan(3);
+    }
+    // The paths that replace the active segment were taken.
+    expect(segmentsDroppedByTruncation).toBeGreaterThan(5);
+    expect(restarts).toBeGreaterThan(5);
+  });
+
   it('loses in a crash what the OS had not written back (dirty for 30 s), and nothing after a flush', () => {
     const log = new PartitionLog('orders', 0);
     log.append(batch(0, 5, 1, 0));

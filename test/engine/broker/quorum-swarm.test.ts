@@ -11,6 +11,7 @@
 // have made progress after the heal (liveness).
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/api';
+import { nestedFetchAnswersSeen } from '../../../src/engine/broker/replica-manager';
 import { Prng } from '../../../src/engine/sim/prng';
 import { SWARM_BROKERS, expectReplicasAgree, runFaultSchedule } from './fault-schedule';
 
@@ -61,6 +62,11 @@ describe('quorum mode: no acknowledged record is lost with a minority of replica
   it('the swarm exercised majority elections (the path under test was taken)', () => {
     if (seeds.length < 10) return; // one seed alone (ONLY_SEED) may elect rarely
     expect(elections).toBeGreaterThan(10);
+  });
+
+  it('the swarm answered a parked fetch inside another follower\'s answer (a leader\'s nested answer lists, replica-manager answerScratch), and lost nothing', () => {
+    if (seeds.length < 10) return; // rare: about once in the ten seeds
+    expect(nestedFetchAnswersSeen()).toBeGreaterThan(0);
   });
 
   it('the checker can fail in quorum mode too: acks=1 answers before a majority has the batch, and a leader crash loses records', () => {
