@@ -7,7 +7,7 @@
 
 import { buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberView, type ProducerDisk } from './cluster';
 import type { PartitionLog } from './broker/partition-log';
-import { ReplicaManager } from './broker/replica-manager';
+import { ReplicaManager, type ReplicaView } from './broker/replica-manager';
 import type { MetadataImage, PartitionState } from './controller/image';
 import { describeRecord } from './controller/records';
 import { inspectPartition, type PartitionDetail } from './inspect';
@@ -437,6 +437,41 @@ export class Engine {
       if (view !== null) views.push({ id: info.id, view: view as MemberView });
     }
     if (this.holdingViews) this.heldViews = views;
+    return views;
+  }
+
+  /**
+   * Each running broker's replica view (the `replicas` part of its process view, the same object a
+   * full view would carry), in process order, without building the rest of each view (a
+   * checkpoint summing UnderReplicatedPartitions built all 36 views at 30 brokers for it).
+   */
+  replicaViews(): ReplicaView[] {
+    const held = this.heldViews;
+    if (held !== null) return held.flatMap(({ view }) => (view.replicas === undefined ? [] : [view.replicas]));
+    const views: ReplicaView[] = [];
+    for (const info of this.kernel.processes()) {
+      if (info.role !== 'broker') continue;
+      const replicas = (this.kernel.logicOf(info.id) as { replicas?: ReplicaManager } | null)?.replicas;
+      if (replicas !== undefined) views.push(replicas.view());
+    }
+    return views;
+  }
+
+  /**
+   * The views of the running processes that hold the metadata's truth: controllers, the ZooKeeper
+   * server, and in ZooKeeper mode the brokers (one of them is the controller); in process order,
+   * as processViews() has them. What clusterTruth reads, without building every broker's and client's view.
+   */
+  controlViews(): readonly { readonly id: string; readonly view: MemberView }[] {
+    const held = this.heldViews;
+    const legacyBrokers = this.config.controllerMode !== 'kraft';
+    if (held !== null) return held.filter(({ view }) => view.controller !== undefined || view.zookeeper !== undefined || view.legacy !== undefined);
+    const views: { id: string; view: MemberView }[] = [];
+    for (const info of this.kernel.processes()) {
+      if (info.role !== 'controller' && info.role !== 'zookeeper' && !(legacyBrokers && info.role === 'broker')) continue;
+      const view = this.kernel.viewOf(info.id) as MemberView | null;
+      if (view !== null) views.push({ id: info.id, view });
+    }
     return views;
   }
 
