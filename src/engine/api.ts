@@ -6,7 +6,8 @@
 // engine's current simulated time and recorded, so a run can be replayed exactly.
 
 import { buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberView, type ProducerDisk } from './cluster';
-import { ReplicaManager } from './broker/replica-manager';
+import type { PartitionLog } from './broker/partition-log';
+import { ReplicaManager, type ReplicaView } from './broker/replica-manager';
 import type { MetadataImage, PartitionState } from './controller/image';
 import { describeRecord } from './controller/records';
 import { inspectPartition, type PartitionDetail } from './inspect';
@@ -204,6 +205,14 @@ export interface TraceExport {
 export interface RunLimits {
   /** Stop after this many events even if simulated time remains (the clock stays at the last event). */
   readonly maxEvents?: number;
+}
+
+/** A partition leader's side, as the durability oracle's check reads it (once per broker per check). */
+interface LeaderSide {
+  readonly replicas: ReplicaManager | null;
+  /** The broker epoch the metadata registered for it. */
+  readonly registeredBrokerEpoch: number | null;
+  readonly logs: ReadonlyMap<string, PartitionLog>;
 }
 
 export class Engine {
@@ -432,6 +441,41 @@ export class Engine {
   }
 
   /**
+   * Each running broker's replica view (the `replicas` part of its process view, the same object a
+   * full view would carry), in process order, without building the rest of each view (a
+   * checkpoint summing UnderReplicatedPartitions built all 36 views at 30 brokers for it).
+   */
+  replicaViews(): ReplicaView[] {
+    const held = this.heldViews;
+    if (held !== null) return held.flatMap(({ view }) => (view.replicas === undefined ? [] : [view.replicas]));
+    const views: ReplicaView[] = [];
+    for (const info of this.kernel.processes()) {
+      if (info.role !== 'broker') continue;
+      const replicas = (this.kernel.logicOf(info.id) as { replicas?: ReplicaManager } | null)?.replicas;
+      if (replicas !== undefined) views.push(replicas.view());
+    }
+    return views;
+  }
+
+  /**
+   * The views of the running processes that hold the metadata's truth: controllers, the ZooKeeper
+   * server, and in ZooKeeper mode the brokers (one of them is the controller); in process order,
+   * as processViews() has them. What clusterTruth reads, without building every broker's and client's view.
+   */
+  controlViews(): readonly { readonly id: string; readonly view: MemberView }[] {
+    const held = this.heldViews;
+    const legacyBrokers = this.config.controllerMode !== 'kraft';
+    if (held !== null) return held.filter(({ view }) => view.controller !== undefined || view.zookeeper !== undefined || view.legacy !== undefined);
+    const views: { id: string; view: MemberView }[] = [];
+    for (const info of this.kernel.processes()) {
+      if (info.role !== 'controller' && info.role !== 'zookeeper' && !(legacyBrokers && info.role === 'broker')) continue;
+      const view = this.kernel.viewOf(info.id) as MemberView | null;
+      if (view !== null) views.push({ id: info.id, view });
+    }
+    return views;
+  }
+
+  /**
    * For a reader of one moment that reads many metrics (a scenario checkpoint): while held,
    * processViews() builds each process's view once, not once per metric (36 views at 30 brokers).
    * Simulated time cannot move while held (the checkpoint runs inside one event); a fault applied
@@ -456,10 +500,14 @@ export class Engine {
     const stats = this.network.stats();
     // Each process's view is built once per snapshot: the metadata log's source is picked from the same views.
     const views: { readonly id: string; readonly view: MemberView }[] = [];
+    const viewById = new Map<string, MemberView>();
     const processes = this.kernel.processes().map((info, index) => {
       const bytes = this.network.endpointBytes(index);
       const view = this.kernel.viewOf(info.id) as MemberView | null;
-      if (view !== null) views.push({ id: info.id, view });
+      if (view !== null) {
+        views.push({ id: info.id, view });
+        viewById.set(info.id, view);
+      }
       return {
         ...info,
         isolated: this.network.isIsolated(info.id),
@@ -469,6 +517,8 @@ export class Engine {
         ...(info.role === 'broker' && this.config.controllerMode === 'kraft' ? { storage: storageOf(this.kernel.durableOf(info.id) as MemberDisk) } : {}),
       };
     });
+    // The authoritative metadata, found once from the views just built (it was looked up three times, each building the controllers' views again).
+    const image = this.authoritativeImage((id) => viewById.get(id) ?? null);
     return {
       seed: this.seed,
       timeUs: this.kernel.nowUs,
@@ -479,9 +529,9 @@ export class Engine {
       processes,
       network: { ...stats, faults: [...this.network.activeFaults()] },
       metadataLog: this.metadataLog(SNAPSHOT_METADATA_LOG_MAX, views),
-      ...this.partitionsForSnapshot(),
-      topics: this.topicsForSnapshot(),
-      durability: this.durabilityForSnapshot(),
+      ...this.partitionsForSnapshot(image),
+      topics: this.topicsForSnapshot(image),
+      durability: this.durabilityForSnapshot(image),
       notable: this.kernel.notableTrace(options.notableFrom ?? 0, SNAPSHOT_TRACE_MAX),
       recent: this.kernel.recentTrace(options.traceFrom ?? 0, SNAPSHOT_TRACE_MAX),
       series: this.recorder === null ? null : this.recorder.frame(options.seriesFrom ?? this.recorder.samples),
@@ -634,8 +684,7 @@ export class Engine {
    * partition (or no metadata: ZooKeeper mode, every controller down). Read-only.
    */
   inspectPartition(topic: string, partition: number): PartitionDetail | null {
-    const controller = this.activeController() ?? this.mostAdvancedController();
-    const image = controller === null ? null : this.metadataOf(controller);
+    const image = this.authoritativeImage(this.currentViewOf());
     if (image === null) return null;
     const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
     return inspectPartition(
@@ -661,20 +710,40 @@ export class Engine {
   }
 
   durability(): DurabilityStatus {
+    return this.durabilityWith(this.authoritativeImage(this.currentViewOf()));
+  }
+
+  /**
+   * The committed metadata of the active controller, or of the most advanced one while none is
+   * active; null in ZooKeeper mode or with every controller down. `viewOf`: a process's view now.
+   */
+  private authoritativeImage(viewOf: (id: string) => MemberView | null): MetadataImage | null {
+    const controller = this.activeControllerIn(viewOf) ?? this.mostAdvancedControllerIn(viewOf);
+    return controller === null ? null : this.metadataOf(controller);
+  }
+
+  /** How to read a process's view now: from the views a reader holds (holdViews), else built. */
+  private currentViewOf(): (id: string) => MemberView | null {
+    const held = this.heldViews;
+    if (held === null) return (id) => this.kernel.viewOf(id) as MemberView | null;
+    const byId = new Map(held.map((entry) => [entry.id, entry.view]));
+    return (id) => byId.get(id) ?? null;
+  }
+
+  private durabilityWith(image: MetadataImage | null): DurabilityStatus {
     // The authoritative metadata and the running brokers are looked up once per check, not once
     // per partition: with 1,000 partitions that is the difference between a frame and a second.
-    const controller = this.activeController() ?? this.mostAdvancedController();
-    const image = controller === null ? null : this.metadataOf(controller);
     const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
     // min.insync.replicas is looked up once per topic per check (two Map reads on built keys each time otherwise).
     const minIsrByTopic = new Map<string, number>();
-    this.oracle.check(this.kernel.nowUs, (topic, partition, key) => this.partitionTruth(image, running, minIsrByTopic, topic, partition, key));
+    // Each leader's replica manager, registered broker epoch and logs, looked up once per check
+    // (~30 brokers lead 1,000 partitions): null for a broker that is not running.
+    const leaders = new Map<string, LeaderSide | null>();
+    this.oracle.check(this.kernel.nowUs, (topic, partition, key) => this.partitionTruth(image, running, minIsrByTopic, leaders, topic, partition, key));
     return this.oracle.status();
   }
 
-  private partitionsForSnapshot(): { partitions: PartitionSnapshot[]; partitionsTotal: number } {
-    const controller = this.activeController() ?? this.mostAdvancedController();
-    const image = controller === null ? null : this.metadataOf(controller);
+  private partitionsForSnapshot(image: MetadataImage | null): { partitions: PartitionSnapshot[]; partitionsTotal: number } {
     if (image === null) return { partitions: [], partitionsTotal: 0 };
     const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
     const partitions: PartitionSnapshot[] = [];
@@ -690,9 +759,7 @@ export class Engine {
     return { partitions, partitionsTotal: image.partitionCount };
   }
 
-  private topicsForSnapshot(): TopicSnapshot[] {
-    const controller = this.activeController() ?? this.mostAdvancedController();
-    const image = controller === null ? null : this.metadataOf(controller);
+  private topicsForSnapshot(image: MetadataImage | null): TopicSnapshot[] {
     if (image === null) return [];
     const topics: TopicSnapshot[] = [];
     for (const internal of [false, true]) {
@@ -729,8 +796,8 @@ export class Engine {
     };
   }
 
-  private durabilityForSnapshot(): Snapshot['durability'] {
-    const status = this.durability();
+  private durabilityForSnapshot(image: MetadataImage | null): Snapshot['durability'] {
+    const status = this.durabilityWith(image);
     return { ...status, losses: status.losses.slice(0, SNAPSHOT_LOSSES_MAX) };
   }
 
@@ -739,21 +806,34 @@ export class Engine {
     image: MetadataImage | null,
     runningBrokers: ReadonlySet<string>,
     minIsrByTopic: Map<string, number>,
+    leaders: Map<string, LeaderSide | null>,
     topic: string,
     partition: number,
     key: string,
   ): PartitionTruth | null {
     const state = image?.partition(topic, partition);
     if (image === null || image === undefined || state === undefined) return null;
-    const running = state.leader !== null && runningBrokers.has(state.leader);
+    let side: LeaderSide | null = null;
+    if (state.leader !== null) {
+      const known = leaders.get(state.leader);
+      if (known !== undefined) side = known;
+      else {
+        if (runningBrokers.has(state.leader)) {
+          const logic = this.kernel.logicOf(state.leader) as { replicas?: ReplicaManager } | null;
+          side = {
+            replicas: logic?.replicas ?? null,
+            registeredBrokerEpoch: image.brokers.get(state.leader)?.brokerEpoch ?? null,
+            logs: (this.kernel.durableOf(state.leader) as MemberDisk).data.logs,
+          };
+        }
+        leaders.set(state.leader, side);
+      }
+    }
     // The leader's log is the truth once it leads this leader epoch itself (until then it may still
     // copy from the old leader) and is the incarnation the metadata registered (a restarted broker
     // replays its old leadership before the controller moves it away).
-    const logic = running ? (this.kernel.logicOf(state.leader!) as { replicas?: ReplicaManager } | null) : null;
-    const leadership = logic?.replicas?.leadership(topic, partition) ?? null;
-    const leaderUp =
-      leadership !== null && leadership.leaderEpoch === state.leaderEpoch && leadership.brokerEpoch === (image.brokers.get(state.leader!)?.brokerEpoch ?? null);
-    const disk = leaderUp ? (this.kernel.durableOf(state.leader!) as MemberDisk) : null;
+    const leadership = side?.replicas?.leadership(topic, partition) ?? null;
+    const leaderUp = leadership !== null && leadership.leaderEpoch === state.leaderEpoch && leadership.brokerEpoch === side!.registeredBrokerEpoch;
     let minInsyncReplicas = minIsrByTopic.get(topic);
     if (minInsyncReplicas === undefined) {
       const minIsr = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');
@@ -763,18 +843,18 @@ export class Engine {
     return {
       leader: leaderUp ? state.leader : null,
       leaderEpoch: state.leaderEpoch,
-      log: disk?.data.logs.get(key) ?? null,
+      log: leaderUp ? (side!.logs.get(key) ?? null) : null,
       minInsyncReplicas,
       uncleanElection: state.leaderRecoveryState === 'RECOVERING',
       isr: state.isr,
     };
   }
 
-  private mostAdvancedController(): string | null {
+  private mostAdvancedControllerIn(viewOf: (id: string) => MemberView | null): string | null {
     let best: { id: string; offset: number } | null = null;
     for (const info of this.kernel.processes()) {
       if (info.role !== 'controller') continue;
-      const view = this.kernel.viewOf(info.id) as MemberView | null;
+      const view = viewOf(info.id);
       if (view === null) continue;
       const id = info.id;
       const applied = view.controller?.appliedOffset;
@@ -821,12 +901,16 @@ export class Engine {
    * resigns; the controller of the newest epoch is the real one.
    */
   activeController(): string | null {
+    return this.activeControllerIn(this.currentViewOf());
+  }
+
+  private activeControllerIn(viewOf: (id: string) => MemberView | null): string | null {
     let best: { id: string; epoch: number } | null = null;
     // Only controllers (and, in ZooKeeper mode, brokers) can hold the role: other views are not built.
     const holders = this.config.controllerMode === 'kraft' ? 'controller' : 'broker';
     for (const info of this.kernel.processes()) {
       if (info.role !== holders) continue;
-      const view = this.kernel.viewOf(info.id) as MemberView | null;
+      const view = viewOf(info.id);
       if (view === null) continue;
       const id = info.id;
       const epoch = view.controller?.active === true ? view.controller.activeEpoch! : view.legacy?.controllerState === 'active' ? view.legacy.controllerEpoch : null;

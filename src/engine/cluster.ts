@@ -441,6 +441,7 @@ class BrokerMember implements ProcessLogic<Message> {
 
   view(nowUs: number): MemberView {
     const coordinator = this.coordinator.view();
+    const consumerFetch = this.consumerFetch.view(); // built once (it was built twice per view: a check, then the copy sent)
     return {
       probe: this.probe.view(),
       raft: this.raft.view(),
@@ -449,7 +450,7 @@ class BrokerMember implements ProcessLogic<Message> {
       disk: this.writes.view(nowUs),
       // Only brokers that ever coordinated a group say so: views of clusters without consumers stay as they were.
       ...(coordinator.loads > 0 ? { coordinator } : {}),
-      ...(this.consumerFetch.view().fetchesServed > 0 ? { consumerFetch: this.consumerFetch.view() } : {}),
+      ...(consumerFetch.fetchesServed > 0 ? { consumerFetch } : {}),
       ...(this.remoteLog !== null ? { remoteLog: this.remoteLog.view() } : {}),
     };
   }

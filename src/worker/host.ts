@@ -3,10 +3,14 @@
 // worker_threads Worker in Node tests), exposed with comlink by engine.worker.ts; it is plain
 // TypeScript, so tests also drive it directly with a fake clock and scheduler.
 //
-// Pacing: while playing at speed S, simulated time tracks S x the wall time since the last anchor;
-// when the engine cannot keep up, the host re-anchors rather than piling up debt, and says so
-// (`behind`). "max" runs as fast as the engine goes, in slices that leave the worker responsive.
-// A scenario's presenter pause, or its end, pauses playback by itself.
+// Pacing: while playing at speed S, simulated time tracks S x the wall time since the last anchor.
+// Work comes in slices of about SLICE_WALL_MS (the wall clock is read every SLICE_EVENTS_MAX
+// events), with commands and the page's acknowledgements served between them; while simulated
+// time lags its target the next slice follows at once, and once caught up the host sleeps until a
+// frame's worth of work is due. A run that loses ground keeps at most CATCH_UP_MAX_MS of lag, and
+// one that gains makes up at most LAG_KEPT_MAX_MS (a stall); the rest is given up rather than piled
+// up, and the page is told (`behind`). "max" runs as fast as the engine
+// goes, in the same slices. A scenario's presenter pause, or its end, pauses playback by itself.
 //
 // Frames: the host sends the page a compact frame, and the next one only after the page's
 // listener has resolved (it resolves once the frame is drawn): at most one frame per animation
@@ -60,12 +64,30 @@ import { SESSION_INPUTS_MAX, DamagedSessionError, MissingSessionError, describeS
 export type Speed = 1 | 10 | 100 | 'max';
 export const SPEEDS: readonly Speed[] = [1, 10, 100, 'max'];
 
-/** Events at most per slice of work before the host checks the wall clock again. */
-export const SLICE_EVENTS_MAX = 20_000;
+/**
+ * Events at most between two looks at the wall clock within a slice. At 30 brokers an event costs
+ * ~5-10 µs, so a slice overshoots SLICE_WALL_MS by at most ~10 ms (it was 20,000: one call could
+ * take 100-200 ms, and the worker answered nothing meanwhile).
+ */
+export const SLICE_EVENTS_MAX = 1_000;
 /** Wall time one slice of work may take before the host yields. */
 export const SLICE_WALL_MS = 12;
-/** Lag beyond which a paced run gives up catching up and re-anchors. */
+/**
+ * Lag (wall ms behind the target) a paced run that loses ground keeps: a slice that ends further
+ * behind than it started, by more than this, has its lag cut to this (the rest is not made up),
+ * so a machine too slow for the speed runs flat out without piling up debt.
+ */
 export const CATCH_UP_MAX_MS = 250;
+/**
+ * Lag a paced run makes up at most: a stall (a descheduled worker, a long garbage collection) up
+ * to this is made up in full while the engine gains on its target; beyond it, the excess is
+ * given up. (The lag was once thrown away whole after the first chunk of work past 250 ms.)
+ */
+export const LAG_KEPT_MAX_MS = 1_000;
+/** A lag above this after a slice shows as `behind` ("can't keep up"); a smaller one is a slice's ordinary remainder. */
+export const BEHIND_LAG_MS = 100;
+/** Sleep between slices once caught up: about one animation frame. */
+export const CAUGHT_UP_SLEEP_MS = 16;
 /** Entries of the full trace carried by one frame (the notable trace is carried whole). */
 export const FRAME_TRACE_MAX = 64;
 
@@ -254,6 +276,8 @@ export class EngineHost {
   private anchorWallMs = 0;
   private anchorSimUs = 0;
   private tickScheduled = false;
+  /** Paced play's figures (pacingStats). */
+  private readonly pacing = { ticks: 0, busyMs: 0, lagCutMs: 0 };
   private generation = 0;
 
   private frameSequence = 0;
@@ -1301,6 +1325,7 @@ export class EngineHost {
     if (engine === null || !this.playing) return;
     const sliceStartMs = this.clock.now();
     let keepPlaying = true;
+    let lagging = false;
     const cold = this.cold;
     if (cold !== null && cold.backlogBytes > COLD_WRITE_BEHIND_BYTES_MAX) {
       // IndexedDB is behind: the run waits for the writes rather than holding more bytes in the heap.
@@ -1320,21 +1345,35 @@ export class EngineHost {
         keepPlaying = this.advance(engine, engine.nowUs + 10_000);
       } while (keepPlaying && !engine.held && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
       this.behind = false;
+      lagging = true;
     } else {
       const speed = this.speed;
       const targetUs = this.anchorSimUs + Math.floor((sliceStartMs - this.anchorWallMs) * 1_000 * speed);
+      // How far simulated time lags where the wall clock says it should be, in wall ms.
+      const lagAt = (wallMs: number): number => wallMs - this.anchorWallMs - (engine.nowUs - this.anchorSimUs) / 1_000 / speed;
+      const lagBeforeMs = lagAt(sliceStartMs);
       // At least one chunk per slice, so a slow clock cannot starve the simulation.
       let caughtUp = false;
+      let endMs = sliceStartMs;
       do {
         keepPlaying = this.advance(engine, targetUs);
         caughtUp = engine.nowUs >= targetUs;
-      } while (keepPlaying && !caughtUp && !engine.held && this.clock.now() - sliceStartMs < SLICE_WALL_MS);
-      if (!caughtUp && (targetUs - engine.nowUs) / 1_000 / speed > CATCH_UP_MAX_MS) {
-        // Give up on the debt: simulated time continues from here at the chosen speed.
-        this.anchor(engine);
+        endMs = this.clock.now();
+      } while (keepPlaying && !caughtUp && !engine.held && endMs - sliceStartMs < SLICE_WALL_MS);
+      const lagMs = lagAt(endMs);
+      // A run gaining on its target makes its lag up (up to LAG_KEPT_MAX_MS); one losing ground keeps CATCH_UP_MAX_MS of it.
+      const keptMs = lagMs > LAG_KEPT_MAX_MS ? LAG_KEPT_MAX_MS : lagMs > CATCH_UP_MAX_MS && lagMs >= lagBeforeMs ? CATCH_UP_MAX_MS : lagMs;
+      if (keptMs < lagMs) {
+        // Simulated time continues from here, keptMs behind the wall clock.
+        this.anchorSimUs = engine.nowUs;
+        this.anchorWallMs = endMs - keptMs;
+        this.pacing.lagCutMs += lagMs - keptMs;
       }
-      this.behind = keepPlaying && !caughtUp;
+      lagging = keepPlaying && !caughtUp;
+      this.behind = lagging && lagMs > BEHIND_LAG_MS;
     }
+    this.pacing.ticks++;
+    this.pacing.busyMs += this.clock.now() - sliceStartMs;
     this.measureRate(engine);
     if (!keepPlaying) {
       this.playing = false;
@@ -1343,8 +1382,17 @@ export class EngineHost {
     // Bodies the run asked for: loading starts now; a held run ticks again once they are in.
     this.pumpCold(engine);
     this.publish();
-    // Sleep until the next frame is due; never longer than a frame, so controls stay snappy.
-    if (this.playing) this.scheduleTick(engine.held ? 16 : this.speed === 'max' || this.behind ? 0 : 16);
+    // While behind its target, the next slice follows at once (commands and the page's
+    // acknowledgements are served in between); caught up, sleep about a frame.
+    if (this.playing) this.scheduleTick(engine.held ? CAUGHT_UP_SLEEP_MS : lagging ? 0 : CAUGHT_UP_SLEEP_MS);
+  }
+
+  /**
+   * How paced play has gone since the host started (for benches and tests): slices run, the wall
+   * time they took, and the lag given up (CATCH_UP_MAX_MS). Read-only figures; changes nothing.
+   */
+  pacingStats(): { readonly ticks: number; readonly busyMs: number; readonly lagCutMs: number } {
+    return { ...this.pacing };
   }
 
   private resetRate(): void {

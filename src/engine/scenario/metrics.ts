@@ -25,7 +25,8 @@ function processView(engine: Engine, id: string): MemberView | null {
 
 function sumReplicas(engine: Engine, pick: (view: NonNullable<MemberView['replicas']>) => number): number {
   let total = 0;
-  for (const { view } of engine.processViews()) if (view.replicas !== undefined) total += pick(view.replicas);
+  // Only the brokers' replica views are built, not every process's whole view.
+  for (const view of engine.replicaViews()) total += pick(view);
   return total;
 }
 
@@ -66,7 +67,7 @@ type ClusterTruth = Pick<ControllerView, 'brokers' | 'fencedBrokers' | 'topics' 
  * controller only; a simulation can tell the truth during a failover too.
  * ZooKeeper mode: the partition states stored in ZooKeeper, and the brokers with a live session.
  */
-export function clusterTruth(engine: Engine, views: readonly { readonly id: string; readonly view: MemberView }[] = engine.processViews()): ClusterTruth | null {
+export function clusterTruth(engine: Engine, views: readonly { readonly id: string; readonly view: MemberView }[] = engine.controlViews()): ClusterTruth | null {
   const activeControllers = views.filter(({ view }) => view.controller?.active === true || view.legacy?.controllerState === 'active').length;
   const zookeeper = views.find(({ view }) => view.zookeeper !== undefined)?.view.zookeeper;
   if (zookeeper !== undefined) {
