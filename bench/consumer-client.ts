@@ -57,7 +57,9 @@ class BenchEffects implements Effects<Message> {
   }
 }
 
-const leaderOf = (partition: number): string => `broker-${(partition % BROKERS) + 1}`;
+/** Broker ids made once, as the kernel's process ids are (an answer's sender is the same string every time). */
+const BROKER_IDS = Array.from({ length: BROKERS }, (_, index) => `broker-${index + 1}`);
+const leaderOf = (partition: number): string => BROKER_IDS[partition % BROKERS]!;
 
 /** A consumer of group billing that owns partitions 0..PARTITIONS-1 from offset 0 and has sent its first fetches (FULL, one per leader). */
 function stableConsumer(fx: BenchEffects): Consumer {
