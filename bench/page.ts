@@ -297,7 +297,7 @@ function renderingPhasesOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: 
  * worker's share the process's pool) and V8's background GC, and the rest. Per second, and raster
  * per frame that painted: a painted frame's cost beside the main thread's, on the same 2 cores.
  */
-interface RendererPool {
+export interface RendererPool {
   readonly rasterMsPerPaintedFrame: number;
   readonly tileTasksPerPaintedFrame: number;
   readonly msPerSecond: { readonly raster: number; readonly compile: number; readonly gc: number; readonly other: number };
@@ -307,7 +307,7 @@ interface RendererPool {
 const V8_COMPILE_TASK = /OptimizingCompile|maglev|Maglev|Baseline|Compile/;
 const V8_GC_TASK = /Marking|Scaveng|Sweep|Evacuat|Cppgc|MarkCompact|Heap|Weak|Pointers/;
 
-function rendererPoolOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[], paintedFrames: number): RendererPool {
+export function rendererPoolOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[], paintedFrames: number): RendererPool {
   const from = frameStarts[0]!;
   const to = frameStarts.at(-1)!;
   let rasterUs = 0;
