@@ -269,17 +269,24 @@ const RENDERING_PHASES = ['UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'La
  * What the main thread spent in each rendering phase (thread time) in the frames that painted,
  * per such frame: the cost a frame pays for changing anything on the page, beside the script.
  */
-interface RenderingPhases {
+export interface RenderingPhases {
   readonly paintedFrames: number;
   readonly perPaintedFrameMs: Readonly<Record<(typeof RENDERING_PHASES)[number], number>>;
 }
 
-function renderingPhasesOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[]): RenderingPhases {
+export function renderingPhasesOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[]): RenderingPhases {
   const totals = new Map<string, number>(RENDERING_PHASES.map((phase) => [phase, 0]));
   const painted = new Set<number>();
-  for (const event of trace.traceEvents) {
-    if (event.pid !== thread.pid || event.tid !== thread.tid || event.ph !== 'X' || !totals.has(event.name)) continue;
-    if (event.ts < frameStarts[0]! || event.ts >= frameStarts.at(-1)!) continue;
+  const phases = trace.traceEvents
+    .filter((event) => event.pid === thread.pid && event.tid === thread.tid && event.ph === 'X' && totals.has(event.name))
+    .filter((event) => event.ts >= frameStarts[0]! && event.ts < frameStarts.at(-1)!)
+    .sort((a, b) => a.ts - b.ts);
+  // A phase's event inside another of the same name is counted in the outer one: Chromium traces a
+  // Paint for each layer it repaints inside the document's Paint (summing both had doubled Paint).
+  const outerEndUs = new Map<string, number>();
+  for (const event of phases) {
+    if (event.ts < (outerEndUs.get(event.name) ?? -Infinity)) continue;
+    outerEndUs.set(event.name, event.ts + (event.dur ?? 0));
     totals.set(event.name, totals.get(event.name)! + (event.tdur ?? event.dur ?? 0));
     if (event.name === 'Paint') painted.add(frameIndexAt(frameStarts, event.ts));
   }

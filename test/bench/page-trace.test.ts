@@ -1,10 +1,10 @@
-// bench/page.ts's thread pool line (issue 7, item 9). Goal: the renderer's thread pool is told
-// apart into raster, V8's compile jobs and V8's GC jobs, so "raster" is never read off the pool's
-// total again (compile jobs were most of it). Method: a hand-made trace with one renderer whose
-// main thread, pool threads and a second process each run known tasks, inside and outside the
-// measured frames; the sums must come out exactly.
+// What bench/page.ts reads from Chromium's trace (issue 7, item 9), on hand-made traces whose sums
+// are known. Goals: the renderer's thread pool is told apart into raster, V8's compile jobs and
+// V8's GC jobs, so "raster" is never read off the pool's total again (compile jobs were most of
+// it); and a rendering phase traced inside another of its name (Chromium's Paint of a layer inside
+// the document's Paint) is counted once (summing both had printed Paint per painted frame double).
 import { describe, expect, it } from 'vitest';
-import { rendererPoolOf } from '../../bench/page';
+import { renderingPhasesOf, rendererPoolOf } from '../../bench/page';
 
 const RENDERER = 10;
 const MAIN = 1;
@@ -57,5 +57,33 @@ describe("the renderer's thread pool in bench/page.ts", () => {
     const pool = rendererPoolOf({ traceEvents: [] }, { pid: RENDERER, tid: MAIN }, frameStarts, 0);
     expect(pool.rasterMsPerPaintedFrame).toBe(0);
     expect(pool.msPerSecond).toEqual({ raster: 0, compile: 0, gc: 0, other: 0 });
+  });
+});
+
+describe('the rendering phases per painted frame in bench/page.ts', () => {
+  const frameStarts = [1_000_000, 1_016_000, 1_032_000, 1_048_000];
+  it("counts a layer's Paint inside the document's Paint once, and divides by the frames that painted", () => {
+    const trace = {
+      traceEvents: [
+        // Frame 0 paints: the document's Paint (3 ms) holds two layers' Paints (0.5 and 1 ms).
+        task('Layout', RENDERER, MAIN, 1_001_000, 2_000),
+        task('Paint', RENDERER, MAIN, 1_004_000, 3_000),
+        task('Paint', RENDERER, MAIN, 1_004_100, 500),
+        task('Paint', RENDERER, MAIN, 1_005_000, 1_000),
+        task('Layerize', RENDERER, MAIN, 1_008_000, 1_000),
+        // Frame 1 paints nothing; frame 2 paints once (1 ms), after a Layout of 4 ms.
+        task('Layout', RENDERER, MAIN, 1_033_000, 4_000),
+        task('Paint', RENDERER, MAIN, 1_038_000, 1_000),
+        // Not counted: another thread's Paint, and a Paint after the last frame's start.
+        task('Paint', RENDERER, POOL_A, 1_004_000, 9_000),
+        task('Paint', RENDERER, MAIN, 1_048_000, 9_000),
+      ],
+    };
+    const phases = renderingPhasesOf(trace, { pid: RENDERER, tid: MAIN }, frameStarts);
+    expect(phases.paintedFrames).toBe(2);
+    expect(phases.perPaintedFrameMs.Paint).toBeCloseTo(2, 6);
+    expect(phases.perPaintedFrameMs.Layout).toBeCloseTo(3, 6);
+    expect(phases.perPaintedFrameMs.Layerize).toBeCloseTo(0.5, 6);
+    expect(phases.perPaintedFrameMs.PrePaint).toBe(0);
   });
 });
