@@ -33,7 +33,9 @@
 // `--build-to=DIR` makes such a build (as the bench builds: keepNames) and stops.
 // Beside wall time, each frame's thread time (the trace's tdur: while the thread ran) and the
 // rendering phases' thread time per painted frame are printed: on this shared machine a busy core
-// stretches wall time 2-3x, thread time far less.
+// stretches wall time 2-3x, thread time far less. The renderer's thread pool is summed too (raster per painted
+// frame; V8's background compile and GC jobs, posted by the page's isolate and the worker's alike): the
+// same 2 cores run it, and "raster" must not be read off the pool's total (compile jobs were most of it).
 // `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
 // carry that instrumentation: compare them only with each other.
 
@@ -177,6 +179,8 @@ export interface PageBenchResult {
   readonly frameThreadMs: { readonly p50: number; readonly p95: number; readonly max: number };
   /** Thread time per frame that painted, by rendering phase. */
   readonly rendering: RenderingPhases;
+  /** The renderer's thread pool (thread time): raster, V8's background compilers and GC, the rest. */
+  readonly pool: RendererPool;
   readonly longTasks: { readonly count: number; readonly maxMs: number };
   readonly mainThreadBusyShare: number;
   readonly rafIntervalMs: { readonly p50: number; readonly p95: number };
@@ -274,6 +278,8 @@ interface TraceEvent {
   readonly tid: number;
   readonly args?: {
     readonly name?: string;
+    /** ThreadPool_RunTask: the function that posted the task. */
+    readonly src_func?: string;
     readonly beginData?: { readonly dirtyObjects?: number; readonly totalObjects?: number };
     readonly endData?: { readonly layoutRoots?: readonly { readonly nodeId?: number; readonly depth?: number }[] };
     readonly data?: {
@@ -291,17 +297,24 @@ const RENDERING_PHASES = ['UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'La
  * What the main thread spent in each rendering phase (thread time) in the frames that painted,
  * per such frame: the cost a frame pays for changing anything on the page, beside the script.
  */
-interface RenderingPhases {
+export interface RenderingPhases {
   readonly paintedFrames: number;
   readonly perPaintedFrameMs: Readonly<Record<(typeof RENDERING_PHASES)[number], number>>;
 }
 
-function renderingPhasesOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[]): RenderingPhases {
+export function renderingPhasesOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[]): RenderingPhases {
   const totals = new Map<string, number>(RENDERING_PHASES.map((phase) => [phase, 0]));
   const painted = new Set<number>();
-  for (const event of trace.traceEvents) {
-    if (event.pid !== thread.pid || event.tid !== thread.tid || event.ph !== 'X' || !totals.has(event.name)) continue;
-    if (event.ts < frameStarts[0]! || event.ts >= frameStarts.at(-1)!) continue;
+  const phases = trace.traceEvents
+    .filter((event) => event.pid === thread.pid && event.tid === thread.tid && event.ph === 'X' && totals.has(event.name))
+    .filter((event) => event.ts >= frameStarts[0]! && event.ts < frameStarts.at(-1)!)
+    .sort((a, b) => a.ts - b.ts);
+  // A phase's event inside another of the same name is counted in the outer one: Chromium traces a
+  // Paint for each layer it repaints inside the document's Paint (summing both had doubled Paint).
+  const outerEndUs = new Map<string, number>();
+  for (const event of phases) {
+    if (event.ts < (outerEndUs.get(event.name) ?? -Infinity)) continue;
+    outerEndUs.set(event.name, event.ts + (event.dur ?? 0));
     totals.set(event.name, totals.get(event.name)! + (event.tdur ?? event.dur ?? 0));
     if (event.name === 'Paint') painted.add(frameIndexAt(frameStarts, event.ts));
   }
@@ -309,6 +322,54 @@ function renderingPhasesOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: 
   return {
     paintedFrames: painted.size,
     perPaintedFrameMs: { UpdateLayoutTree: per('UpdateLayoutTree'), Layout: per('Layout'), PrePaint: per('PrePaint'), Paint: per('Paint'), Layerize: per('Layerize') },
+  };
+}
+
+/**
+ * What the renderer's thread pool ran while measured (thread time), from the trace's top-level
+ * events: raster (TaskGraphRunner::RunTask: tiles rastered in software, as the bench runs Chromium
+ * without a GPU), V8's background compilers (TurboFan and Maglev jobs: the page's isolate and the
+ * worker's share the process's pool) and V8's background GC, and the rest. Per second, and raster
+ * per frame that painted: a painted frame's cost beside the main thread's, on the same 2 cores.
+ */
+export interface RendererPool {
+  readonly rasterMsPerPaintedFrame: number;
+  readonly tileTasksPerPaintedFrame: number;
+  readonly msPerSecond: { readonly raster: number; readonly compile: number; readonly gc: number; readonly other: number };
+}
+
+/** ThreadPool_RunTask's posting function, for V8's compile jobs and GC jobs. */
+const V8_COMPILE_TASK = /OptimizingCompile|maglev|Maglev|Baseline|Compile/;
+const V8_GC_TASK = /Marking|Scaveng|Sweep|Evacuat|Cppgc|MarkCompact|Heap|Weak|Pointers/;
+
+export function rendererPoolOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[], paintedFrames: number): RendererPool {
+  const from = frameStarts[0]!;
+  const to = frameStarts.at(-1)!;
+  let rasterUs = 0;
+  let tileTasks = 0;
+  let compileUs = 0;
+  let gcUs = 0;
+  let poolUs = 0;
+  for (const event of trace.traceEvents) {
+    if (event.pid !== thread.pid || event.tid === thread.tid || event.ph !== 'X' || event.ts < from || event.ts >= to) continue;
+    const us = event.tdur ?? event.dur ?? 0;
+    if (event.name === 'TaskGraphRunner::RunTask') {
+      rasterUs += us;
+      tileTasks++;
+    } else if (event.name === 'ThreadPool_RunTask') {
+      poolUs += us;
+      const posted = event.args?.src_func ?? '';
+      if (V8_COMPILE_TASK.test(posted)) compileUs += us;
+      else if (V8_GC_TASK.test(posted)) gcUs += us;
+    }
+  }
+  const seconds = (to - from) / 1e6;
+  const perSecond = (us: number) => us / 1000 / Math.max(seconds, 1e-9);
+  return {
+    rasterMsPerPaintedFrame: rasterUs / 1000 / Math.max(1, paintedFrames),
+    tileTasksPerPaintedFrame: tileTasks / Math.max(1, paintedFrames),
+    // Raster tasks run inside ThreadPool_RunTask on the pool's threads: the rest is what is neither.
+    msPerSecond: { raster: perSecond(rasterUs), compile: perSecond(compileUs), gc: perSecond(gcUs), other: perSecond(Math.max(0, poolUs - rasterUs - compileUs - gcUs)) },
   };
 }
 
@@ -321,6 +382,7 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   perFrameMs: number[];
   perFrameThreadMs: number[];
   renderingPhases: RenderingPhases;
+  pool: RendererPool;
   framesPerSecond: number;
   longTasksMs: number[];
   busyShare: number;
@@ -368,8 +430,10 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   const layoutDirtyObjects = trace.traceEvents
     .filter((event) => event.pid === best.pid && event.tid === best.tid && event.name === 'Layout' && event.ph === 'X')
     .map((event) => event.args?.beginData?.dirtyObjects ?? 0);
+  const renderingPhases = renderingPhasesOf(trace, best, frameStarts);
   return {
-    renderingPhases: renderingPhasesOf(trace, best, frameStarts),
+    renderingPhases,
+    pool: rendererPoolOf(trace, best, frameStarts, renderingPhases.paintedFrames),
     perFrameThreadMs: perFrameThreadUs.map((us) => us / 1000),
     layoutDirtyObjects,
     thread: { pid: best.pid, tid: best.tid },
@@ -596,6 +660,7 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
       frameWorkMs: { p50: percentile(work.perFrameMs, 0.5), p95: percentile(work.perFrameMs, 0.95), max: Math.max(...work.perFrameMs), frames: work.perFrameMs.length, perSecond: work.framesPerSecond },
       frameThreadMs: { p50: percentile(work.perFrameThreadMs, 0.5), p95: percentile(work.perFrameThreadMs, 0.95), max: Math.max(...work.perFrameThreadMs) },
       rendering: work.renderingPhases,
+      pool: work.pool,
       longTasks: { count: work.longTasksMs.length, maxMs: Math.max(0, ...work.longTasksMs) },
       mainThreadBusyShare: work.busyShare,
       rafIntervalMs: { p50: percentile(intervals, 0.5), p95: percentile(intervals, 0.95) },
@@ -636,6 +701,7 @@ export function formatPageBench(result: PageBenchResult): string {
     `  main-thread work per frame    p50 ${result.frameWorkMs.p50.toFixed(1)} ms, p95 ${result.frameWorkMs.p95.toFixed(1)} ms, max ${result.frameWorkMs.max.toFixed(1)} ms over ${result.frameWorkMs.frames} frames (${result.frameWorkMs.perSecond.toFixed(0)} per second)   (target: p95 < 16 ms)`,
     `  main-thread thread time/frame p50 ${result.frameThreadMs.p50.toFixed(1)} ms, p95 ${result.frameThreadMs.p95.toFixed(1)} ms, max ${result.frameThreadMs.max.toFixed(1)} ms   (time the thread ran: the machine's load stretches the line above, less this one)`,
     `  rendering per painted frame   ${RENDERING_PHASES.map((phase) => `${phase} ${result.rendering.perPaintedFrameMs[phase].toFixed(1)}`).join(', ')} ms of thread time (${result.rendering.paintedFrames} frames painted)`,
+    `  raster and V8 threads         raster ${result.pool.rasterMsPerPaintedFrame.toFixed(1)} ms per painted frame (${result.pool.tileTasksPerPaintedFrame.toFixed(1)} tile tasks); per second: raster ${result.pool.msPerSecond.raster.toFixed(0)} ms, V8 compile jobs ${result.pool.msPerSecond.compile.toFixed(0)} ms (page and worker), V8 GC ${result.pool.msPerSecond.gc.toFixed(0)} ms, other ${result.pool.msPerSecond.other.toFixed(0)} ms   (the renderer's thread pool, thread time)`,
     `  long tasks (> 50 ms)          ${result.longTasks.count}, the longest ${result.longTasks.maxMs.toFixed(0)} ms; main thread busy ${(result.mainThreadBusyShare * 100).toFixed(0)}% of the time`,
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,
     `  worker-to-page messages       largest ${kb(result.messages.largestBytes)}, p95 ${kb(result.messages.p95Bytes)}, ${result.messages.count} messages   (target: largest < 100 KB)`,
@@ -663,7 +729,12 @@ function explainKeptTrace(file: string): string {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] };
   const work = mainThreadWork(parsed);
   const slowSet = new Set(work.perFrameMs.flatMap((ms, frame) => (ms > SLOW_FRAME_MS ? [frame] : [])));
-  return `${explainSlowFrames(parsed, work)}\n${hotFunctions(parsed, work, slowSet)}`;
+  const { pool, renderingPhases } = work;
+  const summary = [
+    `  thread time per frame p95 ${percentile(work.perFrameThreadMs, 0.95).toFixed(1)} ms; rendering per painted frame ${RENDERING_PHASES.map((phase) => `${phase} ${renderingPhases.perPaintedFrameMs[phase].toFixed(1)}`).join(', ')} ms (${renderingPhases.paintedFrames} painted)`,
+    `  raster ${pool.rasterMsPerPaintedFrame.toFixed(1)} ms per painted frame (${pool.tileTasksPerPaintedFrame.toFixed(1)} tile tasks); per second: raster ${pool.msPerSecond.raster.toFixed(0)}, V8 compile ${pool.msPerSecond.compile.toFixed(0)}, V8 GC ${pool.msPerSecond.gc.toFixed(0)}, other ${pool.msPerSecond.other.toFixed(0)} ms`,
+  ];
+  return `${summary.join('\n')}\n${explainSlowFrames(parsed, work)}\n${hotFunctions(parsed, work, slowSet)}`;
 }
 
 const explainArg = process.argv.find((arg) => arg.startsWith('--explain='));

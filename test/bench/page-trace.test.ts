@@ -1,0 +1,89 @@
+// What bench/page.ts reads from Chromium's trace (issue 7, item 9), on hand-made traces whose sums
+// are known. Goals: the renderer's thread pool is told apart into raster, V8's compile jobs and
+// V8's GC jobs, so "raster" is never read off the pool's total again (compile jobs were most of
+// it); and a rendering phase traced inside another of its name (Chromium's Paint of a layer inside
+// the document's Paint) is counted once (summing both had printed Paint per painted frame double).
+import { describe, expect, it } from 'vitest';
+import { renderingPhasesOf, rendererPoolOf } from '../../bench/page';
+
+const RENDERER = 10;
+const MAIN = 1;
+const POOL_A = 2;
+const POOL_B = 3;
+const OTHER_PROCESS = 20;
+
+function task(name: string, pid: number, tid: number, ts: number, tdur: number, srcFunc?: string) {
+  return { name, ph: 'X', pid, tid, ts, dur: tdur + 50, tdur, ...(srcFunc === undefined ? {} : { args: { src_func: srcFunc } }) };
+}
+
+describe("the renderer's thread pool in bench/page.ts", () => {
+  // Frames from 1 s to 3 s of trace time (µs): two seconds measured.
+  const frameStarts = [1_000_000, 2_000_000, 3_000_000];
+  const trace = {
+    traceEvents: [
+      // Raster: a pool task that runs a tile task inside it (both top-level events, as Chromium traces them).
+      task('ThreadPool_RunTask', RENDERER, POOL_A, 1_100_000, 3_000, 'Start'),
+      task('TaskGraphRunner::RunTask', RENDERER, POOL_A, 1_100_010, 2_900),
+      task('ThreadPool_RunTask', RENDERER, POOL_B, 2_500_000, 1_000, 'Start'),
+      task('TaskGraphRunner::RunTask', RENDERER, POOL_B, 2_500_010, 1_000),
+      // V8's compile jobs, TurboFan's and Maglev's.
+      task('ThreadPool_RunTask', RENDERER, POOL_A, 1_200_000, 4_000, 'void v8::internal::OptimizingCompileTaskExecutor::EnsureStarted()'),
+      task('ThreadPool_RunTask', RENDERER, POOL_B, 1_300_000, 2_000, 'v8::internal::maglev::MaglevConcurrentDispatcher::MaglevConcurrentDispatcher(Isolate *)'),
+      // V8's GC job, and something else.
+      task('ThreadPool_RunTask', RENDERER, POOL_A, 2_100_000, 1_500, 'void v8::internal::ConcurrentMarking::TryScheduleJob(GarbageCollector, TaskPriority)'),
+      task('ThreadPool_RunTask', RENDERER, POOL_B, 2_200_000, 600, 'WriteNowWithBackgroundDataProducer'),
+      // Not counted: before the first frame, at the last frame's start, on the main thread, in another process.
+      task('TaskGraphRunner::RunTask', RENDERER, POOL_A, 900_000, 9_000),
+      task('ThreadPool_RunTask', RENDERER, POOL_A, 3_000_000, 9_000, 'Start'),
+      task('ThreadPool_RunTask', RENDERER, MAIN, 1_500_000, 9_000, 'void v8::internal::OptimizingCompileTaskExecutor::EnsureStarted()'),
+      task('TaskGraphRunner::RunTask', OTHER_PROCESS, POOL_A, 1_500_000, 9_000),
+    ],
+  };
+
+  it('sums raster per painted frame and per second, and V8 compile, GC and the rest per second', () => {
+    const pool = rendererPoolOf(trace, { pid: RENDERER, tid: MAIN }, frameStarts, 2);
+    // 2.9 + 1.0 ms of raster over 2 painted frames, in 2 tile tasks.
+    expect(pool.rasterMsPerPaintedFrame).toBeCloseTo(1.95, 6);
+    expect(pool.tileTasksPerPaintedFrame).toBe(1);
+    // Per second of the 2 s measured: raster 3.9 ms, compile 6.0 ms, GC 1.5 ms; other: the pool's
+    // 12.1 ms less raster, compile and GC (the raster pools' wrappers' 0.1 ms and the 0.6 ms task).
+    expect(pool.msPerSecond.raster).toBeCloseTo(1.95, 6);
+    expect(pool.msPerSecond.compile).toBeCloseTo(3.0, 6);
+    expect(pool.msPerSecond.gc).toBeCloseTo(0.75, 6);
+    expect(pool.msPerSecond.other).toBeCloseTo(0.35, 6);
+  });
+
+  it('reads no painted frame as no raster per frame, rather than dividing by zero', () => {
+    const pool = rendererPoolOf({ traceEvents: [] }, { pid: RENDERER, tid: MAIN }, frameStarts, 0);
+    expect(pool.rasterMsPerPaintedFrame).toBe(0);
+    expect(pool.msPerSecond).toEqual({ raster: 0, compile: 0, gc: 0, other: 0 });
+  });
+});
+
+describe('the rendering phases per painted frame in bench/page.ts', () => {
+  const frameStarts = [1_000_000, 1_016_000, 1_032_000, 1_048_000];
+  it("counts a layer's Paint inside the document's Paint once, and divides by the frames that painted", () => {
+    const trace = {
+      traceEvents: [
+        // Frame 0 paints: the document's Paint (3 ms) holds two layers' Paints (0.5 and 1 ms).
+        task('Layout', RENDERER, MAIN, 1_001_000, 2_000),
+        task('Paint', RENDERER, MAIN, 1_004_000, 3_000),
+        task('Paint', RENDERER, MAIN, 1_004_100, 500),
+        task('Paint', RENDERER, MAIN, 1_005_000, 1_000),
+        task('Layerize', RENDERER, MAIN, 1_008_000, 1_000),
+        // Frame 1 paints nothing; frame 2 paints once (1 ms), after a Layout of 4 ms.
+        task('Layout', RENDERER, MAIN, 1_033_000, 4_000),
+        task('Paint', RENDERER, MAIN, 1_038_000, 1_000),
+        // Not counted: another thread's Paint, and a Paint after the last frame's start.
+        task('Paint', RENDERER, POOL_A, 1_004_000, 9_000),
+        task('Paint', RENDERER, MAIN, 1_048_000, 9_000),
+      ],
+    };
+    const phases = renderingPhasesOf(trace, { pid: RENDERER, tid: MAIN }, frameStarts);
+    expect(phases.paintedFrames).toBe(2);
+    expect(phases.perPaintedFrameMs.Paint).toBeCloseTo(2, 6);
+    expect(phases.perPaintedFrameMs.Layout).toBeCloseTo(3, 6);
+    expect(phases.perPaintedFrameMs.Layerize).toBeCloseTo(0.5, 6);
+    expect(phases.perPaintedFrameMs.PrePaint).toBe(0);
+  });
+});
