@@ -66,7 +66,7 @@ import {
 import type { MetadataImage } from '../controller/image';
 import { cachedPartition, FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchSession } from './fetch-session';
 import type { PartitionLog } from './partition-log';
-import { DATA_HEADER_BYTES, type ErrorCode, type FetchPartitionRequest, type ForgottenPartition, type LogBatch } from './protocol';
+import { DATA_HEADER_BYTES, type ErrorCode, type ForgottenPartition, type LogBatch } from './protocol';
 import type { ReplicaManager } from './replica-manager';
 import type { RemoteLogManager } from './remote-log-manager';
 
@@ -132,15 +132,6 @@ interface PartitionWatch {
    */
   leader: LeaderRead | null;
   generation: number;
-  /**
-   * Quiet (not null): its session's last answer found nothing to send for it and nothing to read
-   * (see `answer`), and nothing that could change that has happened since but a log start move,
-   * which an answer checks for. It holds the request entry it was quiet for, so a request that
-   * replaces the entry (a new position or leader epoch) ends it without being looked at here; a
-   * high watermark move or remote data (onHighWatermark) or a leadership change here
-   * (`generation`) sets it to null.
-   */
-  quietFor: FetchPartitionRequest | null;
 }
 
 type LeaderRead = NonNullable<ReturnType<ReplicaManager['leaderRead']>>;
@@ -301,7 +292,7 @@ export class ConsumerFetchHandler {
         const session = context.session;
         const waiter = named ?? this.openWaiter(session);
         // Partitions the request added to the session join its watches (the others keep theirs: update keeps their
-        // entries; one whose entry it replaced is no longer quiet, as its watch was quiet for the old entry).
+        // entries; one whose entry it replaced is no longer quiet: update ends that).
         this.watchAdded(waiter, session);
         return { from, request, partitions: session.partitions, session, createSession: false, waiter, deadlineUs, done: false };
       }
@@ -335,8 +326,9 @@ export class ConsumerFetchHandler {
     let list = this.watchers.get(key);
     if (list === undefined) this.watchers.set(key, (list = { watches: [], compactAtLength: INDEX_SLACK_ENTRIES }));
     if (list.watches.length >= list.compactAtLength) compactWakeList(list);
-    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1, quietFor: null };
+    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1 };
     cached.resolved = watch;
+    cached.quietLog = null; // a new watch starts from a full answer
     list.watches.push(watch);
   }
 
@@ -437,7 +429,7 @@ export class ConsumerFetchHandler {
       const waiter = watch.waiter;
       if (waiter.dead || watch.forgotten) continue;
       watches[kept++] = watch;
-      watch.quietFor = null; // a high watermark to send, maybe records: answered in full next time
+      watch.cached.quietLog = null; // a high watermark to send, maybe records: answered in full next time
       if (waiter.parked !== null && watch.cached.part.fetchOffset < highWatermark) toWake[this.toWakeCount++] = waiter.parked;
     }
     if (kept !== watches.length) watches.length = kept;
@@ -592,10 +584,24 @@ export class ConsumerFetchHandler {
     const partitions = fetch.partitions;
     for (let index = 0; index < partitions.length; index++) {
       const cached = partitions[index]!;
+      let verifying = false;
+      const quietLog = cached.quietLog; // only a session's partition is ever quiet
+      if (quietLog !== null) {
+        // Nothing it was answered on has moved (its entry, its high watermark, the leaderships) but, maybe, the log start (retention, DeleteRecords): unless it did, the answer is again nothing.
+        if (cached.quietGeneration === generation) {
+          if (quietLog.logStartOffset === cached.logStartOffset && cached.quietOffset >= quietLog.localLogStartOffset) {
+            quietSkips++;
+            if (!verifyQuietPartitions) continue;
+            verifying = true;
+          } else if (quietLog.logStartOffset !== cached.logStartOffset) {
+            quietLogStartMoves++;
+          }
+        }
+        cached.quietLog = null;
+      }
       const part = cached.part;
       let leader: LeaderRead | null;
       let watch: PartitionWatch | null = null;
-      let verifying = false;
       if (full) {
         leader = this.replicas.leaderRead(part.key);
       } else {
@@ -604,18 +610,6 @@ export class ConsumerFetchHandler {
         if (watch.generation !== generation) {
           watch.leader = this.replicas.leaderRead(part.key);
           watch.generation = generation;
-          watch.quietFor = null;
-        } else if (watch.quietFor === part) {
-          // Nothing it was answered on has moved but, maybe, the log start (retention, DeleteRecords): unless it did, the answer is again nothing.
-          const log = watch.leader!.log;
-          if (log.logStartOffset === cached.logStartOffset && part.fetchOffset >= log.localLogStartOffset) {
-            quietSkips++;
-            if (!verifyQuietPartitions) continue;
-            verifying = true;
-          } else if (log.logStartOffset !== cached.logStartOffset) {
-            quietLogStartMoves++;
-          }
-          watch.quietFor = null;
         }
         leader = watch.leader;
       }
@@ -646,7 +640,11 @@ export class ConsumerFetchHandler {
           // CachedPartition.maybeUpdateResponseData: an incremental answer leaves out a partition with nothing new.
           if (!full && batches.length === 0 && highWatermark === cached.highWatermark && logStartOffset === cached.logStartOffset) {
             // Quiet if nothing was there to read: then only a high watermark move (or remote data), a new request entry, a leadership change or a log start move can give it news.
-            if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) watch.quietFor = part;
+            if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) {
+              cached.quietLog = log;
+              cached.quietOffset = part.fetchOffset;
+              cached.quietGeneration = generation;
+            }
             continue;
           }
           response = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
