@@ -46,10 +46,14 @@
 // leadersGenerationNow), so an answer looks nothing up by name; a *quiet* session partition (its
 // last answer had nothing to send and nothing to read) is passed over after one look at its log
 // start, until its request entry, its high watermark (onHighWatermark) or the leaderships move: in
-// the reference load an answer evaluates ~1 of a session's ~8 partitions in full. Exactness is
-// tested with a hook that answers quiet partitions in full anyway and throws on any news. The
-// wake-up index keeps, beside each parked fetch, its session partition for that key, so a high
-// watermark advance checks a fetch without searching it.
+// the reference load an answer evaluates ~1 of a session's ~8 partitions in full. The quiet
+// state lives on the CachedPartition (its log, offset and generation), so passing one over reads
+// that object and the log only, and FetchSession.update ends it when a request replaces the entry
+// (takeIn looks up nothing per named partition). Exactness is tested with a hook that answers
+// quiet partitions in full anyway and throws on any news. The wake-up index keeps, beside each
+// parked fetch, its session partition for that key, so a high watermark advance checks a fetch
+// without searching it. The committed read is cut to the high watermark in place (no copy), and
+// the deadline queue appends at its tail (fetch.max.wait.ms is shared as a rule) without a search.
 //
 // Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
 // walks all parked fetches on a high watermark advance (they are indexed by partition).
