@@ -46,10 +46,14 @@
 // leadersGenerationNow), so an answer looks nothing up by name; a *quiet* session partition (its
 // last answer had nothing to send and nothing to read) is passed over after one look at its log
 // start, until its request entry, its high watermark (onHighWatermark) or the leaderships move: in
-// the reference load an answer evaluates ~1 of a session's ~8 partitions in full. Exactness is
-// tested with a hook that answers quiet partitions in full anyway and throws on any news. The
-// wake-up index keeps, beside each parked fetch, its session partition for that key, so a high
-// watermark advance checks a fetch without searching it.
+// the reference load an answer evaluates ~1 of a session's ~8 partitions in full. The quiet
+// state lives on the CachedPartition (its log, offset and generation), so passing one over reads
+// that object and the log only, and FetchSession.update ends it when a request replaces the entry
+// (takeIn looks up nothing per named partition). Exactness is tested with a hook that answers
+// quiet partitions in full anyway and throws on any news. The wake-up index keeps, beside each
+// parked fetch, its session partition for that key, so a high watermark advance checks a fetch
+// without searching it. The committed read is cut to the high watermark in place (no copy), and
+// the deadline queue appends at its tail (fetch.max.wait.ms is shared as a rule) without a search.
 //
 // Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
 // walks all parked fetches on a high watermark advance (they are indexed by partition).
@@ -66,7 +70,7 @@ import {
 import type { MetadataImage } from '../controller/image';
 import { cachedPartition, FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchSession } from './fetch-session';
 import type { PartitionLog } from './partition-log';
-import { DATA_HEADER_BYTES, type ErrorCode, type FetchPartitionRequest, type ForgottenPartition, type LogBatch } from './protocol';
+import { DATA_HEADER_BYTES, type ErrorCode, type ForgottenPartition, type LogBatch } from './protocol';
 import type { ReplicaManager } from './replica-manager';
 import type { RemoteLogManager } from './remote-log-manager';
 
@@ -132,15 +136,6 @@ interface PartitionWatch {
    */
   leader: LeaderRead | null;
   generation: number;
-  /**
-   * Quiet (not null): its session's last answer found nothing to send for it and nothing to read
-   * (see `answer`), and nothing that could change that has happened since but a log start move,
-   * which an answer checks for. It holds the request entry it was quiet for, so a request that
-   * replaces the entry (a new position or leader epoch) ends it without being looked at here; a
-   * high watermark move or remote data (onHighWatermark) or a leadership change here
-   * (`generation`) sets it to null.
-   */
-  quietFor: FetchPartitionRequest | null;
 }
 
 type LeaderRead = NonNullable<ReturnType<ReplicaManager['leaderRead']>>;
@@ -301,7 +296,7 @@ export class ConsumerFetchHandler {
         const session = context.session;
         const waiter = named ?? this.openWaiter(session);
         // Partitions the request added to the session join its watches (the others keep theirs: update keeps their
-        // entries; one whose entry it replaced is no longer quiet, as its watch was quiet for the old entry).
+        // entries; one whose entry it replaced is no longer quiet: update ends that).
         this.watchAdded(waiter, session);
         return { from, request, partitions: session.partitions, session, createSession: false, waiter, deadlineUs, done: false };
       }
@@ -335,8 +330,9 @@ export class ConsumerFetchHandler {
     let list = this.watchers.get(key);
     if (list === undefined) this.watchers.set(key, (list = { watches: [], compactAtLength: INDEX_SLACK_ENTRIES }));
     if (list.watches.length >= list.compactAtLength) compactWakeList(list);
-    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1, quietFor: null };
+    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1 };
     cached.resolved = watch;
+    cached.quietLog = null; // a new watch starts from a full answer
     list.watches.push(watch);
   }
 
@@ -437,7 +433,7 @@ export class ConsumerFetchHandler {
       const waiter = watch.waiter;
       if (waiter.dead || watch.forgotten) continue;
       watches[kept++] = watch;
-      watch.quietFor = null; // a high watermark to send, maybe records: answered in full next time
+      watch.cached.quietLog = null; // a high watermark to send, maybe records: answered in full next time
       if (waiter.parked !== null && watch.cached.part.fetchOffset < highWatermark) toWake[this.toWakeCount++] = waiter.parked;
     }
     if (kept !== watches.length) watches.length = kept;
@@ -592,10 +588,24 @@ export class ConsumerFetchHandler {
     const partitions = fetch.partitions;
     for (let index = 0; index < partitions.length; index++) {
       const cached = partitions[index]!;
+      let verifying = false;
+      const quietLog = cached.quietLog; // only a session's partition is ever quiet
+      if (quietLog !== null) {
+        // Nothing it was answered on has moved (its entry, its high watermark, the leaderships) but, maybe, the log start (retention, DeleteRecords): unless it did, the answer is again nothing.
+        if (cached.quietGeneration === generation) {
+          if (quietLog.logStartOffset === cached.logStartOffset && cached.quietOffset >= quietLog.localLogStartOffset) {
+            quietSkips++;
+            if (!verifyQuietPartitions) continue;
+            verifying = true;
+          } else if (quietLog.logStartOffset !== cached.logStartOffset) {
+            quietLogStartMoves++;
+          }
+        }
+        cached.quietLog = null;
+      }
       const part = cached.part;
       let leader: LeaderRead | null;
       let watch: PartitionWatch | null = null;
-      let verifying = false;
       if (full) {
         leader = this.replicas.leaderRead(part.key);
       } else {
@@ -604,18 +614,6 @@ export class ConsumerFetchHandler {
         if (watch.generation !== generation) {
           watch.leader = this.replicas.leaderRead(part.key);
           watch.generation = generation;
-          watch.quietFor = null;
-        } else if (watch.quietFor === part) {
-          // Nothing it was answered on has moved but, maybe, the log start (retention, DeleteRecords): unless it did, the answer is again nothing.
-          const log = watch.leader!.log;
-          if (log.logStartOffset === cached.logStartOffset && part.fetchOffset >= log.localLogStartOffset) {
-            quietSkips++;
-            if (!verifyQuietPartitions) continue;
-            verifying = true;
-          } else if (log.logStartOffset !== cached.logStartOffset) {
-            quietLogStartMoves++;
-          }
-          watch.quietFor = null;
         }
         leader = watch.leader;
       }
@@ -646,7 +644,11 @@ export class ConsumerFetchHandler {
           // CachedPartition.maybeUpdateResponseData: an incremental answer leaves out a partition with nothing new.
           if (!full && batches.length === 0 && highWatermark === cached.highWatermark && logStartOffset === cached.logStartOffset) {
             // Quiet if nothing was there to read: then only a high watermark move (or remote data), a new request entry, a leadership change or a log start move can give it news.
-            if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) watch.quietFor = part;
+            if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) {
+              cached.quietLog = log;
+              cached.quietOffset = part.fetchOffset;
+              cached.quietGeneration = generation;
+            }
             continue;
           }
           response = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };

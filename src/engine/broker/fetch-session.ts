@@ -59,10 +59,25 @@ export interface CachedPartition {
   /** Resolved by the leader (ReplicaManager) and checked against its generation: spares two map lookups per partition and fetch. */
   resolved: unknown;
   resolvedGeneration: number;
+  /**
+   * Consumers' sessions (consumer-fetch.ts): the leader's log, when the partition is *quiet* (its
+   * last answer had nothing to send or read), else null; with the fetch offset and the leaders'
+   * generation it was quiet at. Kept here, not in the handler's watch, so that an answer passing a
+   * quiet partition over reads this object and the log only. `update` ends it (a new entry).
+   */
+  quietLog: QuietLog | null;
+  quietOffset: number;
+  quietGeneration: number;
+}
+
+/** What a quiet partition's check reads of its log (PartitionLog). */
+export interface QuietLog {
+  readonly logStartOffset: number;
+  readonly localLogStartOffset: number;
 }
 
 export function cachedPartition(part: FetchPartitionRequest): CachedPartition {
-  return { part, highWatermark: -1, logStartOffset: -1, resolved: null, resolvedGeneration: -1 };
+  return { part, highWatermark: -1, logStartOffset: -1, resolved: null, resolvedGeneration: -1, quietLog: null, quietOffset: -1, quietGeneration: -1 };
 }
 
 /** Kafka's FetchSession: an id, its expected epoch, and its partitions in insertion order. */
@@ -114,6 +129,7 @@ export class FetchSession {
         this.partitions.push(fresh);
       } else {
         cached.part = part;
+        cached.quietLog = null; // a new position or leader epoch: answered in full
       }
     }
     for (let index = 0; index < forgotten.length; index++) {

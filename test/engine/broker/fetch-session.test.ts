@@ -10,7 +10,7 @@
 // fires them. The cache and the handler are also checked alone.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { FETCH_SESSION_EVICTION_US, FetchSessionCache, FetchSessionHandler, INVALID_SESSION_ID } from '../../../src/engine/broker/fetch-session';
+import { cachedPartition, FETCH_SESSION_EVICTION_US, FetchSessionCache, FetchSessionHandler, INVALID_SESSION_ID } from '../../../src/engine/broker/fetch-session';
 import type { FetchPartitionRequest, ProduceRequest, ReplicaFetchRequest, ReplicaFetchResponse } from '../../../src/engine/broker/protocol';
 import { ReplicaManager, setQuietPartitionChecks, type DataDisk, type ReplicaSettings } from '../../../src/engine/broker/replica-manager';
 import { MetadataImage } from '../../../src/engine/controller/image';
@@ -343,7 +343,7 @@ describe('the fetch session cache and handler, alone', () => {
     // A is used in epoch 1 at 130 s, so it is not stale at 200 s...
     expect(cache.newContext(a, 1, [], [], 130_000_000).kind).toBe('incremental');
     // ...but that touch found it older than 120 s, so a privileged newcomer with more partitions may evict it.
-    const b = cache.maybeCreateSession(200_000_000, true, [part('t-0', 0), part('t-1', 0)].map((entry) => ({ part: entry, highWatermark: -1, logStartOffset: -1, resolved: null, resolvedGeneration: -1 })));
+    const b = cache.maybeCreateSession(200_000_000, true, [part('t-0', 0), part('t-1', 0)].map(cachedPartition));
     expect(b).not.toBe(INVALID_SESSION_ID);
     expect(cache.get(a)).toBeUndefined();
     // Unused for more than FETCH_SESSION_EVICTION_US, B is stale: any newcomer takes its slot.
