@@ -4,10 +4,10 @@
 // TypeScript, so tests also drive it directly with a fake clock and scheduler.
 //
 // Pacing: while playing at speed S, simulated time tracks S x the wall time since the last anchor.
-// Work comes in slices of about SLICE_WALL_MS (the wall clock is read every SLICE_EVENTS_MAX
+// Work comes in slices of about PACED_SLICE_WALL_MS (the wall clock is read every SLICE_EVENTS_MAX
 // events), with commands and the page's acknowledgements served between them; while simulated
-// time lags its target the next slice follows at once, and once caught up the host sleeps until a
-// frame's worth of work is due. A run that loses ground keeps at most CATCH_UP_MAX_MS of lag, and
+// time lags its target the next slice follows LAG_SLEEP_MS later, and once caught up the host
+// sleeps until a frame's worth of work is due. A run that loses ground keeps at most CATCH_UP_MAX_MS of lag, and
 // one that gains makes up at most LAG_KEPT_MAX_MS (a stall); the rest is given up rather than piled
 // up, and the page is told (`behind`). "max" runs as fast as the engine
 // goes, in the same slices. A scenario's presenter pause, or its end, pauses playback by itself.
@@ -70,8 +70,15 @@ export const SPEEDS: readonly Speed[] = [1, 10, 100, 'max'];
  * take 100-200 ms, and the worker answered nothing meanwhile).
  */
 export const SLICE_EVENTS_MAX = 1_000;
-/** Wall time one slice of work may take before the host yields. */
+/** Wall time one slice of work may take before the host yields ("max", Next, rebuilds). */
 export const SLICE_WALL_MS = 12;
+/**
+ * Wall time one slice of paced play may take while it catches up. Longer than SLICE_WALL_MS: in
+ * Chromium at load ~8 on 2 cores, 12 ms slices with nothing between them drew the 30-broker lesson
+ * at 71-87% of the rate of the old unsliced ticks, 40 ms slices with LAG_SLEEP_MS between them at
+ * 84-93%, still answering within ~60 ms (task p95) where the old ticks took 135-380 ms.
+ */
+export const PACED_SLICE_WALL_MS = 40;
 /**
  * Lag (wall ms behind the target) a paced run that loses ground keeps: a slice that ends further
  * behind than it started, by more than this, has its lag cut to this (the rest is not made up),
@@ -86,6 +93,12 @@ export const CATCH_UP_MAX_MS = 250;
 export const LAG_KEPT_MAX_MS = 1_000;
 /** A lag above this after a slice shows as `behind` ("can't keep up"); a smaller one is a slice's ordinary remainder. */
 export const BEHIND_LAG_MS = 100;
+/**
+ * Sleep between the slices of a paced run that lags its target (4 ms is also Chromium's clamp for
+ * nested timers). Measured, not derived: with no sleep the worker got less of a busy machine
+ * (15-22% of a core against the old ticks' 17-30%) though it was runnable all the time.
+ */
+export const LAG_SLEEP_MS = 4;
 /** Sleep between slices once caught up: about one animation frame. */
 export const CAUGHT_UP_SLEEP_MS = 16;
 /** Entries of the full trace carried by one frame (the notable trace is carried whole). */
@@ -1359,7 +1372,7 @@ export class EngineHost {
         keepPlaying = this.advance(engine, targetUs);
         caughtUp = engine.nowUs >= targetUs;
         endMs = this.clock.now();
-      } while (keepPlaying && !caughtUp && !engine.held && endMs - sliceStartMs < SLICE_WALL_MS);
+      } while (keepPlaying && !caughtUp && !engine.held && endMs - sliceStartMs < PACED_SLICE_WALL_MS);
       const lagMs = lagAt(endMs);
       // A run gaining on its target makes its lag up (up to LAG_KEPT_MAX_MS); one losing ground keeps CATCH_UP_MAX_MS of it.
       const keptMs = lagMs > LAG_KEPT_MAX_MS ? LAG_KEPT_MAX_MS : lagMs > CATCH_UP_MAX_MS && lagMs >= lagBeforeMs ? CATCH_UP_MAX_MS : lagMs;
@@ -1384,7 +1397,7 @@ export class EngineHost {
     this.publish();
     // While behind its target, the next slice follows at once (commands and the page's
     // acknowledgements are served in between); caught up, sleep about a frame.
-    if (this.playing) this.scheduleTick(engine.held ? CAUGHT_UP_SLEEP_MS : lagging ? 0 : CAUGHT_UP_SLEEP_MS);
+    if (this.playing) this.scheduleTick(engine.held ? CAUGHT_UP_SLEEP_MS : lagging ? (this.speed === 'max' ? 0 : LAG_SLEEP_MS) : CAUGHT_UP_SLEEP_MS);
   }
 
   /**
