@@ -13,7 +13,7 @@ import { GroupCoordinator, type CoordinatorView } from './broker/group-coordinat
 import { isGroupRequest, type ConsumerFetchRequest, type ListOffsetsRequest } from './broker/group-protocol';
 import { isDataRequest, type DataRequest, type ReplicaFetchResponse } from './broker/protocol';
 import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
-import { Consumer, type ConsumerLedger, type ConsumerView } from './clients/consumer';
+import { Consumer, type ConsumerLedger, type ConsumerSettings, type ConsumerView } from './clients/consumer';
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
 import { dataReplicationOf, logConfigOf, normalizeAcks, type ConsumerConfig, type EngineConfig, type ProducerConfig, type TopicConfig } from './config';
 import type { LogConfig } from './broker/partition-log';
@@ -702,29 +702,31 @@ class ConsumerMember implements ProcessLogic<Message> {
 }
 
 function buildConsumer(config: EngineConfig, settings: ConsumerConfig, id: string, ledger: ConsumerLedger): Consumer {
-  return new Consumer(
-    {
-      id,
-      groupId: settings['group.id'],
-      topic: settings.topic,
-      bootstrap: brokerIds(config),
-      assignmentStrategy: settings['partition.assignment.strategy'],
-      sessionTimeoutUs: settings['session.timeout.ms'] * US_PER_MS,
-      heartbeatIntervalUs: settings['heartbeat.interval.ms'] * US_PER_MS,
-      rebalanceTimeoutUs: settings['max.poll.interval.ms'] * US_PER_MS,
-      autoCommit: settings['enable.auto.commit'],
-      autoCommitIntervalUs: settings['auto.commit.interval.ms'] * US_PER_MS,
-      autoOffsetReset: settings['auto.offset.reset'],
-      fetchMaxWaitUs: settings['fetch.max.wait.ms'] * US_PER_MS,
-      fetchMinBytes: settings['fetch.min.bytes'],
-      maxPartitionFetchBytes: settings['max.partition.fetch.bytes'],
-      requestTimeoutUs: settings['request.timeout.ms'] * US_PER_MS,
-      retryBackoffUs: settings['retry.backoff.ms'] * US_PER_MS,
-      startUs: settings.startMs * US_PER_MS,
-      stopUs: settings.stopMs === undefined ? null : settings.stopMs * US_PER_MS,
-    },
-    ledger,
-  );
+  return new Consumer(consumerSettingsOf(settings, id, brokerIds(config)), ledger);
+}
+
+/** A consumer's Kafka-named config (ms, Kafka's defaults from the schema) as the client takes it (µs). */
+export function consumerSettingsOf(settings: ConsumerConfig, id: string, bootstrap: readonly string[]): ConsumerSettings {
+  return {
+    id,
+    groupId: settings['group.id'],
+    topic: settings.topic,
+    bootstrap,
+    assignmentStrategy: settings['partition.assignment.strategy'],
+    sessionTimeoutUs: settings['session.timeout.ms'] * US_PER_MS,
+    heartbeatIntervalUs: settings['heartbeat.interval.ms'] * US_PER_MS,
+    rebalanceTimeoutUs: settings['max.poll.interval.ms'] * US_PER_MS,
+    autoCommit: settings['enable.auto.commit'],
+    autoCommitIntervalUs: settings['auto.commit.interval.ms'] * US_PER_MS,
+    autoOffsetReset: settings['auto.offset.reset'],
+    fetchMaxWaitUs: settings['fetch.max.wait.ms'] * US_PER_MS,
+    fetchMinBytes: settings['fetch.min.bytes'],
+    maxPartitionFetchBytes: settings['max.partition.fetch.bytes'],
+    requestTimeoutUs: settings['request.timeout.ms'] * US_PER_MS,
+    retryBackoffUs: settings['retry.backoff.ms'] * US_PER_MS,
+    startUs: settings.startMs * US_PER_MS,
+    stopUs: settings.stopMs === undefined ? null : settings.stopMs * US_PER_MS,
+  };
 }
 
 /** A consumer ledger that watches nothing. */

@@ -11,6 +11,8 @@ import type { LogBatch } from '../../../src/engine/broker/protocol';
 import type { ConsumerFetchRequest } from '../../../src/engine/broker/group-protocol';
 import { ConsumptionChecker } from '../../../src/engine/check/consumption';
 import { Consumer } from '../../../src/engine/clients/consumer';
+import { consumerSettingsOf } from '../../../src/engine/cluster';
+import { consumerSchema } from '../../../src/engine/config';
 import { Prng } from '../../../src/engine/sim/prng';
 import type { Effects, Message, TimerHandle } from '../../../src/engine/sim/process';
 
@@ -74,26 +76,8 @@ function joinAndSync(consumer: Consumer, fx: Collected, generationId: number): v
 
 function stableConsumer(fx: Collected): Consumer {
   const consumer = new Consumer(
-    {
-      id: 'consumer-1',
-      groupId: 'billing',
-      topic: TOPIC,
-      bootstrap: ['broker-1'],
-      assignmentStrategy: 'range',
-      sessionTimeoutUs: 45_000_000,
-      heartbeatIntervalUs: 3_000_000,
-      rebalanceTimeoutUs: 300_000_000,
-      autoCommit: true,
-      autoCommitIntervalUs: 5_000_000,
-      autoOffsetReset: 'latest',
-      fetchMaxWaitUs: 500_000,
-      fetchMinBytes: 1,
-      maxPartitionFetchBytes: 1 << 20,
-      requestTimeoutUs: 30_000_000,
-      retryBackoffUs: 100_000,
-      startUs: 0,
-      stopUs: null,
-    },
+    // Kafka's consumer defaults, from the config schema, as the cluster builds them.
+    consumerSettingsOf(consumerSchema.parse({ topic: TOPIC, 'group.id': 'billing' }), 'consumer-1', ['broker-1']),
     new ConsumptionChecker(),
   );
   consumer.start(fx);
