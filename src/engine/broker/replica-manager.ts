@@ -559,7 +559,12 @@ class PartitionIndex<T extends { readonly key: string; readonly topic: string; r
 
   /** The partition's entry, found by topic and number (the hot paths' lookup). */
   at(topic: string, partition: number): T | undefined {
-    return this.slotsOf(topic)[partition];
+    if (topic === this.lastTopic) return this.lastSlots[partition];
+    const slots = this.byTopic.get(topic); // a lookup never adds a topic: only set does
+    if (slots === undefined) return undefined;
+    this.lastTopic = topic;
+    this.lastSlots = slots;
+    return slots[partition];
   }
 
   set(key: string, value: T): void {
