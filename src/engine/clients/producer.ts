@@ -209,6 +209,8 @@ interface PartitionState {
 interface InFlightRequest {
   readonly correlationId: number;
   readonly broker: string;
+  /** `broker`'s record (its in-flight count), kept so that an answer finds it without a lookup by id. */
+  readonly brokerState: BrokerState;
   readonly sentUs: TimeUs;
   readonly batches: readonly Batch[];
   /** The earliest creation time of its batches: while that is within delivery.timeout.ms, none of them has expired, so no scan is needed. */
@@ -1062,7 +1064,7 @@ export class Producer {
       batch.state = 'inflight';
       insertBySerial(this.partitions[batch.partition]!.inFlight, batch);
     }
-    this.inFlight.push({ correlationId: request.correlationId, broker: broker.id, sentUs: fx.nowUs, batches, oldestCreatedUs });
+    this.inFlight.push({ correlationId: request.correlationId, broker: broker.id, brokerState: broker, sentUs: fx.nowUs, batches, oldestCreatedUs });
     broker.inFlight++;
   }
 
@@ -1073,7 +1075,7 @@ export class Producer {
     // Unknown: an answer on a connection already closed by a timeout; Kafka never reads it.
     if (request === undefined || request.broker !== from) return;
     this.removeRequest(request);
-    const broker = this.brokerState(from);
+    const broker = request.brokerState;
     broker.inFlight = Math.max(0, broker.inFlight - 1);
     const results = response.results;
     for (let index = 0; index < request.batches.length; index++) {
