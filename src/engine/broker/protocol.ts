@@ -195,15 +195,6 @@ export interface ReplicaFetchResponse extends Message {
   readonly sessionId: number;
   /** FULL fetch: every partition; INCREMENTAL: those with records, an error, a divergence or news of the high watermark or log start. */
   readonly partitions: readonly FetchPartitionResponse[];
-  /**
-   * Written by the follower once it has handled this answer (replica-manager.ts). Its leader reuses
-   * an answer object, with its partition list and entries, for its next answer to that follower
-   * only once the last one is handled: a follower has one fetch outstanding per leader (Kafka's
-   * AbstractFetcherThread), so the next answer nearly always finds it so. One still unhandled (in
-   * flight after the follower fetched again on a timeout, lost with a crashed follower, or a copy
-   * delivered instead of it) is never written again: the leader makes a new one.
-   */
-  handled: boolean;
 }
 
 export type DataRequest = MetadataRequest | InitProducerIdRequest | ProduceRequest | ReplicaFetchRequest;

@@ -182,40 +182,6 @@ interface FollowerFetcher {
   /** Its park timer is armed (see ReplicaManager.fetchers); the key is built once. */
   parkTimerArmed: boolean;
   readonly parkTimerKey: string;
-  /** The answer object last made for it, reused once it handled it (see ReusableAnswer); null before the first. */
-  answer: ReusableAnswer | null;
-}
-
-/** One partition of a reusable answer: FetchPartitionResponse with every field present and writable (one shape, refilled in place). */
-interface PartitionAnswer {
-  topic: string;
-  partition: number;
-  key: string;
-  error: ErrorCode;
-  highWatermark: number;
-  logStartOffset: number;
-  batches: readonly LogBatch[];
-  divergingEpoch: { readonly epoch: number; readonly endOffset: number } | null;
-  localLogStartOffset: number | undefined;
-  remoteSegments: RemoteSegmentTable | undefined;
-}
-
-/**
- * A leader's answer to one follower (FollowerFetcher.answer), reused from answer to answer: its
- * partition list and its partition entries (by place) are written in place once the follower has
- * handled the last answer (ReplicaFetchResponse.handled). Why: a follower fetch and its answer come
- * ~2,300 times a simulated second at the reference load, and their message objects were a fifth of
- * the leader's garbage; Kafka's fetcher thread likewise keeps one request builder per leader. At
- * most one per follower broker, with `entries` bounded by the partitions of its session.
- */
-interface ReusableAnswer extends ReplicaFetchResponse {
-  bytes: number;
-  error: ErrorCode;
-  sessionId: number;
-  readonly partitions: FetchPartitionResponse[];
-  /** The partition entries made so far; the answer in progress has filled the first `filled` (an error's answer is an object of its own). */
-  readonly entries: PartitionAnswer[];
-  filled: number;
 }
 
 interface LeaderPartition {
@@ -552,6 +518,8 @@ const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FOLLOWERS: readonly FollowerPartition[] = [];
 
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
+/** The partitions of an answer with none (shared: a message's lists are never written after it is sent). */
+const NO_PARTITION_RESPONSES: readonly FetchPartitionResponse[] = [];
 
 /**
  * answerFetch's lists of what it answers, reused from one answer to the next (two arrays per
@@ -564,48 +532,6 @@ interface AnswerScratch {
 
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
   return { topic: part.topic, partition: part.partition, key: part.key, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
-}
-
-/** The follower's answer object to fill: its last one if it handled it, else a new one (which the next answers reuse). */
-function takeAnswer(fetcher: FollowerFetcher): ReusableAnswer {
-  const last = fetcher.answer;
-  if (last !== null && last.handled) {
-    last.handled = false;
-    last.filled = 0;
-    return last;
-  }
-  const made: ReusableAnswer = { type: 'ReplicaFetchResponse', bytes: DATA_HEADER_BYTES, error: 'NONE', sessionId: INVALID_SESSION_ID, partitions: [], handled: false, entries: [], filled: 0 };
-  fetcher.answer = made;
-  return made;
-}
-
-/** The answer's next entry (made at its first use) filled with a partition's answer without an error; every field written. */
-function fillEntry(answer: ReusableAnswer, part: FetchPartitionRequest, highWatermark: number, logStartOffset: number, batches: readonly LogBatch[]): PartitionAnswer {
-  const entries = answer.entries;
-  const place = answer.filled++;
-  if (place === entries.length) {
-    const made: PartitionAnswer = { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark, logStartOffset, batches, divergingEpoch: null, localLogStartOffset: undefined, remoteSegments: undefined };
-    entries.push(made);
-    return made;
-  }
-  const entry = entries[place]!;
-  entry.topic = part.topic;
-  entry.partition = part.partition;
-  entry.key = part.key;
-  entry.error = 'NONE';
-  entry.highWatermark = highWatermark;
-  entry.logStartOffset = logStartOffset;
-  entry.batches = batches;
-  entry.divergingEpoch = null;
-  entry.localLogStartOffset = undefined;
-  entry.remoteSegments = undefined;
-  return entry;
-}
-
-/** `target` made a copy of `source` in place (popped, not `length =`: V8 drops an array's backing store at length 0). */
-function copyInPlace<T>(target: T[], source: readonly T[]): void {
-  for (let index = 0; index < source.length; index++) target[index] = source[index]!;
-  while (target.length > source.length) target.pop();
 }
 
 /**
@@ -1340,7 +1266,7 @@ export class ReplicaManager {
     const context = this.sessionCache(fx).newContext(request.sessionId ?? INVALID_SESSION_ID, request.sessionEpoch ?? FINAL_EPOCH, request.partitions, forgotten, fx.nowUs);
     if (context.kind === 'error') {
       // Kafka's SessionErrorContext: no partition, and the follower starts a new session.
-      const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes: DATA_HEADER_BYTES, error: context.error, sessionId: INVALID_SESSION_ID, partitions: [], handled: false };
+      const response: ReplicaFetchResponse = { type: 'ReplicaFetchResponse', bytes: DATA_HEADER_BYTES, error: context.error, sessionId: INVALID_SESSION_ID, partitions: [] };
       fx.send(from, response);
       return;
     }
@@ -1366,7 +1292,7 @@ export class ReplicaManager {
   private fetcher(replicaId: string): FollowerFetcher {
     let fetcher = this.fetchers.get(replicaId);
     if (fetcher === undefined) {
-      fetcher = { parked: null, walk: null, parkTimerArmed: false, parkTimerKey: `${TIMER_FETCH_PARK}${replicaId}`, answer: null };
+      fetcher = { parked: null, walk: null, parkTimerArmed: false, parkTimerKey: `${TIMER_FETCH_PARK}${replicaId}` };
       this.fetchers.set(replicaId, fetcher);
     }
     return fetcher;
@@ -1503,7 +1429,6 @@ export class ReplicaManager {
     if (this.answerDepth > 1) nestedFetchAnswers++;
     const responses = scratch.responses;
     const included = scratch.included;
-    const answer = takeAnswer(fetch.fetcher);
     let urgent = false;
     for (let index = 0; index < pending.length; index++) {
       const state = pending[index]!;
@@ -1516,7 +1441,7 @@ export class ReplicaManager {
         settleProgress(other);
         listPartition(other);
       }
-      const response = this.partitionFetchResponse(leader, progress, replicaId, state.cached, answer, fx);
+      const response = this.partitionFetchResponse(leader, progress, replicaId, state.cached, fx);
       if (walk !== null && walk.dirty.length > 0) pullListed(walk, pending, index);
       if (response === null) continue;
       responses.push(response);
@@ -1536,7 +1461,6 @@ export class ReplicaManager {
     if (mayWait && !urgent && sessionSize > 0) {
       this.afterAnswer(pending, walk, replicaId);
       this.releaseAnswerScratch(scratch);
-      answer.handled = true; // not sent: free for the next answer
       return null;
     }
     let bytes = DATA_HEADER_BYTES;
@@ -1553,17 +1477,15 @@ export class ReplicaManager {
       const batches = response.batches;
       for (let batchIndex = 0; batchIndex < batches.length; batchIndex++) recordBytes += batches[batchIndex]!.bytes;
     }
-    copyInPlace(answer.partitions, responses);
+    // The message gets a copy of its exact size (the scratch list keeps its backing store for the next answer).
+    const partitions = responses.length === 0 ? NO_PARTITION_RESPONSES : responses.slice();
     this.afterAnswer(pending, walk, replicaId);
     this.releaseAnswerScratch(scratch);
     let sessionId = INVALID_SESSION_ID;
     if (context.kind === 'incremental') sessionId = context.session.id;
     else if (context.createSession) sessionId = this.sessionCache(fx).maybeCreateSession(fx.nowUs, true, context.partitions); // followers' sessions are privileged
     this.replicationBytesOut += recordBytes;
-    answer.bytes = bytes + recordBytes;
-    answer.error = 'NONE';
-    answer.sessionId = sessionId;
-    return answer;
+    return { type: 'ReplicaFetchResponse', bytes: bytes + recordBytes, error: 'NONE', sessionId, partitions };
   }
 
   /** The scratch lists of an answer at nesting `depth` (made at first use; at most one per nesting level, and nesting needs quorum mode). */
@@ -1645,14 +1567,7 @@ export class ReplicaManager {
    * One partition of a follower's fetch, or null when there is nothing new for it: no records, no
    * divergence, no error, and the high watermark and log start last sent in its session.
    */
-  private partitionFetchResponse(
-    leader: LeaderPartition | undefined,
-    progress: FollowerProgress | undefined,
-    replicaId: string,
-    cached: CachedPartition,
-    answer: ReusableAnswer,
-    fx: Effects<Message>,
-  ): FetchPartitionResponse | null {
+  private partitionFetchResponse(leader: LeaderPartition | undefined, progress: FollowerProgress | undefined, replicaId: string, cached: CachedPartition, fx: Effects<Message>): FetchPartitionResponse | null {
     const part = cached.part;
     if (leader === undefined) return fetchError(part, 'NOT_LEADER_OR_FOLLOWER');
     if (progress !== undefined && progress.lastPart === part && this.atLogEndAsBefore(leader, progress, part)) {
@@ -1664,7 +1579,7 @@ export class ReplicaManager {
       this.maybeExpandIsr(leader, replicaId, fx);
       const log = leader.log;
       if (cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
-      return fillEntry(answer, part, leader.highWatermark, log.logStartOffset, NO_BATCHES);
+      return { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
     }
     if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
     if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
@@ -1703,12 +1618,8 @@ export class ReplicaManager {
     // Nothing new (KIP-227's incremental fetch leaves such partitions out).
     const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
     if (batches.length === 0 && !remoteNews && cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
-    const entry = fillEntry(answer, part, leader.highWatermark, log.logStartOffset, batches);
-    if (remoteNews) {
-      entry.localLogStartOffset = log.localLogStartOffset;
-      entry.remoteSegments = log.remoteSegments();
-    }
-    return entry;
+    const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
+    return remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response;
   }
 
   /**
@@ -2031,7 +1942,6 @@ export class ReplicaManager {
       // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no
       // partition was answered; fetch again at once, FULL (Kafka's fetcher loops to its next fetch).
       fx.note(`${this.self}'s fetch session with leader ${from} failed (${response.error}): it fetches again with a FULL fetch request (KIP-227)`);
-      response.handled = true;
       this.sendFetchOn(link, from, fx);
       return;
     }
@@ -2085,7 +1995,6 @@ export class ReplicaManager {
       // (log.maybeIncrementLogStartOffset(leaderLogStartOffset, LeaderOffsetIncremented)).
       log.maybeIncrementLogStartOffset(part.logStartOffset, follower.highWatermark);
     }
-    response.handled = true; // nothing of it is kept: its leader may write it again (ReusableAnswer)
     this.sendFetchOn(link, from, fx);
   }
 
