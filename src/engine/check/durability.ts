@@ -36,9 +36,6 @@ const READERS_PER_BATCH_MAX = 8;
 export interface AckedBatch {
   readonly batch: ProducedBatch;
   readonly baseOffset: number;
-  /** The batch's id and record count, copied from it: `verify` reads this record and the log's batch, not the produced batch too (one object fewer per check). */
-  readonly batchId: string;
-  readonly records: number;
   readonly acks: Acks;
   readonly ackedUs: TimeUs;
 }
@@ -207,7 +204,7 @@ export class DurabilityOracle {
   acknowledged(batch: ProducedBatch, baseOffset: number, acks: Acks, atUs: TimeUs): void {
     if (acks === 0) return; // acks=0 promises nothing: there is nothing to lose
     const watch = this.watchOf(batch.topic, batch.partition);
-    watch.batches.push({ batch, baseOffset, batchId: batch.batchId, records: batch.records, acks, ackedUs: atUs });
+    watch.batches.push({ batch, baseOffset, acks, ackedUs: atUs });
     this.acknowledgedRecords += batch.records;
     this.tracked++;
     if (this.tracked > TRACKED_BATCHES_MAX) this.forgetOldest();
@@ -258,7 +255,7 @@ export class DurabilityOracle {
   private retire(watch: PartitionWatch, logStartOffset: number): void {
     const batches = watch.batches;
     let count = 0;
-    while (count < batches.length && batches[count]!.baseOffset + batches[count]!.records <= logStartOffset) count++;
+    while (count < batches.length && batches[count]!.baseOffset + batches[count]!.batch.records <= logStartOffset) count++;
     if (count === 0) return;
     // What consumers read below the log start is of no more use either: a deleted batch cannot be lost.
     const sample = batches[0]!.batch;
@@ -283,10 +280,10 @@ export class DurabilityOracle {
       const acked = batches[index]!;
       // peekBatchAt: an observer does not touch the simulated page cache; a local segment whose body
       // a store cannot read at once (IndexedDB) counts as holding it (it is closed, hence immutable).
-      const peeked = acked.baseOffset < log.logStartOffset || inRemoteTier(log, acked.baseOffset, acked.records) ? acked : log.peekBatchAt(acked.baseOffset);
+      const peeked = acked.baseOffset < log.logStartOffset || inRemoteTier(log, acked.baseOffset, acked.batch.records) ? acked : log.peekBatchAt(acked.baseOffset);
       const held = peeked === 'unreadable' ? acked : peeked;
       // Anything but `acked` itself is the log's batch at that offset (no `in` test per batch).
-      if (held === acked || (held !== undefined && (held as LogBatch).batchId === acked.batchId)) {
+      if (held === acked || (held !== undefined && (held as LogBatch).batchId === acked.batch.batchId)) {
         batches[kept++] = acked;
         continue;
       }
