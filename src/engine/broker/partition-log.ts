@@ -243,8 +243,12 @@ export interface RetentionResult {
 }
 
 export class PartitionLog {
-  /** Where peekBatchAt last found a batch (segment and index in its body): its next question is usually the batch after. */
-  private peekedSegment: Segment | null = null;
+  /**
+   * Where peekBatchAt last found a batch (its segment's base offset and its index in the body): its
+   * next question is usually the batch after. Numbers, not the segment: a segment deleted since is
+   * not kept in memory for it.
+   */
+  private peekedSegmentBase = -1;
   private peekedIndex = -1;
   /** Oldest first; never empty: the last is the active segment. */
   private segments: Segment[];
@@ -587,9 +591,9 @@ export class PartitionLog {
     // batch read instead of a binary search's dozen over a segment of thousands). Checked against
     // the body as it is now, so a truncation since cannot make it answer a batch no longer there.
     const next = this.peekedIndex + 1;
-    const index = segment === this.peekedSegment && next < batches.length && batches[next]!.baseOffset === offset ? next : segment.indexContaining(offset, batches);
+    const index = segment.baseOffset === this.peekedSegmentBase && next < batches.length && batches[next]!.baseOffset === offset ? next : segment.indexContaining(offset, batches);
     if (index < 0) return undefined;
-    this.peekedSegment = segment;
+    this.peekedSegmentBase = segment.baseOffset;
     this.peekedIndex = index;
     return batches[index];
   }
