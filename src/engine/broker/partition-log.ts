@@ -243,6 +243,13 @@ export interface RetentionResult {
 }
 
 export class PartitionLog {
+  /**
+   * Where peekBatchAt last found a batch (its segment's base offset and its index in the body): its
+   * next question is usually the batch after. Numbers, not the segment: a segment deleted since is
+   * not kept in memory for it.
+   */
+  private peekedSegmentBase = -1;
+  private peekedIndex = -1;
   /** Oldest first; never empty: the last is the active segment. */
   private segments: Segment[];
   /**
@@ -580,8 +587,15 @@ export class PartitionLog {
     const segment = this.segments[segmentIndex]!;
     const batches = segment.body ?? this.cache!.peekBody(segment);
     if (batches === null) return 'unreadable';
-    const index = segment.indexContaining(offset, batches);
-    return index < 0 ? undefined : batches[index];
+    // The checker asks in offset order: the batch after the last one found is tried first (one
+    // batch read instead of a binary search's dozen over a segment of thousands). Checked against
+    // the body as it is now, so a truncation since cannot make it answer a batch no longer there.
+    const next = this.peekedIndex + 1;
+    const index = segment.baseOffset === this.peekedSegmentBase && next < batches.length && batches[next]!.baseOffset === offset ? next : segment.indexContaining(offset, batches);
+    if (index < 0) return undefined;
+    this.peekedSegmentBase = segment.baseOffset;
+    this.peekedIndex = index;
+    return batches[index];
   }
 
   /** The epoch of the batch holding `offset`; a segment's last batch is answered without its body. */

@@ -18,7 +18,7 @@
 // metadata) is still in the log, in the object store, which never loses an acknowledged PUT; it
 // is checked again, like any batch, until total retention moves the log start past it.
 
-import type { ErrorCode, Acks, ProducedBatch } from '../broker/protocol';
+import type { ErrorCode, Acks, LogBatch, ProducedBatch } from '../broker/protocol';
 import type { PartitionLog } from '../broker/partition-log';
 import { formatSpan, type TimeUs } from '../sim/time';
 
@@ -282,7 +282,8 @@ export class DurabilityOracle {
       // a store cannot read at once (IndexedDB) counts as holding it (it is closed, hence immutable).
       const peeked = acked.baseOffset < log.logStartOffset || inRemoteTier(log, acked.baseOffset, acked.batch.records) ? acked : log.peekBatchAt(acked.baseOffset);
       const held = peeked === 'unreadable' ? acked : peeked;
-      if (held === acked || (held !== undefined && 'batchId' in held && held.batchId === acked.batch.batchId)) {
+      // Anything but `acked` itself is the log's batch at that offset (no `in` test per batch).
+      if (held === acked || (held !== undefined && (held as LogBatch).batchId === acked.batch.batchId)) {
         batches[kept++] = acked;
         continue;
       }

@@ -53,6 +53,27 @@ describe('PartitionLog', () => {
     }
   });
 
+  it('peekBatchAt, asked in offset order as the durability checker does, answers the log as it is now, after truncations and rewrites too (random, against batchAt)', () => {
+    const prng = new Prng(11);
+    for (let trial = 0; trial < 200; trial++) {
+      const log = new PartitionLog('orders', 0);
+      let nextId = 0;
+      const appendSome = (count: number, epoch: number) => {
+        for (let i = 0; i < count; i++) log.append({ ...batch(log.endOffset, prng.range(1, 3), epoch), batchId: `b${nextId++}` });
+      };
+      appendSome(prng.range(1, 30), 1);
+      for (let round = 0; round < 4; round++) {
+        // A walk in offset order over every offset, some skipped: each answer is the batch there now.
+        for (let offset = 0; offset <= log.endOffset; offset += prng.range(1, 3)) {
+          expect(log.peekBatchAt(offset), `trial ${trial}, round ${round}, offset ${offset}`).toBe(log.batchAt(offset));
+        }
+        // Then the log changes under the walk's last answer: cut back and written again with other batches.
+        log.truncateTo(prng.range(0, log.endOffset));
+        appendSome(prng.range(0, 10), round + 2);
+      }
+    }
+  });
+
   it('truncates whole batches, and forgets epochs that began past the new end', () => {
     const log = build([1, 2, 2, 3]);
     expect(log.truncateTo(5)).toBe(4); // offset 5 is inside the batch at 4: the whole batch goes

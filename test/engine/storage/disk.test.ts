@@ -99,8 +99,9 @@ function oneDevice(segmentBytes: number) {
   const segment: CachedSegment = { storeKey: cache.keyFor('t-0', 0), bytes: segmentBytes, closed: true, resident: false, body: [], stored: false, dropped: false, readsPending: 0, offloadable: () => false };
   const log = { segmentsReadFrom: () => [segment] } as unknown as PartitionLog;
   const writes = new DiskWriteQueue(device, queue);
-  const reads = new LocalReads(device, cache, new Map([['t-0', log]]), 1_048_576, queue);
-  const fetch: Message = { type: 'Fetch', bytes: 100, partitions: [{ key: 't-0', fetchOffset: 0 }], partitionMaxBytes: segmentBytes } as Message;
+  const logs = new Map([['t-0', log]]);
+  const reads = new LocalReads(device, cache, logs, 1_048_576, queue);
+  const fetch: Message = { type: 'Fetch', bytes: 100, partitions: [{ topic: 't', partition: 0, key: 't-0', fetchOffset: 0 }], partitionMaxBytes: segmentBytes } as Message;
   const { fx, timers, notes } = fakeEffects();
   /** Runs the device to `untilUs`: every timer due fires, in order; returns what was delivered, and when. */
   const delivered: { from: string; type: string; atUs: number }[] = [];
@@ -114,7 +115,7 @@ function oneDevice(segmentBytes: number) {
     }
     fx.nowUs = untilUs;
   };
-  return { device, queue, writes, reads, fetch, fx, timers, notes, delivered, runUntil };
+  return { device, queue, writes, reads, logs, log, fetch, fx, timers, notes, delivered, runUntil };
 }
 
 /** How long the device takes to read `bytes` when healthy: gp3's access latency plus the bytes at its bandwidth. */
@@ -183,6 +184,16 @@ describe('one device for reads and writes', () => {
       ['consumer-0', readUs],
       ['consumer-1', readUs + disk.device.fsyncUs(12_500_000) + readUs],
     ]);
+  });
+
+  it('a log made after a fetch asked for it is read at the next fetch (the reads find logs by partition number, remembering only those found)', () => {
+    const disk = oneDevice(1_000_000);
+    disk.logs.delete('t-0'); // the broker has not made the partition's log yet (a replica being added)
+    expect(disk.reads.submit('broker-2', disk.fetch, disk.fx), 'no log: nothing to read, handled at once').toBe(false);
+    disk.logs.set('t-0', disk.log);
+    expect(disk.reads.submit('broker-2', disk.fetch, disk.fx), 'its closed segment is not resident: the fetch waits for the read').toBe(true);
+    expect(disk.reads.submit('broker-2', disk.fetch, disk.fx), 'found by number from then on').toBe(true);
+    expect(disk.reads.view().requestsDelayed).toBe(2);
   });
 
   it('a slow disk slows reads as well as writes: its latency and bandwidth on each read', () => {
