@@ -91,42 +91,22 @@ export interface MemberDisk {
   readonly pageCache: PageCache;
 }
 
-/** What minInsyncReplicasOf knows of one topic: its config key, and the value it had at an image offset. */
-interface MinIsrEntry {
-  readonly key: string;
-  value: number;
-  /** The image's nextOffset when `value` was read; -1: never read. */
-  atOffset: number;
-}
-
 /**
  * min.insync.replicas for a topic: its own Config record, else the cluster's, else the static
- * setting. Asked for every produced batch under acks=all (~75 k a simulated minute in the
- * reference), so the answer is kept per topic with the image offset it was read at: a broker's
- * image changes only by replaying a committed record or loading a snapshot, each of which moves
- * `nextOffset`, and a committed offset always holds the same record, so an equal offset means the
- * same configs (two Map lookups by a long key per batch before). The last topic asked is kept
- * apart: the reference has one.
+ * setting. The produce path does not ask this per batch: a led partition keeps the answer until the
+ * image replays another record (replica-manager.ts LeaderPartition.minIsr).
  */
 export function minInsyncReplicasOf(image: MetadataImage, staticValue: number): (topic: string) => number {
-  // One entry per topic asked about (topics are bounded by the metadata image's).
-  const byTopic = new Map<string, MinIsrEntry>();
-  let lastTopic: string | null = null;
-  let lastEntry: MinIsrEntry | null = null;
+  // The config keys are built once per topic.
+  const keys = new Map<string, string>();
   return (topic) => {
-    let entry = topic === lastTopic ? lastEntry! : byTopic.get(topic);
-    if (entry === undefined) {
-      entry = { key: `topic:${topic}/min.insync.replicas`, value: staticValue, atOffset: -1 };
-      byTopic.set(topic, entry);
+    let key = keys.get(topic);
+    if (key === undefined) {
+      key = `topic:${topic}/min.insync.replicas`;
+      keys.set(topic, key);
     }
-    lastTopic = topic;
-    lastEntry = entry;
-    if (entry.atOffset !== image.nextOffset) {
-      const value = image.configs.get(entry.key) ?? image.configs.get('cluster/min.insync.replicas');
-      entry.value = value === undefined ? staticValue : Number(value);
-      entry.atOffset = image.nextOffset;
-    }
-    return entry.value;
+    const value = image.configs.get(key) ?? image.configs.get('cluster/min.insync.replicas');
+    return value === undefined ? staticValue : Number(value);
   };
 }
 

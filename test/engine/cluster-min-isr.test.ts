@@ -1,8 +1,8 @@
-// min.insync.replicas as a broker reads it for every produced batch (cluster.ts minInsyncReplicasOf):
-// the topic's own Config record, else the cluster's, else the static setting. The answer is kept
-// per topic with the image offset it was read at; these stories prove that every way the image can
-// change its configs (a replayed Config record, a removed one, a snapshot loaded) is seen at the
-// next ask, and that topics keep their own values while asked in turn.
+// min.insync.replicas as a broker reads it (cluster.ts minInsyncReplicasOf): the topic's own
+// Config record, else the cluster's, else the static setting. These stories prove that every way
+// the image can change its configs (a replayed Config record, a removed one, a snapshot loaded) is
+// seen at the next ask, and that topics keep their own values while asked in turn. The produce
+// path's per-partition copy of the answer is tested in broker/produce-min-isr.test.ts.
 import { describe, expect, it } from 'vitest';
 import { minInsyncReplicasOf } from '../../src/engine/cluster';
 import { MetadataImage } from '../../src/engine/controller/image';
