@@ -279,7 +279,13 @@ export class ConsumerFetchHandler {
       if (sessionEpoch === INITIAL_EPOCH || sessionEpoch === FINAL_EPOCH) this.retire(named);
       else if (named.session!.epoch === sessionEpoch) this.forget(named.session!, request.forgotten ?? NO_FORGOTTEN);
     }
-    const context = this.sessions(fx).newContext(sessionId, sessionEpoch, request.partitions, request.forgotten ?? NO_FORGOTTEN, fx.nowUs);
+    const forgotten = request.forgotten ?? NO_FORGOTTEN;
+    // The session found beside its waiter, while the cache still holds it: newContext without a second lookup by id.
+    const cache = this.sessions(fx);
+    const context =
+      named !== undefined && !named.session!.removed && sessionEpoch !== INITIAL_EPOCH && sessionEpoch !== FINAL_EPOCH
+        ? cache.incrementalContext(named.session!, sessionEpoch, request.partitions, forgotten, fx.nowUs)
+        : cache.newContext(sessionId, sessionEpoch, request.partitions, forgotten, fx.nowUs);
     switch (context.kind) {
       case 'error': {
         // Kafka's SessionErrorContext: no partition; the consumer starts a new session.
@@ -718,7 +724,7 @@ export class ConsumerFetchHandler {
       correlationId: fetch.request.correlationId,
       error: 'NONE',
       sessionId,
-      partitions: count === 0 ? NO_PARTITIONS : included.slice(0, count),
+      partitions: count === 0 ? NO_PARTITIONS : count === 1 ? [included[0]!] : included.slice(0, count), // one partition in most answers: a literal, not a slice's runtime call
     };
     fx.send(fetch.from, response);
   }
