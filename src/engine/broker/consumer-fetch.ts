@@ -138,6 +138,8 @@ interface Waiter {
    */
   response: MutableFetchResponse | null;
   responseFree: boolean;
+  /** The one-entry partition list of its answers that carry one partition (most do), rewritten with the answer. */
+  single: ConsumerFetchPartitionResponse[] | null;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -362,7 +364,7 @@ export class ConsumerFetchHandler {
 
   /** A session's waiter, watching each of its partitions. */
   private openWaiter(session: FetchSession): Waiter {
-    const waiter: Waiter = { session, parked: null, dead: false, fetch: null, response: null, responseFree: false };
+    const waiter: Waiter = { session, parked: null, dead: false, fetch: null, response: null, responseFree: false, single: null };
     this.sessionWaiters.set(session.id, waiter);
     for (const cached of session.partitions) this.watch(waiter, cached);
     if (this.sessionWaiters.size > 2 * (this.sessionCache?.size ?? 0) + 16) this.sweepWaiters();
@@ -418,7 +420,7 @@ export class ConsumerFetchHandler {
   private park(fetch: ConsumerFetch, fx: Effects<Message>): void {
     this.parkedCount++;
     if (fetch.waiter === null) {
-      const waiter: Waiter = { session: null, parked: fetch, dead: false, fetch: null, response: null, responseFree: false };
+      const waiter: Waiter = { session: null, parked: fetch, dead: false, fetch: null, response: null, responseFree: false, single: null };
       fetch.waiter = waiter;
       for (const cached of fetch.partitions) this.watch(waiter, cached);
     } else {
@@ -810,8 +812,13 @@ export class ConsumerFetchHandler {
       response.bytes = bytes;
       response.correlationId = fetch.request.correlationId;
       response.sessionId = sessionId;
-      if (count === 1 && response.partitions.length === 1 && response.partitions !== NO_PARTITIONS) (response.partitions as ConsumerFetchPartitionResponse[])[0] = included[0]!;
-      else response.partitions = partitionList(included, count);
+      if (count === 1) {
+        const single = (waiter!.single ??= [included[0]!]);
+        single[0] = included[0]!;
+        response.partitions = single;
+      } else {
+        response.partitions = partitionList(included, count);
+      }
     } else {
       response = { type: 'FetchResponse', bytes, correlationId: fetch.request.correlationId, error: 'NONE', sessionId, partitions: partitionList(included, count) };
     }
