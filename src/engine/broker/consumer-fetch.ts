@@ -92,8 +92,9 @@ function failure(cached: CachedPartition, error: ErrorCode, leaderEpoch: number,
 
 /** A consumer fetch taken in (its session context made): being answered, parked, or riding a disk read. */
 interface ConsumerFetch {
-  readonly from: string;
-  readonly request: ConsumerFetchRequest;
+  // from, request and deadlineUs are rewritten when a session's fetch object is reused (see Waiter.fetch).
+  from: string;
+  request: ConsumerFetchRequest;
   /** What it answers: a FULL fetch's own partitions, or every partition of an INCREMENTAL fetch's session, in session order. */
   readonly partitions: readonly CachedPartition[];
   /** An INCREMENTAL fetch's session (its answer names it); null for a FULL one. */
@@ -103,9 +104,13 @@ interface ConsumerFetch {
   /** Who waits for it when it parks: its session's waiter, or (a FULL fetch) one made when it parks. */
   waiter: Waiter | null;
   /** When fetch.max.wait.ms runs out for it. */
-  readonly deadlineUs: number;
+  deadlineUs: number;
   /** Answered, or handed to the disk reads: its entries left in the wake-up index and the deadline queue are dead. */
   done: boolean;
+  /** Its answer was sent (respond): a session's object may then carry the session's next fetch. */
+  answered: boolean;
+  /** Which use of this object it is (a session's object is reused): a deadline entry of an earlier use is dead. */
+  ticket: number;
 }
 
 /**
@@ -121,7 +126,24 @@ interface Waiter {
   parked: ConsumerFetch | null;
   /** Its session closed or evicted, or its FULL fetch answered: its watches are dropped where next seen. */
   dead: boolean;
+  /**
+   * A session's fetch object, reused for its next fetch once answered (a fetch a second, per
+   * consumer and broker, was an object each); null until the first INCREMENTAL fetch.
+   */
+  fetch: ConsumerFetch | null;
+  /**
+   * The session's last answer, and whether the consumer is done with it: an INCREMENTAL fetch in
+   * the session's epoch proves it handled that answer (its FetchSessionHandler advanced the epoch on
+   * it), so the answer object and its partition entries may be rewritten for the next one.
+   */
+  response: MutableFetchResponse | null;
+  responseFree: boolean;
+  /** The one-entry partition list of its answers that carry one partition (most do), rewritten with the answer. */
+  single: ConsumerFetchPartitionResponse[] | null;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type MutableFetchResponse = Mutable<ConsumerFetchResponse>;
 
 /** A waiter's partition, in that partition's wake-up list (the CachedPartition's `resolved` points back to it). */
 interface PartitionWatch {
@@ -136,6 +158,8 @@ interface PartitionWatch {
    */
   leader: LeaderRead | null;
   generation: number;
+  /** The partition's entry in an answer of its session, rewritten for the next answer once the consumer handled that one (Waiter.responseFree). */
+  response: Mutable<ConsumerFetchPartitionResponse> | null;
 }
 
 type LeaderRead = NonNullable<ReturnType<ReplicaManager['leaderRead']>>;
@@ -197,8 +221,15 @@ export class ConsumerFetchHandler {
   private readonly toWake: (ConsumerFetch | null)[] = [];
   private toWakeCount = 0;
   private parkedCount = 0;
-  /** Parked fetches by deadline (then arrival), from `deadlinesHead` on; entries of fetches answered early stay until passed over or compacted (bound: enqueueDeadline). */
+  /**
+   * Parked fetches by deadline (then arrival), from `deadlinesHead` on; entries of fetches answered
+   * early stay until passed over or compacted (bound: enqueueDeadline). Beside each, the deadline
+   * and ticket it was queued with: a session's fetch object is reused, so an entry is live only while
+   * its fetch is not done and still in that use (`isLiveDeadline`), and the order is the queued deadlines'.
+   */
   private readonly deadlines: ConsumerFetch[] = [];
+  private readonly deadlineDueUs: number[] = [];
+  private readonly deadlineTickets: number[] = [];
   private deadlinesHead = 0;
   /** When the park timer is due, or null when it is not armed. */
   private parkTimerDueUs: number | null = null;
@@ -271,7 +302,7 @@ export class ConsumerFetchHandler {
     const deadlineUs = fx.nowUs + request.maxWaitUs;
     if (sessionId === INVALID_SESSION_ID && sessionEpoch === FINAL_EPOCH) {
       // Kafka's SessionlessFetchContext: a FULL fetch that wants no session (the cache is not even consulted).
-      return { from, request, partitions: request.partitions.map(cachedPartition), session: null, createSession: false, waiter: null, deadlineUs, done: false };
+      return { from, request, partitions: request.partitions.map(cachedPartition), session: null, createSession: false, waiter: null, deadlineUs, done: false, answered: false, ticket: 0 };
     }
     const named = sessionId === INVALID_SESSION_ID ? undefined : this.sessionWaiters.get(sessionId);
     if (named !== undefined) {
@@ -279,7 +310,13 @@ export class ConsumerFetchHandler {
       if (sessionEpoch === INITIAL_EPOCH || sessionEpoch === FINAL_EPOCH) this.retire(named);
       else if (named.session!.epoch === sessionEpoch) this.forget(named.session!, request.forgotten ?? NO_FORGOTTEN);
     }
-    const context = this.sessions(fx).newContext(sessionId, sessionEpoch, request.partitions, request.forgotten ?? NO_FORGOTTEN, fx.nowUs);
+    const forgotten = request.forgotten ?? NO_FORGOTTEN;
+    // The session found beside its waiter, while the cache still holds it: newContext without a second lookup by id.
+    const cache = this.sessions(fx);
+    const context =
+      named !== undefined && !named.session!.removed && sessionEpoch !== INITIAL_EPOCH && sessionEpoch !== FINAL_EPOCH
+        ? cache.incrementalContext(named.session!, sessionEpoch, request.partitions, forgotten, fx.nowUs)
+        : cache.newContext(sessionId, sessionEpoch, request.partitions, forgotten, fx.nowUs);
     switch (context.kind) {
       case 'error': {
         // Kafka's SessionErrorContext: no partition; the consumer starts a new session.
@@ -291,21 +328,43 @@ export class ConsumerFetchHandler {
       }
       case 'full':
         if (named !== undefined) this.retire(named); // an INCREMENTAL fetch that emptied its session closed it
-        return { from, request, partitions: context.partitions, session: null, createSession: context.createSession, waiter: null, deadlineUs, done: false };
+        return { from, request, partitions: context.partitions, session: null, createSession: context.createSession, waiter: null, deadlineUs, done: false, answered: false, ticket: 0 };
       case 'incremental': {
         const session = context.session;
         const waiter = named ?? this.openWaiter(session);
         // Partitions the request added to the session join its watches (the others keep theirs: update keeps their
         // entries; one whose entry it replaced is no longer quiet: update ends that).
         this.watchAdded(waiter, session);
-        return { from, request, partitions: session.partitions, session, createSession: false, waiter, deadlineUs, done: false };
+        waiter.responseFree = waiter.response !== null; // this request's epoch says the consumer handled the last answer
+        return this.sessionFetch(waiter, session, from, request, deadlineUs);
       }
     }
   }
 
+  /**
+   * The session's fetch object for this request: the last one, rewritten, if it was answered (its
+   * deadline entries die by ticket; the wake-up index points at the waiter, not at it); else (parked
+   * still, or riding a disk read) a new one, kept for next time.
+   */
+  private sessionFetch(waiter: Waiter, session: FetchSession, from: string, request: ConsumerFetchRequest, deadlineUs: number): ConsumerFetch {
+    const fetch = waiter.fetch;
+    if (fetch !== null && fetch.answered) {
+      fetch.from = from;
+      fetch.request = request;
+      fetch.deadlineUs = deadlineUs;
+      fetch.done = false;
+      fetch.answered = false;
+      fetch.ticket++;
+      return fetch;
+    }
+    const fresh: ConsumerFetch = { from, request, partitions: session.partitions, session, createSession: false, waiter, deadlineUs, done: false, answered: false, ticket: 0 };
+    waiter.fetch = fresh;
+    return fresh;
+  }
+
   /** A session's waiter, watching each of its partitions. */
   private openWaiter(session: FetchSession): Waiter {
-    const waiter: Waiter = { session, parked: null, dead: false };
+    const waiter: Waiter = { session, parked: null, dead: false, fetch: null, response: null, responseFree: false, single: null };
     this.sessionWaiters.set(session.id, waiter);
     for (const cached of session.partitions) this.watch(waiter, cached);
     if (this.sessionWaiters.size > 2 * (this.sessionCache?.size ?? 0) + 16) this.sweepWaiters();
@@ -330,7 +389,7 @@ export class ConsumerFetchHandler {
     let list = this.watchers.get(key);
     if (list === undefined) this.watchers.set(key, (list = { watches: [], compactAtLength: INDEX_SLACK_ENTRIES }));
     if (list.watches.length >= list.compactAtLength) compactWakeList(list);
-    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1 };
+    const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1, response: null };
     cached.resolved = watch;
     cached.quietLog = null; // a new watch starts from a full answer
     list.watches.push(watch);
@@ -361,7 +420,7 @@ export class ConsumerFetchHandler {
   private park(fetch: ConsumerFetch, fx: Effects<Message>): void {
     this.parkedCount++;
     if (fetch.waiter === null) {
-      const waiter: Waiter = { session: null, parked: fetch, dead: false };
+      const waiter: Waiter = { session: null, parked: fetch, dead: false, fetch: null, response: null, responseFree: false, single: null };
       fetch.waiter = waiter;
       for (const cached of fetch.partitions) this.watch(waiter, cached);
     } else {
@@ -381,31 +440,47 @@ export class ConsumerFetchHandler {
    */
   private enqueueDeadline(fetch: ConsumerFetch): void {
     const queue = this.deadlines;
+    const dueUs = this.deadlineDueUs;
+    const tickets = this.deadlineTickets;
     // Fetches answered early at the head are dropped now (most are woken within milliseconds of parking).
-    while (this.deadlinesHead < queue.length && queue[this.deadlinesHead]!.done) this.deadlinesHead++;
+    while (this.deadlinesHead < queue.length && !this.isLiveDeadline(this.deadlinesHead)) this.deadlinesHead++;
     if (queue.length > 2 * this.parkedCount + 64) {
       // Entries passed over, or of fetches answered early behind one still waiting: the live ones move to the front (the bound: twice the parked fetches, plus 64).
       let kept = 0;
       for (let index = this.deadlinesHead; index < queue.length; index++) {
-        const entry = queue[index]!;
-        if (!entry.done) queue[kept++] = entry;
+        if (!this.isLiveDeadline(index)) continue;
+        queue[kept] = queue[index]!;
+        dueUs[kept] = dueUs[index]!;
+        tickets[kept++] = tickets[index]!;
       }
       queue.length = kept;
+      dueUs.length = kept;
+      tickets.length = kept;
       this.deadlinesHead = 0;
     }
-    const last = queue.length > this.deadlinesHead ? queue[queue.length - 1]! : null;
-    if (last === null || last.deadlineUs <= fetch.deadlineUs) {
+    const deadlineUs = fetch.deadlineUs;
+    if (queue.length === this.deadlinesHead || dueUs[queue.length - 1]! <= deadlineUs) {
       queue.push(fetch);
+      dueUs.push(deadlineUs);
+      tickets.push(fetch.ticket);
       return;
     }
     let low = this.deadlinesHead;
     let high = queue.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (queue[middle]!.deadlineUs <= fetch.deadlineUs) low = middle + 1;
+      if (dueUs[middle]! <= deadlineUs) low = middle + 1;
       else high = middle;
     }
     queue.splice(low, 0, fetch);
+    dueUs.splice(low, 0, deadlineUs);
+    tickets.splice(low, 0, fetch.ticket);
+  }
+
+  /** Whether the deadline entry at `index` still stands for a parked fetch: not answered since, and its object not reused since. */
+  private isLiveDeadline(index: number): boolean {
+    const fetch = this.deadlines[index]!;
+    return !fetch.done && fetch.ticket === this.deadlineTickets[index];
   }
 
   /** A parked fetch leaves the parked set (answered, expired, or gone to the disk reads). */
@@ -467,7 +542,7 @@ export class ConsumerFetchHandler {
     // Every fetch whose fetch.max.wait.ms is over, in deadline order; then the timer for the next one still parked.
     while (this.deadlinesHead < this.deadlines.length) {
       const fetch = this.deadlines[this.deadlinesHead]!;
-      if (fetch.done) {
+      if (!this.isLiveDeadline(this.deadlinesHead)) {
         this.deadlinesHead++; // answered early
         continue;
       }
@@ -481,6 +556,8 @@ export class ConsumerFetchHandler {
     }
     if (this.deadlinesHead === this.deadlines.length) {
       this.deadlines.length = 0;
+      this.deadlineDueUs.length = 0;
+      this.deadlineTickets.length = 0;
       this.deadlinesHead = 0;
     }
     return true;
@@ -651,7 +728,7 @@ export class ConsumerFetchHandler {
             }
             continue;
           }
-          response = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
+          response = watch !== null && fetch.waiter!.responseFree ? this.reusedEntry(watch, highWatermark, logStartOffset, leader.leaderEpoch, batches) : { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
           for (let at = 0; at < batches.length; at++) this.answerBytes += batches[at]!.bytes;
         }
       }
@@ -661,6 +738,21 @@ export class ConsumerFetchHandler {
       this.includedCached[this.includedCount++] = cached;
     }
     return Outcome.Answered;
+  }
+
+  /** A session partition's answer entry: its last one rewritten (the consumer handled every earlier answer of the session), or a first one kept for next time. */
+  private reusedEntry(watch: PartitionWatch, highWatermark: number, logStartOffset: number, leaderEpoch: number, batches: readonly LogBatch[]): ConsumerFetchPartitionResponse {
+    let entry = watch.response;
+    if (entry === null) {
+      const part = watch.cached.part;
+      entry = watch.response = { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch, batches };
+      return entry;
+    }
+    entry.highWatermark = highWatermark;
+    entry.logStartOffset = logStartOffset;
+    entry.leaderEpoch = leaderEpoch;
+    entry.batches = batches;
+    return entry;
   }
 
   /**
@@ -712,16 +804,40 @@ export class ConsumerFetchHandler {
     }
     this.served++;
     this.bytesServed += this.answerBytes;
-    const response: ConsumerFetchResponse = {
-      type: 'FetchResponse',
-      bytes: DATA_HEADER_BYTES + count * PARTITION_RESPONSE_BYTES + this.answerBytes,
-      correlationId: fetch.request.correlationId,
-      error: 'NONE',
-      sessionId,
-      partitions: count === 0 ? NO_PARTITIONS : included.slice(0, count),
-    };
+    const bytes = DATA_HEADER_BYTES + count * PARTITION_RESPONSE_BYTES + this.answerBytes;
+    const waiter = fetch.session !== null ? fetch.waiter : null;
+    let response = waiter !== null && waiter.responseFree ? waiter.response : null;
+    if (response !== null) {
+      // The session's last answer, handled by the consumer (see Waiter.response): rewritten, its one-entry list too when it had one.
+      response.bytes = bytes;
+      response.correlationId = fetch.request.correlationId;
+      response.sessionId = sessionId;
+      if (count === 1) {
+        const single = (waiter!.single ??= [included[0]!]);
+        single[0] = included[0]!;
+        response.partitions = single;
+      } else {
+        response.partitions = partitionList(included, count);
+      }
+    } else {
+      response = { type: 'FetchResponse', bytes, correlationId: fetch.request.correlationId, error: 'NONE', sessionId, partitions: partitionList(included, count) };
+    }
+    if (waiter !== null) {
+      waiter.response = response;
+      waiter.responseFree = false;
+    } else if (fetch.createSession && sessionId !== INVALID_SESSION_ID) {
+      this.sessionWaiters.get(sessionId)!.response = response; // its first INCREMENTAL fetch frees it
+    }
+    fetch.answered = true;
     fx.send(fetch.from, response);
   }
+}
+
+/** An answer's partitions: the first `count` of the scratch, as a list of their own (one partition in most answers: a literal, not a slice's runtime call). */
+function partitionList(included: readonly ConsumerFetchPartitionResponse[], count: number): readonly ConsumerFetchPartitionResponse[] {
+  if (count === 0) return NO_PARTITIONS;
+  if (count === 1) return [included[0]!];
+  return included.slice(0, count);
 }
 
 /** Drops the dead watches from a wake-up list, and sets when to compact it next (twice its live entries, plus slack). */

@@ -90,6 +90,8 @@ export class FetchSession {
   /** Set at each touch, as Kafka files a session in its evictable maps (see FetchSessionCache.touch). */
   evictableByPrivileged = false;
   evictableByAll = false;
+  /** Closed or evicted: no longer in its cache (whoever kept it must look its id up again). */
+  removed = false;
   /** What newContext answers for each of its INCREMENTAL requests: made once, as it never changes (a context per request was garbage per fetch). */
   readonly incremental: IncrementalFetchContext;
 
@@ -202,6 +204,16 @@ export class FetchSessionCache {
     }
     const session = this.sessions.get(sessionId);
     if (session === undefined) return { kind: 'error', error: 'FETCH_SESSION_ID_NOT_FOUND' };
+    return this.incrementalContext(session, epoch, parts, forgotten, nowUs);
+  }
+
+  /**
+   * newContext's INCREMENTAL half, for a session of this cache (`removed` false) the caller already
+   * found by the request's id: the consumers' handler keeps each session beside its waiter, so it
+   * skips a second lookup by id per fetch.
+   */
+  incrementalContext(session: FetchSession, epoch: number, parts: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[], nowUs: TimeUs): FetchContext {
+    const sessionId = session.id;
     if (session.epoch !== epoch) return { kind: 'error', error: 'INVALID_FETCH_SESSION_EPOCH' };
     session.update(parts, forgotten);
     if (session.size === 0) {
@@ -264,7 +276,10 @@ export class FetchSessionCache {
 
   remove(id: number): FetchSession | undefined {
     const session = this.sessions.get(id);
-    if (session !== undefined) this.sessions.delete(id);
+    if (session !== undefined) {
+      this.sessions.delete(id);
+      session.removed = true;
+    }
     return session;
   }
 

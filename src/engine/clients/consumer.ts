@@ -246,7 +246,16 @@ interface FetchLink {
   group: FetchGroup | null;
   /** True once the broker is known to have answered in this life (`Consumer.connected` has it; never false again). */
   connected: boolean;
+  /**
+   * The last fetch request sent there, rewritten for the next one once its answer came (the
+   * broker is done with a request it answered; one that timed out may still be on its way, so
+   * after a timeout the next request is a new object); null before the first.
+   */
+  request: Mutable<ConsumerFetchRequest> | null;
+  requestFree: boolean;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface InFlight {
   readonly correlationId: number;
@@ -473,7 +482,7 @@ export class Consumer {
 
   private fetchLink(broker: string): FetchLink {
     let link = this.fetchLinks.get(broker);
-    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new ConsumerFetchSessionHandler(), group: null, connected: false }));
+    if (link === undefined) this.fetchLinks.set(broker, (link = { broker, kind: `fetch:${broker}`, timer: null, inFlightId: -1, session: new ConsumerFetchSessionHandler(), group: null, connected: false, request: null, requestFree: false }));
     return link;
   }
 
@@ -989,18 +998,31 @@ export class Consumer {
     // FetchSessionHandler.Builder.build: FULL (every partition) without a session, else only the entries that changed.
     const session = link.session.build(next, refilled, group.movedCount);
     group.movedCount = 0;
-    const request: ConsumerFetchRequest = {
-      type: 'Fetch',
-      bytes: DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8,
-      correlationId: ++this.correlationId,
-      maxWaitUs: this.settings.fetchMaxWaitUs,
-      minBytes: this.settings.fetchMinBytes,
-      partitionMaxBytes: this.settings.maxPartitionFetchBytes,
-      sessionId: session.sessionId,
-      sessionEpoch: session.sessionEpoch,
-      partitions: session.partitions,
-      forgotten: session.forgotten,
-    };
+    const bytes = DATA_HEADER_BYTES + session.partitions.length * 24 + session.forgotten.length * 8;
+    let request = link.requestFree ? link.request : null;
+    if (request !== null) {
+      // The last request to this broker, answered: rewritten (the settings' fields never change).
+      request.bytes = bytes;
+      request.correlationId = ++this.correlationId;
+      request.sessionId = session.sessionId;
+      request.sessionEpoch = session.sessionEpoch;
+      request.partitions = session.partitions;
+      request.forgotten = session.forgotten;
+    } else {
+      request = link.request = {
+        type: 'Fetch',
+        bytes,
+        correlationId: ++this.correlationId,
+        maxWaitUs: this.settings.fetchMaxWaitUs,
+        minBytes: this.settings.fetchMinBytes,
+        partitionMaxBytes: this.settings.maxPartitionFetchBytes,
+        sessionId: session.sessionId,
+        sessionEpoch: session.sessionEpoch,
+        partitions: session.partitions,
+        forgotten: session.forgotten,
+      };
+    }
+    link.requestFree = false;
     link.timer ??= this.timeoutTimer(link.kind, fx);
     link.inFlightId = request.correlationId;
     link.connected ||= this.connected.has(link.broker);
@@ -1030,6 +1052,7 @@ export class Consumer {
       link.connected = true;
     }
     if (link.inFlightId !== response.correlationId) return;
+    link.requestFree = true; // answered: the broker is done with it
     this.fetchEnded(link);
     fx.disarm(link.timer!);
     if (!link.session.handleResponse(response.error, response.sessionId)) {

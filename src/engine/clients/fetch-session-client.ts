@@ -42,6 +42,27 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
     partitions: NO_PARTITIONS,
     forgotten: NO_FORGOTTEN,
   };
+  /**
+   * A one-entry list of changed partitions (most sends change one partition), reused from request
+   * to request: `singleOut` while the request built last carries it and is unanswered. An answer
+   * frees it (the broker read it when it took the request in); a request that timed out may still
+   * be on its way, so it keeps its list and the next one is a new array.
+   */
+  private single: FetchPartitionRequest[] | null = null;
+  private singleOut = false;
+
+  /** FetchSessionEpochs.handleResponse; the request built last was answered, so its one-entry list is free again. */
+  override handleResponse(error: string, sessionId: number): boolean {
+    this.singleOut = false;
+    return super.handleResponse(error, sessionId);
+  }
+
+  /** FetchSessionEpochs.handleError (no answer); a one-entry list the lost request carries stays its own. */
+  override handleError(): void {
+    if (this.singleOut) this.single = null;
+    this.singleOut = false;
+    super.handleError();
+  }
 
   /**
    * The request for `next`: every partition to fetch from this broker now, in order (the caller
@@ -70,12 +91,29 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
       changed = this.compareByKey(next);
       if (this.held.size > next.length) built.forgotten = this.forget(next);
     } else if (refilledSlots !== null) {
+      if (refilledCount === 1) {
+        built.partitions = this.compareOneSlot(next, refilledSlots[0]!);
+        return built;
+      }
       for (let index = 0; index < refilledCount; index++) changed = this.compareSlot(next, refilledSlots[index]!, changed);
     } else {
       for (let slot = 0; slot < next.length; slot++) changed = this.compareSlot(next, slot, changed);
     }
     built.partitions = changed ?? NO_PARTITIONS;
     return built;
+  }
+
+  /** compareSlot when it is the only slot refilled: the change, if any, in the one-entry list (see `single`). */
+  private compareOneSlot(next: readonly FetchPartitionRequest[], slot: number): readonly FetchPartitionRequest[] {
+    const part = next[slot]!;
+    if (this.lastSent[slot] === part) return NO_PARTITIONS;
+    this.lastSent[slot] = part;
+    this.heldStale = true;
+    let single = this.single;
+    if (single === null || this.singleOut) single = this.single = [part]; // the first, or (built again before an answer) a new one
+    else single[0] = part;
+    this.singleOut = true;
+    return single;
   }
 
   /**

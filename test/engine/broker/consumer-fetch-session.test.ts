@@ -374,3 +374,56 @@ describe('consumer fetch sessions on the whole engine', () => {
     expect(engine.consumptionStatus().violations).toBe(0);
   });
 });
+
+describe("a session's answers are rewritten, never while the consumer may still read one", () => {
+  // The broker reuses a session's fetch object, its answer and the answer's partition entries (a
+  // fetch and an answer a second per consumer and broker were objects each). Messages are
+  // delivered by reference, so an answer may be rewritten only once the consumer is done with it:
+  // an INCREMENTAL fetch in the session's epoch proves that (the consumer advanced the epoch on it).
+  it('rewrites the last answer for the next once the next INCREMENTAL fetch comes, and leaves a lost one as sent', () => {
+    const { append, replicas } = leaderOf(2);
+    const { fx, sent } = world();
+    const broker = new ConsumerFetchHandler(replicas, {} as MetadataImage);
+    const consumer = new FetchingConsumer('consumer-1', { 0: 90, 1: 100 });
+    const snapshot = (response: ConsumerFetchResponse) => JSON.stringify(response);
+
+    broker.handleFetch('consumer-1', consumer.fetch(), fx);
+    const opened = sent.at(-1)!;
+    consumer.receive(opened);
+
+    // INCREMENTAL fetches, each woken by records on partition 1: the answer object is the last one, rewritten.
+    broker.handleFetch('consumer-1', consumer.fetch(), fx);
+    append(1, 10);
+    broker.onHighWatermark(`${TOPIC}-1`, 110, fx);
+    const second = sent.at(-1)!;
+    expect(second).toBe(opened);
+    expect(partitionsOf(second)).toEqual([1]);
+    expect(second.partitions[0]!.batches.map((batch) => batch.baseOffset)).toEqual([100]);
+    consumer.receive(second);
+    const seen = snapshot(second);
+
+    // Until the consumer's next fetch arrives, more records change nothing the consumer holds.
+    append(1, 10);
+    broker.onHighWatermark(`${TOPIC}-1`, 120, fx);
+    expect(snapshot(second)).toBe(seen);
+    broker.handleFetch('consumer-1', consumer.fetch(), fx);
+    const third = sent.at(-1)!;
+    expect(third).toBe(second);
+    expect(third.partitions[0]!.batches.map((batch) => batch.baseOffset)).toEqual([110]);
+
+    // This answer is lost (the consumer's request times out): its next fetch is FULL and closes the
+    // session, so the answer it never read is never rewritten, and the new session's answers are new objects.
+    const lost = snapshot(third);
+    consumer.session.handleError();
+    broker.handleFetch('consumer-1', consumer.fetch(), fx);
+    const reopened = sent.at(-1)!;
+    expect(reopened).not.toBe(third);
+    consumer.receive(reopened);
+    append(1, 10);
+    broker.onHighWatermark(`${TOPIC}-1`, 130, fx);
+    broker.handleFetch('consumer-1', consumer.fetch(), fx);
+    expect(sent.at(-1)).toBe(reopened); // the new session's own answer, rewritten
+    expect(snapshot(third)).toBe(lost);
+    expect(sent.at(-1)!.partitions[0]!.batches.map((batch) => batch.baseOffset)).toEqual([120]);
+  });
+});

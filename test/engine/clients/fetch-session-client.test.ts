@@ -96,3 +96,37 @@ describe('a consumer naming the slots it refilled', () => {
     expect(shorter.forgotten.map((part) => part.partition)).toEqual([1]);
   });
 });
+
+describe("a request's one-entry list of changes", () => {
+  // Most sends change one partition, so the handler reuses one array for that list. The broker
+  // reads a request when it takes it in: an answered request's list is free, a lost one's is not
+  // (it may still be on its way, or waiting for a disk read, and must arrive as it was sent).
+  it('is reused after an answer, and never rewritten under a request that went unanswered', () => {
+    const handler = new ConsumerFetchSessionHandler();
+    const slots = [entry(0, 0), entry(1, 0)];
+    handler.build(slots);
+    handler.handleResponse('NONE', 7); // the FULL answer opens session 7
+
+    slots[1] = entry(1, 10);
+    const first = handler.build(slots, [1]).partitions;
+    expect(first).toEqual([slots[1]]);
+    handler.handleResponse('NONE', 7);
+
+    slots[0] = entry(0, 5);
+    const second = handler.build(slots, [0]).partitions;
+    expect(second).toBe(first); // answered: the same array, rewritten
+    expect(second).toEqual([slots[0]]);
+
+    // This request is lost (a timeout): it keeps its list; the next send (FULL, then INCREMENTAL) gets another.
+    handler.handleError();
+    const lost = second;
+    const lostEntry = lost[0];
+    handler.build(slots);
+    handler.handleResponse('NONE', 8);
+    slots[1] = entry(1, 20);
+    const third = handler.build(slots, [1]).partitions;
+    expect(third).not.toBe(lost);
+    expect(third).toEqual([slots[1]]);
+    expect(lost).toEqual([lostEntry]);
+  });
+});
