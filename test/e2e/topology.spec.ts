@@ -247,6 +247,41 @@ for (const size of SIZES) {
   });
 }
 
+test("zoomed out at 30 brokers, cards leave out their unreadable buttons; the card's menu still acts, and zooming in brings them back", async ({ page }) => {
+  // 1440x900: the 30-broker cluster is fitted at a zoom of ~0.43, where a button's text is ~5 px high.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('./?brokers=30');
+  const topology = page.getByTestId('topology');
+  const card = page.getByTestId('process-broker-7');
+  await expect(topology).toHaveAttribute('data-detail', 'far');
+  expect((await viewportOf(page)).zoom).toBeLessThan(0.55);
+  await expect(card).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Crash', exact: true })).toBeHidden();
+  await expect(page.getByTestId('status-broker-7')).toHaveText('Up', { timeout: 20_000 });
+
+  // The card's "··· Actions" button is still drawn and its menu crashes the broker.
+  await page.getByTestId('actions-broker-7').click();
+  const menu = page.getByRole('menu', { name: 'Actions for broker-7' });
+  await menu.getByRole('menuitem', { name: /^⚡?\s*Crash/ }).first().click();
+  await expect(page.getByTestId('status-broker-7')).toHaveText('Crashed');
+
+  // Zooming in (x1.2 a click) past 0.65 brings the buttons back: the crashed broker's Restart.
+  for (let click = 0; click < 3; click++) await page.getByRole('button', { name: 'Zoom In' }).click();
+  await expect.poll(async () => (await viewportOf(page)).zoom).toBeGreaterThan(0.65);
+  await expect(topology).toHaveAttribute('data-detail', 'near');
+  await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeVisible();
+  // One click out lands between the thresholds (~0.62): the buttons stay (no flicker near one zoom).
+  await page.getByRole('button', { name: 'Zoom Out' }).click();
+  await expect.poll(async () => (await viewportOf(page)).zoom).toBeLessThan(0.65);
+  expect((await viewportOf(page)).zoom).toBeGreaterThan(0.55);
+  await expect(topology).toHaveAttribute('data-detail', 'near');
+  await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeVisible();
+  // Fitted again, they go.
+  await page.getByRole('button', { name: 'Fit View' }).click();
+  await expect(topology).toHaveAttribute('data-detail', 'far');
+  await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeHidden();
+});
+
 test('the default cluster looks right at 1280x720 and 2560x1440', async ({ page }) => {
   for (const size of [SIZES[0]!, SIZES[2]!]) {
     await page.setViewportSize(size);

@@ -26,7 +26,7 @@ import {
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { createContext, memo, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
+import { createContext, memo, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
 import type { Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
 import { formatCount } from '../format';
@@ -34,6 +34,7 @@ import type { Quorum } from '../kraft';
 import type { MenuRequest, Selection } from '../selection';
 import {
   clientKindOf,
+  farAtZoom,
   flowWidth,
   flowsOf,
   layoutTopology,
@@ -264,6 +265,18 @@ const PlaneNode = memo(function PlaneNode({ data }: NodeProps<TopologyNode>) {
     </div>
   );
 });
+
+/**
+ * Follows React Flow's zoom and tells when the cards' level of detail changes (farAtZoom, with its
+ * hysteresis); it re-renders only when the level does, not at each step of a zoom.
+ */
+function ZoomDetail({ far, onChange }: { readonly far: boolean; readonly onChange: (far: boolean) => void }) {
+  const next = useStore((state) => farAtZoom(far, state.transform[2]));
+  useEffect(() => {
+    if (next !== far) onChange(next);
+  }, [next, far, onChange]);
+  return null;
+}
 
 // ---- the groups' backdrop -----------------------------------------------------------------------
 
@@ -531,13 +544,17 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
     [laidOutById, onSelect, requestMenu],
   );
   const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
+  // Far (zoomed out past FAR_ZOOM_ENTER) a compact layout's cards leave out their buttons (CSS).
+  const [zoomedOut, setZoomedOut] = useState(false);
+  const far = layout.compact && zoomedOut;
 
   return (
     <section
-      className={`topology${layout.compact ? ' topology-compact' : ''}`}
+      className={`topology${layout.compact ? ' topology-compact' : ''}${far ? ' topology-far' : ''}`}
       aria-label="Cluster topology"
       data-testid="topology"
       data-compact={layout.compact}
+      data-detail={far ? 'far' : 'near'}
       data-selected={selectedNode ?? ''}
       data-menu-request={menuAsked ?? ''}
       onKeyDown={onKeyDown}
@@ -565,6 +582,7 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
         >
           <Background variant={BackgroundVariant.Dots} gap={24} size={1} color="#cfd6e2" />
           <GroupBackdrop layout={layout} />
+          <ZoomDetail far={zoomedOut} onChange={setZoomedOut} />
           <Controls showInteractive={false} position="bottom-left" fitViewOptions={FIT_VIEW} />
           {layout.minimap && (
             <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap of the cluster" nodeColor={minimapColor} style={{ width: 150, height: 110 }} />
