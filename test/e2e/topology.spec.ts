@@ -265,17 +265,37 @@ test("zoomed out at 30 brokers, cards leave out their unreadable buttons; the ca
   await menu.getByRole('menuitem', { name: /^⚡?\s*Crash/ }).first().click();
   await expect(page.getByTestId('status-broker-7')).toHaveText('Crashed');
 
-  // Zooming in (x1.2 a click) past 0.65 brings the buttons back: the crashed broker's Restart.
-  for (let click = 0; click < 3; click++) await page.getByRole('button', { name: 'Zoom In' }).click();
-  await expect.poll(async () => (await viewportOf(page)).zoom).toBeGreaterThan(0.65);
-  await expect(topology).toHaveAttribute('data-detail', 'near');
+  // Zooming in with the wheel, a small step at a time, brings the buttons back only past 0.65: the
+  // crashed broker's Restart. Zooming out again, they stay between 0.65 and 0.55 (no flicker near
+  // one zoom) and go below 0.55.
+  const canvas = await boxOf(page.locator('.topology .react-flow'));
+  await page.mouse.move(canvas.x + 30, canvas.y + 30);
+  const wheelUntil = async (deltaY: number, done: (zoom: number) => boolean, onStep: (zoom: number) => Promise<void>) => {
+    for (let step = 0; step < 60; step++) {
+      const before = (await viewportOf(page)).zoom;
+      if (done(before)) return;
+      await page.mouse.wheel(0, deltaY);
+      await expect.poll(async () => (await viewportOf(page)).zoom).not.toBe(before);
+      await onStep((await viewportOf(page)).zoom);
+    }
+    throw new Error('the wheel did not reach the zoom');
+  };
+  const detailAt = async (zoom: number, expected: 'far' | 'near') => {
+    await expect(topology, `at zoom ${zoom.toFixed(3)}`).toHaveAttribute('data-detail', expected);
+  };
+  await wheelUntil(-40, (zoom) => zoom >= 0.65, (zoom) => detailAt(zoom, zoom < 0.65 ? 'far' : 'near'));
   await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeVisible();
-  // One click out lands between the thresholds (~0.62): the buttons stay (no flicker near one zoom).
-  await page.getByRole('button', { name: 'Zoom Out' }).click();
-  await expect.poll(async () => (await viewportOf(page)).zoom).toBeLessThan(0.65);
-  expect((await viewportOf(page)).zoom).toBeGreaterThan(0.55);
+  let between = 0;
+  await wheelUntil(40, (zoom) => zoom < 0.55, async (zoom) => {
+    if (zoom >= 0.55) between++;
+    await detailAt(zoom, zoom >= 0.55 ? 'near' : 'far');
+  });
+  expect(between, 'wheel steps that landed between the two thresholds').toBeGreaterThan(0);
+  await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeHidden();
+  await page.getByRole('button', { name: 'Zoom In' }).click();
+  await page.getByRole('button', { name: 'Zoom In' }).click();
+  await page.getByRole('button', { name: 'Zoom In' }).click();
   await expect(topology).toHaveAttribute('data-detail', 'near');
-  await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeVisible();
   // Fitted again, they go.
   await page.getByRole('button', { name: 'Fit View' }).click();
   await expect(topology).toHaveAttribute('data-detail', 'far');
