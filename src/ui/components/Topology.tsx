@@ -6,7 +6,9 @@
 // into edges when they change, and clicks, right-clicks and keys into a Selection or a MenuRequest
 // (selection.ts). Live figures reach each node through its own entry in a NodeFeed (node-feed.ts),
 // so node objects stay the same from frame to frame (React Flow does no work when only figures
-// change) and only the nodes whose entry changed re-render. Must never compute
+// change) and only the nodes whose entry changed re-render. The group nodes' boxes are drawn in a
+// backdrop beneath the flows (GroupBackdrop), so that perf.css can composite the edges and the
+// nodes each as a layer; zoomed far out, cards leave out their buttons (ZoomDetail). Must never compute
 // positions itself (the layout is pure and tested) nor hold engine state: it renders snapshots.
 
 import {
