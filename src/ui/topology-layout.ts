@@ -62,6 +62,22 @@ export interface TopologyLayout {
 
 /** Above this many brokers, cards get compact and flows are drawn per zone (issue 7: clean from 3 to 30 brokers). */
 export const COMPACT_BROKERS_MIN = 13;
+/**
+ * Level of detail (issue 7, item 9): below FAR_ZOOM_ENTER a compact layout's cards leave out their
+ * row of action buttons (Crash, Isolate, Slow disk, Fill disk, Shut down; 11.5 px text, under 6.3
+ * px on screen there: at 30 brokers the fitted zoom is 0.34 at 1280x720, 0.43 at 1440x900, 0.57 at
+ * 1920x1080, 0.79 at 2560x1440), which were laid out, painted and rastered unreadable; the actions
+ * stay in the card's "··· Actions" menu, right-click and Shift+F10. They come back at
+ * FAR_ZOOM_LEAVE, higher, so that a zoom hovering near one threshold does not flicker.
+ */
+export const FAR_ZOOM_ENTER = 0.55;
+export const FAR_ZOOM_LEAVE = 0.65;
+
+/** Whether cards are drawn far (without their buttons) at `zoom`, given whether they were. */
+export function farAtZoom(wasFar: boolean, zoom: number): boolean {
+  return wasFar ? zoom < FAR_ZOOM_LEAVE : zoom < FAR_ZOOM_ENTER;
+}
+
 /** Above this many brokers, a minimap helps find one's way. */
 export const MINIMAP_BROKERS_MIN = 10;
 /** A zone holding more brokers than this gets another column of cards (at most SUB_COLUMNS_MAX). */

@@ -247,6 +247,61 @@ for (const size of SIZES) {
   });
 }
 
+test("zoomed out at 30 brokers, cards leave out their unreadable buttons; the card's menu still acts, and zooming in brings them back", async ({ page }) => {
+  // 1440x900: the 30-broker cluster is fitted at a zoom of ~0.43, where a button's text is ~5 px high.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('./?brokers=30');
+  const topology = page.getByTestId('topology');
+  const card = page.getByTestId('process-broker-7');
+  await expect(topology).toHaveAttribute('data-detail', 'far');
+  expect((await viewportOf(page)).zoom).toBeLessThan(0.55);
+  await expect(card).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Crash', exact: true })).toBeHidden();
+  await expect(page.getByTestId('status-broker-7')).toHaveText('Up', { timeout: 20_000 });
+
+  // The card's "··· Actions" button is still drawn and its menu crashes the broker.
+  await page.getByTestId('actions-broker-7').click();
+  const menu = page.getByRole('menu', { name: 'Actions for broker-7' });
+  await menu.getByRole('menuitem', { name: /^⚡?\s*Crash/ }).first().click();
+  await expect(page.getByTestId('status-broker-7')).toHaveText('Crashed');
+
+  // Zooming in with the wheel, a small step at a time, brings the buttons back only past 0.65: the
+  // crashed broker's Restart. Zooming out again, they stay between 0.65 and 0.55 (no flicker near
+  // one zoom) and go below 0.55.
+  const canvas = await boxOf(page.locator('.topology .react-flow'));
+  await page.mouse.move(canvas.x + 30, canvas.y + 30);
+  const wheelUntil = async (deltaY: number, done: (zoom: number) => boolean, onStep: (zoom: number) => Promise<void>) => {
+    for (let step = 0; step < 60; step++) {
+      const before = (await viewportOf(page)).zoom;
+      if (done(before)) return;
+      await page.mouse.wheel(0, deltaY);
+      await expect.poll(async () => (await viewportOf(page)).zoom).not.toBe(before);
+      await onStep((await viewportOf(page)).zoom);
+    }
+    throw new Error('the wheel did not reach the zoom');
+  };
+  const detailAt = async (zoom: number, expected: 'far' | 'near') => {
+    await expect(topology, `at zoom ${zoom.toFixed(3)}`).toHaveAttribute('data-detail', expected);
+  };
+  await wheelUntil(-40, (zoom) => zoom >= 0.65, (zoom) => detailAt(zoom, zoom < 0.65 ? 'far' : 'near'));
+  await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeVisible();
+  let between = 0;
+  await wheelUntil(40, (zoom) => zoom < 0.55, async (zoom) => {
+    if (zoom >= 0.55) between++;
+    await detailAt(zoom, zoom >= 0.55 ? 'near' : 'far');
+  });
+  expect(between, 'wheel steps that landed between the two thresholds').toBeGreaterThan(0);
+  await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeHidden();
+  await page.getByRole('button', { name: 'Zoom In' }).click();
+  await page.getByRole('button', { name: 'Zoom In' }).click();
+  await page.getByRole('button', { name: 'Zoom In' }).click();
+  await expect(topology).toHaveAttribute('data-detail', 'near');
+  // Fitted again, they go.
+  await page.getByRole('button', { name: 'Fit View' }).click();
+  await expect(topology).toHaveAttribute('data-detail', 'far');
+  await expect(card.getByRole('button', { name: 'Restart', exact: true })).toBeHidden();
+});
+
 test('the default cluster looks right at 1280x720 and 2560x1440', async ({ page }) => {
   for (const size of [SIZES[0]!, SIZES[2]!]) {
     await page.setViewportSize(size);

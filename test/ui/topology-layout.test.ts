@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, type Snapshot } from '../../src/engine/api';
 import {
   COMPACT_BROKERS_MIN,
+  FAR_ZOOM_ENTER,
+  FAR_ZOOM_LEAVE,
+  farAtZoom,
   flowWidth,
   flowsOf,
   layoutTopology,
@@ -260,5 +263,27 @@ describe('the flows between processes', () => {
     expect(flowWidth(100)).toBeGreaterThan(flowWidth(10));
     expect(flowWidth(1e9)).toBe(8);
     expect(flowWidth(null)).toBe(2);
+  });
+});
+
+describe("the cards' level of detail", () => {
+  it('drops the buttons once zoomed out past one threshold and brings them back only past a higher one, so a zoom near either does not flicker', () => {
+    // Zooming out from 1 in small steps, then back in: the level changes twice, at different zooms.
+    const zooms = [1, 0.8, 0.66, 0.6, 0.56, 0.54, 0.5, 0.43, 0.5, 0.56, 0.6, 0.64, 0.66, 0.8];
+    let far = false;
+    const changes: { zoom: number; far: boolean }[] = [];
+    for (const zoom of zooms) {
+      const next = farAtZoom(far, zoom);
+      if (next !== far) changes.push({ zoom, far: next });
+      far = next;
+    }
+    expect(changes).toEqual([
+      { zoom: 0.54, far: true },
+      { zoom: 0.66, far: false },
+    ]);
+    // Between the thresholds, the level is what it was.
+    const between = (FAR_ZOOM_ENTER + FAR_ZOOM_LEAVE) / 2;
+    expect(farAtZoom(true, between)).toBe(true);
+    expect(farAtZoom(false, between)).toBe(false);
   });
 });

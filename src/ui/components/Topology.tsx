@@ -6,7 +6,9 @@
 // into edges when they change, and clicks, right-clicks and keys into a Selection or a MenuRequest
 // (selection.ts). Live figures reach each node through its own entry in a NodeFeed (node-feed.ts),
 // so node objects stay the same from frame to frame (React Flow does no work when only figures
-// change) and only the nodes whose entry changed re-render. Must never compute
+// change) and only the nodes whose entry changed re-render. The group nodes' boxes are drawn in a
+// backdrop beneath the flows (GroupBackdrop), so that perf.css can composite the edges and the
+// nodes each as a layer; zoomed far out, cards leave out their buttons (ZoomDetail). Must never compute
 // positions itself (the layout is pure and tested) nor hold engine state: it renders snapshots.
 
 import {
@@ -19,13 +21,14 @@ import {
   MiniMap,
   Position,
   ReactFlow,
+  useStore,
   type Edge,
   type EdgeProps,
   type Node,
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { createContext, memo, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from 'react';
+import { createContext, memo, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
 import type { Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
 import { formatCount } from '../format';
@@ -33,6 +36,7 @@ import type { Quorum } from '../kraft';
 import type { MenuRequest, Selection } from '../selection';
 import {
   clientKindOf,
+  farAtZoom,
   flowWidth,
   flowsOf,
   layoutTopology,
@@ -176,8 +180,6 @@ const ZoneNode = memo(function ZoneNode({ data }: NodeProps<TopologyNode>) {
   const members = entry?.members ?? 0;
   const isolated = entry?.isolated === true;
   const selected = entry?.selected === true;
-  const strip = data.layout.controlRowHeight;
-  const controlPlaneName = entry?.kraft !== false ? 'control plane · KRaft controllers' : 'control plane · ZooKeeper';
   return (
     <div className={['topo-zone', isolated ? 'zone-isolated' : '', selected ? 'topo-selected' : ''].filter(Boolean).join(' ')} data-testid={`zone-${zoneId}`}>
       <Handle type="target" position={Position.Left} id="in-left" isConnectable={false} style={HIDDEN_HANDLE} />
@@ -218,11 +220,6 @@ const ZoneNode = memo(function ZoneNode({ data }: NodeProps<TopologyNode>) {
           </button>
         )}
       </header>
-      {strip > 0 && (
-        <div className="topo-control-strip" style={{ height: strip }} aria-hidden="true">
-          <span>{controlPlaneName}</span>
-        </div>
-      )}
     </div>
   );
 });
@@ -270,6 +267,67 @@ const PlaneNode = memo(function PlaneNode({ data }: NodeProps<TopologyNode>) {
     </div>
   );
 });
+
+/**
+ * Follows React Flow's zoom and tells when the cards' level of detail changes (farAtZoom, with its
+ * hysteresis); it re-renders only when the level does, not at each step of a zoom.
+ */
+function ZoomDetail({ far, onChange }: { readonly far: boolean; readonly onChange: (far: boolean) => void }) {
+  const next = useStore((state) => farAtZoom(far, state.transform[2]));
+  useEffect(() => {
+    if (next !== far) onChange(next);
+  }, [next, far, onChange]);
+  return null;
+}
+
+// ---- the groups' backdrop -----------------------------------------------------------------------
+
+/**
+ * The boxes of the group nodes (zones' columns with their control strips, the bands, the plane's
+ * label), drawn beneath React Flow's edges and nodes in a layer of its own that follows the
+ * viewport's transform, as React Flow's Background does. The group nodes themselves draw only their
+ * text and buttons (transparent boxes): so the nodes' container holds nothing that must lie under
+ * the flows, and perf.css can composite the edges' and the nodes' containers each as a layer, the
+ * flows still above the columns and below the cards. Why: without a GPU every tile is rastered in
+ * software, and a card's changed figure rastered its whole tile with the long dashed bezier paths
+ * crossing it (docs/architecture.md, "Rendering budget: the raster threads").
+ */
+const GroupBackdrop = memo(function GroupBackdrop({ layout }: { readonly layout: TopologyLayout }) {
+  const x = useStore((state) => state.transform[0]);
+  const y = useStore((state) => state.transform[1]);
+  const zoom = useStore((state) => state.transform[2]);
+  return (
+    <div className="topo-backdrop" aria-hidden="true" data-testid="topology-backdrop">
+      <div className="topo-backdrop-viewport" style={{ transform: `translate(${x}px, ${y}px) scale(${zoom})` }}>
+        {layout.nodes.map((laidOut) =>
+          laidOut.kind === 'process' ? null : <GroupBox key={laidOut.id} laidOut={laidOut} strip={layout.controlRowHeight} />,
+        )}
+      </div>
+    </div>
+  );
+});
+
+const GroupBox = memo(function GroupBox({ laidOut, strip }: { readonly laidOut: LaidOutNode; readonly strip: number }) {
+  const place = { left: laidOut.absoluteX, top: laidOut.absoluteY, width: laidOut.width, height: laidOut.height };
+  if (laidOut.kind === 'zone') return <ZoneBox laidOut={laidOut} strip={strip} place={place} />;
+  return <div className={`topo-backdrop-box topo-backdrop-${laidOut.kind}`} style={place} />;
+});
+
+/** A zone's column: its fill and border say whether it is cut off or selected; the control strip runs across it. */
+function ZoneBox({ laidOut, strip, place }: { readonly laidOut: LaidOutNode; readonly strip: number; readonly place: CSSProperties }) {
+  const live = useLive();
+  const entry = useEntry(live.feed, laidOut.id, 'zone');
+  const classes = ['topo-backdrop-box', 'topo-backdrop-zone', entry?.isolated === true ? 'zone-isolated' : '', entry?.selected === true ? 'topo-selected' : ''];
+  return (
+    <div className={classes.filter(Boolean).join(' ')} style={place} data-zone={laidOut.ref}>
+      {strip > 0 && (
+        <div className="topo-control-strip" style={{ height: strip }}>
+          <span>{entry?.kraft !== false ? 'control plane · KRaft controllers' : 'control plane · ZooKeeper'}</span>
+        </div>
+      )}
+    </div>
+  );
+}
 
 const NODE_TYPES = { process: ProcessNode, zone: ZoneNode, region: BandNode, producers: BandNode, consumers: BandNode, plane: PlaneNode };
 
@@ -488,13 +546,17 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
     [laidOutById, onSelect, requestMenu],
   );
   const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
+  // Far (zoomed out past FAR_ZOOM_ENTER) a compact layout's cards leave out their buttons (CSS).
+  const [zoomedOut, setZoomedOut] = useState(false);
+  const far = layout.compact && zoomedOut;
 
   return (
     <section
-      className={`topology${layout.compact ? ' topology-compact' : ''}`}
+      className={`topology${layout.compact ? ' topology-compact' : ''}${far ? ' topology-far' : ''}`}
       aria-label="Cluster topology"
       data-testid="topology"
       data-compact={layout.compact}
+      data-detail={far ? 'far' : 'near'}
       data-selected={selectedNode ?? ''}
       data-menu-request={menuAsked ?? ''}
       onKeyDown={onKeyDown}
@@ -521,6 +583,8 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
           zoomOnDoubleClick={false}
         >
           <Background variant={BackgroundVariant.Dots} gap={24} size={1} color="#cfd6e2" />
+          <GroupBackdrop layout={layout} />
+          <ZoomDetail far={zoomedOut} onChange={setZoomedOut} />
           <Controls showInteractive={false} position="bottom-left" fitViewOptions={FIT_VIEW} />
           {layout.minimap && (
             <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap of the cluster" nodeColor={minimapColor} style={{ width: 150, height: 110 }} />
