@@ -100,8 +100,13 @@ export class FrameDeltaEncoder {
   /** Frames sent whole and as patches, for tests and benches. */
   readonly counts = { whole: 0, patch: 0 };
 
-  /** A frame listener for EngineHost.subscribe that forwards each frame to `send` as a message. */
-  listenerFor(send: FrameMessageListener): (frame: Frame) => Promise<void> {
+  /**
+   * A frame listener for EngineHost.subscribe that forwards each frame to `send` as a message.
+   * `resend` is called when the page refused a patch, before the host looks for a next frame, so
+   * that a paused run's page gets the whole frame at once (a refused whole frame asks for nothing:
+   * a page that cannot take frames must not be sent them in a loop).
+   */
+  listenerFor(send: FrameMessageListener, resend: () => void = () => undefined): (frame: Frame) => Promise<void> {
     this.held = null;
     return (frame) => {
       const message = this.encode(frame);
@@ -112,6 +117,7 @@ export class FrameDeltaEncoder {
         },
         () => {
           this.held = null;
+          if (message.kind === 'patch') resend();
         },
       );
     };

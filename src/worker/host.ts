@@ -596,7 +596,8 @@ export class EngineHost {
    * each as a patch against the one the page acknowledged; a refused frame makes the next one whole.
    */
   subscribeFrames(listener: FrameMessageListener): void {
-    this.subscribe(new FrameDeltaEncoder().listenerFor(listener));
+    // A refused patch: the next frame (whole) follows at once, also while paused.
+    this.subscribe(new FrameDeltaEncoder().listenerFor(listener, () => (this.frameDirty = true)));
   }
 
   play(): void {

@@ -20,24 +20,17 @@ interface Wire {
   messages: FrameMessage[];
   /** Each frame as the page rebuilt it. */
   rebuilt: Frame[];
-  /** Set to make the page refuse the next message. */
-  refuseNext: { value: boolean };
 }
 
 function largeClusterOverTheWire(): Wire {
   const host = new EngineHost({ now: () => 0 }, { schedule: (task) => void setTimeout(task, 0) });
-  const wire: Wire = { host, built: [], messages: [], rebuilt: [], refuseNext: { value: false } };
+  const wire: Wire = { host, built: [], messages: [], rebuilt: [] };
   const decoder = new FrameDecoder();
   const encoder = new FrameDeltaEncoder();
   const toPage = encoder.listenerFor((message) => {
     const received = structuredClone(message);
     wire.messages.push(received);
-    if (wire.refuseNext.value) {
-      wire.refuseNext.value = false;
-      return Promise.reject(new Error('the page refused this frame'));
-    }
     wire.rebuilt.push(decoder.decode(received));
-    return undefined;
   });
   host.subscribe((frame) => {
     wire.built.push(structuredClone(frame));
@@ -86,19 +79,39 @@ describe('frames over the wire at 30 brokers', () => {
     expect(Math.max(...wire.messages.map(bytesOf))).toBeLessThan(FRAME_BYTES_MAX);
   });
 
-  it('sends the next frame whole after the page refused one (a resync), and again on a new subscription', async () => {
-    const wire = largeClusterOverTheWire();
-    await play(wire.host, 3 * SECOND, SECOND);
-    wire.refuseNext.value = true;
-    await play(wire.host, 2 * SECOND, SECOND);
-    const kinds = wire.messages.map((message) => message.kind);
-    const refused = kinds.length - 2;
-    expect(kinds.slice(refused)).toEqual(['patch', 'whole']);
-    expect(wire.rebuilt.at(-1)).toStrictEqual(wire.built.at(-1));
+  it('sends the next frame whole after the page refused a patch (a resync), at once while paused, and on a new subscription', async () => {
+    const host = new EngineHost({ now: () => 0 }, { schedule: (task) => void setTimeout(task, 0) });
+    expect(host.loadScenario(readFileSync('public/scenarios/large-cluster.json', 'utf8')).ok).toBe(true);
+    const decoder = new FrameDecoder();
+    const received: FrameMessage[] = [];
+    let refuse = false;
+    host.subscribeFrames((message) => {
+      received.push(message);
+      if (refuse) {
+        refuse = false;
+        return Promise.reject(new Error('the page refused this frame'));
+      }
+      decoder.decode(structuredClone(message));
+      return undefined;
+    });
+    await play(host, 3 * SECOND, SECOND);
+    // Paused: inspecting a broker publishes one patch, which the page refuses; nothing else runs.
+    refuse = true;
+    expect(host.setInspectedProcess('broker-2').ok).toBe(true);
+    await settle();
+    await settle();
+    const refused = received.at(-2)!;
+    const resent = received.at(-1)!;
+    expect(refused.kind).toBe('patch');
+    expect(resent.kind).toBe('whole');
+    if (resent.kind === 'whole' && refused.kind === 'patch') expect(resent.frame.sequence).toBe(refused.sequence + 1);
+    // Then patches again, against the whole frame.
+    await play(host, SECOND, SECOND);
+    expect(received.at(-1)!.kind).toBe('patch');
 
     const again: FrameMessage[] = [];
-    wire.host.subscribeFrames((message) => void again.push(message));
-    await play(wire.host, SECOND, SECOND);
+    host.subscribeFrames((message) => void again.push(message));
+    await play(host, SECOND, SECOND);
     expect(again.map((message) => message.kind)).toEqual(['whole', 'patch']);
   });
 
