@@ -144,9 +144,10 @@ const RENDER_RECORDER = `(() => {
       // This commit's DOM mutations are the records pending now (React calls the hook after its layout effects).
       const mutations = observer === null ? 0 : observer.takeRecords().length;
       const cls = classOf(names);
-      const entry = (stats.byClass[cls] ??= { commits: 0, rendered: 0, mutations: 0, names: {} });
+      const entry = (stats.byClass[cls] ??= { commits: 0, rendered: 0, mutations: 0, names: {}, renderedEach: [], mutationsEach: [] });
       stats.commits++; stats.rendered += rendered; stats.mutations += mutations;
       entry.commits++; entry.rendered += rendered; entry.mutations += mutations;
+      entry.renderedEach.push(rendered); entry.mutationsEach.push(mutations);
       for (const [name, count] of names) entry.names[name] = (entry.names[name] ?? 0) + count;
       // In the traced page, each commit is stamped into the performance trace (a TimeStamp event).
       if (stats.stamp) {
@@ -171,6 +172,9 @@ interface CommitClassStats {
   readonly rendered: number;
   readonly mutations: number;
   readonly names: Record<string, number>;
+  /** Each commit's components rendered and DOM mutation records, in order (the measurement's ~600 commits). */
+  readonly renderedEach: number[];
+  readonly mutationsEach: number[];
 }
 
 export interface PageBenchResult {
@@ -197,6 +201,9 @@ export interface PageBenchResult {
       readonly commits: number;
       readonly componentsPerCommit: number;
       readonly mutationsPerCommit: number;
+      /** p95 and largest of a commit's components rendered and DOM mutation records: a burst shows here, not in the mean. */
+      readonly components: { readonly p95: number; readonly max: number };
+      readonly mutations: { readonly p95: number; readonly max: number };
       readonly topPerCommit: readonly { readonly name: string; readonly perCommit: number }[];
     }[];
   };
@@ -678,6 +685,8 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
             commits: entry.commits,
             componentsPerCommit: entry.rendered / Math.max(1, entry.commits),
             mutationsPerCommit: entry.mutations / Math.max(1, entry.commits),
+            components: { p95: percentile(entry.renderedEach, 0.95), max: Math.max(0, ...entry.renderedEach) },
+            mutations: { p95: percentile(entry.mutationsEach, 0.95), max: Math.max(0, ...entry.mutationsEach) },
             topPerCommit: Object.entries(entry.names)
               .sort((a, b) => b[1] - a[1])
               .slice(0, TOP_COMPONENTS)
@@ -709,7 +718,7 @@ export function formatPageBench(result: PageBenchResult): string {
     `  React (load-independent)      ${result.renders.commitsPerSecond.toFixed(1)} commits/s; per commit ${result.renders.componentsPerCommit.toFixed(0)} components rendered, ${result.renders.mutationsPerCommit.toFixed(0)} DOM mutation records (per second ${(result.renders.componentsPerCommit * result.renders.commitsPerSecond).toFixed(0)} and ${(result.renders.mutationsPerCommit * result.renders.commitsPerSecond).toFixed(0)}); ${result.renders.domElements} DOM elements`,
     ...result.renders.byClass.map(
       (entry) =>
-        `    ${entry.kind.padEnd(9)} ${entry.commits} commits; per commit ${entry.componentsPerCommit.toFixed(0)} components, ${entry.mutationsPerCommit.toFixed(0)} mutations; top: ${entry.topPerCommit
+        `    ${entry.kind.padEnd(9)} ${entry.commits} commits; per commit ${entry.componentsPerCommit.toFixed(0)} components (p95 ${entry.components.p95}, max ${entry.components.max}), ${entry.mutationsPerCommit.toFixed(0)} mutations (p95 ${entry.mutations.p95}, max ${entry.mutations.max}); top: ${entry.topPerCommit
           .map((component) => `${component.name} ${component.perCommit.toFixed(1)}`)
           .join(', ')}`,
     ),

@@ -2,7 +2,9 @@
 // and keeps the latest frame in a store that React reads with useSyncExternalStore (the snapshot
 // is a version number, bumped per frame). The frame listener resolves only after the browser has
 // painted the next animation frame: that is the backpressure that keeps the worker from sending
-// faster than the page draws.
+// faster than the page draws. Frames arrive as patches against the frame the page holds
+// (worker/frame-delta.ts: the first after subscribing whole); the client rebuilds each whole frame,
+// what did not change keeping its identity, so everything downstream reads whole frames.
 //
 // The client accumulates the event log (notable entries and, when asked, raw trace entries) in
 // bounded arrays, so the page can show history that single frames do not carry; likewise the
@@ -14,6 +16,7 @@ import * as Comlink from 'comlink';
 import type { TraceEntry } from '../engine/api';
 import type { Moment } from '../engine/scenario/runner';
 import type { EngineHost, Frame, InspectTarget, Outcome, ScenarioInfo, SeekResult, Speed } from '../worker/host';
+import { FrameDecoder, type FrameMessage } from '../worker/frame-delta';
 import { TIMELINE_MARKERS_MAX, type TimelineMarker } from '../worker/timeline';
 import type { SessionInput, SessionMeta, SessionSource } from '../worker/sessions';
 import { FREE_PLAY_CONFIG } from './free-play';
@@ -84,6 +87,7 @@ export class EngineClient {
   private version = 0;
   private readonly listeners = new Set<() => void>();
   private disposed = false;
+  private readonly decoder = new FrameDecoder();
 
   constructor(private readonly callbacks: ClientCallbacks) {
     this.worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), {
@@ -118,7 +122,9 @@ export class EngineClient {
    * Outcome. A session that cannot be resumed opens its fallback instead, with the reason.
    */
   async start(setup: Setup): Promise<Outcome<Started>> {
-    await this.remote.subscribe(Comlink.proxy((frame: Frame) => this.receive(frame)));
+    // Frames travel as patches against the one the page holds (frame-delta.ts); a new subscription starts whole.
+    this.decoder.reset();
+    await this.remote.subscribeFrames(Comlink.proxy((message: FrameMessage) => this.receive(this.decoder.decode(message))));
     this.state = EMPTY_STATE;
     if (setup.kind === 'resume') {
       const resumed = await this.call(() => this.remote.resumeSession(setup.id) as Promise<Outcome<{ source: SessionSource; seed: number; scenario: ScenarioInfo | null }>>);

@@ -57,6 +57,7 @@ import { parseScenario, parseScenarioText } from '../engine/scenario/validate';
 import { describeFault, parseFault } from '../engine/faults';
 import { ValidationError, type ValidationProblem } from '../engine/validation';
 import { framedProcesses } from './frame-views';
+import { FrameDeltaEncoder, type FrameMessageListener } from './frame-delta';
 import { FRAME_MARKERS_MAX, TIMELINE_MARKERS_MAX, markerOfMoment, markerOfNotable, replayAll, replayTo, type MarkerKind, type ReplayTarget, type TimelineMarker } from './timeline';
 import { COLD_WRITE_BEHIND_BYTES_MAX, type HostColdStore } from './cold-store-idb';
 import { SESSION_INPUTS_MAX, DamagedSessionError, MissingSessionError, describeStorageFailure, type SessionInput, type SessionMeta, type SessionSource, type SessionStore } from './sessions';
@@ -588,6 +589,15 @@ export class EngineHost {
     this.listener = listener;
     this.awaitingDraw = false;
     this.publish();
+  }
+
+  /**
+   * Registers the page's listener for frames as they travel (frame-delta.ts): the first whole, then
+   * each as a patch against the one the page acknowledged; a refused frame makes the next one whole.
+   */
+  subscribeFrames(listener: FrameMessageListener): void {
+    // A refused patch: the next frame (whole) follows at once, also while paused.
+    this.subscribe(new FrameDeltaEncoder().listenerFor(listener, () => (this.frameDirty = true)));
   }
 
   play(): void {

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { freePlayLabel } from '../free-play';
 import type { LibraryEntry } from '../library';
 
@@ -15,7 +16,7 @@ interface Props {
 
 const EDITED = '(edited)';
 
-export function LessonPicker({ library, current, edited = false, disabled, freeBrokers = null, onOpen }: Props) {
+export const LessonPicker = memo(function LessonPicker({ library, current, edited = false, disabled, freeBrokers = null, onOpen }: Props) {
   return (
     <label className="picker">
       <span>Lesson</span>
@@ -39,4 +40,4 @@ export function LessonPicker({ library, current, edited = false, disabled, freeB
       </select>
     </label>
   );
-}
+});

@@ -2,7 +2,7 @@ import { memo, useRef } from 'react';
 import type { PartitionSnapshot, ReplicaSnapshot } from '../../engine/api';
 import type { Selection } from '../selection';
 import { formatInteger } from '../format';
-import { useHeldWhileHidden } from '../use-held-while-hidden';
+import { useRowsHeldWhileHidden } from '../rows-held';
 
 interface Props {
   readonly partitions: readonly PartitionSnapshot[];
@@ -10,7 +10,7 @@ interface Props {
   /** Selects a partition for the inspect panel: each partition's name becomes a button. */
   readonly onSelect?: (selection: Selection) => void;
   readonly selected?: Selection | null;
-  /** The run plays: off screen, the rows may show the partitions up to a second old (use-held-while-hidden.ts). */
+  /** The run plays: off screen, each row may show its partition up to a second old, rows on phases of their own (rows-held.ts). */
   readonly live?: boolean;
 }
 
@@ -187,10 +187,12 @@ const PartitionRow = memo(function PartitionRow({ partition, onSelect, selected 
   );
 }, (previous: RowProps, next: RowProps) => previous.onSelect === next.onSelect && previous.selected === next.selected && samePartition(previous.partition, next.partition));
 
+const keyOfPartition = (partition: PartitionSnapshot): string => `${partition.topic}-${partition.partition}`;
+
 /** The data plane's partitions: each one's replicas, leader, ISR, and how far each log has got. */
 export function PartitionsPanel({ partitions: newest, total, onSelect, selected = null, live = false }: Props) {
   const section = useRef<HTMLElement>(null);
-  const partitions = useHeldWhileHidden(newest, section, live);
+  const partitions = useRowsHeldWhileHidden(newest, keyOfPartition, section, live);
   return (
     <section ref={section} className="panel partitions" aria-label="Partitions" data-testid="partitions-panel">
       <header className="panel-head">

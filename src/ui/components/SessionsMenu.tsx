@@ -1,6 +1,6 @@
 // The runs saved in this browser: where the current one is saved, and the list of earlier ones to
 // reopen (resumed where they were) or delete. The worker owns the storage; this only asks it.
-import { useCallback, useState } from 'react';
+import { memo, useCallback, useState } from 'react';
 import { formatSpan } from '../../engine/sim/time';
 import type { SessionFrame } from '../../worker/host';
 import type { SessionMeta } from '../../worker/sessions';
@@ -26,7 +26,7 @@ function when(ms: number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-export function SessionsMenu({ client, saving, disabled, onResume }: Props) {
+export const SessionsMenu = memo(function SessionsMenu({ client, saving, disabled, onResume }: Props) {
   const [sessions, setSessions] = useState<readonly SessionMeta[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -106,4 +106,4 @@ export function SessionsMenu({ client, saving, disabled, onResume }: Props) {
       </div>
     </details>
   );
-}
+});

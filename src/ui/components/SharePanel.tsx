@@ -6,7 +6,7 @@
 // comparison (compare=SETTING:A,B) and gives each side's event count; its actions are the faults
 // applied to both (CompareSession.momentToShare), and opening it shows both runs at the moment.
 // Never: changes the run.
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import './lessons.css';
 import { compareParamOf } from '../compare';
 import type { CompareSession } from '../compare-session';
@@ -35,7 +35,7 @@ type ShareState =
   | { readonly kind: 'manual'; readonly link: string; readonly reason: string }
   | { readonly kind: 'refused'; readonly message: string };
 
-export function SharePanel({ client, compare, scenario, edited, seed, brokers, disabled }: Props) {
+export const SharePanel = memo(function SharePanel({ client, compare, scenario, edited, seed, brokers, disabled }: Props) {
   const [state, setState] = useState<ShareState>({ kind: 'idle' });
   const field = useRef<HTMLInputElement>(null);
 
@@ -114,4 +114,4 @@ export function SharePanel({ client, compare, scenario, edited, seed, brokers, d
       )}
     </div>
   );
-}
+});
