@@ -94,14 +94,6 @@ export class FetchSession {
   removed = false;
   /** What newContext answers for each of its INCREMENTAL requests: made once, as it never changes (a context per request was garbage per fetch). */
   readonly incremental: IncrementalFetchContext;
-  /**
-   * The last update's entries, in its request's order (the first `updatedCount`; entries past it
-   * are stale): the leader's handler visits each named partition after the update (ReplicaManager.
-   * noteSessionUpdate), and finds it here instead of by key a second time. Bounded by the largest
-   * request's partitions; a partition also forgotten by that request is not among them.
-   */
-  readonly updated: CachedPartition[] = [];
-  updatedCount = 0;
 
   constructor(
     readonly id: number,
@@ -130,23 +122,18 @@ export class FetchSession {
    * state kept), new ones are added at the end, forgotten ones removed.
    */
   update(parts: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[]): void {
-    const updated = this.updated;
     for (let index = 0; index < parts.length; index++) {
       const part = parts[index]!;
-      let cached = this.index.get(part.key);
+      const cached = this.index.get(part.key);
       if (cached === undefined) {
-        cached = cachedPartition(part);
-        this.index.set(part.key, cached);
-        this.partitions.push(cached);
+        const fresh = cachedPartition(part);
+        this.index.set(part.key, fresh);
+        this.partitions.push(fresh);
       } else {
         cached.part = part;
         cached.quietLog = null; // a new position or leader epoch: answered in full
       }
-      if (index < updated.length) updated[index] = cached;
-      else updated.push(cached);
     }
-    this.updatedCount = parts.length;
-    if (forgotten.length === 0) return;
     for (let index = 0; index < forgotten.length; index++) {
       const key = forgotten[index]!.key;
       const cached = this.index.get(key);
@@ -154,13 +141,6 @@ export class FetchSession {
       this.index.delete(key);
       this.partitions.splice(this.partitions.indexOf(cached), 1);
     }
-    // Rare: a request that names a partition and forgets it too leaves it out of the session, so out of `updated`.
-    let kept = 0;
-    for (let index = 0; index < this.updatedCount; index++) {
-      const cached = updated[index]!;
-      if (this.index.get(cached.part.key) === cached) updated[kept++] = cached;
-    }
-    this.updatedCount = kept;
   }
 }
 

@@ -1341,11 +1341,10 @@ export class ReplicaManager {
    * answers, and the next answer walks the whole session once.
    */
   private noteSessionUpdate(walk: SessionWalk, request: ReplicaFetchRequest, forgotten: readonly ForgottenPartition[]): void {
-    // The entries FetchSession.update just took in (newContext's INCREMENTAL path): no second lookup by key.
     const session = walk.session;
-    const updated = session.updated;
-    for (let index = 0; index < session.updatedCount; index++) {
-      const cached = updated[index]!;
+    for (const part of request.partitions) {
+      const cached = session.get(part.key);
+      if (cached === undefined) continue;
       const state = this.sessionPartition(cached, walk);
       if (state.quiet) settleProgress(state);
       listPartition(state);

@@ -353,23 +353,6 @@ describe('the fetch session cache and handler, alone', () => {
     expect(cache.view()).toEqual({ sessions: 1, partitionsCached: 0, evictions: 2 });
   });
 
-  it('an update lists the entries it took in, in request order, without one its request also forgot', () => {
-    // The leader visits the partitions an INCREMENTAL request named through this list (no second
-    // lookup by key); a partition both named and forgotten is out of the session, so out of the list.
-    const cache = new FetchSessionCache(4, new Prng(3, 'cache'));
-    const id = cache.maybeCreateSession(0, true, [part('t-0', 0), part('t-1', 0), part('t-2', 0)].map(cachedPartition));
-    const session = cache.get(id)!;
-    const listed = () => session.updated.slice(0, session.updatedCount).map((cached) => [cached.part.key, cached.part.fetchOffset]);
-    cache.newContext(id, 1, [part('t-2', 5), part('t-3', 0), part('t-0', 7)], [], 1);
-    expect(listed()).toEqual([['t-2', 5], ['t-3', 0], ['t-0', 7]]);
-    expect(session.updated.slice(0, session.updatedCount).every((cached) => session.get(cached.part.key) === cached)).toBe(true);
-    cache.newContext(id, 2, [part('t-1', 3), part('t-3', 4)], [{ topic: 't', partition: 3, key: 't-3' }], 2);
-    expect(listed()).toEqual([['t-1', 3]]);
-    expect(session.partitions.map((cached) => cached.part.key)).toEqual(['t-0', 't-1', 't-2']);
-    cache.newContext(id, 3, [], [], 3);
-    expect(listed()).toEqual([]);
-  });
-
   it('the handler sends a changed entry once, forgets what it no longer fetches, and starts over after a lost answer', () => {
     const handler = new FetchSessionHandler();
     const zero = part('t-0', 0);
