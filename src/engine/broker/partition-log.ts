@@ -68,6 +68,12 @@ const HOUR_US = 3_600_000_000;
 /** Batches a lookup walks back from a segment's end before it searches the segment (Segment.indexNearEnd). */
 const NEAR_END_BATCHES = 8;
 
+/**
+ * PartitionLog.read's scratch list, shared by every log: a read is synchronous and never nests, and
+ * the list is empty between reads. Keeping it saves each read the growth of a fresh array.
+ */
+const readScratch: LogBatch[] = [];
+
 /** producerBatches' answer for a producer the log has no batch of. */
 const NO_PRODUCER_BATCHES: readonly ProducerBatchRef[] = [];
 
@@ -244,11 +250,6 @@ export class PartitionLog {
    */
   private peekedSegmentBase = -1;
   private peekedIndex = -1;
-  /** Where the last read's first batch is (measureRead sets them; read copies from there). */
-  private readSegmentIndex = 0;
-  private readBatchIndex = 0;
-  /** Batches within its byte limit the last read left out for ending past its bound (see read). */
-  readHeldBack = 0;
   /** Oldest first; never empty: the last is the active segment. */
   private segments: Segment[];
   /**
@@ -525,70 +526,42 @@ export class PartitionLog {
     }
   }
 
-  /**
-   * Batches from `offset` (which must start a batch or be the end), up to `maxBytes` (at least one
-   * batch), of which only those ending at or below `endOffsetMax` are returned (a committed read
-   * passes the high watermark: a batch is committed as a whole): a new array of exactly those.
-   * `readHeldBack` says how many batches within `maxBytes` the bound left out (0 also when the read
-   * found nothing at `offset`). The walk is the same with or without a bound (the same segments
-   * touched in the page cache), so a bound changes only what is copied out.
-   */
-  read(offset: number, maxBytes: number, endOffsetMax: number = Number.POSITIVE_INFINITY): LogBatch[] {
-    const count = this.measureRead(offset, maxBytes, endOffsetMax);
-    if (count === 0) return [];
-    // Nearly always one segment: a slice of it is the exact-size, packed array (no scratch list
-    // filled and copied; stores into a new array need no old-to-new write barrier).
-    const first = this.segments[this.readSegmentIndex]!.batches;
-    const from = this.readBatchIndex;
-    if (from + count <= first.length) return first.slice(from, from + count);
-    const result: LogBatch[] = [];
-    for (let segmentIndex = this.readSegmentIndex, index = from; result.length < count; segmentIndex++, index = 0) {
-      const batches = this.segments[segmentIndex]!.batches;
-      for (; index < batches.length && result.length < count; index++) result.push(batches[index]!);
-    }
+  /** Batches from `offset` (which must start a batch or be the end), up to `maxBytes` (at least one batch): a new array of exactly those. */
+  read(offset: number, maxBytes: number): LogBatch[] {
+    const scratch = readScratch;
+    while (scratch.length > 0) scratch.pop(); // empty already, unless a read threw (a body the store could not load)
+    this.collect(offset, maxBytes, scratch);
+    // A copy of its exact size (a read is usually one or two batches; pushing into a new array allocated room for 17).
+    const result = scratch.slice();
+    while (scratch.length > 0) scratch.pop(); // popped, not `length = 0`, which drops the backing store
     return result;
   }
 
-  /**
-   * read's walk: how many batches it returns (those within `maxBytes` ending at or below
-   * `endOffsetMax`: a prefix, as batches are in offset order), where the first is
-   * (`readSegmentIndex`, `readBatchIndex`), and `readHeldBack`. Touches each segment it enters.
-   */
-  private measureRead(offset: number, maxBytes: number, endOffsetMax: number): number {
-    this.readHeldBack = 0;
-    if (offset < this.startOffset || offset >= this.end) return 0;
+  /** read's walk: pushes the batches it returns onto `result` (empty on entry). */
+  private collect(offset: number, maxBytes: number, result: LogBatch[]): void {
+    if (offset < this.startOffset || offset >= this.end) return;
     let segmentIndex = this.segmentIndexOf(offset);
-    if (segmentIndex < 0) return 0;
+    if (segmentIndex < 0) return;
     const first = this.segments[segmentIndex]!;
     this.touch(first);
     const firstBatches = first.batches;
     let index = first.indexNearEnd(offset, firstBatches);
-    if (index < 0 || firstBatches[index]!.baseOffset !== offset) return 0;
-    this.readSegmentIndex = segmentIndex;
-    this.readBatchIndex = index;
-    let walked = 0;
-    let count = 0;
+    if (index < 0 || firstBatches[index]!.baseOffset !== offset) return;
     let bytes = 0;
     for (; segmentIndex < this.segments.length; segmentIndex++, index = 0) {
       const segment = this.segments[segmentIndex]!;
       if (index === 0) {
-        if (walked > 0 && bytes >= maxBytes) break; // full: the next segment is not read
+        if (result.length > 0 && bytes >= maxBytes) return; // full: the next segment is not read
         this.touch(segment);
       }
       const batches = segment.batches;
       for (; index < batches.length; index++) {
         const batch = batches[index]!;
-        if (walked > 0 && bytes + batch.bytes > maxBytes) {
-          this.readHeldBack = walked - count;
-          return count;
-        }
-        walked++;
-        if (count === walked - 1 && batch.baseOffset + batch.records <= endOffsetMax) count++;
+        if (result.length > 0 && bytes + batch.bytes > maxBytes) return;
+        result.push(batch);
         bytes += batch.bytes;
       }
     }
-    this.readHeldBack = walked - count;
-    return count;
   }
 
   /** The batch holding `offset`, if this log has it (nothing below the log start). */
