@@ -7,11 +7,13 @@
 // test hook on: at every incremental answer the leader checks each quiet partition against the
 // conditions of a full walk, and throws at the first that fails. Each run must also end with its
 // expectations held (its golden digest, unchanged by the skipping, is checked by library.test.ts).
+// The follower's side too: a request built by comparing only the entries refreshed since the last
+// build (FetchSessionHandler.buildAt) is checked, before each build, to have no change elsewhere.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setQuietPartitionChecks } from '../../src/engine/broker/replica-manager';
+import { checkedPlaceBuilds, setQuietPartitionChecks } from '../../src/engine/broker/replica-manager';
 import { ScenarioRun } from '../../src/engine/scenario/runner';
 import { parseScenarioText } from '../../src/engine/scenario/validate';
 
@@ -40,4 +42,8 @@ describe('quiet partitions in follower fetch sessions are skipped only when a fu
       expect(report.expectations.filter((expectation) => expectation.passed !== true)).toEqual([]);
     });
   }
+
+  it("followers' requests built from their refreshed places only were taken, and each was checked", () => {
+    expect(checkedPlaceBuilds()).toBeGreaterThan(1000);
+  });
 });

@@ -409,6 +409,42 @@ export class FetchSessionHandler extends FetchSessionEpochs {
   }
 
   /**
+   * build(next) when the caller knows the places it rewrote since the last build: the first
+   * `placeCount` of `places`, each once, and every other entry of `next` is the very object built at
+   * its place last time (ReplicaManager refreshes only the entries answers moved: ~1 of ~25). Only
+   * those places are compared, in place order (as build lists changed entries). Falls back to
+   * build when there is no session yet, or the list's length or a listed place's key differs.
+   */
+  buildAt(next: readonly FetchPartitionRequest[], places: number[], placeCount: number): FetchSessionRequest {
+    const last = this.lastNext;
+    if (this.nextEpoch === INITIAL_EPOCH || next.length !== last.length) return this.build(next);
+    for (let at = 0; at < placeCount; at++) {
+      const index = places[at]!;
+      if (index >= next.length || next[index]!.key !== last[index]!.key) return this.build(next);
+    }
+    if (placeCount > 1) sortPrefix(places, placeCount);
+    this.sentEpoch = this.nextEpoch;
+    let changed: FetchPartitionRequest[] | null = null;
+    for (let at = 0; at < placeCount; at++) {
+      const index = places[at]!;
+      const part = next[index]!;
+      if (last[index] === part) continue;
+      last[index] = part;
+      if (changed === null) changed = [part]; // as in build: a literal of one
+      else changed.push(part);
+    }
+    return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed ?? NO_PARTITIONS, forgotten: NO_FORGOTTEN };
+  }
+
+  /** Test hook (ReplicaManager's quiet-partition checks): the places buildAt would compare are all that differ from the last build. */
+  differsOnlyAt(next: readonly FetchPartitionRequest[], places: readonly number[], placeCount: number): boolean {
+    const last = this.lastNext;
+    if (this.nextEpoch === INITIAL_EPOCH || next.length !== last.length) return true;
+    const listed = new Set(places.slice(0, placeCount));
+    return next.every((part, index) => part === last[index] || listed.has(index));
+  }
+
+  /**
    * The INCREMENTAL request when `next` lists other partitions, or the same at other places, than
    * the last build: `last` already holds `next`'s first `from` entries (those changed among them
    * are in `changed`); each later entry is changed unless the session holds that very entry for its
@@ -444,6 +480,19 @@ export class FetchSessionHandler extends FetchSessionEpochs {
 }
 
 /** `target` made a copy of `source` in place: not `length = 0` then pushes, as V8 drops an array's backing store at length 0. */
+/** Sorts the first `count` numbers ascending in place (an insertion sort: the count is ~1-3). */
+function sortPrefix(values: number[], count: number): void {
+  for (let index = 1; index < count; index++) {
+    const value = values[index]!;
+    let at = index - 1;
+    while (at >= 0 && values[at]! > value) {
+      values[at + 1] = values[at]!;
+      at--;
+    }
+    values[at + 1] = value;
+  }
+}
+
 function copyInPlace<T>(target: T[], source: readonly T[]): void {
   for (let index = 0; index < source.length; index++) target[index] = source[index]!;
   while (target.length > source.length) target.pop();
