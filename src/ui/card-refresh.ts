@@ -1,36 +1,90 @@
 // Which process view each topology card shows in a frame. While the run plays, a card whose state
-// changed (up or down, isolated, its lifecycle or raft role, a fault it offers to heal, anything
-// that changes its buttons) shows the new view at once; a card whose figures alone changed (bytes,
-// offsets, rates) is refreshed in turns, a third of the cards per frame, so each card lags at most
-// CARD_REFRESH_TURNS - 1 frames. Paused, stepping or rewound, every card shows the exact moment.
+// changed (see cardStateKey) shows the new view at once; a card whose figures alone changed keeps
+// the view it showed until its own phase of CARD_REFRESH_MS comes round, as rows-held.ts does for
+// the partitions panel: each card refreshes its figures at most ~4 times a second (a readable
+// rate), the phases spread over the cards by their place in the list, so a frame (~31 a second at
+// 30 brokers and 10x) refreshes ~1/8 of them. No card shows figures older than CARD_REFRESH_MS
+// (plus the frame that brings the refresh). Paused, stepping, rewound or a new run: every card
+// shows the exact moment.
 //
-// Why: at 30 brokers every figure of every card changed every frame while playing at 10x, and the
-// browser relaid out and repainted ~900 changed objects per frame (bench/page.ts trace): over
-// 16 ms on its own. Refreshing in turns bounds that to a third, and a card shown unchanged keeps
-// its object identity, so its memoised card (ProcessCard's sameCardProps) skips rendering.
+// State (never held: cardStateKey) and figures (held), per card:
+// - every card: status (up, crashed, stopped), isolation, incarnation, crashes, whether it has a
+//   view. Selection and the quorum a card reads (leader, active controller, majority, a broker's
+//   registration: fenced, controlled shutdown, broker epoch) are compared by ProcessCard's
+//   sameCardView and never go through this hold; hover and focus are CSS. Held: the network
+//   probe's line (peers reached, round trips, bytes; compact cards, 13+ brokers, do not draw it):
+//   a peer down or cut off shows at once on its own card, its zone and the network panel, and
+//   counting it as state redrew every card twice per crash in bench/card-refresh.ts (66 of 75
+//   state refreshes in 120 s of the 30-broker lesson).
+// - broker: lifecycle state, leadership (Leads, Follows: the counts change only when leaders move),
+//   slow disk, a filled or full log directory, a log directory failure, a failed upload or remote
+//   read (alarms). Held: Applied (metadata offset), log bytes, unflushed bytes, the storage bar's
+//   widths, queued writes and backlog, segments and bytes uploaded, remote reads.
+// - controller: raft role, leader, epoch, active. Held: log end and committed offsets.
+// - producer: its rate (the rate buttons), closing, metadata known, which errors it reports, any
+//   record failed. Held: acked, failed count, p99, queued, in flight, an error's time.
+// - consumer: group phase, generation (its owned partitions), the last error's code. Held: lag,
+//   rate, e2e p99.
+// - object store: outage, extra latency. Held: objects, bytes, requests, cost.
+// - ZooKeeper contrast: a broker's controller state, Leads/Follows; ZooKeeper's controller and its
+//   live sessions. Held: partitions known, controller epoch follows the controller.
 //
-// Owns: the choice of view per card, pure. Never: reads the DOM or a clock, or alters a view.
+// Why: at 30 brokers every figure of every card changed every frame while playing at 10x. Cards
+// refreshed in turns of a third per frame still rendered ~136 components and made ~80 DOM
+// mutations per worker message (bench/page.ts), each card ~10 times a second, faster than anyone
+// reads a number. A card shown unchanged keeps its object identity, so its memoised card
+// (ProcessCard's sameCardProps) skips rendering and the topology's node feed tells nothing.
+//
+// Owns: the choice of view per card, pure (the wall clock comes in as an argument). Never: reads
+// the DOM or a clock, alters a view, or holds a card's state or a paused run's figures.
 
 import type { ProcessSnapshot } from '../engine/api';
 
-/** A card whose figures alone changed shows them at the latest this many frames later (while playing). */
-export const CARD_REFRESH_TURNS = 3;
+/** While playing, a card whose figures alone changed refreshes them at most once per this many wall milliseconds, on its own phase. */
+export const CARD_REFRESH_MS = 250;
+
+export interface ShownCard {
+  readonly process: ProcessSnapshot;
+  /** cardStateKey of `process`. */
+  readonly state: string;
+  /** Wall time (ms) from which this card's next refresh of its figures is due. */
+  readonly dueMs: number;
+}
 
 export interface ShownCards {
-  /** Counts the frames seen; picks whose turn it is. */
-  readonly turn: number;
-  /** Per process id: the view its card shows and that view's state key. */
-  readonly shown: ReadonlyMap<string, { readonly process: ProcessSnapshot; readonly state: string }>;
+  /** The simulated time of the frame shown: a frame earlier than it (a rewind, a new run) shows every card exactly. */
+  readonly timeUs: number;
+  /** Per process id: the view its card shows, that view's state key and when its figures are due again. */
+  readonly shown: ReadonlyMap<string, ShownCard>;
+}
+
+/** What the frame's clock and mode are. `exact`: every card shows its current view (paused, stepping, rewound). */
+export interface CardRefreshAt {
+  readonly nowMs: number;
+  readonly timeUs: number;
+  readonly exact: boolean;
 }
 
 /**
- * What a card shows that must never lag: its status and the states it names, and everything
- * that decides which buttons it offers (Crash or Restart, Isolate or Reconnect, Slow or Heal disk,
- * Fill or Free disk, Shut down, a producer's rate steps, the object store's outage).
+ * The first wall time after `nowMs` at which card `index` of `count` is due: its phase boundaries
+ * are CARD_REFRESH_MS apart, offset by its place in the list (index / count of the period).
+ */
+export function nextDueMs(index: number, count: number, nowMs: number): number {
+  const offsetMs = (index / Math.max(1, count)) * CARD_REFRESH_MS;
+  return (Math.floor((nowMs + offsetMs) / CARD_REFRESH_MS) + 1) * CARD_REFRESH_MS - offsetMs;
+}
+
+/**
+ * What a card shows that must never lag (the state, listed per card above): its status and the
+ * states it names, leadership, alarms, and everything that decides which buttons it offers (Crash
+ * or Restart, Isolate or Reconnect, Slow or Heal disk, Fill or Free disk, Shut down, a producer's
+ * rate steps, the object store's outage).
  */
 export function cardStateKey(process: ProcessSnapshot): string {
   const view = process.view;
   const storage = process.storage;
+  const remote = view?.remoteLog;
+  const producer = view?.producer;
   return [
     process.status,
     process.isolated ? 'isolated' : '',
@@ -38,37 +92,48 @@ export function cardStateKey(process: ProcessSnapshot): string {
     process.crashes,
     view === null ? 'no-view' : '',
     view?.broker?.state ?? '',
+    view?.broker?.leaderOf ?? '',
+    view?.broker?.followerOf ?? '',
     view?.raft?.role ?? '',
     view?.raft?.leader ?? '',
     view?.raft?.epoch ?? '',
     view?.controller?.active === true ? 'active' : '',
     view?.disk?.degraded === true ? 'slow-disk' : '',
     storage === undefined ? '' : storage.filledBytes > 0 ? 'filled' : '',
+    storage === undefined ? '' : Math.min(storage.capacityBytes, storage.logBytes + storage.filledBytes) >= storage.capacityBytes - 1_048_576 ? 'full' : '',
     storage?.logDirFailure != null ? 'halted' : '',
-    view?.producer?.recordsPerSecond ?? '',
-    view?.producer?.closing === true ? 'closing' : '',
-    view?.producer?.recentErrors.length ?? '',
+    remote === undefined ? '' : `${remote.copyFailures > 0 ? 'copy-failed' : ''}/${remote.remoteReadFailures > 0 ? 'read-failed' : ''}`,
+    producer?.recordsPerSecond ?? '',
+    producer?.closing === true ? 'closing' : '',
+    producer === undefined ? '' : producer.metadataKnown ? 'metadata' : 'no-metadata',
+    producer === undefined ? '' : producer.recordsFailed > 0 ? 'failed' : '',
+    producer?.recentErrors.map((error) => error.code).join(',') ?? '',
     view?.consumer?.phase ?? '',
+    view?.consumer?.generationId ?? '',
     view?.consumer?.lastError?.code ?? '',
     view?.objectStore?.outage === true ? 'outage' : '',
     view?.objectStore?.extraLatencyMs ?? '',
     view?.legacy?.controllerState ?? '',
+    view?.legacy?.leaderOf ?? '',
+    view?.legacy?.followerOf ?? '',
     view?.zookeeper?.controller ?? '',
+    view?.zookeeper?.sessions ?? '',
   ].join('|');
 }
 
 /**
- * The views the cards show for `processes`, given what they showed last frame. `exact`: every
- * card shows its current view (paused, stepping, a new run or a rewind).
+ * The views the cards show for `processes`, given what they showed last frame: the newest view
+ * when the frame is exact or earlier than the last, the card is new, its state changed or its
+ * figures are due (its phase came round); otherwise the very view it showed (the same object).
  */
-export function nextShownCards(previous: ShownCards | null, processes: readonly ProcessSnapshot[], exact: boolean): ShownCards {
-  const turn = (previous?.turn ?? -1) + 1;
-  const shown = new Map<string, { process: ProcessSnapshot; state: string }>();
+export function nextShownCards(previous: ShownCards | null, processes: readonly ProcessSnapshot[], at: CardRefreshAt): ShownCards {
+  const exact = at.exact || previous === null || at.timeUs < previous.timeUs;
+  const shown = new Map<string, ShownCard>();
   processes.forEach((process, index) => {
     const state = cardStateKey(process);
     const before = previous?.shown.get(process.id);
-    const due = exact || before === undefined || before.state !== state || (index + turn) % CARD_REFRESH_TURNS === 0;
-    shown.set(process.id, due ? { process, state } : before);
+    const due = exact || before === undefined || before.state !== state || at.nowMs >= before.dueMs;
+    shown.set(process.id, due ? { process, state, dueMs: nextDueMs(index, processes.length, at.nowMs) } : before);
   });
-  return { turn, shown };
+  return { timeUs: at.timeUs, shown };
 }

@@ -99,7 +99,7 @@ function Figure({ label, value, help, testId }: { label: string; value: string |
 
 /**
  * A controller's raft role and figures, from the view the card shows (card-refresh.ts: its role,
- * leader and epoch never lag, its offsets may trail by two frames), placed in the quorum (who leads,
+ * leader and epoch never lag, its offsets may trail by up to CARD_REFRESH_MS), placed in the quorum (who leads,
  * whether it is active, the majority), which sameCardView compares.
  */
 function ControllerBody({ process, quorum }: { process: ProcessSnapshot; quorum: Quorum }) {

@@ -59,7 +59,7 @@ interface Props {
   readonly quorum: Quorum;
   readonly authority: { readonly id: string; readonly view: ControllerView } | null;
   readonly ready: boolean;
-  /** The run plays: cards whose figures alone changed are refreshed in turns (card-refresh.ts); otherwise every card is exact. */
+  /** The run plays: cards whose figures alone changed refresh them on phases of their own, at most every CARD_REFRESH_MS (card-refresh.ts); otherwise every card is exact. */
   readonly playing: boolean;
   readonly onFault: (fault: unknown) => void;
   readonly selection: Selection | null;
@@ -476,10 +476,12 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
   });
   const edges = keptEdges.current.items;
 
-  // Once per snapshot (a re-render for a selection or a menu must not take a turn).
-  const shownCards = useRef<{ processes: Snapshot['processes'] | null; cards: ShownCards | null }>({ processes: null, cards: null });
-  if (shownCards.current.processes !== snapshot.processes) {
-    shownCards.current = { processes: snapshot.processes, cards: nextShownCards(shownCards.current.cards, snapshot.processes, !playing) };
+  // Once per snapshot, and when the run pauses or plays (paused, every card is exact at once, even
+  // before the next frame); a re-render for a selection or a menu keeps the cards as they are.
+  const shownCards = useRef<{ processes: Snapshot['processes'] | null; playing: boolean; cards: ShownCards | null }>({ processes: null, playing, cards: null });
+  if (shownCards.current.processes !== snapshot.processes || shownCards.current.playing !== playing) {
+    const at = { nowMs: performance.now(), timeUs: snapshot.timeUs, exact: !playing };
+    shownCards.current = { processes: snapshot.processes, playing, cards: nextShownCards(shownCards.current.cards, snapshot.processes, at) };
   }
   const shown = shownCards.current.cards!.shown;
   const selectedNode = nodeIdOfSelection(selection);
