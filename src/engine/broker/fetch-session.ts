@@ -479,7 +479,6 @@ export class FetchSessionHandler extends FetchSessionEpochs {
   }
 }
 
-/** `target` made a copy of `source` in place: not `length = 0` then pushes, as V8 drops an array's backing store at length 0. */
 /** Sorts the first `count` numbers ascending in place (an insertion sort: the count is ~1-3). */
 function sortPrefix(values: number[], count: number): void {
   for (let index = 1; index < count; index++) {
@@ -493,6 +492,7 @@ function sortPrefix(values: number[], count: number): void {
   }
 }
 
+/** `target` made a copy of `source` in place: not `length = 0` then pushes, as V8 drops an array's backing store at length 0. */
 function copyInPlace<T>(target: T[], source: readonly T[]): void {
   for (let index = 0; index < source.length; index++) target[index] = source[index]!;
   while (target.length > source.length) target.pop();

@@ -63,6 +63,7 @@
 // metadata after a restart. Idempotence: a batch whose producer id and sequence the log already
 // has is answered with its first offset, not written twice.
 
+import { TopicSlots } from './topic-slots';
 import type { PageCache } from '../storage/page-cache';
 import type { MetadataImage, PartitionState } from '../controller/image';
 import type { DataReplication } from '../config';
@@ -414,10 +415,6 @@ function entryOf(follower: FollowerPartition): FetchPartitionRequest {
   return fresh;
 }
 
-/**
- * Empties a reused list. Not `list.length = 0`: V8 then drops the array's backing store, and the
- * next push allocates it again (~100 ns against ~10 for pops, on the lists a fetch empties).
- */
 /** Lists an entry's place for the next build's compare (LeaderLink.changedPlaces); each place once, as each partition is marked once. */
 function addPlace(link: LeaderLink, place: number): void {
   const places = link.changedPlaces;
@@ -426,6 +423,10 @@ function addPlace(link: LeaderLink, place: number): void {
   link.changedPlaceCount++;
 }
 
+/**
+ * Empties a reused list. Not `list.length = 0`: V8 then drops the array's backing store, and the
+ * next push allocates it again (~100 ns against ~10 for pops, on the lists a fetch empties).
+ */
 function emptyList<T>(list: T[]): void {
   while (list.length > 0) list.pop();
 }
@@ -565,16 +566,13 @@ function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffse
  * The partitions this broker leads (or follows), by "topic-partition" key and by topic and
  * partition number. Why both: the Map keeps insertion order (iterations, and so traces, follow it)
  * and serves the rare lookups by key; the hot paths (a produced batch's partition, a follower's
- * answer, a session partition resolved) find theirs by the message's topic and partition number:
- * one string compare with the last topic asked and an array index, instead of hashing a key and
- * probing a Map whose entries are rarely in the CPU's cache. One array slot per partition number
- * of a topic this broker hosts (bounded by the topic's partition count in the metadata).
+ * answer, a session partition resolved) find theirs by the message's topic and partition number
+ * (topic-slots.ts). One slot per partition number of a topic this broker hosts (bounded by the
+ * topic's partition count in the metadata).
  */
 class PartitionIndex<T extends { readonly key: string; readonly topic: string; readonly partition: number }> {
   private readonly byKey = new Map<string, T>();
-  private readonly byTopic = new Map<string, (T | undefined)[]>();
-  private lastTopic: string | null = null;
-  private lastSlots: (T | undefined)[] = [];
+  private readonly slots = new TopicSlots<T>();
 
   get size(): number {
     return this.byKey.size;
@@ -586,41 +584,24 @@ class PartitionIndex<T extends { readonly key: string; readonly topic: string; r
 
   /** The partition's entry, found by topic and number (the hot paths' lookup). */
   at(topic: string, partition: number): T | undefined {
-    if (topic === this.lastTopic) return this.lastSlots[partition];
-    const slots = this.byTopic.get(topic); // a lookup never adds a topic: only set does
-    if (slots === undefined) return undefined;
-    this.lastTopic = topic;
-    this.lastSlots = slots;
-    return slots[partition];
+    return this.slots.at(topic, partition);
   }
 
   set(key: string, value: T): void {
     this.byKey.set(key, value);
-    this.slotsOf(value.topic)[value.partition] = value;
+    this.slots.set(value.topic, value.partition, value);
   }
 
   delete(key: string): boolean {
     const value = this.byKey.get(key);
     if (value === undefined) return false;
     this.byKey.delete(key);
-    this.slotsOf(value.topic)[value.partition] = undefined;
+    this.slots.set(value.topic, value.partition, undefined);
     return true;
   }
 
   values(): IterableIterator<T> {
     return this.byKey.values();
-  }
-
-  private slotsOf(topic: string): (T | undefined)[] {
-    if (topic === this.lastTopic) return this.lastSlots;
-    let slots = this.byTopic.get(topic);
-    if (slots === undefined) {
-      slots = [];
-      this.byTopic.set(topic, slots);
-    }
-    this.lastTopic = topic;
-    this.lastSlots = slots;
-    return slots;
   }
 }
 
@@ -1094,7 +1075,7 @@ export class ReplicaManager {
         continue;
       }
       if (request.acks === -1 && !leader.quorum) {
-        // Asked only where it applies: the topic's config is read from the metadata at each call.
+        // Asked only where it applies; the led partition keeps it until the metadata image moves (minIsrOf).
         const minIsr = this.minIsrOf(leader);
         if (leader.isr.length < minIsr) {
           this.answerNow(results, required, index, batch, 'NOT_ENOUGH_REPLICAS', this.notEnoughReplicas(leader, minIsr), -1);
@@ -2241,7 +2222,7 @@ export class ReplicaManager {
     let underMinIsr = 0;
     for (const leader of this.leaders.values()) {
       if (leader.isr.length < leader.replicas.length) underReplicated++;
-      if (!leader.quorum && leader.isr.length < this.settings.minInsyncReplicas(leader.topic)) underMinIsr++;
+      if (!leader.quorum && leader.isr.length < this.minIsrOf(leader)) underMinIsr++;
     }
     let records = 0;
     let bytes = 0;

@@ -25,6 +25,7 @@
 // (more are dropped: the client times out and fetches again). The queue is memory: a crash loses it
 // (page-cache.ts lets go of the bodies it held).
 
+import { TopicSlots } from '../broker/topic-slots';
 import type { ConsumerFetchRequest } from '../broker/group-protocol';
 import type { PartitionLog } from '../broker/partition-log';
 import type { ReplicaFetchRequest, ReplicaFetchResponse } from '../broker/protocol';
@@ -66,16 +67,13 @@ export class LocalReads {
   ) {}
 
   /**
-   * The logs found so far, by topic and partition number: an array index per fetched partition
-   * instead of a Map lookup by "topic-partition" (~330 k fetches a simulated minute at the reference
-   * load). Valid for this object's life, which is its broker's: within a life `logs` only grows
-   * (replica-manager.ts makes a partition's log once and keeps it; a replaced disk's logs are
-   * cleared while its broker is down, and the next life builds a new LocalReads). One list per
-   * topic fetched, at most one slot per partition number of a topic this broker hosts.
+   * The logs found so far, by topic and partition number (topic-slots.ts): an array index per
+   * fetched partition instead of a Map lookup by "topic-partition" (~330 k fetches a simulated
+   * minute at the reference load). Valid for this object's life, which is its broker's: within a
+   * life `logs` only grows (replica-manager.ts makes a partition's log once and keeps it; a replaced
+   * disk's logs are cleared while its broker is down, and the next life builds a new LocalReads).
    */
-  private readonly logsByTopic = new Map<string, (PartitionLog | undefined)[]>();
-  private lastTopic: string | null = null;
-  private lastLogs: (PartitionLog | undefined)[] = [];
+  private readonly found = new TopicSlots<PartitionLog>();
 
   /** submit's scratch: the segments one request touches and what each is charged (emptied per request). */
   private readonly touched: CachedSegment[] = [];
@@ -156,23 +154,15 @@ export class LocalReads {
     return this.wait(from, response, touched, charges, bytes, fx);
   }
 
-  /** A partition's log on this broker, if it has one (see logsByTopic); `key` is its "topic-partition", asked of `logs` only at a partition's first read. */
+  /** A partition's log on this broker, if it has one (see `found`); `key` is its "topic-partition", asked of `logs` only until the log is found. */
   private logOf(topic: string, partition: number, key: string): PartitionLog | undefined {
-    let slots = this.lastLogs;
-    if (topic !== this.lastTopic) {
-      slots = this.logsByTopic.get(topic) ?? [];
-      if (slots.length === 0) this.logsByTopic.set(topic, slots);
-      this.lastTopic = topic;
-      this.lastLogs = slots;
-    }
-    const found = slots[partition];
+    const found = this.found.at(topic, partition);
     if (found !== undefined) return found;
     const log = this.logs.get(key);
-    if (log === undefined) return undefined; // not made yet: asked again next time
-    while (slots.length < partition) slots.push(undefined); // packed: no holes
-    slots[partition] = log;
+    if (log !== undefined) this.found.set(topic, partition, log); // not made yet: asked again next time
     return log;
   }
+
 
   private wait(from: string, message: Message, segments: readonly CachedSegment[], charges: readonly number[], bytes: number, fx: Effects<Message>): boolean {
     if (this.queue.readsWaiting >= READS_QUEUED_MAX) {
