@@ -10,11 +10,8 @@
 // and a timer that refreshes the rows once frames stop coming.
 // Never: holds a row on screen (or within HIDDEN_MARGIN_PX of it), or delays a paused run's value.
 
-import { startTransition, useEffect, useReducer, useRef, useState, type RefObject } from 'react';
-import { HIDDEN_MARGIN_PX, HIDDEN_REFRESH_MS } from './use-held-while-hidden';
-
-/** The timer's wait beyond the refresh when frames stop coming (as use-held-while-hidden.ts waits). */
-const WAKE_GRACE_MS = 1_000;
+import { startTransition, useEffect, useReducer, useRef, type RefObject } from 'react';
+import { HIDDEN_REFRESH_MS, WAKE_GRACE_MS, useOnScreen } from './use-held-while-hidden';
 
 /** A row as shown, and the refresh period (of its own phase) it was taken in. */
 export interface HeldRow<T> {
@@ -60,15 +57,7 @@ export function nextRows<T>(
  * Rows keep the newest order and membership at once; only their values are held.
  */
 export function useRowsHeldWhileHidden<T>(rows: readonly T[], keyOf: (row: T) => string, element: RefObject<Element | null>, live: boolean): readonly T[] {
-  const [visible, setVisible] = useState(true);
-  useEffect(() => {
-    const target = element.current;
-    if (target === null || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver((entries) => setVisible(entries.at(-1)?.isIntersecting ?? true), { rootMargin: `${HIDDEN_MARGIN_PX}px 0px` });
-    observer.observe(target);
-    return () => observer.disconnect();
-  }, [element]);
-
+  const visible = useOnScreen(element);
   const held = useRef<ReadonlyMap<string, HeldRow<T>>>(new Map());
   const [, wake] = useReducer((count: number) => count + 1, 0);
   // Decided in render (a ref, not state), as use-held-while-hidden.ts does: a held row costs no second render.

@@ -21,7 +21,7 @@ export const HIDDEN_REFRESH_MS = 1_000;
  * no render of its own; it fires only when frames stopped coming. At 250 ms it still fired about
  * twice a second at 30 brokers (the deferred renders came ~400 ms apart), each a commit of its own.
  */
-const WAKE_GRACE_MS = 1_000;
+export const WAKE_GRACE_MS = 1_000;
 /** How far from the viewport a panel still counts as on screen (it is drawn before it shows). */
 export const HIDDEN_MARGIN_PX = 300;
 
@@ -46,6 +46,11 @@ export function nextHeld<T>(held: Held<T> | null, value: T, at: { readonly nowMs
  * last shown, replaced by the newest at most every HIDDEN_REFRESH_MS.
  */
 export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | null>, live: boolean): T {
+  return useHeld(value, useOnScreen(element), live);
+}
+
+/** Whether `element` is on screen or within HIDDEN_MARGIN_PX of it (true until the observer says otherwise, and where there is none). */
+export function useOnScreen(element: RefObject<Element | null>): boolean {
   const [visible, setVisible] = useState(true);
   useEffect(() => {
     const target = element.current;
@@ -54,7 +59,7 @@ export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | nul
     observer.observe(target);
     return () => observer.disconnect();
   }, [element]);
-  return useHeld(value, visible, live);
+  return visible;
 }
 
 /**
