@@ -7,7 +7,7 @@
 // registration fenced redraws.
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/engine/api';
-import { CARD_REFRESH_MS, cardStateKey, nextDueMs, nextShownCards, type ShownCards } from '../../src/ui/card-refresh';
+import { CARD_HOLD_FRAMES, CARD_REFRESH_MS, cardStateKey, nextDueMs, nextShownCards, refreshPeriodMs, type ShownCards } from '../../src/ui/card-refresh';
 import { loadedEngine, SECOND } from './loaded-engine';
 import { sameCardProps } from '../../src/ui/components/ProcessCard';
 import { authoritativeController, quorumOf } from '../../src/ui/kraft';
@@ -25,9 +25,9 @@ function frames(engine: ReturnType<typeof loadedEngine>, count: number): Snapsho
   return snapshots;
 }
 
-/** Frame `frame`'s clock and mode, FRAME_MS apart. */
-function at(snapshot: Snapshot, frame: number, exact = false) {
-  return { nowMs: 1_000 + frame * FRAME_MS, timeUs: snapshot.timeUs, exact };
+/** Frame `frame`'s clock and mode, `frameMs` apart (FRAME_MS unless told). */
+function at(snapshot: Snapshot, frame: number, exact = false, frameMs = FRAME_MS) {
+  return { nowMs: 1_000 + frame * frameMs, timeUs: snapshot.timeUs, exact };
 }
 
 describe("cards' figures refreshed on phases of their own while playing", () => {
@@ -76,6 +76,45 @@ describe("cards' figures refreshed on phases of their own while playing", () => 
     }
     // Most cards skipped most frames.
     expect(kept).toBeGreaterThan((count - 1) * ids.length * 0.75);
+  });
+
+  it('on a slow page (100 ms a frame) a card is held at least 3 frames, so a frame redraws a third of the cards, not ~40%', () => {
+    const SLOW_FRAME_MS = 100;
+    const engine = loadedEngine();
+    const count = 30;
+    const snapshots = frames(engine, count);
+    const ids = snapshots[0]!.processes.map((process) => process.id);
+    let shown: ShownCards | null = null;
+    /** Per card: the frame whose view it shows. */
+    const takenFrame = new Map<string, number>();
+    snapshots.forEach((snapshot, frame) => {
+      const previous: ShownCards | null = shown;
+      shown = nextShownCards(previous, snapshot.processes, at(snapshot, frame, false, SLOW_FRAME_MS));
+      let refreshed = 0;
+      for (const id of ids) {
+        const current = snapshot.processes.find((process) => process.id === id)!;
+        const card = shown.shown.get(id)!.process;
+        if (card !== current) continue;
+        const before = takenFrame.get(id);
+        takenFrame.set(id, frame);
+        if (before === undefined) continue;
+        refreshed++;
+        // The state alone may redraw sooner; figures wait CARD_HOLD_FRAMES frames after any refresh but the first frame's (exact).
+        if (before > 0 && cardStateKey(previous!.shown.get(id)!.process) === cardStateKey(current)) expect(frame - before, `${id} at frame ${frame}`).toBeGreaterThanOrEqual(3);
+      }
+      // Settled on the longer period, a frame redraws at most a third of the cards (and a state change or two).
+      if (frame > 4) expect(refreshed, `frame ${frame}`).toBeLessThanOrEqual(Math.ceil(ids.length / 3) + 2);
+      // Never older than the period (CARD_HOLD_FRAMES frames) and the frame that brings the refresh.
+      for (const id of ids) expect(frame - takenFrame.get(id)!, `${id} at frame ${frame}`).toBeLessThanOrEqual(3 + 1);
+    });
+  });
+
+  it("the phases' period is CARD_REFRESH_MS, or CARD_HOLD_FRAMES frames on a page slower than that", () => {
+    expect(refreshPeriodMs(0)).toBe(CARD_REFRESH_MS);
+    expect(refreshPeriodMs(32)).toBe(CARD_REFRESH_MS);
+    expect(refreshPeriodMs(100)).toBe(CARD_HOLD_FRAMES * 100);
+    expect(nextDueMs(0, 8, 1_000, 300)).toBe(1_200);
+    expect(nextDueMs(4, 8, 1_000, 300)).toBe(1_050); // its boundaries fall at 150, 450, 750, 1,050...
   });
 
   it("each card's phase is its place in the list: the next due time lies within one period, offset by index / count of it", () => {
