@@ -245,6 +245,21 @@ function TieringLine({ process }: { process: ProcessSnapshot }) {
   );
 }
 
+/** Steps a bar's end moves in: a thousandth of the bar is under 0.3 px on a card (at most 280 px wide). */
+const BAR_STEPS = 1_000;
+
+/**
+ * A bar segment's style: the whole bar's width, slid left so that it ends at `share` of the bar
+ * (0 to 1), in steps of 1/BAR_STEPS. A transform is neither laid out nor changes anyone's size, so
+ * a card's refresh moves its storage bar without laying it out (widths dirtied the bar, its line
+ * and card in every refresh), and a change below a step (a growing log on a 1 TB disk: thousandths
+ * of a pixel) writes nothing. Sliding, not scaling, keeps the unflushed segment's hatching square.
+ */
+export function barEndAt(share: number): string {
+  const steps = Math.round(Math.min(1, Math.max(0, share)) * BAR_STEPS);
+  return `translateX(${((steps - BAR_STEPS) * 100) / BAR_STEPS}%)`;
+}
+
 /**
  * A broker's log directory (read from its disk, so it shows while the broker is down): used of
  * log.dir.capacity.bytes as a bar (logs on disk, logs still only in the page cache, other files),
@@ -255,7 +270,6 @@ function StorageLine({ process }: { process: ProcessSnapshot }) {
   if (storage === undefined) return null;
   const { capacityBytes, logBytes, filledBytes, unflushedBytes } = storage;
   const used = Math.min(capacityBytes, logBytes + filledBytes);
-  const share = (bytes: number) => `${Math.min(100, (bytes / capacityBytes) * 100)}%`;
   const full = used >= capacityBytes - 1_048_576;
   return (
     <div
@@ -270,10 +284,11 @@ function StorageLine({ process }: { process: ProcessSnapshot }) {
         `${filledBytes > 0 ? `, and ${formatBytes(filledBytes)} of other files` : ''}; capacity ${formatBytes(capacityBytes)} (log.dir.capacity.bytes).`
       }
     >
+      {/* Stacked from the top: flushed over unflushed over other files, each ending where its share of the disk ends. */}
       <div className="storage-bar" aria-hidden="true">
-        <span className="storage-flushed" style={{ width: share(logBytes - unflushedBytes) }} />
-        <span className="storage-unflushed" style={{ width: share(unflushedBytes) }} />
-        <span className="storage-other" style={{ width: share(filledBytes) }} />
+        <span className="storage-other" style={{ transform: barEndAt((logBytes + filledBytes) / capacityBytes) }} />
+        <span className="storage-unflushed" style={{ transform: barEndAt(logBytes / capacityBytes) }} />
+        <span className="storage-flushed" style={{ transform: barEndAt((logBytes - unflushedBytes) / capacityBytes) }} />
       </div>
       <div className="stat-row muted">
         <span>
