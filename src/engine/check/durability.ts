@@ -165,7 +165,7 @@ export class DurabilityOracle {
     if (at < 0) {
       at = -at - 1;
       insertRead(reads, at, baseOffset, baseOffset + batch.records, batch.batchId, reader);
-      if (++this.readsHeldCount > READ_BATCHES_MAX) this.forgetReads(reads, reads.first + 1);
+      if (++this.readsHeldCount > READ_BATCHES_MAX) this.forgetReads(reads, reads.first + 1, false);
       return;
     }
     const known = reads.readers[at]!;
@@ -217,8 +217,14 @@ export class DurabilityOracle {
     return typeof known === 'string' ? [known] : known;
   }
 
-  /** Drops the entries before `to` (retired or forgotten), compacting the arrays once enough went. */
-  private forgetReads(reads: PartitionReads, to: number): void {
+  /**
+   * Drops the entries before `to` (retired or forgotten), compacting the arrays once enough went:
+   * at every retirement (`atRetirement`: about a minute of the partition's reads, once per check),
+   * else once half of the arrays is dead (one entry at a time past READ_BATCHES_MAX: amortized).
+   * Compacting at each retirement keeps the arrays at the ledger's size, not up to twice it, and
+   * removes less than half of them, so their backing stores are never trimmed and grown again.
+   */
+  private forgetReads(reads: PartitionReads, to: number, atRetirement: boolean): void {
     if (to <= reads.first) return;
     this.readsHeldCount -= to - reads.first;
     // Entries before `first` are never read again (find starts there): let go of their batch ids and
@@ -228,11 +234,11 @@ export class DurabilityOracle {
       reads.readers[index] = '';
     }
     reads.first = to;
-    if (to >= READS_COMPACT_MIN && to * 2 >= reads.baseOffsets.length) {
-      reads.baseOffsets.splice(0, to);
-      reads.endOffsets.splice(0, to);
-      reads.batchIds.splice(0, to);
-      reads.readers.splice(0, to);
+    if (to >= READS_COMPACT_MIN && (atRetirement || to * 2 >= reads.baseOffsets.length)) {
+      dropFrontOf(reads.baseOffsets, to);
+      dropFrontOf(reads.endOffsets, to);
+      dropFrontOf(reads.batchIds, to);
+      dropFrontOf(reads.readers, to);
       reads.first = 0;
     }
   }
@@ -305,7 +311,7 @@ export class DurabilityOracle {
     if (reads !== undefined) {
       let to = reads.first;
       while (to < reads.endOffsets.length && reads.endOffsets[to]! <= logStartOffset) to++;
-      this.forgetReads(reads, to);
+      this.forgetReads(reads, to, true);
     }
     dropFront(watch, count);
     watch.verifiedCount = Math.max(0, watch.verifiedCount - count);

@@ -129,4 +129,31 @@ describe('the durability oracle and what consumers read', () => {
     expect(oracle.status().lostBatches).toBe(batches);
     expect(losses[999]!.readBy).toEqual(['consumer-999 (group a)', 'consumer-x (group b)']);
   });
+
+  it('compacts its ledgers at a retirement and still names the readers of what is left', () => {
+    const oracle = new DurabilityOracle();
+    const old = new PartitionLog('orders', 0);
+    for (let index = 0; index < 600; index++) {
+      const produced = batch(index);
+      old.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
+      oracle.acknowledged(produced, index * 10, 1, index);
+      oracle.read(readOf(produced, index * 10), index % 2 === 0 ? 'consumer-1 (group billing)' : 'consumer-2 (group billing)');
+    }
+    // Retention: the log starts at offset 3000 (batch 300); the first 300 batches leave both ledgers.
+    oracle.check(1_000, () => truthOf(old, 'broker-1', 0, 3_000));
+    expect(oracle.status().retiredBatches).toBe(300);
+    expect(oracle.readsHeld).toBe(300);
+    // Reads after the compaction land at the tail, in offset order.
+    oracle.read(readOf(batch(599), 5_990), 'consumer-3 (group audit)');
+    expect(oracle.readsHeld).toBe(300);
+    // An unclean election loses batches 590..599: each is named with its readers.
+    const now = new PartitionLog('orders', 0);
+    for (let index = 0; index < 600; index++) now.append({ ...batch(index, index >= 590 ? `q/${index}` : `p/${index}`), baseOffset: index * 10, epoch: index >= 590 ? 1 : 0, appendedUs: index });
+    oracle.check(2_000, () => truthOf(now, 'broker-2', 1, 3_000));
+    const losses = oracle.status().losses;
+    expect(losses.map((loss) => loss.batchId)).toEqual(Array.from({ length: 10 }, (_, index) => `p/${590 + index}`));
+    expect(losses[0]!.readBy).toEqual(['consumer-1 (group billing)']);
+    expect(losses[9]!.readBy).toEqual(['consumer-2 (group billing)', 'consumer-3 (group audit)']);
+    expect(oracle.status().acknowledgedBatches).toBe(600);
+  });
 });
