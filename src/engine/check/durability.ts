@@ -18,7 +18,7 @@
 // metadata) is still in the log, in the object store, which never loses an acknowledged PUT; it
 // is checked again, like any batch, until total retention moves the log start past it.
 
-import type { ErrorCode, Acks, LogBatch, ProducedBatch } from '../broker/protocol';
+import type { ErrorCode, Acks, ProducedBatch } from '../broker/protocol';
 import type { PartitionLog } from '../broker/partition-log';
 import { formatSpan, type TimeUs } from '../sim/time';
 
@@ -32,10 +32,14 @@ export const READ_BATCHES_MAX = 1_000_000;
 const READS_COMPACT_MIN = 256;
 /** Readers named per batch at most. */
 const READERS_PER_BATCH_MAX = 8;
+/** Distinct reader lists shared at most (DurabilityOracle.readerLists); beyond it, a batch gets a list of its own. */
+export const READER_LISTS_MAX = 10_000;
 
-export interface AckedBatch {
-  readonly batch: ProducedBatch;
+/** One acknowledged batch, as a loss report explains it (built only for a loss: the watch keeps fields, not objects). */
+interface AckedBatch {
+  readonly batchId: string;
   readonly baseOffset: number;
+  readonly records: number;
   readonly acks: Acks;
   readonly ackedUs: TimeUs;
 }
@@ -80,9 +84,22 @@ export interface DurabilityStatus {
   readonly retiredBatches: number;
 }
 
+/**
+ * One partition's acknowledged batches, oldest first, as parallel arrays (index i is one batch):
+ * the numbers sit unboxed in the arrays and the id is the producer's string, so a tracked batch
+ * costs five array slots and keeps neither the producer's ProducedBatch nor an object of its own
+ * (they were ~150 bytes and two objects per batch, for as long as retention keeps it: every
+ * scavenge copied them once and the old generation held them).
+ */
 interface PartitionWatch {
-  readonly batches: AckedBatch[];
-  /** How many of `batches`, from the front, were checked against verifiedLeader in verifiedEpoch. */
+  readonly topic: string;
+  readonly partition: number;
+  readonly baseOffsets: number[];
+  readonly records: number[];
+  readonly batchIds: string[];
+  readonly acks: Acks[];
+  readonly ackedUs: TimeUs[];
+  /** How many batches, from the front, were checked against verifiedLeader in verifiedEpoch. */
   verifiedCount: number;
   verifiedLeader: string | null;
   verifiedEpoch: number;
@@ -104,8 +121,8 @@ interface PartitionReads {
   readonly baseOffsets: number[];
   readonly endOffsets: number[];
   readonly batchIds: string[];
-  /** The consumer that read it, or the consumers (most batches have one reader per group), oldest first. */
-  readonly readers: (string | string[])[];
+  /** The consumer that read it, or the consumers (most batches have one reader per group), oldest first: a shared, immutable list. */
+  readonly readers: (string | readonly string[])[];
   first: number;
 }
 
@@ -129,6 +146,14 @@ export class DurabilityOracle {
   /** Topic -> partition -> who read its batches (kept per partition, so a read touches only that partition's recent entries). */
   private readonly reads = new Map<string, (PartitionReads | undefined)[]>();
   private readsHeldCount = 0;
+  /**
+   * Reader lists, shared by every batch the same consumers read in the same order: from a batch's
+   * reader (a string) or list, the list with one more reader. The groups read every batch, in
+   * nearly the same order, so a few lists serve the whole ledger instead of one array per batch
+   * read twice or more (72 bytes and two objects each, and the smaller list before it as garbage).
+   */
+  private readonly readerLists = new Map<string | readonly string[], Map<string, readonly string[]>>();
+  private readerListCount = 0;
 
   /** A consumer read this batch (check/consumption.ts): a loss report will say so. */
   read(batch: ReadBatch, reader: string): void {
@@ -140,17 +165,32 @@ export class DurabilityOracle {
     if (at < 0) {
       at = -at - 1;
       insertRead(reads, at, baseOffset, baseOffset + batch.records, batch.batchId, reader);
-      if (++this.readsHeldCount > READ_BATCHES_MAX) this.forgetReads(reads, reads.first + 1);
+      if (++this.readsHeldCount > READ_BATCHES_MAX) this.forgetReads(reads, reads.first + 1, false);
       return;
     }
     const known = reads.readers[at]!;
-    if (typeof known === 'string') {
-      if (known !== reader) reads.readers[at] = [known, reader];
-    } else if (known.length < READERS_PER_BATCH_MAX && !known.includes(reader)) {
-      // A new array of the exact length: a push would grow the array to room for ~20 readers, and
-      // the ledger holds one such array per batch read by more than one group for as long as retention keeps it.
-      reads.readers[at] = [...known, reader];
+    if (typeof known === 'string' ? known !== reader : known.length < READERS_PER_BATCH_MAX && !known.includes(reader)) {
+      reads.readers[at] = this.readerListOf(known, reader);
     }
+  }
+
+  /** `known` (a reader or a list) with `reader` added last: the shared list, made once (see readerLists). */
+  private readerListOf(known: string | readonly string[], reader: string): readonly string[] {
+    let next = this.readerLists.get(known);
+    let list = next?.get(reader);
+    if (list !== undefined) return list;
+    // A new array of the exact length: a push would grow the array to room for ~20 readers.
+    list = typeof known === 'string' ? [known, reader] : [...known, reader];
+    if (this.readerListCount >= READER_LISTS_MAX) return list;
+    if (next === undefined) this.readerLists.set(known, (next = new Map()));
+    next.set(reader, list);
+    this.readerListCount++;
+    return list;
+  }
+
+  /** Distinct reader lists shared so far (bounded by READER_LISTS_MAX). */
+  get readerListsHeld(): number {
+    return this.readerListCount;
   }
 
   /** Batches remembered as read (bounded by READ_BATCHES_MAX; retention retires them). */
@@ -177,8 +217,14 @@ export class DurabilityOracle {
     return typeof known === 'string' ? [known] : known;
   }
 
-  /** Drops the entries before `to` (retired or forgotten), compacting the arrays once enough went. */
-  private forgetReads(reads: PartitionReads, to: number): void {
+  /**
+   * Drops the entries before `to` (retired or forgotten), compacting the arrays once enough went:
+   * at every retirement (`atRetirement`: about a minute of the partition's reads, once per check),
+   * else once half of the arrays is dead (one entry at a time past READ_BATCHES_MAX: amortized).
+   * Compacting at each retirement keeps the arrays at the ledger's size, not up to twice it, and
+   * removes less than half of them, so their backing stores are never trimmed and grown again.
+   */
+  private forgetReads(reads: PartitionReads, to: number, atRetirement: boolean): void {
     if (to <= reads.first) return;
     this.readsHeldCount -= to - reads.first;
     // Entries before `first` are never read again (find starts there): let go of their batch ids and
@@ -188,11 +234,11 @@ export class DurabilityOracle {
       reads.readers[index] = '';
     }
     reads.first = to;
-    if (to >= READS_COMPACT_MIN && to * 2 >= reads.baseOffsets.length) {
-      reads.baseOffsets.splice(0, to);
-      reads.endOffsets.splice(0, to);
-      reads.batchIds.splice(0, to);
-      reads.readers.splice(0, to);
+    if (to >= READS_COMPACT_MIN && (atRetirement || to * 2 >= reads.baseOffsets.length)) {
+      dropFrontOf(reads.baseOffsets, to);
+      dropFrontOf(reads.endOffsets, to);
+      dropFrontOf(reads.batchIds, to);
+      dropFrontOf(reads.readers, to);
       reads.first = 0;
     }
   }
@@ -204,7 +250,11 @@ export class DurabilityOracle {
   acknowledged(batch: ProducedBatch, baseOffset: number, acks: Acks, atUs: TimeUs): void {
     if (acks === 0) return; // acks=0 promises nothing: there is nothing to lose
     const watch = this.watchOf(batch.topic, batch.partition);
-    watch.batches.push({ batch, baseOffset, acks, ackedUs: atUs });
+    watch.baseOffsets.push(baseOffset);
+    watch.records.push(batch.records);
+    watch.batchIds.push(batch.batchId);
+    watch.acks.push(acks);
+    watch.ackedUs.push(atUs);
     this.acknowledgedRecords += batch.records;
     this.tracked++;
     if (this.tracked > TRACKED_BATCHES_MAX) this.forgetOldest();
@@ -218,7 +268,7 @@ export class DurabilityOracle {
     }
     let watch = watches[partition];
     if (watch === undefined) {
-      watch = { batches: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };
+      watch = { topic, partition, baseOffsets: [], records: [], batchIds: [], acks: [], ackedUs: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };
       // Filled up to `partition` first, so the array stays packed (no holes, no dictionary mode).
       while (watches.length < partition) watches.push(undefined);
       watches[partition] = watch;
@@ -237,14 +287,13 @@ export class DurabilityOracle {
   /** `truthOf` is given the partition's key (`topic-partition`) too, so it need not build it again per partition. */
   check(nowUs: TimeUs, truthOf: (topic: string, partition: number, key: string) => PartitionTruth | null): void {
     for (const [key, watch] of this.partitions) {
-      if (watch.batches.length === 0) continue;
-      const sample = watch.batches[0]!.batch;
-      const truth = truthOf(sample.topic, sample.partition, key);
+      if (watch.baseOffsets.length === 0) continue;
+      const truth = truthOf(watch.topic, watch.partition, key);
       if (truth === null || truth.leader === null || truth.log === null) continue; // unavailable is not lost
       this.retire(watch, truth.log.logStartOffset);
-      if (watch.batches.length === 0) continue;
+      if (watch.baseOffsets.length === 0) continue;
       const sameLeadership = truth.leader === watch.verifiedLeader && truth.leaderEpoch === watch.verifiedEpoch;
-      if (sameLeadership && watch.verifiedCount === watch.batches.length) continue;
+      if (sameLeadership && watch.verifiedCount === watch.baseOffsets.length) continue;
       watch.verifiedLeader = truth.leader;
       watch.verifiedEpoch = truth.leaderEpoch;
       this.verify(key, watch, truth, nowUs, sameLeadership ? watch.verifiedCount : 0);
@@ -253,19 +302,18 @@ export class DurabilityOracle {
 
   /** Batches wholly below the leader's log start were deleted by retention: they leave the ledger. */
   private retire(watch: PartitionWatch, logStartOffset: number): void {
-    const batches = watch.batches;
+    const { baseOffsets, records } = watch;
     let count = 0;
-    while (count < batches.length && batches[count]!.baseOffset + batches[count]!.batch.records <= logStartOffset) count++;
+    while (count < baseOffsets.length && baseOffsets[count]! + records[count]! <= logStartOffset) count++;
     if (count === 0) return;
     // What consumers read below the log start is of no more use either: a deleted batch cannot be lost.
-    const sample = batches[0]!.batch;
-    const reads = this.reads.get(sample.topic)?.[sample.partition];
+    const reads = this.reads.get(watch.topic)?.[watch.partition];
     if (reads !== undefined) {
       let to = reads.first;
       while (to < reads.endOffsets.length && reads.endOffsets[to]! <= logStartOffset) to++;
-      this.forgetReads(reads, to);
+      this.forgetReads(reads, to, true);
     }
-    batches.splice(0, count);
+    dropFront(watch, count);
     watch.verifiedCount = Math.max(0, watch.verifiedCount - count);
     this.tracked -= count;
     this.retired += count;
@@ -274,31 +322,39 @@ export class DurabilityOracle {
   private verify(key: string, watch: PartitionWatch, truth: PartitionTruth, nowUs: TimeUs, from: number): void {
     const log = truth.log!;
     // Compacts in place from `from`: batches before it were checked already, under this leadership.
-    const batches = watch.batches;
+    const { baseOffsets, records, batchIds, acks, ackedUs } = watch;
+    const length = baseOffsets.length;
     let kept = from;
-    for (let index = from; index < batches.length; index++) {
-      const acked = batches[index]!;
+    for (let index = from; index < length; index++) {
+      const baseOffset = baseOffsets[index]!;
+      const batchId = batchIds[index]!;
       // peekBatchAt: an observer does not touch the simulated page cache; a local segment whose body
       // a store cannot read at once (IndexedDB) counts as holding it (it is closed, hence immutable).
-      const peeked = acked.baseOffset < log.logStartOffset || inRemoteTier(log, acked.baseOffset, acked.batch.records) ? acked : log.peekBatchAt(acked.baseOffset);
-      const held = peeked === 'unreadable' ? acked : peeked;
-      // Anything but `acked` itself is the log's batch at that offset (no `in` test per batch).
-      if (held === acked || (held !== undefined && (held as LogBatch).batchId === acked.batch.batchId)) {
-        batches[kept++] = acked;
+      const held = baseOffset < log.logStartOffset || inRemoteTier(log, baseOffset, records[index]!) ? 'unreadable' : log.peekBatchAt(baseOffset);
+      if (held === 'unreadable' || (held !== undefined && held.batchId === batchId)) {
+        if (kept !== index) {
+          baseOffsets[kept] = baseOffset;
+          records[kept] = records[index]!;
+          batchIds[kept] = batchId;
+          acks[kept] = acks[index]!;
+          ackedUs[kept] = ackedUs[index]!;
+        }
+        kept++;
         continue;
       }
       this.lostBatches++;
-      this.lostRecords += acked.batch.records;
-      if (this.losses.length < LOSS_REPORTS_MAX && !this.lostIds.has(acked.batch.batchId)) {
-        this.lostIds.add(acked.batch.batchId);
-        const readBy = this.readersOf(acked.batch.topic, acked.batch.partition, acked.baseOffset, acked.batch.batchId);
-        const cause = this.explain(key, acked, truth, held === undefined ? `its log ends at ${log.endOffset}` : `another batch is at offset ${acked.baseOffset}`);
+      this.lostRecords += records[index]!;
+      if (this.losses.length < LOSS_REPORTS_MAX && !this.lostIds.has(batchId)) {
+        this.lostIds.add(batchId);
+        const acked: AckedBatch = { batchId, baseOffset, records: records[index]!, acks: acks[index]!, ackedUs: ackedUs[index]! };
+        const readBy = this.readersOf(watch.topic, watch.partition, baseOffset, batchId);
+        const cause = this.explain(key, acked, truth, held === undefined ? `its log ends at ${log.endOffset}` : `another batch is at offset ${baseOffset}`);
         this.losses.push({
-          batchId: acked.batch.batchId,
-          topic: acked.batch.topic,
-          partition: acked.batch.partition,
-          baseOffset: acked.baseOffset,
-          records: acked.batch.records,
+          batchId,
+          topic: watch.topic,
+          partition: watch.partition,
+          baseOffset,
+          records: acked.records,
           acks: acked.acks,
           ackedUs: acked.ackedUs,
           detectedUs: nowUs,
@@ -307,13 +363,22 @@ export class DurabilityOracle {
         });
       }
     }
-    this.tracked -= batches.length - kept;
-    batches.length = kept;
+    this.tracked -= length - kept;
+    // Only when a batch was lost: setting an array's length, even to its own, lets V8 trim its
+    // backing store to the length (it does when over half is spare), and the next pushes would copy
+    // the whole column into a new one (~10 MB a simulated minute in the reference).
+    if (kept < length) {
+      baseOffsets.length = kept;
+      records.length = kept;
+      batchIds.length = kept;
+      acks.length = kept;
+      ackedUs.length = kept;
+    }
     watch.verifiedCount = kept;
   }
 
   private explain(key: string, acked: AckedBatch, truth: PartitionTruth, what: string): string {
-    const lost = `batch ${acked.batch.batchId} (${key}, offsets ${acked.baseOffset}..${acked.baseOffset + acked.batch.records - 1}), acknowledged at ${formatSpan(acked.ackedUs)}`;
+    const lost = `batch ${acked.batchId} (${key}, offsets ${acked.baseOffset}..${acked.baseOffset + acked.records - 1}), acknowledged at ${formatSpan(acked.ackedUs)}`;
     const now = `${truth.leader} now leads leader epoch ${truth.leaderEpoch} and does not have it (${what})`;
     if (acked.acks === 1) {
       return `${lost} with acks=1, was lost: the leader acknowledged it before any follower had copied it, then lost leadership; ${now}`;
@@ -344,10 +409,10 @@ export class DurabilityOracle {
   private forgetOldest(): void {
     let oldest: PartitionWatch | null = null;
     for (const watch of this.partitions.values()) {
-      if (watch.batches.length > 0 && (oldest === null || watch.batches[0]!.ackedUs < oldest.batches[0]!.ackedUs)) oldest = watch;
+      if (watch.baseOffsets.length > 0 && (oldest === null || watch.ackedUs[0]! < oldest.ackedUs[0]!)) oldest = watch;
     }
     if (oldest === null) return;
-    oldest.batches.shift();
+    dropFront(oldest, 1);
     oldest.verifiedCount = Math.max(0, oldest.verifiedCount - 1);
     this.tracked--;
     this.forgotten++;
@@ -374,6 +439,28 @@ export interface ReadBatch {
   readonly baseOffset: number;
   readonly records: number;
   readonly batchId: string;
+}
+
+/** Drops a watch's `count` oldest batches. */
+function dropFront(watch: PartitionWatch, count: number): void {
+  dropFrontOf(watch.baseOffsets, count);
+  dropFrontOf(watch.records, count);
+  dropFrontOf(watch.batchIds, count);
+  dropFrontOf(watch.acks, count);
+  dropFrontOf(watch.ackedUs, count);
+}
+
+/**
+ * Moves the column's entries after `count` to its front, in place. Not splice: splice returns the
+ * removed entries as a new array, which for a retirement (about a minute of a partition's batches,
+ * ~6 KB a column) V8 allocates straight into the old generation (3 MB a simulated minute of garbage
+ * for the full GCs in the reference). Setting the length trims the backing store only when over
+ * half of it would be spare; a retirement removes less than that of a ledger at its steady size.
+ */
+function dropFrontOf<T>(column: T[], count: number): void {
+  const length = column.length - count;
+  for (let index = 0; index < length; index++) column[index] = column[index + count]!;
+  column.length = length;
 }
 
 /** The index of the entry for (baseOffset, batchId) at or after `reads.first`, or -(insertion index) - 1: after the entries at that offset. */

@@ -1026,7 +1026,7 @@ export class Producer {
       baseSequence,
       records: batch.records,
       bytes,
-      batchId: `${this.batchIdPrefix}/${batch.serial}`,
+      batchId: this.batchIdOf(batch.serial),
       createdUs: batch.createdUs,
     };
   }
@@ -1156,6 +1156,16 @@ export class Producer {
     this.ledger.failed(stamp, error, detail, fx.nowUs);
   }
 
+  /**
+   * "producer-1/7": built by a join, which makes one flat string (40 bytes for a 17-character id).
+   * A template literal makes a cons string past 12 characters, three objects (the cons, "producer-1/"
+   * and the serial's digits, 88 bytes) that every log batch, the oracle and the consumption checker
+   * keep for as long as retention keeps the batch.
+   */
+  private batchIdOf(serial: number): string {
+    return [this.batchIdPrefix, serial].join('/');
+  }
+
   /** What the ledger is told about a batch that failed before it was ever sent: no producer id or sequence. */
   private unsentStamp(batch: Batch): ProducedBatch {
     return {
@@ -1165,7 +1175,7 @@ export class Producer {
       baseSequence: -1,
       records: batch.records,
       bytes: BATCH_HEADER_BYTES + batch.records * this.settings.recordBytes,
-      batchId: `${this.batchIdPrefix}/${batch.serial}`,
+      batchId: this.batchIdOf(batch.serial),
       createdUs: batch.createdUs,
     };
   }

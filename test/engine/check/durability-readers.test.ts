@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../../src/engine/broker/partition-log';
 import type { ProducedBatch } from '../../../src/engine/broker/protocol';
-import { DurabilityOracle, type PartitionTruth } from '../../../src/engine/check/durability';
+import { DurabilityOracle, READER_LISTS_MAX, type PartitionTruth } from '../../../src/engine/check/durability';
 
 function batch(index: number, id = `p/${index}`): ProducedBatch {
   return { topic: 'orders', partition: 0, producerId: 1, baseSequence: index * 10, records: 10, bytes: 1_000, batchId: id, createdUs: index };
@@ -73,5 +73,87 @@ describe('the durability oracle and what consumers read', () => {
     const losses = oracle.status().losses;
     expect(losses.map((loss) => loss.batchId)).toEqual(['p/8', 'p/9']);
     for (const loss of losses) expect(loss.readBy).toEqual(['consumer-1 (group billing)', 'consumer-3 (group audit)']);
+  });
+
+  it('shares one reader list among the batches the same consumers read in the same order, and keeps each order', () => {
+    const oracle = new DurabilityOracle();
+    const old = new PartitionLog('orders', 0);
+    const readers = ['consumer-1 (group billing)', 'consumer-3 (group audit)', 'consumer-5 (group search)'];
+    for (let index = 0; index < 20; index++) {
+      const produced = batch(index);
+      old.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
+      oracle.acknowledged(produced, index * 10, 1, index);
+      // Batches 0..9 are read by the groups in one order, 10..19 in the reverse order.
+      const order = index < 10 ? readers : [...readers].reverse();
+      for (const reader of order) oracle.read(readOf(produced, index * 10), reader);
+      oracle.read(readOf(produced, index * 10), readers[1]!); // read again: not named twice
+    }
+    // Two lists per order (two readers, then three): 4, not one or two arrays per batch.
+    expect(oracle.readsHeld).toBe(20);
+    expect(oracle.readerListsHeld).toBe(4);
+    // An unclean election: the new leader has only batches 0..4 and 15..19 (others at offsets 50..149).
+    const now = new PartitionLog('orders', 0);
+    for (let index = 0; index < 20; index++) {
+      const kept = index < 5 || index >= 15;
+      now.append({ ...batch(index, kept ? `p/${index}` : `q/${index}`), baseOffset: index * 10, epoch: kept ? 0 : 1, appendedUs: 100 + index });
+    }
+    oracle.check(1_000, () => truthOf(now, 'broker-2', 1));
+    const losses = oracle.status().losses;
+    expect(losses.map((loss) => loss.batchId)).toEqual(['p/5', 'p/6', 'p/7', 'p/8', 'p/9', 'p/10', 'p/11', 'p/12', 'p/13', 'p/14']);
+    for (const loss of losses.slice(0, 5)) expect(loss.readBy).toEqual(readers);
+    for (const loss of losses.slice(5)) expect(loss.readBy).toEqual([...readers].reverse());
+    expect(losses[0]!.records).toBe(10);
+    expect(losses[0]!.acks).toBe(1);
+    expect(losses[0]!.ackedUs).toBe(5);
+    expect(losses[0]!.cause).toContain('batch p/5 (orders-0, offsets 50..59)');
+  });
+
+  it('stops sharing past READER_LISTS_MAX lists, and still names every reader', () => {
+    const oracle = new DurabilityOracle();
+    const old = new PartitionLog('orders', 0);
+    const batches = READER_LISTS_MAX + 5;
+    for (let index = 0; index < batches; index++) {
+      const produced = batch(index);
+      old.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
+      oracle.acknowledged(produced, index * 10, 1, index);
+      // A first reader of its own per batch: each batch needs a list no other batch has.
+      oracle.read(readOf(produced, index * 10), `consumer-${index} (group a)`);
+      oracle.read(readOf(produced, index * 10), 'consumer-x (group b)');
+    }
+    expect(oracle.readerListsHeld).toBe(READER_LISTS_MAX);
+    const now = new PartitionLog('orders', 0);
+    for (let index = 0; index < batches; index++) now.append({ ...batch(index, `q/${index}`), baseOffset: index * 10, epoch: 1, appendedUs: index });
+    oracle.check(1_000, () => truthOf(now, 'broker-2', 1));
+    const losses = oracle.status().losses;
+    expect(losses.length).toBe(1_000); // LOSS_REPORTS_MAX
+    expect(oracle.status().lostBatches).toBe(batches);
+    expect(losses[999]!.readBy).toEqual(['consumer-999 (group a)', 'consumer-x (group b)']);
+  });
+
+  it('compacts its ledgers at a retirement and still names the readers of what is left', () => {
+    const oracle = new DurabilityOracle();
+    const old = new PartitionLog('orders', 0);
+    for (let index = 0; index < 600; index++) {
+      const produced = batch(index);
+      old.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
+      oracle.acknowledged(produced, index * 10, 1, index);
+      oracle.read(readOf(produced, index * 10), index % 2 === 0 ? 'consumer-1 (group billing)' : 'consumer-2 (group billing)');
+    }
+    // Retention: the log starts at offset 3000 (batch 300); the first 300 batches leave both ledgers.
+    oracle.check(1_000, () => truthOf(old, 'broker-1', 0, 3_000));
+    expect(oracle.status().retiredBatches).toBe(300);
+    expect(oracle.readsHeld).toBe(300);
+    // Reads after the compaction land at the tail, in offset order.
+    oracle.read(readOf(batch(599), 5_990), 'consumer-3 (group audit)');
+    expect(oracle.readsHeld).toBe(300);
+    // An unclean election loses batches 590..599: each is named with its readers.
+    const now = new PartitionLog('orders', 0);
+    for (let index = 0; index < 600; index++) now.append({ ...batch(index, index >= 590 ? `q/${index}` : `p/${index}`), baseOffset: index * 10, epoch: index >= 590 ? 1 : 0, appendedUs: index });
+    oracle.check(2_000, () => truthOf(now, 'broker-2', 1, 3_000));
+    const losses = oracle.status().losses;
+    expect(losses.map((loss) => loss.batchId)).toEqual(Array.from({ length: 10 }, (_, index) => `p/${590 + index}`));
+    expect(losses[0]!.readBy).toEqual(['consumer-1 (group billing)']);
+    expect(losses[9]!.readBy).toEqual(['consumer-2 (group billing)', 'consumer-3 (group audit)']);
+    expect(oracle.status().acknowledgedBatches).toBe(600);
   });
 });
