@@ -397,7 +397,7 @@ export class ConsumerFetchHandler {
 
   private forget(session: FetchSession, forgotten: readonly ForgottenPartition[]): void {
     for (const gone of forgotten) {
-      const watch = session.get(gone.key)?.resolved as PartitionWatch | null | undefined;
+      const watch = session.get(gone.topic, gone.partition)?.resolved as PartitionWatch | null | undefined;
       if (watch !== null && watch !== undefined) watch.forgotten = true;
     }
   }

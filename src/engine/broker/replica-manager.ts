@@ -1344,7 +1344,7 @@ export class ReplicaManager {
   private noteSessionUpdate(walk: SessionWalk, request: ReplicaFetchRequest, forgotten: readonly ForgottenPartition[]): void {
     const session = walk.session;
     for (const part of request.partitions) {
-      const cached = session.get(part.key);
+      const cached = session.get(part.topic, part.partition);
       if (cached === undefined) continue;
       const state = this.sessionPartition(cached, walk);
       if (state.quiet) settleProgress(state);
