@@ -69,6 +69,10 @@ export interface CachedPartition {
   quietLog: QuietLog | null;
   quietOffset: number;
   quietGeneration: number;
+  /** Its place in its session (numbered as partitions join, never renumbered): a session's answer lists partitions in this order. */
+  order: number;
+  /** In its session's `dirty` list (consumers' sessions only). */
+  listed: boolean;
 }
 
 /** What a quiet partition's check reads of its log (PartitionLog). */
@@ -78,7 +82,7 @@ export interface QuietLog {
 }
 
 export function cachedPartition(part: FetchPartitionRequest): CachedPartition {
-  return { part, highWatermark: -1, logStartOffset: -1, resolved: null, resolvedGeneration: -1, quietLog: null, quietOffset: -1, quietGeneration: -1 };
+  return { part, highWatermark: -1, logStartOffset: -1, resolved: null, resolvedGeneration: -1, quietLog: null, quietOffset: -1, quietGeneration: -1, order: 0, listed: false };
 }
 
 /** Kafka's FetchSession: an id, its expected epoch, and its partitions in insertion order. */
@@ -101,6 +105,18 @@ export class FetchSession {
   removed = false;
   /** What newContext answers for each of its INCREMENTAL requests: made once, as it never changes (a context per request was garbage per fetch). */
   readonly incremental: IncrementalFetchContext;
+  /**
+   * Consumers' sessions (consumer-fetch.ts; null for followers', whose leader keeps its own walk):
+   * the partitions whose next answer may carry news, each once (`listed`), in no order. Every other
+   * partition is quiet (its last answer found nothing to send or read), and stays so until something
+   * lists it: `update` replacing or adding its entry, or the consumer handler's signals (a high
+   * watermark, log start or leadership move). An answer then evaluates only these, as Kafka's
+   * IncrementalFetchContext would send nothing for the others (CachedPartition.maybeUpdateResponseData).
+   * Bound: the session's partitions.
+   */
+  dirty: CachedPartition[] | null = null;
+  /** The last `order` given (partitions are numbered as they join). */
+  private lastOrder = 0;
 
   constructor(
     readonly id: number,
@@ -112,7 +128,10 @@ export class FetchSession {
     public epoch: number,
   ) {
     this.partitions = partitions;
-    for (const cached of partitions) this.index.set(cached.part.topic, cached.part.partition, cached);
+    for (const cached of partitions) {
+      cached.order = ++this.lastOrder;
+      this.index.set(cached.part.topic, cached.part.partition, cached);
+    }
     this.incremental = { kind: 'incremental', session: this };
   }
 
@@ -124,9 +143,17 @@ export class FetchSession {
     return this.index.at(topic, partition);
   }
 
+  /** Lists a partition for the next answer (a no-op for followers' sessions, or one listed already). */
+  list(cached: CachedPartition): void {
+    if (cached.listed || this.dirty === null) return;
+    cached.listed = true;
+    this.dirty.push(cached);
+  }
+
   /**
    * Kafka's FetchSession.update: entries of partitions it has replace theirs (their last-sent
-   * state kept), new ones are added at the end, forgotten ones removed.
+   * state kept), new ones are added at the end, forgotten ones removed. Replaced and added ones are
+   * listed (a new position or leader epoch is answered in full).
    */
   update(parts: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[]): void {
     for (let index = 0; index < parts.length; index++) {
@@ -134,11 +161,14 @@ export class FetchSession {
       const cached = this.index.at(part.topic, part.partition);
       if (cached === undefined) {
         const fresh = cachedPartition(part);
+        fresh.order = ++this.lastOrder;
         this.index.set(part.topic, part.partition, fresh);
         this.partitions.push(fresh);
+        this.list(fresh);
       } else {
         cached.part = part;
         cached.quietLog = null; // a new position or leader epoch: answered in full
+        this.list(cached);
       }
     }
     for (let index = 0; index < forgotten.length; index++) {
@@ -147,6 +177,10 @@ export class FetchSession {
       if (cached === undefined) continue;
       this.index.set(gone.topic, gone.partition, undefined);
       this.partitions.splice(this.partitions.indexOf(cached), 1);
+      if (cached.listed) {
+        cached.listed = false;
+        this.dirty!.splice(this.dirty!.indexOf(cached), 1);
+      }
     }
   }
 }
