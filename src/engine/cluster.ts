@@ -306,7 +306,9 @@ class BrokerMember implements ProcessLogic<Message> {
         const leader = replicas.leaderRead(key);
         if (leader !== null) this.consumerFetch.onHighWatermark(key, leader.highWatermark, fx);
       };
+      this.remoteLog.onLogStartMoved = (key) => this.consumerFetch.onLogStartMoved(key);
     }
+    this.replicas.onLogStartMoved = (key) => this.consumerFetch.onLogStartMoved(key);
     this.replicas.onHighWatermark = (key, highWatermark, fx) => {
       this.consumerFetch.onHighWatermark(key, highWatermark, fx);
       this.coordinator.onHighWatermark(key, highWatermark, fx);

@@ -44,19 +44,23 @@
 // partition with nothing new is passed over without building anything; a session partition keeps
 // the leader it was resolved to until this broker's leaderships change (ReplicaManager.
 // leadersGenerationNow), so an answer looks nothing up by name; a *quiet* session partition (its
-// last answer had nothing to send and nothing to read) is passed over after one look at its log
-// start, until its request entry, its high watermark (onHighWatermark) or the leaderships move: in
-// the reference load an answer evaluates ~1 of a session's ~8 partitions in full. The quiet
-// state lives on the CachedPartition (its log, offset and generation), so passing one over reads
-// that object and the log only, and FetchSession.update ends it when a request replaces the entry
-// (takeIn looks up nothing per named partition). Exactness is tested with a hook that answers
-// quiet partitions in full anyway and throws on any news. The wake-up index keeps, beside each
+// last answer had nothing to send and nothing to read) is not visited at all: an answer evaluates
+// only its session's listed partitions (FetchSession.dirty, in session order), and a partition
+// leaves the list when it goes quiet and joins it again when its request entry is replaced
+// (FetchSession.update), its high watermark moves (onHighWatermark), its log start or local log
+// start moves (onLogStartMoved, from ReplicaManager's and the RemoteLogManager's retention) or
+// this broker's leaderships change (the whole session listed once): in the reference load an
+// answer evaluates ~1 of a session's ~8 partitions. The quiet state lives on the CachedPartition
+// (its log, offset and generation). Exactness is tested twice: a hook that answers unlisted
+// partitions in full anyway and throws on any news (whole engine), and random stories answered
+// both ways, listed and by a walk of the whole session (walkWholeSessions). The wake-up index keeps, beside each
 // parked fetch, its session partition for that key, so a high watermark advance checks a fetch
 // without searching it. The committed read is cut to the high watermark in place (no copy), and
 // the deadline queue appends at its tail (fetch.max.wait.ms is shared as a rule) without a search.
 //
-// Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches, or
-// walks all parked fetches on a high watermark advance (they are indexed by partition).
+// Never: reads past the high watermark, keeps more than PARKED_CONSUMER_FETCHES_MAX fetches,
+// walks all parked fetches on a high watermark advance (they are indexed by partition), or leaves
+// a session partition that is not quiet off its session's list.
 
 import type { Effects, Message } from '../sim/process';
 import {
@@ -85,6 +89,8 @@ const INDEX_SLACK_ENTRIES = 16;
 const NO_BATCHES: readonly LogBatch[] = [];
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 const NO_PARTITIONS: readonly ConsumerFetchPartitionResponse[] = [];
+/** A FULL fetch's waiter's `spare` (only sessions' answers walk a list). */
+const NO_CACHED: CachedPartition[] = [];
 
 function failure(cached: CachedPartition, error: ErrorCode, leaderEpoch: number, highWatermark = -1, logStartOffset = -1): ConsumerFetchPartitionResponse {
   return { topic: cached.part.topic, partition: cached.part.partition, error, highWatermark, logStartOffset, leaderEpoch, batches: NO_BATCHES };
@@ -140,6 +146,10 @@ interface Waiter {
   responseFree: boolean;
   /** The one-entry partition list of its answers that carry one partition (most do), rewritten with the answer. */
   single: ConsumerFetchPartitionResponse[] | null;
+  /** The leaders' generation its session's unlisted partitions went quiet in (-1: none yet); another one lists them all (answerListed). */
+  generation: number;
+  /** An empty list its session's `dirty` list is swapped with while an answer walks it (no list made per answer). */
+  spare: CachedPartition[];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -180,6 +190,15 @@ interface WakeList {
   readonly watches: PartitionWatch[];
   /** Compact when `watches` reaches this length. */
   compactAtLength: number;
+}
+
+/** What evaluating one partition of an answer came to. */
+const enum Evaluated {
+  /** Nothing to send (an INCREMENTAL answer leaves it out). */
+  Nothing,
+  Included,
+  /** Its read would touch a closed segment the page cache may not hold (see Outcome). */
+  MayReadDisk,
 }
 
 /** What answering a fetch came to, in the handler's scratch (one answer at a time: none starts inside another). */
@@ -260,6 +279,12 @@ export class ConsumerFetchHandler {
   awaitDisk: ((from: string, request: ConsumerFetchRequest, fx: Effects<Message>) => boolean) | null = null;
   /** Parked fetches that, woken, read a segment evicted while they waited, and so waited for the disk. */
   private wokenToDisk = 0;
+  /**
+   * Test hook: answer an INCREMENTAL fetch by evaluating every partition of its session in full, as
+   * Kafka's IncrementalFetchContext walks them, instead of only the listed ones (the reference the
+   * listed answers are compared with).
+   */
+  walkWholeSessions = false;
 
   constructor(
     private readonly replicas: ReplicaManager,
@@ -364,7 +389,8 @@ export class ConsumerFetchHandler {
 
   /** A session's waiter, watching each of its partitions. */
   private openWaiter(session: FetchSession): Waiter {
-    const waiter: Waiter = { session, parked: null, dead: false, fetch: null, response: null, responseFree: false, single: null };
+    const waiter: Waiter = { session, parked: null, dead: false, fetch: null, response: null, responseFree: false, single: null, generation: -1, spare: [] };
+    session.dirty ??= [];
     this.sessionWaiters.set(session.id, waiter);
     for (const cached of session.partitions) this.watch(waiter, cached);
     if (this.sessionWaiters.size > 2 * (this.sessionCache?.size ?? 0) + 16) this.sweepWaiters();
@@ -392,12 +418,13 @@ export class ConsumerFetchHandler {
     const watch: PartitionWatch = { waiter, cached, forgotten: false, leader: null, generation: -1, response: null };
     cached.resolved = watch;
     cached.quietLog = null; // a new watch starts from a full answer
+    waiter.session?.list(cached);
     list.watches.push(watch);
   }
 
   private forget(session: FetchSession, forgotten: readonly ForgottenPartition[]): void {
     for (const gone of forgotten) {
-      const watch = session.get(gone.key)?.resolved as PartitionWatch | null | undefined;
+      const watch = session.get(gone.topic, gone.partition)?.resolved as PartitionWatch | null | undefined;
       if (watch !== null && watch !== undefined) watch.forgotten = true;
     }
   }
@@ -420,7 +447,7 @@ export class ConsumerFetchHandler {
   private park(fetch: ConsumerFetch, fx: Effects<Message>): void {
     this.parkedCount++;
     if (fetch.waiter === null) {
-      const waiter: Waiter = { session: null, parked: fetch, dead: false, fetch: null, response: null, responseFree: false, single: null };
+      const waiter: Waiter = { session: null, parked: fetch, dead: false, fetch: null, response: null, responseFree: false, single: null, generation: -1, spare: NO_CACHED };
       fetch.waiter = waiter;
       for (const cached of fetch.partitions) this.watch(waiter, cached);
     } else {
@@ -508,8 +535,13 @@ export class ConsumerFetchHandler {
       const waiter = watch.waiter;
       if (waiter.dead || watch.forgotten) continue;
       watches[kept++] = watch;
-      watch.cached.quietLog = null; // a high watermark to send, maybe records: answered in full next time
-      if (waiter.parked !== null && watch.cached.part.fetchOffset < highWatermark) toWake[this.toWakeCount++] = waiter.parked;
+      const cached = watch.cached;
+      if (cached.quietLog !== null) {
+        // A high watermark to send, maybe records: answered in full next time (a partition not quiet is listed already).
+        cached.quietLog = null;
+        waiter.session?.list(cached);
+      }
+      if (waiter.parked !== null && cached.part.fetchOffset < highWatermark) toWake[this.toWakeCount++] = waiter.parked;
     }
     if (kept !== watches.length) watches.length = kept;
     const count = this.toWakeCount;
@@ -518,6 +550,23 @@ export class ConsumerFetchHandler {
       const fetch = toWake[index]!;
       toWake[index] = null;
       if (!fetch.done) this.wake(fetch, fx);
+    }
+  }
+
+  /**
+   * A led partition's log start or local log start moved (retention, or the remote tier's
+   * retention): each session holding it answers it in full next time (a new log start to send,
+   * or an offset no longer local). Parked fetches are not woken: that waits for records.
+   */
+  onLogStartMoved(key: string): void {
+    const list = this.watchers.get(key);
+    if (list === undefined) return;
+    for (const watch of list.watches) {
+      const cached = watch.cached;
+      if (watch.waiter.dead || watch.forgotten || cached.quietLog === null) continue;
+      quietLogStartMoves++;
+      cached.quietLog = null;
+      watch.waiter.session?.list(cached);
     }
   }
 
@@ -659,85 +708,137 @@ export class ConsumerFetchHandler {
     this.includedCount = 0;
     this.answerBytes = 0;
     this.answerHasError = false;
-    const full = fetch.session === null;
-    const maxBytes = fetch.request.partitionMaxBytes;
     const generation = this.replicas.leadersGenerationNow;
+    if (fetch.session !== null && !this.walkWholeSessions) return this.answerListed(fetch, fetch.session, fx, checkDisk, generation);
     const partitions = fetch.partitions;
     for (let index = 0; index < partitions.length; index++) {
       const cached = partitions[index]!;
-      let verifying = false;
-      const quietLog = cached.quietLog; // only a session's partition is ever quiet
-      if (quietLog !== null) {
-        // Nothing it was answered on has moved (its entry, its high watermark, the leaderships) but, maybe, the log start (retention, DeleteRecords): unless it did, the answer is again nothing.
-        if (cached.quietGeneration === generation) {
-          if (quietLog.logStartOffset === cached.logStartOffset && cached.quietOffset >= quietLog.localLogStartOffset) {
-            quietSkips++;
-            if (!verifyQuietPartitions) continue;
-            verifying = true;
-          } else if (quietLog.logStartOffset !== cached.logStartOffset) {
-            quietLogStartMoves++;
-          }
-        }
-        cached.quietLog = null;
-      }
-      const part = cached.part;
-      let leader: LeaderRead | null;
-      let watch: PartitionWatch | null = null;
-      if (full) {
-        leader = this.replicas.leaderRead(part.key);
-      } else {
-        // A session's partitions are all watched (openWaiter, takeIn): the watch keeps the leader read in this generation.
-        watch = cached.resolved as PartitionWatch;
-        if (watch.generation !== generation) {
-          watch.leader = this.replicas.leaderRead(part.key);
-          watch.generation = generation;
-        }
-        leader = watch.leader;
-      }
-      let response: ConsumerFetchPartitionResponse;
-      if (leader === null) {
-        response = failure(cached, this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER', -1);
-      } else if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) {
-        response = failure(cached, 'FENCED_LEADER_EPOCH', leader.leaderEpoch);
-      } else if (part.currentLeaderEpoch > leader.leaderEpoch) {
-        response = failure(cached, 'UNKNOWN_LEADER_EPOCH', leader.leaderEpoch);
-      } else {
-        const log = leader.log;
-        const highWatermark = leader.highWatermark;
-        const logStartOffset = log.logStartOffset;
-        // Kafka's LocalLog.read: out of range below the log start or past the log end; from the high
-        // watermark up to the log end it reads nothing (emptyFetchDataInfo), and the fetch waits.
-        if (part.fetchOffset < logStartOffset || part.fetchOffset > log.endOffset) {
-          response = failure(cached, 'OFFSET_OUT_OF_RANGE', leader.leaderEpoch, highWatermark, logStartOffset);
-        } else {
-          let batches = NO_BATCHES;
-          if (part.fetchOffset < log.localLogStartOffset && this.remote !== null) {
-            // KIP-405: only in the object store. Null: being fetched; the fetch parks (nothing to answer yet).
-            batches = this.remote.read(part.key, log, part.fetchOffset, maxBytes, fx) ?? NO_BATCHES;
-          } else if (part.fetchOffset < highWatermark) {
-            if (checkDisk && this.awaitDisk !== null && log.segmentsReadFrom(part.fetchOffset, maxBytes) !== null) return Outcome.MayReadDisk;
-            batches = this.readCommitted(log, part.fetchOffset, maxBytes, highWatermark);
-          }
-          // CachedPartition.maybeUpdateResponseData: an incremental answer leaves out a partition with nothing new.
-          if (!full && batches.length === 0 && highWatermark === cached.highWatermark && logStartOffset === cached.logStartOffset) {
-            // Quiet if nothing was there to read: then only a high watermark move (or remote data), a new request entry, a leadership change or a log start move can give it news.
-            if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) {
-              cached.quietLog = log;
-              cached.quietOffset = part.fetchOffset;
-              cached.quietGeneration = generation;
-            }
-            continue;
-          }
-          response = watch !== null && fetch.waiter!.responseFree ? this.reusedEntry(watch, highWatermark, logStartOffset, leader.leaderEpoch, batches) : { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
-          for (let at = 0; at < batches.length; at++) this.answerBytes += batches[at]!.bytes;
-        }
-      }
-      if (verifying) throw new Error(`consumer fetch: ${part.key} was passed over as quiet, but answering it in full found ${response.error === 'NONE' ? `news (high watermark ${response.highWatermark}, log start ${response.logStartOffset}, ${response.batches.length} batches)` : response.error}`);
-      if (response.error !== 'NONE') this.answerHasError = true;
-      this.included[this.includedCount] = response;
-      this.includedCached[this.includedCount++] = cached;
+      if (this.walkWholeSessions) cached.quietLog = null; // the reference: every partition answered in full
+      if (this.evaluate(fetch, cached, fx, checkDisk, generation, false) === Evaluated.MayReadDisk) return Outcome.MayReadDisk;
     }
     return Outcome.Answered;
+  }
+
+  /**
+   * An INCREMENTAL fetch's answer: only its session's listed partitions are evaluated, in session
+   * order (the order a walk of the whole session answers in); each found quiet leaves the list, the
+   * others stay for the next answer. Kafka's IncrementalFetchContext walks every partition of the
+   * session and drops those CachedPartition.maybeUpdateResponseData finds nothing new for (no
+   * records, no error, the high watermark and log start it last sent): an unlisted partition is one
+   * whose last answer found nothing and whose entry, high watermark, log start and leader have not
+   * moved since, so it would be dropped again. A leadership change here lists them all once.
+   */
+  private answerListed(fetch: ConsumerFetch, session: FetchSession, fx: Effects<Message>, checkDisk: boolean, generation: number): Outcome {
+    const waiter = fetch.waiter!;
+    if (waiter.generation !== generation) {
+      listAll(session);
+      waiter.generation = generation;
+    }
+    const pending = session.dirty!;
+    const kept = waiter.spare;
+    session.dirty = kept;
+    if (pending.length > 1) sortByOrder(pending);
+    quietSkips += session.partitions.length - pending.length;
+    if (verifyQuietPartitions) this.verifyUnlisted(fetch, session, fx, generation);
+    let outcome = Outcome.Answered;
+    let index = 0;
+    for (; index < pending.length; index++) {
+      const cached = pending[index]!;
+      if (this.evaluate(fetch, cached, fx, checkDisk, generation, false) === Evaluated.MayReadDisk) {
+        outcome = Outcome.MayReadDisk;
+        break;
+      }
+      if (cached.quietLog !== null) cached.listed = false;
+      else kept.push(cached);
+    }
+    for (; index < pending.length; index++) kept.push(pending[index]!); // not reached: still listed
+    emptyList(pending);
+    waiter.spare = pending;
+    return outcome;
+  }
+
+  /** The test hook's check (setQuietConsumerPartitionChecks): every unlisted session partition is still quiet, and answering it in full finds nothing. */
+  private verifyUnlisted(fetch: ConsumerFetch, session: FetchSession, fx: Effects<Message>, generation: number): void {
+    for (const cached of session.partitions) {
+      if (cached.listed) continue;
+      if (!stillQuiet(cached, generation)) throw new Error(`consumer fetch: ${cached.part.key} in session ${session.id} is neither quiet nor listed: a change did not list it`);
+      this.evaluate(fetch, cached, fx, false, generation, true);
+    }
+  }
+
+  /**
+   * One partition of an answer, evaluated (Kafka's CachedPartition.maybeUpdateResponseData for a
+   * session's): into the scratch if it has records, an error, or a high watermark or log start
+   * other than the one last sent (a FULL fetch's always); a session partition with nothing to
+   * read either is made quiet. `verifying`: a partition passed over as quiet, answered in full
+   * anyway; any news found throws.
+   */
+  private evaluate(fetch: ConsumerFetch, cached: CachedPartition, fx: Effects<Message>, checkDisk: boolean, generation: number, verifying: boolean): Evaluated {
+    const full = fetch.session === null;
+    const maxBytes = fetch.request.partitionMaxBytes;
+    const quietLog = cached.quietLog; // only a session's partition is ever quiet
+    if (quietLog !== null) {
+      // Listed yet untouched since it went quiet (a leadership change elsewhere listed the whole session, or the whole session is walked): again nothing.
+      if (!verifying && stillQuiet(cached, generation)) return Evaluated.Nothing;
+      cached.quietLog = null;
+    }
+    const part = cached.part;
+    let leader: LeaderRead | null;
+    let watch: PartitionWatch | null = null;
+    if (full) {
+      leader = this.replicas.leaderRead(part.key);
+    } else {
+      // A session's partitions are all watched (openWaiter, takeIn): the watch keeps the leader read in this generation.
+      watch = cached.resolved as PartitionWatch;
+      if (watch.generation !== generation) {
+        watch.leader = this.replicas.leaderRead(part.key);
+        watch.generation = generation;
+      }
+      leader = watch.leader;
+    }
+    let response: ConsumerFetchPartitionResponse;
+    if (leader === null) {
+      response = failure(cached, this.image.partition(part.topic, part.partition) === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : 'NOT_LEADER_OR_FOLLOWER', -1);
+    } else if (part.currentLeaderEpoch >= 0 && part.currentLeaderEpoch < leader.leaderEpoch) {
+      response = failure(cached, 'FENCED_LEADER_EPOCH', leader.leaderEpoch);
+    } else if (part.currentLeaderEpoch > leader.leaderEpoch) {
+      response = failure(cached, 'UNKNOWN_LEADER_EPOCH', leader.leaderEpoch);
+    } else {
+      const log = leader.log;
+      const highWatermark = leader.highWatermark;
+      const logStartOffset = log.logStartOffset;
+      // Kafka's LocalLog.read: out of range below the log start or past the log end; from the high
+      // watermark up to the log end it reads nothing (emptyFetchDataInfo), and the fetch waits.
+      if (part.fetchOffset < logStartOffset || part.fetchOffset > log.endOffset) {
+        response = failure(cached, 'OFFSET_OUT_OF_RANGE', leader.leaderEpoch, highWatermark, logStartOffset);
+      } else {
+        let batches = NO_BATCHES;
+        if (part.fetchOffset < log.localLogStartOffset && this.remote !== null) {
+          // KIP-405: only in the object store. Null: being fetched; the fetch parks (nothing to answer yet).
+          batches = this.remote.read(part.key, log, part.fetchOffset, maxBytes, fx) ?? NO_BATCHES;
+        } else if (part.fetchOffset < highWatermark) {
+          if (checkDisk && this.awaitDisk !== null && log.segmentsReadFrom(part.fetchOffset, maxBytes) !== null) return Evaluated.MayReadDisk;
+          batches = this.readCommitted(log, part.fetchOffset, maxBytes, highWatermark);
+        }
+        // CachedPartition.maybeUpdateResponseData: an incremental answer leaves out a partition with nothing new.
+        if (!full && batches.length === 0 && highWatermark === cached.highWatermark && logStartOffset === cached.logStartOffset) {
+          // Quiet if nothing was there to read: then only a high watermark move (or remote data), a new request entry, a leadership change or a log start move can give it news.
+          if (watch !== null && part.fetchOffset >= highWatermark && part.fetchOffset >= log.localLogStartOffset) {
+            cached.quietLog = log;
+            cached.quietOffset = part.fetchOffset;
+            cached.quietGeneration = generation;
+          }
+          return Evaluated.Nothing;
+        }
+        response = watch !== null && fetch.waiter!.responseFree ? this.reusedEntry(watch, highWatermark, logStartOffset, leader.leaderEpoch, batches) : { topic: part.topic, partition: part.partition, error: 'NONE', highWatermark, logStartOffset, leaderEpoch: leader.leaderEpoch, batches };
+        for (let at = 0; at < batches.length; at++) this.answerBytes += batches[at]!.bytes;
+      }
+    }
+    if (verifying) throw new Error(`consumer fetch: ${part.key} was passed over as quiet, but answering it in full found ${response.error === 'NONE' ? `news (high watermark ${response.highWatermark}, log start ${response.logStartOffset}, ${response.batches.length} batches)` : response.error}`);
+    if (response.error !== 'NONE') this.answerHasError = true;
+    this.included[this.includedCount] = response;
+    this.includedCached[this.includedCount++] = cached;
+    return Evaluated.Included;
   }
 
   /** A session partition's answer entry: its last one rewritten (the consumer handled every earlier answer of the session), or a first one kept for next time. */
@@ -838,6 +939,38 @@ function partitionList(included: readonly ConsumerFetchPartitionResponse[], coun
   if (count === 0) return NO_PARTITIONS;
   if (count === 1) return [included[0]!];
   return included.slice(0, count);
+}
+
+/** A quiet partition that nothing has touched since it went quiet in leaders' generation `generation`: answering it would again find nothing. */
+function stillQuiet(cached: CachedPartition, generation: number): boolean {
+  const quietLog = cached.quietLog;
+  return quietLog !== null && cached.quietGeneration === generation && quietLog.logStartOffset === cached.logStartOffset && cached.quietOffset >= quietLog.localLogStartOffset;
+}
+
+/** Lists every partition of a session, in session order (a leadership change: each is evaluated once). */
+function listAll(session: FetchSession): void {
+  const dirty = session.dirty!;
+  for (let index = 0; index < dirty.length; index++) dirty[index]!.listed = false;
+  emptyList(dirty);
+  for (const cached of session.partitions) session.list(cached);
+}
+
+/** Sorts listed partitions by session order: an insertion sort, as the lists are a partition or two long (Array.sort's comparator calls cost more). */
+function sortByOrder(states: CachedPartition[]): void {
+  for (let index = 1; index < states.length; index++) {
+    const state = states[index]!;
+    let place = index - 1;
+    while (place >= 0 && states[place]!.order > state.order) {
+      states[place + 1] = states[place]!;
+      place--;
+    }
+    states[place + 1] = state;
+  }
+}
+
+/** Empties a reused list by pops: `length = 0` makes V8 drop its backing store, and the next push allocate it again. */
+function emptyList<T>(list: T[]): void {
+  while (list.length > 0) list.pop();
 }
 
 /** Drops the dead watches from a wake-up list, and sets when to compact it next (twice its live entries, plus slack). */

@@ -25,6 +25,7 @@
 import type { Prng } from '../sim/prng';
 import type { TimeUs } from '../sim/time';
 import type { FetchPartitionRequest, ForgottenPartition } from './protocol';
+import { TopicSlots } from './topic-slots';
 
 /** Kafka's FetchMetadata.INVALID_SESSION_ID: no session (a FULL request that opens one, or an answer that opened none). */
 export const INVALID_SESSION_ID = 0;
@@ -68,6 +69,10 @@ export interface CachedPartition {
   quietLog: QuietLog | null;
   quietOffset: number;
   quietGeneration: number;
+  /** Its place in its session (numbered as partitions join, never renumbered): a session's answer lists partitions in this order. */
+  order: number;
+  /** In its session's `dirty` list (consumers' sessions only). */
+  listed: boolean;
 }
 
 /** What a quiet partition's check reads of its log (PartitionLog). */
@@ -77,14 +82,20 @@ export interface QuietLog {
 }
 
 export function cachedPartition(part: FetchPartitionRequest): CachedPartition {
-  return { part, highWatermark: -1, logStartOffset: -1, resolved: null, resolvedGeneration: -1, quietLog: null, quietOffset: -1, quietGeneration: -1 };
+  return { part, highWatermark: -1, logStartOffset: -1, resolved: null, resolvedGeneration: -1, quietLog: null, quietOffset: -1, quietGeneration: -1, order: 0, listed: false };
 }
 
 /** Kafka's FetchSession: an id, its expected epoch, and its partitions in insertion order. */
 export class FetchSession {
-  /** The partitions, in order (the answer lists them so); `index` finds one by key. */
+  /** The partitions, in order (the answer lists them so); `index` finds one by topic and partition number. */
   readonly partitions: CachedPartition[];
-  private readonly index = new Map<string, CachedPartition>();
+  /**
+   * By topic and partition number, not by "topic-partition" key: `update` finds each named entry
+   * with a string compare and an array index instead of probing a Map whose entries are rarely in
+   * the CPU's cache (a follower's and a consumer's every fetch names ~1-2). Bound: one slot per
+   * partition number of the topics the session holds.
+   */
+  private readonly index = new TopicSlots<CachedPartition>();
   /** The partition count when last touched (Kafka's cachedSize), as the eviction order uses it. */
   cachedSize = -1;
   /** Set at each touch, as Kafka files a session in its evictable maps (see FetchSessionCache.touch). */
@@ -94,6 +105,18 @@ export class FetchSession {
   removed = false;
   /** What newContext answers for each of its INCREMENTAL requests: made once, as it never changes (a context per request was garbage per fetch). */
   readonly incremental: IncrementalFetchContext;
+  /**
+   * Consumers' sessions (consumer-fetch.ts; null for followers', whose leader keeps its own walk):
+   * the partitions whose next answer may carry news, each once (`listed`), in no order. Every other
+   * partition is quiet (its last answer found nothing to send or read), and stays so until something
+   * lists it: `update` replacing or adding its entry, or the consumer handler's signals (a high
+   * watermark, log start or leadership move). An answer then evaluates only these, as Kafka's
+   * IncrementalFetchContext would send nothing for the others (CachedPartition.maybeUpdateResponseData).
+   * Bound: the session's partitions.
+   */
+  dirty: CachedPartition[] | null = null;
+  /** The last `order` given (partitions are numbered as they join). */
+  private lastOrder = 0;
 
   constructor(
     readonly id: number,
@@ -105,7 +128,10 @@ export class FetchSession {
     public epoch: number,
   ) {
     this.partitions = partitions;
-    for (const cached of partitions) this.index.set(cached.part.key, cached);
+    for (const cached of partitions) {
+      cached.order = ++this.lastOrder;
+      this.index.set(cached.part.topic, cached.part.partition, cached);
+    }
     this.incremental = { kind: 'incremental', session: this };
   }
 
@@ -113,33 +139,48 @@ export class FetchSession {
     return this.partitions.length;
   }
 
-  get(key: string): CachedPartition | undefined {
-    return this.index.get(key);
+  get(topic: string, partition: number): CachedPartition | undefined {
+    return this.index.at(topic, partition);
+  }
+
+  /** Lists a partition for the next answer (a no-op for followers' sessions, or one listed already). */
+  list(cached: CachedPartition): void {
+    if (cached.listed || this.dirty === null) return;
+    cached.listed = true;
+    this.dirty.push(cached);
   }
 
   /**
    * Kafka's FetchSession.update: entries of partitions it has replace theirs (their last-sent
-   * state kept), new ones are added at the end, forgotten ones removed.
+   * state kept), new ones are added at the end, forgotten ones removed. Replaced and added ones are
+   * listed (a new position or leader epoch is answered in full).
    */
   update(parts: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[]): void {
     for (let index = 0; index < parts.length; index++) {
       const part = parts[index]!;
-      const cached = this.index.get(part.key);
+      const cached = this.index.at(part.topic, part.partition);
       if (cached === undefined) {
         const fresh = cachedPartition(part);
-        this.index.set(part.key, fresh);
+        fresh.order = ++this.lastOrder;
+        this.index.set(part.topic, part.partition, fresh);
         this.partitions.push(fresh);
+        this.list(fresh);
       } else {
         cached.part = part;
         cached.quietLog = null; // a new position or leader epoch: answered in full
+        this.list(cached);
       }
     }
     for (let index = 0; index < forgotten.length; index++) {
-      const key = forgotten[index]!.key;
-      const cached = this.index.get(key);
+      const gone = forgotten[index]!;
+      const cached = this.index.at(gone.topic, gone.partition);
       if (cached === undefined) continue;
-      this.index.delete(key);
+      this.index.set(gone.topic, gone.partition, undefined);
       this.partitions.splice(this.partitions.indexOf(cached), 1);
+      if (cached.listed) {
+        cached.listed = false;
+        this.dirty!.splice(this.dirty!.indexOf(cached), 1);
+      }
     }
   }
 }

@@ -119,6 +119,8 @@ export class RemoteLogManager {
 
   /** Called when a remote read arrives: consumer fetches parked on that partition are answered again. */
   onRemoteData: ((partitionKey: string, fx: Effects<Message>) => void) | null = null;
+  /** Called when remote retention moved a led partition's log start: consumers' fetch sessions send it (consumer-fetch.ts). */
+  onLogStartMoved: ((partitionKey: string) => void) | null = null;
 
   start(fx: Effects<Message>): void {
     fx.setTimer(TIMER_TASK, this.settings.taskIntervalUs);
@@ -215,7 +217,7 @@ export class RemoteLogManager {
     const deleting: RemoteLogSegmentMetadata = { ...oldest, state: 'DELETE_SEGMENT_STARTED' };
     log.setRemoteSegments(remote.withState(0, 'DELETE_SEGMENT_STARTED'));
     // The log start moves first: nobody reads what is being deleted (Kafka updates it from the remote tier).
-    log.maybeIncrementLogStartOffset(oldest.endOffset + 1, leader.highWatermark);
+    if (log.maybeIncrementLogStartOffset(oldest.endOffset + 1, leader.highWatermark)) this.onLogStartMoved?.(leader.key);
     const requestId = this.nextRequestId++;
     this.inFlight.set(requestId, { partitionKey: leader.key, kind: 'delete', metadata: deleting, leaderEpoch: leader.leaderEpoch });
     task.busy = true;

@@ -1344,7 +1344,7 @@ export class ReplicaManager {
   private noteSessionUpdate(walk: SessionWalk, request: ReplicaFetchRequest, forgotten: readonly ForgottenPartition[]): void {
     const session = walk.session;
     for (const part of request.partitions) {
-      const cached = session.get(part.key);
+      const cached = session.get(part.topic, part.partition);
       if (cached === undefined) continue;
       const state = this.sessionPartition(cached, walk);
       if (state.quiet) settleProgress(state);
@@ -2093,8 +2093,10 @@ export class ReplicaManager {
     };
     for (const leader of this.leaders.values()) {
       const startBefore = leader.log.logStartOffset;
+      const localStartBefore = leader.log.localLogStartOffset;
       apply(leader.log, leader.highWatermark);
       if (leader.log.logStartOffset !== startBefore) this.partitionChanged(leader); // followers are sent the new log start
+      if (leader.log.logStartOffset !== startBefore || leader.log.localLogStartOffset !== localStartBefore) this.onLogStartMoved?.(leader.key); // so are consumers
     }
     for (const follower of this.followers.values()) apply(follower.log, follower.highWatermark);
     for (const link of this.links.values()) link.builtFor = null; // a follower's log start may have moved: its entries are all checked
@@ -2164,6 +2166,8 @@ export class ReplicaManager {
 
   /** Called when a led partition's high watermark advances: consumer fetches and offset commits wait for it. */
   onHighWatermark: ((key: string, highWatermark: number, fx: Effects<Message>) => void) | null = null;
+  /** Called when retention moved a led partition's log start or local log start: consumers' fetch sessions send it (consumer-fetch.ts). */
+  onLogStartMoved: ((key: string) => void) | null = null;
 
   /** Bumped at every change to the partitions this broker leads: what `leaderRead` answered stays true until it moves (consumer-fetch.ts caches it per session partition). */
   get leadersGenerationNow(): number {

@@ -353,6 +353,40 @@ describe('the fetch session cache and handler, alone', () => {
     expect(cache.view()).toEqual({ sessions: 1, partitionsCached: 0, evictions: 2 });
   });
 
+  it('a session finds its partitions by topic and partition number as a map by key would, through adds, replaced entries and forgets (100 random runs)', () => {
+    // The session's index (TopicSlots) against a naive model: a Map by "topic-partition" in join
+    // order, updated as Kafka's FetchSession.update does (a named partition replaces its entry or
+    // joins at the end; a forgotten one leaves). Two topics, so lookups switch topics.
+    const entry = (topic: string, partition: number, fetchOffset: number): FetchPartitionRequest => ({ topic, partition, key: `${topic}-${partition}`, fetchOffset, lastFetchedEpoch: 0, currentLeaderEpoch: 0 });
+    let forgets = 0;
+    for (let seed = 0; seed < 100; seed++) {
+      const prng = new Prng(seed, 'session-index');
+      const cache = new FetchSessionCache(1, prng.fork('cache'));
+      const first = [entry('a', prng.int(12), 0), entry('b', prng.int(12), 0)];
+      const model = new Map(first.map((part) => [part.key, part]));
+      const context = cache.newContext(INVALID_SESSION_ID, 0, first, [], 0);
+      const id = cache.maybeCreateSession(0, false, context.kind === 'full' ? context.partitions : []);
+      const session = cache.get(id)!;
+      for (let round = 0; round < 40; round++) {
+        // A request names a partition once, and never one it also forgets (FetchSessionHandler.build).
+        const drawn = Array.from({ length: prng.int(4) }, () => entry(prng.int(2) === 0 ? 'a' : 'b', prng.int(12), round + 1));
+        const named = drawn.filter((part, index) => drawn.findIndex((other) => other.key === part.key) === index);
+        const forgotten = [...model.values()].filter((held) => prng.int(8) === 0 && !named.some((part) => part.key === held.key)).map(({ topic, partition, key }) => ({ topic, partition, key }));
+        const joining = named.filter((part) => !model.has(part.key)).length;
+        if (model.size + joining === forgotten.length) continue; // an emptied session is closed (not what this checks)
+        for (const part of named) model.set(part.key, part);
+        for (const gone of forgotten) model.delete(gone.key);
+        forgets += forgotten.length;
+        session.update(named, forgotten);
+        expect(session.partitions.map((cached) => cached.part)).toEqual([...model.values()]);
+        for (const topic of ['a', 'b']) {
+          for (let partition = 0; partition < 14; partition++) expect(session.get(topic, partition)?.part).toBe(model.get(`${topic}-${partition}`));
+        }
+      }
+    }
+    expect(forgets).toBeGreaterThan(200);
+  });
+
   it('a build that compares only the places the caller rewrote asks exactly what a build comparing every place asks (200 random runs)', () => {
     // Two handlers see the same entries, answers and timeouts: one builds with build(next), the
     // other with buildAt(next, places) listing the places rewritten since its last build (and, at
