@@ -36,6 +36,7 @@
 // stretches wall time 2-3x, thread time far less. The renderer's thread pool is summed too (raster per painted
 // frame; V8's background compile and GC jobs, posted by the page's isolate and the worker's alike): the
 // same 2 cores run it, and "raster" must not be read off the pool's total (compile jobs were most of it).
+// `--jit` adds V8's deoptimisations and optimised-code installs per thread and second (jitActivity).
 // `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
 // carry that instrumentation: compare them only with each other.
 
@@ -209,6 +210,8 @@ export interface PageBenchResult {
   };
   /** `--detail` only: the slow frames explained from the trace. */
   readonly slowFrames: string | null;
+  /** `--jit` only: V8's deoptimisations and optimised code installed, per thread and second of the trace. */
+  readonly jit: string | null;
   /** From the trace: Layouts, and the objects each had to lay out (p50, max). */
   readonly layouts: { readonly count: number; readonly dirtyObjectsP50: number; readonly dirtyObjectsMax: number };
   readonly simulatedSecondsPerWallSecond: number;
@@ -594,7 +597,7 @@ function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typ
   return [`  JavaScript sampled in slow frames: ${(totalUs / 1000).toFixed(0)} ms; self time by source file:`, ...top(byFile, 15), `  by function:`, ...top(byFunction, HOT_FUNCTIONS)].join('\n');
 }
 
-export async function runPageBench(options: { buildFirst?: boolean; detail?: boolean; distDir?: string } = {}): Promise<PageBenchResult> {
+export async function runPageBench(options: { buildFirst?: boolean; detail?: boolean; distDir?: string; jit?: boolean } = {}): Promise<PageBenchResult> {
   // keepNames: the renders page names the components it counts (a few bytes per function).
   if (options.buildFirst ?? true) await build({ logLevel: 'warn', build: { rolldownOptions: { output: { keepNames: true } } } });
   const detail = options.detail ?? false;
@@ -625,6 +628,7 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
       'devtools.timeline',
       ...(detail ? ['v8.execute', 'disabled-by-default-v8.cpu_profiler'] : []),
       ...(detail && process.argv.includes('--invalidations') ? ['disabled-by-default-devtools.timeline.invalidationTracking'] : []),
+      ...(options.jit === true ? ['v8', 'disabled-by-default-v8.compile'] : []),
     ];
     await browser.startTracing(page, { categories });
     // The clock is read every CLOCK_SAMPLE_MS, and the rate counts only the time the lesson played:
@@ -694,6 +698,7 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
           })),
       },
       slowFrames,
+      jit: options.jit === true ? jitActivity(parsed) : null,
       layouts: { count: work.layoutDirtyObjects.length, dirtyObjectsP50: percentile(work.layoutDirtyObjects, 0.5), dirtyObjectsMax: Math.max(0, ...work.layoutDirtyObjects) },
       simulatedSecondsPerWallSecond,
       played: { wallS: played.wallMs / 1_000, worker: workerShare(parsed, played.wallMs * 1_000) },
@@ -730,8 +735,56 @@ export function formatPageBench(result: PageBenchResult): string {
           `  worker thread while played    ${(result.played.worker.threadShare * 100).toFixed(0)}% of a core (thread time), busy ${(result.played.worker.wallShare * 100).toFixed(0)}% of the wall time, ${result.played.worker.tasksPerSecond.toFixed(0)} tasks/s, task p95 ${result.played.worker.taskP95Ms.toFixed(1)} ms wall`,
         ]),
     `  browser                       Chromium ${result.chromium}`,
+    ...(result.jit === null ? [] : [result.jit]),
     ...(result.slowFrames === null ? [] : ['  (--detail: the traced page was instrumented; its frame times compare only with other --detail runs)', result.slowFrames]),
   ].join('\n');
+}
+
+/**
+ * `--jit`: whether V8 is still compiling while the lesson plays. The renderer's thread pool spends
+ * ~200 ms of every wall second on V8 compile jobs (see `rendererPoolOf`), on the same 2 cores as the
+ * page and the worker; this tells whose they are and whether they fade (warm-up) or go on (code that
+ * is deoptimised and optimised again, e.g. a handler fed objects of several shapes). Counted on each
+ * isolate's own thread, where V8 does the work whatever thread compiled: V8.DeoptimizeCode (a
+ * function's optimised code thrown away) and the installs of optimised code (TurboFan:
+ * V8.OptimizeConcurrentFinalize; Maglev: V8.FinalizeMaglevConcurrentCompilation), per second of the
+ * trace. The trace's `v8` and `disabled-by-default-v8.compile` categories make V8's work dearer: the
+ * frame times of a --jit run compare only with other --jit runs.
+ */
+export function jitActivity(trace: { traceEvents: TraceEvent[] }): string {
+  const threads = new Map<string, string>();
+  for (const event of trace.traceEvents) {
+    if (event.ph === 'M' && event.name === 'thread_name' && (event.args?.name === 'CrRendererMain' || event.args?.name === 'DedicatedWorker thread')) {
+      threads.set(`${event.pid}:${event.tid}`, event.args.name === 'CrRendererMain' ? 'page' : 'worker');
+    }
+  }
+  const kinds: Record<string, string> = {
+    'V8.DeoptimizeCode': 'deopts',
+    'V8.OptimizeConcurrentFinalize': 'TurboFan installs',
+    'V8.FinalizeMaglevConcurrentCompilation': 'Maglev installs',
+  };
+  const timed = trace.traceEvents.filter((event) => event.ts > 0);
+  let startUs = Number.POSITIVE_INFINITY;
+  let endUs = 0;
+  for (const event of timed) {
+    startUs = Math.min(startUs, event.ts);
+    endUs = Math.max(endUs, event.ts);
+  }
+  const seconds = Math.max(1, Math.ceil((endUs - startUs) / 1e6));
+  const counts = new Map<string, number[]>();
+  for (const event of timed) {
+    const kind = kinds[event.name];
+    const thread = threads.get(`${event.pid}:${event.tid}`);
+    if (kind === undefined || thread === undefined) continue;
+    const key = `${thread} ${kind}`;
+    const row = counts.get(key) ?? new Array<number>(seconds).fill(0);
+    row[Math.min(seconds - 1, Math.floor((event.ts - startUs) / 1e6))]! += 1;
+    counts.set(key, row);
+  }
+  const lines = [...counts.entries()]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([key, row]) => `    ${key.padEnd(26)} ${String(row.reduce((sum, n) => sum + n, 0)).padStart(5)}  by second: ${row.join(' ')}`);
+  return [`  V8 JIT (--jit; per thread, ${seconds} s of trace)`, ...(lines.length > 0 ? lines : ['    none recorded'])].join('\n');
 }
 
 /** `--explain=trace.json`: the `--detail` analysis of a trace kept earlier (built from today's dist/). */
@@ -759,7 +812,7 @@ if (import.meta.url === `file://${process.argv[1]}` && buildToArg !== undefined)
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   // --dist=DIR serves a build kept earlier (A/B runs interleaved without rebuilding); it implies --no-build.
   const distDir = process.argv.find((arg) => arg.startsWith('--dist='))?.slice('--dist='.length);
-  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build') && distDir === undefined, detail: process.argv.includes('--detail'), distDir });
+  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build') && distDir === undefined, detail: process.argv.includes('--detail'), distDir, jit: process.argv.includes('--jit') });
   console.log(`page: ${LESSON}.json (30 brokers, 1,000 partitions RF 3) at 10x in Chromium, ${MEASURE_MS / 1000} s measured`);
   console.log(formatPageBench(result));
 }
