@@ -62,6 +62,7 @@
 // walks all parked fetches on a high watermark advance (they are indexed by partition), or leaves
 // a session partition that is not quiet off its session's list.
 
+import { emptyList } from '../sim/lists';
 import type { Effects, Message } from '../sim/process';
 import {
   EARLIEST_TIMESTAMP,
@@ -966,11 +967,6 @@ function sortByOrder(states: CachedPartition[]): void {
     }
     states[place + 1] = state;
   }
-}
-
-/** Empties a reused list by pops: `length = 0` makes V8 drop its backing store, and the next push allocate it again. */
-function emptyList<T>(list: T[]): void {
-  while (list.length > 0) list.pop();
 }
 
 /** Drops the dead watches from a wake-up list, and sets when to compact it next (twice its live entries, plus slack). */

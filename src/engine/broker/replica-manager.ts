@@ -64,6 +64,7 @@
 // has is answered with its first offset, not written twice.
 
 import { TopicSlots } from './topic-slots';
+import { emptyList } from '../sim/lists';
 import type { PageCache } from '../storage/page-cache';
 import type { MetadataImage, PartitionState } from '../controller/image';
 import type { DataReplication } from '../config';
@@ -421,14 +422,6 @@ function addPlace(link: LeaderLink, place: number): void {
   if (link.changedPlaceCount < places.length) places[link.changedPlaceCount] = place;
   else places.push(place);
   link.changedPlaceCount++;
-}
-
-/**
- * Empties a reused list. Not `list.length = 0`: V8 then drops the array's backing store, and the
- * next push allocates it again (~100 ns against ~10 for pops, on the lists a fetch empties).
- */
-function emptyList<T>(list: T[]): void {
-  while (list.length > 0) list.pop();
 }
 
 /** Lists a session partition for its session's next answer (once). */

@@ -26,6 +26,7 @@
 // (page-cache.ts lets go of the bodies it held).
 
 import { TopicSlots } from '../broker/topic-slots';
+import { emptyList } from '../sim/lists';
 import type { ConsumerFetchRequest } from '../broker/group-protocol';
 import type { PartitionLog } from '../broker/partition-log';
 import type { ReplicaFetchRequest, ReplicaFetchResponse } from '../broker/protocol';
@@ -96,9 +97,8 @@ export class LocalReads {
     // request is handled: one resident now may be evicted by then, by other reads completing.
     // The walk fills two scratch arrays (no closure or array per fetch: this runs for every fetch
     // a leader answers); only a request that waits keeps copies of them.
-    // Emptied by pops, not `length = 0`, which makes V8 drop the backing store (and allocate it again at the next push).
-    while (this.touched.length > 0) this.touched.pop();
-    while (this.charges.length > 0) this.charges.pop();
+    emptyList(this.touched);
+    emptyList(this.charges);
     this.bytes = 0;
     this.misses = 0;
     if (message.type === 'Fetch') {

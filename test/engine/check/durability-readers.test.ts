@@ -6,7 +6,7 @@
 // take the rarer paths, checked here through the loss report that names the readers.
 import { describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../../src/engine/broker/partition-log';
-import type { ProducedBatch } from '../../../src/engine/broker/protocol';
+import type { Acks, ProducedBatch } from '../../../src/engine/broker/protocol';
 import { DurabilityOracle, READER_LISTS_MAX, type PartitionTruth } from '../../../src/engine/check/durability';
 
 function batch(index: number, id = `p/${index}`): ProducedBatch {
@@ -16,6 +16,12 @@ function batch(index: number, id = `p/${index}`): ProducedBatch {
 /** What a consumer hands the oracle for a batch it read at `baseOffset`. */
 function readOf(produced: ProducedBatch, baseOffset: number): { topic: string; partition: number; baseOffset: number; records: number; batchId: string } {
   return { topic: produced.topic, partition: produced.partition, baseOffset, records: produced.records, batchId: produced.batchId };
+}
+
+/** Appends `produced` to `log` at `baseOffset` in leader epoch 0, and tells the oracle it was acknowledged with `acks`. */
+function appendAcked(oracle: DurabilityOracle, log: PartitionLog, produced: ProducedBatch, baseOffset: number, acks: Acks): void {
+  log.append({ ...produced, baseOffset, epoch: 0, appendedUs: produced.createdUs });
+  oracle.acknowledged(produced, baseOffset, acks, produced.createdUs);
 }
 
 function truthOf(log: PartitionLog, leader: string, leaderEpoch: number, logStartOffset = 0): PartitionTruth {
@@ -35,8 +41,7 @@ describe('the durability oracle and what consumers read', () => {
     const log = new PartitionLog('orders', 0);
     for (let index = 0; index < 100; index++) {
       const produced = batch(index);
-      log.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
-      oracle.acknowledged(produced, index * 10, -1, index);
+      appendAcked(oracle, log, produced, index * 10, -1);
       oracle.read(readOf(produced, index * 10), 'consumer-1 (group billing)');
       oracle.read(readOf(produced, index * 10), 'consumer-3 (group audit)'); // a second group: the same entry
     }
@@ -53,8 +58,7 @@ describe('the durability oracle and what consumers read', () => {
     const old = new PartitionLog('orders', 0);
     for (let index = 0; index < 10; index++) {
       const produced = batch(index);
-      old.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
-      oracle.acknowledged(produced, index * 10, 1, index);
+      appendAcked(oracle, old, produced, index * 10, 1);
       oracle.read(readOf(produced, index * 10), 'consumer-1 (group billing)');
     }
     // A late group reads from the start, far behind the tail: each read finds its batch by offset.
@@ -81,8 +85,7 @@ describe('the durability oracle and what consumers read', () => {
     const readers = ['consumer-1 (group billing)', 'consumer-3 (group audit)', 'consumer-5 (group search)'];
     for (let index = 0; index < 20; index++) {
       const produced = batch(index);
-      old.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
-      oracle.acknowledged(produced, index * 10, 1, index);
+      appendAcked(oracle, old, produced, index * 10, 1);
       // Batches 0..9 are read by the groups in one order, 10..19 in the reverse order.
       const order = index < 10 ? readers : [...readers].reverse();
       for (const reader of order) oracle.read(readOf(produced, index * 10), reader);
@@ -114,8 +117,7 @@ describe('the durability oracle and what consumers read', () => {
     const batches = READER_LISTS_MAX + 5;
     for (let index = 0; index < batches; index++) {
       const produced = batch(index);
-      old.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
-      oracle.acknowledged(produced, index * 10, 1, index);
+      appendAcked(oracle, old, produced, index * 10, 1);
       // A first reader of its own per batch: each batch needs a list no other batch has.
       oracle.read(readOf(produced, index * 10), `consumer-${index} (group a)`);
       oracle.read(readOf(produced, index * 10), 'consumer-x (group b)');
@@ -135,8 +137,7 @@ describe('the durability oracle and what consumers read', () => {
     const old = new PartitionLog('orders', 0);
     for (let index = 0; index < 600; index++) {
       const produced = batch(index);
-      old.append({ ...produced, baseOffset: index * 10, epoch: 0, appendedUs: index });
-      oracle.acknowledged(produced, index * 10, 1, index);
+      appendAcked(oracle, old, produced, index * 10, 1);
       oracle.read(readOf(produced, index * 10), index % 2 === 0 ? 'consumer-1 (group billing)' : 'consumer-2 (group billing)');
     }
     // Retention: the log starts at offset 3000 (batch 300); the first 300 batches leave both ledgers.
