@@ -217,6 +217,9 @@ export class RemoteLogManager {
     const deleting: RemoteLogSegmentMetadata = { ...oldest, state: 'DELETE_SEGMENT_STARTED' };
     log.setRemoteSegments(remote.withState(0, 'DELETE_SEGMENT_STARTED'));
     // The log start moves first: nobody reads what is being deleted (Kafka updates it from the remote tier).
+    // Followers learn it at their next fetch with no partitionChanged: a tiered partition is never
+    // quiet in their fetch sessions (ReplicaManager.isQuiet), so every answer visits it
+    // (tiering.test.ts, "the log start that remote retention moves").
     if (log.maybeIncrementLogStartOffset(oldest.endOffset + 1, leader.highWatermark)) this.onLogStartMoved?.(leader.key);
     const requestId = this.nextRequestId++;
     this.inFlight.set(requestId, { partitionKey: leader.key, kind: 'delete', metadata: deleting, leaderEpoch: leader.leaderEpoch });

@@ -22,13 +22,17 @@ interface Options {
   readonly retentionMs?: number;
   readonly consumers?: boolean;
   readonly seed?: number;
+  /** When the producer stops (ms); it runs on by default. */
+  readonly producerStopMs?: number;
+  /** log.retention.check.interval.ms (local retention); 2 s by default. */
+  readonly retentionCheckMs?: number;
 }
 
 /** One tiered partition, RF 3, 1,000 records/s from 6 s; 2 s segments; local retention 4 s; RLM task and retention check every 2 s. */
 function cluster(options: Options = {}): Engine {
   return createEngine(
     {
-      config: { 'remote.log.storage.system.enable': true, 'remote.log.manager.task.interval.ms': 2_000, 'log.retention.check.interval.ms': 2_000 },
+      config: { 'remote.log.storage.system.enable': true, 'remote.log.manager.task.interval.ms': 2_000, 'log.retention.check.interval.ms': options.retentionCheckMs ?? 2_000 },
       topics: [
         {
           name: 'orders',
@@ -43,7 +47,7 @@ function cluster(options: Options = {}): Engine {
           },
         },
       ],
-      producers: [{ topic: 'orders', recordsPerSecond: 1_000, acks: 'all', 'linger.ms': 5, startMs: 6_000 }],
+      producers: [{ topic: 'orders', recordsPerSecond: 1_000, acks: 'all', 'linger.ms': 5, startMs: 6_000, ...(options.producerStopMs === undefined ? {} : { stopMs: options.producerStopMs }) }],
       ...(options.consumers === true ? { consumers: [{ topic: 'orders', 'group.id': 'audit', 'auto.offset.reset': 'earliest' as const, startMs: 50_000 }] } : {}),
     },
     options.seed ?? 7,
@@ -99,6 +103,31 @@ describe('tiered storage (KIP-405)', () => {
     expect(engine.durability().retiredBatches).toBeGreaterThan(0);
     // Followers take the new log start from fetch answers.
     for (const broker of partitionState(engine).replicas) expect(logOf(engine, broker).logStartOffset, broker).toBeGreaterThan(25_000);
+  });
+
+  it('the log start that remote retention moves reaches the followers at their next fetch, with no append to carry it', () => {
+    // Kafka's incremental fetch session sends a partition whose log start changed
+    // (CachedPartition.maybeUpdateResponseData compares logStartOffset), so followers need no new
+    // records to learn it. The producer stops at 30 s; remote retention (20 s) then moves the log
+    // start every RLM task (2 s) until it reaches the active segment. Local retention's check is
+    // made rare, so that only the remote tier moves the log start.
+    const engine = cluster({ retentionMs: 20_000, producerStopMs: 30_000, retentionCheckMs: 300_000 });
+    engine.runFor(31 * SECOND);
+    const leader = partitionState(engine).leader!;
+    const followers = partitionState(engine).replicas.filter((broker) => broker !== leader);
+    const endAtStop = logOf(engine, leader).logEndOffset;
+    let moves = 0;
+    let movedAt = 0;
+    let start = logOf(engine, leader).logStartOffset;
+    for (let atMs = 31_000; atMs < 60_000; atMs += 100) {
+      engine.runFor(100_000);
+      const now = logOf(engine, leader).logStartOffset;
+      if (now !== start) [start, movedAt, moves] = [now, atMs, moves + 1];
+      // Within a second of a move (replica.fetch.wait.max.ms is 500), every follower has it.
+      if (atMs - movedAt >= 1_000) for (const broker of followers) expect(logOf(engine, broker).logStartOffset, `${broker} at ${atMs} ms`).toBe(start);
+    }
+    expect(moves).toBeGreaterThan(5);
+    expect(logOf(engine, leader).logEndOffset).toBe(endAtStop); // no append carried it
   });
 
   it('an object store outage backs uploads up (local disk grows, retries with back-off), and they resume after it heals', () => {
