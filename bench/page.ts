@@ -37,6 +37,9 @@
 // frame; V8's background compile and GC jobs, posted by the page's isolate and the worker's alike): the
 // same 2 cores run it, and "raster" must not be read off the pool's total (compile jobs were most of it).
 // `--jit` adds V8's deoptimisations and optimised-code installs per thread and second (jitActivity).
+// `--layerize` adds how many Layerize passes were full layerizations (layerizeActivity); `--css=FILE`
+// injects a style sheet into every page it opens (a probe: what hiding or changing a part would
+// save, before writing it; such a run measures the build plus that CSS, never the build alone).
 // `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
 // carry that instrumentation: compare them only with each other.
 
@@ -212,6 +215,8 @@ export interface PageBenchResult {
   readonly slowFrames: string | null;
   /** `--jit` only: V8's deoptimisations and optimised code installed, per thread and second of the trace. */
   readonly jit: string | null;
+  /** `--layerize` only: Layerize passes that re-layerized the whole page, and their cost. */
+  readonly layerize: LayerizeActivity | null;
   /** From the trace: Layouts, and the objects each had to lay out (p50, max). */
   readonly layouts: { readonly count: number; readonly dirtyObjectsP50: number; readonly dirtyObjectsMax: number };
   readonly simulatedSecondsPerWallSecond: number;
@@ -250,7 +255,7 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
 }
 
-async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messages' | 'renders' | null): Promise<Page> {
+async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messages' | 'renders' | null, css: string | null): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (error) => {
     throw new Error(`the page threw: ${error.message}`);
@@ -260,6 +265,7 @@ async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messa
   if (instrument === 'messages') await page.addInitScript(MESSAGE_RECORDER);
   if (instrument === 'renders') await page.addInitScript(RENDER_RECORDER);
   await page.goto(`${baseUrl}?scenario=${LESSON}`);
+  if (css !== null) await page.addStyleTag({ content: css });
   await page.getByRole('radio', { name: '10×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   const deadline = Date.now() + 120_000;
@@ -597,10 +603,13 @@ function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typ
   return [`  JavaScript sampled in slow frames: ${(totalUs / 1000).toFixed(0)} ms; self time by source file:`, ...top(byFile, 15), `  by function:`, ...top(byFunction, HOT_FUNCTIONS)].join('\n');
 }
 
-export async function runPageBench(options: { buildFirst?: boolean; detail?: boolean; distDir?: string; jit?: boolean } = {}): Promise<PageBenchResult> {
+export async function runPageBench(
+  options: { buildFirst?: boolean; detail?: boolean; distDir?: string; jit?: boolean; layerize?: boolean; css?: string } = {},
+): Promise<PageBenchResult> {
   // keepNames: the renders page names the components it counts (a few bytes per function).
   if (options.buildFirst ?? true) await build({ logLevel: 'warn', build: { rolldownOptions: { output: { keepNames: true } } } });
   const detail = options.detail ?? false;
+  const css = options.css ?? null;
   distDirOfMaps = options.distDir ?? 'dist';
   const server = await preview({
     preview: { port: 0, host: '127.0.0.1', strictPort: false },
@@ -616,7 +625,7 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
   });
   try {
     // 1. Frame time, uninstrumented but for the trace.
-    const page = await openAndPlay(browser, baseUrl, detail ? 'renders' : null);
+    const page = await openAndPlay(browser, baseUrl, detail ? 'renders' : null, css);
     await page.evaluate(RAF_RECORDER);
     // The traced page stamps commits but records no mutations: a MutationObserver on the whole document makes each DOM write dearer.
     if (detail) await page.evaluate('globalThis.__renderStats.stopObserving(); globalThis.__renderStats.on = true; globalThis.__renderStats.stamp = true');
@@ -629,6 +638,8 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
       ...(detail ? ['v8.execute', 'disabled-by-default-v8.cpu_profiler'] : []),
       ...(detail && process.argv.includes('--invalidations') ? ['disabled-by-default-devtools.timeline.invalidationTracking'] : []),
       ...(options.jit === true ? ['v8', 'disabled-by-default-v8.compile'] : []),
+      // PaintArtifactCompositor::Update (a full layerization, inside Layerize) is traced in `blink`.
+      ...(options.layerize === true ? ['blink'] : []),
     ];
     await browser.startTracing(page, { categories });
     // The clock is read every CLOCK_SAMPLE_MS, and the rate counts only the time the lesson played:
@@ -651,13 +662,13 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
     await page.close();
 
     // 2. Message sizes, in a page of its own with the listener wrapped.
-    const measured = await openAndPlay(browser, baseUrl, 'messages');
+    const measured = await openAndPlay(browser, baseUrl, 'messages', css);
     await measured.waitForTimeout(MEASURE_MS);
     const sizes = (await measured.evaluate('globalThis.__messageSizes')) as number[];
     await measured.close();
 
     // 3. React commits, components rendered and DOM mutations, in a page of its own.
-    const counted = await openAndPlay(browser, baseUrl, 'renders');
+    const counted = await openAndPlay(browser, baseUrl, 'renders', css);
     await counted.evaluate('globalThis.__renderStats.on = true');
     const countStart = performance.now();
     await counted.waitForTimeout(MEASURE_MS);
@@ -699,6 +710,7 @@ export async function runPageBench(options: { buildFirst?: boolean; detail?: boo
       },
       slowFrames,
       jit: options.jit === true ? jitActivity(parsed) : null,
+      layerize: options.layerize === true ? layerizeActivity(parsed, work.thread, work.frameStartsUs) : null,
       layouts: { count: work.layoutDirtyObjects.length, dirtyObjectsP50: percentile(work.layoutDirtyObjects, 0.5), dirtyObjectsMax: Math.max(0, ...work.layoutDirtyObjects) },
       simulatedSecondsPerWallSecond,
       played: { wallS: played.wallMs / 1_000, worker: workerShare(parsed, played.wallMs * 1_000) },
@@ -736,6 +748,11 @@ export function formatPageBench(result: PageBenchResult): string {
         ]),
     `  browser                       Chromium ${result.chromium}`,
     ...(result.jit === null ? [] : [result.jit]),
+    ...(result.layerize === null
+      ? []
+      : [
+          `  layerize (--layerize)         full layerizations ${result.layerize.fullPasses} (${result.rendering.paintedFrames} frames painted, ${result.layerize.passes} Layerize passes); a full one ${result.layerize.fullMeanMs.toFixed(2)} ms, another ${result.layerize.repaintMeanMs.toFixed(2)} ms of thread time`,
+        ]),
     ...(result.slowFrames === null ? [] : ['  (--detail: the traced page was instrumented; its frame times compare only with other --detail runs)', result.slowFrames]),
   ].join('\n');
 }
@@ -787,6 +804,52 @@ export function jitActivity(trace: { traceEvents: TraceEvent[] }): string {
   return [`  V8 JIT (--jit; per thread, ${seconds} s of trace)`, ...(lines.length > 0 ? lines : ['    none recorded'])].join('\n');
 }
 
+/** `--layerize`: the main thread's Layerize passes while measured, split by whether they re-layerized the page. */
+export interface LayerizeActivity {
+  readonly passes: number;
+  /** Passes holding a PaintArtifactCompositor::Update: every paint chunk of the page layerized again. */
+  readonly fullPasses: number;
+  /** Thread time of a full pass and of the others (which only hand the repainted layers over), mean. */
+  readonly fullMeanMs: number;
+  readonly repaintMeanMs: number;
+}
+
+/**
+ * How many of the main thread's Layerize passes were full layerizations. Chromium re-layerizes
+ * the whole page (PaintArtifactCompositor::Update: every paint chunk merged into layers again)
+ * when paint chunks or paint properties changed beyond composited values (a transform, clip or
+ * effect node added, removed or changed, as an element with `contain: paint` moving does), and
+ * otherwise only hands the repainted layers to the compositor; the first costs with every chunk
+ * on the page, the second with what changed. Needs the trace's `blink` category.
+ */
+export function layerizeActivity(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[]): LayerizeActivity {
+  const onThread = (name: string) =>
+    trace.traceEvents
+      .filter((event) => event.pid === thread.pid && event.tid === thread.tid && event.ph === 'X' && event.name === name)
+      .filter((event) => event.ts >= frameStarts[0]! && event.ts < frameStarts.at(-1)!);
+  const updates = onThread('PaintArtifactCompositor::Update');
+  let fullPasses = 0;
+  let fullUs = 0;
+  let repaintUs = 0;
+  const passes = onThread('Layerize');
+  for (const pass of passes) {
+    const end = pass.ts + (pass.dur ?? 0);
+    const threadUs = pass.tdur ?? pass.dur ?? 0;
+    if (updates.some((update) => update.ts >= pass.ts && update.ts < end)) {
+      fullPasses++;
+      fullUs += threadUs;
+    } else {
+      repaintUs += threadUs;
+    }
+  }
+  return {
+    passes: passes.length,
+    fullPasses,
+    fullMeanMs: fullUs / 1000 / Math.max(1, fullPasses),
+    repaintMeanMs: repaintUs / 1000 / Math.max(1, passes.length - fullPasses),
+  };
+}
+
 /** `--explain=trace.json`: the `--detail` analysis of a trace kept earlier (built from today's dist/). */
 function explainKeptTrace(file: string): string {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] };
@@ -812,7 +875,16 @@ if (import.meta.url === `file://${process.argv[1]}` && buildToArg !== undefined)
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   // --dist=DIR serves a build kept earlier (A/B runs interleaved without rebuilding); it implies --no-build.
   const distDir = process.argv.find((arg) => arg.startsWith('--dist='))?.slice('--dist='.length);
-  const result = await runPageBench({ buildFirst: !process.argv.includes('--no-build') && distDir === undefined, detail: process.argv.includes('--detail'), distDir, jit: process.argv.includes('--jit') });
+  const cssFile = process.argv.find((arg) => arg.startsWith('--css='))?.slice('--css='.length);
+  const result = await runPageBench({
+    buildFirst: !process.argv.includes('--no-build') && distDir === undefined,
+    detail: process.argv.includes('--detail'),
+    distDir,
+    jit: process.argv.includes('--jit'),
+    layerize: process.argv.includes('--layerize'),
+    ...(cssFile === undefined ? {} : { css: readFileSync(cssFile, 'utf8') }),
+  });
+  if (cssFile !== undefined) console.log(`  (--css=${cssFile}: every page had that style sheet injected; this measures the build plus it)`);
   console.log(`page: ${LESSON}.json (30 brokers, 1,000 partitions RF 3) at 10x in Chromium, ${MEASURE_MS / 1000} s measured`);
   console.log(formatPageBench(result));
 }

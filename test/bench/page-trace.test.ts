@@ -2,9 +2,10 @@
 // are known. Goals: the renderer's thread pool is told apart into raster, V8's compile jobs and
 // V8's GC jobs, so "raster" is never read off the pool's total again (compile jobs were most of
 // it); and a rendering phase traced inside another of its name (Chromium's Paint of a layer inside
-// the document's Paint) is counted once (summing both had printed Paint per painted frame double).
+// the document's Paint) is counted once (summing both had printed Paint per painted frame double);
+// and a Layerize pass is told a full layerization when it holds a PaintArtifactCompositor::Update.
 import { describe, expect, it } from 'vitest';
-import { renderingPhasesOf, rendererPoolOf } from '../../bench/page';
+import { layerizeActivity, renderingPhasesOf, rendererPoolOf } from '../../bench/page';
 
 const RENDERER = 10;
 const MAIN = 1;
@@ -85,5 +86,36 @@ describe('the rendering phases per painted frame in bench/page.ts', () => {
     expect(phases.perPaintedFrameMs.Layout).toBeCloseTo(3, 6);
     expect(phases.perPaintedFrameMs.Layerize).toBeCloseTo(0.5, 6);
     expect(phases.perPaintedFrameMs.PrePaint).toBe(0);
+  });
+});
+
+// `--layerize`: a Layerize pass holding a PaintArtifactCompositor::Update re-layerized every paint
+// chunk of the page; the others only handed repainted layers over. Told apart by nesting in time.
+describe("bench/page.ts's count of full layerizations", () => {
+  const frameStarts = [1_000_000, 2_000_000, 3_000_000];
+  it('counts the passes holding a full update, and the mean thread time of each kind', () => {
+    const trace = {
+      traceEvents: [
+        task('Layerize', RENDERER, MAIN, 1_100_000, 4_000),
+        task('PaintArtifactCompositor::Update', RENDERER, MAIN, 1_100_010, 3_900),
+        task('Layerize', RENDERER, MAIN, 1_500_000, 1_000),
+        task('Layerize', RENDERER, MAIN, 2_100_000, 2_000),
+        task('PaintArtifactCompositor::Update', RENDERER, MAIN, 2_100_010, 1_900),
+        task('Layerize', RENDERER, MAIN, 2_500_000, 500),
+        // Not counted: after the last frame's start, and another thread's.
+        task('Layerize', RENDERER, MAIN, 3_100_000, 9_000),
+        task('PaintArtifactCompositor::Update', RENDERER, MAIN, 3_100_010, 8_000),
+        task('Layerize', RENDERER, POOL_A, 1_200_000, 9_000),
+      ],
+    };
+    const activity = layerizeActivity(trace, { pid: RENDERER, tid: MAIN }, frameStarts);
+    expect(activity.passes).toBe(4);
+    expect(activity.fullPasses).toBe(2);
+    expect(activity.fullMeanMs).toBeCloseTo(3.0, 6);
+    expect(activity.repaintMeanMs).toBeCloseTo(0.75, 6);
+  });
+
+  it('reads a trace without Layerize passes as none, rather than dividing by zero', () => {
+    expect(layerizeActivity({ traceEvents: [] }, { pid: RENDERER, tid: MAIN }, frameStarts)).toEqual({ passes: 0, fullPasses: 0, fullMeanMs: 0, repaintMeanMs: 0 });
   });
 });
