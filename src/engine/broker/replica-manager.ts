@@ -172,6 +172,12 @@ interface FollowerProgress {
    * follow that session's fetches without being written at each one; `settleProgress` writes them.
    */
   quietIn: SessionPartition | null;
+  /**
+   * The leader's ISR list last found to hold this follower (lists are replaced whole on a change,
+   * never edited, so the same list still holds it): each partition a follower's fetch visits asks
+   * whether it is in the ISR (maybeExpandIsr, isQuiet), nearly always of the same list.
+   */
+  isrHolding: readonly string[] | null;
   /** Its broker's fetch state here (parked fetch, park timer): the wake after an append reaches it without a lookup. */
   readonly fetcher: FollowerFetcher;
 }
@@ -551,6 +557,15 @@ interface AnswerScratch {
   readonly included: SessionPartition[];
 }
 
+/** Whether the leader's ISR holds the follower: known without a search while the list it was found in stands (FollowerProgress.isrHolding). */
+function inIsr(leader: LeaderPartition, progress: FollowerProgress, replicaId: string): boolean {
+  const isr = leader.isr;
+  if (progress.isrHolding === isr) return true;
+  if (!isr.includes(replicaId)) return false;
+  progress.isrHolding = isr;
+  return true;
+}
+
 function fetchError(part: FetchPartitionRequest, error: ErrorCode, logStartOffset = -1): FetchPartitionResponse {
   return { topic: part.topic, partition: part.partition, key: part.key, error, highWatermark: -1, logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
 }
@@ -910,6 +925,7 @@ export class ReplicaManager {
         sentRemoteSegments: null,
         lastPart: null,
         quietIn: null,
+        isrHolding: null,
         fetcher: this.fetcher(id),
       };
       followers.set(id, progress);
@@ -1547,7 +1563,7 @@ export class ReplicaManager {
       !log.tiered &&
       cached.highWatermark === leader.highWatermark &&
       cached.logStartOffset === log.logStartOffset &&
-      leader.isr.includes(replicaId)
+      inIsr(leader, progress, replicaId)
     );
   }
 
@@ -1589,7 +1605,7 @@ export class ReplicaManager {
       // time counts, and the high watermark or log start if the follower was not sent them yet.
       progress.lastCaughtUpUs = Math.max(progress.lastCaughtUpUs, fx.nowUs);
       progress.lastFetchUs = fx.nowUs;
-      this.maybeExpandIsr(leader, replicaId, fx);
+      this.maybeExpandIsr(leader, progress, replicaId, fx);
       const log = leader.log;
       if (cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
       return { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
@@ -1624,7 +1640,7 @@ export class ReplicaManager {
     progress.lastFetchLeaderLeo = leaderEnd;
     progress.lastFetchUs = fx.nowUs;
     progress.leo = part.fetchOffset;
-    this.maybeExpandIsr(leader, replicaId, fx);
+    this.maybeExpandIsr(leader, progress, replicaId, fx);
     this.maybeAdvanceHighWatermark(leader, fx);
     progress.lastPart = part;
     const batches = part.fetchOffset === leaderEnd ? NO_BATCHES : log.read(part.fetchOffset, this.settings.fetchMaxBytes);
@@ -1730,8 +1746,8 @@ export class ReplicaManager {
 
   // ---- ISR changes ----------------------------------------------------------------------------
 
-  private maybeExpandIsr(leader: LeaderPartition, replicaId: string, fx: Effects<Message>): void {
-    if (leader.isr.includes(replicaId) || leader.pendingAdds.has(replicaId) || leader.alterInFlight) return;
+  private maybeExpandIsr(leader: LeaderPartition, progress: FollowerProgress, replicaId: string, fx: Effects<Message>): void {
+    if (inIsr(leader, progress, replicaId) || leader.pendingAdds.has(replicaId) || leader.alterInFlight) return;
     const leo = leader.followers.get(replicaId)?.leo ?? null;
     // Caught up: at or past the high watermark, and past this leader epoch's start (Kafka's isFollowerInSync).
     if (leo === null || leo < leader.highWatermark || leo < leader.epochStartOffset) return;

@@ -124,6 +124,14 @@ interface PartitionReads {
   /** The consumer that read it, or the consumers (most batches have one reader per group), oldest first: a shared, immutable list. */
   readonly readers: (string | readonly string[])[];
   first: number;
+  /**
+   * The columns' length, and their last entry's base offset and batch id (-1 and '' while empty),
+   * kept beside `first`: a read, nearly always at the tail, compares with them before it touches a
+   * column (three arrays and their backing stores, rarely in the CPU's cache).
+   */
+  count: number;
+  tailBaseOffset: number;
+  tailBatchId: string;
 }
 
 export class DurabilityOracle {
@@ -145,6 +153,9 @@ export class DurabilityOracle {
   private readonly lostIds = new Set<string>();
   /** Topic -> partition -> who read its batches (kept per partition, so a read touches only that partition's recent entries). */
   private readonly reads = new Map<string, (PartitionReads | undefined)[]>();
+  /** The topic `read` was last given and its partitions' reads: consumers read one topic, so most reads skip the Map. */
+  private lastReadTopic: string | null = null;
+  private lastReadPartitions: (PartitionReads | undefined)[] = [];
   private readsHeldCount = 0;
   /**
    * Reader lists, shared by every batch the same consumers read in the same order: from a batch's
@@ -159,9 +170,14 @@ export class DurabilityOracle {
   read(batch: ReadBatch, reader: string): void {
     const reads = this.readsOf(batch.topic, batch.partition);
     const baseOffset = batch.baseOffset;
-    const end = reads.baseOffsets.length;
-    // The tail first: every group reads the newest batches, so the batch is the last entry or a new one.
-    let at = end > reads.first && reads.baseOffsets[end - 1] === baseOffset && reads.batchIds[end - 1] === batch.batchId ? end - 1 : find(reads, baseOffset, batch.batchId);
+    const end = reads.count;
+    // The tail first: every group reads the newest batches, so the batch is the last entry (a later
+    // group's read, two in three) or one past it (the first group's: a push, found without a search
+    // of the ~300 entries a partition holds, as the entries are sorted by base offset).
+    let at: number;
+    if (end === reads.first || reads.tailBaseOffset < baseOffset) at = -end - 1;
+    else if (reads.tailBaseOffset === baseOffset && reads.tailBatchId === batch.batchId) at = end - 1;
+    else at = find(reads, baseOffset, batch.batchId);
     if (at < 0) {
       at = -at - 1;
       insertRead(reads, at, baseOffset, baseOffset + batch.records, batch.batchId, reader);
@@ -199,11 +215,18 @@ export class DurabilityOracle {
   }
 
   private readsOf(topic: string, partition: number): PartitionReads {
-    let byPartition = this.reads.get(topic);
-    if (byPartition === undefined) this.reads.set(topic, (byPartition = []));
+    let byPartition = this.lastReadPartitions;
+    if (topic !== this.lastReadTopic) {
+      // Written only on a change of topic (a store of a pointer into this long-lived object takes a write barrier).
+      const known = this.reads.get(topic);
+      if (known === undefined) this.reads.set(topic, (byPartition = []));
+      else byPartition = known;
+      this.lastReadTopic = topic;
+      this.lastReadPartitions = byPartition;
+    }
     while (byPartition.length <= partition) byPartition.push(undefined);
     let reads = byPartition[partition];
-    if (reads === undefined) byPartition[partition] = reads = { baseOffsets: [], endOffsets: [], batchIds: [], readers: [], first: 0 };
+    if (reads === undefined) byPartition[partition] = reads = { baseOffsets: [], endOffsets: [], batchIds: [], readers: [], first: 0, count: 0, tailBaseOffset: -1, tailBatchId: '' };
     return reads;
   }
 
@@ -239,6 +262,7 @@ export class DurabilityOracle {
       dropFrontOf(reads.endOffsets, to);
       dropFrontOf(reads.batchIds, to);
       dropFrontOf(reads.readers, to);
+      reads.count -= to;
       reads.first = 0;
     }
   }
@@ -478,11 +502,14 @@ function find(reads: PartitionReads, baseOffset: number, batchId: string): numbe
 }
 
 function insertRead(reads: PartitionReads, at: number, baseOffset: number, endOffset: number, batchId: string, reader: string): void {
+  reads.count++;
   if (at === reads.baseOffsets.length) {
     reads.baseOffsets.push(baseOffset);
     reads.endOffsets.push(endOffset);
     reads.batchIds.push(batchId);
     reads.readers.push(reader);
+    reads.tailBaseOffset = baseOffset;
+    reads.tailBatchId = batchId;
     return;
   }
   // Rare: a batch below the newest read (another group reading a batch the first never fetched, or a batch written again after a truncation).

@@ -99,4 +99,45 @@ describe('parked consumer fetches share one timer', () => {
     expect(armed).toHaveLength(3); // armed at 500, at 300, then at 500 again: not after the last fire
     expect(handler.view().fetchesParked).toBe(0);
   });
+
+  it('keeps deadline order when its queue writes over the entries of fetches answered early', () => {
+    // The deadline queue's arrays never shrink (consumer-fetch.ts, deadlinesEnd): a hundred fetches
+    // answered early leave their entries behind; fetches parked later are written over them, and
+    // one with a shorter fetch.max.wait.ms is still inserted before those due later.
+    const { leader, handler } = leaderWith(100, 80);
+    let nowUs = 0;
+    const sent: ConsumerFetchResponse[] = [];
+    const fx = {
+      get nowUs() {
+        return nowUs;
+      },
+      send: (_to: string, message: Message) => sent.push(message as ConsumerFetchResponse),
+      setTimer: () => {},
+      cancelTimer: () => {},
+    } as unknown as Effects<Message>;
+    for (let index = 0; index < 100; index++) {
+      nowUs = index;
+      handler.handleFetch(`consumer-${index}`, { ...fetchAt(90), correlationId: index }, fx);
+    }
+    leader.highWatermark = 100;
+    handler.onHighWatermark('orders-0', 100, fx);
+    expect(sent).toHaveLength(100);
+    sent.length = 0;
+
+    // At the log end, below nothing new: these wait for their deadlines.
+    const atEnd = (correlationId: number, maxWaitUs: number): ConsumerFetchRequest => ({ ...fetchAt(100), correlationId, maxWaitUs });
+    nowUs = 1_000;
+    handler.handleFetch('consumer-a', atEnd(1, 500_000), fx); // due at 501 ms
+    nowUs = 2_000;
+    handler.handleFetch('consumer-b', atEnd(2, 500_000), fx); // due at 502 ms
+    nowUs = 3_000;
+    handler.handleFetch('consumer-c', atEnd(3, 100_000), fx); // due at 103 ms: before both
+    expect(handler.view().fetchesParked).toBe(3);
+    for (const atUs of [103_000, 501_000, 502_000]) {
+      nowUs = atUs;
+      handler.handleTimer('cf:park', fx);
+    }
+    expect(sent.map((response) => response.correlationId)).toEqual([3, 1, 2]);
+    expect(handler.view().fetchesParked).toBe(0);
+  });
 });
