@@ -64,7 +64,7 @@
 // has is answered with its first offset, not written twice.
 
 import { TopicSlots } from './topic-slots';
-import { emptyList } from '../sim/lists';
+import { emptyList, listHas } from '../sim/lists';
 import type { PageCache } from '../storage/page-cache';
 import type { MetadataImage, PartitionState } from '../controller/image';
 import type { DataReplication } from '../config';
@@ -1731,7 +1731,7 @@ export class ReplicaManager {
   // ---- ISR changes ----------------------------------------------------------------------------
 
   private maybeExpandIsr(leader: LeaderPartition, replicaId: string, fx: Effects<Message>): void {
-    if (leader.isr.includes(replicaId) || leader.pendingAdds.has(replicaId) || leader.alterInFlight) return;
+    if (listHas(leader.isr, replicaId) || leader.pendingAdds.has(replicaId) || leader.alterInFlight) return;
     const leo = leader.followers.get(replicaId)?.leo ?? null;
     // Caught up: at or past the high watermark, and past this leader epoch's start (Kafka's isFollowerInSync).
     if (leo === null || leo < leader.highWatermark || leo < leader.epochStartOffset) return;

@@ -20,6 +20,7 @@
 
 import type { ErrorCode, Acks, ProducedBatch } from '../broker/protocol';
 import type { PartitionLog } from '../broker/partition-log';
+import { listHas } from '../sim/lists';
 import { formatSpan, type TimeUs } from '../sim/time';
 
 /** Acknowledged batches tracked at most; the oldest are forgotten (and counted) beyond it. */
@@ -30,6 +31,8 @@ export const LOSS_REPORTS_MAX = 1_000;
 export const READ_BATCHES_MAX = 1_000_000;
 /** Entries dropped from the front of a partition's reads before its arrays are compacted (amortizes the copy). */
 const READS_COMPACT_MIN = 256;
+/** Entries findNearEnd looks at from the tail of a partition's reads before it searches them all. */
+const READ_LOOK_BACK = 16;
 /** Readers named per batch at most. */
 const READERS_PER_BATCH_MAX = 8;
 /** Distinct reader lists shared at most (DurabilityOracle.readerLists); beyond it, a batch gets a list of its own. */
@@ -117,7 +120,7 @@ function inRemoteTier(log: PartitionLog, baseOffset: number, records: number): b
  * (another batch at an offset already read) sits right after the one it replaced. Consumers read
  * at the tail, so a read is nearly always the last entry or a push, never a lookup in one large table.
  */
-interface PartitionReads {
+export interface PartitionReads {
   readonly baseOffsets: number[];
   readonly endOffsets: number[];
   readonly batchIds: string[];
@@ -161,7 +164,7 @@ export class DurabilityOracle {
     const baseOffset = batch.baseOffset;
     const end = reads.baseOffsets.length;
     // The tail first: every group reads the newest batches, so the batch is the last entry or a new one.
-    let at = end > reads.first && reads.baseOffsets[end - 1] === baseOffset && reads.batchIds[end - 1] === batch.batchId ? end - 1 : find(reads, baseOffset, batch.batchId);
+    let at = end > reads.first && reads.baseOffsets[end - 1] === baseOffset && reads.batchIds[end - 1] === batch.batchId ? end - 1 : findNearEnd(reads, baseOffset, batch.batchId);
     if (at < 0) {
       at = -at - 1;
       insertRead(reads, at, baseOffset, baseOffset + batch.records, batch.batchId, reader);
@@ -169,7 +172,7 @@ export class DurabilityOracle {
       return;
     }
     const known = reads.readers[at]!;
-    if (typeof known === 'string' ? known !== reader : known.length < READERS_PER_BATCH_MAX && !known.includes(reader)) {
+    if (typeof known === 'string' ? known !== reader : known.length < READERS_PER_BATCH_MAX && !listHas(known, reader)) {
       reads.readers[at] = this.readerListOf(known, reader);
     }
   }
@@ -463,8 +466,26 @@ function dropFrontOf<T>(column: T[], count: number): void {
   column.length = length;
 }
 
+/**
+ * `find`, looking back from the tail first: the groups read within a few batches of each other, so
+ * the batch a later group reads sits a few entries from the end, where a binary search over the
+ * partition's ledger (a minute of batches, thousands) would touch a dozen cold entries first.
+ * Falls back to `find` past READ_LOOK_BACK entries.
+ */
+export function findNearEnd(reads: PartitionReads, baseOffset: number, batchId: string): number {
+  const offsets = reads.baseOffsets;
+  const stop = Math.max(reads.first, offsets.length - READ_LOOK_BACK);
+  let at = offsets.length - 1;
+  while (at >= stop && offsets[at]! > baseOffset) at--;
+  const insertAt = at + 1; // the first entry past `baseOffset`: after the entries at it
+  for (; at >= stop && offsets[at] === baseOffset; at--) if (reads.batchIds[at] === batchId) return at;
+  // Ran out of the looked-at entries before one below `baseOffset`: the run of entries may go on below them.
+  if (at < stop) return find(reads, baseOffset, batchId);
+  return -insertAt - 1;
+}
+
 /** The index of the entry for (baseOffset, batchId) at or after `reads.first`, or -(insertion index) - 1: after the entries at that offset. */
-function find(reads: PartitionReads, baseOffset: number, batchId: string): number {
+export function find(reads: PartitionReads, baseOffset: number, batchId: string): number {
   const offsets = reads.baseOffsets;
   let low = reads.first;
   let high = offsets.length;
