@@ -137,6 +137,15 @@ export class DurabilityOracle {
    * watch without building the "topic-partition" string and hashing it. Bounded like `partitions`.
    */
   private readonly watchesByTopic = new Map<string, (PartitionWatch | undefined)[]>();
+  /**
+   * The topic watchOf last found and its watches, and the same for readsOf: an acknowledgement and
+   * a read (one each per batch) find their topic without a Map lookup while it is the last one
+   * (the reference has one topic; neither map ever drops a topic, so the lists stay theirs).
+   */
+  private watchesTopic: string | null = null;
+  private watchesOfTopic: (PartitionWatch | undefined)[] = [];
+  private readsTopic: string | null = null;
+  private readsByPartition: (PartitionReads | undefined)[] = [];
   private tracked = 0;
   private forgotten = 0;
   private retired = 0;
@@ -202,8 +211,10 @@ export class DurabilityOracle {
   }
 
   private readsOf(topic: string, partition: number): PartitionReads {
-    let byPartition = this.reads.get(topic);
+    let byPartition = topic === this.readsTopic ? this.readsByPartition : this.reads.get(topic);
     if (byPartition === undefined) this.reads.set(topic, (byPartition = []));
+    this.readsTopic = topic;
+    this.readsByPartition = byPartition;
     while (byPartition.length <= partition) byPartition.push(undefined);
     let reads = byPartition[partition];
     if (reads === undefined) byPartition[partition] = reads = { baseOffsets: [], endOffsets: [], batchIds: [], readers: [], first: 0 };
@@ -264,11 +275,13 @@ export class DurabilityOracle {
   }
 
   private watchOf(topic: string, partition: number): PartitionWatch {
-    let watches = this.watchesByTopic.get(topic);
+    let watches = topic === this.watchesTopic ? this.watchesOfTopic : this.watchesByTopic.get(topic);
     if (watches === undefined) {
       watches = [];
       this.watchesByTopic.set(topic, watches);
     }
+    this.watchesTopic = topic;
+    this.watchesOfTopic = watches;
     let watch = watches[partition];
     if (watch === undefined) {
       watch = { topic, partition, baseOffsets: [], records: [], batchIds: [], acks: [], ackedUs: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };
