@@ -20,6 +20,7 @@
 
 import type { ErrorCode, Acks, ProducedBatch } from '../broker/protocol';
 import type { PartitionLog } from '../broker/partition-log';
+import { listHas } from '../sim/lists';
 import { formatSpan, type TimeUs } from '../sim/time';
 
 /** Acknowledged batches tracked at most; the oldest are forgotten (and counted) beyond it. */
@@ -117,7 +118,7 @@ function inRemoteTier(log: PartitionLog, baseOffset: number, records: number): b
  * (another batch at an offset already read) sits right after the one it replaced. Consumers read
  * at the tail, so a read is nearly always the last entry or a push, never a lookup in one large table.
  */
-interface PartitionReads {
+export interface PartitionReads {
   readonly baseOffsets: number[];
   readonly endOffsets: number[];
   readonly batchIds: string[];
@@ -142,6 +143,13 @@ export class DurabilityOracle {
    * watch without building the "topic-partition" string and hashing it. Bounded like `partitions`.
    */
   private readonly watchesByTopic = new Map<string, (PartitionWatch | undefined)[]>();
+  /**
+   * The topic watchOf last found and its watches, and the same for readsOf: an acknowledgement and
+   * a read (one each per batch) find their topic without a Map lookup while it is the last one
+   * (the reference has one topic; neither map ever drops a topic, so the lists stay theirs).
+   */
+  private watchesTopic: string | null = null;
+  private watchesOfTopic: (PartitionWatch | undefined)[] = [];
   private tracked = 0;
   private forgotten = 0;
   private retired = 0;
@@ -185,7 +193,7 @@ export class DurabilityOracle {
       return;
     }
     const known = reads.readers[at]!;
-    if (typeof known === 'string' ? known !== reader : known.length < READERS_PER_BATCH_MAX && !known.includes(reader)) {
+    if (typeof known === 'string' ? known !== reader : known.length < READERS_PER_BATCH_MAX && !listHas(known, reader)) {
       reads.readers[at] = this.readerListOf(known, reader);
     }
   }
@@ -285,11 +293,13 @@ export class DurabilityOracle {
   }
 
   private watchOf(topic: string, partition: number): PartitionWatch {
-    let watches = this.watchesByTopic.get(topic);
+    let watches = topic === this.watchesTopic ? this.watchesOfTopic : this.watchesByTopic.get(topic);
     if (watches === undefined) {
       watches = [];
       this.watchesByTopic.set(topic, watches);
     }
+    this.watchesTopic = topic;
+    this.watchesOfTopic = watches;
     let watch = watches[partition];
     if (watch === undefined) {
       watch = { topic, partition, baseOffsets: [], records: [], batchIds: [], acks: [], ackedUs: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };

@@ -115,7 +115,7 @@ describe('tiered storage (KIP-405)', () => {
     engine.runFor(31 * SECOND);
     const leader = partitionState(engine).leader!;
     const followers = partitionState(engine).replicas.filter((broker) => broker !== leader);
-    const endAtStop = logOf(engine, leader).logEndOffset;
+    const endAtStop = logOf(engine, leader).endOffset;
     let moves = 0;
     let movedAt = 0;
     let start = logOf(engine, leader).logStartOffset;
@@ -127,7 +127,7 @@ describe('tiered storage (KIP-405)', () => {
       if (atMs - movedAt >= 1_000) for (const broker of followers) expect(logOf(engine, broker).logStartOffset, `${broker} at ${atMs} ms`).toBe(start);
     }
     expect(moves).toBeGreaterThan(5);
-    expect(logOf(engine, leader).logEndOffset).toBe(endAtStop); // no append carried it
+    expect(logOf(engine, leader).endOffset).toBe(endAtStop); // no append carried it
   });
 
   it('an object store outage backs uploads up (local disk grows, retries with back-off), and they resume after it heals', () => {
