@@ -118,7 +118,7 @@ function inRemoteTier(log: PartitionLog, baseOffset: number, records: number): b
  * (another batch at an offset already read) sits right after the one it replaced. Consumers read
  * at the tail, so a read is nearly always the last entry or a push, never a lookup in one large table.
  */
-export interface PartitionReads {
+interface PartitionReads {
   readonly baseOffsets: number[];
   readonly endOffsets: number[];
   readonly batchIds: string[];

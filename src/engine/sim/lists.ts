@@ -12,9 +12,10 @@ export function emptyList<T>(list: T[]): void {
 
 /**
  * Whether `list` holds `value` (===). A loop, not `Array.prototype.includes`: on the few-entry lists
- * checked once per follower fetch (an ISR) or per batch read (its readers), V8 calls the builtin
- * rather than inlining it (`ArrayIncludesSmiOrObject`, ~50 M instructions a simulated minute of
- * the reference). For strings, === is the SameValueZero that includes uses.
+ * checked once per batch read (the durability oracle's readers of a batch), V8 calls the builtin
+ * rather than inlining it (`ArrayIncludesSmiOrObject`: with the ISR's check per follower fetch,
+ * now ReplicaManager's inIsr, ~50 M instructions a simulated minute of the reference). For strings,
+ * === is the SameValueZero that includes uses.
  */
 export function listHas<T>(list: readonly T[], value: T): boolean {
   for (let index = 0; index < list.length; index++) if (list[index] === value) return true;
