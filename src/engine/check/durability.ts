@@ -126,11 +126,10 @@ interface PartitionReads {
   readonly readers: (string | readonly string[])[];
   first: number;
   /**
-   * The columns' length, and their last entry's base offset and batch id (-1 and '' while empty),
-   * kept beside `first`: a read, nearly always at the tail, compares with them before it touches a
-   * column (three arrays and their backing stores, rarely in the CPU's cache).
+   * The last entry's base offset and batch id (-1 and '' while empty), kept beside `first`: a read,
+   * nearly always at the tail, compares with them before it touches a column's backing store
+   * (rarely in the CPU's cache).
    */
-  count: number;
   tailBaseOffset: number;
   tailBatchId: string;
 }
@@ -178,7 +177,7 @@ export class DurabilityOracle {
   read(batch: ReadBatch, reader: string): void {
     const reads = this.readsOf(batch.topic, batch.partition);
     const baseOffset = batch.baseOffset;
-    const end = reads.count;
+    const end = reads.baseOffsets.length;
     // The tail first: every group reads the newest batches, so the batch is the last entry (a later
     // group's read, two in three) or one past it (the first group's: a push, found without a search
     // of the ~300 entries a partition holds, as the entries are sorted by base offset).
@@ -234,7 +233,7 @@ export class DurabilityOracle {
     }
     while (byPartition.length <= partition) byPartition.push(undefined);
     let reads = byPartition[partition];
-    if (reads === undefined) byPartition[partition] = reads = { baseOffsets: [], endOffsets: [], batchIds: [], readers: [], first: 0, count: 0, tailBaseOffset: -1, tailBatchId: '' };
+    if (reads === undefined) byPartition[partition] = reads = { baseOffsets: [], endOffsets: [], batchIds: [], readers: [], first: 0, tailBaseOffset: -1, tailBatchId: '' };
     return reads;
   }
 
@@ -270,7 +269,6 @@ export class DurabilityOracle {
       dropFrontOf(reads.endOffsets, to);
       dropFrontOf(reads.batchIds, to);
       dropFrontOf(reads.readers, to);
-      reads.count -= to;
       reads.first = 0;
     }
   }
@@ -512,7 +510,6 @@ function find(reads: PartitionReads, baseOffset: number, batchId: string): numbe
 }
 
 function insertRead(reads: PartitionReads, at: number, baseOffset: number, endOffset: number, batchId: string, reader: string): void {
-  reads.count++;
   if (at === reads.baseOffsets.length) {
     reads.baseOffsets.push(baseOffset);
     reads.endOffsets.push(endOffset);

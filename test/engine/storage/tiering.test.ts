@@ -122,7 +122,11 @@ describe('tiered storage (KIP-405)', () => {
     for (let atMs = 31_000; atMs < 60_000; atMs += 100) {
       engine.runFor(100_000);
       const now = logOf(engine, leader).logStartOffset;
-      if (now !== start) [start, movedAt, moves] = [now, atMs, moves + 1];
+      if (now !== start) {
+        start = now;
+        movedAt = atMs;
+        moves++;
+      }
       // Within a second of a move (replica.fetch.wait.max.ms is 500), every follower has it.
       if (atMs - movedAt >= 1_000) for (const broker of followers) expect(logOf(engine, broker).logStartOffset, `${broker} at ${atMs} ms`).toBe(start);
     }
