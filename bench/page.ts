@@ -189,6 +189,8 @@ export interface PageBenchResult {
   readonly rendering: RenderingPhases;
   /** The renderer's thread pool (thread time): raster, V8's background compilers and GC, the rest. */
   readonly pool: RendererPool;
+  /** The main thread's script and message handling (thread time), per second and per frame. */
+  readonly script: ScriptTime;
   readonly longTasks: { readonly count: number; readonly maxMs: number };
   readonly mainThreadBusyShare: number;
   readonly rafIntervalMs: { readonly p50: number; readonly p95: number };
@@ -390,6 +392,57 @@ export function rendererPoolOf(trace: { traceEvents: TraceEvent[] }, thread: { p
 }
 
 /**
+ * The main thread's script (thread time): the outermost events that run the page's JavaScript or
+ * hand it a message (a worker's frame arrives as SimpleWatcher::OnHandleReady: the structured
+ * clone's deserialization, then comlink's listener as a FunctionCall), less the rendering phases
+ * forced inside them (a layout read from script is Layout's, counted in the phases). Per second and
+ * per frame, so that work cut per frame shows apart from a page that drew fewer frames.
+ */
+export interface ScriptTime {
+  readonly msPerSecond: number;
+  readonly msPerFrame: number;
+}
+
+const SCRIPT_EVENTS = new Set([
+  'SimpleWatcher::OnHandleReady',
+  'FunctionCall',
+  'RunMicrotasks',
+  'TimerFire',
+  'FireAnimationFrame',
+  'EventDispatch',
+  'V8.Execute',
+  'EvaluateScript',
+  'FireIdleCallback',
+]);
+
+export function scriptOf(trace: { traceEvents: TraceEvent[] }, thread: { pid: number; tid: number }, frameStarts: readonly number[]): ScriptTime {
+  const from = frameStarts[0]!;
+  const to = frameStarts.at(-1)!;
+  const events = trace.traceEvents
+    .filter((event) => event.pid === thread.pid && event.tid === thread.tid && event.ph === 'X' && event.ts >= from && event.ts < to)
+    .filter((event) => SCRIPT_EVENTS.has(event.name) || (RENDERING_PHASES as readonly string[]).includes(event.name))
+    .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  let scriptUs = 0;
+  let scriptEndUs = -Infinity;
+  let phaseEndUs = -Infinity;
+  for (const event of events) {
+    const us = event.tdur ?? event.dur ?? 0;
+    const end = event.ts + (event.dur ?? 0);
+    if (SCRIPT_EVENTS.has(event.name)) {
+      if (event.ts < scriptEndUs) continue;
+      scriptEndUs = end;
+      scriptUs += us;
+    } else if (event.ts < scriptEndUs && event.ts >= phaseEndUs) {
+      // A rendering phase forced inside script (the outermost one only: Paint holds Paints).
+      phaseEndUs = end;
+      scriptUs -= us;
+    }
+  }
+  const frames = Math.max(1, frameStarts.length - 1);
+  return { msPerSecond: scriptUs / 1000 / Math.max((to - from) / 1e6, 1e-9), msPerFrame: scriptUs / 1000 / frames };
+}
+
+/**
  * The page's main thread in the trace (the renderer main thread that worked most): its work in each
  * frame Chromium produced (top-level tasks' time between one AnimationFrame's start and the next:
  * a long task makes one long frame, and fewer frames), its long tasks, and the share of time busy.
@@ -399,6 +452,7 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   perFrameThreadMs: number[];
   renderingPhases: RenderingPhases;
   pool: RendererPool;
+  script: ScriptTime;
   framesPerSecond: number;
   longTasksMs: number[];
   busyShare: number;
@@ -450,6 +504,7 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   return {
     renderingPhases,
     pool: rendererPoolOf(trace, best, frameStarts, renderingPhases.paintedFrames),
+    script: scriptOf(trace, best, frameStarts),
     perFrameThreadMs: perFrameThreadUs.map((us) => us / 1000),
     layoutDirtyObjects,
     thread: { pid: best.pid, tid: best.tid },
@@ -684,6 +739,7 @@ export async function runPageBench(
       frameThreadMs: { p50: percentile(work.perFrameThreadMs, 0.5), p95: percentile(work.perFrameThreadMs, 0.95), max: Math.max(...work.perFrameThreadMs) },
       rendering: work.renderingPhases,
       pool: work.pool,
+      script: work.script,
       longTasks: { count: work.longTasksMs.length, maxMs: Math.max(0, ...work.longTasksMs) },
       mainThreadBusyShare: work.busyShare,
       rafIntervalMs: { p50: percentile(intervals, 0.5), p95: percentile(intervals, 0.95) },
@@ -728,6 +784,7 @@ export function formatPageBench(result: PageBenchResult): string {
     `  main-thread work per frame    p50 ${result.frameWorkMs.p50.toFixed(1)} ms, p95 ${result.frameWorkMs.p95.toFixed(1)} ms, max ${result.frameWorkMs.max.toFixed(1)} ms over ${result.frameWorkMs.frames} frames (${result.frameWorkMs.perSecond.toFixed(0)} per second)   (target: p95 < 16 ms)`,
     `  main-thread thread time/frame p50 ${result.frameThreadMs.p50.toFixed(1)} ms, p95 ${result.frameThreadMs.p95.toFixed(1)} ms, max ${result.frameThreadMs.max.toFixed(1)} ms   (time the thread ran: the machine's load stretches the line above, less this one)`,
     `  rendering per painted frame   ${RENDERING_PHASES.map((phase) => `${phase} ${result.rendering.perPaintedFrameMs[phase].toFixed(1)}`).join(', ')} ms of thread time (${result.rendering.paintedFrames} frames painted)`,
+    `  script (main thread)          ${result.script.msPerFrame.toFixed(1)} ms per frame, ${result.script.msPerSecond.toFixed(0)} ms per second of thread time (the page's JavaScript and the worker's messages, less layouts it forced)`,
     `  raster and V8 threads         raster ${result.pool.rasterMsPerPaintedFrame.toFixed(1)} ms per painted frame (${result.pool.tileTasksPerPaintedFrame.toFixed(1)} tile tasks); per second: raster ${result.pool.msPerSecond.raster.toFixed(0)} ms, V8 compile jobs ${result.pool.msPerSecond.compile.toFixed(0)} ms (page and worker), V8 GC ${result.pool.msPerSecond.gc.toFixed(0)} ms, other ${result.pool.msPerSecond.other.toFixed(0)} ms   (the renderer's thread pool, thread time)`,
     `  long tasks (> 50 ms)          ${result.longTasks.count}, the longest ${result.longTasks.maxMs.toFixed(0)} ms; main thread busy ${(result.mainThreadBusyShare * 100).toFixed(0)}% of the time`,
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,

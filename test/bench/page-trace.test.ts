@@ -3,9 +3,10 @@
 // V8's GC jobs, so "raster" is never read off the pool's total again (compile jobs were most of
 // it); and a rendering phase traced inside another of its name (Chromium's Paint of a layer inside
 // the document's Paint) is counted once (summing both had printed Paint per painted frame double);
-// and a Layerize pass is told a full layerization when it holds a PaintArtifactCompositor::Update.
+// and a Layerize pass is told a full layerization when it holds a PaintArtifactCompositor::Update;
+// and the main thread's script is counted once however its events nest, without the layouts it forced.
 import { describe, expect, it } from 'vitest';
-import { layerizeActivity, renderingPhasesOf, rendererPoolOf } from '../../bench/page';
+import { layerizeActivity, renderingPhasesOf, rendererPoolOf, scriptOf } from '../../bench/page';
 
 const RENDERER = 10;
 const MAIN = 1;
@@ -117,5 +118,33 @@ describe("bench/page.ts's count of full layerizations", () => {
 
   it('reads a trace without Layerize passes as none, rather than dividing by zero', () => {
     expect(layerizeActivity({ traceEvents: [] }, { pid: RENDERER, tid: MAIN }, frameStarts)).toEqual({ passes: 0, fullPasses: 0, fullMeanMs: 0, repaintMeanMs: 0 });
+  });
+});
+
+// The main thread's script: a worker's message (its deserialization and the listener inside it) and
+// the page's other JavaScript, each counted once by its outermost event, less the rendering phases
+// forced inside (counted in the phases), so a cut in per-frame script is read apart from rendering.
+describe("bench/page.ts's script time", () => {
+  const frameStarts = [1_000_000, 1_500_000, 2_000_000, 3_000_000];
+  it('sums the outermost script events less the layouts forced inside them, per second and per frame', () => {
+    const trace = {
+      traceEvents: [
+        // A message: 2.0 ms, its listener (1.5 ms) inside it, a forced Layout (0.3 ms, holding another Layout) inside that.
+        task('SimpleWatcher::OnHandleReady', RENDERER, MAIN, 1_100_000, 2_000),
+        task('FunctionCall', RENDERER, MAIN, 1_100_010, 1_500),
+        task('Layout', RENDERER, MAIN, 1_100_100, 300),
+        task('Layout', RENDERER, MAIN, 1_100_110, 100),
+        // React's commit in a microtask: 1.0 ms.
+        task('RunMicrotasks', RENDERER, MAIN, 2_200_000, 1_000),
+        // Not script: the frame's own rendering; not counted: another thread's, after the last frame's start.
+        task('Paint', RENDERER, MAIN, 2_300_000, 5_000),
+        task('FunctionCall', RENDERER, POOL_A, 1_200_000, 9_000),
+        task('FunctionCall', RENDERER, MAIN, 3_100_000, 9_000),
+      ],
+    };
+    const script = scriptOf(trace, { pid: RENDERER, tid: MAIN }, frameStarts);
+    // 2.0 - 0.3 + 1.0 = 2.7 ms over 2 s and 3 frames.
+    expect(script.msPerSecond).toBeCloseTo(1.35, 6);
+    expect(script.msPerFrame).toBeCloseTo(0.9, 6);
   });
 });
