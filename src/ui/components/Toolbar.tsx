@@ -50,6 +50,12 @@ const NO_ACTIONS: readonly ActionSpec[] = [];
 export const Toolbar = memo(function Toolbar({ snapshot, ready, check, onFault, hint = 'Or right-click a card (or use its ⋯ button) for what you can do to it.' }: Props) {
   const [open, setOpen] = useState<'break' | 'load' | null>(null);
   const [form, setForm] = useState<ActionSpec | null>(null);
+  // Stable, so the memoised menus skip the render of every frame while closed (the snapshot changes, they do not).
+  const onOpen = useCallback((group: 'break' | 'load', value: boolean) => setOpen(value ? group : null), []);
+  const onChoose = useCallback((spec: ActionSpec) => {
+    setOpen(null);
+    setForm(spec);
+  }, []);
   const available = (group: 'break' | 'load'): ActionSpec[] =>
     ACTIONS.filter((spec) => spec.group === group && (spec.target === 'cluster' ? spec.enabled({ snapshot, targetId: null }) : targetsOf(spec, snapshot).length > 0));
   return (
@@ -63,11 +69,8 @@ export const Toolbar = memo(function Toolbar({ snapshot, ready, check, onFault, 
             actions={open === group ? available(group) : NO_ACTIONS}
             open={open === group}
             disabled={!ready}
-            onOpen={(value) => setOpen(value ? group : null)}
-            onChoose={(spec) => {
-              setOpen(null);
-              setForm(spec);
-            }}
+            onOpen={onOpen}
+            onChoose={onChoose}
           />
         ))}
         <span className="muted toolbar-hint">{hint}</span>
@@ -92,7 +95,8 @@ export const Toolbar = memo(function Toolbar({ snapshot, ready, check, onFault, 
   );
 });
 
-function ToolbarMenu({
+/** Memoised: closed, its props stay the same from frame to frame (no actions listed, stable handlers). */
+const ToolbarMenu = memo(function ToolbarMenu({
   group,
   label,
   actions,
@@ -106,7 +110,7 @@ function ToolbarMenu({
   actions: readonly ActionSpec[];
   open: boolean;
   disabled: boolean;
-  onOpen: (open: boolean) => void;
+  onOpen: (group: 'break' | 'load', open: boolean) => void;
   onChoose: (spec: ActionSpec) => void;
 }) {
   const button = useRef<HTMLButtonElement | null>(null);
@@ -117,11 +121,11 @@ function ToolbarMenu({
     if (open) items.current.find((item) => item !== null)?.focus();
   }, [open]);
 
-  const closeQuietly = useCallback(() => onOpen(false), [onOpen]);
+  const closeQuietly = useCallback(() => onOpen(group, false), [onOpen, group]);
   useCloseOnOutsidePress(wrap, open, closeQuietly);
 
   const close = (): void => {
-    onOpen(false);
+    onOpen(group, false);
     button.current?.focus();
   };
 
@@ -143,11 +147,11 @@ function ToolbarMenu({
         aria-expanded={open}
         disabled={disabled}
         data-testid={`toolbar-${group}`}
-        onClick={() => onOpen(!open)}
+        onClick={() => onOpen(group, !open)}
         onKeyDown={(event) => {
           if (event.key === 'ArrowDown') {
             event.preventDefault();
-            onOpen(true);
+            onOpen(group, true);
           }
         }}
       >
@@ -176,4 +180,4 @@ function ToolbarMenu({
       )}
     </div>
   );
-}
+});

@@ -564,34 +564,18 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
       onKeyDown={onKeyDown}
     >
       <LiveContext.Provider value={live}>
-        {/* A new structure (another lesson, another cluster) remounts the graph, which fits it to the view again. */}
-        <ReactFlow<TopologyNode, FlowEdgeType>
-          key={key}
+        <Graph
+          graphKey={key}
           nodes={nodes}
-          edges={edges as FlowEdgeType[]}
-          nodeTypes={NODE_TYPES}
-          edgeTypes={EDGE_TYPES}
+          edges={edges}
+          minimap={layout.minimap}
+          layout={layout}
+          zoomedOut={zoomedOut}
+          onZoomedOut={setZoomedOut}
           onNodeClick={onNodeClick}
           onNodeContextMenu={onNodeContextMenu}
           onPaneClick={onPaneClick}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          elementsSelectable={false}
-          edgesFocusable={false}
-          fitView
-          fitViewOptions={FIT_VIEW}
-          minZoom={0.08}
-          maxZoom={2}
-          zoomOnDoubleClick={false}
-        >
-          <Background variant={BackgroundVariant.Dots} gap={24} size={1} color="#cfd6e2" />
-          <GroupBackdrop layout={layout} />
-          <ZoomDetail far={zoomedOut} onChange={setZoomedOut} />
-          <Controls showInteractive={false} position="bottom-left" fitViewOptions={FIT_VIEW} />
-          {layout.minimap && (
-            <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap of the cluster" nodeColor={minimapColor} style={{ width: 150, height: 110 }} />
-          )}
-        </ReactFlow>
+        />
       </LiveContext.Provider>
       <p className="topo-legend" aria-hidden="true">
         <span className="topo-key topo-key-produce">produce</span>
@@ -603,6 +587,60 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
     </section>
   );
 });
+
+interface GraphProps {
+  /** The structure's key: a new structure (another lesson, another cluster) remounts the graph, which fits it to the view again. */
+  readonly graphKey: string;
+  readonly nodes: TopologyNode[];
+  readonly edges: readonly FlowEdgeType[];
+  readonly minimap: boolean;
+  readonly layout: TopologyLayout;
+  readonly zoomedOut: boolean;
+  readonly onZoomedOut: (far: boolean) => void;
+  readonly onNodeClick: (event: MouseEvent, node: TopologyNode) => void;
+  readonly onNodeContextMenu: (event: MouseEvent, node: TopologyNode) => void;
+  readonly onPaneClick: () => void;
+}
+
+/**
+ * React Flow and what it holds, memoised apart from Topology: Topology renders in every frame (it
+ * stages the nodes' entries and keeps the edges), but the props here change only with the
+ * structure, an edge that shows something new, the zoom's level of detail or a handler (a new
+ * selection). Rendered in every frame, React Flow's ~17 components (its providers, StoreUpdater,
+ * the controls' and minimap's panels) were most of the urgent commit and did nothing: the nodes
+ * read their figures from the feed, the backdrop and the minimap from React Flow's own store.
+ */
+const Graph = memo(function Graph({ graphKey, nodes, edges, minimap, layout, zoomedOut, onZoomedOut, onNodeClick, onNodeContextMenu, onPaneClick }: GraphProps) {
+  return (
+    <ReactFlow<TopologyNode, FlowEdgeType>
+      key={graphKey}
+      nodes={nodes}
+      edges={edges as FlowEdgeType[]}
+      nodeTypes={NODE_TYPES}
+      edgeTypes={EDGE_TYPES}
+      onNodeClick={onNodeClick}
+      onNodeContextMenu={onNodeContextMenu}
+      onPaneClick={onPaneClick}
+      nodesDraggable={false}
+      nodesConnectable={false}
+      elementsSelectable={false}
+      edgesFocusable={false}
+      fitView
+      fitViewOptions={FIT_VIEW}
+      minZoom={0.08}
+      maxZoom={2}
+      zoomOnDoubleClick={false}
+    >
+      <Background variant={BackgroundVariant.Dots} gap={24} size={1} color="#cfd6e2" />
+      <GroupBackdrop layout={layout} />
+      <ZoomDetail far={zoomedOut} onChange={onZoomedOut} />
+      <Controls showInteractive={false} position="bottom-left" fitViewOptions={FIT_VIEW} />
+      {minimap && <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap of the cluster" nodeColor={minimapColor} style={MINIMAP_STYLE} />}
+    </ReactFlow>
+  );
+});
+
+const MINIMAP_STYLE = { width: 150, height: 110 } as const;
 
 function minimapColor(node: TopologyNode): string {
   const kind = node.data.laidOut.kind;
