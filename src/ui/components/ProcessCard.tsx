@@ -88,14 +88,18 @@ function NetworkLine({ process }: { process: ProcessSnapshot }) {
   );
 }
 
-function Figure({ label, value, help, testId }: { label: string; value: string | number; help: string; testId?: string }) {
+/**
+ * Memoised on its text: a card refreshed for one figure (Applied, say) leaves the others (Leads,
+ * Follows) unrendered. The cards' commit is the page's largest per frame (issue 7, item 9).
+ */
+const Figure = memo(function Figure({ label, value, help, testId }: { label: string; value: string | number; help: string; testId?: string }) {
   return (
     <div title={help}>
       <dt>{label}</dt>
       <dd data-testid={testId}>{value}</dd>
     </div>
   );
-}
+});
 
 /**
  * A controller's raft role and figures, from the view the card shows (card-refresh.ts: its role,
@@ -145,7 +149,8 @@ function ControllerBody({ process, quorum }: { process: ProcessSnapshot; quorum:
   );
 }
 
-function RegistrationChip({ id, registration, authority }: { id: string; registration: RegistrationView | null; authority: string | null }) {
+/** Memoised: a registration changes rarely (the frames keep an unchanged one the same object), a card's figures often. */
+const RegistrationChip = memo(function RegistrationChip({ id, registration, authority }: { id: string; registration: RegistrationView | null; authority: string | null }) {
   const text =
     authority === null
       ? 'Controller unknown'
@@ -171,7 +176,7 @@ function RegistrationChip({ id, registration, authority }: { id: string; registr
       {text}
     </span>
   );
-}
+});
 
 interface BrokerBodyProps {
   readonly process: ProcessSnapshot;
@@ -206,9 +211,9 @@ function BrokerBody({ process, broker, appliedOffset, registration }: BrokerBody
           testId={`applied-${process.id}`}
         />
       </dl>
-      <StorageLine process={process} />
-      <DiskLine process={process} />
-      <TieringLine process={process} />
+      <StorageLine id={process.id} storage={process.storage} />
+      <DiskLine id={process.id} disk={process.view?.disk} />
+      <TieringLine id={process.id} remote={process.view?.remoteLog} bytes={process.view?.replicas?.bytes} />
     </>
   );
 }
@@ -218,32 +223,30 @@ function BrokerBody({ process, broker, appliedOffset, registration }: BrokerBody
  * logs hold on its disk, what its leaders uploaded and how much of it is still in the object
  * store, and remote reads. The arrows light while a request is in flight.
  */
-function TieringLine({ process }: { process: ProcessSnapshot }) {
-  const remote = process.view?.remoteLog;
-  const replicas = process.view?.replicas;
-  if (remote === undefined || replicas === undefined) return null;
+const TieringLine = memo(function TieringLine({ id, remote, bytes }: { id: string; remote: NonNullable<ProcessSnapshot['view']>['remoteLog']; bytes: number | undefined }) {
+  if (remote === undefined || bytes === undefined) return null;
   const uploading = remote.inFlight > 0;
   return (
     <div
       className="stat-row tier-row muted"
-      data-testid={`tiering-${process.id}`}
+      data-testid={`tiering-${id}`}
       title="Tiered storage (KIP-405): this broker's leaders upload closed segments to the object store; a segment leaves the local disk once uploaded and older than local.retention.ms. Consumers of older offsets are served from the object store."
     >
-      <span data-testid={`local-bytes-${process.id}`}>Disk {formatBytes(replicas.bytes)}</span>
-      <span data-testid={`uploaded-${process.id}`}>
+      <span data-testid={`local-bytes-${id}`}>Disk {formatBytes(bytes)}</span>
+      <span data-testid={`uploaded-${id}`}>
         <span className={uploading ? 'tier-arrow tier-arrow-active' : 'tier-arrow'} aria-hidden="true">
           ↑
         </span>
         {formatCount(remote.segmentsCopied)} uploaded ({formatBytes(remote.bytesCopied)}){remote.copyFailures > 0 ? ` · ${formatCount(remote.copyFailures)} failed` : ''}
       </span>
       {(remote.remoteReads > 0 || remote.remoteReadFailures > 0) && (
-        <span data-testid={`remote-reads-${process.id}`}>
+        <span data-testid={`remote-reads-${id}`}>
           ↓ {formatCount(remote.remoteReads)} remote reads{remote.remoteReadFailures > 0 ? ` · ${formatCount(remote.remoteReadFailures)} failed` : ''}
         </span>
       )}
     </div>
   );
-}
+});
 
 /** Steps a bar's end moves in: a thousandth of the bar is under 0.3 px on a card (at most 280 px wide). */
 const BAR_STEPS = 1_000;
@@ -265,8 +268,7 @@ export function barEndAt(share: number): string {
  * log.dir.capacity.bytes as a bar (logs on disk, logs still only in the page cache, other files),
  * and in words. Unflushed bytes are what a power loss would take.
  */
-function StorageLine({ process }: { process: ProcessSnapshot }) {
-  const storage = process.storage;
+const StorageLine = memo(function StorageLine({ id, storage }: { id: string; storage: ProcessSnapshot['storage'] }) {
   if (storage === undefined) return null;
   const { capacityBytes, logBytes, filledBytes, unflushedBytes } = storage;
   const used = Math.min(capacityBytes, logBytes + filledBytes);
@@ -274,7 +276,7 @@ function StorageLine({ process }: { process: ProcessSnapshot }) {
   return (
     <div
       className={`storage-line${full ? ' storage-full' : ''}`}
-      data-testid={`storage-${process.id}`}
+      data-testid={`storage-${id}`}
       data-used-bytes={used}
       data-capacity-bytes={capacityBytes}
       data-unflushed-bytes={unflushedBytes}
@@ -295,30 +297,29 @@ function StorageLine({ process }: { process: ProcessSnapshot }) {
           Disk {formatBytes(used)} / {formatBytes(capacityBytes)}
           {full ? ' · full' : ''}
         </span>
-        <span data-testid={`unflushed-${process.id}`} title="Bytes of partition logs still only in the page cache: a power loss would take them">
+        <span data-testid={`unflushed-${id}`} title="Bytes of partition logs still only in the page cache: a power loss would take them">
           {formatBytes(unflushedBytes)} unflushed
         </span>
       </div>
     </div>
   );
-}
+});
 
-/** A slow disk, when there is one: what it costs each write, and the writes waiting on it. */
-function DiskLine({ process }: { process: ProcessSnapshot }) {
-  const disk = process.view?.disk;
+/** A slow disk, when there is one: what it costs each write, and the writes waiting on it. Memoised: quiet, a broker's view leaves its disk out. */
+const DiskLine = memo(function DiskLine({ id, disk }: { id: string; disk: NonNullable<ProcessSnapshot['view']>['disk'] }) {
   if (disk === undefined || (!disk.degraded && disk.queuedWrites === 0)) return null;
   const speed = disk.throughputMBps === null ? '' : `, ${disk.throughputMBps} MB/s`;
   return (
     <p
       className="card-hint"
-      data-testid={`disk-${process.id}`}
+      data-testid={`disk-${id}`}
       title="Log writes wait for the disk: a leader answers producers late, a follower fetches late. With acks=all the whole partition slows to the straggler's pace."
     >
       {disk.degraded ? `Slow disk: +${disk.extraLatencyMs} ms a write${speed}` : 'Disk healed, draining'} · {formatCount(disk.queuedWrites)} {disk.queuedWrites === 1 ? 'write' : 'writes'} waiting
       {disk.backlogMs > 0 ? ` (${formatSpan(Math.round(disk.backlogMs * 1_000))} behind)` : ''}
     </p>
   );
-}
+});
 
 /** Rates a person can step a producer through from its card. */
 const RATE_STEPS = [0, 100, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
@@ -644,7 +645,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
       </header>
       <div className="card-body">
         {!up && <DownBody process={process} />}
-        {!up && <StorageLine process={process} />}
+        {!up && <StorageLine id={process.id} storage={process.storage} />}
         {up && process.role === 'controller' && <ControllerBody process={process} quorum={quorum} />}
         {up && process.role === 'client' && <ProducerBody process={process} />}
         {up && process.role === 'client' && <ConsumerBody process={process} />}
