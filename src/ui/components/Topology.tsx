@@ -6,7 +6,8 @@
 // into edges when they change, and clicks, right-clicks and keys into a Selection or a MenuRequest
 // (selection.ts). Live figures reach each node through its own entry in a NodeFeed (node-feed.ts),
 // so node objects stay the same from frame to frame (React Flow does no work when only figures
-// change) and only the nodes whose entry changed re-render. The group nodes' boxes are drawn in a
+// change) and only the nodes whose entry changed re-render; React Flow itself sits in a memoised
+// Graph, drawn again only for a new structure, a changed edge or handler. The group nodes' boxes are drawn in a
 // backdrop beneath the flows (GroupBackdrop), so that perf.css can composite the edges and the
 // nodes each as a layer; zoomed far out, cards leave out their buttons (ZoomDetail). Must never compute
 // positions itself (the layout is pure and tested) nor hold engine state: it renders snapshots.
@@ -568,7 +569,6 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
           graphKey={key}
           nodes={nodes}
           edges={edges}
-          minimap={layout.minimap}
           layout={layout}
           zoomedOut={zoomedOut}
           onZoomedOut={setZoomedOut}
@@ -593,7 +593,6 @@ interface GraphProps {
   readonly graphKey: string;
   readonly nodes: TopologyNode[];
   readonly edges: readonly FlowEdgeType[];
-  readonly minimap: boolean;
   readonly layout: TopologyLayout;
   readonly zoomedOut: boolean;
   readonly onZoomedOut: (far: boolean) => void;
@@ -610,7 +609,7 @@ interface GraphProps {
  * the controls' and minimap's panels) were most of the urgent commit and did nothing: the nodes
  * read their figures from the feed, the backdrop and the minimap from React Flow's own store.
  */
-const Graph = memo(function Graph({ graphKey, nodes, edges, minimap, layout, zoomedOut, onZoomedOut, onNodeClick, onNodeContextMenu, onPaneClick }: GraphProps) {
+const Graph = memo(function Graph({ graphKey, nodes, edges, layout, zoomedOut, onZoomedOut, onNodeClick, onNodeContextMenu, onPaneClick }: GraphProps) {
   return (
     <ReactFlow<TopologyNode, FlowEdgeType>
       key={graphKey}
@@ -635,7 +634,7 @@ const Graph = memo(function Graph({ graphKey, nodes, edges, minimap, layout, zoo
       <GroupBackdrop layout={layout} />
       <ZoomDetail far={zoomedOut} onChange={onZoomedOut} />
       <Controls showInteractive={false} position="bottom-left" fitViewOptions={FIT_VIEW} />
-      {minimap && <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap of the cluster" nodeColor={minimapColor} style={MINIMAP_STYLE} />}
+      {layout.minimap && <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap of the cluster" nodeColor={minimapColor} style={MINIMAP_STYLE} />}
     </ReactFlow>
   );
 });
