@@ -366,11 +366,12 @@ class BrokerMember implements ProcessLogic<Message> {
     this.raft.start(fx);
   }
 
-  receive(from: string, message: Message, fx: Effects<Message>): void {
+  receive(from: string, message: Message, fx: Effects<Message>, type: string = message.type): void {
     // The four data-plane types (nearly all of a broker's mail in the reference) go straight to their
     // handler by one switch: the same waits and handlers as the general path below (dispatchAfterWrites,
-    // then dispatch), without its repeated type compares and two calls per message.
-    switch (message.type) {
+    // then dispatch), without its repeated type compares and two calls per message. The type is the
+    // kernel's (see ProcessLogic.receive): a broker's mail has dozens of shapes.
+    switch (type) {
       case 'Fetch':
         // A fetch that reads segments the page cache no longer holds waits for the disk (local-reads.ts).
         if (this.reads.submit(from, message, fx)) return;
@@ -646,10 +647,10 @@ class ProducerMember implements ProcessLogic<Message> {
     this.producer.start(fx);
   }
 
-  receive(from: string, message: Message, fx: Effects<Message>): void {
-    if (from === OPERATOR && message.type === 'ChangeLoad') return this.producer.setRate((message as ChangeLoadCommand).recordsPerSecond, fx);
-    if (from === OPERATOR && message.type === 'CloseClient') return this.producer.close(fx);
-    if (this.producer.handleMessage(from, message, fx)) return;
+  receive(from: string, message: Message, fx: Effects<Message>, type: string = message.type): void {
+    if (from === OPERATOR && type === 'ChangeLoad') return this.producer.setRate((message as ChangeLoadCommand).recordsPerSecond, fx);
+    if (from === OPERATOR && type === 'CloseClient') return this.producer.close(fx);
+    if (this.producer.handleMessage(from, message, fx, type)) return;
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
   }
 
@@ -706,13 +707,13 @@ class ConsumerMember implements ProcessLogic<Message> {
     this.consumer.start(fx);
   }
 
-  receive(from: string, message: Message, fx: Effects<Message>): void {
-    if (from === OPERATOR && message.type === 'CloseClient') {
+  receive(from: string, message: Message, fx: Effects<Message>, type: string = message.type): void {
+    if (from === OPERATOR && type === 'CloseClient') {
       this.consumer.closeNow(fx);
       fx.exit('the application closed its consumer');
       return;
     }
-    if (this.consumer.handleMessage(from, message, fx)) return;
+    if (this.consumer.handleMessage(from, message, fx, type)) return;
     throw new Error(`${fx.self}: no component handles ${message.type} (from ${from})`);
   }
 

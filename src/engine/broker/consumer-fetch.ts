@@ -948,7 +948,7 @@ export class ConsumerFetchHandler {
       this.sessionWaiters.get(sessionId)!.response = response; // its first INCREMENTAL fetch frees it
     }
     fetch.answered = true;
-    fx.send(fetch.from, response);
+    fx.send(fetch.from, response, 'FetchResponse', bytes);
   }
 }
 

@@ -1251,7 +1251,7 @@ export class ReplicaManager {
       correlationId: parked.request.correlationId,
       results: parked.results as ProducePartitionResult[],
     };
-    fx.send(parked.from, response);
+    fx.send(parked.from, response, response.type, response.bytes);
   }
 
   private completeParkedProduces(fx: Effects<Message>): void {
@@ -1589,7 +1589,7 @@ export class ReplicaManager {
   }
 
   private sendFetchResponse(to: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
-    fx.send(to, response);
+    fx.send(to, response, response.type, response.bytes);
   }
 
   /**
@@ -1886,7 +1886,7 @@ export class ReplicaManager {
       partitions: built.partitions,
       forgotten: built.forgotten,
     };
-    fx.send(leaderId, request);
+    fx.send(leaderId, request, request.type, request.bytes);
     if (!link.retryArmed) {
       link.retryArmed = true;
       fx.setTimer(link.retryTimerKey, this.settings.fetchTimeoutUs);

@@ -390,12 +390,13 @@ export class Consumer {
   }
 
   /** Returns false for a message this component does not handle. */
-  handleMessage(from: string, message: Message, fx: Effects<Message>): boolean {
-    if (!this.running) return CONSUMER_MESSAGES.has(message.type);
+  /** `type`: the message's, as the kernel gives it (see ProcessLogic.receive). */
+  handleMessage(from: string, message: Message, fx: Effects<Message>, type: string = message.type): boolean {
+    if (!this.running) return CONSUMER_MESSAGES.has(type);
     if (this.suspects.size !== 0) this.suspects.delete(from);
     // A fetch answer marks its broker connected through its link, found anyway (handleFetchResponse).
-    if (message.type !== 'FetchResponse') this.connected.add(from);
-    switch (message.type) {
+    if (type !== 'FetchResponse') this.connected.add(from);
+    switch (type) {
       case 'FetchResponse': // first: nearly every message a consumer gets
         this.handleFetchResponse(from, message as ConsumerFetchResponse, fx);
         break;
@@ -460,9 +461,12 @@ export class Consumer {
     return { correlationId: this.correlationId, to };
   }
 
-  /** Sends a request and arms its timeout timer (`connected`: whether `to` answered in this life). */
-  private sendAndArm(to: string, timer: TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>, connected = this.connected.has(to)): void {
-    fx.send(to, request);
+  /**
+   * Sends a request and arms its timeout timer (`connected`: whether `to` answered in this life;
+   * `type` and `bytes`: the request's, from a caller that knows its shape, see Effects.send).
+   */
+  private sendAndArm(to: string, timer: TimerHandle, request: Message, timeoutUs: TimeUs, fx: Effects<Message>, connected = this.connected.has(to), type?: string, bytes?: number): void {
+    fx.send(to, request, type, bytes);
     // A broker never heard from in this life has no connection yet: KIP-601's
     // socket.connection.setup.timeout.ms (10 s) gives up on it sooner than request.timeout.ms.
     const waitUs = connected ? timeoutUs : Math.min(timeoutUs, CONNECTION_SETUP_TIMEOUT_US);
@@ -1026,7 +1030,7 @@ export class Consumer {
     link.timer ??= this.timeoutTimer(link.kind, fx);
     link.inFlightId = request.correlationId;
     link.connected ||= this.connected.has(link.broker);
-    this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx, link.connected);
+    this.sendAndArm(link.broker, link.timer, request, this.settings.requestTimeoutUs + this.settings.fetchMaxWaitUs, fx, link.connected, 'Fetch', bytes);
   }
 
   /** The fetch entry of a group's slot: the one last sent while its position and leader epoch stay, else a new one (entries are immutable). */

@@ -489,11 +489,12 @@ export class Producer {
   }
 
   /** Returns false for a message this component does not handle. */
-  handleMessage(from: string, message: Message, fx: Effects<Message>): boolean {
-    if (message.type !== 'MetadataResponse' && message.type !== 'InitProducerIdResponse' && message.type !== 'ProduceResponse') return false;
+  /** `type`: the message's, as the kernel gives it (see ProcessLogic.receive). */
+  handleMessage(from: string, message: Message, fx: Effects<Message>, type: string = message.type): boolean {
+    if (type !== 'MetadataResponse' && type !== 'InitProducerIdResponse' && type !== 'ProduceResponse') return false;
     this.advance(fx);
-    if (message.type === 'MetadataResponse') this.handleMetadataResponse(from, message as MetadataResponse, fx);
-    else if (message.type === 'InitProducerIdResponse') this.handleInitProducerIdResponse(message as InitProducerIdResponse, fx);
+    if (type === 'MetadataResponse') this.handleMetadataResponse(from, message as MetadataResponse, fx);
+    else if (type === 'InitProducerIdResponse') this.handleInitProducerIdResponse(message as InitProducerIdResponse, fx);
     else this.handleProduceResponse(from, message as ProduceResponse, fx);
     this.act(fx);
     return true;
@@ -1055,7 +1056,7 @@ export class Producer {
       timeoutUs: this.settings.requestTimeoutUs,
       batches: stamps,
     };
-    fx.send(broker.id, request);
+    fx.send(broker.id, request, request.type, bytes);
     for (const batch of batches) {
       batch.attempts++;
       if (batch.attempts === 1) this.recordsSent += batch.records;

@@ -203,9 +203,9 @@ class ProcessEffects implements Effects<Message> {
     return this.slot.prng;
   }
 
-  send(to: string, message: Message): void {
+  send(to: string, message: Message, type: string = message.type, bytes: number = message.bytes): void {
     this.assertAlive('send');
-    this.kernel.sendFrom(this.slot, to, message);
+    this.kernel.sendFrom(this.slot, to, message, type, bytes);
   }
 
   setTimer(key: string, delayUs: TimeUs): void {
@@ -590,24 +590,25 @@ export class Kernel {
 
   // ---- used by ProcessEffects ---------------------------------------------------------------
 
-  sendFrom(slot: ProcessSlot, to: string, message: Message): void {
+  /** Sends `message`, whose type and size are `type` and `bytes` (read by the sender, see Effects.send). */
+  sendFrom(slot: ProcessSlot, to: string, message: Message, type: string, bytes: number): void {
     let target = this.slotCache.get(to);
     if (target === undefined) {
       target = this.slotById.get(to);
-      if (target === undefined) throw new Error(`${slot.spec.id}: sent ${message.type} to unknown process "${to}"`);
+      if (target === undefined) throw new Error(`${slot.spec.id}: sent ${type} to unknown process "${to}"`);
       this.slotCache.remember(to, target);
     }
     if (target === slot) {
-      this.push(EventKind.Deliver, slot.index, slot.index, message.type, message, null, this.now, target.incarnation);
+      this.push(EventKind.Deliver, slot.index, slot.index, type, message, null, this.now, target.incarnation);
       return;
     }
-    const arrivalUs = this.network.route(slot.index, target.index, message.bytes, this.now);
+    const arrivalUs = this.network.route(slot.index, target.index, bytes, this.now);
     if (arrivalUs === Refusal.Partitioned || arrivalUs === Refusal.Lost) {
       // Refused by a partition or lost on the wire: traced like a drop in flight.
-      this.traceEvent(EventKind.Drop, target.index, slot.index, message.type);
+      this.traceEvent(EventKind.Drop, target.index, slot.index, type);
       return;
     }
-    this.queue.push(arrivalUs, this.seq++, this.events.takeMessage(EventKind.Deliver, target.index, slot.index, target.incarnation, message.type, message));
+    this.queue.push(arrivalUs, this.seq++, this.events.takeMessage(EventKind.Deliver, target.index, slot.index, target.incarnation, type, message));
   }
 
   setTimerFor(slot: ProcessSlot, key: string, delayUs: TimeUs): void {
@@ -784,7 +785,7 @@ export class Kernel {
         events.releaseMessage(handle); // a delivery's record holds no action or timer
         if (source === NO_PROCESS) {
           this.traceEvent(EventKind.Deliver, slot.index, NO_PROCESS, label);
-          slot.logic.receive(OPERATOR, message, slot.effects!);
+          slot.logic.receive(OPERATOR, message, slot.effects!, label);
           return;
         }
         if (source !== slot.index && !this.network.canReach(source, slot.index)) {
@@ -794,7 +795,7 @@ export class Kernel {
           return;
         }
         this.traceEvent(EventKind.Deliver, slot.index, source, label);
-        slot.logic.receive(this.names[source]!, message, slot.effects!);
+        slot.logic.receive(this.names[source]!, message, slot.effects!, label);
         return;
       }
       case EventKind.Timer: {

@@ -35,8 +35,12 @@ export interface Effects<M extends Message = Message> {
   readonly self: string;
   /** This process's own stream of chance, continued across restarts. */
   readonly prng: Prng;
-  /** Sends a message through the network; it may arrive late, or never. */
-  send(to: string, message: M): void;
+  /**
+   * Sends a message through the network; it may arrive late, or never. A hot path that knows the
+   * message's shape passes its `type` and `bytes` too (they must be the message's own): read here,
+   * over every message shape of the engine, they would be megamorphic property loads, two per send.
+   */
+  send(to: string, message: M, type?: M['type'], bytes?: number): void;
   /** Arms (or re-arms) the timer named `key` to fire `delayUs` from now. */
   setTimer(key: string, delayUs: TimeUs): void;
   cancelTimer(key: string): void;
@@ -59,7 +63,12 @@ export interface Effects<M extends Message = Message> {
 export interface ProcessLogic<M extends Message = Message> {
   /** Called once per life: at boot and after every restart. */
   start(fx: Effects<M>): void;
-  receive(from: string, message: M, fx: Effects<M>): void;
+  /**
+   * `type` is the message's own, as the kernel read it at the send (given by the kernel, optional
+   * for other callers): a switch on it reads no field of the message, which over every message
+   * shape of the engine would be a megamorphic property load at every delivery.
+   */
+  receive(from: string, message: M, fx: Effects<M>, type?: M['type']): void;
   timer(key: string, fx: Effects<M>): void;
   /** A JSON-safe summary of this process for snapshots. */
   view(nowUs: TimeUs): Record<string, unknown>;

@@ -52,6 +52,8 @@ interface Hooks {
 class Scripted implements ProcessLogic<TestMessage> {
   starts = 0;
   received = 0;
+  /** The type the kernel passed with each delivery (ProcessLogic.receive's `type`). */
+  readonly typesGiven: (string | undefined)[] = [];
   fx: Effects<TestMessage> | null = null;
 
   constructor(
@@ -66,8 +68,9 @@ class Scripted implements ProcessLogic<TestMessage> {
     this.hooks.start?.(fx, this);
   }
 
-  receive(from: string, message: TestMessage, fx: Effects<TestMessage>): void {
+  receive(from: string, message: TestMessage, fx: Effects<TestMessage>, type?: string): void {
     this.received++;
+    this.typesGiven.push(type);
     this.log.push(`${fx.nowUs} ${fx.self} <- ${from} ${message.type}#${message.n}`);
     this.hooks.receive?.(from, message, fx, this);
   }
@@ -155,6 +158,31 @@ describe('message delivery', () => {
     const crossArrival = 2 * NIC_US + CROSS_US;
     expect(log.filter((line) => line.includes('<-'))).toEqual([`${intraArrival} b <- a Ping#0`, `${crossArrival} c <- a Ping#1`]);
     expect(intraArrival).toBeLessThan(crossArrival);
+  });
+
+  it('a send given its type and size is the same send (time, trace), and the size given is the one the network charges', () => {
+    const runs = [(fx: Effects<TestMessage>) => fx.send('b', ping(1)), (fx: Effects<TestMessage>) => fx.send('b', ping(1), 'Ping', MESSAGE_BYTES)].map((send) => {
+      const { kernel } = makeKernel();
+      const log: string[] = [];
+      const b = spec('b', 'zone-a', {}, log);
+      kernel.addProcess(spec('a', 'zone-a', { start: send }, log));
+      kernel.addProcess(b);
+      kernel.runUntil(10_000);
+      return { log, hash: kernel.traceHash, types: b.logics[0]!.typesGiven };
+    });
+    expect(runs[1]!.log).toEqual(runs[0]!.log);
+    expect(runs[1]!.log).toContain(`${NIC_US + INTRA_US} b <- a Ping#1`);
+    expect(runs[1]!.hash).toBe(runs[0]!.hash);
+    // The receiver is told the type by the kernel either way: its switch needs no load from the message.
+    expect(runs[0]!.types).toEqual(['Ping']);
+    expect(runs[1]!.types).toEqual(['Ping']);
+    // The kernel takes the size given, not the message's: twice the bytes, twice the NIC time.
+    const { kernel } = makeKernel();
+    const log: string[] = [];
+    kernel.addProcess(spec('a', 'zone-a', { start: (fx) => fx.send('b', ping(2), 'Ping', 2 * MESSAGE_BYTES) }, log));
+    kernel.addProcess(spec('b', 'zone-a', {}, log));
+    kernel.runUntil(10_000);
+    expect(log).toContain(`${2 * NIC_US + INTRA_US} b <- a Ping#2`);
   });
 
   it('delivers a message to oneself at once, without the network', () => {
