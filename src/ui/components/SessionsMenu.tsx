@@ -13,6 +13,7 @@ interface Props {
   readonly onResume: (id: string) => void;
 }
 
+/** styles.css's .save-status::after holds the width of the longest of these: keep them in step. */
 const STATUS_TEXT: Record<SessionFrame['status'], string> = {
   saving: 'Saving…',
   saved: 'Saved in this browser',

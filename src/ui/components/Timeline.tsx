@@ -185,7 +185,8 @@ export function Timeline({ timeline, markers, nowUs, durationUs, ready, onSeek }
           <div className="tl-past" style={{ width: percent(Math.min(nowUs, headUs), spanUs) }} />
           {rebuilding !== null && <div className="tl-rebuilt" style={{ width: percent(rebuilding.reachedUs, spanUs) }} />}
           <Ticks spanUs={spanUs} />
-          <div className={shownUs > spanUs * 0.85 ? 'tl-playhead tl-playhead-end' : 'tl-playhead'} style={{ left: percent(shownUs, spanUs) }} aria-hidden="true">
+          {/* Placed by its margin in the track's grid, not positioned: see timeline.css. */}
+          <div className={shownUs > spanUs * 0.85 ? 'tl-playhead tl-playhead-end' : 'tl-playhead'} style={{ marginLeft: `calc(${percent(shownUs, spanUs)} - 1px)` }} aria-hidden="true">
             <span className="tl-playhead-label">{formatClock(shownUs)}</span>
           </div>
         </div>

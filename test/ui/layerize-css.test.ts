@@ -1,0 +1,64 @@
+// What keeps Chromium from re-layerizing the whole page in every playing frame (issue 7, item 9;
+// docs/architecture.md, "what asks for full layerizations, found"): probes on the large-cluster
+// page found three kinds of paint layer that change while a run plays and ask for a full
+// layerization (~4 ms) whenever they do. These read the style sheets as text, so a rule brought
+// back (a layer with style or paint containment, a size as a layer of its own, a positioned fill or
+// playhead) fails here rather than only in a trace.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const perfCss = readFileSync('src/ui/perf.css', 'utf8');
+const timelineCss = readFileSync('src/ui/components/timeline.css', 'utf8');
+const stylesCss = readFileSync('src/ui/styles.css', 'utf8');
+const sessionsMenu = readFileSync('src/ui/components/SessionsMenu.tsx', 'utf8');
+
+/** The declarations of the rules whose selector list is exactly `selector` (comments removed). */
+function declarationsOf(css: string, selector: string): string[] {
+  const bare = css.replace(/\/\*[\s\S]*?\*\//g, '');
+  const found: string[] = [];
+  for (const match of bare.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
+    const selectors = match[1]!.split(',').map((part) => part.trim());
+    if (selectors.includes(selector)) found.push(match[2]!);
+  }
+  return found;
+}
+
+function containOf(css: string, selector: string): string[] {
+  return declarationsOf(css, selector).flatMap((body) => [...body.matchAll(/(?:^|;)\s*contain:\s*([^;]+)/g)].map((match) => match[1]!.trim()));
+}
+
+describe('layers that change while playing', () => {
+  it('keep layout containment without style or paint containment (those give isolation nodes)', () => {
+    for (const selector of ['.card-figures dd', '.card-broker .card-figures dd', '.tl-track', '.lesson-progress', '.card .stat-row']) {
+      const values = containOf(perfCss, selector);
+      expect(values, selector).not.toEqual([]);
+      for (const value of values) {
+        expect(value.split(/\s+/), selector).toContain('layout');
+        expect(value.split(/\s+/), selector).not.toContain('style');
+        expect(value.split(/\s+/), selector).not.toContain('paint');
+      }
+    }
+  });
+
+  it('a card size is not a layer of its own: its box changes width with its text', () => {
+    expect(containOf(perfCss, '.card .stat-row > span')).toEqual([]);
+  });
+
+  it("the timeline's fills and playhead are not positioned: a positioned box is a layer, and they move every frame", () => {
+    for (const selector of ['.tl-reached', '.tl-past', '.tl-playhead', '.tl-playhead-label']) {
+      const bodies = declarationsOf(timelineCss, selector);
+      expect(bodies, selector).not.toEqual([]);
+      for (const body of bodies) expect(body, selector).not.toMatch(/position:\s*(absolute|relative|fixed|sticky)/);
+    }
+  });
+
+  it("the save status holds the width of its longest text, so its flips move nothing", () => {
+    const texts = [...sessionsMenu.matchAll(/^\s+(?:saving|saved|failed|off): '([^']+)',$/gm)].map((match) => match[1]!);
+    expect(texts.length).toBe(4);
+    const longest = texts.reduce((a, b) => (b.length > a.length ? b : a));
+    const after = declarationsOf(stylesCss, '.save-status::after').join(';');
+    expect(after).toContain(`content: '${longest}'`);
+    expect(after).toMatch(/height:\s*0/);
+    expect(after).toMatch(/visibility:\s*hidden/);
+  });
+});
