@@ -489,7 +489,7 @@ export function App({ params }: { params: PageParams }) {
                   onClose={closeInspect}
                 />
               )}
-              <EventLog log={log} trace={trace} showMessages={traceShown} onShowMessages={setTraceShown} />
+              <EventLog log={log} trace={trace} showMessages={traceShown} onShowMessages={setTraceShown} live={frame?.playing ?? false} />
             </aside>
           </main>
         </>

@@ -8,7 +8,17 @@ interface Props {
   /** Messages and timers shown too (the worker's frames carry the raw trace only then: the page asks for it). */
   readonly showMessages: boolean;
   readonly onShowMessages: (shown: boolean) => void;
+  /** The run plays: only the newest LIVE_ROWS_MAX entries are drawn, the rest when it pauses. */
+  readonly live?: boolean;
 }
+
+/**
+ * Entries drawn at most while the run plays (the page keeps up to LOG_ENTRIES_MAX, 500). Entries
+ * arrive at the top, so while playing a reader sees the newest; every drawn row costs the page in
+ * each frame (bench/page.ts at 10x, docs/architecture.md), so older ones are drawn on pause, to be
+ * scrolled through then.
+ */
+export const LIVE_ROWS_MAX = 100;
 
 function describe(entry: TraceEntry): string {
   switch (entry.kind) {
@@ -24,9 +34,11 @@ function describe(entry: TraceEntry): string {
 }
 
 /** Notable events, newest first; optionally every message and timer as well. */
-export function EventLog({ log, trace, showMessages, onShowMessages }: Props) {
+export function EventLog({ log, trace, showMessages, onShowMessages, live = false }: Props) {
   const entries = showMessages ? mergeByTime(log, trace) : log;
-  const newestFirst = [...entries].reverse();
+  const drawn = live && entries.length > LIVE_ROWS_MAX ? entries.slice(entries.length - LIVE_ROWS_MAX) : entries;
+  const notDrawn = entries.length - drawn.length;
+  const newestFirst = [...drawn].reverse();
   return (
     <section className="panel log" aria-label="Event log">
       <header className="panel-head">
@@ -43,6 +55,11 @@ export function EventLog({ log, trace, showMessages, onShowMessages }: Props) {
           {newestFirst.map((entry) => (
             <LogRow key={`${entry.kind}-${entry.index}`} entry={entry} />
           ))}
+          {notDrawn > 0 && (
+            <li className="log-more" data-testid="event-log-not-drawn">
+              ⋯ {notDrawn} older {notDrawn === 1 ? 'event' : 'events'}: pause to scroll through them
+            </li>
+          )}
         </ol>
       )}
     </section>

@@ -11,8 +11,15 @@ interface Props {
   readonly live?: boolean;
 }
 
-/** Rows drawn at most (newest first); older records stay in memory, bounded, but off screen. */
+/** Rows drawn at most (newest first) while paused; older records stay in memory, bounded, but off screen. */
 const ROWS_MAX = 120;
+/**
+ * Rows drawn at most while the run plays. Rows arrive at the top, so while playing a reader sees
+ * the newest few; every drawn row costs the page in each frame it changes (bench/page.ts at 10x:
+ * with 40 rows instead of 120, main-thread time per frame fell about a fifth; see
+ * docs/architecture.md), so the rest are drawn when the run pauses, to be scrolled through then.
+ */
+const ROWS_LIVE_MAX = 40;
 
 const RECORD_HELP: Record<string, string> = {
   LeaderChange: 'The first record of every epoch, written by its new leader. Once it is committed, that leader is the active controller.',
@@ -34,11 +41,12 @@ type Row =
   | { readonly kind: 'hw'; readonly key: string };
 
 /** Newest first; runs of NoOps folded into one row; the high watermark as a line between rows. */
-function rowsOf(entries: readonly MetadataLogEntry[], highWatermark: number): Row[] {
+function rowsOf(entries: readonly MetadataLogEntry[], highWatermark: number, rowsMax: number): { rows: Row[]; notDrawn: number } {
   const rows: Row[] = [];
   let hwPlaced = false;
   let newer: MetadataLogEntry | null = null;
-  for (let i = entries.length - 1; i >= 0 && rows.length < ROWS_MAX; i--) {
+  let i = entries.length - 1;
+  for (; i >= 0 && rows.length < rowsMax; i--) {
     const entry = entries[i]!;
     if (newer !== null && newer.offset - entry.offset > 1) {
       rows.push({ kind: 'gap', key: `gap-${entry.offset}`, from: entry.offset + 1, to: newer.offset - 1 });
@@ -58,8 +66,8 @@ function rowsOf(entries: readonly MetadataLogEntry[], highWatermark: number): Ro
     }
     newer = entry;
   }
-  if (!hwPlaced && entries.length > 0) rows.push({ kind: 'hw', key: 'hw' });
-  return rows;
+  if (!hwPlaced && entries.length > 0 && i < 0) rows.push({ kind: 'hw', key: 'hw' });
+  return { rows, notDrawn: i + 1 };
 }
 
 // Rows' parts are memoised on their text and mark: the ~120 rows drawn are the same from frame to frame but for the newest.
@@ -93,7 +101,7 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
   const newest = useMemo(() => ({ log: newestLog, quorum: newestQuorum }), [newestLog, newestQuorum]);
   const { log, quorum } = useHeldWhileHidden(newest, section, live);
   const view = log.view;
-  const rows = rowsOf(log.entries, view.highWatermark);
+  const { rows, notDrawn } = rowsOf(log.entries, view.highWatermark, live ? ROWS_LIVE_MAX : ROWS_MAX);
   // Rows whose arrival highlight is over are marked settled: perf.css skips them off screen.
   const arrivals = useRef<Arrivals | null>(null);
   arrivals.current ??= new Arrivals();
@@ -204,6 +212,11 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
                 );
             }
           })}
+          {notDrawn > 0 && (
+            <li className="mlog-gap" data-testid="metadata-log-not-drawn">
+              ⋯ {notDrawn} older {notDrawn === 1 ? 'record' : 'records'} {live ? 'drawn when paused' : 'not drawn'}
+            </li>
+          )}
           {notShown > 0 && <li className="mlog-gap">⋯ {notShown} older records not shown</li>}
         </ol>
       )}
