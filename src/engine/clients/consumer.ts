@@ -389,8 +389,7 @@ export class Consumer {
     return true;
   }
 
-  /** Returns false for a message this component does not handle. */
-  /** `type`: the message's, as the kernel gives it (see ProcessLogic.receive). */
+  /** Returns false for a message this component does not handle; `type` is the message's, as the kernel gives it (see ProcessLogic.receive). */
   handleMessage(from: string, message: Message, fx: Effects<Message>, type: string = message.type): boolean {
     if (!this.running) return CONSUMER_MESSAGES.has(type);
     if (this.suspects.size !== 0) this.suspects.delete(from);

@@ -488,8 +488,7 @@ export class Producer {
     return true;
   }
 
-  /** Returns false for a message this component does not handle. */
-  /** `type`: the message's, as the kernel gives it (see ProcessLogic.receive). */
+  /** Returns false for a message this component does not handle; `type` is the message's, as the kernel gives it (see ProcessLogic.receive). */
   handleMessage(from: string, message: Message, fx: Effects<Message>, type: string = message.type): boolean {
     if (type !== 'MetadataResponse' && type !== 'InitProducerIdResponse' && type !== 'ProduceResponse') return false;
     this.advance(fx);

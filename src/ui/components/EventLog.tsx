@@ -36,9 +36,8 @@ function describe(entry: TraceEntry): string {
 /** Notable events, newest first; optionally every message and timer as well. */
 export function EventLog({ log, trace, showMessages, onShowMessages, live = false }: Props) {
   const entries = showMessages ? mergeByTime(log, trace) : log;
-  const drawn = live && entries.length > LIVE_ROWS_MAX ? entries.slice(entries.length - LIVE_ROWS_MAX) : entries;
-  const notDrawn = entries.length - drawn.length;
-  const newestFirst = [...drawn].reverse();
+  const newestFirst = entries.slice(live ? Math.max(0, entries.length - LIVE_ROWS_MAX) : 0).reverse();
+  const notDrawn = entries.length - newestFirst.length;
   return (
     <section className="panel log" aria-label="Event log">
       <header className="panel-head">

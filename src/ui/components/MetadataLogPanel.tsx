@@ -15,9 +15,9 @@ interface Props {
 const ROWS_MAX = 120;
 /**
  * Rows drawn at most while the run plays. Rows arrive at the top, so while playing a reader sees
- * the newest few; every drawn row costs the page in each frame it changes (bench/page.ts at 10x:
- * with 40 rows instead of 120, main-thread time per frame fell about a fifth; see
- * docs/architecture.md), so the rest are drawn when the run pauses, to be scrolled through then.
+ * the newest few; the logs' rows were about half the page's main-thread time per frame at 10x
+ * (bench/page.ts, docs/architecture.md), so the rest are drawn when the run pauses, to be scrolled
+ * through then.
  */
 const ROWS_LIVE_MAX = 40;
 
@@ -125,6 +125,8 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
           ? 'The leader’s copy: every other copy converges to it.'
           : 'No leader right now: this is the longest copy among the running controllers.';
   const notShown = log.entries.length > 0 ? log.entries[0]!.offset - view.logStartOffset : 0;
+  // Paused, the records past ROWS_MAX and those the page no longer holds are one count.
+  const olderNotShown = live ? notShown : notShown + notDrawn;
   return (
     <section ref={section} className="panel mlog" aria-label="Metadata log">
       <header className="panel-head">
@@ -212,12 +214,12 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
                 );
             }
           })}
-          {notDrawn > 0 && (
+          {live && notDrawn > 0 && (
             <li className="mlog-gap" data-testid="metadata-log-not-drawn">
-              ⋯ {notDrawn} older {notDrawn === 1 ? 'record' : 'records'} {live ? 'drawn when paused' : 'not drawn'}
+              ⋯ {notDrawn} older {notDrawn === 1 ? 'record' : 'records'} drawn when paused
             </li>
           )}
-          {notShown > 0 && <li className="mlog-gap">⋯ {notShown} older records not shown</li>}
+          {olderNotShown > 0 && <li className="mlog-gap">⋯ {olderNotShown} older records not shown</li>}
         </ol>
       )}
     </section>
