@@ -187,14 +187,16 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
   const newest = useMemo(() => ({ log: newestLog, quorum: newestQuorum }), [newestLog, newestQuorum]);
   const { log, quorum } = useHeldWhileHidden(newest, section, live);
   const view = log.view;
-  const { rows, notDrawn } = rowsOf(log.entries, view.highWatermark, live ? ROWS_LIVE_MAX : ROWS_MAX);
+  // Built again only for another log or high watermark: while the panel is held (off screen) the
+  // deferred commits of a second bring the same log, and a run of NoOps folds up to
+  // METADATA_LOG_KEPT_MAX (kraft.ts) entries, one object each.
+  const rowsMax = live ? ROWS_LIVE_MAX : ROWS_MAX;
+  const { rows, notDrawn } = useMemo(() => rowsOf(log.entries, view.highWatermark, rowsMax), [log.entries, view.highWatermark, rowsMax]);
+  const arrivalKeys = useMemo(() => rows.flatMap((row) => (row.kind === 'record' || row.kind === 'noops' ? [row.key] : [])), [rows]);
   // Rows whose arrival highlight is over are marked settled: perf.css skips them off screen.
   const arrivals = useRef<Arrivals | null>(null);
   arrivals.current ??= new Arrivals();
-  const settled = arrivals.current.settled(
-    rows.flatMap((row) => (row.kind === 'record' || row.kind === 'noops' ? [row.key] : [])),
-    performance.now(),
-  );
+  const settled = arrivals.current.settled(arrivalKeys, performance.now());
   const sourceRole = quorum.voters.find((voter) => voter.id === view.source)?.raft?.role;
   const sourceNote =
     view.source === quorum.leader?.id
