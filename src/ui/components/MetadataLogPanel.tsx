@@ -70,7 +70,7 @@ function rowsOf(entries: readonly MetadataLogEntry[], highWatermark: number, row
   return { rows, notDrawn: i + 1 };
 }
 
-// Rows' parts are memoised on their text and mark: the ~120 rows drawn are the same from frame to frame but for the newest.
+// Rows' parts are memoised on their text and mark, and the rows whole (MlogRow): the rows drawn are the same from frame to frame but for the newest.
 const RecordText = memo(function RecordText({ text }: { text: string }) {
   const match = /^(\w+)(.*)$/.exec(text);
   if (match === null) return <span className="mlog-text">{text}</span>;
@@ -95,20 +95,108 @@ const Mark = memo(function Mark({ committed }: { committed: boolean }) {
   );
 });
 
+interface RowProps {
+  readonly row: Row;
+  /** Its arrival highlight is over (perf.css may skip it off screen). */
+  readonly settled: boolean;
+  /** Drawn by the high watermark's row only. */
+  readonly highWatermark: number;
+}
+
+/** Whether a row draws the same for `next` as for `previous`: rows are rebuilt each frame (rowsOf), mostly with the same figures. */
+export function sameRowProps(previous: RowProps, next: RowProps): boolean {
+  const a = previous.row;
+  const b = next.row;
+  if (previous.settled !== next.settled || a.kind !== b.kind || a.key !== b.key) return false;
+  switch (a.kind) {
+    case 'hw':
+      return previous.highWatermark === next.highWatermark;
+    case 'gap':
+      return b.kind === 'gap' && a.from === b.from && a.to === b.to;
+    case 'noops':
+      return b.kind === 'noops' && a.first === b.first && a.last === b.last && a.epoch === b.epoch && a.committed === b.committed;
+    case 'record':
+      return (
+        b.kind === 'record' &&
+        (a.entry === b.entry ||
+          (a.entry.offset === b.entry.offset && a.entry.epoch === b.entry.epoch && a.entry.committed === b.entry.committed && a.entry.text === b.entry.text))
+      );
+  }
+}
+
+/**
+ * One row, memoised whole: of the rows drawn (up to ROWS_LIVE_MAX while playing) a frame changes
+ * the newest few (an arrival, a record committed, the high watermark's line), so each deferred
+ * commit reconciled ~40 rows' elements to change those (issue 7, item 9: the script per frame).
+ */
+const MlogRow = memo(function MlogRow({ row, settled, highWatermark }: RowProps) {
+  switch (row.kind) {
+    case 'hw':
+      return (
+        <li className="mlog-hw" aria-label={`High watermark ${highWatermark}: records below are committed`}>
+          <span>
+            high watermark {highWatermark} · committed below
+          </span>
+        </li>
+      );
+    case 'gap':
+      return (
+        <li className="mlog-gap">
+          ⋯ offsets {row.from}–{row.to} went by between two frames
+        </li>
+      );
+    case 'noops':
+      return (
+        <li
+          className={`${row.committed ? 'mlog-row mlog-noop mlog-committed' : 'mlog-row mlog-noop mlog-pending'}${settled ? ' mlog-settled' : ''}`}
+          data-committed={row.committed}
+          data-offset={row.last}
+        >
+          <span className="mlog-offset">{row.first === row.last ? row.last : `${row.first}–${row.last}`}</span>
+          <span className="mlog-epoch" title={`Written in epoch ${row.epoch}`}>
+            e{row.epoch}
+          </span>
+          <span className="mlog-text" title={RECORD_HELP.NoOp}>
+            <b>NoOp</b>
+            {row.first === row.last ? '' : ` ×${row.last - row.first + 1}`}
+          </span>
+          <Mark committed={row.committed} />
+        </li>
+      );
+    case 'record':
+      return (
+        <li
+          className={`${row.entry.committed ? 'mlog-row mlog-committed' : 'mlog-row mlog-pending'}${settled ? ' mlog-settled' : ''}`}
+          data-committed={row.entry.committed}
+          data-offset={row.entry.offset}
+        >
+          <span className="mlog-offset">{row.entry.offset}</span>
+          <span className="mlog-epoch" title={`Written in epoch ${row.entry.epoch}`}>
+            e{row.entry.epoch}
+          </span>
+          <RecordText text={row.entry.text} />
+          <Mark committed={row.entry.committed} />
+        </li>
+      );
+  }
+}, sameRowProps);
+
 /** The metadata log as the leader has it: records arriving, and the high watermark passing them. */
 export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = false }: Props) {
   const section = useRef<HTMLElement>(null);
   const newest = useMemo(() => ({ log: newestLog, quorum: newestQuorum }), [newestLog, newestQuorum]);
   const { log, quorum } = useHeldWhileHidden(newest, section, live);
   const view = log.view;
-  const { rows, notDrawn } = rowsOf(log.entries, view.highWatermark, live ? ROWS_LIVE_MAX : ROWS_MAX);
+  // Built again only for another log or high watermark: while the panel is held (off screen) the
+  // deferred commits of a second bring the same log, and a run of NoOps folds up to
+  // METADATA_LOG_KEPT_MAX (kraft.ts) entries, one object each.
+  const rowsMax = live ? ROWS_LIVE_MAX : ROWS_MAX;
+  const { rows, notDrawn } = useMemo(() => rowsOf(log.entries, view.highWatermark, rowsMax), [log.entries, view.highWatermark, rowsMax]);
+  const arrivalKeys = useMemo(() => rows.flatMap((row) => (row.kind === 'record' || row.kind === 'noops' ? [row.key] : [])), [rows]);
   // Rows whose arrival highlight is over are marked settled: perf.css skips them off screen.
   const arrivals = useRef<Arrivals | null>(null);
   arrivals.current ??= new Arrivals();
-  const settled = arrivals.current.settled(
-    rows.flatMap((row) => (row.kind === 'record' || row.kind === 'noops' ? [row.key] : [])),
-    performance.now(),
-  );
+  const settled = arrivals.current.settled(arrivalKeys, performance.now());
   const sourceRole = quorum.voters.find((voter) => voter.id === view.source)?.raft?.role;
   const sourceNote =
     view.source === quorum.leader?.id
@@ -161,59 +249,9 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
         <p className="empty mlog-empty">The log is empty: the controllers have not elected a leader yet. Press Play.</p>
       ) : (
         <ol className="mlog-list" data-testid="metadata-log" aria-label="Metadata log records, newest first" tabIndex={0}>
-          {rows.map((row) => {
-            switch (row.kind) {
-              case 'hw':
-                return (
-                  <li key={row.key} className="mlog-hw" aria-label={`High watermark ${view.highWatermark}: records below are committed`}>
-                    <span>
-                      high watermark {view.highWatermark} · committed below
-                    </span>
-                  </li>
-                );
-              case 'gap':
-                return (
-                  <li key={row.key} className="mlog-gap">
-                    ⋯ offsets {row.from}–{row.to} went by between two frames
-                  </li>
-                );
-              case 'noops':
-                return (
-                  <li
-                    key={row.key}
-                    className={`${row.committed ? 'mlog-row mlog-noop mlog-committed' : 'mlog-row mlog-noop mlog-pending'}${settled.has(row.key) ? ' mlog-settled' : ''}`}
-                    data-committed={row.committed}
-                    data-offset={row.last}
-                  >
-                    <span className="mlog-offset">{row.first === row.last ? row.last : `${row.first}–${row.last}`}</span>
-                    <span className="mlog-epoch" title={`Written in epoch ${row.epoch}`}>
-                      e{row.epoch}
-                    </span>
-                    <span className="mlog-text" title={RECORD_HELP.NoOp}>
-                      <b>NoOp</b>
-                      {row.first === row.last ? '' : ` ×${row.last - row.first + 1}`}
-                    </span>
-                    <Mark committed={row.committed} />
-                  </li>
-                );
-              case 'record':
-                return (
-                  <li
-                    key={row.key}
-                    className={`${row.entry.committed ? 'mlog-row mlog-committed' : 'mlog-row mlog-pending'}${settled.has(row.key) ? ' mlog-settled' : ''}`}
-                    data-committed={row.entry.committed}
-                    data-offset={row.entry.offset}
-                  >
-                    <span className="mlog-offset">{row.entry.offset}</span>
-                    <span className="mlog-epoch" title={`Written in epoch ${row.entry.epoch}`}>
-                      e{row.entry.epoch}
-                    </span>
-                    <RecordText text={row.entry.text} />
-                    <Mark committed={row.entry.committed} />
-                  </li>
-                );
-            }
-          })}
+          {rows.map((row) => (
+            <MlogRow key={row.key} row={row} settled={settled.has(row.key)} highWatermark={view.highWatermark} />
+          ))}
           {live && notDrawn > 0 && (
             <li className="mlog-gap" data-testid="metadata-log-not-drawn">
               ⋯ {notDrawn} older {notDrawn === 1 ? 'record' : 'records'} drawn when paused

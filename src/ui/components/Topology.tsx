@@ -3,7 +3,8 @@
 // object store in a regional band below, producers and consumers at the sides with their flows.
 //
 // Owns: turning a layout (topology-layout.ts) into React Flow nodes once per structure, the flows
-// into edges when they change, and clicks, right-clicks and keys into a Selection or a MenuRequest
+// into edges when the nodes they join or their activity change (their rates, labels and names reach
+// each edge alone through a feed of looks: flow-edges.ts), and clicks, right-clicks and keys into a Selection or a MenuRequest
 // (selection.ts). Live figures reach each node through its own entry in a NodeFeed (node-feed.ts),
 // so node objects stay the same from frame to frame (React Flow does no work when only figures
 // change) and only the nodes whose entry changed re-render; React Flow itself sits in a memoised
@@ -15,7 +16,6 @@
 import {
   Background,
   BackgroundVariant,
-  BaseEdge,
   Controls,
   getBezierPath,
   Handle,
@@ -23,7 +23,6 @@ import {
   Position,
   ReactFlow,
   useStore,
-  type Edge,
   type EdgeProps,
   type Node,
   type NodeProps,
@@ -32,19 +31,16 @@ import '@xyflow/react/dist/style.css';
 import { createContext, memo, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
 import type { Snapshot } from '../../engine/api';
 import type { ControllerView } from '../../engine/controller/controller';
-import { formatCount } from '../format';
 import type { Quorum } from '../kraft';
 import type { MenuRequest, Selection } from '../selection';
 import {
   clientKindOf,
   farAtZoom,
-  flowWidth,
   flowsOf,
   layoutTopology,
   structureKey,
   structureOf,
   type ClientKind,
-  type Flow,
   type LaidOutNode,
   type TopologyLayout,
 } from '../topology-layout';
@@ -52,6 +48,7 @@ import { nextShownCards, type ShownCards } from '../card-refresh';
 import { keepUnchanged, type Kept } from '../keep-unchanged';
 import { NodeFeed, keepEntries } from '../node-feed';
 import { MemoProcessCard } from './ProcessCard';
+import { edgeOf, flowLooksOf, flowSignature, sameFlowLook, type FlowEdgeType, type FlowLook } from '../flow-edges';
 import { entriesOf, sameEntry, type NodeEntry } from '../topology-entries';
 import './topology.css';
 
@@ -76,6 +73,8 @@ interface Props {
  */
 interface Live {
   readonly feed: NodeFeed<NodeEntry>;
+  /** Each flow's look (label, width, aria-label) by edge id: a new rate re-renders that edge alone (flow-edges.ts). */
+  readonly flows: NodeFeed<FlowLook>;
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
   /** Opens a process's actions menu from its card's ⋯ button (right-click reaches the graph's own handler). */
@@ -92,10 +91,15 @@ function useLive(): Live {
   return live;
 }
 
-/** This node's entry of the feed: the node re-renders when it is another object, and only then. */
-function useEntry<K extends NodeEntry['kind']>(feed: NodeFeed<NodeEntry>, id: string, kind: K): Extract<NodeEntry, { kind: K }> | undefined {
+/** This node's (or edge's) entry of a feed: it re-renders when the entry is another object, and only then. */
+function useFeedEntry<V>(feed: NodeFeed<V>, id: string): V | undefined {
   const subscribe = useCallback((listener: () => void) => feed.subscribe(id, listener), [feed, id]);
-  const entry = useSyncExternalStore(subscribe, () => feed.get(id));
+  return useSyncExternalStore(subscribe, () => feed.get(id));
+}
+
+/** This node's entry of the feed, if it is of `kind`. */
+function useEntry<K extends NodeEntry['kind']>(feed: NodeFeed<NodeEntry>, id: string, kind: K): Extract<NodeEntry, { kind: K }> | undefined {
+  const entry = useFeedEntry(feed, id);
   return entry?.kind === kind ? (entry as Extract<NodeEntry, { kind: K }>) : undefined;
 }
 
@@ -359,24 +363,36 @@ function nodesOf(layout: TopologyLayout, roles: ReadonlyMap<string, string>): To
 
 // ---- edges -------------------------------------------------------------------------------------
 
-type FlowEdgeData = { readonly kind: Flow['kind']; readonly text: string | undefined };
-type FlowEdgeType = Edge<FlowEdgeData, 'flow'>;
-
 /**
  * A flow: React Flow's bezier path with its label as SVG text centred on the path, outlined in
  * the canvas colour (paint-order) instead of a measured box. React Flow's own label measures its
  * text with getBBox whenever the text changes, which forces a layout of the whole page: at 30
  * brokers the bundled flows' rates changed most frames, and that was a fifth of the page's script
- * time (bench/page.ts profile).
+ * time (bench/page.ts profile). The label, the stroke's width and the aria-label come from the
+ * flow's look in the feed (flow-edges.ts), so a new rate re-renders this edge alone. The paths are
+ * BaseEdge's (the drawn path and its transparent interaction path), drawn here for the ref.
  */
-const FlowEdge = memo(function FlowEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, style, data }: EdgeProps<FlowEdgeType>) {
+const FlowEdge = memo(function FlowEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, style }: EdgeProps<FlowEdgeType>) {
+  const live = useLive();
+  const look = useFeedEntry(live.flows, id);
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  const pathRef = useRef<SVGPathElement>(null);
+  const aria = look?.aria;
+  // The accessible name is the wrapper's (React Flow's <g>, which it leaves alone: edgeOf's ariaLabel).
+  useLayoutEffect(() => {
+    const wrapper = pathRef.current?.parentElement;
+    if (wrapper === null || wrapper === undefined) return;
+    if (aria === undefined) wrapper.removeAttribute('aria-label');
+    else wrapper.setAttribute('aria-label', aria);
+  }, [aria]);
+  const drawn = look === undefined ? style : { ...style, strokeWidth: look.width };
   return (
     <>
-      <BaseEdge id={id} path={path} {...(style === undefined ? {} : { style })} />
-      {data?.text !== undefined && (
+      <path ref={pathRef} id={id} d={path} fill="none" className="react-flow__edge-path" style={drawn} />
+      <path d={path} fill="none" strokeOpacity={0} strokeWidth={20} className="react-flow__edge-interaction" />
+      {look?.text !== undefined && (
         <text className="topo-flow-label" x={labelX} y={labelY} textAnchor="middle" dominantBaseline="central">
-          {data.text}
+          {look.text}
         </text>
       )}
     </>
@@ -384,68 +400,6 @@ const FlowEdge = memo(function FlowEdge({ id, sourceX, sourceY, targetX, targetY
 });
 
 const EDGE_TYPES = { flow: FlowEdge };
-
-const FLOW_COLOR: Record<Flow['kind'], string> = { produce: '#0072B2', consume: '#009E73', tier: '#D55E00', 'remote-read': '#CC79A7' };
-/** Uploads leave a broker's bottom for the store's top; remote reads come back from the store's top into the broker's bottom. */
-const FLOW_HANDLES: Record<Flow['kind'], readonly [string, string]> = {
-  produce: ['out-right', 'in-left'],
-  consume: ['out-right', 'in-left'],
-  tier: ['out-bottom', 'in-top'],
-  'remote-read': ['out-top', 'in-bottom'],
-};
-
-function flowLabel(flow: Flow, compact: boolean): string | undefined {
-  if (!compact || flow.kind === 'tier' || flow.kind === 'remote-read') return undefined;
-  const rate = flow.recordsPerSecond === null ? '' : ` · ${formatCount(Math.round(flow.recordsPerSecond))}/s`;
-  return `${flow.count} partition${flow.count === 1 ? '' : 's'}${rate}`;
-}
-
-function flowAria(flow: Flow): string {
-  const rate = flow.recordsPerSecond === null ? '' : `, about ${formatCount(Math.round(flow.recordsPerSecond))} records/s`;
-  const partitions = `${flow.count} partition${flow.count === 1 ? '' : 's'}`;
-  if (flow.kind === 'produce') return `${flow.source} produces to ${flow.target} (${partitions}${rate})`;
-  if (flow.kind === 'consume') return `${flow.target} fetches from ${flow.source} (${partitions}${rate})`;
-  if (flow.kind === 'remote-read') return `${flow.target} reads segments from ${flow.source}${flow.active ? ', reading now' : ''}`;
-  return `${flow.source} uploads segments to ${flow.target}${flow.active ? ', uploading now' : ''}`;
-}
-
-function edgeOf(flow: Flow, compact: boolean): FlowEdgeType {
-  return {
-    id: flow.id,
-    type: 'flow',
-    source: flow.source,
-    target: flow.target,
-    sourceHandle: FLOW_HANDLES[flow.kind][0],
-    targetHandle: FLOW_HANDLES[flow.kind][1],
-    // Compact layouts (13 brokers and more) draw a flowing edge dashed but still: moving dashes
-    // repaint the whole canvas at every animation frame, the page's largest paint at 30 brokers.
-    animated: flow.active && !compact,
-    selectable: false,
-    focusable: false,
-    ariaLabel: flowAria(flow),
-    className: `topo-flow topo-flow-${flow.kind}${flow.active ? ' topo-flow-active' : ''}`,
-    style: {
-      stroke: FLOW_COLOR[flow.kind],
-      // Rounded as flowSignature rounds it: an edge rebuilt for its label (its rate) then keeps
-      // its path's style, where an unrounded width changed it in every frame and each change
-      // restyled and laid out the edges' SVG again (traces at 30 brokers: 6 paths a frame).
-      strokeWidth: roundedFlowWidth(flow.recordsPerSecond),
-      opacity: flow.active ? 0.85 : 0.35,
-      ...(flow.active && compact ? { strokeDasharray: '6 4' } : {}),
-    },
-    data: { kind: flow.kind, text: flowLabel(flow, compact) },
-  };
-}
-
-/** A flow's width to a quarter of a pixel: what the signature compares and what the path draws. */
-function roundedFlowWidth(recordsPerSecond: number | null): number {
-  return Math.round(flowWidth(recordsPerSecond) * 4) / 4;
-}
-
-/** What of a flow shows on screen, rounded so that small changes in rate do not rebuild its edge (keep-unchanged.ts). */
-function flowSignature(flow: Flow, compact: boolean): string {
-  return `${flow.count}:${flow.active ? 1 : 0}:${roundedFlowWidth(flow.recordsPerSecond)}:${compact ? flowLabel(flow, compact) : ''}:${flowAria(flow)}`;
-}
 
 // ---- the graph ---------------------------------------------------------------------------------
 
@@ -467,15 +421,19 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
   const nodes = useKeyed(key, () => nodesOf(layout, roles));
   const laidOutById = useMemo(() => new Map(layout.nodes.map((node) => [node.id, node])), [layout]);
   const flows = flowsOf(snapshot, layout);
-  // An edge object is kept while what it shows is the same, so React Flow re-renders only the edges that changed.
+  // An edge object is kept while the nodes it joins and whether it flows are the same, so React
+  // Flow (the memoised Graph) re-renders only for those; a new rate reaches its edge alone, as its
+  // look in the flows' feed (flow-edges.ts), told with the nodes' entries below.
   const keptEdges = useRef<Kept<FlowEdgeType> | null>(null);
   const compact = layout.compact;
   keptEdges.current = keepUnchanged(keptEdges.current, key, flows, {
     idOf: (flow) => flow.id,
-    signatureOf: (flow) => flowSignature(flow, compact),
+    signatureOf: flowSignature,
     build: (flow) => edgeOf(flow, compact),
   });
   const edges = keptEdges.current.items;
+  const flowFeed = useKeyed(key, () => new NodeFeed<FlowLook>());
+  flowFeed.stage(keepEntries(flowFeed.entries(), flowLooksOf(flows, compact), sameFlowLook));
 
   // Once per snapshot, and when the run pauses or plays (paused, every card is exact at once, even
   // before the next frame); a re-render for a selection or a menu keeps the cards as they are.
@@ -493,6 +451,7 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
   feed.stage(keepEntries(feed.entries(), entriesOf({ layout, shown, snapshot, quorum, authority, selectedNode }), sameEntry));
   useLayoutEffect(() => {
     feed.publish();
+    flowFeed.publish();
   });
 
   // The last menu asked for, as an attribute (data-menu-request), so a test can see the request left the graph.
@@ -504,7 +463,7 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
     },
     [onMenu],
   );
-  const live = useMemo<Live>(() => ({ feed, ready, onFault, onMenu: requestMenu, onSelect }), [feed, ready, onFault, requestMenu, onSelect]);
+  const live = useMemo<Live>(() => ({ feed, flows: flowFeed, ready, onFault, onMenu: requestMenu, onSelect }), [feed, flowFeed, ready, onFault, requestMenu, onSelect]);
 
   const onNodeClick = useCallback(
     (event: MouseEvent, node: TopologyNode) => {

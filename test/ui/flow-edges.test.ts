@@ -1,0 +1,102 @@
+// The topology's flows split into edge objects and looks (flow-edges.ts), on snapshots of a real
+// engine under load. Goal: a flow whose rate alone changes keeps its edge object (so React Flow's
+// wrapper and the other edges do not re-render) and tells its new label, width and name to its own
+// edge through the feed; a flow that starts or stops rebuilds its edge. Method: build each frame's
+// edges and looks as the topology does (keepUnchanged with flowSignature, keepEntries with
+// sameFlowLook in a NodeFeed) and compare identities and the listeners told.
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/engine/api';
+import { edgeOf, flowLabel, flowLooksOf, flowSignature, sameFlowLook, type FlowEdgeType, type FlowLook } from '../../src/ui/flow-edges';
+import { keepUnchanged, type Kept } from '../../src/ui/keep-unchanged';
+import { keepEntries, NodeFeed } from '../../src/ui/node-feed';
+import { flowsOf, layoutTopology, structureKey, structureOf, type Flow } from '../../src/ui/topology-layout';
+import { loadedEngine, SECOND } from './loaded-engine';
+
+/** Drives edges and looks as Topology does, one frame per call. */
+function edgeDriver(first: Snapshot, compact: boolean) {
+  const structure = structureOf(first);
+  const key = structureKey(structure);
+  const layout = layoutTopology(structure);
+  const feed = new NodeFeed<FlowLook>();
+  let kept: Kept<FlowEdgeType> | null = null;
+  const told: string[] = [];
+  const subscribed = new Set<string>();
+  return {
+    feed,
+    flowsOf(snapshot: Snapshot): Flow[] {
+      return flowsOf(snapshot, layout);
+    },
+    frame(flows: readonly Flow[]): { edges: readonly FlowEdgeType[]; told: string[] } {
+      kept = keepUnchanged(kept, key, flows, { idOf: (flow) => flow.id, signatureOf: flowSignature, build: (flow) => edgeOf(flow, compact) });
+      for (const flow of flows) {
+        if (subscribed.has(flow.id)) continue;
+        subscribed.add(flow.id);
+        feed.subscribe(flow.id, () => told.push(flow.id));
+      }
+      feed.stage(keepEntries(feed.entries(), flowLooksOf(flows, compact), sameFlowLook));
+      told.length = 0;
+      feed.publish();
+      return { edges: kept.items, told: [...told] };
+    },
+  };
+}
+
+describe('flow edges and their looks', () => {
+  it('flows whose rates and partitions change keep their edge objects; only the flows whose label, width or name changed are told', () => {
+    const engine = loadedEngine();
+    const driver = edgeDriver(engine.snapshot(), true);
+    const flows = driver.flowsOf(engine.snapshot());
+    expect(flows.filter((flow) => flow.kind === 'produce').length).toBeGreaterThan(2);
+    const first = driver.frame(flows);
+    // The next frame, as the engine draws it: nothing shown changed, nothing is told, the same list.
+    engine.runFor(SECOND / 10);
+    const steady = driver.frame(driver.flowsOf(engine.snapshot()));
+    expect(steady.edges).toBe(first.edges);
+    expect(steady.told).toEqual([]);
+    // A partition's leadership moves from the first flow's broker to the second's, and the rate
+    // doubles on a third (as a lesson's load step does): three looks change, no edge object.
+    const [a, b, c] = flows as [Flow, Flow, Flow, ...Flow[]];
+    const moved = flows.map((flow) =>
+      flow === a ? { ...a, count: a.count - 1 } : flow === b ? { ...b, count: b.count + 1 } : flow === c ? { ...c, recordsPerSecond: (c.recordsPerSecond ?? 0) * 2 } : flow,
+    );
+    const before = new Map([...driver.feed.entries()]);
+    const { edges, told } = driver.frame(moved);
+    expect(edges).toBe(first.edges);
+    expect(told.sort()).toEqual([a.id, b.id, c.id].sort());
+    for (const id of told) expect(sameFlowLook(before.get(id)!, driver.feed.get(id)!)).toBe(false);
+    expect(driver.feed.get(c.id)!.width).toBeGreaterThanOrEqual(before.get(c.id)!.width);
+    expect(driver.feed.get(a.id)!.text).toBe(flowLabel({ ...a, count: a.count - 1 }, true));
+    // A flow that stops rebuilds its edge alone; the others keep theirs.
+    const stopped = driver.frame(moved.map((flow) => (flow.id === c.id ? { ...flow, active: false } : flow)));
+    expect(stopped.edges).not.toBe(first.edges);
+    stopped.edges.forEach((edge, index) => (edge.id === c.id ? expect(edge).not.toBe(first.edges[index]) : expect(edge).toBe(first.edges[index])));
+  });
+
+  it('a look says what the edge used to: the label (compact only), the rounded width and the rate in its name', () => {
+    const engine = loadedEngine();
+    const snapshot = engine.snapshot();
+    const layout = layoutTopology(structureOf(snapshot));
+    const flows = flowsOf(snapshot, layout);
+    const flow = flows.find((candidate) => candidate.kind === 'produce' && candidate.recordsPerSecond !== null)!;
+    const compactLook = flowLooksOf(flows, true).get(flow.id)!;
+    expect(compactLook.text).toMatch(/^\d+ partitions? · [\d.,]+k?\/s$/);
+    expect(compactLook.aria).toMatch(/^producer-\d+ produces to broker-\d+ \(\d+ partitions?, about [\d.,]+k? records\/s\)$/);
+    expect(compactLook.width * 4).toBe(Math.round(compactLook.width * 4));
+    expect(flowLooksOf(flows, false).get(flow.id)!.text).toBeUndefined();
+    // The edge object carries none of it: React Flow's wrapper leaves the aria-label to FlowEdge.
+    const edge = edgeOf(flow, true);
+    expect(edge.ariaLabel).toBeNull();
+    expect(edge.style?.strokeWidth).toBeUndefined();
+    expect(edge.data).toEqual({ kind: 'produce' });
+  });
+
+  it('an edge is rebuilt when its flow starts or stops, not when its rate or partitions change', () => {
+    const engine = loadedEngine();
+    const snapshot = engine.snapshot();
+    const flow = flowsOf(snapshot, layoutTopology(structureOf(snapshot))).find((candidate) => candidate.kind === 'produce')!;
+    expect(flowSignature({ ...flow, recordsPerSecond: (flow.recordsPerSecond ?? 0) * 3, count: flow.count + 1 })).toBe(flowSignature(flow));
+    expect(flowSignature({ ...flow, active: !flow.active })).not.toBe(flowSignature(flow));
+    expect(edgeOf({ ...flow, active: false }, true).className).not.toContain('topo-flow-active');
+    expect(edgeOf({ ...flow, active: true }, true).className).toContain('topo-flow-active');
+  });
+});
