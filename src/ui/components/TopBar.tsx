@@ -80,7 +80,8 @@ export const TopBar = memo(function TopBar({ frame, ready, playing, speed, seed,
           {formatClock(snapshot?.timeUs ?? 0)}
         </div>
         <div className="clock-sub">
-          <span data-testid="event-count">{formatCount(snapshot?.events ?? 0)} events</span>
+          {/* Exact when paused, so a step shows its one event; compact while the count races. */}
+          <span data-testid="event-count">{playing ? formatCount(snapshot?.events ?? 0) : (snapshot?.events ?? 0).toLocaleString('en-US')} events</span>
           {frame && frame.playing && frame.rate.eventsPerWallSecond > 0 && (
             <span>
               {' · '}
