@@ -544,7 +544,7 @@ const DeferredPanels = memo(function DeferredPanels({ state, ready, onFault, onS
     <>
       {quorum.voters.length > 0 && (
         <div className="kraft">
-          <QuorumPanel snapshot={snapshot} quorum={quorum} ready={ready} onFault={onFault} />
+          <QuorumPanel snapshot={snapshot} quorum={quorum} ready={ready} onFault={onFault} live={live} />
           <MetadataLogPanel log={state.metadataLog} quorum={quorum} live={live} />
         </div>
       )}

@@ -1,13 +1,17 @@
 import type { Snapshot } from '../../engine/api';
 import type { ReplicaProgress } from '../../engine/raft/node';
 import { formatSpan } from '../../engine/sim/time';
+import { useMemo, useRef } from 'react';
 import { anyActiveController, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
+import { useHeldWhileHidden } from '../use-held-while-hidden';
 
 interface Props {
   readonly snapshot: Snapshot;
   readonly quorum: Quorum;
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
+  /** The run plays: away from the viewport the panel shows a value at most a second old (use-held-while-hidden.ts). */
+  readonly live?: boolean;
 }
 
 /** Offsets shown at least on the bars' common scale, so that one record of lag stays visible. */
@@ -131,13 +135,18 @@ function VoterRow({ voter, quorum, scale, now }: { voter: Voter; quorum: Quorum;
 }
 
 /** The controller quorum: who leads which epoch, each voter's log, and elections as they happen. */
-export function QuorumPanel({ snapshot, quorum, ready, onFault }: Props) {
+export function QuorumPanel({ snapshot: newestSnapshot, quorum: newestQuorum, ready, onFault, live = false }: Props) {
+  // Held away from the viewport while the run plays, as the metadata log beside it: its voters'
+  // figures change in every frame, and each change laid the page out from the document.
+  const section = useRef<HTMLElement>(null);
+  const newest = useMemo(() => ({ snapshot: newestSnapshot, quorum: newestQuorum }), [newestSnapshot, newestQuorum]);
+  const { snapshot, quorum } = useHeldWhileHidden(newest, section, live);
   const scale = scaleOf(quorum);
   const canCrash = anyActiveController(snapshot);
   const applied = snapshot.processes.flatMap((process) => (process.role === 'broker' && process.view?.raft !== undefined ? [process.view.raft.appliedOffset] : []));
   const leader = quorum.leader;
   return (
-    <section className="panel quorum" aria-label="KRaft controller quorum" data-testid="quorum-panel">
+    <section ref={section} className="panel quorum" aria-label="KRaft controller quorum" data-testid="quorum-panel">
       <header className="panel-head">
         <h2>Controller quorum</h2>
         <button
