@@ -142,7 +142,8 @@ export function QuorumPanel({ snapshot: newestSnapshot, quorum: newestQuorum, re
   const newest = useMemo(() => ({ snapshot: newestSnapshot, quorum: newestQuorum }), [newestSnapshot, newestQuorum]);
   const { snapshot, quorum } = useHeldWhileHidden(newest, section, live);
   const scale = scaleOf(quorum);
-  const canCrash = anyActiveController(snapshot);
+  // What the button may do is read from the newest snapshot, never a held one.
+  const canCrash = anyActiveController(newestSnapshot);
   const applied = snapshot.processes.flatMap((process) => (process.role === 'broker' && process.view?.raft !== undefined ? [process.view.raft.appliedOffset] : []));
   const leader = quorum.leader;
   return (

@@ -3,15 +3,16 @@
 // object store in a regional band below, producers and consumers at the sides with their flows.
 //
 // Owns: turning a layout (topology-layout.ts) into React Flow nodes once per structure, the flows
-// into edges when the nodes they join or their activity change (their rates, labels and names reach
-// each edge alone through a feed of looks: flow-edges.ts), and clicks, right-clicks and keys into a Selection or a MenuRequest
-// (selection.ts). Live figures reach each node through its own entry in a NodeFeed (node-feed.ts),
-// so node objects stay the same from frame to frame (React Flow does no work when only figures
-// change) and only the nodes whose entry changed re-render; React Flow itself sits in a memoised
-// Graph, drawn again only for a new structure, a changed edge or handler. The group nodes' boxes are drawn in a
-// backdrop beneath the flows (GroupBackdrop), so that perf.css can composite the edges and the
-// nodes each as a layer; zoomed far out, cards leave out their buttons (ZoomDetail). Must never compute
-// positions itself (the layout is pure and tested) nor hold engine state: it renders snapshots.
+// into edges when the nodes they join or their activity change (their rates, labels and names
+// reach each edge alone through a feed of looks: flow-edges.ts), and clicks, right-clicks and keys
+// into a Selection or a MenuRequest (selection.ts). Live figures reach each node through its own
+// entry in a NodeFeed (node-feed.ts), so node objects stay the same from frame to frame (React Flow
+// does no work when only figures change) and only the nodes whose entry changed re-render; React
+// Flow itself sits in a memoised Graph, drawn again only for a new structure, an edge that starts
+// or stops flowing, or a handler. The group nodes' boxes are drawn in a backdrop beneath the flows
+// (GroupBackdrop), so that perf.css can composite the edges and the nodes each as a layer; zoomed
+// far out, cards leave out their buttons (ZoomDetail). Must never compute positions itself (the
+// layout is pure and tested) nor hold engine state: it renders snapshots.
 
 import {
   Background,
@@ -563,8 +564,8 @@ interface GraphProps {
 /**
  * React Flow and what it holds, memoised apart from Topology: Topology renders in every frame (it
  * stages the nodes' entries and keeps the edges), but the props here change only with the
- * structure, an edge that shows something new, the zoom's level of detail or a handler (a new
- * selection). Rendered in every frame, React Flow's ~17 components (its providers, StoreUpdater,
+ * structure, an edge that starts or stops flowing (its rate reaches it through the flows' feed),
+ * the zoom's level of detail or a handler (a new selection). Rendered in every frame, React Flow's ~17 components (its providers, StoreUpdater,
  * the controls' and minimap's panels) were most of the urgent commit and did nothing: the nodes
  * read their figures from the feed, the backdrop and the minimap from React Flow's own store.
  */
