@@ -98,6 +98,8 @@ const MESSAGE_RECORDER = `(() => {
  * loads, with every committed root (production builds too); a component rendered in a commit when
  * its fiber has the PerformedWork flag (1), and a subtree whose children are the same fibers as
  * before was not visited (React DevTools' own test). Memo wrappers count as a component of their own.
+ * Host elements reconciled are counted apart (a fiber new, or given a new props object, which a
+ * bailed-out subtree keeps; a text only when it changed): what React diffed, though most write nothing.
  */
 const RENDER_RECORDER = `(() => {
   const stats = { on: false, commits: 0, rendered: 0, mutations: 0, byClass: {}, stamp: false, stopObserving: () => {} };
@@ -111,6 +113,8 @@ const RENDER_RECORDER = `(() => {
     const inner = type.type ?? type.render;
     return type.displayName || (inner && (inner.displayName || inner.name)) || '?';
   };
+  const HOST_TAGS = new Set([5, 6]);
+  let hosts = 0;
   const walk = (first, names) => {
     const stack = [first];
     let rendered = 0;
@@ -121,6 +125,8 @@ const RENDER_RECORDER = `(() => {
         rendered++;
         const name = nameOf(fiber);
         names.set(name, (names.get(name) ?? 0) + 1);
+      } else if (HOST_TAGS.has(fiber.tag) && (before === null || fiber.memoizedProps !== before.memoizedProps)) {
+        hosts++;
       }
       if (fiber.sibling) stack.push(fiber.sibling);
       if (fiber.child && !(before !== null && fiber.child === before.child)) stack.push(fiber.child);
@@ -144,13 +150,14 @@ const RENDER_RECORDER = `(() => {
     onCommitFiberRoot(_id, root) {
       if (!stats.on) return;
       const names = new Map();
+      hosts = 0;
       const rendered = root.current.child ? walk(root.current.child, names) : 0;
       // This commit's DOM mutations are the records pending now (React calls the hook after its layout effects).
       const mutations = observer === null ? 0 : observer.takeRecords().length;
       const cls = classOf(names);
-      const entry = (stats.byClass[cls] ??= { commits: 0, rendered: 0, mutations: 0, names: {}, renderedEach: [], mutationsEach: [] });
+      const entry = (stats.byClass[cls] ??= { commits: 0, rendered: 0, mutations: 0, hosts: 0, names: {}, renderedEach: [], mutationsEach: [] });
       stats.commits++; stats.rendered += rendered; stats.mutations += mutations;
-      entry.commits++; entry.rendered += rendered; entry.mutations += mutations;
+      entry.commits++; entry.rendered += rendered; entry.mutations += mutations; entry.hosts += hosts;
       entry.renderedEach.push(rendered); entry.mutationsEach.push(mutations);
       for (const [name, count] of names) entry.names[name] = (entry.names[name] ?? 0) + count;
       // In the traced page, each commit is stamped into the performance trace (a TimeStamp event).
@@ -175,6 +182,8 @@ interface CommitClassStats {
   readonly commits: number;
   readonly rendered: number;
   readonly mutations: number;
+  /** Host elements and texts reconciled (new, or given new props). */
+  readonly hosts: number;
   readonly names: Record<string, number>;
   /** Each commit's components rendered and DOM mutation records, in order (the measurement's ~600 commits). */
   readonly renderedEach: number[];
@@ -207,6 +216,8 @@ export interface PageBenchResult {
       readonly commits: number;
       readonly componentsPerCommit: number;
       readonly mutationsPerCommit: number;
+      /** Host elements and texts React reconciled per commit (diffed; most write nothing). */
+      readonly hostsPerCommit: number;
       /** p95 and largest of a commit's components rendered and DOM mutation records: a burst shows here, not in the mean. */
       readonly components: { readonly p95: number; readonly max: number };
       readonly mutations: { readonly p95: number; readonly max: number };
@@ -756,6 +767,7 @@ export async function runPageBench(
             commits: entry.commits,
             componentsPerCommit: entry.rendered / Math.max(1, entry.commits),
             mutationsPerCommit: entry.mutations / Math.max(1, entry.commits),
+            hostsPerCommit: entry.hosts / Math.max(1, entry.commits),
             components: { p95: percentile(entry.renderedEach, 0.95), max: Math.max(0, ...entry.renderedEach) },
             mutations: { p95: percentile(entry.mutationsEach, 0.95), max: Math.max(0, ...entry.mutationsEach) },
             topPerCommit: Object.entries(entry.names)
@@ -792,7 +804,7 @@ export function formatPageBench(result: PageBenchResult): string {
     `  React (load-independent)      ${result.renders.commitsPerSecond.toFixed(1)} commits/s; per commit ${result.renders.componentsPerCommit.toFixed(0)} components rendered, ${result.renders.mutationsPerCommit.toFixed(0)} DOM mutation records (per second ${(result.renders.componentsPerCommit * result.renders.commitsPerSecond).toFixed(0)} and ${(result.renders.mutationsPerCommit * result.renders.commitsPerSecond).toFixed(0)}); ${result.renders.domElements} DOM elements`,
     ...result.renders.byClass.map(
       (entry) =>
-        `    ${entry.kind.padEnd(9)} ${entry.commits} commits; per commit ${entry.componentsPerCommit.toFixed(0)} components (p95 ${entry.components.p95}, max ${entry.components.max}), ${entry.mutationsPerCommit.toFixed(0)} mutations (p95 ${entry.mutations.p95}, max ${entry.mutations.max}); top: ${entry.topPerCommit
+        `    ${entry.kind.padEnd(9)} ${entry.commits} commits; per commit ${entry.componentsPerCommit.toFixed(0)} components (p95 ${entry.components.p95}, max ${entry.components.max}), ${entry.mutationsPerCommit.toFixed(0)} mutations (p95 ${entry.mutations.p95}, max ${entry.mutations.max}), ${entry.hostsPerCommit.toFixed(0)} elements reconciled; top: ${entry.topPerCommit
           .map((component) => `${component.name} ${component.perCommit.toFixed(1)}`)
           .join(', ')}`,
     ),
