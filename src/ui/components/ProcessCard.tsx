@@ -3,7 +3,6 @@ import type { PeerView, ProcessSnapshot } from '../../engine/api';
 import type { BrokerState, LifecycleView } from '../../engine/broker/lifecycle';
 import type { ControllerView, RegistrationView } from '../../engine/controller/controller';
 import { formatSpan } from '../../engine/sim/time';
-import type { ObjectStoreView } from '../../engine/storage/object-store';
 import { formatBytes, formatCount, formatRanges, formatUsd } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
 import type { MenuRequest, Selection } from '../selection';
@@ -30,11 +29,24 @@ interface Props {
 
 const ROLE_LABEL: Record<string, string> = { controller: 'Controller', broker: 'Broker', zookeeper: 'ZooKeeper', client: 'Client', objectStore: 'Object store' };
 
-function statusOf(process: ProcessSnapshot): { label: string; tone: string } {
-  if (process.status === 'crashed') return { label: 'Crashed', tone: 'bad' };
-  if (process.status === 'stopped') return { label: 'Stopped', tone: 'off' };
-  if (process.isolated) return { label: 'Isolated', tone: 'warn' };
-  return { label: 'Up', tone: 'good' };
+interface Status {
+  readonly label: string;
+  readonly tone: string;
+}
+
+/** The four statuses, each one object, so the memoised header compares them by identity. */
+const STATUS = {
+  crashed: { label: 'Crashed', tone: 'bad' },
+  stopped: { label: 'Stopped', tone: 'off' },
+  isolated: { label: 'Isolated', tone: 'warn' },
+  up: { label: 'Up', tone: 'good' },
+} as const satisfies Record<string, Status>;
+
+function statusOf(process: ProcessSnapshot): Status {
+  if (process.status === 'crashed') return STATUS.crashed;
+  if (process.status === 'stopped') return STATUS.stopped;
+  if (process.isolated) return STATUS.isolated;
+  return STATUS.up;
 }
 
 export const BROKER_STATE: Record<BrokerState, { label: string; tone: string; help: string }> = {
@@ -478,12 +490,12 @@ function stepRate(rate: number, direction: 1 | -1): number {
 }
 
 /** A managed service is not crashed or isolated by hand: it has outages and slow periods. */
-function ObjectStoreActions({ store, ready, onFault }: { store: ObjectStoreView | null; ready: boolean; onFault: (fault: unknown) => void }) {
-  if (store === null) return null;
-  if (store.outage || store.extraLatencyMs > 0) {
+function ObjectStoreActions({ store, ready, onFault }: { store: CardActionsState['store']; ready: boolean; onFault: (fault: unknown) => void }) {
+  if (store === 'none') return null;
+  if (store === 'outage' || store === 'slow') {
     return (
       <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: 'object-store' })}>
-        End the {store.outage ? 'outage' : 'slow period'}
+        End the {store === 'outage' ? 'outage' : 'slow period'}
       </button>
     );
   }
@@ -526,6 +538,239 @@ function DownBody({ process }: { process: ProcessSnapshot }) {
   }
   return <p className="card-down">{process.crashes > 0 ? `Down. Crashed ${process.crashes}×; its disk survives, its memory does not.` : 'Down.'}</p>;
 }
+
+/**
+ * A card's header: its name, role and status, and the actions menu's button. Memoised on what it
+ * draws (primitives, the status one of four objects, stable handlers), so a refresh of the card's
+ * figures (card-refresh.ts: Applied, the storage line, several times a second per card) leaves its
+ * ~8 elements unreconciled (issue 7: the cards' commit is most of a landing frame's script).
+ */
+const CardHead = memo(function CardHead({
+  id,
+  role,
+  status,
+  selected,
+  onSelect,
+  onMenu,
+}: {
+  id: string;
+  role: ProcessSnapshot['role'];
+  status: Status;
+  selected: boolean;
+  onSelect: Props['onSelect'];
+  onMenu: Props['onMenu'];
+}) {
+  return (
+      <header className="card-head">
+        <span className={`role-icon role-${role}`} aria-hidden="true">
+          {role === 'controller' ? '◆' : role === 'zookeeper' ? '●' : '■'}
+        </span>
+        <div className="card-title">
+          <h3>
+            {onSelect === undefined ? (
+              id
+            ) : (
+              <button
+                type="button"
+                className="card-name"
+                onClick={() => onSelect({ kind: 'process', id: id })}
+                aria-current={selected ? 'true' : undefined}
+                title={`Inspect ${id}: its details in the side panel`}
+                data-testid={`select-${id}`}
+              >
+                {id}
+              </button>
+            )}
+          </h3>
+          <span className="card-role">{ROLE_LABEL[role] ?? role}</span>
+        </div>
+        <span className={`pill pill-${status.tone}`} data-testid={`status-${id}`}>
+          {status.label}
+        </span>
+        {onMenu !== undefined && (
+          <button
+            type="button"
+            className="btn btn-small btn-icon card-menu"
+            aria-haspopup="menu"
+            aria-label={`Actions for ${id}`}
+            title="What you can do to it (also: right-click the card)"
+            data-testid={`actions-${id}`}
+            onClick={(event) => {
+              const rect = event.currentTarget.getBoundingClientRect();
+              onMenu({ target: { kind: 'process', id: id }, x: rect.left, y: rect.bottom + 4 });
+            }}
+          >
+            ⋯ Actions
+          </button>
+        )}
+      </header>
+  );
+});
+
+/** What a card's row of buttons draws from: state, never figures (see cardActionsOf). */
+export interface CardActionsState {
+  readonly id: string;
+  readonly role: ProcessSnapshot['role'];
+  readonly status: ProcessSnapshot['status'];
+  readonly isolated: boolean;
+  /** A KRaft broker: it has the disk's buttons. */
+  readonly brokerTools: boolean;
+  readonly diskDegraded: boolean;
+  /** Its log directory: unknown (no buttons), free or filled by other files. */
+  readonly logDir: 'unknown' | 'free' | 'filled';
+  /** A running producer's rate (its steps' buttons), else null. */
+  readonly producerRate: number | null;
+  readonly canShutDown: boolean;
+  /** The object store's condition (its own buttons), or 'none' for another process. */
+  readonly store: 'none' | 'healthy' | 'outage' | 'slow';
+}
+
+/**
+ * The part of a process its buttons draw, flat, so CardActions (memo's shallow comparison) renders
+ * only when a button would change: a crash, isolation, a slow or filled disk, a new rate, a broker
+ * leaving RUNNING. A figure (bytes, offsets, counts) is not in it.
+ */
+export function cardActionsOf(process: ProcessSnapshot, kraft: boolean): CardActionsState {
+  const up = process.status === 'up' && process.view !== null;
+  const broker = process.view?.broker;
+  const isBroker = process.role === 'broker';
+  const store = process.role === 'objectStore' ? (process.view?.objectStore ?? null) : null;
+  return {
+    id: process.id,
+    role: process.role,
+    status: process.status,
+    isolated: process.isolated,
+    brokerTools: isBroker && kraft,
+    diskDegraded: process.view?.disk?.degraded === true,
+    logDir: process.storage === undefined ? 'unknown' : process.storage.filledBytes > 0 ? 'filled' : 'free',
+    producerRate: up ? (process.view?.producer?.recordsPerSecond ?? null) : null,
+    canShutDown: up && broker !== undefined && (broker.state === 'STARTING' || broker.state === 'RECOVERY' || broker.state === 'RUNNING'),
+    store: store === null ? 'none' : store.outage ? 'outage' : store.extraLatencyMs > 0 ? 'slow' : 'healthy',
+  };
+}
+
+/** A card's buttons, memoised on CardActionsState, `ready` and the (stable) fault handler. */
+const CardActions = memo(function CardActions({
+  id,
+  role,
+  status,
+  isolated,
+  brokerTools,
+  diskDegraded,
+  logDir,
+  producerRate,
+  canShutDown,
+  store,
+  ready,
+  onFault,
+}: CardActionsState & { ready: boolean; onFault: (fault: unknown) => void }) {
+  return (
+      <footer className="card-actions">
+        {role === 'objectStore' ? (
+          <ObjectStoreActions store={store} ready={ready} onFault={onFault} />
+        ) : (
+          <>
+            {status === 'up' ? (
+              <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'crash', process: id })}>
+                Crash
+              </button>
+            ) : role === 'client' && status === 'stopped' ? null : (
+              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'restart', process: id })}>
+                Restart
+              </button>
+            )}
+            {isolated ? (
+              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: id })}>
+                Reconnect
+              </button>
+            ) : (
+              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'isolate', process: id })}>
+                Isolate
+              </button>
+            )}
+            {brokerTools && (diskDegraded ? (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'heal', target: id })}
+                title="Heal this broker: its disk is fast again (and any network fault of it is healed too)"
+              >
+                Heal disk
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'slow-disk', process: id, extraLatencyMs: 40, throughputMBps: 0.2 })}
+                title="Slow this broker's disk to 40 ms a write and 200 KB/s: it becomes a straggler"
+              >
+                Slow disk
+              </button>
+            ))}
+            {brokerTools && logDir !== 'unknown' && (logDir === 'filled' ? (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'heal', target: id })}
+                title="Delete the other files: the disk has its space back (a broker that halted stays down until you restart it)"
+              >
+                Free disk
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-small btn-danger"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'fill-disk', process: id })}
+                title="Other files fill this broker's disk: its next log write fails, its log directory goes offline and, being its only one, the broker halts"
+              >
+                Fill disk
+              </button>
+            ))}
+            {producerRate !== null && (
+              <span className="rate-step" role="group" aria-label={`${id}'s rate`}>
+                <span className="muted">Rate</span>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={!ready || producerRate <= RATE_STEPS[0]!}
+                  onClick={() => onFault({ kind: 'change-load', process: id, recordsPerSecond: stepRate(producerRate, -1) })}
+                  title="Produce less: the next lower rate"
+                  aria-label={`Lower ${id}'s rate`}
+                >
+                  −
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={!ready || producerRate >= RATE_STEPS.at(-1)!}
+                  onClick={() => onFault({ kind: 'change-load', process: id, recordsPerSecond: stepRate(producerRate, 1) })}
+                  title="Produce more: the next higher rate"
+                  aria-label={`Raise ${id}'s rate`}
+                >
+                  +
+                </button>
+              </span>
+            )}
+            {canShutDown && (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!ready}
+                onClick={() => onFault({ kind: 'shutdown', process: id })}
+                title="Controlled shutdown: the broker asks the controller to move its partition leadership away, then stops cleanly"
+              >
+                Shut down
+              </button>
+            )}
+          </>
+        )}
+      </footer>
+  );
+});
 
 /** What a card draws from, but for its handlers and `ready`. */
 export type CardView = Pick<Props, 'process' | 'quorum' | 'authority' | 'selected' | 'compact'>;
@@ -584,8 +829,6 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
   const registration = isBroker ? registrationOf(authority?.view ?? null, process.id) : null;
   const registrationChip =
     isBroker && kraft ? <RegistrationChip id={process.id} registration={registration} authority={authority?.id ?? null} /> : null;
-  const producerRate = up ? (process.view?.producer?.recordsPerSecond ?? null) : null;
-  const canShutDown = up && broker !== undefined && (broker.state === 'STARTING' || broker.state === 'RECOVERY' || broker.state === 'RUNNING');
   return (
     <article
       className={`card card-${process.role} card-${status.tone}${selected ? ' card-selected' : ''}`}
@@ -600,49 +843,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
             }
       }
     >
-      <header className="card-head">
-        <span className={`role-icon role-${process.role}`} aria-hidden="true">
-          {process.role === 'controller' ? '◆' : process.role === 'zookeeper' ? '●' : '■'}
-        </span>
-        <div className="card-title">
-          <h3>
-            {onSelect === undefined ? (
-              process.id
-            ) : (
-              <button
-                type="button"
-                className="card-name"
-                onClick={() => onSelect({ kind: 'process', id: process.id })}
-                aria-current={selected ? 'true' : undefined}
-                title={`Inspect ${process.id}: its details in the side panel`}
-                data-testid={`select-${process.id}`}
-              >
-                {process.id}
-              </button>
-            )}
-          </h3>
-          <span className="card-role">{ROLE_LABEL[process.role] ?? process.role}</span>
-        </div>
-        <span className={`pill pill-${status.tone}`} data-testid={`status-${process.id}`}>
-          {status.label}
-        </span>
-        {onMenu !== undefined && (
-          <button
-            type="button"
-            className="btn btn-small btn-icon card-menu"
-            aria-haspopup="menu"
-            aria-label={`Actions for ${process.id}`}
-            title="What you can do to it (also: right-click the card)"
-            data-testid={`actions-${process.id}`}
-            onClick={(event) => {
-              const rect = event.currentTarget.getBoundingClientRect();
-              onMenu({ target: { kind: 'process', id: process.id }, x: rect.left, y: rect.bottom + 4 });
-            }}
-          >
-            ⋯ Actions
-          </button>
-        )}
-      </header>
+      <CardHead id={process.id} role={process.role} status={status} selected={selected} onSelect={onSelect} onMenu={onMenu} />
       <div className="card-body">
         {!up && <DownBody process={process} />}
         {!up && <StorageLine id={process.id} storage={process.storage} />}
@@ -666,110 +867,7 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
         )}
         {up && !compact && <NetworkLine process={process} />}
       </div>
-      <footer className="card-actions">
-        {process.role === 'objectStore' ? (
-          <ObjectStoreActions store={process.view?.objectStore ?? null} ready={ready} onFault={onFault} />
-        ) : (
-          <>
-            {process.status === 'up' ? (
-              <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'crash', process: process.id })}>
-                Crash
-              </button>
-            ) : process.role === 'client' && process.status === 'stopped' ? null : (
-              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'restart', process: process.id })}>
-                Restart
-              </button>
-            )}
-            {process.isolated ? (
-              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: process.id })}>
-                Reconnect
-              </button>
-            ) : (
-              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'isolate', process: process.id })}>
-                Isolate
-              </button>
-            )}
-            {isBroker && kraft && (process.view?.disk?.degraded === true ? (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'heal', target: process.id })}
-                title="Heal this broker: its disk is fast again (and any network fault of it is healed too)"
-              >
-                Heal disk
-              </button>
-            ) : (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'slow-disk', process: process.id, extraLatencyMs: 40, throughputMBps: 0.2 })}
-                title="Slow this broker's disk to 40 ms a write and 200 KB/s: it becomes a straggler"
-              >
-                Slow disk
-              </button>
-            ))}
-            {isBroker && kraft && process.storage !== undefined && (process.storage.filledBytes > 0 ? (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'heal', target: process.id })}
-                title="Delete the other files: the disk has its space back (a broker that halted stays down until you restart it)"
-              >
-                Free disk
-              </button>
-            ) : (
-              <button
-                type="button"
-                className="btn btn-small btn-danger"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'fill-disk', process: process.id })}
-                title="Other files fill this broker's disk: its next log write fails, its log directory goes offline and, being its only one, the broker halts"
-              >
-                Fill disk
-              </button>
-            ))}
-            {producerRate !== null && (
-              <span className="rate-step" role="group" aria-label={`${process.id}'s rate`}>
-                <span className="muted">Rate</span>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  disabled={!ready || producerRate <= RATE_STEPS[0]!}
-                  onClick={() => onFault({ kind: 'change-load', process: process.id, recordsPerSecond: stepRate(producerRate, -1) })}
-                  title="Produce less: the next lower rate"
-                  aria-label={`Lower ${process.id}'s rate`}
-                >
-                  −
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  disabled={!ready || producerRate >= RATE_STEPS.at(-1)!}
-                  onClick={() => onFault({ kind: 'change-load', process: process.id, recordsPerSecond: stepRate(producerRate, 1) })}
-                  title="Produce more: the next higher rate"
-                  aria-label={`Raise ${process.id}'s rate`}
-                >
-                  +
-                </button>
-              </span>
-            )}
-            {canShutDown && (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'shutdown', process: process.id })}
-                title="Controlled shutdown: the broker asks the controller to move its partition leadership away, then stops cleanly"
-              >
-                Shut down
-              </button>
-            )}
-          </>
-        )}
-      </footer>
+      <CardActions {...cardActionsOf(process, kraft)} ready={ready} onFault={onFault} />
     </article>
   );
 }
