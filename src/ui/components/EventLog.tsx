@@ -42,10 +42,7 @@ export function EventLog({ log, trace, showMessages, onShowMessages, live = fals
     <section className="panel log" aria-label="Event log">
       <header className="panel-head">
         <h2>Events</h2>
-        <label className="toggle">
-          <input type="checkbox" checked={showMessages} onChange={(event) => onShowMessages(event.target.checked)} />
-          messages &amp; timers
-        </label>
+        <MessagesToggle checked={showMessages} onChange={onShowMessages} />
       </header>
       {newestFirst.length === 0 ? (
         <p className="empty">Nothing has happened yet. Press Play to start the cluster.</p>
@@ -64,6 +61,20 @@ export function EventLog({ log, trace, showMessages, onShowMessages, live = fals
     </section>
   );
 }
+
+/**
+ * The "messages & timers" switch, memoised on its value and (stable) handler: the log renders in
+ * every frame, and React's update of a checkbox resets its name and type each time it is diffed,
+ * three DOM mutation records per frame for a switch that did not change.
+ */
+const MessagesToggle = memo(function MessagesToggle({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
+  return (
+    <label className="toggle">
+      <input type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />
+      messages &amp; timers
+    </label>
+  );
+});
 
 /** One entry; memoised on it (the page keeps entries' objects across frames), so each frame draws only the new ones. */
 const LogRow = memo(function LogRow({ entry }: { entry: TraceEntry }) {
