@@ -35,8 +35,8 @@
 // Why: at 30 brokers every figure of every card changed every frame while playing at 10x. Cards
 // refreshed in turns of a third per frame still rendered ~136 components and made ~80 DOM
 // mutations per worker message (bench/page.ts), each card ~10 times a second, faster than anyone
-// reads a number. A card shown unchanged keeps its object identity, so its memoised card
-// (ProcessCard's sameCardProps) skips rendering and the topology's node feed tells nothing.
+// reads a number. A card shown unchanged keeps its object identity, so the topology's node feed
+// keeps its entry (ProcessCard's sameCardView) and tells nothing: the card does not render.
 //
 // Owns: the choice of view per card, pure (the wall clock comes in as an argument). Never: reads
 // the DOM or a clock, alters a view, or holds a card's state or a paused run's figures.

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/engine/api';
 import { CARD_HOLD_FRAMES, CARD_REFRESH_MS, cardStateKey, nextDueMs, nextShownCards, refreshPeriodMs, type ShownCards } from '../../src/ui/card-refresh';
 import { loadedEngine, SECOND } from './loaded-engine';
-import { sameCardProps } from '../../src/ui/components/ProcessCard';
+import { sameCardView } from '../../src/ui/components/ProcessCard';
 import { authoritativeController, quorumOf } from '../../src/ui/kraft';
 
 /** Wall time between two frames: ~31 worker messages a second at 30 brokers and 10x (bench/page.ts). */
@@ -176,29 +176,27 @@ describe("cards' figures refreshed on phases of their own while playing", () => 
   });
 });
 
-describe("a card's memo comparator", () => {
+describe("a card's view comparison (the node feed keeps its entry, so the card does not render)", () => {
   it('skips the same view with the same registration, and redraws when the controller fences the broker', () => {
     const engine = loadedEngine();
     const before = engine.snapshot();
     const broker = before.processes.find((process) => process.id === 'broker-2')!;
     const props = (snapshot: Snapshot) => ({
       process: broker,
-      ready: true,
-      onFault: noop,
       quorum: quorumOf(snapshot),
       authority: authoritativeController(snapshot),
     });
     // A later frame: new quorum and authority objects, the same registration for broker-2.
     engine.runFor(SECOND / 10);
-    expect(sameCardProps(props(before), props(engine.snapshot()))).toBe(true);
+    expect(sameCardView(props(before), props(engine.snapshot()))).toBe(true);
     // broker-2 crashes; after broker.session.timeout.ms (9 s) the controller fences it.
     engine.inject({ kind: 'crash', process: 'broker-2' });
     engine.runFor(12 * SECOND);
     const fenced = engine.snapshot();
     expect(authoritativeController(fenced)!.view.registrations.find((registration) => registration.id === 'broker-2')!.fenced).toBe(true);
-    expect(sameCardProps(props(before), props(fenced))).toBe(false);
-    expect(sameCardProps(props(before), { ...props(before), ready: false })).toBe(false);
+    expect(sameCardView(props(before), props(fenced))).toBe(false);
+    expect(sameCardView(props(before), { ...props(before), selected: true })).toBe(false);
+    expect(sameCardView(props(before), { ...props(before), compact: true })).toBe(false);
   });
 });
 
-function noop(): void {}

@@ -772,7 +772,7 @@ const CardActions = memo(function CardActions({
   );
 });
 
-/** What a card draws from, but for its handlers and `ready`. */
+/** What a card draws from, but for its handlers and `ready` (the topology's node feed compares it: sameCardView). */
 export type CardView = Pick<Props, 'process' | 'quorum' | 'authority' | 'selected' | 'compact'>;
 
 /**
@@ -804,20 +804,6 @@ export function sameCardView(previous: CardView, next: CardView): boolean {
   if (before === null || after === null) return before === after;
   return before.fenced === after.fenced && before.inControlledShutdown === after.inControlledShutdown && before.brokerEpoch === after.brokerEpoch;
 }
-
-/** Whether a card would draw the same for `next` as for `previous` (React.memo's comparator): sameCardView, the same handlers and `ready`. */
-export function sameCardProps(previous: Props, next: Props): boolean {
-  return (
-    previous.ready === next.ready &&
-    previous.onFault === next.onFault &&
-    previous.onMenu === next.onMenu &&
-    previous.onSelect === next.onSelect &&
-    sameCardView(previous, next)
-  );
-}
-
-/** A card that re-renders only when what it draws changed (see sameCardProps). */
-export const MemoProcessCard = memo(ProcessCard, sameCardProps);
 
 export function ProcessCard({ process, ready, onFault, quorum, authority, onSelect, selected = false, onMenu, compact = false }: Props) {
   const status = statusOf(process);

@@ -48,7 +48,7 @@ import {
 import { nextShownCards, type ShownCards } from '../card-refresh';
 import { keepUnchanged, type Kept } from '../keep-unchanged';
 import { NodeFeed, keepEntries } from '../node-feed';
-import { MemoProcessCard } from './ProcessCard';
+import { ProcessCard } from './ProcessCard';
 import { edgeOf, flowLooksOf, flowSignature, sameFlowLook, type FlowEdgeType, type FlowLook } from '../flow-edges';
 import { entriesOf, sameEntry, type NodeEntry } from '../topology-entries';
 import './topology.css';
@@ -144,38 +144,64 @@ const HIDDEN_HANDLE = { visibility: 'hidden', pointerEvents: 'none' } as const;
 
 // ---- nodes -------------------------------------------------------------------------------------
 
+/** How a process node's own element looks: its card missing, or which of the leader's and selection's classes it has. */
+function nodeLookOf(entry: NodeEntry | undefined): string {
+  if (entry?.kind !== 'process') return 'missing';
+  return ['topo-process', entry.leader ? 'topo-leader' : '', entry.selected === true ? 'topo-selected' : ''].filter(Boolean).join(' ');
+}
+
+/**
+ * A process node: its element, handles and leader's badge, which change only with the quorum's
+ * leader and the selection (it reads its entry's look, a string, so a card's new figures do not
+ * render it), and the card inside, which reads the entry itself (ProcessCardOfNode).
+ */
 const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>) {
   const live = useLive();
   const id = data.laidOut.ref!;
-  const card = useEntry(live.feed, data.laidOut.id, 'process');
-  if (card === undefined) return <div className="topo-missing">{id} is gone</div>;
-  const { leader, selected } = card;
-  const classes = ['topo-process', leader ? 'topo-leader' : '', selected === true ? 'topo-selected' : ''].filter(Boolean).join(' ');
+  const nodeId = data.laidOut.id;
+  const subscribe = useCallback((listener: () => void) => live.feed.subscribe(nodeId, listener), [live.feed, nodeId]);
+  const look = useSyncExternalStore(subscribe, () => nodeLookOf(live.feed.get(nodeId)));
+  if (look === 'missing') return <div className="topo-missing">{id} is gone</div>;
   return (
-    <div className={classes}>
+    <div className={look}>
       <Handle type="target" position={Position.Left} id="in-left" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="target" position={Position.Top} id="in-top" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Right} id="out-right" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Bottom} id="out-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="source" position={Position.Top} id="out-top" isConnectable={false} style={HIDDEN_HANDLE} />
       <Handle type="target" position={Position.Bottom} id="in-bottom" isConnectable={false} style={HIDDEN_HANDLE} />
-      {leader && (
+      {look.includes('topo-leader') && (
         <span className="topo-badge" title="The KRaft quorum's leader: the active controller">
           ★ active controller
         </span>
       )}
-      <MemoProcessCard
-        process={card.process}
-        quorum={card.quorum}
-        authority={card.authority}
-        ready={live.ready}
-        onFault={live.onFault}
-        onMenu={live.onMenu}
-        onSelect={live.onSelect}
-        selected={selected === true}
-        compact={card.compact === true}
-      />
+      <ProcessCardOfNode nodeId={nodeId} />
     </div>
+  );
+});
+
+/**
+ * A node's card: renders when its entry is another object (the feed keeps an entry while its card
+ * draws the same, sameEntry) or a handler or `ready` changed, and only then; the memo boundary of
+ * a card's turn (card-refresh.ts), so a turn renders this and the card's changed parts, not the
+ * node around it.
+ */
+const ProcessCardOfNode = memo(function ProcessCardOfNode({ nodeId }: { readonly nodeId: string }) {
+  const live = useLive();
+  const card = useEntry(live.feed, nodeId, 'process');
+  if (card === undefined) return null;
+  return (
+    <ProcessCard
+      process={card.process}
+      quorum={card.quorum}
+      authority={card.authority}
+      ready={live.ready}
+      onFault={live.onFault}
+      onMenu={live.onMenu}
+      onSelect={live.onSelect}
+      selected={card.selected === true}
+      compact={card.compact === true}
+    />
   );
 });
 
