@@ -1,7 +1,7 @@
 import type { Snapshot } from '../../engine/api';
 import type { ReplicaProgress } from '../../engine/raft/node';
 import { formatSpan } from '../../engine/sim/time';
-import { useMemo, useRef } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { anyActiveController, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
 import { useHeldWhileHidden } from '../use-held-while-hidden';
 
@@ -141,13 +141,39 @@ export function QuorumPanel({ snapshot: newestSnapshot, quorum: newestQuorum, re
   const section = useRef<HTMLElement>(null);
   const newest = useMemo(() => ({ snapshot: newestSnapshot, quorum: newestQuorum }), [newestSnapshot, newestQuorum]);
   const { snapshot, quorum } = useHeldWhileHidden(newest, section, live);
-  const scale = scaleOf(quorum);
   // What the button may do is read from the newest snapshot, never a held one.
   const canCrash = anyActiveController(newestSnapshot);
+  return (
+    <section ref={section} className="panel quorum" aria-label="KRaft controller quorum" data-testid="quorum-panel">
+      <QuorumBody snapshot={snapshot} quorum={quorum} ready={ready} onFault={onFault} canCrash={canCrash} />
+    </section>
+  );
+}
+
+/**
+ * What the panel draws, memoised on the (held) snapshot and quorum, `ready`, the button's state
+ * and the stable handler: held below the fold, the same quorum comes with every deferred commit of
+ * a second, and drawing it again reconciled the whole panel (its voters, their bars) to write
+ * nothing (issue 7: the deferred commit's script).
+ */
+const QuorumBody = memo(function QuorumBody({
+  snapshot,
+  quorum,
+  ready,
+  onFault,
+  canCrash,
+}: {
+  snapshot: Props['snapshot'];
+  quorum: Props['quorum'];
+  ready: boolean;
+  onFault: Props['onFault'];
+  canCrash: boolean;
+}) {
+  const scale = scaleOf(quorum);
   const applied = snapshot.processes.flatMap((process) => (process.role === 'broker' && process.view?.raft !== undefined ? [process.view.raft.appliedOffset] : []));
   const leader = quorum.leader;
   return (
-    <section ref={section} className="panel quorum" aria-label="KRaft controller quorum" data-testid="quorum-panel">
+    <>
       <header className="panel-head">
         <h2>Controller quorum</h2>
         <button
@@ -205,6 +231,6 @@ export function QuorumPanel({ snapshot: newestSnapshot, quorum: newestQuorum, re
           ? 'No broker is running.'
           : `Brokers follow the log as observers (no vote): ${applied.length} running, applied up to offset ${Math.max(...applied)}${Math.min(...applied) < Math.max(...applied) ? ` (slowest ${Math.min(...applied)})` : ''}.`}
       </p>
-    </section>
+    </>
   );
-}
+});

@@ -1,0 +1,42 @@
+// The quorum panel draws its body memoised (QuorumPanel's QuorumBody, on the held snapshot and
+// quorum, `ready` and whether a controller is active): what it shows must still follow each of
+// them. Method: a loaded engine's panel rendered with React's server renderer (on screen, so the
+// newest value shows), before and after the active controller crashes, ready and not.
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/engine/api';
+import { QuorumPanel } from '../../src/ui/components/QuorumPanel';
+import { quorumOf } from '../../src/ui/kraft';
+import { loadedEngine } from './loaded-engine';
+
+function panel(snapshot: Snapshot, ready: boolean): string {
+  return renderToStaticMarkup(createElement(QuorumPanel, { snapshot, quorum: quorumOf(snapshot), ready, onFault: () => undefined, live: true }));
+}
+
+/** The crash button's opening tag. */
+function crashButton(markup: string): string {
+  const end = markup.indexOf('>Crash the active controller<');
+  expect(end).toBeGreaterThan(0);
+  return markup.slice(markup.lastIndexOf('<button', end), end);
+}
+
+describe('the quorum panel draws the quorum, the epoch and its crash button from its props', () => {
+  it('shows the leader and epoch, and offers the crash only while ready and a controller is active', () => {
+    const engine = loadedEngine();
+    const before = engine.snapshot();
+    const quorum = quorumOf(before);
+    expect(quorum.leader).not.toBeNull();
+    const markup = panel(before, true);
+    expect(markup).toContain(`data-testid="quorum-epoch">${quorum.epoch}<`);
+    expect(markup).toContain(`data-testid="quorum-leader">${quorum.leader!.id}<`);
+    expect(crashButton(markup)).not.toContain('disabled');
+    expect(crashButton(panel(before, false))).toContain('disabled');
+    // The active controller crashes: until another is elected, none is active and the button is off.
+    engine.inject({ kind: 'crash', process: quorum.leader!.id });
+    engine.runFor(1_000);
+    const after = engine.snapshot();
+    expect(after.processes.some((process) => process.view?.controller?.active === true)).toBe(false);
+    expect(crashButton(panel(after, true))).toContain('disabled');
+  });
+});
