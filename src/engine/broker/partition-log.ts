@@ -43,6 +43,7 @@
 // change, so views never walk the log.
 // This file never reads a clock: times arrive as arguments.
 
+import { objectList } from '../sim/lists';
 import type { TimeUs } from '../sim/time';
 import type { CachedSegment, PageCache } from '../storage/page-cache';
 import { RemoteSegmentTable } from '../storage/remote-segments';
@@ -155,7 +156,7 @@ export interface SegmentView {
 
 class Segment implements SegmentView, CachedSegment {
   /** The batches; null while the segment is evicted and its body is in the ColdStore (page-cache.ts). */
-  body: LogBatch[] | null = [];
+  body: LogBatch[] | null = objectList<LogBatch>();
   bytes = 0;
   endOffset: number;
   firstTimestampUs: TimeUs | null = null;

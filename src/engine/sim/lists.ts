@@ -1,6 +1,7 @@
-// Helpers for the lists on the hot paths: reused lists emptied without allocating, short lists searched.
+// Helpers for the lists on the hot paths: reused lists emptied without allocating, short lists
+// searched, long-lived lists made in the elements kind their pushes will keep.
 //
-// Never: allocates.
+// Never: allocates, except the list objectList is asked for.
 
 /**
  * Empties a reused list. Not `list.length = 0`: V8 then drops the array's backing store, and the
@@ -20,4 +21,18 @@ export function emptyList<T>(list: T[]): void {
 export function listHas<T>(list: readonly T[], value: T): boolean {
   for (let index = 0; index < list.length; index++) if (list[index] === value) return true;
   return false;
+}
+
+/**
+ * A new empty list already of V8's elements kind for objects (PACKED_ELEMENTS), for a long-lived
+ * list filled by push on a hot path. A `[]` starts as a list of small integers (PACKED_SMI_ELEMENTS)
+ * and changes kind at its first object; a push site that has seen both kinds (new lists and grown
+ * ones) is not inlined by V8's optimizing compiler, which then calls the generic
+ * `Array.prototype.push` builtin on every push (JSCallReducer's ReduceArrayPrototypePush takes
+ * receivers that differ in packedness only). Lists made here give their push sites one kind.
+ */
+export function objectList<T extends object>(): T[] {
+  const list: (T | null)[] = [null];
+  list.pop();
+  return list as T[];
 }
