@@ -561,49 +561,49 @@ const CardHead = memo(function CardHead({
   onMenu: Props['onMenu'];
 }) {
   return (
-      <header className="card-head">
-        <span className={`role-icon role-${role}`} aria-hidden="true">
-          {role === 'controller' ? '◆' : role === 'zookeeper' ? '●' : '■'}
-        </span>
-        <div className="card-title">
-          <h3>
-            {onSelect === undefined ? (
-              id
-            ) : (
-              <button
-                type="button"
-                className="card-name"
-                onClick={() => onSelect({ kind: 'process', id: id })}
-                aria-current={selected ? 'true' : undefined}
-                title={`Inspect ${id}: its details in the side panel`}
-                data-testid={`select-${id}`}
-              >
-                {id}
-              </button>
-            )}
-          </h3>
-          <span className="card-role">{ROLE_LABEL[role] ?? role}</span>
-        </div>
-        <span className={`pill pill-${status.tone}`} data-testid={`status-${id}`}>
-          {status.label}
-        </span>
-        {onMenu !== undefined && (
-          <button
-            type="button"
-            className="btn btn-small btn-icon card-menu"
-            aria-haspopup="menu"
-            aria-label={`Actions for ${id}`}
-            title="What you can do to it (also: right-click the card)"
-            data-testid={`actions-${id}`}
-            onClick={(event) => {
-              const rect = event.currentTarget.getBoundingClientRect();
-              onMenu({ target: { kind: 'process', id: id }, x: rect.left, y: rect.bottom + 4 });
-            }}
-          >
-            ⋯ Actions
-          </button>
-        )}
-      </header>
+    <header className="card-head">
+      <span className={`role-icon role-${role}`} aria-hidden="true">
+        {role === 'controller' ? '◆' : role === 'zookeeper' ? '●' : '■'}
+      </span>
+      <div className="card-title">
+        <h3>
+          {onSelect === undefined ? (
+            id
+          ) : (
+            <button
+              type="button"
+              className="card-name"
+              onClick={() => onSelect({ kind: 'process', id: id })}
+              aria-current={selected ? 'true' : undefined}
+              title={`Inspect ${id}: its details in the side panel`}
+              data-testid={`select-${id}`}
+            >
+              {id}
+            </button>
+          )}
+        </h3>
+        <span className="card-role">{ROLE_LABEL[role] ?? role}</span>
+      </div>
+      <span className={`pill pill-${status.tone}`} data-testid={`status-${id}`}>
+        {status.label}
+      </span>
+      {onMenu !== undefined && (
+        <button
+          type="button"
+          className="btn btn-small btn-icon card-menu"
+          aria-haspopup="menu"
+          aria-label={`Actions for ${id}`}
+          title="What you can do to it (also: right-click the card)"
+          data-testid={`actions-${id}`}
+          onClick={(event) => {
+            const rect = event.currentTarget.getBoundingClientRect();
+            onMenu({ target: { kind: 'process', id: id }, x: rect.left, y: rect.bottom + 4 });
+          }}
+        >
+          ⋯ Actions
+        </button>
+      )}
+    </header>
   );
 });
 
@@ -665,110 +665,110 @@ const CardActions = memo(function CardActions({
   onFault,
 }: CardActionsState & { ready: boolean; onFault: (fault: unknown) => void }) {
   return (
-      <footer className="card-actions">
-        {role === 'objectStore' ? (
-          <ObjectStoreActions store={store} ready={ready} onFault={onFault} />
-        ) : (
-          <>
-            {status === 'up' ? (
-              <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'crash', process: id })}>
-                Crash
-              </button>
-            ) : role === 'client' && status === 'stopped' ? null : (
-              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'restart', process: id })}>
-                Restart
-              </button>
-            )}
-            {isolated ? (
-              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: id })}>
-                Reconnect
-              </button>
-            ) : (
-              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'isolate', process: id })}>
-                Isolate
-              </button>
-            )}
-            {brokerTools && (diskDegraded ? (
+    <footer className="card-actions">
+      {role === 'objectStore' ? (
+        <ObjectStoreActions store={store} ready={ready} onFault={onFault} />
+      ) : (
+        <>
+          {status === 'up' ? (
+            <button type="button" className="btn btn-small btn-danger" disabled={!ready} onClick={() => onFault({ kind: 'crash', process: id })}>
+              Crash
+            </button>
+          ) : role === 'client' && status === 'stopped' ? null : (
+            <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'restart', process: id })}>
+              Restart
+            </button>
+          )}
+          {isolated ? (
+            <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'heal', target: id })}>
+              Reconnect
+            </button>
+          ) : (
+            <button type="button" className="btn btn-small" disabled={!ready} onClick={() => onFault({ kind: 'isolate', process: id })}>
+              Isolate
+            </button>
+          )}
+          {brokerTools && (diskDegraded ? (
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!ready}
+              onClick={() => onFault({ kind: 'heal', target: id })}
+              title="Heal this broker: its disk is fast again (and any network fault of it is healed too)"
+            >
+              Heal disk
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!ready}
+              onClick={() => onFault({ kind: 'slow-disk', process: id, extraLatencyMs: 40, throughputMBps: 0.2 })}
+              title="Slow this broker's disk to 40 ms a write and 200 KB/s: it becomes a straggler"
+            >
+              Slow disk
+            </button>
+          ))}
+          {brokerTools && logDir !== 'unknown' && (logDir === 'filled' ? (
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!ready}
+              onClick={() => onFault({ kind: 'heal', target: id })}
+              title="Delete the other files: the disk has its space back (a broker that halted stays down until you restart it)"
+            >
+              Free disk
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              disabled={!ready}
+              onClick={() => onFault({ kind: 'fill-disk', process: id })}
+              title="Other files fill this broker's disk: its next log write fails, its log directory goes offline and, being its only one, the broker halts"
+            >
+              Fill disk
+            </button>
+          ))}
+          {producerRate !== null && (
+            <span className="rate-step" role="group" aria-label={`${id}'s rate`}>
+              <span className="muted">Rate</span>
               <button
                 type="button"
                 className="btn btn-small"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'heal', target: id })}
-                title="Heal this broker: its disk is fast again (and any network fault of it is healed too)"
+                disabled={!ready || producerRate <= RATE_STEPS[0]!}
+                onClick={() => onFault({ kind: 'change-load', process: id, recordsPerSecond: stepRate(producerRate, -1) })}
+                title="Produce less: the next lower rate"
+                aria-label={`Lower ${id}'s rate`}
               >
-                Heal disk
+                −
               </button>
-            ) : (
               <button
                 type="button"
                 className="btn btn-small"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'slow-disk', process: id, extraLatencyMs: 40, throughputMBps: 0.2 })}
-                title="Slow this broker's disk to 40 ms a write and 200 KB/s: it becomes a straggler"
+                disabled={!ready || producerRate >= RATE_STEPS.at(-1)!}
+                onClick={() => onFault({ kind: 'change-load', process: id, recordsPerSecond: stepRate(producerRate, 1) })}
+                title="Produce more: the next higher rate"
+                aria-label={`Raise ${id}'s rate`}
               >
-                Slow disk
+                +
               </button>
-            ))}
-            {brokerTools && logDir !== 'unknown' && (logDir === 'filled' ? (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'heal', target: id })}
-                title="Delete the other files: the disk has its space back (a broker that halted stays down until you restart it)"
-              >
-                Free disk
-              </button>
-            ) : (
-              <button
-                type="button"
-                className="btn btn-small btn-danger"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'fill-disk', process: id })}
-                title="Other files fill this broker's disk: its next log write fails, its log directory goes offline and, being its only one, the broker halts"
-              >
-                Fill disk
-              </button>
-            ))}
-            {producerRate !== null && (
-              <span className="rate-step" role="group" aria-label={`${id}'s rate`}>
-                <span className="muted">Rate</span>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  disabled={!ready || producerRate <= RATE_STEPS[0]!}
-                  onClick={() => onFault({ kind: 'change-load', process: id, recordsPerSecond: stepRate(producerRate, -1) })}
-                  title="Produce less: the next lower rate"
-                  aria-label={`Lower ${id}'s rate`}
-                >
-                  −
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  disabled={!ready || producerRate >= RATE_STEPS.at(-1)!}
-                  onClick={() => onFault({ kind: 'change-load', process: id, recordsPerSecond: stepRate(producerRate, 1) })}
-                  title="Produce more: the next higher rate"
-                  aria-label={`Raise ${id}'s rate`}
-                >
-                  +
-                </button>
-              </span>
-            )}
-            {canShutDown && (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={!ready}
-                onClick={() => onFault({ kind: 'shutdown', process: id })}
-                title="Controlled shutdown: the broker asks the controller to move its partition leadership away, then stops cleanly"
-              >
-                Shut down
-              </button>
-            )}
-          </>
-        )}
-      </footer>
+            </span>
+          )}
+          {canShutDown && (
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!ready}
+              onClick={() => onFault({ kind: 'shutdown', process: id })}
+              title="Controlled shutdown: the broker asks the controller to move its partition leadership away, then stops cleanly"
+            >
+              Shut down
+            </button>
+          )}
+        </>
+      )}
+    </footer>
   );
 });
 
