@@ -456,40 +456,44 @@ export function App({ params }: { params: PageParams }) {
               <LaterPanels state={clientState} ready={ready} onFault={onFault} onSelect={onSelect} selected={selected} />
             </div>
             <aside className={selected === null ? 'sidebar' : 'sidebar sidebar-inspecting'}>
-              {frame.scenario !== null && (
-                <ScenarioPanel
-                  scenario={frame.scenario}
-                  timeUs={frame.snapshot.timeUs}
-                  moments={moments}
-                  ready={ready}
-                  onContinue={() => session.send({ type: 'PLAY' })}
-                  onReplay={() => session.send({ type: 'OPEN', setup })}
-                  steps={
-                    <LessonSteps
-                      moments={moments}
-                      nowUs={frame.snapshot.timeUs}
-                      total={frame.scenario.info.lessonSteps}
-                      done={frame.scenario.done}
-                      ready={ready && frame.timeline.rebuilding === null}
-                      onPrevious={onSeek}
-                      onNext={onNextStep}
-                    />
-                  }
-                />
-              )}
-              {selected !== null && (
-                <InspectPanel
-                  selection={selected}
-                  snapshot={frame.snapshot}
-                  inspected={frame.inspected}
-                  quorum={quorum}
-                  authority={authority}
-                  rateWindows={brokerRates}
-                  onSelect={onSelect}
-                  onClose={closeInspect}
-                />
-              )}
-              <EventLog log={log} trace={trace} showMessages={traceShown} onShowMessages={setTraceShown} live={frame?.playing ?? false} />
+              {/* The panels stack in a box of their own: perf.css makes it a relayout boundary while the
+                  log fills it, which the sidebar (a grid item) cannot be. */}
+              <div className="sidebar-box">
+                {frame.scenario !== null && (
+                  <ScenarioPanel
+                    scenario={frame.scenario}
+                    timeUs={frame.snapshot.timeUs}
+                    moments={moments}
+                    ready={ready}
+                    onContinue={() => session.send({ type: 'PLAY' })}
+                    onReplay={() => session.send({ type: 'OPEN', setup })}
+                    steps={
+                      <LessonSteps
+                        moments={moments}
+                        nowUs={frame.snapshot.timeUs}
+                        total={frame.scenario.info.lessonSteps}
+                        done={frame.scenario.done}
+                        ready={ready && frame.timeline.rebuilding === null}
+                        onPrevious={onSeek}
+                        onNext={onNextStep}
+                      />
+                    }
+                  />
+                )}
+                {selected !== null && (
+                  <InspectPanel
+                    selection={selected}
+                    snapshot={frame.snapshot}
+                    inspected={frame.inspected}
+                    quorum={quorum}
+                    authority={authority}
+                    rateWindows={brokerRates}
+                    onSelect={onSelect}
+                    onClose={closeInspect}
+                  />
+                )}
+                <EventLog log={log} trace={trace} showMessages={traceShown} onShowMessages={setTraceShown} live={frame?.playing ?? false} />
+              </div>
             </aside>
           </main>
         </>

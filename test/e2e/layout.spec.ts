@@ -51,7 +51,7 @@ function layoutProblems(page: Page): Promise<string[]> {
       if (element.scrollHeight > element.clientHeight + 1) problems.push(`${describe(card)}: ${element.scrollHeight - element.clientHeight} px of its content cut off at the bottom`);
     }
     // Panels: the page's regions, and the panels in the stage and the side bar, never overlap.
-    const panels = [...document.querySelectorAll('.topbar, .subbar, .timeline-panel, .stage > *, .sidebar > *, .compare > *')].filter((element) => {
+    const panels = [...document.querySelectorAll('.topbar, .subbar, .timeline-panel, .stage > *, .sidebar-box > *, .compare > *')].filter((element) => {
       const rect = element.getBoundingClientRect();
       return rect.width > 0 && rect.height > 0 && getComputedStyle(element).position !== 'absolute' && getComputedStyle(element).position !== 'fixed';
     });

@@ -38,8 +38,12 @@ export function EventLog({ log, trace, showMessages, onShowMessages, live = fals
   const entries = showMessages ? mergeByTime(log, trace) : log;
   const newestFirst = entries.slice(live ? Math.max(0, entries.length - LIVE_ROWS_MAX) : 0).reverse();
   const notDrawn = entries.length - newestFirst.length;
+  // Drawing LIVE_ROWS_MAX rows or more, the log surely fills the sidebar: perf.css then holds the
+  // sidebar's height (a relayout boundary). A class, not a row count in a selector: `:has()` over
+  // `nth-child` restyled every row at each arrival.
+  const full = newestFirst.length >= LIVE_ROWS_MAX;
   return (
-    <section className="panel log" aria-label="Event log">
+    <section className={full ? 'panel log log-full' : 'panel log'} aria-label="Event log">
       <header className="panel-head">
         <h2>Events</h2>
         <MessagesToggle checked={showMessages} onChange={onShowMessages} />

@@ -58,7 +58,8 @@ export const SessionsMenu = memo(function SessionsMenu({ client, saving, disable
         Sessions
         {saving !== null && (
           <span className={`save-status save-${saving.status}`} data-testid="save-status" title={saving.message ?? (saving.id === null ? '' : `session ${saving.id}`)}>
-            {STATUS_TEXT[saving.status]}
+            {/* A box of its own (perf.css: a relayout boundary), as the pill is a flex item of the summary. */}
+            <span className="save-status-text">{STATUS_TEXT[saving.status]}</span>
           </span>
         )}
       </summary>

@@ -1,0 +1,95 @@
+// What stops each change of a playing frame at a relayout boundary (issue 7, item 9;
+// docs/architecture.md, "every playing frame's Layout rooted below the document"). Chromium lays a
+// frame out from the document as soon as one change reaches it, so every box below must stay a
+// boundary: size and layout containment (LayoutObject's ObjectIsRelayoutBoundary), on a block that is
+// neither a flex nor a grid item, with a size that does not come from its text. These read the style
+// sheets and markup as text, so a rule dropped or a wrapper removed fails here rather than only in
+// `bench/layout-roots.ts`.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LIVE_ROWS_MAX } from '../../src/ui/components/EventLog';
+
+const perfCss = readFileSync('src/ui/perf.css', 'utf8');
+const stylesCss = readFileSync('src/ui/styles.css', 'utf8');
+const app = readFileSync('src/ui/App.tsx', 'utf8');
+const sessionsMenu = readFileSync('src/ui/components/SessionsMenu.tsx', 'utf8');
+
+/** The declarations of the rules whose selector list holds `selector` (comments removed; rules inside @media too). */
+function declarationsOf(css: string, selector: string): string[] {
+  const bare = css.replace(/\/\*[\s\S]*?\*\//g, '');
+  const found: string[] = [];
+  for (const match of bare.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
+    const selectors = match[1]!.split(',').map((part) => part.trim());
+    if (selectors.includes(selector)) found.push(match[2]!);
+  }
+  return found;
+}
+
+function containOf(css: string, selector: string): string[][] {
+  return declarationsOf(css, selector).flatMap((body) => [...body.matchAll(/(?:^|;)\s*contain:\s*([^;]+)/g)].map((match) => match[1]!.trim().split(/\s+/)));
+}
+
+/** The smallest height of an event log row: 5 px padding above and below, a 12.5 px line (~15 px), a 1 px border. */
+const LOG_ROW_HEIGHT_MIN_PX = 26;
+
+const SIDEBAR_BOX = '.sidebar:not(.sidebar-inspecting) > .sidebar-box:has(> .log-full)';
+const eventLog = readFileSync('src/ui/components/EventLog.tsx', 'utf8');
+
+describe('relayout boundaries outside the topology', () => {
+  it('each is a boundary: size and layout containment, without style or paint (isolation nodes ask for full layerizations)', () => {
+    for (const selector of ['.clock-time', '.clock-sub', '.topology .react-flow__renderer', '.save-status-text', SIDEBAR_BOX]) {
+      const values = containOf(perfCss, selector);
+      expect(values, selector).not.toEqual([]);
+      for (const value of values) {
+        expect(value, selector).toEqual(expect.arrayContaining(['size', 'layout']));
+        expect(value, selector).not.toContain('style');
+        expect(value, selector).not.toContain('paint');
+      }
+    }
+  });
+
+  it("the clock's lines are one line high, and the clock spans its column (its intrinsic width is gone)", () => {
+    for (const selector of ['.clock-time', '.clock-sub']) {
+      const body = declarationsOf(perfCss, selector).join(';');
+      expect(body, selector).toMatch(/height:\s*1lh/);
+      expect(body, selector).toMatch(/white-space:\s*nowrap/);
+    }
+    expect(declarationsOf(perfCss, '.topbar > .clock').join(';')).toMatch(/justify-self:\s*stretch/);
+  });
+
+  it("the sidebar's panels sit in a box of their own, the flex container, since the sidebar is a grid item", () => {
+    expect(app).toMatch(/<aside className=\{[^}]*'sidebar'[^}]*\}>\s*(\{\/\*[\s\S]*?\*\/\}\s*)?<div className="sidebar-box">/);
+    const sidebar = declarationsOf(stylesCss, '.sidebar').join(';');
+    expect(sidebar).not.toMatch(/display:\s*flex/);
+    expect(sidebar).not.toMatch(/max-height/);
+    const box = declarationsOf(stylesCss, '.sidebar-box').join(';');
+    expect(box).toMatch(/display:\s*flex/);
+    expect(box).toMatch(/max-height:\s*calc\(100vh - 96px\)/);
+  });
+
+  it('the sidebar holds its height only when the log surely fills it, and a playing run reaches that many rows', () => {
+    // EventLog marks itself full once it draws LIVE_ROWS_MAX rows (a playing run draws that many).
+    expect(eventLog).toMatch(/const full = newestFirst\.length >= LIVE_ROWS_MAX;/);
+    expect(eventLog).toMatch(/className=\{full \? 'panel log log-full' : 'panel log'\}/);
+    // That many rows are taller than the sidebar's max-height (100vh - 96px) on a 2560x1440 screen.
+    expect(LIVE_ROWS_MAX * LOG_ROW_HEIGHT_MIN_PX).toBeGreaterThan(1440 - 96);
+    expect(declarationsOf(perfCss, SIDEBAR_BOX).join(';')).toMatch(/height:\s*calc\(100vh - 96px\)/);
+  });
+
+  it('no selector counts rows with :has() and nth-child: that restyled every row of the log at each arrival', () => {
+    expect(perfCss.replace(/\/\*[\s\S]*?\*\//g, '')).not.toMatch(/:has\([^)]*nth-child/);
+  });
+
+  it("the save status's text is a block inside the pill (a flex item of the summary), one line high", () => {
+    expect(sessionsMenu).toMatch(/<span className="save-status-text">\{STATUS_TEXT\[saving\.status\]\}<\/span>/);
+    const body = declarationsOf(perfCss, '.save-status-text').join(';');
+    expect(body).toMatch(/display:\s*block/);
+    expect(body).toMatch(/height:\s*1lh/);
+  });
+
+  it('the footer (its trace hash changes every frame) is skipped away from the viewport, at its one-line height', () => {
+    const body = declarationsOf(perfCss, '.footnote').join(';');
+    expect(body).toMatch(/content-visibility:\s*auto/);
+    expect(body).toMatch(/contain-intrinsic-size:\s*auto 36px/);
+  });
+});
