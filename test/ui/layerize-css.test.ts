@@ -6,22 +6,12 @@
 // playhead) fails here rather than only in a trace.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { declarationsOf } from './css-rules';
 
 const perfCss = readFileSync('src/ui/perf.css', 'utf8');
 const timelineCss = readFileSync('src/ui/components/timeline.css', 'utf8');
 const stylesCss = readFileSync('src/ui/styles.css', 'utf8');
 const sessionsMenu = readFileSync('src/ui/components/SessionsMenu.tsx', 'utf8');
-
-/** The declarations of the rules whose selector list is exactly `selector` (comments removed). */
-function declarationsOf(css: string, selector: string): string[] {
-  const bare = css.replace(/\/\*[\s\S]*?\*\//g, '');
-  const found: string[] = [];
-  for (const match of bare.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
-    const selectors = match[1]!.split(',').map((part) => part.trim());
-    if (selectors.includes(selector)) found.push(match[2]!);
-  }
-  return found;
-}
 
 function containOf(css: string, selector: string): string[] {
   return declarationsOf(css, selector).flatMap((body) => [...body.matchAll(/(?:^|;)\s*contain:\s*([^;]+)/g)].map((match) => match[1]!.trim()));

@@ -7,23 +7,13 @@
 // `bench/layout-roots.ts`.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { declarationsOf } from './css-rules';
 import { LIVE_ROWS_MAX } from '../../src/ui/components/EventLog';
 
 const perfCss = readFileSync('src/ui/perf.css', 'utf8');
 const stylesCss = readFileSync('src/ui/styles.css', 'utf8');
 const app = readFileSync('src/ui/App.tsx', 'utf8');
 const sessionsMenu = readFileSync('src/ui/components/SessionsMenu.tsx', 'utf8');
-
-/** The declarations of the rules whose selector list holds `selector` (comments removed; rules inside @media too). */
-function declarationsOf(css: string, selector: string): string[] {
-  const bare = css.replace(/\/\*[\s\S]*?\*\//g, '');
-  const found: string[] = [];
-  for (const match of bare.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
-    const selectors = match[1]!.split(',').map((part) => part.trim());
-    if (selectors.includes(selector)) found.push(match[2]!);
-  }
-  return found;
-}
 
 function containOf(css: string, selector: string): string[][] {
   return declarationsOf(css, selector).flatMap((body) => [...body.matchAll(/(?:^|;)\s*contain:\s*([^;]+)/g)].map((match) => match[1]!.trim().split(/\s+/)));
