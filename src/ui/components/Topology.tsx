@@ -92,10 +92,19 @@ function useLive(): Live {
   return live;
 }
 
+/** What `read` takes from this node's (or edge's) entry of a feed: it re-renders when that is another value (Object.is), and only then. */
+function useFeedRead<V, R>(feed: NodeFeed<V>, id: string, read: (entry: V | undefined) => R): R {
+  const subscribe = useCallback((listener: () => void) => feed.subscribe(id, listener), [feed, id]);
+  return useSyncExternalStore(subscribe, () => read(feed.get(id)));
+}
+
+function entryItself<V>(entry: V | undefined): V | undefined {
+  return entry;
+}
+
 /** This node's (or edge's) entry of a feed: it re-renders when the entry is another object, and only then. */
 function useFeedEntry<V>(feed: NodeFeed<V>, id: string): V | undefined {
-  const subscribe = useCallback((listener: () => void) => feed.subscribe(id, listener), [feed, id]);
-  return useSyncExternalStore(subscribe, () => feed.get(id));
+  return useFeedRead(feed, id, entryItself);
 }
 
 /** This node's entry of the feed, if it is of `kind`. */
@@ -147,7 +156,7 @@ const HIDDEN_HANDLE = { visibility: 'hidden', pointerEvents: 'none' } as const;
 /** How a process node's own element looks: its card missing, or which of the leader's and selection's classes it has. */
 function nodeLookOf(entry: NodeEntry | undefined): string {
   if (entry?.kind !== 'process') return 'missing';
-  return ['topo-process', entry.leader ? 'topo-leader' : '', entry.selected === true ? 'topo-selected' : ''].filter(Boolean).join(' ');
+  return `topo-process${entry.leader ? ' topo-leader' : ''}${entry.selected === true ? ' topo-selected' : ''}`;
 }
 
 /**
@@ -159,8 +168,7 @@ const ProcessNode = memo(function ProcessNode({ data }: NodeProps<TopologyNode>)
   const live = useLive();
   const id = data.laidOut.ref!;
   const nodeId = data.laidOut.id;
-  const subscribe = useCallback((listener: () => void) => live.feed.subscribe(nodeId, listener), [live.feed, nodeId]);
-  const look = useSyncExternalStore(subscribe, () => nodeLookOf(live.feed.get(nodeId)));
+  const look = useFeedRead(live.feed, nodeId, nodeLookOf);
   if (look === 'missing') return <div className="topo-missing">{id} is gone</div>;
   return (
     <div className={look}>
@@ -591,9 +599,10 @@ interface GraphProps {
  * React Flow and what it holds, memoised apart from Topology: Topology renders in every frame (it
  * stages the nodes' entries and keeps the edges), but the props here change only with the
  * structure, an edge that starts or stops flowing (its rate reaches it through the flows' feed),
- * the zoom's level of detail or a handler (a new selection). Rendered in every frame, React Flow's ~17 components (its providers, StoreUpdater,
- * the controls' and minimap's panels) were most of the urgent commit and did nothing: the nodes
- * read their figures from the feed, the backdrop and the minimap from React Flow's own store.
+ * the zoom's level of detail or a handler (a new selection). Rendered in every frame, React Flow's
+ * ~17 components (its providers, StoreUpdater, the controls' and minimap's panels) were most of the
+ * urgent commit and did nothing: the nodes read their figures from the feed, the backdrop and the
+ * minimap from React Flow's own store.
  */
 const Graph = memo(function Graph({ graphKey, nodes, edges, layout, zoomedOut, onZoomedOut, onNodeClick, onNodeContextMenu, onPaneClick }: GraphProps) {
   return (
