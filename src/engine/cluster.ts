@@ -17,7 +17,7 @@ import { Consumer, type ConsumerCounters, type ConsumerLedger, type ConsumerSett
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
 import { dataReplicationOf, logConfigOf, normalizeAcks, type ConsumerConfig, type EngineConfig, type ProducerConfig, type TopicConfig } from './config';
 import type { LogConfig } from './broker/partition-log';
-import { QuorumController, type ControllerView } from './controller/controller';
+import { QuorumController, type ControllerReading, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
 import {
   isControllerRequest,
@@ -87,9 +87,13 @@ export interface MemberView extends Record<string, unknown> {
 export interface MemberReading {
   readonly replicas?: ReplicaCounters;
   readonly consumer?: ConsumerCounters;
+  /** Controllers: which one holds the metadata's truth (scenario/metrics.ts truthController), and its offline partitions. */
+  readonly controller?: ControllerReading;
+  /** ZooKeeper mode: the ZooKeeper server's partitions without a leader. */
+  readonly zookeeper?: Pick<ZooKeeperView, 'offlinePartitions'>;
 }
 
-/** The reading of a process the series read nothing of (controllers, producers, ZooKeeper, the object store). */
+/** The reading of a process the series read nothing of (producers, ZooKeeper-mode brokers, the object store). */
 export const NO_READING: MemberReading = Object.freeze({});
 
 /** The disk of a controller or broker: its copy of the metadata log and quorum state. */
@@ -232,6 +236,11 @@ class ControllerMember implements ProcessLogic<Message> {
     if (this.raft.handleTimer(key, fx)) return;
     if (this.controller.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  /** The metrics' reading (MemberReading): what picks the controller of truth, not the whole view. */
+  reading(): MemberReading {
+    return { controller: this.controller.reading() };
   }
 
   view(): MemberView {
@@ -572,6 +581,11 @@ class ZooKeeperMember implements ProcessLogic<Message> {
     if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
     if (this.server.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  /** The metrics' reading (MemberReading): the partitions without a leader, not the whole view. */
+  reading(): MemberReading {
+    return { zookeeper: { offlinePartitions: this.server.offlinePartitions() } };
   }
 
   view(nowUs: number): MemberView {

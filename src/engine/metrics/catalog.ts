@@ -1,7 +1,7 @@
 // The series the engine records, with Kafka's names where Kafka has the metric: one registration
 // per series. Each definition reads a ClusterSample (built once per simulated second from the
-// processes' readings, the few numbers the series need, and the views of the processes that hold
-// the metadata's truth); none of them changes anything or runs per record.
+// processes' readings: the few numbers the series need, no process's view); none of them changes
+// anything or runs per record.
 //
 // Owns: the list of series, the assumed price of cross-zone traffic, and the election tracker
 // (which diffs the committed metadata once per sample).
@@ -10,10 +10,10 @@
 // A client's latency series read the histograms its process logic returns from histograms(), by
 // family: "produce" (producers), "end-to-end" (consumers).
 
-import type { Engine, MemberReading, MemberView } from '../api';
+import type { Engine, MemberReading } from '../api';
 import type { ProcessInfo } from '../sim/kernel';
 import type { TimeUs } from '../sim/time';
-import { clusterTruth } from '../scenario/metrics';
+import { truthController } from '../scenario/metrics';
 import type { LatencyHistogram } from './histogram';
 import type { GaugeSeries, LatencySeries, RateSeries, SampleContext, SeriesDefinition } from './series';
 
@@ -36,8 +36,6 @@ export interface ClusterSample {
   readonly processes: readonly ProcessInfo[];
   /** Each running process's readings, in process order (Engine.memberReadings): no view is built for them. */
   readonly members: readonly SampledMember[];
-  /** The views of the running processes that hold the metadata's truth (Engine.controlViews: controllers, ZooKeeper, legacy brokers). */
-  readonly control: readonly { readonly id: string; readonly view: MemberView }[];
   /** Network bytes so far (Engine.metrics()). */
   readonly crossZoneBytes: number;
 }
@@ -45,7 +43,7 @@ export interface ClusterSample {
 export function buildSample(engine: Engine, boundaryUs: TimeUs): ClusterSample {
   const processes = engine.processes();
   const members = engine.memberReadings(processes).map(({ id, life, reading }) => ({ id, key: `${id}#${life}`, reading }));
-  return { engine, boundaryUs, processes, members, control: engine.controlViews(), crossZoneBytes: engine.metrics().crossZoneBytes };
+  return { engine, boundaryUs, processes, members, crossZoneBytes: engine.metrics().crossZoneBytes };
 }
 
 type Context = SampleContext<ClusterSample>;
@@ -160,11 +158,21 @@ class ElectionTracker {
   }
 }
 
-/** The active KRaft controller in the sample's control views (the newest epoch wins, as Engine.activeController), or null. */
+/**
+ * OfflinePartitionsCount as clusterTruth (scenario/metrics.ts) tells it, from the readings: in
+ * ZooKeeper mode the ZooKeeper server's, else the controller of truth's (0 with none running).
+ */
+function offlinePartitionsOf(sample: ClusterSample): number {
+  const zookeeper = sample.members.find(({ reading }) => reading.zookeeper !== undefined)?.reading.zookeeper;
+  if (zookeeper !== undefined) return zookeeper.offlinePartitions;
+  return truthController(sample.members, ({ reading }) => reading.controller)?.offlinePartitions ?? 0;
+}
+
+/** The active KRaft controller in the sample's readings (the newest epoch wins, as Engine.activeController), or null. */
 function activeControllerOf(sample: ClusterSample): string | null {
   let best: { id: string; epoch: number } | null = null;
-  for (const { id, view } of sample.control) {
-    const controller = view.controller;
+  for (const { id, reading } of sample.members) {
+    const controller = reading.controller;
     if (controller?.active === true && (best === null || controller.activeEpoch! > best.epoch)) best = { id, epoch: controller.activeEpoch! };
   }
   return best?.id ?? null;
@@ -199,7 +207,7 @@ export function kafkaSeries(): SeriesDefinition<ClusterSample>[] {
       sumReadings(sample, (reading) => reading.replicas?.underReplicated),
     ),
     gauge('OfflinePartitionsCount', 'partitions', 'partitions without a leader in the committed metadata (Kafka: OfflinePartitionsCount)', (sample) =>
-      clusterTruth(sample.engine, sample.control)?.offlinePartitions ?? 0,
+      offlinePartitionsOf(sample),
     ),
     rate('LeaderElectionRateAndTimeMs', 'elections/s', 'partition leader elections per second, seen in the committed metadata (Kafka: ControllerStats LeaderElectionRateAndTimeMs, its rate)', (sample) => {
       elections.update(sample);

@@ -1,5 +1,6 @@
 // Goal: the series read each process's few numbers (Engine.memberReadings: a broker's replica
-// counters, a consumer's) instead of building every process's view once per simulated second, and
+// counters, a consumer's, a controller's or ZooKeeper's offline partitions and activity) instead of
+// building every process's view once per simulated second, and
 // say exactly what they said when they read the views: the same points, to the bit, through
 // crashes, ISR shrinks, elections (unclean ones too), offline partitions after a zone's power loss,
 // a ZooKeeper-mode controller failover and consumer rebalances.
@@ -7,7 +8,8 @@
 // series are fed twice, in lockstep, by two fresh recorders: one from buildSample (the readings),
 // one from a sample built from every process's full view as the sampling did before; their frames
 // must be equal, and must have seen something (elections, under-replicated partitions, lag), so
-// the comparison cannot pass on empty series. The engine's own series are checked against digests
+// the comparison cannot pass on empty series; OfflinePartitionsCount is compared with clusterTruth
+// over the views at every second. The engine's own series are checked against digests
 // recorded before the readings existed (main at ccae0e5, which built the views).
 
 import { createHash } from 'node:crypto';
@@ -18,6 +20,7 @@ import type { Engine } from '../../../src/engine/api';
 import { buildSample, kafkaSeries, type ClusterSample } from '../../../src/engine/metrics/catalog';
 import { SeriesRecorder } from '../../../src/engine/metrics/series';
 import { ScenarioRun } from '../../../src/engine/scenario/runner';
+import { clusterTruth } from '../../../src/engine/scenario/metrics';
 import { parseScenarioText } from '../../../src/engine/scenario/validate';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,8 +34,11 @@ function sampleFromViews(engine: Engine): ClusterSample {
     engine,
     boundaryUs: engine.nowUs,
     processes,
-    members: views.map(({ id, view }) => ({ id, key: `${id}#${lives.get(id)!}`, reading: { replicas: view.replicas, consumer: view.consumer } })),
-    control: views,
+    members: views.map(({ id, view }) => ({
+      id,
+      key: `${id}#${lives.get(id)!}`,
+      reading: { replicas: view.replicas, consumer: view.consumer, controller: view.controller, zookeeper: view.zookeeper },
+    })),
     crossZoneBytes: engine.metrics().crossZoneBytes,
   };
 }
@@ -78,6 +84,8 @@ describe("the series' sampling from the processes' readings", () => {
           // Both read the same moment (the readings roll a consumer's rate window as its view does: idempotent at one time).
           fromReadings.sample(buildSample(engine, engine.nowUs), engine.nowUs);
           fromViews.sample(sampleFromViews(engine), engine.nowUs);
+          // OfflinePartitionsCount was clusterTruth's over the views: the readings pick the same controller (or ZooKeeper).
+          expect(fromReadings.latest('OfflinePartitionsCount')).toBe(clusterTruth(engine, engine.processViews())?.offlinePartitions ?? 0);
         },
       });
       expect(fromReadings.samples).toBeGreaterThan(10);
