@@ -5,7 +5,7 @@
 // simulated times) give the same trace hash on every host. User actions are applied at the
 // engine's current simulated time and recorded, so a run can be replayed exactly.
 
-import { buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberView, type ProducerDisk } from './cluster';
+import { NO_READING, buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberReading, type MemberView, type ProducerDisk } from './cluster';
 import type { PartitionLog } from './broker/partition-log';
 import { ReplicaManager, type ReplicaView } from './broker/replica-manager';
 import type { MetadataImage, PartitionState } from './controller/image';
@@ -36,7 +36,7 @@ export { CorruptObjectError } from './storage/segment-codec';
 export type { EngineConfigInput } from './config';
 export type { Fault, FaultInput } from './faults';
 export type { TraceEntry } from './sim/kernel';
-export type { MemberView } from './cluster';
+export type { MemberReading, MemberView } from './cluster';
 export type { PartitionDetail, ReplicaDetail } from './inspect';
 export type { PeerView, ProbeView } from './net/probe';
 export type { SeriesFrame, SeriesMeta, SeriesPoints } from './metrics/series';
@@ -438,6 +438,22 @@ export class Engine {
     }
     if (this.holdingViews) this.heldViews = views;
     return views;
+  }
+
+  /**
+   * What the metrics' series read of each running process (MemberReading: a broker's replica
+   * counters, a consumer's), in process order, the processes processViews() lists, each with its
+   * life: the few numbers the series need, without building the views (once per simulated second).
+   */
+  memberReadings(processes: readonly ProcessInfo[] = this.kernel.processes()): { readonly id: string; readonly life: number; readonly reading: MemberReading }[] {
+    const nowUs = this.kernel.nowUs;
+    const readings: { id: string; life: number; reading: MemberReading }[] = [];
+    for (const info of processes) {
+      const logic = this.kernel.logicOf(info.id) as { reading?: (nowUs: TimeUs) => MemberReading } | null;
+      if (logic === null) continue;
+      readings.push({ id: info.id, life: info.incarnation, reading: logic.reading?.(nowUs) ?? NO_READING });
+    }
+    return readings;
   }
 
   /**

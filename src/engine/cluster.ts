@@ -12,12 +12,12 @@ import { ConsumerFetchHandler, type ConsumerFetchView } from './broker/consumer-
 import { GroupCoordinator, type CoordinatorView } from './broker/group-coordinator';
 import { isGroupRequest, type ConsumerFetchRequest, type ListOffsetsRequest } from './broker/group-protocol';
 import { isDataRequest, type DataRequest, type ReplicaFetchResponse } from './broker/protocol';
-import { ReplicaManager, type DataDisk, type ReplicaView } from './broker/replica-manager';
-import { Consumer, type ConsumerLedger, type ConsumerSettings, type ConsumerView } from './clients/consumer';
+import { ReplicaManager, type DataDisk, type ReplicaCounters, type ReplicaView } from './broker/replica-manager';
+import { Consumer, type ConsumerCounters, type ConsumerLedger, type ConsumerSettings, type ConsumerView } from './clients/consumer';
 import { Producer, type ProducerLedger, type ProducerView } from './clients/producer';
 import { dataReplicationOf, logConfigOf, normalizeAcks, type ConsumerConfig, type EngineConfig, type ProducerConfig, type TopicConfig } from './config';
 import type { LogConfig } from './broker/partition-log';
-import { QuorumController, type ControllerView } from './controller/controller';
+import { QuorumController, type ControllerReading, type ControllerView } from './controller/controller';
 import { MetadataImage, type ImageData } from './controller/image';
 import {
   isControllerRequest,
@@ -78,6 +78,23 @@ export interface MemberView extends Record<string, unknown> {
   /** The object store only. */
   readonly objectStore?: ObjectStoreView;
 }
+
+/**
+ * What the metrics' series read of a running process each simulated second (metrics/catalog.ts):
+ * the few numbers, from the components that keep them, without building its view. Each part is
+ * the one its view carries under the same name (a broker's `replicas`, a consumer's `consumer`).
+ */
+export interface MemberReading {
+  readonly replicas?: ReplicaCounters;
+  readonly consumer?: ConsumerCounters;
+  /** Controllers: which one holds the metadata's truth (scenario/metrics.ts truthController), and its offline partitions. */
+  readonly controller?: ControllerReading;
+  /** ZooKeeper mode: the ZooKeeper server's partitions without a leader. */
+  readonly zookeeper?: Pick<ZooKeeperView, 'offlinePartitions'>;
+}
+
+/** The reading of a process the series read nothing of (producers, ZooKeeper-mode brokers, the object store). */
+export const NO_READING: MemberReading = Object.freeze({});
 
 /** The disk of a controller or broker: its copy of the metadata log and quorum state. */
 export interface MemberDisk {
@@ -219,6 +236,11 @@ class ControllerMember implements ProcessLogic<Message> {
     if (this.raft.handleTimer(key, fx)) return;
     if (this.controller.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  /** The metrics' reading (MemberReading): what picks the controller of truth, not the whole view. */
+  reading(): MemberReading {
+    return { controller: this.controller.reading() };
   }
 
   view(): MemberView {
@@ -470,6 +492,11 @@ class BrokerMember implements ProcessLogic<Message> {
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
   }
 
+  /** The metrics' reading (MemberReading): this broker's replica counters, not its whole view. */
+  reading(): MemberReading {
+    return { replicas: this.replicas.counters() };
+  }
+
   view(nowUs: number): MemberView {
     const coordinator = this.coordinator.view();
     const consumerFetch = this.consumerFetch.view(); // built once (it was built twice per view: a check, then the copy sent)
@@ -554,6 +581,11 @@ class ZooKeeperMember implements ProcessLogic<Message> {
     if (key === PROBE_TIMER) return this.probe.handleTimer(fx);
     if (this.server.handleTimer(key, fx)) return;
     throw new Error(`${fx.self}: no component owns the timer "${key}"`);
+  }
+
+  /** The metrics' reading (MemberReading): the partitions without a leader, not the whole view. */
+  reading(): MemberReading {
+    return { zookeeper: { offlinePartitions: this.server.offlinePartitions() } };
   }
 
   view(nowUs: number): MemberView {
@@ -725,6 +757,11 @@ class ConsumerMember implements ProcessLogic<Message> {
   /** Latency histograms by family, read by the metrics layer (see metrics/series.ts). */
   histograms(): ReadonlyMap<string, LatencyHistogram> {
     return new Map([['end-to-end', this.consumer.latencyHistogram()]]);
+  }
+
+  /** The metrics' reading (MemberReading): this consumer's counters, not its whole view. */
+  reading(nowUs: number): MemberReading {
+    return { consumer: this.consumer.counters(nowUs) };
   }
 
   view(nowUs: number): MemberView {

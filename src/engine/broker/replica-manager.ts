@@ -473,6 +473,14 @@ function pullListed(walk: SessionWalk, pending: SessionPartition[], index: numbe
   if (pulled) sortByOrder(pending, index + 1);
 }
 
+/** The part of ReplicaView the metrics' series read each simulated second (ReplicaManager.counters). */
+export type ReplicaCounters = Pick<ReplicaView, 'bytesIn' | 'messagesIn' | 'replicationBytesOut' | 'failedProduceRequests' | 'isrShrinks' | 'isrExpands' | 'underReplicated'>;
+
+/** A led partition whose ISR is smaller than its replica set (Kafka's UnderReplicatedPartitions counts it). */
+function isUnderReplicated(leader: LeaderPartition): boolean {
+  return leader.isr.length < leader.replicas.length;
+}
+
 export interface ReplicaView {
   readonly leaderOf: number;
   readonly followerOf: number;
@@ -2242,11 +2250,29 @@ export class ReplicaManager {
     return this.leaders.get(key)?.highWatermark ?? this.followers.get(key)?.highWatermark ?? null;
   }
 
+  /**
+   * What the metrics' series read of this broker once per simulated second (metrics/catalog.ts):
+   * its counters and UnderReplicatedPartitions, without view()'s walk over every log and segment.
+   */
+  counters(): ReplicaCounters {
+    let underReplicated = 0;
+    for (const leader of this.leaders.values()) if (isUnderReplicated(leader)) underReplicated++;
+    return {
+      bytesIn: this.bytesIn,
+      messagesIn: this.messagesIn,
+      replicationBytesOut: this.replicationBytesOut,
+      failedProduceRequests: this.failedProduceRequests,
+      isrShrinks: this.isrShrinks,
+      isrExpands: this.isrExpands,
+      underReplicated,
+    };
+  }
+
   view(): ReplicaView {
     let underReplicated = 0;
     let underMinIsr = 0;
     for (const leader of this.leaders.values()) {
-      if (leader.isr.length < leader.replicas.length) underReplicated++;
+      if (isUnderReplicated(leader)) underReplicated++;
       if (!leader.quorum && leader.isr.length < this.minIsrOf(leader)) underMinIsr++;
     }
     let records = 0;

@@ -163,6 +163,9 @@ export interface ConsumerPartitionView {
 /** A view details this many owned partitions at most (a member of a big topic's group owns hundreds, in every frame). */
 export const CONSUMER_VIEW_PARTITIONS_MAX = 32;
 
+/** The part of ConsumerView the metrics' series read each simulated second (Consumer.counters). */
+export type ConsumerCounters = Pick<ConsumerView, 'recordsConsumed' | 'recordsLagMax'>;
+
 export interface ConsumerView {
   readonly groupId: string;
   readonly topic: string;
@@ -1143,6 +1146,18 @@ export class Consumer {
     return this.latency;
   }
 
+  /**
+   * What the metrics' series read of this consumer once per simulated second (metrics/catalog.ts),
+   * without building its view. Rolls the rate window as view(nowUs) does, so the recordsPerSecond
+   * a snapshot shows is the same as when the sampling built the view.
+   */
+  counters(nowUs: TimeUs): ConsumerCounters {
+    this.countRate(0, nowUs);
+    let lagMax = 0;
+    for (const owned of this.owned.values()) lagMax = Math.max(lagMax, lagOf(owned));
+    return { recordsConsumed: this.recordsConsumed, recordsLagMax: lagMax };
+  }
+
   view(nowUs?: TimeUs): ConsumerView {
     if (nowUs !== undefined) this.countRate(0, nowUs);
     let partitions: ConsumerPartitionView[] = [];
@@ -1150,7 +1165,7 @@ export class Consumer {
     let lagMax = 0;
     for (const partition of this.subscriptionOwned()) {
       const owned = this.owned.get(partition)!;
-      const lag = owned.position === null || owned.highWatermark < 0 ? 0 : Math.max(0, owned.highWatermark - owned.position);
+      const lag = lagOf(owned);
       lagMax = Math.max(lagMax, lag);
       ownedPartitions.push(partition);
       partitions.push({ partition, position: owned.position, highWatermark: owned.highWatermark, lag, leader: this.leaders.get(partition)?.leader ?? null });
@@ -1182,6 +1197,11 @@ export class Consumer {
       e2eLatencyUs: this.latency.view(),
     };
   }
+}
+
+/** Records between an owned partition's position and the high watermark the consumer last heard (0 before either is known). */
+function lagOf(owned: Owned): number {
+  return owned.position === null || owned.highWatermark < 0 ? 0 : Math.max(0, owned.highWatermark - owned.position);
 }
 
 /** A group's slots before its first grouping sizes them. */

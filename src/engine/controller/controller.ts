@@ -141,6 +141,9 @@ export interface ControllerView {
   readonly appliedOffset: number;
 }
 
+/** The part of ControllerView the metrics' series read each simulated second (QuorumController.reading). */
+export type ControllerReading = Pick<ControllerView, 'active' | 'activeEpoch' | 'appliedOffset' | 'offlinePartitions'>;
+
 export class QuorumController {
   /** Committed state, the same on every controller. */
   readonly image = new MetadataImage();
@@ -643,6 +646,11 @@ export class QuorumController {
     if (ready.length === 0) return;
     active.pending = active.pending.filter((reply) => reply.offset > committedEnd);
     for (const reply of ready) fx.send(reply.to, reply.message);
+  }
+
+  /** What the metrics' series read of this controller once per simulated second, without view()'s registrations and leader counts. */
+  reading(): ControllerReading {
+    return { active: this.active !== null, activeEpoch: this.active?.epoch ?? null, appliedOffset: this.image.nextOffset, offlinePartitions: this.image.offlinePartitions };
   }
 
   view(): ControllerView {

@@ -245,6 +245,13 @@ export class ZooKeeperServer {
     this.reply(this.controller.broker, { type: 'ZkBrokersChanged', bytes: ZK_HEADER_BYTES + this.brokerSessions.size * 16, live: [...this.brokerSessions.keys()] }, ZK_READ_US_PER_ZNODE, fx);
   }
 
+  /** Partitions stored without a leader (Kafka's OfflinePartitionsCount): what the metrics' series read once per simulated second. */
+  offlinePartitions(): number {
+    let offline = 0;
+    for (const state of this.disk.partitions.values()) if (state.leader === null) offline++;
+    return offline;
+  }
+
   view(nowUs: TimeUs): ZooKeeperView {
     let offline = 0;
     const leaderCounts: Record<string, number> = {};

@@ -1,6 +1,7 @@
 // The series the engine records, with Kafka's names where Kafka has the metric: one registration
 // per series. Each definition reads a ClusterSample (built once per simulated second from the
-// processes' views); none of them changes anything or runs per record.
+// processes' readings: the few numbers the series need, no process's view); none of them changes
+// anything or runs per record.
 //
 // Owns: the list of series, the assumed price of cross-zone traffic, and the election tracker
 // (which diffs the committed metadata once per sample).
@@ -9,10 +10,10 @@
 // A client's latency series read the histograms its process logic returns from histograms(), by
 // family: "produce" (producers), "end-to-end" (consumers).
 
-import type { Engine, MemberView } from '../api';
+import type { Engine, MemberReading } from '../api';
 import type { ProcessInfo } from '../sim/kernel';
 import type { TimeUs } from '../sim/time';
-import { clusterTruth } from '../scenario/metrics';
+import { truthController } from '../scenario/metrics';
 import type { LatencyHistogram } from './histogram';
 import type { GaugeSeries, LatencySeries, RateSeries, SampleContext, SeriesDefinition } from './series';
 
@@ -20,18 +21,29 @@ import { CROSS_ZONE_USD_PER_BYTE, CROSS_ZONE_USD_PER_GB_EACH_WAY } from './prici
 
 export { CROSS_ZONE_USD_PER_BYTE, CROSS_ZONE_USD_PER_GB_EACH_WAY } from './pricing';
 
-/** What every series reads at one sample: the views are built once, whatever the number of series. */
+/** One running process as the series read it: its readings, under its process-and-life key. */
+export interface SampledMember {
+  readonly id: string;
+  /** `broker-2#3`: the process and its life, a rate's source (a restart counts from 0 again). */
+  readonly key: string;
+  readonly reading: MemberReading;
+}
+
+/** What every series reads at one sample: built once, whatever the number of series. */
 export interface ClusterSample {
   readonly engine: Engine;
   readonly boundaryUs: TimeUs;
   readonly processes: readonly ProcessInfo[];
-  readonly views: readonly { readonly id: string; readonly view: MemberView }[];
+  /** Each running process's readings, in process order (Engine.memberReadings): no view is built for them. */
+  readonly members: readonly SampledMember[];
   /** Network bytes so far (Engine.metrics()). */
   readonly crossZoneBytes: number;
 }
 
 export function buildSample(engine: Engine, boundaryUs: TimeUs): ClusterSample {
-  return { engine, boundaryUs, processes: engine.processes(), views: engine.processViews(), crossZoneBytes: engine.metrics().crossZoneBytes };
+  const processes = engine.processes();
+  const members = engine.memberReadings(processes).map(({ id, life, reading }) => ({ id, key: `${id}#${life}`, reading }));
+  return { engine, boundaryUs, processes, members, crossZoneBytes: engine.metrics().crossZoneBytes };
 }
 
 type Context = SampleContext<ClusterSample>;
@@ -60,10 +72,9 @@ function latency(name: string, perMille: number, family: string, description: st
     family,
     histograms: (context: Context) => {
       const out: (readonly [string, LatencyHistogram])[] = [];
-      const lives = new Map(context.source.processes.map((info) => [info.id, info.incarnation]));
-      for (const { id } of context.source.views) {
+      for (const { id, key } of context.source.members) {
         const histogram = context.source.engine.latencyHistograms(id)?.get(family);
-        if (histogram !== undefined) out.push([`${id}#${lives.get(id) ?? 0}`, histogram]);
+        if (histogram !== undefined) out.push([key, histogram]);
       }
       return out;
     },
@@ -71,19 +82,18 @@ function latency(name: string, perMille: number, family: string, description: st
 }
 
 /** A counter of every running process that has it, keyed by process and life (a restart counts from 0 again). */
-export function perLife(sample: ClusterSample, pick: (view: MemberView) => number | undefined): [string, number][] {
-  const lives = new Map(sample.processes.map((info) => [info.id, info.incarnation]));
+export function perLife(sample: ClusterSample, pick: (reading: MemberReading) => number | undefined): [string, number][] {
   const out: [string, number][] = [];
-  for (const { id, view } of sample.views) {
-    const value = pick(view);
-    if (value !== undefined) out.push([`${id}#${lives.get(id) ?? 0}`, value]);
+  for (const { key, reading } of sample.members) {
+    const value = pick(reading);
+    if (value !== undefined) out.push([key, value]);
   }
   return out;
 }
 
-function sumViews(sample: ClusterSample, pick: (view: MemberView) => number | undefined): number {
+function sumReadings(sample: ClusterSample, pick: (reading: MemberReading) => number | undefined): number {
   let total = 0;
-  for (const { view } of sample.views) total += pick(view) ?? 0;
+  for (const { reading } of sample.members) total += pick(reading) ?? 0;
   return total;
 }
 
@@ -148,11 +158,21 @@ class ElectionTracker {
   }
 }
 
-/** The active KRaft controller in the sample's views (the newest epoch wins, as Engine.activeController), or null. */
+/**
+ * OfflinePartitionsCount as clusterTruth (scenario/metrics.ts) tells it, from the readings: in
+ * ZooKeeper mode the ZooKeeper server's, else the controller of truth's (0 with none running).
+ */
+function offlinePartitionsOf(sample: ClusterSample): number {
+  const zookeeper = sample.members.find(({ reading }) => reading.zookeeper !== undefined)?.reading.zookeeper;
+  if (zookeeper !== undefined) return zookeeper.offlinePartitions;
+  return truthController(sample.members, ({ reading }) => reading.controller)?.offlinePartitions ?? 0;
+}
+
+/** The active KRaft controller in the sample's readings (the newest epoch wins, as Engine.activeController), or null. */
 function activeControllerOf(sample: ClusterSample): string | null {
   let best: { id: string; epoch: number } | null = null;
-  for (const { id, view } of sample.views) {
-    const controller = view.controller;
+  for (const { id, reading } of sample.members) {
+    const controller = reading.controller;
     if (controller?.active === true && (best === null || controller.activeEpoch! > best.epoch)) best = { id, epoch: controller.activeEpoch! };
   }
   return best?.id ?? null;
@@ -163,31 +183,31 @@ export function kafkaSeries(): SeriesDefinition<ClusterSample>[] {
   const elections = new ElectionTracker();
   return [
     rate('BytesInPerSec', 'bytes/s', 'bytes producers wrote to partition leaders, per second (Kafka: BrokerTopicMetrics BytesInPerSec, summed over brokers)', (sample) =>
-      perLife(sample, (view) => view.replicas?.bytesIn),
+      perLife(sample, (reading) => reading.replicas?.bytesIn),
     ),
     rate('MessagesInPerSec', 'records/s', 'records appended by partition leaders for producers, per second (Kafka: BrokerTopicMetrics MessagesInPerSec)', (sample) =>
-      perLife(sample, (view) => view.replicas?.messagesIn),
+      perLife(sample, (reading) => reading.replicas?.messagesIn),
     ),
     rate('ReplicationBytesOutPerSec', 'bytes/s', 'record bytes leaders sent to their followers, per second (Kafka: BrokerTopicMetrics ReplicationBytesOutPerSec)', (sample) =>
-      perLife(sample, (view) => view.replicas?.replicationBytesOut),
+      perLife(sample, (reading) => reading.replicas?.replicationBytesOut),
     ),
     rate(
       'FailedProduceRequestsPerSec',
       'requests/s',
       'partition writes a leader refused (not the leader, not enough in-sync replicas, out of order), per second (Kafka: BrokerTopicMetrics FailedProduceRequestsPerSec)',
-      (sample) => perLife(sample, (view) => view.replicas?.failedProduceRequests),
+      (sample) => perLife(sample, (reading) => reading.replicas?.failedProduceRequests),
     ),
     rate('IsrShrinksPerSec', 'shrinks/s', 'ISR shrinks per second, summed over brokers (Kafka: ReplicaManager IsrShrinksPerSec)', (sample) =>
-      perLife(sample, (view) => view.replicas?.isrShrinks),
+      perLife(sample, (reading) => reading.replicas?.isrShrinks),
     ),
     rate('IsrExpandsPerSec', 'expansions/s', 'ISR expansions per second, summed over brokers (Kafka: ReplicaManager IsrExpandsPerSec)', (sample) =>
-      perLife(sample, (view) => view.replicas?.isrExpands),
+      perLife(sample, (reading) => reading.replicas?.isrExpands),
     ),
     gauge('UnderReplicatedPartitions', 'partitions', 'partitions whose ISR is smaller than their replica set, summed over leaders (Kafka: UnderReplicatedPartitions)', (sample) =>
-      sumViews(sample, (view) => view.replicas?.underReplicated),
+      sumReadings(sample, (reading) => reading.replicas?.underReplicated),
     ),
     gauge('OfflinePartitionsCount', 'partitions', 'partitions without a leader in the committed metadata (Kafka: OfflinePartitionsCount)', (sample) =>
-      clusterTruth(sample.engine, sample.views)?.offlinePartitions ?? 0,
+      offlinePartitionsOf(sample),
     ),
     rate('LeaderElectionRateAndTimeMs', 'elections/s', 'partition leader elections per second, seen in the committed metadata (Kafka: ControllerStats LeaderElectionRateAndTimeMs, its rate)', (sample) => {
       elections.update(sample);
@@ -206,11 +226,11 @@ export function kafkaSeries(): SeriesDefinition<ClusterSample>[] {
     latency('producer.latencyMsP99', 990, 'produce', 'the 99th percentile of produce latency over the last second, all producers'),
     latency('producer.latencyMsP999', 999, 'produce', 'the 99.9th percentile of produce latency over the last second, all producers'),
     rate('records-consumed-rate', 'records/s', 'records consumers read, per second, all consumers (Kafka consumer metric records-consumed-rate, summed)', (sample) =>
-      perLife(sample, (view) => view.consumer?.recordsConsumed),
+      perLife(sample, (reading) => reading.consumer?.recordsConsumed),
     ),
     gauge('records-lag-max', 'records', 'the largest lag of any consumer on any partition: high watermark minus its position (Kafka consumer metric records-lag-max)', (sample) => {
       let max = 0;
-      for (const { view } of sample.views) max = Math.max(max, view.consumer?.recordsLagMax ?? 0);
+      for (const { reading } of sample.members) max = Math.max(max, reading.consumer?.recordsLagMax ?? 0);
       return max;
     }),
     latency('consumer.e2eLatencyMsP99', 990, 'end-to-end', 'the 99th percentile of end-to-end latency (record created to read by a consumer) over the last second, all consumers'),

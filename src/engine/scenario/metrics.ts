@@ -82,18 +82,26 @@ export function clusterTruth(engine: Engine, views: readonly { readonly id: stri
       leaderCounts: zookeeper.leaderCounts,
     };
   }
-  let best: ControllerView | null = null;
-  for (const { view } of views) {
-    const controller = view.controller;
-    if (controller === undefined) continue;
-    if (controller.active) {
-      best = controller;
-      break;
-    }
-    if (best === null || controller.appliedOffset > best.appliedOffset) best = controller;
-  }
+  const best = truthController(views, ({ view }) => view.controller);
   if (best === null) return null;
   return { ...best, activeControllers };
+}
+
+/**
+ * Of the controllers in `members` (`controllerOf` gives a member's, or undefined), the one whose
+ * committed metadata is the truth (clusterTruth): the first active one; while none is, the one that
+ * applied the most (the first of equals). Null without any. Also read by the metrics' series, on
+ * the controllers' readings rather than their views (metrics/catalog.ts).
+ */
+export function truthController<M, C extends { readonly active: boolean; readonly appliedOffset: number }>(members: readonly M[], controllerOf: (member: M) => C | undefined): C | null {
+  let best: C | null = null;
+  for (const member of members) {
+    const controller = controllerOf(member);
+    if (controller === undefined) continue;
+    if (controller.active) return controller;
+    if (best === null || controller.appliedOffset > best.appliedOffset) best = controller;
+  }
+  return best;
 }
 
 /**
