@@ -19,6 +19,17 @@ function containOf(css: string, selector: string): string[][] {
   return declarationsOf(css, selector).flatMap((body) => [...body.matchAll(/(?:^|;)\s*contain:\s*([^;]+)/g)].map((match) => match[1]!.trim().split(/\s+/)));
 }
 
+/** perf.css makes `selector` a relayout boundary: size and layout containment, without style or paint (isolation nodes ask for full layerizations). */
+function expectBoundary(selector: string): void {
+  const values = containOf(perfCss, selector);
+  expect(values, selector).not.toEqual([]);
+  for (const value of values) {
+    expect(value, selector).toEqual(expect.arrayContaining(['size', 'layout']));
+    expect(value, selector).not.toContain('style');
+    expect(value, selector).not.toContain('paint');
+  }
+}
+
 /** The smallest height of an event log row: 5 px padding above and below, a 12.5 px line (~15 px), a 1 px border. */
 const LOG_ROW_HEIGHT_MIN_PX = 26;
 
@@ -27,15 +38,7 @@ const eventLog = readFileSync('src/ui/components/EventLog.tsx', 'utf8');
 
 describe('relayout boundaries outside the topology', () => {
   it('each is a boundary: size and layout containment, without style or paint (isolation nodes ask for full layerizations)', () => {
-    for (const selector of ['.clock-time', '.clock-sub', '.topology .react-flow__renderer', '.save-status-text', SIDEBAR_BOX]) {
-      const values = containOf(perfCss, selector);
-      expect(values, selector).not.toEqual([]);
-      for (const value of values) {
-        expect(value, selector).toEqual(expect.arrayContaining(['size', 'layout']));
-        expect(value, selector).not.toContain('style');
-        expect(value, selector).not.toContain('paint');
-      }
-    }
+    for (const selector of ['.clock-time', '.clock-sub', '.topology .react-flow__renderer', '.save-status-text', SIDEBAR_BOX]) expectBoundary(selector);
   });
 
   it("the clock's lines are one line high, and the clock spans its column (its intrinsic width is gone)", () => {
@@ -81,5 +84,46 @@ describe('relayout boundaries outside the topology', () => {
     const body = declarationsOf(perfCss, '.footnote').join(';');
     expect(body).toMatch(/content-visibility:\s*auto/);
     expect(body).toMatch(/contain-intrinsic-size:\s*auto 36px/);
+  });
+});
+
+const quorumPanel = readFileSync('src/ui/components/QuorumPanel.tsx', 'utf8');
+const metadataLogPanel = readFileSync('src/ui/components/MetadataLogPanel.tsx', 'utf8');
+
+describe('the KRaft row: what a refresh changes stops at a boundary of its own (sixteenth session)', () => {
+  it("the metadata log's list and each voter's log bar are boundaries: fixed heights, widths their block's", () => {
+    for (const selector of ['.quorum .logbar', '.mlog-frame > .mlog-list']) expectBoundary(selector);
+    expect(declarationsOf(stylesCss, '.mlog-list').join(';')).toMatch(/height:\s*280px/);
+    expect(declarationsOf(stylesCss, '.logbar').join(';')).toMatch(/height:\s*10px/);
+    // The panel is a flex column (a flex item is never a boundary): the list sits in a block of its own.
+    expect(declarationsOf(stylesCss, '.mlog').join(';')).toMatch(/display:\s*flex/);
+    expect(metadataLogPanel).toMatch(/<div className="mlog-frame">\s*<ol className="mlog-list"/);
+  });
+
+  it("the log's figures, the quorum's high watermark and a follower's detail line are one line high, from 1101 px", () => {
+    const wide = perfCss.slice(perfCss.indexOf('@media (min-width: 1101px) {\n  .mlog .figures dd'));
+    for (const selector of ['.mlog .figures dd', '.quorum .quorum-hw', '.voter-detail-fetched']) {
+      const body = declarationsOf(wide, selector).join(';');
+      expect(body, selector).toMatch(/contain:\s*size layout/);
+      expect(body, selector).toMatch(/height:\s*1lh/);
+      expect(body, selector).toMatch(/white-space:\s*nowrap/);
+    }
+    expect(quorumPanel).toMatch(/<dd className="quorum-hw">\{quorum\.highWatermark\}<\/dd>/);
+    expect(quorumPanel).toMatch(/fetched \? 'voter-detail voter-detail-fetched' : 'voter-detail'/);
+  });
+
+  it('the text over its copy is the boundary: absolutely positioned over the copy, which keeps the box its size', () => {
+    const text = declarationsOf(stylesCss, '.stable-text').join(';');
+    expect(text).toMatch(/position:\s*absolute/);
+    expect(text).toMatch(/inset:\s*0/);
+    expectBoundary('.stable-text');
+    const box = declarationsOf(stylesCss, '.stable').join(';');
+    expect(box).toMatch(/display:\s*block/);
+    expect(box).toMatch(/position:\s*relative/);
+    // Tabular figures: every digit as wide as a zero, so the copy is exactly as wide as the text.
+    expect(box).toMatch(/font-variant-numeric:\s*tabular-nums/);
+    expect(declarationsOf(stylesCss, '.stable-sizer').join(';')).toMatch(/visibility:\s*hidden/);
+    // The legend's `.qlegend span` (inline flex) must not win over them.
+    for (const selector of ['.qlegend span.stable', '.qlegend span.stable-sizer', '.qlegend span.stable-text']) expect(declarationsOf(stylesCss, selector), selector).not.toEqual([]);
   });
 });

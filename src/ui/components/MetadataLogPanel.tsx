@@ -248,17 +248,21 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
       {rows.length === 0 ? (
         <p className="empty mlog-empty">The log is empty: the controllers have not elected a leader yet. Press Play.</p>
       ) : (
-        <ol className="mlog-list" data-testid="metadata-log" aria-label="Metadata log records, newest first" tabIndex={0}>
-          {rows.map((row) => (
-            <MlogRow key={row.key} row={row} settled={settled.has(row.key)} highWatermark={view.highWatermark} />
-          ))}
-          {live && notDrawn > 0 && (
-            <li className="mlog-gap" data-testid="metadata-log-not-drawn">
-              ⋯ {notDrawn} older {notDrawn === 1 ? 'record' : 'records'} drawn when paused
-            </li>
-          )}
-          {olderNotShown > 0 && <li className="mlog-gap">⋯ {olderNotShown} older records not shown</li>}
-        </ol>
+        // In a block of its own: the panel is a flex container, and a flex item is never a relayout
+        // boundary; the list, its fixed height and its width the block's, is one (perf.css).
+        <div className="mlog-frame">
+          <ol className="mlog-list" data-testid="metadata-log" aria-label="Metadata log records, newest first" tabIndex={0}>
+            {rows.map((row) => (
+              <MlogRow key={row.key} row={row} settled={settled.has(row.key)} highWatermark={view.highWatermark} />
+            ))}
+            {live && notDrawn > 0 && (
+              <li className="mlog-gap" data-testid="metadata-log-not-drawn">
+                ⋯ {notDrawn} older {notDrawn === 1 ? 'record' : 'records'} drawn when paused
+              </li>
+            )}
+            {olderNotShown > 0 && <li className="mlog-gap">⋯ {olderNotShown} older records not shown</li>}
+          </ol>
+        </div>
       )}
     </section>
   );

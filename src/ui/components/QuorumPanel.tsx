@@ -1,7 +1,7 @@
 import type { Snapshot } from '../../engine/api';
 import type { ReplicaProgress } from '../../engine/raft/node';
 import { formatSpan } from '../../engine/sim/time';
-import { memo, useMemo, useRef } from 'react';
+import { memo, useMemo, useRef, type ReactNode } from 'react';
 import { anyActiveController, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
 import { useHeldWhileHidden } from '../use-held-while-hidden';
 
@@ -57,6 +57,38 @@ function LogBar({ voter, quorum, scale, seen }: { voter: Voter; quorum: Quorum; 
   );
 }
 
+/** A voter's epoch, log end and high watermark, as its head shows them (and, digits as zeros, as its sizer does). */
+function VoterFigures({ epoch, end, hw }: { epoch: string; end: string; hw: string }) {
+  return (
+    <>
+      epoch <strong>{epoch}</strong> · end <strong>{end}</strong> · HW <strong>{hw}</strong>
+    </>
+  );
+}
+
+/** The text with every digit a zero: as wide as the text in tabular figures, and the same only while no number gains or loses a digit. */
+export function digitsAsZeros(text: string | number): string {
+  return String(text).replace(/[0-9]/g, '0');
+}
+
+/**
+ * Text that changes in every refresh, drawn over a hidden copy of itself with every digit a zero
+ * (perf.css, issue 7): the copy gives the box its size and changes only when a number gains or
+ * loses a digit (or the words change), and the text laid over it (absolutely positioned, size and
+ * layout containment: a relayout boundary) changes alone, so a new value lays out the text, not
+ * the panel, the KRaft row and the page. Tabular figures make the copy exactly as wide.
+ */
+function StableText({ text, template }: { text: ReactNode; template: ReactNode }) {
+  return (
+    <span className="stable">
+      <span className="stable-sizer" aria-hidden="true">
+        {template}
+      </span>
+      <span className="stable-text">{text}</span>
+    </span>
+  );
+}
+
 function Votes({ voter, quorum }: { voter: Voter; quorum: Quorum }) {
   const votes = voter.raft?.votes ?? [];
   return (
@@ -79,12 +111,15 @@ function VoterRow({ voter, quorum, scale, now }: { voter: Voter; quorum: Quorum;
   const tone = roleTone(voter, quorum);
   const seen = quorum.leader?.raft?.voterProgress.find((progress) => progress.id === voter.id);
   let detail: string | null = null;
+  // A follower's time since its last fetch changes in every refresh (perf.css holds that line).
+  let fetched = false;
   if (raft === null) {
     detail =
       seen?.endOffset != null
         ? `not running · the leader last saw it at offset ${seen.endOffset}`
         : 'not running: it neither votes nor stores records until it restarts';
   } else if (raft.role === 'follower' && seen !== undefined) {
+    fetched = seen.lastFetchUs !== null;
     detail =
       seen.lastFetchUs !== null
         ? `fetched from the leader ${formatSpan(Math.max(0, now - seen.lastFetchUs))} ago, up to offset ${seen.endOffset ?? '—'}`
@@ -116,9 +151,10 @@ function VoterRow({ voter, quorum, scale, now }: { voter: Voter; quorum: Quorum;
         </span>
         <span className="voter-figures">
           {raft !== null ? (
-            <>
-              epoch <strong>{raft.epoch}</strong> · end <strong>{raft.logEndOffset}</strong> · HW <strong>{raft.highWatermark}</strong>
-            </>
+            <StableText
+              text={<VoterFigures epoch={String(raft.epoch)} end={String(raft.logEndOffset)} hw={String(raft.highWatermark)} />}
+              template={<VoterFigures epoch={digitsAsZeros(raft.epoch)} end={digitsAsZeros(raft.logEndOffset)} hw={digitsAsZeros(raft.highWatermark)} />}
+            />
           ) : (
             <span className="muted">—</span>
           )}
@@ -128,7 +164,7 @@ function VoterRow({ voter, quorum, scale, now }: { voter: Voter; quorum: Quorum;
       {raft?.role === 'candidate' ? (
         <Votes voter={voter} quorum={quorum} />
       ) : (
-        detail !== null && <p className="voter-detail">{detail}</p>
+        detail !== null && <p className={fetched ? 'voter-detail voter-detail-fetched' : 'voter-detail'}>{detail}</p>
       )}
     </li>
   );
@@ -172,6 +208,10 @@ const QuorumBody = memo(function QuorumBody({
   const scale = scaleOf(quorum);
   const applied = snapshot.processes.flatMap((process) => (process.role === 'broker' && process.view?.raft !== undefined ? [process.view.raft.appliedOffset] : []));
   const leader = quorum.leader;
+  const observers =
+    applied.length === 0
+      ? 'No broker is running.'
+      : `Brokers follow the log as observers (no vote): ${applied.length} running, applied up to offset ${Math.max(...applied)}${Math.min(...applied) < Math.max(...applied) ? ` (slowest ${Math.min(...applied)})` : ''}.`;
   return (
     <>
       <header className="panel-head">
@@ -199,7 +239,7 @@ const QuorumBody = memo(function QuorumBody({
         </div>
         <div title="High watermark: records below this offset are stored by a majority of controllers, so they are committed.">
           <dt>Committed up to</dt>
-          <dd>{quorum.highWatermark}</dd>
+          <dd className="quorum-hw">{quorum.highWatermark}</dd>
         </div>
       </dl>
       <p className="helper">
@@ -214,7 +254,7 @@ const QuorumBody = memo(function QuorumBody({
       </ol>
       <div className="qlegend" aria-hidden="true">
         <span>
-          offsets {scale.lo}–{scale.hi}
+          <StableText text={`offsets ${scale.lo}–${scale.hi}`} template={`offsets ${digitsAsZeros(scale.lo)}–${digitsAsZeros(scale.hi)}`} />
         </span>
         <span>
           <i className="key key-committed" /> committed
@@ -227,9 +267,7 @@ const QuorumBody = memo(function QuorumBody({
         </span>
       </div>
       <p className="observers" title="Brokers fetch the metadata log from the leader like followers, but they never vote.">
-        {applied.length === 0
-          ? 'No broker is running.'
-          : `Brokers follow the log as observers (no vote): ${applied.length} running, applied up to offset ${Math.max(...applied)}${Math.min(...applied) < Math.max(...applied) ? ` (slowest ${Math.min(...applied)})` : ''}.`}
+        <StableText text={observers} template={digitsAsZeros(observers)} />
       </p>
     </>
   );
