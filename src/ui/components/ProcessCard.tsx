@@ -469,12 +469,27 @@ export const CONSUMER_ERRORS: Record<string, string> = {
   OFFSET_OUT_OF_RANGE: 'Its position is no longer in the log (truncated or deleted): it resets with auto.offset.reset.',
 };
 
+/**
+ * The partitions a consumer owns, as runs: memoised on the owned array, which keeps its identity
+ * while the assignment is the same (frame-delta.ts). A consumer of the 1,000-partition lesson owns
+ * hundreds, and folding them into runs in each of its card's turns was the page's most sampled
+ * function of its own in slow frames (formatRanges, bench/page.ts --detail; issue 7, item 9).
+ */
+const OwnedPartitions = memo(function OwnedPartitions({ id, topic, owned }: { id: string; topic: string; owned: readonly number[] }) {
+  return (
+    <div className="stat-row" data-testid={`consumer-partitions-${id}`} title="Partitions of the topic this consumer owns in the current generation">
+      <span>
+        {topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${formatRanges(owned)}`}
+      </span>
+    </div>
+  );
+});
+
 /** A consumer: its group and generation, the partitions it owns, how far behind it is, and its last error. */
 function ConsumerBody({ process }: { process: ProcessSnapshot }) {
   const consumer = process.view?.consumer;
   if (consumer === undefined) return null;
   const p99 = consumer.e2eLatencyUs.count > 0 ? formatSpan(consumer.e2eLatencyUs.p99) : '—';
-  const owned = consumer.owned;
   const phase = consumer.phase === 'stable' ? `generation ${consumer.generationId}` : consumer.phase === 'left' ? 'left the group' : `${consumer.phase}…`;
   // An error from before its last assignment is history once it is reading again.
   const error = consumer.lastError !== null && (consumer.phase !== 'stable' || consumer.assignedAtUs === null || consumer.lastError.atUs > consumer.assignedAtUs) ? consumer.lastError : null;
@@ -486,11 +501,7 @@ function ConsumerBody({ process }: { process: ProcessSnapshot }) {
         </span>
         <span className="muted">{phase}</span>
       </div>
-      <div className="stat-row" data-testid={`consumer-partitions-${process.id}`} title="Partitions of the topic this consumer owns in the current generation">
-        <span>
-          {consumer.topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${formatRanges(owned)}`}
-        </span>
-      </div>
+      <OwnedPartitions id={process.id} topic={consumer.topic} owned={consumer.owned} />
       <dl className="card-figures" data-testid={`consumer-figures-${process.id}`}>
         <Figure label="Lag" value={formatCount(consumer.recordsLagMax)} help="records-lag-max: the largest high watermark - position among its partitions." />
         <Figure label="Rate" value={`${formatCount(consumer.recordsPerSecond)}/s`} help="Records read in the last whole second." />
