@@ -100,6 +100,7 @@ const MESSAGE_RECORDER = `(() => {
  * before was not visited (React DevTools' own test). Memo wrappers count as a component of their own.
  * Host elements reconciled are counted apart (a fiber new, or given a new props object, which a
  * bailed-out subtree keeps; a text only when it changed): what React diffed, though most write nothing.
+ * Each is also counted for the component that rendered it (its nearest component ancestor).
  */
 const RENDER_RECORDER = `(() => {
   const stats = { on: false, commits: 0, rendered: 0, mutations: 0, byClass: {}, stamp: false, stopObserving: () => {} };
@@ -115,6 +116,13 @@ const RENDER_RECORDER = `(() => {
   };
   const HOST_TAGS = new Set([5, 6]);
   let hosts = 0;
+  let hostsByOwner = new Map();
+  // The component whose render produced a host element: its nearest component ancestor.
+  const ownerOf = (fiber) => {
+    let up = fiber.return;
+    while (up && !COMPONENT_TAGS.has(up.tag)) up = up.return;
+    return up ? nameOf(up) : '?';
+  };
   const walk = (first, names) => {
     const stack = [first];
     let rendered = 0;
@@ -127,6 +135,8 @@ const RENDER_RECORDER = `(() => {
         names.set(name, (names.get(name) ?? 0) + 1);
       } else if (HOST_TAGS.has(fiber.tag) && (before === null || fiber.memoizedProps !== before.memoizedProps)) {
         hosts++;
+        const owner = ownerOf(fiber);
+        hostsByOwner.set(owner, (hostsByOwner.get(owner) ?? 0) + 1);
       }
       if (fiber.sibling) stack.push(fiber.sibling);
       if (fiber.child && !(before !== null && fiber.child === before.child)) stack.push(fiber.child);
@@ -151,15 +161,17 @@ const RENDER_RECORDER = `(() => {
       if (!stats.on) return;
       const names = new Map();
       hosts = 0;
+      hostsByOwner = new Map();
       const rendered = root.current.child ? walk(root.current.child, names) : 0;
       // This commit's DOM mutations are the records pending now (React calls the hook after its layout effects).
       const mutations = observer === null ? 0 : observer.takeRecords().length;
       const cls = classOf(names);
-      const entry = (stats.byClass[cls] ??= { commits: 0, rendered: 0, mutations: 0, hosts: 0, names: {}, renderedEach: [], mutationsEach: [] });
+      const entry = (stats.byClass[cls] ??= { commits: 0, rendered: 0, mutations: 0, hosts: 0, names: {}, hostOwners: {}, renderedEach: [], mutationsEach: [] });
       stats.commits++; stats.rendered += rendered; stats.mutations += mutations;
       entry.commits++; entry.rendered += rendered; entry.mutations += mutations; entry.hosts += hosts;
       entry.renderedEach.push(rendered); entry.mutationsEach.push(mutations);
       for (const [name, count] of names) entry.names[name] = (entry.names[name] ?? 0) + count;
+      for (const [name, count] of hostsByOwner) entry.hostOwners[name] = (entry.hostOwners[name] ?? 0) + count;
       // In the traced page, each commit is stamped into the performance trace (a TimeStamp event).
       if (stats.stamp) {
         const top = [...names].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, count]) => name + 'x' + count).join(' ');
@@ -185,6 +197,8 @@ interface CommitClassStats {
   /** Host elements and texts reconciled (new, or given new props). */
   readonly hosts: number;
   readonly names: Record<string, number>;
+  /** Host elements reconciled, by the component that rendered them. */
+  readonly hostOwners: Record<string, number>;
   /** Each commit's components rendered and DOM mutation records, in order (the measurement's ~600 commits). */
   readonly renderedEach: number[];
   readonly mutationsEach: number[];
@@ -222,6 +236,8 @@ export interface PageBenchResult {
       readonly components: { readonly p95: number; readonly max: number };
       readonly mutations: { readonly p95: number; readonly max: number };
       readonly topPerCommit: readonly { readonly name: string; readonly perCommit: number }[];
+      /** Host elements reconciled per commit by the component that rendered them, the most first. */
+      readonly hostOwnersPerCommit: readonly { readonly name: string; readonly perCommit: number }[];
     }[];
   };
   /** `--detail` only: the slow frames explained from the trace. */
@@ -774,6 +790,10 @@ export async function runPageBench(
               .sort((a, b) => b[1] - a[1])
               .slice(0, TOP_COMPONENTS)
               .map(([name, count]) => ({ name, perCommit: count / Math.max(1, entry.commits) })),
+            hostOwnersPerCommit: Object.entries(entry.hostOwners)
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, TOP_COMPONENTS)
+              .map(([name, count]) => ({ name, perCommit: count / Math.max(1, entry.commits) })),
           })),
       },
       slowFrames,
@@ -805,6 +825,8 @@ export function formatPageBench(result: PageBenchResult): string {
     ...result.renders.byClass.map(
       (entry) =>
         `    ${entry.kind.padEnd(9)} ${entry.commits} commits; per commit ${entry.componentsPerCommit.toFixed(0)} components (p95 ${entry.components.p95}, max ${entry.components.max}), ${entry.mutationsPerCommit.toFixed(0)} mutations (p95 ${entry.mutations.p95}, max ${entry.mutations.max}), ${entry.hostsPerCommit.toFixed(0)} elements reconciled; top: ${entry.topPerCommit
+          .map((component) => `${component.name} ${component.perCommit.toFixed(1)}`)
+          .join(', ')}\n              elements reconciled per commit by the component rendering them: ${entry.hostOwnersPerCommit
           .map((component) => `${component.name} ${component.perCommit.toFixed(1)}`)
           .join(', ')}`,
     ),

@@ -250,6 +250,8 @@ export function App({ params }: { params: PageParams }) {
 
 
   const onFault = useCallback((fault: unknown) => session.send({ type: 'INJECT', fault }), [session]);
+  // Stable, so that the lesson panel's memoised end skips the frames (ScenarioPanel's LessonEnd).
+  const onReplay = useCallback(() => session.send({ type: 'OPEN', setup }), [session, setup]);
   // The context menu open now (a process's or a zone's), from a right-click or a card's ⋯ button.
   const [menu, setMenu] = useState<MenuRequest | null>(null);
   const closeMenu = useCallback(() => setMenu(null), []);
@@ -465,8 +467,8 @@ export function App({ params }: { params: PageParams }) {
                     timeUs={frame.snapshot.timeUs}
                     moments={moments}
                     ready={ready}
-                    onContinue={() => session.send({ type: 'PLAY' })}
-                    onReplay={() => session.send({ type: 'OPEN', setup })}
+                    onContinue={onPlay}
+                    onReplay={onReplay}
                     steps={
                       <LessonSteps
                         moments={moments}

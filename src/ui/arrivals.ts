@@ -6,7 +6,8 @@
 // since a skippable (paint-contained) row repainted in every animation frame while it animated.
 //
 // Owns: a first-seen time per row key, for the keys of the rows drawn now (older keys are
-// forgotten, so it holds at most as many entries as rows are drawn).
+// forgotten, so it holds at most as many entries as rows are drawn), and the settled set last
+// returned.
 // Never: reads a clock itself (the caller passes the time), or marks a row settled before its
 // highlight has run its course.
 
@@ -15,10 +16,13 @@ export const ARRIVAL_HIGHLIGHT_MS = 1_800;
 
 export class Arrivals {
   private firstSeenMs = new Map<string, number>();
+  private lastSettled: ReadonlySet<string> = new Set();
 
   /**
    * Records the rows drawn now (`keys`, at `nowMs`) and returns the keys of those whose highlight
    * is over. A key seen for the first time now is never settled; keys no longer drawn are dropped.
+   * The set returned last time comes back (the same object) while the settled keys are the same,
+   * so the panel's body, memoised on it, is not rendered again while nothing settles.
    */
   settled(keys: readonly string[], nowMs: number): ReadonlySet<string> {
     const next = new Map<string, number>();
@@ -29,6 +33,9 @@ export class Arrivals {
       if (nowMs - first >= ARRIVAL_HIGHLIGHT_MS) done.add(key);
     }
     this.firstSeenMs = next;
+    const last = this.lastSettled;
+    if (done.size === last.size && [...done].every((key) => last.has(key))) return last;
+    this.lastSettled = done;
     return done;
   }
 

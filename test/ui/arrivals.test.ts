@@ -26,4 +26,26 @@ describe('metadata log rows settle once their arrival highlight is over', () => 
     expect(arrivals.settled(['rec-1', 'rec-2'], 2 * ARRIVAL_HIGHLIGHT_MS).has('rec-1')).toBe(false);
     expect(arrivals.size).toBe(2);
   });
+
+  it('returns the same set while the settled rows are the same, and a new one once another settles or leaves', () => {
+    const arrivals = new Arrivals();
+    const none = arrivals.settled(['rec-1', 'rec-2'], 0);
+    expect(arrivals.settled(['rec-1', 'rec-2'], 10)).toBe(none);
+    arrivals.settled(['rec-3', 'rec-1', 'rec-2'], 100);
+    const two = arrivals.settled(['rec-3', 'rec-1', 'rec-2'], ARRIVAL_HIGHLIGHT_MS);
+    expect([...two].sort()).toEqual(['rec-1', 'rec-2']);
+    expect(arrivals.settled(['rec-3', 'rec-1', 'rec-2'], ARRIVAL_HIGHLIGHT_MS + 50)).toBe(two);
+    // rec-3 settles: a new set.
+    const three = arrivals.settled(['rec-3', 'rec-1', 'rec-2'], ARRIVAL_HIGHLIGHT_MS + 100);
+    expect(three).not.toBe(two);
+    expect(three.size).toBe(3);
+    // rec-1 is no longer drawn: the same count would not do, the keys differ.
+    const after = arrivals.settled(['rec-4', 'rec-3', 'rec-2'], ARRIVAL_HIGHLIGHT_MS + 200);
+    expect(after).not.toBe(three);
+    expect([...after].sort()).toEqual(['rec-2', 'rec-3']);
+    // rec-1 gone, rec-4 settled: as many keys as before, yet other keys.
+    const swapped = arrivals.settled(['rec-4', 'rec-3'], 2 * ARRIVAL_HIGHLIGHT_MS + 200);
+    expect([...swapped].sort()).toEqual(['rec-3', 'rec-4']);
+    expect(swapped).not.toBe(after);
+  });
 });

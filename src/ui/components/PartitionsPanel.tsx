@@ -74,6 +74,33 @@ function ReplicaBar({ replica, hw, max }: { replica: ReplicaSnapshot; hw: number
   );
 }
 
+/**
+ * A replica's name and state chip, memoised on what they draw: a partition's row re-renders when any
+ * replica's log end moves (most rows, at their refresh), while who leads and who is in sync rarely
+ * changes (issue 7, item 9: the row's elements reconciled in each deferred commit).
+ */
+const ReplicaHead = memo(function ReplicaHead({ name, broker, leads, state, label, help }: { name: string; broker: string; leads: boolean; state: ReplicaState; label: string; help: string }) {
+  return (
+    <>
+      <span className="replica-broker">
+        {leads && (
+          <span className="chip-star" aria-hidden="true">
+            ★{' '}
+          </span>
+        )}
+        {broker}
+      </span>
+      <span
+        className={`chip replica-state chip-${state === 'leader' ? 'leader' : state === 'isr' ? 'good' : state === 'out' ? 'warn' : 'down'}`}
+        data-testid={`replica-state-${name}-${broker}`}
+        title={help}
+      >
+        {label}
+      </span>
+    </>
+  );
+});
+
 interface RowProps {
   readonly partition: PartitionSnapshot;
   readonly onSelect: Props['onSelect'];
@@ -105,6 +132,35 @@ export function samePartition(a: PartitionSnapshot, b: PartitionSnapshot): boole
   });
 }
 
+/** A partition's name, a button that inspects it: memoised, as its click handler would otherwise be new in every refresh of the row. */
+const PartitionName = memo(function PartitionName({ topic, partition, onSelect, selected }: { topic: string; partition: number; onSelect: Props['onSelect']; selected: boolean }) {
+  const name = `${topic}-${partition}`;
+  return onSelect === undefined ? (
+    <span className="part-name">{name}</span>
+  ) : (
+    <button
+      type="button"
+      className="part-name part-name-button"
+      onClick={() => onSelect({ kind: 'partition', topic, partition })}
+      aria-current={selected ? 'true' : undefined}
+      title={`Inspect ${name}: each replica's log end, high watermark and log start`}
+      data-testid={`select-partition-${name}`}
+    >
+      {name}
+    </button>
+  );
+});
+
+/** A partition's leader and its epoch, memoised on them: they change at an election, the row's figures in every refresh. */
+const PartitionLeader = memo(function PartitionLeader({ name, leader, leaderDown, epoch }: { name: string; leader: string; leaderDown: boolean; epoch: number }) {
+  return (
+    <span className="part-leader" title="The broker that serves this partition now, and the epoch it leads in: the epoch goes up by one at each new leader.">
+      leader <strong data-testid={`partition-leader-${name}`}>{leader}</strong>
+      {leaderDown && <span className="muted"> (down)</span>} · epoch <strong>{epoch}</strong>
+    </span>
+  );
+});
+
 /** A row re-renders only when what it shows changed (a quiet partition, or a paused run, costs nothing). */
 const PartitionRow = memo(function PartitionRow({ partition, onSelect, selected }: RowProps) {
   const name = `${partition.topic}-${partition.partition}`;
@@ -115,20 +171,7 @@ const PartitionRow = memo(function PartitionRow({ partition, onSelect, selected 
   return (
     <li className={`${partition.leader === null ? 'part part-offline' : 'part'}${selected ? ' part-selected' : ''}`} data-testid={`partition-${name}`}>
       <div className="part-head">
-        {onSelect === undefined ? (
-          <span className="part-name">{name}</span>
-        ) : (
-          <button
-            type="button"
-            className="part-name part-name-button"
-            onClick={() => onSelect({ kind: 'partition', topic: partition.topic, partition: partition.partition })}
-            aria-current={selected ? 'true' : undefined}
-            title={`Inspect ${name}: each replica's log end, high watermark and log start`}
-            data-testid={`select-partition-${name}`}
-          >
-            {name}
-          </button>
-        )}
+        <PartitionName topic={partition.topic} partition={partition.partition} onSelect={onSelect} selected={selected} />
         {partition.leader === null ? (
           <span
             className="chip chip-down"
@@ -138,10 +181,7 @@ const PartitionRow = memo(function PartitionRow({ partition, onSelect, selected 
             ✕ offline: no leader
           </span>
         ) : (
-          <span className="part-leader" title="The broker that serves this partition now, and the epoch it leads in: the epoch goes up by one at each new leader.">
-            leader <strong data-testid={`partition-leader-${name}`}>{partition.leader}</strong>
-            {leaderDown && <span className="muted"> (down)</span>} · epoch <strong>{partition.leaderEpoch}</strong>
-          </span>
+          <PartitionLeader name={name} leader={partition.leader} leaderDown={leaderDown} epoch={partition.leaderEpoch} />
         )}
         {partition.unclean && (
           <span
@@ -160,21 +200,14 @@ const PartitionRow = memo(function PartitionRow({ partition, onSelect, selected 
           const state = stateOf(replica, partition);
           return (
             <li key={replica.broker} className={`replica replica-${state}`} data-testid={`replica-${name}-${replica.broker}`}>
-              <span className="replica-broker">
-                {partition.leader === replica.broker && (
-                  <span className="chip-star" aria-hidden="true">
-                    ★{' '}
-                  </span>
-                )}
-                {replica.broker}
-              </span>
-              <span
-                className={`chip replica-state chip-${state === 'leader' ? 'leader' : state === 'isr' ? 'good' : state === 'out' ? 'warn' : 'down'}`}
-                data-testid={`replica-state-${name}-${replica.broker}`}
-                title={stateHelp(state, replica, partition)}
-              >
-                {stateLabel(state, replica, partition)}
-              </span>
+              <ReplicaHead
+                name={name}
+                broker={replica.broker}
+                leads={partition.leader === replica.broker}
+                state={state}
+                label={stateLabel(state, replica, partition)}
+                help={stateHelp(state, replica, partition)}
+              />
               <ReplicaBar replica={replica} hw={hw} max={max} />
               <span className="replica-end" title="Log end offset: how many records this replica has appended.">
                 {replica.logEndOffset === null ? 'no log' : count(replica.logEndOffset)}
@@ -189,6 +222,34 @@ const PartitionRow = memo(function PartitionRow({ partition, onSelect, selected 
 
 const keyOfPartition = (partition: PartitionSnapshot): string => `${partition.topic}-${partition.partition}`;
 
+// The panel's helper and legend never change: elements made once, which React skips when it meets
+// the same element again (issue 7, item 9: the panel renders in every deferred commit).
+const PARTITIONS_HELP = (
+  <p className="helper">
+    Each partition is copied to several brokers. The <b>leader</b> takes the writes; followers fetch from it. The <b>ISR</b> (in-sync
+    replicas) are the copies that are caught up: only they may become leader. The <b>high watermark</b> is how far every ISR replica has
+    got: records below it are committed, and only those are shown to consumers.
+  </p>
+);
+
+const PARTITIONS_LEGEND = (
+  <div className="qlegend" aria-hidden="true">
+    <span>each bar: offsets 0 to the partition’s longest log</span>
+    <span>
+      <i className="key pkey-committed" /> committed (below the HW)
+    </span>
+    <span>
+      <i className="key pkey-pending" /> appended, not yet committed
+    </span>
+    <span>
+      <i className="key key-hw" /> high watermark
+    </span>
+    <span>
+      <i className="pkey-flush" /> on disk up to here (the rest in the page cache)
+    </span>
+  </div>
+);
+
 /** The data plane's partitions: each one's replicas, leader, ISR, and how far each log has got. */
 export function PartitionsPanel({ partitions: newest, total, onSelect, selected = null, live = false }: Props) {
   const section = useRef<HTMLElement>(null);
@@ -201,11 +262,7 @@ export function PartitionsPanel({ partitions: newest, total, onSelect, selected 
           {total > partitions.length ? `showing ${partitions.length} of ${total} partitions` : `${total} partition${total === 1 ? '' : 's'}`}
         </span>
       </header>
-      <p className="helper">
-        Each partition is copied to several brokers. The <b>leader</b> takes the writes; followers fetch from it. The <b>ISR</b> (in-sync
-        replicas) are the copies that are caught up: only they may become leader. The <b>high watermark</b> is how far every ISR replica has
-        got: records below it are committed, and only those are shown to consumers.
-      </p>
+      {PARTITIONS_HELP}
       <ol className="parts" aria-label="Partitions and their replicas">
         {partitions.map((partition) => (
           <PartitionRow
@@ -216,21 +273,7 @@ export function PartitionsPanel({ partitions: newest, total, onSelect, selected 
           />
         ))}
       </ol>
-      <div className="qlegend" aria-hidden="true">
-        <span>each bar: offsets 0 to the partition’s longest log</span>
-        <span>
-          <i className="key pkey-committed" /> committed (below the HW)
-        </span>
-        <span>
-          <i className="key pkey-pending" /> appended, not yet committed
-        </span>
-        <span>
-          <i className="key key-hw" /> high watermark
-        </span>
-        <span>
-          <i className="pkey-flush" /> on disk up to here (the rest in the page cache)
-        </span>
-      </div>
+      {PARTITIONS_LEGEND}
     </section>
   );
 }

@@ -298,21 +298,43 @@ const StorageLine = memo(function StorageLine({ id, storage }: { id: string; sto
         `${filledBytes > 0 ? `, and ${formatBytes(filledBytes)} of other files` : ''}; capacity ${formatBytes(capacityBytes)} (log.dir.capacity.bytes).`
       }
     >
-      {/* Stacked from the top: flushed over unflushed over other files, each ending where its share of the disk ends. */}
-      <div className="storage-bar" aria-hidden="true">
-        <span className="storage-other" style={{ transform: barEndAt((logBytes + filledBytes) / capacityBytes) }} />
-        <span className="storage-unflushed" style={{ transform: barEndAt(logBytes / capacityBytes) }} />
-        <span className="storage-flushed" style={{ transform: barEndAt((logBytes - unflushedBytes) / capacityBytes) }} />
-      </div>
-      <div className="stat-row muted">
-        <span>
-          Disk {formatBytes(used)} / {formatBytes(capacityBytes)}
-          {full ? ' · full' : ''}
-        </span>
-        <span data-testid={`unflushed-${id}`} title="Bytes of partition logs still only in the page cache: a power loss would take them">
-          {formatBytes(unflushedBytes)} unflushed
-        </span>
-      </div>
+      <StorageBar
+        other={barEndAt((logBytes + filledBytes) / capacityBytes)}
+        unflushed={barEndAt(logBytes / capacityBytes)}
+        flushed={barEndAt((logBytes - unflushedBytes) / capacityBytes)}
+      />
+      <StorageFigures id={id} used={formatBytes(used)} capacity={formatBytes(capacityBytes)} full={full} unflushed={formatBytes(unflushedBytes)} />
+    </div>
+  );
+});
+
+/**
+ * The storage line's bar and words, memoised on what they draw: the line's data attributes and
+ * title follow the exact bytes in every refresh of the card, while a bar's end moves in steps of
+ * 1/BAR_STEPS and the words in three significant figures (issue 7, item 9: the line reconciled its
+ * ten elements in each card's turn).
+ */
+const StorageBar = memo(function StorageBar({ other, unflushed, flushed }: { other: string; unflushed: string; flushed: string }) {
+  return (
+    // Stacked from the top: flushed over unflushed over other files, each ending where its share of the disk ends.
+    <div className="storage-bar" aria-hidden="true">
+      <span className="storage-other" style={{ transform: other }} />
+      <span className="storage-unflushed" style={{ transform: unflushed }} />
+      <span className="storage-flushed" style={{ transform: flushed }} />
+    </div>
+  );
+});
+
+const StorageFigures = memo(function StorageFigures({ id, used, capacity, full, unflushed }: { id: string; used: string; capacity: string; full: boolean; unflushed: string }) {
+  return (
+    <div className="stat-row muted">
+      <span>
+        Disk {used} / {capacity}
+        {full ? ' · full' : ''}
+      </span>
+      <span data-testid={`unflushed-${id}`} title="Bytes of partition logs still only in the page cache: a power loss would take them">
+        {unflushed} unflushed
+      </span>
     </div>
   );
 });
@@ -447,12 +469,27 @@ export const CONSUMER_ERRORS: Record<string, string> = {
   OFFSET_OUT_OF_RANGE: 'Its position is no longer in the log (truncated or deleted): it resets with auto.offset.reset.',
 };
 
+/**
+ * The partitions a consumer owns, as runs: memoised on the owned array, which keeps its identity
+ * while the assignment is the same (frame-delta.ts). A consumer of the 1,000-partition lesson owns
+ * hundreds, and folding them into runs in each of its card's turns was the page's most sampled
+ * function of its own in slow frames (formatRanges, bench/page.ts --detail; issue 7, item 9).
+ */
+const OwnedPartitions = memo(function OwnedPartitions({ id, topic, owned }: { id: string; topic: string; owned: readonly number[] }) {
+  return (
+    <div className="stat-row" data-testid={`consumer-partitions-${id}`} title="Partitions of the topic this consumer owns in the current generation">
+      <span>
+        {topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${formatRanges(owned)}`}
+      </span>
+    </div>
+  );
+});
+
 /** A consumer: its group and generation, the partitions it owns, how far behind it is, and its last error. */
 function ConsumerBody({ process }: { process: ProcessSnapshot }) {
   const consumer = process.view?.consumer;
   if (consumer === undefined) return null;
   const p99 = consumer.e2eLatencyUs.count > 0 ? formatSpan(consumer.e2eLatencyUs.p99) : '—';
-  const owned = consumer.owned;
   const phase = consumer.phase === 'stable' ? `generation ${consumer.generationId}` : consumer.phase === 'left' ? 'left the group' : `${consumer.phase}…`;
   // An error from before its last assignment is history once it is reading again.
   const error = consumer.lastError !== null && (consumer.phase !== 'stable' || consumer.assignedAtUs === null || consumer.lastError.atUs > consumer.assignedAtUs) ? consumer.lastError : null;
@@ -464,11 +501,7 @@ function ConsumerBody({ process }: { process: ProcessSnapshot }) {
         </span>
         <span className="muted">{phase}</span>
       </div>
-      <div className="stat-row" data-testid={`consumer-partitions-${process.id}`} title="Partitions of the topic this consumer owns in the current generation">
-        <span>
-          {consumer.topic}: {owned.length === 0 ? 'no partitions' : `partition${owned.length === 1 ? '' : 's'} ${formatRanges(owned)}`}
-        </span>
-      </div>
+      <OwnedPartitions id={process.id} topic={consumer.topic} owned={consumer.owned} />
       <dl className="card-figures" data-testid={`consumer-figures-${process.id}`}>
         <Figure label="Lag" value={formatCount(consumer.recordsLagMax)} help="records-lag-max: the largest high watermark - position among its partitions." />
         <Figure label="Rate" value={`${formatCount(consumer.recordsPerSecond)}/s`} help="Records read in the last whole second." />

@@ -1,7 +1,10 @@
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import type { Moment } from '../../engine/scenario/runner';
 import { formatClock } from '../../engine/sim/time';
 import type { ScenarioFrame } from '../../worker/host';
+
+type Info = ScenarioFrame['info'];
+type Expectations = ScenarioFrame['expectations'];
 
 interface Props {
   readonly scenario: ScenarioFrame;
@@ -17,15 +20,14 @@ interface Props {
 /**
  * A lesson as it unfolds: where we are in it, what the presenter wants the audience to see now,
  * the story so far, and the expectations, decided live. All scenario text is rendered as text.
+ * The clock and the progress bar change in every frame; the rest is drawn by parts memoised on
+ * the frame's objects, which keep their identity while unchanged (frame-delta.ts; the moments are
+ * a new array only when one arrives): issue 7, item 9, the panel reconciled its ~40 elements in
+ * every urgent commit to change two.
  */
 export function ScenarioPanel({ scenario, timeUs, moments, ready, onContinue, onReplay, steps }: Props) {
   const { info } = scenario;
-  const captions = moments.filter((moment) => moment.kind === 'caption');
-  const current = captions.at(-1);
-  const earlier = captions.slice(0, -1).reverse();
   const progress = Math.min(1, timeUs / info.durationUs);
-  const held = scenario.expectations.filter((expectation) => expectation.passed === true).length;
-  const failed = scenario.expectations.filter((expectation) => expectation.passed === false).length;
   return (
     <section className="panel lesson" aria-label={`Lesson: ${info.name}`} data-testid="scenario-panel">
       <header className="panel-head">
@@ -34,8 +36,7 @@ export function ScenarioPanel({ scenario, timeUs, moments, ready, onContinue, on
           {formatClock(timeUs)} / {formatClock(info.durationUs)}
         </span>
       </header>
-      <h3 className="lesson-title">{info.name}</h3>
-      {info.description !== '' && <p className="lesson-description">{info.description}</p>}
+      <LessonIntro info={info} />
       <div
         className="lesson-progress"
         role="progressbar"
@@ -45,9 +46,7 @@ export function ScenarioPanel({ scenario, timeUs, moments, ready, onContinue, on
         aria-valuenow={Math.round(progress * 100)}
       >
         <div className="lesson-progress-fill" style={{ width: `${progress * 100}%` }} />
-        {info.stepTimesUs.map((atUs, index) => (
-          <span key={index} className="lesson-marker" style={{ left: `${Math.min(100, (atUs / info.durationUs) * 100)}%` }} aria-hidden="true" />
-        ))}
+        <StepMarkers info={info} />
       </div>
 
       {steps}
@@ -62,6 +61,36 @@ export function ScenarioPanel({ scenario, timeUs, moments, ready, onContinue, on
         </div>
       )}
 
+      <LessonStory moments={moments} />
+      <LessonEnd expectations={scenario.expectations} done={scenario.done} ready={ready} onReplay={onReplay} />
+    </section>
+  );
+}
+
+/** The lesson's title and description. */
+const LessonIntro = memo(function LessonIntro({ info }: { info: Info }) {
+  return (
+    <>
+      <h3 className="lesson-title">{info.name}</h3>
+      {info.description !== '' && <p className="lesson-description">{info.description}</p>}
+    </>
+  );
+});
+
+/** Where the lesson's steps fall on its progress bar. */
+const StepMarkers = memo(function StepMarkers({ info }: { info: Info }) {
+  return info.stepTimesUs.map((atUs, index) => (
+    <span key={index} className="lesson-marker" style={{ left: `${Math.min(100, (atUs / info.durationUs) * 100)}%` }} aria-hidden="true" />
+  ));
+});
+
+/** The newest caption, and the earlier ones folded. */
+const LessonStory = memo(function LessonStory({ moments }: { moments: readonly Moment[] }) {
+  const captions = moments.filter((moment) => moment.kind === 'caption');
+  const current = captions.at(-1);
+  const earlier = captions.slice(0, -1).reverse();
+  return (
+    <>
       {current !== undefined ? (
         <blockquote className="caption" data-testid="caption" aria-live="polite">
           <time>{formatClock(current.atUs)}</time>
@@ -83,39 +112,66 @@ export function ScenarioPanel({ scenario, timeUs, moments, ready, onContinue, on
           </ol>
         </details>
       )}
-
-      {scenario.expectations.length > 0 && (
-        <div className="expectations">
-          <h4>
-            Expectations <span className="muted">{held} held{failed > 0 ? `, ${failed} failed` : ''}</span>
-          </h4>
-          <ul data-testid="expectations">
-            {scenario.expectations.map((expectation) => {
-              const state = expectation.passed === true ? 'pass' : expectation.passed === false ? 'fail' : 'open';
-              return (
-                <li key={expectation.name} className={`expectation expectation-${state}`} title={expectation.detail}>
-                  <span className="expectation-mark" aria-label={state === 'pass' ? 'held' : state === 'fail' ? 'failed' : 'not decided yet'}>
-                    {state === 'pass' ? '✓' : state === 'fail' ? '✗' : '…'}
-                  </span>
-                  <span>
-                    {expectation.name}
-                    {state !== 'open' && <small className="expectation-detail">{expectation.detail}</small>}
-                  </span>
-                </li>
-              );
-            })}
-          </ul>
-        </div>
-      )}
-
-      {scenario.done && (
-        <div className={failed > 0 ? 'lesson-done lesson-done-bad' : 'lesson-done'} role="status" data-testid="lesson-done">
-          <strong>{failed > 0 ? `Finished: ${failed} expectation${failed === 1 ? '' : 's'} did not hold.` : `Finished: all ${held} expectations held.`}</strong>
-          <button type="button" className="btn btn-small" onClick={onReplay} disabled={!ready}>
-            Replay
-          </button>
-        </div>
-      )}
-    </section>
+    </>
   );
+});
+
+interface EndProps {
+  readonly expectations: Expectations;
+  readonly done: boolean;
+  readonly ready: boolean;
+  readonly onReplay: () => void;
 }
+
+/**
+ * One expectation, memoised on what it draws: an expectation checked throughout the run says so with
+ * the value last seen ("held at every check so far (last: ...)"), a new text in every frame, while
+ * the others stay as they are.
+ */
+const ExpectationItem = memo(function ExpectationItem({ name, passed, detail }: { name: string; passed: boolean | null; detail: string }) {
+  const state = passed === true ? 'pass' : passed === false ? 'fail' : 'open';
+  return (
+    <li className={`expectation expectation-${state}`} title={detail}>
+      <span className="expectation-mark" aria-label={state === 'pass' ? 'held' : state === 'fail' ? 'failed' : 'not decided yet'}>
+        {state === 'pass' ? '✓' : state === 'fail' ? '✗' : '…'}
+      </span>
+      <span>
+        {name}
+        {state !== 'open' && <small className="expectation-detail">{detail}</small>}
+      </span>
+    </li>
+  );
+});
+
+/** The expectations, and the lesson's end (App's onReplay is stable while the setup is the same). */
+const LessonEnd = memo(
+  function LessonEnd({ expectations, done, ready, onReplay }: EndProps) {
+    const held = expectations.filter((expectation) => expectation.passed === true).length;
+    const failed = expectations.filter((expectation) => expectation.passed === false).length;
+    return (
+      <>
+        {expectations.length > 0 && (
+          <div className="expectations">
+            <h4>
+              Expectations <span className="muted">{held} held{failed > 0 ? `, ${failed} failed` : ''}</span>
+            </h4>
+            <ul data-testid="expectations">
+              {expectations.map((expectation) => (
+                <ExpectationItem key={expectation.name} name={expectation.name} passed={expectation.passed} detail={expectation.detail} />
+              ))}
+            </ul>
+          </div>
+        )}
+
+        {done && (
+          <div className={failed > 0 ? 'lesson-done lesson-done-bad' : 'lesson-done'} role="status" data-testid="lesson-done">
+            <strong>{failed > 0 ? `Finished: ${failed} expectation${failed === 1 ? '' : 's'} did not hold.` : `Finished: all ${held} expectations held.`}</strong>
+            <button type="button" className="btn btn-small" onClick={onReplay} disabled={!ready}>
+              Replay
+            </button>
+          </div>
+        )}
+      </>
+    );
+  },
+);
