@@ -97,6 +97,9 @@ test('rewind a lesson to before a crash, return, then branch a new future that a
   await expect(page.getByTestId('branched')).toHaveText('A new future from 0:02.000: 1 later action was dropped.');
   await expect(mine).toHaveCount(1);
   await expect(mine).toHaveAccessibleName(/broker-1/);
+  // At 1x: the lesson ends at 30 s, and at 10x a loaded machine's late pause once found it ended
+  // (the button read Play, not Pause).
+  await page.getByRole('radio', { name: '1×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   await expect.poll(() => clockMs(page), { timeout: 20_000 }).toBeGreaterThan(crashedAt + 1_000);
   await page.getByRole('button', { name: 'Pause' }).click();
