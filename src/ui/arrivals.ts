@@ -33,8 +33,7 @@ export class Arrivals {
       if (nowMs - first >= ARRIVAL_HIGHLIGHT_MS) done.add(key);
     }
     this.firstSeenMs = next;
-    const last = this.lastSettled;
-    if (done.size === last.size && [...done].every((key) => last.has(key))) return last;
+    if (sameKeys(done, this.lastSettled)) return this.lastSettled;
     this.lastSettled = done;
     return done;
   }
@@ -43,4 +42,11 @@ export class Arrivals {
   get size(): number {
     return this.firstSeenMs.size;
   }
+}
+
+/** True when the two sets hold the same keys (compared in place: this runs in every frame's render). */
+function sameKeys(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const key of a) if (!b.has(key)) return false;
+  return true;
 }
