@@ -7,7 +7,7 @@
 
 import { NO_READING, buildCluster, type ChangeLoadCommand, type MemberDisk, type MemberReading, type MemberView, type ProducerDisk } from './cluster';
 import type { PartitionLog } from './broker/partition-log';
-import { ReplicaManager, type ReplicaView } from './broker/replica-manager';
+import { ReplicaManager, type ReplicaCounters, type ReplicaView } from './broker/replica-manager';
 import type { MetadataImage, PartitionState } from './controller/image';
 import { describeRecord } from './controller/records';
 import { inspectPartition, type PartitionDetail } from './inspect';
@@ -212,6 +212,8 @@ interface LeaderSide {
   readonly replicas: ReplicaManager | null;
   /** The broker epoch the metadata registered for it. */
   readonly registeredBrokerEpoch: number | null;
+  /** The broker epoch the broker itself holds (read once per check: it cannot change within one). */
+  readonly ownBrokerEpoch: number | null;
   readonly logs: ReadonlyMap<string, PartitionLog>;
 }
 
@@ -474,6 +476,22 @@ export class Engine {
   }
 
   /**
+   * Each running broker's replica counters (ReplicaManager.counters: ISR counts over its led
+   * partitions and its running totals), in process order, as replicaViews() lists the brokers,
+   * without walking any log: what a scenario's checks sum every 100 ms (UnderReplicatedPartitions,
+   * UnderMinIsrPartitionCount and the ISR and truncation totals).
+   */
+  replicaCounters(): ReplicaCounters[] {
+    const counters: ReplicaCounters[] = [];
+    for (const info of this.kernel.processes()) {
+      if (info.role !== 'broker') continue;
+      const replicas = (this.kernel.logicOf(info.id) as { replicas?: ReplicaManager } | null)?.replicas;
+      if (replicas !== undefined) counters.push(replicas.counters());
+    }
+    return counters;
+  }
+
+  /**
    * The views of the running processes that hold the metadata's truth: controllers, the ZooKeeper
    * server, and in ZooKeeper mode the brokers (one of them is the controller); in process order,
    * as processViews() has them. What clusterTruth reads, without building every broker's and client's view.
@@ -700,7 +718,7 @@ export class Engine {
    * partition (or no metadata: ZooKeeper mode, every controller down). Read-only.
    */
   inspectPartition(topic: string, partition: number): PartitionDetail | null {
-    const image = this.authoritativeImage(this.currentViewOf());
+    const image = this.authoritativeImageNow();
     if (image === null) return null;
     const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
     return inspectPartition(
@@ -716,17 +734,17 @@ export class Engine {
     );
   }
 
-  /**
-   * What the durability oracle found so far: acknowledged records, and every one lost with its
-   * cause. Checks partitions whose leadership changed since the last call.
-   */
   /** What the consumption checker found: records read by consumers, and any read backwards or above the high watermark. */
   consumptionStatus(): ConsumptionStatus {
     return this.consumption.status();
   }
 
+  /**
+   * What the durability oracle found so far: acknowledged records, and every one lost with its
+   * cause. Checks partitions whose leadership changed since the last call.
+   */
   durability(): DurabilityStatus {
-    return this.durabilityWith(this.authoritativeImage(this.currentViewOf()));
+    return this.durabilityWith(this.authoritativeImageNow());
   }
 
   /**
@@ -736,6 +754,37 @@ export class Engine {
   private authoritativeImage(viewOf: (id: string) => MemberView | null): MetadataImage | null {
     const controller = this.activeControllerIn(viewOf) ?? this.mostAdvancedControllerIn(viewOf);
     return controller === null ? null : this.metadataOf(controller);
+  }
+
+  /** authoritativeImage now: the image of authoritativeController(). */
+  private authoritativeImageNow(): MetadataImage | null {
+    const controller = this.authoritativeController();
+    return controller === null ? null : this.metadataOf(controller);
+  }
+
+  /**
+   * The controller whose committed metadata is the truth now, as authoritativeImage picks it (the
+   * active one of the highest epoch, else the one that applied the most; the first of equals), read
+   * in KRaft mode from the controllers' readings (active, epoch, offset applied) rather than their
+   * views, which list every registration and the quorum's state: the durability check asks at every
+   * scenario checkpoint (10 a simulated second) and every frame. In ZooKeeper mode, or while a
+   * reader holds the views, from the views.
+   */
+  authoritativeController(): string | null {
+    if (this.config.controllerMode !== 'kraft' || this.heldViews !== null) {
+      const viewOf = this.currentViewOf();
+      return this.activeControllerIn(viewOf) ?? this.mostAdvancedControllerIn(viewOf);
+    }
+    let active: { id: string; epoch: number } | null = null;
+    let advanced: { id: string; offset: number } | null = null;
+    for (const info of this.kernel.processes()) {
+      if (info.role !== 'controller') continue;
+      const reading = (this.kernel.logicOf(info.id) as { reading?: () => MemberReading } | null)?.reading?.().controller;
+      if (reading === undefined) continue;
+      if (reading.active && reading.activeEpoch !== null && (active === null || reading.activeEpoch > active.epoch)) active = { id: info.id, epoch: reading.activeEpoch };
+      if (advanced === null || reading.appliedOffset > advanced.offset) advanced = { id: info.id, offset: reading.appliedOffset };
+    }
+    return active?.id ?? advanced?.id ?? null;
   }
 
   /** How to read a process's view now: from the views a reader holds (holdViews), else built. */
@@ -835,10 +884,11 @@ export class Engine {
       if (known !== undefined) side = known;
       else {
         if (runningBrokers.has(state.leader)) {
-          const logic = this.kernel.logicOf(state.leader) as { replicas?: ReplicaManager } | null;
+          const replicas = (this.kernel.logicOf(state.leader) as { replicas?: ReplicaManager } | null)?.replicas ?? null;
           side = {
-            replicas: logic?.replicas ?? null,
+            replicas,
             registeredBrokerEpoch: image.brokers.get(state.leader)?.brokerEpoch ?? null,
+            ownBrokerEpoch: replicas?.registeredBrokerEpoch() ?? null,
             logs: (this.kernel.durableOf(state.leader) as MemberDisk).data.logs,
           };
         }
@@ -848,8 +898,8 @@ export class Engine {
     // The leader's log is the truth once it leads this leader epoch itself (until then it may still
     // copy from the old leader) and is the incarnation the metadata registered (a restarted broker
     // replays its old leadership before the controller moves it away).
-    const leadership = side?.replicas?.leadership(topic, partition) ?? null;
-    const leaderUp = leadership !== null && leadership.leaderEpoch === state.leaderEpoch && leadership.brokerEpoch === side!.registeredBrokerEpoch;
+    const leaderEpoch = side?.replicas?.leaderEpochOf(topic, partition) ?? null;
+    const leaderUp = leaderEpoch !== null && leaderEpoch === state.leaderEpoch && side!.ownBrokerEpoch === side!.registeredBrokerEpoch;
     let minInsyncReplicas = minIsrByTopic.get(topic);
     if (minInsyncReplicas === undefined) {
       const minIsr = image.configs.get(`topic:${topic}/min.insync.replicas`) ?? image.configs.get('cluster/min.insync.replicas');

@@ -473,8 +473,15 @@ function pullListed(walk: SessionWalk, pending: SessionPartition[], index: numbe
   if (pulled) sortByOrder(pending, index + 1);
 }
 
-/** The part of ReplicaView the metrics' series read each simulated second (ReplicaManager.counters). */
-export type ReplicaCounters = Pick<ReplicaView, 'bytesIn' | 'messagesIn' | 'replicationBytesOut' | 'failedProduceRequests' | 'isrShrinks' | 'isrExpands' | 'underReplicated'>;
+/**
+ * The part of ReplicaView read without walking the logs (ReplicaManager.counters): what the metrics'
+ * series read each simulated second, and what a scenario's checks read every 100 ms (at 30 brokers
+ * those checks built every broker's whole replica view, each log's segments listed, to sum one number).
+ */
+export type ReplicaCounters = Pick<
+  ReplicaView,
+  'bytesIn' | 'messagesIn' | 'replicationBytesOut' | 'failedProduceRequests' | 'isrShrinks' | 'isrExpands' | 'underReplicated' | 'underMinIsr' | 'truncatedRecords' | 'logFlushes'
+>;
 
 /** A led partition whose ISR is smaller than its replica set (Kafka's UnderReplicatedPartitions counts it). */
 function isUnderReplicated(leader: LeaderPartition): boolean {
@@ -1188,6 +1195,11 @@ export class ReplicaManager {
     if (error !== 'NONE') this.failedProduceRequests++;
     results[index] = { topic: batch.topic, partition: batch.partition, batchId: batch.batchId, error, baseOffset, detail };
     required[index] = -1;
+  }
+
+  /** A led partition (ISR replication) whose ISR is below min.insync.replicas: acks=all writes are refused (Kafka's UnderMinIsrPartitionCount). */
+  private isUnderMinIsr(leader: LeaderPartition): boolean {
+    return !leader.quorum && leader.isr.length < this.minIsrOf(leader);
   }
 
   /** The led partition's min.insync.replicas (see LeaderPartition.minIsr). */
@@ -2229,10 +2241,17 @@ export class ReplicaManager {
 
   // ---- views ----------------------------------------------------------------------------------
 
-  /** The leader epoch this broker leads a partition in (null: it does not lead it), with the broker epoch it registered with. */
-  leadership(topic: string, partition: number): { readonly leaderEpoch: number; readonly brokerEpoch: number | null } | null {
-    const leader = this.leaders.get(partitionKey(topic, partition));
-    return leader === undefined ? null : { leaderEpoch: leader.leaderEpoch, brokerEpoch: this.brokerEpoch() };
+  /**
+   * The leader epoch this broker leads a partition in (null: it does not lead it). Found by topic
+   * and number, nothing built: the durability oracle asks for every partition at every check.
+   */
+  leaderEpochOf(topic: string, partition: number): number | null {
+    return this.leaders.at(topic, partition)?.leaderEpoch ?? null;
+  }
+
+  /** The broker epoch this broker registered with (null until the controller answered its registration). */
+  registeredBrokerEpoch(): number | null {
+    return this.brokerEpoch();
   }
 
   /** The partitions this broker leads now, as the RemoteLogManager copies and expires them. */
@@ -2256,7 +2275,11 @@ export class ReplicaManager {
    */
   counters(): ReplicaCounters {
     let underReplicated = 0;
-    for (const leader of this.leaders.values()) if (isUnderReplicated(leader)) underReplicated++;
+    let underMinIsr = 0;
+    for (const leader of this.leaders.values()) {
+      if (isUnderReplicated(leader)) underReplicated++;
+      if (this.isUnderMinIsr(leader)) underMinIsr++;
+    }
     return {
       bytesIn: this.bytesIn,
       messagesIn: this.messagesIn,
@@ -2265,6 +2288,9 @@ export class ReplicaManager {
       isrShrinks: this.isrShrinks,
       isrExpands: this.isrExpands,
       underReplicated,
+      underMinIsr,
+      truncatedRecords: this.truncatedRecords,
+      logFlushes: this.logFlushes,
     };
   }
 
@@ -2273,7 +2299,7 @@ export class ReplicaManager {
     let underMinIsr = 0;
     for (const leader of this.leaders.values()) {
       if (isUnderReplicated(leader)) underReplicated++;
-      if (!leader.quorum && leader.isr.length < this.minIsrOf(leader)) underMinIsr++;
+      if (this.isUnderMinIsr(leader)) underMinIsr++;
     }
     let records = 0;
     let bytes = 0;

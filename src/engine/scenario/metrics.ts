@@ -4,6 +4,7 @@
 
 import type { Engine, MemberView } from '../api';
 import type { ControllerView } from '../controller/controller';
+import type { ReplicaCounters } from '../broker/replica-manager';
 
 export interface MetricDefinition {
   readonly name: string;
@@ -27,6 +28,13 @@ function sumReplicas(engine: Engine, pick: (view: NonNullable<MemberView['replic
   let total = 0;
   // Only the brokers' replica views are built, not every process's whole view.
   for (const view of engine.replicaViews()) total += pick(view);
+  return total;
+}
+
+/** Summed over the running brokers' replica counters: no log is walked (a check reads these every 100 ms). */
+function sumCounters(engine: Engine, pick: (counters: ReplicaCounters) => number): number {
+  let total = 0;
+  for (const counters of engine.replicaCounters()) total += pick(counters);
   return total;
 }
 
@@ -310,35 +318,35 @@ const definitions: MetricDefinition[] = [
     description: 'partitions whose ISR is smaller than their replica set, summed over leaders (Kafka: UnderReplicatedPartitions)',
     unit: 'partitions',
     perProcess: false,
-    read: (engine) => sumReplicas(engine, (view) => view.underReplicated),
+    read: (engine) => sumCounters(engine, (counters) => counters.underReplicated),
   },
   {
     name: 'UnderMinIsrPartitionCount',
     description: 'partitions whose ISR is below min.insync.replicas: acks=all writes are refused (Kafka: UnderMinIsrPartitionCount)',
     unit: 'partitions',
     perProcess: false,
-    read: (engine) => sumReplicas(engine, (view) => view.underMinIsr),
+    read: (engine) => sumCounters(engine, (counters) => counters.underMinIsr),
   },
   {
     name: 'IsrShrinks',
     description: 'ISR shrinks so far, summed over brokers (Kafka: IsrShrinksPerSec, as a count)',
     unit: 'shrinks',
     perProcess: false,
-    read: (engine) => sumReplicas(engine, (view) => view.isrShrinks),
+    read: (engine) => sumCounters(engine, (counters) => counters.isrShrinks),
   },
   {
     name: 'IsrExpands',
     description: 'ISR expansions so far, summed over brokers (Kafka: IsrExpandsPerSec, as a count)',
     unit: 'expansions',
     perProcess: false,
-    read: (engine) => sumReplicas(engine, (view) => view.isrExpands),
+    read: (engine) => sumCounters(engine, (counters) => counters.isrExpands),
   },
   {
     name: 'TruncatedRecords',
     description: 'records followers removed from their logs because they diverged from a new leader',
     unit: 'records',
     perProcess: false,
-    read: (engine) => sumReplicas(engine, (view) => view.truncatedRecords),
+    read: (engine) => sumCounters(engine, (counters) => counters.truncatedRecords),
   },
   {
     name: 'producer.recordsAcked',
@@ -481,7 +489,7 @@ const definitions: MetricDefinition[] = [
     description: "fsyncs brokers made for flush.messages and flush.ms in their current lives (Kafka's LogFlushRateAndTimeMs, as a count)",
     unit: 'flushes',
     perProcess: false,
-    read: (engine) => sumReplicas(engine, (view) => view.logFlushes),
+    read: (engine) => sumCounters(engine, (counters) => counters.logFlushes),
   },
   {
     name: 'OfflineLogDirectoryCount',
