@@ -54,6 +54,12 @@ export interface EngineOptions {
    * reads: the trace is the same without it; only `series()` and windowed metrics need it.
    */
   readonly series?: boolean;
+  /**
+   * Let the durability check keep each partition's truth between checks while nothing it is read
+   * from has changed (default true; see Engine.truthCacheFor). Never changes an outcome: false reads
+   * every partition's afresh at every check, which the tests compare it with.
+   */
+  readonly durabilityTruthCache?: boolean;
 }
 
 /** Bound on the recorded inputs of one run (user and scenario actions, not events). */
@@ -208,6 +214,15 @@ export interface RunLimits {
 }
 
 /** A partition leader's side, as the durability oracle's check reads it (once per broker per check). */
+/** What Engine.truthCacheFor keeps: the truths read, and what they were read from. */
+interface TruthCache {
+  image: MetadataImage | null;
+  imageVersion: number;
+  /** Per broker, in process order: incarnation, leaders' generation (-1: not running), own broker epoch, logs held. */
+  readonly signature: number[];
+  readonly truths: Map<string, PartitionTruth | null>;
+}
+
 interface LeaderSide {
   readonly replicas: ReplicaManager | null;
   /** The broker epoch the metadata registered for it. */
@@ -228,6 +243,8 @@ export class Engine {
   private heldViews: readonly { readonly id: string; readonly view: MemberView }[] | null = null;
   /** Watches every acknowledged batch, outside the protocol. */
   private readonly oracle = new DurabilityOracle();
+  /** The durability check's partition truths kept between checks (truthCacheFor); null when options.durabilityTruthCache is false. */
+  private readonly truths: TruthCache | null;
   /** Watches what every consumer reads, outside the protocol; tells the oracle which batches were read. */
   private readonly consumption = new ConsumptionChecker(this.oracle);
   /** Metrics over time, fed by the kernel's read-only observer; null when options.series is false. */
@@ -248,6 +265,7 @@ export class Engine {
     this.cold.onHold = (holdUs) => kernel.setHold(holdUs);
     buildCluster(this.kernel, this.config, this.oracle, this.consumption, this.cold);
     this.load = new LoadControl(this.kernel, this.config, { producer: this.oracle, consumer: this.consumption }, this);
+    this.truths = options.durabilityTruthCache === false ? null : { image: null, imageVersion: -1, signature: [], truths: new Map() };
     if (options.series === false) {
       this.recorder = null;
     } else {
@@ -798,14 +816,109 @@ export class Engine {
   private durabilityWith(image: MetadataImage | null): DurabilityStatus {
     // The authoritative metadata and the running brokers are looked up once per check, not once
     // per partition: with 1,000 partitions that is the difference between a frame and a second.
-    const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
+    // Built at the first partition whose truth is read afresh (none, most checks: truthCacheFor).
+    let running: ReadonlySet<string> | null = null;
     // min.insync.replicas is looked up once per topic per check (two Map reads on built keys each time otherwise).
     const minIsrByTopic = new Map<string, number>();
     // Each leader's replica manager, registered broker epoch and logs, looked up once per check
     // (~30 brokers lead 1,000 partitions): null for a broker that is not running.
     const leaders = new Map<string, LeaderSide | null>();
-    this.oracle.check(this.kernel.nowUs, (topic, partition, key) => this.partitionTruth(image, running, minIsrByTopic, leaders, topic, partition, key));
+    const read = (topic: string, partition: number, key: string): PartitionTruth | null => {
+      running ??= new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
+      return this.partitionTruth(image, running, minIsrByTopic, leaders, topic, partition, key);
+    };
+    const kept = this.truthCacheFor(image);
+    if (kept === null) this.oracle.check(this.kernel.nowUs, read);
+    else {
+      this.oracle.check(this.kernel.nowUs, (topic, partition, key) => {
+        let truth = kept.get(key);
+        if (truth === undefined) {
+          truth = read(topic, partition, key);
+          kept.set(key, truth);
+        }
+        return truth;
+      });
+    }
     return this.oracle.status();
+  }
+
+  /**
+   * The partitions whose truth the durability check keeps (truthCacheFor) differs from one read
+   * afresh now, one line each; empty when every kept truth is current. An invariant for tests:
+   * reads only (it may drop the kept truths, as the next check would).
+   */
+  staleKeptTruths(): string[] {
+    const image = this.authoritativeImageNow();
+    const kept = this.truthCacheFor(image);
+    if (kept === null) return [];
+    const running = new Set(this.kernel.processes().filter((process) => process.status === 'up').map((process) => process.id));
+    const stale: string[] = [];
+    const describe = (truth: PartitionTruth | null): string =>
+      truth === null
+        ? 'none'
+        : `leader ${truth.leader} epoch ${truth.leaderEpoch} log ${truth.log === null ? 'none' : 'held'} min.isr ${truth.minInsyncReplicas} unclean ${truth.uncleanElection} isr ${truth.isr.join(',')}`;
+    for (const [key, truth] of kept) {
+      const cut = key.lastIndexOf('-');
+      const fresh = this.partitionTruth(image, running, new Map(), new Map(), key.slice(0, cut), Number(key.slice(cut + 1)), key);
+      const same =
+        truth === null || fresh === null
+          ? truth === fresh
+          : truth.leader === fresh.leader &&
+            truth.leaderEpoch === fresh.leaderEpoch &&
+            truth.log === fresh.log &&
+            truth.minInsyncReplicas === fresh.minInsyncReplicas &&
+            truth.uncleanElection === fresh.uncleanElection &&
+            truth.isr === fresh.isr;
+      if (!same) stale.push(`${key}: kept ${describe(truth)}; now ${describe(fresh)}`);
+    }
+    return stale;
+  }
+
+  /**
+   * The partition truths the durability check read since the last change to anything partitionTruth
+   * reads, to use again; emptied when something changed. partitionTruth is a function of: the
+   * authoritative image (its identity and MetadataImage.version: every partition, registration and
+   * config record bumps it), which processes run (status and incarnation: a restarted broker is a
+   * new replica manager), each broker's leaderships (ReplicaManager.leadersGenerationNow, bumped at
+   * every change to the partitions it leads, epochs included), its own broker epoch, and its logs
+   * (PartitionLog objects are only ever added to a disk's map, or all removed when a broker is
+   * replaced: its size tells). What the oracle then reads of a log (its start, its batches) is read
+   * live. At 30 brokers and 1,000 partitions, reading every truth was ~0.5-1 ms a check, and checks
+   * come 10 times a simulated second (a scenario's checkpoints) plus once a frame; between
+   * leadership changes most checks now read none. Null when the cache is off.
+   */
+  private truthCacheFor(image: MetadataImage | null): Map<string, PartitionTruth | null> | null {
+    const cache = this.truths;
+    if (cache === null) return null;
+    const signature = cache.signature;
+    let length = 0;
+    let changed = cache.image !== image || cache.imageVersion !== (image?.version ?? -1);
+    const put = (value: number): void => {
+      if (signature[length] !== value) {
+        changed = true;
+        signature[length] = value;
+      }
+      length++;
+    };
+    // Without an image (ZooKeeper mode, every controller down) every truth is null, whatever the brokers do.
+    for (const info of image === null ? [] : this.kernel.processes()) {
+      if (info.role !== 'broker') continue;
+      put(info.incarnation);
+      const replicas = info.status === 'up' ? ((this.kernel.logicOf(info.id) as { replicas?: ReplicaManager } | null)?.replicas ?? null) : null;
+      put(replicas === null ? -1 : replicas.leadersGenerationNow);
+      put(replicas?.registeredBrokerEpoch() ?? -2);
+      put((this.kernel.durableOf(info.id) as MemberDisk).data.logs.size);
+    }
+    if (signature.length !== length) {
+      changed = true;
+      signature.length = length;
+    }
+    if (changed) {
+      cache.image = image;
+      cache.imageVersion = image?.version ?? -1;
+      cache.truths.clear();
+    }
+    return cache.truths;
   }
 
   private partitionsForSnapshot(image: MetadataImage | null): { partitions: PartitionSnapshot[]; partitionsTotal: number } {

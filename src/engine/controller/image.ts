@@ -55,6 +55,12 @@ export class MetadataImage {
   controllerEpoch = 0;
   /** Offset of the next record to replay. */
   nextOffset = 0;
+  /**
+   * Bumped by every record replayed but a NoOp (which changes nothing here) and by every load:
+   * while it stands, nothing this image says has changed (the durability check keeps what it
+   * derived from it, Engine.durabilityWith).
+   */
+  version = 0;
   private offline = 0;
   /** Partitions led per broker, kept as records are replayed. */
   private readonly ledBy = new Map<string, number>();
@@ -94,6 +100,7 @@ export class MetadataImage {
 
   replay(record: MetadataRecord, offset: number): void {
     this.nextOffset = offset + 1;
+    if (record.type !== 'NoOp') this.version++;
     switch (record.type) {
       case 'LeaderChange':
         this.controllerEpoch = record.epoch;
@@ -222,6 +229,7 @@ export class MetadataImage {
     for (const [key, value] of data.configs) this.configs.set(key, value);
     this.controllerEpoch = data.leaderEpoch;
     this.nextOffset = endOffset;
+    this.version++;
   }
 
   /** A full copy (the active controller's speculative image starts as one). */
