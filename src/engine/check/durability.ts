@@ -95,6 +95,8 @@ export interface DurabilityStatus {
 interface PartitionWatch {
   readonly topic: string;
   readonly partition: number;
+  /** "topic-partition". */
+  readonly key: string;
   readonly baseOffsets: number[];
   readonly records: number[];
   readonly batchIds: string[];
@@ -135,8 +137,8 @@ interface PartitionReads {
 }
 
 export class DurabilityOracle {
-  /** By "topic-partition", in the order first acknowledged (the order checks and reports follow). */
-  private readonly partitions = new Map<string, PartitionWatch>();
+  /** In the order first acknowledged (the order checks and reports follow): walked by index at every check (1,000 at 30 brokers, 10+ checks a simulated second). */
+  private readonly partitions: PartitionWatch[] = [];
   /**
    * The same watches by topic, then partition number: an acknowledgement (one per batch) finds its
    * watch without building the "topic-partition" string and hashing it. Bounded like `partitions`.
@@ -300,11 +302,11 @@ export class DurabilityOracle {
     this.watchesOfTopic = watches;
     let watch = watches[partition];
     if (watch === undefined) {
-      watch = { topic, partition, baseOffsets: [], records: [], batchIds: [], acks: [], ackedUs: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };
+      watch = { topic, partition, key: `${topic}-${partition}`, baseOffsets: [], records: [], batchIds: [], acks: [], ackedUs: [], verifiedCount: 0, verifiedLeader: null, verifiedEpoch: -1 };
       // Filled up to `partition` first, so the array stays packed (no holes, no dictionary mode).
       while (watches.length < partition) watches.push(undefined);
       watches[partition] = watch;
-      this.partitions.set(`${topic}-${partition}`, watch);
+      this.partitions.push(watch);
     }
     return watch;
   }
@@ -318,8 +320,11 @@ export class DurabilityOracle {
   /** Checks every partition whose leadership changed since its last check. */
   /** `truthOf` is given the partition's key (`topic-partition`) too, so it need not build it again per partition. */
   check(nowUs: TimeUs, truthOf: (topic: string, partition: number, key: string) => PartitionTruth | null): void {
-    for (const [key, watch] of this.partitions) {
+    const partitions = this.partitions;
+    for (let index = 0; index < partitions.length; index++) {
+      const watch = partitions[index]!;
       if (watch.baseOffsets.length === 0) continue;
+      const key = watch.key;
       const truth = truthOf(watch.topic, watch.partition, key);
       if (truth === null || truth.leader === null || truth.log === null) continue; // unavailable is not lost
       this.retire(watch, truth.log.logStartOffset);
@@ -440,7 +445,7 @@ export class DurabilityOracle {
 
   private forgetOldest(): void {
     let oldest: PartitionWatch | null = null;
-    for (const watch of this.partitions.values()) {
+    for (const watch of this.partitions) {
       if (watch.baseOffsets.length > 0 && (oldest === null || watch.ackedUs[0]! < oldest.ackedUs[0]!)) oldest = watch;
     }
     if (oldest === null) return;
