@@ -179,6 +179,17 @@ class Segment implements SegmentView, CachedSegment {
     private readonly owner: PartitionLog,
   ) {
     this.endOffset = baseOffset;
+    // Fields first changed minutes into a run (a roll, the page cache's eviction and drop), stored
+    // once more here so that V8 knows them mutable before any code is optimized (see markedMutable).
+    this.closed = true;
+    this.closed = false;
+    this.resident = false;
+    this.resident = true;
+    this.dropped = true;
+    this.dropped = false;
+    const body = this.body;
+    this.body = null;
+    this.body = body;
   }
 
   /** The batches, loaded at once if the body is in the store (reads that must wait go through local-reads.ts). */
@@ -310,6 +321,28 @@ export class PartitionLog {
     this.segments = [this.newSegment(0)];
     this.activeSegment = this.segments[0]!;
     this.remote = RemoteSegmentTable.empty(`${topic}-${partition}`);
+    this.markedMutable();
+  }
+
+  /**
+   * Stores once more (first another value, then their own) the fields that first change only when
+   * retention first deletes a segment (minutes into a run). V8 treats a field as constant until a
+   * store changes it, and optimized code may rely on that (loads kept across calls); the first
+   * change then throws that code away. In the reference bench the first retention deletion (and the
+   * first roll, for Segment's fields) deoptimized ~25 hot functions at once, the leader's and the
+   * follower's fetch handlers among them, each compiled again. Stored here, before any code is
+   * optimized, they are mutable from the first log on. Values are unchanged.
+   */
+  private markedMutable(): void {
+    this.startOffset = -1;
+    this.startOffset = 0;
+    this.globalStart = -1;
+    this.globalStart = 0;
+    this.epochBeforeStart = -1;
+    this.epochBeforeStart = 0;
+    const epochs = this.epochs;
+    this.epochs = [];
+    this.epochs = epochs;
   }
 
   /** Internal topics (__consumer_offsets) are read synchronously by the group coordinator: their bodies stay in the heap. */

@@ -68,7 +68,13 @@ export interface LogBatch {
   readonly batchId: string;
   readonly appendedUs: TimeUs;
   readonly createdUs: TimeUs;
-  /** Internal topics only (__consumer_offsets): the record's content, which the coordinator reloads on failover. */
+  /**
+   * Internal topics only (__consumer_offsets): the record's content, which the coordinator reloads
+   * on failover. The brokers' batches name it even when undefined, so that every batch a log holds
+   * has one hidden class: the first offset commit's batch (a field added) made V8 throw away the
+   * optimized code of ~20 functions that read batches, and the fetch paths then saw two shapes
+   * ("wrong map" deoptimizations of handleReplicaFetchResponse and PartitionLog.append).
+   */
   readonly payload?: InternalRecord;
 }
 

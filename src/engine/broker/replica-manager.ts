@@ -994,6 +994,7 @@ export class ReplicaManager {
       batchId: `${CONTROL_BATCH_PREFIX}${leader.key}@${leader.leaderEpoch}`,
       appendedUs: fx.nowUs,
       createdUs: fx.nowUs,
+      payload: undefined, // every batch of one shape (see LogBatch.payload)
     });
     log.flush();
     this.partitionChanged(leader);
@@ -1147,6 +1148,7 @@ export class ReplicaManager {
         batchId: batch.batchId,
         appendedUs: fx.nowUs,
         createdUs: batch.createdUs,
+        payload: undefined, // every batch of one shape (see LogBatch.payload)
       };
       if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${leader.key}`, fx)) {
         this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${leader.key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);

@@ -250,9 +250,8 @@ export function decodeBatches(bytes: Uint8Array): LogBatch[] {
     }
     // A first batch's gap is its absolute base offset (encodeBatches starts from it).
     if (previousEnd === null && gap < 0) throw new CorruptObjectError('the first base offset is negative');
-    batches[index] = payload === undefined
-      ? { baseOffset, records, bytes: size, epoch, producerId, baseSequence, batchId, appendedUs, createdUs }
-      : { baseOffset, records, bytes: size, epoch, producerId, baseSequence, batchId, appendedUs, createdUs, payload };
+    // One shape, with or without a payload, as the brokers make them (see LogBatch.payload).
+    batches[index] = { baseOffset, records, bytes: size, epoch, producerId, baseSequence, batchId, appendedUs, createdUs, payload };
     previousEnd = baseOffset + records;
     previousAppendedUs = appendedUs;
     previousId = batchId;
