@@ -278,7 +278,11 @@ export function barEndAt(share: number): string {
 /**
  * A broker's log directory (read from its disk, so it shows while the broker is down): used of
  * log.dir.capacity.bytes as a bar (logs on disk, logs still only in the page cache, other files),
- * and in words. Unflushed bytes are what a power loss would take.
+ * and in words. Unflushed bytes are what a power loss would take. The line's title explains the
+ * words and gives only what they do not show (the capacity's setting, and the split of logs and
+ * other files once the disk is filled): the words change in most refreshes of the card, and a
+ * title repeating their figures, with the exact bytes in two data attributes nobody read, made
+ * three more attribute writes per refresh (issue 7, item 9: half the card's DOM mutation records).
  */
 const StorageLine = memo(function StorageLine({ id, storage }: { id: string; storage: ProcessSnapshot['storage'] }) {
   if (storage === undefined) return null;
@@ -289,13 +293,10 @@ const StorageLine = memo(function StorageLine({ id, storage }: { id: string; sto
     <div
       className={`storage-line${full ? ' storage-full' : ''}`}
       data-testid={`storage-${id}`}
-      data-used-bytes={used}
-      data-capacity-bytes={capacityBytes}
-      data-unflushed-bytes={unflushedBytes}
       title={
-        `This broker's log directory: ${formatBytes(logBytes)} of partition logs, of which ${formatBytes(unflushedBytes)} only in the page cache ` +
-        `(Kafka does not fsync; the OS writes pages back after 30 s, so a power loss would take these)` +
-        `${filledBytes > 0 ? `, and ${formatBytes(filledBytes)} of other files` : ''}; capacity ${formatBytes(capacityBytes)} (log.dir.capacity.bytes).`
+        `This broker's log directory: ${filledBytes > 0 ? `${formatBytes(logBytes)} of partition logs and ${formatBytes(filledBytes)} of other files` : 'its partition logs'}, ` +
+        `of capacity ${formatBytes(capacityBytes)} (log.dir.capacity.bytes). "Unflushed": the logs' bytes only in the page cache ` +
+        `(Kafka does not fsync; the OS writes pages back after 30 s, so a power loss would take these).`
       }
     >
       <StorageBar
