@@ -1,4 +1,4 @@
-import { memo, type ReactNode } from 'react';
+import { memo } from 'react';
 import type { PeerView, ProcessSnapshot } from '../../engine/api';
 import type { BrokerState, LifecycleView } from '../../engine/broker/lifecycle';
 import type { ControllerView, RegistrationView } from '../../engine/controller/controller';
@@ -194,25 +194,39 @@ interface BrokerBodyProps {
   readonly process: ProcessSnapshot;
   readonly broker: LifecycleView;
   readonly appliedOffset: number | null;
-  /** The registration chip, when the cluster runs KRaft. */
-  readonly registration: ReactNode;
+  /** The cluster runs KRaft: the body shows the controller's registration of the broker. */
+  readonly kraft: boolean;
+  /** The authoritative controller's registration of this broker (the same object while unchanged), and that controller's id. */
+  readonly registration: RegistrationView | null;
+  readonly authority: string | null;
 }
 
-function BrokerBody({ process, broker, appliedOffset, registration }: BrokerBodyProps) {
-  const state = BROKER_STATE[broker.state];
+/**
+ * A broker's lifecycle state and its registration chip, memoised on them: they change with events
+ * (a restart, fencing, a controlled shutdown), while the body's figures change in every refresh of
+ * the card (issue 7, item 9: BrokerBody diffed these five elements in each broker card's turn).
+ */
+const BrokerStateRow = memo(function BrokerStateRow({ id, state, kraft, registration, authority }: { id: string; state: BrokerState; kraft: boolean; registration: RegistrationView | null; authority: string | null }) {
+  const look = BROKER_STATE[state];
+  return (
+    <div className="card-state">
+      <span className={`chip chip-life chip-${look.tone}`} data-testid={`lifecycle-${id}`} title={look.help}>
+        {look.label}
+      </span>
+      {kraft && (
+        <span className="card-registration">
+          <span className="muted">controller:</span>
+          <RegistrationChip id={id} registration={registration} authority={authority} />
+        </span>
+      )}
+    </div>
+  );
+});
+
+function BrokerBody({ process, broker, appliedOffset, kraft, registration, authority }: BrokerBodyProps) {
   return (
     <>
-      <div className="card-state">
-        <span className={`chip chip-life chip-${state.tone}`} data-testid={`lifecycle-${process.id}`} title={state.help}>
-          {state.label}
-        </span>
-        {registration !== null && (
-          <span className="card-registration">
-            <span className="muted">controller:</span>
-            {registration}
-          </span>
-        )}
-      </div>
+      <BrokerStateRow id={process.id} state={broker.state} kraft={kraft} registration={registration} authority={authority} />
       <dl className="card-figures">
         <Figure label="Leads" value={broker.leaderOf} help="Partitions this broker leads: clients produce to and fetch from it." />
         <Figure label="Follows" value={broker.followerOf} help="Partitions this broker holds a follower replica of." />
@@ -873,7 +887,14 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
         {up && process.role === 'objectStore' && <ObjectStoreBody process={process} />}
         {up && !kraft && <LegacyBody process={process} />}
         {up && broker !== undefined && (
-          <BrokerBody process={process} broker={broker} appliedOffset={process.view?.raft?.appliedOffset ?? null} registration={registrationChip} />
+          <BrokerBody
+            process={process}
+            broker={broker}
+            appliedOffset={process.view?.raft?.appliedOffset ?? null}
+            kraft={isBroker && kraft}
+            registration={registration}
+            authority={authority?.id ?? null}
+          />
         )}
         {!up && registrationChip !== null && (
           <div className="card-registration">
