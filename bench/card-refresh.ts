@@ -55,10 +55,12 @@ for (let ranUs = 0; ranUs < MEASURE_US; ranUs += FRAME_SIM_US) {
     const now = shown.shown.get(process.id)!;
     if (before === undefined || now === before || before.process === process) continue;
     redrawn++;
-    if (before.state !== now.state) {
+    const stateBefore = cardStateKey(before.process);
+    const stateNow = cardStateKey(now.process);
+    if (stateBefore !== stateNow) {
       byState++;
-      const a = before.state.split('|');
-      const b = now.state.split('|');
+      const a = stateBefore.split('|');
+      const b = stateNow.split('|');
       a.forEach((part, index) => {
         if (part !== b[index]) changedParts.set(index, (changedParts.get(index) ?? 0) + 1);
       });

@@ -1,5 +1,5 @@
 // Which process view each topology card shows in a frame. While the run plays, a card whose state
-// changed (see cardStateKey) shows the new view at once; a card whose figures alone changed keeps
+// changed (see sameCardState) shows the new view at once; a card whose figures alone changed keeps
 // the view it showed until its own phase of CARD_REFRESH_MS comes round, as rows-held.ts does for
 // the partitions panel: each card refreshes its figures at most ~4 times a second (a readable
 // rate), the phases spread over the cards by their place in the list, so a frame (~31 a second at
@@ -10,7 +10,7 @@
 // older than that period, max(CARD_REFRESH_MS, CARD_HOLD_FRAMES frames), plus the frame that brings
 // the refresh. Paused, stepping, rewound or a new run: every card shows the exact moment.
 //
-// State (never held: cardStateKey) and figures (held), per card:
+// State (never held: sameCardState) and figures (held), per card:
 // - every card: status (up, crashed, stopped), isolation, incarnation, crashes, whether it has a
 //   view. Selection and the quorum a card reads (leader, active controller, majority, a broker's
 //   registration: fenced, controlled shutdown, broker epoch) are compared by ProcessCard's
@@ -62,8 +62,6 @@ const FRAME_GAP_MS_MAX = 1_000;
 
 export interface ShownCard {
   readonly process: ProcessSnapshot;
-  /** cardStateKey of `process`. */
-  readonly state: string;
   /** Wall time (ms) from which this card's next refresh of its figures is due. */
   readonly dueMs: number;
   /**
@@ -86,7 +84,7 @@ export interface ShownCards {
   readonly exact: boolean;
   /** The playing frames' interval (ms), a moving average; 0 until two playing frames came. */
   readonly frameMs: number;
-  /** Per process id: the view its card shows, that view's state key and when its figures are due again. */
+  /** Per process id: the view its card shows and when its figures are due again. */
   readonly shown: ReadonlyMap<string, ShownCard>;
 }
 
@@ -119,11 +117,90 @@ function nextFrameMs(previous: ShownCards | null, nowMs: number, exact: boolean)
   return previous.frameMs === 0 ? gapMs : previous.frameMs + FRAME_MS_WEIGHT * (gapMs - previous.frameMs);
 }
 
+/** Whether a broker's log directory is full: within 1 MiB of log.dir.capacity.bytes (as StorageLine draws it). */
+function storageFull(storage: NonNullable<ProcessSnapshot['storage']>): boolean {
+  return Math.min(storage.capacityBytes, storage.logBytes + storage.filledBytes) >= storage.capacityBytes - 1_048_576;
+}
+
+/** The codes of a producer's reported errors, in order, alike. */
+function sameErrorCodes(a: readonly { readonly code: string }[], b: readonly { readonly code: string }[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index]!.code !== b[index]!.code) return false;
+  return true;
+}
+
 /**
- * What a card shows that must never lag (the state, listed per card above): its status and the
+ * Whether two views of a process show the same state (listed per card above): its status and the
  * states it names, leadership, alarms, and everything that decides which buttons it offers (Crash
  * or Restart, Isolate or Reconnect, Slow or Heal disk, Fill or Free disk, Shut down, a producer's
- * rate steps, the object store's outage).
+ * rate steps, the object store's outage). A card whose state differs from the view it shows is
+ * redrawn at once. Fields compared one by one, cheapest and likeliest to differ first: this runs
+ * for every process in every frame (~40 at 30 brokers, ~30 frames a second), where a key string
+ * of 32 parts per process was built and compared before (issue 7, item 9).
+ */
+export function sameCardState(a: ProcessSnapshot, b: ProcessSnapshot): boolean {
+  if (a === b) return true;
+  if (a.status !== b.status || a.isolated !== b.isolated || a.incarnation !== b.incarnation || a.crashes !== b.crashes) return false;
+  const sa = a.storage;
+  const sb = b.storage;
+  if (sa !== undefined || sb !== undefined) {
+    // No storage and storage without a fill, a full directory or a failure show alike (no alarm).
+    if ((sa !== undefined && sa.filledBytes > 0) !== (sb !== undefined && sb.filledBytes > 0)) return false;
+    if ((sa !== undefined && storageFull(sa)) !== (sb !== undefined && storageFull(sb))) return false;
+    if ((sa?.logDirFailure != null) !== (sb?.logDirFailure != null)) return false;
+  }
+  const va = a.view;
+  const vb = b.view;
+  if (va === vb) return true;
+  if (va === null || vb === null) return false;
+  const ba = va.broker;
+  const bb = vb.broker;
+  if (ba !== bb && (ba?.state !== bb?.state || ba?.leaderOf !== bb?.leaderOf || ba?.followerOf !== bb?.followerOf)) return false;
+  const ra = va.raft;
+  const rb = vb.raft;
+  if (ra !== rb && (ra?.role !== rb?.role || (ra?.leader ?? null) !== (rb?.leader ?? null) || ra?.epoch !== rb?.epoch)) return false;
+  if ((va.controller?.active === true) !== (vb.controller?.active === true)) return false;
+  if ((va.disk?.degraded === true) !== (vb.disk?.degraded === true)) return false;
+  const ta = va.remoteLog;
+  const tb = vb.remoteLog;
+  if (ta !== tb) {
+    if (ta === undefined || tb === undefined) return false;
+    if (ta.copyFailures > 0 !== tb.copyFailures > 0 || ta.remoteReadFailures > 0 !== tb.remoteReadFailures > 0) return false;
+  }
+  const pa = va.producer;
+  const pb = vb.producer;
+  if (pa !== pb) {
+    if (pa === undefined || pb === undefined) return false;
+    if (
+      pa.recordsPerSecond !== pb.recordsPerSecond ||
+      pa.closing !== pb.closing ||
+      pa.metadataKnown !== pb.metadataKnown ||
+      pa.recordsFailed > 0 !== pb.recordsFailed > 0 ||
+      !sameErrorCodes(pa.recentErrors, pb.recentErrors)
+    ) {
+      return false;
+    }
+  }
+  const ca = va.consumer;
+  const cb = vb.consumer;
+  if (ca !== cb && (ca?.phase !== cb?.phase || ca?.generationId !== cb?.generationId || (ca?.lastError?.code ?? null) !== (cb?.lastError?.code ?? null))) return false;
+  const oa = va.objectStore;
+  const ob = vb.objectStore;
+  if (oa !== ob && ((oa?.outage === true) !== (ob?.outage === true) || oa?.extraLatencyMs !== ob?.extraLatencyMs)) return false;
+  const la = va.legacy;
+  const lb = vb.legacy;
+  if (la !== lb && (la?.controllerState !== lb?.controllerState || la?.leaderOf !== lb?.leaderOf || la?.followerOf !== lb?.followerOf)) return false;
+  const za = va.zookeeper;
+  const zb = vb.zookeeper;
+  if (za !== zb && ((za?.controller ?? null) !== (zb?.controller ?? null) || za?.sessions !== zb?.sessions)) return false;
+  return true;
+}
+
+/**
+ * The card's state as one string, part by part: the plain statement of what sameCardState compares
+ * (two views show the same state exactly when their keys are equal; test/ui/card-refresh.test.ts
+ * holds them together) and what bench/card-refresh.ts splits to name the part that changed. The
+ * page does not build it: 32 parts joined per process per frame cost more than the comparison.
  */
 export function cardStateKey(process: ProcessSnapshot): string {
   const view = process.view;
@@ -178,11 +255,10 @@ export function nextShownCards(previous: ShownCards | null, processes: readonly 
   const periodMs = refreshPeriodMs(frameMs);
   const shown = new Map<string, ShownCard>();
   processes.forEach((process, index) => {
-    const state = cardStateKey(process);
     const before = previous?.shown.get(process.id);
-    const due = exact || before === undefined || before.state !== state || (at.nowMs >= before.dueMs && frame >= before.dueFrame);
+    const due = exact || before === undefined || (at.nowMs >= before.dueMs && frame >= before.dueFrame) || !sameCardState(before.process, process);
     const dueFrame = frame + (exact ? 1 : CARD_HOLD_FRAMES);
-    shown.set(process.id, due ? { process, state, dueMs: nextDueMs(index, processes.length, at.nowMs, periodMs), dueFrame } : before);
+    shown.set(process.id, due ? { process, dueMs: nextDueMs(index, processes.length, at.nowMs, periodMs), dueFrame } : before);
   });
   return { timeUs: at.timeUs, frame, nowMs: at.nowMs, exact, frameMs, shown };
 }

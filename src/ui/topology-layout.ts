@@ -143,12 +143,31 @@ export function structureOf(snapshot: Snapshot, remembered: ReadonlyMap<string, 
       id: process.id,
       role: process.role,
       zone: process.zone,
-      client:
-        process.role === 'client'
-          ? (clientKindOf(process) ?? remembered.get(process.id) ?? (process.id.startsWith('consumer') ? 'consumer' : 'producer'))
-          : null,
+      client: structureClientOf(process, remembered),
     })),
   };
+}
+
+function structureClientOf(process: ProcessSnapshot, remembered: ReadonlyMap<string, ClientKind>): ClientKind | null {
+  if (process.role !== 'client') return null;
+  return clientKindOf(process) ?? remembered.get(process.id) ?? (process.id.startsWith('consumer') ? 'consumer' : 'producer');
+}
+
+/**
+ * Whether `snapshot` has the structure `structure` describes (structureOf would build an equal
+ * one), read in place: the topology asks it of every frame, where building the structure and its
+ * key string for ~40 processes, to find the layout unchanged, was repeated work (issue 7, item 9).
+ */
+export function hasStructure(structure: TopologyStructure, snapshot: Snapshot, remembered: ReadonlyMap<string, ClientKind> = new Map()): boolean {
+  const { zones, processes } = snapshot;
+  if (zones.length !== structure.zones.length || processes.length !== structure.processes.length) return false;
+  for (let index = 0; index < zones.length; index++) if (zones[index]!.id !== structure.zones[index]) return false;
+  for (let index = 0; index < processes.length; index++) {
+    const process = processes[index]!;
+    const known = structure.processes[index]!;
+    if (process.id !== known.id || process.role !== known.role || process.zone !== known.zone || structureClientOf(process, remembered) !== known.client) return false;
+  }
+  return true;
 }
 
 /** A string that changes exactly when the layout would. */

@@ -6,8 +6,8 @@
 // shows the exact moment. Also the card's memo comparator: the same view and registration skip, a
 // registration fenced redraws.
 import { describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../src/engine/api';
-import { CARD_HOLD_FRAMES, CARD_REFRESH_MS, cardStateKey, nextDueMs, nextShownCards, refreshPeriodMs, type ShownCards } from '../../src/ui/card-refresh';
+import type { ProcessSnapshot, Snapshot } from '../../src/engine/api';
+import { CARD_HOLD_FRAMES, CARD_REFRESH_MS, cardStateKey, nextDueMs, nextShownCards, refreshPeriodMs, sameCardState, type ShownCards } from '../../src/ui/card-refresh';
 import { loadedEngine, SECOND } from './loaded-engine';
 import { sameCardView } from '../../src/ui/components/ProcessCard';
 import { authoritativeController, quorumOf } from '../../src/ui/kraft';
@@ -200,3 +200,146 @@ describe("a card's view comparison (the node feed keeps its entry, so the card d
   });
 });
 
+
+/** A process view with every part a card's state reads (a broker with the other roles' parts grafted on), as plain data to change one field of. */
+type Mutable = Record<string, unknown>;
+
+function fullProcess(snapshot: Snapshot): ProcessSnapshot {
+  const of = (id: string) => snapshot.processes.find((process) => process.id === id)!;
+  const broker = structuredClone(of('broker-1'));
+  const controller = snapshot.processes.find((process) => process.view?.raft !== undefined)!;
+  const producer = snapshot.processes.find((process) => process.view?.producer !== undefined)!;
+  expect(broker.storage, 'a KRaft broker reads its disk').toBeDefined();
+  const view = broker.view as unknown as Mutable;
+  view.raft = structuredClone(controller.view!.raft);
+  view.controller = structuredClone(controller.view!.controller);
+  view.producer = { ...structuredClone(producer.view!.producer!), recentErrors: [{ code: 'NOT_LEADER_OR_FOLLOWER', detail: 'moved', atUs: 1 }] };
+  view.disk = { degraded: false, extraLatencyMs: 0, throughputMBps: null, queuedWrites: 0, backlogMs: 0 };
+  view.remoteLog = { copyFailures: 0, remoteReadFailures: 0, segmentsCopied: 3, bytesCopied: 10, inFlight: 0, remoteReads: 0 };
+  view.consumer = { phase: 'stable', generationId: 4, lastError: null, lag: 1 };
+  view.objectStore = { outage: false, extraLatencyMs: 0, objects: 1 };
+  view.legacy = { controllerState: 'none', leaderOf: 2, followerOf: 4, partitionsKnown: 6 };
+  view.zookeeper = { controller: 'broker-1', controllerEpoch: 1, sessions: 6 };
+  return broker;
+}
+
+/** A copy of `process` with one part changed by `change` (on plain data: the test reaches any field). */
+function changed(process: ProcessSnapshot, change: (process: Mutable, view: Mutable, part: (name: string) => Mutable) => void): ProcessSnapshot {
+  const copy = structuredClone(process);
+  const view = copy.view as unknown as Mutable;
+  change(copy as unknown as Mutable, view, (name) => view[name] as Mutable);
+  return copy;
+}
+
+/** Each state field of a card (card-refresh.ts's header), changed alone: one entry per part of cardStateKey, and a few presences. */
+const STATE_CHANGES: Record<string, (process: Mutable, view: Mutable, part: (name: string) => Mutable) => void> = {
+  status: (process) => (process.status = 'stopped'),
+  isolated: (process) => (process.isolated = true),
+  incarnation: (process) => (process.incarnation = (process.incarnation as number) + 1),
+  crashes: (process) => (process.crashes = (process.crashes as number) + 1),
+  'no view': (process) => (process.view = null),
+  'broker state': (_, __, part) => (part('broker').state = 'PENDING_CONTROLLED_SHUTDOWN'),
+  'broker leads': (_, __, part) => (part('broker').leaderOf = (part('broker').leaderOf as number) + 1),
+  'broker follows': (_, __, part) => (part('broker').followerOf = (part('broker').followerOf as number) + 1),
+  'no broker part': (_, view) => delete view.broker,
+  'raft role': (_, __, part) => (part('raft').role = part('raft').role === 'leader' ? 'follower' : 'leader'),
+  'raft leader': (_, __, part) => (part('raft').leader = 'controller-9'),
+  'raft leader unknown': (_, __, part) => (part('raft').leader = null),
+  'raft epoch': (_, __, part) => (part('raft').epoch = (part('raft').epoch as number) + 1),
+  'controller active': (_, __, part) => (part('controller').active = !(part('controller').active as boolean)),
+  'disk slow': (_, __, part) => (part('disk').degraded = true),
+  'disk filled': (process) => ((process.storage as Mutable).filledBytes = 1),
+  'disk full': (process) => {
+    const storage = process.storage as Mutable;
+    storage.logBytes = storage.capacityBytes;
+  },
+  'log dir failed': (process) => ((process.storage as Mutable).logDirFailure = { atUs: 1, reason: 'full' }),
+  'upload failed': (_, __, part) => (part('remoteLog').copyFailures = 1),
+  'remote read failed': (_, __, part) => (part('remoteLog').remoteReadFailures = 2),
+  'no tiering': (_, view) => delete view.remoteLog,
+  'producer rate': (_, __, part) => (part('producer').recordsPerSecond = (part('producer').recordsPerSecond as number) + 100),
+  'producer closing': (_, __, part) => (part('producer').closing = true),
+  'producer metadata': (_, __, part) => (part('producer').metadataKnown = !(part('producer').metadataKnown as boolean)),
+  'producer failed a record': (_, __, part) => (part('producer').recordsFailed = 1),
+  'producer error codes': (_, __, part) => (part('producer').recentErrors = [{ code: 'REQUEST_TIMED_OUT', detail: 'moved', atUs: 1 }]),
+  'producer another error': (_, __, part) => (part('producer').recentErrors = [...(part('producer').recentErrors as unknown[]), { code: 'REQUEST_TIMED_OUT', detail: 'x', atUs: 2 }]),
+  'no producer': (_, view) => delete view.producer,
+  'consumer phase': (_, __, part) => (part('consumer').phase = 'rebalancing'),
+  'consumer generation': (_, __, part) => (part('consumer').generationId = 5),
+  'consumer error': (_, __, part) => (part('consumer').lastError = { code: 'UNKNOWN_MEMBER_ID' }),
+  'object store outage': (_, __, part) => (part('objectStore').outage = true),
+  'object store latency': (_, __, part) => (part('objectStore').extraLatencyMs = 200),
+  'legacy controller': (_, __, part) => (part('legacy').controllerState = 'active'),
+  'legacy leads': (_, __, part) => (part('legacy').leaderOf = 3),
+  'legacy follows': (_, __, part) => (part('legacy').followerOf = 5),
+  'zookeeper controller': (_, __, part) => (part('zookeeper').controller = 'broker-2'),
+  'zookeeper no controller': (_, __, part) => (part('zookeeper').controller = null),
+  'zookeeper sessions': (_, __, part) => (part('zookeeper').sessions = 5),
+};
+
+/** Figures a card holds (never state): changed alone, the card waits for its phase. */
+const FIGURE_CHANGES: Record<string, (process: Mutable, view: Mutable, part: (name: string) => Mutable) => void> = {
+  'bytes sent': (process) => (process.bytesSent = (process.bytesSent as number) + 1),
+  'log bytes': (process) => ((process.storage as Mutable).logBytes = ((process.storage as Mutable).logBytes as number) + 1),
+  'unflushed bytes': (process) => ((process.storage as Mutable).unflushedBytes = 7),
+  'raft log end': (_, __, part) => (part('raft').logEndOffset = (part('raft').logEndOffset as number) + 1),
+  'producer acked': (_, __, part) => (part('producer').recordsAcked = (part('producer').recordsAcked as number) + 1),
+  'producer error detail': (_, __, part) => (part('producer').recentErrors = [{ code: 'NOT_LEADER_OR_FOLLOWER', detail: 'elsewhere', atUs: 9 }]),
+  'consumer lag': (_, __, part) => (part('consumer').lag = 99),
+  'tiering uploads': (_, __, part) => (part('remoteLog').segmentsCopied = 4),
+  'disk queue': (_, __, part) => (part('disk').queuedWrites = 3),
+  'object store objects': (_, __, part) => (part('objectStore').objects = 2),
+  'zookeeper epoch': (_, __, part) => (part('zookeeper').controllerEpoch = 2),
+};
+
+describe("a card's state compared field by field (sameCardState), never lagging", () => {
+  it('says the same as the state key on every process of a loaded run, frame after frame, crashes included', () => {
+    const engine = loadedEngine();
+    let previous = engine.snapshot();
+    let compared = 0;
+    let differing = 0;
+    for (let frame = 0; frame < 60; frame++) {
+      if (frame === 10) engine.inject({ kind: 'crash', process: 'broker-3' });
+      if (frame === 20) engine.inject({ kind: 'crash', process: previous.processes.find((process) => process.view?.raft?.role === 'leader')!.id });
+      engine.runFor(SECOND / 5);
+      const snapshot = engine.snapshot();
+      for (const process of snapshot.processes) {
+        const before = previous.processes.find((candidate) => candidate.id === process.id)!;
+        const same = cardStateKey(before) === cardStateKey(process);
+        expect(sameCardState(before, process), `${process.id} at frame ${frame}`).toBe(same);
+        compared++;
+        if (!same) differing++;
+      }
+      previous = snapshot;
+    }
+    // Both answers were exercised: states did change (crashes, elections, leadership moving).
+    expect(differing).toBeGreaterThan(5);
+    expect(compared - differing).toBeGreaterThan(differing);
+  });
+
+  it.each(Object.entries(STATE_CHANGES))('%s changed alone is a new state, and the card shows it in the very frame', (name, change) => {
+    const engine = loadedEngine();
+    const base = fullProcess(engine.snapshot());
+    const after = changed(base, change);
+    expect(cardStateKey(after), `the key names ${name}`).not.toBe(cardStateKey(base));
+    expect(sameCardState(base, after), name).toBe(false);
+    expect(sameCardState(after, base), name).toBe(false);
+    // Mid-phase (the card refreshed a frame ago, its figures not due): the state still shows at once.
+    const first = nextShownCards(null, [base], { nowMs: 1_000, timeUs: 1, exact: false });
+    const second = nextShownCards(first, [base], { nowMs: 1_010, timeUs: 2, exact: false });
+    expect(second.shown.get(base.id)!.process).toBe(base);
+    const third = nextShownCards(second, [after], { nowMs: 1_020, timeUs: 3, exact: false });
+    expect(third.shown.get(base.id)!.process, name).toBe(after);
+  });
+
+  it.each(Object.entries(FIGURE_CHANGES))('%s changed alone is a figure: the card keeps its view until its phase', (name, change) => {
+    const engine = loadedEngine();
+    const base = fullProcess(engine.snapshot());
+    const after = changed(base, change);
+    expect(cardStateKey(after), name).toBe(cardStateKey(base));
+    expect(sameCardState(base, after), name).toBe(true);
+    const first = nextShownCards(null, [base], { nowMs: 1_000, timeUs: 1, exact: false });
+    const second = nextShownCards(first, [after], { nowMs: 1_010, timeUs: 2, exact: false });
+    expect(second.shown.get(base.id)!.process, name).toBe(base);
+  });
+});

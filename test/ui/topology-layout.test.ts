@@ -15,6 +15,7 @@ import {
   farAtZoom,
   flowWidth,
   flowsOf,
+  hasStructure,
   layoutTopology,
   structureKey,
   structureOf,
@@ -156,6 +157,42 @@ describe('the topology layout', () => {
     expect(structureKey(seven)).not.toBe(structureKey(six));
     expect(structureKey(fourZones)).not.toBe(structureKey(six));
     expect(layoutTopology(fourZones).nodes.filter((candidate) => candidate.kind === 'zone')).toHaveLength(4);
+  });
+
+  it("reads a frame's structure in place (hasStructure): the same exactly when structureOf's key is", () => {
+    const engine = createEngine(clusterOf(6), 7, { series: false });
+    const first = engine.snapshot();
+    const kept = structureOf(first);
+    // Frames of a running cluster keep their structure; a crashed client keeps it through the kinds remembered.
+    engine.runUntil(6 * SECOND_US);
+    expect(hasStructure(kept, engine.snapshot())).toBe(true);
+    engine.inject({ kind: 'crash', process: 'consumer-1' });
+    const crashed = engine.snapshot();
+    const remembered = new Map([['consumer-1', 'consumer' as const]]);
+    expect(hasStructure(kept, crashed, remembered)).toBe(true);
+    expect(structureKey(structureOf(crashed, remembered))).toBe(structureKey(kept));
+    // Without the memory, the crashed consumer's kind is guessed from its id: still a consumer.
+    expect(hasStructure(kept, crashed)).toBe(structureKey(structureOf(crashed)) === structureKey(kept));
+    // Another cluster, another zone count, a process of another role, zone or kind, one process more or less: not the same.
+    const other = (change: (snapshot: Snapshot) => Snapshot) => {
+      const changed = change(first);
+      expect(structureKey(structureOf(changed))).not.toBe(structureKey(kept));
+      return hasStructure(kept, changed);
+    };
+    const withProcess = (snapshot: Snapshot, index: number, fields: Record<string, unknown>): Snapshot => ({
+      ...snapshot,
+      processes: snapshot.processes.map((process, at) => (at === index ? ({ ...process, ...fields } as typeof process) : process)),
+    });
+    const clientIndex = first.processes.findIndex((process) => process.id === 'producer-1');
+    expect(other((snapshot) => withProcess(snapshot, 0, { role: 'broker' === snapshot.processes[0]!.role ? 'controller' : 'broker' }))).toBe(false);
+    expect(other((snapshot) => withProcess(snapshot, 0, { zone: 'zone-x' }))).toBe(false);
+    expect(other((snapshot) => withProcess(snapshot, 0, { id: 'renamed' }))).toBe(false);
+    expect(other((snapshot) => withProcess(snapshot, clientIndex, { view: { consumer: {} } }))).toBe(false);
+    expect(other((snapshot) => ({ ...snapshot, processes: snapshot.processes.slice(1) }))).toBe(false);
+    expect(other((snapshot) => ({ ...snapshot, zones: snapshot.zones.slice(1) }))).toBe(false);
+    expect(other((snapshot) => ({ ...snapshot, zones: snapshot.zones.map((zone, at) => (at === 0 ? { ...zone, id: 'zone-x' } : zone)) }))).toBe(false);
+    expect(hasStructure(kept, snapshotOf(clusterOf(7)))).toBe(false);
+    expect(hasStructure(kept, snapshotOf(clusterOf(6, { zones: 4 })))).toBe(false);
   });
 
   it('lays out the ZooKeeper contrast: the ZooKeeper server in the control-plane strip of its zone', () => {

@@ -1,4 +1,4 @@
-import { memo, type ReactNode } from 'react';
+import { memo } from 'react';
 import type { PeerView, ProcessSnapshot } from '../../engine/api';
 import type { BrokerState, LifecycleView } from '../../engine/broker/lifecycle';
 import type { ControllerView, RegistrationView } from '../../engine/controller/controller';
@@ -194,25 +194,39 @@ interface BrokerBodyProps {
   readonly process: ProcessSnapshot;
   readonly broker: LifecycleView;
   readonly appliedOffset: number | null;
-  /** The registration chip, when the cluster runs KRaft. */
-  readonly registration: ReactNode;
+  /** The cluster runs KRaft: the body shows the controller's registration of the broker. */
+  readonly kraft: boolean;
+  /** The authoritative controller's registration of this broker (the same object while unchanged), and that controller's id. */
+  readonly registration: RegistrationView | null;
+  readonly authority: string | null;
 }
 
-function BrokerBody({ process, broker, appliedOffset, registration }: BrokerBodyProps) {
-  const state = BROKER_STATE[broker.state];
+/**
+ * A broker's lifecycle state and its registration chip, memoised on them: they change with events
+ * (a restart, fencing, a controlled shutdown), while the body's figures change in every refresh of
+ * the card (issue 7, item 9: BrokerBody diffed these five elements in each broker card's turn).
+ */
+const BrokerStateRow = memo(function BrokerStateRow({ id, state, kraft, registration, authority }: { id: string; state: BrokerState; kraft: boolean; registration: RegistrationView | null; authority: string | null }) {
+  const look = BROKER_STATE[state];
+  return (
+    <div className="card-state">
+      <span className={`chip chip-life chip-${look.tone}`} data-testid={`lifecycle-${id}`} title={look.help}>
+        {look.label}
+      </span>
+      {kraft && (
+        <span className="card-registration">
+          <span className="muted">controller:</span>
+          <RegistrationChip id={id} registration={registration} authority={authority} />
+        </span>
+      )}
+    </div>
+  );
+});
+
+function BrokerBody({ process, broker, appliedOffset, kraft, registration, authority }: BrokerBodyProps) {
   return (
     <>
-      <div className="card-state">
-        <span className={`chip chip-life chip-${state.tone}`} data-testid={`lifecycle-${process.id}`} title={state.help}>
-          {state.label}
-        </span>
-        {registration !== null && (
-          <span className="card-registration">
-            <span className="muted">controller:</span>
-            {registration}
-          </span>
-        )}
-      </div>
+      <BrokerStateRow id={process.id} state={broker.state} kraft={kraft} registration={registration} authority={authority} />
       <dl className="card-figures">
         <Figure label="Leads" value={broker.leaderOf} help="Partitions this broker leads: clients produce to and fetch from it." />
         <Figure label="Follows" value={broker.followerOf} help="Partitions this broker holds a follower replica of." />
@@ -278,7 +292,11 @@ export function barEndAt(share: number): string {
 /**
  * A broker's log directory (read from its disk, so it shows while the broker is down): used of
  * log.dir.capacity.bytes as a bar (logs on disk, logs still only in the page cache, other files),
- * and in words. Unflushed bytes are what a power loss would take.
+ * and in words. Unflushed bytes are what a power loss would take. The line's title explains the
+ * words and gives only what they do not show (the capacity's setting, and the split of logs and
+ * other files once the disk is filled): the words change in most refreshes of the card, and a
+ * title repeating their figures, with the exact bytes in two data attributes nobody read, made
+ * three more attribute writes per refresh (issue 7, item 9: half the card's DOM mutation records).
  */
 const StorageLine = memo(function StorageLine({ id, storage }: { id: string; storage: ProcessSnapshot['storage'] }) {
   if (storage === undefined) return null;
@@ -289,13 +307,10 @@ const StorageLine = memo(function StorageLine({ id, storage }: { id: string; sto
     <div
       className={`storage-line${full ? ' storage-full' : ''}`}
       data-testid={`storage-${id}`}
-      data-used-bytes={used}
-      data-capacity-bytes={capacityBytes}
-      data-unflushed-bytes={unflushedBytes}
       title={
-        `This broker's log directory: ${formatBytes(logBytes)} of partition logs, of which ${formatBytes(unflushedBytes)} only in the page cache ` +
-        `(Kafka does not fsync; the OS writes pages back after 30 s, so a power loss would take these)` +
-        `${filledBytes > 0 ? `, and ${formatBytes(filledBytes)} of other files` : ''}; capacity ${formatBytes(capacityBytes)} (log.dir.capacity.bytes).`
+        `This broker's log directory: ${filledBytes > 0 ? `${formatBytes(logBytes)} of partition logs and ${formatBytes(filledBytes)} of other files` : 'its partition logs'}, ` +
+        `of capacity ${formatBytes(capacityBytes)} (log.dir.capacity.bytes). "Unflushed": the logs' bytes only in the page cache ` +
+        `(Kafka does not fsync; the OS writes pages back after 30 s, so a power loss would take these).`
       }
     >
       <StorageBar
@@ -872,7 +887,14 @@ export function ProcessCard({ process, ready, onFault, quorum, authority, onSele
         {up && process.role === 'objectStore' && <ObjectStoreBody process={process} />}
         {up && !kraft && <LegacyBody process={process} />}
         {up && broker !== undefined && (
-          <BrokerBody process={process} broker={broker} appliedOffset={process.view?.raft?.appliedOffset ?? null} registration={registrationChip} />
+          <BrokerBody
+            process={process}
+            broker={broker}
+            appliedOffset={process.view?.raft?.appliedOffset ?? null}
+            kraft={isBroker && kraft}
+            registration={registration}
+            authority={authority?.id ?? null}
+          />
         )}
         {!up && registrationChip !== null && (
           <div className="card-registration">

@@ -126,12 +126,13 @@ interface EndProps {
 /**
  * One expectation, memoised on what it draws: an expectation checked throughout the run says so with
  * the value last seen ("held at every check so far (last: ...)"), a new text in every frame, while
- * the others stay as they are.
+ * the others stay as they are. Its detail is a tooltip only while undecided: once decided the item
+ * shows it in full, and a title repeating it wrote the same new text twice in every frame.
  */
 const ExpectationItem = memo(function ExpectationItem({ name, passed, detail }: { name: string; passed: boolean | null; detail: string }) {
   const state = passed === true ? 'pass' : passed === false ? 'fail' : 'open';
   return (
-    <li className={`expectation expectation-${state}`} title={detail}>
+    <li className={`expectation expectation-${state}`} title={state === 'open' ? detail : undefined}>
       <span className="expectation-mark" aria-label={state === 'pass' ? 'held' : state === 'fail' ? 'failed' : 'not decided yet'}>
         {state === 'pass' ? '✓' : state === 'fail' ? '✗' : '…'}
       </span>

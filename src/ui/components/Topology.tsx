@@ -38,12 +38,14 @@ import {
   clientKindOf,
   farAtZoom,
   flowsOf,
+  hasStructure,
   layoutTopology,
   structureKey,
   structureOf,
   type ClientKind,
   type LaidOutNode,
   type TopologyLayout,
+  type TopologyStructure,
 } from '../topology-layout';
 import { nextShownCards, type ShownCards } from '../card-refresh';
 import { keepUnchanged, type Kept } from '../keep-unchanged';
@@ -449,11 +451,15 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
     const kind = clientKindOf(process);
     if (kind !== null) kinds.current.set(process.id, kind);
   }
-  const structure = structureOf(snapshot, kinds.current);
-  const key = structureKey(structure);
+  // The structure (and its key) is built only when this frame's differs from the one kept.
+  const kept = useRef<{ structure: TopologyStructure; key: string } | null>(null);
+  if (kept.current === null || !hasStructure(kept.current.structure, snapshot, kinds.current)) {
+    const built = structureOf(snapshot, kinds.current);
+    kept.current = { structure: built, key: structureKey(built) };
+  }
+  const { structure, key } = kept.current;
   const layout = useKeyed(key, () => layoutTopology(structure));
-  const roles = useMemo(() => new Map(snapshot.processes.map((process) => [process.id, process.role])), [snapshot.processes]);
-  const nodes = useKeyed(key, () => nodesOf(layout, roles));
+  const nodes = useKeyed(key, () => nodesOf(layout, new Map(snapshot.processes.map((process) => [process.id, process.role]))));
   const laidOutById = useMemo(() => new Map(layout.nodes.map((node) => [node.id, node])), [layout]);
   const flows = flowsOf(snapshot, layout);
   // An edge object is kept while the nodes it joins and whether it flows are the same, so React
