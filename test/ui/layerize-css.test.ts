@@ -51,4 +51,16 @@ describe('layers that change while playing', () => {
     expect(after).toMatch(/height:\s*0/);
     expect(after).toMatch(/visibility:\s*hidden/);
   });
+
+  it("the save status's text layer paints a box wider than its longest text, so a flip keeps its paint chunk's bounds", () => {
+    // A layer's chunk is bounded by what it draws: with the text alone, each flip changed the bounds
+    // and asked for a full layerization. The box reaches into the pill's padding, in its colour.
+    const body = declarationsOf(perfCss, '.save-status-text').join(';');
+    expect(body).toMatch(/background-color:\s*inherit/);
+    const inset = Number(/margin:\s*0 -(\d+)px/.exec(body)?.[1]);
+    expect(body).toMatch(new RegExp(`padding:\\s*0 ${inset}px`));
+    const pillPadding = Number(/padding:\s*\d+px (\d+)px/.exec(declarationsOf(stylesCss, '.save-status').join(';'))?.[1]);
+    expect(inset).toBeGreaterThan(0);
+    expect(inset).toBeLessThanOrEqual(pillPadding);
+  });
 });

@@ -6,7 +6,8 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/engine/api';
-import { digitsAsZeros, QuorumPanel } from '../../src/ui/components/QuorumPanel';
+import { QuorumPanel } from '../../src/ui/components/QuorumPanel';
+import { digitsAsZeros } from '../../src/ui/components/StableText';
 import { quorumOf } from '../../src/ui/kraft';
 import { loadedEngine } from './loaded-engine';
 

@@ -1,9 +1,10 @@
 import type { Snapshot } from '../../engine/api';
 import type { ReplicaProgress } from '../../engine/raft/node';
 import { formatSpan } from '../../engine/sim/time';
-import { memo, useMemo, useRef, type ReactNode } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { anyActiveController, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
 import { useHeldWhileHidden } from '../use-held-while-hidden';
+import { digitsAsZeros, StableText } from './StableText';
 
 interface Props {
   readonly snapshot: Snapshot;
@@ -63,29 +64,6 @@ function VoterFigures({ epoch, end, hw }: { epoch: string; end: string; hw: stri
     <>
       epoch <strong>{epoch}</strong> · end <strong>{end}</strong> · HW <strong>{hw}</strong>
     </>
-  );
-}
-
-/** The text with every digit a zero: as wide as the text in tabular figures, and the same only while no number gains or loses a digit. */
-export function digitsAsZeros(text: string | number): string {
-  return String(text).replace(/[0-9]/g, '0');
-}
-
-/**
- * Text that changes in every refresh, drawn over a hidden copy of itself with every digit a zero
- * (perf.css, issue 7): the copy gives the box its size and changes only when a number gains or
- * loses a digit (or the words change), and the text laid over it (absolutely positioned, size and
- * layout containment: a relayout boundary) changes alone, so a new value lays out the text, not
- * the panel, the KRaft row and the page. Tabular figures make the copy exactly as wide.
- */
-function StableText({ text, template }: { text: ReactNode; template: ReactNode }) {
-  return (
-    <span className="stable">
-      <span className="stable-sizer" aria-hidden="true">
-        {template}
-      </span>
-      <span className="stable-text">{text}</span>
-    </span>
   );
 }
 

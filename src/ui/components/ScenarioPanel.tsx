@@ -2,6 +2,7 @@ import { memo, type ReactNode } from 'react';
 import type { Moment } from '../../engine/scenario/runner';
 import { formatClock } from '../../engine/sim/time';
 import type { ScenarioFrame } from '../../worker/host';
+import { digitsAsZeros, StableText } from './StableText';
 
 type Info = ScenarioFrame['info'];
 type Expectations = ScenarioFrame['expectations'];
@@ -124,10 +125,24 @@ interface EndProps {
 }
 
 /**
+ * The copy an expectation's detail is drawn over: its digits as zeros, and each time span at least
+ * one decimal long. The runner trims a span's zeros ("at 34s", then "at 34.3s": formatSpan), so a
+ * copy of the text alone changed width, and wrapped differently, whenever a check fell on a whole
+ * second; this one changes only when a number gains a digit. Never narrower than the text.
+ */
+export function detailTemplate(detail: string): string {
+  return digitsAsZeros(detail).replace(/\b(0+)(?:\.(0+))?(µs|ms|s)\b/g, (_match, whole: string, fraction: string | undefined, unit: string) => `${whole}.${'0'.repeat(Math.max(1, fraction?.length ?? 0))}${unit}`);
+}
+
+/**
  * One expectation, memoised on what it draws: an expectation checked throughout the run says so with
  * the value last seen ("held at every check so far (last: ...)"), a new text in every frame, while
  * the others stay as they are. Its detail is a tooltip only while undecided: once decided the item
- * shows it in full, and a title repeating it wrote the same new text twice in every frame.
+ * shows it in full, and a title repeating it wrote the same new text twice in every frame. That
+ * detail is drawn over a copy of itself with its digits as zeros (StableText): its height followed
+ * its text, and each new value that wrapped differently (digits are proportional) changed the lesson
+ * panel's scroll extent or moved the event log below it, and Chromium re-layerized the page for it
+ * (docs/architecture.md, the seventeenth session).
  */
 const ExpectationItem = memo(function ExpectationItem({ name, passed, detail }: { name: string; passed: boolean | null; detail: string }) {
   const state = passed === true ? 'pass' : passed === false ? 'fail' : 'open';
@@ -138,7 +153,11 @@ const ExpectationItem = memo(function ExpectationItem({ name, passed, detail }: 
       </span>
       <span>
         {name}
-        {state !== 'open' && <small className="expectation-detail">{detail}</small>}
+        {state !== 'open' && (
+          <small className="expectation-detail">
+            <StableText text={detail} template={detailTemplate(detail)} />
+          </small>
+        )}
       </span>
     </li>
   );
