@@ -11,9 +11,8 @@
 // passes is a suspect, to be changed alone on the paused page to confirm it.
 //
 //   npx vite preview --outDir DIR --port N   then   npx tsx bench/layerize-causes.ts --url=http://127.0.0.1:N/ [--seconds=8] [--css=FILE]
-import { chromium } from '@playwright/test';
+import { openPlayingLesson } from './lesson-browser';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Stands for "the layout tree was rebuilt before this pass" among the objects (elements were inserted). */
 export const REBUILT = '(layout tree rebuilt: elements inserted)';
 
@@ -99,12 +98,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const css = process.argv.find((arg) => arg.startsWith('--css='))?.slice('--css='.length);
   const seconds = Number(process.argv.find((arg) => arg.startsWith('--seconds='))?.slice('--seconds='.length) ?? 8);
   if (url === undefined) throw new Error('usage: npx tsx bench/layerize-causes.ts --url=http://127.0.0.1:PORT/ [--seconds=8] [--css=FILE]');
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await page.goto(`${url}?scenario=large-cluster`);
-  if (css !== undefined) await page.addStyleTag({ path: css });
-  await page.getByRole('radio', { name: '10×' }).click();
-  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  const { browser, page } = await openPlayingLesson(url, css);
   await page.waitForTimeout(5_000);
   await browser.startTracing(page, { categories: ['devtools.timeline', 'blink', 'disabled-by-default-blink.invalidation'] });
   await page.waitForTimeout(seconds * 1_000);

@@ -15,9 +15,8 @@
 //   npx vite preview --outDir DIR --port N   then   npx tsx bench/layout-roots.ts --url=http://127.0.0.1:N/ [--css=FILE]
 //
 // `--css=FILE` injects a style sheet first, to probe a candidate boundary before writing it.
-import { chromium } from '@playwright/test';
+import { openPlayingLesson } from './lesson-browser';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const url = process.argv.find((arg) => arg.startsWith('--url='))?.slice('--url='.length);
 const css = process.argv.find((arg) => arg.startsWith('--css='))?.slice('--css='.length);
 if (url === undefined) throw new Error('usage: npx tsx bench/layout-roots.ts --url=http://127.0.0.1:PORT/ [--css=FILE]');
@@ -28,12 +27,7 @@ interface Found {
   readonly chain: string;
 }
 
-const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
-const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-await page.goto(`${url}?scenario=large-cluster`);
-if (css !== undefined) await page.addStyleTag({ path: css });
-await page.getByRole('radio', { name: '10×' }).click();
-await page.getByRole('button', { name: 'Play', exact: true }).click();
+const { browser, page } = await openPlayingLesson(url, css);
 await page.waitForTimeout(1500);
 // The page's part, as text: tsx's build names functions with a helper (__name) the page does not have.
 const PROBE = `(async () => {

@@ -214,6 +214,9 @@ export interface RunLimits {
 }
 
 /** A partition leader's side, as the durability oracle's check reads it (once per broker per check). */
+/** What picks the controller of truth reads of a process: its view, or in KRaft mode its reading (ControllerReading is part of ControllerView). */
+type ControllerSource = Pick<MemberReading, 'controller'> & Pick<MemberView, 'legacy'>;
+
 /** What Engine.truthCacheFor keeps: the truths read, and what they were read from. */
 interface TruthCache {
   image: MetadataImage | null;
@@ -484,13 +487,7 @@ export class Engine {
   replicaViews(): ReplicaView[] {
     const held = this.heldViews;
     if (held !== null) return held.flatMap(({ view }) => (view.replicas === undefined ? [] : [view.replicas]));
-    const views: ReplicaView[] = [];
-    for (const info of this.kernel.processes()) {
-      if (info.role !== 'broker') continue;
-      const replicas = (this.kernel.logicOf(info.id) as { replicas?: ReplicaManager } | null)?.replicas;
-      if (replicas !== undefined) views.push(replicas.view());
-    }
-    return views;
+    return this.runningReplicaManagers().map((replicas) => replicas.view());
   }
 
   /**
@@ -500,13 +497,18 @@ export class Engine {
    * UnderMinIsrPartitionCount and the ISR and truncation totals).
    */
   replicaCounters(): ReplicaCounters[] {
-    const counters: ReplicaCounters[] = [];
+    return this.runningReplicaManagers().map((replicas) => replicas.counters());
+  }
+
+  /** The running brokers' replica managers, in process order. */
+  private runningReplicaManagers(): ReplicaManager[] {
+    const managers: ReplicaManager[] = [];
     for (const info of this.kernel.processes()) {
       if (info.role !== 'broker') continue;
       const replicas = (this.kernel.logicOf(info.id) as { replicas?: ReplicaManager } | null)?.replicas;
-      if (replicas !== undefined) counters.push(replicas.counters());
+      if (replicas !== undefined) managers.push(replicas);
     }
-    return counters;
+    return managers;
   }
 
   /**
@@ -789,20 +791,15 @@ export class Engine {
    * reader holds the views, from the views.
    */
   authoritativeController(): string | null {
-    if (this.config.controllerMode !== 'kraft' || this.heldViews !== null) {
-      const viewOf = this.currentViewOf();
-      return this.activeControllerIn(viewOf) ?? this.mostAdvancedControllerIn(viewOf);
-    }
-    let active: { id: string; epoch: number } | null = null;
-    let advanced: { id: string; offset: number } | null = null;
-    for (const info of this.kernel.processes()) {
-      if (info.role !== 'controller') continue;
-      const reading = (this.kernel.logicOf(info.id) as { reading?: () => MemberReading } | null)?.reading?.().controller;
-      if (reading === undefined) continue;
-      if (reading.active && reading.activeEpoch !== null && (active === null || reading.activeEpoch > active.epoch)) active = { id: info.id, epoch: reading.activeEpoch };
-      if (advanced === null || reading.appliedOffset > advanced.offset) advanced = { id: info.id, offset: reading.appliedOffset };
-    }
-    return active?.id ?? advanced?.id ?? null;
+    // The same rule either way; in KRaft mode each controller's reading stands in for its view.
+    const viewOf: (id: string) => ControllerSource | null =
+      this.config.controllerMode !== 'kraft' || this.heldViews !== null
+        ? this.currentViewOf()
+        : (id) => {
+            const reading = (this.kernel.logicOf(id) as { reading?: () => MemberReading } | null)?.reading?.();
+            return reading === undefined ? null : { controller: reading.controller };
+          };
+    return this.activeControllerIn(viewOf) ?? this.mostAdvancedControllerIn(viewOf);
   }
 
   /** How to read a process's view now: from the views a reader holds (holdViews), else built. */
@@ -1029,7 +1026,7 @@ export class Engine {
     };
   }
 
-  private mostAdvancedControllerIn(viewOf: (id: string) => MemberView | null): string | null {
+  private mostAdvancedControllerIn(viewOf: (id: string) => ControllerSource | null): string | null {
     let best: { id: string; offset: number } | null = null;
     for (const info of this.kernel.processes()) {
       if (info.role !== 'controller') continue;
@@ -1083,7 +1080,7 @@ export class Engine {
     return this.activeControllerIn(this.currentViewOf());
   }
 
-  private activeControllerIn(viewOf: (id: string) => MemberView | null): string | null {
+  private activeControllerIn(viewOf: (id: string) => ControllerSource | null): string | null {
     let best: { id: string; epoch: number } | null = null;
     // Only controllers (and, in ZooKeeper mode, brokers) can hold the role: other views are not built.
     const holders = this.config.controllerMode === 'kraft' ? 'controller' : 'broker';
