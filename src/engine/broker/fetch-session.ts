@@ -350,6 +350,9 @@ export interface FetchSessionRequest {
   readonly forgotten: readonly ForgottenPartition[];
 }
 
+/** A FetchSessionRequest a handler refills at each build (both handlers return one such object, valid until their next build). */
+export type RefilledFetchSessionRequest = { -readonly [field in keyof FetchSessionRequest]: FetchSessionRequest[field] };
+
 const NO_FORGOTTEN: readonly ForgottenPartition[] = [];
 /** An INCREMENTAL request that changes no entry (about half of a follower's: its last answer carried no batch). */
 const NO_PARTITIONS: readonly FetchPartitionRequest[] = [];
@@ -421,8 +424,19 @@ export class FetchSessionHandler extends FetchSessionEpochs {
   private readonly sessionKeys = new Map<string, FetchPartitionRequest>();
   /** The entries last built, in order: what the leader's session holds (see above). */
   private readonly lastNext: FetchPartitionRequest[] = [];
+  /**
+   * What build and buildAt return, refilled by each build: valid until the next one (ReplicaManager
+   * copies its fields into the request at once; its lists are new or shared constants, never
+   * refilled). A fresh object per follower fetch was 56 bytes in Node (8-byte fields): ~8.5 MB a simulated minute.
+   */
+  private readonly built: RefilledFetchSessionRequest = {
+    sessionId: INVALID_SESSION_ID,
+    sessionEpoch: INITIAL_EPOCH,
+    partitions: NO_PARTITIONS,
+    forgotten: NO_FORGOTTEN,
+  };
 
-  /** The request for `next` (every partition to fetch now, in order). */
+  /** The request for `next` (every partition to fetch now, in order). Valid until the next build. */
   build(next: readonly FetchPartitionRequest[]): FetchSessionRequest {
     this.sentEpoch = this.nextEpoch;
     const last = this.lastNext;
@@ -430,7 +444,7 @@ export class FetchSessionHandler extends FetchSessionEpochs {
       this.sessionKeys.clear();
       for (const part of next) this.sessionKeys.set(part.key, part);
       copyInPlace(last, next);
-      return { sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, partitions: next.slice(), forgotten: NO_FORGOTTEN }; // a copy: the caller may reuse `next`
+      return this.result(next.slice(), NO_FORGOTTEN); // a copy: the caller may reuse `next`
     }
     let changed: FetchPartitionRequest[] | null = null;
     if (next.length === last.length) {
@@ -444,9 +458,19 @@ export class FetchSessionHandler extends FetchSessionEpochs {
         if (changed === null) changed = [part]; // one entry changes in most builds: a literal of one is a third of an empty array grown by a push
         else changed.push(part);
       }
-      return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed ?? NO_PARTITIONS, forgotten: NO_FORGOTTEN };
+      return this.result(changed ?? NO_PARTITIONS, NO_FORGOTTEN);
     }
     return this.buildReshaped(next, changed, 0);
+  }
+
+  /** The reused result (`built`) filled for the request just built: this session's id, the epoch it is sent at, and its lists. */
+  private result(partitions: readonly FetchPartitionRequest[], forgotten: readonly ForgottenPartition[]): FetchSessionRequest {
+    const built = this.built;
+    built.sessionId = this.sessionId;
+    built.sessionEpoch = this.nextEpoch;
+    built.partitions = partitions;
+    built.forgotten = forgotten;
+    return built;
   }
 
   /**
@@ -474,7 +498,7 @@ export class FetchSessionHandler extends FetchSessionEpochs {
       if (changed === null) changed = [part]; // as in build: a literal of one
       else changed.push(part);
     }
-    return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed ?? NO_PARTITIONS, forgotten: NO_FORGOTTEN };
+    return this.result(changed ?? NO_PARTITIONS, NO_FORGOTTEN);
   }
 
   /** Test hook (ReplicaManager's quiet-partition checks): the places buildAt would compare are all that differ from the last build. */
@@ -516,7 +540,7 @@ export class FetchSessionHandler extends FetchSessionEpochs {
       }
       forgotten = gone;
     }
-    return { sessionId: this.sessionId, sessionEpoch: this.nextEpoch, partitions: changed.length === 0 ? NO_PARTITIONS : changed, forgotten };
+    return this.result(changed.length === 0 ? NO_PARTITIONS : changed, forgotten);
   }
 }
 

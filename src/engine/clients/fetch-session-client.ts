@@ -17,7 +17,7 @@
 // Never: reads a clock or draws chance; holds partitions beyond those the consumer fetched from
 // the broker (the session's, bounded by the consumer's PARTITIONS_MAX).
 
-import { FetchSessionEpochs, INITIAL_EPOCH, type FetchSessionRequest } from '../broker/fetch-session';
+import { FetchSessionEpochs, INITIAL_EPOCH, type FetchSessionRequest, type RefilledFetchSessionRequest } from '../broker/fetch-session';
 import type { FetchPartitionRequest, ForgottenPartition } from '../broker/protocol';
 
 const NO_PARTITIONS: readonly FetchPartitionRequest[] = [];
@@ -36,7 +36,7 @@ export class ConsumerFetchSessionHandler extends FetchSessionEpochs {
   private lastNext: readonly FetchPartitionRequest[] | null = null;
   private readonly lastSent: FetchPartitionRequest[] = [];
   /** What build returns, refilled by each build (the caller copies its fields into the request at once). */
-  private readonly built: { -readonly [field in keyof FetchSessionRequest]: FetchSessionRequest[field] } = {
+  private readonly built: RefilledFetchSessionRequest = {
     sessionId: 0,
     sessionEpoch: INITIAL_EPOCH,
     partitions: NO_PARTITIONS,

@@ -430,6 +430,26 @@ describe('the fetch session cache and handler, alone', () => {
     expect(placeOnly).toBeGreaterThan(5000);
   });
 
+  it('a build is valid until the next, but the lists a sent request carries are never refilled by a later build', () => {
+    // ReplicaManager copies the build's fields into the request at once; the request's lists travel
+    // with it (by reference) until the leader takes them in, so no later build may write into them.
+    const handler = new FetchSessionHandler();
+    const entries = [part('t-0', 0), part('t-1', 0), part('t-2', 0)];
+    const full = handler.build(entries);
+    const sent: { partitions: readonly FetchPartitionRequest[]; copy: FetchPartitionRequest[]; epoch: number }[] = [{ partitions: full.partitions, copy: [...full.partitions], epoch: full.sessionEpoch }];
+    handler.handleResponse('NONE', 42);
+    for (let round = 1; round <= 30; round++) {
+      const place = round % 3;
+      entries[place] = part(`t-${place}`, round);
+      const built = round % 2 === 0 ? handler.buildAt(entries, [place], 1) : handler.build(entries);
+      expect(built).toMatchObject({ sessionId: 42, sessionEpoch: round, partitions: [entries[place]] });
+      sent.push({ partitions: built.partitions, copy: [...built.partitions], epoch: built.sessionEpoch });
+      handler.handleResponse('NONE', 42);
+    }
+    for (const request of sent) expect(request.partitions).toEqual(request.copy);
+    expect(new Set(sent.map((request) => request.partitions)).size).toBe(sent.length);
+  });
+
   it('the handler sends a changed entry once, forgets what it no longer fetches, and starts over after a lost answer', () => {
     const handler = new FetchSessionHandler();
     const zero = part('t-0', 0);
