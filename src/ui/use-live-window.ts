@@ -15,6 +15,8 @@
 import { useCallback, useLayoutEffect, useState, type RefObject } from 'react';
 
 export interface LiveWindow {
+  /** The scroller's visible height as measured, or null when the list is drawn unwindowed. */
+  readonly viewPx: number | null;
   /** The spacer's height below the window, or null when the list is drawn unwindowed. */
   readonly spacerPx: number | null;
   /** Handlers for the scroller: a reader reaching for the log unwindows it. */
@@ -37,23 +39,33 @@ export function spacerOf(viewPx: number, extentPx: number): number {
   return Math.max(0, Math.round(extentPx - viewPx));
 }
 
+/** What was measured on the unwindowed list, and for which `measureKey`. */
+interface Measured {
+  readonly view: number;
+  readonly spacer: number;
+  readonly key: unknown;
+}
+
 /**
- * `scroller` is the log's scroll container; `windowable` says the run plays. The list is first drawn unwindowed, measured in a layout effect (before paint), then
- * windowed; a resize of the scroller measures again the same way.
+ * `scroller` is the log's scroll container; `windowable` says the run plays (and, for a log that
+ * says so, that its list fills the view); a new `measureKey` (what the list shows, e.g. a filter)
+ * measures again. The list is first drawn unwindowed, measured in a layout effect (before paint),
+ * then windowed; a resize of the scroller measures again the same way.
  */
-export function useLiveWindow(scroller: RefObject<HTMLElement | null>, windowable: boolean): LiveWindow {
+export function useLiveWindow(scroller: RefObject<HTMLElement | null>, windowable: boolean, measureKey: unknown = null): LiveWindow {
   const [engaged, setEngaged] = useState(false);
-  const [measured, setMeasured] = useState<number | null>(null);
+  const [measured, setMeasured] = useState<Measured | null>(null);
   const windowed = windowable && !engaged;
+  const current = windowed && measured !== null && measured.key === measureKey ? measured : null;
   useLayoutEffect(() => {
     const box = scroller.current;
     if (!windowed) {
       if (measured !== null) setMeasured(null);
       return;
     }
-    if (measured !== null || box === null) return;
-    setMeasured(spacerOf(box.clientHeight, box.scrollHeight));
-  }, [scroller, windowed, measured]);
+    if (current !== null || box === null) return;
+    setMeasured({ view: box.clientHeight, spacer: spacerOf(box.clientHeight, box.scrollHeight), key: measureKey });
+  }, [scroller, windowed, current, measured, measureKey]);
   useLayoutEffect(() => {
     const box = scroller.current;
     if (!windowed || box === null || typeof ResizeObserver === 'undefined') return;
@@ -73,8 +85,9 @@ export function useLiveWindow(scroller: RefObject<HTMLElement | null>, windowabl
     const box = scroller.current;
     if (box === null || (box.scrollTop === 0 && !box.matches(':hover, :focus-within'))) setEngaged(false);
   }, [scroller]);
-  const spacerPx = windowed ? measured : null;
+  const spacerPx = current === null ? null : current.spacer;
   return {
+    viewPx: current === null ? null : current.view,
     spacerPx,
     handlers: {
       onPointerEnter: engage,
