@@ -1,6 +1,7 @@
 // When each metadata log row first appeared on the page, so that a row whose arrival highlight
 // (the `mlog-arrive` animation, ARRIVAL_HIGHLIGHT_MS) is over can be marked settled (issue 7, item
-// 9). perf.css skips a settled row while it is away from the viewport (content-visibility: auto):
+// 9). perf.css skips a settled row while it is away from the viewport (content-visibility: auto;
+// not while the list is windowed as the run plays: MetadataLogPanel's MlogList):
 // at 30 brokers the log's 120 rows were ~445 of the ~2,500 display items Chromium re-records in
 // every painted frame, and each arrival moved them all; rows still highlighting stay unskipped,
 // since a skippable (paint-contained) row repainted in every animation frame while it animated.

@@ -97,7 +97,8 @@ describe('the KRaft row: what a refresh changes stops at a boundary of its own (
     expect(declarationsOf(stylesCss, '.logbar').join(';')).toMatch(/height:\s*10px/);
     // The panel is a flex column (a flex item is never a boundary): the list sits in a block of its own.
     expect(declarationsOf(stylesCss, '.mlog').join(';')).toMatch(/display:\s*flex/);
-    expect(metadataLogPanel).toMatch(/<div className="mlog-frame">\s*<ol className="mlog-list"/);
+    expect(metadataLogPanel).toMatch(/<div className="mlog-frame">\s*<MlogList /);
+    expect(metadataLogPanel).toMatch(/<div ref=\{scroller\} className="mlog-list"/);
   });
 
   it("the log's figures, the quorum's high watermark and a follower's detail line are one line high, from 1101 px", () => {

@@ -1,6 +1,7 @@
-import { memo } from 'react';
+import { memo, useRef } from 'react';
 import type { TraceEntry } from '../../engine/api';
 import { formatClock } from '../../engine/sim/time';
+import { useLiveWindow } from '../use-live-window';
 
 interface Props {
   readonly log: readonly TraceEntry[];
@@ -20,6 +21,19 @@ interface Props {
  */
 export const LIVE_ROWS_MAX = 100;
 
+/** The shortest row (one line: padding, text and its border), perf.css's and styles.css's figures. */
+export const ROW_MIN_PX = 26;
+
+/**
+ * Rows the windowed log draws to fill a view `viewPx` high: as many one-line rows as fit, one more
+ * for the row cut at the bottom, never more than there are. Rows are one to three lines, so the
+ * window is always full and usually holds fewer lines than rows.
+ */
+export function windowRows(viewPx: number, rows: number): number {
+  if (!(viewPx > 0)) return 0;
+  return Math.min(rows, Math.ceil(viewPx / ROW_MIN_PX) + 1);
+}
+
 function describe(entry: TraceEntry): string {
   switch (entry.kind) {
     case 'deliver':
@@ -33,7 +47,18 @@ function describe(entry: TraceEntry): string {
   }
 }
 
-/** Notable events, newest first; optionally every message and timer as well. */
+/**
+ * Notable events, newest first; optionally every message and timer as well.
+ *
+ * Windowed while it plays with the list full and no one at it (issue 7, docs/architecture.md,
+ * "Rendering budget: the event log windowed"): an arrival then moved all LIVE_ROWS_MAX rows, each a
+ * `content-visibility: auto` chunk (perf.css), and changed the list's scroll extent, and each of
+ * those made Chromium re-layerize the whole page. Windowed, the list draws only the rows its view
+ * shows, in a box of the view's height that is a layer of its own (its rows' moves repaint the
+ * layer, nothing else), over a spacer that keeps the scroll extent the full list had when measured.
+ * A pointer over the list, focus in it, a touch or a scroll away from the top draws every row again
+ * (as before), so reading, scrolling and the keyboard meet the full list; so does a pause.
+ */
 export function EventLog({ log, trace, showMessages, onShowMessages, live = false }: Props) {
   const entries = showMessages ? mergeByTime(log, trace) : log;
   const newestFirst = entries.slice(live ? Math.max(0, entries.length - LIVE_ROWS_MAX) : 0).reverse();
@@ -42,6 +67,11 @@ export function EventLog({ log, trace, showMessages, onShowMessages, live = fals
   // sidebar's height (a relayout boundary). A class, not a row count in a selector: `:has()` over
   // `nth-child` restyled every row at each arrival.
   const full = newestFirst.length >= LIVE_ROWS_MAX;
+  const listRef = useRef<HTMLOListElement>(null);
+  // Measured again when the toggle changes what the list holds.
+  const { viewPx, spacerPx, handlers } = useLiveWindow(listRef, live && full, showMessages);
+  const rows = viewPx === null ? newestFirst : newestFirst.slice(0, windowRows(viewPx, newestFirst.length));
+  const rowItems = rows.map((entry) => <LogRow key={`${entry.kind}-${entry.index}`} entry={entry} />);
   return (
     <section className={full ? 'panel log log-full' : 'panel log'} aria-label="Event log">
       <header className="panel-head">
@@ -51,11 +81,25 @@ export function EventLog({ log, trace, showMessages, onShowMessages, live = fals
       {newestFirst.length === 0 ? (
         <p className="empty">Nothing has happened yet. Press Play to start the cluster.</p>
       ) : (
-        <ol className="log-list" data-testid="event-log" tabIndex={0} aria-label="Events, newest first">
-          {newestFirst.map((entry) => (
-            <LogRow key={`${entry.kind}-${entry.index}`} entry={entry} />
-          ))}
-          {notDrawn > 0 && (
+        <ol
+          ref={listRef}
+          className="log-list"
+          data-testid="event-log"
+          tabIndex={0}
+          aria-label="Events, newest first"
+          {...handlers}
+        >
+          {viewPx === null || spacerPx === null ? (
+            rowItems
+          ) : (
+            <>
+              <li className="log-window" role="none" style={{ height: viewPx }}>
+                <ol role="none">{rowItems}</ol>
+              </li>
+              <li className="log-spacer" role="none" aria-hidden="true" style={{ height: spacerPx }} />
+            </>
+          )}
+          {viewPx === null && notDrawn > 0 && (
             <li className="log-more" data-testid="event-log-not-drawn">
               ⋯ {notDrawn} older {notDrawn === 1 ? 'event' : 'events'}: pause to scroll through them
             </li>

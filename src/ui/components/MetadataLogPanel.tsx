@@ -3,6 +3,7 @@ import type { MetadataLogEntry } from '../../engine/api';
 import { Arrivals } from '../arrivals';
 import type { Quorum, SeenLog } from '../kraft';
 import { useHeldWhileHidden } from '../use-held-while-hidden';
+import { useLiveWindow } from '../use-live-window';
 
 interface Props {
   readonly log: SeenLog;
@@ -86,7 +87,9 @@ const Mark = memo(function Mark({ committed }: { committed: boolean }) {
   return committed ? (
     <span className="mlog-mark mlog-mark-yes" title="Committed: a majority of controllers has it">
       <span aria-hidden="true">✓</span>
-      <span className="visually-hidden">committed</span>
+      {/* Not .visually-hidden: its clip is a paint property node of its own in every row, which each
+          arrival moved, and that made Chromium re-layerize the page (styles.css, `.mlog-sr`). */}
+      <span className="mlog-sr">committed</span>
     </span>
   ) : (
     <span className="mlog-mark mlog-mark-no" title="Appended by the leader, not yet stored by a majority: a new leader could still drop it">
@@ -274,21 +277,51 @@ const MlogBody = memo(function MlogBody({ log, quorum, live, rows, notDrawn, set
         <p className="empty mlog-empty">The log is empty: the controllers have not elected a leader yet. Press Play.</p>
       ) : (
         // In a block of its own: the panel is a flex container, and a flex item is never a relayout
-        // boundary; the list, its fixed height and its width the block's, is one (perf.css).
+        // boundary; the scroller, its fixed height and its width the block's, is one (perf.css).
         <div className="mlog-frame">
-          <ol className="mlog-list" data-testid="metadata-log" aria-label="Metadata log records, newest first" tabIndex={0}>
-            {rows.map((row) => (
-              <MlogRow key={row.key} row={row} settled={settled.has(row.key)} highWatermark={view.highWatermark} />
-            ))}
-            {live && notDrawn > 0 && (
-              <li className="mlog-gap" data-testid="metadata-log-not-drawn">
-                ⋯ {notDrawn} older {notDrawn === 1 ? 'record' : 'records'} drawn when paused
-              </li>
-            )}
-            {olderNotShown > 0 && <li className="mlog-gap">⋯ {olderNotShown} older records not shown</li>}
-          </ol>
+          <MlogList rows={rows} settled={settled} highWatermark={view.highWatermark} live={live} notDrawn={notDrawn} olderNotShown={olderNotShown} />
         </div>
       )}
     </>
+  );
+});
+
+interface ListProps {
+  readonly rows: readonly Row[];
+  readonly settled: ReadonlySet<string>;
+  readonly highWatermark: number;
+  readonly live: boolean;
+  readonly notDrawn: number;
+  readonly olderNotShown: number;
+}
+
+/**
+ * The records, newest first, in a scroller of fixed height. While the run plays and no one is at the
+ * list, it is windowed (use-live-window.ts; perf.css, `.mlog-window-held`): each arrival moved every
+ * row of the scroller and changed its extent, each time a full layerization of the page (paused
+ * probe at 1440x900: 30 of 30 frames). The list keeps every row it draws (a screen reader reads them
+ * all), only the rows past the window are clipped, and one structure serves every state, so no row
+ * is mounted again (its arrival highlight would run again) when the window comes or goes.
+ */
+const MlogList = memo(function MlogList({ rows, settled, highWatermark, live, notDrawn, olderNotShown }: ListProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const { spacerPx, handlers } = useLiveWindow(scroller, live);
+  return (
+    <div ref={scroller} className="mlog-list" {...handlers}>
+      <div className={spacerPx === null ? 'mlog-window' : 'mlog-window mlog-window-held'}>
+        <ol className="mlog-rows" data-testid="metadata-log" aria-label="Metadata log records, newest first" tabIndex={0}>
+          {rows.map((row) => (
+            <MlogRow key={row.key} row={row} settled={settled.has(row.key)} highWatermark={highWatermark} />
+          ))}
+          {live && notDrawn > 0 && (
+            <li className="mlog-gap" data-testid="metadata-log-not-drawn">
+              ⋯ {notDrawn} older {notDrawn === 1 ? 'record' : 'records'} drawn when paused
+            </li>
+          )}
+          {olderNotShown > 0 && <li className="mlog-gap">⋯ {olderNotShown} older records not shown</li>}
+        </ol>
+      </div>
+      {spacerPx !== null && <div className="mlog-spacer" aria-hidden="true" style={{ height: spacerPx }} />}
+    </div>
   );
 });
