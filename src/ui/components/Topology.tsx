@@ -577,16 +577,28 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
           onPaneClick={onPaneClick}
         />
       </LiveContext.Provider>
-      <p className="topo-legend" aria-hidden="true">
-        <span className="topo-key topo-key-produce">produce</span>
-        <span className="topo-key topo-key-consume">consume</span>
-        <span className="topo-key topo-key-tier">upload to the object store</span>
-        <span className="topo-key topo-key-remote-read">read from the object store</span>
-        <span className="muted">width: records/s · {layout.compact ? 'dashes' : 'moving dashes'}: flowing now</span>
-      </p>
+      {layout.compact ? LEGEND_COMPACT : LEGEND_MOVING}
     </section>
   );
 });
+
+/**
+ * The flows' legend, made once per layout kind: Topology renders in every frame, and React skips an
+ * element it meets again (the legend's 7 elements were diffed in every urgent commit).
+ */
+function flowLegend(motion: string) {
+  return (
+    <p className="topo-legend" aria-hidden="true">
+      <span className="topo-key topo-key-produce">produce</span>
+      <span className="topo-key topo-key-consume">consume</span>
+      <span className="topo-key topo-key-tier">upload to the object store</span>
+      <span className="topo-key topo-key-remote-read">read from the object store</span>
+      <span className="muted">width: records/s · {motion}: flowing now</span>
+    </p>
+  );
+}
+const LEGEND_COMPACT = flowLegend('dashes');
+const LEGEND_MOVING = flowLegend('moving dashes');
 
 interface GraphProps {
   /** The structure's key: a new structure (another lesson, another cluster) remounts the graph, which fits it to the view again. */
