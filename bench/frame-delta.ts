@@ -5,8 +5,13 @@
 // worker's side is serialize (and the diff), the page's deserialize (and applying the patch).
 // Prints bytes and CPU microseconds per frame, each the median of `ROUNDS` rounds over the same
 // frames. Run: npx tsx bench/frame-delta.ts. Measures only; changes nothing.
+// What the page's side allocates per frame (deserialize, then apply), which does not depend on the
+// machine's load, is printed when the young generation is large enough that no scavenge runs while
+// one frame is decoded: node --max-semi-space-size=512 --min-semi-space-size=512 --import tsx
+// bench/frame-delta.ts (a scavenge empties the space and makes its frame unreadable: such frames
+// are left out).
 import { readFileSync } from 'node:fs';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize, getHeapSpaceStatistics, serialize } from 'node:v8';
 import { applyPatch, diffValue } from '../src/worker/frame-delta';
 import { EngineHost, type Frame } from '../src/worker/host';
 
@@ -56,3 +61,27 @@ const perFrame = (values: number[]) => (median(values) / pairs).toFixed(0);
 console.log(`${pairs} frames at 30 brokers, median of ${ROUNDS} rounds, per frame:`);
 console.log(`  whole  ${(wholeBytes / pairs / 1024).toFixed(1)} KB serialized; worker serialize ${perFrame(rounds.wholeOut)} µs, page deserialize ${perFrame(rounds.wholeIn)} µs`);
 console.log(`  patch  ${(patchBytes / pairs / 1024).toFixed(1)} KB serialized; worker diff+serialize ${perFrame(rounds.patchOut)} µs, page deserialize+apply ${perFrame(rounds.patchIn)} µs`);
+
+/** Bytes used in V8's young generation (new objects land there until a scavenge). */
+const youngBytes = (): number => getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_used_size ?? 0;
+const patchWire = measured.slice(1).map((frame, i) => serialize(diffValue(measured[i], frame)));
+let held: unknown = deserialize(serialize(measured[0]));
+let deserializedBytes = 0;
+let appliedBytes = 0;
+let readable = 0;
+for (const bytes of patchWire) {
+  const before = youngBytes();
+  const patch = deserialize(bytes) as Parameters<typeof applyPatch>[1];
+  const deserialized = youngBytes();
+  held = applyPatch(held, patch);
+  const applied = youngBytes();
+  if (deserialized < before || applied < deserialized) continue;
+  deserializedBytes += deserialized - before;
+  appliedBytes += applied - deserialized;
+  readable++;
+}
+if (readable >= pairs / 2) {
+  console.log(`  page allocates per patch: deserialize ${(deserializedBytes / readable / 1024).toFixed(1)} KB, apply ${(appliedBytes / readable / 1024).toFixed(1)} KB (${readable} of ${pairs} frames without a scavenge)`);
+} else {
+  console.log(`  page allocations: unreadable (${readable} of ${pairs} frames without a scavenge); run with node --max-semi-space-size=512 --min-semi-space-size=512 --import tsx`);
+}

@@ -175,14 +175,23 @@ export function brokerCounters(process: ProcessSnapshot): Readonly<Record<string
  * Every running broker's rate window moved on to this frame, so a broker inspected while paused
  * shows the rates of the last second before the pause. A broker down has none.
  */
-export function advanceBrokerRates(windows: ReadonlyMap<string, RateWindow>, snapshot: Snapshot): Map<string, RateWindow> {
+export function advanceBrokerRates(windows: ReadonlyMap<string, RateWindow>, snapshot: Snapshot, windowUs = RATE_WINDOW_US): ReadonlyMap<string, RateWindow> {
+  // This runs in every frame for every broker, whether a panel shows the rates or not (issue 7, item
+  // 9): a window still open is kept without building the broker's counters, and the map itself
+  // while every window is kept and no broker came or went (~30 counter objects and a map a frame
+  // at 30 brokers, for a window that closes about once a simulated second).
   const next = new Map<string, RateWindow>();
+  let changed = false;
   for (const process of snapshot.processes) {
-    const counters = brokerCounters(process);
-    if (counters === null) continue;
-    next.set(process.id, advanceRates(windows.get(process.id) ?? null, `${process.id}#${process.incarnation}`, snapshot.timeUs, counters));
+    if (process.view?.replicas === undefined) continue;
+    const key = `${process.id}#${process.incarnation}`;
+    const window = windows.get(process.id) ?? null;
+    const open = window !== null && window.key === key && snapshot.timeUs >= window.startUs && snapshot.timeUs - window.startUs < windowUs;
+    const advanced = open ? window : advanceRates(window, key, snapshot.timeUs, brokerCounters(process)!, windowUs);
+    changed ||= advanced !== window;
+    next.set(process.id, advanced);
   }
-  return next;
+  return changed || next.size !== windows.size ? next : windows;
 }
 
 /** Kafka's acks values in words. */

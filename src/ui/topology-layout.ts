@@ -382,6 +382,60 @@ export function flowsOf(snapshot: Snapshot, layout: Pick<TopologyLayout, 'compac
     });
 }
 
+/**
+ * Whether flowsOf gives the same flows for `b` as for `a` (in either layout): every input it reads is
+ * the same, compared field by field (the processes' ids, roles, zones and status; a producer's rate
+ * and its leaders' brokers and partition counts; a consumer's rate and each owned partition's
+ * leader; a broker's tiering as flowsOf reads it: uploaded or uploading, uploading more than it
+ * reads, read or reading, reading now). Counters that flowsOf does not read change in every frame
+ * and are skipped, so the topology rebuilds its flows, edges and looks only when one of these
+ * changed (issue 7, item 9: at 30 brokers they were rebuilt in every frame, ~20 KB of the page's
+ * allocations a message, to find them the same). test/ui/topology-layout.test.ts holds it to
+ * flowsOf frame by frame over lessons with crashes, failovers, tiering and a consumer group.
+ */
+export function sameFlowInputs(a: Snapshot, b: Snapshot): boolean {
+  if (a.processes === b.processes) return true;
+  if (a.processes.length !== b.processes.length) return false;
+  for (let index = 0; index < a.processes.length; index++) {
+    const p = a.processes[index]!;
+    const q = b.processes[index]!;
+    if (p === q) continue;
+    if (p.id !== q.id || p.role !== q.role || p.zone !== q.zone || p.status !== q.status) return false;
+    const producer = p.view?.producer;
+    const otherProducer = q.view?.producer;
+    if (producer !== otherProducer) {
+      if (producer === undefined || otherProducer === undefined || producer.recordsPerSecond !== otherProducer.recordsPerSecond) return false;
+      if (producer.leaders !== otherProducer.leaders) {
+        if (producer.leaders.length !== otherProducer.leaders.length) return false;
+        for (let i = 0; i < producer.leaders.length; i++) {
+          if (producer.leaders[i]!.broker !== otherProducer.leaders[i]!.broker || producer.leaders[i]!.partitions !== otherProducer.leaders[i]!.partitions) return false;
+        }
+      }
+    }
+    const consumer = p.view?.consumer;
+    const otherConsumer = q.view?.consumer;
+    if (consumer !== otherConsumer) {
+      if (consumer === undefined || otherConsumer === undefined || consumer.recordsPerSecond !== otherConsumer.recordsPerSecond) return false;
+      if (consumer.partitions.length !== otherConsumer.partitions.length) return false;
+      for (let i = 0; i < consumer.partitions.length; i++) if (consumer.partitions[i]!.leader !== otherConsumer.partitions[i]!.leader) return false;
+    }
+    const remote = p.view?.remoteLog;
+    const otherRemote = q.view?.remoteLog;
+    if (remote !== otherRemote) {
+      if (remote === undefined || otherRemote === undefined) return false;
+      if (
+        (remote.segmentsCopied > 0 || remote.inFlight > 0) !== (otherRemote.segmentsCopied > 0 || otherRemote.inFlight > 0) ||
+        remote.inFlight > remote.readsInFlight !== otherRemote.inFlight > otherRemote.readsInFlight ||
+        (remote.remoteReads > 0 || remote.readsInFlight > 0) !== (otherRemote.remoteReads > 0 || otherRemote.readsInFlight > 0) ||
+        remote.readsInFlight > 0 !== otherRemote.readsInFlight > 0
+      ) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 /** Stroke width for a rate: about 1.5 px idle, 4.5 px at 1,000 records/s, at most 8. */
 export function flowWidth(recordsPerSecond: number | null): number {
   if (recordsPerSecond === null) return 2;

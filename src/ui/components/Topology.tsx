@@ -40,6 +40,7 @@ import {
   flowsOf,
   hasStructure,
   layoutTopology,
+  sameFlowInputs,
   structureKey,
   structureOf,
   type ClientKind,
@@ -461,20 +462,27 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
   const layout = useKeyed(key, () => layoutTopology(structure));
   const nodes = useKeyed(key, () => nodesOf(layout, new Map(snapshot.processes.map((process) => [process.id, process.role]))));
   const laidOutById = useMemo(() => new Map(layout.nodes.map((node) => [node.id, node])), [layout]);
-  const flows = flowsOf(snapshot, layout);
   // An edge object is kept while the nodes it joins and whether it flows are the same, so React
   // Flow (the memoised Graph) re-renders only for those; a new rate reaches its edge alone, as its
-  // look in the flows' feed (flow-edges.ts), told with the nodes' entries below.
+  // look in the flows' feed (flow-edges.ts), told with the nodes' entries below. The flows are
+  // built again only when what flowsOf reads changed since they were last built (sameFlowInputs:
+  // the counters that change in every frame are not among it), else the edges and looks stay as
+  // staged.
   const keptEdges = useRef<Kept<FlowEdgeType> | null>(null);
-  const compact = layout.compact;
-  keptEdges.current = keepUnchanged(keptEdges.current, key, flows, {
-    idOf: (flow) => flow.id,
-    signatureOf: flowSignature,
-    build: (flow) => edgeOf(flow, compact),
-  });
-  const edges = keptEdges.current.items;
+  const flowsFrom = useRef<{ key: string; snapshot: Snapshot } | null>(null);
   const flowFeed = useKeyed(key, () => new NodeFeed<FlowLook>());
-  flowFeed.stage(keepEntries(flowFeed.entries(), flowLooksOf(flows, compact), sameFlowLook));
+  if (flowsFrom.current === null || flowsFrom.current.key !== key || !sameFlowInputs(flowsFrom.current.snapshot, snapshot)) {
+    const flows = flowsOf(snapshot, layout);
+    const compact = layout.compact;
+    keptEdges.current = keepUnchanged(keptEdges.current, key, flows, {
+      idOf: (flow) => flow.id,
+      signatureOf: flowSignature,
+      build: (flow) => edgeOf(flow, compact),
+    });
+    flowFeed.stage(keepEntries(flowFeed.entries(), flowLooksOf(flows, compact), sameFlowLook));
+    flowsFrom.current = { key, snapshot };
+  }
+  const edges = keptEdges.current!.items;
 
   // Once per snapshot, and when the run pauses or plays (paused, every card is exact at once, even
   // before the next frame); a re-render for a selection or a menu keeps the cards as they are.
@@ -577,16 +585,28 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
           onPaneClick={onPaneClick}
         />
       </LiveContext.Provider>
-      <p className="topo-legend" aria-hidden="true">
-        <span className="topo-key topo-key-produce">produce</span>
-        <span className="topo-key topo-key-consume">consume</span>
-        <span className="topo-key topo-key-tier">upload to the object store</span>
-        <span className="topo-key topo-key-remote-read">read from the object store</span>
-        <span className="muted">width: records/s · {layout.compact ? 'dashes' : 'moving dashes'}: flowing now</span>
-      </p>
+      {layout.compact ? LEGEND_COMPACT : LEGEND_MOVING}
     </section>
   );
 });
+
+/**
+ * The flows' legend, made once per layout kind: Topology renders in every frame, and React skips an
+ * element it meets again (the legend's 7 elements were diffed in every urgent commit).
+ */
+function flowLegend(motion: string) {
+  return (
+    <p className="topo-legend" aria-hidden="true">
+      <span className="topo-key topo-key-produce">produce</span>
+      <span className="topo-key topo-key-consume">consume</span>
+      <span className="topo-key topo-key-tier">upload to the object store</span>
+      <span className="topo-key topo-key-remote-read">read from the object store</span>
+      <span className="muted">width: records/s · {motion}: flowing now</span>
+    </p>
+  );
+}
+const LEGEND_COMPACT = flowLegend('dashes');
+const LEGEND_MOVING = flowLegend('moving dashes');
 
 interface GraphProps {
   /** The structure's key: a new structure (another lesson, another cluster) remounts the graph, which fits it to the view again. */
