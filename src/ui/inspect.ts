@@ -141,15 +141,20 @@ export interface RateWindow {
 export const RATE_WINDOW_US = 1_000_000;
 
 export function advanceRates(window: RateWindow | null, key: string, nowUs: number, counters: Readonly<Record<string, number>>, windowUs = RATE_WINDOW_US): RateWindow {
+  if (rateWindowOpen(window, key, nowUs, windowUs)) return window!;
   if (window === null || window.key !== key || nowUs < window.startUs) return { key, startUs: nowUs, start: counters, rates: null };
   const elapsedUs = nowUs - window.startUs;
-  if (elapsedUs < windowUs) return window;
   const rates: Record<string, number> = {};
   for (const [name, value] of Object.entries(counters)) {
     const before = window.start[name];
     rates[name] = before === undefined || value < before ? 0 : ((value - before) * 1_000_000) / elapsedUs;
   }
   return { key, startUs: nowUs, start: counters, rates };
+}
+
+/** Whether `window` is still gathering at `nowUs` (the same life, not rewound past its start, younger than `windowUs`): advanceRates keeps it as it is. */
+export function rateWindowOpen(window: RateWindow | null, key: string, nowUs: number, windowUs = RATE_WINDOW_US): boolean {
+  return window !== null && window.key === key && nowUs >= window.startUs && nowUs - window.startUs < windowUs;
 }
 
 /**
@@ -186,8 +191,7 @@ export function advanceBrokerRates(windows: ReadonlyMap<string, RateWindow>, sna
     if (process.view?.replicas === undefined) continue;
     const key = `${process.id}#${process.incarnation}`;
     const window = windows.get(process.id) ?? null;
-    const open = window !== null && window.key === key && snapshot.timeUs >= window.startUs && snapshot.timeUs - window.startUs < windowUs;
-    const advanced = open ? window : advanceRates(window, key, snapshot.timeUs, brokerCounters(process)!, windowUs);
+    const advanced = rateWindowOpen(window, key, snapshot.timeUs, windowUs) ? window! : advanceRates(window, key, snapshot.timeUs, brokerCounters(process)!, windowUs);
     changed ||= advanced !== window;
     next.set(process.id, advanced);
   }
