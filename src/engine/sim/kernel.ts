@@ -28,7 +28,7 @@ import { EventPool } from './event-pool';
 import { RollingHash, hashString32 } from './hash';
 import type { Effects, Message, ProcessLogic, ProcessSpec, Role, TimerHandle } from './process';
 import type { Prng } from './prng';
-import { EventQueue } from './queue';
+import { LanedEventQueue } from './queue';
 import { StringCache } from './string-cache';
 import type { TimeUs } from './time';
 
@@ -263,8 +263,12 @@ export class Kernel {
   private generation = 0;
   private eventsProcessed = 0;
   private staleEvents = 0;
-  /** Pending events: their order (the queue, of handles) and their records (the pool), allocation-free per event. */
-  private readonly queue = new EventQueue();
+  /**
+   * Pending events: their order (the queue, of handles) and their records (the pool), allocation-free
+   * per event. Messages routed through the network go in the queue's near lane, all else in its far
+   * lane: the same order as one heap, with a message's heap work over the few in flight.
+   */
+  private readonly queue = new LanedEventQueue();
   private readonly events = new EventPool<TimerState>();
   /** Timer states no longer in any process's table, for reuse by the next new timer (at most SPARE_TIMER_STATES_MAX). */
   private readonly spareTimerStates: TimerState[] = [];
@@ -533,10 +537,15 @@ export class Kernel {
   runUntil(timeUs: TimeUs, maxEvents = Number.POSITIVE_INFINITY): number {
     if (timeUs < this.now) throw new Error(`kernel: cannot run back to ${timeUs}µs; now is ${this.now}µs`);
     let processed = 0;
-    const queue = this.queue;
+    const near = this.queue.near;
+    const far = this.queue.far;
     this.heldByHold = false;
     while (processed < maxEvents) {
-      const nextUs = queue.peekTimeUs();
+      // The earlier head of the two lanes (LanedEventQueue.pop's choice, made once here for the peek and the pop).
+      const nearUs = near.peekTimeUs();
+      const farUs = far.peekTimeUs();
+      const fromNear = nearUs < farUs || (nearUs === farUs && nearUs !== Number.POSITIVE_INFINITY && near.peekSeq() < far.peekSeq());
+      const nextUs = fromNear ? nearUs : farUs;
       if (nextUs > timeUs) {
         if (timeUs >= this.holdUs) {
           // Nothing due before the target, but the hold forbids reaching it: the clock stops short.
@@ -551,7 +560,7 @@ export class Kernel {
         this.heldByHold = true;
         return processed;
       }
-      const handle = queue.pop();
+      const handle = fromNear ? near.pop() : far.pop();
       if (nextUs >= this.nextObserveUs) this.observeUpTo(nextUs);
       this.now = Math.trunc(nextUs);
       this.dispatch(handle);
@@ -608,7 +617,7 @@ export class Kernel {
       this.traceEvent(EventKind.Drop, target.index, slot.index, type);
       return;
     }
-    this.queue.push(arrivalUs, this.seq++, this.events.takeMessage(EventKind.Deliver, target.index, slot.index, target.incarnation, type, message));
+    this.queue.pushNear(arrivalUs, this.seq++, this.events.takeMessage(EventKind.Deliver, target.index, slot.index, target.incarnation, type, message));
   }
 
   setTimerFor(slot: ProcessSlot, key: string, delayUs: TimeUs): void {
@@ -629,7 +638,7 @@ export class Kernel {
     anchored.anchorGeneration = generation;
     anchored.anchorUs = deadlineUs;
     slot.timers.set(key, anchored);
-    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null, anchored));
+    this.queue.pushFar(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null, anchored));
     this.sweepIfStale();
   }
 
@@ -659,7 +668,7 @@ export class Kernel {
     state.seq = seq;
     state.anchorGeneration = generation;
     state.anchorUs = deadlineUs;
-    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, state.key, null, null, state));
+    this.queue.pushFar(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, state.key, null, null, state));
     this.sweepIfStale();
   }
 
@@ -743,7 +752,7 @@ export class Kernel {
     incarnation: number,
     generation = 0,
   ): void {
-    this.queue.push(timeUs, this.seq++, this.events.take(kind, target, source, incarnation, generation, label, message, action, null));
+    this.queue.pushFar(timeUs, this.seq++, this.events.take(kind, target, source, incarnation, generation, label, message, action, null));
   }
 
   /** Runs the event `handle` (just taken off the queue) and gives its record back. */
@@ -821,7 +830,7 @@ export class Kernel {
           state.anchorGeneration = state.generation;
           state.anchorUs = state.deadlineUs;
           events.generations[handle] = state.generation;
-          this.queue.push(state.deadlineUs, state.seq, handle);
+          this.queue.pushFar(state.deadlineUs, state.seq, handle);
           return;
         }
         events.release(handle);
