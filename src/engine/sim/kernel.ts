@@ -127,12 +127,19 @@ export interface ProcessInfo {
   readonly crashes: number;
 }
 
+/**
+ * Kind, process and peer of a traced event in one word, as the trace hash folds them (processes
+ * are fewer than 2^12, PROCESSES_MAX): the ring stores this word, one store instead of three.
+ */
+function packEvent(kind: number, process: number, peer: number): number {
+  return (kind << 24) | ((process + 1) << 12) | (peer + 1);
+}
+
 class TraceRing {
   private readonly mask: number;
   private readonly timeUs: Float64Array;
-  private readonly kind: Uint8Array;
-  private readonly process: Int32Array;
-  private readonly peer: Int32Array;
+  /** packEvent(kind, process, peer) of each entry. */
+  private readonly word: Int32Array;
   private readonly label: string[];
   private next = 0;
 
@@ -141,9 +148,7 @@ class TraceRing {
     if ((capacity & (capacity - 1)) !== 0) throw new Error(`trace ring capacity ${capacity} is not a power of two`);
     this.mask = capacity - 1;
     this.timeUs = new Float64Array(capacity);
-    this.kind = new Uint8Array(capacity);
-    this.process = new Int32Array(capacity);
-    this.peer = new Int32Array(capacity);
+    this.word = new Int32Array(capacity);
     this.label = new Array<string>(capacity).fill('');
   }
 
@@ -152,12 +157,11 @@ class TraceRing {
     return this.next;
   }
 
-  record(timeUs: number, kind: number, process: number, peer: number, label: string): void {
+  /** @param word packEvent(kind, process, peer) */
+  record(timeUs: number, word: number, label: string): void {
     const slot = this.next & this.mask;
     this.timeUs[slot] = timeUs;
-    this.kind[slot] = kind;
-    this.process[slot] = process;
-    this.peer[slot] = peer;
+    this.word[slot] = word;
     this.label[slot] = label;
     this.next++;
   }
@@ -168,12 +172,13 @@ class TraceRing {
     const entries: TraceEntry[] = [];
     for (let index = first; index < this.next; index++) {
       const slot = index & this.mask;
-      const process = this.process[slot]!;
-      const peer = this.peer[slot]!;
+      const word = this.word[slot]!;
+      const process = ((word >>> 12) & 0xfff) - 1;
+      const peer = (word & 0xfff) - 1;
       entries.push({
         index,
         timeUs: this.timeUs[slot]!,
-        kind: EVENT_KIND_NAMES[this.kind[slot]!]!,
+        kind: EVENT_KIND_NAMES[word >>> 24]!,
         process: process === NO_PROCESS ? null : names[process]!,
         peer: peer === NO_PROCESS ? null : names[peer]!,
         label: this.label[slot]!,
@@ -391,7 +396,7 @@ export class Kernel {
     slot.crashes++;
     slot.spec.onCrash?.(slot.spec.durable);
     this.traceEvent(EventKind.Crash, slot.index, NO_PROCESS, 'crash');
-    this.notable.record(this.now, EventKind.Crash, slot.index, NO_PROCESS, `${id} crashed`);
+    this.notable.record(this.now, packEvent(EventKind.Crash, slot.index, NO_PROCESS), `${id} crashed`);
     this.sweepIfStale();
   }
 
@@ -399,7 +404,7 @@ export class Kernel {
   stopProcess(slot: ProcessSlot, reason: string): void {
     this.endLife(slot, 'stopped');
     this.traceEvent(EventKind.Crash, slot.index, NO_PROCESS, 'exit');
-    this.notable.record(this.now, EventKind.Crash, slot.index, NO_PROCESS, `${slot.spec.id} stopped: ${reason}`);
+    this.notable.record(this.now, packEvent(EventKind.Crash, slot.index, NO_PROCESS), `${slot.spec.id} stopped: ${reason}`);
     this.sweepIfStale();
   }
 
@@ -431,7 +436,7 @@ export class Kernel {
     if (slot.status === 'up') throw new Error(`${id} is running; only a crashed or stopped process can be restarted`);
     this.beginLife(slot);
     this.traceEvent(EventKind.Restart, slot.index, NO_PROCESS, 'restart');
-    this.notable.record(this.now, EventKind.Restart, slot.index, NO_PROCESS, `${id} restarted`);
+    this.notable.record(this.now, packEvent(EventKind.Restart, slot.index, NO_PROCESS), `${id} restarted`);
     this.push(EventKind.Start, slot.index, NO_PROCESS, 'start', null, null, this.now, slot.incarnation);
   }
 
@@ -460,7 +465,7 @@ export class Kernel {
   /** Records a line in the notable trace, attributed to a process or to no one. */
   recordNote(process: number, peer: number, text: string): void {
     this.traceEvent(EventKind.Note, process, peer, text);
-    this.notable.record(this.now, EventKind.Note, process, peer, text);
+    this.notable.record(this.now, packEvent(EventKind.Note, process, peer), text);
   }
 
   /** A note from outside any process (the API, a scenario), for the event log. */
@@ -785,7 +790,7 @@ export class Kernel {
         events.release(handle);
         this.traceEvent(EventKind.Start, slot.index, NO_PROCESS, 'start');
         if (slot.incarnation === 1) {
-          this.notable.record(this.now, EventKind.Start, slot.index, NO_PROCESS, `${slot.spec.id} started in ${slot.spec.zone}`);
+          this.notable.record(this.now, packEvent(EventKind.Start, slot.index, NO_PROCESS), `${slot.spec.id} started in ${slot.spec.zone}`);
         }
         slot.logic.start(slot.effects!);
         return;
@@ -851,9 +856,9 @@ export class Kernel {
   /** traceEvent with the label's hash known (a timer keeps its key's). */
   private traceHashed(kind: EventKindCode, process: number, peer: number, label: string, labelHash: number): void {
     this.eventsProcessed++;
-    // Kind, process and peer packed in one word: processes are fewer than 2^12 (PROCESSES_MAX).
-    this.hash.mixEvent(this.now, (kind << 24) | ((process + 1) << 12) | (peer + 1), labelHash);
-    this.recent.record(this.now, kind, process, peer, label);
+    const word = packEvent(kind, process, peer);
+    this.hash.mixEvent(this.now, word, labelHash);
+    this.recent.record(this.now, word, label);
   }
 
   /** The trace's hash of a label (message type, timer key, note): from the cache, the Map, or computed. */
