@@ -102,6 +102,13 @@ export class Network {
   private anyLinkLoss = false;
   /** Some link is cut (a partition fault): otherwise canReach, asked at every delivery, needs no link lookup. */
   private anyLinkBlocked = false;
+  /** Some link is throttled (a rate cap). */
+  private anyLinkThrottled = false;
+  /**
+   * A route may be refused or capped: a link cut, a loss (configured or a fault) or a throttle. Without
+   * one, route takes its short path (routeOpen), small enough for V8 to inline into the kernel's send.
+   */
+  private anyRouteFault = false;
   /** Copies of the config's hot numbers, read on every route. */
   private readonly lossPerMillion: number;
   private readonly jitterUs: number;
@@ -129,6 +136,7 @@ export class Network {
     this.nicFreeAtUs = new Float64Array(this.capacity);
     this.links = new Float64Array(this.capacity * this.capacity * LINK_STRIDE);
     this.lossPerMillion = config.lossPerMillion;
+    this.anyRouteFault = config.lossPerMillion > 0;
     this.jitterUs = config.jitterUs;
     this.nicBytesPerSecond = config.nicBytesPerSecond;
   }
@@ -174,6 +182,28 @@ export class Network {
    * negative Refusal when a partition blocks the link or the message is lost.
    */
   route(from: number, to: number, bytes: number, nowUs: TimeUs): number {
+    if (this.anyRouteFault) return this.routeFaulted(from, to, bytes, nowUs);
+    // routeFaulted's steps with no cut, no loss and no rate cap (the same arithmetic, the same draw).
+    const links = this.links;
+    const link = (from * this.capacity + to) * LINK_STRIDE;
+    const nicFreeAtUs = this.nicFreeAtUs[from]!;
+    const departUs = nowUs > nicFreeAtUs ? nowUs : nicFreeAtUs;
+    const sentUs = departUs + Math.ceil((bytes * 1_000_000) / this.nicBytesPerSecond);
+    this.nicFreeAtUs[from] = sentUs;
+    const jitter = this.jitterUs > 0 ? this.prng.int(this.jitterUs + 1) : 0;
+    let arrivalUs = sentUs + links[link + LINK_BASE_LATENCY_US]! + links[link + LINK_EXTRA_LATENCY_US]! + jitter;
+    const lastArrivalUs = links[link + LINK_LAST_ARRIVAL_US]!;
+    if (arrivalUs < lastArrivalUs) arrivalUs = lastArrivalUs;
+    links[link + LINK_LAST_ARRIVAL_US] = arrivalUs;
+    links[link + LINK_BYTES] = links[link + LINK_BYTES]! + bytes;
+    const pair = this.endpointZone[from]! * this.zoneNames.length + this.endpointZone[to]!;
+    this.zoneBytes[pair] = this.zoneBytes[pair]! + bytes;
+    this.zoneMessages[pair] = this.zoneMessages[pair]! + 1;
+    return arrivalUs;
+  }
+
+  /** route() while some fault or loss applies: every step, in this order. */
+  private routeFaulted(from: number, to: number, bytes: number, nowUs: TimeUs): number {
     const links = this.links;
     const link = (from * this.capacity + to) * LINK_STRIDE;
     if (links[link + LINK_BLOCKED] === 1) {
@@ -329,6 +359,7 @@ export class Network {
     }
     this.anyLinkLoss = false;
     this.anyLinkBlocked = false;
+    this.anyLinkThrottled = false;
     const eachLink = (from: number, to: number, bothWays: boolean, apply: (at: number) => void): void => {
       apply((from * cap + to) * LINK_STRIDE);
       if (bothWays) apply((to * cap + from) * LINK_STRIDE);
@@ -374,6 +405,7 @@ export class Network {
           });
           break;
         case 'throttle-link':
+          this.anyLinkThrottled = true;
           eachLink(this.indexOf(fault.from), this.indexOf(fault.to), fault.bothWays, (at) => {
             const current = links[at + LINK_BYTES_PER_SECOND]!;
             links[at + LINK_BYTES_PER_SECOND] = current > 0 ? Math.min(current, fault.bytesPerSecond) : fault.bytesPerSecond;
@@ -381,6 +413,7 @@ export class Network {
           break;
       }
     }
+    this.anyRouteFault = this.anyLinkBlocked || this.anyLinkLoss || this.anyLinkThrottled || this.lossPerMillion > 0;
   }
 
   /** Moves every link record to a table of `capacity` x `capacity` (endpoints keep their indices). */

@@ -28,7 +28,7 @@ import { EventPool } from './event-pool';
 import { RollingHash, hashString32 } from './hash';
 import type { Effects, Message, ProcessLogic, ProcessSpec, Role, TimerHandle } from './process';
 import type { Prng } from './prng';
-import { EventQueue } from './queue';
+import { LanedEventQueue } from './queue';
 import { StringCache } from './string-cache';
 import type { TimeUs } from './time';
 
@@ -127,12 +127,19 @@ export interface ProcessInfo {
   readonly crashes: number;
 }
 
+/**
+ * Kind, process and peer of a traced event in one word, as the trace hash folds them (processes
+ * are fewer than 2^12, PROCESSES_MAX): the ring stores this word, one store instead of three.
+ */
+function packEvent(kind: number, process: number, peer: number): number {
+  return (kind << 24) | ((process + 1) << 12) | (peer + 1);
+}
+
 class TraceRing {
   private readonly mask: number;
   private readonly timeUs: Float64Array;
-  private readonly kind: Uint8Array;
-  private readonly process: Int32Array;
-  private readonly peer: Int32Array;
+  /** packEvent(kind, process, peer) of each entry. */
+  private readonly word: Int32Array;
   private readonly label: string[];
   private next = 0;
 
@@ -141,9 +148,7 @@ class TraceRing {
     if ((capacity & (capacity - 1)) !== 0) throw new Error(`trace ring capacity ${capacity} is not a power of two`);
     this.mask = capacity - 1;
     this.timeUs = new Float64Array(capacity);
-    this.kind = new Uint8Array(capacity);
-    this.process = new Int32Array(capacity);
-    this.peer = new Int32Array(capacity);
+    this.word = new Int32Array(capacity);
     this.label = new Array<string>(capacity).fill('');
   }
 
@@ -152,12 +157,11 @@ class TraceRing {
     return this.next;
   }
 
-  record(timeUs: number, kind: number, process: number, peer: number, label: string): void {
+  /** @param word packEvent(kind, process, peer) */
+  record(timeUs: number, word: number, label: string): void {
     const slot = this.next & this.mask;
     this.timeUs[slot] = timeUs;
-    this.kind[slot] = kind;
-    this.process[slot] = process;
-    this.peer[slot] = peer;
+    this.word[slot] = word;
     this.label[slot] = label;
     this.next++;
   }
@@ -168,12 +172,13 @@ class TraceRing {
     const entries: TraceEntry[] = [];
     for (let index = first; index < this.next; index++) {
       const slot = index & this.mask;
-      const process = this.process[slot]!;
-      const peer = this.peer[slot]!;
+      const word = this.word[slot]!;
+      const process = ((word >>> 12) & 0xfff) - 1;
+      const peer = (word & 0xfff) - 1;
       entries.push({
         index,
         timeUs: this.timeUs[slot]!,
-        kind: EVENT_KIND_NAMES[this.kind[slot]!]!,
+        kind: EVENT_KIND_NAMES[word >>> 24]!,
         process: process === NO_PROCESS ? null : names[process]!,
         peer: peer === NO_PROCESS ? null : names[peer]!,
         label: this.label[slot]!,
@@ -263,8 +268,12 @@ export class Kernel {
   private generation = 0;
   private eventsProcessed = 0;
   private staleEvents = 0;
-  /** Pending events: their order (the queue, of handles) and their records (the pool), allocation-free per event. */
-  private readonly queue = new EventQueue();
+  /**
+   * Pending events: their order (the queue, of handles) and their records (the pool), allocation-free
+   * per event. Messages routed through the network go in the queue's near lane, all else in its far
+   * lane: the same order as one heap, with a message's heap work over the few in flight.
+   */
+  private readonly queue = new LanedEventQueue();
   private readonly events = new EventPool<TimerState>();
   /** Timer states no longer in any process's table, for reuse by the next new timer (at most SPARE_TIMER_STATES_MAX). */
   private readonly spareTimerStates: TimerState[] = [];
@@ -387,7 +396,7 @@ export class Kernel {
     slot.crashes++;
     slot.spec.onCrash?.(slot.spec.durable);
     this.traceEvent(EventKind.Crash, slot.index, NO_PROCESS, 'crash');
-    this.notable.record(this.now, EventKind.Crash, slot.index, NO_PROCESS, `${id} crashed`);
+    this.notable.record(this.now, packEvent(EventKind.Crash, slot.index, NO_PROCESS), `${id} crashed`);
     this.sweepIfStale();
   }
 
@@ -395,7 +404,7 @@ export class Kernel {
   stopProcess(slot: ProcessSlot, reason: string): void {
     this.endLife(slot, 'stopped');
     this.traceEvent(EventKind.Crash, slot.index, NO_PROCESS, 'exit');
-    this.notable.record(this.now, EventKind.Crash, slot.index, NO_PROCESS, `${slot.spec.id} stopped: ${reason}`);
+    this.notable.record(this.now, packEvent(EventKind.Crash, slot.index, NO_PROCESS), `${slot.spec.id} stopped: ${reason}`);
     this.sweepIfStale();
   }
 
@@ -427,7 +436,7 @@ export class Kernel {
     if (slot.status === 'up') throw new Error(`${id} is running; only a crashed or stopped process can be restarted`);
     this.beginLife(slot);
     this.traceEvent(EventKind.Restart, slot.index, NO_PROCESS, 'restart');
-    this.notable.record(this.now, EventKind.Restart, slot.index, NO_PROCESS, `${id} restarted`);
+    this.notable.record(this.now, packEvent(EventKind.Restart, slot.index, NO_PROCESS), `${id} restarted`);
     this.push(EventKind.Start, slot.index, NO_PROCESS, 'start', null, null, this.now, slot.incarnation);
   }
 
@@ -456,7 +465,7 @@ export class Kernel {
   /** Records a line in the notable trace, attributed to a process or to no one. */
   recordNote(process: number, peer: number, text: string): void {
     this.traceEvent(EventKind.Note, process, peer, text);
-    this.notable.record(this.now, EventKind.Note, process, peer, text);
+    this.notable.record(this.now, packEvent(EventKind.Note, process, peer), text);
   }
 
   /** A note from outside any process (the API, a scenario), for the event log. */
@@ -533,10 +542,15 @@ export class Kernel {
   runUntil(timeUs: TimeUs, maxEvents = Number.POSITIVE_INFINITY): number {
     if (timeUs < this.now) throw new Error(`kernel: cannot run back to ${timeUs}µs; now is ${this.now}µs`);
     let processed = 0;
-    const queue = this.queue;
+    const near = this.queue.near;
+    const far = this.queue.far;
     this.heldByHold = false;
     while (processed < maxEvents) {
-      const nextUs = queue.peekTimeUs();
+      // The earlier head of the two lanes (LanedEventQueue.pop's choice, made once here for the peek and the pop).
+      const nearUs = near.peekTimeUs();
+      const farUs = far.peekTimeUs();
+      const fromNear = nearUs < farUs || (nearUs === farUs && nearUs !== Number.POSITIVE_INFINITY && near.peekSeq() < far.peekSeq());
+      const nextUs = fromNear ? nearUs : farUs;
       if (nextUs > timeUs) {
         if (timeUs >= this.holdUs) {
           // Nothing due before the target, but the hold forbids reaching it: the clock stops short.
@@ -551,7 +565,7 @@ export class Kernel {
         this.heldByHold = true;
         return processed;
       }
-      const handle = queue.pop();
+      const handle = fromNear ? near.pop() : far.pop();
       if (nextUs >= this.nextObserveUs) this.observeUpTo(nextUs);
       this.now = Math.trunc(nextUs);
       this.dispatch(handle);
@@ -608,7 +622,7 @@ export class Kernel {
       this.traceEvent(EventKind.Drop, target.index, slot.index, type);
       return;
     }
-    this.queue.push(arrivalUs, this.seq++, this.events.takeMessage(EventKind.Deliver, target.index, slot.index, target.incarnation, type, message));
+    this.queue.pushNear(arrivalUs, this.seq++, this.events.takeMessage(EventKind.Deliver, target.index, slot.index, target.incarnation, type, message));
   }
 
   setTimerFor(slot: ProcessSlot, key: string, delayUs: TimeUs): void {
@@ -629,7 +643,7 @@ export class Kernel {
     anchored.anchorGeneration = generation;
     anchored.anchorUs = deadlineUs;
     slot.timers.set(key, anchored);
-    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null, anchored));
+    this.queue.pushFar(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, key, null, null, anchored));
     this.sweepIfStale();
   }
 
@@ -659,7 +673,7 @@ export class Kernel {
     state.seq = seq;
     state.anchorGeneration = generation;
     state.anchorUs = deadlineUs;
-    this.queue.push(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, state.key, null, null, state));
+    this.queue.pushFar(deadlineUs, seq, this.events.take(EventKind.Timer, slot.index, NO_PROCESS, slot.incarnation, generation, state.key, null, null, state));
     this.sweepIfStale();
   }
 
@@ -743,7 +757,7 @@ export class Kernel {
     incarnation: number,
     generation = 0,
   ): void {
-    this.queue.push(timeUs, this.seq++, this.events.take(kind, target, source, incarnation, generation, label, message, action, null));
+    this.queue.pushFar(timeUs, this.seq++, this.events.take(kind, target, source, incarnation, generation, label, message, action, null));
   }
 
   /** Runs the event `handle` (just taken off the queue) and gives its record back. */
@@ -776,7 +790,7 @@ export class Kernel {
         events.release(handle);
         this.traceEvent(EventKind.Start, slot.index, NO_PROCESS, 'start');
         if (slot.incarnation === 1) {
-          this.notable.record(this.now, EventKind.Start, slot.index, NO_PROCESS, `${slot.spec.id} started in ${slot.spec.zone}`);
+          this.notable.record(this.now, packEvent(EventKind.Start, slot.index, NO_PROCESS), `${slot.spec.id} started in ${slot.spec.zone}`);
         }
         slot.logic.start(slot.effects!);
         return;
@@ -821,7 +835,7 @@ export class Kernel {
           state.anchorGeneration = state.generation;
           state.anchorUs = state.deadlineUs;
           events.generations[handle] = state.generation;
-          this.queue.push(state.deadlineUs, state.seq, handle);
+          this.queue.pushFar(state.deadlineUs, state.seq, handle);
           return;
         }
         events.release(handle);
@@ -842,9 +856,9 @@ export class Kernel {
   /** traceEvent with the label's hash known (a timer keeps its key's). */
   private traceHashed(kind: EventKindCode, process: number, peer: number, label: string, labelHash: number): void {
     this.eventsProcessed++;
-    // Kind, process and peer packed in one word: processes are fewer than 2^12 (PROCESSES_MAX).
-    this.hash.mixEvent(this.now, (kind << 24) | ((process + 1) << 12) | (peer + 1), labelHash);
-    this.recent.record(this.now, kind, process, peer, label);
+    const word = packEvent(kind, process, peer);
+    this.hash.mixEvent(this.now, word, labelHash);
+    this.recent.record(this.now, word, label);
   }
 
   /** The trace's hash of a label (message type, timer key, note): from the cache, the Map, or computed. */

@@ -241,6 +241,31 @@ describe('degraded links', () => {
   });
 });
 
+describe('the short route (no cut, loss or throttle anywhere)', () => {
+  it('gives the arrivals, jitter draws and counts of the full route, which a fault that changes nothing forces', () => {
+    // A lossy-link fault at 0 per million drops nothing and draws nothing, but puts every route on
+    // the full path (routeFaulted); a slow-link fault keeps the short one. Same seed, same sends.
+    const variants: NetworkFault[][] = [[], [{ kind: 'lossy-link', from: 'c1', to: 's', lossPerMillion: 0, bothWays: true }]];
+    const runs = variants.map((faults) => {
+      const { network, at } = makeNetwork({ jitterUs: 50 }, 7);
+      network.inject({ kind: 'slow-link', from: 'a1', to: 'b1', extraLatencyUs: 250, bothWays: false });
+      for (const fault of faults) network.inject(fault);
+      const prng = new Prng(11);
+      const ids = LAYOUT.map(([id]) => id);
+      const arrivals: number[] = [];
+      for (let i = 0; i < 2_000; i++) {
+        const from = ids[prng.int(ids.length)]!;
+        const to = ids[prng.int(ids.length)]!;
+        if (from !== to) arrivals.push(send(network, at, from, to, i * 3, 1 + prng.int(5_000)));
+      }
+      return { arrivals, stats: network.stats() };
+    });
+    expect(runs[1]!.arrivals).toEqual(runs[0]!.arrivals);
+    expect(runs[1]!.stats).toEqual(runs[0]!.stats);
+    expect(new Set(runs[0]!.arrivals.map((arrival) => arrival % 7)).size).toBeGreaterThan(1); // jitter drawn
+  });
+});
+
 describe('traffic accounting', () => {
   it('counts bytes per ordered zone pair; only zone-to-zone traffic is cross-zone', () => {
     const { network, at } = makeNetwork();

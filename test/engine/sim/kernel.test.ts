@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Network, type NetworkConfig } from '../../../src/engine/net/network';
-import { Kernel, NOTABLE_RING_CAPACITY, STALE_EVENTS_MAX, TIMER_HANDLES_MAX, TRACE_RING_CAPACITY } from '../../../src/engine/sim/kernel';
+import { Kernel, NOTABLE_RING_CAPACITY, PROCESSES_MAX, STALE_EVENTS_MAX, TIMER_HANDLES_MAX, TRACE_RING_CAPACITY } from '../../../src/engine/sim/kernel';
 import type { Effects, Message, ProcessLogic, ProcessSpec, TimerHandle } from '../../../src/engine/sim/process';
 import { Prng } from '../../../src/engine/sim/prng';
 
@@ -749,6 +749,29 @@ describe('trace rings', () => {
     expect(kernel.recentTrace(total - 2).map((entry) => entry.index)).toEqual([total - 2, total - 1]);
     expect(kernel.recentTrace(total)).toEqual([]);
     expect(kernel.recentTrace(5)).toHaveLength(TRACE_RING_CAPACITY);
+  });
+
+  it('give each event its kind, process and peer (packed in one word in the ring), up to the last process index', () => {
+    const { kernel } = makeKernel();
+    // Pad to PROCESSES_MAX - 2 processes, then a sender and a receiver with the highest indices.
+    for (let i = 0; i < PROCESSES_MAX - 2; i++) kernel.addProcess(spec(`p${i}`, 'zone-a', {}, []));
+    kernel.addProcess(spec('last-but-one', 'zone-a', sendsTo('last'), []));
+    kernel.addProcess(spec('last', 'zone-b', {}, []));
+    kernel.runUntil(10_000);
+    kernel.crash('last');
+    kernel.announce('done');
+    const tail = kernel.recentTrace(0, 5).map(({ kind, process, peer, label }) => ({ kind, process, peer, label }));
+    expect(tail).toEqual([
+      { kind: 'start', process: 'last-but-one', peer: null, label: 'start' },
+      { kind: 'start', process: 'last', peer: null, label: 'start' },
+      { kind: 'deliver', process: 'last', peer: 'last-but-one', label: 'Ping' },
+      { kind: 'crash', process: 'last', peer: null, label: 'crash' },
+      { kind: 'note', process: null, peer: null, label: 'done' },
+    ]);
+    expect(kernel.notableTrace(0, 2).map(({ kind, process, peer }) => ({ kind, process, peer }))).toEqual([
+      { kind: 'crash', process: 'last', peer: null },
+      { kind: 'note', process: null, peer: null },
+    ]);
   });
 
   it(`keep the newest ${NOTABLE_RING_CAPACITY} notable events`, () => {

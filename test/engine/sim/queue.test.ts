@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../../src/engine/sim/prng';
-import { EventQueue } from '../../../src/engine/sim/queue';
+import { EventQueue, LanedEventQueue } from '../../../src/engine/sim/queue';
 
 interface Item {
   readonly timeUs: number;
@@ -115,6 +115,56 @@ describe('EventQueue ordering', () => {
     for (let i = 0; i < 5_000; i++) queue.push({ timeUs: 5_000 - i, seq: i, tag: i });
     const times = drain(queue).map((item) => item.timeUs);
     expect(times).toEqual(Array.from({ length: 5_000 }, (_, i) => i + 1));
+  });
+});
+
+describe('LanedEventQueue', () => {
+  // The kernel's queue: two heaps read as one. Its pops must be exactly one heap's, whichever lane
+  // each event went to, also when heads of both lanes are due at the same time (seq decides).
+  it('pops as one sorted queue over 120 seeds of random lanes, pushes, pops and retains with many equal times', () => {
+    for (let seed = 1; seed <= 120; seed++) {
+      const prng = new Prng(seed, 'laned-queue-fuzz');
+      const queue = new LanedEventQueue();
+      const items: Item[] = [];
+      const model = new SortedArrayQueue();
+      let seq = 0;
+      const operations = 200 + prng.int(400);
+      for (let op = 0; op < operations; op++) {
+        const choice = prng.int(20);
+        if (choice < 12) {
+          const item = { timeUs: prng.int(8) * (prng.chancePerMillion(100_000) ? 1_000 : 1), seq: seq++, tag: op };
+          items.push(item);
+          if (prng.int(2) === 0) queue.pushNear(item.timeUs, item.seq, items.length - 1);
+          else queue.pushFar(item.timeUs, item.seq, items.length - 1);
+          model.push(item);
+        } else if (choice < 19) {
+          const head = model.items[0];
+          expect(queue.peekTimeUs(), `seed ${seed} op ${op}`).toBe(head === undefined ? Number.POSITIVE_INFINITY : head.timeUs);
+          expect(queue.peekHandle(), `seed ${seed} op ${op}`).toBe(head === undefined ? -1 : items.indexOf(head));
+          const handle = queue.pop();
+          expect(handle === -1 ? undefined : items[handle], `seed ${seed} op ${op}`).toBe(model.pop());
+        } else {
+          const removed = queue.retain((handle) => items[handle]!.tag % 3 !== 0);
+          const before = model.items.length;
+          model.items = model.items.filter((item) => item.tag % 3 !== 0);
+          expect(removed, `seed ${seed} op ${op}`).toBe(before - model.items.length);
+        }
+        expect(queue.size, `seed ${seed} op ${op}`).toBe(model.items.length);
+      }
+      const out: Item[] = [];
+      for (let handle = queue.pop(); handle !== -1; handle = queue.pop()) out.push(items[handle]!);
+      expect(out, `seed ${seed} drain`).toEqual(model.items);
+    }
+  });
+
+  it('takes the near head before the far head due at the same time only when its seq is smaller', () => {
+    const queue = new LanedEventQueue();
+    queue.pushFar(10, 1, 100);
+    queue.pushNear(10, 2, 200);
+    queue.pushNear(10, 0, 300);
+    queue.pushFar(10, 3, 400);
+    expect([queue.pop(), queue.pop(), queue.pop(), queue.pop(), queue.pop()]).toEqual([300, 100, 200, 400, -1]);
+    expect(queue.peekTimeUs()).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
