@@ -240,6 +240,8 @@ export interface PageBenchResult {
       readonly hostOwnersPerCommit: readonly { readonly name: string; readonly perCommit: number }[];
     }[];
   };
+  /** The frames over 16 ms and the slowest 5%, their thread time split into GC, rendering, script and other; the page's GC. */
+  readonly tail: FrameTail;
   /** `--detail` only: the slow frames explained from the trace. */
   readonly slowFrames: string | null;
   /** `--jit` only: V8's deoptimisations and optimised code installed, per thread and second of the trace. */
@@ -561,6 +563,144 @@ function frameIndexAt(starts: readonly number[], ts: number): number {
 }
 
 /**
+ * The tail of the frame-time distribution, attributed (issue 7, item 9: p95 is the slowest 5% of
+ * frames, not the average). Each frame's thread time (a task's `tdur` goes to the frame it starts
+ * in, as `perFrameThreadMs` counts it) is split into disjoint parts from the main thread's events:
+ * *gc* (V8's collections run on this thread, the page's isolate: scavenges, incremental marking
+ * steps and the mark-compact pause with its embedder tracing of Blink's heap; the outermost such
+ * event), *rendering* (the outermost rendering phases, wherever they run, less the GC inside them),
+ * *script* (the outermost script events as `scriptOf` counts them, less the phases and the GC inside
+ * them) and *other* (the rest of the frame's tasks: the message's IPC, scheduling, commits of
+ * layers). For the frames over `SLOW_FRAME_MS` and for the slowest 5% (the frames at or over the
+ * p95), the mean of each part and how many frames each part dominates; and the page's GC on this
+ * thread over the measurement: scavenges and mark-compacts, their count and thread time.
+ */
+export interface FrameTail {
+  readonly slow: TailPart;
+  readonly worst5: TailPart;
+  readonly gc: {
+    readonly seconds: number;
+    readonly scavenges: number;
+    readonly scavengeMs: number;
+    readonly markCompacts: number;
+    readonly markCompactMs: number;
+    /** Incremental marking steps outside a mark-compact pause (they run inside tasks, between them). */
+    readonly incrementalMs: number;
+  };
+}
+
+export interface TailPart {
+  readonly frames: number;
+  /** Mean thread time per frame of the set, by part. */
+  readonly meanMs: { readonly total: number; readonly gc: number; readonly rendering: number; readonly script: number; readonly other: number };
+  /** Frames of the set whose largest part is each one. */
+  readonly dominated: { readonly gc: number; readonly rendering: number; readonly script: number; readonly other: number };
+  /** Frames of the set holding any GC on this thread. */
+  readonly withGc: number;
+}
+
+const TAIL_PARTS = ['gc', 'rendering', 'script', 'other'] as const;
+
+function isGcEvent(name: string): boolean {
+  return name === 'MinorGC' || name === 'MajorGC' || name.startsWith('V8.GC_') || name.startsWith('BlinkGC.') || name.startsWith('CppGC.');
+}
+
+/** The outermost of `events` (sorted by start, the longer first on a tie): those not inside the one before. */
+function outermost(events: readonly TraceEvent[]): TraceEvent[] {
+  const kept: TraceEvent[] = [];
+  let endUs = -Infinity;
+  for (const event of events) {
+    if (event.ts < endUs) continue;
+    kept.push(event);
+    endUs = event.ts + (event.dur ?? 0);
+  }
+  return kept;
+}
+
+/** The thread time of those `inner` events that lie inside `outer` (both outermost lists, sorted). */
+function threadUsInside(outer: TraceEvent, inner: readonly TraceEvent[]): number {
+  const end = outer.ts + (outer.dur ?? 0);
+  let us = 0;
+  for (const event of inner) if (event.ts >= outer.ts && event.ts < end) us += event.tdur ?? event.dur ?? 0;
+  return us;
+}
+
+export function frameTailOf(
+  trace: { traceEvents: TraceEvent[] },
+  thread: { pid: number; tid: number },
+  frameStarts: readonly number[],
+  perFrameThreadMs: readonly number[],
+): FrameTail {
+  const from = frameStarts[0]!;
+  const to = frameStarts.at(-1)!;
+  const events = trace.traceEvents
+    .filter((event) => event.pid === thread.pid && event.tid === thread.tid && event.ph === 'X' && event.ts >= from && event.ts < to)
+    .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  const gcs = outermost(events.filter((event) => isGcEvent(event.name)));
+  const phases = outermost(events.filter((event) => (RENDERING_PHASES as readonly string[]).includes(event.name)));
+  const scripts = outermost(events.filter((event) => SCRIPT_EVENTS.has(event.name)));
+  const frames = perFrameThreadMs.length;
+  const parts = { gc: new Array<number>(frames).fill(0), rendering: new Array<number>(frames).fill(0), script: new Array<number>(frames).fill(0) };
+  const us = (event: TraceEvent) => event.tdur ?? event.dur ?? 0;
+  for (const gc of gcs) parts.gc[frameIndexAt(frameStarts, gc.ts)]! += us(gc) / 1000;
+  for (const phase of phases) parts.rendering[frameIndexAt(frameStarts, phase.ts)]! += (us(phase) - threadUsInside(phase, gcs)) / 1000;
+  for (const script of scripts) {
+    const end = script.ts + (script.dur ?? 0);
+    const phasesInside = phases.filter((phase) => phase.ts >= script.ts && phase.ts < end);
+    const gcOutsidePhases = gcs.filter((gc) => gc.ts >= script.ts && gc.ts < end && !phasesInside.some((phase) => gc.ts >= phase.ts && gc.ts < phase.ts + (phase.dur ?? 0)));
+    const ownUs = us(script) - phasesInside.reduce((sum, phase) => sum + us(phase), 0) - gcOutsidePhases.reduce((sum, gc) => sum + us(gc), 0);
+    parts.script[frameIndexAt(frameStarts, script.ts)]! += Math.max(0, ownUs) / 1000;
+  }
+  const partOf = (frame: number) => {
+    const gc = parts.gc[frame]!;
+    const rendering = parts.rendering[frame]!;
+    const script = parts.script[frame]!;
+    return { total: perFrameThreadMs[frame]!, gc, rendering, script, other: Math.max(0, perFrameThreadMs[frame]! - gc - rendering - script) };
+  };
+  const summarise = (set: readonly number[]): TailPart => {
+    const meanMs = { total: 0, gc: 0, rendering: 0, script: 0, other: 0 };
+    const dominated = { gc: 0, rendering: 0, script: 0, other: 0 };
+    let withGc = 0;
+    for (const frame of set) {
+      const part = partOf(frame);
+      meanMs.total += part.total / set.length;
+      for (const name of TAIL_PARTS) meanMs[name] += part[name] / set.length;
+      dominated[TAIL_PARTS.reduce((best, name) => (part[name] > part[best] ? name : best), TAIL_PARTS[0])]++;
+      if (part.gc > 0) withGc++;
+    }
+    return { frames: set.length, meanMs, dominated, withGc };
+  };
+  const indices = perFrameThreadMs.map((_, frame) => frame);
+  const p95 = percentile(perFrameThreadMs, 0.95);
+  const sum = (list: readonly TraceEvent[]) => list.reduce((total, event) => total + us(event), 0) / 1000;
+  const named = (name: string) => gcs.filter((event) => event.name === name);
+  const markCompacts = named('MajorGC');
+  return {
+    slow: summarise(indices.filter((frame) => perFrameThreadMs[frame]! > SLOW_FRAME_MS)),
+    worst5: summarise(indices.filter((frame) => perFrameThreadMs[frame]! >= p95)),
+    gc: {
+      seconds: (to - from) / 1e6,
+      scavenges: named('MinorGC').length,
+      scavengeMs: sum(named('MinorGC')),
+      markCompacts: markCompacts.length,
+      markCompactMs: sum(markCompacts),
+      incrementalMs: sum(gcs.filter((event) => event.name.startsWith('V8.GC_MC_INCREMENTAL'))),
+    },
+  };
+}
+
+export function formatFrameTail(tail: FrameTail): string {
+  const part = (label: string, set: TailPart) =>
+    `  ${label.padEnd(30)}${set.frames} frames, mean ${set.meanMs.total.toFixed(1)} ms: GC ${set.meanMs.gc.toFixed(1)}, rendering ${set.meanMs.rendering.toFixed(1)}, script ${set.meanMs.script.toFixed(1)}, other ${set.meanMs.other.toFixed(1)} ms; largest part GC ${set.dominated.gc}, rendering ${set.dominated.rendering}, script ${set.dominated.script}, other ${set.dominated.other}; ${set.withGc} hold GC`;
+  const { gc } = tail;
+  return [
+    part('frames over 16 ms (thread)', tail.slow),
+    part('slowest 5% (at or over p95)', tail.worst5),
+    `  page's GC on the main thread  ${(gc.scavengeMs + gc.markCompactMs + gc.incrementalMs).toFixed(0)} ms of thread time in ${gc.seconds.toFixed(1)} s: ${gc.scavenges} scavenges ${gc.scavengeMs.toFixed(0)} ms, ${gc.markCompacts} mark-compacts ${gc.markCompactMs.toFixed(0)} ms, incremental marking ${gc.incrementalMs.toFixed(0)} ms`,
+  ].join('\n');
+}
+
+/**
  * `--detail`: what each frame over SLOW_FRAME_MS held, from the trace: the React commits stamped in
  * it (urgent or deferred, and what they rendered), the main thread's events by name (inclusive
  * time, so nested events count in their parents too), each Layout's dirty and total objects and
@@ -796,6 +936,7 @@ export async function runPageBench(
               .map(([name, count]) => ({ name, perCommit: count / Math.max(1, entry.commits) })),
           })),
       },
+      tail: frameTailOf(parsed, work.thread, work.frameStartsUs, work.perFrameThreadMs),
       slowFrames,
       jit: options.jit === true ? jitActivity(parsed) : null,
       layerize: options.layerize === true ? layerizeActivity(parsed, work.thread, work.frameStartsUs) : null,
@@ -818,6 +959,7 @@ export function formatPageBench(result: PageBenchResult): string {
     `  rendering per painted frame   ${RENDERING_PHASES.map((phase) => `${phase} ${result.rendering.perPaintedFrameMs[phase].toFixed(1)}`).join(', ')} ms of thread time (${result.rendering.paintedFrames} frames painted)`,
     `  script (main thread)          ${result.script.msPerFrame.toFixed(1)} ms per frame, ${result.script.msPerSecond.toFixed(0)} ms per second of thread time (the page's JavaScript and the worker's messages, less layouts it forced)`,
     `  raster and V8 threads         raster ${result.pool.rasterMsPerPaintedFrame.toFixed(1)} ms per painted frame (${result.pool.tileTasksPerPaintedFrame.toFixed(1)} tile tasks); per second: raster ${result.pool.msPerSecond.raster.toFixed(0)} ms, V8 compile jobs ${result.pool.msPerSecond.compile.toFixed(0)} ms (page and worker), V8 GC ${result.pool.msPerSecond.gc.toFixed(0)} ms, other ${result.pool.msPerSecond.other.toFixed(0)} ms   (the renderer's thread pool, thread time)`,
+    formatFrameTail(result.tail),
     `  long tasks (> 50 ms)          ${result.longTasks.count}, the longest ${result.longTasks.maxMs.toFixed(0)} ms; main thread busy ${(result.mainThreadBusyShare * 100).toFixed(0)}% of the time`,
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,
     `  worker-to-page messages       largest ${kb(result.messages.largestBytes)}, p95 ${kb(result.messages.p95Bytes)}, ${result.messages.count} messages   (target: largest < 100 KB)`,
@@ -951,6 +1093,7 @@ function explainKeptTrace(file: string): string {
     `  thread time per frame p95 ${percentile(work.perFrameThreadMs, 0.95).toFixed(1)} ms; rendering per painted frame ${RENDERING_PHASES.map((phase) => `${phase} ${renderingPhases.perPaintedFrameMs[phase].toFixed(1)}`).join(', ')} ms (${renderingPhases.paintedFrames} painted)`,
     `  raster ${pool.rasterMsPerPaintedFrame.toFixed(1)} ms per painted frame (${pool.tileTasksPerPaintedFrame.toFixed(1)} tile tasks); per second: raster ${pool.msPerSecond.raster.toFixed(0)}, V8 compile ${pool.msPerSecond.compile.toFixed(0)}, V8 GC ${pool.msPerSecond.gc.toFixed(0)}, other ${pool.msPerSecond.other.toFixed(0)} ms`,
   ];
+  summary.push(formatFrameTail(frameTailOf(parsed, work.thread, work.frameStartsUs, work.perFrameThreadMs)));
   return `${summary.join('\n')}\n${explainSlowFrames(parsed, work)}\n${hotFunctions(parsed, work, slowSet)}`;
 }
 
