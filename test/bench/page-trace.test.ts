@@ -177,7 +177,9 @@ describe("bench/page.ts's attribution of the slow frames", () => {
       task('MinorGC', RENDERER, POOL_A, 1_010_000, 9_000),
     ],
   };
-  const tail = frameTailOf(trace, { pid: RENDERER, tid: MAIN }, frameStarts, perFrameThreadMs);
+  // A long task (over 50 ms of wall time, 40 ms of thread time) holding frame 3's Layout and script.
+  const longTask = { name: 'ThreadControllerImpl::RunTask', ph: 'X', pid: RENDERER, tid: MAIN, ts: 1_305_000, dur: 60_000, tdur: 40_000 };
+  const tail = frameTailOf(trace, { pid: RENDERER, tid: MAIN }, frameStarts, perFrameThreadMs, [longTask]);
 
   it('splits each slow frame once into GC, rendering, script and the rest', () => {
     // Frames 0, 1 and 3 are over 16 ms. GC: 3 + 2 (frame 0) + 15 (frame 1) = 20 ms; rendering:
@@ -198,6 +200,12 @@ describe("bench/page.ts's attribution of the slow frames", () => {
     // Of 4 frames the p95 is the third-slowest's index rule: sorted [5, 20, 30, 40], index floor(3 * 0.95) = 2: 30 ms.
     expect(tail.worst5.frames).toBe(2);
     expect(tail.worst5.meanMs.total).toBeCloseTo(35, 6);
+  });
+
+  it('splits each long task the same way, from its own thread time', () => {
+    expect(tail.longTasks.frames).toBe(1);
+    expect(tail.longTasks.meanMs).toEqual({ total: 40, gc: 0, rendering: 25, script: 5, other: 10 });
+    expect(tail.longTasks.dominated).toEqual({ gc: 0, rendering: 1, script: 0, other: 0 });
   });
 
   it("counts the page's scavenges, mark-compacts and incremental marking on the main thread only", () => {
