@@ -240,6 +240,8 @@ export interface PageBenchResult {
       readonly hostOwnersPerCommit: readonly { readonly name: string; readonly perCommit: number }[];
     }[];
   };
+  /** The frames over 16 ms and the slowest 5%, their thread time split into GC, rendering, script and other; the page's GC. */
+  readonly tail: FrameTail;
   /** `--detail` only: the slow frames explained from the trace. */
   readonly slowFrames: string | null;
   /** `--jit` only: V8's deoptimisations and optimised code installed, per thread and second of the trace. */
@@ -482,6 +484,8 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
   script: ScriptTime;
   framesPerSecond: number;
   longTasksMs: number[];
+  /** The tasks over LONG_TASK_US of wall time, in order. */
+  longTaskEvents: TraceEvent[];
   busyShare: number;
   layoutDirtyObjects: number[];
   thread: { pid: number; tid: number };
@@ -539,6 +543,7 @@ function mainThreadWork(trace: { traceEvents: TraceEvent[] }): {
     perFrameMs: perFrameUs.map((us) => us / 1000),
     framesPerSecond: (perFrameUs.length * 1_000_000) / spanUs,
     longTasksMs: best.tasks.filter((task) => task.dur! > LONG_TASK_US).map((task) => task.dur! / 1000),
+    longTaskEvents: best.tasks.filter((task) => task.dur! > LONG_TASK_US).sort((a, b) => a.ts - b.ts),
     busyShare: best.busyUs / (Math.max(...best.tasks.map((task) => task.ts + task.dur!)) - Math.min(...best.tasks.map((task) => task.ts))),
   };
 }
@@ -558,6 +563,159 @@ function frameIndexAt(starts: readonly number[], ts: number): number {
     else high = mid - 1;
   }
   return low;
+}
+
+/**
+ * The tail of the frame-time distribution, attributed (issue 7, item 9: p95 is the slowest 5% of
+ * frames, not the average). Each frame's thread time (a task's `tdur` goes to the frame it starts
+ * in, as `perFrameThreadMs` counts it) is split into disjoint parts from the main thread's events:
+ * *gc* (V8's collections run on this thread, the page's isolate: scavenges, incremental marking
+ * steps and the mark-compact pause with its embedder tracing of Blink's heap; the outermost such
+ * event), *rendering* (the outermost rendering phases, wherever they run, less the GC inside them),
+ * *script* (the outermost script events as `scriptOf` counts them, less the phases and the GC inside
+ * them) and *other* (the rest of the frame's tasks: the message's IPC, scheduling, commits of
+ * layers). For the frames over `SLOW_FRAME_MS` and for the slowest 5% (the frames at or over the
+ * p95), the mean of each part and how many frames each part dominates; and the page's GC on this
+ * thread over the measurement: scavenges and mark-compacts, their count and thread time.
+ */
+export interface FrameTail {
+  readonly slow: TailPart;
+  readonly worst5: TailPart;
+  /** The main thread's tasks over 50 ms of wall time, each split the same way (its thread time). */
+  readonly longTasks: TailPart;
+  readonly gc: {
+    readonly seconds: number;
+    readonly scavenges: number;
+    readonly scavengeMs: number;
+    readonly markCompacts: number;
+    readonly markCompactMs: number;
+    /** Incremental marking steps outside a mark-compact pause (they run inside tasks, between them). */
+    readonly incrementalMs: number;
+  };
+}
+
+export interface TailPart {
+  readonly frames: number;
+  /** Mean thread time per frame (or task) of the set, by part. */
+  readonly meanMs: { readonly total: number; readonly gc: number; readonly rendering: number; readonly script: number; readonly other: number };
+  /** Frames (or tasks) of the set whose largest part is each one. */
+  readonly dominated: { readonly gc: number; readonly rendering: number; readonly script: number; readonly other: number };
+  /** Frames (or tasks) of the set holding any GC on this thread. */
+  readonly withGc: number;
+}
+
+const TAIL_PARTS = ['gc', 'rendering', 'script', 'other'] as const;
+
+function isGcEvent(name: string): boolean {
+  return name === 'MinorGC' || name === 'MajorGC' || name.startsWith('V8.GC_') || name.startsWith('BlinkGC.') || name.startsWith('CppGC.');
+}
+
+/** The outermost of `events` (sorted by start, the longer first on a tie): those not inside the one before. */
+function outermost(events: readonly TraceEvent[]): TraceEvent[] {
+  const kept: TraceEvent[] = [];
+  let endUs = -Infinity;
+  for (const event of events) {
+    if (event.ts < endUs) continue;
+    kept.push(event);
+    endUs = event.ts + (event.dur ?? 0);
+  }
+  return kept;
+}
+
+const threadUsOf = (event: TraceEvent) => event.tdur ?? event.dur ?? 0;
+const inside = (event: TraceEvent, outer: TraceEvent) => event.ts >= outer.ts && event.ts < outer.ts + (outer.dur ?? 0);
+
+/**
+ * Each slot's (a frame's, a task's) GC, rendering and script thread time in ms, disjoint: every
+ * outermost event goes to the slot `slotOf` gives its start (-1: none).
+ */
+function splitBySlot(
+  parts: { readonly gcs: readonly TraceEvent[]; readonly phases: readonly TraceEvent[]; readonly scripts: readonly TraceEvent[] },
+  slots: number,
+  slotOf: (ts: number) => number,
+): { gc: number[]; rendering: number[]; script: number[] } {
+  const split = { gc: new Array<number>(slots).fill(0), rendering: new Array<number>(slots).fill(0), script: new Array<number>(slots).fill(0) };
+  const add = (into: number[], ts: number, us: number) => {
+    const slot = slotOf(ts);
+    if (slot >= 0) into[slot]! += us / 1000;
+  };
+  for (const gc of parts.gcs) add(split.gc, gc.ts, threadUsOf(gc));
+  for (const phase of parts.phases) {
+    add(split.rendering, phase.ts, threadUsOf(phase) - parts.gcs.filter((gc) => inside(gc, phase)).reduce((sum, gc) => sum + threadUsOf(gc), 0));
+  }
+  for (const script of parts.scripts) {
+    const phasesInside = parts.phases.filter((phase) => inside(phase, script));
+    const gcOutsidePhases = parts.gcs.filter((gc) => inside(gc, script) && !phasesInside.some((phase) => inside(gc, phase)));
+    const ownUs = threadUsOf(script) - [...phasesInside, ...gcOutsidePhases].reduce((sum, event) => sum + threadUsOf(event), 0);
+    add(split.script, script.ts, Math.max(0, ownUs));
+  }
+  return split;
+}
+
+function summarise(set: readonly number[], totalMs: readonly number[], split: { gc: number[]; rendering: number[]; script: number[] }): TailPart {
+  const meanMs = { total: 0, gc: 0, rendering: 0, script: 0, other: 0 };
+  const dominated = { gc: 0, rendering: 0, script: 0, other: 0 };
+  let withGc = 0;
+  for (const slot of set) {
+    const part = { gc: split.gc[slot]!, rendering: split.rendering[slot]!, script: split.script[slot]!, other: 0 };
+    part.other = Math.max(0, totalMs[slot]! - part.gc - part.rendering - part.script);
+    meanMs.total += totalMs[slot]! / set.length;
+    for (const name of TAIL_PARTS) meanMs[name] += part[name] / set.length;
+    dominated[TAIL_PARTS.reduce((best, name) => (part[name] > part[best] ? name : best), TAIL_PARTS[0])]++;
+    if (part.gc > 0) withGc++;
+  }
+  return { frames: set.length, meanMs, dominated, withGc };
+}
+
+export function frameTailOf(
+  trace: { traceEvents: TraceEvent[] },
+  thread: { pid: number; tid: number },
+  frameStarts: readonly number[],
+  perFrameThreadMs: readonly number[],
+  longTasks: readonly TraceEvent[] = [],
+): FrameTail {
+  const from = frameStarts[0]!;
+  const to = frameStarts.at(-1)!;
+  const events = trace.traceEvents
+    .filter((event) => event.pid === thread.pid && event.tid === thread.tid && event.ph === 'X' && event.ts >= from && event.ts < to)
+    .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  const parts = {
+    gcs: outermost(events.filter((event) => isGcEvent(event.name))),
+    phases: outermost(events.filter((event) => (RENDERING_PHASES as readonly string[]).includes(event.name))),
+    scripts: outermost(events.filter((event) => SCRIPT_EVENTS.has(event.name))),
+  };
+  const byFrame = splitBySlot(parts, perFrameThreadMs.length, (ts) => frameIndexAt(frameStarts, ts));
+  const tasks = longTasks.filter((task) => task.ts >= from && task.ts < to);
+  const byTask = splitBySlot(parts, tasks.length, (ts) => tasks.findIndex((task) => ts >= task.ts && ts < task.ts + (task.dur ?? 0)));
+  const indices = perFrameThreadMs.map((_, frame) => frame);
+  const p95 = percentile(perFrameThreadMs, 0.95);
+  const sum = (list: readonly TraceEvent[]) => list.reduce((total, event) => total + threadUsOf(event), 0) / 1000;
+  const named = (name: string) => parts.gcs.filter((event) => event.name === name);
+  return {
+    slow: summarise(indices.filter((frame) => perFrameThreadMs[frame]! > SLOW_FRAME_MS), perFrameThreadMs, byFrame),
+    worst5: summarise(indices.filter((frame) => perFrameThreadMs[frame]! >= p95), perFrameThreadMs, byFrame),
+    longTasks: summarise(tasks.map((_, index) => index), tasks.map((task) => threadUsOf(task) / 1000), byTask),
+    gc: {
+      seconds: (to - from) / 1e6,
+      scavenges: named('MinorGC').length,
+      scavengeMs: sum(named('MinorGC')),
+      markCompacts: named('MajorGC').length,
+      markCompactMs: sum(named('MajorGC')),
+      incrementalMs: sum(parts.gcs.filter((event) => event.name.startsWith('V8.GC_MC_INCREMENTAL'))),
+    },
+  };
+}
+
+export function formatFrameTail(tail: FrameTail): string {
+  const part = (label: string, set: TailPart, unit: string) =>
+    `  ${label.padEnd(30)}${set.frames} ${unit}, mean ${set.meanMs.total.toFixed(1)} ms: GC ${set.meanMs.gc.toFixed(1)}, rendering ${set.meanMs.rendering.toFixed(1)}, script ${set.meanMs.script.toFixed(1)}, other ${set.meanMs.other.toFixed(1)} ms; largest part GC ${set.dominated.gc}, rendering ${set.dominated.rendering}, script ${set.dominated.script}, other ${set.dominated.other}; ${set.withGc} hold GC`;
+  const { gc } = tail;
+  return [
+    part('frames over 16 ms (thread)', tail.slow, 'frames'),
+    part('slowest 5% (at or over p95)', tail.worst5, 'frames'),
+    part('long tasks, thread time', tail.longTasks, 'tasks'),
+    `  page's GC on the main thread  ${(gc.scavengeMs + gc.markCompactMs + gc.incrementalMs).toFixed(0)} ms of thread time in ${gc.seconds.toFixed(1)} s: ${gc.scavenges} scavenges ${gc.scavengeMs.toFixed(0)} ms, ${gc.markCompacts} mark-compacts ${gc.markCompactMs.toFixed(0)} ms, incremental marking ${gc.incrementalMs.toFixed(0)} ms`,
+  ].join('\n');
 }
 
 /**
@@ -796,6 +954,7 @@ export async function runPageBench(
               .map(([name, count]) => ({ name, perCommit: count / Math.max(1, entry.commits) })),
           })),
       },
+      tail: frameTailOf(parsed, work.thread, work.frameStartsUs, work.perFrameThreadMs, work.longTaskEvents),
       slowFrames,
       jit: options.jit === true ? jitActivity(parsed) : null,
       layerize: options.layerize === true ? layerizeActivity(parsed, work.thread, work.frameStartsUs) : null,
@@ -818,6 +977,7 @@ export function formatPageBench(result: PageBenchResult): string {
     `  rendering per painted frame   ${RENDERING_PHASES.map((phase) => `${phase} ${result.rendering.perPaintedFrameMs[phase].toFixed(1)}`).join(', ')} ms of thread time (${result.rendering.paintedFrames} frames painted)`,
     `  script (main thread)          ${result.script.msPerFrame.toFixed(1)} ms per frame, ${result.script.msPerSecond.toFixed(0)} ms per second of thread time (the page's JavaScript and the worker's messages, less layouts it forced)`,
     `  raster and V8 threads         raster ${result.pool.rasterMsPerPaintedFrame.toFixed(1)} ms per painted frame (${result.pool.tileTasksPerPaintedFrame.toFixed(1)} tile tasks); per second: raster ${result.pool.msPerSecond.raster.toFixed(0)} ms, V8 compile jobs ${result.pool.msPerSecond.compile.toFixed(0)} ms (page and worker), V8 GC ${result.pool.msPerSecond.gc.toFixed(0)} ms, other ${result.pool.msPerSecond.other.toFixed(0)} ms   (the renderer's thread pool, thread time)`,
+    formatFrameTail(result.tail),
     `  long tasks (> 50 ms)          ${result.longTasks.count}, the longest ${result.longTasks.maxMs.toFixed(0)} ms; main thread busy ${(result.mainThreadBusyShare * 100).toFixed(0)}% of the time`,
     `  requestAnimationFrame gap     p50 ${result.rafIntervalMs.p50.toFixed(1)} ms, p95 ${result.rafIntervalMs.p95.toFixed(1)} ms (16.7 ms: no frame skipped)`,
     `  worker-to-page messages       largest ${kb(result.messages.largestBytes)}, p95 ${kb(result.messages.p95Bytes)}, ${result.messages.count} messages   (target: largest < 100 KB)`,
@@ -951,6 +1111,7 @@ function explainKeptTrace(file: string): string {
     `  thread time per frame p95 ${percentile(work.perFrameThreadMs, 0.95).toFixed(1)} ms; rendering per painted frame ${RENDERING_PHASES.map((phase) => `${phase} ${renderingPhases.perPaintedFrameMs[phase].toFixed(1)}`).join(', ')} ms (${renderingPhases.paintedFrames} painted)`,
     `  raster ${pool.rasterMsPerPaintedFrame.toFixed(1)} ms per painted frame (${pool.tileTasksPerPaintedFrame.toFixed(1)} tile tasks); per second: raster ${pool.msPerSecond.raster.toFixed(0)}, V8 compile ${pool.msPerSecond.compile.toFixed(0)}, V8 GC ${pool.msPerSecond.gc.toFixed(0)}, other ${pool.msPerSecond.other.toFixed(0)} ms`,
   ];
+  summary.push(formatFrameTail(frameTailOf(parsed, work.thread, work.frameStartsUs, work.perFrameThreadMs, work.longTaskEvents)));
   return `${summary.join('\n')}\n${explainSlowFrames(parsed, work)}\n${hotFunctions(parsed, work, slowSet)}`;
 }
 

@@ -4,9 +4,11 @@
 // it); and a rendering phase traced inside another of its name (Chromium's Paint of a layer inside
 // the document's Paint) is counted once (summing both had printed Paint per painted frame double);
 // and a Layerize pass is told a full layerization when it holds a PaintArtifactCompositor::Update;
-// and the main thread's script is counted once however its events nest, without the layouts it forced.
+// and the main thread's script is counted once however its events nest, without the layouts it forced;
+// and the slow frames' thread time splits into GC, rendering, script and the rest, each counted once
+// however they nest (a scavenge inside a script's forced layout is GC's, not the layout's nor the script's).
 import { describe, expect, it } from 'vitest';
-import { layerizeActivity, renderingPhasesOf, rendererPoolOf, scriptOf } from '../../bench/page';
+import { frameTailOf, layerizeActivity, renderingPhasesOf, rendererPoolOf, scriptOf } from '../../bench/page';
 
 const RENDERER = 10;
 const MAIN = 1;
@@ -146,5 +148,72 @@ describe("bench/page.ts's script time", () => {
     // 2.0 - 0.3 + 1.0 = 2.7 ms over 2 s and 3 frames.
     expect(script.msPerSecond).toBeCloseTo(1.35, 6);
     expect(script.msPerFrame).toBeCloseTo(0.9, 6);
+  });
+});
+
+describe("bench/page.ts's attribution of the slow frames", () => {
+  // Four frames of 100 ms each (µs); their thread time as mainThreadWork counts it (ms).
+  const frameStarts = [1_000_000, 1_100_000, 1_200_000, 1_300_000, 1_400_000];
+  const perFrameThreadMs = [30, 20, 5, 40];
+  const trace = {
+    traceEvents: [
+      // Frame 0 (30 ms): a message's script 12 ms holding a forced Layout of 4 ms that holds a 3 ms scavenge,
+      // and a 2 ms incremental marking step in the script itself; then the frame's Paint, 10 ms.
+      task('SimpleWatcher::OnHandleReady', RENDERER, MAIN, 1_000_000, 12_000),
+      task('Layout', RENDERER, MAIN, 1_001_000, 4_000),
+      task('MinorGC', RENDERER, MAIN, 1_001_100, 3_000),
+      task('V8.GC_SCAVENGER', RENDERER, MAIN, 1_001_110, 2_900),
+      task('V8.GC_MC_INCREMENTAL', RENDERER, MAIN, 1_008_000, 2_000),
+      task('Paint', RENDERER, MAIN, 1_050_000, 10_000),
+      // Frame 1 (20 ms): a mark-compact of 15 ms between tasks, its embedder tracing inside it.
+      task('MajorGC', RENDERER, MAIN, 1_110_000, 15_000),
+      task('V8.GC_MC_INCREMENTAL_EMBEDDER_TRACING', RENDERER, MAIN, 1_110_100, 6_000),
+      // Frame 2 (5 ms, not slow): 5 ms of script.
+      task('FunctionCall', RENDERER, MAIN, 1_210_000, 5_000),
+      // Frame 3 (40 ms): Layout 25 ms, script 5 ms; 10 ms of other work.
+      task('Layout', RENDERER, MAIN, 1_310_000, 25_000),
+      task('RunMicrotasks', RENDERER, MAIN, 1_350_000, 5_000),
+      // Not counted: another thread's scavenge.
+      task('MinorGC', RENDERER, POOL_A, 1_010_000, 9_000),
+    ],
+  };
+  // A long task (over 50 ms of wall time, 40 ms of thread time) holding frame 3's Layout and script.
+  const longTask = { name: 'ThreadControllerImpl::RunTask', ph: 'X', pid: RENDERER, tid: MAIN, ts: 1_305_000, dur: 60_000, tdur: 40_000 };
+  const tail = frameTailOf(trace, { pid: RENDERER, tid: MAIN }, frameStarts, perFrameThreadMs, [longTask]);
+
+  it('splits each slow frame once into GC, rendering, script and the rest', () => {
+    // Frames 0, 1 and 3 are over 16 ms. GC: 3 + 2 (frame 0) + 15 (frame 1) = 20 ms; rendering:
+    // Layout 4 - 3 + Paint 10 (frame 0) + Layout 25 (frame 3) = 36 ms; script: 12 - 4 - 2 (frame 0)
+    // + 5 (frame 3) = 11 ms; other: 30 - 20 = 10 (frame 0: 5 + 11 + 6 + 8 = 30), 5 (frame 1), 10 (frame 3).
+    expect(tail.slow.frames).toBe(3);
+    expect(tail.slow.meanMs.total).toBeCloseTo(30, 6);
+    expect(tail.slow.meanMs.gc).toBeCloseTo(20 / 3, 6);
+    expect(tail.slow.meanMs.rendering).toBeCloseTo(36 / 3, 6);
+    expect(tail.slow.meanMs.script).toBeCloseTo(11 / 3, 6);
+    expect(tail.slow.meanMs.other).toBeCloseTo((8 + 5 + 10) / 3, 6);
+    // Frame 0's largest part is rendering (11 ms), frame 1's GC (15), frame 3's rendering (25).
+    expect(tail.slow.dominated).toEqual({ gc: 1, rendering: 2, script: 0, other: 0 });
+    expect(tail.slow.withGc).toBe(2);
+  });
+
+  it('takes the slowest 5% as the frames at or over the p95', () => {
+    // Of 4 frames the p95 is the third-slowest's index rule: sorted [5, 20, 30, 40], index floor(3 * 0.95) = 2: 30 ms.
+    expect(tail.worst5.frames).toBe(2);
+    expect(tail.worst5.meanMs.total).toBeCloseTo(35, 6);
+  });
+
+  it('splits each long task the same way, from its own thread time', () => {
+    expect(tail.longTasks.frames).toBe(1);
+    expect(tail.longTasks.meanMs).toEqual({ total: 40, gc: 0, rendering: 25, script: 5, other: 10 });
+    expect(tail.longTasks.dominated).toEqual({ gc: 0, rendering: 1, script: 0, other: 0 });
+  });
+
+  it("counts the page's scavenges, mark-compacts and incremental marking on the main thread only", () => {
+    expect(tail.gc.seconds).toBeCloseTo(0.4, 6);
+    expect(tail.gc.scavenges).toBe(1);
+    expect(tail.gc.scavengeMs).toBeCloseTo(3, 6);
+    expect(tail.gc.markCompacts).toBe(1);
+    expect(tail.gc.markCompactMs).toBeCloseTo(15, 6);
+    expect(tail.gc.incrementalMs).toBeCloseTo(2, 6);
   });
 });

@@ -87,6 +87,24 @@ describe('relayout boundaries outside the topology', () => {
   });
 });
 
+const chartParts = readFileSync('src/ui/components/chart-parts.tsx', 'utf8');
+
+describe("the charts' tables for screen readers: each rebuild stops at a boundary of its own (nineteenth session)", () => {
+  it('the box holding a table is a boundary, placed at the corner of its figure rather than at its static place', () => {
+    expectBoundary('.chart > .chart-table-box');
+    const body = declarationsOf(perfCss, '.chart > .chart-table-box').join(';');
+    // An absolutely positioned box left at its static place (left and top auto) is never a relayout boundary.
+    expect(body).toMatch(/top:\s*0/);
+    expect(body).toMatch(/left:\s*0/);
+    // Its containing block is the figure, so the box stays inside the chart, 1 px and clipped as before.
+    expect(declarationsOf(stylesCss, '.chart').join(';')).toMatch(/position:\s*relative/);
+    const hidden = declarationsOf(stylesCss, '.visually-hidden').join(';');
+    for (const rule of [/position:\s*absolute/, /width:\s*1px/, /height:\s*1px/, /overflow:\s*hidden/, /clip:\s*rect\(0 0 0 0\)/]) expect(hidden).toMatch(rule);
+    // The table's wrapper, a child of the figure (MetricsPanel's and CompareCharts' charts), carries the class.
+    expect(chartParts).toMatch(/<div className="visually-hidden chart-table-box">\s*<table data-testid=\{testId\}>/);
+  });
+});
+
 const quorumPanel = readFileSync('src/ui/components/QuorumPanel.tsx', 'utf8');
 const metadataLogPanel = readFileSync('src/ui/components/MetadataLogPanel.tsx', 'utf8');
 

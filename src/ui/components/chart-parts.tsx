@@ -199,8 +199,10 @@ export const ChartTable = memo(function ChartTable({
 }) {
   const rows = useThrottledWhileLive(aligned, live);
   return (
-    // A table ignores the 1px box of .visually-hidden: a wrapper holds it.
-    <div className="visually-hidden">
+    // A table ignores the 1px box of .visually-hidden: a wrapper holds it, a relayout boundary
+    // (perf.css, `.chart > .chart-table-box`): its rows, rebuilt about once a second, are laid out
+    // without the page.
+    <div className="visually-hidden chart-table-box">
       <table data-testid={testId}>
         <caption>{caption}</caption>
         <thead>
