@@ -78,54 +78,6 @@ export interface LogBatch {
   readonly payload?: InternalRecord;
 }
 
-/**
- * Every LogBatch the engine makes (produced, control, internal, decoded from a segment body) is
- * made here, by `new`, never by an object literal: V8 gives each object literal an allocation site
- * and, once nearly all its objects outlive a scavenge (a batch is kept for retention), allocates
- * from that site in the old generation ("pretenuring"). A pretenured batch is initialised in old
- * space, where its young batch id takes the write barrier, and it cost more than all its scavenges:
- * the literal in `handleProduce` was its hottest line. A constructor call has no allocation site,
- * so the batch is made young. One constructor also keeps one hidden class for every batch (see
- * `payload` above). Positional arguments, not an options object: one object per batch is the point.
- */
-export class StoredBatch implements LogBatch {
-  declare readonly baseOffset: number;
-  declare readonly records: number;
-  declare readonly bytes: number;
-  declare readonly epoch: number;
-  declare readonly producerId: number;
-  declare readonly baseSequence: number;
-  declare readonly batchId: string;
-  declare readonly appendedUs: TimeUs;
-  declare readonly createdUs: TimeUs;
-  declare readonly payload: InternalRecord | undefined;
-
-  constructor(
-    baseOffset: number,
-    records: number,
-    bytes: number,
-    epoch: number,
-    producerId: number,
-    baseSequence: number,
-    batchId: string,
-    appendedUs: TimeUs,
-    createdUs: TimeUs,
-    payload: InternalRecord | undefined,
-  ) {
-    // In LogBatch's order: the hidden class is this sequence of stores.
-    this.baseOffset = baseOffset;
-    this.records = records;
-    this.bytes = bytes;
-    this.epoch = epoch;
-    this.producerId = producerId;
-    this.baseSequence = baseSequence;
-    this.batchId = batchId;
-    this.appendedUs = appendedUs;
-    this.createdUs = createdUs;
-    this.payload = payload;
-  }
-}
-
 /** What an internal record says (Kafka's OffsetCommit and GroupMetadata record values, see group-protocol.ts). */
 export interface InternalRecord {
   readonly kind: string;

@@ -90,7 +90,6 @@ import {
   type ProduceResponse,
   type ReplicaFetchRequest,
   type ReplicaFetchResponse,
-  StoredBatch,
 } from './protocol';
 
 const TIMER_ISR_CHECK = 'rm:isr-check';
@@ -985,7 +984,18 @@ export class ReplicaManager {
   /** Quorum mode: the new epoch's first record, so the majority rule can commit what older epochs left (see the header). */
   private appendLeaderControlBatch(leader: LeaderPartition, fx: Effects<Message>): void {
     const log = leader.log;
-    log.append(new StoredBatch(log.endOffset, 1, CONTROL_BATCH_BYTES, leader.leaderEpoch, -1, -1, `${CONTROL_BATCH_PREFIX}${leader.key}@${leader.leaderEpoch}`, fx.nowUs, fx.nowUs, undefined));
+    log.append({
+      baseOffset: log.endOffset,
+      records: 1,
+      bytes: CONTROL_BATCH_BYTES,
+      epoch: leader.leaderEpoch,
+      producerId: -1,
+      baseSequence: -1,
+      batchId: `${CONTROL_BATCH_PREFIX}${leader.key}@${leader.leaderEpoch}`,
+      appendedUs: fx.nowUs,
+      createdUs: fx.nowUs,
+      payload: undefined, // every batch of one shape (see LogBatch.payload)
+    });
     log.flush();
     this.partitionChanged(leader);
   }
@@ -1128,8 +1138,18 @@ export class ReplicaManager {
           continue;
         }
       }
-      // Made young by its constructor, not pretenured as a literal's would be (see StoredBatch).
-      const written: LogBatch = new StoredBatch(log.endOffset, batch.records, batch.bytes, leader.leaderEpoch, batch.producerId, batch.baseSequence, batch.batchId, fx.nowUs, batch.createdUs, undefined);
+      const written: LogBatch = {
+        baseOffset: log.endOffset,
+        records: batch.records,
+        bytes: batch.bytes,
+        epoch: leader.leaderEpoch,
+        producerId: batch.producerId,
+        baseSequence: batch.baseSequence,
+        batchId: batch.batchId,
+        appendedUs: fx.nowUs,
+        createdUs: batch.createdUs,
+        payload: undefined, // every batch of one shape (see LogBatch.payload)
+      };
       if (!this.fitsQuickly(written.bytes) && !this.fits(written.bytes, `appending ${written.records} records to ${leader.key}`, fx)) {
         this.answerNow(results, required, index, batch, 'KAFKA_STORAGE_ERROR', `KAFKA_STORAGE_ERROR: the write to ${leader.key} failed and ${this.self}'s log directory went offline: ${this.offlineReason}`, -1);
         continue;
@@ -2213,7 +2233,7 @@ export class ReplicaManager {
     const log = leader.log;
     const baseOffset = log.endOffset;
     if (!this.fits(bytes, `appending a ${payload.kind} record to ${leader.key}`, fx)) return null;
-    log.append(new StoredBatch(baseOffset, 1, bytes, leader.leaderEpoch, -1, -1, `${this.self}/internal/${baseOffset}`, fx.nowUs, fx.nowUs, payload));
+    log.append({ baseOffset, records: 1, bytes, epoch: leader.leaderEpoch, producerId: -1, baseSequence: -1, batchId: `${this.self}/internal/${baseOffset}`, appendedUs: fx.nowUs, createdUs: fx.nowUs, payload });
     this.partitionChanged(leader);
     this.maybeFlushAfterAppend(log, fx);
     this.maybeAdvanceHighWatermark(leader, fx);

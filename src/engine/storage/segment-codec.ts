@@ -20,7 +20,7 @@
 // Never: reads anything but its argument, or returns a batch list from bytes that fail the checksum
 // or the layout (it throws CorruptObjectError, naming what was wrong).
 
-import { StoredBatch, type InternalRecord, type LogBatch } from '../broker/protocol';
+import type { InternalRecord, LogBatch } from '../broker/protocol';
 
 export const SEGMENT_CODEC_VERSION = 1;
 const CHECKSUM_BYTES = 4;
@@ -251,7 +251,7 @@ export function decodeBatches(bytes: Uint8Array): LogBatch[] {
     // A first batch's gap is its absolute base offset (encodeBatches starts from it).
     if (previousEnd === null && gap < 0) throw new CorruptObjectError('the first base offset is negative');
     // One shape, with or without a payload, as the brokers make them (see LogBatch.payload).
-    batches[index] = new StoredBatch(baseOffset, records, size, epoch, producerId, baseSequence, batchId, appendedUs, createdUs, payload);
+    batches[index] = { baseOffset, records, bytes: size, epoch, producerId, baseSequence, batchId, appendedUs, createdUs, payload };
     previousEnd = baseOffset + records;
     previousAppendedUs = appendedUs;
     previousId = batchId;
