@@ -132,6 +132,19 @@ test('filters hide and show a kind of marker; markers are reached with the keybo
   await expect(fencing).toHaveCount(0);
   await timeline.getByRole('checkbox', { name: /Fencing/ }).check();
   await expect(fencing).not.toHaveCount(0);
+  // A filter's name is its kind and count once: the count's copy (StableText) is hidden from it.
+  await expect(timeline.getByRole('checkbox', { name: /^Fencing \(\d+\)$/ })).toHaveCount(1);
+
+  // Each marker sits at its moment on the track (centred, 17 px wide) and 1 px below its lane's top:
+  // grid items moved by `left`, as they were placed when absolutely positioned (timeline.css).
+  for (const marker of await timeline.locator('[data-testid="timeline-marker"]').all()) {
+    const atUs = Number(await marker.getAttribute('data-at-us'));
+    const box = (await marker.boundingBox())!;
+    const lane = (await marker.locator('xpath=..').boundingBox())!;
+    expect(Math.abs(box.x + 8 - (await trackX(page, atUs)).x)).toBeLessThan(0.5);
+    expect(box.y - lane.y).toBeCloseTo(1, 1);
+    expect(box.width).toBe(17);
+  }
 
   // One tab stop per lane; arrows walk its markers; focus says what a marker was; Enter goes there.
   const lesson = timeline.getByRole('group', { name: /^Lesson steps/ });

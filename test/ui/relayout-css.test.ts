@@ -146,3 +146,30 @@ describe('the KRaft row: what a refresh changes stops at a boundary of its own (
     for (const selector of ['.qlegend span.stable', '.qlegend span.stable-sizer', '.qlegend span.stable-text']) expect(declarationsOf(stylesCss, selector), selector).not.toEqual([]);
   });
 });
+
+const timelineCss = readFileSync('src/ui/components/timeline.css', 'utf8');
+const timelineTsx = readFileSync('src/ui/components/Timeline.tsx', 'utf8');
+
+describe("the timeline's markers and filter counts stop at a boundary of their own (nineteenth session)", () => {
+  it("a lane's track is a boundary: a block of its lane's fixed height, its markers in-flow grid items in its one cell", () => {
+    expectBoundary('.tl-lane-track');
+    const track = declarationsOf(timelineCss, '.tl-lane-track').join(';');
+    expect(track).toMatch(/display:\s*grid/);
+    expect(track).toMatch(/grid-template:\s*100% \/ 100%/);
+    expect(track).toMatch(/height:\s*100%/);
+    expect(declarationsOf(timelineCss, '.tl-lane').join(';')).toMatch(/height:\s*20px/);
+    // An absolutely positioned marker added to the track still laid the page out from the document.
+    const marker = declarationsOf(timelineCss, '.tl-marker').join(';');
+    expect(marker).not.toMatch(/position:\s*absolute/);
+    expect(marker).toMatch(/position:\s*relative/);
+    expect(marker).toMatch(/grid-area:\s*1 \/ 1/);
+    expect(marker).toMatch(/justify-self:\s*start/);
+    expect(marker).toMatch(/align-self:\s*start/);
+    // Placed by `left`, a percentage of the cell's width as it was of the track's.
+    expect(timelineTsx).toMatch(/className=\{`tl-marker[^`]*`\}\s*style=\{\{ left: percent\(marker\.atUs, spanUs\) \}\}/);
+  });
+
+  it("each filter's count is drawn over a copy of itself whose digits are zeros", () => {
+    expect(timelineTsx).toMatch(/<span className="muted">\s*<StableText text=\{`\(\$\{counts\.get\(kind\) \?\? 0\}\)`\} template=\{digitsAsZeros\(`\(\$\{counts\.get\(kind\) \?\? 0\}\)`\)\} \/>\s*<\/span>/);
+  });
+});

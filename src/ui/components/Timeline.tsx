@@ -15,6 +15,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardE
 import { formatClock } from '../../engine/sim/time';
 import type { TimelineFrame } from '../../worker/host';
 import { MARKER_KINDS, type MarkerKind, type TimelineMarker } from '../../worker/timeline';
+import { digitsAsZeros, StableText } from './StableText';
 import './timeline.css';
 
 interface Props {
@@ -241,7 +242,12 @@ function progressOf(rebuilding: NonNullable<TimelineFrame['rebuilding']>): numbe
   return rebuilding.targetUs === 0 ? 1 : Math.min(1, rebuilding.reachedUs / rebuilding.targetUs);
 }
 
-/** The filter per kind, with its count: redrawn when a count or a filter changes. */
+/**
+ * The filter per kind, with its count: redrawn when a count or a filter changes. The count changes
+ * with each new marker of its kind while a run plays, and as text in a flex item it laid the page
+ * out from the document; drawn over a copy of itself (StableText, perf.css's `.stable-text`), a new
+ * count lays out its own box unless it gains a digit (issue 7, item 9).
+ */
 const Filters = memo(function Filters({
   shown,
   counts,
@@ -260,7 +266,10 @@ const Filters = memo(function Filters({
           <span className="tl-glyph" aria-hidden="true">
             {KIND_INFO[kind].glyph}
           </span>
-          {KIND_INFO[kind].label} <span className="muted">({counts.get(kind) ?? 0})</span>
+          {KIND_INFO[kind].label}{' '}
+          <span className="muted">
+            <StableText text={`(${counts.get(kind) ?? 0})`} template={digitsAsZeros(`(${counts.get(kind) ?? 0})`)} />
+          </span>
         </label>
       ))}
     </fieldset>
