@@ -64,6 +64,7 @@
 // has is answered with its first offset, not written twice.
 
 import { TopicSlots } from './topic-slots';
+import { atPeer, setAtPeer } from '../sim/peers';
 import { emptyList, objectList } from '../sim/lists';
 import type { PageCache } from '../storage/page-cache';
 import type { MetadataImage, PartitionState } from '../controller/image';
@@ -227,6 +228,21 @@ interface LeaderPartition {
    */
   minIsr: number;
   minIsrImageOffset: number;
+  /** The consumers' fetch handler's wake-up list for this partition, kept here by that handler (see LedPartitionRead). */
+  wakeList: object | null;
+}
+
+/**
+ * A partition this broker leads, as the consumers' fetch handler reads it. `wakeList` is that
+ * handler's to set (its wake-up list for the partition, found once per leadership rather than by
+ * the partition's key at every high watermark move); the ReplicaManager never reads it.
+ */
+export interface LedPartitionRead {
+  readonly key: string;
+  readonly log: PartitionLog;
+  readonly leaderEpoch: number;
+  readonly highWatermark: number;
+  wakeList: object | null;
 }
 
 interface FollowerPartition {
@@ -262,6 +278,8 @@ interface FollowerPartition {
  * dropped, one backing off, a retention check that may move a log start) builds all of them again.
  */
 interface LeaderLink {
+  /** The leader broker fetched from (the key of `links`). */
+  readonly leaderId: string;
   readonly handler: FetchSessionHandler;
   /** When the fetch in flight to this leader was sent; null: none. */
   inFlightSinceUs: TimeUs | null;
@@ -640,6 +658,12 @@ export class ReplicaManager {
   private sessionOrder = 0;
   /** Follower side, per leader broker: its KIP-227 session handler, fetch in flight, timers and last entries (see LeaderLink). */
   private readonly links = new Map<string, LeaderLink>();
+  /**
+   * `links` by the kernel's index of the leader whose ReplicaFetchResponse is delivered (Effects.senderIndex,
+   * stable for the run): an array read where a Map lookup by name hashes and probes (~2,300 answers a
+   * simulated second in the reference). `links` only ever adds, so a link kept here is the Map's for good.
+   */
+  private readonly linkByPeer: (LeaderLink | undefined)[] = [];
   private readonly followers = new PartitionIndex<FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
@@ -975,6 +999,7 @@ export class ReplicaManager {
       produceStamp: 0,
       minIsr: 0,
       minIsrImageOffset: -1,
+      wakeList: null,
     };
     this.leaders.set(key, leader);
     this.leadersGeneration++;
@@ -1746,7 +1771,7 @@ export class ReplicaManager {
     // A follower's parked fetch waits for records, not for the high watermark (see answerFetch);
     // quorum mode tells followers at once, as KRaft's leader does.
     if (leader.quorum) this.wakeParkedFetches(fx, leader);
-    this.onHighWatermark?.(leader.key, leader.highWatermark, fx);
+    this.onHighWatermark?.(leader, fx);
   }
 
   // ---- majority elections (quorum mode) -------------------------------------------------------
@@ -1984,6 +2009,7 @@ export class ReplicaManager {
     let link = this.links.get(leaderId);
     if (link === undefined) {
       link = {
+        leaderId,
         handler: new FetchSessionHandler(),
         inFlightSinceUs: null,
         retryArmed: false,
@@ -2008,7 +2034,9 @@ export class ReplicaManager {
   }
 
   handleReplicaFetchResponse(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
-    const link = this.link(from);
+    const peer = fx.senderIndex;
+    let link = atPeer(this.linkByPeer, peer);
+    if (link === undefined || link.leaderId !== from) setAtPeer(this.linkByPeer, peer, (link = this.link(from)));
     link.inFlightSinceUs = null;
     if (!link.handler.handleResponse(response.error, response.sessionId)) {
       // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no
@@ -2208,7 +2236,7 @@ export class ReplicaManager {
   // ---- consumers and the group coordinator (consumer-fetch.ts, group-coordinator.ts) -----------
 
   /** Called when a led partition's high watermark advances: consumer fetches and offset commits wait for it. */
-  onHighWatermark: ((key: string, highWatermark: number, fx: Effects<Message>) => void) | null = null;
+  onHighWatermark: ((leader: LedPartitionRead, fx: Effects<Message>) => void) | null = null;
   /** Called when retention moved a led partition's log start or local log start: consumers' fetch sessions send it (consumer-fetch.ts). */
   onLogStartMoved: ((key: string) => void) | null = null;
 
@@ -2218,7 +2246,7 @@ export class ReplicaManager {
   }
 
   /** A partition this broker leads, as consumers read it: its log, leader epoch and high watermark; null if it does not lead it. */
-  leaderRead(key: string): { readonly log: PartitionLog; readonly leaderEpoch: number; readonly highWatermark: number } | null {
+  leaderRead(key: string): LedPartitionRead | null {
     return this.leaders.get(key) ?? null;
   }
 
