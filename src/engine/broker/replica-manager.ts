@@ -64,7 +64,6 @@
 // has is answered with its first offset, not written twice.
 
 import { TopicSlots } from './topic-slots';
-import { atPeer, setAtPeer } from '../sim/peers';
 import { emptyList, objectList } from '../sim/lists';
 import type { PageCache } from '../storage/page-cache';
 import type { MetadataImage, PartitionState } from '../controller/image';
@@ -278,8 +277,6 @@ interface FollowerPartition {
  * dropped, one backing off, a retention check that may move a log start) builds all of them again.
  */
 interface LeaderLink {
-  /** The leader broker fetched from (the key of `links`). */
-  readonly leaderId: string;
   readonly handler: FetchSessionHandler;
   /** When the fetch in flight to this leader was sent; null: none. */
   inFlightSinceUs: TimeUs | null;
@@ -658,12 +655,6 @@ export class ReplicaManager {
   private sessionOrder = 0;
   /** Follower side, per leader broker: its KIP-227 session handler, fetch in flight, timers and last entries (see LeaderLink). */
   private readonly links = new Map<string, LeaderLink>();
-  /**
-   * `links` by the kernel's index of the leader whose ReplicaFetchResponse is delivered (Effects.senderIndex,
-   * stable for the run): an array read where a Map lookup by name hashes and probes (~2,300 answers a
-   * simulated second in the reference). `links` only ever adds, so a link kept here is the Map's for good.
-   */
-  private readonly linkByPeer: (LeaderLink | undefined)[] = [];
   private readonly followers = new PartitionIndex<FollowerPartition>();
   /** The followed partitions grouped by leader broker, in the order of `followers`; rebuilt after any change to it. */
   private followersByLeaderCache: Map<string, FollowerPartition[]> | null = null;
@@ -2009,7 +2000,6 @@ export class ReplicaManager {
     let link = this.links.get(leaderId);
     if (link === undefined) {
       link = {
-        leaderId,
         handler: new FetchSessionHandler(),
         inFlightSinceUs: null,
         retryArmed: false,
@@ -2034,9 +2024,7 @@ export class ReplicaManager {
   }
 
   handleReplicaFetchResponse(from: string, response: ReplicaFetchResponse, fx: Effects<Message>): void {
-    const peer = fx.senderIndex;
-    let link = atPeer(this.linkByPeer, peer);
-    if (link === undefined || link.leaderId !== from) setAtPeer(this.linkByPeer, peer, (link = this.link(from)));
+    const link = this.link(from);
     link.inFlightSinceUs = null;
     if (!link.handler.handleResponse(response.error, response.sessionId)) {
       // A session error (the leader restarted and lost its sessions, or an epoch mismatch): no

@@ -55,7 +55,6 @@ import {
 } from '../broker/group-protocol';
 import { LatencyHistogram, type LatencyView } from '../metrics/histogram';
 import { ConsumerFetchSessionHandler } from './fetch-session-client';
-import { atPeer, setAtPeer } from '../sim/peers';
 import { isControlBatch } from '../broker/replica-manager';
 import type { Effects, Message, TimerHandle } from '../sim/process';
 import { US_PER_SECOND, formatSpan, type TimeUs } from '../sim/time';
@@ -299,8 +298,6 @@ export class Consumer {
   private listOffsetsInFlight: InFlight | null = null;
   /** Per broker fetched from this life (bounded by the cluster's brokers). */
   private readonly fetchLinks = new Map<string, FetchLink>();
-  /** `fetchLinks` by the kernel's index of the broker whose FetchResponse is delivered (Effects.senderIndex): an array read, not a lookup by name, per answer (the Map only ever adds). */
-  private readonly fetchLinkByPeer: (FetchLink | undefined)[] = [];
   private readonly owned = new Map<number, Owned>();
   /**
    * The owned partitions that have a position and a known leader, grouped by leader in the order
@@ -1051,12 +1048,7 @@ export class Consumer {
   }
 
   private handleFetchResponse(from: string, response: ConsumerFetchResponse, fx: Effects<Message>): void {
-    const peer = fx.senderIndex;
-    let link = atPeer(this.fetchLinkByPeer, peer);
-    if (link === undefined || link.broker !== from) {
-      link = this.fetchLinks.get(from);
-      if (link !== undefined) setAtPeer(this.fetchLinkByPeer, peer, link);
-    }
+    const link = this.fetchLinks.get(from);
     if (link === undefined) {
       this.connected.add(from);
       return;

@@ -208,10 +208,6 @@ class ProcessEffects implements Effects<Message> {
     return this.slot.prng;
   }
 
-  get senderIndex(): number {
-    return this.kernel.deliveringFrom;
-  }
-
   send(to: string, message: Message, type: string = message.type, bytes: number = message.bytes): void {
     this.assertAlive('send');
     this.kernel.sendFrom(this.slot, to, message, type, bytes);
@@ -268,8 +264,6 @@ export class Kernel {
    * 16-byte boxed number for as long as it lives (~350 k of them in the reference's retained heap).
    */
   private now = 0;
-  /** The sender's index while a process's message is delivered (Effects.senderIndex); NO_PROCESS otherwise. */
-  deliveringFrom = NO_PROCESS;
   private seq = 0;
   private generation = 0;
   private eventsProcessed = 0;
@@ -815,9 +809,7 @@ export class Kernel {
           return;
         }
         this.traceEvent(EventKind.Deliver, slot.index, source, label);
-        this.deliveringFrom = source; // (a handler that throws ends the run: no finally on the hottest path)
         slot.logic.receive(this.names[source]!, message, slot.effects!, label);
-        this.deliveringFrom = NO_PROCESS;
         return;
       }
       case EventKind.Timer: {

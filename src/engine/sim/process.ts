@@ -41,12 +41,6 @@ export interface Effects<M extends Message = Message> {
    * over every message shape of the engine, they would be megamorphic property loads, two per send.
    */
   send(to: string, message: M, type?: M['type'], bytes?: number): void;
-  /**
-   * The kernel's index of the process whose message is being delivered (stable for the run: an index
-   * into arrays of per-peer state, see sim/peers.ts); undefined or -1 when the input is not a
-   * process's message (a timer, a start, the operator), or where effects do not track it (tests).
-   */
-  readonly senderIndex?: number;
   /** Arms (or re-arms) the timer named `key` to fire `delayUs` from now. */
   setTimer(key: string, delayUs: TimeUs): void;
   cancelTimer(key: string): void;

@@ -146,28 +146,6 @@ describe('process start', () => {
 });
 
 describe('message delivery', () => {
-  it("tells the receiver the sender's process index during a delivery, the same for each sender all run long, and none in a start or a timer", () => {
-    // Goal: Effects.senderIndex is a key for per-peer arrays (sim/peers.ts): one index per sender, stable, absent outside a delivery.
-    const { kernel } = makeKernel();
-    const log: string[] = [];
-    const seen: string[] = [];
-    const twice: Hooks = { start: (fx) => [0, 1].forEach((n) => fx.send('b', ping(n))) };
-    kernel.addProcess(spec('a', 'zone-a', twice, log));
-    kernel.addProcess(
-      spec('b', 'zone-a', {
-        start: (fx) => {
-          seen.push(`start ${fx.senderIndex}`);
-          fx.setTimer('t', 5_000);
-        },
-        receive: (from, _message, fx) => seen.push(`${from} ${fx.senderIndex}`),
-        timer: (_key, fx) => seen.push(`timer ${fx.senderIndex}`),
-      }, log),
-    );
-    kernel.addProcess(spec('c', 'zone-b', twice, log));
-    kernel.runUntil(10_000);
-    expect(seen).toEqual(['start -1', 'a 0', 'a 0', 'c 2', 'c 2', 'timer -1']);
-  });
-
   it('delivers after NIC time plus latency, sooner inside a zone than across zones', () => {
     const { kernel } = makeKernel();
     const log: string[] = [];
