@@ -326,14 +326,14 @@ class BrokerMember implements ProcessLogic<Message> {
     if (this.remoteLog !== null) {
       this.remoteLog.onRemoteData = (key, fx) => {
         const leader = replicas.leaderRead(key);
-        if (leader !== null) this.consumerFetch.onHighWatermark(key, leader.highWatermark, fx);
+        if (leader !== null) this.consumerFetch.onLeaderHighWatermark(leader, fx);
       };
       this.remoteLog.onLogStartMoved = (key) => this.consumerFetch.onLogStartMoved(key);
     }
     this.replicas.onLogStartMoved = (key) => this.consumerFetch.onLogStartMoved(key);
-    this.replicas.onHighWatermark = (key, highWatermark, fx) => {
-      this.consumerFetch.onHighWatermark(key, highWatermark, fx);
-      this.coordinator.onHighWatermark(key, highWatermark, fx);
+    this.replicas.onHighWatermark = (leader, fx) => {
+      this.consumerFetch.onLeaderHighWatermark(leader, fx);
+      this.coordinator.onHighWatermark(leader.key, leader.highWatermark, fx);
     };
     this.lifecycle = new BrokerLifecycle(
       id,

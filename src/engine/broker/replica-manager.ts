@@ -227,6 +227,21 @@ interface LeaderPartition {
    */
   minIsr: number;
   minIsrImageOffset: number;
+  /** The consumers' fetch handler's wake-up list for this partition, kept here by that handler (see LedPartitionRead). */
+  wakeList: object | null;
+}
+
+/**
+ * A partition this broker leads, as the consumers' fetch handler reads it. `wakeList` is that
+ * handler's to set (its wake-up list for the partition, found once per leadership rather than by
+ * the partition's key at every high watermark move); the ReplicaManager never reads it.
+ */
+export interface LedPartitionRead {
+  readonly key: string;
+  readonly log: PartitionLog;
+  readonly leaderEpoch: number;
+  readonly highWatermark: number;
+  wakeList: object | null;
 }
 
 interface FollowerPartition {
@@ -975,6 +990,7 @@ export class ReplicaManager {
       produceStamp: 0,
       minIsr: 0,
       minIsrImageOffset: -1,
+      wakeList: null,
     };
     this.leaders.set(key, leader);
     this.leadersGeneration++;
@@ -1746,7 +1762,7 @@ export class ReplicaManager {
     // A follower's parked fetch waits for records, not for the high watermark (see answerFetch);
     // quorum mode tells followers at once, as KRaft's leader does.
     if (leader.quorum) this.wakeParkedFetches(fx, leader);
-    this.onHighWatermark?.(leader.key, leader.highWatermark, fx);
+    this.onHighWatermark?.(leader, fx);
   }
 
   // ---- majority elections (quorum mode) -------------------------------------------------------
@@ -2208,7 +2224,7 @@ export class ReplicaManager {
   // ---- consumers and the group coordinator (consumer-fetch.ts, group-coordinator.ts) -----------
 
   /** Called when a led partition's high watermark advances: consumer fetches and offset commits wait for it. */
-  onHighWatermark: ((key: string, highWatermark: number, fx: Effects<Message>) => void) | null = null;
+  onHighWatermark: ((leader: LedPartitionRead, fx: Effects<Message>) => void) | null = null;
   /** Called when retention moved a led partition's log start or local log start: consumers' fetch sessions send it (consumer-fetch.ts). */
   onLogStartMoved: ((key: string) => void) | null = null;
 
@@ -2218,7 +2234,7 @@ export class ReplicaManager {
   }
 
   /** A partition this broker leads, as consumers read it: its log, leader epoch and high watermark; null if it does not lead it. */
-  leaderRead(key: string): { readonly log: PartitionLog; readonly leaderEpoch: number; readonly highWatermark: number } | null {
+  leaderRead(key: string): LedPartitionRead | null {
     return this.leaders.get(key) ?? null;
   }
 

@@ -49,6 +49,26 @@ describe('consumer fetch offsets above the high watermark', () => {
     expect(response.partitions[0]!.batches.map((batch) => batch.baseOffset)).toEqual([90]);
   });
 
+  it("a high watermark move on the leader's own state finds the partition's wake-up list once, keeps it, and wakes through it", () => {
+    const { leader, handler } = leaderWith(100, 80);
+    const led = Object.assign(leader, { key: 'orders-0', wakeList: null as object | null });
+    const { fx, sent } = effects();
+    handler.onLeaderHighWatermark(led, fx); // nobody has waited on the partition yet: no list to keep
+    expect(led.wakeList).toBeNull();
+    handler.handleFetch('consumer-1', fetchAt(90), fx);
+    led.highWatermark = 90; // not past the fetch's offset: it stays parked
+    handler.onLeaderHighWatermark(led, fx);
+    expect(sent).toHaveLength(0);
+    const kept = led.wakeList;
+    expect(kept).not.toBeNull();
+    // A fetch parked after the list was kept joins that same list: the next move wakes both through it.
+    handler.handleFetch('consumer-2', fetchAt(90), fx);
+    led.highWatermark = 100;
+    handler.onLeaderHighWatermark(led, fx);
+    expect(led.wakeList).toBe(kept);
+    expect(sent.map((message) => (message as ConsumerFetchResponse).partitions[0]!.batches.map((batch) => batch.baseOffset))).toEqual([[90], [90]]);
+  });
+
   it('past the log end: OFFSET_OUT_OF_RANGE at once', () => {
     const { handler } = leaderWith(100, 80);
     const { fx, sent } = effects();

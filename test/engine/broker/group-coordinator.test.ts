@@ -54,7 +54,7 @@ class Harness {
       this.replicas,
       this.image,
     );
-    this.replicas.onHighWatermark = (key, hw, fx) => this.coordinator.onHighWatermark(key, hw, fx);
+    this.replicas.onHighWatermark = (leader, fx) => this.coordinator.onHighWatermark(leader.key, leader.highWatermark, fx);
     this.replicas.startServing(this.fx());
   }
 
