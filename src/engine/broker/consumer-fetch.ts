@@ -187,7 +187,7 @@ export function quietConsumerPartitionCounts(): { readonly skipped: number; read
   return { skipped: quietSkips, logStartMoved: quietLogStartMoves };
 }
 
-interface WakeList {
+export interface WakeList {
   readonly watches: PartitionWatch[];
   /** Compact when `watches` reaches this length. */
   compactAtLength: number;
@@ -556,7 +556,7 @@ export class ConsumerFetchHandler {
    * a new leadership is a new object, which finds it again.
    */
   onLeaderHighWatermark(leader: LedPartitionRead, fx: Effects<Message>): void {
-    let list = leader.wakeList as WakeList | null;
+    let list = leader.wakeList;
     if (list === null) {
       const found = this.watchers.get(leader.key);
       if (found === undefined) return;

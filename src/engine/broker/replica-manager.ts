@@ -74,6 +74,7 @@ import { formatSpan, type TimeUs } from '../sim/time';
 import { OS_WRITEBACK_INTERVAL_US, PartitionLog, type EpochEntry, type LogConfig, type UnflushedLossCause } from './partition-log';
 import { FETCH_SESSION_CACHE_SLOTS_DEFAULT, FetchSessionCache, FetchSessionHandler, FINAL_EPOCH, INVALID_SESSION_ID, type CachedPartition, type FetchContext, type FetchSession } from './fetch-session';
 import type { RemoteSegmentTable } from '../storage/remote-segments';
+import type { WakeList } from './consumer-fetch';
 import {
   DATA_HEADER_BYTES,
   type DataRequest,
@@ -228,7 +229,7 @@ interface LeaderPartition {
   minIsr: number;
   minIsrImageOffset: number;
   /** The consumers' fetch handler's wake-up list for this partition, kept here by that handler (see LedPartitionRead). */
-  wakeList: object | null;
+  wakeList: WakeList | null;
 }
 
 /**
@@ -241,7 +242,7 @@ export interface LedPartitionRead {
   readonly log: PartitionLog;
   readonly leaderEpoch: number;
   readonly highWatermark: number;
-  wakeList: object | null;
+  wakeList: WakeList | null;
 }
 
 interface FollowerPartition {

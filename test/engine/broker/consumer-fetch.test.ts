@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ConsumerFetchHandler } from '../../../src/engine/broker/consumer-fetch';
 import type { ConsumerFetchRequest, ConsumerFetchResponse } from '../../../src/engine/broker/group-protocol';
 import { PartitionLog } from '../../../src/engine/broker/partition-log';
-import type { ReplicaManager } from '../../../src/engine/broker/replica-manager';
+import type { LedPartitionRead, ReplicaManager } from '../../../src/engine/broker/replica-manager';
 import type { MetadataImage } from '../../../src/engine/controller/image';
 import type { Effects, Message } from '../../../src/engine/sim/process';
 
@@ -51,7 +51,7 @@ describe('consumer fetch offsets above the high watermark', () => {
 
   it("a high watermark move on the leader's own state finds the partition's wake-up list once, keeps it, and wakes through it", () => {
     const { leader, handler } = leaderWith(100, 80);
-    const led = Object.assign(leader, { key: 'orders-0', wakeList: null as object | null });
+    const led = Object.assign(leader, { key: 'orders-0', wakeList: null as LedPartitionRead['wakeList'] });
     const { fx, sent } = effects();
     handler.onLeaderHighWatermark(led, fx); // nobody has waited on the partition yet: no list to keep
     expect(led.wakeList).toBeNull();
