@@ -248,10 +248,6 @@ function progressOf(rebuilding: NonNullable<TimelineFrame['rebuilding']>): numbe
  * out from the document; drawn over a copy of itself (StableText, perf.css's `.stable-text`), a new
  * count lays out its own box unless it gains a digit (issue 7, item 9).
  */
-function countText(counts: ReadonlyMap<MarkerKind, number>, kind: MarkerKind): string {
-  return `(${counts.get(kind) ?? 0})`;
-}
-
 const Filters = memo(function Filters({
   shown,
   counts,
@@ -272,7 +268,7 @@ const Filters = memo(function Filters({
           </span>
           {KIND_INFO[kind].label}{' '}
           <span className="muted">
-            <StableText text={countText(counts, kind)} template={digitsAsZeros(countText(counts, kind))} />
+            <StableText text={`(${counts.get(kind) ?? 0})`} template={digitsAsZeros(`(${counts.get(kind) ?? 0})`)} />
           </span>
         </label>
       ))}
