@@ -895,27 +895,13 @@ export class ConsumerFetchHandler {
   }
 
   /**
-   * The batches from the one holding `offset` (a committed offset may fall inside a batch), only
-   * those wholly below the high watermark (a batch is committed as a whole). A consumer's offset
-   * is nearly always a batch's base (the end of the batch it read last), so the log is read from it
-   * first, and the batch holding it looked up only if that finds nothing (the same segments are
-   * touched in the page cache either way). The array `read` returns is this answer's own: the
-   * batches above the high watermark (written, not yet committed: most wakes find some) are cut
-   * from it in place, not copied out of it.
+   * The committed batches from `offset` (PartitionLog.readCommitted: from the batch holding it,
+   * only those wholly below the high watermark; a list shared with the partition's other readers
+   * at the same offset and high watermark), counting the batches it held back.
    */
   private readCommitted(log: PartitionLog, offset: number, maxBytes: number, highWatermark: number): readonly LogBatch[] {
-    let read = log.read(offset, maxBytes);
-    if (read.length === 0) {
-      const holding = log.batchAt(offset);
-      if (holding === undefined || holding.baseOffset === offset) return NO_BATCHES;
-      read = log.read(holding.baseOffset, maxBytes);
-    }
-    let keep = read.length;
-    while (keep > 0 && read[keep - 1]!.baseOffset + read[keep - 1]!.records > highWatermark) keep--;
-    if (keep === read.length) return read;
-    this.batchesHeldBack += read.length - keep;
-    if (keep === 0) return NO_BATCHES;
-    read.length = keep;
+    const read = log.readCommitted(offset, maxBytes, highWatermark);
+    this.batchesHeldBack += log.heldBackByLastRead;
     return read;
   }
 

@@ -2,10 +2,14 @@
 // answering "where did epoch E end?" like Kafka's LeaderEpochFileCache (checked against a naive
 // scan over random logs), truncation that keeps the cache and producer state consistent, and the
 // OS page cache: a crash loses what was not written back after 30 s of being dirty.
+import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { OS_DIRTY_EXPIRE_US, PartitionLog } from '../../../src/engine/broker/partition-log';
 import type { LogBatch } from '../../../src/engine/broker/protocol';
 import { Prng } from '../../../src/engine/sim/prng';
+
+setFlagsFromString('--allow-natives-syntax');
+const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
 
 function batch(baseOffset: number, records: number, epoch: number, appendedUs = 0, producerId = -1, baseSequence = 0): LogBatch {
   return { baseOffset, records, bytes: records * 100, epoch, producerId, baseSequence, batchId: `b${baseOffset}`, appendedUs, createdUs: appendedUs };
@@ -18,6 +22,23 @@ function build(epochs: number[], recordsEach = 2): PartitionLog {
 }
 
 describe('PartitionLog', () => {
+  it('keeps one hidden class for every log whatever its reads kept (a whole-log read has an infinite byte limit)', () => {
+    // First in this file: a log's hidden class, once changed, stays changed in this process.
+    // Goal: the kept read's fields change representation at no read (an Infinity byte limit, the
+    // group coordinator's, stored into a field V8 had as a small integer would give every log a
+    // new hidden class, and every optimized function that reads a log would be thrown away).
+    const before = build([1, 1]);
+    const tail = build([1, 1, 1]);
+    tail.read(2, 1_000);
+    tail.readCommitted(2, 1_000, 6);
+    const whole = build([1, 1, 2]);
+    whole.read(0, Number.POSITIVE_INFINITY);
+    whole.readCommitted(0, Number.POSITIVE_INFINITY, 6);
+    expect(haveSameMap(before, tail), 'a log after a kept read').toBe(true);
+    expect(haveSameMap(tail, whole), 'a log after a whole-log read').toBe(true);
+    expect(haveSameMap(before, build([1])), 'a log made after them').toBe(true);
+  });
+
   it('appends batches at its end only, and finds batches by any offset inside them', () => {
     const log = build([1, 1, 2]);
     expect(log.endOffset).toBe(6);
@@ -141,6 +162,105 @@ describe('PartitionLog', () => {
     // The paths that replace the active segment were taken.
     expect(segmentsDroppedByTruncation).toBeGreaterThan(5);
     expect(restarts).toBeGreaterThan(5);
+  });
+
+  it('answers a repeated read with the same list until the log changes, and every read as the log is now (random, against a walk of its segments)', () => {
+    // Goal: a read of the active segment is kept and given again to the same read (each follower
+    // and consumer group reads an appended batch at the same offset); a kept list answered after
+    // any change (an append, a roll, a truncation and rewrite to the same end, a restart, a new
+    // log start, retention) would be stale. Method: random changes, each preceded and followed by
+    // the same reads, against what the segments hold; reads also from inside batches, from closed
+    // segments and past the end.
+    const prng = new Prng(59, 'partition-log-reads');
+    const config = { segmentBytes: 500, segmentUs: 3_600_000_000, retentionUs: -1, retentionBytes: 1_000 };
+    const held = (log: PartitionLog): LogBatch[] => log.segmentViews().flatMap((segment) => [...segment.batches]).filter((b) => b.baseOffset >= log.localLogStartOffset);
+    const expectedRead = (log: PartitionLog, offset: number, maxBytes: number): LogBatch[] => {
+      const batches = held(log);
+      const first = batches.findIndex((b) => b.baseOffset === offset);
+      if (first < 0) return [];
+      const result: LogBatch[] = [];
+      let bytes = 0;
+      for (const b of batches.slice(first)) {
+        if (result.length > 0 && bytes + b.bytes > maxBytes) break;
+        result.push(b);
+        bytes += b.bytes;
+      }
+      return result;
+    };
+    const expectedCommitted = (log: PartitionLog, offset: number, maxBytes: number, highWatermark: number): LogBatch[] => {
+      const holding = held(log).find((b) => b.baseOffset <= offset && offset < b.baseOffset + b.records);
+      const read = expectedRead(log, holding?.baseOffset ?? offset, maxBytes);
+      return read.filter((b) => b.baseOffset + b.records <= highWatermark);
+    };
+    let kept = 0;
+    let changesAfterReads = 0;
+    for (let trial = 0; trial < 30; trial++) {
+      const log = new PartitionLog('orders', 0, config);
+      let nextId = 0;
+      const asks: [number, number, number][] = [];
+      const check = (when: string) => {
+        for (const [offset, maxBytes, highWatermark] of asks) {
+          expect(log.read(offset, maxBytes).map((b) => b.batchId), `${when}: read(${offset}, ${maxBytes})`).toEqual(expectedRead(log, offset, maxBytes).map((b) => b.batchId));
+          const committed = log.readCommitted(offset, maxBytes, highWatermark);
+          const expected = expectedCommitted(log, offset, maxBytes, highWatermark);
+          expect(committed.map((b) => b.batchId), `${when}: readCommitted(${offset}, ${maxBytes}, ${highWatermark})`).toEqual(expected.map((b) => b.batchId));
+        }
+      };
+      for (let step = 0; step < 80; step++) {
+        // The reads of this step: at the tail mostly, some inside a batch, some further back.
+        asks.length = 0;
+        for (let i = 0; i < 3; i++) {
+          const batches = held(log);
+          const pick = batches.length === 0 ? undefined : batches[Math.max(0, batches.length - 1 - prng.int(i === 2 ? batches.length : 3))];
+          const offset = pick === undefined ? log.endOffset : pick.baseOffset + (prng.int(4) === 0 ? pick.records - 1 : 0);
+          asks.push([offset, prng.pick([150, 400, 100_000]), prng.range(log.localLogStartOffset, log.endOffset)]);
+        }
+        check(`trial ${trial}, step ${step}, before`);
+        // A repeat of the same tail read is the list given before, until the log changes.
+        const [offset, maxBytes] = asks[0]!;
+        const first = log.read(offset, maxBytes);
+        if (offset >= log.segmentViews().at(-1)!.baseOffset) {
+          expect(log.read(offset, maxBytes), 'a repeated read of the active segment').toBe(first);
+          kept++;
+        }
+        const draw = prng.int(12);
+        if (draw === 0 && log.endOffset > log.logStartOffset) {
+          // Cut back, and half the time written again up to the same end with other batches.
+          const end = log.endOffset;
+          log.truncateTo(prng.range(log.logStartOffset, end));
+          if (prng.int(2) === 0) while (log.endOffset < end) log.append({ ...batch(log.endOffset, Math.min(3, end - log.endOffset), 2, step), batchId: `r${nextId++}` });
+        } else if (draw === 1) {
+          log.truncateFullyAndStartAt(log.endOffset + prng.range(0, 2));
+        } else if (draw === 2) {
+          const batches = held(log); // a new log start at a batch's base (a follower takes its leader's)
+          if (batches.length > 0) log.maybeIncrementLogStartOffset(batches[prng.int(batches.length)]!.baseOffset, log.endOffset);
+        } else if (draw === 3) {
+          log.deleteOldSegments(step, log.endOffset);
+        } else if (draw === 4) {
+          log.roll();
+        } else {
+          log.append({ ...batch(log.endOffset, prng.range(1, 3), 1, step), batchId: `b${nextId++}` });
+        }
+        changesAfterReads++;
+        check(`trial ${trial}, step ${step}, after change ${draw}`);
+      }
+    }
+    expect(kept, 'repeated reads were answered from the kept list').toBeGreaterThan(500);
+    expect(changesAfterReads).toBe(30 * 80);
+  });
+
+  it('gives a read that starts in a closed segment a list of its own (the page cache is touched by each read)', () => {
+    const log = new PartitionLog('orders', 0, { segmentBytes: 500, segmentUs: 3_600_000_000, retentionUs: -1, retentionBytes: -1 });
+    for (let i = 0; i < 12; i++) log.append(batch(log.endOffset, 2, 1));
+    expect(log.segmentViews().length).toBeGreaterThan(2);
+    expect(log.read(0, 300)).not.toBe(log.read(0, 300));
+    expect(log.read(0, 300)).toEqual(log.read(0, 300));
+    const tail = log.segmentViews().at(-1)!.baseOffset;
+    const first = log.read(tail, 300);
+    expect(log.read(tail, 300)).toBe(first);
+    log.roll(); // the segment read is closed now: the next read touches it in the page cache again
+    expect(log.read(tail, 300)).not.toBe(first);
+    expect(log.read(tail, 300)).toEqual(first);
   });
 
   it('loses in a crash what the OS had not written back (dirty for 30 s), and nothing after a flush', () => {
