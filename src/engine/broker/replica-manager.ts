@@ -230,13 +230,6 @@ interface LeaderPartition {
   minIsrImageOffset: number;
   /** The consumers' fetch handler's wake-up list for this partition, kept here by that handler (see LedPartitionRead). */
   wakeList: WakeList | null;
-  /**
-   * The last answer entry made for a follower's fetch of it (partitionFetchResponse): an entry
-   * names no follower, so the next follower's entry with the same batches (the same kept read, see
-   * PartitionLog.read), high watermark and log start is this very one, not a copy. Entries are
-   * values once sent: nobody changes them.
-   */
-  lastAnswer: FetchPartitionResponse | null;
 }
 
 /**
@@ -442,16 +435,6 @@ function entryOf(follower: FollowerPartition): FetchPartitionRequest {
   };
   follower.lastRequest = fresh;
   follower.lastRequestLogStart = log.logStartOffset;
-  return fresh;
-}
-
-/** A follower's answer entry for the led partition with these batches: the last one made if it says the same (see LeaderPartition.lastAnswer). */
-function answerEntry(leader: LeaderPartition, part: FetchPartitionRequest, batches: readonly LogBatch[]): FetchPartitionResponse {
-  const last = leader.lastAnswer;
-  const logStartOffset = leader.log.logStartOffset;
-  if (last !== null && last.batches === batches && last.highWatermark === leader.highWatermark && last.logStartOffset === logStartOffset) return last;
-  const fresh: FetchPartitionResponse = { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset, batches, divergingEpoch: null };
-  leader.lastAnswer = fresh;
   return fresh;
 }
 
@@ -1009,7 +992,6 @@ export class ReplicaManager {
       minIsr: 0,
       minIsrImageOffset: -1,
       wakeList: null,
-      lastAnswer: null,
     };
     this.leaders.set(key, leader);
     this.leadersGeneration++;
@@ -1677,7 +1659,7 @@ export class ReplicaManager {
       this.maybeExpandIsr(leader, progress, replicaId, fx);
       const log = leader.log;
       if (cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
-      return answerEntry(leader, part, NO_BATCHES);
+      return { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches: NO_BATCHES, divergingEpoch: null };
     }
     if (part.currentLeaderEpoch < leader.leaderEpoch) return fetchError(part, 'FENCED_LEADER_EPOCH');
     if (part.currentLeaderEpoch > leader.leaderEpoch) return fetchError(part, 'UNKNOWN_LEADER_EPOCH');
@@ -1716,7 +1698,7 @@ export class ReplicaManager {
     // Nothing new (KIP-227's incremental fetch leaves such partitions out).
     const remoteNews = log.tiered && progress.sentRemoteSegments !== log.remoteSegments();
     if (batches.length === 0 && !remoteNews && cached.highWatermark === leader.highWatermark && cached.logStartOffset === log.logStartOffset) return null;
-    const response = answerEntry(leader, part, batches);
+    const response: FetchPartitionResponse = { topic: part.topic, partition: part.partition, key: part.key, error: 'NONE', highWatermark: leader.highWatermark, logStartOffset: log.logStartOffset, batches, divergingEpoch: null };
     return remoteNews ? { ...response, localLogStartOffset: log.localLogStartOffset, remoteSegments: log.remoteSegments() } : response;
   }
 
