@@ -1350,7 +1350,13 @@ export class Producer {
     if (!this.started || !this.metadataKnown) return null;
     if (this.openBatch !== null) return this.recordTimeUs(this.nextRecordIndex + (this.recordsPerBatch - this.openBatch.records) - 1);
     const firstUs = this.recordTimeUs(this.nextRecordIndex);
-    return firstUs === null ? null : firstUs + this.settings.lingerUs;
+    if (firstUs === null) return null;
+    // The next batch fills at its recordsPerBatch-th record, and Kafka's send() wakes the sender
+    // when a batch is full (KafkaProducer.doSend: `if (result.batchIsFull || result.newBatchCreated)
+    // this.sender.wakeup()`): then, if that comes before the batch lingers out.
+    const lingerUs = firstUs + this.settings.lingerUs;
+    const fullUs = this.recordTimeUs(this.nextRecordIndex + this.recordsPerBatch - 1);
+    return fullUs !== null && fullUs < lingerUs ? fullUs : lingerUs;
   }
 }
 
