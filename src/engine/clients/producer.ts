@@ -325,9 +325,12 @@ function validate(s: ProducerSettings): void {
 // ---- the producer -------------------------------------------------------------------------------
 
 export class Producer {
-  private readonly recordsPerBatch: number;
+  // Number fields start as numbers (see "Field representations" in docs/architecture.md): a field
+  // declared without a value is defined as undefined first (ES2022 class fields), and V8 then keeps
+  // it "tagged", so every load of it in optimized code checks for a heap number.
+  private readonly recordsPerBatch: number = 0;
   /** What one batch takes from buffer.memory: batch.size, or one record's batch if a record is larger. */
-  private readonly batchAllocationBytes: number;
+  private readonly batchAllocationBytes: number = 0;
 
   private started = false;
   /** The application closed it: no new records; it exits once what it holds is done. */
@@ -338,7 +341,7 @@ export class Producer {
   /** Records generated so far (accepted, pending or refused): the index of the next record. */
   private nextRecordIndex = 0;
   /** records per second now: the configured rate until a change-load sets another. */
-  private rate: number;
+  private rate = 0;
   /** Records made before the current rate took effect at originUs (0 until a change). */
   private rateBaseIndex = 0;
   /** Records generated before the first metadata, not yet in a batch: indices [0, pendingRecords). */
@@ -1347,7 +1350,13 @@ export class Producer {
     if (!this.started || !this.metadataKnown) return null;
     if (this.openBatch !== null) return this.recordTimeUs(this.nextRecordIndex + (this.recordsPerBatch - this.openBatch.records) - 1);
     const firstUs = this.recordTimeUs(this.nextRecordIndex);
-    return firstUs === null ? null : firstUs + this.settings.lingerUs;
+    if (firstUs === null) return null;
+    // The next batch fills at its recordsPerBatch-th record, and Kafka's send() wakes the sender
+    // when a batch is full (KafkaProducer.doSend: `if (result.batchIsFull || result.newBatchCreated)
+    // this.sender.wakeup()`): then, if that comes before the batch lingers out.
+    const lingerUs = firstUs + this.settings.lingerUs;
+    const fullUs = this.recordTimeUs(this.nextRecordIndex + this.recordsPerBatch - 1);
+    return fullUs !== null && fullUs < lingerUs ? fullUs : lingerUs;
   }
 }
 

@@ -95,8 +95,11 @@ export class Network {
   private endpointZone: Int32Array;
   private nicFreeAtUs: Float64Array;
 
+  // Number fields start as numbers (see "Field representations" in docs/architecture.md): a field
+  // declared without a value is defined as undefined first (ES2022 class fields), and V8 then keeps
+  // it "tagged", so every load of it in optimized code checks for a heap number.
   // Directed link state: the link from -> to is the record at (from * capacity + to) * LINK_STRIDE.
-  private capacity: number;
+  private capacity = 0;
   private links: Float64Array;
   /** Some link has a lossy-link fault (route draws no chance without one, or a loss configured). */
   private anyLinkLoss = false;
@@ -110,9 +113,9 @@ export class Network {
    */
   private anyRouteFault = false;
   /** Copies of the config's hot numbers, read on every route. */
-  private readonly lossPerMillion: number;
-  private readonly jitterUs: number;
-  private readonly nicBytesPerSecond: number;
+  private readonly lossPerMillion: number = 0;
+  private readonly jitterUs: number = 0;
+  private readonly nicBytesPerSecond: number = 0;
 
   // Bytes and messages per ordered zone pair; the last zone index is REGIONAL.
   private readonly zoneBytes: Float64Array;

@@ -17,8 +17,11 @@ export function hashString32(text: string): number {
  * and on their order. Integers above 2^32 (times in µs) are folded as their high and low words.
  */
 export class RollingHash {
-  private a = 0x811c9dc5;
-  private b = 0x9747b28c;
+  // Signed 32-bit words (`| 0`): the lanes are only ever ToInt32 arithmetic, and an initial value
+  // above 2^31 (a heap number) would leave the fields "tagged" in V8's map, so that every load in
+  // mixEvent (once per traced event) checked for a heap number. hex() reads them unsigned.
+  private a = 0x811c9dc5 | 0;
+  private b = 0x9747b28c | 0;
 
   /** Folds a non-negative integer below 2^53 (both of its 32-bit words). */
   mix(value: number): void {

@@ -136,7 +136,11 @@ function packEvent(kind: number, process: number, peer: number): number {
 }
 
 class TraceRing {
-  private readonly mask: number;
+  // Number fields start as numbers (see "Field representations" in docs/architecture.md): a field
+  // declared without a value is defined as undefined first (ES2022 class fields), and V8 then keeps
+  // it "tagged", so every load of it in optimized code checks for a heap number.
+  readonly capacity: number = 0;
+  private readonly mask: number = 0;
   private readonly timeUs: Float64Array;
   /** packEvent(kind, process, peer) of each entry. */
   private readonly word: Int32Array;
@@ -144,8 +148,9 @@ class TraceRing {
   private next = 0;
 
   /** @param capacity a power of two */
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
     if ((capacity & (capacity - 1)) !== 0) throw new Error(`trace ring capacity ${capacity} is not a power of two`);
+    this.capacity = capacity;
     this.mask = capacity - 1;
     this.timeUs = new Float64Array(capacity);
     this.word = new Int32Array(capacity);
@@ -190,11 +195,16 @@ class TraceRing {
 
 /** The Effects a process is handed: one per life, refusing use after that life ended. */
 class ProcessEffects implements Effects<Message> {
+  /** The life this object serves (a number from the start: see TraceRing's fields). */
+  private readonly incarnation: number = 0;
+
   constructor(
     private readonly kernel: Kernel,
     private readonly slot: ProcessSlot,
-    private readonly incarnation: number,
-  ) {}
+    incarnation: number,
+  ) {
+    this.incarnation = incarnation;
+  }
 
   get nowUs(): TimeUs {
     return this.kernel.nowUs;

@@ -12,10 +12,13 @@ import { hashString32 } from './hash';
 const UINT32_RANGE = 0x1_0000_0000;
 
 export class Prng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  // The four words of state start as numbers and stay signed 32-bit words (see the constructor): a
+  // field declared without a value is defined as undefined first (ES2022 class fields), and one that
+  // held undefined or a heap number stays "tagged" in V8's map, so every load of it checks for a heap number.
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
   // The rejection limit of the last bound: most callers draw with the same bound again and again.
   // It starts as the valid pair for bound 1, never 0: a cached bound skips validation, so caching
   // an invalid one would let int(0) through to the sampling loop.
@@ -36,10 +39,13 @@ export class Prng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    // Kept as signed 32-bit words (`| 0`; every step below is ToInt32 arithmetic, so the draws are
+    // the same): a word above 2^31 would be a heap number, and a field that held one stays
+    // "tagged" in V8's map, so every later load of it checks for a heap number before the arithmetic.
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
   }
 

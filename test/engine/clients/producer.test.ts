@@ -342,6 +342,20 @@ describe('rate and batching', () => {
     expect(batches.every((batch) => batch.bytes === BATCH_HEADER_BYTES + batch.records * 100 && batch.bytes <= 16_384)).toBe(true);
   });
 
+  it('a batch that fills is sent when its last record comes, even when nothing else wakes the producer (KafkaProducer.doSend wakes the sender on a full batch)', () => {
+    // acks=0: no answers, so the producer's own timer is its only input after the first second's
+    // metadata. 163 records of 100 bytes fill a batch in 16.2 ms, long before linger.ms (100 ms):
+    // each batch leaves at its 163rd record, not with the next batch's linger (6 full batches late).
+    const { kernel, cluster, ledger } = harness({ acks: 0, idempotence: false, recordsPerSecond: 10_000, lingerUs: 100_000, startUs: 10_000, stopUs: 1_010_000 });
+    cluster.spread(3, BROKERS);
+    kernel.runUntil(1_200_000);
+    const sent = ledger.of('sent');
+    expect(sum(sent.map((entry) => entry.batch.records))).toBe(10_000);
+    const full = sent.filter((entry) => entry.batch.records === 163);
+    expect(full.length).toBe(Math.floor(10_000 / 163));
+    for (const entry of full) expect(entry.atUs).toBe(entry.batch.createdUs + 162 * 100);
+  });
+
   it('sends recordsPerSecond: second by second over 10 s, the records sent stay within one batch of the rate', () => {
     const { kernel, cluster, producer, notes } = harness({ recordsPerSecond: 10_000, lingerUs: 5_000, stopUs: 10_000_000 });
     cluster.spread(3, BROKERS);
