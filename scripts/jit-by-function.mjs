@@ -1,7 +1,7 @@
 // Splits the generated code's instructions (cachegrind's one `???:???` lump) by JS function: the
 // per-instruction counts of a callgrind run summed by the node perf-map entry whose code covers
 // each address (inlined callees count in their caller). See docs/architecture.md, "Data plane
-// performance", twenty-third round. Usage:
+// performance", twenty-fourth round. Usage:
 //   valgrind --tool=callgrind --dump-instr=yes --compress-pos=no --compress-strings=no \
 //     --callgrind-out-file=clg.out node --perf-basic-prof --no-compact --single-threaded \
 //     --no-incremental-marking --no-memory-reducer --no-flush-bytecode --expose-gc <script> ...
