@@ -742,6 +742,21 @@ describe('settings', () => {
   });
 });
 
+describe('batch ids', () => {
+  it("are the producer's id and the batch's serial in decimal, past each thousand (the last three digits come from a table)", () => {
+    const { kernel, cluster, ledger } = harness({ lingerUs: 0, batchBytes: 500, recordsPerSecond: 6_000, stopUs: 800_000 });
+    cluster.spread(6, BROKERS);
+    kernel.runUntil(1_000_000);
+    const ids = new Set(ledger.of('sent').map(({ batch }) => batch.batchId));
+    const serials = [...ids].map((id) => Number(id.slice('producer-1/'.length))).sort((a, b) => a - b);
+    expect(serials.length).toBeGreaterThan(2_100);
+    // Every serial from the first to the last, each once, written as String(serial) would write it:
+    // a digit dropped or a zero not padded in would give a gap, a repeat or another text.
+    expect(serials).toEqual(Array.from({ length: serials.length }, (_, index) => serials[0]! + index));
+    expect(serials.filter((serial) => !ids.has(`producer-1/${serial}`))).toEqual([]);
+  });
+});
+
 describe('determinism', () => {
   const run = (seed: number): { sent: string[]; hash: string } => {
     const { kernel, cluster, ledger } = harness({ recordsPerSecond: 10_000, stopUs: 500_000 }, seed);
