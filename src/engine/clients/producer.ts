@@ -344,9 +344,10 @@ export class Producer {
   /** Record 0's time: startUs, or this life's start if later (records are not made while the producer is down). */
   private originUs: TimeUs = 0;
   private batchIdPrefix: string;
-  /** batchIdOf's serial / 1000 and its decimal text, made once per thousand batches (see batchIdOf). */
+  /** batchIdOf's serial / 1000, and the id's head for it ("producer-1/12"), made once per thousand batches (see batchIdOf). */
   private batchIdHigh = -1;
-  private batchIdHighText = '';
+  private batchIdHeadPrefix = '';
+  private batchIdHead = '';
   /** Records generated so far (accepted, pending or refused): the index of the next record. */
   private nextRecordIndex = 0;
   /** records per second now: the configured rate until a change-load sets another. */
@@ -1181,18 +1182,19 @@ export class Producer {
    * keep for as long as retention keeps the batch. The serial's digits are not made from the number
    * itself (as `String(serial)` or a join with it would), which would put each batch's digits in
    * V8's number-to-string cache and keep them alive past two scavenges: the last three come from
-   * THREE_DIGITS, the rest are made once per thousand batches. The text is the serial's decimal
+   * THREE_DIGITS, the head before them (prefix, slash and the higher digits) is made once per
+   * thousand batches, and a join of the two makes the id flat. The text is the serial's decimal
    * text all the same.
    */
   private batchIdOf(serial: number): string {
     const high = Math.floor(serial / 1_000);
-    const low = serial - high * 1_000;
-    if (high === 0) return [this.batchIdPrefix, '/', DECIMAL_BELOW_1000[low]!].join('');
-    if (high !== this.batchIdHigh) {
+    if (high !== this.batchIdHigh || this.batchIdHeadPrefix !== this.batchIdPrefix) {
       this.batchIdHigh = high;
-      this.batchIdHighText = String(high);
+      this.batchIdHeadPrefix = this.batchIdPrefix;
+      this.batchIdHead = high === 0 ? `${this.batchIdPrefix}/` : [this.batchIdPrefix, high].join('/');
     }
-    return [this.batchIdPrefix, '/', this.batchIdHighText, THREE_DIGITS[low]!].join('');
+    const low = serial - high * 1_000;
+    return [this.batchIdHead, high === 0 ? DECIMAL_BELOW_1000[low]! : THREE_DIGITS[low]!].join('');
   }
 
   /** What the ledger is told about a batch that failed before it was ever sent: no producer id or sequence. */

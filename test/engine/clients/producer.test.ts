@@ -755,6 +755,22 @@ describe('batch ids', () => {
     expect(serials).toEqual(Array.from({ length: serials.length }, (_, index) => serials[0]! + index));
     expect(serials.filter((serial) => !ids.has(`producer-1/${serial}`))).toEqual([]);
   });
+
+  it('of a later life carry its start time, each serial written whole after it', () => {
+    const { kernel, ledger } = harness({ lingerUs: 0, batchBytes: 500, recordsPerSecond: 6_000, stopUs: 1_200_000 });
+    kernel.runUntil(200_000);
+    kernel.crash('producer-1');
+    kernel.restart('producer-1');
+    kernel.runUntil(1_500_000);
+    const later = [...new Set(ledger.of('sent').map(({ batch }) => batch.batchId))].filter((id) => id.includes('@'));
+    expect(later.length).toBeGreaterThan(1_100);
+    const prefix = later[0]!.slice(0, later[0]!.indexOf('/') + 1);
+    expect(prefix).toMatch(/^producer-1@\d+\/$/);
+    const serials = later.map((id) => Number(id.slice(prefix.length))).sort((a, b) => a - b);
+    expect(serials[serials.length - 1]).toBeGreaterThan(1_000);
+    expect(serials).toEqual(Array.from({ length: serials.length }, (_, index) => serials[0]! + index));
+    for (const id of later) expect(`${prefix}${Number(id.slice(prefix.length))}`).toBe(id);
+  });
 });
 
 describe('determinism', () => {
