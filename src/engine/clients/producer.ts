@@ -62,6 +62,15 @@ export const KNOWN_BROKERS_MAX = 1_024;
 export const IDEMPOTENT_IN_FLIGHT_MAX = 5;
 /** At most one "failed for good" note per this span; the next one counts the failures it skipped. */
 const FAILURE_NOTE_INTERVAL_US = US_PER_SECOND;
+
+/**
+ * "0" to "999", and "000" to "999": the last three digits of every batch id, made once (see
+ * batchIdOf). A number turned into text goes through V8's number-to-string cache, an old array of up
+ * to 16,384 entries that keeps each new serial's digits alive, so every batch's digits outlived
+ * two scavenges and reached the old generation; these strings are old from the start.
+ */
+const DECIMAL_BELOW_1000: readonly string[] = Array.from({ length: 1_000 }, (_, value) => String(value));
+const THREE_DIGITS: readonly string[] = DECIMAL_BELOW_1000.map((text) => text.padStart(3, '0'));
 /** A producer retrying through the same error says so in the log at most this often (a new error is said at once). */
 const RETRY_NOTE_INTERVAL_US = 10 * US_PER_SECOND;
 /** Leader changes listed in one note; more are counted. */
@@ -338,6 +347,10 @@ export class Producer {
   /** Record 0's time: startUs, or this life's start if later (records are not made while the producer is down). */
   private originUs: TimeUs = 0;
   private batchIdPrefix: string;
+  /** batchIdOf's serial / 1000, and the id's head for it ("producer-1/12"), made once per thousand batches (see batchIdOf). */
+  private batchIdHigh = -1;
+  private batchIdHeadPrefix = '';
+  private batchIdHead = '';
   /** Records generated so far (accepted, pending or refused): the index of the next record. */
   private nextRecordIndex = 0;
   /** records per second now: the configured rate until a change-load sets another. */
@@ -1169,10 +1182,22 @@ export class Producer {
    * "producer-1/7": built by a join, which makes one flat string (40 bytes for a 17-character id).
    * A template literal makes a cons string past 12 characters, three objects (the cons, "producer-1/"
    * and the serial's digits, 88 bytes) that every log batch, the oracle and the consumption checker
-   * keep for as long as retention keeps the batch.
+   * keep for as long as retention keeps the batch. The serial's digits are not made from the number
+   * itself (as `String(serial)` or a join with it would), which would put each batch's digits in
+   * V8's number-to-string cache and keep them alive past two scavenges: the last three come from
+   * THREE_DIGITS, the head before them (prefix, slash and the higher digits) is made once per
+   * thousand batches, and a join of the two makes the id flat. The text is the serial's decimal
+   * text all the same.
    */
   private batchIdOf(serial: number): string {
-    return [this.batchIdPrefix, serial].join('/');
+    const high = Math.floor(serial / 1_000);
+    if (high !== this.batchIdHigh || this.batchIdHeadPrefix !== this.batchIdPrefix) {
+      this.batchIdHigh = high;
+      this.batchIdHeadPrefix = this.batchIdPrefix;
+      this.batchIdHead = high === 0 ? `${this.batchIdPrefix}/` : [this.batchIdPrefix, high].join('/');
+    }
+    const low = serial - high * 1_000;
+    return [this.batchIdHead, high === 0 ? DECIMAL_BELOW_1000[low]! : THREE_DIGITS[low]!].join('');
   }
 
   /** What the ledger is told about a batch that failed before it was ever sent: no producer id or sequence. */

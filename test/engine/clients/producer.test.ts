@@ -756,6 +756,37 @@ describe('settings', () => {
   });
 });
 
+describe('batch ids', () => {
+  it("are the producer's id and the batch's serial in decimal, past each thousand (the last three digits come from a table)", () => {
+    const { kernel, cluster, ledger } = harness({ lingerUs: 0, batchBytes: 500, recordsPerSecond: 6_000, stopUs: 800_000 });
+    cluster.spread(6, BROKERS);
+    kernel.runUntil(1_000_000);
+    const ids = new Set(ledger.of('sent').map(({ batch }) => batch.batchId));
+    const serials = [...ids].map((id) => Number(id.slice('producer-1/'.length))).sort((a, b) => a - b);
+    expect(serials.length).toBeGreaterThan(2_100);
+    // Every serial from the first to the last, each once, written as String(serial) would write it:
+    // a digit dropped or a zero not padded in would give a gap, a repeat or another text.
+    expect(serials).toEqual(Array.from({ length: serials.length }, (_, index) => serials[0]! + index));
+    expect(serials.filter((serial) => !ids.has(`producer-1/${serial}`))).toEqual([]);
+  });
+
+  it('of a later life carry its start time, each serial written whole after it', () => {
+    const { kernel, ledger } = harness({ lingerUs: 0, batchBytes: 500, recordsPerSecond: 6_000, stopUs: 1_200_000 });
+    kernel.runUntil(200_000);
+    kernel.crash('producer-1');
+    kernel.restart('producer-1');
+    kernel.runUntil(1_500_000);
+    const later = [...new Set(ledger.of('sent').map(({ batch }) => batch.batchId))].filter((id) => id.includes('@'));
+    expect(later.length).toBeGreaterThan(1_100);
+    const prefix = later[0]!.slice(0, later[0]!.indexOf('/') + 1);
+    expect(prefix).toMatch(/^producer-1@\d+\/$/);
+    const serials = later.map((id) => Number(id.slice(prefix.length))).sort((a, b) => a - b);
+    expect(serials[serials.length - 1]).toBeGreaterThan(1_000);
+    expect(serials).toEqual(Array.from({ length: serials.length }, (_, index) => serials[0]! + index));
+    for (const id of later) expect(`${prefix}${Number(id.slice(prefix.length))}`).toBe(id);
+  });
+});
+
 describe('determinism', () => {
   const run = (seed: number): { sent: string[]; hash: string } => {
     const { kernel, cluster, ledger } = harness({ recordsPerSecond: 10_000, stopUs: 500_000 }, seed);
