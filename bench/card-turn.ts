@@ -3,7 +3,7 @@
 // Debian's Chromium (1440x900, as bench/page.ts), pauses, then in each of `--frames` animation
 // frames changes the texts a refresh turn of `--cards` broker cards changes (the storage line's
 // words, the tiering line's, the figures: `--what=storage,tier,fig`; the last digit of each text
-// node that holds one, never a StableText's hidden copy), traced. Prints the Layouts (objects to lay
+// node that holds one, never a hidden copy that sizes a box), traced. Prints the Layouts (objects to lay
 // out, thread time) and the thread time of each rendering phase, with the full layerizations.
 // Deterministic in what it changes, so the objects are a count; the times are the host's.
 //
@@ -44,7 +44,7 @@ const texts = await page.evaluate(`(async () => {
       for (const element of card.querySelectorAll(selector)) {
         const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
-          if (/[0-9]/.test(node.data) && node.parentElement.closest('.stable-sizer') === null && !texts.includes(node)) texts.push(node);
+          if (/[0-9]/.test(node.data) && node.parentElement.closest('.stable-sizer, .stat-row-sizer') === null && !texts.includes(node)) texts.push(node);
         }
       }
     };
