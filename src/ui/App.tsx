@@ -556,7 +556,7 @@ const DeferredPanels = memo(function DeferredPanels({ state, ready, onFault, onS
       )}
       {snapshot.partitions.length > 0 && <PartitionsPanel partitions={snapshot.partitions} total={snapshot.partitionsTotal} onSelect={onSelect} selected={selected} live={live} />}
       {state.series.meta.length > 0 && <MetricsPanel data={state.series} live={live} />}
-      <NetworkPanel snapshot={snapshot} ready={ready} onFault={onFault} />
+      <NetworkPanel snapshot={snapshot} ready={ready} onFault={onFault} live={live} />
     </>
   );
 });

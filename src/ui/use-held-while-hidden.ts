@@ -29,6 +29,23 @@ export const WAKE_GRACE_MS = 1_000;
  */
 export const HIDDEN_MARGIN_PX = 100;
 
+/**
+ * Where in each HIDDEN_REFRESH_MS period a held panel takes its turn, in milliseconds (issue 7, item
+ * 9: at most one large deferred commit per frame). A panel held whole refreshes when the period of
+ * its phase turns, as a partition row does on its own (rows-held.ts). Without phases every held panel
+ * took the newest value in the same deferred commit, once a second for ever (they mount together,
+ * and each refresh restarted their seconds together): the KRaft row (the quorum's voters and the
+ * metadata log's rows), the charts with their screen-reader tables and the network panel, in one
+ * frame with that frame's cards. The KRaft row's two panels keep one turn: they share a grid row,
+ * and one refresh lays it out and re-layerizes once.
+ */
+export const HELD_PHASE_MS = { kraft: 0, metrics: HIDDEN_REFRESH_MS / 3, network: (2 * HIDDEN_REFRESH_MS) / 3 } as const;
+
+/** The refresh period of phase `phaseMs` that `nowMs` lies in: periods last HIDDEN_REFRESH_MS and start at the phase. */
+export function heldPeriodOf(nowMs: number, phaseMs: number): number {
+  return Math.floor((nowMs - phaseMs) / HIDDEN_REFRESH_MS);
+}
+
 /** What a panel shows, and since when (performance.now() milliseconds). */
 export interface Held<T> {
   readonly value: T;
@@ -38,19 +55,26 @@ export interface Held<T> {
 /**
  * The pure decision: what to show now, and in how many milliseconds to look again (null: the
  * newest value is shown). The newest value shows at once when the panel is on screen or the run is
- * not playing; otherwise once HIDDEN_REFRESH_MS have passed since the value shown was taken.
+ * not playing; otherwise once the period of the panel's phase (HELD_PHASE_MS) has turned since the
+ * value shown was taken: at most once a period, never older than a period and a frame.
  */
-export function nextHeld<T>(held: Held<T> | null, value: T, at: { readonly nowMs: number; readonly visible: boolean; readonly live: boolean }): { held: Held<T>; waitMs: number | null } {
-  const next = held === null || at.visible || !at.live || at.nowMs - held.atMs >= HIDDEN_REFRESH_MS ? { value, atMs: at.nowMs } : held;
-  return { held: next, waitMs: next.value === value ? null : Math.max(0, next.atMs + HIDDEN_REFRESH_MS - at.nowMs) };
+export function nextHeld<T>(
+  held: Held<T> | null,
+  value: T,
+  at: { readonly nowMs: number; readonly visible: boolean; readonly live: boolean; readonly phaseMs: number },
+): { held: Held<T>; waitMs: number | null } {
+  const next =
+    held === null || at.visible || !at.live || heldPeriodOf(at.nowMs, at.phaseMs) > heldPeriodOf(held.atMs, at.phaseMs) ? { value, atMs: at.nowMs } : held;
+  const turnMs = (heldPeriodOf(next.atMs, at.phaseMs) + 1) * HIDDEN_REFRESH_MS + at.phaseMs;
+  return { held: next, waitMs: next.value === value ? null : Math.max(0, turnMs - at.nowMs) };
 }
 
 /**
  * `value` while `element` is on screen or `live` is false (paused: exact); otherwise the value
- * last shown, replaced by the newest at most every HIDDEN_REFRESH_MS.
+ * last shown, replaced by the newest once a HIDDEN_REFRESH_MS period of phase `phaseMs` turns.
  */
-export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | null>, live: boolean): T {
-  return useHeld(value, useOnScreen(element), live);
+export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | null>, live: boolean, phaseMs: number): T {
+  return useHeld(value, useOnScreen(element), live, phaseMs);
 }
 
 /** Whether `element` is on screen or within HIDDEN_MARGIN_PX of it (true until the observer says otherwise, and where there is none). */
@@ -67,20 +91,20 @@ export function useOnScreen(element: RefObject<Element | null>): boolean {
 }
 
 /**
- * `value` when `live` is false (paused: exact), otherwise refreshed at most every
- * HIDDEN_REFRESH_MS: for what nobody sees, on screen or not (a chart's screen-reader table).
+ * `value` when `live` is false (paused: exact), otherwise refreshed once a HIDDEN_REFRESH_MS period
+ * of phase `phaseMs` turns: for what nobody sees, on screen or not (a chart's screen-reader table).
  */
-export function useThrottledWhileLive<T>(value: T, live: boolean): T {
-  return useHeld(value, false, live);
+export function useThrottledWhileLive<T>(value: T, live: boolean, phaseMs: number): T {
+  return useHeld(value, false, live, phaseMs);
 }
 
-function useHeld<T>(value: T, visible: boolean, live: boolean): T {
+function useHeld<T>(value: T, visible: boolean, live: boolean, phaseMs: number): T {
   const held = useRef<Held<T> | null>(null);
   const [, wake] = useReducer((count: number) => count + 1, 0);
 
   // Decided in render (a ref, not state) so a held frame costs no second render; a render React
   // throws away may move the held value forward early, which shows a newer value, never a wrong one.
-  const decision = nextHeld(held.current, value, { nowMs: performance.now(), visible, live });
+  const decision = nextHeld(held.current, value, { nowMs: performance.now(), visible, live, phaseMs });
   held.current = decision.held;
 
   // A newer value than the one shown: show it once the interval has passed, even if no frame comes

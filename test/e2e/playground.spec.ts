@@ -54,6 +54,48 @@ test('play advances the clock and events appear; step runs one event', async ({ 
   await page.screenshot({ path: 'artifacts/screenshots/playground-running.png', fullPage: true });
 });
 
+/** How many times the text of the element at `selector` changed while read every 50 ms for `ms`, and the wall time that took. */
+async function textChanges(page: Page, selector: string, ms: number): Promise<{ changes: number; elapsedMs: number }> {
+  return page.evaluate(
+    async ({ selector, ms }) => {
+      const element = document.querySelector(selector);
+      const start = performance.now();
+      let last = element?.textContent ?? null;
+      let changes = 0;
+      while (performance.now() - start < ms) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const now = element?.textContent ?? null;
+        if (now !== last) changes++;
+        last = now;
+      }
+      return { changes, elapsedMs: performance.now() - start };
+    },
+    { selector, ms },
+  );
+}
+
+// The network panel lies below the fold, where nobody reads it while the run plays: it is held
+// there as the panels above it are (use-held-while-hidden.ts), its counts at most a second old, and
+// shows every value again once scrolled into view (issue 7, item 9: it rendered in every frame).
+test('the network panel shows its counts at most a second old while it is below the fold, and every frame in view', async ({ page }) => {
+  await page.goto('./');
+  const panel = page.getByRole('region', { name: 'Network' });
+  const box = await panel.boundingBox();
+  expect(box?.y ?? 0, 'the panel starts below the fold').toBeGreaterThan(900 + 100);
+  await page.getByRole('radio', { name: '10×' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect.poll(() => clockMs(page), { timeout: 10_000 }).toBeGreaterThan(3_000);
+  const messages = 'section.network dl.figures dd';
+  const held = await textChanges(page, messages, 3_000);
+  // At most one refresh per second of its phase: a span of s seconds holds at most ceil(s) + 1 turns.
+  expect(held.changes, 'off screen: a refresh a second').toBeGreaterThanOrEqual(1);
+  expect(held.changes, `off screen: a refresh a second (${held.elapsedMs} ms read)`).toBeLessThanOrEqual(Math.ceil(held.elapsedMs / 1_000) + 1);
+  await panel.scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  const shown = await textChanges(page, messages, 5_000);
+  expect(shown.changes, `in view: the newest count in every frame, more often than a held panel could (${shown.elapsedMs} ms read)`).toBeGreaterThan(Math.ceil(shown.elapsedMs / 1_000) + 1);
+});
+
 test('crashing a broker and cutting a zone off show on the cards and in the log', async ({ page }) => {
   await page.goto('./');
   await page.getByRole('radio', { name: '10×' }).click();

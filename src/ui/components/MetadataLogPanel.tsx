@@ -2,7 +2,7 @@ import { memo, useMemo, useRef } from 'react';
 import type { MetadataLogEntry } from '../../engine/api';
 import { Arrivals } from '../arrivals';
 import type { Quorum, SeenLog } from '../kraft';
-import { useHeldWhileHidden } from '../use-held-while-hidden';
+import { HELD_PHASE_MS, useHeldWhileHidden } from '../use-held-while-hidden';
 import { useLiveWindow } from '../use-live-window';
 
 interface Props {
@@ -188,7 +188,7 @@ const MlogRow = memo(function MlogRow({ row, settled, highWatermark }: RowProps)
 export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = false }: Props) {
   const section = useRef<HTMLElement>(null);
   const newest = useMemo(() => ({ log: newestLog, quorum: newestQuorum }), [newestLog, newestQuorum]);
-  const { log, quorum } = useHeldWhileHidden(newest, section, live);
+  const { log, quorum } = useHeldWhileHidden(newest, section, live, HELD_PHASE_MS.kraft);
   const view = log.view;
   // Built again only for another log or high watermark: while the panel is held (off screen) the
   // deferred commits of a second bring the same log, and a run of NoOps folds up to

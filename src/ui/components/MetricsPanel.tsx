@@ -7,7 +7,7 @@
 // Never: computes a metric (the engine does), or keeps points of its own (series-store.ts does).
 
 import { memo, useCallback, useMemo, useRef } from 'react';
-import { useHeldWhileHidden } from '../use-held-while-hidden';
+import { HELD_PHASE_MS, useHeldWhileHidden } from '../use-held-while-hidden';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
@@ -125,7 +125,7 @@ interface Props {
 
 export function MetricsPanel({ data: newest, live = false }: Props) {
   const section = useRef<HTMLElement>(null);
-  const data = useHeldWhileHidden(newest, section, live);
+  const data = useHeldWhileHidden(newest, section, live, HELD_PHASE_MS.metrics);
   return (
     <section ref={section} className="panel metrics" aria-label="Metrics">
       <header className="panel-head">

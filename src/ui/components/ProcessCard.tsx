@@ -6,6 +6,7 @@ import { formatSpan } from '../../engine/sim/time';
 import { formatBytes, formatCount, formatRanges, formatUsd } from '../format';
 import { registrationOf, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
 import type { MenuRequest, Selection } from '../selection';
+import { digitsAsZeros } from './StableText';
 
 interface Props {
   readonly process: ProcessSnapshot;
@@ -340,16 +341,32 @@ const StorageBar = memo(function StorageBar({ other, unflushed, flushed }: { oth
   );
 });
 
-const StorageFigures = memo(function StorageFigures({ id, used, capacity, full, unflushed }: { id: string; used: string; capacity: string; full: boolean; unflushed: string }) {
+/**
+ * The storage line's words, drawn over a hidden copy of their row whose digits are zeros (as
+ * StableText does for one text; perf.css's `.stat-row-text`): the words change in most refreshes of
+ * a broker's card ("8.6 MB" -> "8.7 MB"), and each change laid out the whole card, since they are
+ * flex items that share the row and wrap. The copy, in flow and in tabular figures, lays out exactly
+ * as the words would (widths, line breaks, height) and changes only when a size gains or loses a
+ * digit or changes its unit; the words' row over it is a relayout boundary and, as before, the paint
+ * layer, so a refresh lays out the row, not the card (issue 7, item 9: bench/card-turn.ts, a turn of
+ * 13 cards 299 -> 156 objects to lay out). Each word drawn over a copy of its own was tried and cost
+ * its Layout back in Paint (a layer per word).
+ */
+export const StorageFigures = memo(function StorageFigures({ id, used, capacity, full, unflushed }: { id: string; used: string; capacity: string; full: boolean; unflushed: string }) {
+  const disk = `Disk ${used} / ${capacity}${full ? ' · full' : ''}`;
+  const cached = `${unflushed} unflushed`;
   return (
-    <div className="stat-row muted">
-      <span>
-        Disk {used} / {capacity}
-        {full ? ' · full' : ''}
-      </span>
-      <span data-testid={`unflushed-${id}`} title="Bytes of partition logs still only in the page cache: a power loss would take them">
-        {unflushed} unflushed
-      </span>
+    <div className="stat-row-stable">
+      <div className="stat-row muted stat-row-sizer" aria-hidden="true">
+        <span>{digitsAsZeros(disk)}</span>
+        <span>{digitsAsZeros(cached)}</span>
+      </div>
+      <div className="stat-row muted stat-row-text">
+        <span>{disk}</span>
+        <span data-testid={`unflushed-${id}`} title="Bytes of partition logs still only in the page cache: a power loss would take them">
+          {cached}
+        </span>
+      </div>
     </div>
   );
 });

@@ -3,7 +3,7 @@ import type { ReplicaProgress } from '../../engine/raft/node';
 import { formatSpan } from '../../engine/sim/time';
 import { memo, useMemo, useRef } from 'react';
 import { anyActiveController, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
-import { useHeldWhileHidden } from '../use-held-while-hidden';
+import { HELD_PHASE_MS, useHeldWhileHidden } from '../use-held-while-hidden';
 import { digitsAsZeros, StableText } from './StableText';
 
 interface Props {
@@ -154,7 +154,7 @@ export function QuorumPanel({ snapshot: newestSnapshot, quorum: newestQuorum, re
   // figures change in every frame, and each change laid the page out from the document.
   const section = useRef<HTMLElement>(null);
   const newest = useMemo(() => ({ snapshot: newestSnapshot, quorum: newestQuorum }), [newestSnapshot, newestQuorum]);
-  const { snapshot, quorum } = useHeldWhileHidden(newest, section, live);
+  const { snapshot, quorum } = useHeldWhileHidden(newest, section, live, HELD_PHASE_MS.kraft);
   // What the button may do is read from the newest snapshot, never a held one.
   const canCrash = anyActiveController(newestSnapshot);
   return (

@@ -7,7 +7,7 @@
 
 import { memo, useEffect, useRef, type RefObject } from 'react';
 import uPlot from 'uplot';
-import { useThrottledWhileLive } from '../use-held-while-hidden';
+import { HELD_PHASE_MS, useThrottledWhileLive } from '../use-held-while-hidden';
 
 /** Points on one time axis: seconds, then one column per line (null: a gap). */
 export type Aligned = [number[], ...(number | null)[][]];
@@ -197,7 +197,7 @@ export const ChartTable = memo(function ChartTable({
   aligned: Aligned;
   live?: boolean;
 }) {
-  const rows = useThrottledWhileLive(aligned, live);
+  const rows = useThrottledWhileLive(aligned, live, HELD_PHASE_MS.metrics);
   return (
     // A table ignores the 1px box of .visually-hidden: a wrapper holds it, a relayout boundary
     // (perf.css, `.chart > .chart-table-box`): its rows, rebuilt about once a second, are laid out
