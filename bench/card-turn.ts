@@ -10,17 +10,7 @@
 //   npx vite preview --outDir DIR --port N   then   npx tsx bench/card-turn.ts --url=http://127.0.0.1:N/ [--css=FILE] [--cards=13] [--frames=60]
 import { openPlayingLesson } from './lesson-browser';
 import { clockMs } from '../test/e2e/clock';
-
-interface TraceEvent {
-  readonly name: string;
-  readonly ph: string;
-  readonly ts: number;
-  readonly dur?: number;
-  readonly tdur?: number;
-  readonly pid: number;
-  readonly tid: number;
-  readonly args?: { readonly name?: string; readonly beginData?: { readonly dirtyObjects?: number; readonly partialLayout?: boolean } };
-}
+import type { TraceEvent } from './page';
 
 const option = (name: string): string | undefined => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const url = option('url');

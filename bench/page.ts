@@ -313,7 +313,8 @@ interface ProfileNode {
   readonly callFrame: { readonly functionName: string; readonly url?: string; readonly lineNumber: number; readonly columnNumber: number };
 }
 
-interface TraceEvent {
+/** A Chrome trace event, as the page's probes read them (bench/card-turn.ts too). */
+export interface TraceEvent {
   readonly id?: string;
   readonly name: string;
   readonly ph: string;
@@ -327,7 +328,7 @@ interface TraceEvent {
     readonly name?: string;
     /** ThreadPool_RunTask: the function that posted the task. */
     readonly src_func?: string;
-    readonly beginData?: { readonly dirtyObjects?: number; readonly totalObjects?: number };
+    readonly beginData?: { readonly dirtyObjects?: number; readonly totalObjects?: number; readonly partialLayout?: boolean };
     readonly endData?: { readonly layoutRoots?: readonly { readonly nodeId?: number; readonly depth?: number }[] };
     readonly data?: {
       readonly startTime?: number;
