@@ -349,7 +349,7 @@ const StorageBar = memo(function StorageBar({ other, unflushed, flushed }: { oth
  * as the words would (widths, line breaks, height) and changes only when a size gains or loses a
  * digit or changes its unit; the words' row over it is a relayout boundary and, as before, the paint
  * layer, so a refresh lays out the row, not the card (issue 7, item 9: bench/card-turn.ts, a turn of
- * 13 cards 299 -> 156 objects to lay out). Each word drawn over a copy of its own was tried and cost
+ * 13 cards 299 -> 143 objects to lay out). Each word drawn over a copy of its own was tried and cost
  * its Layout back in Paint (a layer per word).
  */
 export const StorageFigures = memo(function StorageFigures({ id, used, capacity, full, unflushed }: { id: string; used: string; capacity: string; full: boolean; unflushed: string }) {
