@@ -347,9 +347,12 @@ export class Producer {
   /** Record 0's time: startUs, or this life's start if later (records are not made while the producer is down). */
   private originUs: TimeUs = 0;
   private batchIdPrefix: string;
-  /** batchIdOf's serial / 1000, and the id's head for it ("producer-1/12"), made once per thousand batches (see batchIdOf). */
+  /**
+   * batchIdOf's serial / 1000 (-1: none yet), and the id's head for it ("producer-1/12"), made once
+   * per thousand batches (see batchIdOf). The prefix never changes under a kept head: start sets it
+   * before any batch, and each life is a new Producer (the kernel makes a process's logic anew).
+   */
   private batchIdHigh = -1;
-  private batchIdHeadPrefix = '';
   private batchIdHead = '';
   /** Records generated so far (accepted, pending or refused): the index of the next record. */
   private nextRecordIndex = 0;
@@ -1191,9 +1194,8 @@ export class Producer {
    */
   private batchIdOf(serial: number): string {
     const high = Math.floor(serial / 1_000);
-    if (high !== this.batchIdHigh || this.batchIdHeadPrefix !== this.batchIdPrefix) {
+    if (high !== this.batchIdHigh) {
       this.batchIdHigh = high;
-      this.batchIdHeadPrefix = this.batchIdPrefix;
       this.batchIdHead = high === 0 ? `${this.batchIdPrefix}/` : [this.batchIdPrefix, high].join('/');
     }
     const low = serial - high * 1_000;
