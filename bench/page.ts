@@ -40,6 +40,8 @@
 // `--layerize` adds how many Layerize passes were full layerizations (layerizeActivity); `--css=FILE`
 // injects a style sheet into every page it opens (a probe: what hiding or changing a part would
 // save, before writing it; such a run measures the build plus that CSS, never the build alone).
+// `--pointer=none` clicks 10x and Play from script, so the pointer never rests on the page (a probe of
+// the hover's hit test Chromium runs after each layout; the default leaves it on Play, as a person does).
 // `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
 // carry that instrumentation: compare them only with each other.
 
