@@ -40,6 +40,8 @@
 // `--layerize` adds how many Layerize passes were full layerizations (layerizeActivity); `--css=FILE`
 // injects a style sheet into every page it opens (a probe: what hiding or changing a part would
 // save, before writing it; such a run measures the build plus that CSS, never the build alone).
+// `--pointer=none` clicks 10x and Play from script, so the pointer never rests on the page (a probe of
+// the hover's hit test Chromium runs after each layout; the default leaves it on Play, as a person does).
 // `--explain=trace.json` analyses a trace kept with PAGE_BENCH_TRACE. Frame times under --detail
 // carry that instrumentation: compare them only with each other.
 
@@ -286,7 +288,15 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
 }
 
-async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messages' | 'renders' | null, css: string | null): Promise<Page> {
+/**
+ * How the run is started: 'mouse' clicks 10x and Play and leaves the pointer resting on Play, as a
+ * person does (Chromium then updates :hover after each layout with a fake mouse move that hit tests
+ * the page at the start of the next frame); 'none' dispatches their click events from script, so
+ * the pointer never enters the page (a probe of what the resting pointer costs, never the default).
+ */
+export type PointerMode = 'mouse' | 'none';
+
+async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messages' | 'renders' | null, css: string | null, pointer: PointerMode = 'mouse'): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (error) => {
     throw new Error(`the page threw: ${error.message}`);
@@ -297,8 +307,16 @@ async function openAndPlay(browser: Browser, baseUrl: string, instrument: 'messa
   if (instrument === 'renders') await page.addInitScript(RENDER_RECORDER);
   await page.goto(`${baseUrl}?scenario=${LESSON}`);
   if (css !== null) await page.addStyleTag({ content: css });
-  await page.getByRole('radio', { name: '10×' }).click();
-  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  if (pointer === 'none') {
+    // A click event dispatched to each control once it is enabled: no mouse event reaches Chromium.
+    for (const control of [page.getByRole('radio', { name: '10×' }), page.getByRole('button', { name: 'Play', exact: true })]) {
+      await page.waitForFunction((element) => element !== null && !(element as HTMLButtonElement).disabled, await control.elementHandle());
+      await control.dispatchEvent('click');
+    }
+  } else {
+    await page.getByRole('radio', { name: '10×' }).click();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+  }
   const deadline = Date.now() + 120_000;
   while ((await clockMs(page)) < WARM_UP_MS) {
     if (Date.now() > deadline) throw new Error(`the simulated clock did not reach ${WARM_UP_MS} ms within 2 minutes`);
@@ -845,12 +863,13 @@ function hotFunctions(trace: { traceEvents: TraceEvent[] }, work: ReturnType<typ
 }
 
 export async function runPageBench(
-  options: { buildFirst?: boolean; detail?: boolean; distDir?: string; jit?: boolean; layerize?: boolean; css?: string } = {},
+  options: { buildFirst?: boolean; detail?: boolean; distDir?: string; jit?: boolean; layerize?: boolean; css?: string; pointer?: PointerMode } = {},
 ): Promise<PageBenchResult> {
   // keepNames: the renders page names the components it counts (a few bytes per function).
   if (options.buildFirst ?? true) await build({ logLevel: 'warn', build: { rolldownOptions: { output: { keepNames: true } } } });
   const detail = options.detail ?? false;
   const css = options.css ?? null;
+  const pointer = options.pointer ?? 'mouse';
   distDirOfMaps = options.distDir ?? 'dist';
   const server = await preview({
     preview: { port: 0, host: '127.0.0.1', strictPort: false },
@@ -866,7 +885,7 @@ export async function runPageBench(
   });
   try {
     // 1. Frame time, uninstrumented but for the trace.
-    const page = await openAndPlay(browser, baseUrl, detail ? 'renders' : null, css);
+    const page = await openAndPlay(browser, baseUrl, detail ? 'renders' : null, css, pointer);
     await page.evaluate(RAF_RECORDER);
     // The traced page stamps commits but records no mutations: a MutationObserver on the whole document makes each DOM write dearer.
     if (detail) await page.evaluate('globalThis.__renderStats.stopObserving(); globalThis.__renderStats.on = true; globalThis.__renderStats.stamp = true');
@@ -903,13 +922,13 @@ export async function runPageBench(
     await page.close();
 
     // 2. Message sizes, in a page of its own with the listener wrapped.
-    const measured = await openAndPlay(browser, baseUrl, 'messages', css);
+    const measured = await openAndPlay(browser, baseUrl, 'messages', css, pointer);
     await measured.waitForTimeout(MEASURE_MS);
     const sizes = (await measured.evaluate('globalThis.__messageSizes')) as number[];
     await measured.close();
 
     // 3. React commits, components rendered and DOM mutations, in a page of its own.
-    const counted = await openAndPlay(browser, baseUrl, 'renders', css);
+    const counted = await openAndPlay(browser, baseUrl, 'renders', css, pointer);
     await counted.evaluate('globalThis.__renderStats.on = true');
     const countStart = performance.now();
     await counted.waitForTimeout(MEASURE_MS);
@@ -1136,7 +1155,9 @@ if (import.meta.url === `file://${process.argv[1]}` && buildToArg !== undefined)
     jit: process.argv.includes('--jit'),
     layerize: process.argv.includes('--layerize'),
     ...(cssFile === undefined ? {} : { css: readFileSync(cssFile, 'utf8') }),
+    ...(process.argv.includes('--pointer=none') ? { pointer: 'none' as const } : {}),
   });
+  if (process.argv.includes('--pointer=none')) console.log('  (--pointer=none: 10x and Play clicked from script, the pointer never on the page; a probe of the resting pointer)');
   if (cssFile !== undefined) console.log(`  (--css=${cssFile}: every page had that style sheet injected; this measures the build plus it)`);
   console.log(`page: ${LESSON}.json (30 brokers, 1,000 partitions RF 3) at 10x in Chromium, ${MEASURE_MS / 1000} s measured`);
   console.log(formatPageBench(result));

@@ -63,4 +63,19 @@ describe('layers that change while playing', () => {
     expect(inset).toBeGreaterThan(0);
     expect(inset).toBeLessThanOrEqual(pillPadding);
   });
+
+  it("the clock's lines paint the top bar's background over a box wider than their text, so a new time keeps their chunks' bounds", () => {
+    // Each line is a layer (layout containment) whose chunk was bounded by its text's ink, which
+    // differs from one digit to the next: about a third of the clock's changes asked for a full
+    // layerization. The box reaches past the text on both sides, in the top bar's own colour.
+    const body = declarationsOf(perfCss, '.clock-sub').join(';');
+    expect(declarationsOf(perfCss, '.clock-time').join(';')).toBe(body);
+    const barBackground = /background:\s*([^;]+)/.exec(declarationsOf(stylesCss, '.topbar').join(';'))?.[1]?.trim();
+    expect(barBackground).toBeDefined();
+    expect(body).toContain(`background-color: ${barBackground}`);
+    const inset = Number(/margin:\s*0 -(\d+)px/.exec(body)?.[1]);
+    expect(inset).toBeGreaterThan(0);
+    expect(body).toMatch(new RegExp(`padding:\\s*0 ${inset}px`));
+    expect(containOf(perfCss, '.clock-time')).toEqual(['size layout']);
+  });
 });
