@@ -293,6 +293,59 @@ export function App({ params }: { params: PageParams }) {
     [session, state.context.setup],
   );
 
+  // The bar under the title (lessons, sessions, editing, sharing, compare mode) changes with the run
+  // chosen, not with its frames: made as one element while what it shows is the same, which React
+  // skips when it meets it again (issue 7, item 9: App reconciled its ~5 elements in every urgent commit).
+  const loadingLibrary = state.matches('loadingLibrary');
+  const booting = state.matches('booting');
+  const saving = frame?.session ?? null;
+  const scripted = state.context.scenario !== null;
+  const shareSeed = comparing !== null ? (compareTop?.frame?.snapshot.seed ?? seed) : seed;
+  const shareDisabled = comparing !== null ? compareTop?.ready !== true && compareTop?.state.status !== 'ended' : !ready || frame === null;
+  const subbar = useMemo(
+    () => (
+      <nav className="subbar" aria-label="Lessons">
+        <LessonPicker library={library} current={lessonId} edited={editedText !== null} freeBrokers={freeBrokers} disabled={comparing !== null || loadingLibrary || booting} onOpen={open} />
+        <SessionsMenu client={client} saving={saving} disabled={!ready || comparing !== null} onResume={resume} />
+        <button type="button" className="btn btn-small" aria-expanded={editing} disabled={comparing !== null || loadingLibrary || booting} onClick={() => setEditing(!editing)}>
+          Edit scenario
+        </button>
+        <SharePanel
+          client={client}
+          compare={comparing?.session ?? null}
+          scenario={comparing !== null ? comparing.lessonId : lessonId}
+          edited={comparing !== null ? comparing.edited : editedText}
+          seed={shareSeed}
+          brokers={comparing !== null ? comparing.brokers : freeBrokers}
+          disabled={shareDisabled}
+        />
+        {comparing !== null ? (
+          <button type="button" className="btn btn-small" onClick={leaveCompare}>
+            Leave compare mode
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-expanded={compareMode?.kind === 'picking'}
+            disabled={loadingLibrary}
+            onClick={() => setCompareMode(compareMode === null ? { kind: 'picking', problem: null } : null)}
+          >
+            Compare two designs…
+          </button>
+        )}
+        <span className="muted">
+          {comparing !== null
+            ? 'Compare mode: two runs side by side. Play drives both; a fault you inject reaches both.'
+            : scripted
+            ? 'A scripted lesson: press Play and follow the captions. You can still break things yourself.'
+            : 'Free play: press Play, then crash a broker or the active controller, or cut a zone off, and watch the others notice.'}
+        </span>
+      </nav>
+    ),
+    [library, lessonId, editedText, freeBrokers, comparing, loadingLibrary, booting, open, client, saving, ready, resume, editing, shareSeed, shareDisabled, leaveCompare, compareMode, scripted],
+  );
+
   return (
     <div className="app">
       {comparing !== null && compareTop !== null ? (
@@ -323,44 +376,7 @@ export function App({ params }: { params: PageParams }) {
           onSpeed={onSpeed}
         />
       )}
-      <nav className="subbar" aria-label="Lessons">
-        <LessonPicker library={library} current={lessonId} edited={editedText !== null} freeBrokers={freeBrokers} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onOpen={open} />
-        <SessionsMenu client={state.context.client} saving={frame?.session ?? null} disabled={!ready || comparing !== null} onResume={resume} />
-        <button type="button" className="btn btn-small" aria-expanded={editing} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onClick={() => setEditing(!editing)}>
-          Edit scenario
-        </button>
-        <SharePanel
-          client={state.context.client}
-          compare={comparing?.session ?? null}
-          scenario={comparing !== null ? comparing.lessonId : lessonId}
-          edited={comparing !== null ? comparing.edited : editedText}
-          seed={comparing !== null ? (compareTop?.frame?.snapshot.seed ?? seed) : seed}
-          brokers={comparing !== null ? comparing.brokers : freeBrokers}
-          disabled={comparing !== null ? compareTop?.ready !== true && compareTop?.state.status !== 'ended' : !ready || frame === null}
-        />
-        {comparing !== null ? (
-          <button type="button" className="btn btn-small" onClick={leaveCompare}>
-            Leave compare mode
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="btn btn-small"
-            aria-expanded={compareMode?.kind === 'picking'}
-            disabled={state.matches('loadingLibrary')}
-            onClick={() => setCompareMode(compareMode === null ? { kind: 'picking', problem: null } : null)}
-          >
-            Compare two designs…
-          </button>
-        )}
-        <span className="muted">
-          {comparing !== null
-            ? 'Compare mode: two runs side by side. Play drives both; a fault you inject reaches both.'
-            : state.context.scenario !== null
-            ? 'A scripted lesson: press Play and follow the captions. You can still break things yourself.'
-            : 'Free play: press Play, then crash a broker or the active controller, or cut a zone off, and watch the others notice.'}
-        </span>
-      </nav>
+      {subbar}
       {state.matches('booting') && setup.kind !== 'resume' && setup.moment !== undefined && (
         <p className="banner banner-warn" role="status" data-testid="opening-moment">
           Rebuilding the shared moment ({formatClock(setup.moment.atUs)} of simulated time{setup.moment.inputs.length > 0 ? `, with ${setup.moment.inputs.length} action${setup.moment.inputs.length === 1 ? '' : 's'}` : ''})…
