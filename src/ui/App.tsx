@@ -28,7 +28,7 @@ import { TopBar } from './components/TopBar';
 import { Topology } from './components/Topology';
 import type { ClientState, Setup } from './engine-client';
 import { FREE_PLAY_CONFIG, freePlayBrokersOf } from './free-play';
-import { authoritativeController, quorumOf } from './kraft';
+import { anyActiveController, authoritativeController, quorumOf } from './kraft';
 import { advanceBrokerRates, type RateWindow } from './inspect';
 import { encodePayload, SHARE_LINK_CHARS_MAX } from './link-payload';
 import { freePlayScenarioText } from './scenario-text';
@@ -36,6 +36,7 @@ import { sameSelection, type MenuRequest, type Selection } from './selection';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
 import { useCompareAddress } from './use-compare-address';
+import { HELD_PHASE_MS, useHeldWhileHiddenAt } from './use-held-while-hidden';
 import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 
 /** Compare mode: choosing what to compare, or two runs under way. */
@@ -292,6 +293,59 @@ export function App({ params }: { params: PageParams }) {
     [session, state.context.setup],
   );
 
+  // The bar under the title (lessons, sessions, editing, sharing, compare mode) changes with the run
+  // chosen, not with its frames: made as one element while what it shows is the same, which React
+  // skips when it meets it again (issue 7, item 9: App reconciled its ~5 elements in every urgent commit).
+  const loadingLibrary = state.matches('loadingLibrary');
+  const booting = state.matches('booting');
+  const saving = frame?.session ?? null;
+  const scripted = state.context.scenario !== null;
+  const shareSeed = comparing !== null ? (compareTop?.frame?.snapshot.seed ?? seed) : seed;
+  const shareDisabled = comparing !== null ? compareTop?.ready !== true && compareTop?.state.status !== 'ended' : !ready || frame === null;
+  const subbar = useMemo(
+    () => (
+      <nav className="subbar" aria-label="Lessons">
+        <LessonPicker library={library} current={lessonId} edited={editedText !== null} freeBrokers={freeBrokers} disabled={comparing !== null || loadingLibrary || booting} onOpen={open} />
+        <SessionsMenu client={client} saving={saving} disabled={!ready || comparing !== null} onResume={resume} />
+        <button type="button" className="btn btn-small" aria-expanded={editing} disabled={comparing !== null || loadingLibrary || booting} onClick={() => setEditing(!editing)}>
+          Edit scenario
+        </button>
+        <SharePanel
+          client={client}
+          compare={comparing?.session ?? null}
+          scenario={comparing !== null ? comparing.lessonId : lessonId}
+          edited={comparing !== null ? comparing.edited : editedText}
+          seed={shareSeed}
+          brokers={comparing !== null ? comparing.brokers : freeBrokers}
+          disabled={shareDisabled}
+        />
+        {comparing !== null ? (
+          <button type="button" className="btn btn-small" onClick={leaveCompare}>
+            Leave compare mode
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-expanded={compareMode?.kind === 'picking'}
+            disabled={loadingLibrary}
+            onClick={() => setCompareMode(compareMode === null ? { kind: 'picking', problem: null } : null)}
+          >
+            Compare two designs…
+          </button>
+        )}
+        <span className="muted">
+          {comparing !== null
+            ? 'Compare mode: two runs side by side. Play drives both; a fault you inject reaches both.'
+            : scripted
+            ? 'A scripted lesson: press Play and follow the captions. You can still break things yourself.'
+            : 'Free play: press Play, then crash a broker or the active controller, or cut a zone off, and watch the others notice.'}
+        </span>
+      </nav>
+    ),
+    [library, lessonId, editedText, freeBrokers, comparing, loadingLibrary, booting, open, client, saving, ready, resume, editing, shareSeed, shareDisabled, leaveCompare, compareMode, scripted],
+  );
+
   return (
     <div className="app">
       {comparing !== null && compareTop !== null ? (
@@ -322,44 +376,7 @@ export function App({ params }: { params: PageParams }) {
           onSpeed={onSpeed}
         />
       )}
-      <nav className="subbar" aria-label="Lessons">
-        <LessonPicker library={library} current={lessonId} edited={editedText !== null} freeBrokers={freeBrokers} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onOpen={open} />
-        <SessionsMenu client={state.context.client} saving={frame?.session ?? null} disabled={!ready || comparing !== null} onResume={resume} />
-        <button type="button" className="btn btn-small" aria-expanded={editing} disabled={comparing !== null || state.matches('loadingLibrary') || state.matches('booting')} onClick={() => setEditing(!editing)}>
-          Edit scenario
-        </button>
-        <SharePanel
-          client={state.context.client}
-          compare={comparing?.session ?? null}
-          scenario={comparing !== null ? comparing.lessonId : lessonId}
-          edited={comparing !== null ? comparing.edited : editedText}
-          seed={comparing !== null ? (compareTop?.frame?.snapshot.seed ?? seed) : seed}
-          brokers={comparing !== null ? comparing.brokers : freeBrokers}
-          disabled={comparing !== null ? compareTop?.ready !== true && compareTop?.state.status !== 'ended' : !ready || frame === null}
-        />
-        {comparing !== null ? (
-          <button type="button" className="btn btn-small" onClick={leaveCompare}>
-            Leave compare mode
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="btn btn-small"
-            aria-expanded={compareMode?.kind === 'picking'}
-            disabled={state.matches('loadingLibrary')}
-            onClick={() => setCompareMode(compareMode === null ? { kind: 'picking', problem: null } : null)}
-          >
-            Compare two designs…
-          </button>
-        )}
-        <span className="muted">
-          {comparing !== null
-            ? 'Compare mode: two runs side by side. Play drives both; a fault you inject reaches both.'
-            : state.context.scenario !== null
-            ? 'A scripted lesson: press Play and follow the captions. You can still break things yourself.'
-            : 'Free play: press Play, then crash a broker or the active controller, or cut a zone off, and watch the others notice.'}
-        </span>
-      </nav>
+      {subbar}
       {state.matches('booting') && setup.kind !== 'resume' && setup.moment !== undefined && (
         <p className="banner banner-warn" role="status" data-testid="opening-moment">
           Rebuilding the shared moment ({formatClock(setup.moment.atUs)} of simulated time{setup.moment.inputs.length > 0 ? `, with ${setup.moment.inputs.length} action${setup.moment.inputs.length === 1 ? '' : 's'}` : ''})…
@@ -539,24 +556,42 @@ function LaterPanels({ state, ...rest }: LaterPanelsProps) {
   return <DeferredPanels state={deferred} {...rest} />;
 }
 
-/** Memoised: the urgent render passes the same deferred state and skips them. */
+/**
+ * Memoised: the urgent render passes the same deferred state and skips them. The panels held whole
+ * away from the viewport while the run plays (the quorum, the charts, the network) are held here,
+ * not in each panel: a held panel is given the same props and the deferred commit skips it, where
+ * each rendered in every deferred commit only to decide to hold (issue 7, item 9). Each watches its
+ * own section (a callback ref: a panel may mount after this one) on its own turn of the second
+ * (HELD_PHASE_MS); the metadata log settles its rows' arrivals as it renders, and the partitions
+ * hold row by row, so those two still decide for themselves.
+ */
 const DeferredPanels = memo(function DeferredPanels({ state, ready, onFault, onSelect, selected }: LaterPanelsProps) {
   const snapshot = state.frame?.snapshot ?? null;
   const quorum = useMemo(() => (snapshot === null ? null : quorumOf(snapshot)), [snapshot]);
-  if (snapshot === null || quorum === null) return null;
   /** While the run plays, a panel off screen may show what it shows up to a second late (use-held-while-hidden.ts). */
   const live = state.frame?.playing ?? false;
+  const [quorumSection, setQuorumSection] = useState<HTMLElement | null>(null);
+  const [metricsSection, setMetricsSection] = useState<HTMLElement | null>(null);
+  const [networkSection, setNetworkSection] = useState<HTMLElement | null>(null);
+  const newestKraft = useMemo(() => (snapshot === null || quorum === null ? null : { snapshot, quorum }), [snapshot, quorum]);
+  const kraft = useHeldWhileHiddenAt(newestKraft, quorumSection, live, HELD_PHASE_MS.kraft);
+  const network = snapshot?.network ?? null;
+  const zones = snapshot?.zones ?? null;
+  const newestNet = useMemo(() => (network === null || zones === null ? null : { net: network, zones }), [network, zones]);
+  const net = useHeldWhileHiddenAt(newestNet, networkSection, live, HELD_PHASE_MS.network);
+  const series = useHeldWhileHiddenAt(state.series, metricsSection, live, HELD_PHASE_MS.metrics);
+  if (snapshot === null || quorum === null) return null;
   return (
     <>
-      {quorum.voters.length > 0 && (
+      {quorum.voters.length > 0 && kraft !== null && (
         <div className="kraft">
-          <QuorumPanel snapshot={snapshot} quorum={quorum} ready={ready} onFault={onFault} live={live} />
+          <QuorumPanel snapshot={kraft.snapshot} quorum={kraft.quorum} ready={ready} onFault={onFault} canCrash={anyActiveController(snapshot)} sectionRef={setQuorumSection} />
           <MetadataLogPanel log={state.metadataLog} quorum={quorum} live={live} />
         </div>
       )}
       {snapshot.partitions.length > 0 && <PartitionsPanel partitions={snapshot.partitions} total={snapshot.partitionsTotal} onSelect={onSelect} selected={selected} live={live} />}
-      {state.series.meta.length > 0 && <MetricsPanel data={state.series} live={live} />}
-      <NetworkPanel snapshot={snapshot} ready={ready} onFault={onFault} live={live} />
+      {state.series.meta.length > 0 && <MetricsPanel data={series} live={live} sectionRef={setMetricsSection} />}
+      {net !== null && <NetworkPanel net={net.net} zones={net.zones} ready={ready} onFault={onFault} sectionRef={setNetworkSection} />}
     </>
   );
 });

@@ -77,6 +77,31 @@ export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | nul
   return useHeld(value, useOnScreen(element), live, phaseMs);
 }
 
+/**
+ * As useHeldWhileHidden, for a panel whose parent decides what it shows (App's DeferredPanels): the
+ * element comes as a value, from the panel's callback ref, since the panel may mount after the
+ * parent (a ref read once in the parent's first effect would still be empty), and the parent passes
+ * a held panel the same props, so that it skips the deferred commits in which it holds.
+ */
+export function useHeldWhileHiddenAt<T>(value: T, element: Element | null, live: boolean, phaseMs: number): T {
+  return useHeld(value, useElementOnScreen(element), live, phaseMs);
+}
+
+/**
+ * As useOnScreen, for an element given as a value: true until the observer of this very element
+ * says otherwise (a panel mounted again starts on screen, as a panel's own useOnScreen does).
+ */
+export function useElementOnScreen(element: Element | null): boolean {
+  const [seen, setSeen] = useState<{ readonly element: Element; readonly visible: boolean } | null>(null);
+  useEffect(() => {
+    if (element === null || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => setSeen({ element, visible: entries.at(-1)?.isIntersecting ?? true }), { rootMargin: `${HIDDEN_MARGIN_PX}px 0px` });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [element]);
+  return seen === null || seen.element !== element ? true : seen.visible;
+}
+
 /** Whether `element` is on screen or within HIDDEN_MARGIN_PX of it (true until the observer says otherwise, and where there is none). */
 export function useOnScreen(element: RefObject<Element | null>): boolean {
   const [visible, setVisible] = useState(true);

@@ -96,6 +96,88 @@ test('the network panel shows its counts at most a second old while it is below 
   expect(shown.changes, `in view: the newest count in every frame, more often than a held panel could (${shown.elapsedMs} ms read)`).toBeGreaterThan(Math.ceil(shown.elapsedMs / 1_000) + 1);
 });
 
+/**
+ * Counts, per panel, the React commits in which the component drawing its section rendered: a
+ * stand-in for React DevTools' global hook (React calls it with every committed root, production
+ * builds too), walking each commit's fibers as DevTools does (a subtree whose children are the
+ * fibers of before was not visited; a component rendered when it is new or has PerformedWork).
+ * Names are minified in this build, so a panel's component is known by the section it draws.
+ */
+const PANEL_RENDERS = `(() => {
+  const counts = { on: false, commits: 0 };
+  globalThis.__panelRenders = counts;
+  const PANELS = ['network', 'metrics', 'partitions'];
+  const COMPONENT_TAGS = new Set([0, 1, 11, 14, 15]);
+  const sectionOf = (fiber) => {
+    let child = fiber.child;
+    while (child && COMPONENT_TAGS.has(child.tag)) child = child.child;
+    const node = child && child.stateNode;
+    return node instanceof Element && node.tagName === 'SECTION' ? node : null;
+  };
+  globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    renderers: new Map(), supportsFiber: true, isDisabled: false,
+    inject(renderer) { const id = this.renderers.size + 1; this.renderers.set(id, renderer); return id; },
+    onCommitFiberRoot(_id, root) {
+      if (!counts.on) return;
+      counts.commits++;
+      const stack = root.current.child ? [root.current.child] : [];
+      while (stack.length > 0) {
+        const fiber = stack.pop();
+        const before = fiber.alternate;
+        if (COMPONENT_TAGS.has(fiber.tag) && (before === null || (fiber.flags & 1) === 1)) {
+          const section = sectionOf(fiber);
+          const panel = section === null ? undefined : PANELS.find((name) => section.classList.contains(name));
+          if (panel !== undefined && fiber.return && sectionOf(fiber.return) !== section) counts[panel] = (counts[panel] ?? 0) + 1;
+        }
+        // The bar under the title: reconciled when its host fiber was given a new props object.
+        if (fiber.tag === 5 && before !== null && fiber.memoizedProps !== before.memoizedProps && fiber.stateNode.classList.contains('subbar')) counts.subbar = (counts.subbar ?? 0) + 1;
+        if (fiber.tag === 5 && fiber.stateNode.classList.contains('app') && fiber.return && (fiber.return.flags & 1) === 1) counts.app = (counts.app ?? 0) + 1;
+        if (fiber.sibling) stack.push(fiber.sibling);
+        if (fiber.child && !(before !== null && fiber.child === before.child)) stack.push(fiber.child);
+      }
+    },
+    onCommitFiberUnmount() {}, onPostCommitFiberRoot() {}, checkDCE() {},
+  };
+})()`;
+
+// The panels held whole below the fold (the charts, the network) are held by their parent, which
+// gives a held panel the same props: the deferred commits in which they hold skip them, where each
+// rendered in every deferred commit only to decide to hold (issue 7, item 9). The partitions panel,
+// held row by row, renders in every deferred commit: it counts them.
+test('the panels held below the fold render only on their turns, and the bar under the title only when it changes', async ({ page }) => {
+  await page.addInitScript(PANEL_RENDERS);
+  await page.goto('./');
+  const network = await page.getByRole('region', { name: 'Network' }).boundingBox();
+  const metrics = await page.getByRole('region', { name: 'Metrics' }).boundingBox();
+  expect(Math.min(network?.y ?? 0, metrics?.y ?? 0), 'both start below the fold').toBeGreaterThan(900 + 100);
+  await page.getByRole('radio', { name: '10×' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await expect.poll(() => clockMs(page), { timeout: 10_000 }).toBeGreaterThan(3_000);
+  const started = await page.evaluate(() => {
+    const counts = (globalThis as unknown as { __panelRenders: { on: boolean } }).__panelRenders;
+    counts.on = true;
+    return performance.now();
+  });
+  await page.waitForTimeout(3_000);
+  const { counts, elapsedMs } = await page.evaluate((since) => {
+    const all = (globalThis as unknown as { __panelRenders: Record<string, number | boolean> }).__panelRenders;
+    all.on = false;
+    return { counts: { ...all }, elapsedMs: performance.now() - since };
+  }, started);
+  const turns = Math.ceil(elapsedMs / 1_000) + 1;
+  const deferred = Number(counts.partitions ?? 0);
+  // A turn a second at most, while the partitions panel rendered in every deferred commit (more than
+  // that: otherwise the count could not tell a held panel from one rendered in every commit).
+  expect(deferred, `deferred commits in ${elapsedMs.toFixed(0)} ms: ${JSON.stringify(counts)}`).toBeGreaterThan(turns);
+  expect(Number(counts.network ?? 0), JSON.stringify(counts)).toBeLessThanOrEqual(turns);
+  expect(Number(counts.metrics ?? 0), JSON.stringify(counts)).toBeLessThanOrEqual(turns);
+  // The bar under the title (lessons, sessions, sharing) is the same element while the run is: it is
+  // reconciled only when the save status it shows flips (SAVE_EVERY_WALL_MS: saving, then saved), not
+  // in each of App's renders.
+  expect(Number(counts.app ?? 0), `App rendered in more commits than saves could explain: ${JSON.stringify(counts)}`).toBeGreaterThan(2 * turns);
+  expect(Number(counts.subbar ?? 0), JSON.stringify(counts)).toBeLessThanOrEqual(2 * turns);
+});
+
 test('crashing a broker and cutting a zone off show on the cards and in the log', async ({ page }) => {
   await page.goto('./');
   await page.getByRole('radio', { name: '10×' }).click();

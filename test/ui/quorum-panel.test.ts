@@ -1,18 +1,19 @@
-// The quorum panel draws its body memoised (QuorumPanel's QuorumBody, on the held snapshot and
-// quorum, `ready` and whether a controller is active): what it shows must still follow each of
-// them. Method: a loaded engine's panel rendered with React's server renderer (on screen, so the
-// newest value shows), before and after the active controller crashes, ready and not.
+// The quorum panel is memoised on what it draws (the snapshot and quorum its parent holds, `ready`
+// and whether a controller is active, which App's DeferredPanels reads from the newest snapshot
+// with anyActiveController): what it shows must still follow each of them. Method: a loaded
+// engine's panel rendered with React's server renderer, before and after the active controller
+// crashes, ready and not.
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/engine/api';
 import { QuorumPanel } from '../../src/ui/components/QuorumPanel';
 import { digitsAsZeros } from '../../src/ui/components/StableText';
-import { quorumOf } from '../../src/ui/kraft';
+import { anyActiveController, quorumOf } from '../../src/ui/kraft';
 import { loadedEngine } from './loaded-engine';
 
 function panel(snapshot: Snapshot, ready: boolean): string {
-  return renderToStaticMarkup(createElement(QuorumPanel, { snapshot, quorum: quorumOf(snapshot), ready, onFault: () => undefined, live: true }));
+  return renderToStaticMarkup(createElement(QuorumPanel, { snapshot, quorum: quorumOf(snapshot), ready, onFault: () => undefined, canCrash: anyActiveController(snapshot) }));
 }
 
 /** The crash button's opening tag. */

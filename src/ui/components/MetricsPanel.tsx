@@ -6,8 +6,7 @@
 // of the newest points per chart, which the browser tests read too.
 // Never: computes a metric (the engine does), or keeps points of its own (series-store.ts does).
 
-import { memo, useCallback, useMemo, useRef } from 'react';
-import { HELD_PHASE_MS, useHeldWhileHidden } from '../use-held-while-hidden';
+import { memo, useCallback, useMemo, useRef, type Ref } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
@@ -115,19 +114,25 @@ const CHARTS: readonly ChartSpec[] = [
 ];
 
 interface Props {
-  readonly data: ChartData;
   /**
-   * The run plays: off screen, the charts and their screen-reader tables may show points up to a
-   * second old (use-held-while-hidden.ts); their canvases are not drawn there anyway (useUplot).
+   * The points to draw: while the run plays, off screen, they may be up to a second old (held by
+   * App's DeferredPanels, use-held-while-hidden.ts); their canvases are not drawn there anyway (useUplot).
    */
+  readonly data: ChartData;
+  /** The run plays (the screen-reader tables are refreshed on their turns, ChartTable). */
   readonly live?: boolean;
+  /** The panel's section, which its parent watches to know whether it is on screen. */
+  readonly sectionRef?: Ref<HTMLElement>;
 }
 
-export function MetricsPanel({ data: newest, live = false }: Props) {
-  const section = useRef<HTMLElement>(null);
-  const data = useHeldWhileHidden(newest, section, live, HELD_PHASE_MS.metrics);
+/**
+ * The charts. Memoised: its parent decides which points it shows and gives a held panel the same
+ * data, so the deferred commits in which it holds skip it (issue 7, item 9: it rendered in each of
+ * them only to decide to hold, and reconciled its head and the charts' box).
+ */
+export const MetricsPanel = memo(function MetricsPanel({ data, live = false, sectionRef }: Props) {
   return (
-    <section ref={section} className="panel metrics" aria-label="Metrics">
+    <section ref={sectionRef} className="panel metrics" aria-label="Metrics">
       <header className="panel-head">
         <h2>Metrics</h2>
         <span className="muted">
@@ -141,7 +146,7 @@ export function MetricsPanel({ data: newest, live = false }: Props) {
       </div>
     </section>
   );
-}
+});
 
 
 function alignedOf(spec: ChartSpec, data: ChartData): Aligned {

@@ -1,44 +1,34 @@
-import { memo, useMemo, useRef } from 'react';
+import { memo, type Ref } from 'react';
 import type { Snapshot } from '../../engine/api';
 import { CROSS_ZONE_USD_PER_GB, crossZoneCostUsd, formatBytes, formatCount, formatUsd } from '../format';
-import { HELD_PHASE_MS, useHeldWhileHidden } from '../use-held-while-hidden';
 
 interface Props {
-  readonly snapshot: Snapshot;
+  /** The network and zones to draw: held away from the viewport while the run plays, on the panel's own turn of the second (App's DeferredPanels, HELD_PHASE_MS). */
+  readonly net: Snapshot['network'];
+  readonly zones: Snapshot['zones'];
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
-  /** The run plays: off screen, the panel may show the network up to a second old (use-held-while-hidden.ts), on its own turn. */
-  readonly live?: boolean;
+  /** The panel's section, which its parent watches to know whether it is on screen. */
+  readonly sectionRef?: Ref<HTMLElement>;
 }
 
 /**
  * Traffic between zones and the network's faults. Its counts move in every frame; held below the
  * fold while the run plays (on its own turn of the second, HELD_PHASE_MS), it draws them about once
- * a second there, and in every deferred commit on screen or paused. Its parts are memoised on the
- * text they show (counts in three significant figures, the zones and faults by identity:
- * frame-delta.ts keeps unchanged objects), so a commit reconciles the figures and cells whose text
- * changed (issue 7, item 9: the panel reconciled its ~40 elements in each deferred commit).
+ * a second there, and in every deferred commit on screen or paused. Memoised: its parent decides
+ * what it shows and gives a held panel the same network and zones (frame-delta.ts keeps unchanged
+ * objects), so the deferred commits in which it holds skip it (issue 7, item 9: it rendered in each
+ * of them only to decide to hold). The heal button's count and state follow the faults it shows: on
+ * screen, or paused, the newest. Its parts are memoised on the text they show (counts in three
+ * significant figures, the zones and faults by identity), so a commit reconciles the figures and
+ * cells whose text changed (issue 7, item 9: the panel reconciled its ~40 elements in each deferred
+ * commit).
  */
-export function NetworkPanel({ snapshot, ready, onFault, live = false }: Props) {
-  // Held away from the viewport while the run plays, as the panels above it are: its counts moved
-  // in every deferred commit, drawn below the fold (issue 7, item 9). The heal button's count and
-  // state follow the held faults: on screen, or paused, they are the newest.
-  const section = useRef<HTMLElement>(null);
-  const newest = useMemo(() => ({ net: snapshot.network, zones: snapshot.zones }), [snapshot.network, snapshot.zones]);
-  const { net, zones } = useHeldWhileHidden(newest, section, live, HELD_PHASE_MS.network);
-  return (
-    <section ref={section} className="panel network" aria-label="Network">
-      <NetworkBody net={net} zones={zones} ready={ready} onFault={onFault} />
-    </section>
-  );
-}
-
-/** What the panel draws, memoised on the (held) network and zones: held below the fold, the same ones come with every deferred commit of a second. */
-const NetworkBody = memo(function NetworkBody({ net, zones, ready, onFault }: { net: Snapshot['network']; zones: Snapshot['zones']; ready: boolean; onFault: Props['onFault'] }) {
+export const NetworkPanel = memo(function NetworkPanel({ net, zones, ready, onFault, sectionRef }: Props) {
   const bytesBetween = (from: string, to: string) =>
     net.zoneTraffic.find((traffic) => traffic.from === from && traffic.to === to)?.bytes ?? 0;
   return (
-    <>
+    <section ref={sectionRef} className="panel network" aria-label="Network">
       <NetworkHead faults={net.faults.length} ready={ready} onFault={onFault} />
       <dl className="figures">
         <NetworkFigure label="Messages" value={formatCount(net.messagesTotal)} />
@@ -62,7 +52,7 @@ const NetworkBody = memo(function NetworkBody({ net, zones, ready, onFault }: { 
         </tbody>
       </table>
       <FaultList faults={net.faults} />
-    </>
+    </section>
   );
 });
 

@@ -1,18 +1,20 @@
 import type { Snapshot } from '../../engine/api';
 import type { ReplicaProgress } from '../../engine/raft/node';
 import { formatSpan } from '../../engine/sim/time';
-import { memo, useMemo, useRef } from 'react';
-import { anyActiveController, roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
-import { HELD_PHASE_MS, useHeldWhileHidden } from '../use-held-while-hidden';
+import { memo, type Ref } from 'react';
+import { roleLabel, roleTone, ROLE_HELP, STALE_LEADER_HELP, type Quorum, type Voter } from '../kraft';
 import { digitsAsZeros, StableText } from './StableText';
 
 interface Props {
+  /** The snapshot and quorum to draw: held away from the viewport while the run plays (App's DeferredPanels, use-held-while-hidden.ts). */
   readonly snapshot: Snapshot;
   readonly quorum: Quorum;
   readonly ready: boolean;
   readonly onFault: (fault: unknown) => void;
-  /** The run plays: away from the viewport the panel shows a value at most a second old (use-held-while-hidden.ts). */
-  readonly live?: boolean;
+  /** Whether a controller is active to crash, read from the newest snapshot, never a held one. */
+  readonly canCrash: boolean;
+  /** The panel's section, which its parent watches to know whether it is on screen. */
+  readonly sectionRef?: Ref<HTMLElement>;
 }
 
 /** Offsets shown at least on the bars' common scale, so that one record of lag stays visible. */
@@ -148,41 +150,15 @@ function VoterRow({ voter, quorum, scale, now }: { voter: Voter; quorum: Quorum;
   );
 }
 
-/** The controller quorum: who leads which epoch, each voter's log, and elections as they happen. */
-export function QuorumPanel({ snapshot: newestSnapshot, quorum: newestQuorum, ready, onFault, live = false }: Props) {
-  // Held away from the viewport while the run plays, as the metadata log beside it: its voters'
-  // figures change in every frame, and each change laid the page out from the document.
-  const section = useRef<HTMLElement>(null);
-  const newest = useMemo(() => ({ snapshot: newestSnapshot, quorum: newestQuorum }), [newestSnapshot, newestQuorum]);
-  const { snapshot, quorum } = useHeldWhileHidden(newest, section, live, HELD_PHASE_MS.kraft);
-  // What the button may do is read from the newest snapshot, never a held one.
-  const canCrash = anyActiveController(newestSnapshot);
-  return (
-    <section ref={section} className="panel quorum" aria-label="KRaft controller quorum" data-testid="quorum-panel">
-      <QuorumBody snapshot={snapshot} quorum={quorum} ready={ready} onFault={onFault} canCrash={canCrash} />
-    </section>
-  );
-}
-
 /**
- * What the panel draws, memoised on the (held) snapshot and quorum, `ready`, the button's state
- * and the stable handler: held below the fold, the same quorum comes with every deferred commit of
- * a second, and drawing it again reconciled the whole panel (its voters, their bars) to write
- * nothing (issue 7: the deferred commit's script).
+ * The controller quorum: who leads which epoch, each voter's log, and elections as they happen.
+ * Memoised: its parent holds it away from the viewport while the run plays, as the metadata log
+ * beside it (its voters' figures change in every frame, and each change laid the page out from the
+ * document), and gives a held panel the same props, so the deferred commits of its second skip it
+ * (issue 7, item 9: it rendered in each of them only to decide to hold). On screen, or paused, it
+ * renders when the snapshot, the quorum, `ready` or the button's state changed (the handler is stable).
  */
-const QuorumBody = memo(function QuorumBody({
-  snapshot,
-  quorum,
-  ready,
-  onFault,
-  canCrash,
-}: {
-  snapshot: Props['snapshot'];
-  quorum: Props['quorum'];
-  ready: boolean;
-  onFault: Props['onFault'];
-  canCrash: boolean;
-}) {
+export const QuorumPanel = memo(function QuorumPanel({ snapshot, quorum, ready, onFault, canCrash, sectionRef }: Props) {
   const scale = scaleOf(quorum);
   const applied = snapshot.processes.flatMap((process) => (process.role === 'broker' && process.view?.raft !== undefined ? [process.view.raft.appliedOffset] : []));
   const leader = quorum.leader;
@@ -191,7 +167,7 @@ const QuorumBody = memo(function QuorumBody({
       ? 'No broker is running.'
       : `Brokers follow the log as observers (no vote): ${applied.length} running, applied up to offset ${Math.max(...applied)}${Math.min(...applied) < Math.max(...applied) ? ` (slowest ${Math.min(...applied)})` : ''}.`;
   return (
-    <>
+    <section ref={sectionRef} className="panel quorum" aria-label="KRaft controller quorum" data-testid="quorum-panel">
       <header className="panel-head">
         <h2>Controller quorum</h2>
         <button
@@ -247,6 +223,6 @@ const QuorumBody = memo(function QuorumBody({
       <p className="observers" title="Brokers fetch the metadata log from the leader like followers, but they never vote.">
         <StableText text={observers} template={digitsAsZeros(observers)} />
       </p>
-    </>
+    </section>
   );
 });
