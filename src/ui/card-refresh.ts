@@ -99,7 +99,7 @@ export interface ShownCards {
   readonly intervalsMs: readonly number[];
   /** The playing frames' interval (ms): the intervals' median; 0 until two playing frames came. */
   readonly frameMs: number;
-  /** The most cards whose figures alone changed that this frame refreshed (refresh-budget.ts's refreshBudget). */
+  /** The most cards whose figures alone are due that this frame may refresh (refresh-budget.ts's refreshBudget). */
   readonly budget: number;
   /** Per process id: the view its card shows and when its figures are due again. */
   readonly shown: ReadonlyMap<string, ShownCard>;
