@@ -4,11 +4,21 @@
 // the partitions panel: each card refreshes its figures at most ~4 times a second (a readable
 // rate), the phases spread over the cards by their place in the list, so a frame (~31 a second at
 // 30 brokers and 10x) refreshes ~1/8 of them. On a slow page the period stretches to
-// CARD_HOLD_FRAMES frames (the frames' interval measured as they come): at ~10 frames a second a
-// 250 ms phase came round every 2 to 3 frames, so a frame redrew ~40% of the cards (more than the
-// thirds-in-turns rule before the phases); over 3 frames' period, a third. No card shows figures
-// older than that period, max(CARD_REFRESH_MS, CARD_HOLD_FRAMES frames), plus the frame that brings
-// the refresh. Paused, stepping, rewound or a new run: every card shows the exact moment.
+// CARD_HOLD_FRAMES frames (the frames' interval measured as they come, refresh-budget.ts): at ~10
+// frames a second a 250 ms phase came round every 2 to 3 frames, so a frame redrew ~40% of the
+// cards; over 3 frames' period, a third.
+//
+// A frame refreshes the figures of at most `refreshBudget` cards (refresh-budget.ts: 1.5 times the
+// cards a frame brings due at the measured frame interval, 8 of ~40 at 31 frames a second), those
+// due longest first; the others wait for the next frames. Without the bound a frame refreshed
+// every card whose phase passed since the frame before, so after a gap (a slow frame, a slow worker
+// task, a GC) 11 to 20 cards came due in one commit and made that frame slow too (issue 7, item 9,
+// the twenty-first session). A change of state is never held nor counted: it shows in the frame it
+// arrives. The staleness bound: a card's figures come due at most a period after they were taken
+// (max(CARD_REFRESH_MS, CARD_HOLD_FRAMES frames)), and a card due refreshes within
+// maxWaitFrames(cards, budget) frames (5 at 40 cards and 8), so no card shows figures older than
+// the period plus that many frames. Paused, stepping, rewound or a new run: every card shows the
+// exact moment.
 //
 // State (never held: sameCardState) and figures (held), per card:
 // - every card: status (up, crashed, stopped), isolation, incarnation, crashes, whether it has a
@@ -42,6 +52,7 @@
 // the DOM or a clock, alters a view, or holds a card's state or a paused run's figures.
 
 import type { ProcessSnapshot } from '../engine/api';
+import { frameIntervalMs, longestDue, nextIntervalsMs, refreshBudget } from './refresh-budget';
 
 /** While playing, a card whose figures alone changed refreshes them at most once per this many wall milliseconds, on its own phase. */
 export const CARD_REFRESH_MS = 250;
@@ -54,11 +65,13 @@ export const CARD_REFRESH_MS = 250;
  */
 export const CARD_HOLD_FRAMES = 3;
 
-/** Weight of the newest interval in the frames' moving average (a few frames' memory: a slowdown shows within ~4 frames). */
-const FRAME_MS_WEIGHT = 0.25;
-
-/** A gap between two playing frames longer than this (a tab in the background, a long rebuild) is not a frame interval. */
-const FRAME_GAP_MS_MAX = 1_000;
+/**
+ * The share of the cards a frame may refresh before the frames' interval is known (a run's first
+ * playing frames): half. A third cut the second frame of a run at 10 frames a second (15 cards due,
+ * 13 allowed), and the cards it put off stayed a frame behind their phase in step with the next
+ * group (bench/card-refresh.ts 100: p95 15 -> 17 cards a frame).
+ */
+const CARD_SHARE_UNKNOWN = 1 / 2;
 
 export interface ShownCard {
   readonly process: ProcessSnapshot;
@@ -82,8 +95,12 @@ export interface ShownCards {
   readonly nowMs: number;
   /** Whether this frame was exact (paused, stepped, rewound, the first): the interval after it is not a playing frame's. */
   readonly exact: boolean;
-  /** The playing frames' interval (ms), a moving average; 0 until two playing frames came. */
+  /** The last playing frames' intervals (ms), oldest first (refresh-budget.ts's nextIntervalsMs). */
+  readonly intervalsMs: readonly number[];
+  /** The playing frames' interval (ms): the intervals' median; 0 until two playing frames came. */
   readonly frameMs: number;
+  /** The most cards whose figures alone are due that this frame may refresh (refresh-budget.ts's refreshBudget). */
+  readonly budget: number;
   /** Per process id: the view its card shows and when its figures are due again. */
   readonly shown: ReadonlyMap<string, ShownCard>;
 }
@@ -107,14 +124,6 @@ export function nextDueMs(index: number, count: number, nowMs: number, periodMs 
 /** The phases' period for frames `frameMs` apart: CARD_REFRESH_MS, or CARD_HOLD_FRAMES frames on a slower page. */
 export function refreshPeriodMs(frameMs: number): number {
   return Math.max(CARD_REFRESH_MS, CARD_HOLD_FRAMES * frameMs);
-}
-
-/** The playing frames' moving average interval after a frame at `nowMs` (exact frames and long gaps leave it as it was). */
-function nextFrameMs(previous: ShownCards | null, nowMs: number, exact: boolean): number {
-  if (previous === null) return 0;
-  const gapMs = nowMs - previous.nowMs;
-  if (exact || previous.exact || gapMs <= 0 || gapMs > FRAME_GAP_MS_MAX) return previous.frameMs;
-  return previous.frameMs === 0 ? gapMs : previous.frameMs + FRAME_MS_WEIGHT * (gapMs - previous.frameMs);
 }
 
 /** Whether a broker's log directory is full: within 1 MiB of log.dir.capacity.bytes (as StorageLine draws it). */
@@ -245,20 +254,41 @@ export function cardStateKey(process: ProcessSnapshot): string {
 
 /**
  * The views the cards show for `processes`, given what they showed last frame: the newest view
- * when the frame is exact or earlier than the last, the card is new, its state changed or its
- * figures are due (its phase came round); otherwise the very view it showed (the same object).
+ * when the frame is exact or earlier than the last, the card is new or its state changed; the
+ * newest view too for at most `budget` cards whose figures are due (their phase came round), those
+ * due longest first; otherwise the very view it showed (the same object), still due if it was.
  */
 export function nextShownCards(previous: ShownCards | null, processes: readonly ProcessSnapshot[], at: CardRefreshAt): ShownCards {
   const exact = at.exact || previous === null || at.timeUs < previous.timeUs;
   const frame = previous === null ? 0 : previous.frame + 1;
-  const frameMs = nextFrameMs(previous, at.nowMs, exact);
+  // Exact frames are not playing ones: the interval before or after one is not a frame interval.
+  const intervalsMs = nextIntervalsMs(previous?.intervalsMs ?? [], previous === null || exact || previous.exact ? null : at.nowMs - previous.nowMs);
+  const frameMs = frameIntervalMs(intervalsMs);
   const periodMs = refreshPeriodMs(frameMs);
+  const budget = refreshBudget(processes.length, frameMs, periodMs, CARD_SHARE_UNKNOWN);
+  const dueFrame = frame + (exact ? 1 : CARD_HOLD_FRAMES);
   const shown = new Map<string, ShownCard>();
+  /** The cards whose figures alone are due: their places in `processes`, and since when. */
+  const dueIndices: number[] = [];
+  const dueSinceMs: number[] = [];
   processes.forEach((process, index) => {
     const before = previous?.shown.get(process.id);
-    const due = exact || before === undefined || (at.nowMs >= before.dueMs && frame >= before.dueFrame) || !sameCardState(before.process, process);
-    const dueFrame = frame + (exact ? 1 : CARD_HOLD_FRAMES);
-    shown.set(process.id, due ? { process, dueMs: nextDueMs(index, processes.length, at.nowMs, periodMs), dueFrame } : before);
+    if (exact || before === undefined || !sameCardState(before.process, process)) {
+      shown.set(process.id, { process, dueMs: nextDueMs(index, processes.length, at.nowMs, periodMs), dueFrame });
+      return;
+    }
+    // A view that did not change needs no refresh; it stays due, and refreshes once it changes.
+    if (before.process !== process && at.nowMs >= before.dueMs && frame >= before.dueFrame) {
+      dueIndices.push(index);
+      dueSinceMs.push(before.dueMs);
+    }
+    shown.set(process.id, before);
   });
-  return { timeUs: at.timeUs, frame, nowMs: at.nowMs, exact, frameMs, shown };
+  const chosen = longestDue(dueSinceMs, budget);
+  dueIndices.forEach((index, dueIndex) => {
+    if (chosen !== null && !chosen.has(dueIndex)) return;
+    const process = processes[index]!;
+    shown.set(process.id, { process, dueMs: nextDueMs(index, processes.length, at.nowMs, periodMs), dueFrame });
+  });
+  return { timeUs: at.timeUs, frame, nowMs: at.nowMs, exact, intervalsMs, frameMs, budget, shown };
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProcessSnapshot, Snapshot } from '../../src/engine/api';
 import { CARD_HOLD_FRAMES, CARD_REFRESH_MS, cardStateKey, nextDueMs, nextShownCards, refreshPeriodMs, sameCardState, type ShownCards } from '../../src/ui/card-refresh';
 import { loadedEngine, SECOND } from './loaded-engine';
+import { maxWaitFrames } from '../../src/ui/refresh-budget';
 import { sameCardView } from '../../src/ui/components/ProcessCard';
 import { authoritativeController, quorumOf } from '../../src/ui/kraft';
 
@@ -173,6 +174,114 @@ describe("cards' figures refreshed on phases of their own while playing", () => 
     const earlier = snapshots[1]!;
     const rewound = nextShownCards(playing, earlier.processes, at(earlier, 5));
     for (const process of earlier.processes) expect(rewound.shown.get(process.id)!.process).toBe(process);
+  });
+});
+
+describe("a frame's card refreshes bounded by a count, not by the wall time since the frame before", () => {
+  // The cards of a 30-broker lesson (~40: here the loaded engine's processes, copied under ids of
+  // their own) played at FRAME_MS, then a gap (a slow frame, a slow worker task, a GC) of N
+  // periods: before the bound every card whose phase passed in the gap came due in the frame after
+  // it (all 40 from a gap of one period); now at most the budget a frame, due longest first.
+  const CARDS = 40;
+  /** The budget at FRAME_MS: 1.5 times the cards a frame brings due (40 * 32 / 250 = 5.1), as refresh-budget.ts sizes it. */
+  const STEADY_BUDGET = Math.ceil((1.5 * CARDS * FRAME_MS) / CARD_REFRESH_MS);
+
+  function cardsOf(): ProcessSnapshot[] {
+    const processes = loadedEngine().snapshot().processes;
+    return Array.from({ length: CARDS }, (_, index) => ({ ...processes[index % processes.length]!, id: `card-${index}` }));
+  }
+  /** The same cards with new figures: each a new object in the same state, as a playing frame brings them. */
+  const refigured = (cards: readonly ProcessSnapshot[]) => cards.map((card) => ({ ...card }));
+
+  /** Plays `count` frames FRAME_MS apart from `fromMs`, each with new figures; returns the last frame's cards and what each frame refreshed. */
+  function play(shown: ShownCards | null, cards: readonly ProcessSnapshot[], fromMs: number, count: number, timeUs: number) {
+    let current = cards;
+    let last = shown;
+    const refreshed: number[] = [];
+    for (let frame = 0; frame < count; frame++) {
+      current = refigured(current);
+      const before: ShownCards | null = last;
+      last = nextShownCards(before, current, { nowMs: fromMs + frame * FRAME_MS, timeUs: timeUs + frame, exact: false });
+      refreshed.push(current.filter((card) => last!.shown.get(card.id)!.process === card).length);
+    }
+    return { shown: last!, cards: current, refreshed };
+  }
+
+  it('after a gap of 1 to 40 periods a frame refreshes at most the budget, those due longest first, and every card within maxWaitFrames frames', () => {
+    expect(STEADY_BUDGET).toBe(8);
+    for (const periods of [1, 2, 3, 5, 40]) {
+      const steady = play(null, cardsOf(), 0, 40, 0);
+      expect(steady.shown.budget, `${periods}`).toBe(STEADY_BUDGET);
+      // Settled: a frame refreshes its share (~5), each card ~4 times a second.
+      expect(Math.max(...steady.refreshed.slice(10)), `${periods}`).toBeLessThanOrEqual(STEADY_BUDGET);
+      const gapEndMs = 39 * FRAME_MS + periods * CARD_REFRESH_MS + 7;
+      // The frame after the gap and the next ones, each with new figures.
+      let shown: ShownCards = steady.shown;
+      let cards = steady.cards;
+      const firstRefresh = new Map<string, number>();
+      for (let frame = 0; frame < 12; frame++) {
+        const before = shown;
+        cards = refigured(cards);
+        shown = nextShownCards(before, cards, { nowMs: gapEndMs + frame * FRAME_MS, timeUs: 1_000 + frame, exact: false });
+        const chosen = cards.filter((card) => shown.shown.get(card.id)!.process === card);
+        expect(chosen.length, `gap of ${periods} periods, frame ${frame}`).toBeLessThanOrEqual(STEADY_BUDGET);
+        for (const card of chosen) if (!firstRefresh.has(card.id)) firstRefresh.set(card.id, frame);
+        // Those due longest first: no card left waiting came due before one refreshed.
+        const waiting = cards.filter((card) => shown.shown.get(card.id)!.process !== card && before.shown.get(card.id)!.dueMs <= gapEndMs + frame * FRAME_MS);
+        if (waiting.length > 0 && chosen.length > 0) {
+          expect(Math.max(...chosen.map((card) => before.shown.get(card.id)!.dueMs))).toBeLessThanOrEqual(Math.min(...waiting.map((card) => before.shown.get(card.id)!.dueMs)));
+        }
+        if (frame === 0) expect(chosen.length, `gap of ${periods} periods: the budget is spent`).toBe(STEADY_BUDGET);
+      }
+      // The bound: every card came due in the gap, and each refreshed within maxWaitFrames(40, 8) = 5 frames of it.
+      expect(maxWaitFrames(CARDS, STEADY_BUDGET)).toBe(5);
+      expect(firstRefresh.size, `gap of ${periods} periods`).toBe(CARDS);
+      expect(Math.max(...firstRefresh.values()), `gap of ${periods} periods`).toBeLessThan(maxWaitFrames(CARDS, STEADY_BUDGET));
+    }
+  });
+
+  it('played on after a gap, no card shows figures older than the period plus maxWaitFrames frames', () => {
+    const steady = play(null, cardsOf(), 0, 40, 0);
+    let shown = steady.shown;
+    let cards = steady.cards;
+    const takenMs = new Map(cards.map((card) => [card.id, 39 * FRAME_MS]));
+    const boundMs = CARD_REFRESH_MS + maxWaitFrames(CARDS, STEADY_BUDGET) * FRAME_MS;
+    // Gaps of one and three periods, each followed by two seconds of frames.
+    let nowMs = 39 * FRAME_MS;
+    for (const gapMs of [CARD_REFRESH_MS, 3 * CARD_REFRESH_MS]) {
+      nowMs += gapMs;
+      for (let frame = 0; frame < 60; frame++, nowMs += FRAME_MS) {
+        cards = refigured(cards);
+        shown = nextShownCards(shown, cards, { nowMs, timeUs: nowMs, exact: false });
+        for (const card of cards) {
+          if (shown.shown.get(card.id)!.process === card) takenMs.set(card.id, nowMs);
+          // Frames after the gap's first maxWaitFrames: the backlog drained, each card's age within the bound.
+          if (frame >= maxWaitFrames(CARDS, STEADY_BUDGET)) expect(nowMs - takenMs.get(card.id)!, `${card.id} ${frame} frames after a gap of ${gapMs} ms`).toBeLessThanOrEqual(boundMs);
+        }
+      }
+    }
+  });
+
+  it('a change of state is never held by the budget: after a gap, twelve cards crashed show it in that frame beside the budget of figures', () => {
+    const steady = play(null, cardsOf(), 0, 40, 0);
+    const crashed = new Set(steady.cards.slice(0, 12).map((card) => card.id));
+    const cards = steady.cards.map((card) => (crashed.has(card.id) ? { ...card, crashes: card.crashes + 1 } : { ...card }));
+    const shown = nextShownCards(steady.shown, cards, { nowMs: 39 * FRAME_MS + 2 * CARD_REFRESH_MS, timeUs: 1_000, exact: false });
+    for (const card of cards) if (crashed.has(card.id)) expect(shown.shown.get(card.id)!.process, card.id).toBe(card);
+    // The figures' budget is spent on the others as well: state changes do not count against it.
+    const figures = cards.filter((card) => !crashed.has(card.id) && shown.shown.get(card.id)!.process === card).length;
+    expect(figures).toBe(STEADY_BUDGET);
+  });
+
+  it('paused, stepped or rewound with a backlog waiting, every card is exact at once', () => {
+    const steady = play(null, cardsOf(), 0, 40, 0);
+    const cards = refigured(steady.cards);
+    const afterGap = nextShownCards(steady.shown, cards, { nowMs: 39 * FRAME_MS + 3 * CARD_REFRESH_MS, timeUs: 1_000, exact: false });
+    expect(cards.filter((card) => afterGap.shown.get(card.id)!.process !== card).length).toBe(CARDS - STEADY_BUDGET);
+    const paused = nextShownCards(afterGap, cards, { nowMs: 39 * FRAME_MS + 3 * CARD_REFRESH_MS + 5, timeUs: 1_000, exact: true });
+    for (const card of cards) expect(paused.shown.get(card.id)!.process, card.id).toBe(card);
+    const rewound = nextShownCards(afterGap, cards, { nowMs: 39 * FRAME_MS + 3 * CARD_REFRESH_MS + 5, timeUs: 10, exact: false });
+    for (const card of cards) expect(rewound.shown.get(card.id)!.process, card.id).toBe(card);
   });
 });
 
