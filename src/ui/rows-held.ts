@@ -27,7 +27,6 @@ import { HIDDEN_REFRESH_MS, WAKE_GRACE_MS, useOnScreen } from './use-held-while-
 /** The share of the rows a render may refresh before the renders' interval is known (two playing renders). */
 const ROWS_SHARE_UNKNOWN = 1 / 3;
 
-
 /** A row as shown, and the wall time (ms) from which it is due for a refresh: the end of the period (of its own phase) it was taken in. */
 export interface HeldRow<T> {
   readonly value: T;
