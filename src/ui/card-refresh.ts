@@ -1,22 +1,22 @@
 // Which process view each topology card shows in a frame. While the run plays, a card whose state
 // changed (see sameCardState) shows the new view at once; a card whose figures alone changed keeps
 // the view it showed until its own phase of CARD_REFRESH_MS comes round, as rows-held.ts does for
-// the partitions panel: each card refreshes its figures at most ~4 times a second (a readable
-// rate), the phases spread over the cards by their place in the list, so a frame (~31 a second at
-// 30 brokers and 10x) refreshes ~1/8 of them. On a slow page the period stretches to
-// CARD_HOLD_FRAMES frames (the frames' interval measured as they come, refresh-budget.ts): at ~10
-// frames a second a 250 ms phase came round every 2 to 3 frames, so a frame redrew ~40% of the
-// cards; over 3 frames' period, a third.
+// the partitions panel: each card refreshes its figures at most twice a second (a readable rate,
+// as a dashboard's; it was four times until the twenty-first session, see CARD_REFRESH_MS), the
+// phases spread over the cards by their place in the list, so a frame (~40 a second at 30 brokers
+// and 10x) refreshes ~1/20 of them. On a slow page the period stretches to CARD_HOLD_FRAMES frames
+// (the frames' interval measured as they come, refresh-budget.ts): over 3 frames' period, a frame
+// redraws at most a third of the cards.
 //
 // A frame refreshes the figures of at most `refreshBudget` cards (refresh-budget.ts: 1.5 times the
-// cards a frame brings due at the measured frame interval, 8 of ~40 at 31 frames a second), those
+// cards a frame brings due at the measured frame interval, 4 of ~40 at 31 frames a second), those
 // due longest first; the others wait for the next frames. Without the bound a frame refreshed
 // every card whose phase passed since the frame before, so after a gap (a slow frame, a slow worker
 // task, a GC) 11 to 20 cards came due in one commit and made that frame slow too (issue 7, item 9,
 // the twenty-first session). A change of state is never held nor counted: it shows in the frame it
 // arrives. The staleness bound: a card's figures come due at most a period after they were taken
 // (max(CARD_REFRESH_MS, CARD_HOLD_FRAMES frames)), and a card due refreshes within
-// maxWaitFrames(cards, budget) frames (5 at 40 cards and 8), so no card shows figures older than
+// maxWaitFrames(cards, budget) frames (10 at 40 cards and 4), so no card shows figures older than
 // the period plus that many frames. Paused, stepping, rewound or a new run: every card shows the
 // exact moment.
 //
@@ -54,14 +54,22 @@
 import type { ProcessSnapshot } from '../engine/api';
 import { frameIntervalMs, longestDue, nextIntervalsMs, refreshBudget } from './refresh-budget';
 
-/** While playing, a card whose figures alone changed refreshes them at most once per this many wall milliseconds, on its own phase. */
-export const CARD_REFRESH_MS = 250;
+/**
+ * While playing, a card whose figures alone changed refreshes them at most once per this many wall
+ * milliseconds, on its own phase. 500 since the twenty-first session (250 before): the cards' commit
+ * was the largest of a message's three (36 components a commit, p95 ~85), and at twice a second a
+ * card's figures are as readable and half as dear (`npx tsx bench/page.ts --dist=DIR --layerize`, A
+ * = 250, B = 500, B A B A at load 1.0 to 3.6: components per cards' commit 36 / 36 -> 19 / 20,
+ * frames over 16 ms of thread time 60 of 492 / 54 of 480 -> 47 of 514 / 46 of 512, thread-time p95
+ * 23.7 / 23.8 -> 19.3 / 20.1 ms).
+ */
+export const CARD_REFRESH_MS = 500;
 
 /**
  * A card's figures are held for at least this many frames: the phases' period is
  * max(CARD_REFRESH_MS, this many frames' interval), so a frame redraws at most ~1/3 of the cards
- * whatever the page's frame rate. At ~31 frames a second 250 ms is ~8 frames: only a page slower
- * than 12 frames a second sees a longer period.
+ * whatever the page's frame rate. At ~31 frames a second 500 ms is ~15 frames: only a page slower
+ * than 6 frames a second sees a longer period.
  */
 export const CARD_HOLD_FRAMES = 3;
 
