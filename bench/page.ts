@@ -1148,6 +1148,11 @@ if (import.meta.url === `file://${process.argv[1]}` && buildToArg !== undefined)
   // --dist=DIR serves a build kept earlier (A/B runs interleaved without rebuilding); it implies --no-build.
   const distDir = process.argv.find((arg) => arg.startsWith('--dist='))?.slice('--dist='.length);
   const cssFile = process.argv.find((arg) => arg.startsWith('--css='))?.slice('--css='.length);
+  const pointerArg = process.argv.find((arg) => arg.startsWith('--pointer='))?.slice('--pointer='.length);
+  if (pointerArg !== undefined && pointerArg !== 'none' && pointerArg !== 'mouse') {
+    throw new Error(`--pointer=${pointerArg}: the pointer is 'mouse' (the default: clicked, left resting on Play) or 'none' (clicked from script)`);
+  }
+  const pointer: PointerMode = pointerArg ?? 'mouse';
   const result = await runPageBench({
     buildFirst: !process.argv.includes('--no-build') && distDir === undefined,
     detail: process.argv.includes('--detail'),
@@ -1155,9 +1160,9 @@ if (import.meta.url === `file://${process.argv[1]}` && buildToArg !== undefined)
     jit: process.argv.includes('--jit'),
     layerize: process.argv.includes('--layerize'),
     ...(cssFile === undefined ? {} : { css: readFileSync(cssFile, 'utf8') }),
-    ...(process.argv.includes('--pointer=none') ? { pointer: 'none' as const } : {}),
+    pointer,
   });
-  if (process.argv.includes('--pointer=none')) console.log('  (--pointer=none: 10x and Play clicked from script, the pointer never on the page; a probe of the resting pointer)');
+  if (pointer === 'none') console.log('  (--pointer=none: 10x and Play clicked from script, the pointer never on the page; a probe of the resting pointer)');
   if (cssFile !== undefined) console.log(`  (--css=${cssFile}: every page had that style sheet injected; this measures the build plus it)`);
   console.log(`page: ${LESSON}.json (30 brokers, 1,000 partitions RF 3) at 10x in Chromium, ${MEASURE_MS / 1000} s measured`);
   console.log(formatPageBench(result));

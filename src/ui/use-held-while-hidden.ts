@@ -93,12 +93,7 @@ export function useHeldWhileHiddenAt<T>(value: T, element: Element | null, live:
  */
 export function useElementOnScreen(element: Element | null): boolean {
   const [seen, setSeen] = useState<{ readonly element: Element; readonly visible: boolean } | null>(null);
-  useEffect(() => {
-    if (element === null || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver((entries) => setSeen({ element, visible: entries.at(-1)?.isIntersecting ?? true }), { rootMargin: `${HIDDEN_MARGIN_PX}px 0px` });
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [element]);
+  useEffect(() => (element === null ? undefined : observeNearScreen(element, (visible) => setSeen({ element, visible }))), [element]);
   return seen === null || seen.element !== element ? true : seen.visible;
 }
 
@@ -107,12 +102,20 @@ export function useOnScreen(element: RefObject<Element | null>): boolean {
   const [visible, setVisible] = useState(true);
   useEffect(() => {
     const target = element.current;
-    if (target === null || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver((entries) => setVisible(entries.at(-1)?.isIntersecting ?? true), { rootMargin: `${HIDDEN_MARGIN_PX}px 0px` });
-    observer.observe(target);
-    return () => observer.disconnect();
+    return target === null ? undefined : observeNearScreen(target, setVisible);
   }, [element]);
   return visible;
+}
+
+/**
+ * Tells `onChange` whether `target` is on screen or within HIDDEN_MARGIN_PX of it, each time that
+ * changes; returns what stops it (nothing to stop where there is no IntersectionObserver).
+ */
+function observeNearScreen(target: Element, onChange: (visible: boolean) => void): (() => void) | undefined {
+  if (typeof IntersectionObserver === 'undefined') return undefined;
+  const observer = new IntersectionObserver((entries) => onChange(entries.at(-1)?.isIntersecting ?? true), { rootMargin: `${HIDDEN_MARGIN_PX}px 0px` });
+  observer.observe(target);
+  return () => observer.disconnect();
 }
 
 /**
