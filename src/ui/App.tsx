@@ -36,7 +36,7 @@ import { sameSelection, type MenuRequest, type Selection } from './selection';
 import { SESSION_SYSTEM_ID, sessionMachine } from './session-machine';
 import { useClientState } from './use-client';
 import { useCompareAddress } from './use-compare-address';
-import { HELD_PHASE_MS, useHeldWhileHiddenAt } from './use-held-while-hidden';
+import { HELD_PHASE_MS, useElementOnScreen, useHeldUnlessShown, useHeldWhileHiddenAt } from './use-held-while-hidden';
 import { DEFAULT_SEED, linkFor, type PageParams } from './url-params';
 
 /** Compare mode: choosing what to compare, or two runs under way. */
@@ -574,7 +574,8 @@ const DeferredPanels = memo(function DeferredPanels({ state, ready, onFault, onS
   const [metricsSection, setMetricsSection] = useState<HTMLElement | null>(null);
   const [networkSection, setNetworkSection] = useState<HTMLElement | null>(null);
   const newestKraft = useMemo(() => (snapshot === null || quorum === null ? null : { snapshot, quorum }), [snapshot, quorum]);
-  const kraft = useHeldWhileHiddenAt(newestKraft, quorumSection, live, HELD_PHASE_MS.kraft);
+  const quorumOnScreen = useElementOnScreen(quorumSection);
+  const kraft = useHeldUnlessShown(newestKraft, quorumOnScreen, live, HELD_PHASE_MS.kraft);
   const network = snapshot?.network ?? null;
   const zones = snapshot?.zones ?? null;
   const newestNet = useMemo(() => (network === null || zones === null ? null : { net: network, zones }), [network, zones]);
@@ -584,7 +585,9 @@ const DeferredPanels = memo(function DeferredPanels({ state, ready, onFault, onS
   return (
     <>
       {quorum.voters.length > 0 && kraft !== null && (
-        <div className="kraft">
+        // Away from the viewport, the quorum's log bars jump to each held value instead of running
+        // their 0.3 s transitions (styles.css, `.kraft-away`): a layout per frame nobody sees.
+        <div className={quorumOnScreen ? 'kraft' : 'kraft kraft-away'}>
           <QuorumPanel snapshot={kraft.snapshot} quorum={kraft.quorum} ready={ready} onFault={onFault} canCrash={anyActiveController(snapshot)} sectionRef={setQuorumSection} />
           <MetadataLogPanel log={state.metadataLog} quorum={quorum} live={live} />
         </div>

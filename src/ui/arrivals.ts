@@ -6,11 +6,17 @@
 // every painted frame, and each arrival moved them all; rows still highlighting stay unskipped,
 // since a skippable (paint-contained) row repainted in every animation frame while it animated.
 //
+// A row that first appears while the log is away from the viewport is settled at once: its
+// highlight would run where nobody sees it, and a background-colour animation is the main thread's
+// work in every frame it runs (a style recalculation and a repaint per row). At 30 brokers and 10x
+// the log, held off screen, takes ~40 new rows a second, so ~40 rows were always highlighting below
+// the fold, each frame (the trace's style invalidations: "Animation", ~30 rows a frame).
+//
 // Owns: a first-seen time per row key, for the keys of the rows drawn now (older keys are
 // forgotten, so it holds at most as many entries as rows are drawn), and the settled set last
 // returned.
 // Never: reads a clock itself (the caller passes the time), or marks a row settled before its
-// highlight has run its course.
+// highlight has run its course, unless the row arrived unseen.
 
 /** The arrival highlight's length: styles.css's `animation: mlog-arrive 1.8s`. */
 export const ARRIVAL_HIGHLIGHT_MS = 1_800;
@@ -21,15 +27,16 @@ export class Arrivals {
 
   /**
    * Records the rows drawn now (`keys`, at `nowMs`) and returns the keys of those whose highlight
-   * is over. A key seen for the first time now is never settled; keys no longer drawn are dropped.
+   * is over. A key seen for the first time now is settled only when `unseen` (the log is away from
+   * the viewport: it never highlights); keys no longer drawn are dropped.
    * The set returned last time comes back (the same object) while the settled keys are the same,
    * so the panel's body, memoised on it, is not rendered again while nothing settles.
    */
-  settled(keys: readonly string[], nowMs: number): ReadonlySet<string> {
+  settled(keys: readonly string[], nowMs: number, unseen = false): ReadonlySet<string> {
     const next = new Map<string, number>();
     const done = new Set<string>();
     for (const key of keys) {
-      const first = this.firstSeenMs.get(key) ?? nowMs;
+      const first = this.firstSeenMs.get(key) ?? (unseen ? -Infinity : nowMs);
       next.set(key, first);
       if (nowMs - first >= ARRIVAL_HIGHLIGHT_MS) done.add(key);
     }

@@ -70,15 +70,17 @@ export function nextHeld<T>(
 }
 
 /**
- * `value` while `element` is on screen or `live` is false (paused: exact); otherwise the value
- * last shown, replaced by the newest once a HIDDEN_REFRESH_MS period of phase `phaseMs` turns.
+ * `value` while the panel is on screen (`onScreen`, from useOnScreen: the panel uses it too, e.g.
+ * the metadata log, whose rows arriving off screen do not highlight) or `live` is false (paused:
+ * exact); otherwise the value last shown, replaced by the newest once a HIDDEN_REFRESH_MS period of
+ * phase `phaseMs` turns.
  */
-export function useHeldWhileHidden<T>(value: T, element: RefObject<Element | null>, live: boolean, phaseMs: number): T {
-  return useHeld(value, useOnScreen(element), live, phaseMs);
+export function useHeldUnlessShown<T>(value: T, onScreen: boolean, live: boolean, phaseMs: number): T {
+  return useHeld(value, onScreen, live, phaseMs);
 }
 
 /**
- * As useHeldWhileHidden, for a panel whose parent decides what it shows (App's DeferredPanels): the
+ * As useHeldUnlessShown, for a panel whose parent decides what it shows (App's DeferredPanels): the
  * element comes as a value, from the panel's callback ref, since the panel may mount after the
  * parent (a ref read once in the parent's first effect would still be empty), and the parent passes
  * a held panel the same props, so that it skips the deferred commits in which it holds.

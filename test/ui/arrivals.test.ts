@@ -17,6 +17,18 @@ describe('metadata log rows settle once their arrival highlight is over', () => 
     expect(arrivals.settled(['rec-3', 'rec-1', 'rec-2'], 4_599).has('rec-3')).toBe(true);
   });
 
+  it('settles at once a row that arrives while the log is off screen, and only such a row', () => {
+    const arrivals = new Arrivals();
+    expect([...arrivals.settled(['rec-1'], 1_000)]).toEqual([]);
+    // The log scrolled away; rec-2 arrives there: no highlight to run. rec-1 keeps its own clock.
+    const away = arrivals.settled(['rec-2', 'rec-1'], 1_100, true);
+    expect([...away]).toEqual(['rec-2']);
+    // Back on screen: rec-3 highlights as usual, rec-2 stays settled, rec-1 settles on time.
+    const back = arrivals.settled(['rec-3', 'rec-2', 'rec-1'], 1_000 + ARRIVAL_HIGHLIGHT_MS);
+    expect([...back].sort()).toEqual(['rec-1', 'rec-2']);
+    expect(arrivals.settled(['rec-3', 'rec-2', 'rec-1'], 1_100 + ARRIVAL_HIGHLIGHT_MS).has('rec-3')).toBe(false);
+  });
+
   it('forgets rows no longer drawn, so a row drawn again highlights as new and the map stays bounded', () => {
     const arrivals = new Arrivals();
     arrivals.settled(['rec-1', 'rec-2'], 0);

@@ -2,7 +2,7 @@ import { memo, useMemo, useRef } from 'react';
 import type { MetadataLogEntry } from '../../engine/api';
 import { Arrivals } from '../arrivals';
 import type { Quorum, SeenLog } from '../kraft';
-import { HELD_PHASE_MS, useHeldWhileHidden } from '../use-held-while-hidden';
+import { HELD_PHASE_MS, useHeldUnlessShown, useOnScreen } from '../use-held-while-hidden';
 import { useLiveWindow } from '../use-live-window';
 
 interface Props {
@@ -188,7 +188,8 @@ const MlogRow = memo(function MlogRow({ row, settled, highWatermark }: RowProps)
 export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = false }: Props) {
   const section = useRef<HTMLElement>(null);
   const newest = useMemo(() => ({ log: newestLog, quorum: newestQuorum }), [newestLog, newestQuorum]);
-  const { log, quorum } = useHeldWhileHidden(newest, section, live, HELD_PHASE_MS.kraft);
+  const onScreen = useOnScreen(section);
+  const { log, quorum } = useHeldUnlessShown(newest, onScreen, live, HELD_PHASE_MS.kraft);
   const view = log.view;
   // Built again only for another log or high watermark: while the panel is held (off screen) the
   // deferred commits of a second bring the same log, and a run of NoOps folds up to
@@ -196,11 +197,13 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
   const rowsMax = live ? ROWS_LIVE_MAX : ROWS_MAX;
   const { rows, notDrawn } = useMemo(() => rowsOf(log.entries, view.highWatermark, rowsMax), [log.entries, view.highWatermark, rowsMax]);
   const arrivalKeys = useMemo(() => rows.flatMap((row) => (row.kind === 'record' || row.kind === 'noops' ? [row.key] : [])), [rows]);
-  // Rows whose arrival highlight is over are marked settled: perf.css skips them off screen. The
-  // set keeps its identity while no row settles (Arrivals), so a held panel's body is not drawn again.
+  // Rows whose arrival highlight is over are marked settled: perf.css skips them off screen, and
+  // styles.css runs no highlight on them; rows arriving while the log is off screen are settled at
+  // once (nobody would see them highlight). The set keeps its identity while no row settles
+  // (Arrivals), so a held panel's body is not drawn again.
   const arrivals = useRef<Arrivals | null>(null);
   arrivals.current ??= new Arrivals();
-  const settled = arrivals.current.settled(arrivalKeys, performance.now());
+  const settled = arrivals.current.settled(arrivalKeys, performance.now(), !onScreen);
   return (
     <section ref={section} className="panel mlog" aria-label="Metadata log">
       <MlogBody log={log} quorum={quorum} live={live} rows={rows} notDrawn={notDrawn} settled={settled} />
