@@ -16,7 +16,7 @@
 // forgotten, so it holds at most as many entries as rows are drawn), and the settled set last
 // returned.
 // Never: reads a clock itself (the caller passes the time), or marks a row settled before its
-// highlight has run its course, unless the row arrived unseen.
+// highlight has run its course, unless the row arrived unseen or is no arrival at all.
 
 /** The arrival highlight's length: styles.css's `animation: mlog-arrive 1.8s`. */
 export const ARRIVAL_HIGHLIGHT_MS = 1_800;
@@ -26,17 +26,23 @@ export class Arrivals {
   private lastSettled: ReadonlySet<string> = new Set();
 
   /**
-   * Records the rows drawn now (`keys`, at `nowMs`) and returns the keys of those whose highlight
-   * is over. A key seen for the first time now is settled only when `unseen` (the log is away from
-   * the viewport: it never highlights); keys no longer drawn are dropped.
+   * Records the rows drawn now (`keys`, newest first, at `nowMs`) and returns the keys of those
+   * whose highlight is over. A key seen for the first time now is settled at once when `unseen`
+   * (the log is away from the viewport) or when it lies below a key seen before (an older row
+   * drawn now, not an arrival); otherwise it highlights. Keys no longer drawn are dropped.
    * The set returned last time comes back (the same object) while the settled keys are the same,
    * so the panel's body, memoised on it, is not rendered again while nothing settles.
    */
   settled(keys: readonly string[], nowMs: number, unseen = false): ReadonlySet<string> {
     const next = new Map<string, number>();
     const done = new Set<string>();
+    // Rows arrive at the top (`keys` is newest first): a new key below a key seen before is an older
+    // row drawn now (the cap rose: the log neared the viewport, or the run paused), not an arrival.
+    let belowKnown = false;
     for (const key of keys) {
-      const first = this.firstSeenMs.get(key) ?? (unseen ? -Infinity : nowMs);
+      const known = this.firstSeenMs.get(key);
+      const first = known ?? (unseen || belowKnown ? -Infinity : nowMs);
+      if (known !== undefined) belowKnown = true;
       next.set(key, first);
       if (nowMs - first >= ARRIVAL_HIGHLIGHT_MS) done.add(key);
     }

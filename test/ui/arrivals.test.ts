@@ -29,6 +29,15 @@ describe('metadata log rows settle once their arrival highlight is over', () => 
     expect(arrivals.settled(['rec-3', 'rec-2', 'rec-1'], 1_100 + ARRIVAL_HIGHLIGHT_MS).has('rec-3')).toBe(false);
   });
 
+  it('does not highlight older rows drawn below rows seen before (the cap rose), only rows above them', () => {
+    const arrivals = new Arrivals();
+    arrivals.settled(['rec-9', 'rec-8'], 0);
+    // The log nears the viewport or the run pauses: more of its older rows are drawn, and one arrives.
+    const more = arrivals.settled(['rec-10', 'rec-9', 'rec-8', 'rec-7', 'rec-6'], 100);
+    expect([...more].sort()).toEqual(['rec-6', 'rec-7']);
+    expect(arrivals.settled(['rec-10', 'rec-9', 'rec-8', 'rec-7', 'rec-6'], ARRIVAL_HIGHLIGHT_MS).size).toBe(4);
+  });
+
   it('forgets rows no longer drawn, so a row drawn again highlights as new and the map stays bounded', () => {
     const arrivals = new Arrivals();
     arrivals.settled(['rec-1', 'rec-2'], 0);

@@ -6,7 +6,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { MetadataLogEntry, TraceEntry } from '../../src/engine/api';
 import { EventLog, LIVE_ROWS_MAX } from '../../src/ui/components/EventLog';
-import { MetadataLogPanel } from '../../src/ui/components/MetadataLogPanel';
+import { MetadataLogPanel, rowsDrawnMax } from '../../src/ui/components/MetadataLogPanel';
 import type { Quorum, SeenLog } from '../../src/ui/kraft';
 
 function notes(count: number): TraceEntry[] {
@@ -59,5 +59,13 @@ describe('the metadata log while playing and paused', () => {
     expect(occurrences(paused, 'data-offset=')).toBe(100);
     expect(paused).toContain('data-offset="0"');
     expect(paused).not.toContain('older records');
+  });
+
+  it('draws fewer rows while playing away from the viewport (enough to fill its window), and all of them paused', () => {
+    expect(rowsDrawnMax(true, false)).toBeLessThan(rowsDrawnMax(true, true));
+    // The window (280 px) shows ~7 rows of 39 px: the away cap still fills it.
+    expect(rowsDrawnMax(true, false)).toBeGreaterThanOrEqual(Math.ceil(280 / 39));
+    expect(rowsDrawnMax(false, false)).toBe(rowsDrawnMax(false, true));
+    expect(rowsDrawnMax(false, false)).toBeGreaterThan(rowsDrawnMax(true, true));
   });
 });

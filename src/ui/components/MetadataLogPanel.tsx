@@ -21,6 +21,20 @@ const ROWS_MAX = 120;
  * through then.
  */
 const ROWS_LIVE_MAX = 40;
+/**
+ * Rows drawn at most while the run plays and the log is away from the viewport (held: a new value
+ * about once a second). At 10x, while partitions change leaders and ISRs, each held turn brought
+ * ~40 new rows, mounted and laid out in one frame (~500 layout objects, a frame of its own over
+ * 16 ms), where the window (280 px) shows 7. Twelve fill the window; the log nears the viewport
+ * (use-held-while-hidden.ts's margin) before it shows, and then draws ROWS_LIVE_MAX again. A screen
+ * reader, which reads it off screen, gets the newest twelve, correct to the second.
+ */
+const ROWS_AWAY_MAX = 12;
+
+/** The rows drawn at most: every kept row when paused; while playing, the newest 40, or 12 while away from the viewport. */
+export function rowsDrawnMax(live: boolean, onScreen: boolean): number {
+  return !live ? ROWS_MAX : onScreen ? ROWS_LIVE_MAX : ROWS_AWAY_MAX;
+}
 
 const RECORD_HELP: Record<string, string> = {
   LeaderChange: 'The first record of every epoch, written by its new leader. Once it is committed, that leader is the active controller.',
@@ -194,7 +208,7 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
   // Built again only for another log or high watermark: while the panel is held (off screen) the
   // deferred commits of a second bring the same log, and a run of NoOps folds up to
   // METADATA_LOG_KEPT_MAX (kraft.ts) entries, one object each.
-  const rowsMax = live ? ROWS_LIVE_MAX : ROWS_MAX;
+  const rowsMax = rowsDrawnMax(live, onScreen);
   const { rows, notDrawn } = useMemo(() => rowsOf(log.entries, view.highWatermark, rowsMax), [log.entries, view.highWatermark, rowsMax]);
   const arrivalKeys = useMemo(() => rows.flatMap((row) => (row.kind === 'record' || row.kind === 'noops' ? [row.key] : [])), [rows]);
   // Rows whose arrival highlight is over are marked settled: perf.css skips them off screen, and
