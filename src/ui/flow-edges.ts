@@ -63,6 +63,32 @@ export function flowLookOf(flow: Flow, compact: boolean): FlowLook {
   return { text: flowLabel(flow, compact), width: roundedFlowWidth(flow.recordsPerSecond), aria: flowAria(flow) };
 }
 
+/**
+ * A flow's stroke keeps the width it shows until its rate moves the width by this much. A stroke's
+ * new width changes its path's paint bounds, and Chromium answers a paint chunk's new bounds with a
+ * full layerization of the page (PaintArtifactCompositor::Update, ~2.5 ms: chunk bounds are used in
+ * overlap testing); at 30 brokers and 10x the consume flows' rates wander around a quarter-pixel
+ * step, and their widths were about half the page's full layerizations (probe: every stroke 3 px,
+ * 40 -> 23 in a 12 s run). Half a pixel is a rate three times higher or lower (flowWidth is
+ * logarithmic): a width still tells a busy flow from a quiet one, and the label and the accessible
+ * name carry the exact rate.
+ */
+export const FLOW_WIDTH_STEADY_PX = 0.5;
+
+/**
+ * `next` with each flow's width as `shown` draws it unless the width moved by FLOW_WIDTH_STEADY_PX
+ * or more (a new flow takes its own); keepEntries then keeps the look objects that did not change.
+ */
+export function steadyFlowLooks(shown: ReadonlyMap<string, FlowLook>, next: ReadonlyMap<string, FlowLook>): Map<string, FlowLook> {
+  const steady = new Map<string, FlowLook>();
+  for (const [id, look] of next) {
+    const before = shown.get(id);
+    const keepWidth = before !== undefined && before.width !== look.width && Math.abs(before.width - look.width) < FLOW_WIDTH_STEADY_PX;
+    steady.set(id, keepWidth ? { ...look, width: before.width } : look);
+  }
+  return steady;
+}
+
 export function sameFlowLook(before: FlowLook, after: FlowLook): boolean {
   return before.text === after.text && before.width === after.width && before.aria === after.aria;
 }

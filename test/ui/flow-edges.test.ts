@@ -2,11 +2,11 @@
 // engine under load. Goal: a flow whose rate alone changes keeps its edge object (so React Flow's
 // wrapper and the other edges do not re-render) and tells its new label, width and name to its own
 // edge through the feed; a flow that starts or stops rebuilds its edge. Method: build each frame's
-// edges and looks as the topology does (keepUnchanged with flowSignature, keepEntries with
-// sameFlowLook in a NodeFeed) and compare identities and the listeners told.
+// edges and looks as the topology does (keepUnchanged with flowSignature, steadyFlowLooks and
+// keepEntries with sameFlowLook in a NodeFeed) and compare identities and the listeners told.
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/engine/api';
-import { edgeOf, flowLabel, flowLooksOf, flowSignature, sameFlowLook, type FlowEdgeType, type FlowLook } from '../../src/ui/flow-edges';
+import { edgeOf, FLOW_WIDTH_STEADY_PX, flowLabel, flowLooksOf, flowSignature, sameFlowLook, steadyFlowLooks, type FlowEdgeType, type FlowLook } from '../../src/ui/flow-edges';
 import { keepUnchanged, type Kept } from '../../src/ui/keep-unchanged';
 import { keepEntries, NodeFeed } from '../../src/ui/node-feed';
 import { flowsOf, layoutTopology, structureKey, structureOf, type Flow } from '../../src/ui/topology-layout';
@@ -33,7 +33,7 @@ function edgeDriver(first: Snapshot, compact: boolean) {
         subscribed.add(flow.id);
         feed.subscribe(flow.id, () => told.push(flow.id));
       }
-      feed.stage(keepEntries(feed.entries(), flowLooksOf(flows, compact), sameFlowLook));
+      feed.stage(keepEntries(feed.entries(), steadyFlowLooks(feed.entries(), flowLooksOf(flows, compact)), sameFlowLook));
       told.length = 0;
       feed.publish();
       return { edges: kept.items, told: [...told] };
@@ -98,5 +98,28 @@ describe('flow edges and their looks', () => {
     expect(flowSignature({ ...flow, active: !flow.active })).not.toBe(flowSignature(flow));
     expect(edgeOf({ ...flow, active: false }, true).className).not.toContain('topo-flow-active');
     expect(edgeOf({ ...flow, active: true }, true).className).toContain('topo-flow-active');
+  });
+
+  it('a stroke keeps its width until the rate moves it by half a pixel, and a new flow takes its own', () => {
+    const look = (width: number, text = 'x'): FlowLook => ({ text, width, aria: 'a' });
+    const shown = new Map([
+      ['drift', look(3)],
+      ['jump', look(3)],
+      ['label', look(3, 'old')],
+    ]);
+    const next = new Map([
+      ['drift', look(3 + FLOW_WIDTH_STEADY_PX - 0.25)],
+      ['jump', look(3 + FLOW_WIDTH_STEADY_PX)],
+      ['label', look(2.75, 'new')],
+      ['new', look(4.25)],
+    ]);
+    const steady = steadyFlowLooks(shown, next);
+    expect(steady.get('drift')!.width).toBe(3);
+    expect(steady.get('jump')!.width).toBe(3 + FLOW_WIDTH_STEADY_PX);
+    // The label is told (its text changed); the width it draws stays.
+    expect(steady.get('label')).toEqual(look(3, 'new'));
+    expect(steady.get('new')!.width).toBe(4.25);
+    // Kept whole where only the width drifted, so that edge is not told at all.
+    expect(keepEntries(shown, steady, sameFlowLook).get('drift')).toBe(shown.get('drift'));
   });
 });

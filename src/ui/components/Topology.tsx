@@ -52,7 +52,7 @@ import { nextShownCards, type ShownCards } from '../card-refresh';
 import { keepUnchanged, type Kept } from '../keep-unchanged';
 import { NodeFeed, keepEntries } from '../node-feed';
 import { ProcessCard } from './ProcessCard';
-import { edgeOf, flowLooksOf, flowSignature, sameFlowLook, type FlowEdgeType, type FlowLook } from '../flow-edges';
+import { edgeOf, flowLooksOf, flowSignature, sameFlowLook, steadyFlowLooks, type FlowEdgeType, type FlowLook } from '../flow-edges';
 import { entriesOf, sameEntry, type NodeEntry } from '../topology-entries';
 import './topology.css';
 
@@ -479,7 +479,8 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
       signatureOf: flowSignature,
       build: (flow) => edgeOf(flow, compact),
     });
-    flowFeed.stage(keepEntries(flowFeed.entries(), flowLooksOf(flows, compact), sameFlowLook));
+    const shownLooks = flowFeed.entries();
+    flowFeed.stage(keepEntries(shownLooks, steadyFlowLooks(shownLooks, flowLooksOf(flows, compact)), sameFlowLook));
     flowsFrom.current = { key, snapshot };
   }
   const edges = keptEdges.current!.items;
