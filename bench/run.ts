@@ -12,7 +12,8 @@
 //   replace   bench/replacement.ts: a broker's disk replaced, with and without tiered storage
 //             (KIP-405): bytes re-copied and time to full replication, and their ratio (README).
 //   page      bench/page.ts: the page in Debian's Chromium, the 30-broker lesson at 10x: main-thread
-//             work per frame (p95 target under 16 ms) and the largest worker-to-page message
+//             work per frame in thread time (p95 target under 16 ms; wall time beside it, which adds
+//             the time the thread waited for one of the 2 cores) and the largest worker-to-page message
 //             (target under 100 KB). Skipped, with the reason, when Chromium is missing.
 //   quorum    bench/quorum.ts: ISR against a majority quorum (dataReplication), a straggler and
 //             then two of three replicas down, in simulated time (the README's table).
