@@ -18,11 +18,14 @@ test('charts follow the simulated clock, and a leader crash shows as an under-re
     throw new Error(`the page threw: ${error.message}`);
   });
   await page.goto('./?scenario=acks-all-leader-crash');
+  // Before Play a chart says it has no point yet, over an axis of whole seconds.
+  await expect(page.getByTestId('chart-latency')).toContainText('No samples yet');
   await page.getByRole('radio', { name: '1×' }).click();
   await page.getByRole('button', { name: 'Play', exact: true }).click();
 
   // The producer starts at 6 s; the lesson itself crashes the leader at 15 s, so pause before.
   await expect.poll(() => points(page, 'latency'), { timeout: 20_000, intervals: [50] }).toBeGreaterThanOrEqual(8);
+  await expect(page.getByTestId('chart-latency')).not.toContainText('No samples yet');
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('status-broker-1')).toContainText('Up');
   // The throughput and latency charts got points.

@@ -11,7 +11,7 @@ import { useCallback, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
-import { ChartTable, timeChartOptions, useUplot, type Aligned } from './chart-parts';
+import { ChartEmpty, ChartTable, timeChartOptions, useUplot, type Aligned } from './chart-parts';
 
 const CHART_HEIGHT_PX = 200;
 
@@ -149,6 +149,7 @@ function OverlayChart({ spec, sides, sideNames }: { spec: OverlaySpec; sides: re
     <figure className="chart" data-testid={`compare-chart-${spec.id}`} data-points={aligned[0].length}>
       <figcaption>{spec.title}</figcaption>
       <div ref={host} className="chart-canvas" aria-hidden="true" />
+      <ChartEmpty points={aligned[0].length} />
       <ChartTable testId={`compare-table-${spec.id}`} caption={`${spec.title}, both runs: the newest points`} columns={lines} aligned={aligned} />
     </figure>
   );

@@ -11,7 +11,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { column, type ChartData } from '../series-store';
 import { CROSS_ZONE_USD_PER_GB } from '../format';
-import { ChartTable, timeChartOptions, useUplot, type Aligned } from './chart-parts';
+import { ChartEmpty, ChartTable, timeChartOptions, useUplot, type Aligned } from './chart-parts';
 
 export { CHART_WINDOW_S } from './chart-parts';
 
@@ -181,6 +181,7 @@ const TimeChart = memo(function TimeChart({ spec, data, live }: { spec: ChartSpe
         {summary !== null && <span className="chart-summary"> · {summary}</span>}
       </figcaption>
       <div ref={host} className="chart-canvas" aria-hidden="true" />
+      <ChartEmpty points={rows} />
       <ChartTable testId={`chart-table-${spec.id}`} caption={`${spec.title}: the newest points`} columns={columns} aligned={aligned} live={live} />
     </figure>
   );

@@ -16,6 +16,14 @@ export type Aligned = [number[], ...(number | null)[][]];
 const TABLE_ROWS = 5;
 /** Seconds of simulated time a chart shows (the newest ones). */
 export const CHART_WINDOW_S = 180;
+/**
+ * The time axis spans at least this many seconds: a run's first seconds (or none, before Play) fill
+ * it from the left. Spanning only the samples, a chart with none spanned 0..1 s and labelled its
+ * ticks "0 s 0 s 0 s 1 s 1 s 1 s".
+ */
+const TIME_AXIS_MIN_S = 10;
+/** The time axis's steps, in whole seconds (never a tick between two seconds). */
+const TIME_AXIS_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200];
 const AXIS_FONT = '11px system-ui, sans-serif';
 
 /** What shapes a chart's time axis and left axis. */
@@ -52,7 +60,7 @@ export function timeChartOptions(
   extra: { readonly scales?: uPlot.Scales; readonly axes?: uPlot.Axis[] } = {},
 ): uPlot.Options {
   const seconds = (_: uPlot, splits: number[]) => splits.map((split) => `${Math.round(split)} s`);
-  const window = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [Math.max(0, max - CHART_WINDOW_S), Math.max(max, 1)];
+  const window = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [Math.max(0, max - CHART_WINDOW_S), Math.max(max, TIME_AXIS_MIN_S)];
   const countRange = (_: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, Math.ceil(max * 1.15))];
   return {
     width,
@@ -66,7 +74,7 @@ export function timeChartOptions(
       ...extra.scales,
     },
     axes: [
-      { label: 'simulated time', labelSize: 14, labelGap: 0, size: 26, font: AXIS_FONT, labelFont: AXIS_FONT, values: seconds, stroke: '#4a5568' },
+      { label: 'simulated time', labelSize: 14, labelGap: 0, size: 26, font: AXIS_FONT, labelFont: AXIS_FONT, values: seconds, incrs: TIME_AXIS_STEPS_S, stroke: '#4a5568' },
       {
         label: frame.yLabel,
         labelSize: 18,
@@ -96,6 +104,14 @@ export function timeChartOptions(
       })),
     ],
   };
+}
+
+/**
+ * Said over a chart that has no point yet (before Play, or in a run's first simulated second): an
+ * empty frame alone, a log chart without even its left axis, read as broken.
+ */
+export function ChartEmpty({ points }: { points: number }) {
+  return points > 0 ? null : <p className="chart-empty">No samples yet: a point comes every simulated second.</p>;
 }
 
 /** A log axis labels powers of ten only. */
