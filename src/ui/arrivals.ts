@@ -9,8 +9,8 @@
 // A row that first appears while the log is away from the viewport is settled at once: its
 // highlight would run where nobody sees it, and a background-colour animation is the main thread's
 // work in every frame it runs (a style recalculation and a repaint per row). At 30 brokers and 10x
-// the log, held off screen, takes ~40 new rows a second, so ~40 rows were always highlighting below
-// the fold, each frame (the trace's style invalidations: "Animation", ~30 rows a frame).
+// the log, held off screen, took up to ~40 new rows a second, so ~30 rows were always highlighting
+// below the fold (the trace's style invalidations: "Animation", ~30 rows a frame).
 //
 // Owns: a first-seen time per row key, for the keys of the rows drawn now (older keys are
 // forgotten, so it holds at most as many entries as rows are drawn), and the settled set last

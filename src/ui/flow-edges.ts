@@ -69,9 +69,10 @@ export function flowLookOf(flow: Flow, compact: boolean): FlowLook {
  * full layerization of the page (PaintArtifactCompositor::Update, ~2.5 ms: chunk bounds are used in
  * overlap testing); at 30 brokers and 10x the consume flows' rates wander around a quarter-pixel
  * step, and their widths were about half the page's full layerizations (probe: every stroke 3 px,
- * 40 -> 23 in a 12 s run). Half a pixel is a rate three times higher or lower (flowWidth is
- * logarithmic): a width still tells a busy flow from a quiet one, and the label and the accessible
- * name carry the exact rate.
+ * 40 -> 23 in a 12 s run). Widths are quarter pixels, so this holds back single quarter-pixel
+ * steps only: a width moves once the rate is about 1.8 to 3.2 times higher or lower (flowWidth is
+ * logarithmic), still telling a busy flow from a quiet one; the label and the accessible name carry
+ * the exact rate, and a paused page draws every width exact (Topology).
  */
 export const FLOW_WIDTH_STEADY_PX = 0.5;
 

@@ -7,6 +7,7 @@
 // or the single view (a bad comparison alone). Screenshots of the shared page and of a bad link.
 import { expect, test, type Page } from '@playwright/test';
 import { clockMs } from './clock';
+import { fullPageScreenshot } from './screenshots';
 
 function failOnPageErrors(page: Page): void {
   page.on('pageerror', (error) => {
@@ -100,7 +101,7 @@ test('a comparison shared after crashing broker-2 reopens both runs at that mome
   await other.waitForTimeout(500);
   expect(await clockMs(other)).toBe(shown.clockMs);
   await other.evaluate(() => window.scrollTo(0, 0));
-  await other.screenshot({ path: 'artifacts/screenshots/compare-link-opened.png', fullPage: true });
+  await fullPageScreenshot(other, 'artifacts/screenshots/compare-link-opened.png');
 });
 
 test('a compare link that does not read names the part, the value and what is expected; nothing half-applied', async ({ page }) => {

@@ -8,6 +8,7 @@
 // charts; a lesson's steps (Next / Previous) move both sides. Screenshots at 1440x900 and 1280x720.
 import { expect, test, type Page } from '@playwright/test';
 import { clockMs } from './clock';
+import { fullPageScreenshot } from './screenshots';
 
 function failOnPageErrors(page: Page): void {
   page.on('pageerror', (error) => {
@@ -97,7 +98,7 @@ test('a compare link runs ISR and quorum side by side: different p99, one fault 
 
   await page.evaluate(() => window.scrollTo(0, 0));
   await expectNoOverflow(page);
-  await page.screenshot({ path: 'artifacts/screenshots/compare-isr-vs-quorum-1440.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/compare-isr-vs-quorum-1440.png');
   await page.setViewportSize({ width: 1280, height: 720 });
   await expectNoOverflow(page);
   await page.screenshot({ path: 'artifacts/screenshots/compare-isr-vs-quorum-1280.png' });

@@ -4,6 +4,7 @@
 import { expect, test } from '@playwright/test';
 import { clockMs } from './clock';
 import { partitionsListed } from './partitions-text';
+import { fullPageScreenshot } from './screenshots';
 
 test.beforeEach(async ({ page }) => {
   page.on('pageerror', (error) => {
@@ -33,5 +34,5 @@ test('rebalance lesson: consumer cards show the group, its partitions, and the r
   await expect.poll(async () => partitionsOf((await page.getByTestId('consumer-partitions-consumer-1').textContent()) ?? ''), { timeout: 20_000 }).toBe(3);
   await expect.poll(async () => partitionsOf((await page.getByTestId('consumer-partitions-consumer-3').textContent()) ?? ''), { timeout: 20_000 }).toBe(3);
   await page.getByTestId('process-consumer-1').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: 'artifacts/screenshots/consumers-rebalanced.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/consumers-rebalanced.png');
 });

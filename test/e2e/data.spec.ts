@@ -2,6 +2,7 @@
 // when the durability oracle finds acknowledged records gone, the page raises an alarm with the
 // cause (here: acks=1 let a leader acknowledge records its followers never had).
 import { expect, test } from '@playwright/test';
+import { fullPageScreenshot } from './screenshots';
 
 test('acks=1 lesson: the producer card shows progress, and the data-loss alarm names its cause', async ({ page }) => {
   page.on('pageerror', (error) => {
@@ -15,7 +16,7 @@ test('acks=1 lesson: the producer card shows progress, and the data-loss alarm n
   await expect(page.getByTestId('data-loss')).toContainText('acknowledged records lost', { timeout: 30_000 });
   await expect(page.getByTestId('data-loss')).toContainText('with acks=1, was lost: the leader acknowledged it before any follower had copied it');
   await expect(page.getByTestId('lesson-done')).toContainText('Finished: all', { timeout: 30_000 });
-  await page.screenshot({ path: 'artifacts/screenshots/data-loss-alarm.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/data-loss-alarm.png');
 });
 
 test('acks=all lesson: no alarm, the producer keeps its records through a leader crash', async ({ page }) => {

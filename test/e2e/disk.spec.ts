@@ -4,6 +4,7 @@
 // event log tells the story, and the page keeps running. Free the disk, restart: it comes back.
 import { expect, test } from '@playwright/test';
 import { clockMs } from './clock';
+import { fullPageScreenshot } from './screenshots';
 
 test.beforeEach(async ({ page }) => {
   page.on('pageerror', (error) => {
@@ -33,7 +34,7 @@ test('filling a broker\'s disk halts it, the card and the log explain why, and f
   const halted = await clockMs(page);
   await expect.poll(() => clockMs(page)).toBeGreaterThan(halted + 1_000);
   await expect(page.getByTestId('status-broker-1')).toHaveText('Up');
-  await page.screenshot({ path: 'artifacts/screenshots/disk-full.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/disk-full.png');
   await card.screenshot({ path: 'artifacts/screenshots/disk-full-card.png' });
 
   await card.getByRole('button', { name: 'Free disk' }).click();
@@ -55,5 +56,5 @@ test('zone-power-loss lesson: one zone losing power raises no alarm; every zone 
   await expect(page.getByTestId('data-loss')).toContainText('acknowledged records lost', { timeout: 40_000 });
   await expect(page.getByTestId('data-loss')).toContainText('its in-sync replicas lost power together');
   await expect(page.getByTestId('lesson-done')).toContainText('Finished: all 4 expectations held', { timeout: 40_000 });
-  await page.screenshot({ path: 'artifacts/screenshots/zone-power-loss.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/zone-power-loss.png');
 });

@@ -3,6 +3,7 @@
 // lead a newer epoch; a controlled shutdown and a crash end with the broker fenced, and the
 // metadata log shows every step as records that are appended, then committed.
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { fullPageScreenshot } from './screenshots';
 
 const BROKERS = ['broker-1', 'broker-2', 'broker-3', 'broker-4', 'broker-5', 'broker-6'];
 
@@ -114,7 +115,7 @@ test('crashing the active controller: another controller leads a newer epoch and
   for (const broker of BROKERS) await expect(page.getByTestId(`lifecycle-${broker}`)).toHaveText('RUNNING');
 
   await pause(page);
-  await page.screenshot({ path: 'artifacts/screenshots/kraft-failover.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/kraft-failover.png');
 });
 
 test('a controlled shutdown: PENDING_CONTROLLED_SHUTDOWN, then stopped and fenced; a restart registers again', async ({ page }) => {
@@ -176,7 +177,7 @@ test('a crashed broker stays registered until its session times out, then the co
   await expect(card).not.toContainText('Still counted as live');
   await expect(page.getByTestId('status-broker-4')).toHaveText('Crashed');
 
-  await page.screenshot({ path: 'artifacts/screenshots/kraft-fenced.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/kraft-fenced.png');
 });
 
 for (const viewport of [
@@ -199,6 +200,6 @@ for (const viewport of [
     expect(clipped).toEqual([]);
     await expect(page.getByTestId('quorum-panel')).toBeVisible();
     await expect(page.getByTestId('metadata-log')).toBeVisible();
-    await page.screenshot({ path: `artifacts/screenshots/kraft-${viewport.width}x${viewport.height}.png`, fullPage: true });
+    await fullPageScreenshot(page, `artifacts/screenshots/kraft-${viewport.width}x${viewport.height}.png`);
   });
 }

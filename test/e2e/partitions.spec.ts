@@ -4,6 +4,7 @@
 // replica leads, and by the end broker-1 is back in the ISR.
 import { expect, test, type Page } from '@playwright/test';
 import { clockMs } from './clock';
+import { fullPageScreenshot } from './screenshots';
 
 const REPLICAS = ['broker-1', 'broker-2', 'broker-3'];
 
@@ -45,7 +46,7 @@ test('acks=all lesson: the partitions panel follows orders-0 through a leader cr
   await expect(row).toContainText('ISR 3/3');
   // The producer has been writing since 6 s: every replica has a log with records in it.
   for (const broker of REPLICAS) await expect(page.getByTestId(`replica-orders-0-${broker}`).locator('.replica-end')).toHaveText(/^[1-9][\d,]*$/);
-  await page.screenshot({ path: 'artifacts/screenshots/partitions-before-crash.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/partitions-before-crash.png');
 
   // After the crash and the controller's fencing, an in-sync follower leads; pause as soon as it does.
   await page.getByRole('button', { name: 'Play', exact: true }).click();
@@ -58,7 +59,7 @@ test('acks=all lesson: the partitions panel follows orders-0 through a leader cr
   await expect(state(page, newLeader)).toHaveText('leader');
   await expect(state(page, 'broker-1')).toHaveText(/^(down|out of ISR)$/);
   await expect(row).not.toContainText('unclean');
-  await page.screenshot({ path: 'artifacts/screenshots/partitions-failover.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/partitions-failover.png');
 
   // By the end broker-1 has restarted, caught up, and rejoined the ISR.
   await page.getByRole('radio', { name: 'Max' }).click();
@@ -67,7 +68,7 @@ test('acks=all lesson: the partitions panel follows orders-0 through a leader cr
   for (const broker of REPLICAS) await expect(state(page, broker)).toHaveText(/^(leader|ISR)$/);
   await expect(row).toContainText('ISR 3/3');
   await expect(page.getByTestId('partition-leader-orders-0')).toHaveText(/^broker-\d$/);
-  await page.screenshot({ path: 'artifacts/screenshots/partitions.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/partitions.png');
 });
 
 for (const viewport of [

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { clockMs } from './clock';
+import { fullPageScreenshot } from './screenshots';
 
 /** Whether the element with test id `inner` is drawn within the box of `outer`. */
 async function drawnInside(page: Page, inner: string, outer: string): Promise<boolean> {
@@ -51,7 +52,7 @@ test('play advances the clock and events appear; step runs one event', async ({ 
   const events = await page.getByTestId('event-count').textContent();
   await page.getByRole('button', { name: 'Step one event' }).click();
   await expect(page.getByTestId('event-count')).not.toHaveText(events ?? '');
-  await page.screenshot({ path: 'artifacts/screenshots/playground-running.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/playground-running.png');
 });
 
 /** How many times the text of the element at `selector` changed while read every 50 ms for `ms`, and the wall time that took. */
@@ -192,7 +193,7 @@ test('crashing a broker and cutting a zone off show on the cards and in the log'
   await page.getByRole('button', { name: 'Cut off zone-b from the rest of the network' }).click();
   await expect(page.getByTestId('zone-zone-b')).toContainText('cut off from the rest of the network');
   await expect(page.getByTestId('event-log')).toContainText('lost contact with', { timeout: 15_000 });
-  await page.screenshot({ path: 'artifacts/screenshots/playground-faults.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/playground-faults.png');
 
   await page.getByRole('button', { name: /Heal all/ }).click();
   await broker.getByRole('button', { name: 'Restart' }).click();
@@ -246,7 +247,7 @@ for (const viewport of [
       }),
     );
     expect(escaped).toEqual([]);
-    await page.screenshot({ path: `artifacts/screenshots/playground-${viewport.width}x${viewport.height}.png`, fullPage: true });
+    await fullPageScreenshot(page, `artifacts/screenshots/playground-${viewport.width}x${viewport.height}.png`);
   });
 }
 
@@ -264,14 +265,14 @@ test('a lesson from the picker: captions, the presenter pause, and the golden ru
   await expect(page.getByTestId('sim-clock')).toHaveText('0:15.000');
   await expect(page.getByTestId('caption')).toContainText('The first process has given up');
   await expect(page.getByTestId('zone-zone-b')).toContainText('cut off from the rest of the network');
-  await page.screenshot({ path: 'artifacts/screenshots/lesson-paused.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/lesson-paused.png');
 
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByTestId('lesson-done')).toContainText('Finished: all 4 expectations held', { timeout: 20_000 });
   await expect(page.getByTestId('sim-clock')).toHaveText('0:40.000');
   await expect(page.getByTestId('trace-hash')).toHaveText(golden.traceHash);
   await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
-  await page.screenshot({ path: 'artifacts/screenshots/lesson-done.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/lesson-done.png');
 });
 
 test('a link opens its lesson; a link to a lesson that does not exist says so and opens the default cluster', async ({ page }) => {

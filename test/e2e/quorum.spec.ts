@@ -4,6 +4,7 @@
 // Method: the built page in Chromium; the lesson's golden digest from test/golden/.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { fullPageScreenshot } from './screenshots';
 
 test('the ISR-vs-quorum lesson plays to its golden end on the page', async ({ page }) => {
   const golden = JSON.parse(readFileSync('test/golden/isr-vs-quorum-straggler.golden.json', 'utf8')) as { traceHash: string };
@@ -15,5 +16,5 @@ test('the ISR-vs-quorum lesson plays to its golden end on the page', async ({ pa
   await expect(page.getByTestId('sim-clock')).toHaveText('1:30.000');
   await expect(page.getByTestId('trace-hash')).toHaveText(golden.traceHash);
   await expect(page.getByTestId('caption')).toContainText('A majority election needs two answers');
-  await page.screenshot({ path: 'artifacts/screenshots/lesson-isr-vs-quorum.png', fullPage: true });
+  await fullPageScreenshot(page, 'artifacts/screenshots/lesson-isr-vs-quorum.png');
 });

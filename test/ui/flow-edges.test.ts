@@ -26,14 +26,15 @@ function edgeDriver(first: Snapshot, compact: boolean) {
     flowsOf(snapshot: Snapshot): Flow[] {
       return flowsOf(snapshot, layout);
     },
-    frame(flows: readonly Flow[]): { edges: readonly FlowEdgeType[]; told: string[] } {
+    frame(flows: readonly Flow[], playing = true): { edges: readonly FlowEdgeType[]; told: string[] } {
       kept = keepUnchanged(kept, key, flows, { idOf: (flow) => flow.id, signatureOf: flowSignature, build: (flow) => edgeOf(flow, compact) });
       for (const flow of flows) {
         if (subscribed.has(flow.id)) continue;
         subscribed.add(flow.id);
         feed.subscribe(flow.id, () => told.push(flow.id));
       }
-      feed.stage(keepEntries(feed.entries(), steadyFlowLooks(feed.entries(), flowLooksOf(flows, compact)), sameFlowLook));
+      const looks = flowLooksOf(flows, compact);
+      feed.stage(keepEntries(feed.entries(), playing ? steadyFlowLooks(feed.entries(), looks) : looks, sameFlowLook));
       told.length = 0;
       feed.publish();
       return { edges: kept.items, told: [...told] };
@@ -121,5 +122,24 @@ describe('flow edges and their looks', () => {
     expect(steady.get('new')!.width).toBe(4.25);
     // Kept whole where only the width drifted, so that edge is not told at all.
     expect(keepEntries(shown, steady, sameFlowLook).get('drift')).toBe(shown.get('drift'));
+  });
+
+  it('playing, a width drifts within half a pixel unshown; paused, every width is exact', () => {
+    const engine = loadedEngine();
+    const snapshot = engine.snapshot();
+    const driver = edgeDriver(snapshot, true);
+    const flows = driver.flowsOf(snapshot);
+    const flow = flows.find((candidate) => candidate.kind === 'produce' && candidate.recordsPerSecond !== null && candidate.recordsPerSecond > 100)!;
+    driver.frame(flows);
+    const shown = driver.feed.get(flow.id)!.width;
+    // The smallest higher rate whose exact width is a quarter-pixel step up: held while playing.
+    const at = (factor: number) => flows.map((candidate) => (candidate.id === flow.id ? { ...candidate, recordsPerSecond: candidate.recordsPerSecond! * factor } : candidate));
+    const factor = [1.05, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8].find((candidate) => flowLooksOf(at(candidate), true).get(flow.id)!.width !== shown)!;
+    const faster = at(factor);
+    expect(flowLooksOf(faster, true).get(flow.id)!.width - shown).toBe(0.25);
+    driver.frame(faster);
+    expect(driver.feed.get(flow.id)!.width).toBe(shown);
+    driver.frame(faster, false);
+    expect(driver.feed.get(flow.id)!.width).toBe(flowLooksOf(faster, true).get(flow.id)!.width);
   });
 });

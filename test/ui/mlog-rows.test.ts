@@ -3,7 +3,7 @@
 // objects and "changed" for every field a row draws, or a row would show a stale figure.
 import { describe, expect, it } from 'vitest';
 import type { MetadataLogEntry } from '../../src/engine/api';
-import { sameRowProps } from '../../src/ui/components/MetadataLogPanel';
+import { rowsOf, sameRowProps } from '../../src/ui/components/MetadataLogPanel';
 
 const entry = { offset: 41, epoch: 3, committed: false, text: 'PartitionChange orders-7 leader broker-2' } as MetadataLogEntry;
 const record = (changes: Partial<MetadataLogEntry> = {}) => ({ kind: 'record' as const, key: 'rec-41-3', entry: { ...entry, ...changes } });
@@ -40,5 +40,26 @@ describe('a metadata log row re-renders when, and only when, what it draws chang
     const gap = { row: { kind: 'gap' as const, key: 'gap-10', from: 10, to: 12 }, settled: false, highWatermark: 1 };
     expect(sameRowProps(gap, { ...gap, row: { ...gap.row, to: 13 } })).toBe(false);
     expect(sameRowProps(base, run)).toBe(false);
+  });
+});
+
+describe('a run of NoOps keeps its key (a new key mounts the row again, and its highlight runs again)', () => {
+  const noOp = (offset: number, epoch = 1): MetadataLogEntry => ({ offset, epoch, committed: true, text: 'NoOp', bytes: 10 }) as MetadataLogEntry;
+  const range = (from: number, to: number, epoch = 1) => Array.from({ length: to - from + 1 }, (_, index) => noOp(from + index, epoch));
+  const keys = (entries: MetadataLogEntry[], highWatermark = 10_000) => rowsOf(entries, highWatermark, 40).rows.map((row) => row.key);
+
+  it('while NoOps join it at the top, and while the page trims its oldest entries', () => {
+    const before = keys([{ offset: 99, epoch: 1, committed: true, text: 'RegisterBroker broker-1', bytes: 10 } as MetadataLogEntry, ...range(100, 499)]);
+    const grown = keys([{ offset: 99, epoch: 1, committed: true, text: 'RegisterBroker broker-1', bytes: 10 } as MetadataLogEntry, ...range(100, 500)]);
+    expect(grown).toEqual(before);
+    // An idle log of NoOps alone, its oldest entries trimmed as new ones come: one row, one key.
+    expect(keys(range(101, 500))).toEqual(keys(range(100, 499)));
+    expect(keys(range(101, 500))).toHaveLength(2); // the high watermark's line, then the run
+  });
+
+  it('apart from an older epoch’s run at the same offsets', () => {
+    const oldLeader = keys([{ offset: 9, epoch: 1, committed: true, text: 'Topic orders', bytes: 10 } as MetadataLogEntry, ...range(10, 20, 1)]);
+    const newLeader = keys([{ offset: 9, epoch: 1, committed: true, text: 'Topic orders', bytes: 10 } as MetadataLogEntry, ...range(10, 20, 2)]);
+    expect(newLeader).not.toEqual(oldLeader);
   });
 });

@@ -27,11 +27,15 @@ const ROWS_LIVE_MAX = 40;
  * ~40 new rows, mounted and laid out in one frame (~500 layout objects, a frame of its own over
  * 16 ms), where the window (280 px) shows 7. Twelve fill the window; the log nears the viewport
  * (use-held-while-hidden.ts's margin) before it shows, and then draws ROWS_LIVE_MAX again. A screen
- * reader, which reads it off screen, gets the newest twelve, correct to the second.
+ * reader, which reads it off screen, gets the newest twelve rows, correct to the second, and a note
+ * of how many more a pause draws.
  */
 const ROWS_AWAY_MAX = 12;
 
-/** The rows drawn at most: every kept row when paused; while playing, the newest 40, or 12 while away from the viewport. */
+/**
+ * The rows drawn at most (records, runs of NoOps, the high watermark's line and gaps): 120 when
+ * paused; while playing, 40, or 12 while away from the viewport.
+ */
 export function rowsDrawnMax(live: boolean, onScreen: boolean): number {
   return !live ? ROWS_MAX : onScreen ? ROWS_LIVE_MAX : ROWS_AWAY_MAX;
 }
@@ -55,8 +59,19 @@ type Row =
   | { readonly kind: 'gap'; readonly key: string; readonly from: number; readonly to: number }
   | { readonly kind: 'hw'; readonly key: string };
 
+/**
+ * A run of NoOps' key: its epoch and first offset, so it keeps its key while NoOps join it at the
+ * top. A run that reaches the oldest entry the page holds keeps one key however the page trims that
+ * end (kraft.ts keeps the newest METADATA_LOG_KEPT_MAX): keyed by its first offset, an idle log of
+ * NoOps alone changed its one row's key with every NoOp, and the row, mounted again, highlighted
+ * for ever. The epoch keeps a new leader's run apart from an old one's at the same offset.
+ */
+function noopKey(epoch: number, first: number, reachesOldest: boolean): string {
+  return reachesOldest ? `noop-${epoch}-oldest` : `noop-${epoch}-${first}`;
+}
+
 /** Newest first; runs of NoOps folded into one row; the high watermark as a line between rows. */
-function rowsOf(entries: readonly MetadataLogEntry[], highWatermark: number, rowsMax: number): { rows: Row[]; notDrawn: number } {
+export function rowsOf(entries: readonly MetadataLogEntry[], highWatermark: number, rowsMax: number): { rows: Row[]; notDrawn: number } {
   const rows: Row[] = [];
   let hwPlaced = false;
   let newer: MetadataLogEntry | null = null;
@@ -73,9 +88,9 @@ function rowsOf(entries: readonly MetadataLogEntry[], highWatermark: number, row
     const last = rows.at(-1);
     const isNoOp = entry.text === 'NoOp';
     if (isNoOp && last?.kind === 'noops' && last.epoch === entry.epoch && last.committed === entry.committed && last.first === entry.offset + 1) {
-      rows[rows.length - 1] = { ...last, first: entry.offset, key: `noop-${entry.offset}` };
+      rows[rows.length - 1] = { ...last, first: entry.offset, key: noopKey(entry.epoch, entry.offset, i === 0) };
     } else if (isNoOp) {
-      rows.push({ kind: 'noops', key: `noop-${entry.offset}`, first: entry.offset, last: entry.offset, epoch: entry.epoch, committed: entry.committed });
+      rows.push({ kind: 'noops', key: noopKey(entry.epoch, entry.offset, i === 0), first: entry.offset, last: entry.offset, epoch: entry.epoch, committed: entry.committed });
     } else {
       rows.push({ kind: 'record', key: `rec-${entry.offset}-${entry.epoch}`, entry });
     }
@@ -220,7 +235,7 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
   const settled = arrivals.current.settled(arrivalKeys, performance.now(), !onScreen);
   return (
     <section ref={section} className="panel mlog" aria-label="Metadata log">
-      <MlogBody log={log} quorum={quorum} live={live} rows={rows} notDrawn={notDrawn} settled={settled} />
+      <MlogBody log={log} quorum={quorum} live={live} rows={rows} notDrawn={notDrawn} settled={settled} rowsMax={rowsMax} />
     </section>
   );
 }
@@ -228,6 +243,8 @@ export function MetadataLogPanel({ log: newestLog, quorum: newestQuorum, live = 
 interface BodyProps {
   readonly log: SeenLog;
   readonly quorum: Quorum;
+  /** The cap the rows were drawn under (rowsDrawnMax). */
+  readonly rowsMax: number;
   readonly live: boolean;
   readonly rows: readonly Row[];
   readonly notDrawn: number;
@@ -240,7 +257,7 @@ interface BodyProps {
  * quorum, and only a row settling changes what it shows (issue 7, item 9: its ~20 elements were
  * reconciled in each of those commits to write nothing).
  */
-const MlogBody = memo(function MlogBody({ log, quorum, live, rows, notDrawn, settled }: BodyProps) {
+const MlogBody = memo(function MlogBody({ log, quorum, live, rows, notDrawn, settled, rowsMax }: BodyProps) {
   const view = log.view;
   const sourceRole = quorum.voters.find((voter) => voter.id === view.source)?.raft?.role;
   const sourceNote =
@@ -296,7 +313,7 @@ const MlogBody = memo(function MlogBody({ log, quorum, live, rows, notDrawn, set
         // In a block of its own: the panel is a flex container, and a flex item is never a relayout
         // boundary; the scroller, its fixed height and its width the block's, is one (perf.css).
         <div className="mlog-frame">
-          <MlogList rows={rows} settled={settled} highWatermark={view.highWatermark} live={live} notDrawn={notDrawn} olderNotShown={olderNotShown} />
+          <MlogList rows={rows} settled={settled} highWatermark={view.highWatermark} live={live} notDrawn={notDrawn} olderNotShown={olderNotShown} rowsMax={rowsMax} />
         </div>
       )}
     </>
@@ -310,6 +327,7 @@ interface ListProps {
   readonly live: boolean;
   readonly notDrawn: number;
   readonly olderNotShown: number;
+  readonly rowsMax: number;
 }
 
 /**
@@ -320,9 +338,10 @@ interface ListProps {
  * all), only the rows past the window are clipped, and one structure serves every state, so no row
  * is mounted again (its arrival highlight would run again) when the window comes or goes.
  */
-const MlogList = memo(function MlogList({ rows, settled, highWatermark, live, notDrawn, olderNotShown }: ListProps) {
+const MlogList = memo(function MlogList({ rows, settled, highWatermark, live, notDrawn, olderNotShown, rowsMax }: ListProps) {
   const scroller = useRef<HTMLDivElement>(null);
-  const { spacerPx, handlers } = useLiveWindow(scroller, live);
+  // Measured again when the cap changes (the log nearing the viewport draws 40 rows, not 12), so the scroll extent is the list's.
+  const { spacerPx, handlers } = useLiveWindow(scroller, live, rowsMax);
   return (
     <div ref={scroller} className="mlog-list" {...handlers}>
       <div className={spacerPx === null ? 'mlog-window' : 'mlog-window mlog-window-held'}>

@@ -469,9 +469,9 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
   // the counters that change in every frame are not among it), else the edges and looks stay as
   // staged.
   const keptEdges = useRef<Kept<FlowEdgeType> | null>(null);
-  const flowsFrom = useRef<{ key: string; snapshot: Snapshot } | null>(null);
+  const flowsFrom = useRef<{ key: string; snapshot: Snapshot; playing: boolean } | null>(null);
   const flowFeed = useKeyed(key, () => new NodeFeed<FlowLook>());
-  if (flowsFrom.current === null || flowsFrom.current.key !== key || !sameFlowInputs(flowsFrom.current.snapshot, snapshot)) {
+  if (flowsFrom.current === null || flowsFrom.current.key !== key || flowsFrom.current.playing !== playing || !sameFlowInputs(flowsFrom.current.snapshot, snapshot)) {
     const flows = flowsOf(snapshot, layout);
     const compact = layout.compact;
     keptEdges.current = keepUnchanged(keptEdges.current, key, flows, {
@@ -479,9 +479,11 @@ export const Topology = memo(function Topology({ snapshot, quorum, authority, re
       signatureOf: flowSignature,
       build: (flow) => edgeOf(flow, compact),
     });
+    // Playing, a stroke keeps its width through small changes (steadyFlowLooks); paused, every width is exact.
     const shownLooks = flowFeed.entries();
-    flowFeed.stage(keepEntries(shownLooks, steadyFlowLooks(shownLooks, flowLooksOf(flows, compact)), sameFlowLook));
-    flowsFrom.current = { key, snapshot };
+    const looks = flowLooksOf(flows, compact);
+    flowFeed.stage(keepEntries(shownLooks, playing ? steadyFlowLooks(shownLooks, looks) : looks, sameFlowLook));
+    flowsFrom.current = { key, snapshot, playing };
   }
   const edges = keptEdges.current!.items;
 
