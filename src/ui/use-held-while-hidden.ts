@@ -70,23 +70,13 @@ export function nextHeld<T>(
 }
 
 /**
- * `value` while the panel is on screen (`onScreen`, from useOnScreen: the panel uses it too, e.g.
- * the metadata log, whose rows arriving off screen do not highlight) or `live` is false (paused:
- * exact); otherwise the value last shown, replaced by the newest once a HIDDEN_REFRESH_MS period of
- * phase `phaseMs` turns.
- */
-export function useHeldUnlessShown<T>(value: T, onScreen: boolean, live: boolean, phaseMs: number): T {
-  return useHeld(value, onScreen, live, phaseMs);
-}
-
-/**
  * As useHeldUnlessShown, for a panel whose parent decides what it shows (App's DeferredPanels): the
  * element comes as a value, from the panel's callback ref, since the panel may mount after the
  * parent (a ref read once in the parent's first effect would still be empty), and the parent passes
  * a held panel the same props, so that it skips the deferred commits in which it holds.
  */
 export function useHeldWhileHiddenAt<T>(value: T, element: Element | null, live: boolean, phaseMs: number): T {
-  return useHeld(value, useElementOnScreen(element), live, phaseMs);
+  return useHeldUnlessShown(value, useElementOnScreen(element), live, phaseMs);
 }
 
 /**
@@ -125,16 +115,22 @@ function observeNearScreen(target: Element, onChange: (visible: boolean) => void
  * of phase `phaseMs` turns: for what nobody sees, on screen or not (a chart's screen-reader table).
  */
 export function useThrottledWhileLive<T>(value: T, live: boolean, phaseMs: number): T {
-  return useHeld(value, false, live, phaseMs);
+  return useHeldUnlessShown(value, false, live, phaseMs);
 }
 
-function useHeld<T>(value: T, visible: boolean, live: boolean, phaseMs: number): T {
+/**
+ * `value` while the panel is on screen (`onScreen`, from useOnScreen or useElementOnScreen, which
+ * the panel may use for more: the metadata log's rows arriving off screen do not highlight) or
+ * `live` is false (paused: exact); otherwise the value last shown, replaced by the newest once a
+ * HIDDEN_REFRESH_MS period of phase `phaseMs` turns.
+ */
+export function useHeldUnlessShown<T>(value: T, onScreen: boolean, live: boolean, phaseMs: number): T {
   const held = useRef<Held<T> | null>(null);
   const [, wake] = useReducer((count: number) => count + 1, 0);
 
   // Decided in render (a ref, not state) so a held frame costs no second render; a render React
   // throws away may move the held value forward early, which shows a newer value, never a wrong one.
-  const decision = nextHeld(held.current, value, { nowMs: performance.now(), visible, live, phaseMs });
+  const decision = nextHeld(held.current, value, { nowMs: performance.now(), visible: onScreen, live, phaseMs });
   held.current = decision.held;
 
   // A newer value than the one shown: show it once the interval has passed, even if no frame comes
